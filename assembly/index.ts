@@ -1,0 +1,7 @@
+// mpstack WASM module entry: re-exports every hot-path kernel. The module imports its memory
+// (env.memory, shared) so one instance per worker CPU can run over the same linear memory.
+import { LAYOUT_BASE } from "./layout";
+
+/** First byte above AssemblyScript's own static data; TS checks it is below LAYOUT_BASE. */
+export function heap_base(): usize { return __heap_base; }
+export function layout_base(): usize { return LAYOUT_BASE; }

@@ -1,0 +1,299 @@
+// mpstack linear-memory layout: the one place every structure in linear memory is drawn.
+//
+// This file compiles both as AssemblyScript (each `const` becomes an inlined i32) and as TypeScript,
+// so the WASM hot path and its pure-TS twin read the same offsets. Keep it to plain
+// `export const NAME = <integer>;` lines: no types, no expressions the two compilers might read apart.
+//
+// Conventions
+// - Offsets are byte offsets into the one WebAssembly.Memory (shared between worker CPUs later).
+// - IPv4 addresses inside tables are host-order u32; IPv6 addresses are four host-order u32 words,
+//   most significant first, so radix compares are plain integer compares. Flow keys keep wire order.
+// - "ptr" fields are absolute byte offsets (0 = null). Indices (ifindex, nexthop id) are never pointers:
+//   an ifindex or nexthop id stays valid to read even after the object behind it is gone.
+// - Counters are u64 little-endian; the TS twin increments them as (lo, hi) u32 pairs.
+//
+// Region map (TS `ts/engine/layout.ts` computes the actual addresses from the config):
+//
+//   0 ........ LAYOUT_BASE   AssemblyScript static data and stack (AS owns it, we never write it)
+//   LAYOUT_BASE ...          shared tables: ifnet[], nexthop[], radix heads + node pool, neighbor hash,
+//                            generation word, Toeplitz tables, VLAN maps
+//   then per CPU:            context, counters, ipflow table, descriptor ring, tx list, free stack
+//   then                     the buffer pool: BUF_SIZE-byte clusters
+
+export const LAYOUT_BASE = 65536;
+export const ALIGN = 64; // every region starts on a cache line
+
+// ---------------------------------------------------------------------------------------------
+// Packet buffers (mbuf clusters). A frame starts BUF_HEADROOM bytes into its cluster so that an
+// 802.1Q tag can be pushed in place by moving the two MAC addresses left.
+//
+//   +------------------+---------------------------------------------+
+//   | headroom (64 B)  | frame: dst MAC | src MAC | [tag] | type | ... |
+//   +------------------+---------------------------------------------+
+//   0                  64                                        BUF_SIZE
+export const BUF_SIZE = 2048;
+export const BUF_HEADROOM = 64;
+export const MAX_FRAME = 1984; // BUF_SIZE - BUF_HEADROOM
+
+// ---------------------------------------------------------------------------------------------
+// Frame descriptor (the pkthdr of one received frame), PD_SIZE bytes, one per frame of a batch.
+// TS (the driver) writes BUF, LEN, RXIF; rss_batch writes RSS, QUEUE, HTYPE; fwd_batch writes the rest.
+//
+//    0        4      6      8        12     14   15   16     18     20        24       28  29
+//   +--------+------+------+--------+------+----+----+------+------+---------+--------+---+---+
+//   | buf    | len  | rxif | rss    |queue |path|rsn | txif | ntx  | txfirst | nh     |ht |   |
+//   +--------+------+------+--------+------+----+----+------+------+---------+--------+---+---+
+export const PD_SIZE = 32;
+export const PD_BUF = 0; // u32 ptr to the first byte of the frame
+export const PD_LEN = 4; // u16 frame length in bytes
+export const PD_RXIF = 6; // u16 receive ifindex (after VLAN demux: the vlan interface)
+export const PD_RSS = 8; // u32 Toeplitz hash (0 when not hashed)
+export const PD_QUEUE = 12; // u16 RSS queue
+export const PD_PATH = 14; // u8 PATH_*
+export const PD_REASON = 15; // u8 R_* (drops and local deliveries)
+export const PD_TXIF = 16; // u16 output ifindex of the forwarded frame (0 = none)
+export const PD_NTX = 18; // u16 frames transmitted because of this frame (forwarded, fragments, ICMP)
+export const PD_TXFIRST = 20; // u32 index of the first of those in the tx list
+export const PD_NH = 24; // u32 nexthop id the frame was forwarded with (0 = none)
+export const PD_HTYPE = 28; // u8 HT_* hash type used
+
+export const PATH_DROP = 0;
+export const PATH_FAST = 1;
+export const PATH_NORMAL = 2;
+export const PATH_LOCAL = 3;
+
+// RSS hash types (which fields went into the Toeplitz hash)
+export const HT_NONE = 0;
+export const HT_IPV4 = 1;
+export const HT_TCP4 = 2;
+export const HT_UDP4 = 3;
+export const HT_IPV6 = 4;
+export const HT_TCP6 = 5;
+export const HT_UDP6 = 6;
+
+// Tx list entry: one frame to transmit, TX_SIZE bytes. Forwarded frames point into their rx cluster
+// (zero copy); fragments and ICMP errors point into clusters popped from the free stack.
+export const TX_SIZE = 8;
+export const TX_BUF = 0; // u32 ptr to the frame
+export const TX_LEN = 4; // u16
+export const TX_IF = 6; // u16 output ifindex
+
+// ---------------------------------------------------------------------------------------------
+// Drop and local-delivery reasons (u8). Names live in ts/engine/reasons.ts, in this order.
+export const R_NONE = 0;
+export const R_TOO_SHORT = 1; // frame or header truncated
+export const R_TOO_LONG = 2; // frame larger than a cluster
+export const R_L2_OTHER_HOST = 3; // unicast to another MAC
+export const R_ETHERTYPE = 4; // neither IPv4, IPv6 nor ARP
+export const R_VLAN_UNKNOWN = 5; // tag with no vlan interface
+export const R_IF_DOWN = 6; // receive or output interface down / absent
+export const R_IP_VERSION = 7;
+export const R_IP_HLEN = 8;
+export const R_IP_LEN = 9; // total length < header or > frame
+export const R_IP_CKSUM = 10;
+export const R_MARTIAN_SRC = 11;
+export const R_MARTIAN_DST = 12;
+export const R_TTL = 13; // TTL / hop limit exceeded in transit
+export const R_NO_ROUTE = 14;
+export const R_NEED_FRAG = 15; // IPv4 DF set and larger than the MTU
+export const R_TOO_BIG = 16; // IPv6 larger than the MTU
+export const R_UNRESOLVED = 17; // next hop has no neighbor entry
+export const R_REJECT = 18; // reject / blackhole route
+export const R_NOBUFS = 19; // no cluster for a fragment
+export const R_SCOPE = 20; // IPv6 link-local source or destination, not forwarded
+export const R_LOCAL = 21; // local: unicast to one of our addresses
+export const R_BROADCAST = 22; // local: broadcast
+export const R_MULTICAST = 23; // local: multicast
+export const R_ARP = 24; // local: ARP
+export const R_LOOP = 25; // would go back out the interface to the same host (ICMP redirect case) — unused
+export const R_COUNT = 26;
+
+// ---------------------------------------------------------------------------------------------
+// Per-CPU counters: u64[C_COUNT]. Drop reasons occupy C_REASON_BASE + R_*.
+export const C_RX_FRAMES = 0;
+export const C_RX_BYTES = 1;
+export const C_FAST = 2;
+export const C_NORMAL = 3;
+export const C_LOCAL = 4;
+export const C_DROP = 5;
+export const C_TX_FRAMES = 6;
+export const C_TX_BYTES = 7;
+export const C_FRAGS_OUT = 8; // fragments created
+export const C_FRAGMENTED = 9; // datagrams fragmented
+export const C_ICMP_OUT = 10; // ICMP/ICMPv6 errors sent
+export const C_ICMP_RATELIM = 11; // errors suppressed by the rate limiter
+export const C_ICMP_SUPPRESSED = 12; // errors not sent by rule (error about an error, non-first fragment, ...)
+export const C_FLOW_HIT = 13;
+export const C_FLOW_MISS = 14;
+export const C_FLOW_INSERT = 15;
+export const C_FLOW_REAP = 16; // reaped because the table was full
+export const C_FLOW_EXPIRE = 17; // idle expiry
+export const C_FLOW_FLUSH = 18; // whole-table invalidations (routing generation changed)
+export const C_REASON_BASE = 32;
+export const C_COUNT = 64; // C_REASON_BASE + R_COUNT <= C_COUNT
+
+// ---------------------------------------------------------------------------------------------
+// ifnet table: IF_SIZE bytes per interface, indexed by ifindex (index 0 is never used).
+export const IF_SIZE = 128;
+export const IF_FLAGS = 0; // u32 IFF_*
+export const IF_MTU = 4; // u32
+export const IF_MAC = 8; // 6 bytes
+export const IF_VID = 14; // u16 VLAN id when IFF_VLAN
+export const IF_PARENT = 16; // u32 parent ifindex when IFF_VLAN
+export const IF_NQUEUES = 20; // u32 RSS queues (>= 1)
+export const IF_RSSTAB = 24; // u32 ptr to the Toeplitz byte table (TOE_TABLE_SIZE bytes)
+export const IF_RETA = 28; // u32 ptr to the indirection table (RETA_SIZE u8 queue numbers)
+export const IF_ADDR4 = 32; // u32 primary IPv4 address, host order (0 = none)
+export const IF_VLANMAP = 36; // u32 ptr to u16[4096] vid -> vlan ifindex (0 = none)
+export const IF_ADDR6 = 40; // 16 bytes primary global IPv6 address, wire order (all zero = none)
+export const IF_LL6 = 56; // 16 bytes link-local IPv6 address, wire order
+
+export const IFF_EXISTS = 1;
+export const IFF_UP = 2;
+export const IFF_VLAN = 4;
+export const IFF_RSS_UDP4 = 8; // hash UDP ports over IPv4
+export const IFF_RSS_UDP6 = 16; // hash UDP ports over IPv6
+export const IFF_HAS_ADDR6 = 32;
+export const IFF_HAS_LL6 = 64;
+
+// ---------------------------------------------------------------------------------------------
+// Toeplitz: a byte table per key. Entry [i][b] (u32) is the hash contribution of byte value b at input
+// byte position i: a 36-byte IPv6 4-tuple hashes with 36 loads and XORs instead of 288 bit steps.
+export const TOE_KEY_LEN = 40;
+export const TOE_MAX_INPUT = 36;
+export const TOE_TABLE_SIZE = 36864; // TOE_MAX_INPUT * 256 * 4
+export const RETA_SIZE = 128;
+
+// ---------------------------------------------------------------------------------------------
+// Nexthop: what a route points at. NH_SIZE bytes, indexed by id (0 = none). Published before any
+// route refers to it; never changed while referenced; freed only after a grace period.
+export const NH_SIZE = 32;
+export const NH_FLAGS = 0; // u32 NHF_*
+export const NH_IFINDEX = 4; // u32 output interface
+export const NH_GW = 8; // 16 bytes gateway, table order (v4: first word)
+export const NH_MTU = 24; // u32 route MTU (0 = the interface's)
+export const NH_REFS = 28; // u32 routes using it (control plane only)
+
+export const NHF_VALID = 1;
+export const NHF_GATEWAY = 2; // next hop is NH_GW, else the destination itself (connected)
+export const NHF_LOCAL = 4; // one of our addresses: deliver locally
+export const NHF_BROADCAST = 8; // directed broadcast address of a connected subnet
+export const NHF_REJECT = 16; // unreachable: ICMP error
+export const NHF_BLACKHOLE = 32; // silently dropped (counted)
+export const NHF_V6 = 64;
+
+// ---------------------------------------------------------------------------------------------
+// Radix (Patricia) tree node, RN_SIZE bytes, from one node pool shared by both families.
+//
+//    0                16     20     24      28      32
+//   +----------------+------+------+-------+-------+
+//   | key (4 x u32)  | plen | nh   | child0| child1|
+//   +----------------+------+------+-------+-------+
+//
+// A node stands for the prefix key/plen; nh != 0 when a route sits there. child0/1 hold the subtree
+// whose bit at position plen is 0/1. Readers walk without locks: every change is one aligned
+// 32-bit store of a fully built node's pointer (or of nh), so a reader sees the old or the new tree.
+export const RN_SIZE = 32;
+export const RN_KEY = 0;
+export const RN_PLEN = 16;
+export const RN_NH = 20;
+export const RN_CHILD0 = 24;
+export const RN_CHILD1 = 28;
+
+// Radix head: one per family.
+export const RH_SIZE = 32;
+export const RH_ROOT = 0; // u32 ptr to the root node (0 = empty)
+export const RH_ROUTES = 4; // u32 routes in the tree
+export const RH_NODES = 8; // u32 nodes linked in the tree
+export const RH_POOL = 12; // u32 ptr to the node pool header
+export const RH_BITS = 16; // u32 32 or 128
+
+// Node pool: fixed-size nodes. Unlinked nodes go to limbo; rt_reclaim moves limbo to the free list
+// after the caller has waited out a grace period (pserialize perform). Reclaimed nodes are poisoned.
+export const NP_SIZE = 32;
+export const NP_BASE = 0; // u32 ptr to node 0
+export const NP_CAP = 4; // u32 capacity in nodes
+export const NP_NEXT = 8; // u32 never-used nodes start here (bump index)
+export const NP_FREE = 12; // u32 ptr free list head (linked through RN_CHILD0)
+export const NP_LIMBO = 16; // u32 ptr limbo list head (linked through RN_NH... see radix.ts)
+export const NP_INUSE = 20; // u32 nodes allocated (linked or in limbo)
+export const NP_LIMBO_COUNT = 24;
+export const POISON = 0xdeadbeef; // written over reclaimed nodes; a reader that sees it read freed memory
+
+// ---------------------------------------------------------------------------------------------
+// Neighbor table (ARP/NDP cache): open addressing, linear probing, NB_SIZE-byte entries after a header.
+export const NBH_SIZE = 64;
+export const NBH_CAP = 0; // u32 slots, power of two
+export const NBH_COUNT = 4; // u32 valid entries
+export const NBH_TOMBS = 8; // u32 deleted slots
+
+export const NB_SIZE = 32;
+export const NB_KEY = 0; // 16 bytes address, table order (v4: first word)
+export const NB_IF = 16; // u32 ifindex
+export const NB_STATE = 20; // u32 NBS_* | NBS_V6
+export const NB_MAC = 24; // 6 bytes
+
+export const NBS_EMPTY = 0;
+export const NBS_VALID = 1;
+export const NBS_TOMB = 2;
+export const NBS_V6 = 256;
+
+// ---------------------------------------------------------------------------------------------
+// ipflow: the per-CPU flow cache used by fast forwarding (NetBSD ip_flow.c / ip6_flow.c).
+// Header, then u32 buckets[hashsize] (entry ptr, 0 = empty), then entries[max].
+export const FT_SIZE = 64;
+export const FT_HASHSIZE = 0; // u32 power of two
+export const FT_MAX = 4; // u32 max flows
+export const FT_INUSE = 8; // u32
+export const FT_LRU_HEAD = 12; // u32 ptr most recently used
+export const FT_LRU_TAIL = 16; // u32 ptr least recently used
+export const FT_FREE = 20; // u32 ptr free entries (linked through FE_HNEXT)
+export const FT_BUCKETS = 24; // u32 ptr
+export const FT_ENTRIES = 28; // u32 ptr
+export const FT_GEN = 32; // u32 routing generation this table's entries were made under
+export const FT_IDLE_MS = 36; // u32 idle expiry in milliseconds
+
+export const FE_SIZE = 96;
+export const FE_SRC = 0; // 16 bytes, wire order (v4: first 4)
+export const FE_DST = 16; // 16 bytes, wire order
+export const FE_TOS = 32; // u32 v4: TOS; v6: flow label; bit 31 set for IPv6
+export const FE_NH = 36; // u32 nexthop id
+export const FE_TXIF = 40; // u32 output ifindex
+export const FE_MTU = 44; // u32 effective MTU
+export const FE_DMAC = 48; // 6 bytes next-hop MAC
+export const FE_LAST = 56; // u32 last use, ms
+export const FE_USES = 60; // u32
+export const FE_HNEXT = 64; // u32 ptr next in bucket
+export const FE_LPREV = 68; // u32 ptr
+export const FE_LNEXT = 72; // u32 ptr
+export const FE_BUCKET = 76; // u32 bucket index
+export const FE_V6 = 0x80000000;
+
+// ---------------------------------------------------------------------------------------------
+// Per-CPU forwarding context: what fwd_batch needs, all pointers. CTX_SIZE bytes.
+export const CTX_SIZE = 128;
+export const CTX_IFNET = 0; // u32 ptr ifnet[]
+export const CTX_NIF = 4; // u32 ifnet slots
+export const CTX_NH = 8; // u32 ptr nexthop[]
+export const CTX_RT4 = 12; // u32 ptr radix head v4
+export const CTX_RT6 = 16; // u32 ptr radix head v6
+export const CTX_NBR = 20; // u32 ptr neighbor table
+export const CTX_FLOW = 24; // u32 ptr ipflow table
+export const CTX_CNT = 28; // u32 ptr counters
+export const CTX_PD = 32; // u32 ptr descriptor array
+export const CTX_TX = 36; // u32 ptr tx list
+export const CTX_TXCAP = 40; // u32 tx list capacity
+export const CTX_NTX = 44; // u32 out: tx entries used by the last batch
+export const CTX_FREE = 48; // u32 ptr free-cluster stack: u32 count, u32 cap, then u32 cluster ptrs
+export const CTX_GEN = 52; // u32 ptr to the routing generation word
+export const CTX_OPTS = 56; // u32 OPT_*
+export const CTX_ICMP_PPS = 60; // u32 ICMP errors per second allowed (0 = unlimited)
+export const CTX_ICMP_TOKENS = 64; // u32 tokens left (x1000)
+export const CTX_ICMP_LAST = 68; // u32 last refill time, ms
+export const CTX_ICMP_BURST = 72; // u32 bucket depth in errors
+
+export const OPT_FASTFWD = 1; // use and fill the ipflow cache
+export const OPT_ICMP = 2; // send ICMP errors
+
+// Toeplitz / RSS input scratch inside the context (36 bytes at most)
+export const CTX_SCRATCH = 80;

@@ -1,0 +1,20 @@
+// Loads and stores over linear memory. Network byte order (big-endian) helpers for wire formats;
+// native (little-endian) ones for our own tables. The TS twin is ts/kernels/util/mem.ts.
+
+@inline export function ld8(p: usize): u32 { return <u32>load<u8>(p); }
+@inline export function ld16(p: usize): u32 { return <u32>load<u16>(p); }
+@inline export function ld32(p: usize): u32 { return load<u32>(p); }
+@inline export function ld16be(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }
+@inline export function ld32be(p: usize): u32 { return bswap<u32>(load<u32>(p)); }
+
+@inline export function st8(p: usize, v: u32): void { store<u8>(p, <u8>v); }
+@inline export function st16(p: usize, v: u32): void { store<u16>(p, <u16>v); }
+@inline export function st32(p: usize, v: u32): void { store<u32>(p, v); }
+@inline export function st16be(p: usize, v: u32): void { store<u16>(p, bswap<u16>(<u16>v)); }
+@inline export function st32be(p: usize, v: u32): void { store<u32>(p, bswap<u32>(v)); }
+
+// u64 counter increment (little-endian u64 in memory)
+@inline export function cnt_add(base: usize, idx: u32, v: u64): void {
+  const p = base + (<usize>idx << 3);
+  store<u64>(p, load<u64>(p) + v);
+}

@@ -1,0 +1,40 @@
+// TS twin of assembly/util/mem.ts: the same loads and stores over the same linear memory.
+// A Mem wraps one ArrayBuffer/SharedArrayBuffer; call refresh() after the WebAssembly.Memory grows.
+
+export class Mem {
+  u8!: Uint8Array;
+  dv!: DataView;
+  constructor(readonly memory: { buffer: ArrayBufferLike }) {
+    this.refresh();
+  }
+  refresh(): void {
+    this.u8 = new Uint8Array(this.memory.buffer);
+    this.dv = new DataView(this.memory.buffer);
+  }
+}
+
+export function ld8(m: Mem, p: number): number { return m.u8[p]!; }
+export function ld16(m: Mem, p: number): number { return m.dv.getUint16(p, true); }
+export function ld32(m: Mem, p: number): number { return m.dv.getUint32(p, true); }
+export function ld16be(m: Mem, p: number): number { return (m.u8[p]! << 8) | m.u8[p + 1]!; }
+export function ld32be(m: Mem, p: number): number { return m.dv.getUint32(p, false); }
+
+export function st8(m: Mem, p: number, v: number): void { m.u8[p] = v; }
+export function st16(m: Mem, p: number, v: number): void { m.dv.setUint16(p, v, true); }
+export function st32(m: Mem, p: number, v: number): void { m.dv.setUint32(p, v >>> 0, true); }
+export function st16be(m: Mem, p: number, v: number): void { m.u8[p] = (v >>> 8) & 0xff; m.u8[p + 1] = v & 0xff; }
+export function st32be(m: Mem, p: number, v: number): void { m.dv.setUint32(p, v >>> 0, false); }
+
+/** u64 counter increment, as two u32 halves (v must be a non-negative integer < 2^32). */
+export function cnt_add(m: Mem, base: number, idx: number, v: number): void {
+  const p = base + idx * 8;
+  const lo = m.dv.getUint32(p, true) + v;
+  m.dv.setUint32(p, lo >>> 0, true);
+  if (lo > 0xffffffff) m.dv.setUint32(p + 4, (m.dv.getUint32(p + 4, true) + 1) >>> 0, true);
+}
+
+/** Reads a u64 counter as a JS number (exact below 2^53). */
+export function cnt_get(m: Mem, base: number, idx: number): number {
+  const p = base + idx * 8;
+  return m.dv.getUint32(p + 4, true) * 0x100000000 + m.dv.getUint32(p, true);
+}
