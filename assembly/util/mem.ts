@@ -18,3 +18,8 @@
   const p = base + (<usize>idx << 3);
   store<u64>(p, load<u64>(p) + v);
 }
+
+// Acquire-load / release-store of an aligned u32: how pointers are published to lock-free readers.
+// On x86-64 both are plain moves; they matter on weaker memory models and keep the compiler honest.
+@inline export function ald32(p: usize): u32 { return atomic.load<u32>(p); }
+@inline export function ast32(p: usize, v: u32): void { atomic.store<u32>(p, v); }

@@ -4,12 +4,14 @@
 export class Mem {
   u8!: Uint8Array;
   dv!: DataView;
+  u32!: Uint32Array; // for Atomics on aligned words (index = ptr >>> 2)
   constructor(readonly memory: { buffer: ArrayBufferLike }) {
     this.refresh();
   }
   refresh(): void {
     this.u8 = new Uint8Array(this.memory.buffer);
     this.dv = new DataView(this.memory.buffer);
+    this.u32 = new Uint32Array(this.memory.buffer, 0, this.memory.buffer.byteLength >>> 2);
   }
 }
 
@@ -38,3 +40,7 @@ export function cnt_get(m: Mem, base: number, idx: number): number {
   const p = base + idx * 8;
   return m.dv.getUint32(p + 4, true) * 0x100000000 + m.dv.getUint32(p, true);
 }
+
+/** Acquire-load / release-store of an aligned u32 (publishing pointers to lock-free readers). */
+export function ald32(m: Mem, p: number): number { return Atomics.load(m.u32, p >>> 2); }
+export function ast32(m: Mem, p: number, v: number): void { Atomics.store(m.u32, p >>> 2, v >>> 0); }
