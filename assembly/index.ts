@@ -5,3 +5,10 @@ import { LAYOUT_BASE } from "./layout";
 /** First byte above AssemblyScript's own static data; TS checks it is below LAYOUT_BASE. */
 export function heap_base(): usize { return __heap_base; }
 export function layout_base(): usize { return LAYOUT_BASE; }
+export * from "./fib/radix";
+export * from "./wire/cksum";
+export * from "./rss/toeplitz";
+export * from "./flow/ipflow";
+export * from "./nbr/nbr";
+export * from "./forward/pipeline";
+export * from "./rss/rss";

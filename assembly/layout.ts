@@ -105,7 +105,7 @@ export const R_LOCAL = 21; // local: unicast to one of our addresses
 export const R_BROADCAST = 22; // local: broadcast
 export const R_MULTICAST = 23; // local: multicast
 export const R_ARP = 24; // local: ARP
-export const R_LOOP = 25; // would go back out the interface to the same host (ICMP redirect case) — unused
+export const R_CANTFORWARD = 25; // link-layer broadcast/multicast frame with a unicast IP destination not ours (RFC 1812 5.3.4)
 export const R_COUNT = 26;
 
 // ---------------------------------------------------------------------------------------------
@@ -181,6 +181,7 @@ export const NHF_BROADCAST = 8; // directed broadcast address of a connected sub
 export const NHF_REJECT = 16; // unreachable: ICMP error
 export const NHF_BLACKHOLE = 32; // silently dropped (counted)
 export const NHF_V6 = 64;
+export const NHF_PROHIBIT = 128; // with NHF_REJECT: administratively prohibited
 
 // ---------------------------------------------------------------------------------------------
 // Radix (Patricia) tree node, RN_SIZE bytes, from one node pool shared by both families.
@@ -271,7 +272,7 @@ export const FE_V6 = 0x80000000;
 
 // ---------------------------------------------------------------------------------------------
 // Per-CPU forwarding context: what fwd_batch needs, all pointers. CTX_SIZE bytes.
-export const CTX_SIZE = 128;
+export const CTX_SIZE = 192;
 export const CTX_IFNET = 0; // u32 ptr ifnet[]
 export const CTX_NIF = 4; // u32 ifnet slots
 export const CTX_NH = 8; // u32 ptr nexthop[]
@@ -287,13 +288,17 @@ export const CTX_NTX = 44; // u32 out: tx entries used by the last batch
 export const CTX_FREE = 48; // u32 ptr free-cluster stack: u32 count, u32 cap, then u32 cluster ptrs
 export const CTX_GEN = 52; // u32 ptr to the routing generation word
 export const CTX_OPTS = 56; // u32 OPT_*
-export const CTX_ICMP_PPS = 60; // u32 ICMP errors per second allowed (0 = unlimited)
-export const CTX_ICMP_TOKENS = 64; // u32 tokens left (x1000)
-export const CTX_ICMP_LAST = 68; // u32 last refill time, ms
-export const CTX_ICMP_BURST = 72; // u32 bucket depth in errors
+export const CTX_ICMP_PPS = 60; // u32 ICMP errors per second allowed per family (0 = unlimited)
+export const CTX_ICMP_BURST = 64; // u32 bucket depth in errors
+export const CTX_ICMP_TOKENS = 68; // u32 IPv4 tokens left (x1000)
+export const CTX_ICMP_LAST = 72; // u32 IPv4 last refill time, ms
+export const CTX_ICMP6_TOKENS = 76; // u32 ICMPv6 tokens left (x1000)
+export const CTX_ICMP6_LAST = 80; // u32 ICMPv6 last refill time, ms
+export const CTX_IPID = 84; // u32 next IPv4 id for datagrams we originate (ICMP errors)
+export const CTX_NOW = 88; // u32 time of the batch being processed, ms (set by fwd_batch)
 
 export const OPT_FASTFWD = 1; // use and fill the ipflow cache
 export const OPT_ICMP = 2; // send ICMP errors
 
 // Toeplitz / RSS input scratch inside the context (36 bytes at most)
-export const CTX_SCRATCH = 80;
+export const CTX_SCRATCH = 128;

@@ -345,3 +345,38 @@ function walkNode(n: usize, out: usize, max: u32, count: u32): u32 {
   count = walkNode(<usize>ld32(n + RN_CHILD0), out, max, count);
   return walkNode(<usize>ld32(n + RN_CHILD1), out, max, count);
 }
+
+/**
+ * Like rt_lookup4/6, but returns the node holding the matched route (key, plen and nh readable
+ * from it), or 0. For the control plane (`route lookup`), not the data path.
+ */
+export function rt_match4(head: usize, a: u32): usize {
+  let n = <usize>ald32(head + RH_ROOT);
+  let best: usize = 0;
+  while (n != 0) {
+    const np = ld32(n + RN_PLEN);
+    const mask: u32 = np == 0 ? 0 : <u32>0xffffffff << (32 - np);
+    if (((a ^ ld32(n + RN_KEY)) & mask) != 0) break;
+    if (ald32(n + RN_NH) != 0) best = n;
+    if (np >= 32) break;
+    n = <usize>ald32(n + RN_CHILD0 + (<usize>((a >>> (31 - np)) & 1) << 2));
+  }
+  return best;
+}
+
+export function rt_match6(head: usize, addrPtr: usize): usize {
+  const a0 = ld32be(addrPtr);
+  const a1 = ld32be(addrPtr + 4);
+  const a2 = ld32be(addrPtr + 8);
+  const a3 = ld32be(addrPtr + 12);
+  let n = <usize>ald32(head + RH_ROOT);
+  let best: usize = 0;
+  while (n != 0) {
+    const np = ld32(n + RN_PLEN);
+    if (firstDiff(n, a0, a1, a2, a3, np) != np) break;
+    if (ald32(n + RN_NH) != 0) best = n;
+    if (np >= 128) break;
+    n = <usize>ald32(n + RN_CHILD0 + (<usize>bitOf(a0, a1, a2, a3, np) << 2));
+  }
+  return best;
+}

@@ -2,14 +2,24 @@
 // twin. Both run over the same linear-memory layout, so an engine is (memory, Kernels) and
 // `--engine wasm|ts` only swaps this object. All pointers are byte offsets; all results are u32.
 import * as radix from '../kernels/fib/radix.js';
+import * as ipflow from '../kernels/flow/ipflow.js';
+import * as nbr from '../kernels/nbr/nbr.js';
+import * as cksum from '../kernels/wire/cksum.js';
+import * as toeplitz from '../kernels/rss/toeplitz.js';
+import * as rss from '../kernels/rss/rss.js';
+import * as pipeline from '../kernels/forward/pipeline.js';
 import { Mem } from '../kernels/util/mem.js';
-import { instantiateWasm } from './wasm.js';
+import { instantiateWasm, type WasmExports } from './wasm.js';
 
 export type EngineName = 'wasm' | 'ts';
+export const ENGINES: readonly EngineName[] = ['wasm', 'ts'];
+
+type F<_N extends number> = (...a: number[]) => number;
 
 export interface Kernels {
   readonly name: EngineName;
   readonly memory: WebAssembly.Memory;
+  // radix (assembly/fib/radix.ts)
   rt_pool_init(pool: number, base: number, cap: number, limbo: number): void;
   rt_init(head: number, pool: number, bits: number): void;
   rt_set(head: number, keyPtr: number, plen: number, nh: number): number;
@@ -17,38 +27,71 @@ export interface Kernels {
   rt_get(head: number, keyPtr: number, plen: number): number;
   rt_lookup4(head: number, addr: number): number;
   rt_lookup6(head: number, addrPtr: number): number;
+  rt_match4(head: number, addr: number): number;
+  rt_match6(head: number, addrPtr: number): number;
   rt_walk(head: number, out: number, max: number): number;
   rt_reclaim(pool: number): number;
+  // ipflow (assembly/flow/ipflow.ts)
+  ipflow_init(ft: number, hashsize: number, max: number, buckets: number, entries: number, idleMs: number): void;
+  ipflow_flush(ft: number): void;
+  ipflow_lookup(ft: number, src: number, dst: number, tos: number, now: number, cnt: number): number;
+  ipflow_insert(ft: number, src: number, dst: number, tos: number, nh: number, txif: number, mtu: number, dmac: number, now: number, cnt: number): number;
+  ipflow_expire(ft: number, now: number, cnt: number): number;
+  // neighbors (assembly/nbr/nbr.ts)
+  nb_init(t: number, cap: number): void;
+  nb_find(t: number, a0: number, a1: number, a2: number, a3: number, ifindex: number, v6: number): number;
+  nb_set(t: number, a0: number, a1: number, a2: number, a3: number, ifindex: number, v6: number, macPtr: number): number;
+  nb_del(t: number, a0: number, a1: number, a2: number, a3: number, ifindex: number, v6: number): number;
+  // checksums (assembly/wire/cksum.ts)
+  in_cksum(p: number, len: number): number;
+  in_cksum_acc(p: number, len: number, acc: number): number;
+  in_cksum_hdr20(p: number): number;
+  // RSS (assembly/rss/*.ts)
+  toe_table_init(keyPtr: number, tablePtr: number): void;
+  toe_hash(tablePtr: number, inPtr: number, len: number): number;
+  rss_batch(ctx: number, n: number): void;
+  // pipeline (assembly/forward/pipeline.ts)
+  fwd_batch(ctx: number, n: number, now: number): number;
 }
 
-/** Kernel names that return a u32 (the WASM side hands them back as signed i32). */
-const U32_RESULTS = ['rt_set', 'rt_del', 'rt_get', 'rt_lookup4', 'rt_lookup6', 'rt_walk', 'rt_reclaim'] as const;
-const VOIDS = ['rt_pool_init', 'rt_init'] as const;
+/** Kernels whose result is a u32 (the WASM side hands them back as signed i32). */
+const U32_RESULTS = [
+  'rt_set', 'rt_del', 'rt_get', 'rt_lookup4', 'rt_lookup6', 'rt_match4', 'rt_match6', 'rt_walk', 'rt_reclaim',
+  'ipflow_lookup', 'ipflow_insert', 'ipflow_expire', 'nb_find', 'nb_set', 'nb_del',
+  'in_cksum', 'in_cksum_acc', 'in_cksum_hdr20', 'toe_hash', 'fwd_batch',
+] as const;
+const VOIDS = ['rt_pool_init', 'rt_init', 'ipflow_init', 'ipflow_flush', 'nb_init', 'toe_table_init', 'rss_batch'] as const;
+const TS_MODULES: Record<string, unknown>[] = [radix, ipflow, nbr, cksum, toeplitz, rss, pipeline];
 
-export function wasmKernels(memory: WebAssembly.Memory): Kernels {
+export interface WasmKernels extends Kernels { readonly exports: WasmExports }
+export interface TsKernels extends Kernels { readonly mem: Mem }
+
+export function wasmKernels(memory: WebAssembly.Memory): WasmKernels {
   const x = instantiateWasm(memory);
   const k: Record<string, unknown> = { name: 'wasm', memory, exports: x };
   for (const n of U32_RESULTS) {
-    const f = x[n] as (...a: number[]) => number;
+    const f = x[n] as F<1>;
+    if (typeof f !== 'function') throw new Error(`mpstack.wasm lacks kernel ${n}: rebuild with npm run build:wasm`);
     k[n] = (...a: number[]) => f(...a) >>> 0;
   }
   for (const n of VOIDS) k[n] = x[n];
-  return k as unknown as Kernels;
+  return k as unknown as WasmKernels;
 }
 
-export function tsKernels(memory: WebAssembly.Memory): Kernels {
+export function tsKernels(memory: WebAssembly.Memory): TsKernels {
   const m = new Mem(memory);
   const k: Record<string, unknown> = { name: 'ts', memory, mem: m };
-  const mods: Record<string, unknown>[] = [radix];
   for (const n of [...U32_RESULTS, ...VOIDS]) {
-    const mod = mods.find((o) => typeof o[n] === 'function');
+    const mod = TS_MODULES.find((o) => typeof o[n] === 'function');
     if (!mod) throw new Error(`TS twin lacks kernel ${n}`);
     const f = mod[n] as (m: Mem, ...a: number[]) => number;
-    k[n] = (...a: number[]) => f(m, ...a);
+    k[n] = (...a: number[]) => f(m, ...a) >>> 0;
   }
-  return k as unknown as Kernels;
+  return k as unknown as TsKernels;
 }
 
 export function makeKernels(name: EngineName, memory: WebAssembly.Memory): Kernels {
-  return name === 'wasm' ? wasmKernels(memory) : tsKernels(memory);
+  if (name === 'wasm') return wasmKernels(memory);
+  if (name === 'ts') return tsKernels(memory);
+  throw new Error(`unknown engine '${String(name)}' (expected wasm or ts)`);
 }

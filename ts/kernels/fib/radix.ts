@@ -267,3 +267,31 @@ function walkNode(m: Mem, n: number, out: number, max: number, count: number): n
   count = walkNode(m, ld32(m, n + RN_CHILD0), out, max, count);
   return walkNode(m, ld32(m, n + RN_CHILD1), out, max, count);
 }
+
+export function rt_match4(m: Mem, head: number, a: number): number {
+  let n = ald32(m, head + RH_ROOT);
+  let best = 0;
+  while (n !== 0) {
+    const np = ld32(m, n + RN_PLEN);
+    const mask = np === 0 ? 0 : (0xffffffff << (32 - np));
+    if (((a ^ ld32(m, n + RN_KEY)) & mask) !== 0) break;
+    if (ald32(m, n + RN_NH) !== 0) best = n;
+    if (np >= 32) break;
+    n = ald32(m, n + RN_CHILD0 + (((a >>> (31 - np)) & 1) << 2));
+  }
+  return best;
+}
+
+export function rt_match6(m: Mem, head: number, addrPtr: number): number {
+  const a = [ld32be(m, addrPtr), ld32be(m, addrPtr + 4), ld32be(m, addrPtr + 8), ld32be(m, addrPtr + 12)];
+  let n = ald32(m, head + RH_ROOT);
+  let best = 0;
+  while (n !== 0) {
+    const np = ld32(m, n + RN_PLEN);
+    if (firstDiff(m, n, a, np) !== np) break;
+    if (ald32(m, n + RN_NH) !== 0) best = n;
+    if (np >= 128) break;
+    n = ald32(m, n + RN_CHILD0 + (bitOf(a, np) << 2));
+  }
+  return best;
+}

@@ -1,0 +1,179 @@
+// ICMP and ICMPv6 errors sent by the forwarding path (time exceeded, destination unreachable,
+// fragmentation needed / packet too big). TS twin: ts/kernels/forward/icmp.ts.
+//
+// Rules (RFC 1812 4.3.2.7, RFC 4443 2.4): no error about an ICMP error, about a non-initial
+// fragment, or about a packet whose source does not name one host (the callers have already
+// dropped martian sources and link-layer or IP broadcast/multicast destinations before any error
+// can be raised). Errors are rate-limited per CPU and family by a token bucket (NetBSD's
+// icmperrppslim). The error goes out the interface the route back to the source uses, from that
+// interface's address, and quotes as much of the original as fits in 576 bytes (IPv4, RFC 1812
+// 4.3.2.3) or 1280 bytes (IPv6, RFC 4443 2.4(c)).
+//
+// Reads: the original packet (unchanged), routing and neighbor tables, ifnet.
+// Writes: a cluster from the free stack, one tx entry; counters C_ICMP_OUT, C_ICMP_RATELIM,
+//         C_ICMP_SUPPRESSED, and C_REASON_BASE+R_NOBUFS when no cluster is free.
+
+import {
+  CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP_LAST, CTX_ICMP6_TOKENS, CTX_ICMP6_LAST,
+  CTX_IPID, CTX_NOW, CTX_CNT, CTX_RT4, CTX_RT6, CTX_NH, CTX_IFNET, CTX_NBR, OPT_ICMP,
+  NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE,
+  IF_SIZE, IF_FLAGS, IF_ADDR4, IF_ADDR6, IFF_UP, IFF_EXISTS, IFF_HAS_ADDR6, NB_MAC, NBS_V6,
+  BUF_HEADROOM, C_ICMP_OUT, C_ICMP_RATELIM, C_ICMP_SUPPRESSED, C_REASON_BASE, R_NOBUFS,
+} from "../layout";
+import { ld8, ld16be, ld32, ld32be, st8, st32, st16be, st32be, cnt_add } from "../util/mem";
+import { in_cksum, in_cksum_hdr20, in_cksum_acc, in_pseudo6 } from "../wire/cksum";
+import { rt_lookup4, rt_lookup6 } from "../fib/radix";
+import { nb_find } from "../nbr/nbr";
+import { buf_alloc, tx_room, ether_output, ETHERTYPE_IP, ETHERTYPE_IPV6 } from "./output";
+
+export const ICMP_UNREACH: u32 = 3;
+export const ICMP_UNREACH_NET: u32 = 0;
+export const ICMP_UNREACH_HOST: u32 = 1;
+export const ICMP_UNREACH_NEEDFRAG: u32 = 4;
+export const ICMP_UNREACH_FILTER_PROHIB: u32 = 13;
+export const ICMP_TIMXCEED: u32 = 11;
+export const ICMP6_DST_UNREACH: u32 = 1;
+export const ICMP6_PACKET_TOO_BIG: u32 = 2;
+export const ICMP6_TIME_EXCEEDED: u32 = 3;
+export const ICMP6_DST_UNREACH_NOROUTE: u32 = 0;
+export const ICMP6_DST_UNREACH_ADMIN: u32 = 1;
+export const ICMP6_DST_UNREACH_ADDR: u32 = 3;
+
+const ICMP_QUOTE_MAX4: u32 = 576 - 28;
+const ICMP_QUOTE_MAX6: u32 = 1280 - 48;
+
+/** Token bucket: tokens are thousandths of an error; pps of them accrue per ms, up to burst. */
+function icmp_ratelimit(ctx: usize, tokOff: usize, lastOff: usize): bool {
+  const pps = ld32(ctx + CTX_ICMP_PPS);
+  if (pps == 0) return true;
+  const now = ld32(ctx + CTX_NOW);
+  const cap = <u64>ld32(ctx + CTX_ICMP_BURST) * 1000;
+  let tok = <u64>ld32(ctx + tokOff) + <u64>(now - ld32(ctx + lastOff)) * <u64>pps;
+  if (tok > cap) tok = cap;
+  st32(ctx + lastOff, now);
+  if (tok < 1000) {
+    st32(ctx + tokOff, <u32>tok);
+    return false;
+  }
+  st32(ctx + tokOff, <u32>(tok - 1000));
+  return true;
+}
+
+@inline function isIcmp4Error(t: u32): bool {
+  return t == 3 || t == 4 || t == 5 || t == 11 || t == 12;
+}
+
+/** Route back to `nh`: the usable unicast nexthop, or 0. */
+@inline function usableNh(ctx: usize, nh: u32): usize {
+  if (nh == 0) return 0;
+  const nhp = <usize>ld32(ctx + CTX_NH) + <usize>nh * NH_SIZE;
+  if (ld32(nhp + NH_FLAGS) & (NHF_LOCAL | NHF_BROADCAST | NHF_REJECT | NHF_BLACKHOLE)) return 0;
+  const ifp = <usize>ld32(ctx + CTX_IFNET) + <usize>ld32(nhp + NH_IFINDEX) * IF_SIZE;
+  if ((ld32(ifp + IF_FLAGS) & (IFF_UP | IFF_EXISTS)) != (IFF_UP | IFF_EXISTS)) return 0;
+  return nhp;
+}
+
+/**
+ * Sends an ICMP error about the IPv4 packet at l3 (its header already validated; iplen its total
+ * length), received on rxif. `mtu` fills the next-hop MTU field of "fragmentation needed".
+ */
+export function icmp4_error(ctx: usize, pd: usize, l3: usize, iplen: u32, rxif: u32, type: u32, code: u32, mtu: u32): void {
+  if ((ld32(ctx + CTX_OPTS) & OPT_ICMP) == 0) return;
+  const cnt = <usize>ld32(ctx + CTX_CNT);
+  const hlen = (ld8(l3) & 15) << 2;
+  if ((ld16be(l3 + 6) & 0x1fff) != 0 || (ld8(l3 + 9) == 1 && iplen > hlen && isIcmp4Error(ld8(l3 + hlen)))) {
+    cnt_add(cnt, C_ICMP_SUPPRESSED, 1);
+    return;
+  }
+  if (!icmp_ratelimit(ctx, CTX_ICMP_TOKENS, CTX_ICMP_LAST)) {
+    cnt_add(cnt, C_ICMP_RATELIM, 1);
+    return;
+  }
+  const src = ld32be(l3 + 12);
+  const nhp = usableNh(ctx, rt_lookup4(<usize>ld32(ctx + CTX_RT4), src));
+  const ifnet = <usize>ld32(ctx + CTX_IFNET);
+  const oif = nhp != 0 ? ld32(nhp + NH_IFINDEX) : 0;
+  let me = oif != 0 ? ld32(ifnet + <usize>oif * IF_SIZE + IF_ADDR4) : 0;
+  if (me == 0) me = ld32(ifnet + <usize>rxif * IF_SIZE + IF_ADDR4);
+  const gw = nhp != 0 && (ld32(nhp + NH_FLAGS) & NHF_GATEWAY) ? ld32(nhp + NH_GW) : src;
+  const ne = oif != 0 ? nb_find(<usize>ld32(ctx + CTX_NBR), gw, 0, 0, 0, oif, 0) : 0;
+  if (ne == 0 || me == 0 || tx_room(ctx) == 0) {
+    cnt_add(cnt, C_ICMP_SUPPRESSED, 1);
+    return;
+  }
+  const c = buf_alloc(ctx);
+  if (c == 0) {
+    cnt_add(cnt, C_REASON_BASE + R_NOBUFS, 1);
+    return;
+  }
+  const quote = min(iplen, ICMP_QUOTE_MAX4);
+  const o = c + BUF_HEADROOM + 18;
+  const ipid = ld32(ctx + CTX_IPID);
+  st32(ctx + CTX_IPID, (ipid + 1) & 0xffff);
+  st32be(o, 0x45c00000 | (28 + quote)); // version 4, IHL 5, precedence internetwork control (RFC 1812 4.3.2.5)
+  st32be(o + 4, ipid << 16);
+  st32be(o + 8, 0x40010000); // TTL 64, protocol ICMP, checksum 0
+  st32be(o + 12, me);
+  st32be(o + 16, src);
+  st16be(o + 10, in_cksum_hdr20(o));
+  st32be(o + 20, (type << 24) | (code << 16));
+  st32be(o + 24, type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG ? mtu & 0xffff : 0); // RFC 1191
+  memory.copy(o + 28, l3, quote);
+  st16be(o + 22, in_cksum(o + 20, 8 + quote));
+  ether_output(ctx, pd, o, 28 + quote, ETHERTYPE_IP, oif, ne + NB_MAC);
+  cnt_add(cnt, C_ICMP_OUT, 1);
+}
+
+/**
+ * Sends an ICMPv6 error about the IPv6 packet at l3 (total bytes, header validated), received on
+ * rxif. `param` fills the 32-bit field after the checksum (the MTU of "packet too big").
+ */
+export function icmp6_error(ctx: usize, pd: usize, l3: usize, total: u32, rxif: u32, type: u32, code: u32, param: u32): void {
+  if ((ld32(ctx + CTX_OPTS) & OPT_ICMP) == 0) return;
+  const cnt = <usize>ld32(ctx + CTX_CNT);
+  // an ICMPv6 error message (type < 128) right after the fixed header gets no error back
+  if (ld8(l3 + 6) == 58 && total > 40 && ld8(l3 + 40) < 128) {
+    cnt_add(cnt, C_ICMP_SUPPRESSED, 1);
+    return;
+  }
+  if (!icmp_ratelimit(ctx, CTX_ICMP6_TOKENS, CTX_ICMP6_LAST)) {
+    cnt_add(cnt, C_ICMP_RATELIM, 1);
+    return;
+  }
+  const nhp = usableNh(ctx, rt_lookup6(<usize>ld32(ctx + CTX_RT6), l3 + 8));
+  const ifnet = <usize>ld32(ctx + CTX_IFNET);
+  const oif = nhp != 0 ? ld32(nhp + NH_IFINDEX) : 0;
+  let meIf = oif;
+  if (meIf != 0 && (ld32(ifnet + <usize>meIf * IF_SIZE + IF_FLAGS) & IFF_HAS_ADDR6) == 0) meIf = rxif;
+  const haveMe = meIf != 0 && (ld32(ifnet + <usize>meIf * IF_SIZE + IF_FLAGS) & IFF_HAS_ADDR6) != 0;
+  let ne: usize = 0;
+  if (nhp != 0) {
+    if (ld32(nhp + NH_FLAGS) & NHF_GATEWAY) {
+      ne = nb_find(<usize>ld32(ctx + CTX_NBR), ld32(nhp + NH_GW), ld32(nhp + NH_GW + 4), ld32(nhp + NH_GW + 8),
+        ld32(nhp + NH_GW + 12), oif, NBS_V6);
+    } else {
+      ne = nb_find(<usize>ld32(ctx + CTX_NBR), ld32be(l3 + 8), ld32be(l3 + 12), ld32be(l3 + 16), ld32be(l3 + 20), oif, NBS_V6);
+    }
+  }
+  if (ne == 0 || !haveMe || tx_room(ctx) == 0) {
+    cnt_add(cnt, C_ICMP_SUPPRESSED, 1);
+    return;
+  }
+  const c = buf_alloc(ctx);
+  if (c == 0) {
+    cnt_add(cnt, C_REASON_BASE + R_NOBUFS, 1);
+    return;
+  }
+  const quote = min(total, ICMP_QUOTE_MAX6);
+  const o = c + BUF_HEADROOM + 18;
+  st32be(o, 0x60000000);
+  st32be(o + 4, ((8 + quote) << 16) | (58 << 8) | 64); // payload length, next header ICMPv6, hop limit 64
+  memory.copy(o + 8, ifnet + <usize>meIf * IF_SIZE + IF_ADDR6, 16);
+  memory.copy(o + 24, l3 + 8, 16);
+  st32be(o + 40, (type << 24) | (code << 16));
+  st32be(o + 44, param);
+  memory.copy(o + 48, l3, quote);
+  st16be(o + 42, ~in_cksum_acc(o + 40, 8 + quote, in_pseudo6(o + 8, o + 24, 58, 8 + quote)) & 0xffff);
+  ether_output(ctx, pd, o, 40 + 8 + quote, ETHERTYPE_IPV6, oif, ne + NB_MAC);
+  cnt_add(cnt, C_ICMP_OUT, 1);
+}

@@ -1,0 +1,76 @@
+// Output side of the pipeline: Ethernet encapsulation (with an 802.1Q tag for vlan interfaces),
+// minimum-frame padding, the tx list and the free-cluster stack. TS twin: ts/kernels/forward/output.ts.
+//
+// Reads:  ifnet[txif] (MAC, flags, VID, parent), ctx tx list and free stack.
+// Writes: the Ethernet header in front of the L3 packet (in place: the frame start moves within
+//         the cluster's headroom), one tx entry, PD_NTX, counters C_TX_FRAMES/C_TX_BYTES.
+
+import {
+  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE, CTX_CNT,
+  IF_SIZE, IF_MAC, IF_FLAGS, IF_VID, IF_PARENT, IFF_VLAN,
+  TX_SIZE, TX_BUF, TX_LEN, TX_IF, PD_NTX, C_TX_FRAMES, C_TX_BYTES,
+} from "../layout";
+import { ld32, st32, ld16, st16, st16be, cnt_add } from "../util/mem";
+
+export const ETHERTYPE_IP: u32 = 0x0800;
+export const ETHERTYPE_IPV6: u32 = 0x86dd;
+export const ETHERTYPE_VLAN: u32 = 0x8100;
+export const ETHERTYPE_ARP: u32 = 0x0806;
+const ETHER_MIN_LEN: u32 = 60; // without FCS
+
+/** Frees left on the cluster stack (fragments and ICMP errors draw from it). */
+@inline export function buf_avail(ctx: usize): u32 {
+  return ld32(<usize>ld32(ctx + CTX_FREE));
+}
+
+/** Pops a free cluster, or 0 when none is left. */
+export function buf_alloc(ctx: usize): usize {
+  const fs = <usize>ld32(ctx + CTX_FREE);
+  const n = ld32(fs);
+  if (n == 0) return 0;
+  st32(fs, n - 1);
+  return <usize>ld32(fs + 8 + (<usize>(n - 1) << 2));
+}
+
+@inline export function tx_room(ctx: usize): u32 {
+  return ld32(ctx + CTX_TXCAP) - ld32(ctx + CTX_NTX);
+}
+
+/**
+ * Puts an Ethernet header in front of the L3 packet at l3 (l3len bytes) for output on txif and
+ * queues the frame. The caller guarantees 18 bytes of the cluster before l3 are free to write
+ * (BUF_HEADROOM, or a received header of 14/18 bytes), and checked tx_room() > 0.
+ */
+export function ether_output(ctx: usize, pd: usize, l3: usize, l3len: u32, etype: u32, txif: u32, dmac: usize): void {
+  const ifp = <usize>ld32(ctx + CTX_IFNET) + <usize>txif * IF_SIZE;
+  const vlan = (ld32(ifp + IF_FLAGS) & IFF_VLAN) != 0;
+  const start = l3 - (vlan ? 18 : 14);
+  store<u32>(start, load<u32>(dmac));
+  st16(start + 4, ld16(dmac + 4));
+  store<u32>(start + 6, load<u32>(ifp + IF_MAC));
+  st16(start + 10, ld16(ifp + IF_MAC + 4));
+  let wire = txif;
+  if (vlan) {
+    st16be(start + 12, ETHERTYPE_VLAN);
+    st16be(start + 14, ld16(ifp + IF_VID));
+    st16be(start + 16, etype);
+    wire = ld32(ifp + IF_PARENT);
+  } else {
+    st16be(start + 12, etype);
+  }
+  let flen = <u32>(l3 + l3len - start);
+  if (flen < ETHER_MIN_LEN) {
+    memory.fill(l3 + l3len, 0, ETHER_MIN_LEN - flen);
+    flen = ETHER_MIN_LEN;
+  }
+  const ntx = ld32(ctx + CTX_NTX);
+  const t = <usize>ld32(ctx + CTX_TX) + <usize>ntx * TX_SIZE;
+  st32(t + TX_BUF, <u32>start);
+  st16(t + TX_LEN, flen);
+  st16(t + TX_IF, wire);
+  st32(ctx + CTX_NTX, ntx + 1);
+  st16(pd + PD_NTX, ld16(pd + PD_NTX) + 1);
+  const cnt = <usize>ld32(ctx + CTX_CNT);
+  cnt_add(cnt, C_TX_FRAMES, 1);
+  cnt_add(cnt, C_TX_BYTES, flen);
+}

@@ -1,0 +1,321 @@
+// The forwarding pipeline over a batch of received frames (one CPU's softint). TS twin:
+// ts/kernels/forward/pipeline.ts.
+//
+//   ether_input ─┬─ ARP ──────────────────────────────────────────────────────────► local
+//                ├─ ip4_input ─┬─ fast path: ipflow hit ─► rewrite ─► ether_output ► fast
+//                │             └─ normal path: radix lookup ─► checks ─► neighbor ─┬► rewrite ► normal
+//                │                                                                 ├► ip4_fragment ► normal
+//                │                                                                 └► icmp4_error ► drop
+//                └─ ip6_input ── (same shape, ICMPv6, no fragmentation)
+//
+// Per frame it reads PD_BUF, PD_LEN, PD_RXIF and writes PD_RXIF (after VLAN demux), PD_PATH,
+// PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH. Every frame ends in exactly one of the counters
+// C_FAST, C_NORMAL, C_LOCAL or C_DROP, and local/drop frames also in C_REASON_BASE + reason.
+// A batch runs inside one pserialize read section: nexthops and radix nodes it reaches stay valid.
+
+import {
+  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_RT4, CTX_RT6, CTX_NH, CTX_NBR,
+  OPT_FASTFWD, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, PD_PATH, PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH,
+  PATH_DROP, PATH_FAST, PATH_NORMAL, PATH_LOCAL, MAX_FRAME,
+  IF_SIZE, IF_FLAGS, IF_MAC, IF_MTU, IF_VLANMAP, IFF_UP, IFF_EXISTS,
+  NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE, NHF_PROHIBIT,
+  NB_MAC, NBS_V6, FE_MTU, FE_TXIF, FE_DMAC, FE_NH, FE_V6,
+  C_RX_FRAMES, C_RX_BYTES, C_FAST, C_NORMAL, C_LOCAL, C_DROP, C_FLOW_HIT, C_FLOW_MISS, C_REASON_BASE,
+  R_TOO_SHORT, R_TOO_LONG, R_L2_OTHER_HOST, R_ETHERTYPE, R_VLAN_UNKNOWN, R_IF_DOWN, R_IP_VERSION, R_IP_HLEN, R_IP_LEN,
+  R_IP_CKSUM, R_MARTIAN_SRC, R_MARTIAN_DST, R_TTL, R_NO_ROUTE, R_NEED_FRAG, R_TOO_BIG, R_UNRESOLVED, R_REJECT, R_NOBUFS,
+  R_SCOPE, R_LOCAL, R_BROADCAST, R_MULTICAST, R_ARP, R_CANTFORWARD,
+} from "../layout";
+import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from "../util/mem";
+import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from "../wire/cksum";
+import { rt_lookup4, rt_lookup6 } from "../fib/radix";
+import { nb_find } from "../nbr/nbr";
+import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from "../flow/ipflow";
+import { ether_output, tx_room, ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_ARP } from "./output";
+import {
+  icmp4_error, icmp6_error, ICMP_UNREACH, ICMP_UNREACH_NET, ICMP_UNREACH_HOST, ICMP_UNREACH_NEEDFRAG,
+  ICMP_UNREACH_FILTER_PROHIB, ICMP_TIMXCEED, ICMP6_DST_UNREACH, ICMP6_PACKET_TOO_BIG, ICMP6_TIME_EXCEEDED,
+  ICMP6_DST_UNREACH_NOROUTE, ICMP6_DST_UNREACH_ADMIN, ICMP6_DST_UNREACH_ADDR,
+} from "./icmp";
+import { ip4_fragment } from "./frag";
+
+// A stage's result: path in bits 8..15, reason in bits 0..7.
+@inline function V(path: u32, reason: u32): u32 { return (path << 8) | reason; }
+const FAST: u32 = PATH_FAST << 8;
+const NORMAL: u32 = PATH_NORMAL << 8;
+
+/**
+ * Forwards descriptors [0, n) of the context's batch at time `now` (ms; used by ipflow expiry and
+ * the ICMP rate limiter). Returns the number of tx entries written (CTX_NTX).
+ * Caller guarantees: each descriptor's BUF points BUF_HEADROOM bytes into a cluster, LEN/RXIF are set.
+ */
+export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
+  st32(ctx + CTX_NOW, now);
+  st32(ctx + CTX_NTX, 0);
+  const cnt = <usize>ld32(ctx + CTX_CNT);
+  if (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) {
+    const ft = <usize>ld32(ctx + CTX_FLOW);
+    ipflow_check_gen(ft, ald32(<usize>ld32(ctx + CTX_GEN)), cnt);
+    ipflow_expire(ft, now, cnt);
+  }
+  const pd0 = <usize>ld32(ctx + CTX_PD);
+  for (let i: u32 = 0; i < n; i++) {
+    const pd = pd0 + <usize>i * PD_SIZE;
+    st8(pd + PD_PATH, PATH_DROP);
+    st8(pd + PD_REASON, 0);
+    st16(pd + PD_TXIF, 0);
+    st16(pd + PD_NTX, 0);
+    st32(pd + PD_TXFIRST, ld32(ctx + CTX_NTX));
+    st32(pd + PD_NH, 0);
+    const len = ld16(pd + PD_LEN);
+    cnt_add(cnt, C_RX_FRAMES, 1);
+    cnt_add(cnt, C_RX_BYTES, len);
+    const v = ether_input(ctx, pd, <usize>ld32(pd + PD_BUF), len, now);
+    const path = v >> 8;
+    const reason = v & 0xff;
+    st8(pd + PD_PATH, path);
+    st8(pd + PD_REASON, reason);
+    if (path == PATH_FAST) cnt_add(cnt, C_FAST, 1);
+    else if (path == PATH_NORMAL) cnt_add(cnt, C_NORMAL, 1);
+    else {
+      cnt_add(cnt, path == PATH_LOCAL ? C_LOCAL : C_DROP, 1);
+      cnt_add(cnt, C_REASON_BASE + reason, 1);
+    }
+  }
+  return ld32(ctx + CTX_NTX);
+}
+
+@inline function ifOk(ifp: usize): bool {
+  return (ld32(ifp + IF_FLAGS) & (IFF_UP | IFF_EXISTS)) == (IFF_UP | IFF_EXISTS);
+}
+
+function ether_input(ctx: usize, pd: usize, buf: usize, len: u32, now: u32): u32 {
+  if (len > <u32>MAX_FRAME) return V(PATH_DROP, R_TOO_LONG);
+  if (len < 14) return V(PATH_DROP, R_TOO_SHORT);
+  let rxif = ld16(pd + PD_RXIF);
+  if (rxif == 0 || rxif >= ld32(ctx + CTX_NIF)) return V(PATH_DROP, R_IF_DOWN);
+  const ifnet = <usize>ld32(ctx + CTX_IFNET);
+  let ifp = ifnet + <usize>rxif * IF_SIZE;
+  if (!ifOk(ifp)) return V(PATH_DROP, R_IF_DOWN);
+  const l2mc = (ld8(buf) & 1) != 0; // group address: broadcast or multicast
+  if (!l2mc && (load<u32>(buf) != load<u32>(ifp + IF_MAC) || load<u16>(buf + 4) != load<u16>(ifp + IF_MAC + 4))) {
+    return V(PATH_DROP, R_L2_OTHER_HOST);
+  }
+  let et = ld16be(buf + 12);
+  let l3off: u32 = 14;
+  if (et == ETHERTYPE_VLAN) {
+    if (len < 18) return V(PATH_DROP, R_TOO_SHORT);
+    const vmap = <usize>ld32(ifp + IF_VLANMAP);
+    const vif = vmap != 0 ? ld16(vmap + (<usize>(ld16be(buf + 14) & 0xfff) << 1)) : 0;
+    if (vif == 0) return V(PATH_DROP, R_VLAN_UNKNOWN);
+    rxif = vif;
+    st16(pd + PD_RXIF, vif);
+    ifp = ifnet + <usize>vif * IF_SIZE;
+    if (!ifOk(ifp)) return V(PATH_DROP, R_IF_DOWN);
+    et = ld16be(buf + 16);
+    l3off = 18;
+  }
+  if (et == ETHERTYPE_IP) return ip4_input(ctx, pd, buf + l3off, len - l3off, rxif, l2mc, now);
+  if (et == ETHERTYPE_IPV6) return ip6_input(ctx, pd, buf + l3off, len - l3off, rxif, l2mc, now);
+  if (et == ETHERTYPE_ARP) return V(PATH_LOCAL, R_ARP);
+  return V(PATH_DROP, R_ETHERTYPE);
+}
+
+/** TTL - 1 with an RFC 1624 incremental checksum update, then Ethernet output. */
+@inline function ip4_rewrite_output(ctx: usize, pd: usize, l3: usize, iplen: u32, txif: u32, dmac: usize): void {
+  const old = ld16be(l3 + 8);
+  const nw = old - 0x100;
+  st16be(l3 + 8, nw);
+  st16be(l3 + 10, in_cksum_update16(ld16be(l3 + 10), old, nw));
+  st16(pd + PD_TXIF, txif);
+  ether_output(ctx, pd, l3, iplen, ETHERTYPE_IP, txif, dmac);
+}
+
+function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc: bool, now: u32): u32 {
+  if (l3len < 20) return V(PATH_DROP, R_TOO_SHORT);
+  const vhl = ld8(l3);
+  if ((vhl >> 4) != 4) return V(PATH_DROP, R_IP_VERSION);
+  const hlen = (vhl & 15) << 2;
+  if (hlen < 20) return V(PATH_DROP, R_IP_HLEN);
+  if (hlen > l3len) return V(PATH_DROP, R_TOO_SHORT);
+  const iplen = ld16be(l3 + 2);
+  if (iplen < hlen || iplen > l3len) return V(PATH_DROP, R_IP_LEN);
+  if ((hlen == 20 ? in_cksum_hdr20(l3) : in_cksum(l3, hlen)) != 0) return V(PATH_DROP, R_IP_CKSUM);
+  const src = ld32be(l3 + 12);
+  const dst = ld32be(l3 + 16);
+  // RFC 1812 5.3.7: never forward from 0/8, 127/8, multicast or class E (incl. limited broadcast)
+  const s8 = src >>> 24;
+  if (s8 == 0 || s8 == 127 || s8 >= 224) return V(PATH_DROP, R_MARTIAN_SRC);
+  if (dst == 0xffffffff) return V(PATH_LOCAL, R_BROADCAST);
+  const d8 = dst >>> 24;
+  if (d8 >= 224 && d8 < 240) return V(PATH_LOCAL, R_MULTICAST);
+  if (d8 == 0 || d8 == 127 || d8 >= 240) return V(PATH_DROP, R_MARTIAN_DST);
+
+  const cnt = <usize>ld32(ctx + CTX_CNT);
+  const ifnet = <usize>ld32(ctx + CTX_IFNET);
+  const ft = <usize>ld32(ctx + CTX_FLOW);
+  const off = ld16be(l3 + 6);
+  const ttl = ld8(l3 + 8);
+  // Fast path: option-less, unfragmented, unicast datagrams that will not expire here.
+  const flowable = (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) != 0 && hlen == 20 && (off & 0x3fff) == 0 && !l2mc;
+  if (flowable && ttl > 1) {
+    const e = ipflow_lookup(ft, l3 + 12, l3 + 16, ld8(l3 + 1), now, cnt);
+    if (e != 0) {
+      const txif = ld32(e + FE_TXIF);
+      if (iplen <= ld32(e + FE_MTU) && ifOk(ifnet + <usize>txif * IF_SIZE) && tx_room(ctx) != 0) {
+        cnt_add(cnt, C_FLOW_HIT, 1);
+        st32(pd + PD_NH, ld32(e + FE_NH));
+        ip4_rewrite_output(ctx, pd, l3, iplen, txif, e + FE_DMAC);
+        return FAST;
+      }
+    } else {
+      cnt_add(cnt, C_FLOW_MISS, 1);
+    }
+  }
+
+  // Normal path (ip_input -> ip_forward -> ip_output).
+  const nh = rt_lookup4(<usize>ld32(ctx + CTX_RT4), dst);
+  if (nh == 0) {
+    if (!l2mc) icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_NET, 0);
+    return V(PATH_DROP, R_NO_ROUTE);
+  }
+  const nhp = <usize>ld32(ctx + CTX_NH) + <usize>nh * NH_SIZE;
+  const fl = ld32(nhp + NH_FLAGS);
+  if (fl & NHF_LOCAL) return V(PATH_LOCAL, R_LOCAL);
+  if (fl & NHF_BROADCAST) return V(PATH_LOCAL, R_BROADCAST);
+  if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
+  if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
+    if (fl & NHF_REJECT) {
+      icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_UNREACH, fl & NHF_PROHIBIT ? ICMP_UNREACH_FILTER_PROHIB : ICMP_UNREACH_HOST, 0);
+    }
+    return V(PATH_DROP, R_REJECT);
+  }
+  if (ttl <= 1) {
+    icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_TIMXCEED, 0, 0);
+    return V(PATH_DROP, R_TTL);
+  }
+  const txif = ld32(nhp + NH_IFINDEX);
+  const tifp = ifnet + <usize>txif * IF_SIZE;
+  if (!ifOk(tifp)) {
+    icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
+    return V(PATH_DROP, R_IF_DOWN);
+  }
+  const gw = fl & NHF_GATEWAY ? ld32(nhp + NH_GW) : dst;
+  const ne = nb_find(<usize>ld32(ctx + CTX_NBR), gw, 0, 0, 0, txif, 0);
+  if (ne == 0) return V(PATH_DROP, R_UNRESOLVED);
+  let mtu = ld32(tifp + IF_MTU);
+  const rmtu = ld32(nhp + NH_MTU);
+  if (rmtu != 0 && rmtu < mtu) mtu = rmtu;
+  st32(pd + PD_NH, nh);
+  if (iplen > mtu) {
+    if (off & 0x4000) {
+      icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, mtu);
+      return V(PATH_DROP, R_NEED_FRAG);
+    }
+    // decrement TTL once in the original header; each fragment gets its own checksum
+    st8(l3 + 8, ttl - 1);
+    st16(pd + PD_TXIF, txif);
+    if (ip4_fragment(ctx, pd, l3, hlen, iplen, txif, ne + NB_MAC, mtu) == 0) {
+      st8(l3 + 8, ttl);
+      st16(pd + PD_TXIF, 0);
+      return V(PATH_DROP, R_NOBUFS);
+    }
+    return NORMAL;
+  }
+  if (tx_room(ctx) == 0) return V(PATH_DROP, R_NOBUFS);
+  if (flowable) {
+    ipflow_insert(ft, l3 + 12, l3 + 16, ld8(l3 + 1), nh, txif, mtu, ne + NB_MAC, now, cnt);
+  }
+  ip4_rewrite_output(ctx, pd, l3, iplen, txif, ne + NB_MAC);
+  return NORMAL;
+}
+
+@inline function isLinkLocal6(w0: u32): bool { return (w0 & 0xffc00000) == 0xfe800000; }
+
+function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc: bool, now: u32): u32 {
+  if (l3len < 40) return V(PATH_DROP, R_TOO_SHORT);
+  if ((ld8(l3) >> 4) != 6) return V(PATH_DROP, R_IP_VERSION);
+  const total: u32 = 40 + ld16be(l3 + 4);
+  if (total > l3len) return V(PATH_DROP, R_IP_LEN);
+  const s0 = ld32be(l3 + 8), s1 = ld32be(l3 + 12), s2 = ld32be(l3 + 16), s3 = ld32be(l3 + 20);
+  const d0 = ld32be(l3 + 24), d1 = ld32be(l3 + 28), d2 = ld32be(l3 + 32), d3 = ld32be(l3 + 36);
+  // RFC 4291: multicast, loopback and IPv4-mapped sources are never forwarded
+  if ((s0 >>> 24) == 0xff) return V(PATH_DROP, R_MARTIAN_SRC);
+  if (s0 == 0 && s1 == 0 && ((s2 == 0 && s3 == 1) || s2 == 0xffff)) return V(PATH_DROP, R_MARTIAN_SRC);
+  if ((d0 >>> 24) == 0xff) return V(PATH_LOCAL, R_MULTICAST);
+  if (s0 == 0 && s1 == 0 && s2 == 0 && s3 == 0) return V(PATH_DROP, R_MARTIAN_SRC); // unspecified, unicast dst
+  if (d0 == 0 && d1 == 0 && (d2 == 0 || d2 == 0xffff) && (d2 != 0 || d3 <= 1)) return V(PATH_DROP, R_MARTIAN_DST);
+
+  const cnt = <usize>ld32(ctx + CTX_CNT);
+  const ifnet = <usize>ld32(ctx + CTX_IFNET);
+  const ft = <usize>ld32(ctx + CTX_FLOW);
+  const hlim = ld8(l3 + 7);
+  const tos = FE_V6 | (ld32be(l3) & 0xfffff);
+  // ip6flow: no hop-by-hop options header, unicast, global scope
+  const flowable = (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) != 0 && ld8(l3 + 6) != 0 && !l2mc && !isLinkLocal6(s0) && !isLinkLocal6(d0);
+  if (flowable && hlim > 1) {
+    const e = ipflow_lookup(ft, l3 + 8, l3 + 24, tos, now, cnt);
+    if (e != 0) {
+      const txif = ld32(e + FE_TXIF);
+      if (total <= ld32(e + FE_MTU) && ifOk(ifnet + <usize>txif * IF_SIZE) && tx_room(ctx) != 0) {
+        cnt_add(cnt, C_FLOW_HIT, 1);
+        st32(pd + PD_NH, ld32(e + FE_NH));
+        st8(l3 + 7, hlim - 1);
+        st16(pd + PD_TXIF, txif);
+        ether_output(ctx, pd, l3, total, ETHERTYPE_IPV6, txif, e + FE_DMAC);
+        return FAST;
+      }
+    } else {
+      cnt_add(cnt, C_FLOW_MISS, 1);
+    }
+  }
+
+  const nh = rt_lookup6(<usize>ld32(ctx + CTX_RT6), l3 + 24);
+  if (nh == 0) {
+    if (isLinkLocal6(d0)) return V(PATH_DROP, R_SCOPE);
+    if (!l2mc) icmp6_error(ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOROUTE, 0);
+    return V(PATH_DROP, R_NO_ROUTE);
+  }
+  const nhp = <usize>ld32(ctx + CTX_NH) + <usize>nh * NH_SIZE;
+  const fl = ld32(nhp + NH_FLAGS);
+  if (fl & NHF_LOCAL) return V(PATH_LOCAL, R_LOCAL);
+  if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
+  // link-local addresses never leave their link (RFC 4291 2.5.6)
+  if (isLinkLocal6(d0) || isLinkLocal6(s0)) return V(PATH_DROP, R_SCOPE);
+  if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
+    if (fl & NHF_REJECT) {
+      icmp6_error(ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, fl & NHF_PROHIBIT ? ICMP6_DST_UNREACH_ADMIN : ICMP6_DST_UNREACH_NOROUTE, 0);
+    }
+    return V(PATH_DROP, R_REJECT);
+  }
+  if (hlim <= 1) {
+    icmp6_error(ctx, pd, l3, total, rxif, ICMP6_TIME_EXCEEDED, 0, 0);
+    return V(PATH_DROP, R_TTL);
+  }
+  const txif = ld32(nhp + NH_IFINDEX);
+  const tifp = ifnet + <usize>txif * IF_SIZE;
+  if (!ifOk(tifp)) {
+    icmp6_error(ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0);
+    return V(PATH_DROP, R_IF_DOWN);
+  }
+  let ne: usize;
+  if (fl & NHF_GATEWAY) {
+    ne = nb_find(<usize>ld32(ctx + CTX_NBR), ld32(nhp + NH_GW), ld32(nhp + NH_GW + 4), ld32(nhp + NH_GW + 8), ld32(nhp + NH_GW + 12), txif, NBS_V6);
+  } else {
+    ne = nb_find(<usize>ld32(ctx + CTX_NBR), d0, d1, d2, d3, txif, NBS_V6);
+  }
+  if (ne == 0) return V(PATH_DROP, R_UNRESOLVED);
+  let mtu = ld32(tifp + IF_MTU);
+  const rmtu = ld32(nhp + NH_MTU);
+  if (rmtu != 0 && rmtu < mtu) mtu = rmtu;
+  st32(pd + PD_NH, nh);
+  if (total > mtu) {
+    icmp6_error(ctx, pd, l3, total, rxif, ICMP6_PACKET_TOO_BIG, 0, mtu);
+    return V(PATH_DROP, R_TOO_BIG);
+  }
+  if (tx_room(ctx) == 0) return V(PATH_DROP, R_NOBUFS);
+  if (flowable) ipflow_insert(ft, l3 + 8, l3 + 24, tos, nh, txif, mtu, ne + NB_MAC, now, cnt);
+  st8(l3 + 7, hlim - 1);
+  st16(pd + PD_TXIF, txif);
+  ether_output(ctx, pd, l3, total, ETHERTYPE_IPV6, txif, ne + NB_MAC);
+  return NORMAL;
+}

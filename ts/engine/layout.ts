@@ -1,0 +1,101 @@
+// Plans where every region of linear memory goes (the field layouts are in assembly/layout.ts).
+// One plan per stack: the shared tables first, then one block per CPU, then the cluster pool.
+import {
+  LAYOUT_BASE, BUF_SIZE, IF_SIZE, NH_SIZE, RH_SIZE, NP_SIZE, RN_SIZE, NBH_SIZE, NB_SIZE, FT_SIZE, FE_SIZE,
+  CTX_SIZE, C_COUNT, PD_SIZE, TX_SIZE, TOE_TABLE_SIZE, RETA_SIZE, TOE_KEY_LEN,
+} from '../../assembly/layout.js';
+import { Arena } from './arena.js';
+
+export interface LayoutSizes {
+  /** ifnet slots, including the unused index 0 */
+  ifSlots: number;
+  /** nexthop slots, including the unused id 0 */
+  nexthops: number;
+  /** radix nodes shared by both families (about 2 per route) */
+  radixNodes: number;
+  /** neighbor table slots (power of two) */
+  neighborSlots: number;
+  /** ifnet slots that carry RSS (Toeplitz table + key + indirection table) */
+  rssInterfaces: number;
+  /** ifnet slots that carry a VLAN map (parents of vlan interfaces) */
+  vlanParents: number;
+  cpus: number;
+  flowHashSize: number;
+  flowMax: number;
+  /** frames per batch (descriptors per CPU) */
+  batch: number;
+  /** tx entries per CPU per batch */
+  txCap: number;
+  /** clusters in the pool */
+  clusters: number;
+  /** scratch bytes for the control plane (keys, walk output) */
+  scratch: number;
+}
+
+export interface CpuRegions {
+  ctx: number;
+  counters: number;
+  flow: number;
+  flowBuckets: number;
+  flowEntries: number;
+  pd: number;
+  tx: number;
+  free: number;
+}
+
+export interface Layout {
+  sizes: LayoutSizes;
+  ifnet: number;
+  nexthop: number;
+  rt4: number;
+  rt6: number;
+  pool: number;
+  poolNodes: number;
+  poolLimbo: number;
+  nbr: number;
+  gen: number;
+  /** per RSS interface: Toeplitz table, key, indirection table */
+  rss: { table: number; key: number; reta: number }[];
+  /** per VLAN parent: u16[4096] vid -> ifindex */
+  vlanMaps: number[];
+  scratch: number;
+  cpu: CpuRegions[];
+  clusters: number;
+  /** bytes of linear memory the layout needs */
+  bytes: number;
+}
+
+export function planLayout(s: LayoutSizes): Layout {
+  const a = new Arena(LAYOUT_BASE, Number.MAX_SAFE_INTEGER);
+  const ifnet = a.alloc(s.ifSlots * IF_SIZE);
+  const nexthop = a.alloc(s.nexthops * NH_SIZE);
+  const rt4 = a.alloc(RH_SIZE);
+  const rt6 = a.alloc(RH_SIZE);
+  const pool = a.alloc(NP_SIZE);
+  const poolNodes = a.alloc(s.radixNodes * RN_SIZE);
+  const poolLimbo = a.alloc(s.radixNodes * 4);
+  const nbr = a.alloc(NBH_SIZE + s.neighborSlots * NB_SIZE);
+  const gen = a.alloc(4);
+  const rss = [];
+  for (let i = 0; i < s.rssInterfaces; i++) {
+    rss.push({ table: a.alloc(TOE_TABLE_SIZE), key: a.alloc(TOE_KEY_LEN), reta: a.alloc(RETA_SIZE) });
+  }
+  const vlanMaps = [];
+  for (let i = 0; i < s.vlanParents; i++) vlanMaps.push(a.alloc(4096 * 2));
+  const scratch = a.alloc(s.scratch);
+  const cpu: CpuRegions[] = [];
+  for (let c = 0; c < s.cpus; c++) {
+    cpu.push({
+      ctx: a.alloc(CTX_SIZE),
+      counters: a.alloc(C_COUNT * 8),
+      flow: a.alloc(FT_SIZE),
+      flowBuckets: a.alloc(s.flowHashSize * 4),
+      flowEntries: a.alloc(s.flowMax * FE_SIZE),
+      pd: a.alloc(s.batch * PD_SIZE),
+      tx: a.alloc(s.txCap * TX_SIZE),
+      free: a.alloc(8 + s.clusters * 4),
+    });
+  }
+  const clusters = a.alloc(s.clusters * BUF_SIZE, BUF_SIZE);
+  return { sizes: s, ifnet, nexthop, rt4, rt6, pool, poolNodes, poolLimbo, nbr, gen, rss, vlanMaps, scratch, cpu, clusters, bytes: a.top };
+}

@@ -1,0 +1,284 @@
+// A single-CPU forwarding stack: one linear memory laid out from a config, the tables filled by the
+// control plane, and batches of frames pushed through RSS + the pipeline of the chosen engine.
+// The multi-CPU engine builds on the same pieces with one context per worker CPU.
+import {
+  BUF_SIZE, BUF_HEADROOM, MAX_FRAME, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, PD_RSS, PD_QUEUE, PD_PATH, PD_REASON,
+  PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, PD_HTYPE, TX_SIZE, TX_BUF, TX_LEN, TX_IF,
+  CTX_IFNET, CTX_NIF, CTX_NH, CTX_RT4, CTX_RT6, CTX_NBR, CTX_FLOW, CTX_CNT, CTX_PD, CTX_TX, CTX_TXCAP, CTX_FREE,
+  CTX_GEN, CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP6_TOKENS, OPT_FASTFWD, OPT_ICMP, C_COUNT,
+} from '../../assembly/layout.js';
+import type { RouteSpec } from '../config/routes-file.js';
+import { formatIP as fmt, formatPrefix as fmtPrefix } from '../net/addr.js';
+import { type EngineName, type Kernels, makeKernels } from './kernels.js';
+import { type Layout, planLayout } from './layout.js';
+import { COUNTER_NAMES, HTYPE_NAMES, PATH_NAMES, REASON_NAMES, type PathName } from './reasons.js';
+import { type IfState, type Nexthop, type RouteKind, TableError, Tables } from './tables.js';
+import { createMemory } from './wasm.js';
+
+/** What the stack needs of a configuration (ts/config's Config satisfies it). */
+export interface StackConfig {
+  interfaces: readonly {
+    name: string;
+    index: number;
+    mac: Uint8Array;
+    mtu: number;
+    up: boolean;
+    addresses: readonly { family: 4 | 6; bytes: Uint8Array; plen: number }[];
+    rss: { key: Uint8Array; queues: number; udp: boolean };
+    vlan?: { parent: string; id: number } | null;
+  }[];
+  routes: readonly RouteSpec[];
+  neighbors: readonly { family: 4 | 6; address: Uint8Array; mac: Uint8Array; dev: string; file?: string; line?: number }[];
+  ipflow: { hashsize: number; maxflows: number; idle: number };
+  icmp: { ratelimit: number; burst: number };
+  fastforward: boolean;
+}
+
+export interface StackOptions {
+  engine: EngineName;
+  /** frames per batch (default 256) */
+  batch?: number;
+  /** routes expected beyond the config's own (e.g. a routes_file's line count) */
+  extraRoutes?: number;
+  neighborSlots?: number;
+}
+
+export interface RxFrame { data: Uint8Array; ifindex: number }
+export interface TxFrame { ifindex: number; data: Uint8Array }
+export interface FrameResult {
+  path: PathName;
+  reason: string | null;
+  rxif: number;
+  rss: number;
+  queue: number;
+  htype: string;
+  txif: number;
+  nh: number;
+  out: TxFrame[];
+}
+
+/** Errors in building a stack that point back at a config entry. */
+export class StackConfigError extends Error {
+  override readonly name = 'StackConfigError';
+  constructor(readonly file: string | undefined, readonly line: number | undefined, msg: string) {
+    super(file ? `${file}:${line}: ${msg}` : msg);
+  }
+}
+
+const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(2, n)));
+
+export class Stack {
+  readonly k: Kernels;
+  readonly L: Layout;
+  readonly tables: Tables;
+  readonly ifByName = new Map<string, number>();
+  readonly batch: number;
+  private readonly dv: DataView;
+  private readonly u8: Uint8Array;
+  private readonly clusterPtrs: number[];
+
+  constructor(readonly config: StackConfig, readonly opts: StackOptions) {
+    const batch = opts.batch ?? 256;
+    const nif = config.interfaces.length;
+    const addrRoutes = config.interfaces.reduce((s, i) => s + i.addresses.length * 3, 0);
+    const routes = config.routes.length + addrRoutes + (opts.extraRoutes ?? 0);
+    this.L = planLayout({
+      ifSlots: nif + 1,
+      nexthops: Math.max(64, nif * 4 + config.routes.length + 64),
+      radixNodes: 2 * routes + 64,
+      neighborSlots: opts.neighborSlots ?? pow2(Math.max(64, config.neighbors.length * 2)),
+      rssInterfaces: config.interfaces.filter((i) => !i.vlan).length,
+      vlanParents: new Set(config.interfaces.filter((i) => i.vlan).map((i) => i.vlan!.parent)).size,
+      cpus: 1,
+      flowHashSize: config.ipflow.hashsize,
+      flowMax: config.ipflow.maxflows,
+      batch,
+      txCap: batch * 4,
+      clusters: batch * 3,
+      scratch: 4096,
+    });
+    this.batch = batch;
+    const memory = createMemory(this.L.bytes);
+    this.k = makeKernels(opts.engine, memory);
+    this.dv = new DataView(memory.buffer);
+    this.u8 = new Uint8Array(memory.buffer);
+    this.tables = new Tables(this.k, this.L);
+    this.clusterPtrs = Array.from({ length: this.L.sizes.clusters }, (_, i) => this.L.clusters + i * BUF_SIZE);
+    this.initCpu(0);
+    this.attachInterfaces();
+    for (const r of config.routes) this.addRouteSpec(r);
+    for (const n of config.neighbors) {
+      const ifindex = this.ifByName.get(n.dev);
+      if (!ifindex) throw new StackConfigError(n.file, n.line, `neighbor: unknown interface '${n.dev}'`);
+      this.tables.setNeighbor(n.address, ifindex, n.mac);
+    }
+  }
+
+  private initCpu(c: number): void {
+    const { dv, L, k, config } = this;
+    const r = L.cpu[c]!;
+    const set = (off: number, v: number) => dv.setUint32(r.ctx + off, v >>> 0, true);
+    set(CTX_IFNET, L.ifnet);
+    set(CTX_NIF, L.sizes.ifSlots);
+    set(CTX_NH, L.nexthop);
+    set(CTX_RT4, L.rt4);
+    set(CTX_RT6, L.rt6);
+    set(CTX_NBR, L.nbr);
+    set(CTX_FLOW, r.flow);
+    set(CTX_CNT, r.counters);
+    set(CTX_PD, r.pd);
+    set(CTX_TX, r.tx);
+    set(CTX_TXCAP, L.sizes.txCap);
+    set(CTX_FREE, r.free);
+    set(CTX_GEN, L.gen);
+    set(CTX_OPTS, (config.fastforward ? OPT_FASTFWD : 0) | OPT_ICMP);
+    set(CTX_ICMP_PPS, config.icmp.ratelimit);
+    set(CTX_ICMP_BURST, config.icmp.burst);
+    set(CTX_ICMP_TOKENS, config.icmp.burst * 1000);
+    set(CTX_ICMP6_TOKENS, config.icmp.burst * 1000);
+    dv.setUint32(r.free + 4, L.sizes.clusters, true);
+    k.ipflow_init(r.flow, L.sizes.flowHashSize, L.sizes.flowMax, r.flowBuckets, r.flowEntries, config.ipflow.idle * 1000);
+  }
+
+  private attachInterfaces(): void {
+    const { config, tables } = this;
+    for (const i of config.interfaces) this.ifByName.set(i.name, i.index);
+    for (const i of config.interfaces) {
+      const v4 = i.addresses.find((a) => a.family === 4);
+      const v6 = i.addresses.find((a) => a.family === 6 && !(a.bytes[0] === 0xfe && (a.bytes[1]! & 0xc0) === 0x80));
+      const ll = i.addresses.find((a) => a.family === 6 && a.bytes[0] === 0xfe && (a.bytes[1]! & 0xc0) === 0x80);
+      const parent = i.vlan ? this.ifByName.get(i.vlan.parent)! : 0;
+      const st: IfState = {
+        index: i.index, name: i.name, mac: i.mac, mtu: i.mtu, up: i.up,
+        vlan: i.vlan ? { parent, id: i.vlan.id } : null,
+        queues: i.rss.queues, rssUdp: i.rss.udp, rssKey: i.rss.key,
+        addr4: v4 ? new DataView(v4.bytes.buffer, v4.bytes.byteOffset).getUint32(0) : 0,
+        addr6: v6 ? v6.bytes : null, ll6: ll ? ll.bytes : null,
+      };
+      tables.attachInterface(st);
+    }
+    // connected routes, our own addresses, directed broadcasts
+    for (const i of config.interfaces) {
+      for (const a of i.addresses) {
+        const bits = a.family === 4 ? 32 : 128;
+        const net = maskBytes(a.bytes, a.plen);
+        const isLL = a.family === 6 && a.bytes[0] === 0xfe && (a.bytes[1]! & 0xc0) === 0x80;
+        if (!isLL && !tables.getRoute(a.family, net, a.plen)) tables.addRoute(a.family, net, a.plen, 'unicast', i.index, null, 0);
+        if (!tables.getRoute(a.family, a.bytes, bits)) tables.addRoute(a.family, a.bytes, bits, 'local', i.index, null, 0);
+        if (a.family === 4 && a.plen < 31) {
+          const bc = Uint8Array.from(a.bytes.map((b, j) => b | (~maskByte(a.plen, j) & 0xff)));
+          if (!tables.getRoute(4, bc, 32)) tables.addRoute(4, bc, 32, 'broadcast', i.index, null, 0);
+        }
+      }
+    }
+  }
+
+  /** Adds a configured route, resolving its interface from dev or from the connected gateway. */
+  addRouteSpec(r: RouteSpec): Nexthop {
+    const fail = (msg: string): never => { throw new StackConfigError(r.file, r.line, msg); };
+    let ifindex = 0;
+    if (r.dev !== null) ifindex = this.ifByName.get(r.dev) ?? fail(`unknown interface '${r.dev}'`);
+    if (r.type === 'unicast') {
+      if (r.via) {
+        const m = this.tables.matchRoute(r.via);
+        const onLink = m && m.nh.kind === 'unicast' && m.nh.gw === null ? m.nh.ifindex : 0;
+        if (!onLink || (ifindex && onLink !== ifindex)) {
+          fail(`gateway ${fmt(r.via)} is not on a connected network${r.dev ? ` of ${r.dev}` : ''}`);
+        }
+        ifindex = onLink;
+      } else if (!ifindex) {
+        fail('a unicast route needs `via` or `dev`');
+      }
+    }
+    try {
+      return this.tables.addRoute(r.family, r.dst, r.plen, r.type as RouteKind, ifindex, r.type === 'unicast' ? r.via : null, r.mtu);
+    } catch (e) {
+      if (e instanceof TableError) fail(`${fmtPrefix(r.dst, r.plen)}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** Runs frames through RSS and the pipeline, `batch` at a time, all at time `nowMs`. */
+  forward(frames: readonly RxFrame[], nowMs: number): FrameResult[] {
+    const out: FrameResult[] = [];
+    for (let i = 0; i < frames.length; i += this.batch) {
+      this.forwardBatch(frames.slice(i, i + this.batch), nowMs, out);
+    }
+    return out;
+  }
+
+  private forwardBatch(frames: readonly RxFrame[], nowMs: number, out: FrameResult[]): void {
+    const { dv, u8, L, k } = this;
+    const cpu = L.cpu[0]!;
+    const n = frames.length;
+    // clusters [0, n) receive; the rest are free for fragments and ICMP errors
+    const free = L.sizes.clusters - n;
+    dv.setUint32(cpu.free, free, true);
+    for (let j = 0; j < free; j++) dv.setUint32(cpu.free + 8 + j * 4, this.clusterPtrs[n + j]!, true);
+    for (let j = 0; j < n; j++) {
+      const f = frames[j]!;
+      const buf = this.clusterPtrs[j]! + BUF_HEADROOM;
+      const pd = cpu.pd + j * PD_SIZE;
+      u8.fill(0, pd, pd + PD_SIZE);
+      if (f.data.length <= MAX_FRAME) u8.set(f.data, buf);
+      dv.setUint32(pd + PD_BUF, buf, true);
+      dv.setUint16(pd + PD_LEN, Math.min(f.data.length, 0xffff), true);
+      dv.setUint16(pd + PD_RXIF, f.ifindex, true);
+    }
+    k.rss_batch(cpu.ctx, n);
+    k.fwd_batch(cpu.ctx, n, nowMs >>> 0);
+    for (let j = 0; j < n; j++) {
+      const pd = cpu.pd + j * PD_SIZE;
+      const path = PATH_NAMES[u8[pd + PD_PATH]!]!;
+      const reason = u8[pd + PD_REASON]!;
+      const ntx = dv.getUint16(pd + PD_NTX, true);
+      const first = dv.getUint32(pd + PD_TXFIRST, true);
+      const txs: TxFrame[] = [];
+      for (let t = 0; t < ntx; t++) {
+        const e = cpu.tx + (first + t) * TX_SIZE;
+        const p = dv.getUint32(e + TX_BUF, true);
+        txs.push({ ifindex: dv.getUint16(e + TX_IF, true), data: u8.slice(p, p + dv.getUint16(e + TX_LEN, true)) });
+      }
+      out.push({
+        path,
+        reason: path === 'drop' || path === 'local' ? REASON_NAMES[reason]! : null,
+        rxif: dv.getUint16(pd + PD_RXIF, true),
+        rss: dv.getUint32(pd + PD_RSS, true),
+        queue: dv.getUint16(pd + PD_QUEUE, true),
+        htype: HTYPE_NAMES[u8[pd + PD_HTYPE]!] ?? 'none',
+        txif: dv.getUint16(pd + PD_TXIF, true),
+        nh: dv.getUint32(pd + PD_NH, true),
+        out: txs,
+      });
+    }
+  }
+
+  /** Counters summed over CPUs, by name. */
+  counters(): Record<string, number> {
+    const res: Record<string, number> = {};
+    for (let c = 0; c < C_COUNT; c++) {
+      const name = COUNTER_NAMES[c];
+      if (!name) continue;
+      let v = 0;
+      for (const cpu of this.L.cpu) {
+        const p = cpu.counters + c * 8;
+        v += this.dv.getUint32(p + 4, true) * 2 ** 32 + this.dv.getUint32(p, true);
+      }
+      res[name] = v;
+    }
+    return res;
+  }
+
+  ifName(index: number): string {
+    return this.tables.ifs[index]?.name ?? `if${index}`;
+  }
+}
+
+function maskByte(plen: number, j: number): number {
+  const bits = Math.max(0, Math.min(8, plen - j * 8));
+  return (0xff << (8 - bits)) & 0xff;
+}
+
+function maskBytes(b: Uint8Array, plen: number): Uint8Array {
+  return Uint8Array.from(b, (v, j) => v & maskByte(plen, j));
+}

@@ -1,0 +1,272 @@
+// Control-plane writers for the shared tables: interfaces, nexthops, routes, neighbors.
+//
+// Locking notes (who may touch what):
+// - Every method here is a writer and must run under the stack's single writer lock (one control
+//   plane thread). Readers — the pipelines on every CPU — take no lock.
+// - Publication order: a nexthop is written completely before a route may point at it; a route
+//   is published by one atomic store inside rt_set/rt_del; after any change that can alter a
+//   forwarding decision the generation word is bumped so every CPU flushes its ipflow cache.
+// - Nothing a reader may still hold is freed here: unlinked radix nodes go to limbo and nexthops
+//   whose last route went away are only released by `reclaim()`, which the caller invokes after a
+//   grace period (pserialize perform; trivially true with no concurrent readers).
+import {
+  IF_SIZE, IF_FLAGS, IF_MTU, IF_MAC, IF_VID, IF_PARENT, IF_NQUEUES, IF_RSSTAB, IF_RETA, IF_ADDR4, IF_VLANMAP, IF_ADDR6,
+  IF_LL6, IFF_EXISTS, IFF_UP, IFF_VLAN, IFF_RSS_UDP4, IFF_RSS_UDP6, IFF_HAS_ADDR6, IFF_HAS_LL6,
+  NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NH_REFS, NHF_VALID, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT,
+  NHF_BLACKHOLE, NHF_PROHIBIT, NHF_V6, RN_KEY, RN_PLEN, RN_NH, RETA_SIZE, NBS_V6,
+} from '../../assembly/layout.js';
+import type { Kernels } from './kernels.js';
+import type { Layout } from './layout.js';
+
+export type RouteKind = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'local' | 'broadcast';
+
+export interface Nexthop {
+  id: number;
+  kind: RouteKind;
+  family: 4 | 6;
+  ifindex: number;
+  /** gateway in wire order, or null (connected) */
+  gw: Uint8Array | null;
+  mtu: number;
+}
+
+export interface IfState {
+  index: number;
+  name: string;
+  mac: Uint8Array;
+  mtu: number;
+  up: boolean;
+  vlan: { parent: number; id: number } | null;
+  queues: number;
+  rssUdp: boolean;
+  rssKey: Uint8Array;
+  addr4: number;
+  addr6: Uint8Array | null;
+  ll6: Uint8Array | null;
+}
+
+export class TableError extends Error {
+  override readonly name = 'TableError';
+}
+
+const KIND_FLAGS: Record<RouteKind, number> = {
+  unicast: 0,
+  blackhole: NHF_BLACKHOLE,
+  unreachable: NHF_REJECT,
+  prohibit: NHF_REJECT | NHF_PROHIBIT,
+  local: NHF_LOCAL,
+  broadcast: NHF_BROADCAST,
+};
+
+export function words6(b: Uint8Array, off = 0): [number, number, number, number] {
+  const dv = new DataView(b.buffer, b.byteOffset + off, 16);
+  return [dv.getUint32(0), dv.getUint32(4), dv.getUint32(8), dv.getUint32(12)];
+}
+
+export class Tables {
+  readonly dv: DataView;
+  readonly u8: Uint8Array;
+  private readonly nhByKey = new Map<string, Nexthop>();
+  private readonly nhById: (Nexthop | undefined)[] = [];
+  private readonly nhFree: number[] = [];
+  private readonly nhLimbo: number[] = [];
+  private nhNext = 1;
+  private rssUsed = 0;
+  private vlanUsed = 0;
+  readonly ifs: (IfState | undefined)[] = [];
+
+  constructor(readonly k: Kernels, readonly L: Layout) {
+    this.dv = new DataView(k.memory.buffer);
+    this.u8 = new Uint8Array(k.memory.buffer);
+    k.rt_pool_init(L.pool, L.poolNodes, L.sizes.radixNodes, L.poolLimbo);
+    k.rt_init(L.rt4, L.pool, 32);
+    k.rt_init(L.rt6, L.pool, 128);
+    k.nb_init(L.nbr, L.sizes.neighborSlots);
+    this.dv.setUint32(L.gen, 1, true);
+  }
+
+  /** Tells every CPU's ipflow cache that forwarding decisions may have changed. */
+  bumpGeneration(): void {
+    Atomics.add(new Uint32Array(this.k.memory.buffer, this.L.gen, 1), 0, 1);
+  }
+
+  // ---- interfaces -------------------------------------------------------------------------------
+
+  attachInterface(s: IfState): void {
+    const { dv, u8, L } = this;
+    if (s.index <= 0 || s.index >= L.sizes.ifSlots) throw new TableError(`ifindex ${s.index} out of range`);
+    const p = L.ifnet + s.index * IF_SIZE;
+    u8.fill(0, p, p + IF_SIZE);
+    dv.setUint32(p + IF_MTU, s.mtu, true);
+    u8.set(s.mac, p + IF_MAC);
+    dv.setUint32(p + IF_NQUEUES, Math.max(1, s.queues), true);
+    let flags = IFF_EXISTS | (s.up ? IFF_UP : 0);
+    if (s.vlan) {
+      flags |= IFF_VLAN;
+      dv.setUint16(p + IF_VID, s.vlan.id, true);
+      dv.setUint32(p + IF_PARENT, s.vlan.parent, true);
+      const pp = L.ifnet + s.vlan.parent * IF_SIZE;
+      let map = dv.getUint32(pp + IF_VLANMAP, true);
+      if (map === 0) {
+        if (this.vlanUsed >= L.vlanMaps.length) throw new TableError('no VLAN map left in the layout');
+        map = L.vlanMaps[this.vlanUsed++]!;
+        u8.fill(0, map, map + 8192);
+        dv.setUint32(pp + IF_VLANMAP, map, true);
+      }
+      dv.setUint16(map + s.vlan.id * 2, s.index, true);
+    } else {
+      if (this.rssUsed >= L.rss.length) throw new TableError('no RSS table left in the layout');
+      const r = L.rss[this.rssUsed++]!;
+      u8.set(s.rssKey, r.key);
+      this.k.toe_table_init(r.key, r.table);
+      for (let i = 0; i < RETA_SIZE; i++) u8[r.reta + i] = i % Math.max(1, s.queues);
+      dv.setUint32(p + IF_RSSTAB, r.table, true);
+      dv.setUint32(p + IF_RETA, r.reta, true);
+      if (s.rssUdp) flags |= IFF_RSS_UDP4 | IFF_RSS_UDP6;
+    }
+    dv.setUint32(p + IF_ADDR4, s.addr4 >>> 0, true);
+    if (s.addr6) { u8.set(s.addr6, p + IF_ADDR6); flags |= IFF_HAS_ADDR6; }
+    if (s.ll6) { u8.set(s.ll6, p + IF_LL6); flags |= IFF_HAS_LL6; }
+    Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_FLAGS, 1), 0, flags);
+    this.ifs[s.index] = s;
+    this.bumpGeneration();
+  }
+
+  setInterfaceUp(index: number, up: boolean): void {
+    const s = this.ifs[index];
+    if (!s) throw new TableError(`no interface with index ${index}`);
+    s.up = up;
+    const view = new Uint32Array(this.k.memory.buffer, this.L.ifnet + index * IF_SIZE + IF_FLAGS, 1);
+    const f = Atomics.load(view, 0);
+    Atomics.store(view, 0, up ? f | IFF_UP : f & ~IFF_UP);
+    this.bumpGeneration();
+  }
+
+  // ---- nexthops ---------------------------------------------------------------------------------
+
+  /** Finds or creates the nexthop and takes a reference on it. */
+  nexthopRef(kind: RouteKind, family: 4 | 6, ifindex: number, gw: Uint8Array | null, mtu: number): Nexthop {
+    const key = `${kind}|${family}|${ifindex}|${gw ? gw.join('.') : '-'}|${mtu}`;
+    let nh = this.nhByKey.get(key);
+    if (!nh) {
+      const id = this.nhFree.pop() ?? this.nhNext++;
+      if (id >= this.L.sizes.nexthops) throw new TableError(`nexthop table full (${this.L.sizes.nexthops - 1} entries)`);
+      nh = { id, kind, family, ifindex, gw: gw ? Uint8Array.from(gw) : null, mtu };
+      const p = this.L.nexthop + id * NH_SIZE;
+      this.u8.fill(0, p, p + NH_SIZE);
+      this.dv.setUint32(p + NH_IFINDEX, ifindex, true);
+      if (gw) {
+        if (family === 4) this.dv.setUint32(p + NH_GW, new DataView(gw.buffer, gw.byteOffset).getUint32(0), true);
+        else words6(gw).forEach((w, i) => this.dv.setUint32(p + NH_GW + i * 4, w, true));
+      }
+      this.dv.setUint32(p + NH_MTU, mtu, true);
+      const flags = NHF_VALID | KIND_FLAGS[kind] | (gw ? NHF_GATEWAY : 0) | (family === 6 ? NHF_V6 : 0);
+      Atomics.store(new Uint32Array(this.k.memory.buffer, p + NH_FLAGS, 1), 0, flags);
+      this.nhByKey.set(key, nh);
+      this.nhById[id] = nh;
+    }
+    const rp = this.L.nexthop + nh.id * NH_SIZE + NH_REFS;
+    this.dv.setUint32(rp, this.dv.getUint32(rp, true) + 1, true);
+    return nh;
+  }
+
+  private nexthopUnref(id: number): void {
+    const rp = this.L.nexthop + id * NH_SIZE + NH_REFS;
+    const refs = this.dv.getUint32(rp, true) - 1;
+    this.dv.setUint32(rp, refs, true);
+    if (refs === 0) {
+      const nh = this.nhById[id]!;
+      this.nhByKey.delete(`${nh.kind}|${nh.family}|${nh.ifindex}|${nh.gw ? nh.gw.join('.') : '-'}|${nh.mtu}`);
+      this.nhLimbo.push(id); // a reader may still hold it until the next grace period
+    }
+  }
+
+  nexthop(id: number): Nexthop | undefined { return this.nhById[id]; }
+
+  // ---- routes -----------------------------------------------------------------------------------
+
+  private head(family: 4 | 6): number { return family === 4 ? this.L.rt4 : this.L.rt6; }
+
+  private putKey(dst: Uint8Array): number {
+    this.u8.set(dst, this.L.scratch);
+    return this.L.scratch;
+  }
+
+  getRoute(family: 4 | 6, dst: Uint8Array, plen: number): Nexthop | undefined {
+    const id = this.k.rt_get(this.head(family), this.putKey(dst), plen);
+    return id ? this.nhById[id] : undefined;
+  }
+
+  /** Adds a route; throws TableError if it exists or the table is full. Returns the nexthop. */
+  addRoute(family: 4 | 6, dst: Uint8Array, plen: number, kind: RouteKind, ifindex: number, gw: Uint8Array | null, mtu: number): Nexthop {
+    const head = this.head(family);
+    if (this.k.rt_get(head, this.putKey(dst), plen) !== 0) throw new TableError('route already exists');
+    const nh = this.nexthopRef(kind, family, ifindex, gw, mtu);
+    const r = this.k.rt_set(head, this.putKey(dst), plen, nh.id);
+    if (r === 0xffffffff) {
+      this.nexthopUnref(nh.id);
+      throw new TableError(`routing table full (${this.L.sizes.radixNodes} radix nodes)`);
+    }
+    this.bumpGeneration();
+    return nh;
+  }
+
+  /** Deletes a route; returns false when there was none. */
+  deleteRoute(family: 4 | 6, dst: Uint8Array, plen: number): boolean {
+    const id = this.k.rt_del(this.head(family), this.putKey(dst), plen);
+    if (id === 0) return false;
+    this.nexthopUnref(id);
+    this.bumpGeneration();
+    return true;
+  }
+
+  /** Longest match: the matched prefix and its nexthop, or null. addr in wire order. */
+  matchRoute(addr: Uint8Array): { family: 4 | 6; prefix: Uint8Array; plen: number; nh: Nexthop } | null {
+    const family = addr.length === 4 ? 4 : 6;
+    const node = family === 4
+      ? this.k.rt_match4(this.L.rt4, new DataView(addr.buffer, addr.byteOffset).getUint32(0))
+      : this.k.rt_match6(this.L.rt6, this.putKey(addr));
+    if (node === 0) return null;
+    const plen = this.dv.getUint32(node + RN_PLEN, true);
+    const nh = this.nhById[this.dv.getUint32(node + RN_NH, true)];
+    if (!nh) return null;
+    const prefix = new Uint8Array(family === 4 ? 4 : 16);
+    const pdv = new DataView(prefix.buffer);
+    for (let w = 0; w < prefix.length / 4; w++) pdv.setUint32(w * 4, this.dv.getUint32(node + RN_KEY + w * 4, true));
+    return { family, prefix, plen, nh };
+  }
+
+  routeCount(family: 4 | 6): number { return this.dv.getUint32(this.head(family) + 4, true); }
+
+  // ---- neighbors --------------------------------------------------------------------------------
+
+  setNeighbor(addr: Uint8Array, ifindex: number, mac: Uint8Array): void {
+    const w = addr.length === 4 ? [new DataView(addr.buffer, addr.byteOffset).getUint32(0), 0, 0, 0] : words6(addr);
+    this.u8.set(mac, this.L.scratch + 16);
+    const r = this.k.nb_set(this.L.nbr, w[0]!, w[1]!, w[2]!, w[3]!, ifindex, addr.length === 4 ? 0 : NBS_V6, this.L.scratch + 16);
+    if (r === 0xffffffff) throw new TableError(`neighbor table full (${this.L.sizes.neighborSlots} slots)`);
+    this.bumpGeneration();
+  }
+
+  deleteNeighbor(addr: Uint8Array, ifindex: number): boolean {
+    const w = addr.length === 4 ? [new DataView(addr.buffer, addr.byteOffset).getUint32(0), 0, 0, 0] : words6(addr);
+    const r = this.k.nb_del(this.L.nbr, w[0]!, w[1]!, w[2]!, w[3]!, ifindex, addr.length === 4 ? 0 : NBS_V6);
+    if (r) this.bumpGeneration();
+    return r !== 0;
+  }
+
+  /**
+   * Frees what the writers retired (radix nodes, nexthops). Caller guarantees a grace period has
+   * passed since the retiring writes (pserialize perform), or that no reader runs concurrently.
+   */
+  reclaim(): void {
+    this.k.rt_reclaim(this.L.pool);
+    for (const id of this.nhLimbo) {
+      const p = this.L.nexthop + id * NH_SIZE;
+      this.u8.fill(0, p, p + NH_SIZE);
+      this.nhById[id] = undefined;
+      this.nhFree.push(id);
+    }
+    this.nhLimbo.length = 0;
+  }
+}

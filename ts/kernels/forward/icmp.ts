@@ -1,0 +1,155 @@
+// TS twin of assembly/forward/icmp.ts (rules and layout described there).
+import {
+  CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP_LAST, CTX_ICMP6_TOKENS, CTX_ICMP6_LAST,
+  CTX_IPID, CTX_NOW, CTX_CNT, CTX_RT4, CTX_RT6, CTX_NH, CTX_IFNET, CTX_NBR, OPT_ICMP,
+  NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE,
+  IF_SIZE, IF_FLAGS, IF_ADDR4, IF_ADDR6, IFF_UP, IFF_EXISTS, IFF_HAS_ADDR6, NB_MAC, NBS_V6,
+  BUF_HEADROOM, C_ICMP_OUT, C_ICMP_RATELIM, C_ICMP_SUPPRESSED, C_REASON_BASE, R_NOBUFS,
+} from '../../../assembly/layout.js';
+import { type Mem, ld8, ld16be, ld32, ld32be, st32, st16be, st32be, cnt_add } from '../util/mem.js';
+import { in_cksum, in_cksum_hdr20, in_cksum_acc, in_pseudo6 } from '../wire/cksum.js';
+import { rt_lookup4, rt_lookup6 } from '../fib/radix.js';
+import { nb_find } from '../nbr/nbr.js';
+import { buf_alloc, tx_room, ether_output, ETHERTYPE_IP, ETHERTYPE_IPV6 } from './output.js';
+
+export const ICMP_UNREACH = 3;
+export const ICMP_UNREACH_NET = 0;
+export const ICMP_UNREACH_HOST = 1;
+export const ICMP_UNREACH_NEEDFRAG = 4;
+export const ICMP_UNREACH_FILTER_PROHIB = 13;
+export const ICMP_TIMXCEED = 11;
+export const ICMP6_DST_UNREACH = 1;
+export const ICMP6_PACKET_TOO_BIG = 2;
+export const ICMP6_TIME_EXCEEDED = 3;
+export const ICMP6_DST_UNREACH_NOROUTE = 0;
+export const ICMP6_DST_UNREACH_ADMIN = 1;
+export const ICMP6_DST_UNREACH_ADDR = 3;
+
+const ICMP_QUOTE_MAX4 = 576 - 28;
+const ICMP_QUOTE_MAX6 = 1280 - 48;
+
+function icmp_ratelimit(m: Mem, ctx: number, tokOff: number, lastOff: number): boolean {
+  const pps = ld32(m, ctx + CTX_ICMP_PPS);
+  if (pps === 0) return true;
+  const now = ld32(m, ctx + CTX_NOW);
+  const cap = ld32(m, ctx + CTX_ICMP_BURST) * 1000;
+  let tok = ld32(m, ctx + tokOff) + ((now - ld32(m, ctx + lastOff)) >>> 0) * pps;
+  if (tok > cap) tok = cap;
+  st32(m, ctx + lastOff, now);
+  if (tok < 1000) {
+    st32(m, ctx + tokOff, tok);
+    return false;
+  }
+  st32(m, ctx + tokOff, tok - 1000);
+  return true;
+}
+
+function isIcmp4Error(t: number): boolean {
+  return t === 3 || t === 4 || t === 5 || t === 11 || t === 12;
+}
+
+function usableNh(m: Mem, ctx: number, nh: number): number {
+  if (nh === 0) return 0;
+  const nhp = ld32(m, ctx + CTX_NH) + nh * NH_SIZE;
+  if (ld32(m, nhp + NH_FLAGS) & (NHF_LOCAL | NHF_BROADCAST | NHF_REJECT | NHF_BLACKHOLE)) return 0;
+  const ifp = ld32(m, ctx + CTX_IFNET) + ld32(m, nhp + NH_IFINDEX) * IF_SIZE;
+  if ((ld32(m, ifp + IF_FLAGS) & (IFF_UP | IFF_EXISTS)) !== (IFF_UP | IFF_EXISTS)) return 0;
+  return nhp;
+}
+
+export function icmp4_error(m: Mem, ctx: number, pd: number, l3: number, iplen: number, rxif: number, type: number, code: number, mtu: number): void {
+  if ((ld32(m, ctx + CTX_OPTS) & OPT_ICMP) === 0) return;
+  const cnt = ld32(m, ctx + CTX_CNT);
+  const hlen = (ld8(m, l3) & 15) << 2;
+  if ((ld16be(m, l3 + 6) & 0x1fff) !== 0 || (ld8(m, l3 + 9) === 1 && iplen > hlen && isIcmp4Error(ld8(m, l3 + hlen)))) {
+    cnt_add(m, cnt, C_ICMP_SUPPRESSED, 1);
+    return;
+  }
+  if (!icmp_ratelimit(m, ctx, CTX_ICMP_TOKENS, CTX_ICMP_LAST)) {
+    cnt_add(m, cnt, C_ICMP_RATELIM, 1);
+    return;
+  }
+  const src = ld32be(m, l3 + 12);
+  const nhp = usableNh(m, ctx, rt_lookup4(m, ld32(m, ctx + CTX_RT4), src));
+  const ifnet = ld32(m, ctx + CTX_IFNET);
+  const oif = nhp !== 0 ? ld32(m, nhp + NH_IFINDEX) : 0;
+  let me = oif !== 0 ? ld32(m, ifnet + oif * IF_SIZE + IF_ADDR4) : 0;
+  if (me === 0) me = ld32(m, ifnet + rxif * IF_SIZE + IF_ADDR4);
+  const gw = nhp !== 0 && (ld32(m, nhp + NH_FLAGS) & NHF_GATEWAY) ? ld32(m, nhp + NH_GW) : src;
+  const ne = oif !== 0 ? nb_find(m, ld32(m, ctx + CTX_NBR), gw, 0, 0, 0, oif, 0) : 0;
+  if (ne === 0 || me === 0 || tx_room(m, ctx) === 0) {
+    cnt_add(m, cnt, C_ICMP_SUPPRESSED, 1);
+    return;
+  }
+  const c = buf_alloc(m, ctx);
+  if (c === 0) {
+    cnt_add(m, cnt, C_REASON_BASE + R_NOBUFS, 1);
+    return;
+  }
+  const quote = Math.min(iplen, ICMP_QUOTE_MAX4);
+  const o = c + BUF_HEADROOM + 18;
+  const ipid = ld32(m, ctx + CTX_IPID);
+  st32(m, ctx + CTX_IPID, (ipid + 1) & 0xffff);
+  st32be(m, o, 0x45c00000 | (28 + quote));
+  st32be(m, o + 4, ipid << 16);
+  st32be(m, o + 8, 0x40010000);
+  st32be(m, o + 12, me);
+  st32be(m, o + 16, src);
+  st16be(m, o + 10, in_cksum_hdr20(m, o));
+  st32be(m, o + 20, (type << 24) | (code << 16));
+  st32be(m, o + 24, type === ICMP_UNREACH && code === ICMP_UNREACH_NEEDFRAG ? mtu & 0xffff : 0);
+  m.u8.copyWithin(o + 28, l3, l3 + quote);
+  st16be(m, o + 22, in_cksum(m, o + 20, 8 + quote));
+  ether_output(m, ctx, pd, o, 28 + quote, ETHERTYPE_IP, oif, ne + NB_MAC);
+  cnt_add(m, cnt, C_ICMP_OUT, 1);
+}
+
+export function icmp6_error(m: Mem, ctx: number, pd: number, l3: number, total: number, rxif: number, type: number, code: number, param: number): void {
+  if ((ld32(m, ctx + CTX_OPTS) & OPT_ICMP) === 0) return;
+  const cnt = ld32(m, ctx + CTX_CNT);
+  if (ld8(m, l3 + 6) === 58 && total > 40 && ld8(m, l3 + 40) < 128) {
+    cnt_add(m, cnt, C_ICMP_SUPPRESSED, 1);
+    return;
+  }
+  if (!icmp_ratelimit(m, ctx, CTX_ICMP6_TOKENS, CTX_ICMP6_LAST)) {
+    cnt_add(m, cnt, C_ICMP_RATELIM, 1);
+    return;
+  }
+  const nhp = usableNh(m, ctx, rt_lookup6(m, ld32(m, ctx + CTX_RT6), l3 + 8));
+  const ifnet = ld32(m, ctx + CTX_IFNET);
+  const oif = nhp !== 0 ? ld32(m, nhp + NH_IFINDEX) : 0;
+  let meIf = oif;
+  if (meIf !== 0 && (ld32(m, ifnet + meIf * IF_SIZE + IF_FLAGS) & IFF_HAS_ADDR6) === 0) meIf = rxif;
+  const haveMe = meIf !== 0 && (ld32(m, ifnet + meIf * IF_SIZE + IF_FLAGS) & IFF_HAS_ADDR6) !== 0;
+  let ne = 0;
+  if (nhp !== 0) {
+    if (ld32(m, nhp + NH_FLAGS) & NHF_GATEWAY) {
+      ne = nb_find(m, ld32(m, ctx + CTX_NBR), ld32(m, nhp + NH_GW), ld32(m, nhp + NH_GW + 4), ld32(m, nhp + NH_GW + 8),
+        ld32(m, nhp + NH_GW + 12), oif, NBS_V6);
+    } else {
+      ne = nb_find(m, ld32(m, ctx + CTX_NBR), ld32be(m, l3 + 8), ld32be(m, l3 + 12), ld32be(m, l3 + 16), ld32be(m, l3 + 20), oif, NBS_V6);
+    }
+  }
+  if (ne === 0 || !haveMe || tx_room(m, ctx) === 0) {
+    cnt_add(m, cnt, C_ICMP_SUPPRESSED, 1);
+    return;
+  }
+  const c = buf_alloc(m, ctx);
+  if (c === 0) {
+    cnt_add(m, cnt, C_REASON_BASE + R_NOBUFS, 1);
+    return;
+  }
+  const quote = Math.min(total, ICMP_QUOTE_MAX6);
+  const o = c + BUF_HEADROOM + 18;
+  st32be(m, o, 0x60000000);
+  st32be(m, o + 4, ((8 + quote) << 16) | (58 << 8) | 64);
+  const a6 = ifnet + meIf * IF_SIZE + IF_ADDR6;
+  m.u8.copyWithin(o + 8, a6, a6 + 16);
+  m.u8.copyWithin(o + 24, l3 + 8, l3 + 24);
+  st32be(m, o + 40, (type << 24) | (code << 16));
+  st32be(m, o + 44, param);
+  m.u8.copyWithin(o + 48, l3, l3 + quote);
+  st16be(m, o + 42, ~in_cksum_acc(m, o + 40, 8 + quote, in_pseudo6(m, o + 8, o + 24, 58, 8 + quote)) & 0xffff);
+  ether_output(m, ctx, pd, o, 48 + quote, ETHERTYPE_IPV6, oif, ne + NB_MAC);
+  cnt_add(m, cnt, C_ICMP_OUT, 1);
+}

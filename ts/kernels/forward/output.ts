@@ -1,0 +1,62 @@
+// TS twin of assembly/forward/output.ts.
+import {
+  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE, CTX_CNT,
+  IF_SIZE, IF_MAC, IF_FLAGS, IF_VID, IF_PARENT, IFF_VLAN,
+  TX_SIZE, TX_BUF, TX_LEN, TX_IF, PD_NTX, C_TX_FRAMES, C_TX_BYTES,
+} from '../../../assembly/layout.js';
+import { type Mem, ld32, st32, ld16, st16, st16be, cnt_add } from '../util/mem.js';
+
+export const ETHERTYPE_IP = 0x0800;
+export const ETHERTYPE_IPV6 = 0x86dd;
+export const ETHERTYPE_VLAN = 0x8100;
+export const ETHERTYPE_ARP = 0x0806;
+const ETHER_MIN_LEN = 60;
+
+export function buf_avail(m: Mem, ctx: number): number {
+  return ld32(m, ld32(m, ctx + CTX_FREE));
+}
+
+export function buf_alloc(m: Mem, ctx: number): number {
+  const fs = ld32(m, ctx + CTX_FREE);
+  const n = ld32(m, fs);
+  if (n === 0) return 0;
+  st32(m, fs, n - 1);
+  return ld32(m, fs + 8 + (n - 1) * 4);
+}
+
+export function tx_room(m: Mem, ctx: number): number {
+  return ld32(m, ctx + CTX_TXCAP) - ld32(m, ctx + CTX_NTX);
+}
+
+export function ether_output(m: Mem, ctx: number, pd: number, l3: number, l3len: number, etype: number, txif: number, dmac: number): void {
+  const ifp = ld32(m, ctx + CTX_IFNET) + txif * IF_SIZE;
+  const vlan = (ld32(m, ifp + IF_FLAGS) & IFF_VLAN) !== 0;
+  const start = l3 - (vlan ? 18 : 14);
+  const u8 = m.u8;
+  u8.copyWithin(start, dmac, dmac + 6);
+  u8.copyWithin(start + 6, ifp + IF_MAC, ifp + IF_MAC + 6);
+  let wire = txif;
+  if (vlan) {
+    st16be(m, start + 12, ETHERTYPE_VLAN);
+    st16be(m, start + 14, ld16(m, ifp + IF_VID));
+    st16be(m, start + 16, etype);
+    wire = ld32(m, ifp + IF_PARENT);
+  } else {
+    st16be(m, start + 12, etype);
+  }
+  let flen = l3 + l3len - start;
+  if (flen < ETHER_MIN_LEN) {
+    u8.fill(0, l3 + l3len, l3 + l3len + ETHER_MIN_LEN - flen);
+    flen = ETHER_MIN_LEN;
+  }
+  const ntx = ld32(m, ctx + CTX_NTX);
+  const t = ld32(m, ctx + CTX_TX) + ntx * TX_SIZE;
+  st32(m, t + TX_BUF, start);
+  st16(m, t + TX_LEN, flen);
+  st16(m, t + TX_IF, wire);
+  st32(m, ctx + CTX_NTX, ntx + 1);
+  st16(m, pd + PD_NTX, ld16(m, pd + PD_NTX) + 1);
+  const cnt = ld32(m, ctx + CTX_CNT);
+  cnt_add(m, cnt, C_TX_FRAMES, 1);
+  cnt_add(m, cnt, C_TX_BYTES, flen);
+}

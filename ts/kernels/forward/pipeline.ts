@@ -1,0 +1,293 @@
+// TS twin of assembly/forward/pipeline.ts: the same stages in the same order with the same
+// writes, so `--engine ts` and `--engine wasm` produce byte-identical memory and output.
+import {
+  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_RT4, CTX_RT6, CTX_NH, CTX_NBR,
+  OPT_FASTFWD, PD_SIZE, PD_LEN, PD_RXIF, PD_PATH, PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, PD_BUF,
+  PATH_DROP, PATH_FAST, PATH_NORMAL, PATH_LOCAL, MAX_FRAME,
+  IF_SIZE, IF_FLAGS, IF_MAC, IF_MTU, IF_VLANMAP, IFF_UP, IFF_EXISTS,
+  NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE, NHF_PROHIBIT,
+  NB_MAC, NBS_V6, FE_MTU, FE_TXIF, FE_DMAC, FE_NH, FE_V6,
+  C_RX_FRAMES, C_RX_BYTES, C_FAST, C_NORMAL, C_LOCAL, C_DROP, C_FLOW_HIT, C_FLOW_MISS, C_REASON_BASE,
+  R_TOO_SHORT, R_TOO_LONG, R_L2_OTHER_HOST, R_ETHERTYPE, R_VLAN_UNKNOWN, R_IF_DOWN, R_IP_VERSION, R_IP_HLEN, R_IP_LEN,
+  R_IP_CKSUM, R_MARTIAN_SRC, R_MARTIAN_DST, R_TTL, R_NO_ROUTE, R_NEED_FRAG, R_TOO_BIG, R_UNRESOLVED, R_REJECT, R_NOBUFS,
+  R_SCOPE, R_LOCAL, R_BROADCAST, R_MULTICAST, R_ARP, R_CANTFORWARD,
+} from '../../../assembly/layout.js';
+import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem.js';
+import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
+import { rt_lookup4, rt_lookup6 } from '../fib/radix.js';
+import { nb_find } from '../nbr/nbr.js';
+import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from '../flow/ipflow.js';
+import { ether_output, tx_room, ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_ARP } from './output.js';
+import {
+  icmp4_error, icmp6_error, ICMP_UNREACH, ICMP_UNREACH_NET, ICMP_UNREACH_HOST, ICMP_UNREACH_NEEDFRAG,
+  ICMP_UNREACH_FILTER_PROHIB, ICMP_TIMXCEED, ICMP6_DST_UNREACH, ICMP6_PACKET_TOO_BIG, ICMP6_TIME_EXCEEDED,
+  ICMP6_DST_UNREACH_NOROUTE, ICMP6_DST_UNREACH_ADMIN, ICMP6_DST_UNREACH_ADDR,
+} from './icmp.js';
+import { ip4_fragment } from './frag.js';
+
+const V = (path: number, reason: number): number => (path << 8) | reason;
+const FAST = PATH_FAST << 8;
+const NORMAL = PATH_NORMAL << 8;
+
+export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
+  now >>>= 0;
+  st32(m, ctx + CTX_NOW, now);
+  st32(m, ctx + CTX_NTX, 0);
+  const cnt = ld32(m, ctx + CTX_CNT);
+  if (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) {
+    const ft = ld32(m, ctx + CTX_FLOW);
+    ipflow_check_gen(m, ft, ald32(m, ld32(m, ctx + CTX_GEN)), cnt);
+    ipflow_expire(m, ft, now, cnt);
+  }
+  const pd0 = ld32(m, ctx + CTX_PD);
+  for (let i = 0; i < n; i++) {
+    const pd = pd0 + i * PD_SIZE;
+    st8(m, pd + PD_PATH, PATH_DROP);
+    st8(m, pd + PD_REASON, 0);
+    st16(m, pd + PD_TXIF, 0);
+    st16(m, pd + PD_NTX, 0);
+    st32(m, pd + PD_TXFIRST, ld32(m, ctx + CTX_NTX));
+    st32(m, pd + PD_NH, 0);
+    const len = ld16(m, pd + PD_LEN);
+    cnt_add(m, cnt, C_RX_FRAMES, 1);
+    cnt_add(m, cnt, C_RX_BYTES, len);
+    const v = ether_input(m, ctx, pd, ld32(m, pd + PD_BUF), len, now);
+    const path = v >> 8;
+    const reason = v & 0xff;
+    st8(m, pd + PD_PATH, path);
+    st8(m, pd + PD_REASON, reason);
+    if (path === PATH_FAST) cnt_add(m, cnt, C_FAST, 1);
+    else if (path === PATH_NORMAL) cnt_add(m, cnt, C_NORMAL, 1);
+    else {
+      cnt_add(m, cnt, path === PATH_LOCAL ? C_LOCAL : C_DROP, 1);
+      cnt_add(m, cnt, C_REASON_BASE + reason, 1);
+    }
+  }
+  return ld32(m, ctx + CTX_NTX);
+}
+
+function ifOk(m: Mem, ifp: number): boolean {
+  return (ld32(m, ifp + IF_FLAGS) & (IFF_UP | IFF_EXISTS)) === (IFF_UP | IFF_EXISTS);
+}
+
+function ether_input(m: Mem, ctx: number, pd: number, buf: number, len: number, now: number): number {
+  if (len > MAX_FRAME) return V(PATH_DROP, R_TOO_LONG);
+  if (len < 14) return V(PATH_DROP, R_TOO_SHORT);
+  let rxif = ld16(m, pd + PD_RXIF);
+  if (rxif === 0 || rxif >= ld32(m, ctx + CTX_NIF)) return V(PATH_DROP, R_IF_DOWN);
+  const ifnet = ld32(m, ctx + CTX_IFNET);
+  let ifp = ifnet + rxif * IF_SIZE;
+  if (!ifOk(m, ifp)) return V(PATH_DROP, R_IF_DOWN);
+  const l2mc = (ld8(m, buf) & 1) !== 0;
+  if (!l2mc && (ld32(m, buf) !== ld32(m, ifp + IF_MAC) || ld16(m, buf + 4) !== ld16(m, ifp + IF_MAC + 4))) {
+    return V(PATH_DROP, R_L2_OTHER_HOST);
+  }
+  let et = ld16be(m, buf + 12);
+  let l3off = 14;
+  if (et === ETHERTYPE_VLAN) {
+    if (len < 18) return V(PATH_DROP, R_TOO_SHORT);
+    const vmap = ld32(m, ifp + IF_VLANMAP);
+    const vif = vmap !== 0 ? ld16(m, vmap + ((ld16be(m, buf + 14) & 0xfff) << 1)) : 0;
+    if (vif === 0) return V(PATH_DROP, R_VLAN_UNKNOWN);
+    rxif = vif;
+    st16(m, pd + PD_RXIF, vif);
+    ifp = ifnet + vif * IF_SIZE;
+    if (!ifOk(m, ifp)) return V(PATH_DROP, R_IF_DOWN);
+    et = ld16be(m, buf + 16);
+    l3off = 18;
+  }
+  if (et === ETHERTYPE_IP) return ip4_input(m, ctx, pd, buf + l3off, len - l3off, rxif, l2mc, now);
+  if (et === ETHERTYPE_IPV6) return ip6_input(m, ctx, pd, buf + l3off, len - l3off, rxif, l2mc, now);
+  if (et === ETHERTYPE_ARP) return V(PATH_LOCAL, R_ARP);
+  return V(PATH_DROP, R_ETHERTYPE);
+}
+
+function ip4_rewrite_output(m: Mem, ctx: number, pd: number, l3: number, iplen: number, txif: number, dmac: number): void {
+  const old = ld16be(m, l3 + 8);
+  const nw = old - 0x100;
+  st16be(m, l3 + 8, nw);
+  st16be(m, l3 + 10, in_cksum_update16(ld16be(m, l3 + 10), old, nw));
+  st16(m, pd + PD_TXIF, txif);
+  ether_output(m, ctx, pd, l3, iplen, ETHERTYPE_IP, txif, dmac);
+}
+
+function ip4_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, rxif: number, l2mc: boolean, now: number): number {
+  if (l3len < 20) return V(PATH_DROP, R_TOO_SHORT);
+  const vhl = ld8(m, l3);
+  if ((vhl >> 4) !== 4) return V(PATH_DROP, R_IP_VERSION);
+  const hlen = (vhl & 15) << 2;
+  if (hlen < 20) return V(PATH_DROP, R_IP_HLEN);
+  if (hlen > l3len) return V(PATH_DROP, R_TOO_SHORT);
+  const iplen = ld16be(m, l3 + 2);
+  if (iplen < hlen || iplen > l3len) return V(PATH_DROP, R_IP_LEN);
+  if ((hlen === 20 ? in_cksum_hdr20(m, l3) : in_cksum(m, l3, hlen)) !== 0) return V(PATH_DROP, R_IP_CKSUM);
+  const src = ld32be(m, l3 + 12);
+  const dst = ld32be(m, l3 + 16);
+  const s8 = src >>> 24;
+  if (s8 === 0 || s8 === 127 || s8 >= 224) return V(PATH_DROP, R_MARTIAN_SRC);
+  if (dst === 0xffffffff) return V(PATH_LOCAL, R_BROADCAST);
+  const d8 = dst >>> 24;
+  if (d8 >= 224 && d8 < 240) return V(PATH_LOCAL, R_MULTICAST);
+  if (d8 === 0 || d8 === 127 || d8 >= 240) return V(PATH_DROP, R_MARTIAN_DST);
+
+  const cnt = ld32(m, ctx + CTX_CNT);
+  const ifnet = ld32(m, ctx + CTX_IFNET);
+  const ft = ld32(m, ctx + CTX_FLOW);
+  const off = ld16be(m, l3 + 6);
+  const ttl = ld8(m, l3 + 8);
+  const flowable = (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) !== 0 && hlen === 20 && (off & 0x3fff) === 0 && !l2mc;
+  if (flowable && ttl > 1) {
+    const e = ipflow_lookup(m, ft, l3 + 12, l3 + 16, ld8(m, l3 + 1), now, cnt);
+    if (e !== 0) {
+      const txif = ld32(m, e + FE_TXIF);
+      if (iplen <= ld32(m, e + FE_MTU) && ifOk(m, ifnet + txif * IF_SIZE) && tx_room(m, ctx) !== 0) {
+        cnt_add(m, cnt, C_FLOW_HIT, 1);
+        st32(m, pd + PD_NH, ld32(m, e + FE_NH));
+        ip4_rewrite_output(m, ctx, pd, l3, iplen, txif, e + FE_DMAC);
+        return FAST;
+      }
+    } else {
+      cnt_add(m, cnt, C_FLOW_MISS, 1);
+    }
+  }
+
+  const nh = rt_lookup4(m, ld32(m, ctx + CTX_RT4), dst);
+  if (nh === 0) {
+    if (!l2mc) icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_NET, 0);
+    return V(PATH_DROP, R_NO_ROUTE);
+  }
+  const nhp = ld32(m, ctx + CTX_NH) + nh * NH_SIZE;
+  const fl = ld32(m, nhp + NH_FLAGS);
+  if (fl & NHF_LOCAL) return V(PATH_LOCAL, R_LOCAL);
+  if (fl & NHF_BROADCAST) return V(PATH_LOCAL, R_BROADCAST);
+  if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
+  if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
+    if (fl & NHF_REJECT) {
+      icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, fl & NHF_PROHIBIT ? ICMP_UNREACH_FILTER_PROHIB : ICMP_UNREACH_HOST, 0);
+    }
+    return V(PATH_DROP, R_REJECT);
+  }
+  if (ttl <= 1) {
+    icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_TIMXCEED, 0, 0);
+    return V(PATH_DROP, R_TTL);
+  }
+  const txif = ld32(m, nhp + NH_IFINDEX);
+  const tifp = ifnet + txif * IF_SIZE;
+  if (!ifOk(m, tifp)) {
+    icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
+    return V(PATH_DROP, R_IF_DOWN);
+  }
+  const gw = fl & NHF_GATEWAY ? ld32(m, nhp + NH_GW) : dst;
+  const ne = nb_find(m, ld32(m, ctx + CTX_NBR), gw, 0, 0, 0, txif, 0);
+  if (ne === 0) return V(PATH_DROP, R_UNRESOLVED);
+  let mtu = ld32(m, tifp + IF_MTU);
+  const rmtu = ld32(m, nhp + NH_MTU);
+  if (rmtu !== 0 && rmtu < mtu) mtu = rmtu;
+  st32(m, pd + PD_NH, nh);
+  if (iplen > mtu) {
+    if (off & 0x4000) {
+      icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, mtu);
+      return V(PATH_DROP, R_NEED_FRAG);
+    }
+    st8(m, l3 + 8, ttl - 1);
+    st16(m, pd + PD_TXIF, txif);
+    if (ip4_fragment(m, ctx, pd, l3, hlen, iplen, txif, ne + NB_MAC, mtu) === 0) {
+      st8(m, l3 + 8, ttl);
+      st16(m, pd + PD_TXIF, 0);
+      return V(PATH_DROP, R_NOBUFS);
+    }
+    return NORMAL;
+  }
+  if (tx_room(m, ctx) === 0) return V(PATH_DROP, R_NOBUFS);
+  if (flowable) {
+    ipflow_insert(m, ft, l3 + 12, l3 + 16, ld8(m, l3 + 1), nh, txif, mtu, ne + NB_MAC, now, cnt);
+  }
+  ip4_rewrite_output(m, ctx, pd, l3, iplen, txif, ne + NB_MAC);
+  return NORMAL;
+}
+
+function isLinkLocal6(w0: number): boolean { return ((w0 & 0xffc00000) >>> 0) === 0xfe800000; }
+
+function ip6_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, rxif: number, l2mc: boolean, now: number): number {
+  if (l3len < 40) return V(PATH_DROP, R_TOO_SHORT);
+  if ((ld8(m, l3) >> 4) !== 6) return V(PATH_DROP, R_IP_VERSION);
+  const total = 40 + ld16be(m, l3 + 4);
+  if (total > l3len) return V(PATH_DROP, R_IP_LEN);
+  const s0 = ld32be(m, l3 + 8), s1 = ld32be(m, l3 + 12), s2 = ld32be(m, l3 + 16), s3 = ld32be(m, l3 + 20);
+  const d0 = ld32be(m, l3 + 24), d1 = ld32be(m, l3 + 28), d2 = ld32be(m, l3 + 32), d3 = ld32be(m, l3 + 36);
+  if ((s0 >>> 24) === 0xff) return V(PATH_DROP, R_MARTIAN_SRC);
+  if (s0 === 0 && s1 === 0 && ((s2 === 0 && s3 === 1) || s2 === 0xffff)) return V(PATH_DROP, R_MARTIAN_SRC);
+  if ((d0 >>> 24) === 0xff) return V(PATH_LOCAL, R_MULTICAST);
+  if (s0 === 0 && s1 === 0 && s2 === 0 && s3 === 0) return V(PATH_DROP, R_MARTIAN_SRC);
+  if (d0 === 0 && d1 === 0 && (d2 === 0 || d2 === 0xffff) && (d2 !== 0 || d3 <= 1)) return V(PATH_DROP, R_MARTIAN_DST);
+
+  const cnt = ld32(m, ctx + CTX_CNT);
+  const ifnet = ld32(m, ctx + CTX_IFNET);
+  const ft = ld32(m, ctx + CTX_FLOW);
+  const hlim = ld8(m, l3 + 7);
+  const tos = (FE_V6 | (ld32be(m, l3) & 0xfffff)) >>> 0;
+  const flowable = (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) !== 0 && ld8(m, l3 + 6) !== 0 && !l2mc && !isLinkLocal6(s0) && !isLinkLocal6(d0);
+  if (flowable && hlim > 1) {
+    const e = ipflow_lookup(m, ft, l3 + 8, l3 + 24, tos, now, cnt);
+    if (e !== 0) {
+      const txif = ld32(m, e + FE_TXIF);
+      if (total <= ld32(m, e + FE_MTU) && ifOk(m, ifnet + txif * IF_SIZE) && tx_room(m, ctx) !== 0) {
+        cnt_add(m, cnt, C_FLOW_HIT, 1);
+        st32(m, pd + PD_NH, ld32(m, e + FE_NH));
+        st8(m, l3 + 7, hlim - 1);
+        st16(m, pd + PD_TXIF, txif);
+        ether_output(m, ctx, pd, l3, total, ETHERTYPE_IPV6, txif, e + FE_DMAC);
+        return FAST;
+      }
+    } else {
+      cnt_add(m, cnt, C_FLOW_MISS, 1);
+    }
+  }
+
+  const nh = rt_lookup6(m, ld32(m, ctx + CTX_RT6), l3 + 24);
+  if (nh === 0) {
+    if (isLinkLocal6(d0)) return V(PATH_DROP, R_SCOPE);
+    if (!l2mc) icmp6_error(m, ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOROUTE, 0);
+    return V(PATH_DROP, R_NO_ROUTE);
+  }
+  const nhp = ld32(m, ctx + CTX_NH) + nh * NH_SIZE;
+  const fl = ld32(m, nhp + NH_FLAGS);
+  if (fl & NHF_LOCAL) return V(PATH_LOCAL, R_LOCAL);
+  if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
+  if (isLinkLocal6(d0) || isLinkLocal6(s0)) return V(PATH_DROP, R_SCOPE);
+  if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
+    if (fl & NHF_REJECT) {
+      icmp6_error(m, ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, fl & NHF_PROHIBIT ? ICMP6_DST_UNREACH_ADMIN : ICMP6_DST_UNREACH_NOROUTE, 0);
+    }
+    return V(PATH_DROP, R_REJECT);
+  }
+  if (hlim <= 1) {
+    icmp6_error(m, ctx, pd, l3, total, rxif, ICMP6_TIME_EXCEEDED, 0, 0);
+    return V(PATH_DROP, R_TTL);
+  }
+  const txif = ld32(m, nhp + NH_IFINDEX);
+  const tifp = ifnet + txif * IF_SIZE;
+  if (!ifOk(m, tifp)) {
+    icmp6_error(m, ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0);
+    return V(PATH_DROP, R_IF_DOWN);
+  }
+  const nbr = ld32(m, ctx + CTX_NBR);
+  const ne = fl & NHF_GATEWAY
+    ? nb_find(m, nbr, ld32(m, nhp + NH_GW), ld32(m, nhp + NH_GW + 4), ld32(m, nhp + NH_GW + 8), ld32(m, nhp + NH_GW + 12), txif, NBS_V6)
+    : nb_find(m, nbr, d0, d1, d2, d3, txif, NBS_V6);
+  if (ne === 0) return V(PATH_DROP, R_UNRESOLVED);
+  let mtu = ld32(m, tifp + IF_MTU);
+  const rmtu = ld32(m, nhp + NH_MTU);
+  if (rmtu !== 0 && rmtu < mtu) mtu = rmtu;
+  st32(m, pd + PD_NH, nh);
+  if (total > mtu) {
+    icmp6_error(m, ctx, pd, l3, total, rxif, ICMP6_PACKET_TOO_BIG, 0, mtu);
+    return V(PATH_DROP, R_TOO_BIG);
+  }
+  if (tx_room(m, ctx) === 0) return V(PATH_DROP, R_NOBUFS);
+  if (flowable) ipflow_insert(m, ft, l3 + 8, l3 + 24, tos, nh, txif, mtu, ne + NB_MAC, now, cnt);
+  st8(m, l3 + 7, hlim - 1);
+  st16(m, pd + PD_TXIF, txif);
+  ether_output(m, ctx, pd, l3, total, ETHERTYPE_IPV6, txif, ne + NB_MAC);
+  return NORMAL;
+}

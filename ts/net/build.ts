@@ -1,0 +1,99 @@
+// Builds Ethernet frames (IPv4/IPv6 with UDP, TCP or ICMP) with correct checksums, for the test
+// suites, the default scenario and the traffic generator. Not a hot path.
+import { Mem } from '../kernels/util/mem.js';
+import { in_cksum, in_cksum_acc, in_pseudo4, in_pseudo6 } from '../kernels/wire/cksum.js';
+
+export interface FrameSpec {
+  dstMac: Uint8Array;
+  srcMac: Uint8Array;
+  vlan?: number;
+  /** 4 or 16 bytes, wire order */
+  src: Uint8Array;
+  dst: Uint8Array;
+  proto?: 'udp' | 'tcp' | 'icmp' | number;
+  sport?: number;
+  dport?: number;
+  ttl?: number;
+  tos?: number;
+  flowLabel?: number;
+  id?: number;
+  df?: boolean;
+  /** IPv4 fragment offset in bytes (multiple of 8) and more-fragments flag */
+  fragOffset?: number;
+  mf?: boolean;
+  /** raw IPv4 options (padded to 4 by the builder) */
+  options?: Uint8Array;
+  /** L4 payload length (bytes after the UDP/TCP/ICMP header), filled with a pattern */
+  payload?: number;
+  /** pad the frame to at least this many bytes (64-byte frames are 60 without FCS) */
+  minFrame?: number;
+}
+
+const PROTO = { udp: 17, tcp: 6, icmp: 1 } as const;
+
+export function buildFrame(s: FrameSpec): Uint8Array {
+  const v6 = s.src.length === 16;
+  const protoNum = typeof s.proto === 'number' ? s.proto : PROTO[s.proto ?? 'udp'];
+  const icmp = protoNum === 1 && !v6 ? 1 : 0;
+  const l4h = protoNum === 6 ? 20 : protoNum === 17 || protoNum === 1 || protoNum === 58 ? 8 : 0;
+  const payload = s.payload ?? 18;
+  const opts = s.options ? Math.ceil(s.options.length / 4) * 4 : 0;
+  const l3h = v6 ? 40 : 20 + opts;
+  const l2 = s.vlan !== undefined ? 18 : 14;
+  const l3len = l3h + l4h + payload;
+  const len = Math.max(l2 + l3len, s.minFrame ?? 0);
+  const f = new Uint8Array(len);
+  const dv = new DataView(f.buffer);
+  f.set(s.dstMac, 0);
+  f.set(s.srcMac, 6);
+  if (s.vlan !== undefined) {
+    dv.setUint16(12, 0x8100);
+    dv.setUint16(14, s.vlan);
+  }
+  dv.setUint16(l2 - 2, v6 ? 0x86dd : 0x0800);
+  const ip = l2;
+  const l4 = ip + l3h;
+  for (let i = 0; i < payload; i++) f[l4 + l4h + i] = (i * 7 + 3) & 0xff;
+  if (l4h >= 8 && protoNum !== 1 && protoNum !== 58) {
+    dv.setUint16(l4, s.sport ?? 1024);
+    dv.setUint16(l4 + 2, s.dport ?? 9);
+  }
+  if (protoNum === 17) dv.setUint16(l4 + 4, l4h + payload);
+  if (protoNum === 6) { dv.setUint32(l4 + 4, 1); f[l4 + 12] = 0x50; f[l4 + 13] = 0x10; dv.setUint16(l4 + 14, 65535); }
+  if (protoNum === 1 || protoNum === 58) { f[l4] = v6 ? 128 : 8; dv.setUint16(l4 + 4, 1); dv.setUint16(l4 + 6, 1); }
+  const m = new Mem({ buffer: f.buffer });
+  if (v6) {
+    dv.setUint32(ip, (6 << 28) | ((s.tos ?? 0) << 20) | ((s.flowLabel ?? 0) & 0xfffff));
+    dv.setUint16(ip + 4, l4h + payload);
+    f[ip + 6] = protoNum;
+    f[ip + 7] = s.ttl ?? 64;
+    f.set(s.src, ip + 8);
+    f.set(s.dst, ip + 24);
+    if (l4h) {
+      const ckoff = protoNum === 6 ? 16 : protoNum === 17 ? 6 : 2;
+      let ck = ~in_cksum_acc(m, l4, l4h + payload, in_pseudo6(m, ip + 8, ip + 24, protoNum, l4h + payload)) & 0xffff;
+      if (ck === 0 && protoNum === 17) ck = 0xffff;
+      dv.setUint16(l4 + ckoff, ck);
+    }
+  } else {
+    f[ip] = 0x40 | (l3h >> 2);
+    f[ip + 1] = s.tos ?? 0;
+    dv.setUint16(ip + 2, l3len);
+    dv.setUint16(ip + 4, s.id ?? 1);
+    dv.setUint16(ip + 6, (s.df ? 0x4000 : 0) | (s.mf ? 0x2000 : 0) | ((s.fragOffset ?? 0) >> 3));
+    f[ip + 8] = s.ttl ?? 64;
+    f[ip + 9] = protoNum;
+    f.set(s.src, ip + 12);
+    f.set(s.dst, ip + 16);
+    if (s.options) f.set(s.options, ip + 20);
+    dv.setUint16(ip + 10, in_cksum(m, ip, l3h));
+    if (l4h && !(s.fragOffset || s.mf)) {
+      const ckoff = protoNum === 6 ? 16 : protoNum === 17 ? 6 : 2;
+      const pseudo = icmp ? 0 : in_pseudo4(dv.getUint32(ip + 12), dv.getUint32(ip + 16), protoNum, l4h + payload);
+      let ck = ~in_cksum_acc(m, l4, l4h + payload, pseudo) & 0xffff;
+      if (ck === 0 && protoNum === 17) ck = 0xffff;
+      dv.setUint16(l4 + ckoff, ck);
+    }
+  }
+  return f;
+}
