@@ -12,3 +12,4 @@ export * from "./flow/ipflow";
 export * from "./nbr/nbr";
 export * from "./forward/pipeline";
 export * from "./rss/rss";
+export * from "./nic/gen";

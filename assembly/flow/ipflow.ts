@@ -19,7 +19,6 @@ import {
   FE_BUCKET, FE_V6, C_FLOW_REAP, C_FLOW_EXPIRE, C_FLOW_FLUSH, C_FLOW_INSERT,
 } from "../layout";
 import { ld32, st32, ld16, st16, cnt_add } from "../util/mem";
-import { fmix32, hash_combine } from "../util/hash";
 
 /** Sets up an empty table. buckets: u32[hashsize]; entries: FE_SIZE * max bytes. */
 export function ipflow_init(ft: usize, hashsize: u32, max: u32, buckets: usize, entries: usize, idleMs: u32): void {
@@ -62,22 +61,22 @@ export function ipflow_check_gen(ft: usize, gen: u32, cnt: usize): void {
   }
 }
 
-/** Bucket index for a key at (src, dst) in wire order; `tos` is FE_TOS's value. */
-export function ipflow_hash(ft: usize, src: usize, dst: usize, tos: u32): u32 {
+/**
+ * Bucket index for a key at (src, dst) in wire order; `tos` is FE_TOS's value. Multiplicative
+ * (Fibonacci) hashing: the top bits of one multiply, a handful of cycles on the per-packet path.
+ * Words are read as raw little-endian u32s of the wire bytes (the TS twin reads them alike).
+ */
+@inline export function ipflow_hash(ft: usize, src: usize, dst: usize, tos: u32): u32 {
   let h: u32;
   if (tos & FE_V6) {
-    h = hash_combine(tos, load<u32>(src));
-    h = hash_combine(h, load<u32>(src + 4));
-    h = hash_combine(h, load<u32>(src + 8));
-    h = hash_combine(h, load<u32>(src + 12));
-    h = hash_combine(h, load<u32>(dst));
-    h = hash_combine(h, load<u32>(dst + 4));
-    h = hash_combine(h, load<u32>(dst + 8));
-    h = hash_combine(h, load<u32>(dst + 12));
+    const a = ((load<u32>(src) ^ load<u32>(src + 8)) * 0x85ebca6b) ^ load<u32>(src + 4) ^ load<u32>(src + 12);
+    const b = ((load<u32>(dst) ^ load<u32>(dst + 8)) * 0xc2b2ae35) ^ load<u32>(dst + 4) ^ load<u32>(dst + 12);
+    h = a ^ rotl<u32>(b, 16) ^ tos;
   } else {
-    h = fmix32(load<u32>(src) ^ fmix32(load<u32>(dst) ^ tos));
+    h = load<u32>(src) ^ rotl<u32>(load<u32>(dst), 16) ^ tos;
   }
-  return h & (ld32(ft + FT_HASHSIZE) - 1);
+  const hs = ld32(ft + FT_HASHSIZE);
+  return ((h * 0x9e3779b1) >>> (1 + clz<u32>(hs))) & (hs - 1);
 }
 
 @inline function keyEq(e: usize, src: usize, dst: usize, tos: u32): bool {
@@ -129,9 +128,11 @@ export function ipflow_lookup(ft: usize, src: usize, dst: usize, tos: u32, now: 
         cnt_add(cnt, C_FLOW_EXPIRE, 1);
         return 0;
       }
-      st32(e + FE_LAST, now);
       st32(e + FE_USES, ld32(e + FE_USES) + 1);
-      if (ld32(ft + FT_LRU_HEAD) != <u32>e) {
+      // The LRU list is ordered by FE_LAST (ms), so an entry already used this millisecond is
+      // already among the most recent: relink at most once per ms per flow, not on every packet.
+      if (ld32(e + FE_LAST) != now) {
+        st32(e + FE_LAST, now);
         lruUnlink(ft, e);
         lruPushHead(ft, e);
       }

@@ -21,6 +21,7 @@ import {
   NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE, NHF_PROHIBIT,
   NB_MAC, NBS_V6, FE_MTU, FE_TXIF, FE_DMAC, FE_NH, FE_V6,
   C_RX_FRAMES, C_RX_BYTES, C_FAST, C_NORMAL, C_LOCAL, C_DROP, C_FLOW_HIT, C_FLOW_MISS, C_REASON_BASE,
+  C_TX_FRAMES, C_TX_BYTES,
   R_TOO_SHORT, R_TOO_LONG, R_L2_OTHER_HOST, R_ETHERTYPE, R_VLAN_UNKNOWN, R_IF_DOWN, R_IP_VERSION, R_IP_HLEN, R_IP_LEN,
   R_IP_CKSUM, R_MARTIAN_SRC, R_MARTIAN_DST, R_TTL, R_NO_ROUTE, R_NEED_FRAG, R_TOO_BIG, R_UNRESOLVED, R_REJECT, R_NOBUFS,
   R_SCOPE, R_LOCAL, R_BROADCAST, R_MULTICAST, R_ARP, R_CANTFORWARD,
@@ -30,7 +31,10 @@ import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from "../wire/cksum";
 import { rt_lookup4, rt_lookup6 } from "../fib/radix";
 import { nb_find } from "../nbr/nbr";
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from "../flow/ipflow";
-import { ether_output, tx_room, ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_ARP } from "./output";
+import {
+  ether_output, tx_room, ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_ARP,
+  batch_tx_frames, batch_tx_bytes, batch_flow_hit, batch_flow_miss,
+} from "./output";
 import {
   icmp4_error, icmp6_error, ICMP_UNREACH, ICMP_UNREACH_NET, ICMP_UNREACH_HOST, ICMP_UNREACH_NEEDFRAG,
   ICMP_UNREACH_FILTER_PROHIB, ICMP_TIMXCEED, ICMP6_DST_UNREACH, ICMP6_PACKET_TOO_BIG, ICMP6_TIME_EXCEEDED,
@@ -49,8 +53,18 @@ const NORMAL: u32 = PATH_NORMAL << 8;
  * Caller guarantees: each descriptor's BUF points BUF_HEADROOM bytes into a cluster, LEN/RXIF are set.
  */
 export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
+  // the batch clock never runs backwards (ipflow's LRU order and expiry rely on it)
+  const prev = ld32(ctx + CTX_NOW);
+  if (<i32>(now - prev) < 0) now = prev;
   st32(ctx + CTX_NOW, now);
   st32(ctx + CTX_NTX, 0);
+  batch_tx_frames = 0;
+  batch_tx_bytes = 0;
+  batch_flow_hit = 0;
+  batch_flow_miss = 0;
+  let rxBytes: u64 = 0;
+  let fast: u32 = 0;
+  let normal: u32 = 0;
   const cnt = <usize>ld32(ctx + CTX_CNT);
   if (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) {
     const ft = <usize>ld32(ctx + CTX_FLOW);
@@ -60,27 +74,29 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   const pd0 = <usize>ld32(ctx + CTX_PD);
   for (let i: u32 = 0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
-    st8(pd + PD_PATH, PATH_DROP);
-    st8(pd + PD_REASON, 0);
-    st16(pd + PD_TXIF, 0);
-    st16(pd + PD_NTX, 0);
+    st32(pd + PD_TXIF, 0); // TXIF and NTX
     st32(pd + PD_TXFIRST, ld32(ctx + CTX_NTX));
     st32(pd + PD_NH, 0);
     const len = ld16(pd + PD_LEN);
-    cnt_add(cnt, C_RX_FRAMES, 1);
-    cnt_add(cnt, C_RX_BYTES, len);
+    rxBytes += len;
     const v = ether_input(ctx, pd, <usize>ld32(pd + PD_BUF), len, now);
     const path = v >> 8;
-    const reason = v & 0xff;
-    st8(pd + PD_PATH, path);
-    st8(pd + PD_REASON, reason);
-    if (path == PATH_FAST) cnt_add(cnt, C_FAST, 1);
-    else if (path == PATH_NORMAL) cnt_add(cnt, C_NORMAL, 1);
+    st16(pd + PD_PATH, v >> 8 | (v & 0xff) << 8); // PATH and REASON
+    if (path == PATH_FAST) fast++;
+    else if (path == PATH_NORMAL) normal++;
     else {
       cnt_add(cnt, path == PATH_LOCAL ? C_LOCAL : C_DROP, 1);
-      cnt_add(cnt, C_REASON_BASE + reason, 1);
+      cnt_add(cnt, C_REASON_BASE + (v & 0xff), 1);
     }
   }
+  cnt_add(cnt, C_RX_FRAMES, n);
+  cnt_add(cnt, C_RX_BYTES, rxBytes);
+  cnt_add(cnt, C_FAST, fast);
+  cnt_add(cnt, C_NORMAL, normal);
+  cnt_add(cnt, C_TX_FRAMES, batch_tx_frames);
+  cnt_add(cnt, C_TX_BYTES, batch_tx_bytes);
+  cnt_add(cnt, C_FLOW_HIT, batch_flow_hit);
+  cnt_add(cnt, C_FLOW_MISS, batch_flow_miss);
   return ld32(ctx + CTX_NTX);
 }
 
@@ -162,13 +178,13 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     if (e != 0) {
       const txif = ld32(e + FE_TXIF);
       if (iplen <= ld32(e + FE_MTU) && ifOk(ifnet + <usize>txif * IF_SIZE) && tx_room(ctx) != 0) {
-        cnt_add(cnt, C_FLOW_HIT, 1);
+        batch_flow_hit++;
         st32(pd + PD_NH, ld32(e + FE_NH));
         ip4_rewrite_output(ctx, pd, l3, iplen, txif, e + FE_DMAC);
         return FAST;
       }
     } else {
-      cnt_add(cnt, C_FLOW_MISS, 1);
+      batch_flow_miss++;
     }
   }
 
@@ -257,7 +273,7 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     if (e != 0) {
       const txif = ld32(e + FE_TXIF);
       if (total <= ld32(e + FE_MTU) && ifOk(ifnet + <usize>txif * IF_SIZE) && tx_room(ctx) != 0) {
-        cnt_add(cnt, C_FLOW_HIT, 1);
+        batch_flow_hit++;
         st32(pd + PD_NH, ld32(e + FE_NH));
         st8(l3 + 7, hlim - 1);
         st16(pd + PD_TXIF, txif);
@@ -265,7 +281,7 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
         return FAST;
       }
     } else {
-      cnt_add(cnt, C_FLOW_MISS, 1);
+      batch_flow_miss++;
     }
   }
 

@@ -8,6 +8,7 @@ import * as cksum from '../kernels/wire/cksum.js';
 import * as toeplitz from '../kernels/rss/toeplitz.js';
 import * as rss from '../kernels/rss/rss.js';
 import * as pipeline from '../kernels/forward/pipeline.js';
+import * as gen from '../kernels/nic/gen.js';
 import { Mem } from '../kernels/util/mem.js';
 import { instantiateWasm, type WasmExports } from './wasm.js';
 
@@ -52,16 +53,18 @@ export interface Kernels {
   rss_batch(ctx: number, n: number): void;
   // pipeline (assembly/forward/pipeline.ts)
   fwd_batch(ctx: number, n: number, now: number): number;
+  // traffic source (assembly/nic/gen.ts)
+  gen_fill(ctx: number, n: number, tmpl: number, stride: number, count: number, len: number, seq: number): number;
 }
 
 /** Kernels whose result is a u32 (the WASM side hands them back as signed i32). */
 const U32_RESULTS = [
   'rt_set', 'rt_del', 'rt_get', 'rt_lookup4', 'rt_lookup6', 'rt_match4', 'rt_match6', 'rt_walk', 'rt_reclaim',
   'ipflow_lookup', 'ipflow_insert', 'ipflow_expire', 'nb_find', 'nb_set', 'nb_del',
-  'in_cksum', 'in_cksum_acc', 'in_cksum_hdr20', 'toe_hash', 'fwd_batch',
+  'in_cksum', 'in_cksum_acc', 'in_cksum_hdr20', 'toe_hash', 'fwd_batch', 'gen_fill',
 ] as const;
 const VOIDS = ['rt_pool_init', 'rt_init', 'ipflow_init', 'ipflow_flush', 'nb_init', 'toe_table_init', 'rss_batch'] as const;
-const TS_MODULES: Record<string, unknown>[] = [radix, ipflow, nbr, cksum, toeplitz, rss, pipeline];
+const TS_MODULES: Record<string, unknown>[] = [radix, ipflow, nbr, cksum, toeplitz, rss, pipeline, gen];
 
 export interface WasmKernels extends Kernels { readonly exports: WasmExports }
 export interface TsKernels extends Kernels { readonly mem: Mem }

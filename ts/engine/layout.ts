@@ -96,6 +96,6 @@ export function planLayout(s: LayoutSizes): Layout {
       free: a.alloc(8 + s.clusters * 4),
     });
   }
-  const clusters = a.alloc(s.clusters * BUF_SIZE, BUF_SIZE);
+  const clusters = a.alloc(s.clusters * BUF_SIZE);
   return { sizes: s, ifnet, nexthop, rt4, rt6, pool, poolNodes, poolLimbo, nbr, gen, rss, vlanMaps, scratch, cpu, clusters, bytes: a.top };
 }

@@ -47,7 +47,7 @@ const CH_SLASH = 0x2f;
 /** Value of hex digit c, or -1. */
 function hexval(c: number): number {
   if (c >= CH_0 && c <= CH_9) return c - CH_0;
-  const l = c | 0x20; // ASCII fold to lower case; only letters are affected in the range tested below
+  const l = c | 0x20; // setting bit 5 takes 'A'-'F', and nothing else, into 'a'-'f'
   if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
   return -1;
 }
@@ -135,8 +135,9 @@ export function getIPv4(b: Uint8Array, off = 0): number {
 const v6groups = new Uint16Array(8);
 
 /**
- * Parses the IPv6 text in b[start, end) (ASCII bytes) into 16 wire-order bytes at out[off]. Returns false (out may
- * then be partly written) if the slice is not exactly one RFC 4291 address. Allocates nothing.
+ * Parses the IPv6 text in b[start, end) (ASCII bytes) into 16 wire-order bytes at out[off]. Returns
+ * false (out may then be partly written) if the slice is not exactly one RFC 4291 address.
+ * Allocates nothing.
  */
 export function parseIPv6Bytes(b: Uint8Array, start: number, end: number, out: Uint8Array, off: number): boolean {
   let p = start;
@@ -379,8 +380,8 @@ export function prefixMaskBytes(family: Family, plen: number): Uint8Array {
 
 /**
  * True if every bit of `bytes` (4 or 16, wire order) after the first plen is zero, i.e. the text
- * names a network and not a host in it. `ip route` refuses such a prefix with "Invalid prefix for
- * given prefix length".
+ * names a network and not a host in it. `ip route` refuses a route prefix for which this is false,
+ * with "Invalid prefix for given prefix length".
  */
 export function hostBitsZero(bytes: Uint8Array, plen: number): boolean {
   let i = plen >>> 3;

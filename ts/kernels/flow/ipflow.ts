@@ -5,7 +5,6 @@ import {
   FE_BUCKET, FE_V6, C_FLOW_REAP, C_FLOW_EXPIRE, C_FLOW_FLUSH, C_FLOW_INSERT,
 } from '../../../assembly/layout.js';
 import { type Mem, ld32, st32, ld16, st16, cnt_add } from '../util/mem.js';
-import { fmix32, hash_combine } from '../util/hash.js';
 
 export function ipflow_init(m: Mem, ft: number, hashsize: number, max: number, buckets: number, entries: number, idleMs: number): void {
   st32(m, ft + FT_HASHSIZE, hashsize);
@@ -45,21 +44,19 @@ export function ipflow_check_gen(m: Mem, ft: number, gen: number, cnt: number): 
   }
 }
 
+const rotl16 = (x: number): number => (x << 16) | (x >>> 16);
+
 export function ipflow_hash(m: Mem, ft: number, src: number, dst: number, tos: number): number {
   let h: number;
   if (tos & FE_V6) {
-    h = hash_combine(tos >>> 0, ld32(m, src));
-    h = hash_combine(h, ld32(m, src + 4));
-    h = hash_combine(h, ld32(m, src + 8));
-    h = hash_combine(h, ld32(m, src + 12));
-    h = hash_combine(h, ld32(m, dst));
-    h = hash_combine(h, ld32(m, dst + 4));
-    h = hash_combine(h, ld32(m, dst + 8));
-    h = hash_combine(h, ld32(m, dst + 12));
+    const a = Math.imul(ld32(m, src) ^ ld32(m, src + 8), 0x85ebca6b) ^ ld32(m, src + 4) ^ ld32(m, src + 12);
+    const b = Math.imul(ld32(m, dst) ^ ld32(m, dst + 8), 0xc2b2ae35) ^ ld32(m, dst + 4) ^ ld32(m, dst + 12);
+    h = a ^ rotl16(b) ^ tos;
   } else {
-    h = fmix32((ld32(m, src) ^ fmix32((ld32(m, dst) ^ tos) >>> 0)) >>> 0);
+    h = ld32(m, src) ^ rotl16(ld32(m, dst)) ^ tos;
   }
-  return (h & (ld32(m, ft + FT_HASHSIZE) - 1)) >>> 0;
+  const hs = ld32(m, ft + FT_HASHSIZE);
+  return (Math.imul(h, 0x9e3779b1) >>> (1 + Math.clz32(hs))) & (hs - 1);
 }
 
 function keyEq(m: Mem, e: number, src: number, dst: number, tos: number): boolean {
@@ -106,9 +103,9 @@ export function ipflow_lookup(m: Mem, ft: number, src: number, dst: number, tos:
         cnt_add(m, cnt, C_FLOW_EXPIRE, 1);
         return 0;
       }
-      st32(m, e + FE_LAST, now);
       st32(m, e + FE_USES, ld32(m, e + FE_USES) + 1);
-      if (ld32(m, ft + FT_LRU_HEAD) !== e) {
+      if (ld32(m, e + FE_LAST) !== now) {
+        st32(m, e + FE_LAST, now);
         lruUnlink(m, ft, e);
         lruPushHead(m, ft, e);
       }

@@ -1,16 +1,19 @@
 // TS twin of assembly/forward/output.ts.
 import {
-  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE, CTX_CNT,
+  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE,
   IF_SIZE, IF_MAC, IF_FLAGS, IF_VID, IF_PARENT, IFF_VLAN,
-  TX_SIZE, TX_BUF, TX_LEN, TX_IF, PD_NTX, C_TX_FRAMES, C_TX_BYTES,
+  TX_SIZE, TX_BUF, TX_LEN, TX_IF, PD_NTX,
 } from '../../../assembly/layout.js';
-import { type Mem, ld32, st32, ld16, st16, st16be, cnt_add } from '../util/mem.js';
+import { type Mem, ld32, st32, ld16, st16, st16be } from '../util/mem.js';
 
 export const ETHERTYPE_IP = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;
 export const ETHERTYPE_VLAN = 0x8100;
 export const ETHERTYPE_ARP = 0x0806;
 const ETHER_MIN_LEN = 60;
+
+/** Per-batch tallies (see assembly/forward/output.ts); fwd_batch zeroes and flushes them. */
+export const batch = { txFrames: 0, txBytes: 0, flowHit: 0, flowMiss: 0 };
 
 export function buf_avail(m: Mem, ctx: number): number {
   return ld32(m, ld32(m, ctx + CTX_FREE));
@@ -32,9 +35,10 @@ export function ether_output(m: Mem, ctx: number, pd: number, l3: number, l3len:
   const ifp = ld32(m, ctx + CTX_IFNET) + txif * IF_SIZE;
   const vlan = (ld32(m, ifp + IF_FLAGS) & IFF_VLAN) !== 0;
   const start = l3 - (vlan ? 18 : 14);
-  const u8 = m.u8;
-  u8.copyWithin(start, dmac, dmac + 6);
-  u8.copyWithin(start + 6, ifp + IF_MAC, ifp + IF_MAC + 6);
+  st32(m, start, ld32(m, dmac));
+  st16(m, start + 4, ld16(m, dmac + 4));
+  st32(m, start + 6, ld32(m, ifp + IF_MAC));
+  st16(m, start + 10, ld16(m, ifp + IF_MAC + 4));
   let wire = txif;
   if (vlan) {
     st16be(m, start + 12, ETHERTYPE_VLAN);
@@ -46,7 +50,7 @@ export function ether_output(m: Mem, ctx: number, pd: number, l3: number, l3len:
   }
   let flen = l3 + l3len - start;
   if (flen < ETHER_MIN_LEN) {
-    u8.fill(0, l3 + l3len, l3 + l3len + ETHER_MIN_LEN - flen);
+    m.u8.fill(0, l3 + l3len, l3 + l3len + ETHER_MIN_LEN - flen);
     flen = ETHER_MIN_LEN;
   }
   const ntx = ld32(m, ctx + CTX_NTX);
@@ -56,7 +60,6 @@ export function ether_output(m: Mem, ctx: number, pd: number, l3: number, l3len:
   st16(m, t + TX_IF, wire);
   st32(m, ctx + CTX_NTX, ntx + 1);
   st16(m, pd + PD_NTX, ld16(m, pd + PD_NTX) + 1);
-  const cnt = ld32(m, ctx + CTX_CNT);
-  cnt_add(m, cnt, C_TX_FRAMES, 1);
-  cnt_add(m, cnt, C_TX_BYTES, flen);
+  batch.txFrames++;
+  batch.txBytes += flen;
 }

@@ -8,6 +8,7 @@ import {
   NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE, NHF_PROHIBIT,
   NB_MAC, NBS_V6, FE_MTU, FE_TXIF, FE_DMAC, FE_NH, FE_V6,
   C_RX_FRAMES, C_RX_BYTES, C_FAST, C_NORMAL, C_LOCAL, C_DROP, C_FLOW_HIT, C_FLOW_MISS, C_REASON_BASE,
+  C_TX_FRAMES, C_TX_BYTES,
   R_TOO_SHORT, R_TOO_LONG, R_L2_OTHER_HOST, R_ETHERTYPE, R_VLAN_UNKNOWN, R_IF_DOWN, R_IP_VERSION, R_IP_HLEN, R_IP_LEN,
   R_IP_CKSUM, R_MARTIAN_SRC, R_MARTIAN_DST, R_TTL, R_NO_ROUTE, R_NEED_FRAG, R_TOO_BIG, R_UNRESOLVED, R_REJECT, R_NOBUFS,
   R_SCOPE, R_LOCAL, R_BROADCAST, R_MULTICAST, R_ARP, R_CANTFORWARD,
@@ -17,7 +18,7 @@ import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
 import { rt_lookup4, rt_lookup6 } from '../fib/radix.js';
 import { nb_find } from '../nbr/nbr.js';
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from '../flow/ipflow.js';
-import { ether_output, tx_room, ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_ARP } from './output.js';
+import { ether_output, tx_room, batch, ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_ARP } from './output.js';
 import {
   icmp4_error, icmp6_error, ICMP_UNREACH, ICMP_UNREACH_NET, ICMP_UNREACH_HOST, ICMP_UNREACH_NEEDFRAG,
   ICMP_UNREACH_FILTER_PROHIB, ICMP_TIMXCEED, ICMP6_DST_UNREACH, ICMP6_PACKET_TOO_BIG, ICMP6_TIME_EXCEEDED,
@@ -31,8 +32,17 @@ const NORMAL = PATH_NORMAL << 8;
 
 export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
   now >>>= 0;
+  const prev = ld32(m, ctx + CTX_NOW);
+  if (((now - prev) | 0) < 0) now = prev;
   st32(m, ctx + CTX_NOW, now);
   st32(m, ctx + CTX_NTX, 0);
+  batch.txFrames = 0;
+  batch.txBytes = 0;
+  batch.flowHit = 0;
+  batch.flowMiss = 0;
+  let rxBytes = 0;
+  let fast = 0;
+  let normal = 0;
   const cnt = ld32(m, ctx + CTX_CNT);
   if (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) {
     const ft = ld32(m, ctx + CTX_FLOW);
@@ -42,28 +52,36 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
   const pd0 = ld32(m, ctx + CTX_PD);
   for (let i = 0; i < n; i++) {
     const pd = pd0 + i * PD_SIZE;
-    st8(m, pd + PD_PATH, PATH_DROP);
-    st8(m, pd + PD_REASON, 0);
-    st16(m, pd + PD_TXIF, 0);
-    st16(m, pd + PD_NTX, 0);
+    st32(m, pd + PD_TXIF, 0);
     st32(m, pd + PD_TXFIRST, ld32(m, ctx + CTX_NTX));
     st32(m, pd + PD_NH, 0);
     const len = ld16(m, pd + PD_LEN);
-    cnt_add(m, cnt, C_RX_FRAMES, 1);
-    cnt_add(m, cnt, C_RX_BYTES, len);
+    rxBytes += len;
     const v = ether_input(m, ctx, pd, ld32(m, pd + PD_BUF), len, now);
     const path = v >> 8;
-    const reason = v & 0xff;
-    st8(m, pd + PD_PATH, path);
-    st8(m, pd + PD_REASON, reason);
-    if (path === PATH_FAST) cnt_add(m, cnt, C_FAST, 1);
-    else if (path === PATH_NORMAL) cnt_add(m, cnt, C_NORMAL, 1);
+    st16(m, pd + PD_PATH, path | ((v & 0xff) << 8));
+    if (path === PATH_FAST) fast++;
+    else if (path === PATH_NORMAL) normal++;
     else {
       cnt_add(m, cnt, path === PATH_LOCAL ? C_LOCAL : C_DROP, 1);
-      cnt_add(m, cnt, C_REASON_BASE + reason, 1);
+      cnt_add(m, cnt, C_REASON_BASE + (v & 0xff), 1);
     }
   }
+  cnt_add64(m, cnt, C_RX_FRAMES, n);
+  cnt_add64(m, cnt, C_RX_BYTES, rxBytes);
+  cnt_add64(m, cnt, C_FAST, fast);
+  cnt_add64(m, cnt, C_NORMAL, normal);
+  cnt_add64(m, cnt, C_TX_FRAMES, batch.txFrames);
+  cnt_add64(m, cnt, C_TX_BYTES, batch.txBytes);
+  cnt_add64(m, cnt, C_FLOW_HIT, batch.flowHit);
+  cnt_add64(m, cnt, C_FLOW_MISS, batch.flowMiss);
   return ld32(m, ctx + CTX_NTX);
+}
+
+/** cnt_add for a batch total that may reach 2^32 (bytes): splits it into u32 steps. */
+function cnt_add64(m: Mem, cnt: number, idx: number, v: number): void {
+  while (v > 0xffffffff) { cnt_add(m, cnt, idx, 0xffffffff); v -= 0xffffffff; }
+  if (v) cnt_add(m, cnt, idx, v);
 }
 
 function ifOk(m: Mem, ifp: number): boolean {
@@ -141,13 +159,13 @@ function ip4_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, r
     if (e !== 0) {
       const txif = ld32(m, e + FE_TXIF);
       if (iplen <= ld32(m, e + FE_MTU) && ifOk(m, ifnet + txif * IF_SIZE) && tx_room(m, ctx) !== 0) {
-        cnt_add(m, cnt, C_FLOW_HIT, 1);
+        batch.flowHit++;
         st32(m, pd + PD_NH, ld32(m, e + FE_NH));
         ip4_rewrite_output(m, ctx, pd, l3, iplen, txif, e + FE_DMAC);
         return FAST;
       }
     } else {
-      cnt_add(m, cnt, C_FLOW_MISS, 1);
+      batch.flowMiss++;
     }
   }
 
@@ -232,7 +250,7 @@ function ip6_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, r
     if (e !== 0) {
       const txif = ld32(m, e + FE_TXIF);
       if (total <= ld32(m, e + FE_MTU) && ifOk(m, ifnet + txif * IF_SIZE) && tx_room(m, ctx) !== 0) {
-        cnt_add(m, cnt, C_FLOW_HIT, 1);
+        batch.flowHit++;
         st32(m, pd + PD_NH, ld32(m, e + FE_NH));
         st8(m, l3 + 7, hlim - 1);
         st16(m, pd + PD_TXIF, txif);
@@ -240,7 +258,7 @@ function ip6_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, r
         return FAST;
       }
     } else {
-      cnt_add(m, cnt, C_FLOW_MISS, 1);
+      batch.flowMiss++;
     }
   }
 

@@ -34,29 +34,29 @@ function rss_one(m: Mem, ctx: number, pd: number): void {
   const l3len = len - l3off;
   const sc = ctx + CTX_SCRATCH;
   const flags = ld32(m, ifp + IF_FLAGS);
-  const u8 = m.u8;
   let nin = 0;
   let ht = HT_NONE;
   if (et === 0x0800 && l3len >= 20 && (ld8(m, l3) >> 4) === 4) {
     const hlen = (ld8(m, l3) & 15) << 2;
-    u8.copyWithin(sc, l3 + 12, l3 + 20);
+    st32(m, sc, ld32(m, l3 + 12));
+    st32(m, sc + 4, ld32(m, l3 + 16));
     nin = 8;
     ht = HT_IPV4;
     if ((ld16be(m, l3 + 6) & 0x3fff) === 0 && hlen >= 20 && l3len >= hlen + 4) {
       const proto = ld8(m, l3 + 9);
       if (proto === 6 || (proto === 17 && (flags & IFF_RSS_UDP4))) {
-        u8.copyWithin(sc + 8, l3 + hlen, l3 + hlen + 4);
+        st32(m, sc + 8, ld32(m, l3 + hlen));
         nin = 12;
         ht = proto === 6 ? HT_TCP4 : HT_UDP4;
       }
     }
   } else if (et === 0x86dd && l3len >= 40 && (ld8(m, l3) >> 4) === 6) {
-    u8.copyWithin(sc, l3 + 8, l3 + 40);
+    for (let o = 0; o < 32; o += 4) st32(m, sc + o, ld32(m, l3 + 8 + o));
     nin = 32;
     ht = HT_IPV6;
     const nxt = ld8(m, l3 + 6);
     if (l3len >= 44 && (nxt === 6 || (nxt === 17 && (flags & IFF_RSS_UDP6)))) {
-      u8.copyWithin(sc + 32, l3 + 40, l3 + 44);
+      st32(m, sc + 32, ld32(m, l3 + 40));
       nin = 36;
       ht = nxt === 6 ? HT_TCP6 : HT_UDP6;
     }

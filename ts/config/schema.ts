@@ -1,0 +1,247 @@
+// The configuration's shape: the YAML an operator writes (the zod schema, snake_case keys as in the
+// file) and the Config the rest of the control plane reads (TypeScript types, parsed values).
+//
+// The zod schema checks one value at a time: types, ranges, address and MAC syntax, unknown keys
+// (every object is strict, so a typo such as `adresses:` is an error instead of a silently ignored
+// key). What needs more than one value (names that must exist or be unique, families that must
+// agree, defaults that depend on an interface's index) is load.ts's job, as is turning zod's issue
+// paths into file:line:col.
+//
+// Defaults are NetBSD's where NetBSD has one: ipflow's hash size, flow limit and idle time
+// (IPFLOW_HASHSIZE, ip_maxflows, net.inet.ip.ipflow timer), ICMP error rate limit (icmperrppslim).
+
+import { z } from 'zod';
+import { isIfName } from './ifname.js';
+import type { RouteSpec } from './routes-file.js';
+import { type Family, formatPrefix, ipIsMulticast, ipIsUnspecified, macIsGroup, macIsZero, parseMac, parsePrefix } from '../net/addr.js';
+
+export type { RouteSpec, RouteType } from './routes-file.js';
+export type { Family } from '../net/addr.js';
+
+/* ---------------------------------------------------------------- the parsed configuration */
+
+/** An interface address with its prefix length, e.g. 192.0.2.1/24 (host bits are the host). */
+export interface IfAddress {
+  family: Family;
+  /** The address, wire order, 4 or 16 bytes. */
+  bytes: Uint8Array;
+  plen: number;
+  /** Canonical text, 'address/plen' (RFC 5952 for IPv6). */
+  text: string;
+}
+
+/** Receive-side scaling: the Toeplitz key and how many queues to spread flows over. */
+export interface RssConfig {
+  /** 40-byte Toeplitz key. */
+  key: Uint8Array;
+  /** 1..64. */
+  queues: number;
+  /** Hash UDP ports too (otherwise UDP is hashed on addresses only, like TCP fragments). */
+  udp: boolean;
+}
+
+/** This interface is a vlan(4) on `parent`, tagging with `id`. */
+export interface VlanConfig {
+  parent: string;
+  /** 1..4094 (0 and 4095 are reserved by IEEE 802.1Q). */
+  id: number;
+}
+
+export type NicModel = 'wm' | 'vioif' | 'vmx';
+
+export interface InterfaceConfig {
+  name: string;
+  /** 1-based, in file order. */
+  index: number;
+  /** 6 bytes. Default 02:6d:70:00:HH:LL with HHLL the index; a vlan defaults to its parent's MAC. */
+  mac: Uint8Array;
+  mtu: number;
+  up: boolean;
+  addresses: IfAddress[];
+  rss: RssConfig;
+  vlan: VlanConfig | null;
+  model: NicModel | null;
+  driver: string | null;
+  /** Driver sub-objects, passed through unchecked for now ({} when written empty). */
+  gen: Record<string, unknown> | null;
+  pcap: Record<string, unknown> | null;
+  /** Line of the YAML where the interface is declared. */
+  line: number;
+}
+
+/** A static ARP (IPv4) or NDP (IPv6) entry. */
+export interface NeighborConfig {
+  family: Family;
+  address: Uint8Array;
+  mac: Uint8Array;
+  dev: string;
+  line: number;
+}
+
+export interface IpflowConfig {
+  /** Buckets in the flow hash, a power of two. */
+  hashsize: number;
+  /** Flows cached at most. */
+  maxflows: number;
+  /** Seconds a flow may sit unused before it is dropped. */
+  idle: number;
+}
+
+export interface IcmpConfig {
+  /** ICMP errors sent per second at most; 0 = unlimited. */
+  ratelimit: number;
+  /** Errors that may go out back to back before the rate applies. */
+  burst: number;
+}
+
+export interface Config {
+  /** The config file, as given (used in messages). */
+  file: string;
+  interfaces: InterfaceConfig[];
+  /** The YAML `routes:`; fresh objects, file/line point into the YAML. */
+  routes: RouteSpec[];
+  /** Absolute path of routes_file, or null. Not read here: stream it with parseRoutesBytes/Text. */
+  routesFile: string | null;
+  neighbors: NeighborConfig[];
+  ipflow: IpflowConfig;
+  icmp: IcmpConfig;
+  fastforward: boolean;
+}
+
+/* ---------------------------------------------------------------- defaults */
+
+export const DEFAULT_MTU = 1500;
+export const MIN_MTU = 68; // RFC 791: every IPv4 module must forward a 68-byte datagram
+export const MAX_MTU = 9216;
+export const MIN_MTU_IPV6 = 1280; // RFC 8200 section 5
+/** The well-known Toeplitz key from Microsoft's RSS verification suite, which most NICs ship. */
+export const DEFAULT_RSS_KEY_HEX = '6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa';
+export const RSS_KEY_BYTES = 40;
+export const MAX_RSS_QUEUES = 64;
+export const IPFLOW_HASHSIZE = 64;
+export const IPFLOW_MAXFLOWS = 256;
+export const IPFLOW_IDLE = 5;
+export const ICMP_RATELIMIT = 100;
+export const ICMP_BURST = 10;
+/** Interfaces at most: the default MAC spends 16 bits on the index. */
+export const MAX_INTERFACES = 4096;
+
+/** The default MAC of the interface with this index: 02:6d:70 ('mp', locally administered) :00:HH:LL. */
+export function defaultMac(index: number): Uint8Array {
+  return Uint8Array.of(0x02, 0x6d, 0x70, 0x00, (index >>> 8) & 0xff, index & 0xff);
+}
+
+/** 2n hex digits to n bytes, or null. */
+export function hexBytes(s: string, n: number): Uint8Array | null {
+  if (s.length !== 2 * n || !/^[0-9a-fA-F]*$/.test(s)) return null;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/* ---------------------------------------------------------------- the YAML schema */
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const ifName = z.string().refine(isIfName, {
+  message: 'not an interface name: a lower-case letter, letters or digits, a final digit, at most 15 characters (like wm0, vlan100)',
+});
+
+const mac = z.string().transform((s, ctx) => {
+  const m = parseMac(s);
+  if (m === null) ctx.addIssue({ code: 'custom', message: `'${s}' is not a MAC address (like 02:00:00:00:00:01)` });
+  else if (macIsGroup(m)) ctx.addIssue({ code: 'custom', message: `${s} is a multicast MAC (low bit of the first byte set)` });
+  else if (macIsZero(m)) ctx.addIssue({ code: 'custom', message: 'the all-zeros MAC is not an address' });
+  else return m;
+  return z.NEVER;
+});
+
+const ifAddress = z.string().transform((s, ctx): IfAddress => {
+  const p = s.includes('/') ? parsePrefix(s) : null;
+  if (p === null) {
+    ctx.addIssue({ code: 'custom', message: `'${s}' is not an address with a prefix length (like 192.0.2.1/24 or 2001:db8::1/64)` });
+  } else if (p.plen === 0) {
+    ctx.addIssue({ code: 'custom', message: `${s}: prefix length 0 leaves no network` });
+  } else if (ipIsUnspecified(p.bytes) || ipIsMulticast(p.bytes)) {
+    ctx.addIssue({ code: 'custom', message: `${s} is not a unicast address` });
+  } else {
+    return { family: p.family, bytes: p.bytes, plen: p.plen, text: formatPrefix(p.bytes, p.plen) };
+  }
+  return z.NEVER;
+});
+
+const rssKey = z.string().transform((s, ctx) => {
+  const k = hexBytes(s, RSS_KEY_BYTES);
+  if (k === null) {
+    ctx.addIssue({ code: 'custom', message: `must be ${2 * RSS_KEY_BYTES} hex digits (${RSS_KEY_BYTES} bytes), got ${s.length} characters` });
+    return z.NEVER;
+  }
+  return k;
+});
+
+/** Any mapping, passed through: `gen:`/`pcap:` are defined by later work. An empty value is {}. */
+const anyObject = z
+  .record(z.string(), z.unknown())
+  .nullable()
+  .transform((v) => v ?? {});
+
+export const interfaceSchema = z.strictObject({
+  name: ifName,
+  mac: mac.optional(),
+  mtu: int(MIN_MTU, MAX_MTU).default(DEFAULT_MTU),
+  up: z.boolean().default(true),
+  addresses: z.array(ifAddress).nullish(),
+  rss: z
+    .strictObject({
+      key: rssKey.optional(),
+      queues: int(1, MAX_RSS_QUEUES).default(1),
+      udp: z.boolean().default(false),
+    })
+    .prefault({}),
+  vlan: z.strictObject({ parent: ifName, id: int(1, 4094) }).optional(),
+  model: z.enum(['wm', 'vioif', 'vmx']).optional(),
+  driver: z.string().min(1).optional(),
+  gen: anyObject.optional(),
+  pcap: anyObject.optional(),
+});
+
+/** Addresses and `default` are checked in load.ts, where the family of `via` is known. */
+export const routeSchema = z.strictObject({
+  dst: z.string(),
+  via: z.string().optional(),
+  dev: ifName.optional(),
+  type: z.enum(['unicast', 'blackhole', 'unreachable', 'prohibit']).default('unicast'),
+  mtu: int(MIN_MTU, 65535).optional(),
+});
+
+export const neighborSchema = z.strictObject({
+  address: z.string(),
+  mac,
+  dev: ifName,
+});
+
+export const configSchema = z.strictObject({
+  interfaces: z.array(interfaceSchema).min(1).max(MAX_INTERFACES),
+  routes: z.array(routeSchema).nullish(),
+  routes_file: z.string().min(1).optional(),
+  neighbors: z.array(neighborSchema).nullish(),
+  ipflow: z
+    .strictObject({
+      hashsize: int(1, 1 << 16)
+        .refine((n) => (n & (n - 1)) === 0, { message: 'must be a power of two' })
+        .default(IPFLOW_HASHSIZE),
+      maxflows: int(1, 1 << 20).default(IPFLOW_MAXFLOWS),
+      idle: int(1, 3600).default(IPFLOW_IDLE),
+    })
+    .prefault({}),
+  icmp: z
+    .strictObject({
+      ratelimit: int(0, 1_000_000).default(ICMP_RATELIMIT),
+      burst: int(0, 1_000_000).default(ICMP_BURST),
+    })
+    .prefault({}),
+  fastforward: z.boolean().default(true),
+});
+
+/** The YAML after zod: each value checked and parsed on its own, cross-references not yet. */
+export type RawConfig = z.output<typeof configSchema>;
