@@ -1,0 +1,71 @@
+// Deterministic synthetic route tables in iproute2 syntax, for the default scenario, tests and
+// benchmarks. The prefix-length mix is a coarse picture of a public table (IPv4 mostly /24, then
+// /22-/23 and /16-/20; IPv6 mostly /48 and /32-/44); `mpstack gen-routes` grows this further.
+// Prefixes avoid the special-purpose ranges the default scenario uses for its own traffic.
+
+export interface GenRoutesOptions {
+  v4: number;
+  v6: number;
+  seed: number;
+  /** gateways to spread routes over, v4 and v6 (text) */
+  via4: readonly string[];
+  via6: readonly string[];
+}
+
+const V4_LENS: readonly [number, number][] = [[24, 60], [23, 8], [22, 10], [21, 4], [20, 6], [19, 3], [18, 2], [17, 2], [16, 5]];
+const V6_LENS: readonly [number, number][] = [[48, 45], [44, 8], [40, 6], [36, 4], [32, 20], [29, 4], [64, 8], [56, 5]];
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same table on every machine. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick(r: () => number, table: readonly [number, number][]): number {
+  const total = table.reduce((s, [, w]) => s + w, 0);
+  let x = r() * total;
+  for (const [v, w] of table) if ((x -= w) < 0) return v;
+  return table[table.length - 1]![0];
+}
+
+/** IPv4 first octets a generated route may use: unicast space minus 0, 10, 100, 127, 172, 192, 198, 203. */
+const AVOID4 = new Set([0, 10, 100, 127, 172, 192, 198, 203]);
+
+export function* generateRoutes(o: GenRoutesOptions): Generator<string> {
+  const r = rng(o.seed);
+  const seen = new Set<string>();
+  let made = 0;
+  while (made < o.v4) {
+    const plen = pick(r, V4_LENS);
+    let a = 1 + Math.floor(r() * 222);
+    if (AVOID4.has(a)) continue;
+    const addr = ((a << 24) | Math.floor(r() * 0x1000000)) >>> 0;
+    const net = plen === 0 ? 0 : (addr & (0xffffffff << (32 - plen))) >>> 0;
+    const key = `${net}/${plen}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    made++;
+    a = net >>> 24;
+    yield `${a}.${(net >>> 16) & 255}.${(net >>> 8) & 255}.${net & 255}/${plen} via ${o.via4[made % o.via4.length]}`;
+  }
+  made = 0;
+  while (made < o.v6) {
+    const plen = pick(r, V6_LENS);
+    // 2000::/3 global unicast, skipping 2001:db8::/32 (documentation, used by the scenario's hosts)
+    const w = [0x2000 | Math.floor(r() * 0x2000), Math.floor(r() * 0x10000), Math.floor(r() * 0x10000), Math.floor(r() * 0x10000)];
+    if (w[0] === 0x2001 && w[1] === 0x0db8) continue;
+    let bits = plen;
+    const words = w.map((x) => { const keep = Math.max(0, Math.min(16, bits)); bits -= 16; return keep === 0 ? 0 : x & ((0xffff << (16 - keep)) & 0xffff); });
+    const key = `${words.join(':')}/${plen}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    made++;
+    yield `${words.map((x) => x.toString(16)).join(':')}::/${plen} via ${o.via6[made % o.via6.length]}`;
+  }
+}
