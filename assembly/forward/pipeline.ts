@@ -53,9 +53,9 @@ const NORMAL: u32 = PATH_NORMAL << 8;
  * Caller guarantees: each descriptor's BUF points BUF_HEADROOM bytes into a cluster, LEN/RXIF are set.
  */
 export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
-  // the batch clock never runs backwards (ipflow's LRU order and expiry rely on it)
+  // the batch clock never runs backwards (ipflow's LRU order and expiry rely on it); 0 = not yet set
   const prev = ld32(ctx + CTX_NOW);
-  if (<i32>(now - prev) < 0) now = prev;
+  if (prev != 0 && <i32>(now - prev) < 0) now = prev;
   st32(ctx + CTX_NOW, now);
   st32(ctx + CTX_NTX, 0);
   batch_tx_frames = 0;

@@ -33,7 +33,7 @@ const NORMAL = PATH_NORMAL << 8;
 export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
   now >>>= 0;
   const prev = ld32(m, ctx + CTX_NOW);
-  if (((now - prev) | 0) < 0) now = prev;
+  if (prev !== 0 && ((now - prev) | 0) < 0) now = prev;
   st32(m, ctx + CTX_NOW, now);
   st32(m, ctx + CTX_NTX, 0);
   batch.txFrames = 0;

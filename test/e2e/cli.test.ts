@@ -1,0 +1,180 @@
+// End to end through the built CLI (`npm test` builds dist/ first): forward pcaps with both engines,
+// compare the outputs byte for byte, and have tshark (an independent decoder) read and check them.
+import { describe, expect, test, beforeAll } from '@jest/globals';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PcapWriter } from '../../ts/io/pcap.js';
+import { readCapture } from '../../ts/io/capture.js';
+import { buildFrame } from '../../ts/net/build.js';
+import { MAC, ip } from '../fixtures/topology.js';
+
+const CLI = join(process.cwd(), 'dist/ts/cli/main.js');
+const mpstack = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+const CONFIG = `interfaces:
+  - name: wm0
+    mac: 02:00:00:00:00:01
+    addresses: [192.0.2.1/24, 2001:db8::1/64]
+    rss: { queues: 4, udp: true }
+  - name: wm1
+    mac: 02:00:00:00:00:02
+    mtu: 1280
+    addresses: [198.51.100.1/24, 2001:db8:1::1/64]
+    rss: { queues: 2 }
+neighbors:
+  - { address: 192.0.2.10, mac: 02:00:00:00:aa:10, dev: wm0 }
+  - { address: 2001:db8::10, mac: 02:00:00:00:aa:10, dev: wm0 }
+  - { address: 198.51.100.254, mac: 02:00:00:00:bb:fe, dev: wm1 }
+  - { address: 2001:db8:1::fe, mac: 02:00:00:00:bb:fe, dev: wm1 }
+routes:
+  - { dst: 192.0.2.128/26, type: unreachable }
+routes_file: routes.txt
+icmp: { ratelimit: 0 }
+`;
+const ROUTES = `# iproute2 syntax
+203.0.113.0/24 via 198.51.100.254
+blackhole 198.18.0.0/15
+route add 10.0.0.0/8 via 198.51.100.254 dev wm1
+2001:db8:100::/48 via 2001:db8:1::fe
+`;
+
+let dir = '';
+const runs: Record<string, ReturnType<typeof mpstack>> = {};
+const v4 = (o: Parameters<typeof buildFrame>[0] extends infer T ? Partial<T> : never) =>
+  buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host0, src: ip('192.0.2.10'), dst: ip('203.0.113.7'), minFrame: 60, ...o });
+
+const INPUT = [
+  v4({}), v4({}), v4({ proto: 'tcp', sport: 40000, dport: 443 }),
+  v4({ ttl: 1 }), v4({ dst: ip('8.8.8.8') }), v4({ dst: ip('192.0.2.130') }), v4({ dst: ip('198.18.1.1') }),
+  v4({ payload: 1300 }), v4({ payload: 1300, df: true }), v4({ dst: ip('192.0.2.1') }),
+  buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host0, src: ip('2001:db8::10'), dst: ip('2001:db8:100::1'), minFrame: 60 }),
+  buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host0, src: ip('2001:db8::10'), dst: ip("2001:db8:100::1"), payload: 1300 }),
+  v4({}).slice(0, 20),
+];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mpstack-e2e-'));
+  writeFileSync(join(dir, 'router.yaml'), CONFIG);
+  writeFileSync(join(dir, 'routes.txt'), ROUTES);
+  const w = new PcapWriter();
+  INPUT.forEach((f, i) => w.add(f, 1_700_000_000 + i, 0));
+  writeFileSync(join(dir, 'in.pcap'), w.toBytes());
+  if (!existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build`);
+  for (const e of ['wasm', 'ts']) {
+    runs[e] = mpstack(['forward', '--config', join(dir, 'router.yaml'), '--in', `wm0=${join(dir, 'in.pcap')}`, '--out', join(dir, `out-${e}`), '--engine', e, '-q']);
+  }
+});
+
+const tshark = (file: string, fields: string[]) => {
+  const r = spawnSync('tshark', ['-r', file, '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
+  if (r.error) throw new Error(`tshark is needed for this test (apt-get install tshark): ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
+  return r.stdout.trim().split('\n').map((l) => l.split('\t'));
+};
+
+describe('mpstack forward', () => {
+  test('wasm and ts engines write byte-identical pcaps and traces', () => {
+    for (const e of ['wasm', 'ts']) {
+      expect(runs[e]!.stderr).toBe('');
+      expect(runs[e]!.status).toBe(0);
+    }
+    for (const f of ['trace.jsonl', 'wm0.pcap', 'wm1.pcap']) {
+      expect(readFileSync(join(dir, 'out-ts', f)).equals(readFileSync(join(dir, 'out-wasm', f)))).toBe(true);
+    }
+  });
+
+  test('trace.jsonl: one line per input frame with the documented fields', () => {
+    const lines = readFileSync(join(dir, 'out-wasm', 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(INPUT.length);
+    expect(lines.map((l) => l.n)).toEqual(INPUT.map((_, i) => i + 1));
+    for (const l of lines) {
+      expect(Object.keys(l)).toEqual(l.reason ? ['if', 'n', 'queue', 'rss', 'path', 'reason', 'out'] : ['if', 'n', 'queue', 'rss', 'path', 'out']);
+      expect(l.rss).toMatch(/^0x[0-9a-f]{8}$/);
+    }
+    const pr = lines.map((l) => `${l.path}${l.reason ? `:${l.reason}` : ''}>${l.out.join(',')}`);
+    expect(pr).toEqual([
+      'normal>wm1', 'fast>wm1', 'fast>wm1', // same (src, dst, tos): NetBSD's ipflow key has no ports
+      'drop:ttl-exceeded>wm0', 'drop:no-route>wm0', 'drop:reject-route>wm0', 'drop:reject-route>',
+      'normal>wm1,wm1', 'drop:need-fragmentation>wm0', 'local:local>',
+      'normal>wm1', 'drop:too-big>wm0', 'drop:too-short>',
+    ]);
+  });
+
+  test('tshark decodes every output frame and finds every checksum good', () => {
+    const out1 = tshark(join(dir, 'out-wasm', 'wm1.pcap'), ['ip.src', 'ip.dst', 'ip.ttl', 'ip.checksum.status', 'ip.flags.mf', 'ipv6.hlim']);
+    expect(out1.length).toBe(6); // 3 forwarded, 2 fragments, 1 IPv6
+    for (const [src, , ttl, ck] of out1) if (src) { expect(ttl).toBe('63'); expect(ck).toBe('1'); }
+    const out0 = tshark(join(dir, 'out-wasm', 'wm0.pcap'), ['icmp.type', 'icmp.code', 'icmp.checksum.status', 'ip.checksum.status', 'icmpv6.type', 'icmpv6.checksum.status', 'icmp.mtu', 'icmpv6.mtu']);
+    // status 1 = good; ip.checksum.status lists our header and the quoted original's
+    const got = out0.map((f) => (f[0] ? `icmp ${f[0]}/${f[1]} icmp-ck=${f[2]} ip-ck=${f[3]} mtu=${f[6]}` : `icmpv6 ${f[4]} ck=${f[5]} mtu=${f[7]}`));
+    expect(got).toEqual([
+      'icmp 11/0 icmp-ck=1 ip-ck=1,1 mtu=', 'icmp 3/0 icmp-ck=1 ip-ck=1,1 mtu=', 'icmp 3/1 icmp-ck=1 ip-ck=1,1 mtu=',
+      'icmp 3/4 icmp-ck=1 ip-ck=1,1 mtu=1280', 'icmpv6 2 ck=1 mtu=1280',
+    ]);
+  });
+
+  test('our own reader agrees with the pcaps tshark read', () => {
+    const c = readCapture(readFileSync(join(dir, 'out-wasm', 'wm1.pcap')), 'wm1.pcap');
+    expect(c.frames).toHaveLength(6);
+    expect(c.frames[0]!.tsSec).toBe(1_700_000_000);
+  });
+
+  test('bad input is a clear error, never a crash', () => {
+    const cfg = join(dir, 'router.yaml');
+    const bad = (args: string[], re: RegExp) => {
+      const r = mpstack(args);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+    };
+    bad(['forward', '--config', cfg, '--in', `wm9=${join(dir, 'in.pcap')}`, '--out', join(dir, 'x')], /no interface 'wm9'/);
+    bad(['forward', '--config', cfg, '--in', 'wm0', '--out', join(dir, 'x')], /expected IF=FILE/);
+    writeFileSync(join(dir, 'junk.pcap'), 'not a capture file at all');
+    bad(['forward', '--config', cfg, '--in', `wm0=${join(dir, 'junk.pcap')}`, '--out', join(dir, 'x')], /junk\.pcap.*offset 0/);
+    bad(['forward', '--config', cfg, '--in', `wm0=${join(dir, 'missing.pcap')}`, '--out', join(dir, 'x')], /ENOENT|no such file/);
+    bad(['forward', '--config', cfg, '--in', `wm0=${join(dir, 'in.pcap')}`, '--out', join(dir, 'x'), '--engine', 'gpu'], /engine/);
+    writeFileSync(join(dir, 'bad.yaml'), 'interfaces:\n  - name: wm0\n    mtu: 12\n');
+    bad(['route', 'lookup', '--config', join(dir, 'bad.yaml'), '1.2.3.4'], /bad\.yaml:3:\d+: interfaces\[0\]\.mtu/);
+    writeFileSync(join(dir, 'bad-route.yaml'), CONFIG.replace('routes.txt', 'bad-routes.txt'));
+    writeFileSync(join(dir, 'bad-routes.txt'), '10.0.0.0/8 via 192.0.9.9\n');
+    bad(['route', 'lookup', '--config', join(dir, 'bad-route.yaml'), '1.2.3.4'], /bad-routes\.txt:1.*not on a connected network/);
+    bad(['route', 'lookup', '--config', cfg, '1.2.3.400'], /not an IPv4 or IPv6 address/);
+  });
+});
+
+describe('mpstack route lookup', () => {
+  test('answers like ip route get, on both engines', () => {
+    const addrs = ['203.0.113.9', '10.1.2.3', '192.0.2.77', '192.0.2.1', '192.0.2.255', '192.0.2.130', '198.18.0.1', '8.8.8.8', '2001:db8:100:5::1', '2001:db8::1', '2001:db9::1'];
+    const want = [
+      '203.0.113.9 203.0.113.0/24 via 198.51.100.254 dev wm1',
+      '10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1',
+      '192.0.2.77 192.0.2.0/24 dev wm0',
+      '192.0.2.1 192.0.2.1/32 local dev wm0',
+      '192.0.2.255 192.0.2.255/32 broadcast dev wm0',
+      '192.0.2.130 192.0.2.128/26 unreachable',
+      '198.18.0.1 198.18.0.0/15 blackhole',
+      '8.8.8.8 unreachable',
+      '2001:db8:100:5::1 2001:db8:100::/48 via 2001:db8:1::fe dev wm1',
+      '2001:db8::1 2001:db8::1/128 local dev wm0',
+      '2001:db9::1 unreachable',
+    ];
+    for (const e of ['wasm', 'ts']) {
+      const out = execFileSync(process.execPath, [CLI, 'route', 'lookup', '--config', join(dir, 'router.yaml'), '--engine', e, ...addrs], { encoding: 'utf8' });
+      expect(out.trim().split('\n')).toEqual(want);
+    }
+    writeFileSync(join(dir, 'addrs.txt'), `# addresses\n${addrs.join('\n')}\n`);
+    const f = execFileSync(process.execPath, [CLI, 'route', 'lookup', '--config', join(dir, 'router.yaml'), '--addresses', join(dir, 'addrs.txt')], { encoding: 'utf8' });
+    expect(f.trim().split('\n')).toEqual(want);
+  });
+});
+
+describe('mpstack (demo)', () => {
+  test('runs the embedded default scenario and reports engine agreement', () => {
+    const r = mpstack(['--frames', '3000', '--no-bench']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/identical verdicts/);
+    expect(r.stdout).toMatch(/queue 3/);
+  });
+});

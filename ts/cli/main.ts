@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// mpstack's command line. Commands in the spirit of the BSD tools: `route`, later `ifconfig`,
+// `intrctl`, `netstat`; plus `forward` (offline, pcap in and out) and `demo` (the default scenario).
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ENGINES, type EngineName } from '../engine/kernels.js';
+import { demoCommand } from './demo.js';
+import { reportError } from './errors.js';
+import { forwardCommand } from './forward.js';
+import { routeLookupCommand } from './route.js';
+
+function version(): string {
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try { return (JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }).version; } catch { /* next */ }
+  }
+  return 'unknown';
+}
+
+function intArg(min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+const engineOption = () => new Option('--engine <engine>', 'hot-path implementation').choices(ENGINES as EngineName[]).default('wasm' as EngineName);
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function program(): Command {
+  const p = new Command('mpstack')
+    .description('An MP-safe packet-forwarding stack for JavaScript runtimes (WebAssembly hot path, TypeScript control plane)')
+    .version(version())
+    .showHelpAfterError('(run with --help for usage)');
+
+  p.command('demo', { isDefault: true })
+    .description('run the embedded default scenario: forward mixed traffic with both engines and summarise (what `npm start` runs)')
+    .option('--frames <n>', 'frames of traffic to generate', intArg(1, 5_000_000), 20000)
+    .option('--seed <n>', 'traffic seed', intArg(0, 2 ** 31), 1)
+    .option('--no-bench', 'skip the throughput measurement')
+    .option('--print-config', 'print the embedded config (YAML) and exit')
+    .option('--print-routes', 'print the generated routes (iproute2 syntax) and exit')
+    .action((o: { frames: number; seed: number; bench: boolean; printConfig?: boolean; printRoutes?: boolean }) =>
+      demoCommand({ frames: o.frames, seed: o.seed, bench: o.bench, printConfig: !!o.printConfig, printRoutes: !!o.printRoutes }));
+
+  p.command('forward')
+    .description('forward frames from capture files offline; write DIR/<if>.pcap and DIR/trace.jsonl')
+    .requiredOption('--config <file>', 'YAML config')
+    .requiredOption('--in <IF=FILE>', 'pcap or pcapng received on interface IF (repeatable)', collect, [] as string[])
+    .requiredOption('--out <dir>', 'output directory (created if missing)')
+    .addOption(engineOption())
+    .option('--batch <n>', 'frames per batch', intArg(1, 4096), 256)
+    .option('-q, --quiet', 'no summary')
+    .action((o: { config: string; in: string[]; out: string; engine: EngineName; batch: number; quiet?: boolean }) => forwardCommand(o));
+
+  const route = p.command('route').description('routing table commands');
+  route.command('lookup')
+    .description('longest-prefix match, answered like `ip route get`')
+    .argument('[address...]', 'IPv4 or IPv6 addresses')
+    .requiredOption('--config <file>', 'YAML config')
+    .option('--addresses <file>', 'file with one address per line')
+    .addOption(engineOption())
+    .action((addrs: string[], o: { config: string; addresses?: string; engine: EngineName }) => routeLookupCommand(addrs, o));
+  return p;
+}
+
+program().parseAsync(process.argv).catch((e: unknown) => { process.exitCode = reportError(e); });

@@ -1,0 +1,50 @@
+// `mpstack route lookup`: answers like `ip route get` from the config's routing table.
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../config/load.js';
+import type { EngineName } from '../engine/kernels.js';
+import type { Stack } from '../engine/stack.js';
+import { formatIP, formatPrefix, parseIP } from '../net/addr.js';
+import { buildStack } from './build-stack.js';
+import { CliError } from './errors.js';
+
+export interface RouteLookupOptions { config: string; engine: EngineName; addresses?: string }
+
+/** One answer line: ADDRESS PREFIX [via GW] dev IF | ADDRESS PREFIX local|broadcast dev IF | ADDRESS PREFIX blackhole|unreachable|prohibit | ADDRESS unreachable */
+export function lookupLine(stack: Stack, text: string, bytes: Uint8Array): string {
+  const m = stack.tables.matchRoute(bytes);
+  if (!m) return `${text} unreachable`;
+  const prefix = formatPrefix(m.prefix, m.plen);
+  const nh = m.nh;
+  const dev = stack.ifName(nh.ifindex);
+  switch (nh.kind) {
+    case 'unicast': return nh.gw ? `${text} ${prefix} via ${formatIP(nh.gw)} dev ${dev}` : `${text} ${prefix} dev ${dev}`;
+    case 'local':
+    case 'broadcast': return `${text} ${prefix} ${nh.kind} dev ${dev}`;
+    default: return `${text} ${prefix} ${nh.kind}`;
+  }
+}
+
+function readAddresses(o: RouteLookupOptions, args: string[]): { text: string; bytes: Uint8Array }[] {
+  const out: { text: string; bytes: Uint8Array }[] = [];
+  const add = (s: string, where: string) => {
+    const a = parseIP(s);
+    if (!a) throw new CliError(`${where}: '${s}' is not an IPv4 or IPv6 address`);
+    out.push({ text: s, bytes: a.bytes });
+  };
+  args.forEach((s, i) => add(s, `argument ${i + 1}`));
+  if (o.addresses) {
+    readFileSync(o.addresses, 'utf8').split(/\r?\n/).forEach((line, i) => {
+      const s = line.replace(/#.*/, '').trim();
+      if (s) add(s, `${o.addresses}:${i + 1}`);
+    });
+  }
+  if (out.length === 0) throw new CliError('route lookup: give addresses as arguments or with --addresses FILE');
+  return out;
+}
+
+export function routeLookupCommand(args: string[], o: RouteLookupOptions): void {
+  const addrs = readAddresses(o, args);
+  const stack = buildStack(loadConfig(o.config), o.engine, 16);
+  const lines = addrs.map((a) => lookupLine(stack, a.text, a.bytes));
+  process.stdout.write(lines.join('\n') + '\n');
+}
