@@ -74,6 +74,24 @@ function icmp_ratelimit(ctx: usize, tokOff: usize, lastOff: usize): bool {
 }
 
 /**
+ * The cluster an error is built in: 0 (and the reason counted) when it cannot be sent — no route
+ * or neighbor back to the source or no source address (`canSend` false), no tx slot, no cluster.
+ * Returns where the error's IP header goes (room for an 802.1Q Ethernet header before it).
+ */
+function icmp_cluster(ctx: usize, cnt: usize, canSend: bool): usize {
+  if (!canSend || tx_room(ctx) == 0) {
+    cnt_add(cnt, C_ICMP_SUPPRESSED, 1);
+    return 0;
+  }
+  const c = buf_alloc(ctx);
+  if (c == 0) {
+    cnt_add(cnt, C_REASON_BASE + R_NOBUFS, 1);
+    return 0;
+  }
+  return c + BUF_HEADROOM + 18;
+}
+
+/**
  * Sends an ICMP error about the IPv4 packet at l3 (its header already validated; iplen its total
  * length), received on rxif. `mtu` fills the next-hop MTU field of "fragmentation needed".
  */
@@ -97,17 +115,9 @@ export function icmp4_error(ctx: usize, pd: usize, l3: usize, iplen: u32, rxif: 
   if (me == 0) me = ld32(ifnet + <usize>rxif * IF_SIZE + IF_ADDR4);
   const gw = nhp != 0 && (ld32(nhp + NH_FLAGS) & NHF_GATEWAY) ? ld32(nhp + NH_GW) : src;
   const ne = oif != 0 ? nb_find(<usize>ld32(ctx + CTX_NBR), gw, 0, 0, 0, oif, 0) : 0;
-  if (ne == 0 || me == 0 || tx_room(ctx) == 0) {
-    cnt_add(cnt, C_ICMP_SUPPRESSED, 1);
-    return;
-  }
-  const c = buf_alloc(ctx);
-  if (c == 0) {
-    cnt_add(cnt, C_REASON_BASE + R_NOBUFS, 1);
-    return;
-  }
+  const o = icmp_cluster(ctx, cnt, ne != 0 && me != 0);
+  if (o == 0) return;
   const quote = min(iplen, ICMP_QUOTE_MAX4);
-  const o = c + BUF_HEADROOM + 18;
   const ipid = ld32(ctx + CTX_IPID);
   st32(ctx + CTX_IPID, (ipid + 1) & 0xffff);
   st32be(o, 0x45c00000 | (28 + quote)); // version 4, IHL 5, precedence internetwork control (RFC 1812 4.3.2.5)
@@ -155,17 +165,9 @@ export function icmp6_error(ctx: usize, pd: usize, l3: usize, total: u32, rxif: 
       ne = nb_find(<usize>ld32(ctx + CTX_NBR), ld32be(l3 + 8), ld32be(l3 + 12), ld32be(l3 + 16), ld32be(l3 + 20), oif, NBS_V6);
     }
   }
-  if (ne == 0 || !haveMe || tx_room(ctx) == 0) {
-    cnt_add(cnt, C_ICMP_SUPPRESSED, 1);
-    return;
-  }
-  const c = buf_alloc(ctx);
-  if (c == 0) {
-    cnt_add(cnt, C_REASON_BASE + R_NOBUFS, 1);
-    return;
-  }
+  const o = icmp_cluster(ctx, cnt, ne != 0 && haveMe);
+  if (o == 0) return;
   const quote = min(total, ICMP_QUOTE_MAX6);
-  const o = c + BUF_HEADROOM + 18;
   st32be(o, 0x60000000);
   st32be(o + 4, ((8 + quote) << 16) | (58 << 8) | 64); // payload length, next header ICMPv6, hop limit 64
   memory.copy(o + 8, ifnet + <usize>meIf * IF_SIZE + IF_ADDR6, 16);

@@ -57,6 +57,19 @@ function usableNh(m: Mem, ctx: number, nh: number): number {
   return nhp;
 }
 
+function icmp_cluster(m: Mem, ctx: number, cnt: number, canSend: boolean): number {
+  if (!canSend || tx_room(m, ctx) === 0) {
+    cnt_add(m, cnt, C_ICMP_SUPPRESSED, 1);
+    return 0;
+  }
+  const c = buf_alloc(m, ctx);
+  if (c === 0) {
+    cnt_add(m, cnt, C_REASON_BASE + R_NOBUFS, 1);
+    return 0;
+  }
+  return c + BUF_HEADROOM + 18;
+}
+
 export function icmp4_error(m: Mem, ctx: number, pd: number, l3: number, iplen: number, rxif: number, type: number, code: number, mtu: number): void {
   if ((ld32(m, ctx + CTX_OPTS) & OPT_ICMP) === 0) return;
   const cnt = ld32(m, ctx + CTX_CNT);
@@ -77,17 +90,9 @@ export function icmp4_error(m: Mem, ctx: number, pd: number, l3: number, iplen: 
   if (me === 0) me = ld32(m, ifnet + rxif * IF_SIZE + IF_ADDR4);
   const gw = nhp !== 0 && (ld32(m, nhp + NH_FLAGS) & NHF_GATEWAY) ? ld32(m, nhp + NH_GW) : src;
   const ne = oif !== 0 ? nb_find(m, ld32(m, ctx + CTX_NBR), gw, 0, 0, 0, oif, 0) : 0;
-  if (ne === 0 || me === 0 || tx_room(m, ctx) === 0) {
-    cnt_add(m, cnt, C_ICMP_SUPPRESSED, 1);
-    return;
-  }
-  const c = buf_alloc(m, ctx);
-  if (c === 0) {
-    cnt_add(m, cnt, C_REASON_BASE + R_NOBUFS, 1);
-    return;
-  }
+  const o = icmp_cluster(m, ctx, cnt, ne !== 0 && me !== 0);
+  if (o === 0) return;
   const quote = Math.min(iplen, ICMP_QUOTE_MAX4);
-  const o = c + BUF_HEADROOM + 18;
   const ipid = ld32(m, ctx + CTX_IPID);
   st32(m, ctx + CTX_IPID, (ipid + 1) & 0xffff);
   st32be(m, o, 0x45c00000 | (28 + quote));
@@ -130,17 +135,9 @@ export function icmp6_error(m: Mem, ctx: number, pd: number, l3: number, total: 
       ne = nb_find(m, ld32(m, ctx + CTX_NBR), ld32be(m, l3 + 8), ld32be(m, l3 + 12), ld32be(m, l3 + 16), ld32be(m, l3 + 20), oif, NBS_V6);
     }
   }
-  if (ne === 0 || !haveMe || tx_room(m, ctx) === 0) {
-    cnt_add(m, cnt, C_ICMP_SUPPRESSED, 1);
-    return;
-  }
-  const c = buf_alloc(m, ctx);
-  if (c === 0) {
-    cnt_add(m, cnt, C_REASON_BASE + R_NOBUFS, 1);
-    return;
-  }
+  const o = icmp_cluster(m, ctx, cnt, ne !== 0 && haveMe);
+  if (o === 0) return;
   const quote = Math.min(total, ICMP_QUOTE_MAX6);
-  const o = c + BUF_HEADROOM + 18;
   st32be(m, o, 0x60000000);
   st32be(m, o + 4, ((8 + quote) << 16) | (58 << 8) | 64);
   const a6 = ifnet + meIf * IF_SIZE + IF_ADDR6;
