@@ -13,3 +13,4 @@ export * from "./nbr/nbr";
 export * from "./forward/pipeline";
 export * from "./rss/rss";
 export * from "./nic/gen";
+export * from "./fib/dir24";

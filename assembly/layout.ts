@@ -226,6 +226,30 @@ export const NP_LIMBO_COUNT = 24;
 export const POISON = 0xdeadbeef; // written over reclaimed nodes; a reader that sees it read freed memory
 
 // ---------------------------------------------------------------------------------------------
+// Compiled IPv4 FIB: DIR-24-8 (Gupta, Lin, McKeown, INFOCOM 1998), compiled from the radix tree.
+//
+//   tbl24: u16[1 << 24], indexed by the top 24 bits of the address
+//     entry < 0x8000          nexthop id (0 = no route)
+//     entry = 0x8000 | g      the /24 holds longer prefixes: look in tbl8 group g
+//   tbl8:  u16[groups * 256], group g entry [a & 255] = nexthop id
+//
+// One or two reads per lookup. Updates recompute the affected address range from the radix tree
+// (the RIB), so entries need no stored depth. Readers are lock-free: every entry changes by one
+// 16-bit atomic store, a tbl8 group is filled before tbl24 points at it, and groups no longer
+// pointed at wait in limbo for a grace period (fib4_reclaim) before reuse.
+export const F4_SIZE = 64;
+export const F4_TBL24 = 0; // u32 ptr
+export const F4_TBL8 = 4; // u32 ptr
+export const F4_GROUPS = 8; // u32 tbl8 groups available (<= 32768)
+export const F4_FREE = 12; // u32 ptr to a u32 stack of free group numbers
+export const F4_NFREE = 16; // u32
+export const F4_LIMBO = 20; // u32 ptr to a u32 list of groups awaiting a grace period
+export const F4_NLIMBO = 24; // u32
+export const F4_RT = 28; // u32 ptr to the IPv4 radix head it is compiled from
+export const F4_EXT = 0x8000;
+export const F4_MAX_NH = 0x7fff; // nexthop ids a 15-bit entry can hold
+
+// ---------------------------------------------------------------------------------------------
 // Neighbor table (ARP/NDP cache): open addressing, linear probing, NB_SIZE-byte entries after a header.
 export const NBH_SIZE = 64;
 export const NBH_CAP = 0; // u32 slots, power of two
@@ -300,6 +324,7 @@ export const CTX_ICMP6_TOKENS = 76; // u32 ICMPv6 tokens left (x1000)
 export const CTX_ICMP6_LAST = 80; // u32 ICMPv6 last refill time, ms
 export const CTX_IPID = 84; // u32 next IPv4 id for datagrams we originate (ICMP errors)
 export const CTX_NOW = 88; // u32 time of the batch being processed, ms (set by fwd_batch)
+export const CTX_FIB4 = 92; // u32 ptr to the compiled IPv4 FIB header, 0 = look up in the radix tree
 
 export const OPT_FASTFWD = 1; // use and fill the ipflow cache
 export const OPT_ICMP = 2; // send ICMP errors

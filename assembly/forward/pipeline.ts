@@ -14,7 +14,7 @@
 // A batch runs inside one pserialize read section: nexthops and radix nodes it reaches stay valid.
 
 import {
-  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_RT4, CTX_RT6, CTX_NH, CTX_NBR,
+  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_RT6, CTX_NH, CTX_NBR,
   OPT_FASTFWD, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, PD_PATH, PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH,
   PATH_DROP, PATH_FAST, PATH_NORMAL, PATH_LOCAL, MAX_FRAME,
   IF_SIZE, IF_FLAGS, IF_MAC, IF_MTU, IF_VLANMAP, IFF_UP, IFF_EXISTS,
@@ -28,7 +28,8 @@ import {
 } from "../layout";
 import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from "../util/mem";
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from "../wire/cksum";
-import { rt_lookup4, rt_lookup6 } from "../fib/radix";
+import { rt_lookup6 } from "../fib/radix";
+import { route4 } from "../fib/route";
 import { nb_find } from "../nbr/nbr";
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from "../flow/ipflow";
 import {
@@ -189,7 +190,7 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   }
 
   // Normal path (ip_input -> ip_forward -> ip_output).
-  const nh = rt_lookup4(<usize>ld32(ctx + CTX_RT4), dst);
+  const nh = route4(ctx, dst);
   if (nh == 0) {
     if (!l2mc) icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_NET, 0);
     return V(PATH_DROP, R_NO_ROUTE);

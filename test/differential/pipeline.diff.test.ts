@@ -48,8 +48,8 @@ function runTimed(start: number, steps: number[], batches: Batch[]) {
   run(batches, () => (now = (now + steps[Math.floor(now) % steps.length]!) >>> 0));
 }
 
-function run(batches: Batch[], clock?: () => number) {
-  const cfg = topology({ wm1Mtu: 576, ipflow: { hashsize: 4, maxflows: 8, idle: 1 }, icmp: { ratelimit: 50, burst: 3 } });
+function run(batches: Batch[], clock?: () => number, fib: 'radix' | 'compiled' = 'radix') {
+  const cfg = topology({ wm1Mtu: 576, ipflow: { hashsize: 4, maxflows: 8, idle: 1 }, icmp: { ratelimit: 50, burst: 3 }, fib });
   const w = new Stack(cfg, { engine: 'wasm', batch: 16 });
   const s = new Stack(cfg, { engine: 'ts', batch: 16 });
   let now = 1_000;
@@ -70,6 +70,10 @@ function run(batches: Batch[], clock?: () => number) {
 describe('pipeline differential (WASM vs TS)', () => {
   test('random, truncated and mutated frames: identical verdicts, output and memory', () => {
     fc.assert(fc.property(fc.array(fc.array(frameArb, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 6 }), (b) => run(b)), { numRuns: 120 });
+  });
+
+  test('with the compiled FIB (DIR-24-8) as the IPv4 lookup', () => {
+    fc.assert(fc.property(fc.array(fc.array(frameArb, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 4 }), (b) => run(b, undefined, 'compiled')), { numRuns: 15 });
   });
 
   test('clocks that start past 2^31 ms and sometimes step backwards', () => {

@@ -161,8 +161,10 @@ describe('mpstack route lookup', () => {
       '2001:db9::1 unreachable',
     ];
     for (const e of ['wasm', 'ts']) {
-      const out = execFileSync(process.execPath, [CLI, 'route', 'lookup', '--config', join(dir, 'router.yaml'), '--engine', e, ...addrs], { encoding: 'utf8' });
-      expect(out.trim().split('\n')).toEqual(want);
+      for (const fib of ['radix', 'compiled']) {
+        const out = execFileSync(process.execPath, [CLI, 'route', 'lookup', '--config', join(dir, 'router.yaml'), '--engine', e, '--fib', fib, ...addrs], { encoding: 'utf8' });
+        expect(out.trim().split('\n')).toEqual(want);
+      }
     }
     writeFileSync(join(dir, 'addrs.txt'), `# addresses\n${addrs.join('\n')}\n`);
     const f = execFileSync(process.execPath, [CLI, 'route', 'lookup', '--config', join(dir, 'router.yaml'), '--addresses', join(dir, 'addrs.txt')], { encoding: 'utf8' });

@@ -1,7 +1,7 @@
 // Builds a Stack from a loaded config: sizes the tables for the routes_file too, then streams it in.
 import { readFileSync } from 'node:fs';
 import { streamRoutesFile } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import type { Config, FibBackend } from '../config/schema.js';
 import type { EngineName } from '../engine/kernels.js';
 import { Stack } from '../engine/stack.js';
 
@@ -13,9 +13,10 @@ function countLines(path: string): number {
   return n;
 }
 
-export function buildStack(cfg: Config, engine: EngineName, batch = 256): Stack {
+export function buildStack(cfg: Config, engine: EngineName, batch = 256, fib?: FibBackend): Stack {
   const extra = cfg.routesFile ? countLines(cfg.routesFile) : 0;
-  const stack = new Stack(cfg, { engine, batch, extraRoutes: extra });
-  if (cfg.routesFile) streamRoutesFile(cfg, (r) => { stack.addRouteSpec(r); });
-  return stack;
+  return new Stack(cfg, {
+    engine, batch, fib, extraRoutes: extra,
+    moreRoutes: cfg.routesFile ? (add) => { streamRoutesFile(cfg, add); } : undefined,
+  });
 }

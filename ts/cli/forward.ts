@@ -4,6 +4,7 @@
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
+import type { FibBackend } from '../config/schema.js';
 import type { EngineName } from '../engine/kernels.js';
 import type { FrameResult, RxFrame, Stack } from '../engine/stack.js';
 import { readCaptureFile } from '../io/capture.js';
@@ -17,6 +18,7 @@ export interface ForwardOptions {
   in: string[];
   out: string;
   engine: EngineName;
+  fib?: FibBackend;
   batch: number;
   quiet?: boolean;
 }
@@ -56,7 +58,7 @@ function traceLine(f: InFrame, r: FrameResult, stack: Stack): string {
 
 export async function forwardCommand(o: ForwardOptions): Promise<void> {
   const cfg = loadConfig(o.config);
-  const stack = buildStack(cfg, o.engine, o.batch);
+  const stack = buildStack(cfg, o.engine, o.batch, o.fib);
   const frames = await readInputs(stack, o.in);
   mkdirSync(o.out, { recursive: true });
   const writers = new Map<number, PcapWriter>();

@@ -3,6 +3,7 @@
 // `intrctl`, `netstat`; plus `forward` (offline, pcap in and out) and `demo` (the default scenario).
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { FIB_BACKENDS, type FibBackend } from '../config/schema.js';
 import { ENGINES, type EngineName } from '../engine/kernels.js';
 import { demoCommand } from './demo.js';
 import { reportError } from './errors.js';
@@ -24,6 +25,7 @@ function intArg(min: number, max: number) {
   };
 }
 
+const fibOption = () => new Option('--fib <backend>', 'IPv4 lookup: radix tree per packet, or the compiled DIR-24-8 FIB (default: the config\'s fib, else compiled)').choices(FIB_BACKENDS as FibBackend[]);
 const engineOption = () => new Option('--engine <engine>', 'hot-path implementation').choices(ENGINES as EngineName[]).default('wasm' as EngineName);
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -49,9 +51,10 @@ export function program(): Command {
     .requiredOption('--in <IF=FILE>', 'pcap or pcapng received on interface IF (repeatable)', collect, [] as string[])
     .requiredOption('--out <dir>', 'output directory (created if missing)')
     .addOption(engineOption())
+    .addOption(fibOption())
     .option('--batch <n>', 'frames per batch', intArg(1, 4096), 256)
     .option('-q, --quiet', 'no summary')
-    .action((o: { config: string; in: string[]; out: string; engine: EngineName; batch: number; quiet?: boolean }) => forwardCommand(o));
+    .action((o: { config: string; in: string[]; out: string; engine: EngineName; fib?: FibBackend; batch: number; quiet?: boolean }) => forwardCommand(o));
 
   const route = p.command('route').description('routing table commands');
   route.command('lookup')
@@ -60,7 +63,8 @@ export function program(): Command {
     .requiredOption('--config <file>', 'YAML config')
     .option('--addresses <file>', 'file with one address per line')
     .addOption(engineOption())
-    .action((addrs: string[], o: { config: string; addresses?: string; engine: EngineName }) => routeLookupCommand(addrs, o));
+    .addOption(fibOption())
+    .action((addrs: string[], o: { config: string; addresses?: string; engine: EngineName; fib?: FibBackend }) => routeLookupCommand(addrs, o));
   return p;
 }
 

@@ -1,17 +1,24 @@
 // `mpstack route lookup`: answers like `ip route get` from the config's routing table.
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
+import type { FibBackend } from '../config/schema.js';
 import type { EngineName } from '../engine/kernels.js';
 import type { Stack } from '../engine/stack.js';
 import { formatIP, formatPrefix, parseIP } from '../net/addr.js';
 import { buildStack } from './build-stack.js';
 import { CliError } from './errors.js';
 
-export interface RouteLookupOptions { config: string; engine: EngineName; addresses?: string }
+export interface RouteLookupOptions { config: string; engine: EngineName; fib?: FibBackend; addresses?: string }
 
 /** One answer line: ADDRESS PREFIX [via GW] dev IF | ADDRESS PREFIX local|broadcast dev IF | ADDRESS PREFIX blackhole|unreachable|prohibit | ADDRESS unreachable */
 export function lookupLine(stack: Stack, text: string, bytes: Uint8Array): string {
   const m = stack.tables.matchRoute(bytes);
+  if (bytes.length === 4) {
+    // the answer comes from the data path's lookup (the compiled FIB unless --fib radix); the RIB
+    // match supplies the prefix, and the two must agree
+    const id = stack.tables.lookupNexthop4(new DataView(bytes.buffer, bytes.byteOffset).getUint32(0));
+    if (id !== (m?.nh.id ?? 0)) throw new Error(`${stack.fib} FIB answers nexthop ${id} for ${text}, the radix tree ${m?.nh.id ?? 0}`);
+  }
   if (!m) return `${text} unreachable`;
   const prefix = formatPrefix(m.prefix, m.plen);
   const nh = m.nh;
@@ -44,7 +51,7 @@ function readAddresses(o: RouteLookupOptions, args: string[]): { text: string; b
 
 export function routeLookupCommand(args: string[], o: RouteLookupOptions): void {
   const addrs = readAddresses(o, args);
-  const stack = buildStack(loadConfig(o.config), o.engine, 16);
+  const stack = buildStack(loadConfig(o.config), o.engine, 16, o.fib);
   const lines = addrs.map((a) => lookupLine(stack, a.text, a.bytes));
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -398,6 +398,7 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
     ipflow: { ...raw.ipflow },
     icmp: { ...raw.icmp },
     fastforward: raw.fastforward,
+    fib: raw.fib,
   };
 }
 

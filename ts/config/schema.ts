@@ -106,7 +106,12 @@ export interface Config {
   ipflow: IpflowConfig;
   icmp: IcmpConfig;
   fastforward: boolean;
+  /** IPv4 lookup backend: per-packet radix lookups (as NetBSD) or the compiled DIR-24-8 FIB. */
+  fib: FibBackend;
 }
+
+export type FibBackend = 'radix' | 'compiled';
+export const FIB_BACKENDS: readonly FibBackend[] = ['radix', 'compiled'];
 
 /* ---------------------------------------------------------------- defaults */
 
@@ -241,6 +246,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   fastforward: z.boolean().default(true),
+  fib: z.enum(['radix', 'compiled']).default('compiled'),
 });
 
 /** The YAML after zod: each value checked and parsed on its own, cross-references not yet. */

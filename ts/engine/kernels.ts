@@ -2,6 +2,7 @@
 // twin. Both run over the same linear-memory layout, so an engine is (memory, Kernels) and
 // `--engine wasm|ts` only swaps this object. All pointers are byte offsets; all results are u32.
 import * as radix from '../kernels/fib/radix.js';
+import * as dir24 from '../kernels/fib/dir24.js';
 import * as ipflow from '../kernels/flow/ipflow.js';
 import * as nbr from '../kernels/nbr/nbr.js';
 import * as cksum from '../kernels/wire/cksum.js';
@@ -32,6 +33,12 @@ export interface Kernels {
   rt_match6(head: number, addrPtr: number): number;
   rt_walk(head: number, out: number, max: number): number;
   rt_reclaim(pool: number): number;
+  // compiled IPv4 FIB (assembly/fib/dir24.ts)
+  fib4_init(f: number, tbl24: number, tbl8: number, groups: number, freeStack: number, limbo: number, rt: number): void;
+  fib4_lookup(f: number, addr: number): number;
+  fib4_update(f: number, keyPtr: number, plen: number): number;
+  fib4_build(f: number): number;
+  fib4_reclaim(f: number): number;
   // ipflow (assembly/flow/ipflow.ts)
   ipflow_init(ft: number, hashsize: number, max: number, buckets: number, entries: number, idleMs: number): void;
   ipflow_flush(ft: number): void;
@@ -60,11 +67,12 @@ export interface Kernels {
 /** Kernels whose result is a u32 (the WASM side hands them back as signed i32). */
 const U32_RESULTS = [
   'rt_set', 'rt_del', 'rt_get', 'rt_lookup4', 'rt_lookup6', 'rt_match4', 'rt_match6', 'rt_walk', 'rt_reclaim',
+  'fib4_lookup', 'fib4_update', 'fib4_build', 'fib4_reclaim',
   'ipflow_lookup', 'ipflow_insert', 'ipflow_expire', 'nb_find', 'nb_set', 'nb_del',
   'in_cksum', 'in_cksum_acc', 'in_cksum_hdr20', 'toe_hash', 'fwd_batch', 'gen_fill',
 ] as const;
-const VOIDS = ['rt_pool_init', 'rt_init', 'ipflow_init', 'ipflow_flush', 'nb_init', 'toe_table_init', 'rss_batch'] as const;
-const TS_MODULES: Record<string, unknown>[] = [radix, ipflow, nbr, cksum, toeplitz, rss, pipeline, gen];
+const VOIDS = ['rt_pool_init', 'rt_init', 'fib4_init', 'ipflow_init', 'ipflow_flush', 'nb_init', 'toe_table_init', 'rss_batch'] as const;
+const TS_MODULES: Record<string, unknown>[] = [radix, dir24, ipflow, nbr, cksum, toeplitz, rss, pipeline, gen];
 
 export interface WasmKernels extends Kernels { readonly exports: WasmExports }
 export interface TsKernels extends Kernels { readonly mem: Mem }

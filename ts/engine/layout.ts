@@ -2,7 +2,7 @@
 // One plan per stack: the shared tables first, then one block per CPU, then the cluster pool.
 import {
   LAYOUT_BASE, BUF_SIZE, IF_SIZE, NH_SIZE, RH_SIZE, NP_SIZE, RN_SIZE, NBH_SIZE, NB_SIZE, FT_SIZE, FE_SIZE,
-  CTX_SIZE, C_COUNT, PD_SIZE, TX_SIZE, TOE_TABLE_SIZE, RETA_SIZE, TOE_KEY_LEN,
+  CTX_SIZE, C_COUNT, PD_SIZE, TX_SIZE, TOE_TABLE_SIZE, RETA_SIZE, TOE_KEY_LEN, F4_SIZE,
 } from '../../assembly/layout.js';
 import { Arena } from './arena.js';
 
@@ -13,6 +13,8 @@ export interface LayoutSizes {
   nexthops: number;
   /** radix nodes shared by both families (about 2 per route) */
   radixNodes: number;
+  /** tbl8 groups of the compiled IPv4 FIB; 0 = no compiled FIB (radix lookups only) */
+  fib4Groups: number;
   /** neighbor table slots (power of two) */
   neighborSlots: number;
   /** ifnet slots that carry RSS (Toeplitz table + key + indirection table) */
@@ -52,6 +54,8 @@ export interface Layout {
   pool: number;
   poolNodes: number;
   poolLimbo: number;
+  /** compiled IPv4 FIB: header, tables, group free stack and limbo (all 0 without one) */
+  fib4: { head: number; tbl24: number; tbl8: number; free: number; limbo: number };
   nbr: number;
   gen: number;
   /** per RSS interface: Toeplitz table, key, indirection table */
@@ -74,6 +78,9 @@ export function planLayout(s: LayoutSizes): Layout {
   const pool = a.alloc(NP_SIZE);
   const poolNodes = a.alloc(s.radixNodes * RN_SIZE);
   const poolLimbo = a.alloc(s.radixNodes * 4);
+  const fib4 = s.fib4Groups > 0
+    ? { head: a.alloc(F4_SIZE), tbl24: a.alloc(2 << 24), tbl8: a.alloc(s.fib4Groups * 512), free: a.alloc(s.fib4Groups * 4), limbo: a.alloc(s.fib4Groups * 4) }
+    : { head: 0, tbl24: 0, tbl8: 0, free: 0, limbo: 0 };
   const nbr = a.alloc(NBH_SIZE + s.neighborSlots * NB_SIZE);
   const gen = a.alloc(4);
   const rss = [];
@@ -97,5 +104,5 @@ export function planLayout(s: LayoutSizes): Layout {
     });
   }
   const clusters = a.alloc(s.clusters * BUF_SIZE);
-  return { sizes: s, ifnet, nexthop, rt4, rt6, pool, poolNodes, poolLimbo, nbr, gen, rss, vlanMaps, scratch, cpu, clusters, bytes: a.top };
+  return { sizes: s, ifnet, nexthop, rt4, rt6, pool, poolNodes, poolLimbo, fib4, nbr, gen, rss, vlanMaps, scratch, cpu, clusters, bytes: a.top };
 }

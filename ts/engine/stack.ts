@@ -5,7 +5,7 @@ import {
   BUF_SIZE, BUF_HEADROOM, MAX_FRAME, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, PD_RSS, PD_QUEUE, PD_PATH, PD_REASON,
   PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, PD_HTYPE, TX_SIZE, TX_BUF, TX_LEN, TX_IF,
   CTX_IFNET, CTX_NIF, CTX_NH, CTX_RT4, CTX_RT6, CTX_NBR, CTX_FLOW, CTX_CNT, CTX_PD, CTX_TX, CTX_TXCAP, CTX_FREE,
-  CTX_GEN, CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP6_TOKENS, OPT_FASTFWD, OPT_ICMP, C_COUNT,
+  CTX_GEN, CTX_FIB4, CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP6_TOKENS, OPT_FASTFWD, OPT_ICMP, C_COUNT,
 } from '../../assembly/layout.js';
 import type { RouteSpec } from '../config/routes-file.js';
 import { formatIP as fmt, formatPrefix as fmtPrefix } from '../net/addr.js';
@@ -32,10 +32,16 @@ export interface StackConfig {
   ipflow: { hashsize: number; maxflows: number; idle: number };
   icmp: { ratelimit: number; burst: number };
   fastforward: boolean;
+  /** IPv4 lookup backend (default compiled) */
+  fib?: 'radix' | 'compiled';
 }
 
 export interface StackOptions {
   engine: EngineName;
+  /** overrides the config's `fib` */
+  fib?: 'radix' | 'compiled';
+  /** more routes to load with the config's (e.g. a routes_file), during the bulk load */
+  moreRoutes?: (add: (r: RouteSpec) => void) => void;
   /** frames per batch (default 256) */
   batch?: number;
   /** routes expected beyond the config's own (e.g. a routes_file's line count) */
@@ -73,6 +79,7 @@ export class Stack {
   readonly tables: Tables;
   readonly ifByName = new Map<string, number>();
   readonly batch: number;
+  readonly fib: 'radix' | 'compiled';
   private readonly dv: DataView;
   private readonly u8: Uint8Array;
   private readonly clusterPtrs: number[];
@@ -82,7 +89,10 @@ export class Stack {
     const nif = config.interfaces.length;
     const addrRoutes = config.interfaces.reduce((s, i) => s + i.addresses.length * 3, 0);
     const routes = config.routes.length + addrRoutes + (opts.extraRoutes ?? 0);
+    this.fib = opts.fib ?? config.fib ?? 'compiled';
+    const longV4 = config.routes.filter((r) => r.family === 4 && r.plen > 24).length + addrRoutes;
     this.L = planLayout({
+      fib4Groups: this.fib === 'compiled' ? Math.min(32767, 512 + longV4 + Math.ceil((opts.extraRoutes ?? 0) / 32)) : 0,
       ifSlots: nif + 1,
       nexthops: Math.max(64, nif * 4 + config.routes.length + 64),
       radixNodes: 2 * routes + 64,
@@ -105,8 +115,11 @@ export class Stack {
     this.tables = new Tables(this.k, this.L);
     this.clusterPtrs = Array.from({ length: this.L.sizes.clusters }, (_, i) => this.L.clusters + i * BUF_SIZE);
     this.initCpu(0);
+    this.tables.beginBulk();
     this.attachInterfaces();
     for (const r of config.routes) this.addRouteSpec(r);
+    opts.moreRoutes?.((r) => { this.addRouteSpec(r); });
+    this.tables.endBulk();
     for (const n of config.neighbors) {
       const ifindex = this.ifByName.get(n.dev);
       if (!ifindex) throw new StackConfigError(n.file, n.line, `neighbor: unknown interface '${n.dev}'`);
@@ -131,6 +144,7 @@ export class Stack {
     set(CTX_TXCAP, L.sizes.txCap);
     set(CTX_FREE, r.free);
     set(CTX_GEN, L.gen);
+    set(CTX_FIB4, this.fib === 'compiled' ? L.fib4.head : 0);
     set(CTX_OPTS, (config.fastforward ? OPT_FASTFWD : 0) | OPT_ICMP);
     set(CTX_ICMP_PPS, config.icmp.ratelimit);
     set(CTX_ICMP_BURST, config.icmp.burst);

@@ -13,7 +13,7 @@ import {
   IF_SIZE, IF_FLAGS, IF_MTU, IF_MAC, IF_VID, IF_PARENT, IF_NQUEUES, IF_RSSTAB, IF_RETA, IF_ADDR4, IF_VLANMAP, IF_ADDR6,
   IF_LL6, IFF_EXISTS, IFF_UP, IFF_VLAN, IFF_RSS_UDP4, IFF_RSS_UDP6, IFF_HAS_ADDR6, IFF_HAS_LL6,
   NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NH_REFS, NHF_VALID, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT,
-  NHF_BLACKHOLE, NHF_PROHIBIT, NHF_V6, RN_KEY, RN_PLEN, RN_NH, RETA_SIZE, NBS_V6,
+  NHF_BLACKHOLE, NHF_PROHIBIT, NHF_V6, RN_KEY, RN_PLEN, RN_NH, RETA_SIZE, NBS_V6, F4_MAX_NH,
 } from '../../assembly/layout.js';
 import type { Kernels } from './kernels.js';
 import type { Layout } from './layout.js';
@@ -74,6 +74,8 @@ export class Tables {
   private rssUsed = 0;
   private vlanUsed = 0;
   readonly ifs: (IfState | undefined)[] = [];
+  /** In bulk mode route changes skip the compiled FIB; endBulk() compiles it once. */
+  private bulk = false;
 
   constructor(readonly k: Kernels, readonly L: Layout) {
     this.dv = new DataView(k.memory.buffer);
@@ -81,8 +83,30 @@ export class Tables {
     k.rt_pool_init(L.pool, L.poolNodes, L.sizes.radixNodes, L.poolLimbo);
     k.rt_init(L.rt4, L.pool, 32);
     k.rt_init(L.rt6, L.pool, 128);
+    if (L.fib4.head) k.fib4_init(L.fib4.head, L.fib4.tbl24, L.fib4.tbl8, L.sizes.fib4Groups, L.fib4.free, L.fib4.limbo, L.rt4);
     k.nb_init(L.nbr, L.sizes.neighborSlots);
     this.dv.setUint32(L.gen, 1, true);
+  }
+
+  /**
+   * Bulk loading: route changes update only the radix tree until endBulk() compiles the FIB in one
+   * pass. Only while no reader runs (start-up), since the FIB lags the RIB in between.
+   */
+  beginBulk(): void { this.bulk = true; }
+
+  endBulk(): void {
+    this.bulk = false;
+    if (this.L.fib4.head && this.k.fib4_build(this.L.fib4.head) !== 0) throw this.groupsError();
+    this.bumpGeneration();
+  }
+
+  private groupsError(): TableError {
+    return new TableError(`compiled FIB: out of tbl8 groups (${this.L.sizes.fib4Groups}): too many /24s hold longer prefixes; use fib: radix`);
+  }
+
+  private fib4Update(dst: Uint8Array, plen: number): void {
+    if (!this.L.fib4.head || this.bulk) return;
+    if (this.k.fib4_update(this.L.fib4.head, this.putKey(dst), plen) !== 0) throw this.groupsError();
   }
 
   /** Tells every CPU's ipflow cache that forwarding decisions may have changed. */
@@ -151,6 +175,7 @@ export class Tables {
     if (!nh) {
       const id = this.nhFree.pop() ?? this.nhNext++;
       if (id >= this.L.sizes.nexthops) throw new TableError(`nexthop table full (${this.L.sizes.nexthops - 1} entries)`);
+      if (this.L.fib4.head && id >= F4_MAX_NH) throw new TableError(`the compiled FIB holds at most ${F4_MAX_NH - 1} distinct nexthops; use fib: radix`);
       nh = { id, kind, family, ifindex, gw: gw ? Uint8Array.from(gw) : null, mtu };
       const p = this.L.nexthop + id * NH_SIZE;
       this.u8.fill(0, p, p + NH_SIZE);
@@ -207,6 +232,7 @@ export class Tables {
       this.nexthopUnref(nh.id);
       throw new TableError(`routing table full (${this.L.sizes.radixNodes} radix nodes)`);
     }
+    if (family === 4) this.fib4Update(dst, plen);
     this.bumpGeneration();
     return nh;
   }
@@ -215,9 +241,15 @@ export class Tables {
   deleteRoute(family: 4 | 6, dst: Uint8Array, plen: number): boolean {
     const id = this.k.rt_del(this.head(family), this.putKey(dst), plen);
     if (id === 0) return false;
+    if (family === 4) this.fib4Update(dst, plen);
     this.nexthopUnref(id);
     this.bumpGeneration();
     return true;
+  }
+
+  /** The nexthop id the data path's IPv4 lookup answers (the compiled FIB when there is one). */
+  lookupNexthop4(a: number): number {
+    return this.L.fib4.head ? this.k.fib4_lookup(this.L.fib4.head, a) : this.k.rt_lookup4(this.L.rt4, a);
   }
 
   /** Longest match: the matched prefix and its nexthop, or null. addr in wire order. */
@@ -261,6 +293,7 @@ export class Tables {
    */
   reclaim(): void {
     this.k.rt_reclaim(this.L.pool);
+    if (this.L.fib4.head) this.k.fib4_reclaim(this.L.fib4.head);
     for (const id of this.nhLimbo) {
       const p = this.L.nexthop + id * NH_SIZE;
       this.u8.fill(0, p, p + NH_SIZE);

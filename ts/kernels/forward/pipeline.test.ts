@@ -14,8 +14,8 @@ const v6 = (o: Partial<FrameSpec> = {}): Uint8Array =>
 const cksumOk = (b: Uint8Array, off: number, len: number) => in_cksum(new Mem({ buffer: b.buffer }), b.byteOffset + off, len) === 0;
 const be16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
 
-describe.each(['wasm', 'ts'] as const)('pipeline (%s)', (engine) => {
-  const stack = (o = {}) => new Stack(topology(o), { engine, batch: 32 });
+describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 'compiled']] as const)('pipeline (%s, %s FIB)', (engine, fib) => {
+  const stack = (o = {}) => new Stack(topology({ ...o, fib }), { engine, batch: 32 });
   const one = (s: Stack, f: Uint8Array, ifindex = 1, now = 1000): FrameResult => s.forward([{ data: f, ifindex }], now)[0]!;
 
   test('IPv4: first packet takes the normal path, the next ones the fast path, rewritten alike', () => {

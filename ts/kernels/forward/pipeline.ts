@@ -1,7 +1,7 @@
 // TS twin of assembly/forward/pipeline.ts: the same stages in the same order with the same
 // writes, so `--engine ts` and `--engine wasm` produce byte-identical memory and output.
 import {
-  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_RT4, CTX_RT6, CTX_NH, CTX_NBR,
+  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_RT6, CTX_NH, CTX_NBR,
   OPT_FASTFWD, PD_SIZE, PD_LEN, PD_RXIF, PD_PATH, PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, PD_BUF,
   PATH_DROP, PATH_FAST, PATH_NORMAL, PATH_LOCAL, MAX_FRAME,
   IF_SIZE, IF_FLAGS, IF_MAC, IF_MTU, IF_VLANMAP, IFF_UP, IFF_EXISTS,
@@ -15,7 +15,8 @@ import {
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
-import { rt_lookup4, rt_lookup6 } from '../fib/radix.js';
+import { rt_lookup6 } from '../fib/radix.js';
+import { route4 } from '../fib/route.js';
 import { nb_find } from '../nbr/nbr.js';
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from '../flow/ipflow.js';
 import { ether_output, tx_room, batch, ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_ARP } from './output.js';
@@ -169,7 +170,7 @@ function ip4_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, r
     }
   }
 
-  const nh = rt_lookup4(m, ld32(m, ctx + CTX_RT4), dst);
+  const nh = route4(m, ctx, dst);
   if (nh === 0) {
     if (!l2mc) icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_NET, 0);
     return V(PATH_DROP, R_NO_ROUTE);

@@ -5,6 +5,7 @@ export class Mem {
   u8!: Uint8Array;
   dv!: DataView;
   u32!: Uint32Array; // for Atomics on aligned words (index = ptr >>> 2)
+  u16!: Uint16Array; // for Atomics on aligned halfwords (index = ptr >>> 1)
   constructor(readonly memory: { buffer: ArrayBufferLike }) {
     this.refresh();
   }
@@ -12,6 +13,7 @@ export class Mem {
     this.u8 = new Uint8Array(this.memory.buffer);
     this.dv = new DataView(this.memory.buffer);
     this.u32 = new Uint32Array(this.memory.buffer, 0, this.memory.buffer.byteLength >>> 2);
+    this.u16 = new Uint16Array(this.memory.buffer, 0, this.memory.buffer.byteLength >>> 1);
   }
 }
 
