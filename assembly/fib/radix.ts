@@ -142,11 +142,12 @@ export function rt_init(head: usize, pool: usize, bits: u32): void {
 // ---- writer side --------------------------------------------------------------------------------
 
 /**
- * Adds or replaces the route keyPtr/plen -> nh (nh != 0). Returns the previous nh (0 when the route
- * is new), or RT_ENOMEM when the node pool is exhausted (the tree is then unchanged).
+ * Adds the route keyPtr/plen -> nh (nh != 0), or replaces it when `replace` is non-zero. Returns the
+ * previous nh (0 when the route is new; when it existed and `replace` is 0 nothing changes), or
+ * RT_ENOMEM when the node pool is exhausted (the tree is then unchanged).
  * Caller holds the writer lock. plen <= the head's bits; host bits of the key are ignored.
  */
-export function rt_set(head: usize, keyPtr: usize, plen: u32, nh: u32): u32 {
+export function rt_set(head: usize, keyPtr: usize, plen: u32, nh: u32, replace: u32): u32 {
   const v6 = ld32(head + RH_BITS) == 128;
   const k0 = ld32be(keyPtr);
   const k1 = v6 ? ld32be(keyPtr + 4) : 0;
@@ -170,6 +171,7 @@ export function rt_set(head: usize, keyPtr: usize, plen: u32, nh: u32): u32 {
     if (d == np) {
       if (np == plen) {
         const old = ld32(n + RN_NH);
+        if (old != 0 && replace == 0) return old;
         ast32(n + RN_NH, nh);
         if (old == 0) st32(head + RH_ROUTES, ld32(head + RH_ROUTES) + 1);
         return old;

@@ -8,6 +8,7 @@ import { ENGINES, type EngineName } from '../engine/kernels.js';
 import { demoCommand } from './demo.js';
 import { reportError } from './errors.js';
 import { forwardCommand } from './forward.js';
+import { genRoutesCommand } from './gen-routes.js';
 import { routeLookupCommand } from './route.js';
 
 function version(): string {
@@ -55,6 +56,16 @@ export function program(): Command {
     .option('--batch <n>', 'frames per batch', intArg(1, 4096), 256)
     .option('-q, --quiet', 'no summary')
     .action((o: { config: string; in: string[]; out: string; engine: EngineName; fib?: FibBackend; batch: number; quiet?: boolean }) => forwardCommand(o));
+
+  p.command('gen-routes')
+    .description('write a synthetic route table with the prefix-length mix of a public BGP table (iproute2 syntax)')
+    .option('--v4 <n>', 'IPv4 routes', intArg(0, 4_000_000), 1000)
+    .option('--v6 <n>', 'IPv6 routes', intArg(0, 4_000_000), 0)
+    .option('--seed <n>', 'PRNG seed: the same seed gives the same table', intArg(0, 2 ** 32 - 1), 1)
+    .option('--via4 <gw,...>', 'IPv4 gateways to spread routes over', '198.51.100.254,203.0.113.254')
+    .option('--via6 <gw,...>', 'IPv6 gateways to spread routes over', '2001:db8:1::fe,2001:db8:2::fe')
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .action((o: { v4: number; v6: number; seed: number; via4: string; via6: string; out?: string }) => genRoutesCommand(o));
 
   const route = p.command('route').description('routing table commands');
   route.command('lookup')

@@ -24,7 +24,7 @@ export interface Kernels {
   // radix (assembly/fib/radix.ts)
   rt_pool_init(pool: number, base: number, cap: number, limbo: number): void;
   rt_init(head: number, pool: number, bits: number): void;
-  rt_set(head: number, keyPtr: number, plen: number, nh: number): number;
+  rt_set(head: number, keyPtr: number, plen: number, nh: number, replace: number): number;
   rt_del(head: number, keyPtr: number, plen: number): number;
   rt_get(head: number, keyPtr: number, plen: number): number;
   rt_lookup4(head: number, addr: number): number;

@@ -13,6 +13,8 @@ export interface LayoutSizes {
   nexthops: number;
   /** radix nodes shared by both families (about 2 per route) */
   radixNodes: number;
+  /** unlinked radix nodes that may wait for a grace period at once (the writer reclaims when full) */
+  radixLimbo: number;
   /** tbl8 groups of the compiled IPv4 FIB; 0 = no compiled FIB (radix lookups only) */
   fib4Groups: number;
   /** neighbor table slots (power of two) */
@@ -77,7 +79,7 @@ export function planLayout(s: LayoutSizes): Layout {
   const rt6 = a.alloc(RH_SIZE);
   const pool = a.alloc(NP_SIZE);
   const poolNodes = a.alloc(s.radixNodes * RN_SIZE);
-  const poolLimbo = a.alloc(s.radixNodes * 4);
+  const poolLimbo = a.alloc(s.radixLimbo * 4);
   const fib4 = s.fib4Groups > 0
     ? { head: a.alloc(F4_SIZE), tbl24: a.alloc(2 << 24), tbl8: a.alloc(s.fib4Groups * 512), free: a.alloc(s.fib4Groups * 4), limbo: a.alloc(s.fib4Groups * 4) }
     : { head: 0, tbl24: 0, tbl8: 0, free: 0, limbo: 0 };

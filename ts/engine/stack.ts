@@ -44,8 +44,9 @@ export interface StackOptions {
   moreRoutes?: (add: (r: RouteSpec) => void) => void;
   /** frames per batch (default 256) */
   batch?: number;
-  /** routes expected beyond the config's own (e.g. a routes_file's line count) */
+  /** routes expected beyond the config's own (e.g. a routes_file's), and how many are IPv4 longer than /24 */
   extraRoutes?: number;
+  extraLongV4?: number;
   neighborSlots?: number;
 }
 
@@ -90,12 +91,14 @@ export class Stack {
     const addrRoutes = config.interfaces.reduce((s, i) => s + i.addresses.length * 3, 0);
     const routes = config.routes.length + addrRoutes + (opts.extraRoutes ?? 0);
     this.fib = opts.fib ?? config.fib ?? 'compiled';
-    const longV4 = config.routes.filter((r) => r.family === 4 && r.plen > 24).length + addrRoutes;
+    // each IPv4 route longer than /24 may need a tbl8 group (addresses add /32 local routes)
+    const longV4 = config.routes.filter((r) => r.family === 4 && r.plen > 24).length + addrRoutes + (opts.extraLongV4 ?? 0);
     this.L = planLayout({
-      fib4Groups: this.fib === 'compiled' ? Math.min(32767, 512 + longV4 + Math.ceil((opts.extraRoutes ?? 0) / 32)) : 0,
+      fib4Groups: this.fib === 'compiled' ? Math.min(32767, 256 + longV4) : 0,
       ifSlots: nif + 1,
       nexthops: Math.max(64, nif * 4 + config.routes.length + 64),
       radixNodes: 2 * routes + 64,
+      radixLimbo: Math.max(1024, Math.ceil(routes / 8)),
       neighborSlots: opts.neighborSlots ?? pow2(Math.max(64, config.neighbors.length * 2)),
       rssInterfaces: config.interfaces.filter((i) => !i.vlan).length,
       vlanParents: new Set(config.interfaces.filter((i) => i.vlan).map((i) => i.vlan!.parent)).size,
@@ -187,6 +190,20 @@ export class Stack {
     }
   }
 
+  /** Which interface's connected network holds a gateway (0 = none); connected routes only change with addresses. */
+  private readonly onLinkCache = new Map<number | string, number>();
+
+  private onLink(via: Uint8Array): number {
+    const key = via.length === 4 ? new DataView(via.buffer, via.byteOffset).getUint32(0) : via.join(',');
+    let ifindex = this.onLinkCache.get(key);
+    if (ifindex === undefined) {
+      const m = this.tables.matchRoute(via);
+      ifindex = m && m.nh.kind === 'unicast' && m.nh.gw === null ? m.nh.ifindex : 0;
+      this.onLinkCache.set(key, ifindex);
+    }
+    return ifindex;
+  }
+
   /** Adds a configured route, resolving its interface from dev or from the connected gateway. */
   addRouteSpec(r: RouteSpec): Nexthop {
     const fail = (msg: string): never => { throw new StackConfigError(r.file, r.line, msg); };
@@ -194,8 +211,7 @@ export class Stack {
     if (r.dev !== null) ifindex = this.ifByName.get(r.dev) ?? fail(`unknown interface '${r.dev}'`);
     if (r.type === 'unicast') {
       if (r.via) {
-        const m = this.tables.matchRoute(r.via);
-        const onLink = m && m.nh.kind === 'unicast' && m.nh.gw === null ? m.nh.ifindex : 0;
+        const onLink = this.onLink(r.via);
         if (!onLink || (ifindex && onLink !== ifindex)) {
           fail(`gateway ${fmt(r.via)} is not on a connected network${r.dev ? ` of ${r.dev}` : ''}`);
         }

@@ -13,7 +13,7 @@ import {
   IF_SIZE, IF_FLAGS, IF_MTU, IF_MAC, IF_VID, IF_PARENT, IF_NQUEUES, IF_RSSTAB, IF_RETA, IF_ADDR4, IF_VLANMAP, IF_ADDR6,
   IF_LL6, IFF_EXISTS, IFF_UP, IFF_VLAN, IFF_RSS_UDP4, IFF_RSS_UDP6, IFF_HAS_ADDR6, IFF_HAS_LL6,
   NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NH_REFS, NHF_VALID, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT,
-  NHF_BLACKHOLE, NHF_PROHIBIT, NHF_V6, RN_KEY, RN_PLEN, RN_NH, RETA_SIZE, NBS_V6, F4_MAX_NH,
+  NHF_BLACKHOLE, NHF_PROHIBIT, NHF_V6, RN_KEY, RN_PLEN, RN_NH, RETA_SIZE, NBS_V6, F4_MAX_NH, NP_LIMBO_COUNT,
 } from '../../assembly/layout.js';
 import type { Kernels } from './kernels.js';
 import type { Layout } from './layout.js';
@@ -63,6 +63,13 @@ export function words6(b: Uint8Array, off = 0): [number, number, number, number]
   return [dv.getUint32(0), dv.getUint32(4), dv.getUint32(8), dv.getUint32(12)];
 }
 
+function sameGw(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class Tables {
   readonly dv: DataView;
   readonly u8: Uint8Array;
@@ -76,10 +83,19 @@ export class Tables {
   readonly ifs: (IfState | undefined)[] = [];
   /** In bulk mode route changes skip the compiled FIB; endBulk() compiles it once. */
   private bulk = false;
+  /** The last nexthops handed out: a route table mostly repeats a handful of them. */
+  private readonly recentNh: Nexthop[] = [];
+  private readonly genWord: Uint32Array;
 
-  constructor(readonly k: Kernels, readonly L: Layout) {
+  /**
+   * `graceWait` returns once every reader that may hold memory the writers retired has moved on
+   * (pserialize perform). The default suits a single CPU whose pipeline runs on this thread
+   * between control-plane calls: there is nobody to wait for.
+   */
+  constructor(readonly k: Kernels, readonly L: Layout, readonly graceWait: () => void = () => {}) {
     this.dv = new DataView(k.memory.buffer);
     this.u8 = new Uint8Array(k.memory.buffer);
+    this.genWord = new Uint32Array(k.memory.buffer, L.gen, 1);
     k.rt_pool_init(L.pool, L.poolNodes, L.sizes.radixNodes, L.poolLimbo);
     k.rt_init(L.rt4, L.pool, 32);
     k.rt_init(L.rt6, L.pool, 128);
@@ -111,7 +127,8 @@ export class Tables {
 
   /** Tells every CPU's ipflow cache that forwarding decisions may have changed. */
   bumpGeneration(): void {
-    Atomics.add(new Uint32Array(this.k.memory.buffer, this.L.gen, 1), 0, 1);
+    if (this.bulk) return; // endBulk bumps once
+    Atomics.add(this.genWord, 0, 1);
   }
 
   // ---- interfaces -------------------------------------------------------------------------------
@@ -170,8 +187,9 @@ export class Tables {
 
   /** Finds or creates the nexthop and takes a reference on it. */
   nexthopRef(kind: RouteKind, family: 4 | 6, ifindex: number, gw: Uint8Array | null, mtu: number): Nexthop {
-    const key = `${kind}|${family}|${ifindex}|${gw ? gw.join('.') : '-'}|${mtu}`;
-    let nh = this.nhByKey.get(key);
+    let nh = this.recentNh.find((x) => x.kind === kind && x.family === family && x.ifindex === ifindex && x.mtu === mtu && sameGw(x.gw, gw));
+    const key = nh ? '' : `${kind}|${family}|${ifindex}|${gw ? gw.join('.') : '-'}|${mtu}`;
+    nh ??= this.nhByKey.get(key);
     if (!nh) {
       const id = this.nhFree.pop() ?? this.nhNext++;
       if (id >= this.L.sizes.nexthops) throw new TableError(`nexthop table full (${this.L.sizes.nexthops - 1} entries)`);
@@ -190,6 +208,11 @@ export class Tables {
       this.nhByKey.set(key, nh);
       this.nhById[id] = nh;
     }
+    if (this.recentNh[0] !== nh) {
+      this.recentNh.splice(this.recentNh.indexOf(nh) >>> 0, 1);
+      this.recentNh.unshift(nh);
+      if (this.recentNh.length > 8) this.recentNh.pop();
+    }
     const rp = this.L.nexthop + nh.id * NH_SIZE + NH_REFS;
     this.dv.setUint32(rp, this.dv.getUint32(rp, true) + 1, true);
     return nh;
@@ -202,6 +225,8 @@ export class Tables {
     if (refs === 0) {
       const nh = this.nhById[id]!;
       this.nhByKey.delete(`${nh.kind}|${nh.family}|${nh.ifindex}|${nh.gw ? nh.gw.join('.') : '-'}|${nh.mtu}`);
+      const r = this.recentNh.indexOf(nh);
+      if (r >= 0) this.recentNh.splice(r, 1);
       this.nhLimbo.push(id); // a reader may still hold it until the next grace period
     }
   }
@@ -224,13 +249,11 @@ export class Tables {
 
   /** Adds a route; throws TableError if it exists or the table is full. Returns the nexthop. */
   addRoute(family: 4 | 6, dst: Uint8Array, plen: number, kind: RouteKind, ifindex: number, gw: Uint8Array | null, mtu: number): Nexthop {
-    const head = this.head(family);
-    if (this.k.rt_get(head, this.putKey(dst), plen) !== 0) throw new TableError('route already exists');
     const nh = this.nexthopRef(kind, family, ifindex, gw, mtu);
-    const r = this.k.rt_set(head, this.putKey(dst), plen, nh.id);
-    if (r === 0xffffffff) {
+    const r = this.k.rt_set(this.head(family), this.putKey(dst), plen, nh.id, 0);
+    if (r !== 0) {
       this.nexthopUnref(nh.id);
-      throw new TableError(`routing table full (${this.L.sizes.radixNodes} radix nodes)`);
+      throw new TableError(r === 0xffffffff ? `routing table full (${this.L.sizes.radixNodes} radix nodes)` : 'route already exists');
     }
     if (family === 4) this.fib4Update(dst, plen);
     this.bumpGeneration();
@@ -244,6 +267,11 @@ export class Tables {
     if (family === 4) this.fib4Update(dst, plen);
     this.nexthopUnref(id);
     this.bumpGeneration();
+    // a delete retires at most two nodes; keep room for the next one
+    if (this.dv.getUint32(this.L.pool + NP_LIMBO_COUNT, true) + 2 > this.L.sizes.radixLimbo) {
+      this.graceWait();
+      this.reclaim();
+    }
     return true;
   }
 

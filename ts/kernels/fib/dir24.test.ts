@@ -23,7 +23,7 @@ function fib(engine: 'wasm' | 'ts') {
   k.fib4_init(f, a.alloc(1 << 25), a.alloc(GROUPS * 512), GROUPS, a.alloc(GROUPS * 4), a.alloc(GROUPS * 4), rt);
   const key = a.alloc(4);
   const dv = new DataView(memory.buffer);
-  const set = (addr: number, plen: number, nh: number) => { dv.setUint32(key, addr, false); const r = k.rt_set(rt, key, plen, nh); return [r, k.fib4_update(f, key, plen)]; };
+  const set = (addr: number, plen: number, nh: number) => { dv.setUint32(key, addr, false); const r = k.rt_set(rt, key, plen, nh, 1); return [r, k.fib4_update(f, key, plen)]; };
   const del = (addr: number, plen: number) => { dv.setUint32(key, addr, false); const r = k.rt_del(rt, key, plen); return [r, k.fib4_update(f, key, plen)]; };
   return { k, f, rt, pool, set, del, mem: new Uint8Array(memory.buffer), top: a.top };
 }

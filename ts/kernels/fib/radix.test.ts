@@ -29,7 +29,7 @@ function tree(engine: 'wasm' | 'ts', cap = 4096): Tree {
 
 const ip4 = (s: string) => s.split('.').reduce((a, o) => a * 256 + Number(o), 0) >>> 0;
 function setKey(t: Tree, bytes: Uint8Array | number[]) { t.u8.set(bytes, t.key); }
-function set4(t: Tree, a: number, plen: number, nh: number) { t.dv.setUint32(t.key, a, false); return t.k.rt_set(t.h4, t.key, plen, nh); }
+function set4(t: Tree, a: number, plen: number, nh: number) { t.dv.setUint32(t.key, a, false); return t.k.rt_set(t.h4, t.key, plen, nh, 1); }
 function del4(t: Tree, a: number, plen: number) { t.dv.setUint32(t.key, a, false); return t.k.rt_del(t.h4, t.key, plen); }
 function get4(t: Tree, a: number, plen: number) { t.dv.setUint32(t.key, a, false); return t.k.rt_get(t.h4, t.key, plen); }
 
@@ -61,6 +61,9 @@ describe.each(['wasm', 'ts'] as const)('radix (%s)', (engine) => {
     set4(t, ip4('192.0.2.0'), 24, 7);
     set4(t, ip4('198.51.100.0'), 24, 8); // creates a glue node
     expect(set4(t, ip4('192.0.2.0'), 24, 9)).toBe(7);
+    t.dv.setUint32(t.key, ip4('192.0.2.0'), false);
+    expect(t.k.rt_set(t.h4, t.key, 24, 11, 0)).toBe(9); // add-if-absent leaves an existing route alone
+    expect(get4(t, ip4('192.0.2.0'), 24)).toBe(9);
     expect(get4(t, ip4('192.0.2.0'), 24)).toBe(9);
     expect(get4(t, ip4('192.0.2.0'), 23)).toBe(0);
     expect(t.dv.getUint32(t.h4 + RH_NODES, true)).toBe(3);
@@ -84,10 +87,10 @@ describe.each(['wasm', 'ts'] as const)('radix (%s)', (engine) => {
   test('IPv6 prefixes across word boundaries', () => {
     const t = tree(engine);
     const v6 = (hex: string) => Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
-    setKey(t, v6('20010db8000000000000000000000000')); expect(t.k.rt_set(t.h6, t.key, 32, 1)).toBe(0);
-    setKey(t, v6('20010db8000100000000000000000000')); expect(t.k.rt_set(t.h6, t.key, 48, 2)).toBe(0);
-    setKey(t, v6('20010db8000100000000000000000001')); expect(t.k.rt_set(t.h6, t.key, 128, 3)).toBe(0);
-    setKey(t, v6('20010db8000100008000000000000000')); expect(t.k.rt_set(t.h6, t.key, 65, 4)).toBe(0);
+    setKey(t, v6('20010db8000000000000000000000000')); expect(t.k.rt_set(t.h6, t.key, 32, 1, 1)).toBe(0);
+    setKey(t, v6('20010db8000100000000000000000000')); expect(t.k.rt_set(t.h6, t.key, 48, 2, 1)).toBe(0);
+    setKey(t, v6('20010db8000100000000000000000001')); expect(t.k.rt_set(t.h6, t.key, 128, 3, 1)).toBe(0);
+    setKey(t, v6('20010db8000100008000000000000000')); expect(t.k.rt_set(t.h6, t.key, 65, 4, 1)).toBe(0);
     const look = (hex: string) => { setKey(t, v6(hex)); return t.k.rt_lookup6(t.h6, t.key); };
     expect(look('20010db8000100000000000000000001')).toBe(3);
     expect(look('20010db8000100000000000000000002')).toBe(2);
@@ -152,8 +155,8 @@ function run(family: 4 | 6, ops: Op[]) {
       const key = masked(op.bytes, op.plen).join(',') + '/' + op.plen;
       const old = ref.get(key)?.nh ?? 0;
       ref.set(key, { bytes: masked(op.bytes, op.plen), plen: op.plen, nh: op.nh });
-      expect(w.k.rt_set(head(w), w.key, op.plen, op.nh)).toBe(old);
-      expect(s.k.rt_set(head(s), s.key, op.plen, op.nh)).toBe(old);
+      expect(w.k.rt_set(head(w), w.key, op.plen, op.nh, 1)).toBe(old);
+      expect(s.k.rt_set(head(s), s.key, op.plen, op.nh, 1)).toBe(old);
     } else if (op.kind === 'del') {
       const key = masked(op.bytes, op.plen).join(',') + '/' + op.plen;
       const old = ref.get(key)?.nh ?? 0;

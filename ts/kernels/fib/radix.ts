@@ -101,7 +101,7 @@ export function rt_init(m: Mem, head: number, pool: number, bits: number): void 
 
 function bump(m: Mem, p: number, d: number): void { st32(m, p, ld32(m, p) + d); }
 
-export function rt_set(m: Mem, head: number, keyPtr: number, plen: number, nh: number): number {
+export function rt_set(m: Mem, head: number, keyPtr: number, plen: number, nh: number, replace: number): number {
   const k = keyOf(m, head, keyPtr);
   const pool = ld32(m, head + RH_POOL);
   let link = head + RH_ROOT;
@@ -121,6 +121,7 @@ export function rt_set(m: Mem, head: number, keyPtr: number, plen: number, nh: n
     if (d === np) {
       if (np === plen) {
         const old = ld32(m, n + RN_NH);
+        if (old !== 0 && replace === 0) return old;
         ast32(m, n + RN_NH, nh);
         if (old === 0) bump(m, head + RH_ROUTES, 1);
         return old;
