@@ -14,3 +14,4 @@ export * from "./forward/pipeline";
 export * from "./rss/rss";
 export * from "./nic/gen";
 export * from "./fib/dir24";
+export * from "./fib/batch";

@@ -3,6 +3,7 @@
 // `--engine wasm|ts` only swaps this object. All pointers are byte offsets; all results are u32.
 import * as radix from '../kernels/fib/radix.js';
 import * as dir24 from '../kernels/fib/dir24.js';
+import * as lpmBatch from '../kernels/fib/batch.js';
 import * as ipflow from '../kernels/flow/ipflow.js';
 import * as nbr from '../kernels/nbr/nbr.js';
 import * as cksum from '../kernels/wire/cksum.js';
@@ -39,6 +40,10 @@ export interface Kernels {
   fib4_update(f: number, keyPtr: number, plen: number): number;
   fib4_build(f: number): number;
   fib4_reclaim(f: number): number;
+  // batched lookups (assembly/fib/batch.ts)
+  fib4_lookup_batch(f: number, addrs: number, out: number, n: number): void;
+  rt_lookup4_batch(head: number, addrs: number, out: number, n: number): void;
+  rt_lookup6_batch(head: number, addrs: number, out: number, n: number): void;
   // ipflow (assembly/flow/ipflow.ts)
   ipflow_init(ft: number, hashsize: number, max: number, buckets: number, entries: number, idleMs: number): void;
   ipflow_flush(ft: number): void;
@@ -71,8 +76,8 @@ const U32_RESULTS = [
   'ipflow_lookup', 'ipflow_insert', 'ipflow_expire', 'nb_find', 'nb_set', 'nb_del',
   'in_cksum', 'in_cksum_acc', 'in_cksum_hdr20', 'toe_hash', 'fwd_batch', 'gen_fill',
 ] as const;
-const VOIDS = ['rt_pool_init', 'rt_init', 'fib4_init', 'ipflow_init', 'ipflow_flush', 'nb_init', 'toe_table_init', 'rss_batch'] as const;
-const TS_MODULES: Record<string, unknown>[] = [radix, dir24, ipflow, nbr, cksum, toeplitz, rss, pipeline, gen];
+const VOIDS = ['rt_pool_init', 'rt_init', 'fib4_init', 'fib4_lookup_batch', 'rt_lookup4_batch', 'rt_lookup6_batch', 'ipflow_init', 'ipflow_flush', 'nb_init', 'toe_table_init', 'rss_batch'] as const;
+const TS_MODULES: Record<string, unknown>[] = [radix, dir24, lpmBatch, ipflow, nbr, cksum, toeplitz, rss, pipeline, gen];
 
 export interface WasmKernels extends Kernels { readonly exports: WasmExports }
 export interface TsKernels extends Kernels { readonly mem: Mem }

@@ -94,3 +94,24 @@ describe('dir24 differential (FIB vs radix vs linear scan, WASM vs TS)', () => {
     }), { numRuns: 40 });
   });
 });
+
+describe('batched lookups', () => {
+  test('answer what single lookups answer, on both engines', () => {
+    for (const engine of ['wasm', 'ts'] as const) {
+      const t = fib(engine);
+      t.set(0x0a000000, 8, 1); t.set(0x0a010280, 25, 2); t.set(0xc0000200, 24, 3);
+      const n = 64;
+      const addrs = Array.from({ length: n }, (_, i) => [0x0a000001, 0x0a010281, 0x0a010201, 0xc0000207, 0x08080808][i % 5]! + (i >> 3));
+      const base = LAYOUT_BASE + (1 << 25) + (1 << 19); // scratch beyond the tables
+      const dv = new DataView(t.k.memory.buffer);
+      addrs.forEach((a, i) => dv.setUint32(base + i * 4, a >>> 0, true));
+      t.k.fib4_lookup_batch(t.f, base, base + 4096, n);
+      t.k.rt_lookup4_batch(t.rt, base, base + 8192, n);
+      for (let i = 0; i < n; i++) {
+        const want = t.k.rt_lookup4(t.rt, addrs[i]! >>> 0);
+        expect(dv.getUint32(base + 4096 + i * 4, true)).toBe(want);
+        expect(dv.getUint32(base + 8192 + i * 4, true)).toBe(want);
+      }
+    }
+  });
+});
