@@ -70,6 +70,8 @@ export class SplitDriver {
   private readonly rxifByPhase: Uint16Array[] = [];
   /** per phase: (dst buffer, src template, length) triples of the long templates */
   private readonly longByPhase: Uint32Array[] = [];
+  /** the port gen_fill writes into every descriptor (mixed templates then rewrite it per frame) */
+  private readonly rxif0: number;
 
   constructor(readonly stack: Stack, templates: readonly Template[]) {
     const { L, k } = stack;
@@ -78,6 +80,7 @@ export class SplitDriver {
     this.ctx = cpu.ctx;
     this.pd0 = cpu.pd;
     this.count = templates.length;
+    this.rxif0 = templates[0]!.ifindex;
     const lens = templates.map((t) => t.data.length);
     const small = lens.filter((l) => l <= SMALL_COPY);
     this.copyLen = small.length ? Math.max(...small) : Math.max(...lens);
@@ -124,7 +127,7 @@ export class SplitDriver {
   private fill(): void {
     const { k, batch } = this.stack;
     const seq = this.seq;
-    this.seq = k.gen_fill(this.ctx, batch, this.tmpl, this.stride, this.count, this.copyLen, seq);
+    this.seq = k.gen_fill(this.ctx, batch, this.tmpl, this.stride, this.count, this.copyLen, seq, this.rxif0);
     if (this.mixed) {
       const p = seq / batch;
       const lens = this.lenByPhase[p]!;

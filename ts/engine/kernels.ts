@@ -66,7 +66,7 @@ export interface Kernels {
   // pipeline (assembly/forward/pipeline.ts)
   fwd_batch(ctx: number, n: number, now: number): number;
   // traffic source (assembly/nic/gen.ts)
-  gen_fill(ctx: number, n: number, tmpl: number, stride: number, count: number, len: number, seq: number): number;
+  gen_fill(ctx: number, n: number, tmpl: number, stride: number, count: number, len: number, seq: number, ifindex: number): number;
 }
 
 /** Kernels whose result is a u32 (the WASM side hands them back as signed i32). */

@@ -15,7 +15,7 @@ export class PipelineDriver {
   private readonly stride: number;
   readonly frameLen: number;
 
-  constructor(readonly stack: Stack, readonly templates: readonly Uint8Array[], ifindex: number) {
+  constructor(readonly stack: Stack, readonly templates: readonly Uint8Array[], readonly ifindex: number) {
     const { L, k } = stack;
     const n = stack.batch;
     const cpu = L.cpu[0]!;
@@ -44,7 +44,7 @@ export class PipelineDriver {
     const count = this.templates.length;
     let seq = this.seq;
     for (let b = 0; b < batches; b++) {
-      seq = k.gen_fill(ctx, batch, tmpl, stride, count, frameLen, seq);
+      seq = k.gen_fill(ctx, batch, tmpl, stride, count, frameLen, seq, this.ifindex);
       k.rss_batch(ctx, batch);
       k.fwd_batch(ctx, batch, nowMs);
     }

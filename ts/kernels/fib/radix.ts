@@ -229,22 +229,27 @@ export function rt_lookup4(m: Mem, head: number, a: number): number {
 }
 
 export function rt_lookup6(m: Mem, head: number, addrPtr: number): number {
-  const a = [ld32be(m, addrPtr), ld32be(m, addrPtr + 4), ld32be(m, addrPtr + 8), ld32be(m, addrPtr + 12)];
+  const a0 = ld32be(m, addrPtr), a1 = ld32be(m, addrPtr + 4), a2 = ld32be(m, addrPtr + 8), a3 = ld32be(m, addrPtr + 12);
   const u32 = m.u32;
   let n = Atomics.load(u32, (head + RH_ROOT) >>> 2);
   let best = 0;
   while (n !== 0) {
     const w = n >>> 2;
     const np = u32[w + (RN_PLEN >>> 2)]!;
-    let ok = true;
-    for (let i = 0; i < 4 && np > i * 32; i++) {
-      if (((a[i]! ^ u32[w + (RN_KEY >>> 2) + i]!) & maskWord(np, i)) !== 0) { ok = false; break; }
+    const k = w + (RN_KEY >>> 2);
+    if (((a0 ^ u32[k]!) & maskWord(np, 0)) !== 0) break;
+    if (np > 32) {
+      if (((a1 ^ u32[k + 1]!) & maskWord(np, 1)) !== 0) break;
+      if (np > 64) {
+        if (((a2 ^ u32[k + 2]!) & maskWord(np, 2)) !== 0) break;
+        if (np > 96 && ((a3 ^ u32[k + 3]!) & maskWord(np, 3)) !== 0) break;
+      }
     }
-    if (!ok) break;
     const nh = Atomics.load(u32, w + (RN_NH >>> 2));
     if (nh !== 0) best = nh;
     if (np >= 128) break;
-    n = Atomics.load(u32, w + (RN_CHILD0 >>> 2) + bitOf(a, np));
+    const word = np < 32 ? a0 : np < 64 ? a1 : np < 96 ? a2 : a3;
+    n = Atomics.load(u32, w + (RN_CHILD0 >>> 2) + ((word >>> (31 - (np & 31))) & 1));
   }
   return best;
 }

@@ -1,8 +1,8 @@
 // TS twin of assembly/nic/gen.ts.
-import { CTX_PD, PD_SIZE, PD_BUF, PD_LEN } from '../../../assembly/layout.js';
+import { CTX_PD, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF } from '../../../assembly/layout.js';
 import { type Mem, ld32, st16, st32 } from '../util/mem.js';
 
-export function gen_fill(m: Mem, ctx: number, n: number, tmpl: number, stride: number, count: number, len: number, seq: number): number {
+export function gen_fill(m: Mem, ctx: number, n: number, tmpl: number, stride: number, count: number, len: number, seq: number, ifindex: number): number {
   const pd0 = ld32(m, ctx + CTX_PD);
   const u8 = m.u8;
   let t = seq % count;
@@ -19,6 +19,7 @@ export function gen_fill(m: Mem, ctx: number, n: number, tmpl: number, stride: n
       u8.copyWithin(dst, src, src + len);
     }
     st16(m, pd + PD_LEN, len);
+    st16(m, pd + PD_RXIF, ifindex);
     t = t + 1 === count ? 0 : t + 1;
   }
   return (seq + n) % count;
