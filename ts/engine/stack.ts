@@ -97,7 +97,8 @@ export class Stack {
       fib4Groups: this.fib === 'compiled' ? Math.min(32767, 256 + longV4) : 0,
       ifSlots: nif + 1,
       nexthops: Math.max(64, nif * 4 + config.routes.length + 64),
-      radixNodes: 2 * routes + 64,
+      // ~2 nodes per route, plus headroom for routes added at run time
+      radixNodes: Math.ceil(2.2 * routes) + 8192,
       radixLimbo: Math.max(1024, Math.ceil(routes / 8)),
       neighborSlots: opts.neighborSlots ?? pow2(Math.max(64, config.neighbors.length * 2)),
       rssInterfaces: config.interfaces.filter((i) => !i.vlan).length,

@@ -37,20 +37,52 @@ export class PipelineDriver {
     dv.setUint32(cpu.free, 0, true);
   }
 
+  /** The NIC's share of one batch: fill the descriptors from the templates, then RSS. */
+  nic(): void {
+    const { k, batch } = this.stack;
+    this.seq = k.gen_fill(this.ctx, batch, this.tmpl, this.stride, this.templates.length, this.frameLen, this.seq, this.ifindex);
+    k.rss_batch(this.ctx, batch);
+  }
+
+  /** The stack's share of one batch: the pipeline. */
+  forward(nowMs = 1): void {
+    this.stack.k.fwd_batch(this.ctx, this.stack.batch, nowMs);
+  }
+
   /** Runs `batches` full batches at time `nowMs`; returns frames processed. */
   run(batches: number, nowMs = 1): number {
-    const { k, batch } = this.stack;
-    const { ctx, tmpl, stride, frameLen } = this;
-    const count = this.templates.length;
-    let seq = this.seq;
     for (let b = 0; b < batches; b++) {
-      seq = k.gen_fill(ctx, batch, tmpl, stride, count, frameLen, seq, this.ifindex);
-      k.rss_batch(ctx, batch);
-      k.fwd_batch(ctx, batch, nowMs);
+      this.nic();
+      this.forward(nowMs);
     }
-    this.seq = seq;
-    return batches * batch;
+    return batches * this.stack.batch;
   }
+}
+
+/**
+ * Frames per second of the stack alone (time in fwd_batch only, read around each call) and end to
+ * end (NIC stand-in + RSS + pipeline), medians of `samples` runs of `sampleMs`.
+ */
+export function measureSplit(d: PipelineDriver, sampleMs = 200, samples = 5): { stackPps: number; e2ePps: number } {
+  d.run(64);
+  const st: number[] = [];
+  const e2e: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    let fwd = 0n;
+    let frames = 0;
+    const t0 = process.hrtime.bigint();
+    while (Number(process.hrtime.bigint() - t0) < sampleMs * 1e6) {
+      d.nic();
+      const a = process.hrtime.bigint();
+      d.forward();
+      fwd += process.hrtime.bigint() - a;
+      frames += d.stack.batch;
+    }
+    st.push(frames / (Number(fwd) / 1e9));
+    e2e.push(frames / (Number(process.hrtime.bigint() - t0) / 1e9));
+  }
+  const med = (x: number[]) => x.sort((a, b) => a - b)[x.length >> 1]!;
+  return { stackPps: med(st), e2ePps: med(e2e) };
 }
 
 export interface Rate { pps: number; nsPerFrame: number; samples: number[] }
