@@ -181,7 +181,8 @@ export class Stack {
         const bits = a.family === 4 ? 32 : 128;
         const net = maskBytes(a.bytes, a.plen);
         const isLL = a.family === 6 && a.bytes[0] === 0xfe && (a.bytes[1]! & 0xc0) === 0x80;
-        if (!isLL && !tables.getRoute(a.family, net, a.plen)) tables.addRoute(a.family, net, a.plen, 'unicast', i.index, null, 0);
+        // a host-length address (/32, /128) has no network of its own: only the local route, as in Linux
+        if (!isLL && a.plen < bits && !tables.getRoute(a.family, net, a.plen)) tables.addRoute(a.family, net, a.plen, 'unicast', i.index, null, 0);
         if (!tables.getRoute(a.family, a.bytes, bits)) tables.addRoute(a.family, a.bytes, bits, 'local', i.index, null, 0);
         if (a.family === 4 && a.plen < 31) {
           const bc = Uint8Array.from(a.bytes.map((b, j) => b | (~maskByte(a.plen, j) & 0xff)));
