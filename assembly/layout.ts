@@ -331,3 +331,146 @@ export const OPT_ICMP = 2; // send ICMP errors
 
 // Toeplitz / RSS input scratch inside the context (36 bytes at most)
 export const CTX_SCRATCH = 128;
+
+// ---------------------------------------------------------------------------------------------
+// Multi-CPU engine: interrupt vectors and RX queues (ts/mp/). Written by the control plane
+// (affinity, mode) and by the CPU that currently services the queue (counts, source state).
+//
+// Vector (VT_SIZE bytes, one per NIC queue pair; MSI-X "wm0 txrx1"):
+//   0 ifindex | 4 queue | 8 bound CPU | 12 owner | 16 mode | 20 flags | 24 rsv | 28 rsv | 32 counts[VT_MAXCPU]
+// Handoff protocol (intrctl affinity under traffic, nothing lost): the control plane stores a new
+// VT_CPU. The CPU that owns the queue (VT_OWNER = cpu + 1) finishes its batch, sees VT_CPU moved
+// and stores VT_OWNER = 0; the bound CPU claims it with compareExchange(0 -> cpu + 1). Only the
+// owner touches the queue's state, so the queue's frame sequence continues where it stopped.
+export const VT_SIZE = 128;
+export const VT_IF = 0; // u32 ifindex
+export const VT_QUEUE = 4; // u32 queue number
+export const VT_CPU = 8; // u32 CPU the interrupt is bound to (intrctl affinity)
+export const VT_OWNER = 12; // u32 CPU + 1 servicing the queue now, 0 = none (atomic)
+export const VT_MODE = 16; // u32 VTM_*
+export const VT_FLAGS = 20; // u32 VTF_*
+export const VT_COUNTS = 32; // u32[VT_MAXCPU] interrupts taken per CPU
+export const VT_MAXCPU = 24;
+export const VTM_INTR = 0; // hardware interrupt -> per-CPU pktq -> softint
+export const VTM_POLL = 1; // interrupt masked while the CPU polls the ring with a budget
+export const VTF_DISABLED = 1; // intrctl nointr: not serviced
+
+// RX queue traffic source (the `gen` driver's per-queue state), QS_SIZE bytes per queue:
+//   0 template base | 4 template count | 8 frame length | 12 stride | 16 next template | 20 rate (frames/s, 0 = line rate)
+//   24 tokens (x1000) | 28 last refill ms | 32 frames made (u64) | 40 bytes made (u64)
+export const QS_SIZE = 64;
+export const QS_TMPL = 0;
+export const QS_COUNT = 4;
+export const QS_LEN = 8;
+export const QS_STRIDE = 12;
+export const QS_SEQ = 16;
+export const QS_RATE = 20;
+export const QS_TOKENS = 24;
+export const QS_LAST = 28;
+export const QS_FRAMES = 32;
+export const QS_BYTES = 40;
+
+// Engine control block: MP_SIZE bytes.
+export const MP_SIZE = 64;
+export const MP_STOP = 0; // u32 1 = workers drain and exit
+export const MP_NCPU = 4; // u32 worker CPUs
+export const MP_NVEC = 8; // u32 vectors
+export const MP_RUNNING = 12; // u32 workers that have started (atomic)
+export const MP_DOORBELL = 16; // u32 bumped + notified to wake idle CPUs
+
+// ---------------------------------------------------------------------------------------------
+// Synchronization primitives (assembly/sync/, ts/sync/): pserialize, psref, pslist after NetBSD's
+// pserialize(9), psref(9), pslist(9). Readers run on any CPU (a worker thread, WASM or TS) and take
+// no lock; writers are TS and serialize among themselves with their own lock.
+//
+// pserialize domain: PSZ_SIZE bytes for PSZ_MAXCPU CPUs (a domain for n CPUs needs
+// PSZ_SLOTS + n * PSZ_SLOT_SIZE). 64-byte aligned.
+//
+//    0       4         8      12           64      68          128            192
+//   +-------+---------+------+--- ... ---+-------+--- ... ---+-------+------+-------+--- ... ---+-- - -
+//   | epoch | waiters | ncpu |           | wake  |           | state | nest | errs  |           | cpu 1
+//   +-------+---------+------+--- ... ---+-------+--- ... ---+-------+------+-------+--- ... ---+-- - -
+//   line 0: read by every reader, written only by      line 1:       one line per CPU from PSZ_SLOTS,
+//           performers (epoch += 2, waiters +-1)       readers bump  written only by that CPU
+//                                                      it while a
+//                                                      perform sleeps
+// Protocol
+// - epoch (atomic): odd, starts at 1; each perform adds 2 and waits for the readers of older epochs.
+// - state (atomic, per CPU): 0 outside read sections; else the epoch the CPU read at its outermost
+//   enter. Enter loads epoch and stores it into state (a sequentially consistent store: the fence
+//   that orders it before the section's loads); exit stores 0 (it orders the section's loads before).
+// - nest, errs (plain, per CPU): nesting depth and unbalanced exits; only the owning CPU touches them.
+// - A perform that sleeps adds 1 to waiters before its last check; an outermost exit that sees
+//   waiters != 0 adds 1 to wake and notifies it. Both sides store then load (SC), so either the
+//   reader sees the waiter or the performer sees the exit: no lost wake-up.
+// - Memory a writer unpublished (one atomic store) before perform began may be freed once perform
+//   returns: every reader that could have loaded the old pointer has left its section.
+export const PSZ_MAXCPU = 64;
+export const PSZ_EPOCH = 0; // u32 atomic, odd
+export const PSZ_WAITERS = 4; // u32 atomic: performs asleep on PSZ_WAKE
+export const PSZ_NCPU = 8; // u32 slots in use (set at init, then read-only)
+export const PSZ_WAKE = 64; // u32 atomic: bumped + notified by an outermost exit while waiters != 0
+export const PSZ_SLOTS = 128; // first per-CPU slot
+export const PSZ_SLOT_SIZE = 64; // one cache line per CPU: no false sharing between readers
+export const PSZ_SIZE = 4224; // PSZ_SLOTS + PSZ_MAXCPU * PSZ_SLOT_SIZE
+export const PSC_STATE = 0; // u32 atomic: 0 = quiescent, else the epoch of the outermost enter
+export const PSC_NEST = 4; // u32 plain: read-section depth
+export const PSC_ERRORS = 8; // u32 plain: psz_read_exit calls outside any read section (debug)
+
+// psref class: the per-CPU reference counts of every target of the class. CPU c's counters form
+// one row, PRC_STRIDE bytes (a multiple of 64), so a CPU's acquire and release write only lines no
+// other CPU writes. The class outlives its targets: releasers notify on the class, never the target.
+//
+//    0      4     8        12       16     20      24     28        32       64     128
+//   +------+-----+--------+--------+------+-------+------+---------+--------+------+-----------------+
+//   | ncpu | cap | stride | counts | free | nfree | next | waiters | errors | wake | counts[ncpu][cap]
+//   +------+-----+--------+--------+------+-------+------+---------+--------+------+-----------------+
+//                                                                                   then u32 free[cap]
+// Protocol
+// - counts[c][i] (u32): written only by CPU c (acquire: plain increment; release: atomic store of the
+//   decrement, which orders the holder's use of the object before it), read by destroy with atomic loads.
+// - A target (PSRT_SIZE bytes, embedded in the object it protects): class, index, state. init
+//   writes class and index, then stores state = PSRT_LIVE; destroy stores PSRT_DRAINING, waits for
+//   counts[*][index] == 0, stores 0 and returns the index to the free stack (writer lock held).
+// - destroy's contract (NetBSD's): no acquire can start any more: the object was unpublished and a
+//   pserialize perform returned. A release that takes a count to 0 while waiters != 0 bumps wake and
+//   notifies; the same store-then-load argument as pserialize rules out a lost wake-up.
+// - The object (and its embedded target) may be freed when destroy returns.
+export const PRC_NCPU = 0; // u32
+export const PRC_CAP = 4; // u32 targets the class can hold
+export const PRC_STRIDE = 8; // u32 bytes between two CPUs' rows
+export const PRC_COUNTS = 12; // u32 ptr to CPU 0's row
+export const PRC_FREE = 16; // u32 ptr to the u32 stack of free target indices
+export const PRC_NFREE = 20; // u32
+export const PRC_NEXT = 24; // u32 never-used indices start here
+export const PRC_WAITERS = 28; // u32 atomic: destroys asleep on PRC_WAKE
+export const PRC_ERRORS = 32; // u32 atomic: misuse caught (release of a reference not held)
+export const PRC_WAKE = 64; // u32 atomic: bumped + notified by a release to 0 while waiters != 0
+export const PRC_SIZE = 128; // header; counts follow
+export const PSRT_SIZE = 16;
+export const PSRT_CLASS = 0; // u32 ptr to the class
+export const PSRT_INDEX = 4; // u32 column in the class's count rows
+export const PSRT_STATE = 8; // u32 atomic PSRT_*
+export const PSRT_DEAD = 0; // never initialised, or destroyed
+export const PSRT_LIVE = 0x70737266; // acquirable
+export const PSRT_DRAINING = 0x70737264; // destroy is waiting for the counts to drain
+
+// pslist: a singly linked list for lock-free readers. Links hold element addresses (0 = end); the
+// entry sits PSLE_* bytes into each element at an offset the caller chooses (one per list).
+//
+//   head:  +-------+        element:  ... +------+-------+ ...
+//          | first |                      | next | prevp |
+//          +-------+                      +------+-------+
+// Protocol
+// - Readers (inside a pserialize read section) load first and next with atomic loads.
+// - Writers (serialized by the caller's lock) fully initialise an element, then link it with ONE
+//   atomic store (into head.first or the predecessor's next): a reader sees it whole or not at all.
+// - Remove unlinks with one atomic store and keeps the element's next, so a reader standing on it
+//   walks on. The element may be reused or freed only after a pserialize perform has returned;
+//   pslist_entry_destroy then poisons next with POISON.
+// - prevp (writers only): address of the word that links to this element; 0 = on no list.
+export const PSLH_SIZE = 4;
+export const PSLH_FIRST = 0; // u32 atomic ptr to the first element
+export const PSLE_SIZE = 8;
+export const PSLE_NEXT = 0; // u32 atomic ptr to the next element
+export const PSLE_PREVP = 4; // u32 ptr to the link word pointing here (writers only)

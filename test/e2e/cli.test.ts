@@ -180,3 +180,27 @@ describe('mpstack (demo)', () => {
     expect(r.stdout).toMatch(/queue 3/);
   });
 });
+
+describe('mpstack run', () => {
+  test('runs the multi-CPU engine for a duration and accounts for every frame', () => {
+    writeFileSync(join(dir, 'mp.yaml'), `interfaces:
+  - name: wm0
+    mac: 02:00:00:00:00:01
+    addresses: [192.0.2.1/24]
+    rss: { queues: 2 }
+    driver: gen
+    gen: { flows: 32, rate: 100000 }
+  - name: wm1
+    mac: 02:00:00:00:00:02
+    addresses: [203.0.113.1/24]
+    driver: sink
+neighbors:
+  - { address: 203.0.113.9, mac: 02:00:00:00:bb:09, dev: wm1 }
+`);
+    const r = mpstack(['run', '--config', join(dir, 'mp.yaml'), '--cpus', '2', '--duration', '1']);
+    expect(r.stderr).toMatch(/running on 2 CPU/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^interrupt id\s+CPU0\s+CPU1$/m);
+    expect(r.stdout).toMatch(/accounting: .*: ok/);
+  });
+});

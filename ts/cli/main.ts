@@ -10,6 +10,7 @@ import { reportError } from './errors.js';
 import { forwardCommand } from './forward.js';
 import { genRoutesCommand } from './gen-routes.js';
 import { routeLookupCommand } from './route.js';
+import { runCommand } from './run.js';
 
 function version(): string {
   for (const rel of ['../../package.json', '../../../package.json']) {
@@ -66,6 +67,15 @@ export function program(): Command {
     .option('--via6 <gw,...>', 'IPv6 gateways to spread routes over', '2001:db8:1::fe,2001:db8:2::fe')
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .action((o: { v4: number; v6: number; seed: number; via4: string; via6: string; out?: string }) => genRoutesCommand(o));
+
+  p.command('run')
+    .description('run the multi-CPU engine: worker CPUs, NIC queues with RSS, interrupt affinity; summary at the end')
+    .requiredOption('--config <file>', 'YAML config (interfaces with driver: gen | sink)')
+    .option('--cpus <n>', 'worker CPUs', intArg(1, 24), 2)
+    .option('--duration <s>', 'stop after S seconds (default: on SIGINT/SIGTERM)', intArg(1, 86400))
+    .addOption(engineOption())
+    .addOption(fibOption())
+    .action((o: { config: string; cpus: number; duration?: number; engine: EngineName; fib?: FibBackend }) => runCommand(o));
 
   const route = p.command('route').description('routing table commands');
   route.command('lookup')

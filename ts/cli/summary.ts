@@ -24,3 +24,9 @@ export function printCounters(c: Record<string, number>, out: (s: string) => voi
   for (const [k, v] of Object.entries(c)) if (!k.startsWith('reason:') && !(PATHS as readonly string[]).includes(k) && k !== 'rx-frames' && v) o.push([k, v]);
   out(`${t.toString()}\n${r.length ? `${r.toString()}\n` : ''}${o.toString()}\n`);
 }
+
+/** Three significant digits for table cells (12.3, 1.23, 0.123). */
+export function num(x: number): string {
+  if (!Number.isFinite(x)) return '-';
+  return x >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3);
+}

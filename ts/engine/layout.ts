@@ -30,10 +30,12 @@ export interface LayoutSizes {
   batch: number;
   /** tx entries per CPU per batch */
   txCap: number;
-  /** clusters in the pool */
+  /** clusters per CPU (each CPU owns a slice of the pool) */
   clusters: number;
   /** scratch bytes for the control plane (keys, walk output) */
   scratch: number;
+  /** bytes reserved at the end for a user of the stack (the multi-CPU engine's vectors and queues) */
+  reserve?: number;
 }
 
 export interface CpuRegions {
@@ -45,6 +47,8 @@ export interface CpuRegions {
   pd: number;
   tx: number;
   free: number;
+  /** first cluster of this CPU's slice of the pool */
+  clusters: number;
 }
 
 export interface Layout {
@@ -66,7 +70,10 @@ export interface Layout {
   vlanMaps: number[];
   scratch: number;
   cpu: CpuRegions[];
+  /** the cluster pool: CPU c's slice starts at cpu[c].clusters (CPU 0's at `clusters`) */
   clusters: number;
+  /** start of the reserved region (sizes.reserve bytes; 0 when none) */
+  reserved: number;
   /** bytes of linear memory the layout needs */
   bytes: number;
 }
@@ -103,8 +110,11 @@ export function planLayout(s: LayoutSizes): Layout {
       pd: a.alloc(s.batch * PD_SIZE),
       tx: a.alloc(s.txCap * TX_SIZE),
       free: a.alloc(8 + s.clusters * 4),
+      clusters: 0,
     });
   }
-  const clusters = a.alloc(s.clusters * BUF_SIZE);
-  return { sizes: s, ifnet, nexthop, rt4, rt6, pool, poolNodes, poolLimbo, fib4, nbr, gen, rss, vlanMaps, scratch, cpu, clusters, bytes: a.top };
+  const clusters = a.alloc(s.cpus * s.clusters * BUF_SIZE);
+  cpu.forEach((r, c) => { r.clusters = clusters + c * s.clusters * BUF_SIZE; });
+  const reserved = s.reserve ? a.alloc(s.reserve) : 0;
+  return { sizes: s, ifnet, nexthop, rt4, rt6, pool, poolNodes, poolLimbo, fib4, nbr, gen, rss, vlanMaps, scratch, cpu, clusters, reserved, bytes: a.top };
 }

@@ -48,6 +48,10 @@ export interface StackOptions {
   extraRoutes?: number;
   extraLongV4?: number;
   neighborSlots?: number;
+  /** CPUs (per-CPU contexts, counters, flow caches, rings) to lay out; default 1 */
+  cpus?: number;
+  /** bytes to reserve at the end of the layout (L.reserved) for the multi-CPU engine */
+  reserve?: number;
 }
 
 export interface RxFrame { data: Uint8Array; ifindex: number }
@@ -103,13 +107,14 @@ export class Stack {
       neighborSlots: opts.neighborSlots ?? pow2(Math.max(64, config.neighbors.length * 2)),
       rssInterfaces: config.interfaces.filter((i) => !i.vlan).length,
       vlanParents: new Set(config.interfaces.filter((i) => i.vlan).map((i) => i.vlan!.parent)).size,
-      cpus: 1,
+      cpus: opts.cpus ?? 1,
       flowHashSize: config.ipflow.hashsize,
       flowMax: config.ipflow.maxflows,
       batch,
       txCap: batch * 4,
       clusters: batch * 3,
       scratch: 4096,
+      reserve: opts.reserve ?? 0,
     });
     this.batch = batch;
     const memory = createMemory(this.L.bytes);
@@ -118,7 +123,7 @@ export class Stack {
     this.u8 = new Uint8Array(memory.buffer);
     this.tables = new Tables(this.k, this.L);
     this.clusterPtrs = Array.from({ length: this.L.sizes.clusters }, (_, i) => this.L.clusters + i * BUF_SIZE);
-    this.initCpu(0);
+    for (let c = 0; c < this.L.sizes.cpus; c++) this.initCpu(c);
     this.tables.beginBulk();
     this.attachInterfaces();
     for (const r of config.routes) this.addRouteSpec(r);
@@ -243,7 +248,7 @@ export class Stack {
     const { dv, u8, L, k } = this;
     const cpu = L.cpu[0]!;
     const n = frames.length;
-    // clusters [0, n) receive; the rest are free for fragments and ICMP errors
+    // clusters [0, n) of CPU 0's slice receive; the rest are free for fragments and ICMP errors
     const free = L.sizes.clusters - n;
     dv.setUint32(cpu.free, free, true);
     for (let j = 0; j < free; j++) dv.setUint32(cpu.free + 8 + j * 4, this.clusterPtrs[n + j]!, true);

@@ -15,15 +15,16 @@ export class PipelineDriver {
   private readonly stride: number;
   readonly frameLen: number;
 
-  constructor(readonly stack: Stack, readonly templates: readonly Uint8Array[], readonly ifindex: number) {
+  /** `stack`: anything with the kernels, the layout and the batch size; `cpuIndex`: whose context to drive. */
+  constructor(readonly stack: Pick<Stack, 'k' | 'L' | 'batch'>, readonly templates: readonly Uint8Array[], readonly ifindex: number, cpuIndex = 0) {
     const { L, k } = stack;
     const n = stack.batch;
-    const cpu = L.cpu[0]!;
+    const cpu = L.cpu[cpuIndex]!;
     this.ctx = cpu.ctx;
     this.frameLen = templates[0]!.length;
     if (templates.some((t) => t.length !== this.frameLen)) throw new Error('templates must all have one length');
     this.stride = Math.ceil(this.frameLen / 64) * 64;
-    this.tmpl = L.clusters + n * BUF_SIZE;
+    this.tmpl = cpu.clusters + n * BUF_SIZE;
     const room = (L.sizes.clusters - n) * BUF_SIZE;
     if (templates.length * this.stride > room) throw new Error(`too many templates for the pool (${room} bytes)`);
     const dv = new DataView(k.memory.buffer);
@@ -31,7 +32,7 @@ export class PipelineDriver {
     templates.forEach((t, i) => u8.set(t, this.tmpl + i * this.stride));
     for (let i = 0; i < n; i++) {
       const pd = cpu.pd + i * PD_SIZE;
-      dv.setUint32(pd + PD_BUF, L.clusters + i * BUF_SIZE + BUF_HEADROOM, true);
+      dv.setUint32(pd + PD_BUF, cpu.clusters + i * BUF_SIZE + BUF_HEADROOM, true);
       dv.setUint16(pd + PD_RXIF, ifindex, true);
     }
     dv.setUint32(cpu.free, 0, true);

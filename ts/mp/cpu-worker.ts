@@ -1,0 +1,107 @@
+// One worker CPU of the multi-CPU engine: a worker thread with its own instance of the WASM
+// module (or the TS twin) over the one shared memory. It services the interrupt vectors bound to it
+// (intrctl affinity, read from shared memory every pass):
+//
+//   "hardware"   the queue's traffic source fills this CPU's descriptors (gen_fill: the NIC's DMA)
+//                and the NIC hashes them (rss_batch)
+//   hard intr    the vector's per-CPU interrupt count goes up; the batch is queued for the softint
+//   softint      the pipeline runs over the batch (fwd_batch) — the stack's work, timed apart
+//   tx           the sink consumes what was transmitted; clusters return to this CPU's free stack
+//
+// Only the vector's owner touches its queue state, so moving a vector between CPUs loses nothing
+// (see the handoff protocol in assembly/layout.ts, VT_*).
+import { parentPort, workerData } from 'node:worker_threads';
+import {
+  BUF_SIZE, BUF_HEADROOM, PD_SIZE, PD_BUF, VT_SIZE, VT_IF, VT_CPU, VT_OWNER, VT_FLAGS, VT_COUNTS, VTF_DISABLED,
+  QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_SEQ, QS_RATE, QS_TOKENS, QS_LAST, QS_FRAMES, QS_BYTES,
+  MP_STOP, MP_RUNNING, MP_DOORBELL,
+} from '../../assembly/layout.js';
+import { type EngineName, makeKernels } from '../engine/kernels.js';
+import type { Layout } from '../engine/layout.js';
+
+export interface CpuWorkerData {
+  memory: WebAssembly.Memory;
+  layout: Layout;
+  cpu: number;
+  engine: EngineName;
+  batch: number;
+  mp: number; // control block
+  vt: number; // vector table
+  qs: number; // queue states (one per vector)
+  nvec: number;
+  stats: number; // per-CPU f64[4]: stack ns, nic ns, batches, idle waits
+}
+
+function run(d: CpuWorkerData): void {
+  const k = makeKernels(d.engine, d.memory);
+  const buf = d.memory.buffer;
+  const i32 = new Int32Array(buf);
+  const dv = new DataView(buf);
+  const st = new Float64Array(buf, d.stats + d.cpu * 32, 4);
+  const cpu = d.layout.cpu[d.cpu]!;
+  const ctx = cpu.ctx;
+  const batch = d.batch;
+  const me = d.cpu + 1;
+  // descriptors point at this CPU's first `batch` clusters for good; the rest serve ICMP errors and fragments
+  for (let i = 0; i < batch; i++) dv.setUint32(cpu.pd + i * PD_SIZE + PD_BUF, cpu.clusters + i * BUF_SIZE + BUF_HEADROOM, true);
+  const freeCount = d.layout.sizes.clusters - batch;
+  dv.setUint32(cpu.free, freeCount, true);
+  for (let j = 0; j < freeCount; j++) dv.setUint32(cpu.free + 8 + j * 4, cpu.clusters + (batch + j) * BUF_SIZE, true);
+  Atomics.add(i32, (d.mp + MP_RUNNING) >> 2, 1);
+
+  const u32 = (p: number) => dv.getUint32(p, true);
+  while (Atomics.load(i32, (d.mp + MP_STOP) >> 2) === 0) {
+    const bell = Atomics.load(i32, (d.mp + MP_DOORBELL) >> 2);
+    let worked = false;
+    for (let v = 0; v < d.nvec; v++) {
+      const vt = d.vt + v * VT_SIZE;
+      const bound = u32(vt + VT_CPU);
+      const mine = bound === d.cpu && (u32(vt + VT_FLAGS) & VTF_DISABLED) === 0;
+      const ownerIdx = (vt + VT_OWNER) >> 2;
+      const owner = Atomics.load(i32, ownerIdx);
+      if (owner === me && !mine) { Atomics.store(i32, ownerIdx, 0); continue; } // hand the queue over
+      if (!mine) continue;
+      if (owner !== me && Atomics.compareExchange(i32, ownerIdx, 0, me) !== 0) continue; // previous owner still finishing
+      const qs = d.qs + v * QS_SIZE;
+      const count = u32(qs + QS_COUNT);
+      if (count === 0) continue;
+      // the queue's line: how many frames arrived since the last pass (rate 0: a full batch every pass)
+      let n = batch;
+      const rate = u32(qs + QS_RATE);
+      const now = Math.floor(performance.timeOrigin + performance.now()) >>> 0;
+      if (rate !== 0) {
+        const el = (now - u32(qs + QS_LAST)) >>> 0;
+        const tokens = Math.min(u32(qs + QS_TOKENS) + el * rate, batch * 1000);
+        dv.setUint32(qs + QS_LAST, now, true);
+        n = Math.min(batch, Math.floor(tokens / 1000));
+        dv.setUint32(qs + QS_TOKENS, tokens - n * 1000, true);
+        if (n === 0) continue;
+      }
+      const t0 = performance.now();
+      const seq = k.gen_fill(ctx, n, u32(qs + QS_TMPL), u32(qs + QS_STRIDE), count, u32(qs + QS_LEN), u32(qs + QS_SEQ), u32(vt + VT_IF));
+      dv.setUint32(qs + QS_SEQ, seq, true);
+      k.rss_batch(ctx, n);
+      dv.setUint32(vt + VT_COUNTS + d.cpu * 4, u32(vt + VT_COUNTS + d.cpu * 4) + 1, true);
+      const t1 = performance.now();
+      k.fwd_batch(ctx, n, now);
+      const t2 = performance.now();
+      dv.setUint32(cpu.free, freeCount, true); // the sink has consumed what went out
+      dv.setBigUint64(qs + QS_FRAMES, dv.getBigUint64(qs + QS_FRAMES, true) + BigInt(n), true);
+      dv.setBigUint64(qs + QS_BYTES, dv.getBigUint64(qs + QS_BYTES, true) + BigInt(n * (u32(qs + QS_LEN) + 4)), true);
+      st[0]! += (t2 - t1) * 1e6;
+      st[1]! += (t1 - t0) * 1e6;
+      st[2]! += 1;
+      worked = true;
+    }
+    if (!worked) {
+      st[3]! += 1;
+      Atomics.wait(i32, (d.mp + MP_DOORBELL) >> 2, bell, 1); // idle: nap until rung or 1 ms
+    }
+  }
+  // drain: give up every queue this CPU owns
+  for (let v = 0; v < d.nvec; v++) Atomics.compareExchange(i32, (d.vt + v * VT_SIZE + VT_OWNER) >> 2, me, 0);
+  Atomics.sub(i32, (d.mp + MP_RUNNING) >> 2, 1);
+  parentPort?.postMessage({ done: d.cpu });
+}
+
+run(workerData as CpuWorkerData);

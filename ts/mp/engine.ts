@@ -1,0 +1,229 @@
+// The multi-CPU engine: worker CPUs over one shared memory, NIC queues with RSS, one interrupt vector
+// per queue pair bound to a CPU (intrctl), each CPU forwarding the batches of the queues it services.
+//
+// The control plane (this class, on the main thread) builds the tables with the Stack, owns the
+// vector table's VT_CPU words (affinity) and reads counters; the workers own everything per CPU.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  VT_SIZE, VT_IF, VT_QUEUE, VT_CPU, VT_OWNER, VT_COUNTS, VT_MAXCPU, QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_RATE,
+  QS_FRAMES, QS_BYTES, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL, C_COUNT,
+} from '../../assembly/layout.js';
+import type { Config } from '../config/schema.js';
+import { Arena } from '../engine/arena.js';
+import type { EngineName } from '../engine/kernels.js';
+import { COUNTER_NAMES } from '../engine/reasons.js';
+import { Stack } from '../engine/stack.js';
+import { CliError } from '../cli/errors.js';
+import type { CpuWorkerData } from './cpu-worker.js';
+import { genFramesByQueue, parseGen } from './gen-source.js';
+
+export interface MpOptions { cpus: number; engine: EngineName; fib?: 'radix' | 'compiled'; batch?: number }
+
+export interface Vector { id: number; name: string; ifindex: number; queue: number; at: number }
+
+function workerPath(): string {
+  for (const rel of ['./cpu-worker.js', '../../dist/ts/mp/cpu-worker.js']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new Error('dist/ts/mp/cpu-worker.js not found: run `npm run build`');
+}
+
+export class MpEngine {
+  readonly stack: Stack;
+  readonly vectors: Vector[] = [];
+  private readonly workers: Worker[] = [];
+  private readonly i32: Int32Array;
+  private readonly dv: DataView;
+  private readonly mp: number;
+  private readonly vt: number;
+  private readonly qs: number;
+  private readonly stats: number;
+  private readonly noIntr = new Set<number>();
+  private readonly home = new Map<number, number>(); // vector -> CPU before nointr moved it
+  private startedAt = 0;
+
+  private constructor(readonly cfg: Config, readonly o: MpOptions) {
+    if (!Number.isInteger(o.cpus) || o.cpus < 1 || o.cpus > VT_MAXCPU) throw new CliError(`--cpus must be from 1 to ${VT_MAXCPU}`);
+    const batch = o.batch ?? 256;
+    // RX queues of every physical interface with a traffic source; one vector per queue pair
+    const phys = cfg.interfaces.filter((i) => !i.vlan);
+    const gens = phys.filter((i) => i.driver === 'gen').map((i) => ({ ifc: i, g: parseGen(i) }));
+    for (const i of phys) if (i.driver && !['gen', 'sink'].includes(i.driver)) throw new CliError(`${i.name}: driver '${i.driver}' is not available in this engine yet (gen, sink)`);
+    const byQueue = new Map(gens.map(({ ifc, g }) => [ifc.index, { frames: genFramesByQueue(ifc, g), g }]));
+    const nvec = phys.reduce((n, i) => n + Math.max(1, i.rss.queues), 0);
+    const tmplBytes = [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + Math.ceil(f.length / 64) * 64, 0), 0);
+    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 32 + tmplBytes + 4096;
+    this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve });
+    const mem = this.stack.k.memory;
+    this.i32 = new Int32Array(mem.buffer);
+    this.dv = new DataView(mem.buffer);
+    const a = new Arena(this.stack.L.reserved, this.stack.L.reserved + reserve);
+    this.mp = a.alloc(MP_SIZE);
+    this.vt = a.alloc(nvec * VT_SIZE);
+    this.qs = a.alloc(nvec * QS_SIZE);
+    this.stats = a.alloc(o.cpus * 32, 8);
+    this.dv.setUint32(this.mp + MP_NCPU, o.cpus, true);
+    this.dv.setUint32(this.mp + MP_NVEC, nvec, true);
+    const u8 = new Uint8Array(mem.buffer);
+    let id = 0;
+    for (const i of phys) {
+      for (let q = 0; q < Math.max(1, i.rss.queues); q++, id++) {
+        const at = this.vt + id * VT_SIZE;
+        this.dv.setUint32(at + VT_IF, i.index, true);
+        this.dv.setUint32(at + VT_QUEUE, q, true);
+        this.dv.setUint32(at + VT_CPU, id % o.cpus, true); // the default spreads queues over the CPUs
+        this.vectors.push({ id, name: `${i.name} txrx${q}`, ifindex: i.index, queue: q, at });
+        const src = byQueue.get(i.index);
+        const frames = src?.frames[q] ?? [];
+        if (frames.length === 0) continue;
+        const len = frames[0]!.length;
+        const stride = Math.ceil(len / 64) * 64;
+        const base = a.alloc(frames.length * stride);
+        frames.forEach((f, j) => u8.set(f, base + j * stride));
+        const qs = this.qs + id * QS_SIZE;
+        this.dv.setUint32(qs + QS_TMPL, base, true);
+        this.dv.setUint32(qs + QS_COUNT, frames.length, true);
+        this.dv.setUint32(qs + QS_LEN, len, true);
+        this.dv.setUint32(qs + QS_STRIDE, stride, true);
+        // the interface's rate, shared among its queues by their share of the flows
+        const rate = src!.g.rate === 0 ? 0 : Math.max(1, Math.round((src!.g.rate * frames.length) / src!.g.flows));
+        this.dv.setUint32(qs + QS_RATE, rate, true);
+      }
+    }
+  }
+
+  /** Builds the stack and starts one worker per CPU; resolves once all of them run. */
+  static async start(cfg: Config, o: MpOptions): Promise<MpEngine> {
+    const e = new MpEngine(cfg, o);
+    const path = workerPath();
+    for (let c = 0; c < o.cpus; c++) {
+      const data: CpuWorkerData = {
+        memory: e.stack.k.memory, layout: e.stack.L, cpu: c, engine: o.engine, batch: e.stack.batch,
+        mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.stats,
+      };
+      const w = new Worker(path, { workerData: data });
+      w.on('error', (err) => { process.stderr.write(`mpstack: cpu${c} failed: ${err.stack ?? err.message}\n`); });
+      e.workers.push(w);
+    }
+    const deadline = Date.now() + 10_000;
+    while (Atomics.load(e.i32, (e.mp + MP_RUNNING) >> 2) < o.cpus) {
+      if (Date.now() > deadline) throw new Error('worker CPUs did not start within 10 s');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    e.startedAt = performance.now();
+    return e;
+  }
+
+  private ring(): void {
+    Atomics.add(this.i32, (this.mp + MP_DOORBELL) >> 2, 1);
+    Atomics.notify(this.i32, (this.mp + MP_DOORBELL) >> 2);
+  }
+
+  vector(name: string): Vector {
+    const v = this.vectors.find((x) => x.name === name);
+    if (!v) throw new CliError(`no interrupt '${name}' (have: ${this.vectors.map((x) => `'${x.name}'`).join(', ')})`);
+    return v;
+  }
+
+  private checkCpu(cpu: number): void {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.o.cpus) throw new CliError(`no CPU ${cpu} (CPUs 0-${this.o.cpus - 1})`);
+  }
+
+  /** intrctl affinity: binds the vector to `cpu`; the queue moves over without losing a frame. */
+  affinity(name: string, cpu: number): void {
+    const v = this.vector(name);
+    this.checkCpu(cpu);
+    if (this.noIntr.has(cpu)) throw new CliError(`cpu${cpu} takes no interrupts (intrctl intr -c ${cpu} first)`);
+    this.dv.setUint32(v.at + VT_CPU, cpu, true);
+    this.ring();
+  }
+
+  /** intrctl nointr: moves every interrupt off `cpu` (round robin over the CPUs that take them). */
+  nointr(cpu: number): void {
+    this.checkCpu(cpu);
+    const others = Array.from({ length: this.o.cpus }, (_, c) => c).filter((c) => c !== cpu && !this.noIntr.has(c));
+    if (others.length === 0) throw new CliError(`cpu${cpu} is the last CPU taking interrupts`);
+    this.noIntr.add(cpu);
+    let r = 0;
+    for (const v of this.vectors) {
+      if (this.boundCpu(v) !== cpu) continue;
+      this.home.set(v.id, cpu);
+      this.dv.setUint32(v.at + VT_CPU, others[r++ % others.length]!, true);
+    }
+    this.ring();
+  }
+
+  /** intrctl intr: `cpu` takes interrupts again, and the vectors nointr moved off it come back. */
+  intr(cpu: number): void {
+    this.checkCpu(cpu);
+    this.noIntr.delete(cpu);
+    for (const v of this.vectors) if (this.home.get(v.id) === cpu) { this.home.delete(v.id); this.dv.setUint32(v.at + VT_CPU, cpu, true); }
+    this.ring();
+  }
+
+  boundCpu(v: Vector): number { return this.dv.getUint32(v.at + VT_CPU, true); }
+  ownerCpu(v: Vector): number { return Atomics.load(this.i32, (v.at + VT_OWNER) >> 2) - 1; }
+  interruptCounts(v: Vector): number[] {
+    return Array.from({ length: this.o.cpus }, (_, c) => this.dv.getUint32(v.at + VT_COUNTS + c * 4, true));
+  }
+
+  /** NetBSD-style `intrctl list`: interrupt id, a count column per CPU, `*` on the bound CPU. */
+  intrctlList(): string {
+    const head = ['interrupt id', ...Array.from({ length: this.o.cpus }, (_, c) => `CPU${c}`)];
+    const rows = this.vectors.map((v) => {
+      const counts = this.interruptCounts(v);
+      const bound = this.boundCpu(v);
+      return [v.name, ...counts.map((n, c) => `${n}${c === bound ? '*' : ''}`)];
+    });
+    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
+    const line = (r: string[]) => r.map((x, i) => (i === 0 ? x.padEnd(w[i]!) : x.padStart(w[i]! - 1).padEnd(w[i]!))).join('').trimEnd();
+    return [line(head), ...rows.map(line)].join('\n');
+  }
+
+  /** Frames and bytes the traffic sources produced (the wire's count: nothing may go missing after it). */
+  generated(): { frames: number; bytes: number } {
+    let frames = 0;
+    let bytes = 0;
+    for (const v of this.vectors) {
+      const qs = this.qs + v.id * QS_SIZE;
+      frames += Number(this.dv.getBigUint64(qs + QS_FRAMES, true));
+      bytes += Number(this.dv.getBigUint64(qs + QS_BYTES, true));
+    }
+    return { frames, bytes };
+  }
+
+  /** Per-CPU counters by name. */
+  cpuCounters(): Record<string, number>[] {
+    return this.stack.L.cpu.map((cpu) => {
+      const res: Record<string, number> = {};
+      for (let c = 0; c < C_COUNT; c++) {
+        const name = COUNTER_NAMES[c];
+        if (name) res[name] = this.dv.getUint32(cpu.counters + c * 8 + 4, true) * 2 ** 32 + this.dv.getUint32(cpu.counters + c * 8, true);
+      }
+      return res;
+    });
+  }
+
+  /** Per-CPU time split: ns in the pipeline, ns in the NIC model, batches, idle naps. */
+  cpuTimes(): { stackNs: number; nicNs: number; batches: number; idle: number }[] {
+    return Array.from({ length: this.o.cpus }, (_, c) => {
+      const f = new Float64Array(this.stack.k.memory.buffer, this.stats + c * 32, 4);
+      return { stackNs: f[0]!, nicNs: f[1]!, batches: f[2]!, idle: f[3]! };
+    });
+  }
+
+  get elapsedMs(): number { return performance.now() - this.startedAt; }
+
+  /** Stops the workers (each finishes its batch and gives up its queues) and waits for them. */
+  async stop(): Promise<void> {
+    Atomics.store(this.i32, (this.mp + MP_STOP) >> 2, 1);
+    this.ring();
+    await Promise.all(this.workers.map((w) => new Promise<void>((res) => {
+      w.once('exit', () => res());
+      w.once('message', () => { void w.terminate(); });
+    })));
+  }
+}

@@ -1,0 +1,89 @@
+// The `gen` driver's traffic: flows from the interface's `gen:` config, each placed on the RX queue
+// its Toeplitz hash selects through the interface's indirection table — the spreading a multi-queue
+// NIC's RSS does, decided once per flow instead of once per frame.
+//
+//   gen: { src: 192.0.2.0/24, dst: 203.0.113.0/24, flows: 256, size: 64, rate: 1000000, proto: udp }
+//   size: frame size on the wire including the 4-byte FCS (64 = the RFC 2544 minimum); rate in
+//   frames/s for the whole interface, 0 = as fast as the CPUs go.
+import type { InterfaceConfig } from '../config/schema.js';
+import { Mem } from '../kernels/util/mem.js';
+import { toe_hash_bitwise } from '../kernels/rss/toeplitz.js';
+import { parsePrefix } from '../net/addr.js';
+import { buildFrame } from '../net/build.js';
+import { CliError } from '../cli/errors.js';
+
+export interface GenConfig { src: Uint8Array; srcPlen: number; dst: Uint8Array; dstPlen: number; flows: number; size: number; rate: number; proto: 'udp' | 'tcp' }
+
+const KEYS = new Set(['src', 'dst', 'flows', 'size', 'rate', 'proto']);
+
+export function parseGen(ifc: InterfaceConfig): GenConfig {
+  const g = ifc.gen ?? {};
+  const bad = (msg: string): never => { throw new CliError(`${ifc.name}: gen: ${msg}`); };
+  for (const k of Object.keys(g)) if (!KEYS.has(k)) bad(`unknown key '${k}' (expected ${[...KEYS].join(', ')})`);
+  const pfx = (k: string, def: string) => {
+    const p = parsePrefix(String(g[k] ?? def));
+    if (!p) bad(`${k}: '${String(g[k])}' is not an address or prefix`);
+    return p!;
+  };
+  const int = (k: string, def: number, min: number, max: number) => {
+    const v = g[k] ?? def;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(`${k} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
+    return v as number;
+  };
+  const src = pfx('src', '192.0.2.0/24');
+  const dst = pfx('dst', '203.0.113.0/24');
+  if (src.family !== dst.family) bad('src and dst must be of one address family');
+  const proto = (g['proto'] ?? 'udp') as string;
+  if (proto !== 'udp' && proto !== 'tcp') bad(`proto must be udp or tcp, not '${proto}'`);
+  return {
+    src: src.bytes, srcPlen: src.plen, dst: dst.bytes, dstPlen: dst.plen,
+    flows: int('flows', 256, 1, 65536), size: int('size', 64, src.family === 4 ? 64 : 78, 1518), rate: int('rate', 0, 0, 100_000_000),
+    proto: proto as 'udp' | 'tcp',
+  };
+}
+
+function addrIn(base: Uint8Array, plen: number, i: number): Uint8Array {
+  const a = Uint8Array.from(base);
+  const hostBits = a.length * 8 - plen;
+  // spread i over the host bits, lowest byte first, skipping the all-zero host
+  let v = hostBits >= 31 ? i + 1 : (i % (2 ** hostBits - 1)) + 1;
+  for (let b = a.length - 1; b >= 0 && v > 0; b--) {
+    const room = Math.min(8, Math.max(0, hostBits - (a.length - 1 - b) * 8));
+    if (room === 0) break;
+    a[b] = a[b]! | (v & ((1 << room) - 1));
+    v = Math.floor(v / (1 << room));
+  }
+  return a;
+}
+
+/** The RSS queue a flow lands on (the NIC's hash of the 4-tuple; UDP ports only if rss.udp). */
+function queueOf(ifc: InterfaceConfig, src: Uint8Array, dst: Uint8Array, sport: number, dport: number, tcp: boolean): number {
+  const n = src.length * 2 + 4;
+  const buf = new Uint8Array(40 + 36);
+  buf.set(ifc.rss.key, 0);
+  buf.set(src, 40);
+  buf.set(dst, 40 + src.length);
+  const ports = tcp || ifc.rss.udp;
+  if (ports) { buf[40 + 2 * src.length] = sport >> 8; buf[41 + 2 * src.length] = sport & 255; buf[42 + 2 * src.length] = dport >> 8; buf[43 + 2 * src.length] = dport & 255; }
+  const h = toe_hash_bitwise(new Mem({ buffer: buf.buffer }), 0, 40, ports ? n : n - 4);
+  return (h & 127) % Math.max(1, ifc.rss.queues); // the default indirection table: entry i -> i mod queues
+}
+
+/** Frames (without FCS) of every flow, grouped by the queue RSS puts them on. */
+export function genFramesByQueue(ifc: InterfaceConfig, g: GenConfig): Uint8Array[][] {
+  const byQueue: Uint8Array[][] = Array.from({ length: Math.max(1, ifc.rss.queues) }, () => []);
+  const tcp = g.proto === 'tcp';
+  for (let i = 0; i < g.flows; i++) {
+    const src = addrIn(g.src, g.srcPlen, i);
+    const dst = addrIn(g.dst, g.dstPlen, i * 7);
+    const sport = 1024 + (i % 60000);
+    const dport = 9;
+    const headers = 14 + (src.length === 4 ? 20 : 40) + (tcp ? 20 : 8);
+    const frame = buildFrame({
+      dstMac: ifc.mac, srcMac: Uint8Array.of(0x02, 0x47, 0x45, 0x4e, ifc.index, 1), src, dst, proto: g.proto, sport, dport,
+      payload: Math.max(0, g.size - 4 - headers), minFrame: g.size - 4,
+    });
+    byQueue[queueOf(ifc, src, dst, sport, dport, tcp)]!.push(frame);
+  }
+  return byQueue;
+}
