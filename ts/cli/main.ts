@@ -6,7 +6,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { FIB_BACKENDS, type FibBackend } from '../config/schema.js';
 import { ENGINES, type EngineName } from '../engine/kernels.js';
 import { demoCommand } from './demo.js';
-import { reportError } from './errors.js';
+import { CliError, reportError } from './errors.js';
+import { runStress } from '../mp/stress.js';
 import { forwardCommand } from './forward.js';
 import { genRoutesCommand } from './gen-routes.js';
 import { routeLookupCommand } from './route.js';
@@ -76,6 +77,18 @@ export function program(): Command {
     .addOption(engineOption())
     .addOption(fibOption())
     .action((o: { config: string; cpus: number; duration?: number; engine: EngineName; fib?: FibBackend }) => runCommand(o));
+
+  p.command('stress')
+    .description('the talk\'s MP-safety soak: route flaps, table churn, interface and affinity changes under full traffic, invariants checked')
+    .option('--cpus <n>', 'worker CPUs', intArg(1, 24), 2)
+    .option('--duration <s>', 'seconds', intArg(1, 7 * 86400), 60)
+    .option('--seed <n>', 'seed of the operation sequence', intArg(0, 2 ** 31), 1)
+    .addOption(engineOption())
+    .action(async (o: { cpus: number; duration: number; seed: number; engine: EngineName }) => {
+      const r = await runStress({ cpus: o.cpus, engine: o.engine, seconds: o.duration, seed: o.seed });
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      if (!r.ok) throw new CliError(`stress: invariants violated (violations ${r.violations}, generated ${r.generated}, received ${r.frames}, accounted ${r.accounted})`);
+    });
 
   const route = p.command('route').description('routing table commands');
   route.command('lookup')

@@ -92,7 +92,7 @@ export class Tables {
    * (pserialize perform). The default suits a single CPU whose pipeline runs on this thread
    * between control-plane calls: there is nobody to wait for.
    */
-  constructor(readonly k: Kernels, readonly L: Layout, readonly graceWait: () => void = () => {}) {
+  constructor(readonly k: Kernels, readonly L: Layout, public graceWait: () => void = () => {}) {
     this.dv = new DataView(k.memory.buffer);
     this.u8 = new Uint8Array(k.memory.buffer);
     this.genWord = new Uint32Array(k.memory.buffer, L.gen, 1);
@@ -256,6 +256,23 @@ export class Tables {
       throw new TableError(r === 0xffffffff ? `routing table full (${this.L.sizes.radixNodes} radix nodes)` : 'route already exists');
     }
     if (family === 4) this.fib4Update(dst, plen);
+    this.bumpGeneration();
+    return nh;
+  }
+
+  /**
+   * Adds the route or changes the one there in place: readers see the old or the new nexthop,
+   * never no route (one atomic store). The old nexthop is released for reclaim after a grace period.
+   */
+  changeRoute(family: 4 | 6, dst: Uint8Array, plen: number, kind: RouteKind, ifindex: number, gw: Uint8Array | null, mtu: number): Nexthop {
+    const nh = this.nexthopRef(kind, family, ifindex, gw, mtu);
+    const old = this.k.rt_set(this.head(family), this.putKey(dst), plen, nh.id, 1);
+    if (old === 0xffffffff) {
+      this.nexthopUnref(nh.id);
+      throw new TableError(`routing table full (${this.L.sizes.radixNodes} radix nodes)`);
+    }
+    if (family === 4) this.fib4Update(dst, plen);
+    if (old !== 0) this.nexthopUnref(old);
     this.bumpGeneration();
     return nh;
   }

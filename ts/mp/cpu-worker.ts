@@ -12,7 +12,7 @@
 // (see the handoff protocol in assembly/layout.ts, VT_*).
 import { parentPort, workerData } from 'node:worker_threads';
 import {
-  BUF_SIZE, BUF_HEADROOM, PD_SIZE, PD_BUF, VT_SIZE, VT_IF, VT_CPU, VT_OWNER, VT_FLAGS, VT_COUNTS, VTF_DISABLED,
+  BUF_SIZE, BUF_HEADROOM, PD_SIZE, PD_BUF, PD_PATH, PD_NH, NH_SIZE, NH_FLAGS, NHF_VALID, PATH_FAST, PATH_NORMAL, VT_SIZE, VT_IF, VT_CPU, VT_OWNER, VT_FLAGS, VT_COUNTS, VTF_DISABLED,
   QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_SEQ, QS_RATE, QS_TOKENS, QS_LAST, QS_FRAMES, QS_BYTES,
   MP_STOP, MP_RUNNING, MP_DOORBELL,
 } from '../../assembly/layout.js';
@@ -30,6 +30,10 @@ export interface CpuWorkerData {
   qs: number; // queue states (one per vector)
   nvec: number;
   stats: number; // per-CPU f64[4]: stack ns, nic ns, batches, idle waits
+  qs8: number; // per-CPU u32 pair: quiescent-state counter, idle flag (see MpEngine.synchronize)
+  /** stress mode: after each batch, check every forwarded frame's nexthop is live (not freed or poisoned) */
+  verify: boolean;
+  violations: number; // per-CPU u32 counter of frames forwarded with a dead nexthop
 }
 
 function run(d: CpuWorkerData): void {
@@ -50,7 +54,26 @@ function run(d: CpuWorkerData): void {
   Atomics.add(i32, (d.mp + MP_RUNNING) >> 2, 1);
 
   const u32 = (p: number) => dv.getUint32(p, true);
+  // Still inside this batch's grace window (no quiescent state announced since it began): every
+  // nexthop a forwarded frame used must still be live. A writer that freed early shows up here.
+  const nhBase = d.layout.nexthop;
+  const nhCap = d.layout.sizes.nexthops;
+  const verifyBatch = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const pd = cpu.pd + i * PD_SIZE;
+      const path = dv.getUint8(pd + PD_PATH);
+      if (path !== PATH_FAST && path !== PATH_NORMAL) continue;
+      const nh = u32(pd + PD_NH);
+      if (nh === 0 || nh >= nhCap || (u32(nhBase + nh * NH_SIZE + NH_FLAGS) & NHF_VALID) === 0) {
+        Atomics.add(i32, (d.violations + d.cpu * 4) >> 2, 1);
+      }
+    }
+  };
+  const qsCount = (d.qs8 + d.cpu * 8) >> 2;
+  const qsIdle = qsCount + 1;
   while (Atomics.load(i32, (d.mp + MP_STOP) >> 2) === 0) {
+    // a quiescent state: no batch of this CPU is in flight, so it holds nothing a writer retired
+    Atomics.add(i32, qsCount, 1);
     const bell = Atomics.load(i32, (d.mp + MP_DOORBELL) >> 2);
     let worked = false;
     for (let v = 0; v < d.nvec; v++) {
@@ -85,6 +108,7 @@ function run(d: CpuWorkerData): void {
       const t1 = performance.now();
       k.fwd_batch(ctx, n, now);
       const t2 = performance.now();
+      if (d.verify) verifyBatch(n);
       dv.setUint32(cpu.free, freeCount, true); // the sink has consumed what went out
       dv.setBigUint64(qs + QS_FRAMES, dv.getBigUint64(qs + QS_FRAMES, true) + BigInt(n), true);
       dv.setBigUint64(qs + QS_BYTES, dv.getBigUint64(qs + QS_BYTES, true) + BigInt(n * (u32(qs + QS_LEN) + 4)), true);
@@ -95,11 +119,14 @@ function run(d: CpuWorkerData): void {
     }
     if (!worked) {
       st[3]! += 1;
+      Atomics.store(i32, qsIdle, 1);
       Atomics.wait(i32, (d.mp + MP_DOORBELL) >> 2, bell, 1); // idle: nap until rung or 1 ms
+      Atomics.store(i32, qsIdle, 0);
     }
   }
   // drain: give up every queue this CPU owns
   for (let v = 0; v < d.nvec; v++) Atomics.compareExchange(i32, (d.vt + v * VT_SIZE + VT_OWNER) >> 2, me, 0);
+  Atomics.store(i32, qsIdle, 1); // gone: never holds anything again
   Atomics.sub(i32, (d.mp + MP_RUNNING) >> 2, 1);
   parentPort?.postMessage({ done: d.cpu });
 }

@@ -19,7 +19,14 @@ import { CliError } from '../cli/errors.js';
 import type { CpuWorkerData } from './cpu-worker.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
 
-export interface MpOptions { cpus: number; engine: EngineName; fib?: 'radix' | 'compiled'; batch?: number }
+export interface MpOptions {
+  cpus: number;
+  engine: EngineName;
+  fib?: 'radix' | 'compiled';
+  batch?: number;
+  /** stress mode: workers check every forwarded frame's nexthop is live (see cpu-worker.ts) */
+  verify?: boolean;
+}
 
 export interface Vector { id: number; name: string; ifindex: number; queue: number; at: number }
 
@@ -41,6 +48,8 @@ export class MpEngine {
   private readonly vt: number;
   private readonly qs: number;
   private readonly stats: number;
+  private readonly qs8: number;
+  private readonly viol: number;
   private readonly noIntr = new Set<number>();
   private readonly home = new Map<number, number>(); // vector -> CPU before nointr moved it
   private startedAt = 0;
@@ -55,7 +64,7 @@ export class MpEngine {
     const byQueue = new Map(gens.map(({ ifc, g }) => [ifc.index, { frames: genFramesByQueue(ifc, g), g }]));
     const nvec = phys.reduce((n, i) => n + Math.max(1, i.rss.queues), 0);
     const tmplBytes = [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + Math.ceil(f.length / 64) * 64, 0), 0);
-    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 32 + tmplBytes + 4096;
+    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 44 + tmplBytes + 4096;
     this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve });
     const mem = this.stack.k.memory;
     this.i32 = new Int32Array(mem.buffer);
@@ -65,6 +74,10 @@ export class MpEngine {
     this.vt = a.alloc(nvec * VT_SIZE);
     this.qs = a.alloc(nvec * QS_SIZE);
     this.stats = a.alloc(o.cpus * 32, 8);
+    this.qs8 = a.alloc(o.cpus * 8, 8);
+    this.viol = a.alloc(o.cpus * 4, 4);
+    // writers of shared tables wait out a grace period before freeing (radix nodes, nexthops, FIB groups)
+    this.stack.tables.graceWait = () => this.synchronizeSync();
     this.dv.setUint32(this.mp + MP_NCPU, o.cpus, true);
     this.dv.setUint32(this.mp + MP_NVEC, nvec, true);
     const u8 = new Uint8Array(mem.buffer);
@@ -102,7 +115,8 @@ export class MpEngine {
     for (let c = 0; c < o.cpus; c++) {
       const data: CpuWorkerData = {
         memory: e.stack.k.memory, layout: e.stack.L, cpu: c, engine: o.engine, batch: e.stack.batch,
-        mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.stats,
+        mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.stats, qs8: e.qs8,
+        verify: !!o.verify, violations: e.viol,
       };
       const w = new Worker(path, { workerData: data });
       w.on('error', (err) => { process.stderr.write(`mpstack: cpu${c} failed: ${err.stack ?? err.message}\n`); });
@@ -115,6 +129,36 @@ export class MpEngine {
     }
     e.startedAt = performance.now();
     return e;
+  }
+
+  /**
+   * A grace period (quiescent-state based, as DPDK's rte_rcu_qsbr): returns once every CPU has been
+   * between batches at least once since the call — so no batch that could have seen memory the
+   * writers retired before the call is still running. Never waits for an idle CPU.
+   */
+  private quiesced(snap: Int32Array): boolean {
+    for (let c = 0; c < this.o.cpus; c++) {
+      const w = (this.qs8 + c * 8) >> 2;
+      if (Atomics.load(this.i32, w) === snap[c] && Atomics.load(this.i32, w + 1) === 0) return false;
+    }
+    return true;
+  }
+
+  private snapshot(): Int32Array {
+    return Int32Array.from({ length: this.o.cpus }, (_, c) => Atomics.load(this.i32, (this.qs8 + c * 8) >> 2));
+  }
+
+  /** Waits for a grace period without blocking the event loop. */
+  async synchronize(): Promise<void> {
+    const snap = this.snapshot();
+    while (!this.quiesced(snap)) await new Promise((r) => setImmediate(r));
+  }
+
+  /** The same, blocking (for synchronous writers such as Tables' limbo reclaim). */
+  synchronizeSync(): void {
+    const snap = this.snapshot();
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    while (!this.quiesced(snap)) Atomics.wait(nap, 0, 0, 0.05);
   }
 
   private ring(): void {
@@ -216,6 +260,13 @@ export class MpEngine {
   }
 
   get elapsedMs(): number { return performance.now() - this.startedAt; }
+
+  /** Frames the stress checks caught forwarded with a dead nexthop (always 0 unless verify is on). */
+  violations(): number {
+    let v = 0;
+    for (let c = 0; c < this.o.cpus; c++) v += Atomics.load(this.i32, (this.viol + c * 4) >> 2);
+    return v;
+  }
 
   /** Stops the workers (each finishes its batch and gives up its queues) and waits for them. */
   async stop(): Promise<void> {

@@ -1,0 +1,18 @@
+// The talk's stress test, short version (the long soak: `mpstack stress --duration 600`).
+import { describe, expect, test } from '@jest/globals';
+import { runStress } from '../../ts/mp/stress.js';
+
+describe.each(['wasm', 'ts'] as const)('stress under traffic (%s)', (engine) => {
+  test('route flaps, table churn, interface and affinity changes: nothing lost, nothing freed early', async () => {
+    const r = await runStress({ cpus: 2, engine, seconds: engine === 'wasm' ? 3 : 2 });
+    expect(r.violations).toBe(0);
+    expect(r.generated).toBe(r.frames);
+    expect(r.accounted).toBe(r.frames);
+    expect(r.fast).toBeGreaterThan(0);
+    expect(r.normal).toBeGreaterThan(0);
+    for (const k of ['route-flap', 'route-change', 'churn', 'if-down-up', 'affinity', 'neighbor', 'route-burst']) expect(r.ops[k]).toBeGreaterThan(0);
+    // everything that was not forwarded was dropped for a reason the churn explains
+    for (const reason of Object.keys(r.drops)) expect(['no-route', 'if-down']).toContain(reason);
+    expect(r.ok).toBe(true);
+  }, 30_000);
+});
