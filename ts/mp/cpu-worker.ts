@@ -29,7 +29,7 @@ export interface CpuWorkerData {
   vt: number; // vector table
   qs: number; // queue states (one per vector)
   nvec: number;
-  stats: number; // per-CPU f64[4]: stack ns, nic ns, batches, idle waits
+  stats: number; // per-CPU f64[8]: stack ns, nic ns, batches, idle waits, longest batch ns, longest gap between batches ns
   qs8: number; // per-CPU u32 pair: quiescent-state counter, idle flag (see MpEngine.synchronize)
   /** stress mode: after each batch, check every forwarded frame's nexthop is live (not freed or poisoned) */
   verify: boolean;
@@ -41,7 +41,8 @@ function run(d: CpuWorkerData): void {
   const buf = d.memory.buffer;
   const i32 = new Int32Array(buf);
   const dv = new DataView(buf);
-  const st = new Float64Array(buf, d.stats + d.cpu * 32, 4);
+  const st = new Float64Array(buf, d.stats + d.cpu * 64, 8);
+  let lastEnd = 0;
   const cpu = d.layout.cpu[d.cpu]!;
   const ctx = cpu.ctx;
   const batch = d.batch;
@@ -115,6 +116,9 @@ function run(d: CpuWorkerData): void {
       st[0]! += (t2 - t1) * 1e6;
       st[1]! += (t1 - t0) * 1e6;
       st[2]! += 1;
+      st[4] = Math.max(st[4]!, (t2 - t1) * 1e6);
+      if (lastEnd !== 0 && rate === 0) st[5] = Math.max(st[5]!, (t1 - lastEnd) * 1e6); // a stall shows at line rate only
+      lastEnd = t2;
       worked = true;
     }
     if (!worked) {

@@ -64,7 +64,7 @@ export class MpEngine {
     const byQueue = new Map(gens.map(({ ifc, g }) => [ifc.index, { frames: genFramesByQueue(ifc, g), g }]));
     const nvec = phys.reduce((n, i) => n + Math.max(1, i.rss.queues), 0);
     const tmplBytes = [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + Math.ceil(f.length / 64) * 64, 0), 0);
-    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 44 + tmplBytes + 4096;
+    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 76 + tmplBytes + 4096;
     this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve });
     const mem = this.stack.k.memory;
     this.i32 = new Int32Array(mem.buffer);
@@ -73,7 +73,7 @@ export class MpEngine {
     this.mp = a.alloc(MP_SIZE);
     this.vt = a.alloc(nvec * VT_SIZE);
     this.qs = a.alloc(nvec * QS_SIZE);
-    this.stats = a.alloc(o.cpus * 32, 8);
+    this.stats = a.alloc(o.cpus * 64, 8);
     this.qs8 = a.alloc(o.cpus * 8, 8);
     this.viol = a.alloc(o.cpus * 4, 4);
     // writers of shared tables wait out a grace period before freeing (radix nodes, nexthops, FIB groups)
@@ -239,6 +239,16 @@ export class MpEngine {
     return { frames, bytes };
   }
 
+  /** What vector v's traffic source delivered to its RX queue; null for a queue without a source. */
+  queueGenerated(v: Vector): { frames: number; bytes: number } | null {
+    const qs = this.qs + v.id * QS_SIZE;
+    if (this.dv.getUint32(qs + QS_COUNT, true) === 0) return null;
+    return { frames: Number(this.dv.getBigUint64(qs + QS_FRAMES, true)), bytes: Number(this.dv.getBigUint64(qs + QS_BYTES, true)) };
+  }
+
+  /** The CPUs `intrctl nointr` took out of interrupt service, ascending. */
+  noIntrCpus(): number[] { return [...this.noIntr].sort((a, b) => a - b); }
+
   /** Per-CPU counters by name. */
   cpuCounters(): Record<string, number>[] {
     return this.stack.L.cpu.map((cpu) => {
@@ -251,12 +261,17 @@ export class MpEngine {
     });
   }
 
-  /** Per-CPU time split: ns in the pipeline, ns in the NIC model, batches, idle naps. */
-  cpuTimes(): { stackNs: number; nicNs: number; batches: number; idle: number }[] {
+  /** Per-CPU time split: ns in the pipeline, ns in the NIC model, batches, idle naps, longest batch, longest gap. */
+  cpuTimes(): { stackNs: number; nicNs: number; batches: number; idle: number; maxBatchNs: number; maxGapNs: number }[] {
     return Array.from({ length: this.o.cpus }, (_, c) => {
-      const f = new Float64Array(this.stack.k.memory.buffer, this.stats + c * 32, 4);
-      return { stackNs: f[0]!, nicNs: f[1]!, batches: f[2]!, idle: f[3]! };
+      const f = new Float64Array(this.stack.k.memory.buffer, this.stats + c * 64, 8);
+      return { stackNs: f[0]!, nicNs: f[1]!, batches: f[2]!, idle: f[3]!, maxBatchNs: f[4]!, maxGapNs: f[5]! };
     });
+  }
+
+  /** Clears the time statistics (e.g. after a warm-up). */
+  resetTimes(): void {
+    new Float64Array(this.stack.k.memory.buffer, this.stats, this.o.cpus * 8).fill(0);
   }
 
   get elapsedMs(): number { return performance.now() - this.startedAt; }
