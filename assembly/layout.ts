@@ -349,11 +349,13 @@ export const VT_CPU = 8; // u32 CPU the interrupt is bound to (intrctl affinity)
 export const VT_OWNER = 12; // u32 CPU + 1 servicing the queue now, 0 = none (atomic)
 export const VT_MODE = 16; // u32 VTM_*
 export const VT_FLAGS = 20; // u32 VTF_*
+export const VT_BUDGET = 24; // u32 poll mode: batches per turn before the CPU moves on (and reports a quiescent state)
 export const VT_COUNTS = 32; // u32[VT_MAXCPU] interrupts taken per CPU
 export const VT_MAXCPU = 24;
 export const VTM_INTR = 0; // hardware interrupt -> per-CPU pktq -> softint
 export const VTM_POLL = 1; // interrupt masked while the CPU polls the ring with a budget
-export const VTF_DISABLED = 1; // intrctl nointr: not serviced
+export const VTF_DISABLED = 1; // not serviced (a link vector: no queue behind it)
+export const VTF_LINK = 2; // the interface's link-state vector
 
 // RX queue traffic source (the `gen` driver's per-queue state), QS_SIZE bytes per queue:
 //   0 template base | 4 template count | 8 frame length | 12 stride | 16 next template | 20 rate (frames/s, 0 = line rate)
@@ -369,6 +371,9 @@ export const QS_TOKENS = 24;
 export const QS_LAST = 28;
 export const QS_FRAMES = 32;
 export const QS_BYTES = 40;
+export const QS_SINCE = 48; // u32 us (wrapping) when the oldest waiting frame arrived, 0 = none waiting
+export const QS_MOD_FRAMES = 52; // u32 interrupt moderation: interrupt once this many frames wait...
+export const QS_MOD_USECS = 56; // u32 ...or the oldest has waited this long
 
 // Engine control block: MP_SIZE bytes.
 export const MP_SIZE = 64;

@@ -35,7 +35,8 @@ describe.each(['wasm', 'ts'] as const)('MpEngine (%s)', (engine) => {
     expect(per.reduce((s, c) => s + c['fast']! + c['normal']!, 0)).toBe(rx);
     expect(runSummary(e)).toMatch(/accounting: .*: ok/);
     // the default affinity spreads the four queues over both CPUs
-    expect(e.vectors.filter((v) => v.ifindex === 1).map((v) => e.boundCpu(v))).toEqual([0, 1, 0, 1]);
+    expect(e.vectors.filter((v) => v.ifindex === 1 && v.queue >= 0).map((v) => e.boundCpu(v))).toEqual([0, 1, 0, 1]);
+    expect(e.vectors.map((v) => v.name)).toEqual(['wm0 link', 'wm0 txrx0', 'wm0 txrx1', 'wm0 txrx2', 'wm0 txrx3', 'wm1 link', 'wm1 txrx0']);
   });
 
   test('intrctl affinity moves a queue under traffic without losing a frame; nointr / intr', async () => {
@@ -75,6 +76,28 @@ describe('MpEngine control input', () => {
     } finally {
       await e.stop();
     }
+  });
+
+  test('poll mode takes several batches per interrupt; moderation batches up slow traffic', async () => {
+    const polled = parseConfig(CONFIG.replace('RATE', '0').replace('    driver: gen\n', '    driver: gen\n    poll: { budget: 8 }\n'), 'p.yaml', '.');
+    const e = await MpEngine.start(polled, { cpus: 1, engine: 'wasm', batch: 32 });
+    await sleep(200);
+    await e.stop();
+    const intr = e.vectors.reduce((s, v) => s + e.interruptCounts(v)[0]!, 0);
+    const batches = e.cpuTimes()[0]!.batches;
+    expect(batches).toBeGreaterThan(intr * 4); // up to 8 batches per interrupt at line rate
+    expect(e.generated().frames).toBe(e.cpuCounters()[0]!['rx-frames']);
+    // 20 kframes/s with moderation of 16 frames / 50 ms: interrupts come with 16 frames, not 1
+    const slow = parseConfig(CONFIG.replace('RATE', '20000').replace('    driver: gen\n', '    driver: gen\n    moderation: { frames: 16, usecs: 50000 }\n'), 'm.yaml', '.');
+    const m = await MpEngine.start(slow, { cpus: 1, engine: 'wasm', batch: 64 });
+    await sleep(300);
+    await m.stop();
+    const mi = m.vectors.reduce((s, v) => s + m.interruptCounts(v)[0]!, 0);
+    expect(m.generated().frames / mi).toBeGreaterThanOrEqual(12);
+  });
+
+  test('a queue count the NIC model does not have is a clear error', async () => {
+    await expect(MpEngine.start(parseConfig(CONFIG.replace('RATE', '0').replace('    driver: gen\n', '    driver: gen\n    model: vioif\n'), 'v.yaml', '.'), { cpus: 1, engine: 'wasm' })).rejects.toThrow(/wm0: rss.queues 4 is more than vioif has \(1/);
   });
 
   test('a bad gen config is a clear error', async () => {

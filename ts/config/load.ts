@@ -308,6 +308,8 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
       vlan: ri.vlan ? { parent: ri.vlan.parent, id: ri.vlan.id } : null,
       model: ri.model ?? null,
       driver: ri.driver ?? null,
+      poll: ri.poll === undefined || ri.poll === false ? null : ri.poll === true ? { budget: 64 } : { budget: ri.poll.budget },
+      moderation: { frames: ri.moderation.frames, usecs: ri.moderation.usecs },
       gen: ri.gen ?? null,
       pcap: ri.pcap ?? null,
       line: loc.line(at),

@@ -65,6 +65,10 @@ export interface InterfaceConfig {
   /** Driver sub-objects, passed through unchecked for now ({} when written empty). */
   gen: Record<string, unknown> | null;
   pcap: Record<string, unknown> | null;
+  /** poll mode (NAPI-like): the queue's interrupt stays off while its CPU polls up to `budget` batches */
+  poll: { budget: number } | null;
+  /** interrupt moderation: interrupt when `frames` are waiting or the oldest has waited `usecs` */
+  moderation: { frames: number; usecs: number };
   /** Line of the YAML where the interface is declared. */
   line: number;
 }
@@ -208,6 +212,8 @@ export const interfaceSchema = z.strictObject({
   driver: z.string().min(1).optional(),
   gen: anyObject.optional(),
   pcap: anyObject.optional(),
+  poll: z.union([z.boolean(), z.strictObject({ budget: int(1, 4096).default(64) })]).optional(),
+  moderation: z.strictObject({ frames: int(1, 4096).default(32), usecs: int(0, 1_000_000).default(100) }).prefault({}),
 });
 
 /** Addresses and `default` are checked in load.ts, where the family of `via` is known. */

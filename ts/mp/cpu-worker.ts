@@ -12,7 +12,8 @@
 // (see the handoff protocol in assembly/layout.ts, VT_*).
 import { parentPort, workerData } from 'node:worker_threads';
 import {
-  BUF_SIZE, BUF_HEADROOM, PD_SIZE, PD_BUF, PD_PATH, PD_NH, NH_SIZE, NH_FLAGS, NHF_VALID, PATH_FAST, PATH_NORMAL, VT_SIZE, VT_IF, VT_CPU, VT_OWNER, VT_FLAGS, VT_COUNTS, VTF_DISABLED,
+  BUF_SIZE, BUF_HEADROOM, PD_SIZE, PD_BUF, PD_PATH, PD_NH, NH_SIZE, NH_FLAGS, NHF_VALID, PATH_FAST, PATH_NORMAL, VT_SIZE,
+  VT_MODE, VT_BUDGET, VTM_POLL, QS_SINCE, QS_MOD_FRAMES, QS_MOD_USECS, VT_IF, VT_CPU, VT_OWNER, VT_FLAGS, VT_COUNTS, VTF_DISABLED,
   QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_SEQ, QS_RATE, QS_TOKENS, QS_LAST, QS_FRAMES, QS_BYTES,
   MP_STOP, MP_RUNNING, MP_DOORBELL,
 } from '../../assembly/layout.js';
@@ -70,6 +71,53 @@ function run(d: CpuWorkerData): void {
       }
     }
   };
+  /** One batch from vector v's queue if it has frames (and, in interrupt mode, moderation lets it interrupt). */
+  const service = (v: number, vt: number, poll: boolean, first: boolean): boolean => {
+    const qs = d.qs + v * QS_SIZE;
+    const count = u32(qs + QS_COUNT);
+    if (count === 0) return false;
+    // the queue's line: how many frames arrived since the last pass (rate 0: a full batch every pass)
+    let n = batch;
+    const rate = u32(qs + QS_RATE);
+    const nowMs = performance.timeOrigin + performance.now();
+    const now = Math.floor(nowMs) >>> 0;
+    if (rate !== 0) {
+      const el = (now - u32(qs + QS_LAST)) >>> 0;
+      const tokens = Math.min(u32(qs + QS_TOKENS) + el * rate, batch * 1000);
+      dv.setUint32(qs + QS_LAST, now, true);
+      dv.setUint32(qs + QS_TOKENS, tokens, true);
+      n = Math.min(batch, Math.floor(tokens / 1000));
+      if (n === 0) return false;
+      if (!poll) {
+        // interrupt moderation: wait for `frames` frames, or until the oldest has waited `usecs`
+        const us = (Math.floor(nowMs * 1000) >>> 0) || 1;
+        const since = u32(qs + QS_SINCE);
+        if (since === 0) dv.setUint32(qs + QS_SINCE, us, true);
+        if (n < u32(qs + QS_MOD_FRAMES) && ((us - (since || us)) >>> 0) < u32(qs + QS_MOD_USECS)) return false;
+      }
+      dv.setUint32(qs + QS_TOKENS, tokens - n * 1000, true);
+      dv.setUint32(qs + QS_SINCE, 0, true);
+    }
+    const t0 = performance.now();
+    const seq = k.gen_fill(ctx, n, u32(qs + QS_TMPL), u32(qs + QS_STRIDE), count, u32(qs + QS_LEN), u32(qs + QS_SEQ), u32(vt + VT_IF));
+    dv.setUint32(qs + QS_SEQ, seq, true);
+    k.rss_batch(ctx, n);
+    if (first || !poll) dv.setUint32(vt + VT_COUNTS + d.cpu * 4, u32(vt + VT_COUNTS + d.cpu * 4) + 1, true); // the interrupt
+    const t1 = performance.now();
+    k.fwd_batch(ctx, n, now);
+    const t2 = performance.now();
+    if (d.verify) verifyBatch(n);
+    dv.setUint32(cpu.free, freeCount, true); // the sink has consumed what went out
+    dv.setBigUint64(qs + QS_FRAMES, dv.getBigUint64(qs + QS_FRAMES, true) + BigInt(n), true);
+    dv.setBigUint64(qs + QS_BYTES, dv.getBigUint64(qs + QS_BYTES, true) + BigInt(n * (u32(qs + QS_LEN) + 4)), true);
+    st[0]! += (t2 - t1) * 1e6;
+    st[1]! += (t1 - t0) * 1e6;
+    st[2]! += 1;
+    st[4] = Math.max(st[4]!, (t2 - t1) * 1e6);
+    if (lastEnd !== 0 && rate === 0) st[5] = Math.max(st[5]!, (t1 - lastEnd) * 1e6); // a stall shows at line rate only
+    lastEnd = t2;
+    return true;
+  };
   const qsCount = (d.qs8 + d.cpu * 8) >> 2;
   const qsIdle = qsCount + 1;
   while (Atomics.load(i32, (d.mp + MP_STOP) >> 2) === 0) {
@@ -86,40 +134,15 @@ function run(d: CpuWorkerData): void {
       if (owner === me && !mine) { Atomics.store(i32, ownerIdx, 0); continue; } // hand the queue over
       if (!mine) continue;
       if (owner !== me && Atomics.compareExchange(i32, ownerIdx, 0, me) !== 0) continue; // previous owner still finishing
-      const qs = d.qs + v * QS_SIZE;
-      const count = u32(qs + QS_COUNT);
-      if (count === 0) continue;
-      // the queue's line: how many frames arrived since the last pass (rate 0: a full batch every pass)
-      let n = batch;
-      const rate = u32(qs + QS_RATE);
-      const now = Math.floor(performance.timeOrigin + performance.now()) >>> 0;
-      if (rate !== 0) {
-        const el = (now - u32(qs + QS_LAST)) >>> 0;
-        const tokens = Math.min(u32(qs + QS_TOKENS) + el * rate, batch * 1000);
-        dv.setUint32(qs + QS_LAST, now, true);
-        n = Math.min(batch, Math.floor(tokens / 1000));
-        dv.setUint32(qs + QS_TOKENS, tokens - n * 1000, true);
-        if (n === 0) continue;
+      // interrupt mode: one batch per interrupt; poll mode: the interrupt stays masked while this
+      // CPU takes up to `budget` batches in a row, then moves on (so it still reports quiescent
+      // states and services its other queues: polling without starving the control plane)
+      const poll = u32(vt + VT_MODE) === VTM_POLL;
+      const turns = poll ? u32(vt + VT_BUDGET) : 1;
+      for (let t = 0; t < turns; t++) {
+        if (!service(v, vt, poll, t === 0)) break;
+        worked = true;
       }
-      const t0 = performance.now();
-      const seq = k.gen_fill(ctx, n, u32(qs + QS_TMPL), u32(qs + QS_STRIDE), count, u32(qs + QS_LEN), u32(qs + QS_SEQ), u32(vt + VT_IF));
-      dv.setUint32(qs + QS_SEQ, seq, true);
-      k.rss_batch(ctx, n);
-      dv.setUint32(vt + VT_COUNTS + d.cpu * 4, u32(vt + VT_COUNTS + d.cpu * 4) + 1, true);
-      const t1 = performance.now();
-      k.fwd_batch(ctx, n, now);
-      const t2 = performance.now();
-      if (d.verify) verifyBatch(n);
-      dv.setUint32(cpu.free, freeCount, true); // the sink has consumed what went out
-      dv.setBigUint64(qs + QS_FRAMES, dv.getBigUint64(qs + QS_FRAMES, true) + BigInt(n), true);
-      dv.setBigUint64(qs + QS_BYTES, dv.getBigUint64(qs + QS_BYTES, true) + BigInt(n * (u32(qs + QS_LEN) + 4)), true);
-      st[0]! += (t2 - t1) * 1e6;
-      st[1]! += (t1 - t0) * 1e6;
-      st[2]! += 1;
-      st[4] = Math.max(st[4]!, (t2 - t1) * 1e6);
-      if (lastEnd !== 0 && rate === 0) st[5] = Math.max(st[5]!, (t1 - lastEnd) * 1e6); // a stall shows at line rate only
-      lastEnd = t2;
-      worked = true;
     }
     if (!worked) {
       st[3]! += 1;

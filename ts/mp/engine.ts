@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
-  VT_SIZE, VT_IF, VT_QUEUE, VT_CPU, VT_OWNER, VT_COUNTS, VT_MAXCPU, QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_RATE,
+  VT_SIZE, VT_IF, VT_QUEUE, VT_CPU, VT_OWNER, VT_COUNTS, VT_MAXCPU, VT_MODE, VT_BUDGET, VT_FLAGS, VTM_POLL, VTF_DISABLED, VTF_LINK,
+  QS_MOD_FRAMES, QS_MOD_USECS, QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_RATE,
   QS_FRAMES, QS_BYTES, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL, C_COUNT,
 } from '../../assembly/layout.js';
 import type { Config } from '../config/schema.js';
@@ -18,6 +19,7 @@ import { Stack } from '../engine/stack.js';
 import { CliError } from '../cli/errors.js';
 import type { CpuWorkerData } from './cpu-worker.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
+import { nicModel } from '../nic/models.js';
 
 export interface MpOptions {
   cpus: number;
@@ -59,10 +61,11 @@ export class MpEngine {
     const batch = o.batch ?? 256;
     // RX queues of every physical interface with a traffic source; one vector per queue pair
     const phys = cfg.interfaces.filter((i) => !i.vlan);
+    for (const i of phys) nicModel(i); // queue counts within what the model has
     const gens = phys.filter((i) => i.driver === 'gen').map((i) => ({ ifc: i, g: parseGen(i) }));
     for (const i of phys) if (i.driver && !['gen', 'sink'].includes(i.driver)) throw new CliError(`${i.name}: driver '${i.driver}' is not available in this engine yet (gen, sink)`);
     const byQueue = new Map(gens.map(({ ifc, g }) => [ifc.index, { frames: genFramesByQueue(ifc, g), g }]));
-    const nvec = phys.reduce((n, i) => n + Math.max(1, i.rss.queues), 0);
+    const nvec = phys.reduce((n, i) => n + Math.max(1, i.rss.queues) + 1, 0); // queue pairs + a link vector each
     const tmplBytes = [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + Math.ceil(f.length / 64) * 64, 0), 0);
     const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 76 + tmplBytes + 4096;
     this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve });
@@ -82,12 +85,23 @@ export class MpEngine {
     this.dv.setUint32(this.mp + MP_NVEC, nvec, true);
     const u8 = new Uint8Array(mem.buffer);
     let id = 0;
+    let spread = 0;
     for (const i of phys) {
+      const link = this.vt + id * VT_SIZE; // link state changes: no traffic, stays on CPU 0 as NetBSD's
+      this.dv.setUint32(link + VT_IF, i.index, true);
+      this.dv.setUint32(link + VT_FLAGS, VTF_LINK | VTF_DISABLED, true);
+      this.vectors.push({ id, name: `${i.name} link`, ifindex: i.index, queue: -1, at: link });
+      id++;
       for (let q = 0; q < Math.max(1, i.rss.queues); q++, id++) {
         const at = this.vt + id * VT_SIZE;
         this.dv.setUint32(at + VT_IF, i.index, true);
         this.dv.setUint32(at + VT_QUEUE, q, true);
-        this.dv.setUint32(at + VT_CPU, id % o.cpus, true); // the default spreads queues over the CPUs
+        this.dv.setUint32(at + VT_CPU, spread++ % o.cpus, true); // the default spreads queues over the CPUs
+        this.dv.setUint32(at + VT_MODE, i.poll ? VTM_POLL : 0, true);
+        this.dv.setUint32(at + VT_BUDGET, i.poll?.budget ?? 1, true);
+        const qsm = this.qs + id * QS_SIZE;
+        this.dv.setUint32(qsm + QS_MOD_FRAMES, i.moderation.frames, true);
+        this.dv.setUint32(qsm + QS_MOD_USECS, i.moderation.usecs, true);
         this.vectors.push({ id, name: `${i.name} txrx${q}`, ifindex: i.index, queue: q, at });
         const src = byQueue.get(i.index);
         const frames = src?.frames[q] ?? [];
