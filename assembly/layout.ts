@@ -374,6 +374,7 @@ export const QS_BYTES = 40;
 export const QS_SINCE = 48; // u32 us (wrapping) when the oldest waiting frame arrived, 0 = none waiting
 export const QS_MOD_FRAMES = 52; // u32 interrupt moderation: interrupt once this many frames wait...
 export const QS_MOD_USECS = 56; // u32 ...or the oldest has waited this long
+export const QS_LIMIT = 60; // u32 frames to produce in all (a capture replayed once), 0 = no limit
 
 // Engine control block: MP_SIZE bytes.
 export const MP_SIZE = 64;

@@ -3,7 +3,8 @@
 // batch the pipeline sees is fresh (TTL, MACs and checksums as received), and its cost is counted.
 // TS twin: ts/kernels/nic/gen.ts.
 //
-// Templates: `count` frames of `len` bytes each, `stride` bytes apart from `tmpl`.
+// Templates: `count` frames of `len` bytes each, `stride` bytes apart from `tmpl`; with len 0 each
+// slot starts with its frame's length (u32) and the frame follows (replayed captures).
 // Reads: PD_BUF of each descriptor. Writes: the frame bytes, PD_LEN, PD_RXIF (the receiving port,
 // as a NIC writes it into every descriptor: the pipeline overwrites PD_RXIF after VLAN demux).
 
@@ -16,8 +17,15 @@ export function gen_fill(ctx: usize, n: u32, tmpl: usize, stride: u32, count: u3
   let t = seq % count;
   for (let i: u32 = 0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
-    memory.copy(<usize>ld32(pd + PD_BUF), tmpl + <usize>t * stride, len);
-    st16(pd + PD_LEN, len);
+    const slot = tmpl + <usize>t * stride;
+    if (len != 0) {
+      memory.copy(<usize>ld32(pd + PD_BUF), slot, len);
+      st16(pd + PD_LEN, len);
+    } else {
+      const l = load<u32>(slot);
+      memory.copy(<usize>ld32(pd + PD_BUF), slot + 4, l);
+      st16(pd + PD_LEN, l);
+    }
     st16(pd + PD_RXIF, ifindex);
     t = t + 1 == count ? 0 : t + 1;
   }

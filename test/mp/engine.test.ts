@@ -3,6 +3,11 @@ import { describe, expect, test } from '@jest/globals';
 import { parseConfig } from '../../ts/config/load.js';
 import { MpEngine } from '../../ts/mp/engine.js';
 import { runSummary } from '../../ts/cli/run.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PcapWriter } from '../../ts/io/pcap.js';
+import { buildFrame } from '../../ts/net/build.js';
 
 const CONFIG = `interfaces:
   - name: wm0
@@ -94,6 +99,26 @@ describe('MpEngine control input', () => {
     await m.stop();
     const mi = m.vectors.reduce((s, v) => s + m.interruptCounts(v)[0]!, 0);
     expect(m.generated().frames / mi).toBeGreaterThanOrEqual(12);
+  });
+
+  test('pcap replay: a capture of mixed lengths played once, each frame on its RSS queue', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpstack-pcap-'));
+    const w = new PcapWriter();
+    const mac = Uint8Array.of(2, 0, 0, 0, 0, 1);
+    for (let i = 0; i < 500; i++) {
+      w.add(buildFrame({ dstMac: mac, srcMac: Uint8Array.of(2, 0, 0, 0, 0xaa, 1), src: Uint8Array.of(192, 0, 2, 10), dst: Uint8Array.of(203, 0, 113, i & 255),
+        sport: 1000 + i, payload: (i * 37) % 900, minFrame: 60 }), 1_700_000_000, i);
+    }
+    writeFileSync(join(dir, 'in.pcap'), w.toBytes());
+    const yaml = CONFIG.replace('RATE', '0').replace('    driver: gen\n    gen: { src: 192.0.2.0/24, dst: 203.0.113.0/24, flows: 64, size: 64, rate: 0 }\n', '    driver: pcap\n    pcap: { in: in.pcap, loop: false }\n');
+    const e = await MpEngine.start(parseConfig(yaml, join(dir, 'r.yaml'), dir), { cpus: 2, engine: 'wasm', batch: 32 });
+    await sleep(300);
+    await e.stop();
+    const per = e.cpuCounters();
+    expect(e.generated().frames).toBe(500);
+    expect(per.reduce((s, c) => s + c['rx-frames']!, 0)).toBe(500);
+    expect(per.reduce((s, c) => s + c['fast']! + c['normal']!, 0)).toBe(500);
+    expect(per.every((c) => c['rx-frames']! > 0)).toBe(true); // RSS put frames on queues of both CPUs
   });
 
   test('a queue count the NIC model does not have is a clear error', async () => {

@@ -12,8 +12,8 @@
 // (see the handoff protocol in assembly/layout.ts, VT_*).
 import { parentPort, workerData } from 'node:worker_threads';
 import {
-  BUF_SIZE, BUF_HEADROOM, PD_SIZE, PD_BUF, PD_PATH, PD_NH, NH_SIZE, NH_FLAGS, NHF_VALID, PATH_FAST, PATH_NORMAL, VT_SIZE,
-  VT_MODE, VT_BUDGET, VTM_POLL, QS_SINCE, QS_MOD_FRAMES, QS_MOD_USECS, VT_IF, VT_CPU, VT_OWNER, VT_FLAGS, VT_COUNTS, VTF_DISABLED,
+  BUF_SIZE, BUF_HEADROOM, PD_SIZE, PD_BUF, PD_LEN, PD_PATH, PD_NH, NH_SIZE, NH_FLAGS, NHF_VALID, PATH_FAST, PATH_NORMAL, VT_SIZE,
+  VT_MODE, VT_BUDGET, VTM_POLL, QS_SINCE, QS_MOD_FRAMES, QS_MOD_USECS, QS_LIMIT, VT_IF, VT_CPU, VT_OWNER, VT_FLAGS, VT_COUNTS, VTF_DISABLED,
   QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_SEQ, QS_RATE, QS_TOKENS, QS_LAST, QS_FRAMES, QS_BYTES,
   MP_STOP, MP_RUNNING, MP_DOORBELL,
 } from '../../assembly/layout.js';
@@ -78,6 +78,12 @@ function run(d: CpuWorkerData): void {
     if (count === 0) return false;
     // the queue's line: how many frames arrived since the last pass (rate 0: a full batch every pass)
     let n = batch;
+    const limit = u32(qs + QS_LIMIT);
+    if (limit !== 0) {
+      const left = limit - Number(dv.getBigUint64(qs + QS_FRAMES, true));
+      if (left <= 0) return false;
+      n = Math.min(n, left);
+    }
     const rate = u32(qs + QS_RATE);
     const nowMs = performance.timeOrigin + performance.now();
     const now = Math.floor(nowMs) >>> 0;
@@ -86,7 +92,7 @@ function run(d: CpuWorkerData): void {
       const tokens = Math.min(u32(qs + QS_TOKENS) + el * rate, batch * 1000);
       dv.setUint32(qs + QS_LAST, now, true);
       dv.setUint32(qs + QS_TOKENS, tokens, true);
-      n = Math.min(batch, Math.floor(tokens / 1000));
+      n = Math.min(n, Math.floor(tokens / 1000));
       if (n === 0) return false;
       if (!poll) {
         // interrupt moderation: wait for `frames` frames, or until the oldest has waited `usecs`
@@ -109,7 +115,10 @@ function run(d: CpuWorkerData): void {
     if (d.verify) verifyBatch(n);
     dv.setUint32(cpu.free, freeCount, true); // the sink has consumed what went out
     dv.setBigUint64(qs + QS_FRAMES, dv.getBigUint64(qs + QS_FRAMES, true) + BigInt(n), true);
-    dv.setBigUint64(qs + QS_BYTES, dv.getBigUint64(qs + QS_BYTES, true) + BigInt(n * (u32(qs + QS_LEN) + 4)), true);
+    const fixed = u32(qs + QS_LEN);
+    let bytes = fixed !== 0 ? n * (fixed + 4) : 0; // + FCS: bytes on the wire
+    if (fixed === 0) for (let i = 0; i < n; i++) bytes += dv.getUint16(cpu.pd + i * PD_SIZE + PD_LEN, true) + 4;
+    dv.setBigUint64(qs + QS_BYTES, dv.getBigUint64(qs + QS_BYTES, true) + BigInt(bytes), true);
     st[0]! += (t2 - t1) * 1e6;
     st[1]! += (t1 - t0) * 1e6;
     st[2]! += 1;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   VT_SIZE, VT_IF, VT_QUEUE, VT_CPU, VT_OWNER, VT_COUNTS, VT_MAXCPU, VT_MODE, VT_BUDGET, VT_FLAGS, VTM_POLL, VTF_DISABLED, VTF_LINK,
-  QS_MOD_FRAMES, QS_MOD_USECS, QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_RATE,
+  QS_MOD_FRAMES, QS_MOD_USECS, QS_LIMIT, QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_RATE,
   QS_FRAMES, QS_BYTES, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL, C_COUNT,
 } from '../../assembly/layout.js';
 import type { Config } from '../config/schema.js';
@@ -20,6 +20,7 @@ import { CliError } from '../cli/errors.js';
 import type { CpuWorkerData } from './cpu-worker.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
 import { nicModel } from '../nic/models.js';
+import { framesByQueue, pcapSource } from './pcap-source.js';
 
 export interface MpOptions {
   cpus: number;
@@ -63,12 +64,18 @@ export class MpEngine {
     const phys = cfg.interfaces.filter((i) => !i.vlan);
     for (const i of phys) nicModel(i); // queue counts within what the model has
     const gens = phys.filter((i) => i.driver === 'gen').map((i) => ({ ifc: i, g: parseGen(i) }));
-    for (const i of phys) if (i.driver && !['gen', 'sink'].includes(i.driver)) throw new CliError(`${i.name}: driver '${i.driver}' is not available in this engine yet (gen, sink)`);
-    const byQueue = new Map(gens.map(({ ifc, g }) => [ifc.index, { frames: genFramesByQueue(ifc, g), g }]));
+    const pcaps = phys.filter((i) => i.driver === 'pcap').map((i) => ({ ifc: i, p: pcapSource(cfg, i) }));
+    for (const i of phys) if (i.driver && !['gen', 'sink', 'pcap'].includes(i.driver)) throw new CliError(`${i.name}: unknown driver '${i.driver}' (gen, pcap, sink)`);
+    // each source: its frames per RX queue, its rate, and how many frames in all (0 = forever)
+    const byQueue = new Map<number, { frames: Uint8Array[][]; rate: number; flows: number; limit: boolean }>(
+      gens.map(({ ifc, g }) => [ifc.index, { frames: genFramesByQueue(ifc, g), rate: g.rate, flows: g.flows, limit: false }]));
     const nvec = phys.reduce((n, i) => n + Math.max(1, i.rss.queues) + 1, 0); // queue pairs + a link vector each
-    const tmplBytes = [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + Math.ceil(f.length / 64) * 64, 0), 0);
+    const slot = (len: number, variable: boolean) => Math.ceil((len + (variable ? 4 : 0)) / 64) * 64;
+    const tmplBytes = [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + slot(f.length, false), 0), 0)
+      + pcaps.reduce((n, { p }) => n + p.frames.length * slot(Math.max(...p.frames.map((f) => f.length)), true), 0);
     const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 76 + tmplBytes + 4096;
     this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve });
+    for (const { ifc, p } of pcaps) byQueue.set(ifc.index, { frames: framesByQueue(p.frames, ifc, this.stack), rate: p.rate, flows: p.frames.length, limit: !p.loop });
     const mem = this.stack.k.memory;
     this.i32 = new Int32Array(mem.buffer);
     this.dv = new DataView(mem.buffer);
@@ -106,17 +113,22 @@ export class MpEngine {
         const src = byQueue.get(i.index);
         const frames = src?.frames[q] ?? [];
         if (frames.length === 0) continue;
-        const len = frames[0]!.length;
-        const stride = Math.ceil(len / 64) * 64;
+        // one length: plain templates; several: each slot starts with its frame's length (gen_fill len 0)
+        const variable = frames.some((f) => f.length !== frames[0]!.length);
+        const stride = slot(Math.max(...frames.map((f) => f.length)), variable);
         const base = a.alloc(frames.length * stride);
-        frames.forEach((f, j) => u8.set(f, base + j * stride));
+        frames.forEach((f, j) => {
+          if (variable) this.dv.setUint32(base + j * stride, f.length, true);
+          u8.set(f, base + j * stride + (variable ? 4 : 0));
+        });
         const qs = this.qs + id * QS_SIZE;
         this.dv.setUint32(qs + QS_TMPL, base, true);
         this.dv.setUint32(qs + QS_COUNT, frames.length, true);
-        this.dv.setUint32(qs + QS_LEN, len, true);
+        this.dv.setUint32(qs + QS_LEN, variable ? 0 : frames[0]!.length, true);
         this.dv.setUint32(qs + QS_STRIDE, stride, true);
-        // the interface's rate, shared among its queues by their share of the flows
-        const rate = src!.g.rate === 0 ? 0 : Math.max(1, Math.round((src!.g.rate * frames.length) / src!.g.flows));
+        if (src!.limit) this.dv.setUint32(qs + QS_LIMIT, frames.length, true);
+        // the interface's rate, shared among its queues by their share of the frames
+        const rate = src!.rate === 0 ? 0 : Math.max(1, Math.round((src!.rate * frames.length) / src!.flows));
         this.dv.setUint32(qs + QS_RATE, rate, true);
       }
     }

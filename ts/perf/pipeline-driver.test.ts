@@ -17,3 +17,25 @@ describe.each(['wasm', 'ts'] as const)('PipelineDriver (%s)', (engine) => {
     expect(c['drop']).toBe(0);
   });
 });
+
+describe('gen_fill with variable-length slots (len 0)', () => {
+  test('WASM and TS copy each slot\'s own length and set PD_LEN and PD_RXIF alike', () => {
+    const mems = (['wasm', 'ts'] as const).map((engine) => {
+      const s = new Stack(topology(), { engine, batch: 8 });
+      const { k, L } = s;
+      const dv = new DataView(k.memory.buffer);
+      const u8 = new Uint8Array(k.memory.buffer);
+      const cpu = L.cpu[0]!;
+      const tmpl = cpu.clusters + 8 * 2176;
+      [60, 61, 1000, 77].forEach((len, j) => {
+        dv.setUint32(tmpl + j * 1088, len, true);
+        for (let b = 0; b < len; b++) u8[tmpl + j * 1088 + 4 + b] = (j * 31 + b) & 255;
+      });
+      for (let i = 0; i < 8; i++) dv.setUint32(cpu.pd + i * 32, cpu.clusters + i * 2176 + 64, true);
+      expect(k.gen_fill(cpu.ctx, 8, tmpl, 1088, 4, 0, 2, 1)).toBe(2);
+      expect(Array.from({ length: 8 }, (_, i) => dv.getUint16(cpu.pd + i * 32 + 4, true))).toEqual([1000, 77, 60, 61, 1000, 77, 60, 61]);
+      return u8.slice(cpu.pd, cpu.clusters + 8 * 2176);
+    });
+    expect(Buffer.compare(mems[0]!, mems[1]!)).toBe(0);
+  });
+});

@@ -8,17 +8,19 @@ export function gen_fill(m: Mem, ctx: number, n: number, tmpl: number, stride: n
   let t = seq % count;
   for (let i = 0; i < n; i++) {
     const pd = pd0 + i * PD_SIZE;
-    const src = tmpl + t * stride;
+    const slot = tmpl + t * stride;
+    const l = len !== 0 ? len : ld32(m, slot);
+    const src = len !== 0 ? slot : slot + 4;
     const dst = ld32(m, pd + PD_BUF);
-    if (len <= 128) {
+    if (l <= 128) {
       // short frames: a word loop beats the call into copyWithin
       let o = 0;
-      for (; o + 4 <= len; o += 4) st32(m, dst + o, ld32(m, src + o));
-      for (; o < len; o++) u8[dst + o] = u8[src + o]!;
+      for (; o + 4 <= l; o += 4) st32(m, dst + o, ld32(m, src + o));
+      for (; o < l; o++) u8[dst + o] = u8[src + o]!;
     } else {
-      u8.copyWithin(dst, src, src + len);
+      u8.copyWithin(dst, src, src + l);
     }
-    st16(m, pd + PD_LEN, len);
+    st16(m, pd + PD_LEN, l);
     st16(m, pd + PD_RXIF, ifindex);
     t = t + 1 === count ? 0 : t + 1;
   }

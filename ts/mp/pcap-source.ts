@@ -1,0 +1,56 @@
+// The `pcap` driver's receive side: a capture replayed as the frames arriving on the interface,
+// each frame on the RX queue the NIC's RSS picks for it (computed with the stack's own rss kernel),
+// in a loop or once, at a rate or as fast as the CPUs go.
+//
+//   driver: pcap
+//   pcap: { in: captures/in.pcap, loop: true, rate: 0 }
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { BUF_HEADROOM, MAX_FRAME, PD_BUF, PD_LEN, PD_RXIF, PD_QUEUE } from '../../assembly/layout.js';
+import type { Config, InterfaceConfig } from '../config/schema.js';
+import type { Stack } from '../engine/stack.js';
+import { readCapture } from '../io/capture.js';
+import { CliError } from '../cli/errors.js';
+
+export interface PcapSource { frames: Uint8Array[]; loop: boolean; rate: number }
+
+const KEYS = new Set(['in', 'loop', 'rate']);
+
+/** Reads and checks the interface's capture. */
+export function pcapSource(cfg: Config, ifc: InterfaceConfig): PcapSource {
+  const p = ifc.pcap ?? {};
+  const bad = (msg: string): never => { throw new CliError(`${ifc.name}: pcap: ${msg}`); };
+  for (const k of Object.keys(p)) if (!KEYS.has(k)) bad(`unknown key '${k}' (expected ${[...KEYS].join(', ')})`);
+  if (typeof p['in'] !== 'string') bad('`in:` names the capture to replay');
+  const loop = p['loop'] ?? true;
+  if (typeof loop !== 'boolean') bad('loop must be true or false');
+  const rate = p['rate'] ?? 0;
+  if (typeof rate !== 'number' || !Number.isInteger(rate) || rate < 0) bad('rate must be a whole number of frames per second (0 = line rate)');
+  const path = resolve(dirname(cfg.file), p['in'] as string);
+  const cap = readCapture(readFileSync(path), path);
+  if (cap.frames.length === 0) bad(`${path} holds no frames`);
+  cap.frames.forEach((f, i) => {
+    if (f.linktype !== 1) bad(`${path}: frame ${i + 1}: link type ${f.linktype} is not Ethernet`);
+    if (f.data.length > MAX_FRAME) bad(`${path}: frame ${i + 1} has ${f.data.length} bytes, more than the ${MAX_FRAME} a cluster holds`);
+  });
+  return { frames: cap.frames.map((f) => f.data), loop: loop as boolean, rate: rate as number };
+}
+
+/** Sorts frames onto the RX queues the NIC's RSS picks for them. Uses CPU 0's context: call before the workers start. */
+export function framesByQueue(frames: Uint8Array[], ifc: InterfaceConfig, stack: Stack): Uint8Array[][] {
+  const { k, L } = stack;
+  const dv = new DataView(k.memory.buffer);
+  const u8 = new Uint8Array(k.memory.buffer);
+  const cpu = L.cpu[0]!;
+  const buf = cpu.clusters + BUF_HEADROOM;
+  dv.setUint32(cpu.pd + PD_BUF, buf, true);
+  const byQueue: Uint8Array[][] = Array.from({ length: Math.max(1, ifc.rss.queues) }, () => []);
+  for (const f of frames) {
+    u8.set(f, buf);
+    dv.setUint16(cpu.pd + PD_LEN, f.length, true);
+    dv.setUint16(cpu.pd + PD_RXIF, ifc.index, true);
+    k.rss_batch(cpu.ctx, 1);
+    byQueue[dv.getUint16(cpu.pd + PD_QUEUE, true)]!.push(f);
+  }
+  return byQueue;
+}
