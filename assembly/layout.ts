@@ -390,58 +390,68 @@ export const MP_DOORBELL = 16; // u32 bumped + notified to wake idle CPUs
 // no lock; writers are TS and serialize among themselves with their own lock.
 //
 // pserialize domain: PSZ_SIZE bytes for PSZ_MAXCPU CPUs (a domain for n CPUs needs
-// PSZ_SLOTS + n * PSZ_SLOT_SIZE). 64-byte aligned.
+// PSZ_SLOTS + n * PSZ_SLOT_SIZE bytes), 64-byte aligned.
 //
-//    0       4         8      12           64      68          128            192
-//   +-------+---------+------+--- ... ---+-------+--- ... ---+-------+------+-------+--- ... ---+-- - -
-//   | epoch | waiters | ncpu |           | wake  |           | state | nest | errs  |           | cpu 1
-//   +-------+---------+------+--- ... ---+-------+--- ... ---+-------+------+-------+--- ... ---+-- - -
-//   line 0: read by every reader, written only by      line 1:       one line per CPU from PSZ_SLOTS,
-//           performers (epoch += 2, waiters +-1)       readers bump  written only by that CPU
-//                                                      it while a
-//                                                      perform sleeps
+//    0       4      8            64                                    128          192
+//   +-------+------+--- ... ---+------------------------+------+------+--- ... ---+----- - -
+//   | epoch | ncpu |           | state (seq | W | I)     | nest | errs |           | CPU 1 ...
+//   +-------+------+--- ... ---+------------------------+------+------+--- ... ---+----- - -
+//   header: written by performs      CPU 0's slot, one cache line per CPU
+//
+//   state bits:  31 ............................ 2   1   0
+//               +----------------------------------+---+---+
+//               | seq: sections this CPU entered   | W | I |   I = inside a read section
+//               +----------------------------------+---+---+   W = a perform sleeps on this word
 // Protocol
-// - epoch (atomic): odd, starts at 1; each perform adds 2 and waits for the readers of older epochs.
-// - state (atomic, per CPU): 0 outside read sections; else the epoch the CPU read at its outermost
-//   enter. Enter loads epoch and stores it into state (a sequentially consistent store: the fence
-//   that orders it before the section's loads); exit stores 0 (it orders the section's loads before).
-// - nest, errs (plain, per CPU): nesting depth and unbalanced exits; only the owning CPU touches them.
-// - A perform that sleeps adds 1 to waiters before its last check; an outermost exit that sees
-//   waiters != 0 adds 1 to wake and notifies it. Both sides store then load (SC), so either the
-//   reader sees the waiter or the performer sees the exit: no lost wake-up.
+// - Only the owning CPU writes seq and I, and nest and errs (those two plainly). Outermost enter:
+//   atomic store of state | I (sequentially consistent: the fence that orders it before the
+//   section's loads). Outermost exit: atomic exchange with (seq + 1) << 2 (orders the section's
+//   loads before it, clears I and W); if the old value had W, notify the state word.
+// - A perform reads every CPU's state once; for each with I set it waits until the word leaves that
+//   value (ignoring W): that section is over. To sleep it sets W with compareExchange and
+//   Atomics.waits on the state word; the exchange at exit returns W, so the wake-up cannot be lost.
+//   Sections entered after the read carry another seq (or start after it in the SC order and see
+//   the writer's unpublish): they do not hold the perform back. Readers never touch shared lines.
+// - epoch (atomic): performs begun (a generation number for diagnostics; readers never read it).
 // - Memory a writer unpublished (one atomic store) before perform began may be freed once perform
 //   returns: every reader that could have loaded the old pointer has left its section.
 export const PSZ_MAXCPU = 64;
-export const PSZ_EPOCH = 0; // u32 atomic, odd
-export const PSZ_WAITERS = 4; // u32 atomic: performs asleep on PSZ_WAKE
-export const PSZ_NCPU = 8; // u32 slots in use (set at init, then read-only)
-export const PSZ_WAKE = 64; // u32 atomic: bumped + notified by an outermost exit while waiters != 0
-export const PSZ_SLOTS = 128; // first per-CPU slot
+export const PSZ_EPOCH = 0; // u32 atomic: performs begun
+export const PSZ_NCPU = 4; // u32 slots in use (set at init, then read-only)
+export const PSZ_SLOTS = 64; // first per-CPU slot
 export const PSZ_SLOT_SIZE = 64; // one cache line per CPU: no false sharing between readers
-export const PSZ_SIZE = 4224; // PSZ_SLOTS + PSZ_MAXCPU * PSZ_SLOT_SIZE
-export const PSC_STATE = 0; // u32 atomic: 0 = quiescent, else the epoch of the outermost enter
+export const PSZ_SIZE = 4160; // PSZ_SLOTS + PSZ_MAXCPU * PSZ_SLOT_SIZE
+export const PSC_STATE = 0; // u32 atomic: seq << 2 | PSC_WAITER | PSC_INSIDE
 export const PSC_NEST = 4; // u32 plain: read-section depth
 export const PSC_ERRORS = 8; // u32 plain: psz_read_exit calls outside any read section (debug)
+export const PSC_INSIDE = 1;
+export const PSC_WAITER = 2;
+export const PSC_SEQ_ONE = 4; // seq's unit in the state word
 
 // psref class: the per-CPU reference counts of every target of the class. CPU c's counters form
 // one row, PRC_STRIDE bytes (a multiple of 64), so a CPU's acquire and release write only lines no
-// other CPU writes. The class outlives its targets: releasers notify on the class, never the target.
+// other CPU writes (counts inside the target would put every CPU on one line). The class outlives
+// its targets: a release notifies on its own count word, never on the target.
 //
-//    0      4     8        12       16     20      24     28        32       64     128
-//   +------+-----+--------+--------+------+-------+------+---------+--------+------+-----------------+
-//   | ncpu | cap | stride | counts | free | nfree | next | waiters | errors | wake | counts[ncpu][cap]
-//   +------+-----+--------+--------+------+-------+------+---------+--------+------+-----------------+
-//                                                                                   then u32 free[cap]
+//    0      4     8        12       16     20      24     28        64
+//   +------+-----+--------+--------+------+-------+------+--------+---------------------------------+
+//   | ncpu | cap | stride | counts | free | nfree | next | errors | counts[ncpu][cap], u32 free[cap] |
+//   +------+-----+--------+--------+------+-------+------+--------+---------------------------------+
+//
+//   count word:  31   30 ................................. 0
+//               +----+--------------------------------------+
+//               | W  | references CPU c holds on target i   |   W = a destroy sleeps on this word
+//               +----+--------------------------------------+
 // Protocol
-// - counts[c][i] (u32): written only by CPU c (acquire: plain increment; release: atomic store of the
-//   decrement, which orders the holder's use of the object before it), read by destroy with atomic loads.
-// - A target (PSRT_SIZE bytes, embedded in the object it protects): class, index, state. init
-//   writes class and index, then stores state = PSRT_LIVE; destroy stores PSRT_DRAINING, waits for
-//   counts[*][index] == 0, stores 0 and returns the index to the free stack (writer lock held).
+// - counts[c][i]: the count bits are written only by CPU c (acquire: plain increment, published by
+//   the SC exit of the read section it sits in; release: atomic subtract, which orders the holder's
+//   use of the object before it). A destroy that must sleep sets W with compareExchange and
+//   Atomics.waits on the word; a release that takes the count to 0 and sees W notifies it.
+// - A target (PSRT_SIZE bytes, embedded in the object it protects): class, index, state. init writes
+//   class and index, then stores state = PSRT_LIVE; destroy stores PSRT_DRAINING, waits for
+//   counts[*][index] to reach 0, zeroes the column, stores 0 and frees the index (writer lock held).
 // - destroy's contract (NetBSD's): no acquire can start any more: the object was unpublished and a
-//   pserialize perform returned. A release that takes a count to 0 while waiters != 0 bumps wake and
-//   notifies; the same store-then-load argument as pserialize rules out a lost wake-up.
-// - The object (and its embedded target) may be freed when destroy returns.
+//   pserialize perform returned since. The object (and its target) may be freed when destroy returns.
 export const PRC_NCPU = 0; // u32
 export const PRC_CAP = 4; // u32 targets the class can hold
 export const PRC_STRIDE = 8; // u32 bytes between two CPUs' rows
@@ -449,10 +459,10 @@ export const PRC_COUNTS = 12; // u32 ptr to CPU 0's row
 export const PRC_FREE = 16; // u32 ptr to the u32 stack of free target indices
 export const PRC_NFREE = 20; // u32
 export const PRC_NEXT = 24; // u32 never-used indices start here
-export const PRC_WAITERS = 28; // u32 atomic: destroys asleep on PRC_WAKE
-export const PRC_ERRORS = 32; // u32 atomic: misuse caught (release of a reference not held)
-export const PRC_WAKE = 64; // u32 atomic: bumped + notified by a release to 0 while waiters != 0
-export const PRC_SIZE = 128; // header; counts follow
+export const PRC_ERRORS = 28; // u32 atomic: misuse caught (release of a reference not held)
+export const PRC_SIZE = 64; // header; CPU 0's row follows
+export const PSREF_WAITER = 0x80000000; // count word: a destroy sleeps on it
+export const PSREF_COUNT = 0x7fffffff; // count word: the references
 export const PSRT_SIZE = 16;
 export const PSRT_CLASS = 0; // u32 ptr to the class
 export const PSRT_INDEX = 4; // u32 column in the class's count rows
@@ -480,3 +490,21 @@ export const PSLH_FIRST = 0; // u32 atomic ptr to the first element
 export const PSLE_SIZE = 8;
 export const PSLE_NEXT = 0; // u32 atomic ptr to the next element
 export const PSLE_PREVP = 4; // u32 ptr to the link word pointing here (writers only)
+
+// Capture ring (the pcap driver's transmit side): one per (recording interface, CPU). Single
+// producer (the CPU, after its batch), single consumer (the control plane, which writes the pcap).
+//   0 head (u32, frames the producer published, atomic) | 4 tail (u32, frames the consumer took, atomic)
+//   8 slots | 12 slot bytes | 16 overruns (u32: frames dropped because the ring was full)
+//   CR_SIZE: then `slots` slots of `slot bytes`: u32 length, u32 seconds, u32 nanoseconds, frame bytes
+// The producer writes a slot, then stores head + 1; the consumer reads slots below head, then stores tail.
+export const CR_SIZE = 64;
+export const CR_HEAD = 0;
+export const CR_TAIL = 4;
+export const CR_SLOTS = 8;
+export const CR_SLOT_BYTES = 12;
+export const CR_OVERRUNS = 16;
+export const CR_IF = 20; // u32 ifindex whose transmitted frames this ring records
+export const CRS_LEN = 0;
+export const CRS_SEC = 4;
+export const CRS_NSEC = 8;
+export const CRS_DATA = 12;

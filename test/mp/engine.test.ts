@@ -3,7 +3,8 @@ import { describe, expect, test } from '@jest/globals';
 import { parseConfig } from '../../ts/config/load.js';
 import { MpEngine } from '../../ts/mp/engine.js';
 import { runSummary } from '../../ts/cli/run.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readCapture } from '../../ts/io/capture.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcapWriter } from '../../ts/io/pcap.js';
@@ -110,7 +111,8 @@ describe('MpEngine control input', () => {
         sport: 1000 + i, payload: (i * 37) % 900, minFrame: 60 }), 1_700_000_000, i);
     }
     writeFileSync(join(dir, 'in.pcap'), w.toBytes());
-    const yaml = CONFIG.replace('RATE', '0').replace('    driver: gen\n    gen: { src: 192.0.2.0/24, dst: 203.0.113.0/24, flows: 64, size: 64, rate: 0 }\n', '    driver: pcap\n    pcap: { in: in.pcap, loop: false }\n');
+    const yaml = CONFIG.replace('RATE', '0').replace('    driver: gen\n    gen: { src: 192.0.2.0/24, dst: 203.0.113.0/24, flows: 64, size: 64, rate: 0 }\n', '    driver: pcap\n    pcap: { in: in.pcap, loop: false }\n')
+      .replace('    driver: sink\n', '    driver: pcap\n    pcap: { out: out.pcap }\n');
     const e = await MpEngine.start(parseConfig(yaml, join(dir, 'r.yaml'), dir), { cpus: 2, engine: 'wasm', batch: 32 });
     await sleep(300);
     await e.stop();
@@ -119,6 +121,11 @@ describe('MpEngine control input', () => {
     expect(per.reduce((s, c) => s + c['rx-frames']!, 0)).toBe(500);
     expect(per.reduce((s, c) => s + c['fast']! + c['normal']!, 0)).toBe(500);
     expect(per.every((c) => c['rx-frames']! > 0)).toBe(true); // RSS put frames on queues of both CPUs
+    // the transmit side recorded every forwarded frame, rewritten (TTL 63, the gateway's MAC)
+    expect(e.recordings()).toEqual([{ name: 'wm1', path: join(dir, 'out.pcap'), frames: 500, overruns: 0 }]);
+    const out = readCapture(readFileSync(join(dir, 'out.pcap')), 'out.pcap');
+    expect(out.frames).toHaveLength(500);
+    expect(out.frames.every((f) => f.data[22] === 63 && f.data[0] === 2 && f.data[4] === 0xbb)).toBe(true);
   });
 
   test('a queue count the NIC model does not have is a clear error', async () => {

@@ -3,10 +3,11 @@
 import { loadConfig } from '../config/load.js';
 import type { FibBackend } from '../config/schema.js';
 import type { EngineName } from '../engine/kernels.js';
+import { startControlServer } from '../mp/control-server.js';
 import { MpEngine } from '../mp/engine.js';
 import { num, table } from './summary.js';
 
-export interface RunOptions { config: string; cpus: number; duration?: number; engine: EngineName; fib?: FibBackend }
+export interface RunOptions { config: string; cpus: number; duration?: number; engine: EngineName; fib?: FibBackend; socket?: string }
 
 export function runSummary(e: MpEngine): string {
   const per = e.cpuCounters();
@@ -29,18 +30,23 @@ export function runSummary(e: MpEngine): string {
     t.toString(),
     e.intrctlList(),
     `accounting: generated ${gen.frames} = received ${rx} = fast + normal + local + drop ${accounted}: ${gen.frames === rx && rx === accounted ? 'ok' : 'MISMATCH'}`,
+    ...e.recordings().map((r) => `recorded ${r.frames} frames sent on ${r.name} to ${r.path}${r.overruns ? ` (${r.overruns} lost: the capture rings were full)` : ''}`),
   ].join('\n');
 }
 
 export async function runCommand(o: RunOptions): Promise<void> {
   const e = await MpEngine.start(loadConfig(o.config), { cpus: o.cpus, engine: o.engine, fib: o.fib });
+  // the control socket: intrctl, route, ifconfig, netstat from another shell
+  const ctl = await startControlServer(e, o.socket).catch(async (err: unknown) => { await e.stop(); throw err; });
   process.stderr.write(`mpstack: running on ${o.cpus} CPU(s) with the ${o.engine} engine${o.duration ? ` for ${o.duration} s` : ' (Ctrl-C stops)'}\n`);
+  process.stderr.write(`mpstack: control socket ${ctl.path}\n`);
   await new Promise<void>((res) => {
     const done = () => { process.off('SIGINT', done); process.off('SIGTERM', done); clearTimeout(timer); res(); };
     const timer = o.duration ? setTimeout(done, o.duration * 1000) : undefined;
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
+  await ctl.close();
   await e.stop();
   process.stdout.write(runSummary(e) + '\n');
 }

@@ -54,6 +54,9 @@ export interface StackOptions {
   reserve?: number;
 }
 
+/** An interface address: wire-order bytes and prefix length. */
+export interface StackAddress { family: 4 | 6; bytes: Uint8Array; plen: number }
+
 export interface RxFrame { data: Uint8Array; ifindex: number }
 export interface TxFrame { ifindex: number; data: Uint8Array }
 export interface FrameResult {
@@ -182,19 +185,93 @@ export class Stack {
     }
     // connected routes, our own addresses, directed broadcasts
     for (const i of config.interfaces) {
-      for (const a of i.addresses) {
-        const bits = a.family === 4 ? 32 : 128;
-        const net = maskBytes(a.bytes, a.plen);
-        const isLL = a.family === 6 && a.bytes[0] === 0xfe && (a.bytes[1]! & 0xc0) === 0x80;
-        // a host-length address (/32, /128) has no network of its own: only the local route, as in Linux
-        if (!isLL && a.plen < bits && !tables.getRoute(a.family, net, a.plen)) tables.addRoute(a.family, net, a.plen, 'unicast', i.index, null, 0);
-        if (!tables.getRoute(a.family, a.bytes, bits)) tables.addRoute(a.family, a.bytes, bits, 'local', i.index, null, 0);
-        if (a.family === 4 && a.plen < 31) {
-          const bc = Uint8Array.from(a.bytes.map((b, j) => b | (~maskByte(a.plen, j) & 0xff)));
-          if (!tables.getRoute(4, bc, 32)) tables.addRoute(4, bc, 32, 'broadcast', i.index, null, 0);
-        }
+      this.ifAddrs.set(i.index, i.addresses.map((a) => ({ family: a.family, bytes: a.bytes, plen: a.plen })));
+      for (const a of i.addresses) this.addAddressRoutes(i.index, a);
+    }
+  }
+
+  /** Addresses of each interface (the config's, then those added at run time), by ifindex. */
+  private readonly ifAddrs = new Map<number, StackAddress[]>();
+
+  /** The interface's addresses, in the order they were configured or added. */
+  addresses(ifindex: number): readonly StackAddress[] {
+    return this.ifAddrs.get(ifindex) ?? [];
+  }
+
+  /**
+   * The routes an interface address brings, as in Linux: the connected network (unicast, no
+   * gateway), the address itself (local), and for IPv4 the directed broadcast. A host-length address
+   * (/32, /128) has no network of its own and an IPv6 link-local one no route but its local one.
+   * Routes that already exist are left alone (two addresses in one network share its route).
+   * Returns the routes it added; on a table error it removes them again and rethrows.
+   */
+  private addAddressRoutes(ifindex: number, a: StackAddress): { family: 4 | 6; dst: Uint8Array; plen: number }[] {
+    const { tables } = this;
+    const added: { family: 4 | 6; dst: Uint8Array; plen: number }[] = [];
+    const add = (dst: Uint8Array, plen: number, kind: RouteKind) => {
+      if (tables.getRoute(a.family, dst, plen)) return;
+      tables.addRoute(a.family, dst, plen, kind, ifindex, null, 0);
+      added.push({ family: a.family, dst, plen });
+    };
+    try {
+      const bits = a.family === 4 ? 32 : 128;
+      const isLL = a.family === 6 && a.bytes[0] === 0xfe && (a.bytes[1]! & 0xc0) === 0x80;
+      if (!isLL && a.plen < bits) add(maskBytes(a.bytes, a.plen), a.plen, 'unicast');
+      add(a.bytes, bits, 'local');
+      if (a.family === 4 && a.plen < 31) add(Uint8Array.from(a.bytes.map((b, j) => b | (~maskByte(a.plen, j) & 0xff))), 32, 'broadcast');
+    } catch (e) {
+      for (const r of added.reverse()) tables.deleteRoute(r.family, r.dst, r.plen);
+      throw e;
+    }
+    return added;
+  }
+
+  /**
+   * Adds an address to a running interface (`ifconfig IF inet ADDR/LEN`): its routes as at start-up
+   * (see addAddressRoutes), and the interface's primary address of that kind if it had none.
+   * Refuses, changing nothing, an address that is not unicast, a prefix length of 0, an address
+   * already configured (a link-local one only on the same interface), one whose host route exists
+   * already, and IPv6 on an interface whose MTU is below 1280. Caller holds the writer lock.
+   */
+  addAddress(ifindex: number, a: StackAddress): void {
+    const ifs = this.tables.ifs[ifindex];
+    if (!ifs) throw new StackConfigError(undefined, undefined, `no interface with index ${ifindex}`);
+    const text = fmtPrefix(a.bytes, a.plen);
+    const bits = a.family === 4 ? 32 : 128;
+    if (a.bytes.length !== (a.family === 4 ? 4 : 16) || !Number.isInteger(a.plen) || a.plen < 1 || a.plen > bits) {
+      throw new StackConfigError(undefined, undefined, `${text}: prefix length must be 1..${bits}`);
+    }
+    const unicast = !a.bytes.every((b) => b === 0) && (a.family === 4 ? (a.bytes[0]! & 0xf0) !== 0xe0 && !a.bytes.every((b) => b === 0xff) : a.bytes[0] !== 0xff);
+    if (!unicast) throw new StackConfigError(undefined, undefined, `${fmt(a.bytes)} is not a unicast address`);
+    const isLL = a.family === 6 && a.bytes[0] === 0xfe && (a.bytes[1]! & 0xc0) === 0x80;
+    for (const [index, list] of this.ifAddrs) {
+      if (isLL && index !== ifindex) continue;
+      if (list.some((x) => x.bytes.length === a.bytes.length && x.bytes.every((b, j) => b === a.bytes[j]))) {
+        throw new StackConfigError(undefined, undefined, `address ${fmt(a.bytes)} is already configured on ${this.ifName(index)}`);
       }
     }
+    if (this.tables.getRoute(a.family, a.bytes, bits)) {
+      throw new StackConfigError(undefined, undefined, `a route to ${fmtPrefix(a.bytes, bits)} exists already (delete it first)`);
+    }
+    if (a.family === 6 && ifs.mtu < 1280) {
+      throw new StackConfigError(undefined, undefined, `${ifs.name} has mtu ${ifs.mtu}, below 1280, the IPv6 minimum (RFC 8200)`);
+    }
+    const own = { family: a.family, bytes: Uint8Array.from(a.bytes), plen: a.plen };
+    this.addAddressRoutes(ifindex, own);
+    this.tables.setPrimaryAddress(ifindex, own.bytes);
+    this.ifAddrs.get(ifindex)!.push(own);
+    this.onLinkCache.clear(); // a new connected network may put gateways on link
+  }
+
+  /**
+   * Deletes a route from the RIB (and the compiled FIB); returns false when there was none. Caller
+   * holds the writer lock and, before reusing freed memory, waits a grace period and reclaims
+   * (Tables.deleteRoute's contract).
+   */
+  deleteRoute(family: 4 | 6, dst: Uint8Array, plen: number): boolean {
+    const ok = this.tables.deleteRoute(family, dst, plen);
+    if (ok) this.onLinkCache.clear(); // it may have been a connected network
+    return ok;
   }
 
   /** Which interface's connected network holds a gateway (0 = none); connected routes only change with addresses. */

@@ -25,7 +25,7 @@ import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
 import type { Nexthop } from '../engine/tables.js';
 import { formatIP, formatMac, formatPrefix, hostBitsZero, maskPrefix, parseIP, parsePrefix } from '../net/addr.js';
 import {
-  CONTROL_MAX_LINE, type ControlCommand, type ControlCommands, type ControlResponse, type IfconfigEntry,
+  CONTROL_MAX_LINE, type ControlCommand, type ControlResponse, type IfconfigEntry,
   type IntrctlListResult, type NetstatIResult, type NetstatSResult, type RouteEntry, defaultSocketPath,
 } from './control-protocol.js';
 import type { MpEngine } from './engine.js';
@@ -330,23 +330,30 @@ export async function startControlServer(engine: MpEngine, path?: string): Promi
     sock.setEncoding('utf8');
     let buf = '';
     let chain: Promise<void> = Promise.resolve();
-    const reply = (res: ControlResponse) => { if (!sock.destroyed) sock.write(JSON.stringify(res) + '\n'); };
+    let overflowed = false;
+    const reply = (res: ControlResponse) => { if (sock.writable) sock.write(JSON.stringify(res) + '\n'); };
+    // a line no request could need: say so and hang up (reading on would let one client grow the
+    // buffer without bound)
+    const overflow = () => {
+      overflowed = true;
+      buf = '';
+      chain = chain.then(() => {
+        reply({ id: null, ok: false, error: `request line longer than ${CONTROL_MAX_LINE} characters` });
+        sock.end();
+      });
+    };
     sock.on('data', (chunk: string) => {
+      if (overflowed) return;
       buf += chunk;
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
+        if (nl > CONTROL_MAX_LINE) return overflow();
         const line = buf.slice(0, nl).replace(/\r$/, '');
         buf = buf.slice(nl + 1);
         if (line.trim() === '') continue;
         chain = chain.then(async () => reply(await handle(line)));
       }
-      if (buf.length > CONTROL_MAX_LINE) {
-        buf = '';
-        chain = chain.then(() => {
-          reply({ id: null, ok: false, error: `request line longer than ${CONTROL_MAX_LINE} characters` });
-          sock.end();
-        });
-      }
+      if (buf.length > CONTROL_MAX_LINE) overflow();
     });
     sock.on('error', () => { /* the client went away; nothing to clean up but the socket */ });
     sock.on('close', () => conns.delete(sock));

@@ -19,6 +19,7 @@ import {
 } from '../../assembly/layout.js';
 import { type EngineName, makeKernels } from '../engine/kernels.js';
 import type { Layout } from '../engine/layout.js';
+import { ringRecord } from './capture-ring.js';
 
 export interface CpuWorkerData {
   memory: WebAssembly.Memory;
@@ -35,6 +36,7 @@ export interface CpuWorkerData {
   /** stress mode: after each batch, check every forwarded frame's nexthop is live (not freed or poisoned) */
   verify: boolean;
   violations: number; // per-CPU u32 counter of frames forwarded with a dead nexthop
+  rings: number[]; // this CPU's capture rings (pcap driver, transmit side), one per recording interface
 }
 
 function run(d: CpuWorkerData): void {
@@ -42,6 +44,7 @@ function run(d: CpuWorkerData): void {
   const buf = d.memory.buffer;
   const i32 = new Int32Array(buf);
   const dv = new DataView(buf);
+  const u8 = new Uint8Array(buf);
   const st = new Float64Array(buf, d.stats + d.cpu * 64, 8);
   let lastEnd = 0;
   const cpu = d.layout.cpu[d.cpu]!;
@@ -110,9 +113,10 @@ function run(d: CpuWorkerData): void {
     k.rss_batch(ctx, n);
     if (first || !poll) dv.setUint32(vt + VT_COUNTS + d.cpu * 4, u32(vt + VT_COUNTS + d.cpu * 4) + 1, true); // the interrupt
     const t1 = performance.now();
-    k.fwd_batch(ctx, n, now);
+    const ntx = k.fwd_batch(ctx, n, now);
     const t2 = performance.now();
     if (d.verify) verifyBatch(n);
+    if (d.rings.length) ringRecord(i32, dv, u8, d.rings, cpu.tx, ntx, nowMs);
     dv.setUint32(cpu.free, freeCount, true); // the sink has consumed what went out
     dv.setBigUint64(qs + QS_FRAMES, dv.getBigUint64(qs + QS_FRAMES, true) + BigInt(n), true);
     const fixed = u32(qs + QS_LEN);

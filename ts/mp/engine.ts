@@ -3,13 +3,13 @@
 //
 // The control plane (this class, on the main thread) builds the tables with the Stack, owns the
 // vector table's VT_CPU words (affinity) and reads counters; the workers own everything per CPU.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   VT_SIZE, VT_IF, VT_QUEUE, VT_CPU, VT_OWNER, VT_COUNTS, VT_MAXCPU, VT_MODE, VT_BUDGET, VT_FLAGS, VTM_POLL, VTF_DISABLED, VTF_LINK,
   QS_MOD_FRAMES, QS_MOD_USECS, QS_LIMIT, QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_RATE,
-  QS_FRAMES, QS_BYTES, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL, C_COUNT,
+  QS_FRAMES, QS_BYTES, LAYOUT_BASE, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL, C_COUNT,
 } from '../../assembly/layout.js';
 import type { Config } from '../config/schema.js';
 import { Arena } from '../engine/arena.js';
@@ -21,6 +21,11 @@ import type { CpuWorkerData } from './cpu-worker.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
 import { nicModel } from '../nic/models.js';
 import { framesByQueue, pcapSource } from './pcap-source.js';
+import { ringBytes, ringDrain, ringInit, ringOverruns } from './capture-ring.js';
+import { PcapWriter } from '../io/pcap.js';
+
+/** Capture-ring slots per CPU and recording interface (about 4.5 MiB each). */
+const RING_SLOTS = 2048;
 
 export interface MpOptions {
   cpus: number;
@@ -45,6 +50,10 @@ export class MpEngine {
   readonly stack: Stack;
   readonly vectors: Vector[] = [];
   private readonly workers: Worker[] = [];
+  /** settle when each worker has exited (created at spawn: an early exit is never missed) */
+  private readonly exits: Promise<void>[] = [];
+  /** the first error a worker died of, reported by stop() */
+  private failure: Error | null = null;
   private readonly i32: Int32Array;
   private readonly dv: DataView;
   private readonly mp: number;
@@ -56,6 +65,8 @@ export class MpEngine {
   private readonly noIntr = new Set<number>();
   private readonly home = new Map<number, number>(); // vector -> CPU before nointr moved it
   private startedAt = 0;
+  private readonly recorders: { name: string; path: string; rings: number[]; writer: PcapWriter }[] = [];
+  private drainTimer: NodeJS.Timeout | undefined;
 
   private constructor(readonly cfg: Config, readonly o: MpOptions) {
     if (!Number.isInteger(o.cpus) || o.cpus < 1 || o.cpus > VT_MAXCPU) throw new CliError(`--cpus must be from 1 to ${VT_MAXCPU}`);
@@ -71,19 +82,26 @@ export class MpEngine {
       gens.map(({ ifc, g }) => [ifc.index, { frames: genFramesByQueue(ifc, g), rate: g.rate, flows: g.flows, limit: false }]));
     const nvec = phys.reduce((n, i) => n + Math.max(1, i.rss.queues) + 1, 0); // queue pairs + a link vector each
     const slot = (len: number, variable: boolean) => Math.ceil((len + (variable ? 4 : 0)) / 64) * 64;
-    const tmplBytes = [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + slot(f.length, false), 0), 0)
-      + pcaps.reduce((n, { p }) => n + p.frames.length * slot(Math.max(...p.frames.map((f) => f.length)), true), 0);
+    const recorders = pcaps.filter(({ p }) => p.out !== null);
+    const tmplBytes = recorders.length * o.cpus * ringBytes(RING_SLOTS) + [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + slot(f.length, false), 0), 0)
+      // a queue's slots all take its longest frame's size: bound it by the capture's longest
+      + pcaps.reduce((n, { p }) => n + p.frames.length * slot(p.frames.reduce((m, f) => Math.max(m, f.length), 0), true), 0);
     const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 76 + tmplBytes + 4096;
     this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve });
     for (const { ifc, p } of pcaps) byQueue.set(ifc.index, { frames: framesByQueue(p.frames, ifc, this.stack), rate: p.rate, flows: p.frames.length, limit: !p.loop });
     const mem = this.stack.k.memory;
     this.i32 = new Int32Array(mem.buffer);
     this.dv = new DataView(mem.buffer);
+    if (this.stack.L.reserved < LAYOUT_BASE) throw new Error('the stack reserved no region for the engine');
     const a = new Arena(this.stack.L.reserved, this.stack.L.reserved + reserve);
     this.mp = a.alloc(MP_SIZE);
     this.vt = a.alloc(nvec * VT_SIZE);
     this.qs = a.alloc(nvec * QS_SIZE);
     this.stats = a.alloc(o.cpus * 64, 8);
+    for (const { ifc, p } of recorders) {
+      const rings = Array.from({ length: o.cpus }, () => { const r = a.alloc(ringBytes(RING_SLOTS)); ringInit(this.dv, r, RING_SLOTS, ifc.index); return r; });
+      this.recorders.push({ name: ifc.name, path: p.out!, rings, writer: new PcapWriter() });
+    }
     this.qs8 = a.alloc(o.cpus * 8, 8);
     this.viol = a.alloc(o.cpus * 4, 4);
     // writers of shared tables wait out a grace period before freeing (radix nodes, nexthops, FIB groups)
@@ -142,18 +160,24 @@ export class MpEngine {
       const data: CpuWorkerData = {
         memory: e.stack.k.memory, layout: e.stack.L, cpu: c, engine: o.engine, batch: e.stack.batch,
         mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.stats, qs8: e.qs8,
-        verify: !!o.verify, violations: e.viol,
+        verify: !!o.verify, violations: e.viol, rings: e.recorders.map((r) => r.rings[c]!),
       };
       const w = new Worker(path, { workerData: data });
-      w.on('error', (err) => { process.stderr.write(`mpstack: cpu${c} failed: ${err.stack ?? err.message}\n`); });
+      w.on('error', (err) => { e.failure ??= new Error(`cpu${c} failed: ${err.stack ?? err.message}`); });
+      w.on('message', () => { void w.terminate(); }); // done draining
+      e.exits.push(new Promise<void>((res) => w.once('exit', () => res())));
       e.workers.push(w);
     }
     const deadline = Date.now() + 10_000;
     while (Atomics.load(e.i32, (e.mp + MP_RUNNING) >> 2) < o.cpus) {
-      if (Date.now() > deadline) throw new Error('worker CPUs did not start within 10 s');
+      if (e.failure || Date.now() > deadline) {
+        await e.stop().catch(() => undefined);
+        throw e.failure ?? new Error('worker CPUs did not start within 10 s');
+      }
       await new Promise((r) => setTimeout(r, 5));
     }
     e.startedAt = performance.now();
+    if (e.recorders.length) { e.drainTimer = setInterval(() => e.drain(), 5); e.drainTimer.unref(); }
     return e;
   }
 
@@ -309,13 +333,25 @@ export class MpEngine {
     return v;
   }
 
-  /** Stops the workers (each finishes its batch and gives up its queues) and waits for them. */
+  /** Moves what the CPUs recorded into the pcap writers. */
+  private drain(): void {
+    const u8 = new Uint8Array(this.stack.k.memory.buffer);
+    for (const r of this.recorders) for (const ring of r.rings) ringDrain(this.i32, this.dv, u8, ring, r.writer);
+  }
+
+  /** Per recording interface: frames recorded and frames lost to full capture rings. */
+  recordings(): { name: string; path: string; frames: number; overruns: number }[] {
+    return this.recorders.map((r) => ({ name: r.name, path: r.path, frames: r.writer.count, overruns: r.rings.reduce((s, x) => s + ringOverruns(this.dv, x), 0) }));
+  }
+
+  /** Stops the workers (each finishes its batch and gives up its queues), waits for them, writes recordings. */
   async stop(): Promise<void> {
     Atomics.store(this.i32, (this.mp + MP_STOP) >> 2, 1);
     this.ring();
-    await Promise.all(this.workers.map((w) => new Promise<void>((res) => {
-      w.once('exit', () => res());
-      w.once('message', () => { void w.terminate(); });
-    })));
+    await Promise.all(this.exits);
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    this.drain();
+    for (const r of this.recorders) writeFileSync(r.path, r.writer.toBytes());
+    if (this.failure) throw this.failure;
   }
 }

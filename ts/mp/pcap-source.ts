@@ -3,7 +3,8 @@
 // in a loop or once, at a rate or as fast as the CPUs go.
 //
 //   driver: pcap
-//   pcap: { in: captures/in.pcap, loop: true, rate: 0 }
+//   pcap: { in: captures/in.pcap, loop: true, rate: 0, out: captures/out.pcap }
+// `in` replays (receive side); `out` records what the interface transmits (see capture-ring.ts).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BUF_HEADROOM, MAX_FRAME, PD_BUF, PD_LEN, PD_RXIF, PD_QUEUE } from '../../assembly/layout.js';
@@ -12,16 +13,20 @@ import type { Stack } from '../engine/stack.js';
 import { readCapture } from '../io/capture.js';
 import { CliError } from '../cli/errors.js';
 
-export interface PcapSource { frames: Uint8Array[]; loop: boolean; rate: number }
+export interface PcapSource { frames: Uint8Array[]; loop: boolean; rate: number; out: string | null }
 
-const KEYS = new Set(['in', 'loop', 'rate']);
+const KEYS = new Set(['in', 'loop', 'rate', 'out']);
 
 /** Reads and checks the interface's capture. */
 export function pcapSource(cfg: Config, ifc: InterfaceConfig): PcapSource {
   const p = ifc.pcap ?? {};
   const bad = (msg: string): never => { throw new CliError(`${ifc.name}: pcap: ${msg}`); };
   for (const k of Object.keys(p)) if (!KEYS.has(k)) bad(`unknown key '${k}' (expected ${[...KEYS].join(', ')})`);
-  if (typeof p['in'] !== 'string') bad('`in:` names the capture to replay');
+  if (p['in'] === undefined && p['out'] === undefined) bad('give `in:` (a capture to replay), `out:` (a file to record to), or both');
+  if (p['in'] !== undefined && typeof p['in'] !== 'string') bad('`in:` names the capture to replay');
+  if (p['out'] !== undefined && typeof p['out'] !== 'string') bad('`out:` names the file to record to');
+  const out = p['out'] === undefined ? null : resolve(dirname(cfg.file), p['out'] as string);
+  if (p['in'] === undefined) return { frames: [], loop: false, rate: 0, out };
   const loop = p['loop'] ?? true;
   if (typeof loop !== 'boolean') bad('loop must be true or false');
   const rate = p['rate'] ?? 0;
@@ -33,7 +38,7 @@ export function pcapSource(cfg: Config, ifc: InterfaceConfig): PcapSource {
     if (f.linktype !== 1) bad(`${path}: frame ${i + 1}: link type ${f.linktype} is not Ethernet`);
     if (f.data.length > MAX_FRAME) bad(`${path}: frame ${i + 1} has ${f.data.length} bytes, more than the ${MAX_FRAME} a cluster holds`);
   });
-  return { frames: cap.frames.map((f) => f.data), loop: loop as boolean, rate: rate as number };
+  return { frames: cap.frames.map((f) => f.data), loop: loop as boolean, rate: rate as number, out };
 }
 
 /** Sorts frames onto the RX queues the NIC's RSS picks for them. Uses CPU 0's context: call before the workers start. */
