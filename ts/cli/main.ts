@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-// mpstack's command line. Commands in the spirit of the BSD tools: `route`, later `ifconfig`,
-// `intrctl`, `netstat`; plus `forward` (offline, pcap in and out) and `demo` (the default scenario).
+// mpstack's command line. Commands in the spirit of the BSD tools — `intrctl`, `route`, `ifconfig`,
+// `netstat` — talk to a running engine (`run`) over its control socket; plus `forward` (offline,
+// pcap in and out), `route lookup` (offline, over a config) and `demo` (the default scenario).
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FIB_BACKENDS, type FibBackend } from '../config/schema.js';
 import { ENGINES, type EngineName } from '../engine/kernels.js';
+import { ifconfigCommand } from './ctl/ifconfig.js';
+import { intrctlAffinityCommand, intrctlListCommand, intrctlNointrCommand } from './ctl/intrctl.js';
+import { netstatCommand } from './ctl/netstat.js';
+import { routeAddCommand, routeDeleteCommand, routeGetCommand, routeShowCommand } from './ctl/route.js';
 import { demoCommand } from './demo.js';
 import { CliError, reportError } from './errors.js';
 import { runStress } from '../mp/stress.js';
@@ -31,6 +36,10 @@ function intArg(min: number, max: number) {
 const fibOption = () => new Option('--fib <backend>', 'IPv4 lookup: radix tree per packet, or the compiled DIR-24-8 FIB (default: the config\'s fib, else compiled)').choices(FIB_BACKENDS as FibBackend[]);
 const engineOption = () => new Option('--engine <engine>', 'hot-path implementation').choices(ENGINES as EngineName[]).default('wasm' as EngineName);
 const collect = (v: string, prev: string[]) => [...prev, v];
+// the control commands' shared options
+const socketOption = () => new Option('--socket <path>', 'control socket of the instance (default: the only running one)');
+const jsonOption = () => new Option('--json', 'machine-readable output');
+type Ctl = { socket?: string; json?: boolean };
 
 export function program(): Command {
   const p = new Command('mpstack')
@@ -76,7 +85,27 @@ export function program(): Command {
     .option('--duration <s>', 'stop after S seconds (default: on SIGINT/SIGTERM)', intArg(1, 86400))
     .addOption(engineOption())
     .addOption(fibOption())
-    .action((o: { config: string; cpus: number; duration?: number; engine: EngineName; fib?: FibBackend }) => runCommand(o));
+    .option('--socket <path>', 'control socket to listen on (default: $XDG_RUNTIME_DIR/mpstack-UID/mpstack-PID.sock)')
+    .action((o: { config: string; cpus: number; duration?: number; engine: EngineName; fib?: FibBackend; socket?: string }) => runCommand(o));
+
+  const intrctl = p.command('intrctl').description('interrupt affinity of a running engine, as NetBSD\'s intrctl(8)');
+  intrctl.command('list')
+    .description('interrupts with their count per CPU; * marks the CPU each is bound to')
+    .addOption(socketOption()).addOption(jsonOption())
+    .action((o: Ctl) => intrctlListCommand(o));
+  intrctl.command('affinity')
+    .description('bind an interrupt to a CPU (its queue moves over without losing a frame)')
+    .requiredOption('-i, --interrupt <id>', "interrupt id as `intrctl list` shows it, e.g. 'wm0 txrx1'")
+    .requiredOption('-c, --cpu <n>', 'CPU', intArg(0, 1023))
+    .addOption(socketOption()).addOption(jsonOption())
+    .action((o: Ctl & { interrupt: string; cpu: number }) => intrctlAffinityCommand(o));
+  for (const [name, desc] of [['nointr', 'move every interrupt off a CPU and keep them off'], ['intr', 'let a CPU take interrupts again (those nointr moved come back)']] as const) {
+    intrctl.command(name)
+      .description(desc)
+      .requiredOption('-c, --cpu <n>', 'CPU', intArg(0, 1023))
+      .addOption(socketOption()).addOption(jsonOption())
+      .action((o: Ctl & { cpu: number }) => intrctlNointrCommand(o, name === 'intr'));
+  }
 
   p.command('stress')
     .description('the talk\'s MP-safety soak: route flaps, table churn, interface and affinity changes under full traffic, invariants checked')
@@ -90,7 +119,7 @@ export function program(): Command {
       if (!r.ok) throw new CliError(`stress: invariants violated (violations ${r.violations}, generated ${r.generated}, received ${r.frames}, accounted ${r.accounted})`);
     });
 
-  const route = p.command('route').description('routing table commands');
+  const route = p.command('route').description('routing table: lookup over a config (offline); add, delete, show, get on a running engine');
   route.command('lookup')
     .description('longest-prefix match, answered like `ip route get`')
     .argument('[address...]', 'IPv4 or IPv6 addresses')
@@ -99,6 +128,42 @@ export function program(): Command {
     .addOption(engineOption())
     .addOption(fibOption())
     .action((addrs: string[], o: { config: string; addresses?: string; engine: EngineName; fib?: FibBackend }) => routeLookupCommand(addrs, o));
+  route.command('add')
+    .description('add a route to a running engine: the rest of an `ip route add` line')
+    .argument('<route...>', "e.g. 203.0.113.0/24 via 198.51.100.254 dev wm1 | blackhole 198.18.0.0/15")
+    .addOption(socketOption()).addOption(jsonOption())
+    .action((words: string[], o: Ctl) => routeAddCommand(words, o));
+  route.command('delete')
+    .description('delete a route from a running engine (its memory is freed after a grace period)')
+    .argument('<prefix>', "a prefix, or 'default' (IPv4 unless -6)")
+    .option('-4', 'IPv4').option('-6', 'IPv6')
+    .addOption(socketOption()).addOption(jsonOption())
+    .action((dst: string, o: Ctl & { '4'?: boolean; '6'?: boolean }) => routeDeleteCommand(dst, o));
+  route.command('show')
+    .description('every route of a running engine, like `ip route show`')
+    .option('-4', 'IPv4 only').option('-6', 'IPv6 only')
+    .addOption(socketOption()).addOption(jsonOption())
+    .action((o: Ctl & { '4'?: boolean; '6'?: boolean }) => routeShowCommand(o));
+  route.command('get')
+    .description('the route a running engine uses for an address, like `ip route get`')
+    .argument('<address>', 'IPv4 or IPv6 address')
+    .addOption(socketOption()).addOption(jsonOption())
+    .action((address: string, o: Ctl) => routeGetCommand(address, o));
+
+  p.command('ifconfig')
+    .description('show the interfaces of a running engine, or set one up, down, or give it an address')
+    .argument('[interface]', 'e.g. wm0 (default: every interface)')
+    .argument('[change...]', "up | down | inet ADDR/LEN | inet6 ADDR/LEN")
+    .addOption(socketOption()).addOption(jsonOption())
+    .action((ifname: string | undefined, change: string[], o: Ctl) => ifconfigCommand(ifname, change, o));
+
+  p.command('netstat')
+    .description('interface table (-i) or counters (-s) of a running engine')
+    .option('-i', 'interfaces')
+    .option('-s', 'statistics: every data-path counter, summed over the CPUs')
+    .option('-P, --per-cpu', 'with -s: one column per CPU')
+    .addOption(socketOption()).addOption(jsonOption())
+    .action((o: Ctl & { i?: boolean; s?: boolean; perCpu?: boolean }) => netstatCommand(o));
   return p;
 }
 

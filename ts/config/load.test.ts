@@ -118,6 +118,8 @@ describe('valid configs', () => {
       driver: null,
       gen: null,
       pcap: null,
+      poll: null,
+      moderation: { frames: 32, usecs: 100 },
       line: 2,
     });
     expect(c.routes).toEqual([]);

@@ -14,7 +14,9 @@ import {
   IF_LL6, IFF_EXISTS, IFF_UP, IFF_VLAN, IFF_RSS_UDP4, IFF_RSS_UDP6, IFF_HAS_ADDR6, IFF_HAS_LL6,
   NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NH_REFS, NHF_VALID, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT,
   NHF_BLACKHOLE, NHF_PROHIBIT, NHF_V6, RN_KEY, RN_PLEN, RN_NH, RETA_SIZE, NBS_V6, F4_MAX_NH, NP_LIMBO_COUNT,
+  RN_CHILD0, RN_CHILD1, RH_ROOT, RH_SIZE,
 } from '../../assembly/layout.js';
+import { RT_WALK_REC } from '../kernels/fib/radix.js';
 import type { Kernels } from './kernels.js';
 import type { Layout } from './layout.js';
 
@@ -183,6 +185,33 @@ export class Tables {
     this.bumpGeneration();
   }
 
+  /**
+   * Gives the interface a primary address of this kind if it has none yet: the IPv4 address word,
+   * the global IPv6 address or the link-local one (the data path takes ICMP sources from them).
+   * The IPv6 bytes are written before the flag that makes readers look at them is published.
+   * Returns whether the primary address changed.
+   */
+  setPrimaryAddress(index: number, bytes: Uint8Array): boolean {
+    const s = this.ifs[index];
+    if (!s) throw new TableError(`no interface with index ${index}`);
+    const p = this.L.ifnet + index * IF_SIZE;
+    if (bytes.length === 4) {
+      if (s.addr4 !== 0) return false;
+      s.addr4 = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
+      Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_ADDR4, 1), 0, s.addr4);
+    } else {
+      const ll = bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80;
+      if (ll ? s.ll6 : s.addr6) return false;
+      this.u8.set(bytes, p + (ll ? IF_LL6 : IF_ADDR6));
+      if (ll) s.ll6 = Uint8Array.from(bytes);
+      else s.addr6 = Uint8Array.from(bytes);
+      const view = new Uint32Array(this.k.memory.buffer, p + IF_FLAGS, 1);
+      Atomics.store(view, 0, Atomics.load(view, 0) | (ll ? IFF_HAS_LL6 : IFF_HAS_ADDR6));
+    }
+    this.bumpGeneration();
+    return true;
+  }
+
   // ---- nexthops ---------------------------------------------------------------------------------
 
   /** Finds or creates the nexthop and takes a reference on it. */
@@ -314,6 +343,53 @@ export class Tables {
   }
 
   routeCount(family: 4 | 6): number { return this.dv.getUint32(this.head(family) + 4, true); }
+
+  /**
+   * Every route of a family, in key order (a prefix before the longer prefixes inside it), from the
+   * radix tree itself (the RIB: what `ip route show` lists). Caller holds the writer lock: the walk
+   * writes into the control-plane scratch area and assumes the tree does not change under it.
+   *
+   * rt_walk writes RT_WALK_REC-byte records (key as 4 host-order words, plen, nh) and cannot resume,
+   * and the scratch area holds only a few hundred of them. So a subtree is walked whole when it fits,
+   * and otherwise split at its root: the root's own route from the node, then each child's subtree
+   * through a stand-in head (rt_walk reads nothing of a head but RH_ROOT). A big table costs one
+   * counting walk per level of splitting, which keeps the output in key order with no big buffer.
+   */
+  walkRoutes(family: 4 | 6): { family: 4 | 6; prefix: Uint8Array; plen: number; nh: Nexthop }[] {
+    const { dv, L } = this;
+    const out: { family: 4 | 6; prefix: Uint8Array; plen: number; nh: Nexthop }[] = [];
+    const head = L.scratch;
+    const recs = L.scratch + RH_SIZE;
+    const cap = Math.floor((L.sizes.scratch - RH_SIZE) / RT_WALK_REC);
+    if (cap < 1) throw new TableError('scratch area too small for a route walk');
+    const words = family === 4 ? 1 : 4;
+    const push = (key: number, plen: number, id: number) => {
+      const nh = this.nhById[id];
+      if (!nh) return; // cannot happen under the writer lock: every linked route holds its nexthop
+      const prefix = new Uint8Array(words * 4);
+      const pdv = new DataView(prefix.buffer);
+      for (let w = 0; w < words; w++) pdv.setUint32(w * 4, dv.getUint32(key + w * 4, true));
+      out.push({ family, prefix, plen, nh });
+    };
+    const walk = (root: number): void => {
+      if (root === 0) return;
+      dv.setUint32(head + RH_ROOT, root, true);
+      const n = this.k.rt_walk(head, recs, cap);
+      if (n <= cap) {
+        for (let i = 0; i < n; i++) {
+          const r = recs + i * RT_WALK_REC;
+          push(r, dv.getUint32(r + 16, true), dv.getUint32(r + 20, true));
+        }
+        return;
+      }
+      const id = dv.getUint32(root + RN_NH, true);
+      if (id !== 0) push(root + RN_KEY, dv.getUint32(root + RN_PLEN, true), id);
+      walk(dv.getUint32(root + RN_CHILD0, true));
+      walk(dv.getUint32(root + RN_CHILD1, true));
+    };
+    walk(dv.getUint32(this.head(family) + RH_ROOT, true));
+    return out;
+  }
 
   // ---- neighbors --------------------------------------------------------------------------------
 

@@ -1,0 +1,43 @@
+// `mpstack ifconfig [IF [up | down | inet ADDR/LEN]]` against a running engine: show one or every
+// interface, or change one, in the manner of NetBSD's ifconfig(8).
+import type { IfconfigEntry } from '../../mp/control-protocol.js';
+import { formatIP, parsePrefix } from '../../net/addr.js';
+import { CliError } from '../errors.js';
+import { type CtlOptions, printJson, withControl } from './connect.js';
+
+/** The IPv4 directed broadcast of an address/plen, or null (IPv6, /31, /32, unparsable). */
+function broadcast(text: string): string | null {
+  const p = parsePrefix(text);
+  if (!p || p.family !== 4 || p.plen >= 31) return null;
+  return formatIP(p.bytes.map((b, j) => b | (0xff >> Math.max(0, Math.min(8, p.plen - 8 * j))) & 0xff));
+}
+
+/** One interface as ifconfig(8) shows it: flags and mtu, then one detail per line. */
+export function formatIfconfig(e: IfconfigEntry): string {
+  const lines = [`${e.name}: flags=<${e.flags.join(',')}> mtu ${e.mtu}`, `\taddress: ${e.mac}`];
+  if (e.vlan) lines.push(`\tvlan: ${e.vlan.id} parent: ${e.vlan.parent}`);
+  else lines.push(`\tqueues: ${e.queues} (rss ${e.rssUdp ? 'tcp+udp ports' : 'tcp ports'})  model: ${e.model ?? '-'}  driver: ${e.driver ?? '-'}`);
+  for (const a of e.addresses) {
+    const bc = broadcast(a);
+    lines.push(a.includes(':') ? `\tinet6 ${a}` : `\tinet ${a}${bc ? ` broadcast ${bc}` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+export async function ifconfigCommand(ifname: string | undefined, words: string[], o: CtlOptions): Promise<void> {
+  const r = await withControl(o, (c) => {
+    if (ifname === undefined) return c.call('ifconfig', {});
+    const [verb, ...rest] = words;
+    if (verb === undefined) return c.call('ifconfig', { if: ifname });
+    if ((verb === 'up' || verb === 'down') && rest.length === 0) return c.call(verb === 'up' ? 'ifconfig.up' : 'ifconfig.down', { if: ifname });
+    if ((verb === 'inet' || verb === 'inet6') && rest.length === 1) {
+      const p = parsePrefix(rest[0]!);
+      if (p && p.family !== (verb === 'inet' ? 4 : 6)) throw new CliError(`ifconfig: ${rest[0]} is not an ${verb === 'inet' ? 'IPv4' : 'IPv6'} address`);
+      return c.call('ifconfig.inet', { if: ifname, address: rest[0]! });
+    }
+    throw new CliError(`ifconfig: expected 'up', 'down' or 'inet ADDR/LEN' after ${ifname}, not '${words.join(' ')}'`);
+  });
+  const change = ifname !== undefined && words.length > 0;
+  if (o.json) printJson(ifname === undefined ? r.interfaces : r.interfaces[0]);
+  else if (!change) process.stdout.write(r.interfaces.map((e) => formatIfconfig(e) + '\n').join(''));
+}
