@@ -8,7 +8,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { formatIntrctlList } from '../../ts/cli/ctl/intrctl.js';
+import { formatIntrctlList } from '../../ts/mp/control-protocol.js';
 import { parseConfig } from '../../ts/config/load.js';
 import { ControlClient, findInstance, listInstances } from '../../ts/mp/control-client.js';
 import { type ControlServer, startControlServer } from '../../ts/mp/control-server.js';

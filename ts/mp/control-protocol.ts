@@ -47,6 +47,18 @@ export type ControlResponse =
 export interface IntrctlRow { id: string; counts: number[]; cpu: number }
 export interface IntrctlListResult { cpus: number; nointr: number[]; rows: IntrctlRow[] }
 
+/**
+ * The table of `intrctl list`, as in NetBSD: `interrupt id`, a column per CPU with the interrupts
+ * that CPU took, `*` after the count of the CPU the interrupt is bound to.
+ */
+export function formatIntrctlList(r: IntrctlListResult): string {
+  const head = ['interrupt id', ...Array.from({ length: r.cpus }, (_, c) => `CPU${c}`)];
+  const rows = r.rows.map((v) => [v.id, ...v.counts.map((n, c) => `${n}${c === v.cpu ? '*' : ''}`)]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)) + 2);
+  const line = (x: string[]) => x.map((s, i) => (i === 0 ? s.padEnd(w[i]!) : s.padStart(w[i]! - 1).padEnd(w[i]!))).join('').trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
 /** A route as `ip route show` would print it (`text`), and its parts. */
 export interface RouteEntry {
   family: 4 | 6;

@@ -117,11 +117,7 @@ export async function startControlServer(engine: MpEngine, path?: string): Promi
     return { family, dst, type: nh.kind, via, dev, mtu: nh.mtu, text };
   };
 
-  const intrctlList = (): IntrctlListResult => ({
-    cpus: engine.o.cpus,
-    nointr: engine.noIntrCpus(),
-    rows: engine.vectors.map((v) => ({ id: v.name, counts: engine.interruptCounts(v), cpu: engine.boundCpu(v) })),
-  });
+  const intrctlList = (): IntrctlListResult => engine.intrctlRows();
 
   const ifconfigEntry = (index: number): IfconfigEntry => {
     const s = tables.ifs[index]!;

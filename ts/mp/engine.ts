@@ -19,6 +19,7 @@ import { Stack } from '../engine/stack.js';
 import { CliError } from '../cli/errors.js';
 import type { CpuWorkerData } from './cpu-worker.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
+import { formatIntrctlList, type IntrctlListResult } from './control-protocol.js';
 import { nicModel } from '../nic/models.js';
 import { framesByQueue, pcapSource } from './pcap-source.js';
 import { ringBytes, ringDrain, ringInit, ringOverruns } from './capture-ring.js';
@@ -264,18 +265,17 @@ export class MpEngine {
     return Array.from({ length: this.o.cpus }, (_, c) => this.dv.getUint32(v.at + VT_COUNTS + c * 4, true));
   }
 
-  /** NetBSD-style `intrctl list`: interrupt id, a count column per CPU, `*` on the bound CPU. */
-  intrctlList(): string {
-    const head = ['interrupt id', ...Array.from({ length: this.o.cpus }, (_, c) => `CPU${c}`)];
-    const rows = this.vectors.map((v) => {
-      const counts = this.interruptCounts(v);
-      const bound = this.boundCpu(v);
-      return [v.name, ...counts.map((n, c) => `${n}${c === bound ? '*' : ''}`)];
-    });
-    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
-    const line = (r: string[]) => r.map((x, i) => (i === 0 ? x.padEnd(w[i]!) : x.padStart(w[i]! - 1).padEnd(w[i]!))).join('').trimEnd();
-    return [line(head), ...rows.map(line)].join('\n');
+  /** The interrupt table: per vector its counts per CPU and the CPU it is bound to. */
+  intrctlRows(): IntrctlListResult {
+    return {
+      cpus: this.o.cpus,
+      nointr: this.noIntrCpus(),
+      rows: this.vectors.map((v) => ({ id: v.name, counts: this.interruptCounts(v), cpu: this.boundCpu(v) })),
+    };
   }
+
+  /** NetBSD-style `intrctl list`: interrupt id, a count column per CPU, `*` on the bound CPU. */
+  intrctlList(): string { return formatIntrctlList(this.intrctlRows()); }
 
   /** Frames and bytes the traffic sources produced (the wire's count: nothing may go missing after it). */
   generated(): { frames: number; bytes: number } {
