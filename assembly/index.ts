@@ -15,3 +15,6 @@ export * from "./rss/rss";
 export * from "./nic/gen";
 export * from "./fib/dir24";
 export * from "./fib/batch";
+export * from "./sync/pserialize";
+export * from "./sync/psref";
+export * from "./sync/pslist";
