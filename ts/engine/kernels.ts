@@ -11,6 +11,7 @@ import * as toeplitz from '../kernels/rss/toeplitz.js';
 import * as rss from '../kernels/rss/rss.js';
 import * as pipeline from '../kernels/forward/pipeline.js';
 import * as gen from '../kernels/nic/gen.js';
+import * as psz from '../sync/pserialize.js';
 import { Mem } from '../kernels/util/mem.js';
 import { instantiateWasm, type WasmExports } from './wasm.js';
 
@@ -65,6 +66,9 @@ export interface Kernels {
   rss_batch(ctx: number, n: number): void;
   // pipeline (assembly/forward/pipeline.ts)
   fwd_batch(ctx: number, n: number, now: number): number;
+  // pserialize reader side (assembly/sync/pserialize.ts)
+  psz_read_enter(psz: number, cpu: number): void;
+  psz_read_exit(psz: number, cpu: number): void;
   // traffic source (assembly/nic/gen.ts)
   gen_fill(ctx: number, n: number, tmpl: number, stride: number, count: number, len: number, seq: number, ifindex: number): number;
 }
@@ -76,8 +80,8 @@ const U32_RESULTS = [
   'ipflow_lookup', 'ipflow_insert', 'ipflow_expire', 'nb_find', 'nb_set', 'nb_del',
   'in_cksum', 'in_cksum_acc', 'in_cksum_hdr20', 'toe_hash', 'fwd_batch', 'gen_fill',
 ] as const;
-const VOIDS = ['rt_pool_init', 'rt_init', 'fib4_init', 'fib4_lookup_batch', 'rt_lookup4_batch', 'rt_lookup6_batch', 'ipflow_init', 'ipflow_flush', 'nb_init', 'toe_table_init', 'rss_batch'] as const;
-const TS_MODULES: Record<string, unknown>[] = [radix, dir24, lpmBatch, ipflow, nbr, cksum, toeplitz, rss, pipeline, gen];
+const VOIDS = ['psz_read_enter', 'psz_read_exit', 'rt_pool_init', 'rt_init', 'fib4_init', 'fib4_lookup_batch', 'rt_lookup4_batch', 'rt_lookup6_batch', 'ipflow_init', 'ipflow_flush', 'nb_init', 'toe_table_init', 'rss_batch'] as const;
+const TS_MODULES: Record<string, unknown>[] = [radix, dir24, lpmBatch, ipflow, nbr, cksum, toeplitz, rss, pipeline, gen, psz];
 
 export interface WasmKernels extends Kernels { readonly exports: WasmExports }
 export interface TsKernels extends Kernels { readonly mem: Mem }

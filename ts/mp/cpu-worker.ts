@@ -32,7 +32,7 @@ export interface CpuWorkerData {
   qs: number; // queue states (one per vector)
   nvec: number;
   stats: number; // per-CPU f64[8]: stack ns, nic ns, batches, idle waits, longest batch ns, longest gap between batches ns
-  qs8: number; // per-CPU u32 pair: quiescent-state counter, idle flag (see MpEngine.synchronize)
+  psz: number; // the pserialize domain every batch is a read section of
   /** stress mode: after each batch, check every forwarded frame's nexthop is live (not freed or poisoned) */
   verify: boolean;
   violations: number; // per-CPU u32 counter of frames forwarded with a dead nexthop
@@ -59,8 +59,8 @@ function run(d: CpuWorkerData): void {
   Atomics.add(i32, (d.mp + MP_RUNNING) >> 2, 1);
 
   const u32 = (p: number) => dv.getUint32(p, true);
-  // Still inside this batch's grace window (no quiescent state announced since it began): every
-  // nexthop a forwarded frame used must still be live. A writer that freed early shows up here.
+  // Still inside this batch's read section: every nexthop a forwarded frame used must still be
+  // live. A writer that freed before its perform returned shows up here.
   const nhBase = d.layout.nexthop;
   const nhCap = d.layout.sizes.nexthops;
   const verifyBatch = (n: number) => {
@@ -113,10 +113,14 @@ function run(d: CpuWorkerData): void {
     k.rss_batch(ctx, n);
     if (first || !poll) dv.setUint32(vt + VT_COUNTS + d.cpu * 4, u32(vt + VT_COUNTS + d.cpu * 4) + 1, true); // the interrupt
     const t1 = performance.now();
+    // the softint's batch is one pserialize read section: what it reaches (routes, nexthops, FIB
+    // groups, neighbors) a writer may unpublish, but not free until this section has ended
+    k.psz_read_enter(d.psz, d.cpu);
     const ntx = k.fwd_batch(ctx, n, now);
     const t2 = performance.now();
     if (d.verify) verifyBatch(n);
     if (d.rings.length) ringRecord(i32, dv, u8, d.rings, cpu.tx, ntx, nowMs);
+    k.psz_read_exit(d.psz, d.cpu);
     dv.setUint32(cpu.free, freeCount, true); // the sink has consumed what went out
     dv.setBigUint64(qs + QS_FRAMES, dv.getBigUint64(qs + QS_FRAMES, true) + BigInt(n), true);
     const fixed = u32(qs + QS_LEN);
@@ -131,11 +135,7 @@ function run(d: CpuWorkerData): void {
     lastEnd = t2;
     return true;
   };
-  const qsCount = (d.qs8 + d.cpu * 8) >> 2;
-  const qsIdle = qsCount + 1;
   while (Atomics.load(i32, (d.mp + MP_STOP) >> 2) === 0) {
-    // a quiescent state: no batch of this CPU is in flight, so it holds nothing a writer retired
-    Atomics.add(i32, qsCount, 1);
     const bell = Atomics.load(i32, (d.mp + MP_DOORBELL) >> 2);
     let worked = false;
     for (let v = 0; v < d.nvec; v++) {
@@ -148,8 +148,8 @@ function run(d: CpuWorkerData): void {
       if (!mine) continue;
       if (owner !== me && Atomics.compareExchange(i32, ownerIdx, 0, me) !== 0) continue; // previous owner still finishing
       // interrupt mode: one batch per interrupt; poll mode: the interrupt stays masked while this
-      // CPU takes up to `budget` batches in a row, then moves on (so it still reports quiescent
-      // states and services its other queues: polling without starving the control plane)
+      // CPU takes up to `budget` batches in a row, then moves on to its other queues and to the
+      // stop/affinity checks (each batch is its own read section, so writers never wait on a poll)
       const poll = u32(vt + VT_MODE) === VTM_POLL;
       const turns = poll ? u32(vt + VT_BUDGET) : 1;
       for (let t = 0; t < turns; t++) {
@@ -159,14 +159,11 @@ function run(d: CpuWorkerData): void {
     }
     if (!worked) {
       st[3]! += 1;
-      Atomics.store(i32, qsIdle, 1);
       Atomics.wait(i32, (d.mp + MP_DOORBELL) >> 2, bell, 1); // idle: nap until rung or 1 ms
-      Atomics.store(i32, qsIdle, 0);
     }
   }
   // drain: give up every queue this CPU owns
   for (let v = 0; v < d.nvec; v++) Atomics.compareExchange(i32, (d.vt + v * VT_SIZE + VT_OWNER) >> 2, me, 0);
-  Atomics.store(i32, qsIdle, 1); // gone: never holds anything again
   Atomics.sub(i32, (d.mp + MP_RUNNING) >> 2, 1);
   parentPort?.postMessage({ done: d.cpu });
 }

@@ -24,6 +24,7 @@ import { nicModel } from '../nic/models.js';
 import { framesByQueue, pcapSource } from './pcap-source.js';
 import { ringBytes, ringDrain, ringInit, ringOverruns } from './capture-ring.js';
 import { PcapWriter } from '../io/pcap.js';
+import { Pserialize, pszSize } from '../sync/pserialize.js';
 
 /** Capture-ring slots per CPU and recording interface (about 4.5 MiB each). */
 const RING_SLOTS = 2048;
@@ -61,7 +62,9 @@ export class MpEngine {
   private readonly vt: number;
   private readonly qs: number;
   private readonly stats: number;
-  private readonly qs8: number;
+  /** the pserialize domain the workers' batches are read sections of */
+  readonly psz: Pserialize;
+  private readonly pszAt: number;
   private readonly viol: number;
   private readonly noIntr = new Set<number>();
   private readonly home = new Map<number, number>(); // vector -> CPU before nointr moved it
@@ -87,7 +90,7 @@ export class MpEngine {
     const tmplBytes = recorders.length * o.cpus * ringBytes(RING_SLOTS) + [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + slot(f.length, false), 0), 0)
       // a queue's slots all take its longest frame's size: bound it by the capture's longest
       + pcaps.reduce((n, { p }) => n + p.frames.length * slot(p.frames.reduce((m, f) => Math.max(m, f.length), 0), true), 0);
-    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 76 + tmplBytes + 4096;
+    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 68 + pszSize(o.cpus) + tmplBytes + 4096;
     this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve });
     for (const { ifc, p } of pcaps) byQueue.set(ifc.index, { frames: framesByQueue(p.frames, ifc, this.stack), rate: p.rate, flows: p.frames.length, limit: !p.loop });
     const mem = this.stack.k.memory;
@@ -103,7 +106,8 @@ export class MpEngine {
       const rings = Array.from({ length: o.cpus }, () => { const r = a.alloc(ringBytes(RING_SLOTS)); ringInit(this.dv, r, RING_SLOTS, ifc.index); return r; });
       this.recorders.push({ name: ifc.name, path: p.out!, rings, writer: new PcapWriter() });
     }
-    this.qs8 = a.alloc(o.cpus * 8, 8);
+    this.pszAt = a.alloc(pszSize(o.cpus));
+    this.psz = Pserialize.init(mem, this.pszAt, o.cpus);
     this.viol = a.alloc(o.cpus * 4, 4);
     // writers of shared tables wait out a grace period before freeing (radix nodes, nexthops, FIB groups)
     this.stack.tables.graceWait = () => this.synchronizeSync();
@@ -160,7 +164,7 @@ export class MpEngine {
     for (let c = 0; c < o.cpus; c++) {
       const data: CpuWorkerData = {
         memory: e.stack.k.memory, layout: e.stack.L, cpu: c, engine: o.engine, batch: e.stack.batch,
-        mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.stats, qs8: e.qs8,
+        mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.stats, psz: e.pszAt,
         verify: !!o.verify, violations: e.viol, rings: e.recorders.map((r) => r.rings[c]!),
       };
       const w = new Worker(path, { workerData: data });
@@ -183,33 +187,16 @@ export class MpEngine {
   }
 
   /**
-   * A grace period (quiescent-state based, as DPDK's rte_rcu_qsbr): returns once every CPU has been
-   * between batches at least once since the call — so no batch that could have seen memory the
-   * writers retired before the call is still running. Never waits for an idle CPU.
+   * A grace period: returns once every batch that was running when it was called has ended
+   * (pserialize perform over the workers' read sections). Idle CPUs are not waited for.
    */
-  private quiesced(snap: Int32Array): boolean {
-    for (let c = 0; c < this.o.cpus; c++) {
-      const w = (this.qs8 + c * 8) >> 2;
-      if (Atomics.load(this.i32, w) === snap[c] && Atomics.load(this.i32, w + 1) === 0) return false;
-    }
-    return true;
-  }
-
-  private snapshot(): Int32Array {
-    return Int32Array.from({ length: this.o.cpus }, (_, c) => Atomics.load(this.i32, (this.qs8 + c * 8) >> 2));
-  }
-
-  /** Waits for a grace period without blocking the event loop. */
   async synchronize(): Promise<void> {
-    const snap = this.snapshot();
-    while (!this.quiesced(snap)) await new Promise((r) => setImmediate(r));
+    await this.psz.performAsync();
   }
 
   /** The same, blocking (for synchronous writers such as Tables' limbo reclaim). */
   synchronizeSync(): void {
-    const snap = this.snapshot();
-    const nap = new Int32Array(new SharedArrayBuffer(4));
-    while (!this.quiesced(snap)) Atomics.wait(nap, 0, 0, 0.05);
+    this.psz.perform();
   }
 
   private ring(): void {
