@@ -7,6 +7,7 @@ import { runLpm } from './lpm.js';
 import { runPipeline } from './pipeline.js';
 import { runFib } from './fib.js';
 import { runMp } from './mp.js';
+import { runSync } from './sync.js';
 
 export async function runAll(): Promise<void> {
   const t0 = Date.now();
@@ -19,6 +20,7 @@ export async function runAll(): Promise<void> {
   reports.push(await runLpm({ print: false }));
   reports.push(await runFib({ print: false }));
   reports.push(await runMp({ print: false }));
+  reports.push(await runSync({ print: false }));
   console.log('\n' + '='.repeat(100));
   for (const r of reports) console.log(`\n${r.text}\n  results: ${r.jsonPath}`);
   console.log(`\nall suites: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
