@@ -136,6 +136,16 @@ export const C_FLOW_FLUSH = 18; // whole-table invalidations (routing generation
 export const C_REASON_BASE = 32;
 export const C_COUNT = 64; // C_REASON_BASE + R_COUNT <= C_COUNT
 
+// Per-CPU per-interface counters (netstat -i): IFC_SIZE bytes per ifindex, u64 each. Received
+// frames count on the interface they arrived on after VLAN demux; transmitted ones on the
+// interface the route chose (a vlan, not its parent); drops on the receiving interface.
+export const IFC_SIZE = 64;
+export const IFC_IPKTS = 0;
+export const IFC_IBYTES = 8;
+export const IFC_OPKTS = 16;
+export const IFC_OBYTES = 24;
+export const IFC_IDROPS = 32; // received frames dropped (any reason)
+
 // ---------------------------------------------------------------------------------------------
 // ifnet table: IF_SIZE bytes per interface, indexed by ifindex (index 0 is never used).
 export const IF_SIZE = 128;
@@ -325,6 +335,7 @@ export const CTX_ICMP6_LAST = 80; // u32 ICMPv6 last refill time, ms
 export const CTX_IPID = 84; // u32 next IPv4 id for datagrams we originate (ICMP errors)
 export const CTX_NOW = 88; // u32 time of the batch being processed, ms (set by fwd_batch)
 export const CTX_FIB4 = 92; // u32 ptr to the compiled IPv4 FIB header, 0 = look up in the radix tree
+export const CTX_IFCNT = 96; // u32 ptr to this CPU's per-interface counters (IFC_SIZE per ifindex)
 
 export const OPT_FASTFWD = 1; // use and fill the ipflow cache
 export const OPT_ICMP = 2; // send ICMP errors

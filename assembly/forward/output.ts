@@ -7,11 +7,11 @@
 //         fwd_batch adds to C_TX_FRAMES/C_TX_BYTES once per batch.
 
 import {
-  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE,
+  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE, CTX_IFCNT, IFC_SIZE, IFC_OPKTS, IFC_OBYTES,
   IF_SIZE, IF_MAC, IF_FLAGS, IF_VID, IF_PARENT, IFF_VLAN,
   TX_SIZE, TX_BUF, TX_LEN, TX_IF, PD_NTX,
 } from "../layout";
-import { ld32, st32, ld16, st16, st16be } from "../util/mem";
+import { ld32, st32, ld16, st16, st16be, cnt_add } from "../util/mem";
 
 export const ETHERTYPE_IP: u32 = 0x0800;
 export const ETHERTYPE_IPV6: u32 = 0x86dd;
@@ -81,4 +81,7 @@ export function ether_output(ctx: usize, pd: usize, l3: usize, l3len: u32, etype
   st16(pd + PD_NTX, ld16(pd + PD_NTX) + 1);
   batch_tx_frames++;
   batch_tx_bytes += flen;
+  const ic = <usize>ld32(ctx + CTX_IFCNT) + <usize>txif * IFC_SIZE;
+  cnt_add(ic, IFC_OPKTS >> 3, 1);
+  cnt_add(ic, IFC_OBYTES >> 3, flen);
 }

@@ -14,7 +14,7 @@
 // A batch runs inside one pserialize read section: nexthops and radix nodes it reaches stay valid.
 
 import {
-  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_RT6, CTX_NH, CTX_NBR,
+  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_IFCNT, IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_IDROPS, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_RT6, CTX_NH, CTX_NBR,
   OPT_FASTFWD, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, PD_PATH, PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH,
   PATH_DROP, PATH_FAST, PATH_NORMAL, PATH_LOCAL, MAX_FRAME,
   IF_SIZE, IF_FLAGS, IF_MAC, IF_MTU, IF_VLANMAP, IFF_UP, IFF_EXISTS,
@@ -73,6 +73,8 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
     ipflow_expire(ft, now, cnt);
   }
   const pd0 = <usize>ld32(ctx + CTX_PD);
+  const ifc = <usize>ld32(ctx + CTX_IFCNT);
+  const nif = ld32(ctx + CTX_NIF);
   for (let i: u32 = 0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
     st32(pd + PD_TXIF, 0); // TXIF and NTX
@@ -83,6 +85,13 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
     const v = ether_input(ctx, pd, <usize>ld32(pd + PD_BUF), len, now);
     const path = v >> 8;
     st16(pd + PD_PATH, v >> 8 | (v & 0xff) << 8); // PATH and REASON
+    const rxif = ld16(pd + PD_RXIF);
+    if (rxif < nif) {
+      const ic = ifc + (<usize>rxif * IFC_SIZE);
+      cnt_add(ic, IFC_IPKTS >> 3, 1);
+      cnt_add(ic, IFC_IBYTES >> 3, len);
+      if (path == PATH_DROP) cnt_add(ic, IFC_IDROPS >> 3, 1);
+    }
     if (path == PATH_FAST) fast++;
     else if (path == PATH_NORMAL) normal++;
     else {

@@ -2,7 +2,7 @@
 // One plan per stack: the shared tables first, then one block per CPU, then the cluster pool.
 import {
   LAYOUT_BASE, BUF_SIZE, IF_SIZE, NH_SIZE, RH_SIZE, NP_SIZE, RN_SIZE, NBH_SIZE, NB_SIZE, FT_SIZE, FE_SIZE,
-  CTX_SIZE, C_COUNT, PD_SIZE, TX_SIZE, TOE_TABLE_SIZE, RETA_SIZE, TOE_KEY_LEN, F4_SIZE,
+  CTX_SIZE, C_COUNT, PD_SIZE, TX_SIZE, TOE_TABLE_SIZE, RETA_SIZE, TOE_KEY_LEN, F4_SIZE, IFC_SIZE,
 } from '../../assembly/layout.js';
 import { Arena } from './arena.js';
 
@@ -49,6 +49,8 @@ export interface CpuRegions {
   free: number;
   /** first cluster of this CPU's slice of the pool */
   clusters: number;
+  /** this CPU's per-interface counters (IFC_SIZE per ifindex) */
+  ifcnt: number;
 }
 
 export interface Layout {
@@ -111,6 +113,7 @@ export function planLayout(s: LayoutSizes): Layout {
       tx: a.alloc(s.txCap * TX_SIZE),
       free: a.alloc(8 + s.clusters * 4),
       clusters: 0,
+      ifcnt: a.alloc(s.ifSlots * IFC_SIZE),
     });
   }
   const clusters = a.alloc(s.cpus * s.clusters * BUF_SIZE);

@@ -5,7 +5,8 @@ import {
   BUF_SIZE, BUF_HEADROOM, MAX_FRAME, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, PD_RSS, PD_QUEUE, PD_PATH, PD_REASON,
   PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, PD_HTYPE, TX_SIZE, TX_BUF, TX_LEN, TX_IF,
   CTX_IFNET, CTX_NIF, CTX_NH, CTX_RT4, CTX_RT6, CTX_NBR, CTX_FLOW, CTX_CNT, CTX_PD, CTX_TX, CTX_TXCAP, CTX_FREE,
-  CTX_GEN, CTX_FIB4, CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP6_TOKENS, OPT_FASTFWD, OPT_ICMP, C_COUNT,
+  CTX_GEN, CTX_FIB4, CTX_IFCNT, CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP6_TOKENS, OPT_FASTFWD, OPT_ICMP, C_COUNT,
+  IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_OPKTS, IFC_OBYTES, IFC_IDROPS,
 } from '../../assembly/layout.js';
 import type { RouteSpec } from '../config/routes-file.js';
 import { formatIP as fmt, formatPrefix as fmtPrefix } from '../net/addr.js';
@@ -157,6 +158,7 @@ export class Stack {
     set(CTX_FREE, r.free);
     set(CTX_GEN, L.gen);
     set(CTX_FIB4, this.fib === 'compiled' ? L.fib4.head : 0);
+    set(CTX_IFCNT, r.ifcnt);
     set(CTX_OPTS, (config.fastforward ? OPT_FASTFWD : 0) | OPT_ICMP);
     set(CTX_ICMP_PPS, config.icmp.ratelimit);
     set(CTX_ICMP_BURST, config.icmp.burst);
@@ -379,6 +381,23 @@ export class Stack {
         v += this.dv.getUint32(p + 4, true) * 2 ** 32 + this.dv.getUint32(p, true);
       }
       res[name] = v;
+    }
+    return res;
+  }
+
+  /** Per-interface counters summed over CPUs, by interface name (netstat -i). */
+  interfaceCounters(): Record<string, { ipkts: number; ibytes: number; opkts: number; obytes: number; idrops: number }> {
+    const res: Record<string, { ipkts: number; ibytes: number; opkts: number; obytes: number; idrops: number }> = {};
+    const u64 = (p: number) => this.dv.getUint32(p + 4, true) * 2 ** 32 + this.dv.getUint32(p, true);
+    for (const s of this.tables.ifs) {
+      if (!s) continue;
+      const c = { ipkts: 0, ibytes: 0, opkts: 0, obytes: 0, idrops: 0 };
+      for (const cpu of this.L.cpu) {
+        const b = cpu.ifcnt + s.index * IFC_SIZE;
+        c.ipkts += u64(b + IFC_IPKTS); c.ibytes += u64(b + IFC_IBYTES);
+        c.opkts += u64(b + IFC_OPKTS); c.obytes += u64(b + IFC_OBYTES); c.idrops += u64(b + IFC_IDROPS);
+      }
+      res[s.name] = c;
     }
     return res;
   }

@@ -97,9 +97,14 @@ export interface NetstatIfRow {
   queues: number;
   /** interrupts taken by the interface's vectors, over all CPUs */
   interrupts: number;
-  /** frames (bytes with FCS) the interface's traffic source delivered to its RX queues */
+  /** frames and bytes received on the interface (after VLAN demux), summed over the CPUs */
   ipkts: number;
   ibytes: number;
+  /** received frames dropped (any reason: see netstat -s for the reasons) */
+  idrops: number;
+  /** frames and bytes transmitted on the interface */
+  opkts: number;
+  obytes: number;
   /** the driver feeding its RX queues (gen, pcap), or null */
   source: string | null;
 }

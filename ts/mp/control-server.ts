@@ -254,23 +254,19 @@ export async function startControlServer(engine: MpEngine, path?: string): Promi
       writer: false,
       run: (args): NetstatIResult => {
         argReader(args, []);
+        const counts = stack.interfaceCounters();
         const interfaces = tables.ifs.flatMap((s, index) => {
           if (!s) return [];
           const vecs = engine.vectors.filter((v) => v.ifindex === index);
-          let ipkts = 0;
-          let ibytes = 0;
-          let source: string | null = null;
-          for (const v of vecs) {
-            const g = engine.queueGenerated(v);
-            if (g) { ipkts += g.frames; ibytes += g.bytes; source = engine.cfg.interfaces.find((i) => i.index === index)?.driver ?? null; }
-          }
+          const source = vecs.some((v) => engine.queueGenerated(v)) ? engine.cfg.interfaces.find((i) => i.index === index)?.driver ?? null : null;
           const interrupts = vecs.reduce((n, v) => n + engine.interruptCounts(v).reduce((x, y) => x + y, 0), 0);
-          return [{ name: s.name, mtu: s.mtu, mac: formatMac(s.mac), up: s.up, queues: Math.max(1, s.queues), interrupts, ipkts, ibytes, source }];
+          const c = counts[s.name]!;
+          return [{ name: s.name, mtu: s.mtu, mac: formatMac(s.mac), up: s.up, queues: Math.max(1, s.queues), interrupts, ...c, source }];
         });
         return {
           interfaces,
-          untracked: ['Opkts', 'Obytes', 'Ierrs', 'Oerrs', 'Drops'],
-          note: 'Ipkts/Ibytes count what each interface\'s traffic source delivered to its RX queues; transmits, errors and drops are counted per CPU, not per interface (see netstat -s)',
+          untracked: ['Ierrs', 'Oerrs'],
+          note: 'counts are per CPU and summed here; Ipkts counts frames on the interface they arrived on after VLAN demux, Opkts on the interface the route chose; the drop reasons are in netstat -s',
         };
       },
     },

@@ -1,6 +1,5 @@
-// `mpstack netstat -i | -s [-P]` against a running engine: the interface table (what the engine
-// counts per interface, and which of netstat's usual columns it does not track yet) and the
-// data path's counters, summed or per CPU.
+// `mpstack netstat -i | -s [-P]` against a running engine: the interface table (frames and bytes
+// in and out, received drops, interrupts) and the data path's counters, summed or per CPU.
 import type { NetstatIResult, NetstatSResult } from '../../mp/control-protocol.js';
 import { CliError } from '../errors.js';
 import { table } from '../summary.js';
@@ -9,9 +8,9 @@ import { type CtlOptions, printJson, withControl } from './connect.js';
 export interface NetstatOptions extends CtlOptions { i?: boolean; s?: boolean; perCpu?: boolean }
 
 export function formatNetstatI(r: NetstatIResult): string {
-  const t = table(['Name', 'Mtu', 'Address', 'Flags', 'Queues', 'Intrs', 'Ipkts', 'Ibytes', 'Opkts'], [1, 4, 5, 6, 7, 8]);
-  for (const x of r.interfaces) t.push([x.name, x.mtu, x.mac, x.up ? 'UP' : 'DOWN', x.queues, x.interrupts, x.ipkts, x.ibytes, '-']);
-  return `${t.toString()}\nnot tracked per interface: ${r.untracked.join(', ')} ('-'). ${r.note}.`;
+  const t = table(['Name', 'Mtu', 'Address', 'Flags', 'Queues', 'Intrs', 'Ipkts', 'Ibytes', 'Idrops', 'Opkts', 'Obytes'], [1, 4, 5, 6, 7, 8, 9, 10]);
+  for (const x of r.interfaces) t.push([x.name, x.mtu, x.mac, x.up ? 'UP' : 'DOWN', x.queues, x.interrupts, x.ipkts, x.ibytes, x.idrops, x.opkts, x.obytes]);
+  return `${t.toString()}\nnot tracked: ${r.untracked.join(', ')}. ${r.note}.`;
 }
 
 export function formatNetstatS(r: NetstatSResult): string {

@@ -1,10 +1,10 @@
 // TS twin of assembly/forward/output.ts.
 import {
-  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE,
+  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE, CTX_IFCNT, IFC_SIZE, IFC_OPKTS, IFC_OBYTES,
   IF_SIZE, IF_MAC, IF_FLAGS, IF_VID, IF_PARENT, IFF_VLAN,
   TX_SIZE, TX_BUF, TX_LEN, TX_IF, PD_NTX,
 } from '../../../assembly/layout.js';
-import { type Mem, ld32, st32, ld16, st16, st16be } from '../util/mem.js';
+import { type Mem, ld32, st32, ld16, st16, st16be, cnt_add } from '../util/mem.js';
 
 export const ETHERTYPE_IP = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;
@@ -62,4 +62,7 @@ export function ether_output(m: Mem, ctx: number, pd: number, l3: number, l3len:
   st16(m, pd + PD_NTX, ld16(m, pd + PD_NTX) + 1);
   batch.txFrames++;
   batch.txBytes += flen;
+  const ic = ld32(m, ctx + CTX_IFCNT) + txif * IFC_SIZE;
+  cnt_add(m, ic, IFC_OPKTS >> 3, 1);
+  cnt_add(m, ic, IFC_OBYTES >> 3, flen);
 }

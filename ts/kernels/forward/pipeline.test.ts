@@ -221,4 +221,13 @@ describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 
     const c = s.counters();
     expect(c['fast']! + c['normal']! + c['local']! + c['drop']!).toBe(c['rx-frames']);
   });
+
+  test('per-interface counters: received on the (vlan) interface, sent on the route\'s, drops on the receiver', () => {
+    const s = stack();
+    s.forward([{ data: v4(), ifindex: 1 }, { data: v4({ ttl: 1 }), ifindex: 1 },
+      { data: buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host100, vlan: 100, src: ip('10.100.0.5'), dst: ip('203.0.113.9') }), ifindex: 1 }], 1);
+    const ic = s.interfaceCounters();
+    expect([ic['wm0']!.ipkts, ic['wm0']!.idrops, ic['vlan100']!.ipkts, ic['wm1']!.opkts, ic['wm0']!.opkts]).toEqual([2, 1, 1, 2, 1]);
+    expect(ic['wm1']!.obytes).toBe(120);
+  });
 });

@@ -1,7 +1,7 @@
 // TS twin of assembly/forward/pipeline.ts: the same stages in the same order with the same
 // writes, so `--engine ts` and `--engine wasm` produce byte-identical memory and output.
 import {
-  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_RT6, CTX_NH, CTX_NBR,
+  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_IFCNT, IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_IDROPS, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_RT6, CTX_NH, CTX_NBR,
   OPT_FASTFWD, PD_SIZE, PD_LEN, PD_RXIF, PD_PATH, PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, PD_BUF,
   PATH_DROP, PATH_FAST, PATH_NORMAL, PATH_LOCAL, MAX_FRAME,
   IF_SIZE, IF_FLAGS, IF_MAC, IF_MTU, IF_VLANMAP, IFF_UP, IFF_EXISTS,
@@ -51,6 +51,8 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
     ipflow_expire(m, ft, now, cnt);
   }
   const pd0 = ld32(m, ctx + CTX_PD);
+  const ifc = ld32(m, ctx + CTX_IFCNT);
+  const nif = ld32(m, ctx + CTX_NIF);
   for (let i = 0; i < n; i++) {
     const pd = pd0 + i * PD_SIZE;
     st32(m, pd + PD_TXIF, 0);
@@ -61,6 +63,13 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
     const v = ether_input(m, ctx, pd, ld32(m, pd + PD_BUF), len, now);
     const path = v >> 8;
     st16(m, pd + PD_PATH, path | ((v & 0xff) << 8));
+    const rxif = ld16(m, pd + PD_RXIF);
+    if (rxif < nif) {
+      const ic = ifc + rxif * IFC_SIZE;
+      cnt_add(m, ic, IFC_IPKTS >> 3, 1);
+      cnt_add(m, ic, IFC_IBYTES >> 3, len);
+      if (path === PATH_DROP) cnt_add(m, ic, IFC_IDROPS >> 3, 1);
+    }
     if (path === PATH_FAST) fast++;
     else if (path === PATH_NORMAL) normal++;
     else {
