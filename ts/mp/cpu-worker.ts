@@ -32,6 +32,7 @@ export interface CpuWorkerData {
   qs: number; // queue states (one per vector)
   nvec: number;
   stats: number; // per-CPU f64[8]: stack ns, nic ns, batches, idle waits, longest batch ns, longest gap between batches ns
+  hist: number; // per-CPU u32[32]: batches by fwd_batch duration, log2 buckets of ns
   psz: number; // the pserialize domain every batch is a read section of
   /** stress mode: after each batch, check every forwarded frame's nexthop is live (not freed or poisoned) */
   verify: boolean;
@@ -46,6 +47,7 @@ function run(d: CpuWorkerData): void {
   const dv = new DataView(buf);
   const u8 = new Uint8Array(buf);
   const st = new Float64Array(buf, d.stats + d.cpu * 64, 8);
+  const hist = new Uint32Array(buf, d.hist + d.cpu * 128, 32);
   let lastEnd = 0;
   const cpu = d.layout.cpu[d.cpu]!;
   const ctx = cpu.ctx;
@@ -131,6 +133,7 @@ function run(d: CpuWorkerData): void {
     st[1]! += (t1 - t0) * 1e6;
     st[2]! += 1;
     st[4] = Math.max(st[4]!, (t2 - t1) * 1e6);
+    hist[31 - Math.clz32(Math.max(1, Math.round((t2 - t1) * 1e6)))]!++;
     if (lastEnd !== 0 && rate === 0) st[5] = Math.max(st[5]!, (t1 - lastEnd) * 1e6); // a stall shows at line rate only
     lastEnd = t2;
     return true;

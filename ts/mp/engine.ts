@@ -62,6 +62,7 @@ export class MpEngine {
   private readonly vt: number;
   private readonly qs: number;
   private readonly stats: number;
+  private readonly hist: number;
   /** the pserialize domain the workers' batches are read sections of */
   readonly psz: Pserialize;
   private readonly pszAt: number;
@@ -90,7 +91,7 @@ export class MpEngine {
     const tmplBytes = recorders.length * o.cpus * ringBytes(RING_SLOTS) + [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + slot(f.length, false), 0), 0)
       // a queue's slots all take its longest frame's size: bound it by the capture's longest
       + pcaps.reduce((n, { p }) => n + p.frames.length * slot(p.frames.reduce((m, f) => Math.max(m, f.length), 0), true), 0);
-    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 68 + pszSize(o.cpus) + tmplBytes + 4096;
+    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 196 + pszSize(o.cpus) + tmplBytes + 4096;
     this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve });
     for (const { ifc, p } of pcaps) byQueue.set(ifc.index, { frames: framesByQueue(p.frames, ifc, this.stack), rate: p.rate, flows: p.frames.length, limit: !p.loop });
     const mem = this.stack.k.memory;
@@ -102,6 +103,7 @@ export class MpEngine {
     this.vt = a.alloc(nvec * VT_SIZE);
     this.qs = a.alloc(nvec * QS_SIZE);
     this.stats = a.alloc(o.cpus * 64, 8);
+    this.hist = a.alloc(o.cpus * 128);
     for (const { ifc, p } of recorders) {
       const rings = Array.from({ length: o.cpus }, () => { const r = a.alloc(ringBytes(RING_SLOTS)); ringInit(this.dv, r, RING_SLOTS, ifc.index); return r; });
       this.recorders.push({ name: ifc.name, path: p.out!, rings, writer: new PcapWriter() });
@@ -164,7 +166,7 @@ export class MpEngine {
     for (let c = 0; c < o.cpus; c++) {
       const data: CpuWorkerData = {
         memory: e.stack.k.memory, layout: e.stack.L, cpu: c, engine: o.engine, batch: e.stack.batch,
-        mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.stats, psz: e.pszAt,
+        mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.stats, hist: e.hist, psz: e.pszAt,
         verify: !!o.verify, violations: e.viol, rings: e.recorders.map((r) => r.rings[c]!),
       };
       const w = new Worker(path, { workerData: data });
@@ -309,6 +311,20 @@ export class MpEngine {
   /** Clears the time statistics (e.g. after a warm-up). */
   resetTimes(): void {
     new Float64Array(this.stack.k.memory.buffer, this.stats, this.o.cpus * 8).fill(0);
+    new Uint32Array(this.stack.k.memory.buffer, this.hist, this.o.cpus * 32).fill(0);
+  }
+
+  /**
+   * Quantiles of the time one batch spends in the pipeline, over all CPUs (log2 buckets: each
+   * answer is the upper edge of its bucket, so within 2x). q in (0, 1].
+   */
+  batchTimeQuantileNs(q: number): number {
+    const h = new Uint32Array(this.stack.k.memory.buffer, this.hist, this.o.cpus * 32);
+    const b = Array.from({ length: 32 }, (_, i) => Array.from({ length: this.o.cpus }, (_, c) => h[c * 32 + i]!).reduce((x, y) => x + y, 0));
+    const total = b.reduce((x, y) => x + y, 0);
+    let acc = 0;
+    for (let i = 0; i < 32; i++) { acc += b[i]!; if (acc >= q * total) return 2 ** (i + 1); }
+    return 2 ** 32;
   }
 
   get elapsedMs(): number { return performance.now() - this.startedAt; }
