@@ -50,7 +50,8 @@ export function buf_alloc(ctx: usize): usize {
  * queues the frame. The caller guarantees 18 bytes of the cluster before l3 are free to write
  * (BUF_HEADROOM, or a received header of 14/18 bytes), and checked tx_room() > 0.
  */
-export function ether_output(ctx: usize, pd: usize, l3: usize, l3len: u32, etype: u32, txif: u32, dmac: usize): void {
+// @inline: once per transmitted frame, from several call sites (see ipflow_lookup's note)
+@inline export function ether_output(ctx: usize, pd: usize, l3: usize, l3len: u32, etype: u32, txif: u32, dmac: usize): void {
   const ifp = <usize>ld32(ctx + CTX_IFNET) + <usize>txif * IF_SIZE;
   const vlan = (ld32(ifp + IF_FLAGS) & IFF_VLAN) != 0;
   const start = l3 - (vlan ? 18 : 14);
