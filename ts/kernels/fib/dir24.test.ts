@@ -91,7 +91,7 @@ describe('dir24 differential (FIB vs radix vs linear scan, WASM vs TS)', () => {
       expect(s.k.fib4_build(s.f)).toBe(0);
       expect(probes.map((p) => w.k.fib4_lookup(w.f, p))).toEqual(before);
       expect(probes.map((p) => s.k.fib4_lookup(s.f, p))).toEqual(before);
-    }), { numRuns: 40 });
+    }), { numRuns: 25 });
   });
 });
 
