@@ -192,24 +192,9 @@ export function clockCostNs(): number {
   return median(runs);
 }
 
-/** measureRate's method (warm-up, growing chunks, median of samples) over any run(batches) loop. */
+/** measureRate (warm-up, growing chunks, median of samples) over any run(batches) loop. */
 function measureRun(run: (batches: number) => number, sampleMs = SAMPLE_MS, samples = SAMPLES, warmMs = WARM_MS): Rate {
-  const timed = (ms: number): number => {
-    let frames = 0;
-    let chunk = 16;
-    const t0 = process.hrtime.bigint();
-    let el = 0;
-    while (el < ms) {
-      frames += run(chunk);
-      el = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (el < ms / 8) chunk *= 2;
-    }
-    return (frames / el) * 1000;
-  };
-  timed(warmMs);
-  const rates = Array.from({ length: samples }, () => timed(sampleMs)).sort((a, b) => a - b);
-  const pps = median(rates);
-  return { pps, nsPerFrame: 1e9 / pps, samples: rates };
+  return measureRate({ run }, sampleMs, samples, warmMs);
 }
 
 interface SplitRate {

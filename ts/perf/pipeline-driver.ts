@@ -92,7 +92,7 @@ export interface Rate { pps: number; nsPerFrame: number; samples: number[] }
  * Frames per second: `samples` timed runs of at least `sampleMs` each after a warm-up; reports
  * the median (the machines are shared and noisy).
  */
-export function measureRate(d: PipelineDriver, sampleMs = 300, samples = 5, warmMs = 150): Rate {
+export function measureRate(d: { run(batches: number): number }, sampleMs = 300, samples = 5, warmMs = 150): Rate {
   const timed = (ms: number): number => {
     let frames = 0;
     let chunk = 16;
