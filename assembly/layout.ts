@@ -519,3 +519,14 @@ export const CRS_LEN = 0;
 export const CRS_SEC = 4;
 export const CRS_NSEC = 8;
 export const CRS_DATA = 12;
+
+// if_snd: the single transmit queue of an interface whose NIC has no TX multi-queue (vioif). Every
+// CPU's transmits on it go through this one lock, as in NetBSD's IFQ_ENQUEUE, which is the
+// bottleneck multi-queue TX removes. One cache line per interface (IS_SIZE), indexed by ifindex.
+//   0 lock (u32: 0 free, cpu + 1 held; compareExchange) | 4 contended (u32: failed acquisitions)
+//   8 frames (u64, written under the lock) | 16 bytes (u64, under the lock)
+export const IS_SIZE = 64;
+export const IS_LOCK = 0;
+export const IS_CONTENDED = 4;
+export const IS_FRAMES = 8;
+export const IS_BYTES = 16;

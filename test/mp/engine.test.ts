@@ -128,6 +128,19 @@ describe('MpEngine control input', () => {
     expect(out.frames.every((f) => f.data[22] === 63 && f.data[0] === 2 && f.data[4] === 0xbb)).toBe(true);
   });
 
+  test('a vioif (one TX queue) takes every CPU\'s transmits through its if_snd lock; multi-queue NICs don\'t', async () => {
+    const y = CONFIG.replace('RATE', '0').replace('    driver: sink\n', '    model: vioif\n    driver: sink\n');
+    const e = await MpEngine.start(parseConfig(y, 'v.yaml', '.'), { cpus: 2, engine: 'wasm', batch: 64 });
+    await sleep(300);
+    await e.stop();
+    const q = e.ifSnd();
+    expect(q.map((x) => x.name)).toEqual(['wm1']);
+    const out = e.stack.interfaceCounters()['wm1']!.opkts;
+    expect(out).toBeGreaterThan(0);
+    expect(q[0]!.frames).toBe(out); // every frame sent on wm1 went through the one queue
+    expect(q[0]!.contended).toBeGreaterThanOrEqual(0);
+  });
+
   test('a queue count the NIC model does not have is a clear error', async () => {
     await expect(MpEngine.start(parseConfig(CONFIG.replace('RATE', '0').replace('    driver: gen\n', '    driver: gen\n    model: vioif\n'), 'v.yaml', '.'), { cpus: 1, engine: 'wasm' })).rejects.toThrow(/wm0: rss.queues 4 is more than vioif has \(1/);
   });

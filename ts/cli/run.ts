@@ -30,6 +30,7 @@ export function runSummary(e: MpEngine): string {
     t.toString(),
     e.intrctlList(),
     `accounting: generated ${gen.frames} = received ${rx} = fast + normal + local + drop ${accounted}: ${gen.frames === rx && rx === accounted ? 'ok' : 'MISMATCH'}`,
+    ...e.ifSnd().map((q) => `if_snd ${q.name} (one TX queue for all CPUs): ${q.frames} frames; its lock was found held ${q.contended} times`),
     ...e.recordings().map((r) => `recorded ${r.frames} frames sent on ${r.name} to ${r.path}${r.overruns ? ` (${r.overruns} lost: the capture rings were full)` : ''}`),
   ].join('\n');
 }

@@ -20,6 +20,7 @@ import {
 import { type EngineName, makeKernels } from '../engine/kernels.js';
 import type { Layout } from '../engine/layout.js';
 import { ringRecord } from './capture-ring.js';
+import { ifSndEnqueue } from './if-snd.js';
 
 export interface CpuWorkerData {
   memory: WebAssembly.Memory;
@@ -38,6 +39,8 @@ export interface CpuWorkerData {
   verify: boolean;
   violations: number; // per-CPU u32 counter of frames forwarded with a dead nexthop
   rings: number[]; // this CPU's capture rings (pcap driver, transmit side), one per recording interface
+  ifsnd: number; // if_snd queues (IS_SIZE per ifindex)
+  singleQueue: boolean[]; // by ifindex: TX through if_snd (no TX multi-queue)
 }
 
 function run(d: CpuWorkerData): void {
@@ -63,6 +66,7 @@ function run(d: CpuWorkerData): void {
   const u32 = (p: number) => dv.getUint32(p, true);
   // Still inside this batch's read section: every nexthop a forwarded frame used must still be
   // live. A writer that freed before its perform returned shows up here.
+  const anySingle = d.singleQueue.some(Boolean);
   const nhBase = d.layout.nexthop;
   const nhCap = d.layout.sizes.nexthops;
   const verifyBatch = (n: number) => {
@@ -122,6 +126,7 @@ function run(d: CpuWorkerData): void {
     const t2 = performance.now();
     if (d.verify) verifyBatch(n);
     if (d.rings.length) ringRecord(i32, dv, u8, d.rings, cpu.tx, ntx, nowMs);
+    if (anySingle) ifSndEnqueue(i32, dv, d.ifsnd, d.singleQueue, cpu.tx, ntx, d.cpu);
     k.psz_read_exit(d.psz, d.cpu);
     dv.setUint32(cpu.free, freeCount, true); // the sink has consumed what went out
     dv.setBigUint64(qs + QS_FRAMES, dv.getBigUint64(qs + QS_FRAMES, true) + BigInt(n), true);

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import {
   VT_SIZE, VT_IF, VT_QUEUE, VT_CPU, VT_OWNER, VT_COUNTS, VT_MAXCPU, VT_MODE, VT_BUDGET, VT_FLAGS, VTM_POLL, VTF_DISABLED, VTF_LINK,
   QS_MOD_FRAMES, QS_MOD_USECS, QS_LIMIT, QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_RATE,
-  QS_FRAMES, QS_BYTES, LAYOUT_BASE, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL, C_COUNT,
+  QS_FRAMES, QS_BYTES, LAYOUT_BASE, IS_SIZE, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL, C_COUNT,
 } from '../../assembly/layout.js';
 import type { Config } from '../config/schema.js';
 import { Arena } from '../engine/arena.js';
@@ -23,6 +23,7 @@ import { formatIntrctlList, type IntrctlListResult } from './control-protocol.js
 import { nicModel } from '../nic/models.js';
 import { framesByQueue, pcapSource } from './pcap-source.js';
 import { ringBytes, ringDrain, ringInit, ringOverruns } from './capture-ring.js';
+import { ifSndStats } from './if-snd.js';
 import { PcapWriter } from '../io/pcap.js';
 import { Pserialize, pszSize } from '../sync/pserialize.js';
 
@@ -63,6 +64,9 @@ export class MpEngine {
   private readonly qs: number;
   private readonly stats: number;
   private readonly hist: number;
+  private readonly ifsnd: number;
+  /** by ifindex: the interface's NIC has one TX queue, so its transmits go through if_snd */
+  private readonly singleQueue: boolean[] = [];
   /** the pserialize domain the workers' batches are read sections of */
   readonly psz: Pserialize;
   private readonly pszAt: number;
@@ -78,7 +82,8 @@ export class MpEngine {
     const batch = o.batch ?? 256;
     // RX queues of every physical interface with a traffic source; one vector per queue pair
     const phys = cfg.interfaces.filter((i) => !i.vlan);
-    for (const i of phys) nicModel(i); // queue counts within what the model has
+    for (const i of phys) this.singleQueue[i.index] = !nicModel(i).multiqueue; // and queue counts within what the model has
+    for (const i of cfg.interfaces) if (i.vlan) this.singleQueue[i.index] = !!this.singleQueue[cfg.interfaces.find((p) => p.name === i.vlan!.parent)!.index];
     const gens = phys.filter((i) => i.driver === 'gen').map((i) => ({ ifc: i, g: parseGen(i) }));
     const pcaps = phys.filter((i) => i.driver === 'pcap').map((i) => ({ ifc: i, p: pcapSource(cfg, i) }));
     for (const i of phys) if (i.driver && !['gen', 'sink', 'pcap'].includes(i.driver)) throw new CliError(`${i.name}: unknown driver '${i.driver}' (gen, pcap, sink)`);
@@ -91,7 +96,7 @@ export class MpEngine {
     const tmplBytes = recorders.length * o.cpus * ringBytes(RING_SLOTS) + [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + slot(f.length, false), 0), 0)
       // a queue's slots all take its longest frame's size: bound it by the capture's longest
       + pcaps.reduce((n, { p }) => n + p.frames.length * slot(p.frames.reduce((m, f) => Math.max(m, f.length), 0), true), 0);
-    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 196 + pszSize(o.cpus) + tmplBytes + 4096;
+    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 196 + pszSize(o.cpus) + (cfg.interfaces.length + 1) * IS_SIZE + tmplBytes + 4096;
     this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve });
     for (const { ifc, p } of pcaps) byQueue.set(ifc.index, { frames: framesByQueue(p.frames, ifc, this.stack), rate: p.rate, flows: p.frames.length, limit: !p.loop });
     const mem = this.stack.k.memory;
@@ -104,6 +109,7 @@ export class MpEngine {
     this.qs = a.alloc(nvec * QS_SIZE);
     this.stats = a.alloc(o.cpus * 64, 8);
     this.hist = a.alloc(o.cpus * 128);
+    this.ifsnd = a.alloc((cfg.interfaces.length + 1) * IS_SIZE);
     for (const { ifc, p } of recorders) {
       const rings = Array.from({ length: o.cpus }, () => { const r = a.alloc(ringBytes(RING_SLOTS)); ringInit(this.dv, r, RING_SLOTS, ifc.index); return r; });
       this.recorders.push({ name: ifc.name, path: p.out!, rings, writer: new PcapWriter() });
@@ -168,6 +174,7 @@ export class MpEngine {
         memory: e.stack.k.memory, layout: e.stack.L, cpu: c, engine: o.engine, batch: e.stack.batch,
         mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.stats, hist: e.hist, psz: e.pszAt,
         verify: !!o.verify, violations: e.viol, rings: e.recorders.map((r) => r.rings[c]!),
+        ifsnd: e.ifsnd, singleQueue: e.singleQueue.map(Boolean),
       };
       const w = new Worker(path, { workerData: data });
       w.on('error', (err) => { e.failure ??= new Error(`cpu${c} failed: ${err.stack ?? err.message}`); });
@@ -340,6 +347,11 @@ export class MpEngine {
   private drain(): void {
     const u8 = new Uint8Array(this.stack.k.memory.buffer);
     for (const r of this.recorders) for (const ring of r.rings) ringDrain(this.i32, this.dv, u8, ring, r.writer);
+  }
+
+  /** Per single-queue (if_snd) interface: frames and bytes through it, and how often a CPU found its lock held. */
+  ifSnd(): { name: string; frames: number; bytes: number; contended: number }[] {
+    return this.singleQueue.flatMap((single, ix) => (single ? [{ name: this.stack.ifName(ix), ...ifSndStats(this.dv, this.ifsnd, ix) }] : []));
   }
 
   /** Per recording interface: frames recorded and frames lost to full capture rings. */
