@@ -148,7 +148,10 @@ describe('control server: every command', () => {
     const i = await c.call('netstat.i', {});
     const wm0 = i.interfaces.find((x) => x.name === 'wm0')!;
     expect(wm0.ipkts).toBeGreaterThan(0);
-    expect(wm0.ibytes).toBe(wm0.ipkts * 60); // 64-byte frames on the wire, counted without the FCS
+    // 64-byte frames on the wire, counted without the FCS; the two counters are read a moment apart
+    // while the CPUs keep forwarding, so they may differ by what one batch per CPU adds
+    expect(wm0.ibytes % 60).toBe(0);
+    expect(Math.abs(wm0.ibytes / 60 - wm0.ipkts)).toBeLessThanOrEqual(2 * 256);
     expect(wm0.interrupts).toBeGreaterThan(0);
     expect(wm0.source).toBe('gen');
     const wm1 = i.interfaces.find((x) => x.name === 'wm1')!;
