@@ -14,6 +14,7 @@ export * from "./forward/pipeline";
 export * from "./rss/rss";
 export * from "./nic/gen";
 export * from "./fib/dir24";
+export * from "./fib/fib6";
 export * from "./fib/batch";
 export * from "./sync/pserialize";
 export * from "./sync/psref";

@@ -260,6 +260,45 @@ export const F4_EXT = 0x8000;
 export const F4_MAX_NH = 0x7fff; // nexthop ids a 15-bit entry can hold
 
 // ---------------------------------------------------------------------------------------------
+// Compiled IPv6 FIB: a leaf-pushed, path-compressed prefix trie whose nodes ("chunks") live in one
+// hash table keyed by (prefix, length). Compiled from the IPv6 radix tree by the control plane
+// (ts/engine/fib6-writer.ts); read by assembly/fib/fib6.ts and its TS twin.
+//
+//   tbl16: u32[65536], indexed by the top 16 bits of the address
+//   hash:  cap slots of F6E_SIZE bytes, open addressing with linear probing (fib6_hash)
+//
+// Every entry (tbl16 word or slot value) is one u32: bits 0-23 nexthop id, bits 24-31 `next`:
+//   next = 0        leaf: the nexthop id is the answer for the whole chunk
+//   next = 17..64   longer routes exist inside: probe the chunk of that length holding the address;
+//                   when it is absent, the nexthop id here is the answer
+//   next = F6_RADIX routes longer than /64 inside: the radix tree answers
+// A chunk's `next` is the shortest route length strictly inside it, so a route is never expanded
+// into several entries; a lookup probes once per nesting level of the routes above its answer
+// (a /48 under a /32: tbl16, the /32 chunk, the /48 chunk). Every entry is a pure function of its
+// chunk and the RIB (the answer of the routes not longer than the chunk, and that next length),
+// which is what lets the writer update by diffing.
+//
+// Slot: 0 tag | 4 value | 8 key word 0 | 12 key word 1 (the chunk's top 64 address bits, masked,
+// host-order words). tag = chunk length (17..64), 0 = empty (ends a probe), F6_TOMB = deleted.
+// Reader protocol: load tag (acquire), then key, then value (atomic). Writer (one at a time): a new
+// slot is written key and value first, tag last (release); values change by one atomic store,
+// deepest chunks first, so a reader that reaches a chunk sees its children already in place; a
+// deleted slot becomes F6_TOMB at once and is reused (or emptied) only after a grace period.
+export const F6_SIZE = 32;
+export const F6_TBL16 = 0; // u32 ptr
+export const F6_HASH = 4; // u32 ptr
+export const F6_MASK = 8; // u32 slots - 1 (slots: a power of two)
+export const F6_RT = 12; // u32 ptr to the IPv6 radix head (F6_RADIX answers)
+export const F6E_SIZE = 16;
+export const F6E_TAG = 0;
+export const F6E_VAL = 4;
+export const F6E_K0 = 8;
+export const F6E_K1 = 12;
+export const F6_TOMB = 0xffffffff;
+export const F6_RADIX = 0xff;
+export const F6_NH_MASK = 0xffffff;
+
+// ---------------------------------------------------------------------------------------------
 // Neighbor table (ARP/NDP cache): open addressing, linear probing, NB_SIZE-byte entries after a header.
 export const NBH_SIZE = 64;
 export const NBH_CAP = 0; // u32 slots, power of two
@@ -336,6 +375,7 @@ export const CTX_IPID = 84; // u32 next IPv4 id for datagrams we originate (ICMP
 export const CTX_NOW = 88; // u32 time of the batch being processed, ms (set by fwd_batch)
 export const CTX_FIB4 = 92; // u32 ptr to the compiled IPv4 FIB header, 0 = look up in the radix tree
 export const CTX_IFCNT = 96; // u32 ptr to this CPU's per-interface counters (IFC_SIZE per ifindex)
+export const CTX_FIB6 = 100; // u32 ptr to the compiled IPv6 FIB header, 0 = look up in the radix tree
 
 export const OPT_FASTFWD = 1; // use and fill the ipflow cache
 export const OPT_ICMP = 2; // send ICMP errors

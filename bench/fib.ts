@@ -107,6 +107,11 @@ function lookupRows(name: string, stack: Stack, specs: RouteSpec[], rows: Row[],
   const check = (want: Uint32Array, got: number) => { for (let i = 0; i < 512; i++) if (want[i] !== new DataView(k.memory.buffer).getUint32(got + i * 4, true)) throw new Error(`${name}: FIB and radix disagree at #${i}`); };
   if (v6) {
     u8.set(addrs6(specs), base);
+    k.rt_lookup6_batch(L.rt6, base, out, N_ADDR);
+    const want = new Uint32Array(k.memory.buffer.slice(out, out + 2048));
+    k.fib6_lookup_batch(L.fib6.head, base, out, N_ADDR);
+    check(want, out);
+    rows.push({ table: name, backend: 'compiled', engine: k.name, dest: 'random', mlps: rate(() => k.fib6_lookup_batch(L.fib6.head, base, out, N_ADDR)) / 1e6 });
     rows.push({ table: name, backend: 'radix', engine: k.name, dest: 'random', mlps: rate(() => k.rt_lookup6_batch(L.rt6, base, out, N_ADDR)) / 1e6 });
     return;
   }
@@ -145,6 +150,31 @@ function updateRate(stack: Stack, n: number): number {
   return (2 * n) / ((performance.now() - t0) / 1000);
 }
 
+/** As updateRate, for IPv6: fresh /48s, all in one /16 region (2001:db8::/32 is never generated): the writer's worst case. */
+function updateRate6(stack: Stack, n: number): number {
+  const r = rng(98);
+  const pfx: Uint8Array[] = [];
+  const seen = new Set<string>();
+  while (pfx.length < n) {
+    const a = new Uint8Array(16);
+    a[0] = 0x20; a[1] = 0x01; a[2] = 0x0d; a[3] = 0xb8;
+    a[4] = Math.floor(r() * 256); a[5] = Math.floor(r() * 256);
+    const key = a.join('.');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    pfx.push(a);
+  }
+  const gw = Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += 2000) {
+    const round = pfx.slice(i, i + 2000);
+    for (const p of round) stack.tables.addRoute(6, p, 48, 'unicast', 2, gw, 0);
+    for (const p of round) stack.tables.deleteRoute(6, p, 48);
+    stack.tables.reclaim();
+  }
+  return (2 * n) / ((performance.now() - t0) / 1000);
+}
+
 /** Normal-path forwarding (no ipflow) to 4,096 destinations spread over the table: stack only and end to end, Mpps. */
 function forwardRate(stack: Stack, specs: RouteSpec[], fib: 'compiled' | 'radix'): { stack: number; e2e: number } {
   const v4 = specs.filter((r) => r.family === 4);
@@ -180,6 +210,7 @@ export async function runFib(o: SuiteOptions = {}): Promise<SuiteReport> {
       loads.push({ table: name, engine, routes: specs.length, loadMs: sig(ms), linearMiB: sig(stack.L.bytes / 2 ** 20) });
       lookupRows(name, stack, specs, rows, v6 > 0);
       if (v4 >= 100_000) updates.push({ table: name, engine, updatesPerSec: sig(updateRate(stack, 20_000)) });
+      if (v6 > 0) updates.push({ table: name, engine, updatesPerSec: sig(updateRate6(stack, 20_000)) });
       if (v4 === 1_000_000 && engine === 'wasm') {
         for (const fib of ['compiled', 'radix'] as const) {
           const f = forwardRate(stack, specs, fib);

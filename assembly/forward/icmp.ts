@@ -15,15 +15,14 @@
 
 import {
   CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP_LAST, CTX_ICMP6_TOKENS, CTX_ICMP6_LAST,
-  CTX_IPID, CTX_NOW, CTX_CNT, CTX_RT6, CTX_NH, CTX_IFNET, CTX_NBR, OPT_ICMP,
+  CTX_IPID, CTX_NOW, CTX_CNT, CTX_NH, CTX_IFNET, CTX_NBR, OPT_ICMP,
   NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE,
   IF_SIZE, IF_FLAGS, IF_ADDR4, IF_ADDR6, IFF_UP, IFF_EXISTS, IFF_HAS_ADDR6, NB_MAC, NBS_V6,
   BUF_HEADROOM, C_ICMP_OUT, C_ICMP_RATELIM, C_ICMP_SUPPRESSED, C_REASON_BASE, R_NOBUFS,
 } from "../layout";
 import { ld8, ld16be, ld32, ld32be, st8, st32, st16be, st32be, cnt_add } from "../util/mem";
 import { in_cksum, in_cksum_hdr20, in_cksum_acc, in_pseudo6 } from "../wire/cksum";
-import { rt_lookup6 } from "../fib/radix";
-import { route4 } from "../fib/route";
+import { route4, route6 } from "../fib/route";
 import { nb_find } from "../nbr/nbr";
 import { buf_alloc, tx_room, ether_output, ETHERTYPE_IP, ETHERTYPE_IPV6 } from "./output";
 
@@ -151,7 +150,7 @@ export function icmp6_error(ctx: usize, pd: usize, l3: usize, total: u32, rxif: 
     cnt_add(cnt, C_ICMP_RATELIM, 1);
     return;
   }
-  const nhp = usableNh(ctx, rt_lookup6(<usize>ld32(ctx + CTX_RT6), l3 + 8));
+  const nhp = usableNh(ctx, route6(ctx, l3 + 8));
   const ifnet = <usize>ld32(ctx + CTX_IFNET);
   const oif = nhp != 0 ? ld32(nhp + NH_IFINDEX) : 0;
   let meIf = oif;

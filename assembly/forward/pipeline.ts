@@ -14,7 +14,7 @@
 // A batch runs inside one pserialize read section: nexthops and radix nodes it reaches stay valid.
 
 import {
-  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_IFCNT, IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_IDROPS, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_RT6, CTX_NH, CTX_NBR,
+  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_IFCNT, IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_IDROPS, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_NH, CTX_NBR,
   OPT_FASTFWD, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, PD_PATH, PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH,
   PATH_DROP, PATH_FAST, PATH_NORMAL, PATH_LOCAL, MAX_FRAME,
   IF_SIZE, IF_FLAGS, IF_MAC, IF_MTU, IF_VLANMAP, IFF_UP, IFF_EXISTS,
@@ -28,8 +28,7 @@ import {
 } from "../layout";
 import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from "../util/mem";
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from "../wire/cksum";
-import { rt_lookup6 } from "../fib/radix";
-import { route4 } from "../fib/route";
+import { route4, route6 } from "../fib/route";
 import { nb_find } from "../nbr/nbr";
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from "../flow/ipflow";
 import {
@@ -295,7 +294,7 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     }
   }
 
-  const nh = rt_lookup6(<usize>ld32(ctx + CTX_RT6), l3 + 24);
+  const nh = route6(ctx, l3 + 24);
   if (nh == 0) {
     if (isLinkLocal6(d0)) return V(PATH_DROP, R_SCOPE);
     if (!l2mc) icmp6_error(ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOROUTE, 0);

@@ -12,14 +12,15 @@ export function buildStack(cfg: Config, engine: EngineName, batch = 256, fib?: F
   // a counting pass sizes the tables exactly (radix nodes, tbl8 groups); the second pass loads
   let extra = 0;
   let longV4 = 0;
-  if (cfg.routesFile) streamRoutesFile(cfg, (r) => { extra++; if (r.family === 4 && r.plen > 24) longV4++; });
+  let v6 = 0;
+  if (cfg.routesFile) streamRoutesFile(cfg, (r) => { extra++; if (r.family === 4 && r.plen > 24) longV4++; if (r.family === 6) v6++; });
   const bar = extra >= PROGRESS_MIN && process.stderr.isTTY
     ? new SingleBar({ format: 'loading routes [{bar}] {value}/{total} {duration}s', stream: process.stderr, hideCursor: true }, Presets.shades_classic)
     : null;
   bar?.start(extra, 0);
   try {
     return new Stack(cfg, {
-      engine, batch, fib, extraRoutes: extra, extraLongV4: longV4,
+      engine, batch, fib, extraRoutes: extra, extraLongV4: longV4, extraV6: v6,
       moreRoutes: cfg.routesFile ? (add) => {
         let n = 0;
         streamRoutesFile(cfg, (r) => { add(r); if (bar && (++n & 16383) === 0) bar.update(n); });

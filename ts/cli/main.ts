@@ -33,7 +33,7 @@ function intArg(min: number, max: number) {
   };
 }
 
-const fibOption = () => new Option('--fib <backend>', 'IPv4 lookup: radix tree per packet, or the compiled DIR-24-8 FIB (default: the config\'s fib, else compiled)').choices(FIB_BACKENDS as FibBackend[]);
+const fibOption = () => new Option('--fib <backend>', 'route lookups: the radix tree per packet, or the compiled FIBs (DIR-24-8 for IPv4, the chunk hash for IPv6; default: the config\'s fib, else compiled)').choices(FIB_BACKENDS as FibBackend[]);
 const engineOption = () => new Option('--engine <engine>', 'hot-path implementation').choices(ENGINES as EngineName[]).default('wasm' as EngineName);
 const collect = (v: string, prev: string[]) => [...prev, v];
 // the control commands' shared options

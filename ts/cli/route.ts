@@ -13,12 +13,12 @@ export interface RouteLookupOptions { config: string; engine: EngineName; fib?: 
 /** One answer line: ADDRESS PREFIX [via GW] dev IF | ADDRESS PREFIX local|broadcast dev IF | ADDRESS PREFIX blackhole|unreachable|prohibit | ADDRESS unreachable */
 export function lookupLine(stack: Stack, text: string, bytes: Uint8Array): string {
   const m = stack.tables.matchRoute(bytes);
-  if (bytes.length === 4) {
-    // the answer comes from the data path's lookup (the compiled FIB unless --fib radix); the RIB
-    // match supplies the prefix, and the two must agree
-    const id = stack.tables.lookupNexthop4(new DataView(bytes.buffer, bytes.byteOffset).getUint32(0));
-    if (id !== (m?.nh.id ?? 0)) throw new Error(`${stack.fib} FIB answers nexthop ${id} for ${text}, the radix tree ${m?.nh.id ?? 0}`);
-  }
+  // the answer comes from the data path's lookup (the compiled FIB unless --fib radix); the RIB
+  // match supplies the prefix, and the two must agree
+  const id = bytes.length === 4
+    ? stack.tables.lookupNexthop4(new DataView(bytes.buffer, bytes.byteOffset).getUint32(0))
+    : stack.tables.lookupNexthop6(bytes);
+  if (id !== (m?.nh.id ?? 0)) throw new Error(`${stack.fib} FIB answers nexthop ${id} for ${text}, the radix tree ${m?.nh.id ?? 0}`);
   if (!m) return `${text} unreachable`;
   const prefix = formatPrefix(m.prefix, m.plen);
   const nh = m.nh;

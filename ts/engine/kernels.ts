@@ -3,6 +3,7 @@
 // `--engine wasm|ts` only swaps this object. All pointers are byte offsets; all results are u32.
 import * as radix from '../kernels/fib/radix.js';
 import * as dir24 from '../kernels/fib/dir24.js';
+import * as fib6 from '../kernels/fib/fib6.js';
 import * as lpmBatch from '../kernels/fib/batch.js';
 import * as ipflow from '../kernels/flow/ipflow.js';
 import * as nbr from '../kernels/nbr/nbr.js';
@@ -41,6 +42,9 @@ export interface Kernels {
   fib4_update(f: number, keyPtr: number, plen: number): number;
   fib4_build(f: number): number;
   fib4_reclaim(f: number): number;
+  // compiled IPv6 FIB, reader side (assembly/fib/fib6.ts; the writer is ts/engine/fib6-writer.ts)
+  fib6_lookup(f: number, addrPtr: number): number;
+  fib6_lookup_batch(f: number, addrs: number, out: number, n: number): void;
   // batched lookups (assembly/fib/batch.ts)
   fib4_lookup_batch(f: number, addrs: number, out: number, n: number): void;
   rt_lookup4_batch(head: number, addrs: number, out: number, n: number): void;
@@ -76,12 +80,12 @@ export interface Kernels {
 /** Kernels whose result is a u32 (the WASM side hands them back as signed i32). */
 const U32_RESULTS = [
   'rt_set', 'rt_del', 'rt_get', 'rt_lookup4', 'rt_lookup6', 'rt_match4', 'rt_match6', 'rt_walk', 'rt_reclaim',
-  'fib4_lookup', 'fib4_update', 'fib4_build', 'fib4_reclaim',
+  'fib4_lookup', 'fib4_update', 'fib4_build', 'fib4_reclaim', 'fib6_lookup',
   'ipflow_lookup', 'ipflow_insert', 'ipflow_expire', 'nb_find', 'nb_set', 'nb_del',
   'in_cksum', 'in_cksum_acc', 'in_cksum_hdr20', 'toe_hash', 'fwd_batch', 'gen_fill',
 ] as const;
-const VOIDS = ['psz_read_enter', 'psz_read_exit', 'rt_pool_init', 'rt_init', 'fib4_init', 'fib4_lookup_batch', 'rt_lookup4_batch', 'rt_lookup6_batch', 'ipflow_init', 'ipflow_flush', 'nb_init', 'toe_table_init', 'rss_batch'] as const;
-const TS_MODULES: Record<string, unknown>[] = [radix, dir24, lpmBatch, ipflow, nbr, cksum, toeplitz, rss, pipeline, gen, psz];
+const VOIDS = ['psz_read_enter', 'psz_read_exit', 'rt_pool_init', 'rt_init', 'fib4_init', 'fib4_lookup_batch', 'fib6_lookup_batch', 'rt_lookup4_batch', 'rt_lookup6_batch', 'ipflow_init', 'ipflow_flush', 'nb_init', 'toe_table_init', 'rss_batch'] as const;
+const TS_MODULES: Record<string, unknown>[] = [radix, dir24, fib6, lpmBatch, ipflow, nbr, cksum, toeplitz, rss, pipeline, gen, psz];
 
 export interface WasmKernels extends Kernels { readonly exports: WasmExports }
 export interface TsKernels extends Kernels { readonly mem: Mem }

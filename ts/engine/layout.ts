@@ -2,7 +2,7 @@
 // One plan per stack: the shared tables first, then one block per CPU, then the cluster pool.
 import {
   LAYOUT_BASE, BUF_SIZE, IF_SIZE, NH_SIZE, RH_SIZE, NP_SIZE, RN_SIZE, NBH_SIZE, NB_SIZE, FT_SIZE, FE_SIZE,
-  CTX_SIZE, C_COUNT, PD_SIZE, TX_SIZE, TOE_TABLE_SIZE, RETA_SIZE, TOE_KEY_LEN, F4_SIZE, IFC_SIZE,
+  CTX_SIZE, C_COUNT, PD_SIZE, TX_SIZE, TOE_TABLE_SIZE, RETA_SIZE, TOE_KEY_LEN, F4_SIZE, F6_SIZE, F6E_SIZE, IFC_SIZE,
 } from '../../assembly/layout.js';
 import { Arena } from './arena.js';
 
@@ -17,6 +17,8 @@ export interface LayoutSizes {
   radixLimbo: number;
   /** tbl8 groups of the compiled IPv4 FIB; 0 = no compiled FIB (radix lookups only) */
   fib4Groups: number;
+  /** hash slots of the compiled IPv6 FIB (a power of two); 0 = no compiled FIB for IPv6 */
+  fib6Slots?: number;
   /** neighbor table slots (power of two) */
   neighborSlots: number;
   /** ifnet slots that carry RSS (Toeplitz table + key + indirection table) */
@@ -64,6 +66,8 @@ export interface Layout {
   poolLimbo: number;
   /** compiled IPv4 FIB: header, tables, group free stack and limbo (all 0 without one) */
   fib4: { head: number; tbl24: number; tbl8: number; free: number; limbo: number };
+  /** compiled IPv6 FIB: header, tbl16 and chunk hash (all 0 without one) */
+  fib6: { head: number; tbl16: number; hash: number };
   nbr: number;
   gen: number;
   /** per RSS interface: Toeplitz table, key, indirection table */
@@ -92,6 +96,9 @@ export function planLayout(s: LayoutSizes): Layout {
   const fib4 = s.fib4Groups > 0
     ? { head: a.alloc(F4_SIZE), tbl24: a.alloc(2 << 24), tbl8: a.alloc(s.fib4Groups * 512), free: a.alloc(s.fib4Groups * 4), limbo: a.alloc(s.fib4Groups * 4) }
     : { head: 0, tbl24: 0, tbl8: 0, free: 0, limbo: 0 };
+  const fib6 = s.fib6Slots
+    ? { head: a.alloc(F6_SIZE), tbl16: a.alloc(65536 * 4), hash: a.alloc(s.fib6Slots * F6E_SIZE) }
+    : { head: 0, tbl16: 0, hash: 0 };
   const nbr = a.alloc(NBH_SIZE + s.neighborSlots * NB_SIZE);
   const gen = a.alloc(4);
   const rss = [];
@@ -119,5 +126,5 @@ export function planLayout(s: LayoutSizes): Layout {
   const clusters = a.alloc(s.cpus * s.clusters * BUF_SIZE);
   cpu.forEach((r, c) => { r.clusters = clusters + c * s.clusters * BUF_SIZE; });
   const reserved = s.reserve ? a.alloc(s.reserve) : 0;
-  return { sizes: s, ifnet, nexthop, rt4, rt6, pool, poolNodes, poolLimbo, fib4, nbr, gen, rss, vlanMaps, scratch, cpu, clusters, reserved, bytes: a.top };
+  return { sizes: s, ifnet, nexthop, rt4, rt6, pool, poolNodes, poolLimbo, fib4, fib6, nbr, gen, rss, vlanMaps, scratch, cpu, clusters, reserved, bytes: a.top };
 }

@@ -5,7 +5,7 @@ import {
   BUF_SIZE, BUF_HEADROOM, MAX_FRAME, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, PD_RSS, PD_QUEUE, PD_PATH, PD_REASON,
   PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, PD_HTYPE, TX_SIZE, TX_BUF, TX_LEN, TX_IF,
   CTX_IFNET, CTX_NIF, CTX_NH, CTX_RT4, CTX_RT6, CTX_NBR, CTX_FLOW, CTX_CNT, CTX_PD, CTX_TX, CTX_TXCAP, CTX_FREE,
-  CTX_GEN, CTX_FIB4, CTX_IFCNT, CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP6_TOKENS, OPT_FASTFWD, OPT_ICMP, C_COUNT,
+  CTX_GEN, CTX_FIB4, CTX_FIB6, CTX_IFCNT, CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP6_TOKENS, OPT_FASTFWD, OPT_ICMP, C_COUNT,
   IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_OPKTS, IFC_OBYTES, IFC_IDROPS,
 } from '../../assembly/layout.js';
 import type { RouteSpec } from '../config/routes-file.js';
@@ -48,6 +48,8 @@ export interface StackOptions {
   /** routes expected beyond the config's own (e.g. a routes_file's), and how many are IPv4 longer than /24 */
   extraRoutes?: number;
   extraLongV4?: number;
+  /** how many of extraRoutes are IPv6 (sizes the compiled IPv6 FIB; default: all of them) */
+  extraV6?: number;
   neighborSlots?: number;
   /** CPUs (per-CPU contexts, counters, flow caches, rings) to lay out; default 1 */
   cpus?: number;
@@ -101,8 +103,11 @@ export class Stack {
     this.fib = opts.fib ?? config.fib ?? 'compiled';
     // each IPv4 route longer than /24 may need a tbl8 group (addresses add /32 local routes)
     const longV4 = config.routes.filter((r) => r.family === 4 && r.plen > 24).length + addrRoutes + (opts.extraLongV4 ?? 0);
+    const v6 = config.routes.filter((r) => r.family === 6).length + addrRoutes + (opts.extraV6 ?? opts.extraRoutes ?? 0);
     this.L = planLayout({
       fib4Groups: this.fib === 'compiled' ? Math.min(32767, 256 + longV4) : 0,
+      // about 1.9 chunk entries per route on an Internet-like table (gen-routes): room for 4 per route or more
+      fib6Slots: this.fib === 'compiled' ? pow2(Math.max(4096, 4 * v6 + 4096)) : 0,
       ifSlots: nif + 1,
       nexthops: Math.max(64, nif * 4 + config.routes.length + 64),
       // ~2 nodes per route, plus headroom for routes added at run time
@@ -158,6 +163,7 @@ export class Stack {
     set(CTX_FREE, r.free);
     set(CTX_GEN, L.gen);
     set(CTX_FIB4, this.fib === 'compiled' ? L.fib4.head : 0);
+    set(CTX_FIB6, this.fib === 'compiled' ? L.fib6.head : 0);
     set(CTX_IFCNT, r.ifcnt);
     set(CTX_OPTS, (config.fastforward ? OPT_FASTFWD : 0) | OPT_ICMP);
     set(CTX_ICMP_PPS, config.icmp.ratelimit);

@@ -19,6 +19,7 @@ import {
 import { RT_WALK_REC } from '../kernels/fib/radix.js';
 import type { Kernels } from './kernels.js';
 import type { Layout } from './layout.js';
+import { Fib6Writer, Fib6FullError } from './fib6-writer.js';
 
 export type RouteKind = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'local' | 'broadcast';
 
@@ -88,6 +89,8 @@ export class Tables {
   /** The last nexthops handed out: a route table mostly repeats a handful of them. */
   private readonly recentNh: Nexthop[] = [];
   private readonly genWord: Uint32Array;
+  /** the compiled IPv6 FIB's writer (undefined: IPv6 lookups use the radix tree) */
+  readonly fib6?: Fib6Writer;
 
   /**
    * `graceWait` returns once every reader that may hold memory the writers retired has moved on
@@ -102,6 +105,7 @@ export class Tables {
     k.rt_init(L.rt4, L.pool, 32);
     k.rt_init(L.rt6, L.pool, 128);
     if (L.fib4.head) k.fib4_init(L.fib4.head, L.fib4.tbl24, L.fib4.tbl8, L.sizes.fib4Groups, L.fib4.free, L.fib4.limbo, L.rt4);
+    if (L.fib6.head) this.fib6 = new Fib6Writer(k.memory, L.fib6.head, L.fib6.tbl16, L.fib6.hash, L.sizes.fib6Slots!, L.rt6);
     k.nb_init(L.nbr, L.sizes.neighborSlots);
     this.dv.setUint32(L.gen, 1, true);
   }
@@ -115,6 +119,7 @@ export class Tables {
   endBulk(): void {
     this.bulk = false;
     if (this.L.fib4.head && this.k.fib4_build(this.L.fib4.head) !== 0) throw this.groupsError();
+    this.fib6Do(() => this.fib6!.build());
     this.bumpGeneration();
   }
 
@@ -125,6 +130,27 @@ export class Tables {
   private fib4Update(dst: Uint8Array, plen: number): void {
     if (!this.L.fib4.head || this.bulk) return;
     if (this.k.fib4_update(this.L.fib4.head, this.putKey(dst), plen) !== 0) throw this.groupsError();
+  }
+
+  private fib6Update(dst: Uint8Array, plen: number, present: boolean): void {
+    if (!this.fib6 || this.bulk) return;
+    const w = new DataView(dst.buffer, dst.byteOffset, 8);
+    this.fib6Do(() => this.fib6!.update(w.getUint32(0), w.getUint32(4), plen, present));
+  }
+
+  private fib6Do(f: () => void): void {
+    if (!this.fib6) return;
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof Fib6FullError) throw new TableError(`${e.message}: use fib: radix, or load the routes at start-up so the FIB is sized for them`);
+      throw e;
+    }
+  }
+
+  private fibUpdate(family: 4 | 6, dst: Uint8Array, plen: number, present = true): void {
+    if (family === 4) this.fib4Update(dst, plen);
+    else this.fib6Update(dst, plen, present);
   }
 
   /** Tells every CPU's ipflow cache that forwarding decisions may have changed. */
@@ -284,7 +310,7 @@ export class Tables {
       this.nexthopUnref(nh.id);
       throw new TableError(r === 0xffffffff ? `routing table full (${this.L.sizes.radixNodes} radix nodes)` : 'route already exists');
     }
-    if (family === 4) this.fib4Update(dst, plen);
+    this.fibUpdate(family, dst, plen);
     this.bumpGeneration();
     return nh;
   }
@@ -300,7 +326,7 @@ export class Tables {
       this.nexthopUnref(nh.id);
       throw new TableError(`routing table full (${this.L.sizes.radixNodes} radix nodes)`);
     }
-    if (family === 4) this.fib4Update(dst, plen);
+    this.fibUpdate(family, dst, plen);
     if (old !== 0) this.nexthopUnref(old);
     this.bumpGeneration();
     return nh;
@@ -310,7 +336,7 @@ export class Tables {
   deleteRoute(family: 4 | 6, dst: Uint8Array, plen: number): boolean {
     const id = this.k.rt_del(this.head(family), this.putKey(dst), plen);
     if (id === 0) return false;
-    if (family === 4) this.fib4Update(dst, plen);
+    this.fibUpdate(family, dst, plen, false);
     this.nexthopUnref(id);
     this.bumpGeneration();
     // a delete retires at most two nodes; keep room for the next one
@@ -324,6 +350,12 @@ export class Tables {
   /** The nexthop id the data path's IPv4 lookup answers (the compiled FIB when there is one). */
   lookupNexthop4(a: number): number {
     return this.L.fib4.head ? this.k.fib4_lookup(this.L.fib4.head, a) : this.k.rt_lookup4(this.L.rt4, a);
+  }
+
+  /** The nexthop id the data path's IPv6 lookup answers for a 16-byte wire-order address. */
+  lookupNexthop6(addr: Uint8Array): number {
+    const p = this.putKey(addr);
+    return this.L.fib6.head ? this.k.fib6_lookup(this.L.fib6.head, p) : this.k.rt_lookup6(this.L.rt6, p);
   }
 
   /** Longest match: the matched prefix and its nexthop, or null. addr in wire order. */
@@ -415,6 +447,7 @@ export class Tables {
   reclaim(): void {
     this.k.rt_reclaim(this.L.pool);
     if (this.L.fib4.head) this.k.fib4_reclaim(this.L.fib4.head);
+    this.fib6?.reclaim();
     for (const id of this.nhLimbo) {
       const p = this.L.nexthop + id * NH_SIZE;
       this.u8.fill(0, p, p + NH_SIZE);

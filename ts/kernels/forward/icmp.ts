@@ -1,15 +1,14 @@
 // TS twin of assembly/forward/icmp.ts (rules and layout described there).
 import {
   CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP_LAST, CTX_ICMP6_TOKENS, CTX_ICMP6_LAST,
-  CTX_IPID, CTX_NOW, CTX_CNT, CTX_RT6, CTX_NH, CTX_IFNET, CTX_NBR, OPT_ICMP,
+  CTX_IPID, CTX_NOW, CTX_CNT, CTX_NH, CTX_IFNET, CTX_NBR, OPT_ICMP,
   NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE,
   IF_SIZE, IF_FLAGS, IF_ADDR4, IF_ADDR6, IFF_UP, IFF_EXISTS, IFF_HAS_ADDR6, NB_MAC, NBS_V6,
   BUF_HEADROOM, C_ICMP_OUT, C_ICMP_RATELIM, C_ICMP_SUPPRESSED, C_REASON_BASE, R_NOBUFS,
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16be, ld32, ld32be, st32, st16be, st32be, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_acc, in_pseudo6 } from '../wire/cksum.js';
-import { rt_lookup6 } from '../fib/radix.js';
-import { route4 } from '../fib/route.js';
+import { route4, route6 } from '../fib/route.js';
 import { nb_find } from '../nbr/nbr.js';
 import { buf_alloc, tx_room, ether_output, ETHERTYPE_IP, ETHERTYPE_IPV6 } from './output.js';
 
@@ -121,7 +120,7 @@ export function icmp6_error(m: Mem, ctx: number, pd: number, l3: number, total: 
     cnt_add(m, cnt, C_ICMP_RATELIM, 1);
     return;
   }
-  const nhp = usableNh(m, ctx, rt_lookup6(m, ld32(m, ctx + CTX_RT6), l3 + 8));
+  const nhp = usableNh(m, ctx, route6(m, ctx, l3 + 8));
   const ifnet = ld32(m, ctx + CTX_IFNET);
   const oif = nhp !== 0 ? ld32(m, nhp + NH_IFINDEX) : 0;
   let meIf = oif;

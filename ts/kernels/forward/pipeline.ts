@@ -1,7 +1,7 @@
 // TS twin of assembly/forward/pipeline.ts: the same stages in the same order with the same
 // writes, so `--engine ts` and `--engine wasm` produce byte-identical memory and output.
 import {
-  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_IFCNT, IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_IDROPS, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_RT6, CTX_NH, CTX_NBR,
+  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_IFCNT, IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_IDROPS, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_NH, CTX_NBR,
   OPT_FASTFWD, PD_SIZE, PD_LEN, PD_RXIF, PD_PATH, PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, PD_BUF,
   PATH_DROP, PATH_FAST, PATH_NORMAL, PATH_LOCAL, MAX_FRAME,
   IF_SIZE, IF_FLAGS, IF_MAC, IF_MTU, IF_VLANMAP, IFF_UP, IFF_EXISTS,
@@ -15,8 +15,7 @@ import {
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
-import { rt_lookup6 } from '../fib/radix.js';
-import { route4 } from '../fib/route.js';
+import { route4, route6 } from '../fib/route.js';
 import { nb_find } from '../nbr/nbr.js';
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from '../flow/ipflow.js';
 import { ether_output, tx_room, batch, ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_ARP } from './output.js';
@@ -272,7 +271,7 @@ function ip6_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, r
     }
   }
 
-  const nh = rt_lookup6(m, ld32(m, ctx + CTX_RT6), l3 + 24);
+  const nh = route6(m, ctx, l3 + 24);
   if (nh === 0) {
     if (isLinkLocal6(d0)) return V(PATH_DROP, R_SCOPE);
     if (!l2mc) icmp6_error(m, ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOROUTE, 0);

@@ -1,0 +1,422 @@
+// Compiled IPv6 FIB, writer side: compiles the IPv6 radix tree (the RIB) into the chunk hash that
+// assembly/fib/fib6.ts reads, and keeps it in step after every route change. Layout and reader
+// protocol: assembly/layout.ts (F6_*). One writer at a time (the control plane's).
+//
+// Every entry is a pure function of its chunk and the RIB, so an update finds the deepest chunk on
+// the route's path whose `next` stays the same (the anchor), recomputes the entries of the anchor's
+// child that holds the route (or of a whole /16 region) and diffs them against what is there:
+//   1. new and changed entries are written deepest first, then the top one (or the tbl16 word),
+//      so a reader that reaches a chunk finds its children already in place;
+//   2. entries no longer wanted that the new structure still leads to become tombstones at once
+//      (a reader then falls back to the parent's answer, which is the new answer there);
+//   3. entries no longer wanted that only the old structure leads to stay as they are until the
+//      next grace period (reclaim), for readers still on the old path.
+// So a reader meets, for each address, the old answer or the new one. Tombstones are reused only
+// after a further grace period, so a reader never sees a slot's key change under it.
+import {
+  F6_TBL16, F6_HASH, F6_MASK, F6_RT, F6E_TAG, F6E_VAL, F6E_K0, F6E_K1, F6_TOMB, F6_RADIX,
+  RH_ROOT, RN_KEY, RN_PLEN, RN_NH, RN_CHILD0, RN_CHILD1,
+} from '../../assembly/layout.js';
+import { fib6_hash } from '../kernels/fib/fib6.js';
+
+const EMPTY = 0;
+const LIVE = 1;
+const YOUNG = 2; // tombstone that a reader may still be looking at
+const AGED = 3; // tombstone past a grace period: reusable
+const PENDING = 4; // unwanted but still readable: only the old structure leads here; tombstoned at reclaim
+const NONE = 1000; // "no route inside" as a prefix length
+/** The hash is refused new entries beyond this fill (live + tombstones), so probes stay short and end. */
+const MAX_FILL = 0.85;
+
+export class Fib6FullError extends Error {}
+
+const mask32 = (plen: number): number => (plen <= 0 ? 0 : plen >= 32 ? 0xffffffff : (0xffffffff << (32 - plen)) >>> 0);
+
+export class Fib6Writer {
+  private readonly u32: Uint32Array;
+  private readonly tbl: number; // word index of tbl16
+  private readonly tab: number; // word index of slot 0
+  private readonly mask: number;
+  private readonly state: Uint8Array;
+  private readonly mark: Uint32Array; // epoch of the last update that emitted the slot
+  private readonly stale: Uint32Array; // epoch of the last update that found the slot unwanted
+  private readonly link: Int32Array; // next slot on the same /16 region's list, -1 = end (LIVE slots only)
+  private readonly back: Int32Array; // previous slot on that list, -1 = head
+  private readonly heads = new Int32Array(65536).fill(-1);
+  private young: number[] = [];
+  private pending: number[] = [];
+  private epoch = 0;
+  private live = 0;
+  private tombs = 0;
+  // entries of the region being compiled, deepest first: k0, k1, len, value
+  private out: number[] = [];
+
+  constructor(memory: WebAssembly.Memory, readonly head: number, tbl16: number, hash: number, readonly slots: number, rt: number) {
+    if (slots & (slots - 1)) throw new Error('fib6: slots must be a power of two');
+    this.u32 = new Uint32Array(memory.buffer);
+    const w = head >>> 2;
+    this.u32[w + (F6_TBL16 >>> 2)] = tbl16;
+    this.u32[w + (F6_HASH >>> 2)] = hash;
+    this.u32[w + (F6_MASK >>> 2)] = slots - 1;
+    this.u32[w + (F6_RT >>> 2)] = rt;
+    this.tbl = tbl16 >>> 2;
+    this.tab = hash >>> 2;
+    this.mask = slots - 1;
+    this.u32.fill(0, this.tbl, this.tbl + 65536);
+    this.u32.fill(0, this.tab, this.tab + slots * 4);
+    this.state = new Uint8Array(slots);
+    this.mark = new Uint32Array(slots);
+    this.stale = new Uint32Array(slots);
+    this.link = new Int32Array(slots);
+    this.back = new Int32Array(slots);
+    this.rtRoot = (rt + RH_ROOT) >>> 2;
+  }
+
+  private readonly rtRoot: number;
+  /** Called after every store to the FIB's memory, with the word index and value (tests replay them). */
+  onStore?: (word: number, value: number) => void;
+
+  /** Entries in use and tombstones, for reports and tests. */
+  stats(): { slots: number; live: number; tombstones: number } {
+    return { slots: this.slots, live: this.live, tombstones: this.tombs };
+  }
+
+  /** Compiles the whole table (start-up: no concurrent readers, so unwanted entries are freed at once). */
+  build(): void {
+    this.update(0, 0, 0);
+    this.reclaim();
+    this.reclaim();
+  }
+
+  /**
+   * Brings the FIB in line with the RIB after the route k0:k1 (first two address words, host
+   * order)/plen changed; present: it is in the RIB now (added or changed), not deleted.
+   */
+  update(k0: number, k1: number, plen: number, present = true): void {
+    if (plen <= 16) { this.updateShort(k0, plen); return; }
+    const s = k0 >>> 16;
+    let ck0 = (k0 & 0xffff0000) >>> 0;
+    let ck1 = 0;
+    let len = 16;
+    let v = this.u32[this.tbl + s]!;
+    for (;;) {
+      const was = v >>> 24;
+      // a route longer than the shortest one inside leaves that shortest one in place
+      const next = was !== 0 && was !== F6_RADIX && plen > was ? was : this.nextOf(ck0, ck1, len, present ? plen : was);
+      if (next !== was) {
+        // the anchor's own shape changes: recompute it from its parent
+        if (len === 16) this.updateShort(k0, 16); else this.recompute(s, ck0, ck1, len);
+        return;
+      }
+      if (next === 0 || next === F6_RADIX) return; // nothing stored below
+      const [dk0, dk1] = maskKey(k0, k1, next);
+      const slot = next === plen ? -1 : this.find(dk0, dk1, next);
+      if (slot < 0 || this.state[slot] !== LIVE) { this.recompute(s, dk0, dk1, next); return; }
+      ck0 = dk0; ck1 = dk1; len = next;
+      v = this.u32[this.tab + slot * 4 + (F6E_VAL >>> 2)]!;
+    }
+  }
+
+  /** Recompiles every /16 region inside k0/p (p <= 16). */
+  private updateShort(k0: number, plen: number): void {
+    const p = Math.min(plen, 16);
+    const k = (k0 & mask32(p)) >>> 0;
+    const [inh, n] = this.descend(k, 0, p);
+    this.walk16(k, p, inh, n);
+  }
+
+  /** Recomputes chunk k0:k1/len (len > 16) and everything below it in region s. */
+  private recompute(s: number, k0: number, k1: number, len: number): void {
+    this.out.length = 0;
+    const [inh, n] = this.descend(k0, k1, len);
+    if (n !== 0) {
+      if (this.plen(n) === len) {
+        const nh = this.nh(n);
+        this.emit(k0, k1, len, this.chunk(k0, k1, len, nh !== 0 ? nh : inh, this.child(n, 0), this.child(n, 1)));
+      } else {
+        const b = this.bit(n, len);
+        this.emit(k0, k1, len, this.chunk(k0, k1, len, inh, b ? 0 : n, b ? n : 0));
+      }
+    }
+    this.apply(s, -1, k0, k1, len);
+  }
+
+  /**
+   * For prefix k0:k1/len (len <= 64): the answer inherited from routes shorter than len, and the
+   * top-most radix node inside the prefix (0 if none).
+   */
+  private descend(k0: number, k1: number, len: number): [number, number] {
+    let n = Atomics.load(this.u32, this.rtRoot);
+    let inh = 0;
+    while (n !== 0) {
+      const np = this.plen(n);
+      if (np >= len) break;
+      if (!this.matches(n, k0, k1, np)) return [inh, 0];
+      const nh = this.nh(n);
+      if (nh !== 0) inh = nh;
+      n = this.child(n, np < 32 ? (k0 >>> (31 - np)) & 1 : (k1 >>> (63 - np)) & 1);
+    }
+    return [inh, n !== 0 && this.matches(n, k0, k1, len) ? n : 0];
+  }
+
+  /** n's key agrees with k0:k1 on the first len bits (len <= 64). */
+  private matches(n: number, k0: number, k1: number, len: number): boolean {
+    if (((this.key(n, 0) ^ k0) & mask32(len)) !== 0) return false;
+    return len <= 32 || ((this.key(n, 1) ^ k1) & mask32(len - 32)) === 0;
+  }
+
+  /**
+   * The `next` field chunk k0:k1/len should have now: the shortest route length strictly inside it.
+   * floor: no route inside is known to be shorter (the search stops at a route that long).
+   */
+  private nextOf(k0: number, k1: number, len: number, floor: number): number {
+    const [, n] = this.descend(k0, k1, len);
+    const f = floor > len && floor <= 128 ? floor : 0;
+    const m = n === 0 ? NONE : this.plen(n) === len ? Math.min(this.minPlen(this.child(n, 0), f), this.minPlen(this.child(n, 1), f)) : this.minPlen(n, f);
+    return m === NONE ? 0 : m > 64 ? F6_RADIX : m;
+  }
+
+  /**
+   * Called after a grace period: tombstones retired before it become reusable (runs of them before
+   * an empty slot are emptied), and entries only the old structure led to become tombstones.
+   */
+  reclaim(): void {
+    const { u32, state, mask, tab } = this;
+    for (const s of this.young) state[s] = AGED;
+    for (const s of this.young) {
+      let j = s;
+      while (state[j] === AGED && state[(j + 1) & mask] === EMPTY) {
+        Atomics.store(u32, tab + j * 4 + (F6E_TAG >>> 2), 0); this.onStore?.(tab + j * 4 + (F6E_TAG >>> 2), 0);
+        state[j] = EMPTY;
+        this.tombs--;
+        j = (j - 1) & mask;
+      }
+    }
+    this.young = [];
+    for (const s of this.pending) if (state[s] === PENDING) this.kill(s);
+    this.pending = [];
+  }
+
+  private kill(slot: number): void {
+    Atomics.store(this.u32, this.tab + slot * 4 + (F6E_TAG >>> 2), F6_TOMB); this.onStore?.(this.tab + slot * 4 + (F6E_TAG >>> 2), F6_TOMB);
+    this.state[slot] = YOUNG;
+    this.live--;
+    this.tombs++;
+    this.young.push(slot);
+  }
+
+  // --- radix access (host-order key words) ---
+  private plen(n: number): number { return this.u32[(n + RN_PLEN) >>> 2]!; }
+  private nh(n: number): number { return Atomics.load(this.u32, (n + RN_NH) >>> 2); }
+  private key(n: number, w: number): number { return this.u32[(n + RN_KEY + w * 4) >>> 2]!; }
+  private child(n: number, b: number): number { return Atomics.load(this.u32, (n + (b ? RN_CHILD1 : RN_CHILD0)) >>> 2); }
+  /** Bit p (0 = most significant) of n's key; p < 64. */
+  private bit(n: number, p: number): number { return (this.key(n, p >>> 5) >>> (31 - (p & 31))) & 1; }
+
+  /**
+   * The shortest route length in subtree n (NONE when n is 0); glue nodes hold no route. With
+   * floor > 0 (no route is shorter), the walk ends at the first route that long.
+   */
+  private minPlen(n: number, floor = 0): number {
+    if (n === 0) return NONE;
+    if (this.nh(n) !== 0) return this.plen(n);
+    const a = this.minPlen(this.child(n, 0), floor);
+    return a <= floor ? a : Math.min(a, this.minPlen(this.child(n, 1), floor));
+  }
+
+  /** The /16 regions inside k/p (p <= 16): v is the inherited answer, n the top-most node inside. */
+  private walk16(k: number, p: number, v: number, n: number): void {
+    if (n === 0) {
+      const first = k >>> 16;
+      const count = 1 << (16 - p);
+      for (let s = first; s < first + count; s++) this.region(s, v, 0, 0);
+      return;
+    }
+    const np = this.plen(n);
+    const hi = (k | (1 << (31 - p))) >>> 0;
+    if (np === p) {
+      const nh = this.nh(n);
+      if (nh !== 0) v = nh;
+      if (p === 16) { this.region(k >>> 16, v, this.child(n, 0), this.child(n, 1)); return; }
+      this.walk16(k, p + 1, v, this.child(n, 0));
+      this.walk16(hi, p + 1, v, this.child(n, 1));
+      return;
+    }
+    const b = this.bit(n, p);
+    if (p === 16) { this.region(k >>> 16, v, b ? 0 : n, b ? n : 0); return; }
+    this.walk16(k, p + 1, v, b ? 0 : n);
+    this.walk16(hi, p + 1, v, b ? n : 0);
+  }
+
+  /** Recompiles /16 region s whose inherited answer is v; c0/c1: the subtrees in its two halves. */
+  private region(s: number, v: number, c0: number, c1: number): void {
+    this.out.length = 0;
+    const val = this.chunk((s << 16) >>> 0, 0, 16, v, c0, c1);
+    this.apply(s, val, (s << 16) >>> 0, 0, 16);
+  }
+
+  /**
+   * Appends the entries below chunk k0:k1/len (deepest first) and returns the chunk's own value.
+   * v: its answer (routes not longer than len); c0/c1: the route subtrees in its two halves.
+   */
+  private chunk(k0: number, k1: number, len: number, v: number, c0: number, c1: number): number {
+    const m = Math.min(this.minPlen(c0), this.minPlen(c1));
+    if (m === NONE) return v;
+    if (m > 64) return ((F6_RADIX << 24) | v) >>> 0;
+    const [h0, h1] = setBit(k0, k1, len);
+    this.children(m, k0, k1, len + 1, v, c0);
+    this.children(m, h0, h1, len + 1, v, c1);
+    return ((m << 24) | v) >>> 0;
+  }
+
+  /**
+   * Emits the chunks of length lc inside range k0:k1/p (p <= lc) that hold a route. lc is the
+   * shortest route length below the parent chunk, so no route covers a range longer than a chunk:
+   * an empty range emits nothing. v: the answer so far; n: the top-most radix node inside, or 0.
+   */
+  private children(lc: number, k0: number, k1: number, p: number, v: number, n: number): void {
+    if (n === 0) return;
+    const np = this.plen(n);
+    if (np > p && p < lc) {
+      // nothing forks between p and n (or the chunk length): jump there
+      p = Math.min(np, lc);
+      k0 = (this.key(n, 0) & mask32(p)) >>> 0;
+      k1 = p > 32 ? (this.key(n, 1) & mask32(p - 32)) >>> 0 : 0;
+    }
+    if (np === p) {
+      const nh = this.nh(n);
+      if (nh !== 0) v = nh;
+      if (p === lc) { this.emit(k0, k1, lc, this.chunk(k0, k1, lc, v, this.child(n, 0), this.child(n, 1))); return; }
+      const [h0, h1] = setBit(k0, k1, p);
+      this.children(lc, k0, k1, p + 1, v, this.child(n, 0));
+      this.children(lc, h0, h1, p + 1, v, this.child(n, 1));
+      return;
+    }
+    // n lies below chunk k0:k1/lc, in one of its halves
+    const b = this.bit(n, p);
+    this.emit(k0, k1, lc, this.chunk(k0, k1, lc, v, b ? 0 : n, b ? n : 0));
+  }
+
+  private emit(k0: number, k1: number, len: number, val: number): void {
+    this.out.push(k0, k1, len, val);
+  }
+
+  /**
+   * Makes the entries of region s at or below chunk fk0:fk1/flen exactly those in `out`, and
+   * tbl16[s] = val unless val is -1 (see the file comment for the order).
+   */
+  private apply(s: number, val: number, fk0: number, fk1: number, flen: number): void {
+    const { u32, out } = this;
+    const old = this.heads[s]!;
+    if (old === -1 && out.length === 0) {
+      if (val !== -1 && u32[this.tbl + s] !== val) { Atomics.store(u32, this.tbl + s, val); this.onStore?.(this.tbl + s, val); }
+      return;
+    }
+    // the region's entries at or below the chunk are replaced; a chunk without stored children
+    // is found directly, else the region's list is scanned
+    const olds: number[] = [];
+    const top = flen === 16 ? -1 : this.find(fk0, fk1, flen);
+    if (flen === 16 || (top >= 0 && this.state[top] === LIVE && (u32[this.tab + top * 4 + (F6E_VAL >>> 2)]! >>> 24) % F6_RADIX !== 0)) {
+      const m0 = mask32(flen);
+      const m1 = flen > 32 ? mask32(flen - 32) : 0;
+      for (let i = old; i !== -1; i = this.link[i]!) {
+        const w = this.tab + i * 4;
+        if (u32[w + (F6E_TAG >>> 2)]! >= flen && ((u32[w + (F6E_K0 >>> 2)]! & m0) >>> 0) === fk0 && ((u32[w + (F6E_K1 >>> 2)]! & m1) >>> 0) === fk1) olds.push(i);
+      }
+    } else if (top >= 0 && this.state[top] === LIVE) {
+      olds.push(top);
+    }
+    const epoch = ++this.epoch;
+    for (let i = 0; i < out.length; i += 4) {
+      const k0 = out[i]!; const k1 = out[i + 1]!; const len = out[i + 2]!; const v = out[i + 3]!;
+      let slot = this.find(k0, k1, len);
+      if (slot >= 0) {
+        if (this.state[slot] === PENDING) { this.state[slot] = LIVE; this.listAdd(s, slot); } // wanted again before it was retired
+        const w = this.tab + slot * 4 + (F6E_VAL >>> 2);
+        if (u32[w] !== v) { Atomics.store(u32, w, v); this.onStore?.(w, v); }
+      } else {
+        slot = this.insert(k0, k1, len, v);
+        this.listAdd(s, slot);
+      }
+      this.mark[slot] = epoch;
+    }
+    if (val !== -1 && u32[this.tbl + s] !== val) { Atomics.store(u32, this.tbl + s, val); this.onStore?.(this.tbl + s, val); }
+    const unwanted = olds.filter((slot) => this.mark[slot] !== epoch);
+    for (const slot of unwanted) { this.stale[slot] = epoch; this.listDel(s, slot); }
+    for (const slot of unwanted) {
+      if (this.reachable(slot, s, epoch)) this.kill(slot);
+      else { this.state[slot] = PENDING; this.pending.push(slot); }
+    }
+  }
+
+  private listAdd(s: number, slot: number): void {
+    const h = this.heads[s]!;
+    this.link[slot] = h;
+    this.back[slot] = -1;
+    if (h !== -1) this.back[h] = slot;
+    this.heads[s] = slot;
+  }
+
+  private listDel(s: number, slot: number): void {
+    const n = this.link[slot]!;
+    const b = this.back[slot]!;
+    if (b === -1) this.heads[s] = n; else this.link[b] = n;
+    if (n !== -1) this.back[n] = b;
+  }
+
+  /** Whether a lookup through the new entries of region s can reach `slot` (not through unwanted ones). */
+  private reachable(slot: number, s: number, epoch: number): boolean {
+    const { u32 } = this;
+    const w = this.tab + slot * 4;
+    const len = u32[w + (F6E_TAG >>> 2)]!;
+    const k0 = u32[w + (F6E_K0 >>> 2)]!;
+    const k1 = u32[w + (F6E_K1 >>> 2)]!;
+    let next = u32[this.tbl + s]! >>> 24;
+    while (next !== 0 && next !== F6_RADIX && next < len) {
+      const [a, b] = maskKey(k0, k1, next);
+      const p = this.find(a, b, next);
+      if (p < 0 || this.state[p] !== LIVE || this.stale[p] === epoch) return false;
+      next = u32[this.tab + p * 4 + (F6E_VAL >>> 2)]! >>> 24;
+    }
+    return next === len;
+  }
+
+  private find(k0: number, k1: number, len: number): number {
+    const { u32, tab, mask } = this;
+    for (let i = fib6_hash(k0, k1, len) & mask; ; i = (i + 1) & mask) {
+      const w = tab + i * 4;
+      const t = u32[w + (F6E_TAG >>> 2)]!;
+      if (t === 0) return -1;
+      if (t === len && u32[w + (F6E_K0 >>> 2)] === k0 && u32[w + (F6E_K1 >>> 2)] === k1) return i;
+    }
+  }
+
+  private insert(k0: number, k1: number, len: number, v: number): number {
+    if (this.live + this.tombs + 1 > this.slots * MAX_FILL) {
+      throw new Fib6FullError(`compiled IPv6 FIB full (${this.slots} slots, ${this.live} entries, ${this.tombs} awaiting reclaim)`);
+    }
+    const { u32, tab, mask, state } = this;
+    let i = fib6_hash(k0, k1, len) & mask;
+    while (state[i] === LIVE || state[i] === YOUNG || state[i] === PENDING) i = (i + 1) & mask;
+    if (state[i] === AGED) this.tombs--;
+    const w = tab + i * 4;
+    u32[w + (F6E_K0 >>> 2)] = k0;
+    u32[w + (F6E_K1 >>> 2)] = k1;
+    u32[w + (F6E_VAL >>> 2)] = v;
+    if (this.onStore) { this.onStore(w + (F6E_K0 >>> 2), k0); this.onStore(w + (F6E_K1 >>> 2), k1); this.onStore(w + (F6E_VAL >>> 2), v); }
+    Atomics.store(u32, w + (F6E_TAG >>> 2), len); this.onStore?.(w + (F6E_TAG >>> 2), len); // publishes the slot
+    state[i] = LIVE;
+    this.live++;
+    return i;
+  }
+}
+
+/** k0:k1 cut to its first len bits (len <= 64). */
+function maskKey(k0: number, k1: number, len: number): [number, number] {
+  return [(k0 & mask32(len)) >>> 0, len > 32 ? (k1 & mask32(len - 32)) >>> 0 : 0];
+}
+
+/** k0:k1 with bit p (0 = most significant, p < 64) set. */
+function setBit(k0: number, k1: number, p: number): [number, number] {
+  return p < 32 ? [(k0 | (1 << (31 - p))) >>> 0, k1] : [k0, (k1 | (1 << (63 - p))) >>> 0];
+}

@@ -1,0 +1,222 @@
+// Compiled IPv6 FIB: after every route add or delete, the incremental update must answer exactly
+// what the radix tree and a linear scan answer, on both engines' readers; a reader that looks up
+// between any two of the writer's stores must get the old or the new answer, never a third; a bulk
+// build must agree; tombstones must be reclaimed.
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { F6_SIZE, F6E_SIZE, LAYOUT_BASE, NP_SIZE, RH_SIZE, RN_SIZE } from '../../../assembly/layout.js';
+import { Arena } from '../../engine/arena.js';
+import { Fib6Writer } from '../../engine/fib6-writer.js';
+import { fib6_hash } from './fib6.js';
+import { type Kernels, makeKernels } from '../../engine/kernels.js';
+import { createMemory } from '../../engine/wasm.js';
+
+const CAP = 4096;
+const SLOTS = 4096;
+
+function fib(slots = SLOTS, memory = createMemory(LAYOUT_BASE + 65536 * 4 + slots * F6E_SIZE + CAP * 40 + (1 << 20))) {
+  const w = makeKernels('wasm', memory);
+  const t = makeKernels('ts', memory);
+  const a = new Arena(LAYOUT_BASE, memory.buffer.byteLength);
+  const pool = a.alloc(NP_SIZE);
+  w.rt_pool_init(pool, a.alloc(CAP * RN_SIZE), CAP, a.alloc(CAP * 4));
+  const rt = a.alloc(RH_SIZE);
+  w.rt_init(rt, pool, 128);
+  const f = a.alloc(F6_SIZE);
+  const tbl16 = a.alloc(65536 * 4);
+  const hash = a.alloc(slots * F6E_SIZE);
+  const writer = new Fib6Writer(memory, f, tbl16, hash, slots, rt);
+  const key = a.alloc(16);
+  const u8 = new Uint8Array(memory.buffer);
+  const put = (addr: bigint) => { for (let i = 0; i < 16; i++) u8[key + i] = Number((addr >> BigInt(8 * (15 - i))) & 0xffn); return key; };
+  const k0 = (addr: bigint) => Number(addr >> 96n);
+  const k1 = (addr: bigint) => Number((addr >> 64n) & 0xffffffffn);
+  const set = (addr: bigint, plen: number, nh: number) => { w.rt_set(rt, put(addr), plen, nh, 1); writer.update(k0(addr), k1(addr), plen); };
+  const del = (addr: bigint, plen: number) => { const r = w.rt_del(rt, put(addr), plen); writer.update(k0(addr), k1(addr), plen, false); return r; };
+  const look = (k: Kernels, addr: bigint) => k.fib6_lookup(f, put(addr));
+  const radix = (addr: bigint) => w.rt_lookup6(rt, put(addr));
+    return { w, t, f, rt, pool, writer, set, del, look, radix, u32: new Uint32Array(memory.buffer), tbl16, hash, slots };
+}
+
+const ALL = (1n << 128n) - 1n;
+const mask = (plen: number) => (plen === 0 ? 0n : (ALL << BigInt(128 - plen)) & ALL);
+const v6 = (s: string) => {
+  const [h, t = ''] = s.split('::');
+  const parts = (p: string) => (p ? p.split(':').map((x) => BigInt(parseInt(x, 16))) : []);
+  const hi = parts(h!); const lo = parts(t);
+  const all = [...hi, ...Array(8 - hi.length - lo.length).fill(0n), ...lo];
+  return all.reduce((acc, x) => (acc << 16n) | x, 0n);
+};
+
+describe('fib6', () => {
+  test('nested /32, /48, /64 and host routes; tbl16-only and radix fallbacks', () => {
+    const t = fib();
+    t.set(v6('2001:db8::'), 32, 1);
+    t.set(v6('2001:db8:1::'), 48, 2);
+    t.set(v6('2001:db8:1:2::'), 64, 3);
+    t.set(v6('2001:db8:1:2::5'), 128, 4); // longer than /64: the radix tree answers below that chunk
+    t.set(v6('2000::'), 3, 5);
+    t.set(v6('2400::'), 12, 6);
+    const probes: [string, number][] = [
+      ['2001:db8::1', 1], ['2001:db8:1::1', 2], ['2001:db8:1:2::1', 3], ['2001:db8:1:2::5', 4], ['2001:db8:1:2::6', 3],
+      ['2001:db8:2::', 1], ['2001:db9::', 5], ['2400:1::', 6], ['3fff::', 5], ['fe80::1', 0], ['::', 0],
+    ];
+    for (const [a, want] of probes) {
+      expect([a, t.look(t.w, v6(a))]).toEqual([a, want]);
+      expect([a, t.look(t.t, v6(a))]).toEqual([a, want]);
+    }
+    t.del(v6('2001:db8:1::'), 48);
+    t.del(v6('2001:db8:1:2::5'), 128);
+    expect(t.look(t.w, v6('2001:db8:1::1'))).toBe(1);
+    expect(t.look(t.w, v6('2001:db8:1:2::5'))).toBe(3);
+    // a default route changes every region's inherited answer
+    t.set(0n, 0, 9);
+    expect([t.look(t.w, v6('fe80::1')), t.look(t.t, v6('::1')), t.look(t.w, v6('2001:db8:1:2::1'))]).toEqual([9, 9, 3]);
+  });
+
+  test('deleting everything leaves an empty table once tombstones are reclaimed', () => {
+    const t = fib();
+    const routes: [bigint, number][] = [];
+    for (let i = 0; i < 300; i++) routes.push([v6(`2a00:${i.toString(16)}::`) | (BigInt(i % 7) << 80n), 32 + (i % 33)]);
+    routes.forEach(([a, p], i) => t.set(a & mask(p), p, 1 + (i % 5)));
+    expect(t.writer.stats().live).toBeGreaterThanOrEqual(300);
+    for (const [a, p] of routes) t.del(a & mask(p), p);
+    t.writer.reclaim(); // entries only the old structure led to are retired now ...
+    t.writer.reclaim(); // ... and freed a grace period later
+    expect(t.writer.stats()).toEqual({ slots: SLOTS, live: 0, tombstones: 0 });
+    expect(t.look(t.w, v6('2a00:5::'))).toBe(0);
+  });
+
+  test('a full hash is reported, not overrun', () => {
+    const t = fib(1024);
+    // one /48 in each of 1,024 /16 regions: the 871st entry passes the 85% fill limit
+    expect(() => { for (let i = 0; i < 1024; i++) t.set(BigInt(0x2000 + i) << 112n, 48, 1); }).toThrow(/compiled IPv6 FIB full \(1024 slots, 870 entries/);
+  });
+});
+
+type Op = { add: boolean; addr: bigint; plen: number; nh: number };
+// A pool of prefixes that nest and sit side by side at the lengths that matter (siblings under one
+// chunk, a chunk's only route, routes one level apart), plus random ones of any length.
+const POOL: [bigint, number][] = [];
+for (const [base, lens] of [['2001:db8::', [29, 32, 33, 40, 44, 48, 56, 64, 80, 128]], ['2400:cb00::', [24, 32, 48]], ['2a00::', [12, 16, 20]]] as const) {
+  for (const len of lens) for (const sub of [0n, 1n, 5n]) POOL.push([(v6(base) | (sub << BigInt(128 - len))) & mask(len), len]);
+}
+POOL.push([0n, 0], [v6('2000::'), 3]);
+const opArb = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ add: fc.boolean(), i: fc.nat(POOL.length - 1), nh: fc.integer({ min: 1, max: 200 }) })
+    .map(({ add, i, nh }) => ({ add, addr: POOL[i]![0], plen: POOL[i]![1], nh })) },
+  { weight: 1, arbitrary: fc.record({ add: fc.constant(true), addr: fc.bigInt({ min: 0n, max: ALL }), plen: fc.integer({ min: 0, max: 128 }), nh: fc.integer({ min: 1, max: 200 }) }) },
+);
+
+describe('fib6 differential (FIB vs radix vs linear scan, WASM and TS readers)', () => {
+  test('random adds and deletes; every intermediate state answers old or new', () => {
+    fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.array(fc.bigInt({ min: 0n, max: ALL }), { minLength: 12, maxLength: 12 }), (ops: Op[], probes) => {
+      const t = fib();
+      const ref = new Map<string, { a: bigint; plen: number; nh: number }>();
+      const lpm = (p: bigint) => {
+        let best = -1; let want = 0;
+        for (const r of ref.values()) if (r.plen > best && (p & mask(r.plen)) === r.a) { best = r.plen; want = r.nh; }
+        return want;
+      };
+      for (const op of ops) {
+        const a = op.addr & mask(op.plen);
+        const pts = [...probes, op.addr, a, a | (~mask(op.plen) & ALL), (a - 1n) & ALL];
+        for (const r of ref.values()) pts.push(r.a, r.a | (~mask(r.plen) & ALL));
+        const before = pts.map(lpm);
+        if (op.add) ref.set(`${a}/${op.plen}`, { a, plen: op.plen, nh: op.nh }); else ref.delete(`${a}/${op.plen}`);
+        const after = pts.map(lpm);
+        // readers racing the writer: each of a lookup's loads may see any later moment than the last
+        const log = new StoreLog(t.u32);
+        t.writer.onStore = (word, value) => log.store(word, value);
+        if (op.add) t.set(op.addr, op.plen, op.nh); else t.del(op.addr, op.plen);
+        t.writer.onStore = undefined;
+        pts.forEach((p, i) => {
+          for (let r = 0; r < 6; r++) {
+            const got = racingLookup(t, log, p, after[i]!, r);
+            if (got !== before[i] && got !== after[i]) throw new Error(`transient answer ${got} for ${p.toString(16)} (old ${before[i]}, new ${after[i]}; ${log.moments} stores)`);
+          }
+        });
+        pts.forEach((p, i) => {
+          expect(t.look(t.w, p)).toBe(after[i]);
+          expect(t.look(t.t, p)).toBe(after[i]);
+          expect(t.radix(p)).toBe(after[i]);
+        });
+        if (op.nh % 3 === 0) t.writer.reclaim(); // grace periods come at random points
+      }
+      // a bulk build from the same radix tree answers the same
+      const want = probes.map((p) => t.look(t.w, p));
+      t.writer.build();
+      expect(probes.map((p) => t.look(t.w, p))).toEqual(want);
+      expect(probes.map((p) => t.look(t.t, p))).toEqual(want);
+    }), { numRuns: 100 });
+  });
+});
+
+/** Memory before an update plus the writer's stores in order: any word as it was at any moment. */
+class StoreLog {
+  moments = 0;
+  private readonly initial: Uint32Array;
+  private readonly words = new Map<number, { at: number; value: number }[]>();
+  constructor(now: Uint32Array) { this.initial = now.slice(); }
+  store(word: number, value: number): void {
+    const h = this.words.get(word) ?? [];
+    h.push({ at: ++this.moments, value });
+    this.words.set(word, h);
+  }
+  /** word after the first `at` stores */
+  read(word: number, at: number): number {
+    let v = this.initial[word]!;
+    for (const e of this.words.get(word) ?? []) if (e.at <= at) v = e.value;
+    return v;
+  }
+}
+
+/**
+ * The reader of assembly/fib/fib6.ts, load for load, where each load reads memory as it was after
+ * some number of the writer's stores, no fewer than for the previous load (schedule r: 0 = all
+ * before the update, 1 = all after, others random). The radix fallback answers `radixNow` (the
+ * RIB changes before the FIB).
+ */
+function racingLookup(t: ReturnType<typeof fib>, log: StoreLog, addr: bigint, radixNow: number, r: number): number {
+  let at = r === 1 ? log.moments : 0;
+  const load = (ptr: number) => {
+    if (r >= 2 && Math.random() < 0.4) at += Math.floor(Math.random() * (log.moments - at + 1));
+    return log.read(ptr >>> 2, at);
+  };
+  const a0 = Number(addr >> 96n); const a1 = Number((addr >> 64n) & 0xffffffffn);
+  let v = load(t.tbl16 + (a0 >>> 16) * 4);
+  let next = v >>> 24;
+  while (next !== 0) {
+    if (next === 0xff) return radixNow;
+    const k0 = next >= 32 ? a0 : (a0 & (0xffffffff << (32 - next))) >>> 0;
+    const k1 = next <= 32 ? 0 : next >= 64 ? a1 : (a1 & (0xffffffff << (64 - next))) >>> 0;
+    let i = fib6_hash(k0, k1, next) & (t.slots - 1);
+    let hit = false;
+    for (;;) {
+      const p = t.hash + i * F6E_SIZE;
+      const tag = load(p);
+      if (tag === 0) break;
+      if (tag === next && load(p + 8) === k0 && load(p + 12) === k1) { v = load(p + 4); hit = true; break; }
+      i = (i + 1) & (t.slots - 1);
+    }
+    if (!hit) break;
+    next = v >>> 24;
+  }
+  return v & 0xffffff;
+}
+
+describe('fib6 batched lookups', () => {
+  test('answer what single lookups answer, on both engines', () => {
+    const t = fib();
+    t.set(v6('2001:db8::'), 32, 1); t.set(v6('2001:db8:1::'), 48, 2); t.set(v6('2001:db8:1:2::5'), 128, 3);
+    const addrs = ['2001:db8::1', '2001:db8:1::1', '2001:db8:1:2::5', '2001:db8:1:2::6', 'fe80::1'].map(v6);
+    const base = t.w.memory.buffer.byteLength - 8192;
+    const u8 = new Uint8Array(t.w.memory.buffer);
+    addrs.forEach((a, i) => { for (let j = 0; j < 16; j++) u8[base + i * 16 + j] = Number((a >> BigInt(8 * (15 - j))) & 0xffn); });
+    const dv = new DataView(t.w.memory.buffer);
+    for (const k of [t.w, t.t]) {
+      k.fib6_lookup_batch(t.f, base, base + 4096, addrs.length);
+      expect(addrs.map((_, i) => dv.getUint32(base + 4096 + i * 4, true))).toEqual([1, 2, 3, 2, 0]);
+    }
+  });
+});
