@@ -74,6 +74,25 @@ describe('fib6', () => {
     expect([t.look(t.w, v6('fe80::1')), t.look(t.t, v6('::1')), t.look(t.w, v6('2001:db8:1:2::1'))]).toEqual([9, 9, 3]);
   });
 
+  test('a deleted route that its parent chunk still leads to is gone at once', () => {
+    const t = fib();
+    t.set(v6('2001:db8::'), 32, 1); t.set(v6('2001:db8:1::'), 48, 2); t.set(v6('2001:db8:5::'), 48, 3);
+    t.del(v6('2001:db8:1::'), 48); // the /32 chunk still probes /48s (for 2001:db8:5::/48)
+    expect([t.look(t.w, v6('2001:db8:1::9')), t.look(t.t, v6('2001:db8:1::9')), t.look(t.w, v6('2001:db8:5::9'))]).toEqual([1, 1, 3]);
+  });
+
+  test('a reader still on the old path keeps the old answer until a grace period has passed', () => {
+    const t = fib();
+    t.set(v6('2001:db8::'), 32, 1); t.set(v6('2001:db8::'), 40, 2); t.set(v6('2001:db8:0:1::'), 64, 3);
+    const addr = v6('2001:db8:0:1::9');
+    const log = new StoreLog(t.u32);
+    t.writer.onStore = (word, value) => log.store(word, value);
+    t.del(v6('2001:db8::'), 40); // the /32 chunk now probes /64s; the /40 chunk is only on the old path
+    t.writer.onStore = undefined;
+    for (let r = 0; r < 200; r++) expect(racingLookup(t, log, addr, 3, 2 + r)).toBe(3);
+    expect(t.look(t.w, addr)).toBe(3);
+  });
+
   test('deleting everything leaves an empty table once tombstones are reclaimed', () => {
     const t = fib();
     const routes: [bigint, number][] = [];
