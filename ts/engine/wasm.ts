@@ -60,14 +60,19 @@ export function loadedWasmModule(): WebAssembly.Module | undefined {
 }
 
 /**
- * Compiles the core from its bytes, a Response (streaming compile), or a URL (fetched; a file: URL
- * in Deno works too) and makes it this thread's module. Returns the module.
+ * Compiles the core from its bytes, a Response, or a URL (fetched; a file: URL is read from disk in
+ * Node, fetched in Deno) and makes it this thread's module. A string is a URL, relative to the
+ * page where there is one. Returns the module.
  */
 export async function loadWasm(source: BufferSource | Response | URL | string): Promise<WebAssembly.Module> {
   let m: WebAssembly.Module;
-  if (typeof source === 'string' || source instanceof URL) {
-    const res = await fetch(source);
-    if (!res.ok) throw new Error(`loadWasm: ${String(source)}: HTTP ${res.status}`);
+  const fs = nodeFs();
+  const url = typeof source === 'string' ? new URL(source, (globalThis as { location?: { href: string } }).location?.href) : source instanceof URL ? source : null;
+  if (url && url.protocol === 'file:' && fs) {
+    m = await WebAssembly.compile(fs.readFileSync(url) as BufferSource); // Node's fetch has no file: URLs
+  } else if (url) {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`loadWasm: ${url.href}: HTTP ${res.status}`);
     m = await WebAssembly.compile(await res.arrayBuffer());
   } else if (typeof Response !== 'undefined' && source instanceof Response) {
     m = await WebAssembly.compile(await source.arrayBuffer());
