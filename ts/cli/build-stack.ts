@@ -1,6 +1,6 @@
 // Builds a Stack from a loaded config: sizes the tables for the routes_file too, then streams it in.
 import { Presets, SingleBar } from 'cli-progress';
-import { streamRoutesFile } from '../config/load.js';
+import { streamRoutesFile } from '../config/files.js';
 import type { Config, FibBackend } from '../config/schema.js';
 import type { EngineName } from '../engine/kernels.js';
 import { Stack } from '../engine/stack.js';

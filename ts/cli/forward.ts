@@ -3,7 +3,7 @@
 // Output is deterministic: the same inputs give byte-identical files with --engine wasm and ts.
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/files.js';
 import type { FibBackend } from '../config/schema.js';
 import type { EngineName } from '../engine/kernels.js';
 import type { FrameResult, RxFrame, Stack } from '../engine/stack.js';

@@ -12,6 +12,7 @@ import { netstatCommand } from './ctl/netstat.js';
 import { routeAddCommand, routeDeleteCommand, routeGetCommand, routeShowCommand } from './ctl/route.js';
 import { demoCommand } from './demo.js';
 import { CliError, reportError } from './errors.js';
+import { MpEngine } from '../mp/engine.js';
 import { runStress } from '../mp/stress.js';
 import { forwardCommand } from './forward.js';
 import { genRoutesCommand } from './gen-routes.js';
@@ -114,7 +115,7 @@ export function program(): Command {
     .option('--seed <n>', 'seed of the operation sequence', intArg(0, 2 ** 31), 1)
     .addOption(engineOption())
     .action(async (o: { cpus: number; duration: number; seed: number; engine: EngineName }) => {
-      const r = await runStress({ cpus: o.cpus, engine: o.engine, seconds: o.duration, seed: o.seed });
+      const r = await runStress({ cpus: o.cpus, engine: o.engine, seconds: o.duration, seed: o.seed, start: (c, x) => MpEngine.start(c, x) });
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       if (!r.ok) throw new CliError(`stress: invariants violated (violations ${r.violations}, generated ${r.generated}, received ${r.frames}, accounted ${r.accounted})`);
     });

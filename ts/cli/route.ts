@@ -1,6 +1,6 @@
 // `mpstack route lookup`: answers like `ip route get` from the config's routing table.
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/files.js';
 import type { FibBackend } from '../config/schema.js';
 import type { EngineName } from '../engine/kernels.js';
 import type { Stack } from '../engine/stack.js';

@@ -1,6 +1,6 @@
 // `mpstack run`: the multi-CPU engine on a config, until stopped (SIGINT/SIGTERM) or for --duration
 // seconds; then a summary: per-CPU work, the interrupt table, and whether every frame is accounted for.
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/files.js';
 import type { FibBackend } from '../config/schema.js';
 import type { EngineName } from '../engine/kernels.js';
 import { startControlServer } from '../mp/control-server.js';

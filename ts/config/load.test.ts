@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ConfigError, formatField, loadConfig, parseConfig, streamRoutesFile, type Config } from './load.js';
+import { loadConfig, streamRoutesFile } from './files.js';
+import { ConfigError, formatField, parseConfig, type Config } from './load.js';
 import { DEFAULT_RSS_KEY_HEX } from './schema.js';
 import { formatIP, formatMac } from '../net/addr.js';
 

@@ -16,15 +16,18 @@
 //   - neighbors: a unicast address, an existing dev, one entry per (dev, address);
 //   - icmp.burst >= 1 when the rate is limited (a bucket of 0 would send nothing).
 //
-// Not read here: routes_file. loadConfig resolves its path; streamRoutesFile (or parseRoutesBytes)
-// reads it, because a full table is better streamed into the FIB than held as a million objects.
+// Not read here: routes_file. parseConfig resolves its path; streamRoutesFile (files.ts, or
+// parseRoutesBytes) reads it, because a full table is better streamed into the FIB than held as a
+// million objects.
+//
+// Portable: no file system and no Node module here (the browser and Deno entry, ts/portable/, parses
+// configs with it); reading files is files.ts's.
 
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './error.js';
-import { parseRoutesBytes, type RouteSpec } from './routes-file.js';
+import { resolvePath } from './path.js';
+import type { RouteSpec } from './routes-file.js';
 import {
   type Config,
   configSchema,
@@ -262,23 +265,6 @@ export function parseConfig(text: string, file: string, baseDir: string): Config
   return build(parsed.data, loc, file, baseDir);
 }
 
-/** Reads and parses a config file. I/O errors propagate as they are; content errors are ConfigError. */
-export function loadConfig(path: string): Config {
-  const abs = resolve(path);
-  return parseConfig(readFileSync(abs, 'utf8'), path, dirname(abs));
-}
-
-/**
- * Reads cfg.routesFile (if any) and streams its routes to onRoute, checking that every `dev` is one
- * of cfg's interfaces. Same contract as parseRoutesBytes (onRoute's RouteSpec is reused); returns the
- * number of routes, 0 without a routes_file.
- */
-export function streamRoutesFile(cfg: Config, onRoute: (r: RouteSpec) => void): number {
-  if (cfg.routesFile === null) return 0;
-  const devs = new Set(cfg.interfaces.map((i) => i.name));
-  return parseRoutesBytes(readFileSync(cfg.routesFile), cfg.routesFile, onRoute, { devs });
-}
-
 /* ---------------------------------------------------------------- cross-checks */
 
 function hex(b: Uint8Array): string {
@@ -395,7 +381,7 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
     file,
     interfaces,
     routes,
-    routesFile: raw.routes_file === undefined ? null : resolve(baseDir, raw.routes_file),
+    routesFile: raw.routes_file === undefined ? null : resolvePath(baseDir, raw.routes_file),
     neighbors,
     ipflow: { ...raw.ipflow },
     icmp: { ...raw.icmp },

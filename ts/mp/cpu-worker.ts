@@ -10,7 +10,10 @@
 //
 // Only the vector's owner touches its queue state, so moving a vector between CPUs loses nothing
 // (see the handoff protocol in assembly/layout.ts, VT_*).
-import { parentPort, workerData } from 'node:worker_threads';
+//
+// Runtime-neutral: cpuRun needs only the shared memory and Atomics.wait (allowed on worker threads
+// and in Web Workers). Its thread entries: cpu-thread.ts (Node worker_threads), ts/web/cpu-worker.ts
+// (a browser's Web Worker).
 import {
   BUF_SIZE, BUF_HEADROOM, PD_SIZE, PD_BUF, PD_LEN, PD_PATH, PD_NH, NH_SIZE, NH_FLAGS, NHF_VALID, PATH_FAST, PATH_NORMAL, VT_SIZE,
   VT_MODE, VT_BUDGET, VTM_POLL, QS_SINCE, QS_MOD_FRAMES, QS_MOD_USECS, QS_LIMIT, VT_IF, VT_CPU, VT_OWNER, VT_FLAGS, VT_COUNTS, VTF_DISABLED,
@@ -43,7 +46,8 @@ export interface CpuWorkerData {
   singleQueue: boolean[]; // by ifindex: TX through if_snd (no TX multi-queue)
 }
 
-function run(d: CpuWorkerData): void {
+/** Runs CPU d.cpu until the engine sets MP_STOP; calls `done` once it has given up its queues. */
+export function cpuRun(d: CpuWorkerData, done: () => void): void {
   const k = makeKernels(d.engine, d.memory);
   const buf = d.memory.buffer;
   const i32 = new Int32Array(buf);
@@ -173,7 +177,5 @@ function run(d: CpuWorkerData): void {
   // drain: give up every queue this CPU owns
   for (let v = 0; v < d.nvec; v++) Atomics.compareExchange(i32, (d.vt + v * VT_SIZE + VT_OWNER) >> 2, me, 0);
   Atomics.sub(i32, (d.mp + MP_RUNNING) >> 2, 1);
-  parentPort?.postMessage({ done: d.cpu });
+  done();
 }
-
-run(workerData as CpuWorkerData);

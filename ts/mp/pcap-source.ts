@@ -7,9 +7,8 @@
 // `in` replays (receive side); `out` records what the interface transmits (see capture-ring.ts).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { BUF_HEADROOM, MAX_FRAME, PD_BUF, PD_LEN, PD_RXIF, PD_QUEUE } from '../../assembly/layout.js';
+import { MAX_FRAME } from '../../assembly/layout.js';
 import type { Config, InterfaceConfig } from '../config/schema.js';
-import type { Stack } from '../engine/stack.js';
 import { readCapture } from '../io/capture.js';
 import { CliError } from '../cli/errors.js';
 
@@ -39,23 +38,4 @@ export function pcapSource(cfg: Config, ifc: InterfaceConfig): PcapSource {
     if (f.data.length > MAX_FRAME) bad(`${path}: frame ${i + 1} has ${f.data.length} bytes, more than the ${MAX_FRAME} a cluster holds`);
   });
   return { frames: cap.frames.map((f) => f.data), loop: loop as boolean, rate: rate as number, out };
-}
-
-/** Sorts frames onto the RX queues the NIC's RSS picks for them. Uses CPU 0's context: call before the workers start. */
-export function framesByQueue(frames: Uint8Array[], ifc: InterfaceConfig, stack: Stack): Uint8Array[][] {
-  const { k, L } = stack;
-  const dv = new DataView(k.memory.buffer);
-  const u8 = new Uint8Array(k.memory.buffer);
-  const cpu = L.cpu[0]!;
-  const buf = cpu.clusters + BUF_HEADROOM;
-  dv.setUint32(cpu.pd + PD_BUF, buf, true);
-  const byQueue: Uint8Array[][] = Array.from({ length: Math.max(1, ifc.rss.queues) }, () => []);
-  for (const f of frames) {
-    u8.set(f, buf);
-    dv.setUint16(cpu.pd + PD_LEN, f.length, true);
-    dv.setUint16(cpu.pd + PD_RXIF, ifc.index, true);
-    k.rss_batch(cpu.ctx, 1);
-    byQueue[dv.getUint16(cpu.pd + PD_QUEUE, true)]!.push(f);
-  }
-  return byQueue;
 }

@@ -5,10 +5,14 @@
 // no crash or hang; no frame forwarded with a freed nexthop (workers check every frame inside its
 // grace window: verify mode); reclaimed memory is poisoned, so a reader reaching it would be caught
 // by that check or trap; every generated frame is accounted for (fast + normal + local + drop).
+//
+// Runtime-neutral: the caller says how the engine starts (MpEngine.start: Node's worker threads;
+// ts/web/mp.ts's WebMpEngine.start: Web Workers in a cross-origin-isolated page).
 import { parseConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import type { EngineName } from '../engine/kernels.js';
 import { rng } from '../scenario/routes-gen.js';
-import { MpEngine } from './engine.js';
+import type { MpMachine, MpOptions } from './machine.js';
 
 export const STRESS_CONFIG = `interfaces:
   - name: wm0
@@ -28,7 +32,10 @@ neighbors:
 fastforward: true
 `;
 
-export interface StressOptions { cpus: number; engine: EngineName; seconds: number; rate?: number; seed?: number; log?: (s: string) => void }
+/** Builds the engine and starts its CPUs (MpEngine.start in Node). */
+export type MpStart = (cfg: Config, o: MpOptions) => Promise<MpMachine>;
+
+export interface StressOptions { cpus: number; engine: EngineName; seconds: number; rate?: number; seed?: number; log?: (s: string) => void; start: MpStart }
 
 export interface StressReport {
   seconds: number;
@@ -45,11 +52,15 @@ export interface StressReport {
   ok: boolean;
 }
 
-const tick = () => new Promise<void>((r) => setImmediate(r));
+// a turn of the event loop: setImmediate where there is one (Node, Deno), a message to ourselves in a
+// browser (setTimeout(0) would be clamped to 4 ms)
+const tick: () => Promise<void> = typeof setImmediate === 'function'
+  ? () => new Promise<void>((r) => setImmediate(r))
+  : () => new Promise<void>((r) => { const ch = new MessageChannel(); ch.port1.onmessage = () => { ch.port1.close(); r(); }; ch.port2.postMessage(0); });
 
 export async function runStress(o: StressOptions): Promise<StressReport> {
-  const cfg = parseConfig(STRESS_CONFIG.replace('RATE', String(o.rate ?? 0)), '<stress>', process.cwd());
-  const e = await MpEngine.start(cfg, { cpus: o.cpus, engine: o.engine, fib: 'compiled', batch: 64, verify: true });
+  const cfg = parseConfig(STRESS_CONFIG.replace('RATE', String(o.rate ?? 0)), '<stress>', '.'); // no routes_file
+  const e = await o.start(cfg, { cpus: o.cpus, engine: o.engine, fib: 'compiled', batch: 64, verify: true });
   const t = e.stack.tables;
   const r = rng(o.seed ?? 1);
   const dst = Uint8Array.of(203, 0, 113, 0);

@@ -16,7 +16,7 @@ export function defaultRoutesText(o: DefaultScenarioOptions = {}): string {
 }
 
 export function defaultScenarioConfig(o: DefaultScenarioOptions = {}): Config {
-  const cfg = parseConfig(DEFAULT_CONFIG_YAML, DEFAULT_CONFIG_NAME, process.cwd());
+  const cfg = parseConfig(DEFAULT_CONFIG_YAML, DEFAULT_CONFIG_NAME, '.'); // no routes_file: the base is never used
   parseRoutesText(defaultRoutesText(o), '<generated routes>', (r) => {
     cfg.routes.push({ ...r, dst: Uint8Array.from(r.dst), via: r.via ? Uint8Array.from(r.via) : null });
   });

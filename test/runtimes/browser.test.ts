@@ -1,0 +1,69 @@
+// The core in a browser (headless Debian Chromium driven by playwright-core): web/index.html served
+// by ts/web/serve.ts with the cross-origin-isolation headers. The page forwards the reference
+// traffic through the WASM core (must match Node's run byte for byte), then runs the stress test
+// with two Web Workers as CPUs over one shared memory, pserialize grace periods and all.
+//
+// Chromium is a system package (.ci/run installs it: apt-get install chromium). Without it this
+// test fails, on purpose: a browser test that skips itself would hide a broken CI.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+import { serveDemo, type WebServer } from '../../ts/web/serve.js';
+import type { DemoOutcome } from '../../ts/web/page.js';
+import { comparable, FRAMES, nodeRun, requireBuilt, SEED } from './reference.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+// as root, headless, and nothing that reaches for the network (this machine has none); playwright
+// gives each launch a new empty profile
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-default-apps', '--no-default-browser-check'];
+
+let server: WebServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  requireBuilt();
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
+  server = await serveDemo();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+}, 40_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('browser (headless Chromium)', () => {
+  test('web/index.html: the same verdicts and bytes as Node, then Web Worker CPUs over one shared memory', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('response', (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`); });
+    await page.goto(`${server.url}web/index.html?frames=${FRAMES}&seed=${SEED}&cpus=2&seconds=1.5`);
+    await page.waitForFunction(() => (globalThis as { mpstackDemo?: { state: string } }).mpstackDemo?.state !== 'running', null, { timeout: 30_000 });
+    const o = await page.evaluate(() => (globalThis as unknown as { mpstackDemo: DemoOutcome }).mpstackDemo);
+    expect(o.error).toBeUndefined();
+    expect(errors).toEqual([]);
+    expect(o.state).toBe('done');
+    expect(o.crossOriginIsolated).toBe(true);
+
+    // one CPU: byte for byte Node's run, and the page shows it
+    expect(comparable(o.single!)).toEqual(comparable(await nodeRun()));
+    expect(await page.textContent('#digest')).toBe(o.single!.sha256);
+
+    // several CPUs: each Web Worker forwarded; nothing lost; no frame used a freed nexthop; the
+    // page waited out grace periods, and saw the workers' read sections open in shared memory
+    const mp = o.mp!;
+    expect(mp.cpus).toBe(2);
+    for (const c of mp.perCpu) expect(c.frames).toBeGreaterThan(0);
+    expect(mp.perCpu.reduce((s, c) => s + c.frames, 0)).toBe(mp.frames);
+    expect(mp.generated).toBe(mp.frames);
+    expect(mp.accounted).toBe(mp.frames);
+    expect(mp.violations).toBe(0);
+    for (const k of ['route-flap', 'route-change', 'churn', 'route-burst']) expect(mp.ops[k]).toBeGreaterThan(0);
+    expect(mp.pszEpoch).toBeGreaterThan(0);
+    expect(mp.sectionsSeen.reduce((s, n) => s + n, 0)).toBeGreaterThan(0);
+    expect(mp.ok).toBe(true);
+    await page.close();
+  }, 60_000);
+});

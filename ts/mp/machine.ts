@@ -1,0 +1,388 @@
+// The multi-CPU engine: worker CPUs over one shared memory, NIC queues with RSS, one interrupt vector
+// per queue pair bound to a CPU (intrctl), each CPU forwarding the batches of the queues it services.
+//
+// The control plane (this class, on the main thread) builds the tables with the Stack, owns the
+// vector table's VT_CPU words (affinity) and reads counters; the workers own everything per CPU.
+//
+// Runtime-neutral: threads and files come from an MpHost. Node's host (worker threads, pcap files)
+// is engine.ts's MpEngine; the browser's (Web Workers) is ts/web/mp.ts's. Both run the same CPU loop,
+// cpu-worker.ts's cpuRun, over the same layout.
+import {
+  VT_SIZE, VT_IF, VT_QUEUE, VT_CPU, VT_OWNER, VT_COUNTS, VT_MAXCPU, VT_MODE, VT_BUDGET, VT_FLAGS, VTM_POLL, VTF_DISABLED, VTF_LINK,
+  QS_MOD_FRAMES, QS_MOD_USECS, QS_LIMIT, QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_RATE,
+  QS_FRAMES, QS_BYTES, LAYOUT_BASE, IS_SIZE, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL, C_COUNT,
+} from '../../assembly/layout.js';
+import type { Config, InterfaceConfig } from '../config/schema.js';
+import { Arena } from '../engine/arena.js';
+import type { EngineName } from '../engine/kernels.js';
+import { COUNTER_NAMES } from '../engine/reasons.js';
+import { Stack } from '../engine/stack.js';
+import { CliError } from '../cli/errors.js';
+import type { CpuWorkerData } from './cpu-worker.js';
+import { genFramesByQueue, parseGen } from './gen-source.js';
+import type { IntrctlListResult } from './control-protocol.js';
+import { nicModel } from '../nic/models.js';
+import type { PcapSource } from './pcap-source.js';
+import { framesByQueue } from './rss-queues.js';
+import { ringBytes, ringDrain, ringInit, ringOverruns } from './capture-ring.js';
+import { ifSndStats } from './if-snd.js';
+import { PcapWriter } from '../io/pcap.js';
+import { Pserialize, pszSize } from '../sync/pserialize.js';
+
+/** Capture-ring slots per CPU and recording interface (about 4.5 MiB each). */
+const RING_SLOTS = 2048;
+
+export interface MpOptions {
+  cpus: number;
+  engine: EngineName;
+  fib?: 'radix' | 'compiled';
+  batch?: number;
+  /** stress mode: workers check every forwarded frame's nexthop is live (see cpu-worker.ts) */
+  verify?: boolean;
+}
+
+export interface Vector { id: number; name: string; ifindex: number; queue: number; at: number }
+
+/** One CPU's thread as its host started it. */
+export interface CpuThread { terminate(): void }
+
+/** What the thread reports back to the engine. */
+export interface CpuThreadEvents {
+  /** the thread died of an error (before or after starting) */
+  error(err: Error): void;
+  /** cpuRun returned: the CPU drained and gave up its queues */
+  done(): void;
+  /** the thread is gone (after done, or after an error) */
+  exit(): void;
+}
+
+/** Where the engine's threads and files come from: Node's worker threads and fs, or a browser's Web Workers. */
+export interface MpHost {
+  /** Starts a thread that runs cpuRun(data) (cpu-worker.ts) with its own instance of the core over data.memory. */
+  spawn(data: CpuWorkerData, events: CpuThreadEvents): CpuThread;
+  /** The `pcap` driver's capture for `ifc` (pcap-source.ts's pcapSource in Node). */
+  readPcap(cfg: Config, ifc: InterfaceConfig): PcapSource;
+  /** Writes a recording (the pcap driver's `out:`). */
+  writeFile(path: string, bytes: Uint8Array): void;
+}
+
+export class MpMachine {
+  readonly stack: Stack;
+  readonly vectors: Vector[] = [];
+  private readonly workers: CpuThread[] = [];
+  /** settle when each worker has exited (created at spawn: an early exit is never missed) */
+  private readonly exits: Promise<void>[] = [];
+  /** the first error a worker died of, reported by stop() */
+  private failure: Error | null = null;
+  private readonly i32: Int32Array;
+  private readonly dv: DataView;
+  private readonly mp: number;
+  private readonly vt: number;
+  private readonly qs: number;
+  private readonly stats: number;
+  private readonly hist: number;
+  private readonly ifsnd: number;
+  /** by ifindex: the interface's NIC has one TX queue, so its transmits go through if_snd */
+  private readonly singleQueue: boolean[] = [];
+  /** the pserialize domain the workers' batches are read sections of */
+  readonly psz: Pserialize;
+  private readonly pszAt: number;
+  private readonly viol: number;
+  private readonly noIntr = new Set<number>();
+  private readonly home = new Map<number, number>(); // vector -> CPU before nointr moved it
+  private startedAt = 0;
+  private readonly recorders: { name: string; path: string; rings: number[]; writer: PcapWriter }[] = [];
+  private drainTimer: ReturnType<typeof setInterval> | undefined;
+
+  protected constructor(readonly cfg: Config, readonly o: MpOptions, private readonly host: MpHost) {
+    if (!Number.isInteger(o.cpus) || o.cpus < 1 || o.cpus > VT_MAXCPU) throw new CliError(`--cpus must be from 1 to ${VT_MAXCPU}`);
+    const batch = o.batch ?? 256;
+    // RX queues of every physical interface with a traffic source; one vector per queue pair
+    const phys = cfg.interfaces.filter((i) => !i.vlan);
+    for (const i of phys) this.singleQueue[i.index] = !nicModel(i).multiqueue; // and queue counts within what the model has
+    for (const i of cfg.interfaces) if (i.vlan) this.singleQueue[i.index] = !!this.singleQueue[cfg.interfaces.find((p) => p.name === i.vlan!.parent)!.index];
+    const gens = phys.filter((i) => i.driver === 'gen').map((i) => ({ ifc: i, g: parseGen(i) }));
+    const pcaps = phys.filter((i) => i.driver === 'pcap').map((i) => ({ ifc: i, p: host.readPcap(cfg, i) }));
+    for (const i of phys) if (i.driver && !['gen', 'sink', 'pcap'].includes(i.driver)) throw new CliError(`${i.name}: unknown driver '${i.driver}' (gen, pcap, sink)`);
+    // each source: its frames per RX queue, its rate, and how many frames in all (0 = forever)
+    const byQueue = new Map<number, { frames: Uint8Array[][]; rate: number; flows: number; limit: boolean }>(
+      gens.map(({ ifc, g }) => [ifc.index, { frames: genFramesByQueue(ifc, g), rate: g.rate, flows: g.flows, limit: false }]));
+    const nvec = phys.reduce((n, i) => n + Math.max(1, i.rss.queues) + 1, 0); // queue pairs + a link vector each
+    const slot = (len: number, variable: boolean) => Math.ceil((len + (variable ? 4 : 0)) / 64) * 64;
+    const recorders = pcaps.filter(({ p }) => p.out !== null);
+    const tmplBytes = recorders.length * o.cpus * ringBytes(RING_SLOTS) + [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + slot(f.length, false), 0), 0)
+      // a queue's slots all take its longest frame's size: bound it by the capture's longest
+      + pcaps.reduce((n, { p }) => n + p.frames.length * slot(p.frames.reduce((m, f) => Math.max(m, f.length), 0), true), 0);
+    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 196 + pszSize(o.cpus) + (cfg.interfaces.length + 1) * IS_SIZE + tmplBytes + 4096;
+    this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve });
+    for (const { ifc, p } of pcaps) byQueue.set(ifc.index, { frames: framesByQueue(p.frames, ifc, this.stack), rate: p.rate, flows: p.frames.length, limit: !p.loop });
+    const mem = this.stack.k.memory;
+    this.i32 = new Int32Array(mem.buffer);
+    this.dv = new DataView(mem.buffer);
+    if (this.stack.L.reserved < LAYOUT_BASE) throw new Error('the stack reserved no region for the engine');
+    const a = new Arena(this.stack.L.reserved, this.stack.L.reserved + reserve);
+    this.mp = a.alloc(MP_SIZE);
+    this.vt = a.alloc(nvec * VT_SIZE);
+    this.qs = a.alloc(nvec * QS_SIZE);
+    this.stats = a.alloc(o.cpus * 64, 8);
+    this.hist = a.alloc(o.cpus * 128);
+    this.ifsnd = a.alloc((cfg.interfaces.length + 1) * IS_SIZE);
+    for (const { ifc, p } of recorders) {
+      const rings = Array.from({ length: o.cpus }, () => { const r = a.alloc(ringBytes(RING_SLOTS)); ringInit(this.dv, r, RING_SLOTS, ifc.index); return r; });
+      this.recorders.push({ name: ifc.name, path: p.out!, rings, writer: new PcapWriter() });
+    }
+    this.pszAt = a.alloc(pszSize(o.cpus));
+    this.psz = Pserialize.init(mem, this.pszAt, o.cpus);
+    this.viol = a.alloc(o.cpus * 4, 4);
+    // writers of shared tables wait out a grace period before freeing (radix nodes, nexthops, FIB groups)
+    this.stack.tables.graceWait = () => this.synchronizeSync();
+    this.dv.setUint32(this.mp + MP_NCPU, o.cpus, true);
+    this.dv.setUint32(this.mp + MP_NVEC, nvec, true);
+    const u8 = new Uint8Array(mem.buffer);
+    let id = 0;
+    let spread = 0;
+    for (const i of phys) {
+      const link = this.vt + id * VT_SIZE; // link state changes: no traffic, stays on CPU 0 as NetBSD's
+      this.dv.setUint32(link + VT_IF, i.index, true);
+      this.dv.setUint32(link + VT_FLAGS, VTF_LINK | VTF_DISABLED, true);
+      this.vectors.push({ id, name: `${i.name} link`, ifindex: i.index, queue: -1, at: link });
+      id++;
+      for (let q = 0; q < Math.max(1, i.rss.queues); q++, id++) {
+        const at = this.vt + id * VT_SIZE;
+        this.dv.setUint32(at + VT_IF, i.index, true);
+        this.dv.setUint32(at + VT_QUEUE, q, true);
+        this.dv.setUint32(at + VT_CPU, spread++ % o.cpus, true); // the default spreads queues over the CPUs
+        this.dv.setUint32(at + VT_MODE, i.poll ? VTM_POLL : 0, true);
+        this.dv.setUint32(at + VT_BUDGET, i.poll?.budget ?? 1, true);
+        const qsm = this.qs + id * QS_SIZE;
+        this.dv.setUint32(qsm + QS_MOD_FRAMES, i.moderation.frames, true);
+        this.dv.setUint32(qsm + QS_MOD_USECS, i.moderation.usecs, true);
+        this.vectors.push({ id, name: `${i.name} txrx${q}`, ifindex: i.index, queue: q, at });
+        const src = byQueue.get(i.index);
+        const frames = src?.frames[q] ?? [];
+        if (frames.length === 0) continue;
+        // one length: plain templates; several: each slot starts with its frame's length (gen_fill len 0)
+        const variable = frames.some((f) => f.length !== frames[0]!.length);
+        const stride = slot(Math.max(...frames.map((f) => f.length)), variable);
+        const base = a.alloc(frames.length * stride);
+        frames.forEach((f, j) => {
+          if (variable) this.dv.setUint32(base + j * stride, f.length, true);
+          u8.set(f, base + j * stride + (variable ? 4 : 0));
+        });
+        const qs = this.qs + id * QS_SIZE;
+        this.dv.setUint32(qs + QS_TMPL, base, true);
+        this.dv.setUint32(qs + QS_COUNT, frames.length, true);
+        this.dv.setUint32(qs + QS_LEN, variable ? 0 : frames[0]!.length, true);
+        this.dv.setUint32(qs + QS_STRIDE, stride, true);
+        if (src!.limit) this.dv.setUint32(qs + QS_LIMIT, frames.length, true);
+        // the interface's rate, shared among its queues by their share of the frames
+        const rate = src!.rate === 0 ? 0 : Math.max(1, Math.round((src!.rate * frames.length) / src!.flows));
+        this.dv.setUint32(qs + QS_RATE, rate, true);
+      }
+    }
+  }
+
+  /** Starts one worker per CPU (through the host); resolves with `e` once all of them run. */
+  protected static async boot<E extends MpMachine>(e: E): Promise<E> {
+    const o = e.o;
+    for (let c = 0; c < o.cpus; c++) {
+      const data: CpuWorkerData = {
+        memory: e.stack.k.memory, layout: e.stack.L, cpu: c, engine: o.engine, batch: e.stack.batch,
+        mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.stats, hist: e.hist, psz: e.pszAt,
+        verify: !!o.verify, violations: e.viol, rings: e.recorders.map((r) => r.rings[c]!),
+        ifsnd: e.ifsnd, singleQueue: e.singleQueue.map(Boolean),
+      };
+      let exited!: () => void;
+      e.exits.push(new Promise<void>((res) => { exited = res; }));
+      const w: CpuThread = e.host.spawn(data, {
+        error: (err) => { e.failure ??= new Error(`cpu${c} failed: ${err.stack ?? err.message}`); },
+        done: () => { w.terminate(); }, // done draining
+        exit: () => exited(),
+      });
+      e.workers.push(w);
+    }
+    const deadline = Date.now() + 10_000;
+    while (Atomics.load(e.i32, (e.mp + MP_RUNNING) >> 2) < o.cpus) {
+      if (e.failure || Date.now() > deadline) {
+        await e.stop().catch(() => undefined);
+        throw e.failure ?? new Error('worker CPUs did not start within 10 s');
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    e.startedAt = performance.now();
+    if (e.recorders.length) { e.drainTimer = setInterval(() => e.drain(), 5); (e.drainTimer as { unref?: () => void }).unref?.(); }
+    return e;
+  }
+
+  /**
+   * A grace period: returns once every batch that was running when it was called has ended
+   * (pserialize perform over the workers' read sections). Idle CPUs are not waited for.
+   */
+  async synchronize(): Promise<void> {
+    await this.psz.performAsync();
+  }
+
+  /** The same, blocking (for synchronous writers such as Tables' limbo reclaim). */
+  synchronizeSync(): void {
+    this.psz.perform();
+  }
+
+  private ring(): void {
+    Atomics.add(this.i32, (this.mp + MP_DOORBELL) >> 2, 1);
+    Atomics.notify(this.i32, (this.mp + MP_DOORBELL) >> 2);
+  }
+
+  vector(name: string): Vector {
+    const v = this.vectors.find((x) => x.name === name);
+    if (!v) throw new CliError(`no interrupt '${name}' (have: ${this.vectors.map((x) => `'${x.name}'`).join(', ')})`);
+    return v;
+  }
+
+  private checkCpu(cpu: number): void {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.o.cpus) throw new CliError(`no CPU ${cpu} (CPUs 0-${this.o.cpus - 1})`);
+  }
+
+  /** intrctl affinity: binds the vector to `cpu`; the queue moves over without losing a frame. */
+  affinity(name: string, cpu: number): void {
+    const v = this.vector(name);
+    this.checkCpu(cpu);
+    if (this.noIntr.has(cpu)) throw new CliError(`cpu${cpu} takes no interrupts (intrctl intr -c ${cpu} first)`);
+    this.dv.setUint32(v.at + VT_CPU, cpu, true);
+    this.ring();
+  }
+
+  /** intrctl nointr: moves every interrupt off `cpu` (round robin over the CPUs that take them). */
+  nointr(cpu: number): void {
+    this.checkCpu(cpu);
+    const others = Array.from({ length: this.o.cpus }, (_, c) => c).filter((c) => c !== cpu && !this.noIntr.has(c));
+    if (others.length === 0) throw new CliError(`cpu${cpu} is the last CPU taking interrupts`);
+    this.noIntr.add(cpu);
+    let r = 0;
+    for (const v of this.vectors) {
+      if (this.boundCpu(v) !== cpu) continue;
+      this.home.set(v.id, cpu);
+      this.dv.setUint32(v.at + VT_CPU, others[r++ % others.length]!, true);
+    }
+    this.ring();
+  }
+
+  /** intrctl intr: `cpu` takes interrupts again, and the vectors nointr moved off it come back. */
+  intr(cpu: number): void {
+    this.checkCpu(cpu);
+    this.noIntr.delete(cpu);
+    for (const v of this.vectors) if (this.home.get(v.id) === cpu) { this.home.delete(v.id); this.dv.setUint32(v.at + VT_CPU, cpu, true); }
+    this.ring();
+  }
+
+  boundCpu(v: Vector): number { return this.dv.getUint32(v.at + VT_CPU, true); }
+  ownerCpu(v: Vector): number { return Atomics.load(this.i32, (v.at + VT_OWNER) >> 2) - 1; }
+  interruptCounts(v: Vector): number[] {
+    return Array.from({ length: this.o.cpus }, (_, c) => this.dv.getUint32(v.at + VT_COUNTS + c * 4, true));
+  }
+
+  /** The interrupt table: per vector its counts per CPU and the CPU it is bound to. */
+  intrctlRows(): IntrctlListResult {
+    return {
+      cpus: this.o.cpus,
+      nointr: this.noIntrCpus(),
+      rows: this.vectors.map((v) => ({ id: v.name, counts: this.interruptCounts(v), cpu: this.boundCpu(v) })),
+    };
+  }
+
+  /** Frames and bytes the traffic sources produced (the wire's count: nothing may go missing after it). */
+  generated(): { frames: number; bytes: number } {
+    let frames = 0;
+    let bytes = 0;
+    for (const v of this.vectors) {
+      const qs = this.qs + v.id * QS_SIZE;
+      frames += Number(this.dv.getBigUint64(qs + QS_FRAMES, true));
+      bytes += Number(this.dv.getBigUint64(qs + QS_BYTES, true));
+    }
+    return { frames, bytes };
+  }
+
+  /** What vector v's traffic source delivered to its RX queue; null for a queue without a source. */
+  queueGenerated(v: Vector): { frames: number; bytes: number } | null {
+    const qs = this.qs + v.id * QS_SIZE;
+    if (this.dv.getUint32(qs + QS_COUNT, true) === 0) return null;
+    return { frames: Number(this.dv.getBigUint64(qs + QS_FRAMES, true)), bytes: Number(this.dv.getBigUint64(qs + QS_BYTES, true)) };
+  }
+
+  /** The CPUs `intrctl nointr` took out of interrupt service, ascending. */
+  noIntrCpus(): number[] { return [...this.noIntr].sort((a, b) => a - b); }
+
+  /** Per-CPU counters by name. */
+  cpuCounters(): Record<string, number>[] {
+    return this.stack.L.cpu.map((cpu) => {
+      const res: Record<string, number> = {};
+      for (let c = 0; c < C_COUNT; c++) {
+        const name = COUNTER_NAMES[c];
+        if (name) res[name] = this.dv.getUint32(cpu.counters + c * 8 + 4, true) * 2 ** 32 + this.dv.getUint32(cpu.counters + c * 8, true);
+      }
+      return res;
+    });
+  }
+
+  /** Per-CPU time split: ns in the pipeline, ns in the NIC model, batches, idle naps, longest batch, longest gap. */
+  cpuTimes(): { stackNs: number; nicNs: number; batches: number; idle: number; maxBatchNs: number; maxGapNs: number }[] {
+    return Array.from({ length: this.o.cpus }, (_, c) => {
+      const f = new Float64Array(this.stack.k.memory.buffer, this.stats + c * 64, 8);
+      return { stackNs: f[0]!, nicNs: f[1]!, batches: f[2]!, idle: f[3]!, maxBatchNs: f[4]!, maxGapNs: f[5]! };
+    });
+  }
+
+  /** Clears the time statistics (e.g. after a warm-up). */
+  resetTimes(): void {
+    new Float64Array(this.stack.k.memory.buffer, this.stats, this.o.cpus * 8).fill(0);
+    new Uint32Array(this.stack.k.memory.buffer, this.hist, this.o.cpus * 32).fill(0);
+  }
+
+  /**
+   * Quantiles of the time one batch spends in the pipeline, over all CPUs (log2 buckets: each
+   * answer is the upper edge of its bucket, so within 2x). q in (0, 1].
+   */
+  batchTimeQuantileNs(q: number): number {
+    const h = new Uint32Array(this.stack.k.memory.buffer, this.hist, this.o.cpus * 32);
+    const b = Array.from({ length: 32 }, (_, i) => Array.from({ length: this.o.cpus }, (_, c) => h[c * 32 + i]!).reduce((x, y) => x + y, 0));
+    const total = b.reduce((x, y) => x + y, 0);
+    let acc = 0;
+    for (let i = 0; i < 32; i++) { acc += b[i]!; if (acc >= q * total) return 2 ** (i + 1); }
+    return 2 ** 32;
+  }
+
+  get elapsedMs(): number { return performance.now() - this.startedAt; }
+
+  /** Frames the stress checks caught forwarded with a dead nexthop (always 0 unless verify is on). */
+  violations(): number {
+    let v = 0;
+    for (let c = 0; c < this.o.cpus; c++) v += Atomics.load(this.i32, (this.viol + c * 4) >> 2);
+    return v;
+  }
+
+  /** Moves what the CPUs recorded into the pcap writers. */
+  private drain(): void {
+    const u8 = new Uint8Array(this.stack.k.memory.buffer);
+    for (const r of this.recorders) for (const ring of r.rings) ringDrain(this.i32, this.dv, u8, ring, r.writer);
+  }
+
+  /** Per single-queue (if_snd) interface: frames and bytes through it, and how often a CPU found its lock held. */
+  ifSnd(): { name: string; frames: number; bytes: number; contended: number }[] {
+    return this.singleQueue.flatMap((single, ix) => (single ? [{ name: this.stack.ifName(ix), ...ifSndStats(this.dv, this.ifsnd, ix) }] : []));
+  }
+
+  /** Per recording interface: frames recorded and frames lost to full capture rings. */
+  recordings(): { name: string; path: string; frames: number; overruns: number }[] {
+    return this.recorders.map((r) => ({ name: r.name, path: r.path, frames: r.writer.count, overruns: r.rings.reduce((s, x) => s + ringOverruns(this.dv, x), 0) }));
+  }
+
+  /** Stops the workers (each finishes its batch and gives up its queues), waits for them, writes recordings. */
+  async stop(): Promise<void> {
+    Atomics.store(this.i32, (this.mp + MP_STOP) >> 2, 1);
+    this.ring();
+    await Promise.all(this.exits);
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    this.drain();
+    for (const r of this.recorders) this.host.writeFile(r.path, r.writer.toBytes());
+    if (this.failure) throw this.failure;
+  }
+}

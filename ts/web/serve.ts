@@ -1,0 +1,78 @@
+// A tiny static server for the browser demo (web/index.html): the page, the built core (dist/,
+// build/mpstack.wasm) and the two packages the page maps (yaml, zod), from this checkout, on
+// localhost. Every response carries the headers that make the page cross-origin isolated
+// (COOP same-origin + COEP require-corp), without which browsers give it no SharedArrayBuffer and
+// the Web Worker CPUs could not share one WebAssembly.Memory.
+//
+//   npm run build && node dist/ts/web/serve.js [--port 8080]   then open http://localhost:8080/
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** URL path prefixes served (everything else is 404): the page, the built code, the mapped packages. */
+const SERVED = ['/web/', '/dist/', '/build/', '/node_modules/yaml/', '/node_modules/zod/'];
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.map': 'application/json', '.wasm': 'application/wasm',
+  '.ts': 'text/plain; charset=utf-8', '.wat': 'text/plain; charset=utf-8',
+};
+
+/** The checkout's root: two levels up from ts/web/ (tests) or three from dist/ts/web/ (built). */
+function repoRoot(): string {
+  for (const rel of ['../../', '../../../']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'web', 'index.html'))) return dir;
+  }
+  throw new Error('serve: cannot find the checkout (web/index.html)');
+}
+
+export interface WebServer { url: string; server: Server; close(): Promise<void> }
+
+/** Serves the demo on host:port (port 0: any free one); resolves once it listens. */
+export function serveDemo(port = 0, host = '127.0.0.1'): Promise<WebServer> {
+  const root = repoRoot();
+  const server = createServer((req, res) => {
+    const headers = {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
+    };
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (path === '/') {
+      res.writeHead(302, { ...headers, Location: '/web/index.html' }).end();
+      return;
+    }
+    const file = normalize(join(root, path));
+    // the resolved file, not just the asked path, must lie under a served folder (no '..' escapes)
+    const ok = (req.method === 'GET' || req.method === 'HEAD') && SERVED.some((p) => file.startsWith(join(root, p)))
+      && existsSync(file) && statSync(file).isFile();
+    if (!ok) {
+      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end(`not found: ${path}\n`);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const a = server.address() as AddressInfo;
+      resolve({
+        url: `http://${host}:${a.port}/`,
+        server,
+        close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+      });
+    });
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const i = process.argv.indexOf('--port');
+  const port = i > 0 ? Number(process.argv[i + 1]) : 8080;
+  const s = await serveDemo(port);
+  process.stdout.write(`mpstack browser demo: ${s.url}  (Ctrl-C to stop)\n`);
+}
