@@ -73,6 +73,14 @@ export class Fib6Writer {
   }
 
   private readonly rtRoot: number;
+  /**
+   * Waits for a grace period and reclaims (the control plane's synchronize + reclaim). Called
+   * before an update to a region holding entries only old readers may still use: the update could
+   * make them reachable again with their stale answers.
+   */
+  quiesce: () => void = () => this.reclaim();
+  private readonly pendingIn = new Uint32Array(65536); // PENDING entries per /16 region
+
   /** Called after every store to the FIB's memory, with the word index and value (tests replay them). */
   onStore?: (word: number, value: number) => void;
 
@@ -93,8 +101,9 @@ export class Fib6Writer {
    * order)/plen changed; present: it is in the RIB now (added or changed), not deleted.
    */
   update(k0: number, k1: number, plen: number, present = true): void {
-    if (plen <= 16) { this.updateShort(k0, plen); return; }
     const s = k0 >>> 16;
+    if (this.pending.length > 0 && (plen <= 16 || this.pendingIn[s]! > 0)) this.quiesce();
+    if (plen <= 16) { this.updateShort(k0, plen); return; }
     let ck0 = (k0 & 0xffff0000) >>> 0;
     let ck1 = 0;
     let len = 16;
@@ -195,6 +204,7 @@ export class Fib6Writer {
     this.young = [];
     for (const s of this.pending) if (state[s] === PENDING) this.kill(s);
     this.pending = [];
+    this.pendingIn.fill(0);
   }
 
   private kill(slot: number): void {
@@ -331,7 +341,7 @@ export class Fib6Writer {
       const k0 = out[i]!; const k1 = out[i + 1]!; const len = out[i + 2]!; const v = out[i + 3]!;
       let slot = this.find(k0, k1, len);
       if (slot >= 0) {
-        if (this.state[slot] === PENDING) { this.state[slot] = LIVE; this.listAdd(s, slot); } // wanted again before it was retired
+        if (this.state[slot] === PENDING) { this.state[slot] = LIVE; this.pendingIn[s]!--; this.listAdd(s, slot); } // wanted again before it was retired
         const w = this.tab + slot * 4 + (F6E_VAL >>> 2);
         if (u32[w] !== v) { Atomics.store(u32, w, v); this.onStore?.(w, v); }
       } else {
@@ -345,7 +355,7 @@ export class Fib6Writer {
     for (const slot of unwanted) { this.stale[slot] = epoch; this.listDel(s, slot); }
     for (const slot of unwanted) {
       if (this.reachable(slot, s, epoch)) this.kill(slot);
-      else { this.state[slot] = PENDING; this.pending.push(slot); }
+      else { this.state[slot] = PENDING; this.pending.push(slot); this.pendingIn[s]!++; }
     }
   }
 

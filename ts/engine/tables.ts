@@ -105,7 +105,10 @@ export class Tables {
     k.rt_init(L.rt4, L.pool, 32);
     k.rt_init(L.rt6, L.pool, 128);
     if (L.fib4.head) k.fib4_init(L.fib4.head, L.fib4.tbl24, L.fib4.tbl8, L.sizes.fib4Groups, L.fib4.free, L.fib4.limbo, L.rt4);
-    if (L.fib6.head) this.fib6 = new Fib6Writer(k.memory, L.fib6.head, L.fib6.tbl16, L.fib6.hash, L.sizes.fib6Slots!, L.rt6);
+    if (L.fib6.head) {
+      this.fib6 = new Fib6Writer(k.memory, L.fib6.head, L.fib6.tbl16, L.fib6.hash, L.sizes.fib6Slots!, L.rt6);
+      this.fib6.quiesce = () => { this.graceWait(); this.reclaim(); };
+    }
     k.nb_init(L.nbr, L.sizes.neighborSlots);
     this.dv.setUint32(L.gen, 1, true);
   }

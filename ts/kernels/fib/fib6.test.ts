@@ -93,6 +93,14 @@ describe('fib6', () => {
     expect(t.look(t.w, addr)).toBe(3);
   });
 
+  test('an entry kept for old readers is retired before a later update could lead to it again', () => {
+    const t = fib();
+    t.set(v6('2001:db8::'), 44, 1);
+    t.del(v6('2001:db8::'), 44); // its chunk now waits for a grace period, unreachable
+    t.set(v6('2001:db8:10::'), 44, 2); // the region probes /44s again
+    expect([t.look(t.w, v6('2001:db8::1')), t.look(t.t, v6('2001:db8:f::1')), t.look(t.w, v6('2001:db8:10::1'))]).toEqual([0, 0, 2]);
+  });
+
   test('deleting everything leaves an empty table once tombstones are reclaimed', () => {
     const t = fib();
     const routes: [bigint, number][] = [];
