@@ -43,6 +43,7 @@ function build(engine: EngineName, specs: RouteSpec[]): { stack: Stack; ms: numb
   const stack = new Stack(cfg, {
     engine, fib: 'compiled', extraRoutes: specs.length,
     extraLongV4: specs.filter((r) => r.family === 4 && r.plen > 24).length,
+    extraV6: specs.filter((r) => r.family === 6).length,
     moreRoutes: (add) => { for (const r of specs) add(r); },
   });
   return { stack, ms: performance.now() - t0 };

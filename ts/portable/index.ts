@@ -60,6 +60,7 @@ export function createStack(input: ConfigInput, options: CreateStackOptions = {}
   return new Stack(cfg, {
     engine: options.engine ?? 'wasm', batch: options.batch, fib: options.fib,
     extraRoutes: extra.length, extraLongV4: extra.filter((r) => r.family === 4 && r.plen > 24).length,
+    extraV6: extra.filter((r) => r.family === 6).length,
     moreRoutes: extra.length ? (add) => { for (const r of extra) add(r); } : undefined,
   });
 }
