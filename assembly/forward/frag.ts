@@ -9,7 +9,7 @@
 import { BUF_HEADROOM, CTX_CNT, C_FRAGMENTED, C_FRAGS_OUT } from "../layout";
 import { ld8, ld16be, ld32, st8, st16be, cnt_add } from "../util/mem";
 import { in_cksum } from "../wire/cksum";
-import { buf_alloc, buf_avail, tx_room, ether_output, ETHERTYPE_IP } from "./output";
+import { buf_alloc, buf_reserve, tx_room, ether_output, ETHERTYPE_IP } from "./output";
 
 /** Length of the header later fragments carry: 20 + copied options, padded to 4. Malformed options stop the scan. */
 function copiedHeaderLen(l3: usize, hlen: u32): u32 {
@@ -58,7 +58,7 @@ export function ip4_fragment(ctx: usize, pd: usize, l3: usize, hlen: u32, iplen:
   if (first < 8 || later < 8) return 0;
   let nfrag: u32 = 1;
   if (data > first) nfrag += (data - first + later - 1) / later;
-  if (buf_avail(ctx) < nfrag || tx_room(ctx) < nfrag) return 0;
+  if (tx_room(ctx) < nfrag || !buf_reserve(ctx, nfrag)) return 0;
   const off0 = ld16be(l3 + 6);
   const origOff = off0 & 0x1fff;
   const origMF = off0 & 0x2000;

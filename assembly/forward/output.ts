@@ -1,16 +1,17 @@
 // Output side of the pipeline: Ethernet encapsulation (with an 802.1Q tag for vlan interfaces),
 // minimum-frame padding, the tx list and the free-cluster stack. TS twin: ts/kernels/forward/output.ts.
 //
-// Reads:  ifnet[txif] (MAC, flags, VID, parent), ctx tx list and free stack.
+// Reads:  ifnet[txif] (MAC, flags, VID, parent), ctx tx list and free stack (and the pool behind it).
 // Writes: the Ethernet header in front of the L3 packet (in place: the frame start moves within
 //         the cluster's headroom), one tx entry, PD_NTX, and the batch's tx tallies, which
 //         fwd_batch adds to C_TX_FRAMES/C_TX_BYTES once per batch.
 
 import {
-  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE, CTX_IFCNT, IFC_SIZE, IFC_OPKTS, IFC_OBYTES,
+  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE, CTX_POOL, MB_BULK, CTX_IFCNT, IFC_SIZE, IFC_OPKTS, IFC_OBYTES,
   IF_SIZE, IF_MAC, IF_FLAGS, IF_VID, IF_PARENT, IFF_VLAN,
   TX_SIZE, TX_BUF, TX_LEN, TX_IF, PD_NTX,
 } from "../layout";
+import { pool_refill } from "../nic/mbuf";
 import { ld32, st32, ld16, st16, st16be, cnt_add } from "../util/mem";
 
 export const ETHERTYPE_IP: u32 = 0x0800;
@@ -27,16 +28,30 @@ export let batch_tx_bytes: u32 = 0;
 export let batch_flow_hit: u32 = 0;
 export let batch_flow_miss: u32 = 0;
 
-/** Frees left on the cluster stack (fragments and ICMP errors draw from it). */
-@inline export function buf_avail(ctx: usize): u32 {
-  return ld32(<usize>ld32(ctx + CTX_FREE));
+/**
+ * Whether `n` free clusters are at hand on the context's stack (fragments and ICMP errors draw
+ * from it), refilling it from the pool behind it when there is one (the multi-CPU engine's).
+ */
+export function buf_reserve(ctx: usize, n: u32): bool {
+  const fs = <usize>ld32(ctx + CTX_FREE);
+  const have = ld32(fs);
+  if (have >= n) return true;
+  const pool = <usize>ld32(ctx + CTX_POOL);
+  if (pool == 0) return false;
+  const want: u32 = n - have > <u32>MB_BULK ? n - have : <u32>MB_BULK;
+  const room = ld32(fs + 4) - have;
+  pool_refill(fs, pool, want < room ? want : room);
+  return ld32(fs) >= n;
 }
 
 /** Pops a free cluster, or 0 when none is left. */
 export function buf_alloc(ctx: usize): usize {
   const fs = <usize>ld32(ctx + CTX_FREE);
-  const n = ld32(fs);
-  if (n == 0) return 0;
+  let n = ld32(fs);
+  if (n == 0) {
+    if (!buf_reserve(ctx, 1)) return 0;
+    n = ld32(fs);
+  }
   st32(fs, n - 1);
   return <usize>ld32(fs + 8 + (<usize>(n - 1) << 2));
 }

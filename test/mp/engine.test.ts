@@ -40,6 +40,9 @@ describe.each(['wasm', 'ts'] as const)('MpEngine (%s)', (engine) => {
     expect(e.generated().frames).toBe(rx);
     expect(per.reduce((s, c) => s + c['fast']! + c['normal']!, 0)).toBe(rx);
     expect(runSummary(e)).toMatch(/accounting: .*: ok/);
+    expect(runSummary(e)).toMatch(/buffers: \d+ clusters, each found once/);
+    expect(e.bufferAudit().ok).toBe(true);
+    expect(e.rxLost()).toEqual({ missed: 0, nobufs: 0, pktqDrops: 0, queued: 0 });
     // the default affinity spreads the four queues over both CPUs
     expect(e.vectors.filter((v) => v.ifindex === 1 && v.queue >= 0).map((v) => e.boundCpu(v))).toEqual([0, 1, 0, 1]);
     expect(e.vectors.map((v) => v.name)).toEqual(['wm0 link', 'wm0 txrx0', 'wm0 txrx1', 'wm0 txrx2', 'wm0 txrx3', 'wm1 link', 'wm1 txrx0']);
@@ -64,6 +67,31 @@ describe.each(['wasm', 'ts'] as const)('MpEngine (%s)', (engine) => {
     const rx = e.cpuCounters().reduce((s, c) => s + c['rx-frames']!, 0);
     expect(rx).toBeGreaterThan(0);
     expect(e.generated().frames).toBe(rx);
+  });
+});
+
+describe.each(['wasm', 'ts'] as const)('MpEngine packet buffers (%s)', (engine) => {
+  // half the destinations have no route (ICMP errors, to sources with no neighbor entry), the other
+  // half leave through a 576-byte MTU (two fragments each): clusters are taken for fragments and
+  // errors, and every received cluster is given back or sent
+  const y = CONFIG.replace('RATE', '0').replace('size: 64', 'size: 1000').replace('dst: 203.0.113.0/24, via', 'dst: 203.0.113.0/25, via')
+    .replace('    driver: sink\n', '    mtu: 576\n    driver: sink\n');
+  test('frames, fragments and ICMP errors move clusters by address; after the run each cluster is found once', async () => {
+    const e = await MpEngine.start(parseConfig(y, 'b.yaml', '.'), { cpus: 2, engine, batch: 64 });
+    await sleep(400);
+    await e.stop();
+    const per = e.cpuCounters();
+    const sum = (k: string) => per.reduce((s, c) => s + (c[k] ?? 0), 0);
+    expect(sum('fragments-out')).toBeGreaterThan(0);
+    expect(sum('reason:no-route')).toBeGreaterThan(0);
+    expect(sum('icmp-errors-out') + sum('icmp-rate-limited') + sum('reason:unresolved')).toBeGreaterThan(0);
+    const a = e.bufferAudit();
+    expect(a).toMatchObject({ ok: true, duplicates: 0, foreign: 0, missing: 0 });
+    expect(a.pool + a.caches + a.rxRings + a.pktqs + a.txRings).toBe(a.total);
+    expect(a.rxRings).toBeGreaterThan(0);
+    expect(e.generated().frames).toBe(sum('rx-frames'));
+    // the sink's NIC sent every fragment: what its TX rings reclaimed and still hold
+    expect(e.stack.interfaceCounters()['wm1']!.opkts).toBe(sum('fragments-out'));
   });
 });
 

@@ -25,11 +25,15 @@ export function runSummary(e: MpEngine): string {
   const sum = (k: string) => per.reduce((s, c) => s + (c[k] ?? 0), 0);
   const accounted = sum('fast') + sum('normal') + sum('local') + sum('drop');
   const stackNs = times.reduce((s, x) => s + x.stackNs, 0);
+  const lost = e.rxLost();
+  const lostIn = lost.missed + lost.nobufs + lost.pktqDrops + lost.queued;
+  const audit = e.bufferAudit();
   return [
     `ran ${secs.toFixed(1)} s on ${per.length} CPU${per.length > 1 ? 's' : ''}: ${rx} frames received, ${num(rx / secs / 1e6)} Mpps in all; stack-only capacity ${num((rx / stackNs) * 1e3 * per.length)} Mpps (frames per pipeline-second, times CPUs)`,
     t.toString(),
     e.intrctlList(),
-    `accounting: generated ${gen.frames} = received ${rx} = fast + normal + local + drop ${accounted}: ${gen.frames === rx && rx === accounted ? 'ok' : 'MISMATCH'}`,
+    `accounting: generated ${gen.frames} = received ${rx}${lostIn ? ` + lost before the stack ${lostIn} (ring full ${lost.missed}, no cluster ${lost.nobufs}, pktq full ${lost.pktqDrops}, still queued ${lost.queued})` : ''}; received = fast + normal + local + drop ${accounted}: ${gen.frames === rx + lostIn && rx === accounted ? 'ok' : 'MISMATCH'}`,
+    `buffers: ${audit.total} clusters, ${audit.ok ? 'each found once' : `LOST OR DOUBLED (missing ${audit.missing}, twice ${audit.duplicates}, not a cluster ${audit.foreign})`}: pool ${audit.pool}, CPU caches ${audit.caches}, RX rings ${audit.rxRings}, pktqs ${audit.pktqs}, TX rings ${audit.txRings}`,
     ...e.ifSnd().map((q) => `if_snd ${q.name} (one TX queue for all CPUs): ${q.frames} frames; its lock was found held ${q.contended} times`),
     ...e.recordings().map((r) => `recorded ${r.frames} frames sent on ${r.name} to ${r.path}${r.overruns ? ` (${r.overruns} lost: the capture rings were full)` : ''}`),
   ].join('\n');

@@ -12,6 +12,10 @@ import * as toeplitz from '../kernels/rss/toeplitz.js';
 import * as rss from '../kernels/rss/rss.js';
 import * as pipeline from '../kernels/forward/pipeline.js';
 import * as gen from '../kernels/nic/gen.js';
+import * as mbuf from '../kernels/nic/mbuf.js';
+import * as rxring from '../kernels/nic/rxring.js';
+import * as txring from '../kernels/nic/txring.js';
+import * as pktq from '../kernels/net/pktq.js';
 import * as psz from '../sync/pserialize.js';
 import { Mem } from '../kernels/util/mem.js';
 import { instantiateWasm, type WasmExports } from './wasm.js';
@@ -75,6 +79,17 @@ export interface Kernels {
   psz_read_exit(psz: number, cpu: number): void;
   // traffic source (assembly/nic/gen.ts)
   gen_fill(ctx: number, n: number, tmpl: number, stride: number, count: number, len: number, seq: number, ifindex: number): number;
+  // cluster pool and per-CPU caches (assembly/nic/mbuf.ts)
+  pool_refill(fs: number, pool: number, want: number): number;
+  pool_drain(fs: number, pool: number, k: number): void;
+  pool_balance(fs: number, pool: number, low: number): number;
+  // NIC rings and the per-CPU pktq (assembly/nic/rxring.ts, txring.ts, assembly/net/pktq.ts)
+  rxr_fill(r: number, n: number, tmpl: number, stride: number, count: number, len: number, seq: number): number;
+  rxr_intr(r: number, pq: number, fs: number, pool: number, max: number): number;
+  rxr_poll(ctx: number, r: number, pool: number, max: number): number;
+  pktq_dequeue(ctx: number, pq: number, max: number): number;
+  tx_post(ctx: number, n: number, txmap: number, cpu: number, pool: number): number;
+  txr_reclaim(r: number, fs: number, pool: number, cpu: number): number;
 }
 
 /** Kernels whose result is a u32 (the WASM side hands them back as signed i32). */
@@ -83,9 +98,10 @@ const U32_RESULTS = [
   'fib4_lookup', 'fib4_update', 'fib4_build', 'fib4_reclaim', 'fib6_lookup',
   'ipflow_lookup', 'ipflow_insert', 'ipflow_expire', 'nb_find', 'nb_set', 'nb_del',
   'in_cksum', 'in_cksum_acc', 'in_cksum_hdr20', 'toe_hash', 'fwd_batch', 'gen_fill',
+  'pool_refill', 'pool_balance', 'rxr_fill', 'rxr_intr', 'rxr_poll', 'pktq_dequeue', 'tx_post', 'txr_reclaim',
 ] as const;
-const VOIDS = ['psz_read_enter', 'psz_read_exit', 'rt_pool_init', 'rt_init', 'fib4_init', 'fib4_lookup_batch', 'fib6_lookup_batch', 'rt_lookup4_batch', 'rt_lookup6_batch', 'ipflow_init', 'ipflow_flush', 'nb_init', 'toe_table_init', 'rss_batch'] as const;
-const TS_MODULES: Record<string, unknown>[] = [radix, dir24, fib6, lpmBatch, ipflow, nbr, cksum, toeplitz, rss, pipeline, gen, psz];
+const VOIDS = ['psz_read_enter', 'psz_read_exit', 'rt_pool_init', 'rt_init', 'fib4_init', 'fib4_lookup_batch', 'fib6_lookup_batch', 'rt_lookup4_batch', 'rt_lookup6_batch', 'ipflow_init', 'ipflow_flush', 'nb_init', 'toe_table_init', 'rss_batch', 'pool_drain'] as const;
+const TS_MODULES: Record<string, unknown>[] = [radix, dir24, fib6, lpmBatch, ipflow, nbr, cksum, toeplitz, rss, pipeline, gen, mbuf, rxring, txring, pktq, psz];
 
 export interface WasmKernels extends Kernels { readonly exports: WasmExports }
 export interface TsKernels extends Kernels { readonly mem: Mem }

@@ -95,6 +95,9 @@ export class Stack {
   private readonly u8: Uint8Array;
   private readonly clusterPtrs: number[];
 
+  /** Clusters in each CPU's slice (the single-CPU path's) and capacity of its free stack (the multi-CPU engine's cache). */
+  static clustersPerCpu(batch: number): number { return batch * 3; }
+
   constructor(readonly config: StackConfig, readonly opts: StackOptions) {
     const batch = opts.batch ?? 256;
     const nif = config.interfaces.length;
@@ -121,7 +124,7 @@ export class Stack {
       flowMax: config.ipflow.maxflows,
       batch,
       txCap: batch * 4,
-      clusters: batch * 3,
+      clusters: Stack.clustersPerCpu(batch),
       scratch: 4096,
       reserve: opts.reserve ?? 0,
     });

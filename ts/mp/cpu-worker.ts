@@ -2,11 +2,18 @@
 // module (or the TS twin) over the one shared memory. It services the interrupt vectors bound to it
 // (intrctl affinity, read from shared memory every pass):
 //
-//   "hardware"   the queue's traffic source fills this CPU's descriptors (gen_fill: the NIC's DMA)
-//                and the NIC hashes them (rss_batch)
-//   hard intr    the vector's per-CPU interrupt count goes up; the batch is queued for the softint
-//   softint      the pipeline runs over the batch (fwd_batch) — the stack's work, timed apart
-//   tx           the sink consumes what was transmitted; clusters return to this CPU's free stack
+//   "hardware"   the queue's traffic source receives frames into the RX ring's clusters (rxr_fill:
+//                the NIC's DMA); the NIC sends what was posted to its TX rings at once
+//   hard intr    txeof: the queue's TX ring is reclaimed (txr_reclaim); the vector's per-CPU
+//                interrupt count goes up; done RX slots go onto this CPU's pktq (rxr_intr), each
+//                slot refilled with a fresh cluster
+//   softint      runs as the interrupt returns: the pktq a batch at a time through the pipeline
+//                (fwd_batch, the stack's work, timed apart), then tx_post hands what it sent to the
+//                output interfaces' TX rings and frees what it did not
+//   poll mode    the interrupt stays masked; the CPU takes done RX slots straight into a batch
+//                (rxr_poll: no pktq, as in the talk's poll mode), up to a budget of batches
+//
+// Clusters move by address only (the path and the pool: MB_* in assembly/layout.ts).
 //
 // Only the vector's owner touches its queue state, so moving a vector between CPUs loses nothing
 // (see the handoff protocol in assembly/layout.ts, VT_*).
@@ -15,15 +22,14 @@
 // and in Web Workers). Its thread entries: cpu-thread.ts (Node worker_threads), ts/web/cpu-worker.ts
 // (a browser's Web Worker).
 import {
-  BUF_SIZE, BUF_HEADROOM, PD_SIZE, PD_BUF, PD_LEN, PD_PATH, PD_NH, NH_SIZE, NH_FLAGS, NHF_VALID, PATH_FAST, PATH_NORMAL, VT_SIZE,
+  PD_SIZE, PD_LEN, PD_PATH, PD_NH, NH_SIZE, NH_FLAGS, NHF_VALID, PATH_FAST, PATH_NORMAL, VT_SIZE,
   VT_MODE, VT_BUDGET, VTM_POLL, QS_SINCE, QS_MOD_FRAMES, QS_MOD_USECS, QS_LIMIT, VT_IF, VT_CPU, VT_OWNER, VT_FLAGS, VT_COUNTS, VTF_DISABLED,
-  QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_SEQ, QS_RATE, QS_TOKENS, QS_LAST, QS_FRAMES, QS_BYTES,
-  MP_STOP, MP_RUNNING, MP_DOORBELL,
+  QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_SEQ, QS_RATE, QS_TOKENS, QS_LAST, QS_FRAMES, QS_BYTES, QS_RXR, QS_TXR,
+  MP_STOP, MP_RUNNING, MP_DOORBELL, CTX_POOL,
 } from '../../assembly/layout.js';
 import { type EngineName, makeKernels } from '../engine/kernels.js';
 import type { Layout } from '../engine/layout.js';
 import { ringRecord } from './capture-ring.js';
-import { ifSndEnqueue } from './if-snd.js';
 
 export interface CpuWorkerData {
   memory: WebAssembly.Memory;
@@ -42,8 +48,9 @@ export interface CpuWorkerData {
   verify: boolean;
   violations: number; // per-CPU u32 counter of frames forwarded with a dead nexthop
   rings: number[]; // this CPU's capture rings (pcap driver, transmit side), one per recording interface
-  ifsnd: number; // if_snd queues (IS_SIZE per ifindex)
-  singleQueue: boolean[]; // by ifindex: TX through if_snd (no TX multi-queue)
+  pool: number; // the cluster pool (MB_*)
+  pktq: number; // this CPU's pktq (PQ_*)
+  txmap: number; // TX rings by ifindex (TXM_*)
 }
 
 /** Runs CPU d.cpu until the engine sets MP_STOP; calls `done` once it has given up its queues. */
@@ -60,17 +67,16 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
   const ctx = cpu.ctx;
   const batch = d.batch;
   const me = d.cpu + 1;
-  // descriptors point at this CPU's first `batch` clusters for good; the rest serve ICMP errors and fragments
-  for (let i = 0; i < batch; i++) dv.setUint32(cpu.pd + i * PD_SIZE + PD_BUF, cpu.clusters + i * BUF_SIZE + BUF_HEADROOM, true);
-  const freeCount = d.layout.sizes.clusters - batch;
-  dv.setUint32(cpu.free, freeCount, true);
-  for (let j = 0; j < freeCount; j++) dv.setUint32(cpu.free + 8 + j * 4, cpu.clusters + (batch + j) * BUF_SIZE, true);
+  // this CPU's cluster cache (the pipeline's free stack): a batch's worth at hand for fragments and ICMP errors
+  const fs = cpu.free;
+  dv.setUint32(fs, 0, true);
+  dv.setUint32(ctx + CTX_POOL, d.pool, true); // fragments and ICMP errors refill it from the pool too
+  k.pool_balance(fs, d.pool, batch);
   Atomics.add(i32, (d.mp + MP_RUNNING) >> 2, 1);
 
   const u32 = (p: number) => dv.getUint32(p, true);
   // Still inside this batch's read section: every nexthop a forwarded frame used must still be
   // live. A writer that freed before its perform returned shows up here.
-  const anySingle = d.singleQueue.some(Boolean);
   const nhBase = d.layout.nexthop;
   const nhCap = d.layout.sizes.nexthops;
   const verifyBatch = (n: number) => {
@@ -84,44 +90,9 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
       }
     }
   };
-  /** One batch from vector v's queue if it has frames (and, in interrupt mode, moderation lets it interrupt). */
-  const service = (v: number, vt: number, poll: boolean, first: boolean): boolean => {
-    const qs = d.qs + v * QS_SIZE;
-    const count = u32(qs + QS_COUNT);
-    if (count === 0) return false;
-    // the queue's line: how many frames arrived since the last pass (rate 0: a full batch every pass)
-    let n = batch;
-    const limit = u32(qs + QS_LIMIT);
-    if (limit !== 0) {
-      const left = limit - Number(dv.getBigUint64(qs + QS_FRAMES, true));
-      if (left <= 0) return false;
-      n = Math.min(n, left);
-    }
-    const rate = u32(qs + QS_RATE);
-    const nowMs = performance.timeOrigin + performance.now();
-    const now = Math.floor(nowMs) >>> 0;
-    if (rate !== 0) {
-      const el = (now - u32(qs + QS_LAST)) >>> 0;
-      const tokens = Math.min(u32(qs + QS_TOKENS) + el * rate, batch * 1000);
-      dv.setUint32(qs + QS_LAST, now, true);
-      dv.setUint32(qs + QS_TOKENS, tokens, true);
-      n = Math.min(n, Math.floor(tokens / 1000));
-      if (n === 0) return false;
-      if (!poll) {
-        // interrupt moderation: wait for `frames` frames, or until the oldest has waited `usecs`
-        const us = (Math.floor(nowMs * 1000) >>> 0) || 1;
-        const since = u32(qs + QS_SINCE);
-        if (since === 0) dv.setUint32(qs + QS_SINCE, us, true);
-        if (n < u32(qs + QS_MOD_FRAMES) && ((us - (since || us)) >>> 0) < u32(qs + QS_MOD_USECS)) return false;
-      }
-      dv.setUint32(qs + QS_TOKENS, tokens - n * 1000, true);
-      dv.setUint32(qs + QS_SINCE, 0, true);
-    }
-    const t0 = performance.now();
-    const seq = k.gen_fill(ctx, n, u32(qs + QS_TMPL), u32(qs + QS_STRIDE), count, u32(qs + QS_LEN), u32(qs + QS_SEQ), u32(vt + VT_IF));
-    dv.setUint32(qs + QS_SEQ, seq, true);
-    k.rss_batch(ctx, n);
-    if (first || !poll) dv.setUint32(vt + VT_COUNTS + d.cpu * 4, u32(vt + VT_COUNTS + d.cpu * 4) + 1, true); // the interrupt
+  /** The softint's work on descriptors [0, n): the pipeline, then the TX rings. `t0`: when the NIC work began. */
+  const runBatch = (n: number, now: number, nowMs: number, t0: number, lineRate: boolean) => {
+    k.rss_batch(ctx, n); // the NIC's hash, carried in the descriptor
     const t1 = performance.now();
     // the softint's batch is one pserialize read section: what it reaches (routes, nexthops, FIB
     // groups, neighbors) a writer may unpublish, but not free until this section has ended
@@ -130,21 +101,90 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     const t2 = performance.now();
     if (d.verify) verifyBatch(n);
     if (d.rings.length) ringRecord(i32, dv, u8, d.rings, cpu.tx, ntx, nowMs);
-    if (anySingle) ifSndEnqueue(i32, dv, d.ifsnd, d.singleQueue, cpu.tx, ntx, d.cpu);
     k.psz_read_exit(d.psz, d.cpu);
-    dv.setUint32(cpu.free, freeCount, true); // the sink has consumed what went out
-    dv.setBigUint64(qs + QS_FRAMES, dv.getBigUint64(qs + QS_FRAMES, true) + BigInt(n), true);
-    const fixed = u32(qs + QS_LEN);
-    let bytes = fixed !== 0 ? n * (fixed + 4) : 0; // + FCS: bytes on the wire
-    if (fixed === 0) for (let i = 0; i < n; i++) bytes += dv.getUint16(cpu.pd + i * PD_SIZE + PD_LEN, true) + 4;
-    dv.setBigUint64(qs + QS_BYTES, dv.getBigUint64(qs + QS_BYTES, true) + BigInt(bytes), true);
+    k.tx_post(ctx, n, d.txmap, d.cpu, d.pool);
+    k.pool_balance(fs, d.pool, batch);
+    const t3 = performance.now();
     st[0]! += (t2 - t1) * 1e6;
-    st[1]! += (t1 - t0) * 1e6;
+    st[1]! += (t1 - t0 + t3 - t2) * 1e6;
     st[2]! += 1;
     st[4] = Math.max(st[4]!, (t2 - t1) * 1e6);
     hist[31 - Math.clz32(Math.max(1, Math.round((t2 - t1) * 1e6)))]!++;
-    if (lastEnd !== 0 && rate === 0) st[5] = Math.max(st[5]!, (t1 - lastEnd) * 1e6); // a stall shows at line rate only
+    if (lastEnd !== 0 && lineRate) st[5] = Math.max(st[5]!, (t1 - lastEnd) * 1e6); // a stall shows at line rate only
     lastEnd = t2;
+  };
+  /** The wire: up to `batch` frames from the queue's traffic source into its RX ring, as its line allows. Returns how many arrived. */
+  const receive = (qs: number, rxr: number, poll: boolean, nowMs: number): number => {
+    const count = u32(qs + QS_COUNT);
+    if (count === 0) return 0;
+    // the queue's line: how many frames arrived since the last pass (rate 0: a full batch every pass)
+    let n = batch;
+    const limit = u32(qs + QS_LIMIT);
+    if (limit !== 0) {
+      const left = limit - Number(dv.getBigUint64(qs + QS_FRAMES, true));
+      if (left <= 0) return 0;
+      n = Math.min(n, left);
+    }
+    const rate = u32(qs + QS_RATE);
+    const now = Math.floor(nowMs) >>> 0;
+    if (rate !== 0) {
+      const el = (now - u32(qs + QS_LAST)) >>> 0;
+      const tokens = Math.min(u32(qs + QS_TOKENS) + el * rate, batch * 1000);
+      dv.setUint32(qs + QS_LAST, now, true);
+      dv.setUint32(qs + QS_TOKENS, tokens, true);
+      n = Math.min(n, Math.floor(tokens / 1000));
+      if (n === 0) return 0;
+      if (!poll) {
+        // interrupt moderation: wait for `frames` frames, or until the oldest has waited `usecs`
+        const us = (Math.floor(nowMs * 1000) >>> 0) || 1;
+        const since = u32(qs + QS_SINCE);
+        if (since === 0) dv.setUint32(qs + QS_SINCE, us, true);
+        if (n < u32(qs + QS_MOD_FRAMES) && ((us - (since || us)) >>> 0) < u32(qs + QS_MOD_USECS)) return 0;
+      }
+      dv.setUint32(qs + QS_TOKENS, tokens - n * 1000, true);
+      dv.setUint32(qs + QS_SINCE, 0, true);
+    }
+    const seq = u32(qs + QS_SEQ);
+    const tmpl = u32(qs + QS_TMPL);
+    const stride = u32(qs + QS_STRIDE);
+    const fixed = u32(qs + QS_LEN);
+    k.rxr_fill(rxr, n, tmpl, stride, count, fixed, seq);
+    let bytes = fixed !== 0 ? n * (fixed + 4) : 0; // + FCS: bytes on the wire
+    if (fixed === 0) for (let i = 0, t = seq % count; i < n; i++, t = t + 1 === count ? 0 : t + 1) bytes += u32(tmpl + t * stride) + 4;
+    dv.setUint32(qs + QS_SEQ, (seq + n) % count, true);
+    dv.setBigUint64(qs + QS_FRAMES, dv.getBigUint64(qs + QS_FRAMES, true) + BigInt(n), true);
+    dv.setBigUint64(qs + QS_BYTES, dv.getBigUint64(qs + QS_BYTES, true) + BigInt(bytes), true);
+    return n;
+  };
+  /**
+   * One interrupt (or, in poll mode, one poll turn) of vector v: txeof, then what the wire brought.
+   * Returns whether it found work.
+   */
+  const service = (v: number, vt: number, poll: boolean, first: boolean): boolean => {
+    const qs = d.qs + v * QS_SIZE;
+    const txr = u32(qs + QS_TXR);
+    const rxr = u32(qs + QS_RXR);
+    const t0 = performance.now();
+    const nowMs = performance.timeOrigin + t0;
+    const now = Math.floor(nowMs) >>> 0;
+    const sent = txr !== 0 && (!poll || first) ? k.txr_reclaim(txr, fs, d.pool, d.cpu) : 0;
+    const arrived = rxr !== 0 ? receive(qs, rxr, poll, nowMs) : 0;
+    if (sent === 0 && arrived === 0) return false;
+    if (first || !poll) dv.setUint32(vt + VT_COUNTS + d.cpu * 4, u32(vt + VT_COUNTS + d.cpu * 4) + 1, true); // the interrupt
+    if (arrived === 0) return true;
+    const lineRate = u32(qs + QS_RATE) === 0;
+    if (poll) {
+      const n = k.rxr_poll(ctx, rxr, d.pool, batch);
+      if (n > 0) runBatch(n, now, nowMs, t0, lineRate);
+      return true;
+    }
+    // hard interrupt: onto the pktq; the softint runs as it returns, a batch at a time until the pktq is empty
+    k.rxr_intr(rxr, d.pktq, fs, d.pool, batch);
+    let tb = t0;
+    for (let n = k.pktq_dequeue(ctx, d.pktq, batch); n > 0; n = k.pktq_dequeue(ctx, d.pktq, batch)) {
+      runBatch(n, now, nowMs, tb, lineRate);
+      tb = performance.now();
+    }
     return true;
   };
   while (Atomics.load(i32, (d.mp + MP_STOP) >> 2) === 0) {

@@ -10,7 +10,7 @@
 import {
   VT_SIZE, VT_IF, VT_QUEUE, VT_CPU, VT_OWNER, VT_COUNTS, VT_MAXCPU, VT_MODE, VT_BUDGET, VT_FLAGS, VTM_POLL, VTF_DISABLED, VTF_LINK,
   QS_MOD_FRAMES, QS_MOD_USECS, QS_LIMIT, QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_RATE,
-  QS_FRAMES, QS_BYTES, LAYOUT_BASE, IS_SIZE, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL, C_COUNT,
+  QS_FRAMES, QS_BYTES, QS_RXR, QS_TXR, LAYOUT_BASE, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL, C_COUNT,
 } from '../../assembly/layout.js';
 import type { Config, InterfaceConfig } from '../config/schema.js';
 import { Arena } from '../engine/arena.js';
@@ -25,7 +25,7 @@ import { nicModel } from '../nic/models.js';
 import type { PcapSource } from './pcap-source.js';
 import { framesByQueue } from './rss-queues.js';
 import { ringBytes, ringDrain, ringInit, ringOverruns } from './capture-ring.js';
-import { ifSndStats } from './if-snd.js';
+import { type Buffers, type BufferAudit, auditBuffers, bufferStats, buffersBytes, buildBuffers, txRingStats } from './buffers.js';
 import { PcapWriter } from '../io/pcap.js';
 import { Pserialize, pszSize } from '../sync/pserialize.js';
 
@@ -81,7 +81,8 @@ export class MpMachine {
   private readonly qs: number;
   private readonly stats: number;
   private readonly hist: number;
-  private readonly ifsnd: number;
+  /** the cluster pool, NIC rings and pktqs (buffers.ts) */
+  readonly bufs: Buffers;
   /** by ifindex: the interface's NIC has one TX queue, so its transmits go through if_snd */
   private readonly singleQueue: boolean[] = [];
   /** the pserialize domain the workers' batches are read sections of */
@@ -100,7 +101,6 @@ export class MpMachine {
     // RX queues of every physical interface with a traffic source; one vector per queue pair
     const phys = cfg.interfaces.filter((i) => !i.vlan);
     for (const i of phys) this.singleQueue[i.index] = !nicModel(i).multiqueue; // and queue counts within what the model has
-    for (const i of cfg.interfaces) if (i.vlan) this.singleQueue[i.index] = !!this.singleQueue[cfg.interfaces.find((p) => p.name === i.vlan!.parent)!.index];
     const gens = phys.filter((i) => i.driver === 'gen').map((i) => ({ ifc: i, g: parseGen(i) }));
     const pcaps = phys.filter((i) => i.driver === 'pcap').map((i) => ({ ifc: i, p: host.readPcap(cfg, i) }));
     for (const i of phys) if (i.driver && !['gen', 'sink', 'pcap'].includes(i.driver)) throw new CliError(`${i.name}: unknown driver '${i.driver}' (gen, pcap, sink)`);
@@ -113,7 +113,11 @@ export class MpMachine {
     const tmplBytes = recorders.length * o.cpus * ringBytes(RING_SLOTS) + [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + slot(f.length, false), 0), 0)
       // a queue's slots all take its longest frame's size: bound it by the capture's longest
       + pcaps.reduce((n, { p }) => n + p.frames.length * slot(p.frames.reduce((m, f) => Math.max(m, f.length), 0), true), 0);
-    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 196 + pszSize(o.cpus) + (cfg.interfaces.length + 1) * IS_SIZE + tmplBytes + 4096;
+    const plan = {
+      nics: phys.map((i) => ({ ifindex: i.index, queues: Math.max(1, i.rss.queues) })),
+      ifSlots: cfg.interfaces.length + 1, cpus: o.cpus, batch, cacheCap: Stack.clustersPerCpu(batch),
+    };
+    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 196 + pszSize(o.cpus) + buffersBytes(plan) + tmplBytes + 4096;
     this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve });
     for (const { ifc, p } of pcaps) byQueue.set(ifc.index, { frames: framesByQueue(p.frames, ifc, this.stack), rate: p.rate, flows: p.frames.length, limit: !p.loop });
     const mem = this.stack.k.memory;
@@ -126,7 +130,7 @@ export class MpMachine {
     this.qs = a.alloc(nvec * QS_SIZE);
     this.stats = a.alloc(o.cpus * 64, 8);
     this.hist = a.alloc(o.cpus * 128);
-    this.ifsnd = a.alloc((cfg.interfaces.length + 1) * IS_SIZE);
+    this.bufs = buildBuffers(this.dv, a, plan);
     for (const { ifc, p } of recorders) {
       const rings = Array.from({ length: o.cpus }, () => { const r = a.alloc(ringBytes(RING_SLOTS)); ringInit(this.dv, r, RING_SLOTS, ifc.index); return r; });
       this.recorders.push({ name: ifc.name, path: p.out!, rings, writer: new PcapWriter() });
@@ -155,6 +159,8 @@ export class MpMachine {
         this.dv.setUint32(at + VT_MODE, i.poll ? VTM_POLL : 0, true);
         this.dv.setUint32(at + VT_BUDGET, i.poll?.budget ?? 1, true);
         const qsm = this.qs + id * QS_SIZE;
+        this.dv.setUint32(qsm + QS_RXR, this.bufs.rx.get(i.index)![q]!, true);
+        this.dv.setUint32(qsm + QS_TXR, this.bufs.tx.get(i.index)![q]!, true);
         this.dv.setUint32(qsm + QS_MOD_FRAMES, i.moderation.frames, true);
         this.dv.setUint32(qsm + QS_MOD_USECS, i.moderation.usecs, true);
         this.vectors.push({ id, name: `${i.name} txrx${q}`, ifindex: i.index, queue: q, at });
@@ -190,7 +196,7 @@ export class MpMachine {
         memory: e.stack.k.memory, layout: e.stack.L, cpu: c, engine: o.engine, batch: e.stack.batch,
         mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.stats, hist: e.hist, psz: e.pszAt,
         verify: !!o.verify, violations: e.viol, rings: e.recorders.map((r) => r.rings[c]!),
-        ifsnd: e.ifsnd, singleQueue: e.singleQueue.map(Boolean),
+        pool: e.bufs.pool, pktq: e.bufs.pktq[c]!, txmap: e.bufs.txmap,
       };
       let exited!: () => void;
       e.exits.push(new Promise<void>((res) => { exited = res; }));
@@ -365,9 +371,27 @@ export class MpMachine {
     for (const r of this.recorders) for (const ring of r.rings) ringDrain(this.i32, this.dv, u8, ring, r.writer);
   }
 
-  /** Per single-queue (if_snd) interface: frames and bytes through it, and how often a CPU found its lock held. */
+  /** Per single-queue interface (its one TX ring is if_snd): frames and bytes through it, and how often its lock was found held. */
   ifSnd(): { name: string; frames: number; bytes: number; contended: number }[] {
-    return this.singleQueue.flatMap((single, ix) => (single ? [{ name: this.stack.ifName(ix), ...ifSndStats(this.dv, this.ifsnd, ix) }] : []));
+    return this.singleQueue.flatMap((single, ix) => {
+      if (!single || !this.bufs.tx.has(ix)) return [];
+      const t = txRingStats(this.dv, this.bufs.tx.get(ix)![0]!);
+      return [{ name: this.stack.ifName(ix), frames: t.frames + t.queued, bytes: t.bytes, contended: t.contended }];
+    });
+  }
+
+  private caches(): number[] { return this.stack.L.cpu.map((c) => c.free); }
+
+  /** Where every cluster is (run it after stop(): while CPUs run the answer is a blur). */
+  bufferAudit(): BufferAudit { return auditBuffers(this.dv, this.bufs, this.caches()); }
+
+  /** netstat -m: the pool, the caches, and frames lost on the way in or out for want of room. */
+  bufferStats(): ReturnType<typeof bufferStats> { return bufferStats(this.dv, this.bufs, this.caches()); }
+
+  /** Frames that reached a NIC but not the stack: ring full (missed), no cluster, pktq full; and those still queued. */
+  rxLost(): { missed: number; nobufs: number; pktqDrops: number; queued: number } {
+    const b = this.bufferStats();
+    return { missed: b.rxMissed, nobufs: b.rxNobufs, pktqDrops: b.pktqDrops, queued: b.rxQueued + b.pktqQueued };
   }
 
   /** Per recording interface: frames recorded and frames lost to full capture rings. */

@@ -13,6 +13,7 @@ import type { Config } from '../config/schema.js';
 import type { EngineName } from '../engine/kernels.js';
 import { rng } from '../scenario/routes-gen.js';
 import type { MpMachine, MpOptions } from './machine.js';
+import type { BufferAudit } from './buffers.js';
 
 export const STRESS_CONFIG = `interfaces:
   - name: wm0
@@ -49,6 +50,8 @@ export interface StressReport {
   violations: number;
   /** the longest a control-plane operation (including its grace period) took, ms */
   maxOpMs: number;
+  /** where every cluster was once the CPUs stopped: each must be found exactly once */
+  buffers: BufferAudit;
   ok: boolean;
 }
 
@@ -146,9 +149,10 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   for (const c of per) for (const [k, v] of Object.entries(c)) if (k.startsWith('reason:') && v) drops[k.slice(7)] = (drops[k.slice(7)] ?? 0) + v;
   const generated = e.generated().frames;
   const violations = e.violations();
+  const buffers = e.bufferAudit();
   const report: StressReport = {
     seconds: e.elapsedMs / 1000, ops, frames, generated, accounted, fast: sum('fast'), normal: sum('normal'), drops, violations, maxOpMs,
-    ok: violations === 0 && generated === frames && frames === accounted && frames > 0,
+    buffers, ok: violations === 0 && generated === frames && frames === accounted && frames > 0 && buffers.ok,
   };
   o.log?.(JSON.stringify(report));
   return report;

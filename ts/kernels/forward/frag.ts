@@ -2,7 +2,7 @@
 import { BUF_HEADROOM, CTX_CNT, C_FRAGMENTED, C_FRAGS_OUT } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16be, ld32, st8, st16be, cnt_add } from '../util/mem.js';
 import { in_cksum } from '../wire/cksum.js';
-import { buf_alloc, buf_avail, tx_room, ether_output, ETHERTYPE_IP } from './output.js';
+import { buf_alloc, buf_reserve, tx_room, ether_output, ETHERTYPE_IP } from './output.js';
 
 /** Walks the options: calls `each(offset, len)` for every option with the copied flag. Returns 20 + their total. */
 function scanCopied(m: Mem, l3: number, hlen: number, each?: (p: number, ol: number) => void): number {
@@ -40,7 +40,7 @@ export function ip4_fragment(m: Mem, ctx: number, pd: number, l3: number, hlen: 
   if (first < 8 || later < 8) return 0;
   let nfrag = 1;
   if (data > first) nfrag += Math.floor((data - first + later - 1) / later);
-  if (buf_avail(m, ctx) < nfrag || tx_room(m, ctx) < nfrag) return 0;
+  if (tx_room(m, ctx) < nfrag || !buf_reserve(m, ctx, nfrag)) return 0;
   const off0 = ld16be(m, l3 + 6);
   const origOff = off0 & 0x1fff;
   const origMF = off0 & 0x2000;

@@ -1,10 +1,11 @@
 // TS twin of assembly/forward/output.ts.
 import {
-  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE, CTX_IFCNT, IFC_SIZE, IFC_OPKTS, IFC_OBYTES,
+  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE, CTX_POOL, MB_BULK, CTX_IFCNT, IFC_SIZE, IFC_OPKTS, IFC_OBYTES,
   IF_SIZE, IF_MAC, IF_FLAGS, IF_VID, IF_PARENT, IFF_VLAN,
   TX_SIZE, TX_BUF, TX_LEN, TX_IF, PD_NTX,
 } from '../../../assembly/layout.js';
 import { type Mem, ld32, st32, ld16, st16, st16be, cnt_add } from '../util/mem.js';
+import { pool_refill } from '../nic/mbuf.js';
 
 export const ETHERTYPE_IP = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;
@@ -15,14 +16,23 @@ const ETHER_MIN_LEN = 60;
 /** Per-batch tallies (see assembly/forward/output.ts); fwd_batch zeroes and flushes them. */
 export const batch = { txFrames: 0, txBytes: 0, flowHit: 0, flowMiss: 0 };
 
-export function buf_avail(m: Mem, ctx: number): number {
-  return ld32(m, ld32(m, ctx + CTX_FREE));
+export function buf_reserve(m: Mem, ctx: number, n: number): boolean {
+  const fs = ld32(m, ctx + CTX_FREE);
+  const have = ld32(m, fs);
+  if (have >= n) return true;
+  const pool = ld32(m, ctx + CTX_POOL);
+  if (pool === 0) return false;
+  pool_refill(m, fs, pool, Math.min(Math.max(n - have, MB_BULK), ld32(m, fs + 4) - have));
+  return ld32(m, fs) >= n;
 }
 
 export function buf_alloc(m: Mem, ctx: number): number {
   const fs = ld32(m, ctx + CTX_FREE);
-  const n = ld32(m, fs);
-  if (n === 0) return 0;
+  let n = ld32(m, fs);
+  if (n === 0) {
+    if (!buf_reserve(m, ctx, 1)) return 0;
+    n = ld32(m, fs);
+  }
   st32(m, fs, n - 1);
   return ld32(m, fs + 8 + (n - 1) * 4);
 }

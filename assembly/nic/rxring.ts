@@ -1,0 +1,102 @@
+// NIC RX ring (layout: RXR_*, RXD_* in assembly/layout.ts): the NIC side that fills it and the
+// driver side that empties it, either into the CPU's pktq (interrupt mode) or straight into a batch
+// (poll mode: no queueing, as in the talk's poll mode). TS twin: ts/kernels/nic/rxring.ts.
+//
+// Caller guarantees: it owns the ring's queue (VT_OWNER), `fs` is its CPU's cluster cache.
+import {
+  RXR_SIZE, RXR_NSLOT, RXR_HW, RXR_SW, RXR_MISSED, RXR_NOBUFS, RXR_IF, RXD_SIZE, RXD_BUF, RXD_LEN, RXD_DONE,
+  PQ_SIZE, PQ_NSLOT, PQ_HEAD, PQ_TAIL, PQ_DROPS, PQE_SIZE, PQE_BUF, PQE_LEN, PQE_IF,
+  CTX_PD, CTX_FREE, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, BUF_HEADROOM,
+} from "../layout";
+import { ld16, ld32, st16, st32 } from "../util/mem";
+import { pool_get } from "./mbuf";
+
+@inline function slot_at(r: usize, i: u32): usize {
+  return r + RXR_SIZE + <usize>(i & (ld32(r + RXR_NSLOT) - 1)) * RXD_SIZE;
+}
+
+/**
+ * The NIC receives `n` frames, templates seq, seq+1, ... (mod count) laid out as gen_fill's: it
+ * writes each into the next empty slot's cluster (DMA) and marks the slot done. Frames that find
+ * the ring full are lost (RXR_MISSED). Returns the frames placed.
+ */
+export function rxr_fill(r: usize, n: u32, tmpl: usize, stride: u32, count: u32, len: u32, seq: u32): u32 {
+  const size = ld32(r + RXR_NSLOT);
+  let hw = ld32(r + RXR_HW);
+  const room = size - (hw - ld32(r + RXR_SW));
+  const k = n < room ? n : room;
+  let t = seq % count;
+  for (let i: u32 = 0; i < k; i++) {
+    const s = slot_at(r, hw);
+    const src = tmpl + <usize>t * stride;
+    const l = len != 0 ? len : load<u32>(src);
+    memory.copy(<usize>ld32(s + RXD_BUF) + BUF_HEADROOM, len != 0 ? src : src + 4, l);
+    st16(s + RXD_LEN, l);
+    st16(s + RXD_DONE, 1);
+    hw++;
+    t = t + 1 == count ? 0 : t + 1;
+  }
+  st32(r + RXR_HW, hw);
+  if (k < n) st32(r + RXR_MISSED, ld32(r + RXR_MISSED) + (n - k));
+  return k;
+}
+
+/**
+ * Hardware interrupt: up to `max` done slots go onto the pktq, each slot refilled with a cluster
+ * from the cache. No cluster: the frame is dropped and the slot keeps its cluster (RXR_NOBUFS);
+ * pktq full: the same (PQ_DROPS). Returns the slots taken.
+ */
+export function rxr_intr(r: usize, pq: usize, fs: usize, pool: usize, max: u32): u32 {
+  let sw = ld32(r + RXR_SW);
+  const hw = ld32(r + RXR_HW);
+  const avail = hw - sw;
+  const k = max < avail ? max : avail;
+  const ifx = ld32(r + RXR_IF);
+  const qmask = ld32(pq + PQ_NSLOT) - 1;
+  let head = ld32(pq + PQ_HEAD);
+  const tail = ld32(pq + PQ_TAIL);
+  for (let i: u32 = 0; i < k; i++, sw++) {
+    const s = slot_at(r, sw);
+    st16(s + RXD_DONE, 0);
+    if (head - tail > qmask) { st32(pq + PQ_DROPS, ld32(pq + PQ_DROPS) + 1); continue; }
+    const c = pool_get(fs, pool);
+    if (c == 0) { st32(r + RXR_NOBUFS, ld32(r + RXR_NOBUFS) + 1); continue; }
+    const e = pq + PQ_SIZE + <usize>(head & qmask) * PQE_SIZE;
+    st32(e + PQE_BUF, ld32(s + RXD_BUF));
+    st16(e + PQE_LEN, ld16(s + RXD_LEN));
+    st16(e + PQE_IF, ifx);
+    st32(s + RXD_BUF, <u32>c);
+    head++;
+  }
+  st32(pq + PQ_HEAD, head);
+  st32(r + RXR_SW, sw);
+  return k;
+}
+
+/**
+ * Poll mode: up to `max` done slots straight into descriptors [0, n) of the context's batch,
+ * each slot refilled from the context's cache (no cluster: dropped, RXR_NOBUFS). Returns n.
+ */
+export function rxr_poll(ctx: usize, r: usize, pool: usize, max: u32): u32 {
+  const fs = <usize>ld32(ctx + CTX_FREE);
+  const pd0 = <usize>ld32(ctx + CTX_PD);
+  let sw = ld32(r + RXR_SW);
+  const avail = ld32(r + RXR_HW) - sw;
+  const k = max < avail ? max : avail;
+  const ifx = ld32(r + RXR_IF);
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < k; i++, sw++) {
+    const s = slot_at(r, sw);
+    st16(s + RXD_DONE, 0);
+    const c = pool_get(fs, pool);
+    if (c == 0) { st32(r + RXR_NOBUFS, ld32(r + RXR_NOBUFS) + 1); continue; }
+    const pd = pd0 + <usize>n * PD_SIZE;
+    st32(pd + PD_BUF, ld32(s + RXD_BUF) + BUF_HEADROOM);
+    st16(pd + PD_LEN, ld16(s + RXD_LEN));
+    st16(pd + PD_RXIF, ifx);
+    st32(s + RXD_BUF, <u32>c);
+    n++;
+  }
+  st32(r + RXR_SW, sw);
+  return n;
+}

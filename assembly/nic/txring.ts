@@ -1,0 +1,104 @@
+// NIC TX rings (layout: TXR_*, TXD_*, TXM_* in assembly/layout.ts): the stack posts what a batch
+// transmits, and the CPU servicing a queue's vector reclaims what the NIC sent (txeof).
+// TS twin: ts/kernels/nic/txring.ts.
+//
+// Every access holds the ring's lock (see the layout's protocol). The NIC of this engine sends a
+// posted frame at once, so everything posted is reclaimable; a poster that finds a ring full
+// reclaims it itself before giving up on a frame (drivers do the same when descriptors run low).
+import {
+  TXR_SIZE, TXR_LOCK, TXR_CONTENDED, TXR_NSLOT, TXR_HEAD, TXR_TAIL, TXR_DROPS, TXR_FRAMES, TXR_BYTES,
+  TXD_SIZE, TXD_BUF, TXD_LEN, TXD_OFF, TXM_SIZE, TXM_RING, TXM_NRING, TXM_STRIDE, MB_BASE,
+  CTX_PD, CTX_TX, CTX_FREE, PD_SIZE, PD_BUF, PD_NTX, PD_TXFIRST, TX_SIZE, TX_BUF, TX_LEN, TX_IF,
+  BUF_SIZE, BUF_HEADROOM,
+} from "../layout";
+import { ld16, ld32, st16, st32 } from "../util/mem";
+import { pool_put } from "./mbuf";
+
+@inline function txr_lock(r: usize, me: u32): void {
+  while (atomic.cmpxchg<u32>(r + TXR_LOCK, 0, me) != 0) atomic.add<u32>(r + TXR_CONTENDED, 1);
+}
+
+@inline function txr_unlock(r: usize): void {
+  atomic.store<u32>(r + TXR_LOCK, 0);
+}
+
+/** With the lock held: everything posted was sent; frees those clusters into `fs`. Returns how many. */
+function txr_reclaim_locked(r: usize, fs: usize, pool: usize): u32 {
+  const mask = ld32(r + TXR_NSLOT) - 1;
+  const head = ld32(r + TXR_HEAD);
+  let tail = ld32(r + TXR_TAIL);
+  const k = head - tail;
+  let bytes: u64 = 0;
+  for (; tail != head; tail++) {
+    const s = r + TXR_SIZE + <usize>(tail & mask) * TXD_SIZE;
+    const len = ld16(s + TXD_LEN);
+    bytes += len + 4; // + FCS: bytes on the wire
+    pool_put(fs, pool, <usize>(ld32(s + TXD_BUF) - ld16(s + TXD_OFF)));
+  }
+  st32(r + TXR_TAIL, tail);
+  store<u64>(r + TXR_FRAMES, load<u64>(r + TXR_FRAMES) + k);
+  store<u64>(r + TXR_BYTES, load<u64>(r + TXR_BYTES) + bytes);
+  return k;
+}
+
+/** txeof for ring r on CPU `cpu` (its cache `fs`). Returns the frames reclaimed. */
+export function txr_reclaim(r: usize, fs: usize, pool: usize, cpu: u32): u32 {
+  if (ld32(r + TXR_HEAD) == ld32(r + TXR_TAIL)) return 0; // a racy peek: a post it misses is reclaimed next time
+  txr_lock(r, cpu + 1);
+  const k = txr_reclaim_locked(r, fs, pool);
+  txr_unlock(r);
+  return k;
+}
+
+/**
+ * After fwd_batch over descriptors [0, n) on CPU `cpu`: posts every tx entry to ring (cpu mod
+ * rings) of its interface, and frees every received cluster no tx entry went out in (drops, local
+ * deliveries, frames that became ICMP errors or fragments). An interface without rings, or a ring
+ * still full after reclaiming, drops the frame (TXR_DROPS) and frees its cluster. Returns the
+ * frames posted.
+ */
+export function tx_post(ctx: usize, n: u32, txmap: usize, cpu: u32, pool: usize): u32 {
+  const fs = <usize>ld32(ctx + CTX_FREE);
+  const pd0 = <usize>ld32(ctx + CTX_PD);
+  const tx0 = <usize>ld32(ctx + CTX_TX);
+  const base = <usize>ld32(pool + MB_BASE);
+  let held: usize = 0;
+  let posted: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const pd = pd0 + <usize>i * PD_SIZE;
+    const cl = <usize>ld32(pd + PD_BUF) - BUF_HEADROOM;
+    let kept = false;
+    const first = ld32(pd + PD_TXFIRST);
+    const end = first + ld16(pd + PD_NTX);
+    for (let e = first; e < end; e++) {
+      const t = tx0 + <usize>e * TX_SIZE;
+      const buf = <usize>ld32(t + TX_BUF);
+      const off = <u32>((buf - base) % <usize>BUF_SIZE);
+      if (buf - cl < <usize>BUF_SIZE) kept = true;
+      const m = txmap + <usize>ld16(t + TX_IF) * TXM_SIZE;
+      const nr = ld32(m + TXM_NRING);
+      if (nr == 0) { pool_put(fs, pool, buf - off); continue; }
+      const r = <usize>ld32(m + TXM_RING) + <usize>(cpu % nr) * ld32(m + TXM_STRIDE);
+      if (r != held) {
+        if (held != 0) txr_unlock(held);
+        txr_lock(r, cpu + 1);
+        held = r;
+      }
+      const size = ld32(r + TXR_NSLOT);
+      const head = ld32(r + TXR_HEAD);
+      if (head - ld32(r + TXR_TAIL) >= size) {
+        txr_reclaim_locked(r, fs, pool);
+        if (head - ld32(r + TXR_TAIL) >= size) { st32(r + TXR_DROPS, ld32(r + TXR_DROPS) + 1); pool_put(fs, pool, buf - off); continue; }
+      }
+      const s = r + TXR_SIZE + <usize>(head & (size - 1)) * TXD_SIZE;
+      st32(s + TXD_BUF, <u32>buf);
+      st16(s + TXD_LEN, ld16(t + TX_LEN));
+      st16(s + TXD_OFF, off);
+      st32(r + TXR_HEAD, head + 1);
+      posted++;
+    }
+    if (!kept) pool_put(fs, pool, cl);
+  }
+  if (held != 0) txr_unlock(held);
+  return posted;
+}

@@ -1,0 +1,93 @@
+// TS twin of assembly/nic/rxring.ts.
+import {
+  RXR_SIZE, RXR_NSLOT, RXR_HW, RXR_SW, RXR_MISSED, RXR_NOBUFS, RXR_IF, RXD_SIZE, RXD_BUF, RXD_LEN, RXD_DONE,
+  PQ_SIZE, PQ_NSLOT, PQ_HEAD, PQ_TAIL, PQ_DROPS, PQE_SIZE, PQE_BUF, PQE_LEN, PQE_IF,
+  CTX_PD, CTX_FREE, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, BUF_HEADROOM,
+} from '../../../assembly/layout.js';
+import { type Mem, ld16, ld32, st16, st32 } from '../util/mem.js';
+import { pool_get } from './mbuf.js';
+
+function slot_at(m: Mem, r: number, i: number): number {
+  return r + RXR_SIZE + ((i & (ld32(m, r + RXR_NSLOT) - 1)) >>> 0) * RXD_SIZE;
+}
+
+export function rxr_fill(m: Mem, r: number, n: number, tmpl: number, stride: number, count: number, len: number, seq: number): number {
+  const size = ld32(m, r + RXR_NSLOT);
+  let hw = ld32(m, r + RXR_HW);
+  const room = (size - ((hw - ld32(m, r + RXR_SW)) >>> 0)) >>> 0;
+  const k = Math.min(n, room);
+  const u8 = m.u8;
+  let t = seq % count;
+  for (let i = 0; i < k; i++) {
+    const s = slot_at(m, r, hw);
+    const src = tmpl + t * stride;
+    const l = len !== 0 ? len : ld32(m, src);
+    const from = len !== 0 ? src : src + 4;
+    const dst = ld32(m, s + RXD_BUF) + BUF_HEADROOM;
+    if (l <= 128) {
+      // short frames: a word loop beats the call into copyWithin
+      let o = 0;
+      for (; o + 4 <= l; o += 4) st32(m, dst + o, ld32(m, from + o));
+      for (; o < l; o++) u8[dst + o] = u8[from + o]!;
+    } else {
+      u8.copyWithin(dst, from, from + l);
+    }
+    st16(m, s + RXD_LEN, l);
+    st16(m, s + RXD_DONE, 1);
+    hw = (hw + 1) >>> 0;
+    t = t + 1 === count ? 0 : t + 1;
+  }
+  st32(m, r + RXR_HW, hw);
+  if (k < n) st32(m, r + RXR_MISSED, ld32(m, r + RXR_MISSED) + (n - k));
+  return k;
+}
+
+export function rxr_intr(m: Mem, r: number, pq: number, fs: number, pool: number, max: number): number {
+  let sw = ld32(m, r + RXR_SW);
+  const avail = (ld32(m, r + RXR_HW) - sw) >>> 0;
+  const k = Math.min(max, avail);
+  const ifx = ld32(m, r + RXR_IF);
+  const qmask = ld32(m, pq + PQ_NSLOT) - 1;
+  let head = ld32(m, pq + PQ_HEAD);
+  const tail = ld32(m, pq + PQ_TAIL);
+  for (let i = 0; i < k; i++, sw = (sw + 1) >>> 0) {
+    const s = slot_at(m, r, sw);
+    st16(m, s + RXD_DONE, 0);
+    if (((head - tail) >>> 0) > qmask) { st32(m, pq + PQ_DROPS, ld32(m, pq + PQ_DROPS) + 1); continue; }
+    const c = pool_get(m, fs, pool);
+    if (c === 0) { st32(m, r + RXR_NOBUFS, ld32(m, r + RXR_NOBUFS) + 1); continue; }
+    const e = pq + PQ_SIZE + ((head & qmask) >>> 0) * PQE_SIZE;
+    st32(m, e + PQE_BUF, ld32(m, s + RXD_BUF));
+    st16(m, e + PQE_LEN, ld16(m, s + RXD_LEN));
+    st16(m, e + PQE_IF, ifx);
+    st32(m, s + RXD_BUF, c);
+    head = (head + 1) >>> 0;
+  }
+  st32(m, pq + PQ_HEAD, head);
+  st32(m, r + RXR_SW, sw);
+  return k;
+}
+
+export function rxr_poll(m: Mem, ctx: number, r: number, pool: number, max: number): number {
+  const fs = ld32(m, ctx + CTX_FREE);
+  const pd0 = ld32(m, ctx + CTX_PD);
+  let sw = ld32(m, r + RXR_SW);
+  const avail = (ld32(m, r + RXR_HW) - sw) >>> 0;
+  const k = Math.min(max, avail);
+  const ifx = ld32(m, r + RXR_IF);
+  let n = 0;
+  for (let i = 0; i < k; i++, sw = (sw + 1) >>> 0) {
+    const s = slot_at(m, r, sw);
+    st16(m, s + RXD_DONE, 0);
+    const c = pool_get(m, fs, pool);
+    if (c === 0) { st32(m, r + RXR_NOBUFS, ld32(m, r + RXR_NOBUFS) + 1); continue; }
+    const pd = pd0 + n * PD_SIZE;
+    st32(m, pd + PD_BUF, ld32(m, s + RXD_BUF) + BUF_HEADROOM);
+    st16(m, pd + PD_LEN, ld16(m, s + RXD_LEN));
+    st16(m, pd + PD_RXIF, ifx);
+    st32(m, s + RXD_BUF, c);
+    n++;
+  }
+  st32(m, r + RXR_SW, sw);
+  return n;
+}
