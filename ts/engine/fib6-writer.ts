@@ -101,6 +101,7 @@ export class Fib6Writer {
    * order)/plen changed; present: it is in the RIB now (added or changed), not deleted.
    */
   update(k0: number, k1: number, plen: number, present = true): void {
+    this.walkLen = -1; // the RIB may have changed since the last walk
     const s = k0 >>> 16;
     if (this.pending.length > 0 && (plen <= 16 || this.pendingIn[s]! > 0)) this.quiesce();
     if (plen <= 16) { this.updateShort(k0, plen); return; }
@@ -155,17 +156,43 @@ export class Fib6Writer {
    * top-most radix node inside the prefix (0 if none).
    */
   private descend(k0: number, k1: number, len: number): [number, number] {
-    let n = Atomics.load(this.u32, this.rtRoot);
-    let inh = 0;
+    let n: number;
+    let inh: number;
+    if (this.walkLen >= 0 && this.walkLen <= len && this.matchesKey(this.walkK0, this.walkK1, k0, k1, this.walkLen)) {
+      // the last walk in this update went down the same path: go on from where it stopped
+      n = this.walkN;
+      inh = this.walkInh;
+    } else {
+      n = Atomics.load(this.u32, this.rtRoot);
+      inh = 0;
+    }
     while (n !== 0) {
       const np = this.plen(n);
       if (np >= len) break;
-      if (!this.matches(n, k0, k1, np)) return [inh, 0];
+      if (!this.matches(n, k0, k1, np)) { n = 0; break; }
       const nh = this.nh(n);
       if (nh !== 0) inh = nh;
       n = this.child(n, np < 32 ? (k0 >>> (31 - np)) & 1 : (k1 >>> (63 - np)) & 1);
     }
+    this.walkK0 = k0; this.walkK1 = k1; this.walkLen = len; this.walkN = n; this.walkInh = inh;
     return [inh, n !== 0 && this.matches(n, k0, k1, len) ? n : 0];
+  }
+
+  /**
+   * The last descend's path, which a descend for a longer prefix on the same path resumes (within
+   * one update: the RIB does not change under it): its key and length (-1: none), the node where it
+   * stopped (0: off the path) and the answer inherited there.
+   */
+  private walkK0 = 0;
+  private walkK1 = 0;
+  private walkLen = -1;
+  private walkN = 0;
+  private walkInh = 0;
+
+  /** a and b agree on their first len bits (len <= 64). */
+  private matchesKey(a0: number, a1: number, b0: number, b1: number, len: number): boolean {
+    if (((a0 ^ b0) & mask32(len)) !== 0) return false;
+    return len <= 32 || ((a1 ^ b1) & mask32(len - 32)) === 0;
   }
 
   /** n's key agrees with k0:k1 on the first len bits (len <= 64). */
