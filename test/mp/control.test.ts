@@ -165,6 +165,17 @@ describe('control server: every command', () => {
     expect(s.counters['rx-frames']).toBeGreaterThan(0);
     expect((await c.call('netstat.s', {})).perCpu).toBeUndefined();
   });
+
+  test('netstat -m: the clusters, where they are, none lost', async () => {
+    const m = await c.call('netstat.m', {});
+    expect(m.clusters).toBe(engine.bufs.total);
+    expect(m.clusterBytes).toBe(2176);
+    // read while the CPUs move clusters: the parts may not add up exactly, but none can exceed the whole
+    expect(m.poolFree + m.cached).toBeLessThanOrEqual(m.clusters);
+    expect(m.poolFree + m.cached).toBeGreaterThan(0);
+    expect({ missed: m.rxMissed, nobufs: m.rxNobufs, pktq: m.pktqDrops, tx: m.txDrops }).toEqual({ missed: 0, nobufs: 0, pktq: 0, tx: 0 });
+    await expect(c.call('netstat.m', { x: 1 } as never)).rejects.toThrow(/unknown argument 'x'/);
+  });
 });
 
 describe('control server: routes under traffic', () => {
@@ -305,7 +316,7 @@ describe('mpstack run + the control commands (end to end)', () => {
     const xdg = mkdtempSync(join(tmpdir(), 'mpstack-xdg-'));
     const env = { ...process.env, XDG_RUNTIME_DIR: xdg };
     writeFileSync(join(dir, 'run.yaml'), CONFIG);
-    const child = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'run.yaml'), '--cpus', '2', '--duration', '3'], { env });
+    const child = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'run.yaml'), '--cpus', '2', '--duration', '6'], { env }); // long enough for the CLI calls below on a loaded machine
     let stderr = '';
     let stdout = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
@@ -342,6 +353,11 @@ describe('mpstack run + the control commands (end to end)', () => {
           const s = JSON.parse((await cli('netstat', '-s', '--json')).stdout) as { cpus: number; counters: Record<string, number> };
           expect(s.cpus).toBe(2);
           expect(s.counters['rx-frames']).toBeGreaterThan(0);
+        })(),
+        (async () => {
+          const m = await cli('netstat', '-m');
+          expect(m.stdout).toMatch(/^\d+ clusters of 2176 bytes \([\d.]+ MiB\): \d+ free in the pool, \d+ in CPU caches/);
+          expect(m.stdout).toMatch(/lost 0 \(RX ring full\), 0 \(no cluster\), 0 \(pktq full\)/);
         })(),
       ]);
     } catch (e) {

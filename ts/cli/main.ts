@@ -159,12 +159,13 @@ export function program(): Command {
     .action((ifname: string | undefined, change: string[], o: Ctl) => ifconfigCommand(ifname, change, o));
 
   p.command('netstat')
-    .description('interface table (-i) or counters (-s) of a running engine')
+    .description('interface table (-i), counters (-s) or packet clusters (-m) of a running engine')
     .option('-i', 'interfaces')
     .option('-s', 'statistics: every data-path counter, summed over the CPUs')
+    .option('-m', 'packet clusters: pool, CPU caches, rings, frames lost for want of room')
     .option('-P, --per-cpu', 'with -s: one column per CPU')
     .addOption(socketOption()).addOption(jsonOption())
-    .action((o: Ctl & { i?: boolean; s?: boolean; perCpu?: boolean }) => netstatCommand(o));
+    .action((o: Ctl & { i?: boolean; s?: boolean; m?: boolean; perCpu?: boolean }) => netstatCommand(o));
   return p;
 }
 

@@ -118,6 +118,28 @@ export interface NetstatSResult {
   perCpu?: Record<string, number>[];
 }
 
+/** netstat -m: the engine's packet clusters (a live reading: CPUs move clusters while it is taken). */
+export interface NetstatMResult {
+  clusters: number;
+  clusterBytes: number;
+  /** free on the shared pool, and in the CPUs' caches */
+  poolFree: number;
+  cached: number;
+  /** failed attempts to take the pool's lock; refills that found the pool short */
+  poolContended: number;
+  poolEmpty: number;
+  /** frames lost before the stack: RX ring full (missed), no cluster to refill the slot, pktq full */
+  rxMissed: number;
+  rxNobufs: number;
+  pktqDrops: number;
+  /** frames waiting in RX rings and pktqs, and posted to TX rings not yet reclaimed */
+  rxQueued: number;
+  pktqQueued: number;
+  txQueued: number;
+  /** frames dropped because a TX ring stayed full */
+  txDrops: number;
+}
+
 /** Each command's arguments and result. */
 export interface ControlCommands {
   'intrctl.list': { args: Record<string, never>; result: IntrctlListResult };
@@ -134,5 +156,6 @@ export interface ControlCommands {
   'ifconfig.inet': { args: { if: string; address: string }; result: { interfaces: IfconfigEntry[] } };
   'netstat.i': { args: Record<string, never>; result: NetstatIResult };
   'netstat.s': { args: { perCpu?: boolean }; result: NetstatSResult };
+  'netstat.m': { args: Record<string, never>; result: NetstatMResult };
 }
 export type ControlCommand = keyof ControlCommands;

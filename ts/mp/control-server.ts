@@ -26,7 +26,7 @@ import type { Nexthop } from '../engine/tables.js';
 import { formatIP, formatMac, formatPrefix, hostBitsZero, maskPrefix, parseIP, parsePrefix } from '../net/addr.js';
 import {
   CONTROL_MAX_LINE, type ControlCommand, type ControlResponse, type IfconfigEntry,
-  type IntrctlListResult, type NetstatIResult, type NetstatSResult, type RouteEntry, defaultSocketPath,
+  type IntrctlListResult, type NetstatIResult, type NetstatMResult, type NetstatSResult, type RouteEntry, defaultSocketPath,
 } from './control-protocol.js';
 import type { MpEngine } from './engine.js';
 
@@ -279,6 +279,10 @@ export async function startControlServer(engine: MpEngine, path?: string): Promi
         for (const c of per) for (const [k, v] of Object.entries(c)) counters[k] = (counters[k] ?? 0) + v;
         return perCpu ? { cpus: per.length, counters, perCpu: per } : { cpus: per.length, counters };
       },
+    },
+    'netstat.m': {
+      writer: false,
+      run: (args): NetstatMResult => { argReader(args, []); return engine.bufferStats(); },
     },
   };
 
