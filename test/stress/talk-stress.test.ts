@@ -11,7 +11,7 @@ describe.each(['wasm', 'ts'] as const)('stress under traffic (%s)', (engine) => 
     expect(r.accounted).toBe(r.frames);
     expect(r.fast).toBeGreaterThan(0);
     expect(r.normal).toBeGreaterThan(0);
-    for (const k of ['route-flap', 'route-change', 'churn', 'if-down-up', 'affinity', 'neighbor', 'route-burst']) expect(r.ops[k]).toBeGreaterThan(0);
+    for (const k of ['route-flap', 'route-change', 'churn', 'if-down-up', 'affinity', 'neighbor', 'route-burst', 'vlan-attach-detach', 'vlan-frames']) expect(r.ops[k]).toBeGreaterThan(0);
     // everything that was not forwarded was dropped for a reason the churn explains
     for (const reason of Object.keys(r.drops)) expect(['no-route', 'if-down']).toContain(reason);
     expect(r.ok).toBe(true);

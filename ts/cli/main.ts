@@ -152,9 +152,9 @@ export function program(): Command {
     .action((address: string, o: Ctl) => routeGetCommand(address, o));
 
   p.command('ifconfig')
-    .description('show the interfaces of a running engine, or set one up, down, or give it an address')
+    .description('show the interfaces of a running engine, set one up, down, give it an address, or create and destroy vlans')
     .argument('[interface]', 'e.g. wm0 (default: every interface)')
-    .argument('[change...]', "up | down | inet ADDR/LEN | inet6 ADDR/LEN")
+    .argument('[change...]', 'up | down | inet ADDR/LEN | inet6 ADDR/LEN | create vlan VID vlanif PARENT | destroy')
     .addOption(socketOption()).addOption(jsonOption())
     .action((ifname: string | undefined, change: string[], o: Ctl) => ifconfigCommand(ifname, change, o));
 

@@ -55,6 +55,8 @@ export interface StackOptions {
   cpus?: number;
   /** bytes to reserve at the end of the layout (L.reserved) for the multi-CPU engine */
   reserve?: number;
+  /** ifnet slots beyond the config's, for vlan interfaces created at run time (createVlan) */
+  spareInterfaces?: number;
 }
 
 /** An interface address: wire-order bytes and prefix length. */
@@ -111,14 +113,15 @@ export class Stack {
       fib4Groups: this.fib === 'compiled' ? Math.min(32767, 256 + longV4) : 0,
       // about 1.9 chunk entries per route on an Internet-like table (gen-routes): room for 4 per route or more
       fib6Slots: this.fib === 'compiled' ? pow2(Math.max(4096, 4 * v6 + 4096)) : 0,
-      ifSlots: nif + 1,
+      ifSlots: nif + 1 + (opts.spareInterfaces ?? 0),
       nexthops: Math.max(64, nif * 4 + config.routes.length + 64),
       // ~2 nodes per route, plus headroom for routes added at run time
       radixNodes: Math.ceil(2.2 * routes) + 8192,
       radixLimbo: Math.max(1024, Math.ceil(routes / 8)),
       neighborSlots: opts.neighborSlots ?? pow2(Math.max(64, config.neighbors.length * 2)),
       rssInterfaces: config.interfaces.filter((i) => !i.vlan).length,
-      vlanParents: new Set(config.interfaces.filter((i) => i.vlan).map((i) => i.vlan!.parent)).size,
+      // with room for run-time vlans, any NIC may become a parent
+      vlanParents: opts.spareInterfaces ? config.interfaces.filter((i) => !i.vlan).length : new Set(config.interfaces.filter((i) => i.vlan).map((i) => i.vlan!.parent)).size,
       cpus: opts.cpus ?? 1,
       flowHashSize: config.ipflow.hashsize,
       flowMax: config.ipflow.maxflows,
@@ -409,6 +412,55 @@ export class Stack {
       res[s.name] = c;
     }
     return res;
+  }
+
+  /**
+   * `ifconfig NAME create vlan VID vlanif PARENT` on a running engine: attaches a vlan interface in
+   * the lowest free ifindex, up, with its parent's MAC and MTU, no addresses. Refuses, changing
+   * nothing, a name in use, a parent that is not a NIC, a VLAN id outside 1..4094 or in use on that
+   * parent, and a full interface table. Caller holds the writer lock. Returns the ifindex.
+   */
+  createVlan(name: string, parentName: string, vid: number): number {
+    const fail = (msg: string): never => { throw new StackConfigError(undefined, undefined, msg); };
+    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(name)) fail(`'${name}' is not an interface name (a letter, then up to 14 letters, digits, '_', '.', '-')`);
+    if (this.ifByName.has(name)) fail(`interface ${name} exists already`);
+    const parent = this.ifByName.get(parentName) ?? fail(`no interface '${parentName}'`);
+    const ps = this.tables.ifs[parent]!;
+    if (ps.vlan) fail(`${parentName} is a vlan: a vlan's parent must be a NIC`);
+    if (!Number.isInteger(vid) || vid < 1 || vid > 4094) fail(`vlan id must be 1..4094, not ${vid}`);
+    const taken = this.tables.ifs.find((x) => x?.vlan && x.vlan.parent === parent && x.vlan.id === vid);
+    if (taken) fail(`vlan ${vid} on ${parentName} is ${taken.name} already`);
+    let index = 1;
+    while (index < this.L.sizes.ifSlots && this.tables.ifs[index]) index++;
+    if (index >= this.L.sizes.ifSlots) fail(`no free interface slot (${this.L.sizes.ifSlots - 1} in this engine)`);
+    this.tables.attachInterface({
+      index, name, mac: Uint8Array.from(ps.mac), mtu: ps.mtu, up: true, vlan: { parent, id: vid },
+      queues: 1, rssUdp: false, rssKey: new Uint8Array(40), addr4: 0, addr6: null, ll6: null,
+    });
+    this.ifByName.set(name, index);
+    this.ifAddrs.set(index, []);
+    return index;
+  }
+
+  /**
+   * `ifconfig NAME destroy`: detaches a vlan interface with its addresses, the routes through it and
+   * its neighbor entries (Tables.detachInterface: returns after a grace period). Caller holds the
+   * writer lock. Returns how many routes went with it.
+   */
+  destroyInterface(name: string): number {
+    const index = this.ifByName.get(name);
+    if (index === undefined) throw new StackConfigError(undefined, undefined, `no interface '${name}'`);
+    let gone: unknown[];
+    try {
+      gone = this.tables.detachInterface(index);
+    } catch (e) {
+      if (e instanceof TableError) throw new StackConfigError(undefined, undefined, e.message);
+      throw e;
+    }
+    this.ifByName.delete(name);
+    this.ifAddrs.delete(index);
+    this.onLinkCache.clear();
+    return gone.length;
   }
 
   ifName(index: number): string {

@@ -13,7 +13,7 @@ import {
   IF_SIZE, IF_FLAGS, IF_MTU, IF_MAC, IF_VID, IF_PARENT, IF_NQUEUES, IF_RSSTAB, IF_RETA, IF_ADDR4, IF_VLANMAP, IF_ADDR6,
   IF_LL6, IFF_EXISTS, IFF_UP, IFF_VLAN, IFF_RSS_UDP4, IFF_RSS_UDP6, IFF_HAS_ADDR6, IFF_HAS_LL6,
   NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NH_REFS, NHF_VALID, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT,
-  NHF_BLACKHOLE, NHF_PROHIBIT, NHF_V6, RN_KEY, RN_PLEN, RN_NH, RETA_SIZE, NBS_V6, F4_MAX_NH, NP_LIMBO_COUNT,
+  NHF_BLACKHOLE, NHF_PROHIBIT, NHF_V6, NBH_CAP, NBH_SIZE, NB_SIZE, NB_KEY, NB_IF, NB_STATE, NBS_VALID, IFC_SIZE, RN_KEY, RN_PLEN, RN_NH, RETA_SIZE, NBS_V6, F4_MAX_NH, NP_LIMBO_COUNT,
   RN_CHILD0, RN_CHILD1, RH_ROOT, RH_SIZE,
 } from '../../assembly/layout.js';
 import { RT_WALK_REC } from '../kernels/fib/radix.js';
@@ -164,11 +164,20 @@ export class Tables {
 
   // ---- interfaces -------------------------------------------------------------------------------
 
+  /**
+   * Attaches an interface at s.index, at start-up or on a running engine. Publication: every field
+   * is written before the flags word (atomic) says the slot exists, and a vlan is found by frames
+   * only once its parent's VLAN map entry is stored, last. The slot's per-CPU counters are zeroed
+   * first: no CPU touches them while nothing refers to the index.
+   */
   attachInterface(s: IfState): void {
     const { dv, u8, L } = this;
     if (s.index <= 0 || s.index >= L.sizes.ifSlots) throw new TableError(`ifindex ${s.index} out of range`);
+    if (this.ifs[s.index]) throw new TableError(`ifindex ${s.index} is in use by ${this.ifs[s.index]!.name}`);
     const p = L.ifnet + s.index * IF_SIZE;
     u8.fill(0, p, p + IF_SIZE);
+    for (const cpu of L.cpu) u8.fill(0, cpu.ifcnt + s.index * IFC_SIZE, cpu.ifcnt + (s.index + 1) * IFC_SIZE);
+    let vlanEntry = 0;
     dv.setUint32(p + IF_MTU, s.mtu, true);
     u8.set(s.mac, p + IF_MAC);
     dv.setUint32(p + IF_NQUEUES, Math.max(1, s.queues), true);
@@ -185,7 +194,7 @@ export class Tables {
         u8.fill(0, map, map + 8192);
         dv.setUint32(pp + IF_VLANMAP, map, true);
       }
-      dv.setUint16(map + s.vlan.id * 2, s.index, true);
+      vlanEntry = map + s.vlan.id * 2;
     } else {
       if (this.rssUsed >= L.rss.length) throw new TableError('no RSS table left in the layout');
       const r = L.rss[this.rssUsed++]!;
@@ -200,8 +209,62 @@ export class Tables {
     if (s.addr6) { u8.set(s.addr6, p + IF_ADDR6); flags |= IFF_HAS_ADDR6; }
     if (s.ll6) { u8.set(s.ll6, p + IF_LL6); flags |= IFF_HAS_LL6; }
     Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_FLAGS, 1), 0, flags);
+    if (vlanEntry) Atomics.store(new Uint16Array(this.k.memory.buffer, vlanEntry, 1), 0, s.index);
     this.ifs[s.index] = s;
     this.bumpGeneration();
+  }
+
+  /**
+   * Detaches a vlan interface from a running engine (NetBSD's if_detach order): unpublish it (its
+   * parent's VLAN map entry and its flags, so no frame finds it any more), delete every route
+   * through it and its neighbor entries, wait a grace period (graceWait: every batch that could
+   * have read the old routes or the old slot has ended), reclaim, and only then clear the slot,
+   * whose index may be attached again afterwards. Frames refer to interfaces by index, never by
+   * pointer, so nothing dangles: a reader that still has the index reads a slot that says
+   * "absent". Returns the routes it deleted. Caller holds the writer lock.
+   */
+  detachInterface(index: number): { family: 4 | 6; prefix: Uint8Array; plen: number }[] {
+    const { dv, u8, L } = this;
+    const s = this.ifs[index];
+    if (!s) throw new TableError(`no interface with index ${index}`);
+    if (!s.vlan) throw new TableError(`${s.name} is a NIC: only vlan interfaces can be destroyed`);
+    const p = L.ifnet + index * IF_SIZE;
+    const map = dv.getUint32(L.ifnet + s.vlan.parent * IF_SIZE + IF_VLANMAP, true);
+    Atomics.store(new Uint16Array(this.k.memory.buffer, map + s.vlan.id * 2, 1), 0, 0);
+    Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_FLAGS, 1), 0, 0);
+    const gone: { family: 4 | 6; prefix: Uint8Array; plen: number }[] = [];
+    for (const family of [4, 6] as const) {
+      for (const r of this.walkRoutes(family)) {
+        if (r.nh.ifindex !== index) continue;
+        this.deleteRoute(family, r.prefix, r.plen);
+        gone.push({ family, prefix: r.prefix, plen: r.plen });
+      }
+    }
+    this.purgeNeighbors(index);
+    this.bumpGeneration();
+    this.graceWait();
+    this.reclaim();
+    u8.fill(0, p, p + IF_SIZE);
+    this.ifs[index] = undefined;
+    return gone;
+  }
+
+  /** Deletes every neighbor entry on `ifindex`. */
+  private purgeNeighbors(ifindex: number): void {
+    const { dv, L } = this;
+    const cap = dv.getUint32(L.nbr + NBH_CAP, true);
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < cap; i++) {
+      const e = L.nbr + NBH_SIZE + i * NB_SIZE;
+      const st = dv.getUint32(e + NB_STATE, true);
+      if ((st & 0xff) !== NBS_VALID || dv.getUint32(e + NB_IF, true) !== ifindex) continue;
+      const v6 = (st & NBS_V6) !== 0;
+      const key = new Uint8Array(v6 ? 16 : 4);
+      const kdv = new DataView(key.buffer);
+      for (let w = 0; w < (v6 ? 4 : 1); w++) kdv.setUint32(w * 4, dv.getUint32(e + NB_KEY + w * 4, true));
+      keys.push(key);
+    }
+    for (const k of keys) this.deleteNeighbor(k, ifindex);
   }
 
   setInterfaceUp(index: number, up: boolean): void {

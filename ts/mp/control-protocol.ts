@@ -154,6 +154,8 @@ export interface ControlCommands {
   'ifconfig.up': { args: { if: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.down': { args: { if: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.inet': { args: { if: string; address: string }; result: { interfaces: IfconfigEntry[] } };
+  'ifconfig.create': { args: { if: string; vlan: number; vlanif: string }; result: { interfaces: IfconfigEntry[] } };
+  'ifconfig.destroy': { args: { if: string }; result: { routes: number } };
   'netstat.i': { args: Record<string, never>; result: NetstatIResult };
   'netstat.s': { args: { perCpu?: boolean }; result: NetstatSResult };
   'netstat.m': { args: Record<string, never>; result: NetstatMResult };

@@ -237,6 +237,18 @@ export async function startControlServer(engine: MpEngine, path?: string): Promi
       writer: true,
       run: (args) => { const i = ifIndex(argReader(args, ['if']).str('if')); tables.setInterfaceUp(i, false); return { interfaces: [ifconfigEntry(i)] }; },
     },
+    'ifconfig.create': {
+      writer: true,
+      run: (args) => {
+        const a = argReader(args, ['if', 'vlan', 'vlanif']);
+        const i = stack.createVlan(a.str('if'), a.str('vlanif'), a.int('vlan'));
+        return { interfaces: [ifconfigEntry(i)] };
+      },
+    },
+    'ifconfig.destroy': {
+      writer: true,
+      run: (args) => ({ routes: stack.destroyInterface(argReader(args, ['if']).str('if')) }),
+    },
     'ifconfig.inet': {
       writer: true,
       run: (args) => {

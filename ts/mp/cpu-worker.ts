@@ -25,7 +25,7 @@ import {
   PD_SIZE, PD_LEN, PD_PATH, PD_NH, NH_SIZE, NH_FLAGS, NHF_VALID, PATH_FAST, PATH_NORMAL, VT_SIZE,
   VT_MODE, VT_BUDGET, VTM_POLL, QS_SINCE, QS_MOD_FRAMES, QS_MOD_USECS, QS_LIMIT, VT_IF, VT_CPU, VT_OWNER, VT_FLAGS, VT_COUNTS, VTF_DISABLED,
   QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_SEQ, QS_RATE, QS_TOKENS, QS_LAST, QS_FRAMES, QS_BYTES, QS_RXR, QS_TXR,
-  MP_STOP, MP_RUNNING, MP_DOORBELL, CTX_POOL,
+  MP_STOP, MP_RUNNING, MP_DOORBELL, CTX_POOL, PD_TXIF, IF_SIZE, IF_MTU,
 } from '../../assembly/layout.js';
 import { type EngineName, makeKernels } from '../engine/kernels.js';
 import type { Layout } from '../engine/layout.js';
@@ -77,15 +77,18 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
   const u32 = (p: number) => dv.getUint32(p, true);
   // Still inside this batch's read section: every nexthop a forwarded frame used must still be
   // live. A writer that freed before its perform returned shows up here.
+  // And the interface it went out on must not have been freed (a destroyed vlan's slot is zeroed
+  // only after a grace period: its MTU reads 0 once it is).
   const nhBase = d.layout.nexthop;
   const nhCap = d.layout.sizes.nexthops;
+  const ifBase = d.layout.ifnet;
   const verifyBatch = (n: number) => {
     for (let i = 0; i < n; i++) {
       const pd = cpu.pd + i * PD_SIZE;
       const path = dv.getUint8(pd + PD_PATH);
       if (path !== PATH_FAST && path !== PATH_NORMAL) continue;
       const nh = u32(pd + PD_NH);
-      if (nh === 0 || nh >= nhCap || (u32(nhBase + nh * NH_SIZE + NH_FLAGS) & NHF_VALID) === 0) {
+      if (nh === 0 || nh >= nhCap || (u32(nhBase + nh * NH_SIZE + NH_FLAGS) & NHF_VALID) === 0 || u32(ifBase + dv.getUint16(pd + PD_TXIF, true) * IF_SIZE + IF_MTU) === 0) {
         Atomics.add(i32, (d.violations + d.cpu * 4) >> 2, 1);
       }
     }

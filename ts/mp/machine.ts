@@ -29,6 +29,9 @@ import { type Buffers, type BufferAudit, auditBuffers, bufferStats, buffersBytes
 import { PcapWriter } from '../io/pcap.js';
 import { Pserialize, pszSize } from '../sync/pserialize.js';
 
+/** ifnet slots beyond the config's, for vlans created while the engine runs (ifconfig NAME create). */
+export const SPARE_INTERFACES = 8;
+
 /** Capture-ring slots per CPU and recording interface (about 4.5 MiB each). */
 const RING_SLOTS = 2048;
 
@@ -115,10 +118,10 @@ export class MpMachine {
       + pcaps.reduce((n, { p }) => n + p.frames.length * slot(p.frames.reduce((m, f) => Math.max(m, f.length), 0), true), 0);
     const plan = {
       nics: phys.map((i) => ({ ifindex: i.index, queues: Math.max(1, i.rss.queues) })),
-      ifSlots: cfg.interfaces.length + 1, cpus: o.cpus, batch, cacheCap: Stack.clustersPerCpu(batch),
+      ifSlots: cfg.interfaces.length + 1 + SPARE_INTERFACES, cpus: o.cpus, batch, cacheCap: Stack.clustersPerCpu(batch),
     };
     const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 196 + pszSize(o.cpus) + buffersBytes(plan) + tmplBytes + 4096;
-    this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve });
+    this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve, spareInterfaces: SPARE_INTERFACES });
     for (const { ifc, p } of pcaps) byQueue.set(ifc.index, { frames: framesByQueue(p.frames, ifc, this.stack), rate: p.rate, flows: p.frames.length, limit: !p.loop });
     const mem = this.stack.k.memory;
     this.i32 = new Int32Array(mem.buffer);

@@ -75,7 +75,7 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   const deadline = performance.now() + o.seconds * 1000;
   try {
     while (performance.now() < deadline) {
-      const op = Math.floor(r() * 6);
+      const op = Math.floor(r() * 7);
       const t0 = performance.now();
       switch (op) {
         case 0: { // the traffic's route moves to the other gateway (and interface): changed in place, or withdrawn and re-added
@@ -122,6 +122,18 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
         case 4: { // neighbor rewrite (a new MAC for the gateway in use)
           t.setNeighbor(gws[gwIx]!, gwIx === 0 ? 2 : 3, Uint8Array.of(2, 0, 0, 0, Math.floor(r() * 256), 0xfe));
           ops['neighbor'] = (ops['neighbor'] ?? 0) + 1;
+          break;
+        }
+        case 6: { // a vlan attached under traffic, a quarter of the traffic routed through it, then detached
+          const ix = e.stack.createVlan('vs0', 'wm1', 300);
+          e.stack.addAddress(ix, { family: 4, bytes: Uint8Array.of(10, 30, 0, 1), plen: 24 });
+          t.setNeighbor(Uint8Array.of(10, 30, 0, 254), ix, Uint8Array.of(2, 0, 0, 0, 0x30, 0xfe));
+          t.addRoute(4, Uint8Array.of(203, 0, 113, Math.floor(r() * 4) << 6), 26, 'unicast', ix, Uint8Array.of(10, 30, 0, 254), 0);
+          // until frames go out through it (a few turns at most; at low rates it may see none)
+          for (let k = 0; k < 20 && (e.stack.interfaceCounters()['vs0']?.opkts ?? 0) === 0; k++) await tick();
+          ops['vlan-frames'] = (ops['vlan-frames'] ?? 0) + (e.stack.interfaceCounters()['vs0']?.opkts ?? 0);
+          e.stack.destroyInterface('vs0'); // its routes and neighbor go, a grace period passes, then its slot is cleared
+          ops['vlan-attach-detach'] = (ops['vlan-attach-detach'] ?? 0) + 1;
           break;
         }
         default: { // a burst of unrelated routes added and deleted (radix nodes reclaimed and reused)
