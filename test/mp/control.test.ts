@@ -166,6 +166,26 @@ describe('control server: every command', () => {
     expect((await c.call('netstat.s', {})).perCpu).toBeUndefined();
   });
 
+  test('ifconfig create / destroy: a vlan attached and detached under traffic, its routes with it, its index reused', async () => {
+    const made = (await c.call('ifconfig.create', { if: 'vlan7', vlan: 7, vlanif: 'wm1' })).interfaces[0]!;
+    expect(made).toMatchObject({ name: 'vlan7', flags: ['UP', 'VLAN'], mtu: 1500, mac: '02:00:00:00:00:02', vlan: { parent: 'wm1', id: 7 }, addresses: [] });
+    await expect(c.call('ifconfig.create', { if: 'vlan8', vlan: 7, vlanif: 'wm1' })).rejects.toThrow(/vlan 7 on wm1 is vlan7 already/);
+    await c.call('ifconfig.inet', { if: 'vlan7', address: '10.77.0.1/24' });
+    await c.call('route.add', { line: '203.0.113.128/25 via 10.77.0.254' });
+    expect((await c.call('route.get', { address: '203.0.113.200' })).line).toBe('203.0.113.200 203.0.113.128/25 via 10.77.0.254 dev vlan7');
+    const routes = (await c.call('route.show', { family: 4 })).routes.filter((r) => r.dev === 'vlan7').map((r) => r.text);
+    expect(routes).toEqual(['10.77.0.0/24 dev vlan7', 'local 10.77.0.1 dev vlan7', 'broadcast 10.77.0.255 dev vlan7', '203.0.113.128/25 via 10.77.0.254 dev vlan7']);
+    expect((await c.call('ifconfig.destroy', { if: 'vlan7' })).routes).toBe(4);
+    expect((await c.call('route.get', { address: '203.0.113.200' })).line).toBe('203.0.113.200 203.0.113.0/24 via 198.51.100.254 dev wm1');
+    expect((await c.call('ifconfig', {})).interfaces.map((x) => x.name)).toEqual(['wm0', 'wm1']);
+    await expect(c.call('ifconfig', { if: 'vlan7' })).rejects.toThrow(/no interface 'vlan7'/);
+    // the freed index is the lowest free one again
+    const again = (await c.call('ifconfig.create', { if: 'vlan9', vlan: 9, vlanif: 'wm0' })).interfaces[0]!;
+    expect(again.index).toBe(made.index);
+    await c.call('ifconfig.destroy', { if: 'vlan9' });
+    expect(engine.violations()).toBe(0);
+  });
+
   test('netstat -m: the clusters, where they are, none lost', async () => {
     const m = await c.call('netstat.m', {});
     expect(m.clusters).toBe(engine.bufs.total);
@@ -254,6 +274,14 @@ describe('control server: bad input', () => {
       ['ifconfig.inet', { if: 'wm9', address: '10.9.0.1/24' }, /no interface 'wm9'/],
       ['netstat.s', { perCpu: 'yes' }, /'perCpu' must be true or false/],
       ['netstat.i', { x: 1 }, /unknown argument 'x'/],
+      ['ifconfig.create', { if: 'wm1', vlan: 5, vlanif: 'wm0' }, /interface wm1 exists already/],
+      ['ifconfig.create', { if: 'v5', vlan: 0, vlanif: 'wm0' }, /vlan id must be 1\.\.4094, not 0/],
+      ['ifconfig.create', { if: 'v5', vlan: 4095, vlanif: 'wm0' }, /vlan id must be 1\.\.4094/],
+      ['ifconfig.create', { if: 'v5', vlan: 5, vlanif: 'wm9' }, /no interface 'wm9'/],
+      ['ifconfig.create', { if: '5v', vlan: 5, vlanif: 'wm0' }, /'5v' is not an interface name/],
+      ['ifconfig.create', { if: 'v5', vlanif: 'wm0' }, /'vlan' must be/],
+      ['ifconfig.destroy', { if: 'wm0' }, /wm0 is a NIC: only vlan interfaces can be destroyed/],
+      ['ifconfig.destroy', { if: 'v9' }, /no interface 'v9'/],
     ];
     for (const [cmd, args, re] of bad) {
       await expect(c.request(cmd, args)).rejects.toThrow(re);
@@ -353,6 +381,13 @@ describe('mpstack run + the control commands (end to end)', () => {
           const s = JSON.parse((await cli('netstat', '-s', '--json')).stdout) as { cpus: number; counters: Record<string, number> };
           expect(s.cpus).toBe(2);
           expect(s.counters['rx-frames']).toBeGreaterThan(0);
+        })(),
+        (async () => {
+          expect((await cli('ifconfig', 'vlan5', 'create', 'vlan', '5', 'vlanif', 'wm1')).stdout).toBe('');
+          expect((await cli('ifconfig', 'vlan5')).stdout).toMatch(/^vlan5: flags=<UP,VLAN> mtu 1500\n\taddress: 02:00:00:00:00:02\n\tvlan: 5 parent: wm1\n$/);
+          expect((await fails('ifconfig', 'vlan6', 'create', 'vlan', 'x', 'vlanif', 'wm1')).stderr).toBe("mpstack: ifconfig: vlan id must be 1..4094, not 'x'\n");
+          expect((await cli('ifconfig', 'vlan5', 'destroy')).stdout).toBe('');
+          expect((await fails('ifconfig', 'vlan5')).stderr).toMatch(/no interface 'vlan5'/);
         })(),
         (async () => {
           const m = await cli('netstat', '-m');
