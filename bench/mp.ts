@@ -2,8 +2,10 @@
 // per CPU and in total, and the longest forwarding stall while routes change under full traffic.
 //
 // On a 2-core machine the traffic source cannot run on cores of its own, so each worker plays the
-// NIC for the queues it services (gen_fill: the DMA copy; rss_batch: the hash) and times that apart
-// from the pipeline (fwd_batch). "Stack capacity" is frames per second of pipeline time, per CPU,
+// NIC for the queues it services (rxr_fill: the DMA copy into RX-ring clusters; rss_batch: the hash)
+// and times that, with the driver's ring, pktq and TX-ring work, apart from the pipeline (fwd_batch).
+// Both NICs have 4 queue pairs, as the talk's I354 ports have 8: each CPU transmits on a TX queue
+// of its own, reclaimed by itself. "Stack capacity" is frames per second of pipeline time, per CPU,
 // summed over the CPUs: the forwarding work the stack can do, with the traffic source's own cost
 // kept out. "End to end" is frames per wall-clock second with the source included.
 import { parseConfig } from '../ts/config/load.js';
@@ -18,7 +20,7 @@ const CONFIG = `interfaces:
     rss: { queues: 4, udp: true }
     driver: gen
     gen: { src: 192.0.2.0/24, dst: 203.0.113.0/24, flows: 1024, size: 64, rate: 0 }
-  - { name: wm1, mac: 02:00:00:00:00:02, addresses: [198.51.100.1/24], driver: sink }
+  - { name: wm1, mac: 02:00:00:00:00:02, addresses: [198.51.100.1/24], rss: { queues: 4 }, driver: sink }
 routes:
   - { dst: 203.0.113.0/24, via: 198.51.100.254 }
 neighbors:

@@ -62,7 +62,9 @@ export function tx_post(ctx: usize, n: u32, txmap: usize, cpu: u32, pool: usize)
   const pd0 = <usize>ld32(ctx + CTX_PD);
   const tx0 = <usize>ld32(ctx + CTX_TX);
   const base = <usize>ld32(pool + MB_BASE);
-  let held: usize = 0;
+  let held: usize = 0; // the ring whose lock we hold
+  let heldIf: u32 = 0xffffffff; // the interface `held` belongs to (0 rings: held stays 0)
+  let size: u32 = 0, head: u32 = 0, tail: u32 = 0; // the held ring's, head written back when let go
   let posted: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
@@ -73,32 +75,41 @@ export function tx_post(ctx: usize, n: u32, txmap: usize, cpu: u32, pool: usize)
     for (let e = first; e < end; e++) {
       const t = tx0 + <usize>e * TX_SIZE;
       const buf = <usize>ld32(t + TX_BUF);
-      const off = <u32>((buf - base) % <usize>BUF_SIZE);
-      if (buf - cl < <usize>BUF_SIZE) kept = true;
-      const m = txmap + <usize>ld16(t + TX_IF) * TXM_SIZE;
-      const nr = ld32(m + TXM_NRING);
-      if (nr == 0) { pool_put(fs, pool, buf - off); continue; }
-      const r = <usize>ld32(m + TXM_RING) + <usize>(cpu % nr) * ld32(m + TXM_STRIDE);
-      if (r != held) {
-        if (held != 0) txr_unlock(held);
-        txr_lock(r, cpu + 1);
-        held = r;
+      // a forwarded frame is in its own cluster; fragments and ICMP errors in clusters of their own
+      let off: u32;
+      if (buf - cl < <usize>BUF_SIZE) { kept = true; off = <u32>(buf - cl); }
+      else off = <u32>((buf - base) % <usize>BUF_SIZE);
+      const ifx = <u32>ld16(t + TX_IF);
+      if (ifx != heldIf) {
+        if (held != 0) { st32(held + TXR_HEAD, head); txr_unlock(held); }
+        held = 0;
+        heldIf = ifx;
+        const m = txmap + <usize>ifx * TXM_SIZE;
+        const nr = ld32(m + TXM_NRING);
+        if (nr != 0) {
+          held = <usize>ld32(m + TXM_RING) + <usize>(cpu % nr) * ld32(m + TXM_STRIDE);
+          txr_lock(held, cpu + 1);
+          size = ld32(held + TXR_NSLOT);
+          head = ld32(held + TXR_HEAD);
+          tail = ld32(held + TXR_TAIL);
+        }
       }
-      const size = ld32(r + TXR_NSLOT);
-      const head = ld32(r + TXR_HEAD);
-      if (head - ld32(r + TXR_TAIL) >= size) {
-        txr_reclaim_locked(r, fs, pool);
-        if (head - ld32(r + TXR_TAIL) >= size) { st32(r + TXR_DROPS, ld32(r + TXR_DROPS) + 1); pool_put(fs, pool, buf - off); continue; }
+      if (held == 0) { pool_put(fs, pool, buf - off); continue; }
+      if (head - tail >= size) {
+        st32(held + TXR_HEAD, head);
+        txr_reclaim_locked(held, fs, pool);
+        tail = ld32(held + TXR_TAIL);
+        if (head - tail >= size) { st32(held + TXR_DROPS, ld32(held + TXR_DROPS) + 1); pool_put(fs, pool, buf - off); continue; }
       }
-      const s = r + TXR_SIZE + <usize>(head & (size - 1)) * TXD_SIZE;
+      const s = held + TXR_SIZE + <usize>(head & (size - 1)) * TXD_SIZE;
       st32(s + TXD_BUF, <u32>buf);
       st16(s + TXD_LEN, ld16(t + TX_LEN));
       st16(s + TXD_OFF, off);
-      st32(r + TXR_HEAD, head + 1);
+      head++;
       posted++;
     }
     if (!kept) pool_put(fs, pool, cl);
   }
-  if (held != 0) txr_unlock(held);
+  if (held != 0) { st32(held + TXR_HEAD, head); txr_unlock(held); }
   return posted;
 }

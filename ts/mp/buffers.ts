@@ -25,7 +25,9 @@ export interface BufferPlan {
 }
 
 function sizes(p: BufferPlan) {
-  const rxSlots = pow2(2 * p.batch);
+  // a service fills at most a batch and takes it at once: a batch of slots is enough, and every
+  // slot more is a cluster more in the working set the NIC copies into
+  const rxSlots = pow2(p.batch);
   const txSlots = pow2(2 * p.batch);
   const pqSlots = pow2(2 * p.batch);
   const queues = p.nics.reduce((n, x) => n + x.queues, 0);

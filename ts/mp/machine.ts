@@ -147,7 +147,6 @@ export class MpMachine {
     this.dv.setUint32(this.mp + MP_NVEC, nvec, true);
     const u8 = new Uint8Array(mem.buffer);
     let id = 0;
-    let spread = 0;
     for (const i of phys) {
       const link = this.vt + id * VT_SIZE; // link state changes: no traffic, stays on CPU 0 as NetBSD's
       this.dv.setUint32(link + VT_IF, i.index, true);
@@ -158,7 +157,9 @@ export class MpMachine {
         const at = this.vt + id * VT_SIZE;
         this.dv.setUint32(at + VT_IF, i.index, true);
         this.dv.setUint32(at + VT_QUEUE, q, true);
-        this.dv.setUint32(at + VT_CPU, spread++ % o.cpus, true); // the default spreads queues over the CPUs
+        // the default: queue q on CPU q mod CPUs, on every NIC, so the CPU that transmits on TX queue
+        // q (tx_post picks cpu mod queues) is the one that reclaims it, when there are queues enough
+        this.dv.setUint32(at + VT_CPU, q % o.cpus, true);
         this.dv.setUint32(at + VT_MODE, i.poll ? VTM_POLL : 0, true);
         this.dv.setUint32(at + VT_BUDGET, i.poll?.budget ?? 1, true);
         const qsm = this.qs + id * QS_SIZE;

@@ -53,6 +53,8 @@ export function tx_post(m: Mem, ctx: number, n: number, txmap: number, cpu: numb
   const tx0 = ld32(m, ctx + CTX_TX);
   const base = ld32(m, pool + MB_BASE);
   let held = 0;
+  let heldIf = -1;
+  let size = 0, head = 0, tail = 0;
   let posted = 0;
   for (let i = 0; i < n; i++) {
     const pd = pd0 + i * PD_SIZE;
@@ -63,32 +65,40 @@ export function tx_post(m: Mem, ctx: number, n: number, txmap: number, cpu: numb
     for (let e = first; e < end; e++) {
       const t = tx0 + e * TX_SIZE;
       const buf = ld32(m, t + TX_BUF);
-      const off = (buf - base) % BUF_SIZE;
-      if (buf - cl >= 0 && buf - cl < BUF_SIZE) kept = true;
-      const mp = txmap + ld16(m, t + TX_IF) * TXM_SIZE;
-      const nr = ld32(m, mp + TXM_NRING);
-      if (nr === 0) { pool_put(m, fs, pool, buf - off); continue; }
-      const r = ld32(m, mp + TXM_RING) + (cpu % nr) * ld32(m, mp + TXM_STRIDE);
-      if (r !== held) {
-        if (held !== 0) txr_unlock(m, held);
-        txr_lock(m, r, cpu + 1);
-        held = r;
+      let off: number;
+      if (buf - cl >= 0 && buf - cl < BUF_SIZE) { kept = true; off = buf - cl; }
+      else off = (buf - base) % BUF_SIZE;
+      const ifx = ld16(m, t + TX_IF);
+      if (ifx !== heldIf) {
+        if (held !== 0) { st32(m, held + TXR_HEAD, head); txr_unlock(m, held); }
+        held = 0;
+        heldIf = ifx;
+        const mp = txmap + ifx * TXM_SIZE;
+        const nr = ld32(m, mp + TXM_NRING);
+        if (nr !== 0) {
+          held = ld32(m, mp + TXM_RING) + (cpu % nr) * ld32(m, mp + TXM_STRIDE);
+          txr_lock(m, held, cpu + 1);
+          size = ld32(m, held + TXR_NSLOT);
+          head = ld32(m, held + TXR_HEAD);
+          tail = ld32(m, held + TXR_TAIL);
+        }
       }
-      const size = ld32(m, r + TXR_NSLOT);
-      const head = ld32(m, r + TXR_HEAD);
-      if (((head - ld32(m, r + TXR_TAIL)) >>> 0) >= size) {
-        txr_reclaim_locked(m, r, fs, pool);
-        if (((head - ld32(m, r + TXR_TAIL)) >>> 0) >= size) { st32(m, r + TXR_DROPS, ld32(m, r + TXR_DROPS) + 1); pool_put(m, fs, pool, buf - off); continue; }
+      if (held === 0) { pool_put(m, fs, pool, buf - off); continue; }
+      if (((head - tail) >>> 0) >= size) {
+        st32(m, held + TXR_HEAD, head);
+        txr_reclaim_locked(m, held, fs, pool);
+        tail = ld32(m, held + TXR_TAIL);
+        if (((head - tail) >>> 0) >= size) { st32(m, held + TXR_DROPS, ld32(m, held + TXR_DROPS) + 1); pool_put(m, fs, pool, buf - off); continue; }
       }
-      const s = r + TXR_SIZE + ((head & (size - 1)) >>> 0) * TXD_SIZE;
+      const s = held + TXR_SIZE + ((head & (size - 1)) >>> 0) * TXD_SIZE;
       st32(m, s + TXD_BUF, buf);
       st16(m, s + TXD_LEN, ld16(m, t + TX_LEN));
       st16(m, s + TXD_OFF, off);
-      st32(m, r + TXR_HEAD, head + 1);
+      head = (head + 1) >>> 0;
       posted++;
     }
     if (!kept) pool_put(m, fs, pool, cl);
   }
-  if (held !== 0) txr_unlock(m, held);
+  if (held !== 0) { st32(m, held + TXR_HEAD, head); txr_unlock(m, held); }
   return posted;
 }
