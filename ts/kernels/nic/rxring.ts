@@ -4,7 +4,7 @@ import {
   PQ_SIZE, PQ_NSLOT, PQ_HEAD, PQ_TAIL, PQ_DROPS, PQE_SIZE, PQE_BUF, PQE_LEN, PQE_IF,
   CTX_PD, CTX_FREE, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, BUF_HEADROOM,
 } from '../../../assembly/layout.js';
-import { type Mem, ld16, ld32, st16, st32 } from '../util/mem.js';
+import { type Mem, copy_frame, ld16, ld32, st16, st32 } from '../util/mem.js';
 import { pool_get } from './mbuf.js';
 
 function slot_at(m: Mem, r: number, i: number): number {
@@ -16,7 +16,6 @@ export function rxr_fill(m: Mem, r: number, n: number, tmpl: number, stride: num
   let hw = ld32(m, r + RXR_HW);
   const room = (size - ((hw - ld32(m, r + RXR_SW)) >>> 0)) >>> 0;
   const k = Math.min(n, room);
-  const u8 = m.u8;
   let t = seq % count;
   for (let i = 0; i < k; i++) {
     const s = slot_at(m, r, hw);
@@ -24,14 +23,7 @@ export function rxr_fill(m: Mem, r: number, n: number, tmpl: number, stride: num
     const l = len !== 0 ? len : ld32(m, src);
     const from = len !== 0 ? src : src + 4;
     const dst = ld32(m, s + RXD_BUF) + BUF_HEADROOM;
-    if (l <= 128) {
-      // short frames: a word loop beats the call into copyWithin
-      let o = 0;
-      for (; o + 4 <= l; o += 4) st32(m, dst + o, ld32(m, from + o));
-      for (; o < l; o++) u8[dst + o] = u8[from + o]!;
-    } else {
-      u8.copyWithin(dst, from, from + l);
-    }
+    copy_frame(m, dst, from, l);
     st16(m, s + RXD_LEN, l);
     st16(m, s + RXD_DONE, 1);
     hw = (hw + 1) >>> 0;

@@ -46,3 +46,12 @@ export function cnt_get(m: Mem, base: number, idx: number): number {
 /** Acquire-load / release-store of an aligned u32 (publishing pointers to lock-free readers). */
 export function ald32(m: Mem, p: number): number { return Atomics.load(m.u32, p >>> 2); }
 export function ast32(m: Mem, p: number, v: number): void { Atomics.store(m.u32, p >>> 2, v >>> 0); }
+
+/** memory.copy's twin for frames (regions that do not overlap): short ones by words, which beats the call into copyWithin. */
+export function copy_frame(m: Mem, dst: number, src: number, len: number): void {
+  if (len > 128) { m.u8.copyWithin(dst, src, src + len); return; }
+  const u8 = m.u8;
+  let o = 0;
+  for (; o + 4 <= len; o += 4) st32(m, dst + o, ld32(m, src + o));
+  for (; o < len; o++) u8[dst + o] = u8[src + o]!;
+}
