@@ -117,15 +117,18 @@ export interface BufferAudit {
 export function auditBuffers(dv: DataView, b: Buffers, caches: number[]): BufferAudit {
   const u32 = (at: number) => dv.getUint32(at, true);
   const seen = new Uint8Array(b.total);
+  let found = 0;
   let duplicates = 0;
   let foreign = 0;
   const see = (c: number) => {
+    found++;
     const i = (c - b.clusters) / BUF_SIZE;
     if (!Number.isInteger(i) || i < 0 || i >= b.total) { foreign++; return; }
     if (seen[i]) duplicates++;
     seen[i] = 1;
   };
-  const count = (f: () => void) => { const before = seen.reduce((x, y) => x + y, 0) + duplicates + foreign; f(); return seen.reduce((x, y) => x + y, 0) + duplicates + foreign - before; };
+  /** How many clusters `f` finds. */
+  const count = (f: () => void) => { const before = found; f(); return found - before; };
   const pool = count(() => { for (let i = 0; i < u32(b.pool + MB_COUNT); i++) see(u32(b.pool + MB_SIZE + i * 4)); });
   const cachesN = count(() => { for (const fs of caches) for (let i = 0; i < u32(fs); i++) see(u32(fs + 8 + i * 4)); });
   const rxRings = count(() => {
