@@ -82,6 +82,12 @@ export class StackConfigError extends Error {
   }
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(2, n)));
 
 export class Stack {
@@ -271,7 +277,7 @@ export class Stack {
     this.addAddressRoutes(ifindex, own);
     this.tables.setPrimaryAddress(ifindex, own.bytes);
     this.ifAddrs.get(ifindex)!.push(own);
-    this.onLinkCache.clear(); // a new connected network may put gateways on link
+    this.forgetOnLink(); // a new connected network may put gateways on link
   }
 
   /**
@@ -281,14 +287,30 @@ export class Stack {
    */
   deleteRoute(family: 4 | 6, dst: Uint8Array, plen: number): boolean {
     const ok = this.tables.deleteRoute(family, dst, plen);
-    if (ok) this.onLinkCache.clear(); // it may have been a connected network
+    if (ok) this.forgetOnLink(); // it may have been a connected network
     return ok;
   }
 
   /** Which interface's connected network holds a gateway (0 = none); connected routes only change with addresses. */
   private readonly onLinkCache = new Map<number | string, number>();
 
+  /**
+   * The last gateways looked up (a route table mostly repeats a handful): compared byte by byte,
+   * which is cheaper than the cache's key (an IPv6 gateway's is a string built per call).
+   */
+  private readonly onLinkRecent: { via: Uint8Array; ifindex: number }[] = [];
+
+  private forgetOnLink(): void {
+    this.onLinkCache.clear();
+    this.onLinkRecent.length = 0;
+  }
+
   private onLink(via: Uint8Array): number {
+    const recent = this.onLinkRecent;
+    for (let i = 0; i < recent.length; i++) {
+      const r = recent[i]!;
+      if (sameBytes(r.via, via)) return r.ifindex;
+    }
     const key = via.length === 4 ? new DataView(via.buffer, via.byteOffset).getUint32(0) : via.join(',');
     let ifindex = this.onLinkCache.get(key);
     if (ifindex === undefined) {
@@ -296,6 +318,8 @@ export class Stack {
       ifindex = m && m.nh.kind === 'unicast' && m.nh.gw === null ? m.nh.ifindex : 0;
       this.onLinkCache.set(key, ifindex);
     }
+    recent.unshift({ via: Uint8Array.from(via), ifindex });
+    if (recent.length > 8) recent.pop();
     return ifindex;
   }
 
