@@ -113,15 +113,18 @@ export class Stack {
     // each IPv4 route longer than /24 may need a tbl8 group (addresses add /32 local routes)
     const longV4 = config.routes.filter((r) => r.family === 4 && r.plen > 24).length + addrRoutes + (opts.extraLongV4 ?? 0);
     const v6 = config.routes.filter((r) => r.family === 6).length + addrRoutes + (opts.extraV6 ?? opts.extraRoutes ?? 0);
+    const radixLimbo = Math.max(1024, Math.ceil(routes / 8));
     this.L = planLayout({
       fib4Groups: this.fib === 'compiled' ? Math.min(32767, 256 + longV4) : 0,
       // about 1.9 chunk entries per route on an Internet-like table (gen-routes): room for 4 per route or more
       fib6Slots: this.fib === 'compiled' ? pow2(Math.max(4096, 4 * v6 + 4096)) : 0,
       ifSlots: nif + 1,
       nexthops: Math.max(64, nif * 4 + config.routes.length + 64),
-      // ~2 nodes per route, plus headroom for routes added at run time
-      radixNodes: Math.ceil(2.2 * routes) + 8192,
-      radixLimbo: Math.max(1024, Math.ceil(routes / 8)),
+      // a radix tree of R routes has at most 2R - 1 nodes (a glue node has two children), and gen-routes
+      // tables use 2.00 per route (200k IPv6) and 1.76-1.94 (1M-100k IPv4); deleted nodes wait in limbo (at most
+      // radixLimbo: deleteRoute reclaims before it overflows); plus headroom for routes added at run time
+      radixNodes: 2 * routes + radixLimbo + 8192,
+      radixLimbo,
       neighborSlots: opts.neighborSlots ?? pow2(Math.max(64, config.neighbors.length * 2)),
       rssInterfaces: config.interfaces.filter((i) => !i.vlan).length,
       vlanParents: new Set(config.interfaces.filter((i) => i.vlan).map((i) => i.vlan!.parent)).size,
