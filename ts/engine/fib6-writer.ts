@@ -73,6 +73,8 @@ export class Fib6Writer {
   }
 
   private readonly rtRoot: number;
+  /** During a build into an empty hash: entries are inserted without looking for old ones. */
+  private fresh = false;
   /**
    * Waits for a grace period and reclaims (the control plane's synchronize + reclaim). Called
    * before an update to a region holding entries only old readers may still use: the update could
@@ -91,7 +93,13 @@ export class Fib6Writer {
 
   /** Compiles the whole table (start-up: no concurrent readers, so unwanted entries are freed at once). */
   build(): void {
-    this.update(0, 0, 0);
+    if (this.live === 0 && this.tombs === 0 && this.pending.length === 0 && this.young.length === 0) {
+      // nothing to diff against: compile straight into the empty hash
+      this.fresh = true;
+      try { this.update(0, 0, 0); } finally { this.fresh = false; }
+    } else {
+      this.update(0, 0, 0);
+    }
     this.reclaim();
     this.reclaim();
   }
@@ -344,6 +352,12 @@ export class Fib6Writer {
    */
   private apply(s: number, val: number, fk0: number, fk1: number, flen: number): void {
     const { u32, out } = this;
+    if (this.fresh) {
+      // build into an empty hash: every entry is new, and none was there to retire
+      for (let i = 0; i < out.length; i += 4) this.listAdd(s, this.insertFresh(out[i]!, out[i + 1]!, out[i + 2]!, out[i + 3]!));
+      if (val !== -1 && u32[this.tbl + s] !== val) { Atomics.store(u32, this.tbl + s, val); this.onStore?.(this.tbl + s, val); }
+      return;
+    }
     const old = this.heads[s]!;
     if (old === -1 && out.length === 0) {
       if (val !== -1 && u32[this.tbl + s] !== val) { Atomics.store(u32, this.tbl + s, val); this.onStore?.(this.tbl + s, val); }
@@ -426,6 +440,30 @@ export class Fib6Writer {
       if (t === 0) return -1;
       if (t === len && u32[w + (F6E_K0 >>> 2)] === k0 && u32[w + (F6E_K1 >>> 2)] === k1) return i;
     }
+  }
+
+  /**
+   * insert() for a build into an empty hash: every slot is EMPTY or LIVE, so the probe reads the
+   * tags (the line it is about to write) instead of `state`, and the stores are plain: the region's
+   * tbl16 word, stored atomically after all of its entries, publishes them, and slots other regions
+   * fill later are empty ones, past the end of every probe sequence already published.
+   */
+  private insertFresh(k0: number, k1: number, len: number, v: number): number {
+    if (this.live + 1 > this.slots * MAX_FILL) {
+      throw new Fib6FullError(`compiled IPv6 FIB full (${this.slots} slots, ${this.live} entries, 0 awaiting reclaim)`);
+    }
+    const { u32, tab, mask } = this;
+    let i = fib6_hash(k0, k1, len) & mask;
+    while (u32[tab + i * 4 + (F6E_TAG >>> 2)] !== 0) i = (i + 1) & mask;
+    const w = tab + i * 4;
+    u32[w + (F6E_K0 >>> 2)] = k0;
+    u32[w + (F6E_K1 >>> 2)] = k1;
+    u32[w + (F6E_VAL >>> 2)] = v;
+    u32[w + (F6E_TAG >>> 2)] = len;
+    if (this.onStore) { this.onStore(w + (F6E_K0 >>> 2), k0); this.onStore(w + (F6E_K1 >>> 2), k1); this.onStore(w + (F6E_VAL >>> 2), v); this.onStore(w + (F6E_TAG >>> 2), len); }
+    this.state[i] = LIVE;
+    this.live++;
+    return i;
   }
 
   private insert(k0: number, k1: number, len: number, v: number): number {

@@ -106,13 +106,30 @@ const TS_MODULES: Record<string, unknown>[] = [radix, dir24, fib6, lpmBatch, ipf
 export interface WasmKernels extends Kernels { readonly exports: WasmExports }
 export interface TsKernels extends Kernels { readonly mem: Mem }
 
+/**
+ * f's result as a u32. A wrapper of f's own arity: a call through rest and spread arguments takes
+ * the engine's generic JS-to-WASM path, which costs more than a route insert's tree walk.
+ */
+function u32Result(f: F<1>): F<1> {
+  switch (f.length) {
+    case 0: return () => f() >>> 0;
+    case 1: return (a) => f(a) >>> 0;
+    case 2: return (a, b) => f(a, b) >>> 0;
+    case 3: return (a, b, c) => f(a, b, c) >>> 0;
+    case 4: return (a, b, c, d) => f(a, b, c, d) >>> 0;
+    case 5: return (a, b, c, d, e) => f(a, b, c, d, e) >>> 0;
+    case 6: return (a, b, c, d, e, g) => f(a, b, c, d, e, g) >>> 0;
+    default: return (...a: number[]) => f(...a) >>> 0;
+  }
+}
+
 export function wasmKernels(memory: WebAssembly.Memory): WasmKernels {
   const x = instantiateWasm(memory);
   const k: Record<string, unknown> = { name: 'wasm', memory, exports: x };
   for (const n of U32_RESULTS) {
     const f = x[n] as F<1>;
     if (typeof f !== 'function') throw new Error(`mpstack.wasm lacks kernel ${n}: rebuild with npm run build:wasm`);
-    k[n] = (...a: number[]) => f(...a) >>> 0;
+    k[n] = u32Result(f);
   }
   for (const n of VOIDS) k[n] = x[n];
   return k as unknown as WasmKernels;

@@ -84,6 +84,12 @@ export class StackConfigError extends Error {
   }
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(2, n)));
 
 export class Stack {
@@ -109,15 +115,18 @@ export class Stack {
     // each IPv4 route longer than /24 may need a tbl8 group (addresses add /32 local routes)
     const longV4 = config.routes.filter((r) => r.family === 4 && r.plen > 24).length + addrRoutes + (opts.extraLongV4 ?? 0);
     const v6 = config.routes.filter((r) => r.family === 6).length + addrRoutes + (opts.extraV6 ?? opts.extraRoutes ?? 0);
+    const radixLimbo = Math.max(1024, Math.ceil(routes / 8));
     this.L = planLayout({
       fib4Groups: this.fib === 'compiled' ? Math.min(32767, 256 + longV4) : 0,
       // about 1.9 chunk entries per route on an Internet-like table (gen-routes): room for 4 per route or more
       fib6Slots: this.fib === 'compiled' ? pow2(Math.max(4096, 4 * v6 + 4096)) : 0,
       ifSlots: nif + 1 + (opts.spareInterfaces ?? 0),
       nexthops: Math.max(64, nif * 4 + config.routes.length + 64),
-      // ~2 nodes per route, plus headroom for routes added at run time
-      radixNodes: Math.ceil(2.2 * routes) + 8192,
-      radixLimbo: Math.max(1024, Math.ceil(routes / 8)),
+      // a radix tree of R routes has at most 2R - 1 nodes (a glue node has two children), and gen-routes
+      // tables use 2.00 per route (200k IPv6) and 1.76-1.94 (1M-100k IPv4); deleted nodes wait in limbo (at most
+      // radixLimbo: deleteRoute reclaims before it overflows); plus headroom for routes added at run time
+      radixNodes: 2 * routes + radixLimbo + 8192,
+      radixLimbo,
       neighborSlots: opts.neighborSlots ?? pow2(Math.max(64, config.neighbors.length * 2)),
       rssInterfaces: config.interfaces.filter((i) => !i.vlan).length,
       // with room for run-time vlans, any NIC may become a parent
@@ -274,7 +283,7 @@ export class Stack {
     this.addAddressRoutes(ifindex, own);
     this.tables.setPrimaryAddress(ifindex, own.bytes);
     this.ifAddrs.get(ifindex)!.push(own);
-    this.onLinkCache.clear(); // a new connected network may put gateways on link
+    this.forgetOnLink(); // a new connected network may put gateways on link
   }
 
   /**
@@ -284,14 +293,30 @@ export class Stack {
    */
   deleteRoute(family: 4 | 6, dst: Uint8Array, plen: number): boolean {
     const ok = this.tables.deleteRoute(family, dst, plen);
-    if (ok) this.onLinkCache.clear(); // it may have been a connected network
+    if (ok) this.forgetOnLink(); // it may have been a connected network
     return ok;
   }
 
   /** Which interface's connected network holds a gateway (0 = none); connected routes only change with addresses. */
   private readonly onLinkCache = new Map<number | string, number>();
 
+  /**
+   * The last gateways looked up (a route table mostly repeats a handful): compared byte by byte,
+   * which is cheaper than the cache's key (an IPv6 gateway's is a string built per call).
+   */
+  private readonly onLinkRecent: { via: Uint8Array; ifindex: number }[] = [];
+
+  private forgetOnLink(): void {
+    this.onLinkCache.clear();
+    this.onLinkRecent.length = 0;
+  }
+
   private onLink(via: Uint8Array): number {
+    const recent = this.onLinkRecent;
+    for (let i = 0; i < recent.length; i++) {
+      const r = recent[i]!;
+      if (sameBytes(r.via, via)) return r.ifindex;
+    }
     const key = via.length === 4 ? new DataView(via.buffer, via.byteOffset).getUint32(0) : via.join(',');
     let ifindex = this.onLinkCache.get(key);
     if (ifindex === undefined) {
@@ -299,6 +324,8 @@ export class Stack {
       ifindex = m && m.nh.kind === 'unicast' && m.nh.gw === null ? m.nh.ifindex : 0;
       this.onLinkCache.set(key, ifindex);
     }
+    recent.unshift({ via: Uint8Array.from(via), ifindex });
+    if (recent.length > 8) recent.pop();
     return ifindex;
   }
 

@@ -329,8 +329,9 @@ export class Tables {
       this.nhByKey.set(key, nh);
       this.nhById[id] = nh;
     }
-    if (this.recentNh[0] !== nh) {
-      this.recentNh.splice(this.recentNh.indexOf(nh) >>> 0, 1);
+    if (key !== '') {
+      // not among the recent ones (a table that alternates between a few nexthops then keeps them
+      // there without reordering the list on every route)
       this.recentNh.unshift(nh);
       if (this.recentNh.length > 8) this.recentNh.pop();
     }
@@ -359,8 +360,11 @@ export class Tables {
   private head(family: 4 | 6): number { return family === 4 ? this.L.rt4 : this.L.rt6; }
 
   private putKey(dst: Uint8Array): number {
-    this.u8.set(dst, this.L.scratch);
-    return this.L.scratch;
+    // a 4- or 16-byte key: a loop is cheaper than TypedArray#set's call
+    const { u8 } = this;
+    const at = this.L.scratch;
+    for (let i = 0; i < dst.length; i++) u8[at + i] = dst[i]!;
+    return at;
   }
 
   getRoute(family: 4 | 6, dst: Uint8Array, plen: number): Nexthop | undefined {

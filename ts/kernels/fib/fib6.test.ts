@@ -27,15 +27,20 @@ function fib(slots = SLOTS, memory = createMemory(LAYOUT_BASE + 65536 * 4 + slot
   const hash = a.alloc(slots * F6E_SIZE);
   const writer = new Fib6Writer(memory, f, tbl16, hash, slots, rt);
   const key = a.alloc(16);
+  // a second FIB over the same radix tree, for builds into an empty hash
+  const f2 = a.alloc(F6_SIZE);
+  const tbl16b = a.alloc(65536 * 4);
+  const hash2 = a.alloc(slots * F6E_SIZE);
+  const freshBuild = () => { new Fib6Writer(memory, f2, tbl16b, hash2, slots, rt).build(); return f2; };
   const u8 = new Uint8Array(memory.buffer);
   const put = (addr: bigint) => { for (let i = 0; i < 16; i++) u8[key + i] = Number((addr >> BigInt(8 * (15 - i))) & 0xffn); return key; };
   const k0 = (addr: bigint) => Number(addr >> 96n);
   const k1 = (addr: bigint) => Number((addr >> 64n) & 0xffffffffn);
   const set = (addr: bigint, plen: number, nh: number) => { w.rt_set(rt, put(addr), plen, nh, 1); writer.update(k0(addr), k1(addr), plen); };
   const del = (addr: bigint, plen: number) => { const r = w.rt_del(rt, put(addr), plen); writer.update(k0(addr), k1(addr), plen, false); return r; };
-  const look = (k: Kernels, addr: bigint) => k.fib6_lookup(f, put(addr));
+  const look = (k: Kernels, addr: bigint, head = f) => k.fib6_lookup(head, put(addr));
   const radix = (addr: bigint) => w.rt_lookup6(rt, put(addr));
-    return { w, t, f, rt, pool, writer, set, del, look, radix, u32: new Uint32Array(memory.buffer), tbl16, hash, slots };
+    return { w, t, f, rt, pool, writer, set, del, look, radix, freshBuild, u32: new Uint32Array(memory.buffer), tbl16, hash, slots };
 }
 
 const ALL = (1n << 128n) - 1n;
@@ -175,6 +180,11 @@ describe('fib6 differential (FIB vs radix vs linear scan, WASM and TS readers)',
       t.writer.build();
       expect(probes.map((p) => t.look(t.w, p))).toEqual(want);
       expect(probes.map((p) => t.look(t.t, p))).toEqual(want);
+      // and so does a build into an empty hash (start-up's), at every route's edges too
+      const f2 = t.freshBuild();
+      const edges = [...probes, ...[...ref.values()].flatMap((r) => [r.a, r.a | (~mask(r.plen) & ALL), (r.a - 1n) & ALL])];
+      expect(edges.map((p) => t.look(t.w, p, f2))).toEqual(edges.map(lpm));
+      expect(edges.map((p) => t.look(t.t, p, f2))).toEqual(edges.map(lpm));
     }), { numRuns: 100 });
   });
 });
