@@ -182,6 +182,8 @@ describe('control server: every command', () => {
     // the freed index is the lowest free one again
     const again = (await c.call('ifconfig.create', { if: 'vlan9', vlan: 9, vlanif: 'wm0' })).interfaces[0]!;
     expect(again.index).toBe(made.index);
+    // the gateway vlan7's network held is on no link now, though its old index is in use again
+    await expect(c.call('route.add', { line: '10.88.0.0/16 via 10.77.0.254' })).rejects.toThrow(/gateway 10\.77\.0\.254 is not on a connected network/);
     await c.call('ifconfig.destroy', { if: 'vlan9' });
     expect(engine.violations()).toBe(0);
   });

@@ -486,7 +486,7 @@ export class Stack {
     }
     this.ifByName.delete(name);
     this.ifAddrs.delete(index);
-    this.onLinkCache.clear();
+    this.forgetOnLink(); // its connected networks are gone
     return gone.length;
   }
 
