@@ -293,7 +293,7 @@ export const F4_MAX_NH = 0x7fff; // nexthop ids a 15-bit entry can hold
 export const F6_SIZE = 32;
 export const F6_TBL16 = 0; // u32 ptr
 export const F6_HASH = 4; // u32 ptr
-export const F6_MASK = 8; // u32 slots - 1 (slots: a power of two)
+export const F6_SLOTS = 8; // u32 slots (any count >= 2: a probe starts at fib6_slot(hash, slots), multiply-high, and wraps at the end)
 export const F6_RT = 12; // u32 ptr to the IPv6 radix head (F6_RADIX answers)
 export const F6E_SIZE = 16;
 export const F6E_TAG = 0;

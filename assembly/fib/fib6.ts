@@ -6,7 +6,7 @@
 // for a direct array past the first 16 bits and too wide for fixed-stride expansion (a /36 would
 // become 4,096 /48 entries). Hashing each chunk at its exact length keeps one entry per chunk, and
 // the tbl16 word plus one probe per nesting level answers a /48 under a /32 in three reads.
-import { F6_TBL16, F6_HASH, F6_MASK, F6_RT, F6E_TAG, F6E_VAL, F6E_K0, F6E_K1, F6_RADIX, F6_NH_MASK } from "../layout";
+import { F6_TBL16, F6_HASH, F6_SLOTS, F6_RT, F6E_TAG, F6E_VAL, F6E_K0, F6E_K1, F6_RADIX, F6_NH_MASK } from "../layout";
 import { ld32, ld32be } from "../util/mem";
 import { rt_lookup6 } from "./radix";
 
@@ -18,6 +18,15 @@ import { rt_lookup6 } from "./radix";
   return h ^ (h >>> 13);
 }
 
+/**
+ * The slot a probe for hash h starts at, in a table of any size: the high half of h * slots
+ * (Lemire's multiply-shift range reduction), so the table need not be a power of two and can be
+ * sized to its routes. Same in the TS twin.
+ */
+@inline export function fib6_slot(h: u32, slots: u32): u32 {
+  return <u32>((<u64>h * <u64>slots) >> 32);
+}
+
 /** Longest-prefix match for the 16-byte wire-order address at addrPtr: the nexthop id, 0 = none. Lock-free. */
 export function fib6_lookup(f: usize, addrPtr: usize): u32 {
   const a0 = ld32be(addrPtr);
@@ -26,12 +35,12 @@ export function fib6_lookup(f: usize, addrPtr: usize): u32 {
   let next = v >>> 24;
   if (next == 0) return v;
   const tab = <usize>ld32(f + F6_HASH);
-  const mask = ld32(f + F6_MASK);
+  const slots = ld32(f + F6_SLOTS);
   while (next != 0) {
     if (next == F6_RADIX) return rt_lookup6(<usize>ld32(f + F6_RT), addrPtr);
     const k0 = next >= 32 ? a0 : a0 & (<u32>0xffffffff << (32 - next));
     const k1 = next <= 32 ? 0 : (next >= 64 ? a1 : a1 & (<u32>0xffffffff << (64 - next)));
-    let i = fib6_hash(k0, k1, next) & mask;
+    let i = fib6_slot(fib6_hash(k0, k1, next), slots);
     let hit = false;
     while (true) {
       const p = tab + (<usize>i << 4);
@@ -42,7 +51,7 @@ export function fib6_lookup(f: usize, addrPtr: usize): u32 {
         hit = true;
         break;
       }
-      i = (i + 1) & mask;
+      i = i + 1 == slots ? 0 : i + 1;
     }
     if (!hit) break;
     next = v >>> 24;

@@ -14,10 +14,10 @@
 // So a reader meets, for each address, the old answer or the new one. Tombstones are reused only
 // after a further grace period, so a reader never sees a slot's key change under it.
 import {
-  F6_TBL16, F6_HASH, F6_MASK, F6_RT, F6E_TAG, F6E_VAL, F6E_K0, F6E_K1, F6_TOMB, F6_RADIX,
+  F6_TBL16, F6_HASH, F6_SLOTS, F6_RT, F6E_TAG, F6E_VAL, F6E_K0, F6E_K1, F6_TOMB, F6_RADIX,
   RH_ROOT, RN_KEY, RN_PLEN, RN_NH, RN_CHILD0, RN_CHILD1,
 } from '../../assembly/layout.js';
-import { fib6_hash } from '../kernels/fib/fib6.js';
+import { fib6_hash, fib6_slot } from '../kernels/fib/fib6.js';
 
 const EMPTY = 0;
 const LIVE = 1;
@@ -36,7 +36,6 @@ export class Fib6Writer {
   private readonly u32: Uint32Array;
   private readonly tbl: number; // word index of tbl16
   private readonly tab: number; // word index of slot 0
-  private readonly mask: number;
   private readonly state: Uint8Array;
   private readonly mark: Uint32Array; // epoch of the last update that emitted the slot
   private readonly stale: Uint32Array; // epoch of the last update that found the slot unwanted
@@ -52,16 +51,15 @@ export class Fib6Writer {
   private out: number[] = [];
 
   constructor(memory: WebAssembly.Memory, readonly head: number, tbl16: number, hash: number, readonly slots: number, rt: number) {
-    if (slots & (slots - 1)) throw new Error('fib6: slots must be a power of two');
+    if (!Number.isInteger(slots) || slots < 2) throw new Error('fib6: slots must be an integer >= 2');
     this.u32 = new Uint32Array(memory.buffer);
     const w = head >>> 2;
     this.u32[w + (F6_TBL16 >>> 2)] = tbl16;
     this.u32[w + (F6_HASH >>> 2)] = hash;
-    this.u32[w + (F6_MASK >>> 2)] = slots - 1;
+    this.u32[w + (F6_SLOTS >>> 2)] = slots;
     this.u32[w + (F6_RT >>> 2)] = rt;
     this.tbl = tbl16 >>> 2;
     this.tab = hash >>> 2;
-    this.mask = slots - 1;
     this.u32.fill(0, this.tbl, this.tbl + 65536);
     this.u32.fill(0, this.tab, this.tab + slots * 4);
     this.state = new Uint8Array(slots);
@@ -225,15 +223,15 @@ export class Fib6Writer {
    * an empty slot are emptied), and entries only the old structure led to become tombstones.
    */
   reclaim(): void {
-    const { u32, state, mask, tab } = this;
+    const { u32, state, slots, tab } = this;
     for (const s of this.young) state[s] = AGED;
     for (const s of this.young) {
       let j = s;
-      while (state[j] === AGED && state[(j + 1) & mask] === EMPTY) {
+      while (state[j] === AGED && state[j + 1 === slots ? 0 : j + 1] === EMPTY) {
         Atomics.store(u32, tab + j * 4 + (F6E_TAG >>> 2), 0); this.onStore?.(tab + j * 4 + (F6E_TAG >>> 2), 0);
         state[j] = EMPTY;
         this.tombs--;
-        j = (j - 1) & mask;
+        j = j === 0 ? slots - 1 : j - 1;
       }
     }
     this.young = [];
@@ -433,8 +431,8 @@ export class Fib6Writer {
   }
 
   private find(k0: number, k1: number, len: number): number {
-    const { u32, tab, mask } = this;
-    for (let i = fib6_hash(k0, k1, len) & mask; ; i = (i + 1) & mask) {
+    const { u32, tab, slots } = this;
+    for (let i = fib6_slot(fib6_hash(k0, k1, len), slots); ; i = i + 1 === slots ? 0 : i + 1) {
       const w = tab + i * 4;
       const t = u32[w + (F6E_TAG >>> 2)]!;
       if (t === 0) return -1;
@@ -452,9 +450,9 @@ export class Fib6Writer {
     if (this.live + 1 > this.slots * MAX_FILL) {
       throw new Fib6FullError(`compiled IPv6 FIB full (${this.slots} slots, ${this.live} entries, 0 awaiting reclaim)`);
     }
-    const { u32, tab, mask } = this;
-    let i = fib6_hash(k0, k1, len) & mask;
-    while (u32[tab + i * 4 + (F6E_TAG >>> 2)] !== 0) i = (i + 1) & mask;
+    const { u32, tab, slots } = this;
+    let i = fib6_slot(fib6_hash(k0, k1, len), slots);
+    while (u32[tab + i * 4 + (F6E_TAG >>> 2)] !== 0) i = i + 1 === slots ? 0 : i + 1;
     const w = tab + i * 4;
     u32[w + (F6E_K0 >>> 2)] = k0;
     u32[w + (F6E_K1 >>> 2)] = k1;
@@ -470,9 +468,9 @@ export class Fib6Writer {
     if (this.live + this.tombs + 1 > this.slots * MAX_FILL) {
       throw new Fib6FullError(`compiled IPv6 FIB full (${this.slots} slots, ${this.live} entries, ${this.tombs} awaiting reclaim)`);
     }
-    const { u32, tab, mask, state } = this;
-    let i = fib6_hash(k0, k1, len) & mask;
-    while (state[i] === LIVE || state[i] === YOUNG || state[i] === PENDING) i = (i + 1) & mask;
+    const { u32, tab, slots, state } = this;
+    let i = fib6_slot(fib6_hash(k0, k1, len), slots);
+    while (state[i] === LIVE || state[i] === YOUNG || state[i] === PENDING) i = i + 1 === slots ? 0 : i + 1;
     if (state[i] === AGED) this.tombs--;
     const w = tab + i * 4;
     u32[w + (F6E_K0 >>> 2)] = k0;

@@ -17,7 +17,7 @@ export interface LayoutSizes {
   radixLimbo: number;
   /** tbl8 groups of the compiled IPv4 FIB; 0 = no compiled FIB (radix lookups only) */
   fib4Groups: number;
-  /** hash slots of the compiled IPv6 FIB (a power of two); 0 = no compiled FIB for IPv6 */
+  /** hash slots of the compiled IPv6 FIB (any count); 0 = no compiled FIB for IPv6 */
   fib6Slots?: number;
   /** neighbor table slots (power of two) */
   neighborSlots: number;

@@ -118,8 +118,10 @@ export class Stack {
     const radixLimbo = Math.max(1024, Math.ceil(routes / 8));
     this.L = planLayout({
       fib4Groups: this.fib === 'compiled' ? Math.min(32767, 256 + longV4) : 0,
-      // about 1.9 chunk entries per route on an Internet-like table (gen-routes): room for 4 per route or more
-      fib6Slots: this.fib === 'compiled' ? pow2(Math.max(4096, 4 * v6 + 4096)) : 0,
+      // about 1.9 chunk entries per route on an Internet-like table (gen-routes, 1.86 at 200k): 4 slots
+      // per route keep the table under half full at start-up (linear probing: ~1.5 probes a hit) with
+      // room to grow; sized exactly, not to a power of two (fib6_slot maps a hash onto any count)
+      fib6Slots: this.fib === 'compiled' ? Math.max(4096, 4 * v6 + 4096) : 0,
       ifSlots: nif + 1 + (opts.spareInterfaces ?? 0),
       nexthops: Math.max(64, nif * 4 + config.routes.length + 64),
       // a radix tree of R routes has at most 2R - 1 nodes (a glue node has two children), and gen-routes

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { F6_SIZE, F6E_SIZE, LAYOUT_BASE, NP_SIZE, RH_SIZE, RN_SIZE } from '../../../assembly/layout.js';
 import { Arena } from '../../engine/arena.js';
 import { Fib6Writer } from '../../engine/fib6-writer.js';
-import { fib6_hash } from './fib6.js';
+import { fib6_hash, fib6_slot } from './fib6.js';
 import { type Kernels, makeKernels } from '../../engine/kernels.js';
 import { createMemory } from '../../engine/wasm.js';
 
@@ -140,10 +140,24 @@ const opArb = fc.oneof(
   { weight: 1, arbitrary: fc.record({ add: fc.constant(true), addr: fc.bigInt({ min: 0n, max: ALL }), plen: fc.integer({ min: 0, max: 128 }), nh: fc.integer({ min: 1, max: 200 }) }) },
 );
 
+describe('fib6_slot', () => {
+  test('is the high half of hash * slots, exactly, for any table size', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 2, max: 0xffffffff }), (h, n) => {
+      const want = Number((BigInt(h) * BigInt(n)) >> 32n);
+      expect(fib6_slot(h, n)).toBe(want);
+      expect(want).toBeLessThan(n);
+    }), { numRuns: 2000 });
+    expect(fib6_slot(0xffffffff, 0xffffffff)).toBe(0xfffffffe);
+    expect(fib6_slot(0, 7)).toBe(0);
+  });
+});
+
 describe('fib6 differential (FIB vs radix vs linear scan, WASM and TS readers)', () => {
   test('random adds and deletes; every intermediate state answers old or new', () => {
-    fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.array(fc.bigInt({ min: 0n, max: ALL }), { minLength: 12, maxLength: 12 }), (ops: Op[], probes) => {
-      const t = fib();
+    // hash tables of any size: a power of two, and prime counts small enough that probes wrap
+    const slots = fc.constantFrom(SLOTS, 1531, 331);
+    fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.array(fc.bigInt({ min: 0n, max: ALL }), { minLength: 12, maxLength: 12 }), slots, (ops: Op[], probes, n) => {
+      const t = fib(n);
       const ref = new Map<string, { a: bigint; plen: number; nh: number }>();
       const lpm = (p: bigint) => {
         let best = -1; let want = 0;
@@ -227,14 +241,14 @@ function racingLookup(t: ReturnType<typeof fib>, log: StoreLog, addr: bigint, ra
     if (next === 0xff) return radixNow;
     const k0 = next >= 32 ? a0 : (a0 & (0xffffffff << (32 - next))) >>> 0;
     const k1 = next <= 32 ? 0 : next >= 64 ? a1 : (a1 & (0xffffffff << (64 - next))) >>> 0;
-    let i = fib6_hash(k0, k1, next) & (t.slots - 1);
+    let i = fib6_slot(fib6_hash(k0, k1, next), t.slots);
     let hit = false;
     for (;;) {
       const p = t.hash + i * F6E_SIZE;
       const tag = load(p);
       if (tag === 0) break;
       if (tag === next && load(p + 8) === k0 && load(p + 12) === k1) { v = load(p + 4); hit = true; break; }
-      i = (i + 1) & (t.slots - 1);
+      i = i + 1 === t.slots ? 0 : i + 1;
     }
     if (!hit) break;
     next = v >>> 24;

@@ -1,5 +1,5 @@
 // TS twin of assembly/fib/fib6.ts (compiled IPv6 FIB, reader side). Same layout, same answers.
-import { F6_TBL16, F6_HASH, F6_MASK, F6_RT, F6E_TAG, F6E_VAL, F6E_K0, F6E_K1, F6_RADIX, F6_NH_MASK } from '../../../assembly/layout.js';
+import { F6_TBL16, F6_HASH, F6_SLOTS, F6_RT, F6E_TAG, F6E_VAL, F6E_K0, F6E_K1, F6_RADIX, F6_NH_MASK } from '../../../assembly/layout.js';
 import { type Mem, ld32, ld32be } from '../util/mem.js';
 import { rt_lookup6 } from './radix.js';
 
@@ -11,6 +11,11 @@ export function fib6_hash(k0: number, k1: number, len: number): number {
   return (h ^ (h >>> 13)) >>> 0;
 }
 
+/** The slot a probe for hash h starts at: the high half of h * slots, exact in doubles (two 16-bit halves of h). */
+export function fib6_slot(h: number, slots: number): number {
+  return Math.floor(((h >>> 16) * slots + Math.floor(((h & 0xffff) * slots) / 65536)) / 65536);
+}
+
 export function fib6_lookup(m: Mem, f: number, addrPtr: number): number {
   const u32 = m.u32;
   const a0 = ld32be(m, addrPtr);
@@ -19,12 +24,12 @@ export function fib6_lookup(m: Mem, f: number, addrPtr: number): number {
   let next = v >>> 24;
   if (next === 0) return v;
   const tab = ld32(m, f + F6_HASH);
-  const mask = ld32(m, f + F6_MASK);
+  const slots = ld32(m, f + F6_SLOTS);
   while (next !== 0) {
     if (next === F6_RADIX) return rt_lookup6(m, ld32(m, f + F6_RT), addrPtr);
     const k0 = next >= 32 ? a0 : (a0 & (0xffffffff << (32 - next))) >>> 0;
     const k1 = next <= 32 ? 0 : next >= 64 ? a1 : (a1 & (0xffffffff << (64 - next))) >>> 0;
-    let i = fib6_hash(k0, k1, next) & mask;
+    let i = fib6_slot(fib6_hash(k0, k1, next), slots);
     let hit = false;
     for (;;) {
       const w = (tab >>> 2) + i * 4;
@@ -35,7 +40,7 @@ export function fib6_lookup(m: Mem, f: number, addrPtr: number): number {
         hit = true;
         break;
       }
-      i = (i + 1) & mask;
+      i = i + 1 === slots ? 0 : i + 1;
     }
     if (!hit) break;
     next = v >>> 24;
