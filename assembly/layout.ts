@@ -383,9 +383,11 @@ export const CTX_FIB4 = 92; // u32 ptr to the compiled IPv4 FIB header, 0 = look
 export const CTX_IFCNT = 96; // u32 ptr to this CPU's per-interface counters (IFC_SIZE per ifindex)
 export const CTX_FIB6 = 100; // u32 ptr to the compiled IPv6 FIB header, 0 = look up in the radix tree
 export const CTX_POOL = 104; // u32 ptr to the cluster pool behind the CTX_FREE cache (MB_*), 0 = the cache is all there is
+export const CTX_WARM = 108; // u32 out: xor of the tbl24 words route4_warm loaded (kept so the loads are not optimised away)
 
 export const OPT_FASTFWD = 1; // use and fill the ipflow cache
 export const OPT_ICMP = 2; // send ICMP errors
+export const OPT_FIBWARM = 4; // before each batch, load its IPv4 destinations' tbl24 words together (route4_warm): set when the table outgrows the caches
 
 // Toeplitz / RSS input scratch inside the context (36 bytes at most)
 export const CTX_SCRATCH = 128;

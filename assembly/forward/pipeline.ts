@@ -12,10 +12,12 @@
 // PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH. Every frame ends in exactly one of the counters
 // C_FAST, C_NORMAL, C_LOCAL or C_DROP, and local/drop frames also in C_REASON_BASE + reason.
 // A batch runs inside one pserialize read section: nexthops and radix nodes it reaches stay valid.
+// With OPT_FIBWARM (tables past FIBWARM_ROUTES IPv4 routes) the batch first loads every IPv4
+// destination's tbl24 word in one pass (route4_warm), so the misses overlap; it writes CTX_WARM only.
 
 import {
   CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_IFCNT, IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_IDROPS, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_NH, CTX_NBR,
-  OPT_FASTFWD, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, PD_PATH, PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH,
+  OPT_FASTFWD, OPT_FIBWARM, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, PD_PATH, PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH,
   PATH_DROP, PATH_FAST, PATH_NORMAL, PATH_LOCAL, MAX_FRAME,
   IF_SIZE, IF_FLAGS, IF_MAC, IF_MTU, IF_VLANMAP, IFF_UP, IFF_EXISTS,
   NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE, NHF_PROHIBIT,
@@ -28,7 +30,7 @@ import {
 } from "../layout";
 import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from "../util/mem";
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from "../wire/cksum";
-import { route4, route6 } from "../fib/route";
+import { route4, route4_warm, route6 } from "../fib/route";
 import { nb_find } from "../nbr/nbr";
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from "../flow/ipflow";
 import {
@@ -72,6 +74,7 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
     ipflow_expire(ft, now, cnt);
   }
   const pd0 = <usize>ld32(ctx + CTX_PD);
+  if (ld32(ctx + CTX_OPTS) & OPT_FIBWARM) route4_warm(ctx, pd0, n); // the batch's FIB misses, overlapped
   const ifc = <usize>ld32(ctx + CTX_IFCNT);
   const nif = ld32(ctx + CTX_NIF);
   for (let i: u32 = 0; i < n; i++) {

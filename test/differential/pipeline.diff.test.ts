@@ -2,7 +2,7 @@
 // frames, counters and every byte of linear memory — on random, truncated and mutated frames.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { LAYOUT_BASE } from '../../assembly/layout.js';
+import { CTX_OPTS, LAYOUT_BASE, OPT_FIBWARM } from '../../assembly/layout.js';
 import { Stack } from '../../ts/engine/stack.js';
 import { buildFrame } from '../../ts/net/build.js';
 import { MAC, ip, topology } from '../fixtures/topology.js';
@@ -48,10 +48,12 @@ function runTimed(start: number, steps: number[], batches: Batch[]) {
   run(batches, () => (now = (now + steps[Math.floor(now) % steps.length]!) >>> 0));
 }
 
-function run(batches: Batch[], clock?: () => number, fib: 'radix' | 'compiled' = 'radix') {
+function run(batches: Batch[], clock?: () => number, fib: 'radix' | 'compiled' = 'radix', warm = false) {
   const cfg = topology({ wm1Mtu: 576, ipflow: { hashsize: 4, maxflows: 8, idle: 1 }, icmp: { ratelimit: 50, burst: 3 }, fib });
   const w = new Stack(cfg, { engine: 'wasm', batch: 16 });
   const s = new Stack(cfg, { engine: 'ts', batch: 16 });
+  // the FIB warm-up pass big tables get (OPT_FIBWARM), forced on: it must change nothing but CTX_WARM, alike in both
+  if (warm) for (const st of [w, s]) { const dv = new DataView(st.k.memory.buffer); for (const cpu of st.L.cpu) dv.setUint32(cpu.ctx + CTX_OPTS, dv.getUint32(cpu.ctx + CTX_OPTS, true) | OPT_FIBWARM, true); }
   let now = 1_000;
   for (const b of batches) {
     now = clock ? clock() : now + 700; // lets flows idle out and ICMP tokens refill now and then
@@ -74,6 +76,11 @@ describe('pipeline differential (WASM vs TS)', () => {
 
   test('with the compiled FIB (DIR-24-8) as the IPv4 lookup', () => {
     fc.assert(fc.property(fc.array(fc.array(frameArb, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 4 }), (b) => run(b, undefined, 'compiled')), { numRuns: 15 });
+  });
+
+  test('with the compiled FIB warmed before each batch (OPT_FIBWARM), on frames and random bytes', () => {
+    const raw = fc.record({ data: fc.uint8Array({ minLength: 0, maxLength: 80 }), ifindex: fc.integer({ min: 0, max: 4 }) });
+    fc.assert(fc.property(fc.array(fc.array(fc.oneof(frameArb, raw), { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 4 }), (b) => run(b, undefined, 'compiled', true)), { numRuns: 15 });
   });
 
   test('clocks that start past 2^31 ms and sometimes step backwards', () => {

@@ -5,7 +5,7 @@ import {
   BUF_SIZE, BUF_HEADROOM, MAX_FRAME, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, PD_RSS, PD_QUEUE, PD_PATH, PD_REASON,
   PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, PD_HTYPE, TX_SIZE, TX_BUF, TX_LEN, TX_IF,
   CTX_IFNET, CTX_NIF, CTX_NH, CTX_RT4, CTX_RT6, CTX_NBR, CTX_FLOW, CTX_CNT, CTX_PD, CTX_TX, CTX_TXCAP, CTX_FREE,
-  CTX_GEN, CTX_FIB4, CTX_FIB6, CTX_IFCNT, CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP6_TOKENS, OPT_FASTFWD, OPT_ICMP, C_COUNT,
+  CTX_GEN, CTX_FIB4, CTX_FIB6, CTX_IFCNT, CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP6_TOKENS, OPT_FASTFWD, OPT_ICMP, OPT_FIBWARM, C_COUNT,
   IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_OPKTS, IFC_OBYTES, IFC_IDROPS,
 } from '../../assembly/layout.js';
 import type { RouteSpec } from '../config/routes-file.js';
@@ -90,6 +90,9 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** IPv4 routes from which batches warm the FIB first (measured: 1M routes +5-37% frames/s; 1k routes a few % less). */
+export const FIBWARM_ROUTES = 65536;
+
 const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(2, n)));
 
 export class Stack {
@@ -155,6 +158,11 @@ export class Stack {
     for (const r of config.routes) this.addRouteSpec(r);
     opts.moreRoutes?.((r) => { this.addRouteSpec(r); });
     this.tables.endBulk();
+    // a table past this many IPv4 routes spreads its lookups over more of tbl24 than the caches
+    // and TLB hold: each batch then loads its destinations' entries together first (route4_warm)
+    if (this.fib === 'compiled' && this.tables.routeCount(4) >= FIBWARM_ROUTES) {
+      for (const cpu of this.L.cpu) this.dv.setUint32(cpu.ctx + CTX_OPTS, this.dv.getUint32(cpu.ctx + CTX_OPTS, true) | OPT_FIBWARM, true);
+    }
     for (const n of config.neighbors) {
       const ifindex = this.ifByName.get(n.dev);
       if (!ifindex) throw new StackConfigError(n.file, n.line, `neighbor: unknown interface '${n.dev}'`);

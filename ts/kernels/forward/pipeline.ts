@@ -2,7 +2,7 @@
 // writes, so `--engine ts` and `--engine wasm` produce byte-identical memory and output.
 import {
   CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_IFCNT, IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_IDROPS, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_NH, CTX_NBR,
-  OPT_FASTFWD, PD_SIZE, PD_LEN, PD_RXIF, PD_PATH, PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, PD_BUF,
+  OPT_FASTFWD, OPT_FIBWARM, PD_SIZE, PD_LEN, PD_RXIF, PD_PATH, PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, PD_BUF,
   PATH_DROP, PATH_FAST, PATH_NORMAL, PATH_LOCAL, MAX_FRAME,
   IF_SIZE, IF_FLAGS, IF_MAC, IF_MTU, IF_VLANMAP, IFF_UP, IFF_EXISTS,
   NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE, NHF_PROHIBIT,
@@ -15,7 +15,7 @@ import {
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
-import { route4, route6 } from '../fib/route.js';
+import { route4, route4_warm, route6 } from '../fib/route.js';
 import { nb_find } from '../nbr/nbr.js';
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from '../flow/ipflow.js';
 import { ether_output, tx_room, batch, ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_ARP } from './output.js';
@@ -50,6 +50,7 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
     ipflow_expire(m, ft, now, cnt);
   }
   const pd0 = ld32(m, ctx + CTX_PD);
+  if (ld32(m, ctx + CTX_OPTS) & OPT_FIBWARM) route4_warm(m, ctx, pd0, n); // the batch's FIB misses, overlapped
   const ifc = ld32(m, ctx + CTX_IFCNT);
   const nif = ld32(m, ctx + CTX_NIF);
   for (let i = 0; i < n; i++) {
