@@ -96,6 +96,23 @@ describe('dir24 differential (FIB vs radix vs linear scan, WASM vs TS)', () => {
 });
 
 describe('batched lookups', () => {
+  test('random trees (also empty, also with a default route) and batch sizes: each slot of the radix batch answers what a single walk answers', () => {
+    const t = fib('wasm');
+    const base = LAYOUT_BASE + (1 << 25) + (1 << 19);
+    const dv = new DataView(t.k.memory.buffer);
+    const route = fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 }));
+    fc.assert(fc.property(fc.array(route, { maxLength: 40 }), fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 100 }), (routes, addrs) => {
+      const added = routes.map(([a, p], i) => { const k = p === 0 ? 0 : (a & (0xffffffff << (32 - p))) >>> 0; t.set(k, p, 1 + (i % 30)); return [k, p] as const; });
+      addrs.forEach((a, i) => dv.setUint32(base + i * 4, a, true));
+      dv.setUint32(base + 8192 + addrs.length * 4, 0xdeadbeef, true); // nothing is written past n
+      t.k.rt_lookup4_batch(t.rt, base, base + 8192, addrs.length);
+      for (let i = 0; i < addrs.length; i++) expect(dv.getUint32(base + 8192 + i * 4, true)).toBe(t.k.rt_lookup4(t.rt, addrs[i]!));
+      expect(dv.getUint32(base + 8192 + addrs.length * 4, true)).toBe(0xdeadbeef);
+      for (const [k, p] of added) t.del(k, p);
+      t.k.rt_reclaim(t.pool);
+    }), { numRuns: 150 });
+  });
+
   test('answer what single lookups answer, on both engines', () => {
     for (const engine of ['wasm', 'ts'] as const) {
       const t = fib(engine);
