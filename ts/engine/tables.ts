@@ -217,8 +217,8 @@ export class Tables {
   /**
    * Detaches a vlan interface from a running engine (NetBSD's if_detach order): unpublish it (its
    * parent's VLAN map entry and its flags, so no frame finds it any more), delete every route
-   * through it and its neighbor entries, wait a grace period (graceWait: every batch that could
-   * have read the old routes or the old slot has ended), reclaim, and only then clear the slot,
+   * through it, wait a grace period (graceWait: every batch that could have read the old routes or
+   * the old slot has ended), delete its neighbor entries, reclaim, and only then clear the slot,
    * whose index may be attached again afterwards. Frames refer to interfaces by index, never by
    * pointer, so nothing dangles: a reader that still has the index reads a slot that says
    * "absent". Returns the routes it deleted. Caller holds the writer lock.
@@ -240,9 +240,11 @@ export class Tables {
         gone.push({ family, prefix: r.prefix, plen: r.plen });
       }
     }
-    this.purgeNeighbors(index);
     this.bumpGeneration();
     this.graceWait();
+    // its neighbor entries only after the grace period: a batch that read one of its routes before
+    // the delete may still look up the gateway's MAC, and would drop the frame as unresolved
+    this.purgeNeighbors(index);
     this.reclaim();
     u8.fill(0, p, p + IF_SIZE);
     this.ifs[index] = undefined;
