@@ -152,8 +152,8 @@ export const IFC_IDROPS = 32; // received frames dropped (any reason)
 // a frame's receive port, a parent's VLAN map, a nexthop's NH_IFINDEX. Writers (Tables, one at a
 // time) attach by writing every field, then IF_FLAGS with IFF_EXISTS (atomic), then the parent's
 // VLAN map entry (atomic u16); detach by clearing the map entry and the flags, deleting the routes
-// and neighbors that name the index, waiting a grace period, and only then zeroing the slot (and
-// reusing the index). A reader with a stale index reads "absent", never memory put to other use.
+// that name the index, waiting a grace period, deleting its neighbor entries, and only then
+// zeroing the slot (and reusing the index). A reader with a stale index reads "absent", never memory put to other use.
 export const IF_SIZE = 128;
 export const IF_FLAGS = 0; // u32 IFF_*
 export const IF_MTU = 4; // u32
