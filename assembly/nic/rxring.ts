@@ -11,8 +11,22 @@ import {
 import { ld16, ld32, st16, st32 } from "../util/mem";
 import { pool_get } from "./mbuf";
 
-@inline function slot_at(r: usize, i: u32): usize {
-  return r + RXR_SIZE + <usize>(i & (ld32(r + RXR_NSLOT) - 1)) * RXD_SIZE;
+@inline function slot_at(r: usize, mask: u32, i: u32): usize {
+  return r + RXR_SIZE + <usize>(i & mask) * RXD_SIZE;
+}
+
+/**
+ * The driver takes done slot s: clears its done bit and returns the frame's cluster, putting a
+ * fresh one from the cache in the slot; with none to put there, returns 0, counts RXR_NOBUFS and
+ * the slot keeps its cluster (the frame is dropped).
+ */
+@inline function rxd_take(r: usize, s: usize, fs: usize, pool: usize): usize {
+  st16(s + RXD_DONE, 0);
+  const c = pool_get(fs, pool);
+  if (c == 0) { st32(r + RXR_NOBUFS, ld32(r + RXR_NOBUFS) + 1); return 0; }
+  const old = <usize>ld32(s + RXD_BUF);
+  st32(s + RXD_BUF, <u32>c);
+  return old;
 }
 
 /**
@@ -27,7 +41,7 @@ export function rxr_fill(r: usize, n: u32, tmpl: usize, stride: u32, count: u32,
   const k = n < room ? n : room;
   let t = seq % count;
   for (let i: u32 = 0; i < k; i++) {
-    const s = slot_at(r, hw);
+    const s = slot_at(r, size - 1, hw);
     const src = tmpl + <usize>t * stride;
     const l = len != 0 ? len : load<u32>(src);
     memory.copy(<usize>ld32(s + RXD_BUF) + BUF_HEADROOM, len != 0 ? src : src + 4, l);
@@ -53,19 +67,18 @@ export function rxr_intr(r: usize, pq: usize, fs: usize, pool: usize, max: u32):
   const k = max < avail ? max : avail;
   const ifx = ld32(r + RXR_IF);
   const qmask = ld32(pq + PQ_NSLOT) - 1;
+  const mask = ld32(r + RXR_NSLOT) - 1;
   let head = ld32(pq + PQ_HEAD);
   const tail = ld32(pq + PQ_TAIL);
   for (let i: u32 = 0; i < k; i++, sw++) {
-    const s = slot_at(r, sw);
-    st16(s + RXD_DONE, 0);
-    if (head - tail > qmask) { st32(pq + PQ_DROPS, ld32(pq + PQ_DROPS) + 1); continue; }
-    const c = pool_get(fs, pool);
-    if (c == 0) { st32(r + RXR_NOBUFS, ld32(r + RXR_NOBUFS) + 1); continue; }
+    const s = slot_at(r, mask, sw);
+    if (head - tail > qmask) { st16(s + RXD_DONE, 0); st32(pq + PQ_DROPS, ld32(pq + PQ_DROPS) + 1); continue; }
+    const b = rxd_take(r, s, fs, pool);
+    if (b == 0) continue;
     const e = pq + PQ_SIZE + <usize>(head & qmask) * PQE_SIZE;
-    st32(e + PQE_BUF, ld32(s + RXD_BUF));
+    st32(e + PQE_BUF, <u32>b);
     st16(e + PQE_LEN, ld16(s + RXD_LEN));
     st16(e + PQE_IF, ifx);
-    st32(s + RXD_BUF, <u32>c);
     head++;
   }
   st32(pq + PQ_HEAD, head);
@@ -84,17 +97,16 @@ export function rxr_poll(ctx: usize, r: usize, pool: usize, max: u32): u32 {
   const avail = ld32(r + RXR_HW) - sw;
   const k = max < avail ? max : avail;
   const ifx = ld32(r + RXR_IF);
+  const mask = ld32(r + RXR_NSLOT) - 1;
   let n: u32 = 0;
   for (let i: u32 = 0; i < k; i++, sw++) {
-    const s = slot_at(r, sw);
-    st16(s + RXD_DONE, 0);
-    const c = pool_get(fs, pool);
-    if (c == 0) { st32(r + RXR_NOBUFS, ld32(r + RXR_NOBUFS) + 1); continue; }
+    const s = slot_at(r, mask, sw);
+    const b = rxd_take(r, s, fs, pool);
+    if (b == 0) continue;
     const pd = pd0 + <usize>n * PD_SIZE;
-    st32(pd + PD_BUF, ld32(s + RXD_BUF) + BUF_HEADROOM);
+    st32(pd + PD_BUF, <u32>b + BUF_HEADROOM);
     st16(pd + PD_LEN, ld16(s + RXD_LEN));
     st16(pd + PD_RXIF, ifx);
-    st32(s + RXD_BUF, <u32>c);
     n++;
   }
   st32(r + RXR_SW, sw);

@@ -7,8 +7,18 @@ import {
 import { type Mem, copy_frame, ld16, ld32, st16, st32 } from '../util/mem.js';
 import { pool_get } from './mbuf.js';
 
-function slot_at(m: Mem, r: number, i: number): number {
-  return r + RXR_SIZE + ((i & (ld32(m, r + RXR_NSLOT) - 1)) >>> 0) * RXD_SIZE;
+function slot_at(r: number, mask: number, i: number): number {
+  return r + RXR_SIZE + ((i & mask) >>> 0) * RXD_SIZE;
+}
+
+/** Twin of rxd_take: the frame's cluster out of done slot s, a fresh one in; 0 (RXR_NOBUFS) with none. */
+function rxd_take(m: Mem, r: number, s: number, fs: number, pool: number): number {
+  st16(m, s + RXD_DONE, 0);
+  const c = pool_get(m, fs, pool);
+  if (c === 0) { st32(m, r + RXR_NOBUFS, ld32(m, r + RXR_NOBUFS) + 1); return 0; }
+  const old = ld32(m, s + RXD_BUF);
+  st32(m, s + RXD_BUF, c);
+  return old;
 }
 
 export function rxr_fill(m: Mem, r: number, n: number, tmpl: number, stride: number, count: number, len: number, seq: number): number {
@@ -18,7 +28,7 @@ export function rxr_fill(m: Mem, r: number, n: number, tmpl: number, stride: num
   const k = Math.min(n, room);
   let t = seq % count;
   for (let i = 0; i < k; i++) {
-    const s = slot_at(m, r, hw);
+    const s = slot_at(r, size - 1, hw);
     const src = tmpl + t * stride;
     const l = len !== 0 ? len : ld32(m, src);
     const from = len !== 0 ? src : src + 4;
@@ -40,19 +50,18 @@ export function rxr_intr(m: Mem, r: number, pq: number, fs: number, pool: number
   const k = Math.min(max, avail);
   const ifx = ld32(m, r + RXR_IF);
   const qmask = ld32(m, pq + PQ_NSLOT) - 1;
+  const mask = ld32(m, r + RXR_NSLOT) - 1;
   let head = ld32(m, pq + PQ_HEAD);
   const tail = ld32(m, pq + PQ_TAIL);
   for (let i = 0; i < k; i++, sw = (sw + 1) >>> 0) {
-    const s = slot_at(m, r, sw);
-    st16(m, s + RXD_DONE, 0);
-    if (((head - tail) >>> 0) > qmask) { st32(m, pq + PQ_DROPS, ld32(m, pq + PQ_DROPS) + 1); continue; }
-    const c = pool_get(m, fs, pool);
-    if (c === 0) { st32(m, r + RXR_NOBUFS, ld32(m, r + RXR_NOBUFS) + 1); continue; }
+    const s = slot_at(r, mask, sw);
+    if (((head - tail) >>> 0) > qmask) { st16(m, s + RXD_DONE, 0); st32(m, pq + PQ_DROPS, ld32(m, pq + PQ_DROPS) + 1); continue; }
+    const b = rxd_take(m, r, s, fs, pool);
+    if (b === 0) continue;
     const e = pq + PQ_SIZE + ((head & qmask) >>> 0) * PQE_SIZE;
-    st32(m, e + PQE_BUF, ld32(m, s + RXD_BUF));
+    st32(m, e + PQE_BUF, b);
     st16(m, e + PQE_LEN, ld16(m, s + RXD_LEN));
     st16(m, e + PQE_IF, ifx);
-    st32(m, s + RXD_BUF, c);
     head = (head + 1) >>> 0;
   }
   st32(m, pq + PQ_HEAD, head);
@@ -67,17 +76,16 @@ export function rxr_poll(m: Mem, ctx: number, r: number, pool: number, max: numb
   const avail = (ld32(m, r + RXR_HW) - sw) >>> 0;
   const k = Math.min(max, avail);
   const ifx = ld32(m, r + RXR_IF);
+  const mask = ld32(m, r + RXR_NSLOT) - 1;
   let n = 0;
   for (let i = 0; i < k; i++, sw = (sw + 1) >>> 0) {
-    const s = slot_at(m, r, sw);
-    st16(m, s + RXD_DONE, 0);
-    const c = pool_get(m, fs, pool);
-    if (c === 0) { st32(m, r + RXR_NOBUFS, ld32(m, r + RXR_NOBUFS) + 1); continue; }
+    const s = slot_at(r, mask, sw);
+    const b = rxd_take(m, r, s, fs, pool);
+    if (b === 0) continue;
     const pd = pd0 + n * PD_SIZE;
-    st32(m, pd + PD_BUF, ld32(m, s + RXD_BUF) + BUF_HEADROOM);
+    st32(m, pd + PD_BUF, b + BUF_HEADROOM);
     st16(m, pd + PD_LEN, ld16(m, s + RXD_LEN));
     st16(m, pd + PD_RXIF, ifx);
-    st32(m, s + RXD_BUF, c);
     n++;
   }
   st32(m, r + RXR_SW, sw);
