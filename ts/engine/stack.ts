@@ -481,7 +481,7 @@ export class Stack {
 
   /**
    * `ifconfig NAME destroy`: detaches a vlan interface with its addresses, the routes through it and
-   * its neighbor entries (Tables.detachInterface: returns after a grace period). Caller holds the
+   * its neighbor entries (Tables.detachInterface: returns after the grace period it waits). Caller holds the
    * writer lock. Returns how many routes went with it.
    */
   destroyInterface(name: string): number {

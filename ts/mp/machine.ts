@@ -378,7 +378,7 @@ export class MpMachine {
   /** Per single-queue interface (its one TX ring is if_snd): frames and bytes through it, and how often its lock was found held. */
   ifSnd(): { name: string; frames: number; bytes: number; contended: number }[] {
     return this.singleQueue.flatMap((single, ix) => {
-      if (!single || !this.bufs.tx.has(ix)) return [];
+      if (!single) return [];
       const t = txRingStats(this.dv, this.bufs.tx.get(ix)![0]!);
       return [{ name: this.stack.ifName(ix), frames: t.frames + t.queued, bytes: t.bytes, contended: t.contended }];
     });

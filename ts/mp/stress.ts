@@ -132,7 +132,7 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
           // until frames go out through it (a few turns at most; at low rates it may see none)
           for (let k = 0; k < 20 && (e.stack.interfaceCounters()['vs0']?.opkts ?? 0) === 0; k++) await tick();
           ops['vlan-frames'] = (ops['vlan-frames'] ?? 0) + (e.stack.interfaceCounters()['vs0']?.opkts ?? 0);
-          e.stack.destroyInterface('vs0'); // its routes and neighbor go, a grace period passes, then its slot is cleared
+          e.stack.destroyInterface('vs0'); // its routes go, a grace period passes, then its neighbor and its slot
           ops['vlan-attach-detach'] = (ops['vlan-attach-detach'] ?? 0) + 1;
           break;
         }
