@@ -12,7 +12,7 @@
 //   an ifindex or nexthop id stays valid to read even after the object behind it is gone.
 // - Counters are u64 little-endian; the TS twin increments them as (lo, hi) u32 pairs.
 //
-// Region map (TS `ts/engine/layout.ts` computes the actual addresses from the config):
+// Region map (TS `ts/stack/memory-plan.ts` computes the actual addresses from the config):
 //
 //   0 ........ LAYOUT_BASE   AssemblyScript static data and stack (AS owns it, we never write it)
 //   LAYOUT_BASE ...          shared tables: ifnet[], nexthop[], radix heads + node pool, neighbor hash,
@@ -83,7 +83,7 @@ export const TX_LEN = 4; // u16
 export const TX_IF = 6; // u16 output ifindex
 
 // ---------------------------------------------------------------------------------------------
-// Drop and local-delivery reasons (u8). Names live in ts/engine/reasons.ts, in this order.
+// Drop and local-delivery reasons (u8). Names live in ts/stack/reasons.ts, in this order.
 export const R_NONE = 0;
 export const R_TOO_SHORT = 1; // frame or header truncated
 export const R_TOO_LONG = 2; // frame larger than a cluster
@@ -268,7 +268,7 @@ export const F4_MAX_NH = 0x7fff; // nexthop ids a 15-bit entry can hold
 // ---------------------------------------------------------------------------------------------
 // Compiled IPv6 FIB: a leaf-pushed, path-compressed prefix trie whose nodes ("chunks") live in one
 // hash table keyed by (prefix, length). Compiled from the IPv6 radix tree by the control plane
-// (ts/engine/fib6-writer.ts); read by assembly/fib/fib6.ts and its TS twin.
+// (ts/stack/fib6-writer.ts); read by assembly/fib/fib6.ts and its TS twin.
 //
 //   tbl16: u32[65536], indexed by the top 16 bits of the address
 //   hash:  cap slots of F6E_SIZE bytes, open addressing with linear probing (fib6_hash)
@@ -393,7 +393,7 @@ export const OPT_FIBWARM = 4; // before each batch, load its IPv4 destinations' 
 export const CTX_SCRATCH = 128;
 
 // ---------------------------------------------------------------------------------------------
-// Multi-CPU engine: interrupt vectors and RX queues (ts/mp/). Written by the control plane
+// Multi-CPU engine: interrupt vectors and RX queues (ts/machine/). Written by the control plane
 // (affinity, mode) and by the CPU that currently services the queue (counts, source state).
 //
 // Vector (VT_SIZE bytes, one per NIC queue pair; MSI-X "wm0 txrx1"):
@@ -573,7 +573,7 @@ export const CRS_NSEC = 8;
 export const CRS_DATA = 12;
 
 // ---------------------------------------------------------------------------------------------
-// Packet buffers in the multi-CPU engine (ts/mp/): one pool of clusters handed around by address,
+// Packet buffers in the multi-CPU engine (ts/machine/): one pool of clusters handed around by address,
 // never copied, as netmap and DPDK rings do. Every cluster is always in exactly one place:
 //
 //   pool (global stack) <-> CPU cache (CTX_FREE) -> RX ring slot -> pktq -> batch (descriptor)
@@ -581,7 +581,7 @@ export const CRS_DATA = 12;
 //        |                     dropped / delivered locally: back to the cache <+  v
 //        +---- completing CPU's cache <- TX completion (txeof) <- TX ring <- tx_post
 //
-// bufferAudit() (ts/mp/machine.ts) checks that with the engine stopped: every cluster found once.
+// bufferAudit() (ts/machine/machine.ts) checks that with the engine stopped: every cluster found once.
 //
 // Pool: a stack of free cluster addresses behind one lock. CPUs touch it only in bulk, when their
 // cache (the CTX_FREE stack, plain: only its CPU touches it) runs empty or full (pool_get/pool_put),

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Table from 'cli-table3';
-import { formatIPv4, getIPv4, parsePrefix } from '../ts/net/addr.js';
+import { formatIPv4, getIPv4, parsePrefix } from '../ts/addr/addr.js';
 import { generateRoutes, rng } from '../ts/scenario/routes-gen.js';
 
 // ---- running a suite ---------------------------------------------------------------------------

@@ -11,10 +11,10 @@
 import { parseConfig } from '../ts/config/load.js';
 import { parseRoutesText } from '../ts/config/routes-file.js';
 import type { RouteSpec } from '../ts/config/schema.js';
-import type { EngineName } from '../ts/engine/kernels.js';
-import { Stack } from '../ts/engine/stack.js';
-import { buildFrame } from '../ts/net/build.js';
-import { PipelineDriver, measureSplit } from '../ts/perf/pipeline-driver.js';
+import type { KernelImpl } from '../ts/stack/kernels.js';
+import { Stack } from '../ts/stack/stack.js';
+import { buildFrame } from '../ts/packet/build.js';
+import { PipelineDriver, measureSplit } from '../ts/scenario/pipeline-driver.js';
 import { CTX_FIB4 } from '../assembly/layout.js';
 import { generateRoutes, rng } from '../ts/scenario/routes-gen.js';
 import { isMain, machineInfo, median, num, sig, sink, table, writeResults, type SuiteOptions, type SuiteReport } from './common.js';
@@ -39,7 +39,7 @@ function routes(v4: number, v6: number): RouteSpec[] {
   return out;
 }
 
-function build(engine: EngineName, specs: RouteSpec[]): { stack: Stack; ms: number } {
+function build(engine: KernelImpl, specs: RouteSpec[]): { stack: Stack; ms: number } {
   const cfg = parseConfig(CONFIG, 'bench', process.cwd());
   const t0 = performance.now();
   const stack = new Stack(cfg, {
@@ -218,7 +218,7 @@ export async function runFib(o: SuiteOptions = {}): Promise<SuiteReport> {
   const libs: { table: string; lib: string; mlps: number }[] = [];
   for (const [name, v4, v6] of [['1k IPv4', 1000, 0], ['100k IPv4', 100_000, 0], ['1M IPv4', 1_000_000, 0], ['200k IPv6', 0, 200_000]] as const) {
     const specs = routes(v4, v6);
-    for (const engine of ['wasm', 'ts'] as EngineName[]) {
+    for (const engine of ['wasm', 'ts'] as KernelImpl[]) {
       if (engine === 'ts' && v4 === 1_000_000) continue; // the TS twin at 1M: see 100k (same code, and it would double the run)
       const { stack, ms } = build(engine, specs);
       loads.push({ table: name, engine, routes: specs.length, loadMs: sig(ms), linearMiB: sig(stack.L.bytes / 2 ** 20) });

@@ -5,7 +5,7 @@
 // walks the pool, so consecutive ops see different inputs); ns/call = seconds per op / N_CALLS,
 // median over benny's samples. Every result is folded into a sink so no call can be dropped.
 //
-// WASM is called through the module's raw exports (ts/engine/wasm.ts hands them out as they are).
+// WASM is called through the module's raw exports (ts/stack/wasm.ts hands them out as they are).
 // @assemblyscript/loader would hand out a wrapper, `(...args) => { setArgumentsLength(args.length);
 // return fn(...args) }`; we time the raw function and also report an empty call through such a
 // wrapper (made with the loader's own demangle), so a reader can see which part of a small kernel's
@@ -17,14 +17,14 @@
 import * as loader from '@assemblyscript/loader';
 import { add, cycle, save, suite } from 'benny';
 import { FE_HNEXT, FT_BUCKETS, FT_HASHSIZE, FT_MAX } from '../assembly/layout.js';
-import { type WasmKernels, tsKernels } from '../ts/engine/kernels.js';
-import { Stack } from '../ts/engine/stack.js';
+import { type WasmKernels, tsKernels } from '../ts/stack/kernels.js';
+import { Stack } from '../ts/stack/stack.js';
 import * as dir24 from '../ts/kernels/fib/dir24.js';
 import * as radix from '../ts/kernels/fib/radix.js';
 import * as ipflow from '../ts/kernels/flow/ipflow.js';
 import * as toeplitz from '../ts/kernels/rss/toeplitz.js';
 import * as cksum from '../ts/kernels/wire/cksum.js';
-import { buildFrame } from '../ts/net/build.js';
+import { buildFrame } from '../ts/packet/build.js';
 import { defaultScenarioConfig } from '../ts/scenario/default.js';
 import { rng } from '../ts/scenario/routes-gen.js';
 import {

@@ -19,7 +19,7 @@
 //   net.BlockList         membership only (node's built-in; check() says blocked or not)
 // LPM answers are compared with ours as prefix text; membership answers with "ours matched a route".
 // The libraries take address strings, ours a host-order u32; "string in" times our own parser
-// (ts/net/addr.js parseIPv4) plus the lookup, to compare like with like.
+// (ts/addr/addr.js parseIPv4) plus the lookup, to compare like with like.
 import net from 'node:net';
 import { add, cycle, save, suite } from 'benny';
 import CIDRMatcher from 'cidr-matcher';
@@ -27,11 +27,11 @@ import ipaddr from 'ipaddr.js';
 import LongestPrefixMatch from 'longest-prefix-match';
 import { Netmask } from 'netmask';
 import type { RouteSpec } from '../ts/config/routes-file.js';
-import { type WasmKernels, tsKernels } from '../ts/engine/kernels.js';
-import { Stack, type StackConfig } from '../ts/engine/stack.js';
+import { type WasmKernels, tsKernels } from '../ts/stack/kernels.js';
+import { Stack, type StackConfig } from '../ts/stack/stack.js';
 import * as dir24 from '../ts/kernels/fib/dir24.js';
 import * as radix from '../ts/kernels/fib/radix.js';
-import { parseIPv4 } from '../ts/net/addr.js';
+import { parseIPv4 } from '../ts/addr/addr.js';
 import {
   BENNY_CASE, type SuiteOptions, type SuiteReport, fmt4, genPrefixes4, isMain, num, randomAddrs4, resultsDir, sig,
   sink, table, writeResults,
@@ -168,7 +168,7 @@ export async function runLpm(opts: SuiteOptions = {}): Promise<SuiteReport> {
   const notes = [
     `table: ${PREFIXES} generated IPv4 prefixes (generateRoutes seed 2016; /16-/24); ${POOL} addresses, ${(100 * hits / n).toFixed(0)}% of the ${n}-address agreement sample match a prefix`,
     'reference answer: mpstack rt_lookup4 (WASM), whose nexthop id names the matched prefix; LPM rows are checked against it as prefix text, membership rows (cidr-matcher, net.BlockList cannot answer LPM) as matched / not matched',
-    'libraries take address strings; mpstack u32 rows exclude parsing, the "string in" row includes ts/net/addr.js parseIPv4',
+    'libraries take address strings; mpstack u32 rows exclude parsing, the "string in" row includes ts/addr/addr.js parseIPv4',
     ...Object.entries(examples).filter(([, v]) => v.length).map(([k, v]) => `disagreement examples, ${k}: ${v.join('; ')}`),
   ];
   const text = [

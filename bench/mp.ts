@@ -9,8 +9,8 @@
 // summed over the CPUs: the forwarding work the stack can do, with the traffic source's own cost
 // kept out. "End to end" is frames per wall-clock second with the source included.
 import { parseConfig } from '../ts/config/load.js';
-import type { EngineName } from '../ts/engine/kernels.js';
-import { MpEngine } from '../ts/mp/engine.js';
+import type { KernelImpl } from '../ts/stack/kernels.js';
+import { NodeMachine } from '../ts/host/host-node.js';
 import { isMain, machineInfo, num, sig, table, writeResults, type SuiteOptions, type SuiteReport } from './common.js';
 
 const CONFIG = `interfaces:
@@ -31,9 +31,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Run { path: string; cpus: number; e2eMpps: number; perCpuStackMpps: number[]; stackMpps: number; maxBatchUs: number; maxGapUs: number; p50Us: number; p99Us: number; p999Us: number }
 
-async function measure(engine: EngineName, fastforward: boolean, cpus: number, ms: number, churn = false): Promise<Run> {
+async function measure(engine: KernelImpl, fastforward: boolean, cpus: number, ms: number, churn = false): Promise<Run> {
   const cfg = parseConfig(CONFIG.replace('FF', String(fastforward)), 'bench', process.cwd());
-  const e = await MpEngine.start(cfg, { cpus, engine, batch: 256 });
+  const e = await NodeMachine.start(cfg, { cpus, engine, batch: 256 });
   await sleep(300);
   e.resetTimes();
   const before = e.cpuCounters().map((c) => c['rx-frames']!);
@@ -73,7 +73,7 @@ async function measure(engine: EngineName, fastforward: boolean, cpus: number, m
 }
 
 export async function runMp(o: SuiteOptions = {}): Promise<SuiteReport> {
-  const engine: EngineName = 'wasm';
+  const engine: KernelImpl = 'wasm';
   const runs: Run[] = [];
   for (const ff of [true, false]) for (const cpus of [1, 2]) runs.push(await measure(engine, ff, cpus, 2000));
   // stalls with 2 workers (they share the 2 cores with the control plane, so the OS preempts them)

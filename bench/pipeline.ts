@@ -6,7 +6,7 @@
 //                steps and fwd_batch (gen_fill | rss_batch | fwd_batch, one read between each), and
 //                only fwd_batch's interval counts, minus the measured cost of one clock read. The
 //                source's two steps are reported per frame beside it, timed the same way.
-//   end to end   gen_fill + rss_batch + fwd_batch with no clock inside the loop: ts/perf's
+//   end to end   gen_fill + rss_batch + fwd_batch with no clock inside the loop: ts/scenario's
 //                measureRate over its PipelineDriver where the templates allow it (one length, one
 //                ingress port, no vlan tag), otherwise the same method over SplitDriver.run().
 // Every number is the median of several timed samples after a warm-up (which also fills the
@@ -22,10 +22,10 @@
 // with gen_fill, as traffic source, not as stack).
 import { BUF_HEADROOM, BUF_SIZE, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF } from '../assembly/layout.js';
 import type { Config } from '../ts/config/schema.js';
-import { ENGINES, type EngineName } from '../ts/engine/kernels.js';
-import { Stack } from '../ts/engine/stack.js';
-import { buildFrame } from '../ts/net/build.js';
-import { PipelineDriver, measureRate, type Rate } from '../ts/perf/pipeline-driver.js';
+import { KERNEL_IMPLS, type KernelImpl } from '../ts/stack/kernels.js';
+import { Stack } from '../ts/stack/stack.js';
+import { buildFrame } from '../ts/packet/build.js';
+import { PipelineDriver, measureRate, type Rate } from '../ts/scenario/pipeline-driver.js';
 import { defaultScenarioConfig } from '../ts/scenario/default.js';
 import { rng } from '../ts/scenario/routes-gen.js';
 import { defaultTraffic } from '../ts/scenario/traffic.js';
@@ -44,7 +44,7 @@ const SMALL_COPY = 128;
 export interface Template { data: Uint8Array; ifindex: number }
 
 /**
- * A traffic source + pipeline driver like ts/perf/pipeline-driver.ts's, which can also time
+ * A traffic source + pipeline driver like ts/scenario/pipeline-driver.ts's, which can also time
  * fwd_batch on its own and replay mixed templates.
  *
  * Templates sit in the cluster pool above the batch's receive clusters, `stride` bytes apart, each
@@ -314,7 +314,7 @@ const WORKLOADS: Workload[] = [
 // ---- running -------------------------------------------------------------------------------------
 
 interface EngineResult {
-  engine: EngineName;
+  engine: KernelImpl;
   /** IPv4 lookup backend the stack used */
   fib: string;
   stackOnly: { pps: number; nsPerFrame: number; samples: number[] };
@@ -329,7 +329,7 @@ interface EngineResult {
 
 const pct = (x: number) => Math.round(x * 1000) / 10;
 
-function runEngine(w: Workload, engine: EngineName, clockNs: number): EngineResult {
+function runEngine(w: Workload, engine: KernelImpl, clockNs: number): EngineResult {
   // One stack per case and engine (a compiled FIB alone is 32 MiB of tbl24); the drivers below lay
   // out the same templates and descriptors in it, and the warm-ups re-warm the ipflow cache.
   const cfg = w.config();
@@ -342,7 +342,7 @@ function runEngine(w: Workload, engine: EngineName, clockNs: number): EngineResu
   if (!d.mixed) {
     const pdrv = new PipelineDriver(stack, templates.map((t) => t.data), templates[0]!.ifindex);
     const r = measureRate(pdrv, SAMPLE_MS, SAMPLES, WARM_MS);
-    endToEnd = { pps: r.pps, nsPerFrame: r.nsPerFrame, samples: r.samples, via: 'ts/perf measureRate(PipelineDriver)' };
+    endToEnd = { pps: r.pps, nsPerFrame: r.nsPerFrame, samples: r.samples, via: 'ts/scenario measureRate(PipelineDriver)' };
     const dx = new SplitDriver(stack, templates); // re-lays the descriptors PipelineDriver set up
     const o = measureRun((b) => dx.run(b));
     ownDriverEndToEnd = { pps: o.pps, samples: o.samples };
@@ -385,7 +385,7 @@ export async function runPipeline(opts: SuiteOptions = {}): Promise<SuiteReport>
     const probe = w.templates(w.config());
     const description = w.describe(probe);
     const engines: EngineResult[] = [];
-    for (const engine of ENGINES) {
+    for (const engine of KERNEL_IMPLS) {
       const r = runEngine(w, engine, clockNs);
       engines.push(r);
       console.log(`  ${w.title} [${engine}]: stack only ${num(r.stackOnly.pps / 1e6)} Mpps, end to end ${num(r.endToEnd.pps / 1e6)} Mpps`);
@@ -442,7 +442,7 @@ export async function runPipeline(opts: SuiteOptions = {}): Promise<SuiteReport>
     table(['target', 'case', 'metric', 'measured', 'goal', ''], targetRows),
     ...notes.map((n) => `  ${n}`),
     `  stack only = fwd_batch alone (per-batch clock reads around it, minus ${num(clockNs)} ns per read); end to end = gen_fill + rss_batch + fwd_batch, `
-      + 'via ts/perf measureRate(PipelineDriver) except the mixed case (SplitDriver.run); gen_fill (with the mixed case\'s fill-up) and rss_batch timed like fwd_batch',
+      + 'via ts/scenario measureRate(PipelineDriver) except the mixed case (SplitDriver.run); gen_fill (with the mixed case\'s fill-up) and rss_batch timed like fwd_batch',
   ].join('\n');
 
   const jsonPath = writeResults('pipeline', {
@@ -450,7 +450,7 @@ export async function runPipeline(opts: SuiteOptions = {}): Promise<SuiteReport>
       batch: BATCH, frameBytes: FRAME, sampleMs: SAMPLE_MS, samples: SAMPLES, warmMs: WARM_MS, nowMs: NOW_MS,
       clockReadNs: sig(clockNs),
       stackOnly: 'fwd_batch time from per-batch process.hrtime.bigint() reads, minus one clock read per batch; frames / that time',
-      endToEnd: 'gen_fill + rss_batch + fwd_batch with no clock in the loop (ts/perf measureRate over PipelineDriver; mixed case: SplitDriver.run with the same method)',
+      endToEnd: 'gen_fill + rss_batch + fwd_batch with no clock in the loop (ts/scenario measureRate over PipelineDriver; mixed case: SplitDriver.run with the same method)',
       genFill: 'gen_fill + descriptor fill-up (mixed case) per frame, from the same split run, minus one clock read per batch',
       rssBatch: 'rss_batch per frame, from the same split run, minus one clock read per batch',
       benny: 'not used here: one benny op would be a whole batch including the traffic source',

@@ -16,7 +16,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import os from 'node:os';
 import { LAYOUT_BASE } from '../assembly/layout.js';
 import { Mem } from '../ts/kernels/util/mem.js';
-import { createMemory, instantiateWasm } from '../ts/engine/wasm.js';
+import { createMemory, instantiateWasm } from '../ts/stack/wasm.js';
 import { psz_init, psz_perform, psz_perform_async, psz_read_enter, psz_read_exit } from '../ts/sync/pserialize.js';
 import { psref_acquire, psref_class_init, psref_release, psref_target_init } from '../ts/sync/psref.js';
 import { type SuiteOptions, type SuiteReport, isMain, median, num, sig, sink, sinkRead, table, writeResults } from './common.js';

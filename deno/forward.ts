@@ -7,7 +7,7 @@
 //
 // The bare specifiers dist/ imports (yaml, zod) resolve from node_modules through package.json.
 import { loadWasm } from '../dist/ts/portable/index.js';
-import { runScenario } from '../dist/ts/portable/scenario.js';
+import { runScenario } from '../dist/ts/scenario/digest.js';
 
 function arg(name: string, fallback: string): string {
   const i = Deno.args.indexOf(`--${name}`);

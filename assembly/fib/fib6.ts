@@ -1,6 +1,6 @@
 // Compiled IPv6 FIB, reader side: a leaf-pushed, path-compressed trie of chunks in one hash table.
 // Layout and protocols: assembly/layout.ts (F6_*). The writer is the control plane's
-// (ts/engine/fib6-writer.ts). TS twin: ts/kernels/fib/fib6.ts.
+// (ts/stack/fib6-writer.ts). TS twin: ts/kernels/fib/fib6.ts.
 //
 // Why this shape: an IPv6 table is mostly /48 and /32 routes spread over a 64-bit space, too sparse
 // for a direct array past the first 16 bits and too wide for fixed-stride expansion (a /36 would

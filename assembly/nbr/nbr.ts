@@ -5,7 +5,7 @@
 // entry is written fully before its NB_STATE word is published with an atomic store; a delete
 // turns the state into a tombstone. A MAC change rewrites 6 bytes in place, so a reader racing it
 // may see a torn MAC for one frame — acceptable for a neighbor that is changing address anyway;
-// the multi-CPU engine replaces entries through a fresh slot instead (see ts/engine/tables.ts).
+// the multi-CPU engine replaces entries through a fresh slot instead (see ts/stack/tables.ts).
 // Table order: addresses are host-order words (v4 in word 0), like the radix tree and nexthops.
 
 import { NBH_CAP, NBH_COUNT, NBH_TOMBS, NBH_SIZE, NB_SIZE, NB_KEY, NB_IF, NB_STATE, NB_MAC,

@@ -9,10 +9,10 @@ import {
   LAYOUT_BASE, CTX_SIZE, CTX_PD, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE, CTX_POOL, PD_SIZE, PD_BUF, PD_NTX, PD_TXFIRST,
   TX_SIZE, TX_BUF, TX_LEN, TX_IF, BUF_SIZE, BUF_HEADROOM,
 } from '../../assembly/layout.js';
-import { Arena } from '../../ts/engine/arena.js';
-import { type Kernels, tsKernels, wasmKernels } from '../../ts/engine/kernels.js';
-import { createMemory } from '../../ts/engine/wasm.js';
-import { auditBuffers, buildBuffers, buffersBytes, type Buffers, type BufferPlan } from '../../ts/mp/buffers.js';
+import { Arena } from '../../ts/stack/arena.js';
+import { type Kernels, tsKernels, wasmKernels } from '../../ts/stack/kernels.js';
+import { createMemory } from '../../ts/stack/wasm.js';
+import { auditBuffers, buildBuffers, buffersBytes, type Buffers, type BufferPlan } from '../../ts/machine/buffers.js';
 
 const BATCH = 16;
 const CACHE = 160;

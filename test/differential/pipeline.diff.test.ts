@@ -3,8 +3,8 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { CTX_OPTS, LAYOUT_BASE, OPT_FIBWARM } from '../../assembly/layout.js';
-import { Stack } from '../../ts/engine/stack.js';
-import { buildFrame } from '../../ts/net/build.js';
+import { Stack } from '../../ts/stack/stack.js';
+import { buildFrame } from '../../ts/packet/build.js';
 import { MAC, ip, topology } from '../fixtures/topology.js';
 
 const ADDR4 = ['192.0.2.10', '192.0.2.1', '192.0.2.255', '192.0.2.200', '198.51.100.254', '198.51.100.1', '203.0.113.7',

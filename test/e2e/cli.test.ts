@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcapWriter } from '../../ts/io/pcap.js';
 import { readCapture } from '../../ts/io/capture.js';
-import { buildFrame } from '../../ts/net/build.js';
+import { buildFrame } from '../../ts/packet/build.js';
 import { MAC, ip } from '../fixtures/topology.js';
 
 const CLI = join(process.cwd(), 'dist/ts/cli/main.js');

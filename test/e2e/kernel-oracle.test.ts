@@ -35,7 +35,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRoutesText } from '../../ts/config/routes-file.js';
-import { type Family, formatIP, formatPrefix, parseIP, parsePrefix } from '../../ts/net/addr.js';
+import { type Family, formatIP, formatPrefix, parseIP, parsePrefix } from '../../ts/addr/addr.js';
 import { rng } from '../../ts/scenario/routes-gen.js';
 import { type BatchResult, Netns } from './netns.js';
 

@@ -5,7 +5,7 @@ import { describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { ScenarioResult } from '../../ts/portable/scenario.js';
+import type { ScenarioResult } from '../../ts/scenario/digest.js';
 import { comparable, FRAMES, nodeRun, requireBuilt, ROOT, SEED } from './reference.js';
 
 const run = promisify(execFile);

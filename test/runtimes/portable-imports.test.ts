@@ -32,9 +32,9 @@ function graph(entry: string): { files: string[]; external: Map<string, string> 
 describe('the portable entries import nothing of Node', () => {
   test.each([
     ['dist/ts/portable/index.js', ['yaml', 'zod']],
-    ['dist/ts/portable/scenario.js', ['yaml', 'zod']],
+    ['dist/ts/scenario/digest.js', ['yaml', 'zod']],
     ['dist/ts/web/page.js', ['yaml', 'zod']],
-    ['dist/ts/web/cpu-worker.js', []],
+    ['dist/ts/web/cpu-thread-web.js', []],
   ])('%s', (entry, allowed) => {
     requireBuilt();
     const { files, external } = graph(entry);
@@ -45,7 +45,7 @@ describe('the portable entries import nothing of Node', () => {
 
   test('the graph walk sees Node imports where there are some', () => {
     requireBuilt();
-    const { external } = graph('dist/ts/mp/engine.js');
+    const { external } = graph('dist/ts/host/host-node.js');
     expect([...external.keys()]).toEqual(expect.arrayContaining(['node:fs', 'node:worker_threads']));
   });
 });

@@ -1,8 +1,8 @@
-// The Node side of the cross-runtime tests: the reference run (ts/portable/scenario.ts) in this
+// The Node side of the cross-runtime tests: the reference run (ts/scenario/digest.ts) in this
 // process, once per test file, and where the built code the other runtimes load lives.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runScenario, type ScenarioResult } from '../../ts/portable/scenario.js';
+import { runScenario, type ScenarioResult } from '../../ts/scenario/digest.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -19,7 +19,7 @@ export function nodeRun(): Promise<ScenarioResult> {
 
 /** The other runtimes load dist/ and build/: fail at once if `npm run build` has not made them. */
 export function requireBuilt(): void {
-  for (const f of ['dist/ts/portable/scenario.js', 'dist/ts/web/page.js', 'build/mpstack.wasm']) {
+  for (const f of ['dist/ts/scenario/digest.js', 'dist/ts/web/page.js', 'build/mpstack.wasm']) {
     if (!existsSync(`${ROOT}${f}`)) throw new Error(`${f} is missing: run \`npm run build\` first (npm test does)`);
   }
 }

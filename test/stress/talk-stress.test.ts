@@ -1,11 +1,11 @@
 // The talk's stress test, short version (the long soak: `mpstack stress --duration 600`).
 import { describe, expect, test } from '@jest/globals';
-import { MpEngine } from '../../ts/mp/engine.js';
-import { runStress } from '../../ts/mp/stress.js';
+import { NodeMachine } from '../../ts/host/host-node.js';
+import { runStress } from '../../ts/machine/stress.js';
 
 describe.each(['wasm', 'ts'] as const)('stress under traffic (%s)', (engine) => {
   test('route flaps, table churn, interface and affinity changes: nothing lost, nothing freed early', async () => {
-    const r = await runStress({ cpus: 2, engine, seconds: engine === 'wasm' ? 3 : 2, start: (c, o) => MpEngine.start(c, o) });
+    const r = await runStress({ cpus: 2, engine, seconds: engine === 'wasm' ? 3 : 2, start: (c, o) => NodeMachine.start(c, o) });
     expect(r.violations).toBe(0);
     expect(r.generated).toBe(r.frames);
     expect(r.accounted).toBe(r.frames);

@@ -5,7 +5,7 @@
 // Needs `npm run build` (the agents import dist/ and build/mpstack.wasm).
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { LAYOUT_BASE, PSC_INSIDE, PSC_STATE, PSZ_SLOTS, PSZ_SLOT_SIZE } from '../../assembly/layout.js';
-import { createMemory } from '../../ts/engine/wasm.js';
+import { createMemory } from '../../ts/stack/wasm.js';
 import { Pserialize } from '../../ts/sync/pserialize.js';
 import { DONE, ENTERED, EXITING, T_DONE, T_EXITING, makeClock, spawn, stateAfter, terminateAll, tick, waitState, within } from './harness.js';
 

@@ -8,7 +8,7 @@
 // Needs `npm run build` (the agents import dist/ and build/mpstack.wasm).
 import { afterEach, expect, test } from '@jest/globals';
 import { LAYOUT_BASE, POISON } from '../../assembly/layout.js';
-import { createMemory } from '../../ts/engine/wasm.js';
+import { createMemory } from '../../ts/stack/wasm.js';
 import { Pserialize } from '../../ts/sync/pserialize.js';
 import {
   pslist_entry_destroy, pslist_entry_init, pslist_init, pslist_writer_insert_after, pslist_writer_insert_head, pslist_writer_remove,

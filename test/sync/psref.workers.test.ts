@@ -4,7 +4,7 @@
 // Needs `npm run build` (the agents import dist/ and build/mpstack.wasm).
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { LAYOUT_BASE, PSRT_DRAINING, PSRT_STATE } from '../../assembly/layout.js';
-import { createMemory } from '../../ts/engine/wasm.js';
+import { createMemory } from '../../ts/stack/wasm.js';
 import { Pserialize } from '../../ts/sync/pserialize.js';
 import { psref_class_init, psref_errors, psref_held, psref_target_destroy, psref_target_destroy_async, psref_target_init } from '../../ts/sync/psref.js';
 import { ENTERED, EXITING, T_EXITING, makeClock, spawn, stateAfter, terminateAll, tick, waitState, within } from './harness.js';

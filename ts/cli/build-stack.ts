@@ -2,13 +2,13 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { streamRoutesFile } from '../config/files.js';
 import type { Config, FibBackend } from '../config/schema.js';
-import type { EngineName } from '../engine/kernels.js';
-import { Stack } from '../engine/stack.js';
+import type { KernelImpl } from '../stack/kernels.js';
+import { Stack } from '../stack/stack.js';
 
 /** Routes above which a terminal gets a progress bar (a load of this size takes about a second). */
 const PROGRESS_MIN = 300_000;
 
-export function buildStack(cfg: Config, engine: EngineName, batch = 256, fib?: FibBackend): Stack {
+export function buildStack(cfg: Config, engine: KernelImpl, batch = 256, fib?: FibBackend): Stack {
   // a counting pass sizes the tables exactly (radix nodes, tbl8 groups); the second pass loads
   let extra = 0;
   let longV4 = 0;

@@ -2,21 +2,21 @@
 // router, forwards a seeded traffic mix with both engines, checks they agree byte for byte, and
 // prints what happened and how fast each engine forwards.
 import type { Config } from '../config/schema.js';
-import type { EngineName } from '../engine/kernels.js';
-import { Stack, type FrameResult } from '../engine/stack.js';
-import { buildFrame } from '../net/build.js';
-import { PipelineDriver, measureRate } from '../perf/pipeline-driver.js';
+import type { KernelImpl } from '../stack/kernels.js';
+import { Stack, type FrameResult } from '../stack/stack.js';
+import { buildFrame } from '../packet/build.js';
+import { PipelineDriver, measureRate } from '../scenario/pipeline-driver.js';
 import { DEFAULT_CONFIG_YAML } from '../scenario/default-config.js';
 import { defaultRoutesText, defaultScenarioConfig } from '../scenario/default.js';
 import { defaultTraffic, type TrafficFrame } from '../scenario/traffic.js';
-import { CliError } from './errors.js';
+import { UserError } from './errors.js';
 import { pct, printCounters, table } from './summary.js';
 
 export interface DemoOptions { frames: number; seed: number; bench: boolean; printConfig: boolean; printRoutes: boolean }
 
 const say = (s = '') => process.stdout.write(`${s}\n`);
 
-function run(cfg: Config, engine: EngineName, traffic: TrafficFrame[]): { stack: Stack; results: FrameResult[] } {
+function run(cfg: Config, engine: KernelImpl, traffic: TrafficFrame[]): { stack: Stack; results: FrameResult[] } {
   const stack = new Stack(cfg, { engine, batch: 256 });
   const results: FrameResult[] = [];
   for (let i = 0; i < traffic.length;) {
@@ -66,7 +66,7 @@ function throughput(cfg: Config): string {
   });
   const t = table(['64-byte frames, one core', 'wasm Mpps', 'ts Mpps', 'wasm/ts'], [1, 2, 3]);
   for (const [name, ff] of [['fast path (ipflow hit)', true], [`normal path (radix, ${cfg.routes.length} routes)`, false]] as const) {
-    const rate = (engine: EngineName) => {
+    const rate = (engine: KernelImpl) => {
       const stack = new Stack({ ...cfg, fastforward: ff }, { engine, batch: 256 });
       return measureRate(new PipelineDriver(stack, templates, wm0.index), 250, 3, 100).pps;
     };
@@ -80,7 +80,7 @@ function throughput(cfg: Config): string {
 export function demoCommand(o: DemoOptions): void {
   if (o.printConfig) { process.stdout.write(DEFAULT_CONFIG_YAML); return; }
   if (o.printRoutes) { process.stdout.write(defaultRoutesText()); return; }
-  if (!Number.isInteger(o.frames) || o.frames < 1 || o.frames > 5_000_000) throw new CliError(`--frames must be an integer from 1 to 5000000, not '${o.frames}'`);
+  if (!Number.isInteger(o.frames) || o.frames < 1 || o.frames > 5_000_000) throw new UserError(`--frames must be an integer from 1 to 5000000, not '${o.frames}'`);
   const t0 = Date.now();
   const cfg = defaultScenarioConfig();
   const traffic = defaultTraffic(cfg, o.frames, o.seed);
@@ -95,7 +95,7 @@ export function demoCommand(o: DemoOptions): void {
   const w = run(cfg, 'wasm', traffic);
   const s = run(cfg, 'ts', traffic);
   const diff = firstDifference(w.results, s.results);
-  if (diff >= 0) throw new CliError(`the wasm and ts engines disagree on frame ${diff + 1} (${traffic[diff]!.kind}): this is a bug, please report it`);
+  if (diff >= 0) throw new UserError(`the wasm and ts engines disagree on frame ${diff + 1} (${traffic[diff]!.kind}): this is a bug, please report it`);
   const outFrames = w.results.reduce((n, r) => n + r.out.length, 0);
   say(`Forwarded with both engines (WASM and its TypeScript twin): identical verdicts, RSS hashes and ${outFrames} output frames, byte for byte.`);
   say();

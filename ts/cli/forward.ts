@@ -5,19 +5,19 @@ import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:f
 import { join } from 'node:path';
 import { loadConfig } from '../config/files.js';
 import type { FibBackend } from '../config/schema.js';
-import type { EngineName } from '../engine/kernels.js';
-import type { FrameResult, RxFrame, Stack } from '../engine/stack.js';
+import type { KernelImpl } from '../stack/kernels.js';
+import type { FrameResult, RxFrame, Stack } from '../stack/stack.js';
 import { readCaptureFile } from '../io/capture.js';
 import { PcapWriter } from '../io/pcap.js';
 import { buildStack } from './build-stack.js';
-import { CliError } from './errors.js';
+import { UserError } from './errors.js';
 import { printCounters } from './summary.js';
 
 export interface ForwardOptions {
   config: string;
   in: string[];
   out: string;
-  engine: EngineName;
+  engine: KernelImpl;
   fib?: FibBackend;
   batch: number;
   quiet?: boolean;
@@ -31,16 +31,16 @@ async function readInputs(stack: Stack, specs: string[]): Promise<InFrame[]> {
   const all: InFrame[] = [];
   for (const [src, spec] of specs.entries()) {
     const eq = spec.indexOf('=');
-    if (eq <= 0 || eq === spec.length - 1) throw new CliError(`--in '${spec}': expected IF=FILE (e.g. wm0=in.pcap)`);
+    if (eq <= 0 || eq === spec.length - 1) throw new UserError(`--in '${spec}': expected IF=FILE (e.g. wm0=in.pcap)`);
     const ifname = spec.slice(0, eq);
     const file = spec.slice(eq + 1);
     const ifindex = stack.ifByName.get(ifname);
-    if (!ifindex) throw new CliError(`--in '${spec}': no interface '${ifname}' in the config (have: ${[...stack.ifByName.keys()].join(', ')})`);
+    if (!ifindex) throw new UserError(`--in '${spec}': no interface '${ifname}' in the config (have: ${[...stack.ifByName.keys()].join(', ')})`);
     const st = stack.tables.ifs[ifindex]!;
-    if (st.vlan) throw new CliError(`--in '${spec}': ${ifname} is a vlan interface; its frames arrive tagged on ${stack.ifName(st.vlan.parent)}`);
+    if (st.vlan) throw new UserError(`--in '${spec}': ${ifname} is a vlan interface; its frames arrive tagged on ${stack.ifName(st.vlan.parent)}`);
     const cap = await readCaptureFile(file);
     cap.frames.forEach((f, i) => {
-      if (f.linktype !== LINKTYPE_ETHERNET) throw new CliError(`${file}: frame ${i + 1}: link type ${f.linktype} is not Ethernet (1)`);
+      if (f.linktype !== LINKTYPE_ETHERNET) throw new UserError(`${file}: frame ${i + 1}: link type ${f.linktype} is not Ethernet (1)`);
       all.push({ ifname, ifindex, n: i + 1, src, data: f.data, sec: f.tsSec, nsec: f.tsNsec });
     });
   }

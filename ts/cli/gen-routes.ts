@@ -1,16 +1,16 @@
 // `mpstack gen-routes`: writes a synthetic, realistic route table in iproute2 syntax (see
 // ts/scenario/routes-gen.ts for the prefix-length mix and its sources).
 import { createWriteStream } from 'node:fs';
-import { parseIP } from '../net/addr.js';
+import { parseIP } from '../addr/addr.js';
 import { generateRoutes } from '../scenario/routes-gen.js';
-import { CliError } from './errors.js';
+import { UserError } from './errors.js';
 
 export interface GenRoutesCliOptions { v4: number; v6: number; seed: number; via4: string; via6: string; out?: string }
 
 function gateways(list: string, family: 4 | 6, opt: string): string[] {
   const gws = list.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const g of gws) if (parseIP(g)?.family !== family) throw new CliError(`${opt}: '${g}' is not an IPv${family} address`);
-  if (gws.length === 0) throw new CliError(`${opt}: give at least one gateway`);
+  for (const g of gws) if (parseIP(g)?.family !== family) throw new UserError(`${opt}: '${g}' is not an IPv${family} address`);
+  if (gws.length === 0) throw new UserError(`${opt}: give at least one gateway`);
   return gws;
 }
 

@@ -5,15 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FIB_BACKENDS, type FibBackend } from '../config/schema.js';
-import { ENGINES, type EngineName } from '../engine/kernels.js';
+import { KERNEL_IMPLS, type KernelImpl } from '../stack/kernels.js';
 import { ifconfigCommand } from './ctl/ifconfig.js';
 import { intrctlAffinityCommand, intrctlListCommand, intrctlNointrCommand } from './ctl/intrctl.js';
 import { netstatCommand } from './ctl/netstat.js';
 import { routeAddCommand, routeDeleteCommand, routeGetCommand, routeShowCommand } from './ctl/route.js';
 import { demoCommand } from './demo.js';
-import { CliError, reportError } from './errors.js';
-import { MpEngine } from '../mp/engine.js';
-import { runStress } from '../mp/stress.js';
+import { UserError, reportError } from './errors.js';
+import { NodeMachine } from '../host/host-node.js';
+import { runStress } from '../machine/stress.js';
 import { forwardCommand } from './forward.js';
 import { genRoutesCommand } from './gen-routes.js';
 import { routeLookupCommand } from './route.js';
@@ -35,7 +35,7 @@ function intArg(min: number, max: number) {
 }
 
 const fibOption = () => new Option('--fib <backend>', 'route lookups: the radix tree per packet, or the compiled FIBs (DIR-24-8 for IPv4, the chunk hash for IPv6; default: the config\'s fib, else compiled)').choices(FIB_BACKENDS as FibBackend[]);
-const engineOption = () => new Option('--engine <engine>', 'hot-path implementation').choices(ENGINES as EngineName[]).default('wasm' as EngineName);
+const engineOption = () => new Option('--engine <engine>', 'hot-path implementation').choices(KERNEL_IMPLS as KernelImpl[]).default('wasm' as KernelImpl);
 const collect = (v: string, prev: string[]) => [...prev, v];
 // the control commands' shared options
 const socketOption = () => new Option('--socket <path>', 'control socket of the instance (default: the only running one)');
@@ -67,7 +67,7 @@ export function program(): Command {
     .addOption(fibOption())
     .option('--batch <n>', 'frames per batch', intArg(1, 4096), 256)
     .option('-q, --quiet', 'no summary')
-    .action((o: { config: string; in: string[]; out: string; engine: EngineName; fib?: FibBackend; batch: number; quiet?: boolean }) => forwardCommand(o));
+    .action((o: { config: string; in: string[]; out: string; engine: KernelImpl; fib?: FibBackend; batch: number; quiet?: boolean }) => forwardCommand(o));
 
   p.command('gen-routes')
     .description('write a synthetic route table with the prefix-length mix of a public BGP table (iproute2 syntax)')
@@ -87,7 +87,7 @@ export function program(): Command {
     .addOption(engineOption())
     .addOption(fibOption())
     .option('--socket <path>', 'control socket to listen on (default: $XDG_RUNTIME_DIR/mpstack-UID/mpstack-PID.sock)')
-    .action((o: { config: string; cpus: number; duration?: number; engine: EngineName; fib?: FibBackend; socket?: string }) => runCommand(o));
+    .action((o: { config: string; cpus: number; duration?: number; engine: KernelImpl; fib?: FibBackend; socket?: string }) => runCommand(o));
 
   const intrctl = p.command('intrctl').description('interrupt affinity of a running engine, as NetBSD\'s intrctl(8)');
   intrctl.command('list')
@@ -114,10 +114,10 @@ export function program(): Command {
     .option('--duration <s>', 'seconds', intArg(1, 7 * 86400), 60)
     .option('--seed <n>', 'seed of the operation sequence', intArg(0, 2 ** 31), 1)
     .addOption(engineOption())
-    .action(async (o: { cpus: number; duration: number; seed: number; engine: EngineName }) => {
-      const r = await runStress({ cpus: o.cpus, engine: o.engine, seconds: o.duration, seed: o.seed, start: (c, x) => MpEngine.start(c, x) });
+    .action(async (o: { cpus: number; duration: number; seed: number; engine: KernelImpl }) => {
+      const r = await runStress({ cpus: o.cpus, engine: o.engine, seconds: o.duration, seed: o.seed, start: (c, x) => NodeMachine.start(c, x) });
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      if (!r.ok) throw new CliError(`stress: invariants violated (violations ${r.violations}, generated ${r.generated}, received ${r.frames}, accounted ${r.accounted})`);
+      if (!r.ok) throw new UserError(`stress: invariants violated (violations ${r.violations}, generated ${r.generated}, received ${r.frames}, accounted ${r.accounted})`);
     });
 
   const route = p.command('route').description('routing table: lookup over a config (offline); add, delete, show, get on a running engine');
@@ -128,7 +128,7 @@ export function program(): Command {
     .option('--addresses <file>', 'file with one address per line')
     .addOption(engineOption())
     .addOption(fibOption())
-    .action((addrs: string[], o: { config: string; addresses?: string; engine: EngineName; fib?: FibBackend }) => routeLookupCommand(addrs, o));
+    .action((addrs: string[], o: { config: string; addresses?: string; engine: KernelImpl; fib?: FibBackend }) => routeLookupCommand(addrs, o));
   route.command('add')
     .description('add a route to a running engine: the rest of an `ip route add` line')
     .argument('<route...>', "e.g. 203.0.113.0/24 via 198.51.100.254 dev wm1 | blackhole 198.18.0.0/15")

@@ -2,13 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/files.js';
 import type { FibBackend } from '../config/schema.js';
-import type { EngineName } from '../engine/kernels.js';
-import type { Stack } from '../engine/stack.js';
-import { formatIP, formatPrefix, parseIP } from '../net/addr.js';
+import type { KernelImpl } from '../stack/kernels.js';
+import type { Stack } from '../stack/stack.js';
+import { formatIP, formatPrefix, parseIP } from '../addr/addr.js';
 import { buildStack } from './build-stack.js';
-import { CliError } from './errors.js';
+import { UserError } from './errors.js';
 
-export interface RouteLookupOptions { config: string; engine: EngineName; fib?: FibBackend; addresses?: string }
+export interface RouteLookupOptions { config: string; engine: KernelImpl; fib?: FibBackend; addresses?: string }
 
 /** One answer line: ADDRESS PREFIX [via GW] dev IF | ADDRESS PREFIX local|broadcast dev IF | ADDRESS PREFIX blackhole|unreachable|prohibit | ADDRESS unreachable */
 export function lookupLine(stack: Stack, text: string, bytes: Uint8Array): string {
@@ -35,7 +35,7 @@ function readAddresses(o: RouteLookupOptions, args: string[]): { text: string; b
   const out: { text: string; bytes: Uint8Array }[] = [];
   const add = (s: string, where: string) => {
     const a = parseIP(s);
-    if (!a) throw new CliError(`${where}: '${s}' is not an IPv4 or IPv6 address`);
+    if (!a) throw new UserError(`${where}: '${s}' is not an IPv4 or IPv6 address`);
     out.push({ text: s, bytes: a.bytes });
   };
   args.forEach((s, i) => add(s, `argument ${i + 1}`));
@@ -45,7 +45,7 @@ function readAddresses(o: RouteLookupOptions, args: string[]): { text: string; b
       if (s) add(s, `${o.addresses}:${i + 1}`);
     });
   }
-  if (out.length === 0) throw new CliError('route lookup: give addresses as arguments or with --addresses FILE');
+  if (out.length === 0) throw new UserError('route lookup: give addresses as arguments or with --addresses FILE');
   return out;
 }
 

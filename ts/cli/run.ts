@@ -2,14 +2,14 @@
 // seconds; then a summary: per-CPU work, the interrupt table, and whether every frame is accounted for.
 import { loadConfig } from '../config/files.js';
 import type { FibBackend } from '../config/schema.js';
-import type { EngineName } from '../engine/kernels.js';
-import { startControlServer } from '../mp/control-server.js';
-import { MpEngine } from '../mp/engine.js';
+import type { KernelImpl } from '../stack/kernels.js';
+import { startControlServer } from '../host/control-server.js';
+import { NodeMachine } from '../host/host-node.js';
 import { num, table } from './summary.js';
 
-export interface RunOptions { config: string; cpus: number; duration?: number; engine: EngineName; fib?: FibBackend; socket?: string }
+export interface RunOptions { config: string; cpus: number; duration?: number; engine: KernelImpl; fib?: FibBackend; socket?: string }
 
-export function runSummary(e: MpEngine): string {
+export function runSummary(e: NodeMachine): string {
   const per = e.cpuCounters();
   const times = e.cpuTimes();
   const secs = e.elapsedMs / 1000;
@@ -40,7 +40,7 @@ export function runSummary(e: MpEngine): string {
 }
 
 export async function runCommand(o: RunOptions): Promise<void> {
-  const e = await MpEngine.start(loadConfig(o.config), { cpus: o.cpus, engine: o.engine, fib: o.fib });
+  const e = await NodeMachine.start(loadConfig(o.config), { cpus: o.cpus, engine: o.engine, fib: o.fib });
   // the control socket: intrctl, route, ifconfig, netstat from another shell
   const ctl = await startControlServer(e, o.socket).catch(async (err: unknown) => { await e.stop(); throw err; });
   process.stderr.write(`mpstack: running on ${o.cpus} CPU(s) with the ${o.engine} engine${o.duration ? ` for ${o.duration} s` : ' (Ctrl-C stops)'}\n`);

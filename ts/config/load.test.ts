@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { loadConfig, streamRoutesFile } from './files.js';
 import { ConfigError, formatField, parseConfig, type Config } from './load.js';
 import { DEFAULT_RSS_KEY_HEX } from './schema.js';
-import { formatIP, formatMac } from '../net/addr.js';
+import { formatIP, formatMac } from '../addr/addr.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 

@@ -53,7 +53,7 @@ import {
   maskPrefix,
   parseIP,
   parsePrefix,
-} from '../net/addr.js';
+} from '../addr/addr.js';
 
 export { ConfigError } from './error.js';
 export type * from './schema.js';

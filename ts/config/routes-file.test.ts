@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { ConfigError } from './error.js';
 import { parseRoutesBytes, parseRoutesText, type RouteSpec } from './routes-file.js';
-import { formatIP, formatIPv4, formatIPv6 } from '../net/addr.js';
+import { formatIP, formatIPv4, formatIPv6 } from '../addr/addr.js';
 
 /** A route as plain data, for toEqual (RouteSpec itself is reused between calls). */
 interface Flat {

@@ -51,7 +51,7 @@ import {
   parsePlenBytes,
   prefixMask4,
   putIPv4,
-} from '../net/addr.js';
+} from '../addr/addr.js';
 
 export type RouteType = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit';
 

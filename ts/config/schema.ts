@@ -13,10 +13,10 @@
 import { z } from 'zod';
 import { isIfName } from './ifname.js';
 import type { RouteSpec } from './routes-file.js';
-import { type Family, formatPrefix, ipIsMulticast, ipIsUnspecified, macIsGroup, macIsZero, parseMac, parsePrefix } from '../net/addr.js';
+import { type Family, formatPrefix, ipIsMulticast, ipIsUnspecified, macIsGroup, macIsZero, parseMac, parsePrefix } from '../addr/addr.js';
 
 export type { RouteSpec, RouteType } from './routes-file.js';
-export type { Family } from '../net/addr.js';
+export type { Family } from '../addr/addr.js';
 
 /* ---------------------------------------------------------------- the parsed configuration */
 

@@ -3,6 +3,7 @@
 // The readers (pcap.ts, pcapng.ts) are pure functions over one Uint8Array; capture.ts picks one by
 // magic and adds the file helpers. They share only the two types below and the record-size limit,
 // which is why these live apart: neither format file imports the other.
+import { UserError } from '../errors.js';
 
 /**
  * One captured frame, format-independent.
@@ -33,7 +34,7 @@ export const CAPTURE_MAX_RECORD = 256 * 1024;
  * `file`, `offset` (byte offset into the input where the bad field or structure starts) and
  * `reason` are also kept as fields for callers that report errors themselves.
  */
-export class CaptureError extends Error {
+export class CaptureError extends UserError {
   override readonly name = 'CaptureError';
   constructor(readonly file: string, readonly offset: number, readonly reason: string) {
     super(`${file}: offset ${offset}: ${reason}`);

@@ -1,10 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
-import { Stack } from '../engine/stack.js';
-import { buildFrame } from '../net/build.js';
+import { Stack } from '../stack/stack.js';
+import { buildFrame } from '../packet/build.js';
 import { defaultScenarioConfig } from '../scenario/default.js';
 import { defaultTraffic } from '../scenario/traffic.js';
 import { ConfigError, configFrom, createStack } from './index.js';
-import { forwardTrace, resultBytes, runScenario, sha256Hex } from './scenario.js';
+import { forwardTrace, resultBytes, runScenario, sha256Hex } from '../scenario/digest.js';
 
 const OBJECT = {
   interfaces: [

@@ -8,25 +8,25 @@
 // Nothing reachable from here imports a Node module (test/runtimes/portable-imports.test.ts walks
 // the import graph to keep it so). The bare specifiers are `yaml` and `zod` (config parsing): Node
 // and Deno resolve them from node_modules; a page maps them with an import map (web/index.html).
-// Everything under ts/engine/ needs no package at all, so Web Workers (no import maps) can load it.
+// Everything under ts/stack/ needs no package at all, so Web Workers (no import maps) can load it.
 import { parseConfig } from '../config/load.js';
 import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
 import type { Config, FibBackend } from '../config/schema.js';
-import type { EngineName } from '../engine/kernels.js';
-import { Stack } from '../engine/stack.js';
+import type { KernelImpl } from '../stack/kernels.js';
+import { Stack } from '../stack/stack.js';
 
-export { createMemory, loadWasm, loadedWasmModule, useWasmModule } from '../engine/wasm.js';
-export { Stack, StackConfigError, type FrameResult, type RxFrame, type TxFrame } from '../engine/stack.js';
+export { createMemory, loadWasm, loadedWasmModule, useWasmModule } from '../stack/wasm.js';
+export { Stack, StackConfigError, type FrameResult, type RxFrame, type TxFrame } from '../stack/stack.js';
 export { ConfigError, parseConfig } from '../config/load.js';
 export type { Config } from '../config/schema.js';
-export type { EngineName } from '../engine/kernels.js';
+export type { KernelImpl } from '../stack/kernels.js';
 
 /** A configuration: YAML text as `mpstack forward --config` reads it, or the same as a plain object. */
 export type ConfigInput = string | Record<string, unknown>;
 
 export interface CreateStackOptions {
   /** 'wasm' (default) or 'ts', the TypeScript twin */
-  engine?: EngineName;
+  engine?: KernelImpl;
   /** frames per batch (default 256) */
   batch?: number;
   fib?: FibBackend;

@@ -2,8 +2,8 @@
 // directions) and every kind of trouble a router meets (TTL expiry, no route, bad checksums,
 // fragments, too big with and without DF, local and link-layer broadcast, ARP, truncation).
 import type { Config } from '../config/schema.js';
-import { parseIP, parseMac } from '../net/addr.js';
-import { buildFrame, type FrameSpec } from '../net/build.js';
+import { parseIP, parseMac } from '../addr/addr.js';
+import { buildFrame, type FrameSpec } from '../packet/build.js';
 import { rng } from './routes-gen.js';
 
 export interface TrafficFrame { data: Uint8Array; ifindex: number; tsMs: number; kind: string }

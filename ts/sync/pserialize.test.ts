@@ -4,7 +4,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { LAYOUT_BASE, PSZ_EPOCH, PSZ_SLOTS, PSZ_SLOT_SIZE, PSZ_SIZE, PSZ_MAXCPU, PSC_STATE, PSC_INSIDE, PSC_WAITER } from '../../assembly/layout.js';
 import { Mem } from '../kernels/util/mem.js';
-import { createMemory, instantiateWasm } from '../engine/wasm.js';
+import { createMemory, instantiateWasm } from '../stack/wasm.js';
 import {
   Pserialize, PserializeError, PserializeTimeout, canBlock, psz_init, psz_perform, psz_read_depth, psz_read_enter,
   psz_read_errors, psz_read_exit, pszSize,

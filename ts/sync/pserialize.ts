@@ -23,7 +23,7 @@
 // When to use something else: a read section must not block (no Atomics.wait, no await inside);
 // to keep an object across blocking work take a psref (ts/sync/psref.ts). perform is slow
 // (a fraction of a microsecond at best, a reader's whole section at worst): batch retirements and
-// perform once per batch (ts/engine/tables.ts's limbo). Never perform inside a read section of the
+// perform once per batch (ts/stack/tables.ts's limbo). Never perform inside a read section of the
 // same CPU: it would wait for itself forever (a timeoutMs turns that into an exception).
 import { PSZ_EPOCH, PSZ_NCPU, PSZ_SLOTS, PSZ_SLOT_SIZE, PSZ_MAXCPU, PSC_STATE, PSC_NEST, PSC_ERRORS, PSC_INSIDE, PSC_WAITER } from '../../assembly/layout.js';
 import { Mem } from '../kernels/util/mem.js';

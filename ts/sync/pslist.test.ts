@@ -4,7 +4,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { LAYOUT_BASE, POISON, PSLE_NEXT, PSLE_PREVP } from '../../assembly/layout.js';
 import { Mem } from '../kernels/util/mem.js';
-import { createMemory, instantiateWasm } from '../engine/wasm.js';
+import { createMemory, instantiateWasm } from '../stack/wasm.js';
 import {
   PslistError, pslist_destroy, pslist_entry_destroy, pslist_entry_init, pslist_init, pslist_reader_first, pslist_reader_next,
   pslist_writer_first, pslist_writer_insert_after, pslist_writer_insert_head, pslist_writer_next, pslist_writer_remove,

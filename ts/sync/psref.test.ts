@@ -6,7 +6,7 @@ import {
   LAYOUT_BASE, POISON, PRC_COUNTS, PRC_ERRORS, PRC_SIZE, PRC_STRIDE, PSREF_WAITER, PSRT_DRAINING, PSRT_INDEX, PSRT_LIVE, PSRT_SIZE, PSRT_STATE,
 } from '../../assembly/layout.js';
 import { Mem } from '../kernels/util/mem.js';
-import { createMemory, instantiateWasm } from '../engine/wasm.js';
+import { createMemory, instantiateWasm } from '../stack/wasm.js';
 import {
   PsrefError, PsrefTimeout, psref_acquire, psref_class_init, psref_errors, psref_held, psref_release, psref_release_checked,
   psref_target_destroy, psref_target_destroy_async, psref_target_init, psrefClassSize,

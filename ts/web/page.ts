@@ -1,19 +1,19 @@
 // The browser demo (web/index.html): the forwarding core in a page, then in Web Workers.
 //
 //  1. single CPU: the default scenario's router forwards a seeded traffic mix through the WASM core
-//     (ts/portable/scenario.ts: the run Node and Deno make too); the page shows the counters and the
+//     (ts/scenario/digest.ts: the run Node and Deno make too); the page shows the counters and the
 //     SHA-256 of every verdict and output byte, which must equal Node's.
-//  2. multi-CPU: the talk's stress test (ts/mp/stress.ts) with one Web Worker per CPU over one shared
+//  2. multi-CPU: the talk's stress test (ts/machine/stress.ts) with one Web Worker per CPU over one shared
 //     WebAssembly.Memory: the CPUs forward generated traffic, each batch a pserialize read section,
 //     while this thread flaps and churns routes and frees what it unlinked only after a grace period;
 //     every worker checks inside its section that no frame used a freed nexthop.
 //
 // Query parameters: frames, seed (part 1); cpus, seconds (part 2; cpus=0 skips it). The outcome is
 // also left in globalThis.mpstackDemo for test/runtimes/browser.test.ts.
-import { loadWasm } from '../engine/wasm.js';
-import { runStress, type StressReport } from '../mp/stress.js';
-import { runScenario, type ScenarioResult } from '../portable/scenario.js';
-import { WebMpEngine } from './mp.js';
+import { loadWasm } from '../stack/wasm.js';
+import { runStress, type StressReport } from '../machine/stress.js';
+import { runScenario, type ScenarioResult } from '../scenario/digest.js';
+import { WebMachine } from './host-web.js';
 
 export interface DemoOutcome {
   state: 'running' | 'done' | 'error';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     if (!outcome.crossOriginIsolated) throw new Error('this page is not cross-origin isolated: serve it with COOP/COEP headers (node dist/ts/web/serve.js)');
     const seconds = num('seconds', 1.5);
     say('status', `multi-CPU: ${cpus} Web Workers for ${seconds} s…`);
-    let engine: WebMpEngine | undefined;
+    let engine: WebMachine | undefined;
     // from this thread, look at the workers' pserialize slots now and then: the sections the WASM
     // reader (assembly/sync/pserialize.ts) opens in a worker are what a perform here waits for
     const sectionsSeen = Array.from({ length: cpus }, () => 0);
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     }, 1);
     let report: StressReport;
     try {
-      report = await runStress({ cpus, engine: 'wasm', seconds, start: async (c, o) => (engine = await WebMpEngine.start(c, o)) });
+      report = await runStress({ cpus, engine: 'wasm', seconds, start: async (c, o) => (engine = await WebMachine.start(c, o)) });
     } finally {
       clearInterval(sampler);
     }

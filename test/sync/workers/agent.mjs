@@ -10,7 +10,7 @@
 // those happened: comparable across threads), and task results.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Mem } from '../../../dist/ts/kernels/util/mem.js';
-import { instantiateWasm } from '../../../dist/ts/engine/wasm.js';
+import { instantiateWasm } from '../../../dist/ts/stack/wasm.js';
 import { psz_read_enter, psz_read_exit, psz_perform } from '../../../dist/ts/sync/pserialize.js';
 import { psref_acquire, psref_release } from '../../../dist/ts/sync/psref.js';
 import { pslist_reader_first, pslist_reader_next } from '../../../dist/ts/sync/pslist.js';

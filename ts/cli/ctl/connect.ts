@@ -1,6 +1,6 @@
 // What every control command of the CLI shares: finding the running instance (--socket, or the one
 // in the socket directory), one connection per command, and --json output.
-import { ControlClient, findInstance } from '../../mp/control-client.js';
+import { ControlClient, findInstance } from '../../host/control-client.js';
 
 export interface CtlOptions {
   /** the instance's control socket; default: the only running instance */

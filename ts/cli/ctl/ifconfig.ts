@@ -1,9 +1,9 @@
 // `mpstack ifconfig [IF [up | down | inet ADDR/LEN | create vlan VID vlanif PARENT | destroy]]`
 // against a running engine: show one or every interface, change one, or create and destroy vlan
 // interfaces, in the manner of NetBSD's ifconfig(8).
-import type { IfconfigEntry } from '../../mp/control-protocol.js';
-import { formatIP, parsePrefix } from '../../net/addr.js';
-import { CliError } from '../errors.js';
+import type { IfconfigEntry } from '../../host/control-protocol.js';
+import { formatIP, parsePrefix } from '../../addr/addr.js';
+import { UserError } from '../errors.js';
 import { type CtlOptions, printJson, withControl } from './connect.js';
 
 /** The IPv4 directed broadcast of an address/plen, or null (IPv6, /31, /32, unparsable). */
@@ -32,18 +32,18 @@ export async function ifconfigCommand(ifname: string | undefined, words: string[
     if (verb === undefined) return c.call('ifconfig', { if: ifname });
     if ((verb === 'up' || verb === 'down') && rest.length === 0) return c.call(verb === 'up' ? 'ifconfig.up' : 'ifconfig.down', { if: ifname });
     if (verb === 'create') {
-      if (rest.length !== 4 || rest[0] !== 'vlan' || rest[2] !== 'vlanif') throw new CliError(`ifconfig: create takes 'vlan VID vlanif PARENT', as in: ifconfig ${ifname} create vlan 100 vlanif wm0`);
+      if (rest.length !== 4 || rest[0] !== 'vlan' || rest[2] !== 'vlanif') throw new UserError(`ifconfig: create takes 'vlan VID vlanif PARENT', as in: ifconfig ${ifname} create vlan 100 vlanif wm0`);
       const vid = Number(rest[1]);
-      if (!/^\d+$/.test(rest[1]!) || vid < 1 || vid > 4094) throw new CliError(`ifconfig: vlan id must be 1..4094, not '${rest[1]}'`);
+      if (!/^\d+$/.test(rest[1]!) || vid < 1 || vid > 4094) throw new UserError(`ifconfig: vlan id must be 1..4094, not '${rest[1]}'`);
       return c.call('ifconfig.create', { if: ifname, vlan: vid, vlanif: rest[3]! });
     }
     if (verb === 'destroy' && rest.length === 0) return c.call('ifconfig.destroy', { if: ifname }).then(() => ({ interfaces: [] }));
     if ((verb === 'inet' || verb === 'inet6') && rest.length === 1) {
       const p = parsePrefix(rest[0]!);
-      if (p && p.family !== (verb === 'inet' ? 4 : 6)) throw new CliError(`ifconfig: ${rest[0]} is not an ${verb === 'inet' ? 'IPv4' : 'IPv6'} address`);
+      if (p && p.family !== (verb === 'inet' ? 4 : 6)) throw new UserError(`ifconfig: ${rest[0]} is not an ${verb === 'inet' ? 'IPv4' : 'IPv6'} address`);
       return c.call('ifconfig.inet', { if: ifname, address: rest[0]! });
     }
-    throw new CliError(`ifconfig: expected 'up', 'down', 'inet ADDR/LEN', 'create vlan VID vlanif PARENT' or 'destroy' after ${ifname}, not '${words.join(' ')}'`);
+    throw new UserError(`ifconfig: expected 'up', 'down', 'inet ADDR/LEN', 'create vlan VID vlanif PARENT' or 'destroy' after ${ifname}, not '${words.join(' ')}'`);
   });
   const change = ifname !== undefined && words.length > 0;
   if (o.json) printJson(ifname === undefined ? r.interfaces : r.interfaces[0] ?? null);

@@ -1,6 +1,6 @@
 // `mpstack intrctl`: NetBSD's intrctl(8) against a running engine — list the interrupts (one per NIC
 // queue pair) with their counts per CPU, bind one to a CPU, take a CPU out of interrupt service.
-import { formatIntrctlList } from '../../mp/control-protocol.js';
+import { formatIntrctlList } from '../../host/control-protocol.js';
 import { type CtlOptions, printJson, withControl } from './connect.js';
 
 export async function intrctlListCommand(o: CtlOptions): Promise<void> {

@@ -1,8 +1,8 @@
 // `mpstack netstat -i | -s [-P] | -m` against a running engine: the interface table (frames and
 // bytes in and out, received drops, interrupts), the data path's counters, summed or per CPU, and
 // the packet clusters (where they are, what was lost for want of one).
-import type { NetstatIResult, NetstatMResult, NetstatSResult } from '../../mp/control-protocol.js';
-import { CliError } from '../errors.js';
+import type { NetstatIResult, NetstatMResult, NetstatSResult } from '../../host/control-protocol.js';
+import { UserError } from '../errors.js';
 import { table } from '../summary.js';
 import { type CtlOptions, printJson, withControl } from './connect.js';
 
@@ -37,8 +37,8 @@ export function formatNetstatS(r: NetstatSResult): string {
 }
 
 export async function netstatCommand(o: NetstatOptions): Promise<void> {
-  if (!o.i && !o.s && !o.m) throw new CliError('netstat: give -i (interfaces), -s (statistics) or -m (packet clusters)');
-  if (o.perCpu && !o.s) throw new CliError('netstat: -P goes with -s');
+  if (!o.i && !o.s && !o.m) throw new UserError('netstat: give -i (interfaces), -s (statistics) or -m (packet clusters)');
+  if (o.perCpu && !o.s) throw new UserError('netstat: -P goes with -s');
   const out = await withControl(o, async (c) => ({
     i: o.i ? await c.call('netstat.i', {}) : undefined,
     s: o.s ? await c.call('netstat.s', o.perCpu ? { perCpu: true } : {}) : undefined,

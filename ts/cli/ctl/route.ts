@@ -1,13 +1,13 @@
 // `mpstack route add | delete | show | get` against a running engine, in iproute2's words:
 // `route add` takes the rest of an `ip route add` line, `show` prints like `ip route show`, `get`
 // answers like `ip route get`. (`mpstack route lookup` is the offline twin over a config file.)
-import { CliError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { type CtlOptions, printJson, withControl } from './connect.js';
 
 export interface FamilyOptions { '4'?: boolean; '6'?: boolean }
 
 function family(o: FamilyOptions): 4 | 6 | undefined {
-  if (o['4'] && o['6']) throw new CliError('-4 and -6 exclude each other');
+  if (o['4'] && o['6']) throw new UserError('-4 and -6 exclude each other');
   return o['4'] ? 4 : o['6'] ? 6 : undefined;
 }
 

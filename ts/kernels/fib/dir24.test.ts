@@ -4,9 +4,9 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { F4_SIZE, LAYOUT_BASE, NP_SIZE, RH_SIZE, RN_SIZE } from '../../../assembly/layout.js';
-import { Arena } from '../../engine/arena.js';
-import { type Kernels, makeKernels } from '../../engine/kernels.js';
-import { createMemory } from '../../engine/wasm.js';
+import { Arena } from '../../stack/arena.js';
+import { type Kernels, makeKernels } from '../../stack/kernels.js';
+import { createMemory } from '../../stack/wasm.js';
 
 const GROUPS = 64;
 const CAP = 4096;

@@ -5,11 +5,11 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { F6_SIZE, F6E_SIZE, LAYOUT_BASE, NP_SIZE, RH_SIZE, RN_SIZE } from '../../../assembly/layout.js';
-import { Arena } from '../../engine/arena.js';
-import { Fib6Writer } from '../../engine/fib6-writer.js';
+import { Arena } from '../../stack/arena.js';
+import { Fib6Writer } from '../../stack/fib6-writer.js';
 import { fib6_hash, fib6_slot } from './fib6.js';
-import { type Kernels, makeKernels } from '../../engine/kernels.js';
-import { createMemory } from '../../engine/wasm.js';
+import { type Kernels, makeKernels } from '../../stack/kernels.js';
+import { createMemory } from '../../stack/wasm.js';
 
 const CAP = 4096;
 const SLOTS = 4096;

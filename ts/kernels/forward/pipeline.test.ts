@@ -1,7 +1,7 @@
 // The forwarding pipeline's behaviour, checked on both engines through the Stack.
 import { describe, expect, test } from '@jest/globals';
-import { Stack, type FrameResult } from '../../engine/stack.js';
-import { buildFrame, type FrameSpec } from '../../net/build.js';
+import { Stack, type FrameResult } from '../../stack/stack.js';
+import { buildFrame, type FrameSpec } from '../../packet/build.js';
 import { Mem } from '../util/mem.js';
 import { in_cksum, in_cksum_acc, in_pseudo6 } from '../wire/cksum.js';
 import { MAC, ip, topology } from '../../../test/fixtures/topology.js';

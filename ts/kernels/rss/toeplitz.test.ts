@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { LAYOUT_BASE, TOE_KEY_LEN, TOE_MAX_INPUT, TOE_TABLE_SIZE } from '../../../assembly/layout.js';
-import { createMemory, instantiateWasm } from '../../engine/wasm.js';
+import { createMemory, instantiateWasm } from '../../stack/wasm.js';
 import { Mem } from '../util/mem.js';
 import * as toe from './toeplitz.js';
 

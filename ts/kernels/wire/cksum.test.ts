@@ -4,7 +4,7 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { LAYOUT_BASE } from '../../../assembly/layout.js';
-import { createMemory, instantiateWasm } from '../../engine/wasm.js';
+import { createMemory, instantiateWasm } from '../../stack/wasm.js';
 import { Mem, ld16be, st16be } from '../util/mem.js';
 import * as ck from './cksum.js';
 

@@ -9,7 +9,7 @@ import {
   TXR_SIZE, TXR_NSLOT, TXR_HEAD, TXR_TAIL, TXR_DROPS, TXR_FRAMES, TXR_BYTES, TXR_CONTENDED, TXD_SIZE, TXD_BUF, TXD_OFF,
   TXM_SIZE, TXM_RING, TXM_NRING, TXM_STRIDE,
 } from '../../assembly/layout.js';
-import type { Arena } from '../engine/arena.js';
+import type { Arena } from '../stack/arena.js';
 
 const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(2, n)));
 

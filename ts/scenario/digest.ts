@@ -3,23 +3,23 @@
 // a SHA-256 over every verdict and every output byte. Node, Deno and the browser each build the
 // router through the portable entry (createStack: config text + routes text) and the frames from the
 // seed, and must arrive at the same digest (test/runtimes/).
-import type { EngineName } from '../engine/kernels.js';
-import type { FrameResult, Stack } from '../engine/stack.js';
-import { DEFAULT_CONFIG_NAME, DEFAULT_CONFIG_YAML } from '../scenario/default-config.js';
-import { defaultRoutesText, defaultScenarioConfig } from '../scenario/default.js';
-import { defaultTraffic, type TrafficFrame } from '../scenario/traffic.js';
-import { createStack } from './index.js';
+import type { KernelImpl } from '../stack/kernels.js';
+import type { FrameResult, Stack } from '../stack/stack.js';
+import { DEFAULT_CONFIG_NAME, DEFAULT_CONFIG_YAML } from './default-config.js';
+import { defaultRoutesText, defaultScenarioConfig } from './default.js';
+import { defaultTraffic, type TrafficFrame } from './traffic.js';
+import { createStack } from '../portable/index.js';
 
 export interface ScenarioOptions {
   /** frames of the traffic mix (default 4,000) */
   frames?: number;
   /** traffic seed (default 1) */
   seed?: number;
-  engine?: EngineName;
+  engine?: KernelImpl;
 }
 
 export interface ScenarioResult {
-  engine: EngineName;
+  engine: KernelImpl;
   frames: number;
   /** frames transmitted (forwarded, fragments, ICMP errors) and their bytes */
   txFrames: number;

@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { MAX_FRAME } from '../../assembly/layout.js';
 import type { Config, InterfaceConfig } from '../config/schema.js';
 import { readCapture } from '../io/capture.js';
-import { CliError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 export interface PcapSource { frames: Uint8Array[]; loop: boolean; rate: number; out: string | null }
 
@@ -19,7 +19,7 @@ const KEYS = new Set(['in', 'loop', 'rate', 'out']);
 /** Reads and checks the interface's capture. */
 export function pcapSource(cfg: Config, ifc: InterfaceConfig): PcapSource {
   const p = ifc.pcap ?? {};
-  const bad = (msg: string): never => { throw new CliError(`${ifc.name}: pcap: ${msg}`); };
+  const bad = (msg: string): never => { throw new UserError(`${ifc.name}: pcap: ${msg}`); };
   for (const k of Object.keys(p)) if (!KEYS.has(k)) bad(`unknown key '${k}' (expected ${[...KEYS].join(', ')})`);
   if (p['in'] === undefined && p['out'] === undefined) bad('give `in:` (a capture to replay), `out:` (a file to record to), or both');
   if (p['in'] !== undefined && typeof p['in'] !== 'string') bad('`in:` names the capture to replay');

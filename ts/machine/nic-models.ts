@@ -2,7 +2,7 @@
 // stack can see: how many queue pairs (each with its own MSI-X vector), and whether TX is
 // multi-queue (the stack hands packets to the CPU's own TX queue) or a single if_snd queue.
 import type { InterfaceConfig } from '../config/schema.js';
-import { CliError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 export interface NicModel {
   name: 'wm' | 'vioif' | 'vmx';
@@ -23,7 +23,7 @@ export const NIC_MODELS: Record<NicModel['name'], NicModel> = {
 export function nicModel(ifc: InterfaceConfig): NicModel {
   const m = NIC_MODELS[ifc.model ?? 'wm'];
   if (ifc.rss.queues > m.maxQueues) {
-    throw new CliError(`${ifc.name}: rss.queues ${ifc.rss.queues} is more than ${m.name} has (${m.maxQueues}: ${m.description})`);
+    throw new UserError(`${ifc.name}: rss.queues ${ifc.rss.queues} is more than ${m.name} has (${m.maxQueues}: ${m.description})`);
   }
   return m;
 }

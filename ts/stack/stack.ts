@@ -9,12 +9,13 @@ import {
   IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_OPKTS, IFC_OBYTES, IFC_IDROPS,
 } from '../../assembly/layout.js';
 import type { RouteSpec } from '../config/routes-file.js';
-import { formatIP as fmt, formatPrefix as fmtPrefix } from '../net/addr.js';
-import { type EngineName, type Kernels, makeKernels } from './kernels.js';
+import { formatIP as fmt, formatPrefix as fmtPrefix } from '../addr/addr.js';
+import { type KernelImpl, type Kernels, makeKernels } from './kernels.js';
 import { type Layout, planLayout } from './layout.js';
 import { COUNTER_NAMES, HTYPE_NAMES, PATH_NAMES, REASON_NAMES, type PathName } from './reasons.js';
 import { type IfState, type Nexthop, type RouteKind, TableError, Tables } from './tables.js';
 import { createMemory } from './wasm.js';
+import { UserError } from '../errors.js';
 
 /** What the stack needs of a configuration (ts/config's Config satisfies it). */
 export interface StackConfig {
@@ -38,7 +39,7 @@ export interface StackConfig {
 }
 
 export interface StackOptions {
-  engine: EngineName;
+  engine: KernelImpl;
   /** overrides the config's `fib` */
   fib?: 'radix' | 'compiled';
   /** more routes to load with the config's (e.g. a routes_file), during the bulk load */
@@ -77,7 +78,7 @@ export interface FrameResult {
 }
 
 /** Errors in building a stack that point back at a config entry. */
-export class StackConfigError extends Error {
+export class StackConfigError extends UserError {
   override readonly name = 'StackConfigError';
   constructor(readonly file: string | undefined, readonly line: number | undefined, msg: string) {
     super(file ? `${file}:${line}: ${msg}` : msg);

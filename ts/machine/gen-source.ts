@@ -8,9 +8,9 @@
 import type { InterfaceConfig } from '../config/schema.js';
 import { Mem } from '../kernels/util/mem.js';
 import { toe_hash_bitwise } from '../kernels/rss/toeplitz.js';
-import { parsePrefix } from '../net/addr.js';
-import { buildFrame } from '../net/build.js';
-import { CliError } from '../cli/errors.js';
+import { parsePrefix } from '../addr/addr.js';
+import { buildFrame } from '../packet/build.js';
+import { UserError } from '../errors.js';
 
 export interface GenConfig { src: Uint8Array; srcPlen: number; dst: Uint8Array; dstPlen: number; flows: number; size: number; rate: number; proto: 'udp' | 'tcp' }
 
@@ -18,7 +18,7 @@ const KEYS = new Set(['src', 'dst', 'flows', 'size', 'rate', 'proto']);
 
 export function parseGen(ifc: InterfaceConfig): GenConfig {
   const g = ifc.gen ?? {};
-  const bad = (msg: string): never => { throw new CliError(`${ifc.name}: gen: ${msg}`); };
+  const bad = (msg: string): never => { throw new UserError(`${ifc.name}: gen: ${msg}`); };
   for (const k of Object.keys(g)) if (!KEYS.has(k)) bad(`unknown key '${k}' (expected ${[...KEYS].join(', ')})`);
   const pfx = (k: string, def: string) => {
     const p = parsePrefix(String(g[k] ?? def));

@@ -1,14 +1,14 @@
 // The multi-CPU engine with real worker threads (needs the built dist/: `npm test` builds first).
 import { describe, expect, test } from '@jest/globals';
 import { parseConfig } from '../../ts/config/load.js';
-import { MpEngine } from '../../ts/mp/engine.js';
+import { NodeMachine } from '../../ts/host/host-node.js';
 import { runSummary } from '../../ts/cli/run.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { readCapture } from '../../ts/io/capture.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcapWriter } from '../../ts/io/pcap.js';
-import { buildFrame } from '../../ts/net/build.js';
+import { buildFrame } from '../../ts/packet/build.js';
 
 const CONFIG = `interfaces:
   - name: wm0
@@ -29,9 +29,9 @@ neighbors:
 const cfg = (rate: number) => parseConfig(CONFIG.replace('RATE', String(rate)), 'test.yaml', process.cwd());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.each(['wasm', 'ts'] as const)('MpEngine (%s)', (engine) => {
+describe.each(['wasm', 'ts'] as const)('NodeMachine (%s)', (engine) => {
   test('two CPUs share the queues, and every generated frame is accounted for', async () => {
-    const e = await MpEngine.start(cfg(0), { cpus: 2, engine, batch: 64 });
+    const e = await NodeMachine.start(cfg(0), { cpus: 2, engine, batch: 64 });
     await sleep(400);
     await e.stop();
     const per = e.cpuCounters();
@@ -49,7 +49,7 @@ describe.each(['wasm', 'ts'] as const)('MpEngine (%s)', (engine) => {
   });
 
   test('intrctl affinity moves a queue under traffic without losing a frame; nointr / intr', async () => {
-    const e = await MpEngine.start(cfg(200_000), { cpus: 2, engine, batch: 64 });
+    const e = await NodeMachine.start(cfg(200_000), { cpus: 2, engine, batch: 64 });
     await sleep(150);
     const v = e.vector('wm0 txrx1');
     const before = e.interruptCounts(v);
@@ -70,7 +70,7 @@ describe.each(['wasm', 'ts'] as const)('MpEngine (%s)', (engine) => {
   });
 });
 
-describe.each(['wasm', 'ts'] as const)('MpEngine packet buffers (%s)', (engine) => {
+describe.each(['wasm', 'ts'] as const)('NodeMachine packet buffers (%s)', (engine) => {
   // half the destinations have no route (ICMP errors back to the sources, unlimited, each in a
   // cluster of its own), the other half leave through a 576-byte MTU (two fragments each): clusters
   // are taken for fragments and errors, and every received cluster is given back or sent
@@ -78,7 +78,7 @@ describe.each(['wasm', 'ts'] as const)('MpEngine packet buffers (%s)', (engine) 
   const y = CONFIG.replace('RATE', '0').replace('size: 64', 'size: 1000').replace('dst: 203.0.113.0/24, via', 'dst: 203.0.113.0/25, via')
     .replace('    driver: sink\n', '    mtu: 576\n    driver: sink\n') + sources + 'icmp: { ratelimit: 0 }\n';
   test('frames, fragments and ICMP errors move clusters by address; after the run each cluster is found once', async () => {
-    const e = await MpEngine.start(parseConfig(y, 'b.yaml', '.'), { cpus: 2, engine, batch: 64 });
+    const e = await NodeMachine.start(parseConfig(y, 'b.yaml', '.'), { cpus: 2, engine, batch: 64 });
     await sleep(400);
     await e.stop();
     const per = e.cpuCounters();
@@ -96,9 +96,9 @@ describe.each(['wasm', 'ts'] as const)('MpEngine packet buffers (%s)', (engine) 
   });
 });
 
-describe('MpEngine control input', () => {
+describe('NodeMachine control input', () => {
   test('unknown interrupt, missing CPU, last CPU: clear errors, nothing changes', async () => {
-    const e = await MpEngine.start(cfg(100_000), { cpus: 2, engine: 'wasm', batch: 32 });
+    const e = await NodeMachine.start(cfg(100_000), { cpus: 2, engine: 'wasm', batch: 32 });
     try {
       const bound = e.vectors.map((v) => e.boundCpu(v));
       expect(() => e.affinity('wm7 txrx0', 0)).toThrow(/no interrupt 'wm7 txrx0'/);
@@ -115,7 +115,7 @@ describe('MpEngine control input', () => {
 
   test('poll mode takes several batches per interrupt; moderation batches up slow traffic', async () => {
     const polled = parseConfig(CONFIG.replace('RATE', '0').replace('    driver: gen\n', '    driver: gen\n    poll: { budget: 8 }\n'), 'p.yaml', '.');
-    const e = await MpEngine.start(polled, { cpus: 1, engine: 'wasm', batch: 32 });
+    const e = await NodeMachine.start(polled, { cpus: 1, engine: 'wasm', batch: 32 });
     await sleep(200);
     await e.stop();
     const intr = e.vectors.reduce((s, v) => s + e.interruptCounts(v)[0]!, 0);
@@ -124,7 +124,7 @@ describe('MpEngine control input', () => {
     expect(e.generated().frames).toBe(e.cpuCounters()[0]!['rx-frames']);
     // 20 kframes/s with moderation of 16 frames / 50 ms: interrupts come with 16 frames, not 1
     const slow = parseConfig(CONFIG.replace('RATE', '20000').replace('    driver: gen\n', '    driver: gen\n    moderation: { frames: 16, usecs: 50000 }\n'), 'm.yaml', '.');
-    const m = await MpEngine.start(slow, { cpus: 1, engine: 'wasm', batch: 64 });
+    const m = await NodeMachine.start(slow, { cpus: 1, engine: 'wasm', batch: 64 });
     await sleep(300);
     await m.stop();
     const mi = m.vectors.reduce((s, v) => s + m.interruptCounts(v)[0]!, 0);
@@ -142,7 +142,7 @@ describe('MpEngine control input', () => {
     writeFileSync(join(dir, 'in.pcap'), w.toBytes());
     const yaml = CONFIG.replace('RATE', '0').replace('    driver: gen\n    gen: { src: 192.0.2.0/24, dst: 203.0.113.0/24, flows: 64, size: 64, rate: 0 }\n', '    driver: pcap\n    pcap: { in: in.pcap, loop: false }\n')
       .replace('    driver: sink\n', '    driver: pcap\n    pcap: { out: out.pcap }\n');
-    const e = await MpEngine.start(parseConfig(yaml, join(dir, 'r.yaml'), dir), { cpus: 2, engine: 'wasm', batch: 32 });
+    const e = await NodeMachine.start(parseConfig(yaml, join(dir, 'r.yaml'), dir), { cpus: 2, engine: 'wasm', batch: 32 });
     await sleep(300);
     await e.stop();
     const per = e.cpuCounters();
@@ -159,7 +159,7 @@ describe('MpEngine control input', () => {
 
   test('a vioif (one TX queue) takes every CPU\'s transmits through its if_snd lock; multi-queue NICs don\'t', async () => {
     const y = CONFIG.replace('RATE', '0').replace('    driver: sink\n', '    model: vioif\n    driver: sink\n');
-    const e = await MpEngine.start(parseConfig(y, 'v.yaml', '.'), { cpus: 2, engine: 'wasm', batch: 64 });
+    const e = await NodeMachine.start(parseConfig(y, 'v.yaml', '.'), { cpus: 2, engine: 'wasm', batch: 64 });
     await sleep(300);
     await e.stop();
     const q = e.ifSnd();
@@ -171,10 +171,10 @@ describe('MpEngine control input', () => {
   });
 
   test('a queue count the NIC model does not have is a clear error', async () => {
-    await expect(MpEngine.start(parseConfig(CONFIG.replace('RATE', '0').replace('    driver: gen\n', '    driver: gen\n    model: vioif\n'), 'v.yaml', '.'), { cpus: 1, engine: 'wasm' })).rejects.toThrow(/wm0: rss.queues 4 is more than vioif has \(1/);
+    await expect(NodeMachine.start(parseConfig(CONFIG.replace('RATE', '0').replace('    driver: gen\n', '    driver: gen\n    model: vioif\n'), 'v.yaml', '.'), { cpus: 1, engine: 'wasm' })).rejects.toThrow(/wm0: rss.queues 4 is more than vioif has \(1/);
   });
 
   test('a bad gen config is a clear error', async () => {
-    await expect(MpEngine.start(parseConfig(CONFIG.replace('rate: RATE', 'rate: 0, colour: red'), 't.yaml', '.'), { cpus: 1, engine: 'wasm' })).rejects.toThrow(/wm0: gen: unknown key 'colour'/);
+    await expect(NodeMachine.start(parseConfig(CONFIG.replace('rate: RATE', 'rate: 0, colour: red'), 't.yaml', '.'), { cpus: 1, engine: 'wasm' })).rejects.toThrow(/wm0: gen: unknown key 'colour'/);
   });
 });

@@ -19,7 +19,7 @@
 // (see the handoff protocol in assembly/layout.ts, VT_*).
 //
 // Runtime-neutral: cpuRun needs only the shared memory and Atomics.wait (allowed on worker threads
-// and in Web Workers). Its thread entries: cpu-thread.ts (Node worker_threads), ts/web/cpu-worker.ts
+// and in Web Workers). Its thread entries: cpu-thread.ts (Node worker_threads), ts/web/cpu-thread-web.ts
 // (a browser's Web Worker).
 import {
   PD_SIZE, PD_PATH, PD_NH, NH_SIZE, NH_FLAGS, NHF_VALID, PATH_FAST, PATH_NORMAL, VT_SIZE,
@@ -27,15 +27,15 @@ import {
   QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_SEQ, QS_RATE, QS_TOKENS, QS_LAST, QS_FRAMES, QS_BYTES, QS_RXR, QS_TXR,
   MP_STOP, MP_RUNNING, MP_DOORBELL, CTX_POOL, PD_TXIF, IF_SIZE, IF_MTU,
 } from '../../assembly/layout.js';
-import { type EngineName, makeKernels } from '../engine/kernels.js';
-import type { Layout } from '../engine/layout.js';
+import { type KernelImpl, makeKernels } from '../stack/kernels.js';
+import type { Layout } from '../stack/layout.js';
 import { ringRecord } from './capture-ring.js';
 
 export interface CpuWorkerData {
   memory: WebAssembly.Memory;
   layout: Layout;
   cpu: number;
-  engine: EngineName;
+  engine: KernelImpl;
   batch: number;
   mp: number; // control block
   vt: number; // vector table

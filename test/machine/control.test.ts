@@ -8,11 +8,11 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { formatIntrctlList } from '../../ts/mp/control-protocol.js';
+import { formatIntrctlList } from '../../ts/host/control-protocol.js';
 import { parseConfig } from '../../ts/config/load.js';
-import { ControlClient, findInstance, listInstances } from '../../ts/mp/control-client.js';
-import { type ControlServer, startControlServer } from '../../ts/mp/control-server.js';
-import { MpEngine } from '../../ts/mp/engine.js';
+import { ControlClient, findInstance, listInstances } from '../../ts/host/control-client.js';
+import { type ControlServer, startControlServer } from '../../ts/host/control-server.js';
+import { NodeMachine } from '../../ts/host/host-node.js';
 
 const CONFIG = `interfaces:
   - name: wm0
@@ -34,13 +34,13 @@ neighbors:
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let dir = '';
-let engine: MpEngine;
+let engine: NodeMachine;
 let server: ControlServer;
 let c: ControlClient;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mpstack-ctl-'));
-  engine = await MpEngine.start(parseConfig(CONFIG, 'test.yaml', dir), { cpus: 2, engine: 'wasm', batch: 32, verify: true });
+  engine = await NodeMachine.start(parseConfig(CONFIG, 'test.yaml', dir), { cpus: 2, engine: 'wasm', batch: 32, verify: true });
   server = await startControlServer(engine, join(dir, `mpstack-${process.pid}.sock`));
   c = await ControlClient.connect(server.path);
 });

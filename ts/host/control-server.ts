@@ -8,7 +8,7 @@
 //   writer at a time even across an `await`: route delete waits out a grace period in the middle.
 //   route show / get run under it too, because the tables' walk and lookup use the writer's scratch
 //   memory. The counters (netstat, intrctl list, ifconfig show) are read without it.
-// - Readers — the worker CPUs — take no lock; Tables and MpEngine publish every change with the
+// - Readers — the worker CPUs — take no lock; Tables and NodeMachine publish every change with the
 //   ordering their own notes describe.
 // - route delete frees nothing a CPU may still use: the route's nodes and nexthop go to limbo,
 //   `engine.synchronize()` waits until every CPU has been between batches since, and only then
@@ -18,17 +18,17 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { CliError, isUserError } from '../cli/errors.js';
+import { UserError, isUserError } from '../errors.js';
 import { lookupLine } from '../cli/route.js';
 import { ConfigError } from '../config/error.js';
 import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
-import type { Nexthop } from '../engine/tables.js';
-import { formatIP, formatMac, formatPrefix, hostBitsZero, maskPrefix, parseIP, parsePrefix } from '../net/addr.js';
+import type { Nexthop } from '../stack/tables.js';
+import { formatIP, formatMac, formatPrefix, hostBitsZero, maskPrefix, parseIP, parsePrefix } from '../addr/addr.js';
 import {
   CONTROL_MAX_LINE, type ControlCommand, type ControlResponse, type IfconfigEntry,
   type IntrctlListResult, type NetstatIResult, type NetstatMResult, type NetstatSResult, type RouteEntry, defaultSocketPath,
 } from './control-protocol.js';
-import type { MpEngine } from './engine.js';
+import type { NodeMachine } from './host-node.js';
 
 export interface ControlServer {
   /** the socket's path */
@@ -56,29 +56,29 @@ type Args = Record<string, unknown>;
 /** Argument readers: a wrong, missing or unknown argument is the request's error. */
 function argReader(args: Args, allowed: readonly string[]) {
   for (const k of Object.keys(args)) {
-    if (!allowed.includes(k)) throw new CliError(`unknown argument '${k}'${allowed.length ? ` (expected ${allowed.join(', ')})` : ' (it takes none)'}`);
+    if (!allowed.includes(k)) throw new UserError(`unknown argument '${k}'${allowed.length ? ` (expected ${allowed.join(', ')})` : ' (it takes none)'}`);
   }
   const str = (k: string): string => {
     const v = args[k];
-    if (typeof v !== 'string' || v === '') throw new CliError(`'${k}' must be a non-empty string`);
+    if (typeof v !== 'string' || v === '') throw new UserError(`'${k}' must be a non-empty string`);
     return v;
   };
   const optStr = (k: string): string | undefined => (args[k] === undefined ? undefined : str(k));
   const int = (k: string): number => {
     const v = args[k];
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new CliError(`'${k}' must be an integer`);
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new UserError(`'${k}' must be an integer`);
     return v;
   };
   const family = (k: string): 4 | 6 | undefined => {
     const v = args[k];
     if (v === undefined) return undefined;
-    if (v !== 4 && v !== 6) throw new CliError(`'${k}' must be 4 or 6`);
+    if (v !== 4 && v !== 6) throw new UserError(`'${k}' must be 4 or 6`);
     return v;
   };
   const bool = (k: string): boolean => {
     const v = args[k];
     if (v === undefined) return false;
-    if (typeof v !== 'boolean') throw new CliError(`'${k}' must be true or false`);
+    if (typeof v !== 'boolean') throw new UserError(`'${k}' must be true or false`);
     return v;
   };
   return { str, optStr, int, family, bool };
@@ -90,7 +90,7 @@ function routeDst(prefix: Uint8Array, plen: number): string {
   return plen === prefix.length * 8 ? formatIP(prefix) : formatPrefix(prefix, plen);
 }
 
-export async function startControlServer(engine: MpEngine, path?: string): Promise<ControlServer> {
+export async function startControlServer(engine: NodeMachine, path?: string): Promise<ControlServer> {
   const stack = engine.stack;
   const tables = stack.tables;
   const sockPath = path ?? defaultSocketPath();
@@ -98,7 +98,7 @@ export async function startControlServer(engine: MpEngine, path?: string): Promi
 
   const ifIndex = (name: string): number => {
     const i = stack.ifByName.get(name);
-    if (i === undefined) throw new CliError(`no interface '${name}' (have: ${[...stack.ifByName.keys()].join(', ')})`);
+    if (i === undefined) throw new UserError(`no interface '${name}' (have: ${[...stack.ifByName.keys()].join(', ')})`);
     return i;
   };
 
@@ -149,16 +149,16 @@ export async function startControlServer(engine: MpEngine, path?: string): Promi
       writer: true,
       run: (args) => {
         const line = argReader(args, ['line']).str('line');
-        if (/[\r\n]/.test(line)) throw new CliError('one route per request (the line has a line break)');
+        if (/[\r\n]/.test(line)) throw new UserError('one route per request (the line has a line break)');
         let spec: RouteSpec | null = null;
         try {
           parseRoutesText(line, 'route', (r) => { spec = { ...r, dst: r.dst.slice(), via: r.via ? r.via.slice() : null, file: '' }; }, { devs: new Set(stack.ifByName.keys()) });
         } catch (e) {
-          if (e instanceof ConfigError) throw new CliError(`${e.field}: ${e.detail}`);
+          if (e instanceof ConfigError) throw new UserError(`${e.field}: ${e.detail}`);
           throw e;
         }
         const r = spec as RouteSpec | null;
-        if (!r) throw new CliError(`no route in '${line}'`);
+        if (!r) throw new UserError(`no route in '${line}'`);
         const existed = tables.getRoute(r.family, r.dst, r.plen) !== undefined;
         let nh: Nexthop;
         try {
@@ -186,15 +186,15 @@ export async function startControlServer(engine: MpEngine, path?: string): Promi
           plen = 0;
         } else {
           const p = parsePrefix(dst);
-          if (!p) throw new CliError(`'${dst}' is not a prefix (like 203.0.113.0/24, 2001:db8::/32 or default)`);
-          if (fam !== undefined && fam !== p.family) throw new CliError(`${dst} is not an IPv${fam} prefix`);
+          if (!p) throw new UserError(`'${dst}' is not a prefix (like 203.0.113.0/24, 2001:db8::/32 or default)`);
+          if (fam !== undefined && fam !== p.family) throw new UserError(`${dst} is not an IPv${fam} prefix`);
           if (!hostBitsZero(p.bytes, p.plen)) {
-            throw new CliError(`invalid prefix for given prefix length: '${dst}' has host bits set (the network is ${formatPrefix(maskPrefix(p.bytes, p.plen), p.plen)})`);
+            throw new UserError(`invalid prefix for given prefix length: '${dst}' has host bits set (the network is ${formatPrefix(maskPrefix(p.bytes, p.plen), p.plen)})`);
           }
           ({ family, bytes, plen } = p);
         }
         const nh = tables.getRoute(family, bytes, plen);
-        if (!nh) throw new CliError(`no route to ${formatPrefix(bytes, plen)}`);
+        if (!nh) throw new UserError(`no route to ${formatPrefix(bytes, plen)}`);
         const entry = routeEntry(family, bytes, plen, nh);
         stack.deleteRoute(family, bytes, plen);
         // pserialize perform: no CPU still runs a batch that could have seen the route, so its
@@ -217,7 +217,7 @@ export async function startControlServer(engine: MpEngine, path?: string): Promi
       run: (args) => {
         const address = argReader(args, ['address']).str('address');
         const ip = parseIP(address);
-        if (!ip) throw new CliError(`'${address}' is not an IPv4 or IPv6 address`);
+        if (!ip) throw new UserError(`'${address}' is not an IPv4 or IPv6 address`);
         return { line: lookupLine(stack, address, ip.bytes) };
       },
     },
@@ -256,7 +256,7 @@ export async function startControlServer(engine: MpEngine, path?: string): Promi
         const i = ifIndex(a.str('if'));
         const text = a.str('address');
         const p = text.includes('/') ? parsePrefix(text) : null;
-        if (!p) throw new CliError(`'${text}' is not an address with a prefix length (like 192.0.2.1/24 or 2001:db8::1/64)`);
+        if (!p) throw new UserError(`'${text}' is not an address with a prefix length (like 192.0.2.1/24 or 2001:db8::1/64)`);
         stack.addAddress(i, p);
         return { interfaces: [ifconfigEntry(i)] };
       },
@@ -307,19 +307,19 @@ export async function startControlServer(engine: MpEngine, path?: string): Promi
       try {
         req = JSON.parse(line);
       } catch (e) {
-        throw new CliError(`malformed JSON: ${(e as Error).message}`);
+        throw new UserError(`malformed JSON: ${(e as Error).message}`);
       }
-      if (typeof req !== 'object' || req === null || Array.isArray(req)) throw new CliError('a request is a JSON object {"id": N, "cmd": "...", "args": {...}}');
+      if (typeof req !== 'object' || req === null || Array.isArray(req)) throw new UserError('a request is a JSON object {"id": N, "cmd": "...", "args": {...}}');
       const r = req as Record<string, unknown>;
-      if (typeof r['id'] !== 'number' || !Number.isFinite(r['id'])) throw new CliError('request: "id" must be a number');
+      if (typeof r['id'] !== 'number' || !Number.isFinite(r['id'])) throw new UserError('request: "id" must be a number');
       id = r['id'];
-      if (typeof r['cmd'] !== 'string') throw new CliError('request: "cmd" must be a string');
+      if (typeof r['cmd'] !== 'string') throw new UserError('request: "cmd" must be a string');
       const cmd = r['cmd'];
       const args = r['args'] ?? {};
-      if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new CliError(`${cmd}: "args" must be a JSON object`);
+      if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new UserError(`${cmd}: "args" must be a JSON object`);
       const c = Object.hasOwn(commands, cmd) ? commands[cmd as ControlCommand] : undefined;
-      if (!c) throw new CliError(`unknown command '${cmd}' (expected ${Object.keys(commands).join(', ')})`);
-      if (closing) throw new CliError('mpstack is stopping');
+      if (!c) throw new UserError(`unknown command '${cmd}' (expected ${Object.keys(commands).join(', ')})`);
+      if (closing) throw new UserError('mpstack is stopping');
       label = `${cmd.replace('.', ' ')}: `;
       const run = () => c.run(args as Args);
       const result = c.writer ? await writers.run(run) : await run();
@@ -402,23 +402,23 @@ export async function startControlServer(engine: MpEngine, path?: string): Promi
  */
 async function prepareSocketPath(path: string, isDefault: boolean): Promise<void> {
   // sun_path is 108 bytes on Linux, 104 on the BSDs and macOS
-  if (Buffer.byteLength(path) > 103) throw new CliError(`control socket path too long (${Buffer.byteLength(path)} bytes, at most 103): ${path}`);
+  if (Buffer.byteLength(path) > 103) throw new UserError(`control socket path too long (${Buffer.byteLength(path)} bytes, at most 103): ${path}`);
   const dir = dirname(path);
   if (isDefault) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const st = lstatSync(dir);
     const uid = process.getuid?.();
-    if (!st.isDirectory()) throw new CliError(`${dir} is not a directory`);
-    if (uid !== undefined && st.uid !== uid) throw new CliError(`${dir} belongs to another user (uid ${st.uid})`);
+    if (!st.isDirectory()) throw new UserError(`${dir} is not a directory`);
+    if (uid !== undefined && st.uid !== uid) throw new UserError(`${dir} belongs to another user (uid ${st.uid})`);
     if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
   }
   if (!existsSync(path)) return;
-  if (!lstatSync(path).isSocket()) throw new CliError(`${path} exists and is not a socket`);
+  if (!lstatSync(path).isSocket()) throw new UserError(`${path} exists and is not a socket`);
   const live = await new Promise<boolean>((resolve) => {
     const c = createConnection(path);
     c.once('connect', () => { c.destroy(); resolve(true); });
     c.once('error', () => resolve(false));
   });
-  if (live) throw new CliError(`another mpstack is already listening on ${path}`);
+  if (live) throw new UserError(`another mpstack is already listening on ${path}`);
   unlinkSync(path);
 }

@@ -6,7 +6,7 @@
 // left empty, so a workload that would generate ICMP errors or fragments counts them as
 // no-buffers drops instead of overwriting the templates (forwarding workloads never allocate).
 import { BUF_SIZE, BUF_HEADROOM, PD_SIZE, PD_BUF, PD_RXIF } from '../../assembly/layout.js';
-import type { Stack } from '../engine/stack.js';
+import type { Stack } from '../stack/stack.js';
 
 export class PipelineDriver {
   private seq = 0;

@@ -20,6 +20,7 @@ import { RT_WALK_REC } from '../kernels/fib/radix.js';
 import type { Kernels } from './kernels.js';
 import type { Layout } from './layout.js';
 import { Fib6Writer, Fib6FullError } from './fib6-writer.js';
+import { UserError } from '../errors.js';
 
 export type RouteKind = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'local' | 'broadcast';
 
@@ -48,7 +49,7 @@ export interface IfState {
   ll6: Uint8Array | null;
 }
 
-export class TableError extends Error {
+export class TableError extends UserError {
   override readonly name = 'TableError';
 }
 

@@ -5,13 +5,13 @@
 import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { CliError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import {
   type ControlCommand, type ControlCommands, type ControlResponse, SOCKET_NAME, socketDir,
 } from './control-protocol.js';
 
 /** A request the server answered with ok: false; `message` is the server's one-line error. */
-export class ControlError extends CliError {}
+export class ControlError extends UserError {}
 
 /** How long a request may take before the client gives up (route delete waits a grace period). */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -55,15 +55,15 @@ export function listInstances(dir = socketDir()): { pid: number; path: string }[
 }
 
 /**
- * The socket to talk to: `socket` if given, else the one running instance. Throws CliError when
+ * The socket to talk to: `socket` if given, else the one running instance. Throws UserError when
  * none or several are running (naming them, so the operator can pick one with --socket).
  */
 export function findInstance(socket?: string, dir = socketDir()): string {
   if (socket) return socket;
   const live = listInstances(dir);
-  if (live.length === 0) throw new CliError('no mpstack instance is running (start one with mpstack run)');
+  if (live.length === 0) throw new UserError('no mpstack instance is running (start one with mpstack run)');
   if (live.length > 1) {
-    throw new CliError(`${live.length} instances are running: pass --socket PATH (one of ${live.map((x) => `${x.path} [pid ${x.pid}]`).join(', ')})`);
+    throw new UserError(`${live.length} instances are running: pass --socket PATH (one of ${live.map((x) => `${x.path} [pid ${x.pid}]`).join(', ')})`);
   }
   return live[0]!.path;
 }
@@ -79,11 +79,11 @@ export class ControlClient {
   private constructor(readonly path: string, private readonly sock: Socket) {
     sock.setEncoding('utf8');
     sock.on('data', (chunk: string) => this.onData(chunk));
-    sock.on('error', (e) => this.fail(new CliError(`control socket ${path}: ${e.message}`)));
-    sock.on('close', () => this.fail(new CliError(`mpstack at ${path} closed the connection`)));
+    sock.on('error', (e) => this.fail(new UserError(`control socket ${path}: ${e.message}`)));
+    sock.on('close', () => this.fail(new UserError(`mpstack at ${path} closed the connection`)));
   }
 
-  /** Connects to the server at `path`; a missing or dead socket is a CliError saying so. */
+  /** Connects to the server at `path`; a missing or dead socket is a UserError saying so. */
   static connect(path: string): Promise<ControlClient> {
     return new Promise((resolve, reject) => {
       const sock = createConnection(path);
@@ -92,7 +92,7 @@ export class ControlClient {
         const why = e.code === 'ENOENT' ? 'no such socket'
           : e.code === 'ECONNREFUSED' ? 'nobody is listening (the instance has stopped)'
           : e.code === 'EACCES' ? 'permission denied' : e.message;
-        reject(new CliError(`cannot reach mpstack at ${path}: ${why}`));
+        reject(new UserError(`cannot reach mpstack at ${path}: ${why}`));
       });
     });
   }
@@ -109,7 +109,7 @@ export class ControlClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new CliError(`mpstack at ${this.path} did not answer ${cmd} within ${REQUEST_TIMEOUT_MS / 1000} s`));
+        reject(new UserError(`mpstack at ${this.path} did not answer ${cmd} within ${REQUEST_TIMEOUT_MS / 1000} s`));
       }, REQUEST_TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
       this.sock.write(JSON.stringify({ id, cmd, args }) + '\n');
@@ -118,7 +118,7 @@ export class ControlClient {
 
   close(): void {
     this.sock.end();
-    this.fail(new CliError('control client closed'));
+    this.fail(new UserError('control client closed'));
   }
 
   private onData(chunk: string): void {
@@ -131,7 +131,7 @@ export class ControlClient {
       try {
         res = JSON.parse(line) as ControlResponse;
       } catch {
-        this.fail(new CliError(`mpstack at ${this.path} sent something that is not JSON: ${line.slice(0, 80)}`));
+        this.fail(new UserError(`mpstack at ${this.path} sent something that is not JSON: ${line.slice(0, 80)}`));
         this.sock.destroy();
         return;
       }

@@ -1,13 +1,13 @@
-// One worker CPU of the multi-CPU engine as a browser's Web Worker (ts/web/mp.ts starts it): the
-// same CPU loop as Node's worker threads, cpu-worker.ts's cpuRun, with this worker's own instance of
+// One worker CPU of the multi-CPU engine as a browser's Web Worker (ts/web/host-web.ts starts it): the
+// same CPU loop as Node's worker threads, cpu-loop.ts's cpuRun, with this worker's own instance of
 // the core over the page's shared WebAssembly.Memory.
 //
 // Protocol: the page posts one message { data: CpuWorkerData, module?: WebAssembly.Module } (the
 // module the page compiled: a worker cannot reach the page's); the worker answers { done: cpu } once
 // the engine stopped it and it gave up its queues, or { error } if it failed. A Web Worker has no
-// import map, so nothing this file reaches may import a package (see ts/engine/wasm.ts).
-import { useWasmModule } from '../engine/wasm.js';
-import { type CpuWorkerData, cpuRun } from '../mp/cpu-worker.js';
+// import map, so nothing this file reaches may import a package (see ts/stack/wasm.ts).
+import { useWasmModule } from '../stack/wasm.js';
+import { type CpuWorkerData, cpuRun } from '../machine/cpu-loop.js';
 
 interface WorkerScope {
   onmessage: ((ev: MessageEvent<{ data: CpuWorkerData; module?: WebAssembly.Module }>) => void) | null;

@@ -1,7 +1,7 @@
 // One worker CPU of the multi-CPU engine as a Node worker thread (engine.ts starts it): the CPU loop
-// is cpu-worker.ts's cpuRun; this entry hands it the thread's workerData and reports back when done.
+// is cpu-loop.ts's cpuRun; this entry hands it the thread's workerData and reports back when done.
 import { parentPort, workerData } from 'node:worker_threads';
-import { type CpuWorkerData, cpuRun } from './cpu-worker.js';
+import { type CpuWorkerData, cpuRun } from '../machine/cpu-loop.js';
 
 const d = workerData as CpuWorkerData;
 cpuRun(d, () => parentPort?.postMessage({ done: d.cpu }));

@@ -5,24 +5,24 @@
 // vector table's VT_CPU words (affinity) and reads counters; the workers own everything per CPU.
 //
 // Runtime-neutral: threads and files come from an MpHost. Node's host (worker threads, pcap files)
-// is engine.ts's MpEngine; the browser's (Web Workers) is ts/web/mp.ts's. Both run the same CPU loop,
-// cpu-worker.ts's cpuRun, over the same layout.
+// is engine.ts's NodeMachine; the browser's (Web Workers) is ts/web/host-web.ts's. Both run the same CPU loop,
+// cpu-loop.ts's cpuRun, over the same layout.
 import {
   VT_SIZE, VT_IF, VT_QUEUE, VT_CPU, VT_OWNER, VT_COUNTS, VT_MAXCPU, VT_MODE, VT_BUDGET, VT_FLAGS, VTM_POLL, VTF_DISABLED, VTF_LINK,
   QS_MOD_FRAMES, QS_MOD_USECS, QS_LIMIT, QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_RATE,
   QS_FRAMES, QS_BYTES, QS_RXR, QS_TXR, LAYOUT_BASE, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL, C_COUNT,
 } from '../../assembly/layout.js';
 import type { Config, InterfaceConfig } from '../config/schema.js';
-import { Arena } from '../engine/arena.js';
-import type { EngineName } from '../engine/kernels.js';
-import { COUNTER_NAMES } from '../engine/reasons.js';
-import { Stack } from '../engine/stack.js';
-import { CliError } from '../cli/errors.js';
-import type { CpuWorkerData } from './cpu-worker.js';
+import { Arena } from '../stack/arena.js';
+import type { KernelImpl } from '../stack/kernels.js';
+import { COUNTER_NAMES } from '../stack/reasons.js';
+import { Stack } from '../stack/stack.js';
+import { UserError } from '../errors.js';
+import type { CpuWorkerData } from './cpu-loop.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
-import type { IntrctlListResult } from './control-protocol.js';
-import { nicModel } from '../nic/models.js';
-import type { PcapSource } from './pcap-source.js';
+import type { IntrctlListResult } from '../host/control-protocol.js';
+import { nicModel } from './nic-models.js';
+import type { PcapSource } from '../host/pcap-source.js';
 import { framesByQueue } from './rss-queues.js';
 import { ringBytes, ringDrain, ringInit, ringOverruns } from './capture-ring.js';
 import { type Buffers, type BufferAudit, auditBuffers, bufferStats, buffersBytes, buildBuffers, txRingStats } from './buffers.js';
@@ -37,10 +37,10 @@ const RING_SLOTS = 2048;
 
 export interface MpOptions {
   cpus: number;
-  engine: EngineName;
+  engine: KernelImpl;
   fib?: 'radix' | 'compiled';
   batch?: number;
-  /** stress mode: workers check every forwarded frame's nexthop is live (see cpu-worker.ts) */
+  /** stress mode: workers check every forwarded frame's nexthop is live (see cpu-loop.ts) */
   verify?: boolean;
 }
 
@@ -61,7 +61,7 @@ export interface CpuThreadEvents {
 
 /** Where the engine's threads and files come from: Node's worker threads and fs, or a browser's Web Workers. */
 export interface MpHost {
-  /** Starts a thread that runs cpuRun(data) (cpu-worker.ts) with its own instance of the core over data.memory. */
+  /** Starts a thread that runs cpuRun(data) (cpu-loop.ts) with its own instance of the core over data.memory. */
   spawn(data: CpuWorkerData, events: CpuThreadEvents): CpuThread;
   /** The `pcap` driver's capture for `ifc` (pcap-source.ts's pcapSource in Node). */
   readPcap(cfg: Config, ifc: InterfaceConfig): PcapSource;
@@ -99,14 +99,14 @@ export class MpMachine {
   private drainTimer: ReturnType<typeof setInterval> | undefined;
 
   protected constructor(readonly cfg: Config, readonly o: MpOptions, private readonly host: MpHost) {
-    if (!Number.isInteger(o.cpus) || o.cpus < 1 || o.cpus > VT_MAXCPU) throw new CliError(`--cpus must be from 1 to ${VT_MAXCPU}`);
+    if (!Number.isInteger(o.cpus) || o.cpus < 1 || o.cpus > VT_MAXCPU) throw new UserError(`--cpus must be from 1 to ${VT_MAXCPU}`);
     const batch = o.batch ?? 256;
     // RX queues of every physical interface with a traffic source; one vector per queue pair
     const phys = cfg.interfaces.filter((i) => !i.vlan);
     for (const i of phys) this.singleQueue[i.index] = !nicModel(i).multiqueue; // and queue counts within what the model has
     const gens = phys.filter((i) => i.driver === 'gen').map((i) => ({ ifc: i, g: parseGen(i) }));
     const pcaps = phys.filter((i) => i.driver === 'pcap').map((i) => ({ ifc: i, p: host.readPcap(cfg, i) }));
-    for (const i of phys) if (i.driver && !['gen', 'sink', 'pcap'].includes(i.driver)) throw new CliError(`${i.name}: unknown driver '${i.driver}' (gen, pcap, sink)`);
+    for (const i of phys) if (i.driver && !['gen', 'sink', 'pcap'].includes(i.driver)) throw new UserError(`${i.name}: unknown driver '${i.driver}' (gen, pcap, sink)`);
     // each source: its frames per RX queue, its rate, and how many frames in all (0 = forever)
     const byQueue = new Map<number, { frames: Uint8Array[][]; rate: number; flows: number; limit: boolean }>(
       gens.map(({ ifc, g }) => [ifc.index, { frames: genFramesByQueue(ifc, g), rate: g.rate, flows: g.flows, limit: false }]));
@@ -244,19 +244,19 @@ export class MpMachine {
 
   vector(name: string): Vector {
     const v = this.vectors.find((x) => x.name === name);
-    if (!v) throw new CliError(`no interrupt '${name}' (have: ${this.vectors.map((x) => `'${x.name}'`).join(', ')})`);
+    if (!v) throw new UserError(`no interrupt '${name}' (have: ${this.vectors.map((x) => `'${x.name}'`).join(', ')})`);
     return v;
   }
 
   private checkCpu(cpu: number): void {
-    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.o.cpus) throw new CliError(`no CPU ${cpu} (CPUs 0-${this.o.cpus - 1})`);
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.o.cpus) throw new UserError(`no CPU ${cpu} (CPUs 0-${this.o.cpus - 1})`);
   }
 
   /** intrctl affinity: binds the vector to `cpu`; the queue moves over without losing a frame. */
   affinity(name: string, cpu: number): void {
     const v = this.vector(name);
     this.checkCpu(cpu);
-    if (this.noIntr.has(cpu)) throw new CliError(`cpu${cpu} takes no interrupts (intrctl intr -c ${cpu} first)`);
+    if (this.noIntr.has(cpu)) throw new UserError(`cpu${cpu} takes no interrupts (intrctl intr -c ${cpu} first)`);
     this.dv.setUint32(v.at + VT_CPU, cpu, true);
     this.ring();
   }
@@ -265,7 +265,7 @@ export class MpMachine {
   nointr(cpu: number): void {
     this.checkCpu(cpu);
     const others = Array.from({ length: this.o.cpus }, (_, c) => c).filter((c) => c !== cpu && !this.noIntr.has(c));
-    if (others.length === 0) throw new CliError(`cpu${cpu} is the last CPU taking interrupts`);
+    if (others.length === 0) throw new UserError(`cpu${cpu} is the last CPU taking interrupts`);
     this.noIntr.add(cpu);
     let r = 0;
     for (const v of this.vectors) {

@@ -6,11 +6,11 @@
 // grace window: verify mode); reclaimed memory is poisoned, so a reader reaching it would be caught
 // by that check or trap; every generated frame is accounted for (fast + normal + local + drop).
 //
-// Runtime-neutral: the caller says how the engine starts (MpEngine.start: Node's worker threads;
-// ts/web/mp.ts's WebMpEngine.start: Web Workers in a cross-origin-isolated page).
+// Runtime-neutral: the caller says how the engine starts (NodeMachine.start: Node's worker threads;
+// ts/web/host-web.ts's WebMachine.start: Web Workers in a cross-origin-isolated page).
 import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { EngineName } from '../engine/kernels.js';
+import type { KernelImpl } from '../stack/kernels.js';
 import { rng } from '../scenario/routes-gen.js';
 import type { MpMachine, MpOptions } from './machine.js';
 import type { BufferAudit } from './buffers.js';
@@ -33,10 +33,10 @@ neighbors:
 fastforward: true
 `;
 
-/** Builds the engine and starts its CPUs (MpEngine.start in Node). */
+/** Builds the engine and starts its CPUs (NodeMachine.start in Node). */
 export type MpStart = (cfg: Config, o: MpOptions) => Promise<MpMachine>;
 
-export interface StressOptions { cpus: number; engine: EngineName; seconds: number; rate?: number; seed?: number; log?: (s: string) => void; start: MpStart }
+export interface StressOptions { cpus: number; engine: KernelImpl; seconds: number; rate?: number; seed?: number; log?: (s: string) => void; start: MpStart }
 
 export interface StressReport {
   seconds: number;

@@ -2,7 +2,7 @@
 // the pcap driver's replay, decided once per frame before the CPUs start.
 import { BUF_HEADROOM, PD_BUF, PD_LEN, PD_RXIF, PD_QUEUE } from '../../assembly/layout.js';
 import type { InterfaceConfig } from '../config/schema.js';
-import type { Stack } from '../engine/stack.js';
+import type { Stack } from '../stack/stack.js';
 
 /** Sorts frames onto the RX queues the NIC's RSS picks for them. Uses CPU 0's context: call before the workers start. */
 export function framesByQueue(frames: Uint8Array[], ifc: InterfaceConfig, stack: Stack): Uint8Array[][] {

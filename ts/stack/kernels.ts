@@ -20,13 +20,13 @@ import * as psz from '../sync/pserialize.js';
 import { Mem } from '../kernels/util/mem.js';
 import { instantiateWasm, type WasmExports } from './wasm.js';
 
-export type EngineName = 'wasm' | 'ts';
-export const ENGINES: readonly EngineName[] = ['wasm', 'ts'];
+export type KernelImpl = 'wasm' | 'ts';
+export const KERNEL_IMPLS: readonly KernelImpl[] = ['wasm', 'ts'];
 
 type F<_N extends number> = (...a: number[]) => number;
 
 export interface Kernels {
-  readonly name: EngineName;
+  readonly name: KernelImpl;
   readonly memory: WebAssembly.Memory;
   // radix (assembly/fib/radix.ts)
   rt_pool_init(pool: number, base: number, cap: number, limbo: number): void;
@@ -46,7 +46,7 @@ export interface Kernels {
   fib4_update(f: number, keyPtr: number, plen: number): number;
   fib4_build(f: number): number;
   fib4_reclaim(f: number): number;
-  // compiled IPv6 FIB, reader side (assembly/fib/fib6.ts; the writer is ts/engine/fib6-writer.ts)
+  // compiled IPv6 FIB, reader side (assembly/fib/fib6.ts; the writer is ts/stack/fib6-writer.ts)
   fib6_lookup(f: number, addrPtr: number): number;
   fib6_lookup_batch(f: number, addrs: number, out: number, n: number): void;
   // batched lookups (assembly/fib/batch.ts)
@@ -147,7 +147,7 @@ export function tsKernels(memory: WebAssembly.Memory): TsKernels {
   return k as unknown as TsKernels;
 }
 
-export function makeKernels(name: EngineName, memory: WebAssembly.Memory): Kernels {
+export function makeKernels(name: KernelImpl, memory: WebAssembly.Memory): Kernels {
   if (name === 'wasm') return wasmKernels(memory);
   if (name === 'ts') return tsKernels(memory);
   throw new Error(`unknown engine '${String(name)}' (expected wasm or ts)`);

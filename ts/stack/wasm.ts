@@ -21,7 +21,7 @@ export const MAX_PAGES = 32768; // must match asconfig.json maximumMemory
 
 let compiled: WebAssembly.Module | undefined;
 
-/** The release module's candidate URLs: <package>/build/mpstack.wasm from ts/engine/ (tests) and dist/ts/engine/ (built). */
+/** The release module's candidate URLs: <package>/build/mpstack.wasm from ts/stack/ (tests) and dist/ts/stack/ (built). */
 function wasmUrls(): URL[] {
   return ['../../build/mpstack.wasm', '../../../build/mpstack.wasm'].map((rel) => new URL(rel, import.meta.url));
 }

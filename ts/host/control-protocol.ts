@@ -19,7 +19,7 @@
 // stale, and clients listing the directory remove it.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RouteKind } from '../engine/tables.js';
+import type { RouteKind } from '../stack/tables.js';
 
 /** The longest request line the server reads (a route line is well under 200 bytes). */
 export const CONTROL_MAX_LINE = 64 * 1024;

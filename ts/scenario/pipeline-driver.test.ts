@@ -1,8 +1,8 @@
 // The throughput driver must keep feeding the pipeline what a NIC would: in particular the
 // receiving port in every descriptor, which the pipeline overwrites after VLAN demux.
 import { describe, expect, test } from '@jest/globals';
-import { Stack } from '../engine/stack.js';
-import { buildFrame } from '../net/build.js';
+import { Stack } from '../stack/stack.js';
+import { buildFrame } from '../packet/build.js';
 import { MAC, ip, topology } from '../../test/fixtures/topology.js';
 import { PipelineDriver } from './pipeline-driver.js';
 

@@ -6,17 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { formatIntrctlList } from './control-protocol.js';
-import { type MpHost, MpMachine, type MpOptions } from './machine.js';
+import { type MpHost, MpMachine, type MpOptions } from '../machine/machine.js';
 import { pcapSource } from './pcap-source.js';
 
-export { type MpOptions, type Vector } from './machine.js';
+export { type MpOptions, type Vector } from '../machine/machine.js';
 
 function workerPath(): string {
-  for (const rel of ['./cpu-thread.js', '../../dist/ts/mp/cpu-thread.js']) {
+  for (const rel of ['./cpu-thread-node.js', '../../dist/ts/host/cpu-thread-node.js']) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new Error('dist/ts/mp/cpu-thread.js not found: run `npm run build`');
+  throw new Error('dist/ts/host/cpu-thread-node.js not found: run `npm run build`');
 }
 
 const NODE_HOST: MpHost = {
@@ -31,14 +31,14 @@ const NODE_HOST: MpHost = {
   writeFile: (path, bytes) => writeFileSync(path, bytes),
 };
 
-export class MpEngine extends MpMachine {
+export class NodeMachine extends MpMachine {
   private constructor(cfg: Config, o: MpOptions) {
     super(cfg, o, NODE_HOST);
   }
 
   /** Builds the stack and starts one worker thread per CPU; resolves once all of them run. */
-  static async start(cfg: Config, o: MpOptions): Promise<MpEngine> {
-    return MpMachine.boot(new MpEngine(cfg, o));
+  static async start(cfg: Config, o: MpOptions): Promise<NodeMachine> {
+    return MpMachine.boot(new NodeMachine(cfg, o));
   }
 
   /** NetBSD-style `intrctl list`: interrupt id, a count column per CPU, `*` on the bound CPU. */
