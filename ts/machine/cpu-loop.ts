@@ -28,7 +28,7 @@ import {
   MP_STOP, MP_RUNNING, MP_DOORBELL, CTX_POOL, PD_TXIF, IF_SIZE, IF_MTU,
 } from '../../assembly/layout.js';
 import { type KernelImpl, makeKernels } from '../stack/kernels.js';
-import type { Layout } from '../stack/layout.js';
+import type { Layout } from '../stack/memory-plan.js';
 import { ringRecord } from './capture-ring.js';
 
 export interface CpuWorkerData {

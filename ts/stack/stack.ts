@@ -11,7 +11,7 @@ import {
 import type { RouteSpec } from '../config/routes-file.js';
 import { formatIP as fmt, formatPrefix as fmtPrefix } from '../addr/addr.js';
 import { type KernelImpl, type Kernels, makeKernels } from './kernels.js';
-import { type Layout, planLayout } from './layout.js';
+import { type Layout, planLayout } from './memory-plan.js';
 import { COUNTER_NAMES, HTYPE_NAMES, PATH_NAMES, REASON_NAMES, type PathName } from './reasons.js';
 import { type IfState, type Nexthop, type RouteKind, TableError, Tables } from './tables.js';
 import { createMemory } from './wasm.js';

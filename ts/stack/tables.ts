@@ -18,7 +18,7 @@ import {
 } from '../../assembly/layout.js';
 import { RT_WALK_REC } from '../kernels/fib/radix.js';
 import type { Kernels } from './kernels.js';
-import type { Layout } from './layout.js';
+import type { Layout } from './memory-plan.js';
 import { Fib6Writer, Fib6FullError } from './fib6-writer.js';
 import { UserError } from '../errors.js';
 
