@@ -66,7 +66,9 @@ export async function runLpm(opts: SuiteOptions = {}): Promise<SuiteReport> {
   const fib4 = stack.L.fib4.head;
   if (stack.tables.routeCount(4) !== PREFIXES) throw new Error(`expected ${PREFIXES} routes, table has ${stack.tables.routeCount(4)}`);
   const prefixOfNh: string[] = [''];
-  for (const p of prefixes) prefixOfNh[stack.tables.getRoute(4, p.bytes, p.plen)!.id] = p.text;
+  stack.tables.wlock.runSync('bench', () => {
+    for (const p of prefixes) prefixOfNh[stack.tables.getRoute(4, p.bytes, p.plen)!.id] = p.text;
+  });
   if (new Set(prefixOfNh).size !== PREFIXES + 1) throw new Error('expected one nexthop per prefix');
 
   const addrs = randomAddrs4(prefixes, POOL);

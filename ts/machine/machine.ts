@@ -18,9 +18,11 @@ import type { KernelImpl } from '../stack/kernels.js';
 import { COUNTER_NAMES } from '../stack/reasons.js';
 import { Stack } from '../stack/stack.js';
 import { UserError } from '../errors.js';
+import { formatMac } from '../addr/addr.js';
 import type { CpuWorkerData } from './cpu-loop.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
-import type { IntrctlListResult } from '../host/control-protocol.js';
+import type { Dataplane, InterruptControl, MachineStats } from '../control/control-plane.js';
+import type { IntrctlListResult, NetstatIResult, NetstatSResult } from '../control/types.js';
 import { nicModel } from './nic-models.js';
 import type { PcapSource } from '../host/pcap-source.js';
 import { framesByQueue } from './rss-queues.js';
@@ -69,7 +71,7 @@ export interface MpHost {
   writeFile(path: string, bytes: Uint8Array): void;
 }
 
-export class MpMachine {
+export class MpMachine implements Dataplane {
   readonly stack: Stack;
   readonly vectors: Vector[] = [];
   private readonly workers: CpuThread[] = [];
@@ -82,7 +84,7 @@ export class MpMachine {
   private readonly mp: number;
   private readonly vt: number;
   private readonly qs: number;
-  private readonly stats: number;
+  private readonly timeStats: number; // per CPU: 8 doubles of time statistics (cpuTimes)
   private readonly hist: number;
   /** the cluster pool, NIC rings and pktqs (buffers.ts) */
   readonly bufs: Buffers;
@@ -131,7 +133,7 @@ export class MpMachine {
     this.mp = a.alloc(MP_SIZE);
     this.vt = a.alloc(nvec * VT_SIZE);
     this.qs = a.alloc(nvec * QS_SIZE);
-    this.stats = a.alloc(o.cpus * 64, 8);
+    this.timeStats = a.alloc(o.cpus * 64, 8);
     this.hist = a.alloc(o.cpus * 128);
     this.bufs = buildBuffers(this.dv, a, plan);
     for (const { ifc, p } of recorders) {
@@ -198,7 +200,7 @@ export class MpMachine {
     for (let c = 0; c < o.cpus; c++) {
       const data: CpuWorkerData = {
         memory: e.stack.k.memory, layout: e.stack.L, cpu: c, engine: o.engine, batch: e.stack.batch,
-        mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.stats, hist: e.hist, psz: e.pszAt,
+        mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.timeStats, hist: e.hist, psz: e.pszAt,
         verify: !!o.verify, violations: e.viol, rings: e.recorders.map((r) => r.rings[c]!),
         pool: e.bufs.pool, pktq: e.bufs.pktq[c]!, txmap: e.bufs.txmap,
       };
@@ -336,14 +338,14 @@ export class MpMachine {
   /** Per-CPU time split: ns in the pipeline, ns in the NIC model, batches, idle naps, longest batch, longest gap. */
   cpuTimes(): { stackNs: number; nicNs: number; batches: number; idle: number; maxBatchNs: number; maxGapNs: number }[] {
     return Array.from({ length: this.o.cpus }, (_, c) => {
-      const f = new Float64Array(this.stack.k.memory.buffer, this.stats + c * 64, 8);
+      const f = new Float64Array(this.stack.k.memory.buffer, this.timeStats + c * 64, 8);
       return { stackNs: f[0]!, nicNs: f[1]!, batches: f[2]!, idle: f[3]!, maxBatchNs: f[4]!, maxGapNs: f[5]! };
     });
   }
 
   /** Clears the time statistics (e.g. after a warm-up). */
   resetTimes(): void {
-    new Float64Array(this.stack.k.memory.buffer, this.stats, this.o.cpus * 8).fill(0);
+    new Float64Array(this.stack.k.memory.buffer, this.timeStats, this.o.cpus * 8).fill(0);
     new Uint32Array(this.stack.k.memory.buffer, this.hist, this.o.cpus * 32).fill(0);
   }
 
@@ -401,6 +403,53 @@ export class MpMachine {
   /** Per recording interface: frames recorded and frames lost to full capture rings. */
   recordings(): { name: string; path: string; frames: number; overruns: number }[] {
     return this.recorders.map((r) => ({ name: r.name, path: r.path, frames: r.writer.count, overruns: r.rings.reduce((s, x) => s + ringOverruns(this.dv, x), 0) }));
+  }
+
+  /** intrctl for the control plane (ts/control/): the vector table's affinity words. */
+  readonly interrupts: InterruptControl = {
+    list: () => this.intrctlRows(),
+    affinity: (irq, cpu) => this.affinity(irq, cpu),
+    nointr: (cpu) => this.nointr(cpu),
+    intr: (cpu) => this.intr(cpu),
+  };
+
+  /** netstat for the control plane: counters read live from the CPUs' words. */
+  readonly stats: MachineStats = {
+    netstatI: () => this.netstatI(),
+    netstatS: (perCpu) => this.netstatS(perCpu),
+    netstatM: () => this.bufferStats(),
+  };
+
+  /** The NIC model and driver the config gave an interface (null for run-time vlans). */
+  describeInterface(index: number): { model: string | null; driver: string | null } {
+    const c = this.cfg.interfaces.find((i) => i.index === index);
+    return { model: c?.model ?? null, driver: c?.driver ?? null };
+  }
+
+  /** netstat -i: per interface its counters summed over the CPUs, its interrupts and its traffic source. */
+  private netstatI(): NetstatIResult {
+    const counts = this.stack.interfaceCounters();
+    const interfaces = this.stack.tables.ifs.flatMap((s, index) => {
+      if (!s) return [];
+      const vecs = this.vectors.filter((v) => v.ifindex === index);
+      const source = vecs.some((v) => this.queueGenerated(v)) ? this.cfg.interfaces.find((i) => i.index === index)?.driver ?? null : null;
+      const interrupts = vecs.reduce((n, v) => n + this.interruptCounts(v).reduce((x, y) => x + y, 0), 0);
+      const c = counts[s.name]!;
+      return [{ name: s.name, mtu: s.mtu, mac: formatMac(s.mac), up: s.up, queues: Math.max(1, s.queues), interrupts, ...c, source }];
+    });
+    return {
+      interfaces,
+      untracked: ['Ierrs', 'Oerrs'],
+      note: 'counts are per CPU and summed here; Ipkts counts frames on the interface they arrived on after VLAN demux, Opkts on the interface the route chose; the drop reasons are in netstat -s',
+    };
+  }
+
+  /** netstat -s: every counter summed over the CPUs (and per CPU with perCpu). */
+  private netstatS(perCpu: boolean): NetstatSResult {
+    const per = this.cpuCounters();
+    const counters: Record<string, number> = {};
+    for (const c of per) for (const [k, v] of Object.entries(c)) counters[k] = (counters[k] ?? 0) + v;
+    return perCpu ? { cpus: per.length, counters, perCpu: per } : { cpus: per.length, counters };
   }
 
   /** Stops the workers (each finishes its batch and gives up its queues), waits for them, writes recordings. */

@@ -11,6 +11,8 @@
 import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
+import type { RouteSpec } from '../config/routes-file.js';
+import { ControlPlane, type RouteKey } from '../control/control-plane.js';
 import { rng } from '../scenario/routes-gen.js';
 import type { MpMachine, MpOptions } from './machine.js';
 import type { BufferAudit } from './buffers.js';
@@ -64,86 +66,95 @@ const tick: () => Promise<void> = typeof setImmediate === 'function'
 export async function runStress(o: StressOptions): Promise<StressReport> {
   const cfg = parseConfig(STRESS_CONFIG.replace('RATE', String(o.rate ?? 0)), '<stress>', '.'); // no routes_file
   const e = await o.start(cfg, { cpus: o.cpus, engine: o.engine, fib: 'compiled', batch: 64, verify: true });
-  const t = e.stack.tables;
-  const r = rng(o.seed ?? 1);
+  // every change goes through the control plane's operations, as `mpstack route` and `ifconfig` do
+  const cp = new ControlPlane(e);
+  const rnd = rng(o.seed ?? 1);
   const dst = Uint8Array.of(203, 0, 113, 0);
   const gws = [Uint8Array.of(198, 51, 100, 254), Uint8Array.of(100, 64, 0, 254)];
   const ops: Record<string, number> = {};
   let maxOpMs = 0;
   let gwIx = 0;
-  const reclaim = async () => { await e.synchronize(); t.reclaim(); };
+  const devs = ['wm1', 'wm2'];
+  const route = (d: Uint8Array, plen: number, via: Uint8Array, dev: string): RouteSpec => ({
+    family: 4, dst: d, plen, via, dev, type: 'unicast', mtu: 0, metric: 0, proto: null, file: '<stress>', line: 0,
+  });
+  const key = (d: Uint8Array, plen: number): RouteKey => ({ family: 4, dst: d, plen });
+  /** adds routes that do not exist yet; returns those it added */
+  const addNew = async (specs: RouteSpec[]) => {
+    const added: RouteKey[] = [];
+    for (const r of specs) {
+      try { await cp.routeAdd(r); added.push(key(r.dst, r.plen)); } catch { /* exists */ }
+    }
+    return added;
+  };
   const deadline = performance.now() + o.seconds * 1000;
   try {
     while (performance.now() < deadline) {
-      const op = Math.floor(r() * 7);
+      const op = Math.floor(rnd() * 7);
       const t0 = performance.now();
       switch (op) {
         case 0: { // the traffic's route moves to the other gateway (and interface): changed in place, or withdrawn and re-added
           gwIx ^= 1;
-          if (r() < 0.5) {
-            t.changeRoute(4, dst, 24, 'unicast', gwIx === 0 ? 2 : 3, gws[gwIx]!, 0);
+          const r = route(dst, 24, gws[gwIx]!, devs[gwIx]!);
+          if (rnd() < 0.5) {
+            await cp.routeChange(r);
             ops['route-change'] = (ops['route-change'] ?? 0) + 1;
           } else {
-            t.deleteRoute(4, dst, 24);
+            await cp.routeDelete([key(dst, 24)]);
             await tick();
-            t.addRoute(4, dst, 24, 'unicast', gwIx === 0 ? 2 : 3, gws[gwIx]!, 0);
+            await cp.routeAdd(r);
             ops['route-flap'] = (ops['route-flap'] ?? 0) + 1;
           }
-          await reclaim();
           break;
         }
         case 1: { // churn: more-specifics inside the traffic's /24 (FIB groups), then gone again
-          const added: [Uint8Array, number][] = [];
+          const specs: RouteSpec[] = [];
           for (let i = 0; i < 16; i++) {
-            const plen = 25 + Math.floor(r() * 8);
-            const p = Uint8Array.of(203, 0, 113, Math.floor(r() * 256) & (0xff << (32 - plen)) & 0xff);
-            try { t.addRoute(4, p, plen, 'unicast', 3, gws[1]!, 0); added.push([p, plen]); } catch { /* exists */ }
+            const plen = 25 + Math.floor(rnd() * 8);
+            const p = Uint8Array.of(203, 0, 113, Math.floor(rnd() * 256) & (0xff << (32 - plen)) & 0xff);
+            specs.push(route(p, plen, gws[1]!, 'wm2'));
           }
+          const added = await addNew(specs);
           await tick();
-          for (const [p, plen] of added) t.deleteRoute(4, p, plen);
-          await reclaim();
+          await cp.routeDelete(added); // one grace period for all of them
           ops['churn'] = (ops['churn'] ?? 0) + 1;
           break;
         }
         case 2: { // the output interface goes down and comes back
-          const ix = gwIx === 0 ? 2 : 3;
-          t.setInterfaceUp(ix, false);
+          const name = devs[gwIx]!;
+          await cp.ifUp(name, false);
           await tick();
-          t.setInterfaceUp(ix, true);
+          await cp.ifUp(name, true);
           ops['if-down-up'] = (ops['if-down-up'] ?? 0) + 1;
           break;
         }
         case 3: { // interrupt affinity moves under traffic
-          const v = e.vectors[Math.floor(r() * e.vectors.length)]!;
-          e.affinity(v.name, Math.floor(r() * o.cpus));
+          const v = e.vectors[Math.floor(rnd() * e.vectors.length)]!;
+          await cp.affinity(v.name, Math.floor(rnd() * o.cpus));
           ops['affinity'] = (ops['affinity'] ?? 0) + 1;
           break;
         }
         case 4: { // neighbor rewrite (a new MAC for the gateway in use)
-          t.setNeighbor(gws[gwIx]!, gwIx === 0 ? 2 : 3, Uint8Array.of(2, 0, 0, 0, Math.floor(r() * 256), 0xfe));
+          await cp.neighborSet(gws[gwIx]!, devs[gwIx]!, Uint8Array.of(2, 0, 0, 0, Math.floor(rnd() * 256), 0xfe));
           ops['neighbor'] = (ops['neighbor'] ?? 0) + 1;
           break;
         }
         case 6: { // a vlan attached under traffic, a quarter of the traffic routed through it, then detached
-          const ix = e.stack.createVlan('vs0', 'wm1', 300);
-          e.stack.addAddress(ix, { family: 4, bytes: Uint8Array.of(10, 30, 0, 1), plen: 24 });
-          t.setNeighbor(Uint8Array.of(10, 30, 0, 254), ix, Uint8Array.of(2, 0, 0, 0, 0x30, 0xfe));
-          t.addRoute(4, Uint8Array.of(203, 0, 113, Math.floor(r() * 4) << 6), 26, 'unicast', ix, Uint8Array.of(10, 30, 0, 254), 0);
+          await cp.ifCreateVlan('vs0', 'wm1', 300);
+          await cp.ifAddressAdd('vs0', '10.30.0.1/24');
+          await cp.neighborSet(Uint8Array.of(10, 30, 0, 254), 'vs0', Uint8Array.of(2, 0, 0, 0, 0x30, 0xfe));
+          await cp.routeAdd(route(Uint8Array.of(203, 0, 113, Math.floor(rnd() * 4) << 6), 26, Uint8Array.of(10, 30, 0, 254), 'vs0'));
           // until frames go out through it (a few turns at most; at low rates it may see none)
           for (let k = 0; k < 20 && (e.stack.interfaceCounters()['vs0']?.opkts ?? 0) === 0; k++) await tick();
           ops['vlan-frames'] = (ops['vlan-frames'] ?? 0) + (e.stack.interfaceCounters()['vs0']?.opkts ?? 0);
-          e.stack.destroyInterface('vs0'); // its routes go, a grace period passes, then its neighbor and its slot
+          await cp.ifDestroy('vs0'); // its routes go, a grace period passes, then its neighbor and its slot
           ops['vlan-attach-detach'] = (ops['vlan-attach-detach'] ?? 0) + 1;
           break;
         }
         default: { // a burst of unrelated routes added and deleted (radix nodes reclaimed and reused)
-          const ps: Uint8Array[] = [];
-          for (let i = 0; i < 64; i++) {
-            const p = Uint8Array.of(10, Math.floor(r() * 256), Math.floor(r() * 256), 0);
-            try { t.addRoute(4, p, 24, 'unicast', 2, gws[0]!, 0); ps.push(p); } catch { /* exists */ }
-          }
-          for (const p of ps) t.deleteRoute(4, p, 24);
-          await reclaim();
+          const specs: RouteSpec[] = [];
+          for (let i = 0; i < 64; i++) specs.push(route(Uint8Array.of(10, Math.floor(rnd() * 256), Math.floor(rnd() * 256), 0), 24, gws[0]!, 'wm1'));
+          await cp.routeDelete(await addNew(specs));
           ops['route-burst'] = (ops['route-burst'] ?? 0) + 1;
         }
       }

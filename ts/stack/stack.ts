@@ -9,7 +9,7 @@ import {
   IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_OPKTS, IFC_OBYTES, IFC_IDROPS,
 } from '../../assembly/layout.js';
 import type { RouteSpec } from '../config/routes-file.js';
-import { formatIP as fmt, formatPrefix as fmtPrefix } from '../addr/addr.js';
+import { formatIP as fmt, formatPrefix as fmtPrefix, ipEqual } from '../addr/addr.js';
 import { type KernelImpl, type Kernels, makeKernels } from './kernels.js';
 import { type Layout, planLayout } from './memory-plan.js';
 import { COUNTER_NAMES, HTYPE_NAMES, PATH_NAMES, REASON_NAMES, type PathName } from './reasons.js';
@@ -85,12 +85,6 @@ export class StackConfigError extends UserError {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** IPv4 routes from which batches warm the FIB first (measured: 1M routes +5-37% frames/s; 1k routes a few % less). */
 export const FIBWARM_ROUTES = 65536;
 
@@ -154,6 +148,12 @@ export class Stack {
     this.tables = new Tables(this.k, this.L);
     this.clusterPtrs = Array.from({ length: this.L.sizes.clusters }, (_, i) => this.L.clusters + i * BUF_SIZE);
     for (let c = 0; c < this.L.sizes.cpus; c++) this.initCpu(c);
+    // the stack is built as one writer: nobody else can hold a stack that does not exist yet
+    this.tables.wlock.runSync('stack build', () => this.load(config, opts));
+  }
+
+  /** Fills the tables from the config (and opts.moreRoutes: a routes file). Caller holds the writer lock. */
+  private load(config: StackConfig, opts: StackOptions): void {
     this.tables.beginBulk();
     this.attachInterfaces();
     for (const r of config.routes) this.addRouteSpec(r);
@@ -326,7 +326,7 @@ export class Stack {
     const recent = this.onLinkRecent;
     for (let i = 0; i < recent.length; i++) {
       const r = recent[i]!;
-      if (sameBytes(r.via, via)) return r.ifindex;
+      if (ipEqual(r.via, via)) return r.ifindex;
     }
     const key = via.length === 4 ? new DataView(via.buffer, via.byteOffset).getUint32(0) : via.join(',');
     let ifindex = this.onLinkCache.get(key);
@@ -340,8 +340,11 @@ export class Stack {
     return ifindex;
   }
 
-  /** Adds a configured route, resolving its interface from dev or from the connected gateway. */
-  addRouteSpec(r: RouteSpec): Nexthop {
+  /**
+   * The interface a configured route leaves by: its `dev`, or the connected network its gateway is
+   * on (which must be `dev`'s when both are given). Throws StackConfigError naming the route.
+   */
+  private routeIfindex(r: RouteSpec): number {
     const fail = (msg: string): never => { throw new StackConfigError(r.file, r.line, msg); };
     let ifindex = 0;
     if (r.dev !== null) ifindex = this.ifByName.get(r.dev) ?? fail(`unknown interface '${r.dev}'`);
@@ -356,10 +359,28 @@ export class Stack {
         fail('a unicast route needs `via` or `dev`');
       }
     }
+    return ifindex;
+  }
+
+  /** Adds a configured route, resolving its interface from dev or from the connected gateway. Caller holds the writer lock. */
+  addRouteSpec(r: RouteSpec): Nexthop {
+    return this.routeSpecDo(r, (ifindex, gw) => this.tables.addRoute(r.family, r.dst, r.plen, r.type as RouteKind, ifindex, gw, r.mtu));
+  }
+
+  /**
+   * Adds the route or changes the one there in place (`route change`: readers see the old or the new
+   * nexthop, never no route). Caller holds the writer lock and reclaims after a grace period.
+   */
+  changeRouteSpec(r: RouteSpec): Nexthop {
+    return this.routeSpecDo(r, (ifindex, gw) => this.tables.changeRoute(r.family, r.dst, r.plen, r.type as RouteKind, ifindex, gw, r.mtu));
+  }
+
+  private routeSpecDo(r: RouteSpec, write: (ifindex: number, gw: Uint8Array | null) => Nexthop): Nexthop {
+    const ifindex = this.routeIfindex(r);
     try {
-      return this.tables.addRoute(r.family, r.dst, r.plen, r.type as RouteKind, ifindex, r.type === 'unicast' ? r.via : null, r.mtu);
+      return write(ifindex, r.type === 'unicast' ? r.via : null);
     } catch (e) {
-      if (e instanceof TableError) fail(`${fmtPrefix(r.dst, r.plen)}: ${e.message}`);
+      if (e instanceof TableError) throw new StackConfigError(r.file, r.line, `${fmtPrefix(r.dst, r.plen)}: ${e.message}`);
       throw e;
     }
   }
@@ -481,16 +502,17 @@ export class Stack {
   }
 
   /**
-   * `ifconfig NAME destroy`: detaches a vlan interface with its addresses, the routes through it and
-   * its neighbor entries (Tables.detachInterface: returns after the grace period it waits). Caller holds the
-   * writer lock. Returns how many routes went with it.
+   * `ifconfig NAME destroy`, step 1 (Tables.unpublishInterface: no frame finds the vlan any more, its
+   * routes are deleted). The caller holds the writer lock, waits a grace period, then calls
+   * freeInterface (the control plane's ifDestroy does all three). Returns its index and the routes
+   * that went with it.
    */
-  destroyInterface(name: string): number {
+  unpublishInterface(name: string): { index: number; routes: number } {
     const index = this.ifByName.get(name);
     if (index === undefined) throw new StackConfigError(undefined, undefined, `no interface '${name}'`);
     let gone: unknown[];
     try {
-      gone = this.tables.detachInterface(index);
+      gone = this.tables.unpublishInterface(index);
     } catch (e) {
       if (e instanceof TableError) throw new StackConfigError(undefined, undefined, e.message);
       throw e;
@@ -498,7 +520,12 @@ export class Stack {
     this.ifByName.delete(name);
     this.ifAddrs.delete(index);
     this.forgetOnLink(); // its connected networks are gone
-    return gone.length;
+    return { index, routes: gone.length };
+  }
+
+  /** `ifconfig NAME destroy`, step 3, after the grace period: neighbors, reclaim, the slot freed for reuse. */
+  freeInterface(index: number): void {
+    this.tables.freeInterface(index);
   }
 
   ifName(index: number): string {

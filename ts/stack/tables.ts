@@ -1,8 +1,9 @@
 // Control-plane writers for the shared tables: interfaces, nexthops, routes, neighbors.
 //
 // Locking notes (who may touch what):
-// - Every method here is a writer and must run under the stack's single writer lock (one control
-//   plane thread). Readers — the pipelines on every CPU — take no lock.
+// - Every method here is a writer, or reads the writer's scratch memory, and must run under the
+//   writer lock (`wlock`, writer-lock.ts; asserted on entry). Readers — the pipelines on every
+//   CPU — take no lock.
 // - Publication order: a nexthop is written completely before a route may point at it; a route
 //   is published by one atomic store inside rt_set/rt_del; after any change that can alter a
 //   forwarding decision the generation word is bumped so every CPU flushes its ipflow cache.
@@ -21,6 +22,7 @@ import type { Kernels } from './kernels.js';
 import type { Layout } from './memory-plan.js';
 import { Fib6Writer, Fib6FullError } from './fib6-writer.js';
 import { UserError } from '../errors.js';
+import { WriterLock } from './writer-lock.js';
 
 export type RouteKind = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'local' | 'broadcast';
 
@@ -92,11 +94,20 @@ export class Tables {
   private readonly genWord: Uint32Array;
   /** the compiled IPv6 FIB's writer (undefined: IPv6 lookups use the radix tree) */
   readonly fib6?: Fib6Writer;
+  /** the writer lock: every method below asserts it */
+  readonly wlock = new WriterLock();
 
   /**
    * `graceWait` returns once every reader that may hold memory the writers retired has moved on
-   * (pserialize perform). The default suits a single CPU whose pipeline runs on this thread
-   * between control-plane calls: there is nobody to wait for.
+   * (pserialize perform, blocking). The default suits a single CPU whose pipeline runs on this
+   * thread between control-plane calls: there is nobody to wait for.
+   *
+   * Retirement normally follows the control plane's order (ts/control/control-plane.ts: unpublish,
+   * then an async grace period, then reclaim). Two writers here cannot wait for the end of their
+   * operation and use this blocking grace period in the middle of it instead, in the same order:
+   * deleteRoute when the radix limbo is about to overflow, and the IPv6 FIB writer (quiesce) when its
+   * hash has no free slot left but tombstones awaiting reclaim. Both are rare (bulk deletes, a full
+   * hash); the workers are never blocked by it, only the writer.
    */
   constructor(readonly k: Kernels, readonly L: Layout, public graceWait: () => void = () => {}) {
     this.dv = new DataView(k.memory.buffer);
@@ -118,9 +129,13 @@ export class Tables {
    * Bulk loading: route changes update only the radix tree until endBulk() compiles the FIB in one
    * pass. Only while no reader runs (start-up), since the FIB lags the RIB in between.
    */
-  beginBulk(): void { this.bulk = true; }
+  beginBulk(): void {
+    this.wlock.assertHeld('beginBulk');
+    this.bulk = true;
+  }
 
   endBulk(): void {
+    this.wlock.assertHeld('endBulk');
     this.bulk = false;
     if (this.L.fib4.head && this.k.fib4_build(this.L.fib4.head) !== 0) throw this.groupsError();
     this.fib6Do(() => this.fib6!.build());
@@ -172,6 +187,7 @@ export class Tables {
    * first: no CPU touches them while nothing refers to the index.
    */
   attachInterface(s: IfState): void {
+    this.wlock.assertHeld('attachInterface');
     const { dv, u8, L } = this;
     if (s.index <= 0 || s.index >= L.sizes.ifSlots) throw new TableError(`ifindex ${s.index} out of range`);
     if (this.ifs[s.index]) throw new TableError(`ifindex ${s.index} is in use by ${this.ifs[s.index]!.name}`);
@@ -216,16 +232,22 @@ export class Tables {
   }
 
   /**
-   * Detaches a vlan interface from a running engine (NetBSD's if_detach order): unpublish it (its
-   * parent's VLAN map entry and its flags, so no frame finds it any more), delete every route
-   * through it, wait a grace period (graceWait: every batch that could have read the old routes or
-   * the old slot has ended), delete its neighbor entries, reclaim, and only then clear the slot,
-   * whose index may be attached again afterwards. Frames refer to interfaces by index, never by
-   * pointer, so nothing dangles: a reader that still has the index reads a slot that says
-   * "absent". Returns the routes it deleted. Caller holds the writer lock.
+   * Detaching a vlan interface from a running engine takes NetBSD's if_detach order, in two calls
+   * with a grace period between them (the control plane's ifDestroy runs all three steps):
+   * 1. unpublishInterface: its parent's VLAN map entry and its flags are cleared, so no frame finds
+   *    it any more, and every route through it is deleted (their nodes and nexthops to limbo);
+   * 2. a grace period (pserialize perform): every batch that could have read the old routes or the
+   *    old slot has ended;
+   * 3. freeInterface: its neighbor entries are deleted (only now: a batch that read one of its routes
+   *    before the delete may still look up the gateway's MAC, and would drop the frame as
+   *    unresolved), what the writers retired is reclaimed, and the slot is cleared, so its index may
+   *    be attached again.
+   * Frames refer to interfaces by index, never by pointer, so nothing dangles: a reader that still
+   * has the index reads a slot that says "absent". Returns the routes it deleted.
    */
-  detachInterface(index: number): { family: 4 | 6; prefix: Uint8Array; plen: number }[] {
-    const { dv, u8, L } = this;
+  unpublishInterface(index: number): { family: 4 | 6; prefix: Uint8Array; plen: number }[] {
+    this.wlock.assertHeld('unpublishInterface');
+    const { dv, L } = this;
     const s = this.ifs[index];
     if (!s) throw new TableError(`no interface with index ${index}`);
     if (!s.vlan) throw new TableError(`${s.name} is a NIC: only vlan interfaces can be destroyed`);
@@ -242,14 +264,21 @@ export class Tables {
       }
     }
     this.bumpGeneration();
-    this.graceWait();
-    // its neighbor entries only after the grace period: a batch that read one of its routes before
-    // the delete may still look up the gateway's MAC, and would drop the frame as unresolved
+    return gone;
+  }
+
+  /** Step 3 of a detach (see unpublishInterface). Caller guarantees the grace period since step 1. */
+  freeInterface(index: number): void {
+    this.wlock.assertHeld('freeInterface');
+    const s = this.ifs[index];
+    if (!s || Atomics.load(new Uint32Array(this.k.memory.buffer, this.L.ifnet + index * IF_SIZE + IF_FLAGS, 1), 0) !== 0) {
+      throw new TableError(`interface ${index} is not unpublished`);
+    }
     this.purgeNeighbors(index);
     this.reclaim();
-    u8.fill(0, p, p + IF_SIZE);
+    const p = this.L.ifnet + index * IF_SIZE;
+    this.u8.fill(0, p, p + IF_SIZE);
     this.ifs[index] = undefined;
-    return gone;
   }
 
   /** Deletes every neighbor entry on `ifindex`. */
@@ -271,6 +300,7 @@ export class Tables {
   }
 
   setInterfaceUp(index: number, up: boolean): void {
+    this.wlock.assertHeld('setInterfaceUp');
     const s = this.ifs[index];
     if (!s) throw new TableError(`no interface with index ${index}`);
     s.up = up;
@@ -287,6 +317,7 @@ export class Tables {
    * Returns whether the primary address changed.
    */
   setPrimaryAddress(index: number, bytes: Uint8Array): boolean {
+    this.wlock.assertHeld('setPrimaryAddress');
     const s = this.ifs[index];
     if (!s) throw new TableError(`no interface with index ${index}`);
     const p = this.L.ifnet + index * IF_SIZE;
@@ -311,6 +342,7 @@ export class Tables {
 
   /** Finds or creates the nexthop and takes a reference on it. */
   nexthopRef(kind: RouteKind, family: 4 | 6, ifindex: number, gw: Uint8Array | null, mtu: number): Nexthop {
+    this.wlock.assertHeld('nexthopRef');
     let nh = this.recentNh.find((x) => x.kind === kind && x.family === family && x.ifindex === ifindex && x.mtu === mtu && sameGw(x.gw, gw));
     const key = nh ? '' : `${kind}|${family}|${ifindex}|${gw ? gw.join('.') : '-'}|${mtu}`;
     nh ??= this.nhByKey.get(key);
@@ -363,6 +395,7 @@ export class Tables {
   private head(family: 4 | 6): number { return family === 4 ? this.L.rt4 : this.L.rt6; }
 
   private putKey(dst: Uint8Array): number {
+    this.wlock.assertHeld('route key (writer scratch)');
     // a 4- or 16-byte key: a loop is cheaper than TypedArray#set's call
     const { u8 } = this;
     const at = this.L.scratch;
@@ -377,6 +410,7 @@ export class Tables {
 
   /** Adds a route; throws TableError if it exists or the table is full. Returns the nexthop. */
   addRoute(family: 4 | 6, dst: Uint8Array, plen: number, kind: RouteKind, ifindex: number, gw: Uint8Array | null, mtu: number): Nexthop {
+    this.wlock.assertHeld('addRoute');
     const nh = this.nexthopRef(kind, family, ifindex, gw, mtu);
     const r = this.k.rt_set(this.head(family), this.putKey(dst), plen, nh.id, 0);
     if (r !== 0) {
@@ -393,6 +427,7 @@ export class Tables {
    * never no route (one atomic store). The old nexthop is released for reclaim after a grace period.
    */
   changeRoute(family: 4 | 6, dst: Uint8Array, plen: number, kind: RouteKind, ifindex: number, gw: Uint8Array | null, mtu: number): Nexthop {
+    this.wlock.assertHeld('changeRoute');
     const nh = this.nexthopRef(kind, family, ifindex, gw, mtu);
     const old = this.k.rt_set(this.head(family), this.putKey(dst), plen, nh.id, 1);
     if (old === 0xffffffff) {
@@ -407,6 +442,7 @@ export class Tables {
 
   /** Deletes a route; returns false when there was none. */
   deleteRoute(family: 4 | 6, dst: Uint8Array, plen: number): boolean {
+    this.wlock.assertHeld('deleteRoute');
     const id = this.k.rt_del(this.head(family), this.putKey(dst), plen);
     if (id === 0) return false;
     this.fibUpdate(family, dst, plen, false);
@@ -461,6 +497,7 @@ export class Tables {
    * counting walk per level of splitting, which keeps the output in key order with no big buffer.
    */
   walkRoutes(family: 4 | 6): { family: 4 | 6; prefix: Uint8Array; plen: number; nh: Nexthop }[] {
+    this.wlock.assertHeld('walkRoutes');
     const { dv, L } = this;
     const out: { family: 4 | 6; prefix: Uint8Array; plen: number; nh: Nexthop }[] = [];
     const head = L.scratch;
@@ -499,6 +536,7 @@ export class Tables {
   // ---- neighbors --------------------------------------------------------------------------------
 
   setNeighbor(addr: Uint8Array, ifindex: number, mac: Uint8Array): void {
+    this.wlock.assertHeld('setNeighbor');
     const w = addr.length === 4 ? [new DataView(addr.buffer, addr.byteOffset).getUint32(0), 0, 0, 0] : words6(addr);
     this.u8.set(mac, this.L.scratch + 16);
     const r = this.k.nb_set(this.L.nbr, w[0]!, w[1]!, w[2]!, w[3]!, ifindex, addr.length === 4 ? 0 : NBS_V6, this.L.scratch + 16);
@@ -507,6 +545,7 @@ export class Tables {
   }
 
   deleteNeighbor(addr: Uint8Array, ifindex: number): boolean {
+    this.wlock.assertHeld('deleteNeighbor');
     const w = addr.length === 4 ? [new DataView(addr.buffer, addr.byteOffset).getUint32(0), 0, 0, 0] : words6(addr);
     const r = this.k.nb_del(this.L.nbr, w[0]!, w[1]!, w[2]!, w[3]!, ifindex, addr.length === 4 ? 0 : NBS_V6);
     if (r) this.bumpGeneration();
@@ -518,6 +557,7 @@ export class Tables {
    * passed since the retiring writes (pserialize perform), or that no reader runs concurrently.
    */
   reclaim(): void {
+    this.wlock.assertHeld('reclaim');
     this.k.rt_reclaim(this.L.pool);
     if (this.L.fib4.head) this.k.fib4_reclaim(this.L.fib4.head);
     this.fib6?.reclaim();

@@ -43,7 +43,7 @@ describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 
     const s = stack();
     one(s, v4());
     expect(one(s, v4()).path).toBe('fast');
-    s.tables.deleteRoute(4, ip('203.0.113.0'), 24);
+    s.tables.wlock.runSync('test', () => s.tables.deleteRoute(4, ip('203.0.113.0'), 24));
     const r = one(s, v4());
     expect([r.path, r.reason]).toEqual(['drop', 'no-route']);
     expect(s.counters()['ipflow-flush']).toBe(1);

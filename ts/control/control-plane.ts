@@ -1,0 +1,340 @@
+// The control plane: every operation that changes or reads the router's configuration at run time
+// (routes, interfaces and addresses, neighbors, interrupt affinity) and the statistics readers, in
+// one place. The unix-socket server (ts/host/control-server.ts) only parses requests and calls these;
+// the CLI's offline commands, the stress test and the embedding API call the same operations.
+//
+// Locking notes:
+// - One lock: the writer lock of the tables (`stack.tables.wlock`, ts/stack/writer-lock.ts). Every
+//   writer below runs under it, one at a time across awaits; so do the route readers (show, get),
+//   whose keys go through the writer's scratch memory. Tables asserts it on every write.
+// - The counters (netstat, intrctl list, ifconfig) are read without it: they are per-CPU words the
+//   workers own, read as a live snapshot.
+// - Readers of the tables, the pipelines on every CPU, take no lock: each batch is a pserialize read
+//   section. The dataplane's `synchronize()` is pserialize perform over those sections.
+//
+// The order every writer follows (NetBSD's: unpublish, pserialize_perform, free):
+// 1. check the request completely, so a refused one changes nothing;
+// 2. unpublish: one atomic store takes the object out of every reader's path (a route, a nexthop,
+//    an interface's flags and VLAN map entry), and the ipflow generation is bumped;
+// 3. wait a grace period (`await dp.synchronize()`): every batch that could have read the old
+//    object has ended;
+// 4. free: reclaim radix nodes, FIB groups and entries, nexthops; clear interface slots.
+// Operations that only publish (route add, address add, vlan create) have no step 3 or 4. Two table
+// writers take steps 3-4 inside their operation, synchronously, when their limbo fills (see Tables'
+// graceWait): the same order, a blocking wait.
+import { formatMac, formatPrefix, hostBitsZero, maskPrefix, parseIP, parsePrefix } from '../addr/addr.js';
+import { ConfigError } from '../config/error.js';
+import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
+import { UserError } from '../errors.js';
+import type { Stack } from '../stack/stack.js';
+import type { Nexthop } from '../stack/tables.js';
+import { routeEntry, routeGetLine } from './route-text.js';
+import type { IfconfigEntry, IntrctlListResult, NetstatIResult, NetstatMResult, NetstatSResult, RouteEntry } from './types.js';
+
+/** Interrupt affinity (intrctl): a multi-CPU machine has it, a single-CPU stack does not. */
+export interface InterruptControl {
+  list(): IntrctlListResult;
+  affinity(irq: string, cpu: number): void;
+  nointr(cpu: number): void;
+  intr(cpu: number): void;
+}
+
+/** Statistics a machine keeps beyond the stack's counters. */
+export interface MachineStats {
+  netstatI(): NetstatIResult;
+  netstatS(perCpu: boolean): NetstatSResult;
+  netstatM(): NetstatMResult;
+}
+
+/** What the control plane drives: a stack, the grace period of its readers, and what the host adds. */
+export interface Dataplane {
+  readonly stack: Stack;
+  /** A grace period: resolves once every reader that was in a read section has left it (pserialize perform). */
+  synchronize(): Promise<void>;
+  readonly interrupts?: InterruptControl;
+  readonly stats?: MachineStats;
+  /** the NIC model and driver the config gave an interface, for ifconfig */
+  describeInterface?(index: number): { model: string | null; driver: string | null };
+}
+
+/**
+ * A single-CPU stack as a dataplane: its pipeline runs on this thread between control-plane calls,
+ * so no reader is ever inside a read section when a writer runs, and a grace period is immediate.
+ */
+export function localDataplane(stack: Stack): Dataplane {
+  return { stack, synchronize: () => Promise.resolve() };
+}
+
+/** A route's key: family, destination bytes (host bits zero) and prefix length. */
+export interface RouteKey {
+  family: 4 | 6;
+  dst: Uint8Array;
+  plen: number;
+}
+
+/** Parses one routes-file line (`203.0.113.0/24 via 198.51.100.254 dev wm1`, `blackhole …`) as a route request. */
+export function parseRouteLine(stack: Stack, line: string): RouteSpec {
+  if (/[\r\n]/.test(line)) throw new UserError('one route per request (the line has a line break)');
+  let spec: RouteSpec | null = null;
+  try {
+    parseRoutesText(
+      line,
+      'route',
+      (r) => {
+        spec = { ...r, dst: r.dst.slice(), via: r.via ? r.via.slice() : null, file: '' };
+      },
+      { devs: new Set(stack.ifByName.keys()) },
+    );
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UserError(`${e.field}: ${e.detail}`);
+    throw e;
+  }
+  if (!spec) throw new UserError(`no route in '${line}'`);
+  return spec;
+}
+
+/** Parses a route's destination as `route delete` takes it: a prefix, or `default` (IPv4 unless family is 6). */
+export function parseRouteKey(dst: string, family?: 4 | 6): RouteKey {
+  if (dst === 'default') {
+    const f = family ?? 4;
+    return { family: f, dst: new Uint8Array(f === 4 ? 4 : 16), plen: 0 };
+  }
+  const p = parsePrefix(dst);
+  if (!p) throw new UserError(`'${dst}' is not a prefix (like 203.0.113.0/24, 2001:db8::/32 or default)`);
+  if (family !== undefined && family !== p.family) throw new UserError(`${dst} is not an IPv${family} prefix`);
+  if (!hostBitsZero(p.bytes, p.plen)) {
+    const net = formatPrefix(maskPrefix(p.bytes, p.plen), p.plen);
+    throw new UserError(`invalid prefix for given prefix length: '${dst}' has host bits set (the network is ${net})`);
+  }
+  return { family: p.family, dst: p.bytes, plen: p.plen };
+}
+
+export class ControlPlane {
+  readonly stack: Stack;
+
+  constructor(readonly dp: Dataplane) {
+    this.stack = dp.stack;
+  }
+
+  /** Runs `fn` as the writer (the tables' writer lock, held across its awaits). */
+  private writer<T>(op: string, fn: () => T | Promise<T>): Promise<T> {
+    return this.stack.tables.wlock.run(op, fn);
+  }
+
+  /** Resolves once every writer queued so far has finished (a route delete in its grace period, say). */
+  idle(): Promise<void> {
+    return this.stack.tables.wlock.idle();
+  }
+
+  private ifIndex(name: string): number {
+    const i = this.stack.ifByName.get(name);
+    if (i === undefined) throw new UserError(`no interface '${name}' (have: ${[...this.stack.ifByName.keys()].join(', ')})`);
+    return i;
+  }
+
+  private interrupts(): InterruptControl {
+    if (!this.dp.interrupts) throw new UserError('this engine has no interrupts to route (a single-CPU stack)');
+    return this.dp.interrupts;
+  }
+
+  private stats(): MachineStats {
+    if (!this.dp.stats) throw new UserError('this engine keeps no machine statistics (a single-CPU stack)');
+    return this.dp.stats;
+  }
+
+  // ---- routes -------------------------------------------------------------------------------------
+
+  /** `route add`: publishes the route. A route the RIB took but the compiled FIB could not is taken out again. */
+  routeAdd(r: RouteSpec): Promise<RouteEntry> {
+    return this.writer('route add', async () => {
+      const { stack } = this;
+      const existed = stack.tables.getRoute(r.family, r.dst, r.plen) !== undefined;
+      let nh: Nexthop;
+      try {
+        nh = stack.addRouteSpec(r);
+      } catch (e) {
+        // the RIB took it but the compiled FIB could not (out of tbl8 groups): unpublish it again
+        if (!existed && stack.tables.getRoute(r.family, r.dst, r.plen)) {
+          stack.deleteRoute(r.family, r.dst, r.plen);
+          await this.dp.synchronize();
+          stack.tables.reclaim();
+        }
+        throw e;
+      }
+      return routeEntry(stack, r.family, r.dst, r.plen, nh);
+    });
+  }
+
+  /** `route change`: adds the route or swaps its nexthop in place (readers see old or new, never none). */
+  routeChange(r: RouteSpec): Promise<RouteEntry> {
+    return this.writer('route change', async () => {
+      const nh = this.stack.changeRouteSpec(r);
+      await this.dp.synchronize(); // the old nexthop, if its last route was this one
+      this.stack.tables.reclaim();
+      return routeEntry(this.stack, r.family, r.dst, r.plen, nh);
+    });
+  }
+
+  /**
+   * `route delete` of one or more routes: unpublishes them all, waits one grace period, reclaims.
+   * Returns once no CPU can still be using any of them. Refuses, changing nothing, if one is missing.
+   */
+  routeDelete(keys: readonly RouteKey[]): Promise<RouteEntry[]> {
+    return this.writer('route delete', async () => {
+      const { stack } = this;
+      const entries = keys.map((k) => {
+        const nh = stack.tables.getRoute(k.family, k.dst, k.plen);
+        if (!nh) throw new UserError(`no route to ${formatPrefix(k.dst, k.plen)}`);
+        return routeEntry(stack, k.family, k.dst, k.plen, nh);
+      });
+      for (const k of keys) stack.deleteRoute(k.family, k.dst, k.plen);
+      await this.dp.synchronize();
+      stack.tables.reclaim();
+      return entries;
+    });
+  }
+
+  /** `route show`: every route of one family or both, as `ip route show` prints them. */
+  routeShow(family?: 4 | 6): Promise<RouteEntry[]> {
+    return this.writer('route show', () =>
+      (family ? [family] : ([4, 6] as const)).flatMap((f) =>
+        this.stack.tables.walkRoutes(f).map((r) => routeEntry(this.stack, f, r.prefix, r.plen, r.nh)),
+      ),
+    );
+  }
+
+  /** `route get ADDRESS`: the data path's answer, as `ip route get` prints it. */
+  routeGet(address: string): Promise<string> {
+    const ip = parseIP(address);
+    if (!ip) return Promise.reject(new UserError(`'${address}' is not an IPv4 or IPv6 address`));
+    return this.writer('route get', () => routeGetLine(this.stack, address, ip.bytes));
+  }
+
+  // ---- neighbors ----------------------------------------------------------------------------------
+
+  /** A static neighbor entry (the config's `neighbors`): publishes the MAC for the address on the interface. */
+  neighborSet(address: Uint8Array, ifname: string, mac: Uint8Array): Promise<void> {
+    return this.writer('neighbor set', () => this.stack.tables.setNeighbor(address, this.ifIndex(ifname), mac));
+  }
+
+  /** Deletes a neighbor entry; returns false when there was none. */
+  neighborDelete(address: Uint8Array, ifname: string): Promise<boolean> {
+    return this.writer('neighbor delete', async () => {
+      const ok = this.stack.tables.deleteNeighbor(address, this.ifIndex(ifname));
+      await this.dp.synchronize(); // the slot is reused only after readers left it
+      return ok;
+    });
+  }
+
+  // ---- interfaces ---------------------------------------------------------------------------------
+
+  /** One interface as ifconfig shows it (no lock: flags and addresses are read as they are). */
+  ifconfigEntry(index: number): IfconfigEntry {
+    const { stack } = this;
+    const s = stack.tables.ifs[index];
+    if (!s) throw new UserError(`no interface with index ${index}`);
+    const d = this.dp.describeInterface?.(index) ?? { model: null, driver: null };
+    return {
+      name: s.name,
+      index,
+      up: s.up,
+      flags: [s.up ? 'UP' : 'DOWN', ...(s.vlan ? ['VLAN'] : [])],
+      mtu: s.mtu,
+      mac: formatMac(s.mac),
+      addresses: stack.addresses(index).map((a) => formatPrefix(a.bytes, a.plen)),
+      queues: Math.max(1, s.queues),
+      rssUdp: s.rssUdp,
+      model: d.model,
+      driver: d.driver,
+      vlan: s.vlan ? { parent: stack.ifName(s.vlan.parent), id: s.vlan.id } : null,
+    };
+  }
+
+  /** `ifconfig [IF]`: one interface, or all of them. */
+  ifconfig(name?: string): IfconfigEntry[] {
+    if (name !== undefined) return [this.ifconfigEntry(this.ifIndex(name))];
+    return this.stack.tables.ifs.flatMap((s, i) => (s ? [this.ifconfigEntry(i)] : []));
+  }
+
+  /** `ifconfig IF up|down`. */
+  ifUp(name: string, up: boolean): Promise<IfconfigEntry> {
+    return this.writer(up ? 'ifconfig up' : 'ifconfig down', () => {
+      const i = this.ifIndex(name);
+      this.stack.tables.setInterfaceUp(i, up);
+      return this.ifconfigEntry(i);
+    });
+  }
+
+  /** `ifconfig IF inet ADDR/LEN` (and inet6): adds the address and its routes. */
+  ifAddressAdd(name: string, text: string): Promise<IfconfigEntry> {
+    return this.writer('ifconfig inet', () => {
+      const i = this.ifIndex(name);
+      const p = text.includes('/') ? parsePrefix(text) : null;
+      if (!p) throw new UserError(`'${text}' is not an address with a prefix length (like 192.0.2.1/24 or 2001:db8::1/64)`);
+      this.stack.addAddress(i, p);
+      return this.ifconfigEntry(i);
+    });
+  }
+
+  /** `ifconfig NAME create vlan VID vlanif PARENT`: attaches a vlan under traffic. */
+  ifCreateVlan(name: string, parent: string, vid: number): Promise<IfconfigEntry> {
+    return this.writer('ifconfig create', () => this.ifconfigEntry(this.stack.createVlan(name, parent, vid)));
+  }
+
+  /**
+   * `ifconfig NAME destroy`: unpublishes the vlan and deletes its routes, waits a grace period, then
+   * frees its neighbors, what was retired, and its slot. Returns how many routes went with it.
+   */
+  ifDestroy(name: string): Promise<number> {
+    return this.writer('ifconfig destroy', async () => {
+      const { index, routes } = this.stack.unpublishInterface(name);
+      await this.dp.synchronize();
+      this.stack.freeInterface(index);
+      return routes;
+    });
+  }
+
+  // ---- interrupts ---------------------------------------------------------------------------------
+
+  intrctlList(): IntrctlListResult {
+    return this.interrupts().list();
+  }
+
+  /** `intrctl affinity -i IRQ -c CPU`: the queue moves over without losing a frame. */
+  affinity(irq: string, cpu: number): Promise<IntrctlListResult> {
+    return this.writer('intrctl affinity', () => {
+      this.interrupts().affinity(irq, cpu);
+      return this.interrupts().list();
+    });
+  }
+
+  /** `intrctl nointr -c CPU`. */
+  nointr(cpu: number): Promise<IntrctlListResult> {
+    return this.writer('intrctl nointr', () => {
+      this.interrupts().nointr(cpu);
+      return this.interrupts().list();
+    });
+  }
+
+  /** `intrctl intr -c CPU`. */
+  intr(cpu: number): Promise<IntrctlListResult> {
+    return this.writer('intrctl intr', () => {
+      this.interrupts().intr(cpu);
+      return this.interrupts().list();
+    });
+  }
+
+  // ---- statistics ---------------------------------------------------------------------------------
+
+  netstatI(): NetstatIResult {
+    return this.stats().netstatI();
+  }
+
+  netstatS(perCpu: boolean): NetstatSResult {
+    return this.stats().netstatS(perCpu);
+  }
+
+  netstatM(): NetstatMResult {
+    return this.stats().netstatM();
+  }
+}

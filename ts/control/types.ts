@@ -1,0 +1,101 @@
+// What the control plane's operations return: the shapes `mpstack` prints and `--json` shows,
+// shared by the operations (control-plane.ts), the socket protocol (ts/host/control-protocol.ts)
+// and the CLI. Plain data only.
+import type { RouteKind } from '../stack/tables.js';
+
+/** One row of `intrctl list`: the interrupt (vector), its count per CPU, the CPU it is bound to. */
+export interface IntrctlRow { id: string; counts: number[]; cpu: number }
+export interface IntrctlListResult { cpus: number; nointr: number[]; rows: IntrctlRow[] }
+
+/**
+ * The table of `intrctl list`, as in NetBSD: `interrupt id`, a column per CPU with the interrupts
+ * that CPU took, `*` after the count of the CPU the interrupt is bound to.
+ */
+export function formatIntrctlList(r: IntrctlListResult): string {
+  const head = ['interrupt id', ...Array.from({ length: r.cpus }, (_, c) => `CPU${c}`)];
+  const rows = r.rows.map((v) => [v.id, ...v.counts.map((n, c) => `${n}${c === v.cpu ? '*' : ''}`)]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)) + 2);
+  const line = (x: string[]) => x.map((s, i) => (i === 0 ? s.padEnd(w[i]!) : s.padStart(w[i]! - 1).padEnd(w[i]!))).join('').trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+/** A route as `ip route show` would print it (`text`), and its parts. */
+export interface RouteEntry {
+  family: 4 | 6;
+  /** 'default', a prefix, or a bare address for a host route (as iproute2 prints them) */
+  dst: string;
+  type: RouteKind;
+  via: string | null;
+  dev: string | null;
+  /** 0 = not set */
+  mtu: number;
+  text: string;
+}
+
+export interface IfconfigEntry {
+  name: string;
+  index: number;
+  up: boolean;
+  /** UP or DOWN, then VLAN for a vlan(4) interface */
+  flags: string[];
+  mtu: number;
+  mac: string;
+  /** 'address/plen' */
+  addresses: string[];
+  queues: number;
+  rssUdp: boolean;
+  model: string | null;
+  driver: string | null;
+  vlan: { parent: string; id: number } | null;
+}
+
+export interface NetstatIfRow {
+  name: string;
+  mtu: number;
+  mac: string;
+  up: boolean;
+  queues: number;
+  /** interrupts taken by the interface's vectors, over all CPUs */
+  interrupts: number;
+  /** frames and bytes received on the interface (after VLAN demux), summed over the CPUs */
+  ipkts: number;
+  ibytes: number;
+  /** received frames dropped (any reason: see netstat -s for the reasons) */
+  idrops: number;
+  /** frames and bytes transmitted on the interface */
+  opkts: number;
+  obytes: number;
+  /** the driver feeding its RX queues (gen, pcap), or null */
+  source: string | null;
+}
+export interface NetstatIResult { interfaces: NetstatIfRow[]; untracked: string[]; note: string }
+
+export interface NetstatSResult {
+  cpus: number;
+  /** every counter, summed over the CPUs */
+  counters: Record<string, number>;
+  /** with perCpu: each CPU's counters */
+  perCpu?: Record<string, number>[];
+}
+
+/** netstat -m: the engine's packet clusters (a live reading: CPUs move clusters while it is taken). */
+export interface NetstatMResult {
+  clusters: number;
+  clusterBytes: number;
+  /** free on the shared pool, and in the CPUs' caches */
+  poolFree: number;
+  cached: number;
+  /** failed attempts to take the pool's lock; refills that found the pool short */
+  poolContended: number;
+  poolEmpty: number;
+  /** frames lost before the stack: RX ring full (missed), no cluster to refill the slot, pktq full */
+  rxMissed: number;
+  rxNobufs: number;
+  pktqDrops: number;
+  /** frames waiting in RX rings and pktqs, and posted to TX rings not yet reclaimed */
+  rxQueued: number;
+  pktqQueued: number;
+  txQueued: number;
+  /** frames dropped because a TX ring stayed full */
+  txDrops: number;
+}
