@@ -35,8 +35,8 @@ async function measure(engine: KernelImpl, fastforward: boolean, cpus: number, m
   const cfg = parseConfig(CONFIG.replace('FF', String(fastforward)), 'bench', process.cwd());
   const e = await NodeMachine.start(cfg, { cpus, engine, batch: 256 });
   await sleep(300);
-  e.resetTimes();
-  const before = e.cpuCounters().map((c) => c['rx-frames']!);
+  e.stats.resetTimes();
+  const before = e.stats.cpuCounters().map((c) => c['rx-frames']!);
   const t0 = performance.now();
   if (churn) {
     // route changes as fast as the control plane goes: the traffic's own route changes nexthop
@@ -57,9 +57,9 @@ async function measure(engine: KernelImpl, fastforward: boolean, cpus: number, m
     await sleep(ms);
   }
   const el = (performance.now() - t0) / 1000;
-  const frames = e.cpuCounters().map((c, i) => c['rx-frames']! - before[i]!);
-  const times = e.cpuTimes();
-  const [p50Us, p99Us, p999Us] = [0.5, 0.99, 0.999].map((q) => e.batchTimeQuantileNs(q) / 1e3) as [number, number, number];
+  const frames = e.stats.cpuCounters().map((c, i) => c['rx-frames']! - before[i]!);
+  const times = e.stats.cpuTimes();
+  const [p50Us, p99Us, p999Us] = [0.5, 0.99, 0.999].map((q) => e.stats.batchTimeQuantileNs(q) / 1e3) as [number, number, number];
   await e.stop();
   const perCpu = frames.map((f, i) => (times[i]!.stackNs ? (f / times[i]!.stackNs) * 1e3 : 0));
   return {

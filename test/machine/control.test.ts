@@ -159,7 +159,7 @@ describe('control server: every command', () => {
     expect(wm1.opkts).toBeGreaterThan(0); // what wm0 receives goes out on wm1
     expect(i.untracked).toEqual(['Ierrs', 'Oerrs']);
     const s = await c.call('netstat.s', { perCpu: true });
-    expect(Object.keys(s.counters)).toEqual(Object.keys(engine.cpuCounters()[0]!));
+    expect(Object.keys(s.counters)).toEqual(Object.keys(engine.stats.cpuCounters()[0]!));
     expect(s.perCpu).toHaveLength(2);
     for (const k of Object.keys(s.counters)) expect(s.perCpu!.reduce((n, x) => n + x[k]!, 0)).toBe(s.counters[k]);
     expect(s.counters['rx-frames']).toBeGreaterThan(0);
@@ -185,7 +185,7 @@ describe('control server: every command', () => {
     // the gateway vlan7's network held is on no link now, though its old index is in use again
     await expect(c.call('route.add', { line: '10.88.0.0/16 via 10.77.0.254' })).rejects.toThrow(/gateway 10\.77\.0\.254 is not on a connected network/);
     await c.call('ifconfig.destroy', { if: 'vlan9' });
-    expect(engine.violations()).toBe(0);
+    expect(engine.stats.violations()).toBe(0);
   });
 
   test('netstat -m: the clusters, where they are, none lost', async () => {
@@ -225,7 +225,7 @@ describe('control server: routes under traffic', () => {
     await sleep(150);
     expect(await fwd()).toBeGreaterThan(f1);
     for (let i = 1; i < 50; i += 2) await c.call('route.delete', { dst: `10.${i}.0.0/16` });
-    expect(engine.violations()).toBe(0); // no CPU forwarded with a nexthop the writer had freed
+    expect(engine.stats.violations()).toBe(0); // no CPU forwarded with a nexthop the writer had freed
   });
 });
 

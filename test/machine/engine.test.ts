@@ -34,39 +34,39 @@ describe.each(['wasm', 'ts'] as const)('NodeMachine (%s)', (engine) => {
     const e = await NodeMachine.start(cfg(0), { cpus: 2, engine, batch: 64 });
     await sleep(400);
     await e.stop();
-    const per = e.cpuCounters();
+    const per = e.stats.cpuCounters();
     expect(per.every((c) => c['rx-frames']! > 0)).toBe(true);
     const rx = per.reduce((s, c) => s + c['rx-frames']!, 0);
-    expect(e.generated().frames).toBe(rx);
+    expect(e.stats.generated().frames).toBe(rx);
     expect(per.reduce((s, c) => s + c['fast']! + c['normal']!, 0)).toBe(rx);
     expect(runSummary(e)).toMatch(/accounting: .*: ok/);
     expect(runSummary(e)).toMatch(/buffers: \d+ clusters, each found once/);
     expect(e.bufferAudit().ok).toBe(true);
-    expect(e.rxLost()).toEqual({ missed: 0, nobufs: 0, pktqDrops: 0, queued: 0 });
+    expect(e.stats.rxLost()).toEqual({ missed: 0, nobufs: 0, pktqDrops: 0, queued: 0 });
     // the default affinity spreads the four queues over both CPUs
-    expect(e.vectors.filter((v) => v.ifindex === 1 && v.queue >= 0).map((v) => e.boundCpu(v))).toEqual([0, 1, 0, 1]);
-    expect(e.vectors.map((v) => v.name)).toEqual(['wm0 link', 'wm0 txrx0', 'wm0 txrx1', 'wm0 txrx2', 'wm0 txrx3', 'wm1 link', 'wm1 txrx0']);
+    expect(e.interrupts.vectors.filter((v) => v.ifindex === 1 && v.queue >= 0).map((v) => e.interrupts.boundCpu(v))).toEqual([0, 1, 0, 1]);
+    expect(e.interrupts.vectors.map((v) => v.name)).toEqual(['wm0 link', 'wm0 txrx0', 'wm0 txrx1', 'wm0 txrx2', 'wm0 txrx3', 'wm1 link', 'wm1 txrx0']);
   });
 
   test('intrctl affinity moves a queue under traffic without losing a frame; nointr / intr', async () => {
     const e = await NodeMachine.start(cfg(200_000), { cpus: 2, engine, batch: 64 });
     await sleep(150);
-    const v = e.vector('wm0 txrx1');
-    const before = e.interruptCounts(v);
-    e.affinity('wm0 txrx1', 0);
+    const v = e.interrupts.vector('wm0 txrx1');
+    const before = e.interrupts.interruptCounts(v);
+    e.interrupts.affinity('wm0 txrx1', 0);
     await sleep(150);
-    const after = e.interruptCounts(v);
+    const after = e.interrupts.interruptCounts(v);
     expect(after[0]!).toBeGreaterThan(before[0]!); // CPU0 now services it
-    expect(e.ownerCpu(v)).toBe(0);
-    e.nointr(1);
+    expect(e.interrupts.ownerCpu(v)).toBe(0);
+    e.interrupts.nointr(1);
     await sleep(100);
-    expect(e.vectors.map((x) => e.boundCpu(x)).every((c) => c === 0)).toBe(true);
-    e.intr(1);
+    expect(e.interrupts.vectors.map((x) => e.interrupts.boundCpu(x)).every((c) => c === 0)).toBe(true);
+    e.interrupts.intr(1);
     expect(e.intrctlList()).toMatch(/^interrupt id\s+CPU0\s+CPU1/);
     await e.stop();
-    const rx = e.cpuCounters().reduce((s, c) => s + c['rx-frames']!, 0);
+    const rx = e.stats.cpuCounters().reduce((s, c) => s + c['rx-frames']!, 0);
     expect(rx).toBeGreaterThan(0);
-    expect(e.generated().frames).toBe(rx);
+    expect(e.stats.generated().frames).toBe(rx);
   });
 });
 
@@ -81,7 +81,7 @@ describe.each(['wasm', 'ts'] as const)('NodeMachine packet buffers (%s)', (engin
     const e = await NodeMachine.start(parseConfig(y, 'b.yaml', '.'), { cpus: 2, engine, batch: 64 });
     await sleep(400);
     await e.stop();
-    const per = e.cpuCounters();
+    const per = e.stats.cpuCounters();
     const sum = (k: string) => per.reduce((s, c) => s + (c[k] ?? 0), 0);
     expect(sum('fragments-out')).toBeGreaterThan(0);
     expect(sum('reason:no-route')).toBeGreaterThan(0);
@@ -90,7 +90,7 @@ describe.each(['wasm', 'ts'] as const)('NodeMachine packet buffers (%s)', (engin
     expect(a).toMatchObject({ ok: true, duplicates: 0, foreign: 0, missing: 0 });
     expect(a.pool + a.caches + a.rxRings + a.pktqs + a.txRings).toBe(a.total);
     expect(a.rxRings).toBeGreaterThan(0);
-    expect(e.generated().frames).toBe(sum('rx-frames'));
+    expect(e.stats.generated().frames).toBe(sum('rx-frames'));
     // the sink's NIC sent every fragment: what its TX rings reclaimed and still hold
     expect(e.stack.interfaceCounters()['wm1']!.opkts).toBe(sum('fragments-out'));
   });
@@ -100,14 +100,14 @@ describe('NodeMachine control input', () => {
   test('unknown interrupt, missing CPU, last CPU: clear errors, nothing changes', async () => {
     const e = await NodeMachine.start(cfg(100_000), { cpus: 2, engine: 'wasm', batch: 32 });
     try {
-      const bound = e.vectors.map((v) => e.boundCpu(v));
-      expect(() => e.affinity('wm7 txrx0', 0)).toThrow(/no interrupt 'wm7 txrx0'/);
-      expect(() => e.affinity('wm0 txrx0', 5)).toThrow(/no CPU 5/);
-      e.nointr(1);
-      expect(() => e.nointr(0)).toThrow(/last CPU/);
-      expect(() => e.affinity('wm0 txrx0', 1)).toThrow(/takes no interrupts/);
-      e.intr(1);
-      expect(e.vectors.map((v) => e.boundCpu(v))).toEqual(bound);
+      const bound = e.interrupts.vectors.map((v) => e.interrupts.boundCpu(v));
+      expect(() => e.interrupts.affinity('wm7 txrx0', 0)).toThrow(/no interrupt 'wm7 txrx0'/);
+      expect(() => e.interrupts.affinity('wm0 txrx0', 5)).toThrow(/no CPU 5/);
+      e.interrupts.nointr(1);
+      expect(() => e.interrupts.nointr(0)).toThrow(/last CPU/);
+      expect(() => e.interrupts.affinity('wm0 txrx0', 1)).toThrow(/takes no interrupts/);
+      e.interrupts.intr(1);
+      expect(e.interrupts.vectors.map((v) => e.interrupts.boundCpu(v))).toEqual(bound);
     } finally {
       await e.stop();
     }
@@ -118,17 +118,17 @@ describe('NodeMachine control input', () => {
     const e = await NodeMachine.start(polled, { cpus: 1, engine: 'wasm', batch: 32 });
     await sleep(200);
     await e.stop();
-    const intr = e.vectors.reduce((s, v) => s + e.interruptCounts(v)[0]!, 0);
-    const batches = e.cpuTimes()[0]!.batches;
+    const intr = e.interrupts.vectors.reduce((s, v) => s + e.interrupts.interruptCounts(v)[0]!, 0);
+    const batches = e.stats.cpuTimes()[0]!.batches;
     expect(batches).toBeGreaterThan(intr * 4); // up to 8 batches per interrupt at line rate
-    expect(e.generated().frames).toBe(e.cpuCounters()[0]!['rx-frames']);
+    expect(e.stats.generated().frames).toBe(e.stats.cpuCounters()[0]!['rx-frames']);
     // 20 kframes/s with moderation of 16 frames / 50 ms: interrupts come with 16 frames, not 1
     const slow = parseConfig(CONFIG.replace('RATE', '20000').replace('    driver: gen\n', '    driver: gen\n    moderation: { frames: 16, usecs: 50000 }\n'), 'm.yaml', '.');
     const m = await NodeMachine.start(slow, { cpus: 1, engine: 'wasm', batch: 64 });
     await sleep(300);
     await m.stop();
-    const mi = m.vectors.reduce((s, v) => s + m.interruptCounts(v)[0]!, 0);
-    expect(m.generated().frames / mi).toBeGreaterThanOrEqual(12);
+    const mi = m.interrupts.vectors.reduce((s, v) => s + m.interrupts.interruptCounts(v)[0]!, 0);
+    expect(m.stats.generated().frames / mi).toBeGreaterThanOrEqual(12);
   });
 
   test('pcap replay: a capture of mixed lengths played once, each frame on its RSS queue', async () => {
@@ -145,8 +145,8 @@ describe('NodeMachine control input', () => {
     const e = await NodeMachine.start(parseConfig(yaml, join(dir, 'r.yaml'), dir), { cpus: 2, engine: 'wasm', batch: 32 });
     await sleep(300);
     await e.stop();
-    const per = e.cpuCounters();
-    expect(e.generated().frames).toBe(500);
+    const per = e.stats.cpuCounters();
+    expect(e.stats.generated().frames).toBe(500);
     expect(per.reduce((s, c) => s + c['rx-frames']!, 0)).toBe(500);
     expect(per.reduce((s, c) => s + c['fast']! + c['normal']!, 0)).toBe(500);
     expect(per.every((c) => c['rx-frames']! > 0)).toBe(true); // RSS put frames on queues of both CPUs
@@ -162,7 +162,7 @@ describe('NodeMachine control input', () => {
     const e = await NodeMachine.start(parseConfig(y, 'v.yaml', '.'), { cpus: 2, engine: 'wasm', batch: 64 });
     await sleep(300);
     await e.stop();
-    const q = e.ifSnd();
+    const q = e.stats.ifSnd();
     expect(q.map((x) => x.name)).toEqual(['wm1']);
     const out = e.stack.interfaceCounters()['wm1']!.opkts;
     expect(out).toBeGreaterThan(0);

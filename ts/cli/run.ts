@@ -10,8 +10,8 @@ import { num, table } from './summary.js';
 export interface RunOptions { config: string; cpus: number; duration?: number; engine: KernelImpl; fib?: FibBackend; socket?: string }
 
 export function runSummary(e: NodeMachine): string {
-  const per = e.cpuCounters();
-  const times = e.cpuTimes();
+  const per = e.stats.cpuCounters();
+  const times = e.stats.cpuTimes();
   const secs = e.elapsedMs / 1000;
   const t = table(['CPU', 'rx frames', 'fast', 'normal', 'local', 'drop', 'tx frames', 'stack Mpps', 'stack busy'], [1, 2, 3, 4, 5, 6, 7, 8]);
   let rx = 0;
@@ -21,11 +21,11 @@ export function runSummary(e: NodeMachine): string {
     t.push([`cpu${i}`, c['rx-frames']!, c['fast']!, c['normal']!, c['local']!, c['drop']!, c['tx-frames']!,
       tm.stackNs ? num((c['rx-frames']! / tm.stackNs) * 1e3) : '-', `${((100 * tm.stackNs) / 1e9 / secs).toFixed(0)}%`]);
   });
-  const gen = e.generated();
+  const gen = e.stats.generated();
   const sum = (k: string) => per.reduce((s, c) => s + (c[k] ?? 0), 0);
   const accounted = sum('fast') + sum('normal') + sum('local') + sum('drop');
   const stackNs = times.reduce((s, x) => s + x.stackNs, 0);
-  const lost = e.rxLost();
+  const lost = e.stats.rxLost();
   const lostIn = lost.missed + lost.nobufs + lost.pktqDrops + lost.queued;
   const audit = e.bufferAudit();
   return [
@@ -34,7 +34,7 @@ export function runSummary(e: NodeMachine): string {
     e.intrctlList(),
     `accounting: generated ${gen.frames} = received ${rx}${lostIn ? ` + lost before the stack ${lostIn} (ring full ${lost.missed}, no cluster ${lost.nobufs}, pktq full ${lost.pktqDrops}, still queued ${lost.queued})` : ''}; received = fast + normal + local + drop ${accounted}: ${gen.frames === rx + lostIn && rx === accounted ? 'ok' : 'MISMATCH'}`,
     `buffers: ${audit.total} clusters, ${audit.ok ? 'each found once' : `LOST OR DOUBLED (missing ${audit.missing}, twice ${audit.duplicates}, not a cluster ${audit.foreign})`}: pool ${audit.pool}, CPU caches ${audit.caches}, RX rings ${audit.rxRings}, pktqs ${audit.pktqs}, TX rings ${audit.txRings}`,
-    ...e.ifSnd().map((q) => `if_snd ${q.name} (one TX queue for all CPUs): ${q.frames} frames; its lock was found held ${q.contended} times`),
+    ...e.stats.ifSnd().map((q) => `if_snd ${q.name} (one TX queue for all CPUs): ${q.frames} frames; its lock was found held ${q.contended} times`),
     ...e.recordings().map((r) => `recorded ${r.frames} frames sent on ${r.name} to ${r.path}${r.overruns ? ` (${r.overruns} lost: the capture rings were full)` : ''}`),
   ].join('\n');
 }

@@ -42,5 +42,5 @@ export class NodeMachine extends MpMachine {
   }
 
   /** NetBSD-style `intrctl list`: interrupt id, a count column per CPU, `*` on the bound CPU. */
-  intrctlList(): string { return formatIntrctlList(this.intrctlRows()); }
+  intrctlList(): string { return formatIntrctlList(this.interrupts.list()); }
 }

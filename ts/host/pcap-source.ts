@@ -11,8 +11,10 @@ import { MAX_FRAME } from '../../assembly/layout.js';
 import type { Config, InterfaceConfig } from '../config/schema.js';
 import { readCapture } from '../io/capture.js';
 import { UserError } from '../errors.js';
+import type { PcapSource } from '../machine/machine.js';
 
-export interface PcapSource { frames: Uint8Array[]; loop: boolean; rate: number; out: string | null }
+export type { PcapSource } from '../machine/machine.js';
+
 
 const KEYS = new Set(['in', 'loop', 'rate', 'out']);
 

@@ -1,33 +1,35 @@
-// The multi-CPU engine: worker CPUs over one shared memory, NIC queues with RSS, one interrupt vector
+// The multi-CPU machine: worker CPUs over one shared memory, NIC queues with RSS, one interrupt vector
 // per queue pair bound to a CPU (intrctl), each CPU forwarding the batches of the queues it services.
 //
-// The control plane (this class, on the main thread) builds the tables with the Stack, owns the
-// vector table's VT_CPU words (affinity) and reads counters; the workers own everything per CPU.
+// By concern: this file boots the machine (lays out the vectors, queues, buffers and traffic
+// templates beside the Stack's tables, starts one CPU per worker) and stops it; interrupts.ts owns
+// the vector table's affinity words (intrctl); machine-stats.ts reads the counters the CPUs write;
+// cpu-loop.ts is what each CPU runs. The machine is the control plane's Dataplane
+// (ts/control/control-plane.ts): its operations write the tables under the writer lock and wait
+// grace periods with `synchronize()`.
 //
 // Runtime-neutral: threads and files come from an MpHost. Node's host (worker threads, pcap files)
-// is engine.ts's NodeMachine; the browser's (Web Workers) is ts/web/host-web.ts's. Both run the same CPU loop,
-// cpu-loop.ts's cpuRun, over the same layout.
+// is ts/host/host-node.ts's NodeMachine; the browser's (Web Workers) is ts/web/host-web.ts's WebMachine.
+// Both run the same CPU loop over the same layout.
 import {
-  VT_SIZE, VT_IF, VT_QUEUE, VT_CPU, VT_OWNER, VT_COUNTS, VT_MAXCPU, VT_MODE, VT_BUDGET, VT_FLAGS, VTM_POLL, VTF_DISABLED, VTF_LINK,
+  VT_SIZE, VT_IF, VT_QUEUE, VT_CPU, VT_MAXCPU, VT_MODE, VT_BUDGET, VT_FLAGS, VTM_POLL, VTF_DISABLED, VTF_LINK,
   QS_MOD_FRAMES, QS_MOD_USECS, QS_LIMIT, QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_RATE,
-  QS_FRAMES, QS_BYTES, QS_RXR, QS_TXR, LAYOUT_BASE, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL, C_COUNT,
+  QS_RXR, QS_TXR, LAYOUT_BASE, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL,
 } from '../../assembly/layout.js';
 import type { Config, InterfaceConfig } from '../config/schema.js';
 import { Arena } from '../stack/arena.js';
 import type { KernelImpl } from '../stack/kernels.js';
-import { COUNTER_NAMES } from '../stack/reasons.js';
 import { Stack } from '../stack/stack.js';
 import { UserError } from '../errors.js';
-import { formatMac } from '../addr/addr.js';
 import type { CpuWorkerData } from './cpu-loop.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
-import type { Dataplane, InterruptControl, MachineStats } from '../control/control-plane.js';
-import type { IntrctlListResult, NetstatIResult, NetstatSResult } from '../control/types.js';
+import type { Dataplane } from '../control/control-plane.js';
+import { InterruptTable } from './interrupts.js';
+import { MachineCounters } from './machine-stats.js';
 import { nicModel } from './nic-models.js';
-import type { PcapSource } from '../host/pcap-source.js';
 import { framesByQueue } from './rss-queues.js';
 import { ringBytes, ringDrain, ringInit, ringOverruns } from './capture-ring.js';
-import { type Buffers, type BufferAudit, auditBuffers, bufferStats, buffersBytes, buildBuffers, txRingStats } from './buffers.js';
+import { type Buffers, type BufferAudit, auditBuffers, buffersBytes, buildBuffers } from './buffers.js';
 import { PcapWriter } from '../io/pcap.js';
 import { Pserialize, pszSize } from '../sync/pserialize.js';
 
@@ -46,7 +48,7 @@ export interface MpOptions {
   verify?: boolean;
 }
 
-export interface Vector { id: number; name: string; ifindex: number; queue: number; at: number }
+export type { Vector } from './interrupts.js';
 
 /** One CPU's thread as its host started it. */
 export interface CpuThread { terminate(): void }
@@ -61,6 +63,9 @@ export interface CpuThreadEvents {
   exit(): void;
 }
 
+/** A `pcap` driver's capture as the host read it: its frames, replay mode and rate, where to record (or null). */
+export interface PcapSource { frames: Uint8Array[]; loop: boolean; rate: number; out: string | null }
+
 /** Where the engine's threads and files come from: Node's worker threads and fs, or a browser's Web Workers. */
 export interface MpHost {
   /** Starts a thread that runs cpuRun(data) (cpu-loop.ts) with its own instance of the core over data.memory. */
@@ -73,7 +78,10 @@ export interface MpHost {
 
 export class MpMachine implements Dataplane {
   readonly stack: Stack;
-  readonly vectors: Vector[] = [];
+  /** intrctl: the vectors and their CPU affinity (interrupts.ts) */
+  readonly interrupts: InterruptTable;
+  /** counters, times and netstat, read live (machine-stats.ts) */
+  readonly stats: MachineCounters;
   private readonly workers: CpuThread[] = [];
   /** settle when each worker has exited (created at spawn: an early exit is never missed) */
   private readonly exits: Promise<void>[] = [];
@@ -94,8 +102,6 @@ export class MpMachine implements Dataplane {
   readonly psz: Pserialize;
   private readonly pszAt: number;
   private readonly viol: number;
-  private readonly noIntr = new Set<number>();
-  private readonly home = new Map<number, number>(); // vector -> CPU before nointr moved it
   private startedAt = 0;
   private readonly recorders: { name: string; path: string; rings: number[]; writer: PcapWriter }[] = [];
   private drainTimer: ReturnType<typeof setInterval> | undefined;
@@ -128,6 +134,7 @@ export class MpMachine implements Dataplane {
     const mem = this.stack.k.memory;
     this.i32 = new Int32Array(mem.buffer);
     this.dv = new DataView(mem.buffer);
+    this.interrupts = new InterruptTable(this.dv, this.i32, o.cpus, () => this.ring());
     if (this.stack.L.reserved < LAYOUT_BASE) throw new Error('the stack reserved no region for the engine');
     const a = new Arena(this.stack.L.reserved, this.stack.L.reserved + reserve);
     this.mp = a.alloc(MP_SIZE);
@@ -143,6 +150,9 @@ export class MpMachine implements Dataplane {
     this.pszAt = a.alloc(pszSize(o.cpus));
     this.psz = Pserialize.init(mem, this.pszAt, o.cpus);
     this.viol = a.alloc(o.cpus * 4, 4);
+    this.stats = new MachineCounters(this.stack, cfg, o.cpus, this.interrupts, this.bufs, this.singleQueue, {
+      qs: this.qs, timeStats: this.timeStats, hist: this.hist, viol: this.viol,
+    });
     // writers of shared tables wait out a grace period before freeing (radix nodes, nexthops, FIB groups)
     this.stack.tables.graceWait = () => this.synchronizeSync();
     this.dv.setUint32(this.mp + MP_NCPU, o.cpus, true);
@@ -153,7 +163,7 @@ export class MpMachine implements Dataplane {
       const link = this.vt + id * VT_SIZE; // link state changes: no traffic, stays on CPU 0 as NetBSD's
       this.dv.setUint32(link + VT_IF, i.index, true);
       this.dv.setUint32(link + VT_FLAGS, VTF_LINK | VTF_DISABLED, true);
-      this.vectors.push({ id, name: `${i.name} link`, ifindex: i.index, queue: -1, at: link });
+      this.interrupts.vectors.push({ id, name: `${i.name} link`, ifindex: i.index, queue: -1, at: link });
       id++;
       for (let q = 0; q < Math.max(1, i.rss.queues); q++, id++) {
         const at = this.vt + id * VT_SIZE;
@@ -169,7 +179,7 @@ export class MpMachine implements Dataplane {
         this.dv.setUint32(qsm + QS_TXR, this.bufs.tx.get(i.index)![q]!, true);
         this.dv.setUint32(qsm + QS_MOD_FRAMES, i.moderation.frames, true);
         this.dv.setUint32(qsm + QS_MOD_USECS, i.moderation.usecs, true);
-        this.vectors.push({ id, name: `${i.name} txrx${q}`, ifindex: i.index, queue: q, at });
+        this.interrupts.vectors.push({ id, name: `${i.name} txrx${q}`, ifindex: i.index, queue: q, at });
         const src = byQueue.get(i.index);
         const frames = src?.frames[q] ?? [];
         if (frames.length === 0) continue;
@@ -200,7 +210,7 @@ export class MpMachine implements Dataplane {
     for (let c = 0; c < o.cpus; c++) {
       const data: CpuWorkerData = {
         memory: e.stack.k.memory, layout: e.stack.L, cpu: c, engine: o.engine, batch: e.stack.batch,
-        mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.vectors.length, stats: e.timeStats, hist: e.hist, psz: e.pszAt,
+        mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.interrupts.vectors.length, stats: e.timeStats, hist: e.hist, psz: e.pszAt,
         verify: !!o.verify, violations: e.viol, rings: e.recorders.map((r) => r.rings[c]!),
         pool: e.bufs.pool, pktq: e.bufs.pktq[c]!, txmap: e.bufs.txmap,
       };
@@ -244,132 +254,7 @@ export class MpMachine implements Dataplane {
     Atomics.notify(this.i32, (this.mp + MP_DOORBELL) >> 2);
   }
 
-  vector(name: string): Vector {
-    const v = this.vectors.find((x) => x.name === name);
-    if (!v) throw new UserError(`no interrupt '${name}' (have: ${this.vectors.map((x) => `'${x.name}'`).join(', ')})`);
-    return v;
-  }
-
-  private checkCpu(cpu: number): void {
-    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.o.cpus) throw new UserError(`no CPU ${cpu} (CPUs 0-${this.o.cpus - 1})`);
-  }
-
-  /** intrctl affinity: binds the vector to `cpu`; the queue moves over without losing a frame. */
-  affinity(name: string, cpu: number): void {
-    const v = this.vector(name);
-    this.checkCpu(cpu);
-    if (this.noIntr.has(cpu)) throw new UserError(`cpu${cpu} takes no interrupts (intrctl intr -c ${cpu} first)`);
-    this.dv.setUint32(v.at + VT_CPU, cpu, true);
-    this.ring();
-  }
-
-  /** intrctl nointr: moves every interrupt off `cpu` (round robin over the CPUs that take them). */
-  nointr(cpu: number): void {
-    this.checkCpu(cpu);
-    const others = Array.from({ length: this.o.cpus }, (_, c) => c).filter((c) => c !== cpu && !this.noIntr.has(c));
-    if (others.length === 0) throw new UserError(`cpu${cpu} is the last CPU taking interrupts`);
-    this.noIntr.add(cpu);
-    let r = 0;
-    for (const v of this.vectors) {
-      if (this.boundCpu(v) !== cpu) continue;
-      this.home.set(v.id, cpu);
-      this.dv.setUint32(v.at + VT_CPU, others[r++ % others.length]!, true);
-    }
-    this.ring();
-  }
-
-  /** intrctl intr: `cpu` takes interrupts again, and the vectors nointr moved off it come back. */
-  intr(cpu: number): void {
-    this.checkCpu(cpu);
-    this.noIntr.delete(cpu);
-    for (const v of this.vectors) if (this.home.get(v.id) === cpu) { this.home.delete(v.id); this.dv.setUint32(v.at + VT_CPU, cpu, true); }
-    this.ring();
-  }
-
-  boundCpu(v: Vector): number { return this.dv.getUint32(v.at + VT_CPU, true); }
-  ownerCpu(v: Vector): number { return Atomics.load(this.i32, (v.at + VT_OWNER) >> 2) - 1; }
-  interruptCounts(v: Vector): number[] {
-    return Array.from({ length: this.o.cpus }, (_, c) => this.dv.getUint32(v.at + VT_COUNTS + c * 4, true));
-  }
-
-  /** The interrupt table: per vector its counts per CPU and the CPU it is bound to. */
-  intrctlRows(): IntrctlListResult {
-    return {
-      cpus: this.o.cpus,
-      nointr: this.noIntrCpus(),
-      rows: this.vectors.map((v) => ({ id: v.name, counts: this.interruptCounts(v), cpu: this.boundCpu(v) })),
-    };
-  }
-
-  /** Frames and bytes the traffic sources produced (the wire's count: nothing may go missing after it). */
-  generated(): { frames: number; bytes: number } {
-    let frames = 0;
-    let bytes = 0;
-    for (const v of this.vectors) {
-      const qs = this.qs + v.id * QS_SIZE;
-      frames += Number(this.dv.getBigUint64(qs + QS_FRAMES, true));
-      bytes += Number(this.dv.getBigUint64(qs + QS_BYTES, true));
-    }
-    return { frames, bytes };
-  }
-
-  /** What vector v's traffic source delivered to its RX queue; null for a queue without a source. */
-  queueGenerated(v: Vector): { frames: number; bytes: number } | null {
-    const qs = this.qs + v.id * QS_SIZE;
-    if (this.dv.getUint32(qs + QS_COUNT, true) === 0) return null;
-    return { frames: Number(this.dv.getBigUint64(qs + QS_FRAMES, true)), bytes: Number(this.dv.getBigUint64(qs + QS_BYTES, true)) };
-  }
-
-  /** The CPUs `intrctl nointr` took out of interrupt service, ascending. */
-  noIntrCpus(): number[] { return [...this.noIntr].sort((a, b) => a - b); }
-
-  /** Per-CPU counters by name. */
-  cpuCounters(): Record<string, number>[] {
-    return this.stack.L.cpu.map((cpu) => {
-      const res: Record<string, number> = {};
-      for (let c = 0; c < C_COUNT; c++) {
-        const name = COUNTER_NAMES[c];
-        if (name) res[name] = this.dv.getUint32(cpu.counters + c * 8 + 4, true) * 2 ** 32 + this.dv.getUint32(cpu.counters + c * 8, true);
-      }
-      return res;
-    });
-  }
-
-  /** Per-CPU time split: ns in the pipeline, ns in the NIC model, batches, idle naps, longest batch, longest gap. */
-  cpuTimes(): { stackNs: number; nicNs: number; batches: number; idle: number; maxBatchNs: number; maxGapNs: number }[] {
-    return Array.from({ length: this.o.cpus }, (_, c) => {
-      const f = new Float64Array(this.stack.k.memory.buffer, this.timeStats + c * 64, 8);
-      return { stackNs: f[0]!, nicNs: f[1]!, batches: f[2]!, idle: f[3]!, maxBatchNs: f[4]!, maxGapNs: f[5]! };
-    });
-  }
-
-  /** Clears the time statistics (e.g. after a warm-up). */
-  resetTimes(): void {
-    new Float64Array(this.stack.k.memory.buffer, this.timeStats, this.o.cpus * 8).fill(0);
-    new Uint32Array(this.stack.k.memory.buffer, this.hist, this.o.cpus * 32).fill(0);
-  }
-
-  /**
-   * Quantiles of the time one batch spends in the pipeline, over all CPUs (log2 buckets: each
-   * answer is the upper edge of its bucket, so within 2x). q in (0, 1].
-   */
-  batchTimeQuantileNs(q: number): number {
-    const h = new Uint32Array(this.stack.k.memory.buffer, this.hist, this.o.cpus * 32);
-    const b = Array.from({ length: 32 }, (_, i) => Array.from({ length: this.o.cpus }, (_, c) => h[c * 32 + i]!).reduce((x, y) => x + y, 0));
-    const total = b.reduce((x, y) => x + y, 0);
-    let acc = 0;
-    for (let i = 0; i < 32; i++) { acc += b[i]!; if (acc >= q * total) return 2 ** (i + 1); }
-    return 2 ** 32;
-  }
-
   get elapsedMs(): number { return performance.now() - this.startedAt; }
-
-  /** Frames the stress checks caught forwarded with a dead nexthop (always 0 unless verify is on). */
-  violations(): number {
-    let v = 0;
-    for (let c = 0; c < this.o.cpus; c++) v += Atomics.load(this.i32, (this.viol + c * 4) >> 2);
-    return v;
-  }
 
   /** Moves what the CPUs recorded into the pcap writers. */
   private drain(): void {
@@ -377,79 +262,20 @@ export class MpMachine implements Dataplane {
     for (const r of this.recorders) for (const ring of r.rings) ringDrain(this.i32, this.dv, u8, ring, r.writer);
   }
 
-  /** Per single-queue interface (its one TX ring is if_snd): frames and bytes through it, and how often its lock was found held. */
-  ifSnd(): { name: string; frames: number; bytes: number; contended: number }[] {
-    return this.singleQueue.flatMap((single, ix) => {
-      if (!single) return [];
-      const t = txRingStats(this.dv, this.bufs.tx.get(ix)![0]!);
-      return [{ name: this.stack.ifName(ix), frames: t.frames + t.queued, bytes: t.bytes, contended: t.contended }];
-    });
-  }
-
   private caches(): number[] { return this.stack.L.cpu.map((c) => c.free); }
 
   /** Where every cluster is (run it after stop(): while CPUs run the answer is a blur). */
   bufferAudit(): BufferAudit { return auditBuffers(this.dv, this.bufs, this.caches()); }
-
-  /** netstat -m: the pool, the caches, and frames lost on the way in or out for want of room. */
-  bufferStats(): ReturnType<typeof bufferStats> { return bufferStats(this.dv, this.bufs, this.caches()); }
-
-  /** Frames that reached a NIC but not the stack: ring full (missed), no cluster, pktq full; and those still queued. */
-  rxLost(): { missed: number; nobufs: number; pktqDrops: number; queued: number } {
-    const b = this.bufferStats();
-    return { missed: b.rxMissed, nobufs: b.rxNobufs, pktqDrops: b.pktqDrops, queued: b.rxQueued + b.pktqQueued };
-  }
 
   /** Per recording interface: frames recorded and frames lost to full capture rings. */
   recordings(): { name: string; path: string; frames: number; overruns: number }[] {
     return this.recorders.map((r) => ({ name: r.name, path: r.path, frames: r.writer.count, overruns: r.rings.reduce((s, x) => s + ringOverruns(this.dv, x), 0) }));
   }
 
-  /** intrctl for the control plane (ts/control/): the vector table's affinity words. */
-  readonly interrupts: InterruptControl = {
-    list: () => this.intrctlRows(),
-    affinity: (irq, cpu) => this.affinity(irq, cpu),
-    nointr: (cpu) => this.nointr(cpu),
-    intr: (cpu) => this.intr(cpu),
-  };
-
-  /** netstat for the control plane: counters read live from the CPUs' words. */
-  readonly stats: MachineStats = {
-    netstatI: () => this.netstatI(),
-    netstatS: (perCpu) => this.netstatS(perCpu),
-    netstatM: () => this.bufferStats(),
-  };
-
   /** The NIC model and driver the config gave an interface (null for run-time vlans). */
   describeInterface(index: number): { model: string | null; driver: string | null } {
     const c = this.cfg.interfaces.find((i) => i.index === index);
     return { model: c?.model ?? null, driver: c?.driver ?? null };
-  }
-
-  /** netstat -i: per interface its counters summed over the CPUs, its interrupts and its traffic source. */
-  private netstatI(): NetstatIResult {
-    const counts = this.stack.interfaceCounters();
-    const interfaces = this.stack.tables.ifs.flatMap((s, index) => {
-      if (!s) return [];
-      const vecs = this.vectors.filter((v) => v.ifindex === index);
-      const source = vecs.some((v) => this.queueGenerated(v)) ? this.cfg.interfaces.find((i) => i.index === index)?.driver ?? null : null;
-      const interrupts = vecs.reduce((n, v) => n + this.interruptCounts(v).reduce((x, y) => x + y, 0), 0);
-      const c = counts[s.name]!;
-      return [{ name: s.name, mtu: s.mtu, mac: formatMac(s.mac), up: s.up, queues: Math.max(1, s.queues), interrupts, ...c, source }];
-    });
-    return {
-      interfaces,
-      untracked: ['Ierrs', 'Oerrs'],
-      note: 'counts are per CPU and summed here; Ipkts counts frames on the interface they arrived on after VLAN demux, Opkts on the interface the route chose; the drop reasons are in netstat -s',
-    };
-  }
-
-  /** netstat -s: every counter summed over the CPUs (and per CPU with perCpu). */
-  private netstatS(perCpu: boolean): NetstatSResult {
-    const per = this.cpuCounters();
-    const counters: Record<string, number> = {};
-    for (const c of per) for (const [k, v] of Object.entries(c)) counters[k] = (counters[k] ?? 0) + v;
-    return perCpu ? { cpus: per.length, counters, perCpu: per } : { cpus: per.length, counters };
   }
 
   /** Stops the workers (each finishes its batch and gives up its queues), waits for them, writes recordings. */

@@ -129,7 +129,7 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
           break;
         }
         case 3: { // interrupt affinity moves under traffic
-          const v = e.vectors[Math.floor(rnd() * e.vectors.length)]!;
+          const v = e.interrupts.vectors[Math.floor(rnd() * e.interrupts.vectors.length)]!;
           await cp.affinity(v.name, Math.floor(rnd() * o.cpus));
           ops['affinity'] = (ops['affinity'] ?? 0) + 1;
           break;
@@ -164,14 +164,14 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   } finally {
     await e.stop();
   }
-  const per = e.cpuCounters();
+  const per = e.stats.cpuCounters();
   const sum = (k: string) => per.reduce((s, c) => s + (c[k] ?? 0), 0);
   const frames = sum('rx-frames');
   const accounted = sum('fast') + sum('normal') + sum('local') + sum('drop');
   const drops: Record<string, number> = {};
   for (const c of per) for (const [k, v] of Object.entries(c)) if (k.startsWith('reason:') && v) drops[k.slice(7)] = (drops[k.slice(7)] ?? 0) + v;
-  const generated = e.generated().frames;
-  const violations = e.violations();
+  const generated = e.stats.generated().frames;
+  const violations = e.stats.violations();
   const buffers = e.bufferAudit();
   const report: StressReport = {
     seconds: e.elapsedMs / 1000, ops, frames, generated, accounted, fast: sum('fast'), normal: sum('normal'), drops, violations, maxOpMs,

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     } finally {
       clearInterval(sampler);
     }
-    const perCpu = engine!.cpuCounters().map((c) => ({ frames: c['rx-frames'] ?? 0, fast: c['fast'] ?? 0, normal: c['normal'] ?? 0, drop: c['drop'] ?? 0 }));
+    const perCpu = engine!.stats.cpuCounters().map((c) => ({ frames: c['rx-frames'] ?? 0, fast: c['fast'] ?? 0, normal: c['normal'] ?? 0, drop: c['drop'] ?? 0 }));
     outcome.mp = { ...report, cpus, perCpu, pszEpoch: engine!.psz.epoch, sectionsSeen, samples };
     say('mp', table([
       ['CPUs (Web Workers)', cpus],
