@@ -110,7 +110,9 @@ export const R_BROADCAST = 22; // local: broadcast
 export const R_MULTICAST = 23; // local: multicast
 export const R_ARP = 24; // local: ARP
 export const R_CANTFORWARD = 25; // link-layer broadcast/multicast frame with a unicast IP destination not ours (RFC 1812 5.3.4)
-export const R_COUNT = 26;
+export const R_IP6_HBH_BAD = 26; // IPv6 hop-by-hop header past the payload, option past the header (RFC 8200 4.3)
+export const R_IP6_HBH_OPT = 27; // IPv6 hop-by-hop option of unknown type whose action is discard (RFC 8200 4.2)
+export const R_COUNT = 28;
 
 // ---------------------------------------------------------------------------------------------
 // Per-CPU counters: u64[C_COUNT]. Drop reasons occupy C_REASON_BASE + R_*.

@@ -1,10 +1,11 @@
 // ICMP and ICMPv6 errors sent by the forwarding path (time exceeded, destination unreachable,
-// fragmentation needed / packet too big). TS twin: ts/kernels/forward/icmp.ts.
+// fragmentation needed / packet too big, IPv6 parameter problem). TS twin: ts/kernels/forward/icmp.ts.
 //
 // Rules (RFC 1812 4.3.2.7, RFC 4443 2.4): no error about an ICMP error, about a non-initial
 // fragment, or about a packet whose source does not name one host (the callers have already
 // dropped martian sources and link-layer or IP broadcast/multicast destinations before any error
-// can be raised). Errors are rate-limited per CPU and family by a token bucket (NetBSD's
+// can be raised, except a Parameter Problem about a hop-by-hop option, which RFC 4443 2.4(e.2, e.3)
+// lets go to multicast and ip6_hopopts_input decides). Errors are rate-limited per CPU and family by a token bucket (NetBSD's
 // icmperrppslim). The error goes out the interface the route back to the source uses, from that
 // interface's address, and quotes as much of the original as fits in 576 bytes (IPv4, RFC 1812
 // 4.3.2.3) or 1280 bytes (IPv6, RFC 4443 2.4(c)).
@@ -38,6 +39,9 @@ export const ICMP6_TIME_EXCEEDED: u32 = 3;
 export const ICMP6_DST_UNREACH_NOROUTE: u32 = 0;
 export const ICMP6_DST_UNREACH_ADMIN: u32 = 1;
 export const ICMP6_DST_UNREACH_ADDR: u32 = 3;
+export const ICMP6_PARAM_PROB: u32 = 4;
+export const ICMP6_PARAMPROB_HEADER: u32 = 0; // erroneous header field
+export const ICMP6_PARAMPROB_OPTION: u32 = 2; // unrecognized IPv6 option
 
 const ICMP_QUOTE_MAX4: u32 = 576 - 28;
 const ICMP_QUOTE_MAX6: u32 = 1280 - 48;
@@ -136,13 +140,21 @@ export function icmp4_error(ctx: usize, pd: usize, l3: usize, iplen: u32, rxif: 
 
 /**
  * Sends an ICMPv6 error about the IPv6 packet at l3 (total bytes, header validated), received on
- * rxif. `param` fills the 32-bit field after the checksum (the MTU of "packet too big").
+ * rxif. `param` fills the 32-bit field after the checksum (the MTU of "packet too big", the pointer of
+ * "parameter problem").
  */
 export function icmp6_error(ctx: usize, pd: usize, l3: usize, total: u32, rxif: u32, type: u32, code: u32, param: u32): void {
   if ((ld32(ctx + CTX_OPTS) & OPT_ICMP) == 0) return;
   const cnt = <usize>ld32(ctx + CTX_CNT);
-  // an ICMPv6 error message (type < 128) right after the fixed header gets no error back
-  if (ld8(l3 + 6) == 58 && total > 40 && ld8(l3 + 40) < 128) {
+  // an ICMPv6 error message (type < 128) gets no error back: its header follows the fixed header or,
+  // when there is one, the hop-by-hop options header (not trusted here: a bad length only misses)
+  let nxt = ld8(l3 + 6);
+  let ulp: u32 = 40;
+  if (nxt == 0 && total >= 48) {
+    nxt = ld8(l3 + 40);
+    ulp = 40 + ((ld8(l3 + 41) + 1) << 3);
+  }
+  if (nxt == 58 && total > ulp && ld8(l3 + ulp) < 128) {
     cnt_add(cnt, C_ICMP_SUPPRESSED, 1);
     return;
   }

@@ -6,7 +6,8 @@
 //                │             └─ normal path: radix lookup ─► checks ─► neighbor ─┬► rewrite ► normal
 //                │                                                                 ├► ip4_fragment ► normal
 //                │                                                                 └► icmp4_error ► drop
-//                └─ ip6_input ── (same shape, ICMPv6, no fragmentation)
+//                └─ ip6_input ── hop-by-hop options? ─► ip6_hopopts_input ─► drop (+ parameter problem)
+//                                  └─ then the same shape as IPv4 (ICMPv6, no fragmentation)
 //
 // Per frame it reads PD_BUF, PD_LEN, PD_RXIF and writes PD_RXIF (after VLAN demux), PD_PATH,
 // PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH. Every frame ends in exactly one of the counters
@@ -43,6 +44,7 @@ import {
   ICMP6_DST_UNREACH_NOROUTE, ICMP6_DST_UNREACH_ADMIN, ICMP6_DST_UNREACH_ADDR,
 } from "./icmp";
 import { ip4_fragment } from "./frag";
+import { ip6_hopopts_input } from "./hbh";
 
 // A stage's result: path in bits 8..15, reason in bits 0..7.
 @inline function V(path: u32, reason: u32): u32 { return (path << 8) | reason; }
@@ -269,9 +271,20 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   // RFC 4291: multicast, loopback and IPv4-mapped sources are never forwarded
   if ((s0 >>> 24) == 0xff) return V(PATH_DROP, R_MARTIAN_SRC);
   if (s0 == 0 && s1 == 0 && ((s2 == 0 && s3 == 1) || s2 == 0xffff)) return V(PATH_DROP, R_MARTIAN_SRC);
-  if ((d0 >>> 24) == 0xff) return V(PATH_LOCAL, R_MULTICAST);
-  if (s0 == 0 && s1 == 0 && s2 == 0 && s3 == 0) return V(PATH_DROP, R_MARTIAN_SRC); // unspecified, unicast dst
-  if (d0 == 0 && d1 == 0 && (d2 == 0 || d2 == 0xffff) && (d2 != 0 || d3 <= 1)) return V(PATH_DROP, R_MARTIAN_DST);
+  const mcdst = (d0 >>> 24) == 0xff;
+  if (!mcdst) {
+    if (s0 == 0 && s1 == 0 && s2 == 0 && s3 == 0) return V(PATH_DROP, R_MARTIAN_SRC); // unspecified, unicast dst
+    if (d0 == 0 && d1 == 0 && (d2 == 0 || d2 == 0xffff) && (d2 != 0 || d3 <= 1)) return V(PATH_DROP, R_MARTIAN_DST);
+  }
+  // Every node examines the hop-by-hop options header, whatever the destination (RFC 8200 4.3):
+  // validated here, before multicast and local deliveries and before the ip6flow lookup (which
+  // never takes these packets anyway). Without one this costs the compare.
+  const nxt = ld8(l3 + 6);
+  if (nxt == 0) {
+    const r = ip6_hopopts_input(ctx, pd, l3, total, rxif, l2mc, mcdst);
+    if (r != 0) return V(PATH_DROP, r);
+  }
+  if (mcdst) return V(PATH_LOCAL, R_MULTICAST);
 
   const cnt = <usize>ld32(ctx + CTX_CNT);
   const ifnet = <usize>ld32(ctx + CTX_IFNET);
@@ -279,7 +292,7 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   const hlim = ld8(l3 + 7);
   const tos = FE_V6 | (ld32be(l3) & 0xfffff);
   // ip6flow: no hop-by-hop options header, unicast, global scope
-  const flowable = (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) != 0 && ld8(l3 + 6) != 0 && !l2mc && !isLinkLocal6(s0) && !isLinkLocal6(d0);
+  const flowable = (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) != 0 && nxt != 0 && !l2mc && !isLinkLocal6(s0) && !isLinkLocal6(d0);
   if (flowable && hlim > 1) {
     const e = ipflow_lookup(ft, l3 + 8, l3 + 24, tos, now, cnt);
     if (e != 0) {

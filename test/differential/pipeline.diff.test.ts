@@ -1,5 +1,6 @@
 // Differential: the WASM pipeline and its TS twin must agree byte for byte — verdicts, transmitted
-// frames, counters and every byte of linear memory — on random, truncated and mutated frames.
+// frames, counters and every byte of linear memory — on random, truncated and mutated frames (IPv6 ones
+// with and without hop-by-hop options headers, good, malformed and with unknown options).
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { CTX_OPTS, LAYOUT_BASE, OPT_FIBWARM } from '../../assembly/layout.js';
@@ -12,6 +13,8 @@ const ADDR4 = ['192.0.2.10', '192.0.2.1', '192.0.2.255', '192.0.2.200', '198.51.
   '255.255.255.255', '240.0.0.1'];
 const ADDR6 = ['2001:db8::10', '2001:db8::1', '2001:db8:1::fe', '2001:db8:100::7', '2001:db8:100:ffff::1', '2001:db9::1',
   'fe80::1', 'ff02::1', '::1', '::', '::ffff:192.0.2.1'];
+const HBH_OPTS = [[5, 2, 0, 0], [0, 1, 0, 5, 2, 0, 1], [1, 4, 0, 0, 0, 0], [0x1e, 2, 1, 2], [0x5e, 0], [0x9e, 1, 0],
+  [0xde, 0, 1, 0], [1, 7, 0, 0, 0, 0], [5, 3, 0, 0, 0], [0xc2, 4, 0, 1, 0, 0], [1, 2, 0, 0, 0, 5]].map((o) => Uint8Array.from(o));
 const MACS = [MAC.wm0, MAC.wm1, new Uint8Array(6).fill(0xff), Uint8Array.from([1, 0, 0x5e, 0, 0, 5]), MAC.gw1];
 
 const frameArb = fc.record({
@@ -25,6 +28,13 @@ const frameArb = fc.record({
   payload: fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 500, max: 1700 })),
   df: fc.boolean(), mf: fc.boolean(), frag: fc.constantFrom(0, 0, 8, 1480),
   options: fc.constantFrom(undefined, Uint8Array.from([1, 1, 1, 0]), Uint8Array.from([0x82, 4, 1, 2, 7, 7, 4, 0, 0, 0, 0])),
+  // IPv6 hop-by-hop options: none (most often), well-formed ones, each unknown-option class, random bytes
+  hbh: fc.oneof(
+    { arbitrary: fc.constant(undefined), weight: 3 },
+    { arbitrary: fc.constantFrom(...HBH_OPTS), weight: 2 },
+    { arbitrary: fc.uint8Array({ maxLength: 22 }), weight: 1 },
+  ),
+  hbhLen: fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined, freq: 4 }), // overwrites Hdr Ext Len
   rxif: fc.constantFrom(1, 1, 1, 2, 2, 3, 0, 7),
   cut: fc.option(fc.integer({ min: 0, max: 120 }), { nil: undefined }),
   flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
@@ -34,13 +44,17 @@ const frameArb = fc.record({
     dstMac: MACS[r.mac]!, srcMac: MAC.host0, vlan: r.vlan, src: ip(pool[r.src % pool.length]!), dst: ip(pool[r.dst % pool.length]!),
     proto: r.proto, ttl: r.ttl, tos: r.tos, flowLabel: r.flow, sport: r.sport, dport: r.dport, payload: r.payload,
     df: r.df, mf: r.mf && !r.v6, fragOffset: r.v6 ? 0 : r.frag, options: r.v6 ? undefined : r.options, minFrame: 60,
+    hbh: r.v6 ? r.hbh : undefined,
   });
+  if (r.v6 && r.hbh && r.hbhLen !== undefined) f[(r.vlan !== undefined ? 18 : 14) + 41] = r.hbhLen;
   if (r.cut !== undefined) f = f.slice(0, Math.min(f.length, r.cut));
   for (const [pos, v] of r.flips) if (f.length) f[pos % f.length] = v;
   return { data: f, ifindex: r.rxif };
 });
 
 type Batch = { data: Uint8Array; ifindex: number }[];
+/** Every drop/local reason the runs produced: the generator must reach the checks it is meant to. */
+const seen = new Set<string>();
 
 /** Batches with a clock that may start anywhere in u32 (also past 2^31) and sometimes step back. */
 function runTimed(start: number, steps: number[], batches: Batch[]) {
@@ -60,6 +74,7 @@ function run(batches: Batch[], clock?: () => number, fib: 'radix' | 'compiled' =
     const rw = w.forward(b.map((f) => ({ data: f.data.slice(), ifindex: f.ifindex })), now);
     const rs = s.forward(b.map((f) => ({ data: f.data.slice(), ifindex: f.ifindex })), now);
     expect(rs).toEqual(rw);
+    for (const r of rw) if (r.reason) seen.add(r.reason);
   }
   expect(s.counters()).toEqual(w.counters());
   const mw = new Uint8Array(w.k.memory.buffer, LAYOUT_BASE, w.L.bytes - LAYOUT_BASE);
@@ -72,6 +87,7 @@ function run(batches: Batch[], clock?: () => number, fib: 'radix' | 'compiled' =
 describe('pipeline differential (WASM vs TS)', () => {
   test('random, truncated and mutated frames: identical verdicts, output and memory', () => {
     fc.assert(fc.property(fc.array(fc.array(frameArb, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 6 }), (b) => run(b)), { numRuns: 120 });
+    for (const r of ['ip6-hbh-malformed', 'ip6-hbh-unknown-option', 'ttl-exceeded', 'too-big']) expect(seen).toContain(r);
   });
 
   test('with the compiled FIB (DIR-24-8) as the IPv4 lookup', () => {

@@ -144,6 +144,51 @@ describe('mpstack forward', () => {
   });
 });
 
+describe('mpstack forward: IPv6 hop-by-hop options', () => {
+  // 2001:db8::10 -> 2001:db8:100::1 (via wm1) behind a hop-by-hop options header
+  const h6 = (opts: number[], hdrExtLen?: number) => {
+    const f = buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host0, src: ip('2001:db8::10'), dst: ip('2001:db8:100::1'), hbh: Uint8Array.from(opts) });
+    if (hdrExtLen !== undefined) f[14 + 41] = hdrExtLen;
+    return f;
+  };
+  const HBH = [
+    h6([5, 2, 0, 0, 0, 0x1e, 1, 0xaa, 1, 4, 0, 0, 0, 0]), // Router Alert, Pad1, an unknown skippable option, PadN: forwarded
+    h6([1, 4, 0, 0, 0, 0], 4), // the header says 40 bytes, the payload holds 34
+    h6([1, 7, 0, 0, 0, 0]), // a PadN of 9 bytes in an 8-byte header
+    h6([0x9e, 2, 0, 0]), // unknown option, action 10: discard and tell
+    h6([0x5e, 2, 0, 0]), // unknown option, action 01: discard silently
+  ];
+  let out = '';
+  beforeAll(() => {
+    const w = new PcapWriter();
+    HBH.forEach((f, i) => w.add(f, 1_700_000_100 + i, 0));
+    writeFileSync(join(dir, 'hbh.pcap'), w.toBytes());
+    for (const e of ['wasm', 'ts']) {
+      const r = mpstack(['forward', '--config', join(dir, 'router.yaml'), '--in', `wm0=${join(dir, 'hbh.pcap')}`, '--out', join(dir, `hbh-${e}`), '--engine', e, '-q']);
+      expect([r.status, r.stderr]).toEqual([0, '']);
+    }
+    out = join(dir, 'hbh-wasm');
+  });
+
+  test('verdicts in the trace, alike on both engines', () => {
+    for (const f of ['trace.jsonl', 'wm0.pcap', 'wm1.pcap']) {
+      expect(readFileSync(join(dir, 'hbh-ts', f)).equals(readFileSync(join(out, f)))).toBe(true);
+    }
+    const lines = readFileSync(join(out, 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => `${l.path}${l.reason ? `:${l.reason}` : ''}>${l.out.join(',')}`)).toEqual([
+      'normal>wm1', 'drop:ip6-hbh-malformed>wm0', 'drop:ip6-hbh-malformed>wm0', 'drop:ip6-hbh-unknown-option>wm0',
+      'drop:ip6-hbh-unknown-option>',
+    ]);
+  });
+
+  test('tshark decodes the forwarded header and the parameter problems with their pointers', () => {
+    const fwd = tshark(join(out, 'wm1.pcap'), ['ipv6.hlim', 'ipv6.nxt', 'ipv6.opt.type', 'udp.checksum.status']);
+    expect(fwd).toEqual([['63', '0', '0x05,0x00,0x1e,0x01', '1']]);
+    const pp = tshark(join(out, 'wm0.pcap'), ['icmpv6.type', 'icmpv6.code', 'icmpv6.pointer', 'icmpv6.checksum.status']);
+    expect(pp).toEqual([['4', '0', '41', '1'], ['4', '0', '43', '1'], ['4', '2', '42', '1']]);
+  });
+});
+
 describe('mpstack route lookup', () => {
   test('answers like ip route get, on both engines', () => {
     const addrs = ['203.0.113.9', '10.1.2.3', '192.0.2.77', '192.0.2.1', '192.0.2.255', '192.0.2.130', '198.18.0.1', '8.8.8.8', '2001:db8:100:5::1', '2001:db8::1', '2001:db9::1'];

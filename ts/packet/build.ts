@@ -23,6 +23,11 @@ export interface FrameSpec {
   mf?: boolean;
   /** raw IPv4 options (padded to 4 by the builder) */
   options?: Uint8Array;
+  /**
+   * IPv6: the options of a hop-by-hop options header put before the upper layer (the builder
+   * writes Next Header and Hdr Ext Len and pads the header to a multiple of 8 with Pad1)
+   */
+  hbh?: Uint8Array;
   /** L4 payload length (bytes after the UDP/TCP/ICMP header), filled with a pattern */
   payload?: number;
   /** pad the frame to at least this many bytes (64-byte frames are 60 without FCS) */
@@ -38,7 +43,8 @@ export function buildFrame(s: FrameSpec): Uint8Array {
   const l4h = protoNum === 6 ? 20 : protoNum === 17 || protoNum === 1 || protoNum === 58 ? 8 : 0;
   const payload = s.payload ?? 18;
   const opts = s.options ? Math.ceil(s.options.length / 4) * 4 : 0;
-  const l3h = v6 ? 40 : 20 + opts;
+  const ext = v6 && s.hbh ? Math.ceil((2 + s.hbh.length) / 8) * 8 : 0;
+  const l3h = v6 ? 40 + ext : 20 + opts;
   const l2 = s.vlan !== undefined ? 18 : 14;
   const l3len = l3h + l4h + payload;
   const len = Math.max(l2 + l3len, s.minFrame ?? 0);
@@ -64,8 +70,13 @@ export function buildFrame(s: FrameSpec): Uint8Array {
   const m = new Mem({ buffer: f.buffer });
   if (v6) {
     dv.setUint32(ip, (6 << 28) | ((s.tos ?? 0) << 20) | ((s.flowLabel ?? 0) & 0xfffff));
-    dv.setUint16(ip + 4, l4h + payload);
-    f[ip + 6] = protoNum;
+    dv.setUint16(ip + 4, ext + l4h + payload);
+    f[ip + 6] = ext ? 0 : protoNum;
+    if (ext) {
+      f[ip + 40] = protoNum;
+      f[ip + 41] = ext / 8 - 1;
+      f.set(s.hbh!, ip + 42);
+    }
     f[ip + 7] = s.ttl ?? 64;
     f.set(s.src, ip + 8);
     f.set(s.dst, ip + 24);

@@ -9,7 +9,7 @@ export const REASON_NAMES: readonly string[] = [
   'none', 'too-short', 'too-long', 'l2-other-host', 'unknown-ethertype', 'vlan-unknown', 'if-down',
   'ip-version', 'ip-header-length', 'ip-length', 'ip-checksum', 'martian-source', 'martian-destination',
   'ttl-exceeded', 'no-route', 'need-fragmentation', 'too-big', 'unresolved', 'reject-route', 'no-buffers',
-  'scope', 'local', 'broadcast', 'multicast', 'arp', 'cant-forward',
+  'scope', 'local', 'broadcast', 'multicast', 'arp', 'cant-forward', 'ip6-hbh-malformed', 'ip6-hbh-unknown-option',
 ];
 
 export const HTYPE_NAMES = ['none', 'ipv4', 'tcp4', 'udp4', 'ipv6', 'tcp6', 'udp6'] as const;
@@ -25,3 +25,4 @@ export const COUNTER_NAMES: Record<number, string> = {
 REASON_NAMES.forEach((n, r) => { if (r > 0) COUNTER_NAMES[L.C_REASON_BASE + r] = `reason:${n}`; });
 
 if (REASON_NAMES.length !== L.R_COUNT) throw new Error('REASON_NAMES out of step with assembly/layout.ts');
+if (L.C_REASON_BASE + L.R_COUNT > L.C_COUNT) throw new Error('drop reasons overflow the counter block (C_COUNT)');

@@ -24,6 +24,9 @@ export const ICMP6_TIME_EXCEEDED = 3;
 export const ICMP6_DST_UNREACH_NOROUTE = 0;
 export const ICMP6_DST_UNREACH_ADMIN = 1;
 export const ICMP6_DST_UNREACH_ADDR = 3;
+export const ICMP6_PARAM_PROB = 4;
+export const ICMP6_PARAMPROB_HEADER = 0;
+export const ICMP6_PARAMPROB_OPTION = 2;
 
 const ICMP_QUOTE_MAX4 = 576 - 28;
 const ICMP_QUOTE_MAX6 = 1280 - 48;
@@ -112,7 +115,13 @@ export function icmp4_error(m: Mem, ctx: number, pd: number, l3: number, iplen: 
 export function icmp6_error(m: Mem, ctx: number, pd: number, l3: number, total: number, rxif: number, type: number, code: number, param: number): void {
   if ((ld32(m, ctx + CTX_OPTS) & OPT_ICMP) === 0) return;
   const cnt = ld32(m, ctx + CTX_CNT);
-  if (ld8(m, l3 + 6) === 58 && total > 40 && ld8(m, l3 + 40) < 128) {
+  let nxt = ld8(m, l3 + 6);
+  let ulp = 40;
+  if (nxt === 0 && total >= 48) {
+    nxt = ld8(m, l3 + 40);
+    ulp = 40 + ((ld8(m, l3 + 41) + 1) << 3);
+  }
+  if (nxt === 58 && total > ulp && ld8(m, l3 + ulp) < 128) {
     cnt_add(m, cnt, C_ICMP_SUPPRESSED, 1);
     return;
   }

@@ -13,6 +13,23 @@ const v6 = (o: Partial<FrameSpec> = {}): Uint8Array =>
 
 const cksumOk = (b: Uint8Array, off: number, len: number) => in_cksum(new Mem({ buffer: b.buffer }), b.byteOffset + off, len) === 0;
 const be16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
+const be32 = (b: Uint8Array, o: number) => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((h) => parseInt(h, 16)));
+
+// 2001:db8::10 -> 2001:db8:100::7, UDP 1000 -> 2000 with 4 bytes of data, behind a 16-byte hop-by-hop
+// header holding Router Alert (MLD), Pad1, an empty PadN and a 5-byte PadN (RFC 8200 4.2, RFC 2711)
+const HBH_GOOD = hex(`
+  020000000001 02000000aa10 86dd
+  6000 0000 001c 00 40 20010db8000000000000000000000010 20010db8010000000000000000000007
+  11 01 0502 0000 00 0100 0105 0000000000
+  03e8 07d0 000c 8373 030a1118`);
+/** An IPv6 UDP frame with these hop-by-hop options (padded with Pad1 to a multiple of 8). */
+const h6 = (opts: number[], o: Partial<FrameSpec> = {}): Uint8Array => v6({ hbh: Uint8Array.from(opts), ...o });
+/** The ICMPv6 error sent about a frame, if any: [type, code, pointer]. */
+const icmp6 = (r: FrameResult): number[] | null => {
+  const e = r.out.find((o) => o.data[14 + 6] === 58)?.data;
+  return e ? [e[54]!, e[55]!, be32(e, 58)] : null;
+};
 
 describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 'compiled']] as const)('pipeline (%s, %s FIB)', (engine, fib) => {
   const stack = (o = {}) => new Stack(topology({ ...o, fib }), { engine, batch: 32 });
@@ -179,6 +196,107 @@ describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 
     expect(one(s, v6({ dst: ip('ff02::1') })).reason).toBe('multicast');
     expect(one(s, v6({ dst: ip('2001:db8::1') })).reason).toBe('local');
     expect(one(s, v6({ dst: ip('2001:db9::1') })).reason).toBe('no-route');
+  });
+
+  test('IPv6 hop-by-hop: a good header (Router Alert, Pad1, PadN) is forwarded untouched but the hop limit', () => {
+    expect(h6([5, 2, 0, 0, 0, 1, 0, 1, 5, 0, 0, 0, 0, 0], { payload: 4 })).toEqual(HBH_GOOD); // the builder agrees
+    const s = stack();
+    const a = one(s, HBH_GOOD.slice());
+    const b = one(s, HBH_GOOD.slice());
+    expect([a.path, b.path]).toEqual(['normal', 'normal']); // never ip6flow: the header is examined each time
+    for (const r of [a, b]) {
+      expect(r.out).toHaveLength(1);
+      const o = r.out[0]!.data;
+      expect([r.out[0]!.ifindex, o[14 + 7]]).toEqual([2, 63]);
+      expect(o.subarray(0, 6)).toEqual(MAC.gw1);
+      expect(o.subarray(14 + 8)).toEqual(HBH_GOOD.subarray(14 + 8));
+    }
+    // options of unknown type whose high bits are 00 are skipped; so is a Router Alert to us
+    expect(one(s, h6([0x1e, 2, 0xaa, 0xbb])).path).toBe('normal');
+    expect(one(s, h6([5, 2, 0, 0], { dst: ip('2001:db8::1') })).reason).toBe('local');
+    expect(one(s, h6([5, 2, 0, 0], { dst: ip('ff02::16') })).reason).toBe('multicast');
+    expect(s.counters()['icmp-errors-out'] ?? 0).toBe(0);
+  });
+
+  test('IPv6 hop-by-hop: a header past the payload is dropped with parameter problem code 0', () => {
+    const s = stack();
+    const check = (f: Uint8Array, ptr: number) => {
+      const r = one(s, f.slice());
+      expect([r.path, r.reason, icmp6(r)]).toEqual(['drop', 'ip6-hbh-malformed', [4, 0, ptr]]);
+      const e = r.out[0]!.data;
+      expect(r.out[0]!.ifindex).toBe(1);
+      expect(e.subarray(0, 6)).toEqual(MAC.host0);
+      const m = new Mem({ buffer: e.buffer });
+      const plen = be16(e, 18);
+      expect(~in_cksum_acc(m, 54, plen, in_pseudo6(m, 22, 38, 58, plen)) & 0xffff).toBe(0);
+      const total = 40 + be16(f, 18);
+      expect(e.subarray(62)).toEqual(f.subarray(14, 14 + total)); // the invoking packet, quoted
+    };
+    // Hdr Ext Len 4 says 40 bytes; the payload holds 8 + 8 + 18: the length field is at fault
+    const long = h6([1, 4, 0, 0, 0, 0]); long[14 + 41] = 4;
+    check(long, 41);
+    // a payload too short for any hop-by-hop header (8 bytes): the Payload Length is at fault
+    const short = h6([1, 4, 0, 0, 0, 0]); short[14 + 4] = 0; short[14 + 5] = 6;
+    check(short, 4);
+    // Payload Length 0 announces a jumbogram (RFC 2675), which a 1500-byte link cannot carry
+    const jumbo = h6([0xc2, 4, 0, 1, 0, 0]); jumbo[14 + 4] = 0; jumbo[14 + 5] = 0;
+    check(jumbo, 4);
+    // a header that ends with the frame: Payload Length beyond the frame is the IPv6 length check's
+    const cut = h6([1, 4, 0, 0, 0, 0], { payload: 0 }).subarray(0, 14 + 40 + 8);
+    expect(one(s, cut).reason).toBe('ip-length');
+    expect(s.counters()['reason:ip6-hbh-malformed']).toBe(3);
+  });
+
+  test('IPv6 hop-by-hop: an option past the header, a bad Router Alert, a Jumbo Payload are malformed', () => {
+    const s = stack();
+    const bad = (opts: number[]) => { const r = one(s, h6(opts)); return [r.reason, icmp6(r)]; };
+    expect(bad([1, 7, 0, 0, 0, 0])).toEqual(['ip6-hbh-malformed', [4, 0, 43]]); // PadN of 9 in 6 bytes left
+    expect(bad([0, 0, 0x1e, 4, 0, 0])).toEqual(['ip6-hbh-malformed', [4, 0, 45]]); // a later option, 6 in 4 left
+    expect(bad([1, 2, 0, 0, 0, 5])).toEqual(['ip6-hbh-malformed', [4, 0, 47]]); // type in the last byte, no length
+    expect(bad([5, 3, 0, 0, 0, 0])).toEqual(['ip6-hbh-malformed', [4, 0, 43]]); // Router Alert is 2 bytes of data
+    expect(bad([1, 0, 0xc2, 4, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0])).toEqual(['ip6-hbh-malformed', [4, 0, 44]]); // Jumbo
+    expect(s.counters()['reason:ip6-hbh-malformed']).toBe(5);
+  });
+
+  test('IPv6 hop-by-hop: unknown options act on their two high bits (RFC 8200 4.2)', () => {
+    const s = stack();
+    const act = (type: number, o: Partial<FrameSpec> = {}, ifindex = 1) => {
+      const r = one(s, h6([1, 0, type, 2, 0, 0], o), ifindex);
+      return [r.path, r.reason, icmp6(r)];
+    };
+    expect(act(0x1e)).toEqual(['normal', null, null]); // 00 skip
+    expect(act(0x5e)).toEqual(['drop', 'ip6-hbh-unknown-option', null]); // 01 discard
+    expect(act(0x9e)).toEqual(['drop', 'ip6-hbh-unknown-option', [4, 2, 44]]); // 10 discard, tell
+    expect(act(0xde)).toEqual(['drop', 'ip6-hbh-unknown-option', [4, 2, 44]]); // 11 discard, tell unless multicast
+    const mc = { dst: ip('ff0e::101'), dstMac: Uint8Array.from([0x33, 0x33, 0, 0, 1, 1]) };
+    expect(act(0x1e, mc)).toEqual(['local', 'multicast', null]);
+    expect(act(0x9e, mc)).toEqual(['drop', 'ip6-hbh-unknown-option', [4, 2, 44]]);
+    expect(act(0xde, mc)).toEqual(['drop', 'ip6-hbh-unknown-option', null]);
+    expect(act(0x5e, mc)).toEqual(['drop', 'ip6-hbh-unknown-option', null]);
+    // from the unspecified address (as MLD may be) no one can be told
+    expect(act(0x9e, { ...mc, src: ip('::') })).toEqual(['drop', 'ip6-hbh-unknown-option', null]);
+    // a unicast destination in a link-layer multicast frame: the 10 class still tells, 11 does not
+    const l2 = { dstMac: Uint8Array.from([0x33, 0x33, 0, 0, 0, 1]) };
+    expect(act(0x9e, l2)).toEqual(['drop', 'ip6-hbh-unknown-option', [4, 2, 44]]);
+    expect(act(0xde, l2)).toEqual(['drop', 'ip6-hbh-unknown-option', null]);
+    // malformed headers about multicast get no error either
+    const m = h6([1, 7, 0, 0, 0, 0], mc);
+    expect([one(s, m).reason, icmp6(one(s, m))]).toEqual(['ip6-hbh-malformed', null]);
+    const c = s.counters();
+    expect([c['reason:ip6-hbh-unknown-option'], c['icmp-errors-out']]).toEqual([9, 4]);
+  });
+
+  test('IPv6 hop-by-hop: errors are rate limited, and never sent about an ICMPv6 error behind the header', () => {
+    const s = stack({ icmp: { ratelimit: 100, burst: 2 } });
+    const rs = s.forward(Array.from({ length: 4 }, () => ({ data: h6([0x9e, 2, 0, 0]), ifindex: 1 })), 5000);
+    expect(rs.map((r) => [r.reason, r.out.length])).toEqual(Array.from({ length: 4 }, (_, i) => ['ip6-hbh-unknown-option', i < 2 ? 1 : 0]));
+    expect(s.counters()['icmp-rate-limited']).toBe(2);
+    // an ICMPv6 destination unreachable (type 1) behind a good header, then behind an unknown 10-class option
+    const err = (opts: number[], ttl = 64) => { const f = h6(opts, { proto: 58, ttl }); f[14 + 48] = 1; return f; };
+    expect(one(s, err([5, 2, 0, 0], 1), 1, 9000).reason).toBe('ttl-exceeded');
+    expect(one(s, err([0x9e, 2, 0, 0]), 1, 9000).reason).toBe('ip6-hbh-unknown-option');
+    const c = s.counters();
+    expect([c['icmp-suppressed'], c['icmp-errors-out']]).toEqual([2, 2]);
   });
 
   test('VLAN: tagged frames are demultiplexed, and tags are pushed on output', () => {

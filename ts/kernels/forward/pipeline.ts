@@ -25,6 +25,7 @@ import {
   ICMP6_DST_UNREACH_NOROUTE, ICMP6_DST_UNREACH_ADMIN, ICMP6_DST_UNREACH_ADDR,
 } from './icmp.js';
 import { ip4_fragment } from './frag.js';
+import { ip6_hopopts_input } from './hbh.js';
 
 const V = (path: number, reason: number): number => (path << 8) | reason;
 const FAST = PATH_FAST << 8;
@@ -245,16 +246,24 @@ function ip6_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, r
   const d0 = ld32be(m, l3 + 24), d1 = ld32be(m, l3 + 28), d2 = ld32be(m, l3 + 32), d3 = ld32be(m, l3 + 36);
   if ((s0 >>> 24) === 0xff) return V(PATH_DROP, R_MARTIAN_SRC);
   if (s0 === 0 && s1 === 0 && ((s2 === 0 && s3 === 1) || s2 === 0xffff)) return V(PATH_DROP, R_MARTIAN_SRC);
-  if ((d0 >>> 24) === 0xff) return V(PATH_LOCAL, R_MULTICAST);
-  if (s0 === 0 && s1 === 0 && s2 === 0 && s3 === 0) return V(PATH_DROP, R_MARTIAN_SRC);
-  if (d0 === 0 && d1 === 0 && (d2 === 0 || d2 === 0xffff) && (d2 !== 0 || d3 <= 1)) return V(PATH_DROP, R_MARTIAN_DST);
+  const mcdst = (d0 >>> 24) === 0xff;
+  if (!mcdst) {
+    if (s0 === 0 && s1 === 0 && s2 === 0 && s3 === 0) return V(PATH_DROP, R_MARTIAN_SRC);
+    if (d0 === 0 && d1 === 0 && (d2 === 0 || d2 === 0xffff) && (d2 !== 0 || d3 <= 1)) return V(PATH_DROP, R_MARTIAN_DST);
+  }
+  const nxt = ld8(m, l3 + 6);
+  if (nxt === 0) {
+    const r = ip6_hopopts_input(m, ctx, pd, l3, total, rxif, l2mc, mcdst);
+    if (r !== 0) return V(PATH_DROP, r);
+  }
+  if (mcdst) return V(PATH_LOCAL, R_MULTICAST);
 
   const cnt = ld32(m, ctx + CTX_CNT);
   const ifnet = ld32(m, ctx + CTX_IFNET);
   const ft = ld32(m, ctx + CTX_FLOW);
   const hlim = ld8(m, l3 + 7);
   const tos = (FE_V6 | (ld32be(m, l3) & 0xfffff)) >>> 0;
-  const flowable = (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) !== 0 && ld8(m, l3 + 6) !== 0 && !l2mc && !isLinkLocal6(s0) && !isLinkLocal6(d0);
+  const flowable = (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) !== 0 && nxt !== 0 && !l2mc && !isLinkLocal6(s0) && !isLinkLocal6(d0);
   if (flowable && hlim > 1) {
     const e = ipflow_lookup(m, ft, l3 + 8, l3 + 24, tos, now, cnt);
     if (e !== 0) {
