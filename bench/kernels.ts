@@ -89,7 +89,7 @@ function fixture(): KernelFixture {
 export async function runKernels(opts: SuiteOptions = {}): Promise<SuiteReport> {
   const t0 = Date.now();
   const F = fixture();
-  const { stack, x, raw } = F;
+  const { stack, raw } = F;
   const L = stack.L;
   const m = tsKernels(stack.k.memory).mem;
   const u8 = m.u8;

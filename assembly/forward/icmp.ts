@@ -21,7 +21,7 @@ import {
   IF_SIZE, IF_FLAGS, IF_ADDR4, IF_ADDR6, IFF_UP, IFF_EXISTS, IFF_HAS_ADDR6, NB_MAC, NBS_V6,
   BUF_HEADROOM, C_ICMP_OUT, C_ICMP_RATELIM, C_ICMP_SUPPRESSED, C_REASON_BASE, R_NOBUFS,
 } from "../layout";
-import { ld8, ld16be, ld32, ld32be, st8, st32, st16be, st32be, cnt_add } from "../util/mem";
+import { ld8, ld16be, ld32, ld32be, st32, st16be, st32be, cnt_add } from "../util/mem";
 import { in_cksum, in_cksum_hdr20, in_cksum_acc, in_pseudo6 } from "../wire/cksum";
 import { route4, route6 } from "../fib/route";
 import { nb_find } from "../nbr/nbr";

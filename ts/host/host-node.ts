@@ -9,7 +9,7 @@ import { formatIntrctlList } from './control-protocol.js';
 import { type MpHost, MpMachine, type MpOptions } from '../machine/machine.js';
 import { pcapSource } from './pcap-source.js';
 
-export { type MpOptions, type Vector } from '../machine/machine.js';
+export type { MpOptions, Vector } from '../machine/machine.js';
 
 function workerPath(): string {
   for (const rel of ['./cpu-thread-node.js', '../../dist/ts/host/cpu-thread-node.js']) {

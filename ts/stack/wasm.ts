@@ -99,6 +99,7 @@ export function createMemory(bytes: number): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: WASM exports carry no TS types; kernels.ts wraps them as typed Kernels.
 export type WasmExports = Record<string, any> & { memory: WebAssembly.Memory };
 
 /** Instantiates the module over `memory` and checks AS's static data stays below LAYOUT_BASE. */

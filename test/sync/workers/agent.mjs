@@ -122,5 +122,5 @@ try {
   announce(DONE);
   parentPort.postMessage({ ok: true });
 } catch (e) {
-  parentPort.postMessage({ ok: false, error: String(e && e.stack ? e.stack : e) });
+  parentPort.postMessage({ ok: false, error: String(e?.stack ? e.stack : e) });
 }

@@ -9,7 +9,7 @@ import { type CtlOptions, printJson, withControl } from './connect.js';
 /** The IPv4 directed broadcast of an address/plen, or null (IPv6, /31, /32, unparsable). */
 function broadcast(text: string): string | null {
   const p = parsePrefix(text);
-  if (!p || p.family !== 4 || p.plen >= 31) return null;
+  if (p?.family !== 4 || p.plen >= 31) return null;
   return formatIP(p.bytes.map((b, j) => b | (0xff >> Math.max(0, Math.min(8, p.plen - 8 * j))) & 0xff));
 }
 

@@ -144,7 +144,6 @@ function opsArb(len: number) {
 }
 
 function run(family: 4 | 6, ops: Op[]) {
-  const len = family === 4 ? 4 : 16;
   const w = tree('wasm'); const s = tree('ts');
   const ref = new Map<string, Ref>();
   const dels: Ref[] = [];
