@@ -13,7 +13,7 @@ import type { Config } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import type { RouteSpec } from '../config/routes-file.js';
 import { ControlPlane, type RouteKey } from '../control/control-plane.js';
-import { rng } from '../scenario/routes-gen.js';
+import { rng } from '../rng.js';
 import type { MpMachine, MpOptions } from './machine.js';
 import type { BufferAudit } from './buffers.js';
 

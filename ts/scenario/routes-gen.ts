@@ -9,6 +9,9 @@
 // Addresses are uniform within the unicast space (real tables cluster more: more-specifics sit
 // inside their aggregates), which is the harder case for a FIB's cache footprint. Prefixes avoid
 // the special-purpose ranges the default scenario uses for its own hosts.
+import { rng } from '../rng.js';
+
+export { rng } from '../rng.js';
 
 export interface GenRoutesOptions {
   v4: number;
@@ -21,18 +24,6 @@ export interface GenRoutesOptions {
 
 const V4_LENS: readonly [number, number][] = [[24, 60], [23, 9], [22, 12], [21, 5], [20, 5], [19, 3], [18, 2], [17, 2], [16, 2]];
 const V6_LENS: readonly [number, number][] = [[48, 45], [44, 8], [40, 6], [36, 4], [32, 25], [29, 4], [64, 3], [56, 5]];
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same table on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick(r: () => number, table: readonly [number, number][]): number {
   const total = table.reduce((s, [, w]) => s + w, 0);
