@@ -519,13 +519,21 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
   });
 
   test('walkRoutes: a table larger than the scratch area is walked whole, still in order', () => {
-    // 256 scratch bytes hold (256 - 32) / 24 = 9 walk records: 150 routes need many split walks
+    // 256 scratch bytes hold (256 - 32) / 24 = 9 walk records: 180 routes need many split walks
     const small = mkTables(impl, { scratch: 256, radixNodes: 512 });
     const big = mkTables(impl, { radixNodes: 512 });
     const want: string[] = [];
     let x = 12345;
     const seen = new Set<string>();
-    while (seen.size < 150) {
+    // nested prefixes whose subtrees exceed 9 records: split walks must list their roots' own routes
+    const nested = ['10.0.0.0/8', '10.0.0.0/12', '10.0.0.0/16', '10.0.0.0/20', '10.0.1.0/24'];
+    for (let i = 0; i < 12; i++) nested.push(`10.0.${i + 2}.0/24`, `10.0.1.${i * 16}/28`);
+    for (const text of nested) {
+      seen.add(text);
+      for (const t of [small, big]) add(t, text, 'unicast', 1, null, pfx(text).plen);
+      want.push(text);
+    }
+    while (seen.size < 180) {
       x = (x * 1103515245 + 12345) >>> 0;
       const plen = 8 + (x % 25);
       const a = (x ^ (x << 7)) >>> 0;
