@@ -55,7 +55,8 @@ function del(t: Tables, prefix: string): boolean {
 }
 /** The nexthop id the data path's lookup answers for an address, from text. */
 const lookup = (t: Tables, a: string) => (a.includes(':') ? t.lookupNexthop6(ip(a)) : t.lookupNexthop4(be32(ip(a))));
-const walk = (t: Tables, family: 4 | 6) => t.walkRoutes(family).map((r) => `${formatPrefix(r.prefix, r.plen)} ${r.nh.id}`);
+const walk = (t: Tables, family: 4 | 6) =>
+  t.walkRoutes(family).map((r) => `${formatPrefix(r.prefix, r.plen)} ${r.nh.id}`);
 const nbFind = (t: Tables, a: Uint8Array, ifindex: number) => {
   const w = a.length === 4 ? [be32(a), 0, 0, 0] : words6(a);
   return t.k.nb_find(t.L.nbr, w[0]!, w[1]!, w[2]!, w[3]!, ifindex, a.length === 4 ? 0 : 256);
@@ -81,7 +82,9 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
           expect([a, t.matchRoute(ip(a))?.nh.id ?? 0]).toEqual([a, id]); // the RIB agrees with the FIB
         }
       };
-      expectAnswers({ '8.8.8.8': def.id, '10.200.0.1': n8.id, '10.1.255.255': n16.id, '10.1.2.3': host.id, '10.1.2.4': n16.id });
+      expectAnswers({
+        '8.8.8.8': def.id, '10.200.0.1': n8.id, '10.1.255.255': n16.id, '10.1.2.3': host.id, '10.1.2.4': n16.id,
+      });
       const m = t.matchRoute(ip('10.1.2.4'))!;
       expect([formatPrefix(m.prefix, m.plen), m.family, m.nh.ifindex]).toEqual(['10.1.0.0/16', 4, 2]);
       expect(t.routeCount(4)).toBe(4);
@@ -175,7 +178,9 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     add(t, '10.1.0.0/16', 'unicast', 1); // their glue node, 10.0.0.0/15, holds no route
     const g = gen(t);
     const before = walk(t, 4);
-    for (const p of ['10.0.0.0/15', '10.0.0.0/17', '10.2.0.0/16', '0.0.0.0/0', '10.0.0.0/8']) expect([p, del(t, p)]).toEqual([p, false]);
+    for (const p of ['10.0.0.0/15', '10.0.0.0/17', '10.2.0.0/16', '0.0.0.0/0', '10.0.0.0/8']) {
+      expect([p, del(t, p)]).toEqual([p, false]);
+    }
     expect(t.deleteRoute(6, ip('::'), 0)).toBe(false);
     expect([walk(t, 4), t.routeCount(4), gen(t)]).toEqual([before, 2, g]);
     expect(u32(t, t.L.pool + NP_LIMBO_COUNT)).toBe(0);
@@ -292,7 +297,8 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
       const t = mkTables(impl, { nexthops: 8 });
       for (let i = 1; i <= 7; i++) add(t, `10.${i}.0.0/16`, 'unicast', 1, null, 1000 + i);
       const g = gen(t);
-      expect(() => add(t, '10.8.0.0/16', 'unicast', 1, null, 1008)).toThrow(new TableError('nexthop table full (7 entries)'));
+      expect(() => add(t, '10.8.0.0/16', 'unicast', 1, null, 1008))
+        .toThrow(new TableError('nexthop table full (7 entries)'));
       expect([t.routeCount(4), gen(t)]).toEqual([7, g]);
       // a shared nexthop still works, and a freed one (after reclaim) makes room
       expect(add(t, '10.8.0.0/16', 'unicast', 1, null, 1007).id).toBe(7);
@@ -321,9 +327,11 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     test('neighbor table: full at three quarters; a known neighbor may still change', () => {
       const t = mkTables(impl, { neighborSlots: 8 });
       for (let i = 1; i <= 6; i++) t.setNeighbor(Uint8Array.of(10, 0, 0, i), 1, mac(`02:00:00:00:00:0${i}`));
-      expect(() => t.setNeighbor(ip('10.0.0.7'), 1, mac('02:00:00:00:00:07'))).toThrow(new TableError('neighbor table full (8 slots)'));
+      expect(() => t.setNeighbor(ip('10.0.0.7'), 1, mac('02:00:00:00:00:07')))
+        .toThrow(new TableError('neighbor table full (8 slots)'));
       expect(() => t.setNeighbor(ip('10.0.0.1'), 1, mac('02:00:00:00:00:99'))).not.toThrow();
-      expect(t.u8.subarray(nbFind(t, ip('10.0.0.1'), 1) + NB_MAC, nbFind(t, ip('10.0.0.1'), 1) + NB_MAC + 6)).toEqual(mac('02:00:00:00:00:99'));
+      const e = nbFind(t, ip('10.0.0.1'), 1);
+      expect(t.u8.subarray(e + NB_MAC, e + NB_MAC + 6)).toEqual(mac('02:00:00:00:00:99'));
     });
 
     test('compiled FIB: out of tbl8 groups', () => {
@@ -374,7 +382,10 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
       t0.attachInterface(nic(1));
       expect(() => t0.attachInterface(nic(2, { name: 'vlan10', vlan: { parent: 1, id: 10 } })))
         .toThrow(new TableError('no VLAN map left in the layout'));
-      for (const f of [() => t.setInterfaceUp(5, true), () => t.setPrimaryAddress(5, ip('10.0.0.1')), () => t.detachInterface(5)]) {
+      const missing = [
+        () => t.setInterfaceUp(5, true), () => t.setPrimaryAddress(5, ip('10.0.0.1')), () => t.detachInterface(5),
+      ];
+      for (const f of missing) {
         expect(f).toThrow(new TableError('no interface with index 5'));
       }
     });
@@ -386,7 +397,8 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     t.attachInterface(nic(1, { mtu: 9000, addr4: 0xc0000201, addr6: ip('2001:db8::1'), ll6: ip('fe80::1') }));
     t.attachInterface(nic(2, { up: false, rssUdp: false }));
     expect(gen(t)).toBe(g0 + 2);
-    expect(ifWord(t, 1, IF_FLAGS)).toBe(IFF_EXISTS | IFF_UP | IFF_RSS_UDP4 | IFF_RSS_UDP6 | IFF_HAS_ADDR6 | IFF_HAS_LL6);
+    expect(ifWord(t, 1, IF_FLAGS))
+      .toBe(IFF_EXISTS | IFF_UP | IFF_RSS_UDP4 | IFF_RSS_UDP6 | IFF_HAS_ADDR6 | IFF_HAS_LL6);
     expect(ifWord(t, 2, IF_FLAGS)).toBe(IFF_EXISTS);
     expect([ifWord(t, 1, IF_MTU), ifWord(t, 1, IF_ADDR4)]).toEqual([9000, 0xc0000201]);
     const p1 = t.L.ifnet + IF_SIZE;
@@ -395,7 +407,8 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     expect(t.u8.subarray(p1 + IF_LL6, p1 + IF_LL6 + 16)).toEqual(ip('fe80::1'));
     t.setInterfaceUp(2, true);
     t.setInterfaceUp(1, false);
-    expect([ifWord(t, 1, IF_FLAGS) & IFF_UP, ifWord(t, 2, IF_FLAGS) & IFF_UP, t.ifs[1]!.up, t.ifs[2]!.up]).toEqual([0, IFF_UP, false, true]);
+    expect([ifWord(t, 1, IF_FLAGS) & IFF_UP, ifWord(t, 2, IF_FLAGS) & IFF_UP, t.ifs[1]!.up, t.ifs[2]!.up])
+      .toEqual([0, IFF_UP, false, true]);
     expect(ifWord(t, 1, IF_FLAGS) & IFF_EXISTS).toBe(IFF_EXISTS);
     expect(gen(t)).toBe(g0 + 4);
     t.attachInterface(nic(5, { name: 'vlan100', vlan: { parent: 1, id: 100 } }));
@@ -425,11 +438,12 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     expect([t.ifs[1]!.addr6, t.ifs[1]!.ll6]).toEqual([ip('2001:db8::7'), ip('fe80::7')]);
   });
 
-  test('detachInterface: routes through the vlan go first, its neighbors after the grace period, then the slot', () => {
+  test('detachInterface: the vlan\'s routes go first, its neighbors after the grace period, then the slot', () => {
     const during: { routes: number; nb: number; flags: number }[] = [];
     let t: Tables | undefined;
     t = mkTables(impl, {}, () => {
-      during.push({ routes: t!.routeCount(4) + t!.routeCount(6), nb: nbFind(t!, ip('10.100.0.5'), 3), flags: ifWord(t!, 3, IF_FLAGS) });
+      const routes = t!.routeCount(4) + t!.routeCount(6);
+      during.push({ routes, nb: nbFind(t!, ip('10.100.0.5'), 3), flags: ifWord(t!, 3, IF_FLAGS) });
     });
     t.attachInterface(nic(1));
     t.attachInterface(nic(2));
@@ -510,7 +524,8 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
       g: add(t, '::/0', 'unreachable', 0).id, h: add(t, '2001:db8::1/128', 'local', 1).id,
     };
     expect(walk(t, 4)).toEqual([
-      `0.0.0.0/0 ${ids.b}`, `10.0.0.0/8 ${ids.c}`, `10.1.0.0/16 ${ids.a}`, `10.1.2.3/32 ${ids.e}`, `192.0.2.255/32 ${ids.d}`,
+      `0.0.0.0/0 ${ids.b}`, `10.0.0.0/8 ${ids.c}`, `10.1.0.0/16 ${ids.a}`, `10.1.2.3/32 ${ids.e}`,
+      `192.0.2.255/32 ${ids.d}`,
     ]);
     expect(walk(t, 6)).toEqual([`::/0 ${ids.g}`, `2001:db8::/32 ${ids.f}`, `2001:db8::1/128 ${ids.h}`]);
     const r = t.walkRoutes(4)[1]!;
@@ -550,7 +565,8 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     expect(got.map((r) => formatPrefix(r.prefix, r.plen))).toEqual(want);
     expect(got.every((r) => r.nh.mtu === r.plen)).toBe(true);
     expect(big.walkRoutes(4).map((r) => formatPrefix(r.prefix, r.plen))).toEqual(want);
-    expect(() => mkTables(impl, { scratch: 40 }).walkRoutes(4)).toThrow(new TableError('scratch area too small for a route walk'));
+    expect(() => mkTables(impl, { scratch: 40 }).walkRoutes(4))
+      .toThrow(new TableError('scratch area too small for a route walk'));
   });
 
   test('generation: every change that may alter a decision bumps it once; a bulk load bumps it at the end', () => {
@@ -570,7 +586,8 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     expect([gen(t), lookup(t, '10.1.1.1'), lookup(t, '2001:db8::1')]).toEqual([3, 0, 0]);
     t.endBulk();
     const nh = t.getRoute(4, ip('10.0.0.0'), 8)!.id;
-    expect([gen(t), lookup(t, '10.1.1.1'), lookup(t, '2001:db8::1')]).toEqual([4, nh, t.getRoute(6, ip('2001:db8::'), 32)!.id]);
+    const nh6 = t.getRoute(6, ip('2001:db8::'), 32)!.id;
+    expect([gen(t), lookup(t, '10.1.1.1'), lookup(t, '2001:db8::1')]).toEqual([4, nh, nh6]);
   });
 });
 
@@ -580,12 +597,16 @@ test('WASM and TS kernels leave the same bytes in memory for the same calls', ()
     t.attachInterface(nic(1, { addr4: 0xc0000201 }));
     t.attachInterface(nic(2));
     t.attachInterface(nic(3, { name: 'vlan7', vlan: { parent: 2, id: 7 } }));
-    for (let i = 0; i < 40; i++) add(t, `10.${i}.${i * 3}.0/${16 + (i % 16)}`, i % 5 === 0 ? 'blackhole' : 'unicast', 1 + (i % 3), null, i);
+    for (let i = 0; i < 40; i++) {
+      add(t, `10.${i}.${i * 3}.0/${16 + (i % 16)}`, i % 5 === 0 ? 'blackhole' : 'unicast', 1 + (i % 3), null, i);
+    }
     for (let i = 0; i < 20; i++) add(t, `2001:db8:${i.toString(16)}::/${40 + i}`, 'unicast', 2, `fe80::${i + 1}`);
     add(t, '10.64.0.1/32', 'local', 1);
     for (let i = 0; i < 40; i += 3) del(t, `10.${i}.${i * 3}.0/${16 + (i % 16)}`);
     t.changeRoute(6, ip('2001:db8:1::'), 41, 'prohibit', 0, null, 0);
-    for (let i = 1; i < 30; i++) t.setNeighbor(Uint8Array.of(192, 0, 2, i), 1 + (i % 2), Uint8Array.of(2, 0, 0, 0, 1, i));
+    for (let i = 1; i < 30; i++) {
+      t.setNeighbor(Uint8Array.of(192, 0, 2, i), 1 + (i % 2), Uint8Array.of(2, 0, 0, 0, 1, i));
+    }
     for (let i = 1; i < 30; i += 4) t.deleteNeighbor(Uint8Array.of(192, 0, 2, i), 1 + (i % 2));
     t.setInterfaceUp(2, false);
     t.detachInterface(3);
