@@ -188,6 +188,21 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     expect([nr6.reason, nr6.out[0]!.data[54], nr6.out[0]!.data[55]]).toEqual(['no-route', 1, 0]);
   });
 
+  test('an interface down: nothing in on it or out of it, the cached flow included; up again forwards', () => {
+    const s = mk();
+    expect([one(s, v4()).path, one(s, v4()).path]).toEqual(['normal', 'fast']);
+    s.tables.setInterfaceUp(2, false);
+    // out of it: a host unreachable back to the sender
+    const out = one(s, v4());
+    expect([out.path, out.reason, out.out.length, out.out[0]!.ifindex]).toEqual(['drop', 'if-down', 1, 1]);
+    expect([out.out[0]!.data[34], out.out[0]!.data[35]]).toEqual([3, 1]);
+    const inn = one(s, fromWm1('192.0.2.10'), 2);
+    expect([inn.reason, inn.out]).toEqual(['if-down', []]);
+    s.tables.setInterfaceUp(2, true);
+    expect(one(s, v4()).out[0]!.ifindex).toBe(2);
+    expect(s.counters()['reason:if-down']).toBe(2);
+  });
+
   test('addRouteSpec then forward: gateway and device routes, an MTU, a blackhole', () => {
     const s = mk();
     expect(one(s, v4({ dst: ip('8.8.8.8') })).reason).toBe('no-route');
