@@ -14,6 +14,7 @@ import { buildFrame, type FrameSpec } from '../packet/build.js';
 import { ip, mac } from '../../test/fixtures/topology.js';
 import { KERNEL_IMPLS, type KernelImpl } from './kernels.js';
 import { type FrameResult, Stack, StackConfigError, type StackConfig } from './stack.js';
+import { destroyInterface, lockedStack } from '../../test/fixtures/locked.js';
 
 // wm0 (1): 192.0.2.0/24, 2001:db8::/64, RSS on UDP ports
 // wm1 (2): 198.51.100.0/24, 2001:db8:1::/64, gateways .254 / ::fe
@@ -100,7 +101,7 @@ function refusal(f: () => unknown): StackConfigError {
 
 describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
   const mk = (o: { spareInterfaces?: number; text?: string } = {}) =>
-    new Stack(config(o.text), { engine, batch: 16, spareInterfaces: o.spareInterfaces });
+    lockedStack(new Stack(config(o.text), { engine, batch: 16, spareInterfaces: o.spareInterfaces }));
   const one = (s: Stack, data: Uint8Array, ifindex = 1, now = 1000): FrameResult =>
     s.forward([{ data, ifindex }], now)[0]!;
 
@@ -375,7 +376,7 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     expect(s.interfaceCounters()['vlan7'])
       .toEqual({ ipkts: 1, ibytes: tagged.length, opkts: 1, obytes: o.data.length, idrops: 0 });
 
-    expect(s.destroyInterface('vlan7')).toBe(4); // connected, local, broadcast and the route via 10.7.0.5
+    expect(destroyInterface(s, 'vlan7')).toBe(4); // connected, local, broadcast and the route via 10.7.0.5
     expect(routes(s, 4).filter((r) => r.includes('if5') || r.startsWith('10.7.') || r.startsWith('172.20.')))
       .toEqual([]);
     expect([s.ifByName.has('vlan7'), s.tables.ifs[5], s.addresses(5), s.interfaceCounters()['vlan7']])
@@ -385,7 +386,7 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     expect(refusal(() => s.addRouteSpec(spec('172.20.0.0/16', '10.7.0.5'))).message)
       .toBe('cli:7: gateway 10.7.0.5 is not on a connected network');
     // the lowest free index is taken: the config's vlan50 (3) once it is gone, then 5 again
-    expect(s.destroyInterface('vlan50')).toBe(3);
+    expect(destroyInterface(s, 'vlan50')).toBe(3);
     expect(s.createVlan('vlan8', 'wm0', 8)).toBe(3);
     expect(s.createVlan('vlan7', 'wm1', 7)).toBe(5);
     expect(s.interfaceCounters()['vlan7']!.ipkts).toBe(0); // counters start again from zero
@@ -403,8 +404,8 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
       [() => s.createVlan('vlan9', 'wm0', 0), 'vlan id must be 1..4094, not 0'],
       [() => s.createVlan('vlan9', 'wm0', 4095), 'vlan id must be 1..4094, not 4095'],
       [() => s.createVlan('vlan9', 'wm0', 50), 'vlan 50 on wm0 is vlan50 already'],
-      [() => s.destroyInterface('wm0'), 'wm0 is a NIC: only vlan interfaces can be destroyed'],
-      [() => s.destroyInterface('vlan9'), 'no interface \'vlan9\''],
+      [() => destroyInterface(s, 'wm0'), 'wm0 is a NIC: only vlan interfaces can be destroyed'],
+      [() => destroyInterface(s, 'vlan9'), 'no interface \'vlan9\''],
     ];
     for (const [f, msg] of cases) expect(refusal(f).message).toBe(msg);
     expect([...s.ifByName.keys()]).toEqual(['wm0', 'wm1', 'vlan50', 'wm2']);
@@ -487,7 +488,7 @@ describe.each(['radix', 'compiled'] as const)('WASM and TS give the same bytes (
       s.addAddress(v, addr('10.7.0.1/24'));
       s.tables.setNeighbor(ip('10.7.0.5'), v, mac('02:00:00:00:dd:05'));
       res.push(s.forward(frames(), 6000), s.counters(), s.interfaceCounters(), routes(s, 4), routes(s, 6));
-      s.destroyInterface('vlan7');
+      destroyInterface(s, 'vlan7');
       res.push(s.forward(frames(), 7000), s.counters());
       return { s, res };
     };

@@ -14,9 +14,10 @@ import { formatPrefix } from '../addr/addr.js';
 import { UserError } from '../errors.js';
 import { DEFAULT_RSS_KEY, ip, mac } from '../../test/fixtures/topology.js';
 import { KERNEL_IMPLS, type KernelImpl, makeKernels } from './kernels.js';
-import { type LayoutSizes, planLayout } from './layout.js';
+import { type LayoutSizes, planLayout } from './memory-plan.js';
 import { type IfState, type RouteKind, TableError, Tables, words6 } from './tables.js';
 import { createMemory } from './wasm.js';
+import { detachInterface, lockedTables } from '../../test/fixtures/locked.js';
 
 const SIZES: LayoutSizes = {
   ifSlots: 8, nexthops: 64, radixNodes: 256, radixLimbo: 64, fib4Groups: 0, fib6Slots: 0, neighborSlots: 16,
@@ -27,7 +28,7 @@ const COMPILED: Partial<LayoutSizes> = { fib4Groups: 64, fib6Slots: 4096 };
 
 function mkTables(impl: KernelImpl, over: Partial<LayoutSizes> = {}, graceWait?: () => void): Tables {
   const L = planLayout({ ...SIZES, ...over });
-  return new Tables(makeKernels(impl, createMemory(L.bytes)), L, graceWait);
+  return lockedTables(new Tables(makeKernels(impl, createMemory(L.bytes)), L, graceWait));
 }
 
 function nic(index: number, over: Partial<IfState> = {}): IfState {
@@ -383,7 +384,7 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
       expect(() => t0.attachInterface(nic(2, { name: 'vlan10', vlan: { parent: 1, id: 10 } })))
         .toThrow(new TableError('no VLAN map left in the layout'));
       const missing = [
-        () => t.setInterfaceUp(5, true), () => t.setPrimaryAddress(5, ip('10.0.0.1')), () => t.detachInterface(5),
+        () => t.setInterfaceUp(5, true), () => t.setPrimaryAddress(5, ip('10.0.0.1')), () => detachInterface(t, 5),
       ];
       for (const f of missing) {
         expect(f).toThrow(new TableError('no interface with index 5'));
@@ -455,8 +456,8 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     const keep = add(t, '192.0.2.0/24', 'unicast', 1);
     t.setNeighbor(ip('10.100.0.5'), 3, mac('02:00:00:00:cc:05'));
     t.setNeighbor(ip('192.0.2.10'), 1, mac('02:00:00:00:aa:10'));
-    expect(() => t.detachInterface(1)).toThrow(new TableError('wm0 is a NIC: only vlan interfaces can be destroyed'));
-    const gone = t.detachInterface(3).map((r) => `${formatPrefix(r.prefix, r.plen)}`);
+    expect(() => detachInterface(t, 1)).toThrow(new TableError('wm0 is a NIC: only vlan interfaces can be destroyed'));
+    const gone = detachInterface(t, 3).map((r) => `${formatPrefix(r.prefix, r.plen)}`);
     expect(gone.sort()).toEqual(['10.100.0.0/24', '10.100.0.1/32', '172.16.0.0/12', '2001:db8:64::/64']);
     expect(during).toHaveLength(1);
     expect(during[0]!.routes).toBe(1); // the routes were gone when it waited ...
@@ -609,7 +610,7 @@ test('WASM and TS kernels leave the same bytes in memory for the same calls', ()
     }
     for (let i = 1; i < 30; i += 4) t.deleteNeighbor(Uint8Array.of(192, 0, 2, i), 1 + (i % 2));
     t.setInterfaceUp(2, false);
-    t.detachInterface(3);
+    detachInterface(t, 3);
     t.reclaim();
     del(t, '10.1.3.0/17');
     return t;
