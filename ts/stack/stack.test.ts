@@ -474,7 +474,7 @@ describe('StackConfigError on a config the stack cannot build', () => {
 describe.each(['radix', 'compiled'] as const)('WASM and TS give the same bytes (%s FIB)', (fib) => {
   test('the same calls and frames give the same results, counters and memory', () => {
     const run = (engine: KernelImpl) => {
-      const s = new Stack(config(), { engine, batch: 16, fib, spareInterfaces: 1 });
+      const s = lockedStack(new Stack(config(), { engine, batch: 16, fib, spareInterfaces: 1 }));
       const frames = () => [
         v4(), v4({ ttl: 1 }), v4({ dst: ip('8.8.8.8') }), v4({ dst: ip('198.18.0.9'), payload: 1200 }), v6(),
         v6({ payload: 1500 }), fromWm1('10.50.0.5', { ttl: 2 }), fromWm1('192.0.2.1'), v4({ dst: ip('100.64.1.1') }),
