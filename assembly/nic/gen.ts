@@ -9,7 +9,7 @@
 // as a NIC writes it into every descriptor: the pipeline overwrites PD_RXIF after VLAN demux).
 
 import { CTX_PD, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF } from "../layout";
-import { ld32, st16 } from "../util/mem";
+import { copy_frame, ld32, st16 } from "../util/mem";
 
 /** Fills descriptors [0, n) with templates seq, seq+1, ... (mod count). Returns the next seq. */
 export function gen_fill(ctx: usize, n: u32, tmpl: usize, stride: u32, count: u32, len: u32, seq: u32, ifindex: u32): u32 {
@@ -19,11 +19,11 @@ export function gen_fill(ctx: usize, n: u32, tmpl: usize, stride: u32, count: u3
     const pd = pd0 + <usize>i * PD_SIZE;
     const slot = tmpl + <usize>t * stride;
     if (len != 0) {
-      memory.copy(<usize>ld32(pd + PD_BUF), slot, len);
+      copy_frame(<usize>ld32(pd + PD_BUF), slot, len);
       st16(pd + PD_LEN, len);
     } else {
       const l = load<u32>(slot);
-      memory.copy(<usize>ld32(pd + PD_BUF), slot + 4, l);
+      copy_frame(<usize>ld32(pd + PD_BUF), slot + 4, l);
       st16(pd + PD_LEN, l);
     }
     st16(pd + PD_RXIF, ifindex);

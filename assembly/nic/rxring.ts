@@ -8,7 +8,7 @@ import {
   PQ_SIZE, PQ_NSLOT, PQ_HEAD, PQ_TAIL, PQ_DROPS, PQE_SIZE, PQE_BUF, PQE_LEN, PQE_IF,
   CTX_PD, CTX_FREE, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, BUF_HEADROOM,
 } from "../layout";
-import { ld16, ld32, st16, st32 } from "../util/mem";
+import { copy_frame, ld16, ld32, st16, st32 } from "../util/mem";
 import { pool_get } from "./mbuf";
 
 @inline function slot_at(r: usize, mask: u32, i: u32): usize {
@@ -44,7 +44,7 @@ export function rxr_fill(r: usize, n: u32, tmpl: usize, stride: u32, count: u32,
     const s = slot_at(r, size - 1, hw);
     const src = tmpl + <usize>t * stride;
     const l = len != 0 ? len : load<u32>(src);
-    memory.copy(<usize>ld32(s + RXD_BUF) + BUF_HEADROOM, len != 0 ? src : src + 4, l);
+    copy_frame(<usize>ld32(s + RXD_BUF) + BUF_HEADROOM, len != 0 ? src : src + 4, l);
     st16(s + RXD_LEN, l);
     st16(s + RXD_DONE, 1);
     hw++;

@@ -1,6 +1,6 @@
 // pserialize, reader side: passive serialization after NetBSD pserialize(9).
-// Layout and protocol: assembly/layout.ts (PSZ_*, PSC_*). TS twin (and the writer, perform):
-// ts/sync/pserialize.ts.
+// Layout and protocol: assembly/layout.ts (PSZ_*, PSC_*). TS twin: ts/kernels/sync/pserialize.ts;
+// the writer (psz_init, perform): ts/sync/pserialize.ts.
 //
 // What it guarantees: a writer that unpublishes an object (one atomic store) and then performs
 // may free the object when perform returns, because every reader that could still hold a pointer

@@ -1,6 +1,6 @@
 // pslist, reader side: lists that lock-free readers walk, after NetBSD pslist(9).
-// Layout and protocol: assembly/layout.ts (PSLH_*, PSLE_*). TS twin and the writer side
-// (insert_head, insert_after, remove, entry_init/destroy): ts/sync/pslist.ts.
+// Layout and protocol: assembly/layout.ts (PSLH_*, PSLE_*). TS twin: ts/kernels/sync/pslist.ts; the
+// writer side (insert_head, insert_after, remove, entry_init/destroy): ts/sync/pslist.ts.
 //
 // What it guarantees: a reader walking the list inside a pserialize read section sees every
 // element fully initialised, and reaches each element at most once; an element removed while the

@@ -1,6 +1,6 @@
 // psref, reader side: passive references after NetBSD psref(9).
-// Layout and protocol: assembly/layout.ts (PRC_*, PSRT_*). TS twin (and the writer side:
-// psref_class_init, psref_target_init, psref_target_destroy): ts/sync/psref.ts.
+// Layout and protocol: assembly/layout.ts (PRC_*, PSRT_*). TS twin: ts/kernels/sync/psref.ts; the
+// writer side (psref_class_init, psref_target_init, psref_target_destroy): ts/sync/psref.ts.
 //
 // What it guarantees: while a CPU holds a reference to a target, psref_target_destroy on that
 // target does not return, so the object embedding the target stays allocated. Unlike a pserialize

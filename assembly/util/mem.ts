@@ -19,6 +19,13 @@
   store<u64>(p, load<u64>(p) + v);
 }
 
+// u64 counter read (the control plane reads counters through the TS twin, as a JS number)
+@inline export function cnt_get(base: usize, idx: u32): u64 { return load<u64>(base + (<usize>idx << 3)); }
+
+// Frame copy (the regions do not overlap): the memory.copy builtin here; the TS twin copies short
+// frames word by word, which beats its call into copyWithin.
+@inline export function copy_frame(dst: usize, src: usize, len: u32): void { memory.copy(dst, src, <usize>len); }
+
 // Acquire-load / release-store of an aligned u32: how pointers are published to lock-free readers.
 // On x86-64 both are plain moves; they matter on weaker memory models and keep the compiler honest.
 @inline export function ald32(p: usize): u32 { return atomic.load<u32>(p); }

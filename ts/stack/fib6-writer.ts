@@ -2,6 +2,15 @@
 // assembly/fib/fib6.ts reads, and keeps it in step after every route change. Layout and reader
 // protocol: assembly/layout.ts (F6_*). One writer at a time (the control plane's).
 //
+// TS only, with no twin in assembly/, while the IPv4 writer is a kernel (fib4_update, fib4_build in
+// assembly/fib/dir24.ts): that writer's whole state (tbl24, the tbl8 groups, their free stack and
+// limbo) sits in linear memory at sizes fixed by the plan, and a build paints up to 2^24 tbl24
+// entries, work worth WASM. This one keeps per-slot bookkeeping no reader ever looks at (state,
+// epochs, the /16 regions' slot lists, below) in JS typed arrays and lists that grow and shrink with
+// each update (young, pending, out); the module is built with runtime "stub", which never frees an
+// allocation, so they could not live in AssemblyScript as they are. Readers see only the words it
+// writes into the chunk hash, read by the kernel assembly/fib/fib6.ts (twin ts/kernels/fib/fib6.ts).
+//
 // Every entry is a pure function of its chunk and the RIB, so an update finds the deepest chunk on
 // the route's path whose `next` stays the same (the anchor), recomputes the entries of the anchor's
 // child that holds the route (or of a whole /16 region) and diffs them against what is there:

@@ -15,6 +15,8 @@
 //     (the CLI, worker threads, tests) need no set-up call, as before the split.
 // Each thread (worker) has its own module slot: give every Web Worker the module too.
 import { LAYOUT_BASE } from '../../assembly/layout.js';
+import type * as twins from '../kernels/index.js';
+import type { Mem } from '../kernels/util/mem.js';
 
 export const WASM_PAGE = 65536;
 export const MAX_PAGES = 32768; // must match asconfig.json maximumMemory
@@ -99,8 +101,22 @@ export function createMemory(bytes: number): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: WASM exports carry no TS types; kernels.ts wraps them as typed Kernels.
-export type WasmExports = Record<string, any> & { memory: WebAssembly.Memory };
+type Twins = typeof twins;
+/**
+ * A TS twin's signature as the module exports it: the twin's parameters less its leading Mem (a twin
+ * that touches linear memory takes the Mem first; one that does not, e.g. a hash, has the same ones).
+ */
+export type WasmSignature<F> = F extends (...a: infer P) => infer R ? (P extends [Mem, ...infer A] ? (...a: A) => R : F) : never;
+/**
+ * The module's functions, typed from their twins: ts/kernels/index.ts mirrors assembly/index.ts, and
+ * test/twins.test.ts checks this type against the declarations asc emits (build/mpstack.d.ts).
+ */
+export type WasmFunctions = {
+  readonly [n in keyof Twins as Twins[n] extends (...a: never[]) => unknown ? n : never]: WasmSignature<Twins[n]>;
+};
+/** The instance's exports: every function of WasmFunctions, called directly, and the shared memory. */
+// biome-ignore lint/suspicious/noExplicitAny: exports beyond the kernels (asc's own) carry no TS types
+export type WasmExports = WasmFunctions & Record<string, any> & { memory: WebAssembly.Memory };
 
 /** Instantiates the module over `memory` and checks AS's static data stays below LAYOUT_BASE. */
 export function instantiateWasm(memory: WebAssembly.Memory): WasmExports {
@@ -113,7 +129,7 @@ export function instantiateWasm(memory: WebAssembly.Memory): WasmExports {
     },
   };
   const raw = new WebAssembly.Instance(compileWasm(), imports).exports;
-  const exports: WasmExports = { ...raw, memory };
+  const exports = { ...raw, memory } as unknown as WasmExports;
   const setArgc = raw['__setArgumentsLength'] as ((n: number) => void) | undefined;
   if (typeof setArgc === 'function') {
     // a kernel with optional parameters: tell the module how many arguments each call passes

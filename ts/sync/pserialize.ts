@@ -1,5 +1,8 @@
-// pserialize: passive serialization after NetBSD pserialize(9). Reader side mirrors
-// assembly/sync/pserialize.ts; the writer side (psz_init, perform) is TS only.
+// pserialize: passive serialization after NetBSD pserialize(9). The reader side (read sections) is a
+// kernel, assembly/sync/pserialize.ts, with its TS twin ts/kernels/sync/pserialize.ts (re-exported
+// here); this file is the writer side, TS only: psz_init and perform run on the control plane's
+// thread, never in the data path, and perform sleeps in Atomics.wait or Atomics.waitAsync, which
+// only the JS side can reach.
 // Layout and protocol: assembly/layout.ts (PSZ_*, PSC_*).
 //
 // What it guarantees: psz_perform returns only after every CPU that was inside a read section when
@@ -25,14 +28,11 @@
 // (a fraction of a microsecond at best, a reader's whole section at worst): batch retirements and
 // perform once per batch (ts/stack/tables.ts's limbo). Never perform inside a read section of the
 // same CPU: it would wait for itself forever (a timeoutMs turns that into an exception).
-import { PSZ_EPOCH, PSZ_NCPU, PSZ_SLOTS, PSZ_SLOT_SIZE, PSZ_MAXCPU, PSC_STATE, PSC_NEST, PSC_ERRORS, PSC_INSIDE, PSC_WAITER } from '../../assembly/layout.js';
+import { PSZ_EPOCH, PSZ_NCPU, PSZ_SLOTS, PSZ_SLOT_SIZE, PSZ_MAXCPU, PSC_STATE, PSC_ERRORS, PSC_INSIDE, PSC_WAITER } from '../../assembly/layout.js';
 import { Mem } from '../kernels/util/mem.js';
+import { psz_read_depth, psz_read_enter, psz_read_exit } from '../kernels/sync/pserialize.js';
 
-// Module-local copies of the layout constants the reader uses: V8 folds these into the code, while
-// every use of an imported binding is a load and a check (~3 ns a read section, measured).
-const SLOTS = PSZ_SLOTS, SLOT_SIZE = PSZ_SLOT_SIZE, STATE = PSC_STATE, INSIDE = PSC_INSIDE, WAITER = PSC_WAITER;
-const NEST_W = (PSC_NEST - PSC_STATE) >>> 2;
-const ERRORS_W = (PSC_ERRORS - PSC_STATE) >>> 2;
+export { psz_read_depth, psz_read_enter, psz_read_exit };
 
 /** Bytes of a pserialize domain for `ncpu` CPUs (64-byte aligned). */
 export function pszSize(ncpu: number): number { return PSZ_SLOTS + ncpu * PSZ_SLOT_SIZE; }
@@ -69,46 +69,14 @@ export function psz_init(m: Mem, psz: number, ncpu: number): void {
   Atomics.store(m.u32, (psz + PSZ_NCPU) >>> 2, ncpu);
 }
 
-// ---- reader (mirrors assembly/sync/pserialize.ts) -----------------------------------------------
+// ---- debug count (the reader itself is the kernel ts/kernels/sync/pserialize.ts) ---------------
 
 /** Word index of `cpu`'s state word. */
 const slotWord = (psz: number, cpu: number): number => (psz + PSZ_SLOTS + cpu * PSZ_SLOT_SIZE + PSC_STATE) >>> 2;
 
-/** Enters a read section on `cpu` (see the AS twin for the contract). Sections nest. */
-export function psz_read_enter(m: Mem, psz: number, cpu: number): void {
-  const u32 = m.u32;
-  const s = (psz + SLOTS + cpu * SLOT_SIZE + STATE) >>> 2;
-  const n = u32[s + NEST_W]!;
-  u32[s + NEST_W] = n + 1;
-  // Outside a section only this CPU writes the word, so an OR is the AS twin's store of state | I;
-  // V8 runs Atomics.or on a Uint32Array faster than Atomics.store (which must return its argument).
-  if (n === 0) Atomics.or(u32, s, INSIDE);
-}
-
-/** Leaves a read section on `cpu`; an exit with none open only counts in PSC_ERRORS. */
-export function psz_read_exit(m: Mem, psz: number, cpu: number): void {
-  const u32 = m.u32;
-  const s = (psz + SLOTS + cpu * SLOT_SIZE + STATE) >>> 2;
-  const n = u32[s + NEST_W]!;
-  if (n === 0) {
-    u32[s + ERRORS_W] = u32[s + ERRORS_W]! + 1;
-    return;
-  }
-  u32[s + NEST_W] = n - 1;
-  if (n === 1) {
-    const old = Atomics.exchange(u32, s, ((u32[s]! >>> 2) + 1) << 2); // next seq; I and W clear
-    if (old & WAITER) Atomics.notify(new Int32Array(u32.buffer, s << 2, 1), 0); // a perform sleeps here: not the fast path
-  }
-}
-
-/** Read-section depth of `cpu` (0 = outside). */
-export function psz_read_depth(m: Mem, psz: number, cpu: number): number {
-  return m.u32[slotWord(psz, cpu) + NEST_W]!;
-}
-
-/** Unbalanced exits `cpu` made (exits with no section open): 0 in a correct program. */
+/** Unbalanced exits `cpu` made (exits with no section open): 0 in a correct program. A debug count for the control side. */
 export function psz_read_errors(m: Mem, psz: number, cpu: number): number {
-  return m.u32[slotWord(psz, cpu) + ERRORS_W]!;
+  return m.u32[slotWord(psz, cpu) + ((PSC_ERRORS - PSC_STATE) >>> 2)]!;
 }
 
 // ---- writer -------------------------------------------------------------------------------------

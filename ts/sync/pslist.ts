@@ -1,5 +1,7 @@
-// pslist: singly linked lists that lock-free readers walk, after NetBSD pslist(9). Reader side
-// (pslist_reader_first/next) mirrors assembly/sync/pslist.ts; the writer side is TS only.
+// pslist: singly linked lists that lock-free readers walk, after NetBSD pslist(9). The reader side
+// (pslist_reader_first/next) is a kernel, assembly/sync/pslist.ts, with its TS twin
+// ts/kernels/sync/pslist.ts (re-exported here); this file is the writer side, TS only: lists are
+// changed by the control plane under its writer lock, never in the data path.
 // Layout and protocol: assembly/layout.ts (PSLH_*, PSLE_*).
 //
 // What it guarantees: a reader inside a pserialize read section sees each element it reaches fully
@@ -19,23 +21,10 @@
 import { PSLH_FIRST, PSLE_NEXT, PSLE_PREVP, POISON } from '../../assembly/layout.js';
 import type { Mem } from '../kernels/util/mem.js';
 
-// Module-local copies for the readers: V8 folds these, not imported bindings.
-const FIRST_W = PSLH_FIRST >>> 2, NEXT = PSLE_NEXT;
+export { pslist_reader_first, pslist_reader_next } from '../kernels/sync/pslist.js';
 
 export class PslistError extends Error {
   override readonly name = 'PslistError';
-}
-
-// ---- reader (mirrors assembly/sync/pslist.ts) ---------------------------------------------------
-
-/** First element of the list at `head`, 0 when empty. Caller: inside a pserialize read section. */
-export function pslist_reader_first(m: Mem, head: number): number {
-  return Atomics.load(m.u32, (head >>> 2) + FIRST_W);
-}
-
-/** The element after `elem` (entry `off` bytes into it), 0 at the end. Inside a read section. */
-export function pslist_reader_next(m: Mem, elem: number, off: number): number {
-  return Atomics.load(m.u32, (elem + off + NEXT) >>> 2);
 }
 
 // ---- writer (caller holds the list's writer lock) -----------------------------------------------

@@ -1,5 +1,7 @@
-// psref: passive references after NetBSD psref(9). Reader side (acquire, release, held) mirrors
-// assembly/sync/psref.ts; the writer side (class and target setup, destroy) is TS only.
+// psref: passive references after NetBSD psref(9). The reader side (acquire, release, held) is a
+// kernel, assembly/sync/psref.ts, with its TS twin ts/kernels/sync/psref.ts (re-exported here); this
+// file is the writer side, TS only: class and target setup and destroy run on the control plane's
+// thread, never in the data path, and destroy sleeps in Atomics.wait or Atomics.waitAsync.
 // Layout and protocol: assembly/layout.ts (PRC_*, PSRT_*).
 //
 // What it guarantees: psref_target_destroy returns only when no CPU holds a reference to the
@@ -30,7 +32,10 @@ import {
   PSRT_SIZE, PSRT_CLASS, PSRT_INDEX, PSRT_STATE, PSRT_DEAD, PSRT_LIVE, PSRT_DRAINING, PSZ_MAXCPU,
 } from '../../assembly/layout.js';
 import type { Mem } from '../kernels/util/mem.js';
+import { psref_acquire, psref_held, psref_release } from '../kernels/sync/psref.js';
 import { canBlock } from './pserialize.js';
+
+export { psref_acquire, psref_held, psref_release };
 
 export class PsrefError extends Error {
   override readonly name: string = 'PsrefError';
@@ -52,10 +57,6 @@ export interface DestroyOptions {
 }
 
 const align64 = (n: number): number => Math.ceil(n / 64) * 64;
-
-// Module-local copies of the constants acquire and release use: V8 folds these, not imported bindings.
-const COUNTS_W = PRC_COUNTS >>> 2, STRIDE_W = PRC_STRIDE >>> 2, T_CLASS_W = PSRT_CLASS >>> 2, T_INDEX_W = PSRT_INDEX >>> 2;
-const T_STATE_W = PSRT_STATE >>> 2, LIVE = PSRT_LIVE, COUNT = PSREF_COUNT, WAITER_1 = (PSREF_WAITER | 1) >>> 0, ERRORS = PRC_ERRORS;
 
 /** Bytes of a psref class for `ncpu` CPUs and `cap` targets (64-byte aligned). */
 export function psrefClassSize(ncpu: number, cap: number): number {
@@ -109,46 +110,17 @@ export function psref_target_init(m: Mem, target: number, cls: number): void {
   Atomics.store(u32, (target + PSRT_STATE) >>> 2, PSRT_LIVE); // publishes class and index to acquirers
 }
 
-// ---- reader (mirrors assembly/sync/psref.ts) ----------------------------------------------------
+// ---- debug checks (the reader itself is the kernel ts/kernels/sync/psref.ts) ------------------
 
-/** Word index of `cpu`'s counter for `target` in class `cls`. */
+/** Word index of `cpu`'s counter for `target` in class `cls` (as the reader kernel's counterWord). */
 function counterWord(u32: Uint32Array, cls: number, target: number, cpu: number): number {
   const h = cls >>> 2;
-  return ((u32[h + COUNTS_W]! + cpu * u32[h + STRIDE_W]!) >>> 2) + u32[(target >>> 2) + T_INDEX_W]!;
-}
-
-/** Takes a reference to `target` on `cpu`: 1, or 0 (nothing taken) if the target is not live. */
-export function psref_acquire(m: Mem, target: number, cpu: number): number {
-  const u32 = m.u32;
-  const t = target >>> 2;
-  if (u32[t + T_STATE_W] !== LIVE) return 0; // a debug net (see the AS twin)
-  const w = counterWord(u32, u32[t + T_CLASS_W]!, target, cpu);
-  u32[w] = u32[w]! + 1;
-  return 1;
-}
-
-/** Drops a reference to `target` on `cpu`: 1, or 0 when `cpu` held none (counted in PRC_ERRORS). */
-export function psref_release(m: Mem, target: number, cpu: number): number {
-  const u32 = m.u32;
-  const cls = u32[(target >>> 2) + T_CLASS_W]!;
-  const w = counterWord(u32, cls, target, cpu);
-  if ((u32[w]! & COUNT) === 0) {
-    Atomics.add(u32, (cls + ERRORS) >>> 2, 1);
-    return 0;
-  }
-  if (Atomics.sub(u32, w, 1) === WAITER_1) Atomics.notify(new Int32Array(u32.buffer, w << 2, 1), 0); // a destroy sleeps here
-  return 1;
+  return ((u32[h + (PRC_COUNTS >>> 2)]! + cpu * u32[h + (PRC_STRIDE >>> 2)]!) >>> 2) + u32[(target + PSRT_INDEX) >>> 2]!;
 }
 
 /** psref_release that throws PsrefError when `cpu` holds no reference to `target` (debug builds, tests). */
 export function psref_release_checked(m: Mem, target: number, cpu: number): void {
   if (psref_release(m, target, cpu) === 0) throw new PsrefError(`psref_release(${target}) on CPU ${cpu}: no reference held`);
-}
-
-/** References `cpu` holds on `target`. */
-export function psref_held(m: Mem, target: number, cpu: number): number {
-  const u32 = m.u32;
-  return Atomics.load(u32, counterWord(u32, u32[(target + PSRT_CLASS) >>> 2]!, target, cpu)) & PSREF_COUNT;
 }
 
 /** Misuse the class has caught so far (releases of references not held): 0 in a correct program. */
