@@ -10,6 +10,12 @@ import { PcapWriter } from '../../ts/io/pcap.js';
 import { readCapture } from '../../ts/io/capture.js';
 import { buildFrame } from '../../ts/packet/build.js';
 import { MAC, ip } from '../fixtures/topology.js';
+import { lookupLine } from '../../ts/cli/route.js';
+import { parseIP } from '../../ts/addr/addr.js';
+import { parseRoutesText } from '../../ts/config/routes-file.js';
+import { formatIP } from '../../ts/addr/addr.js';
+import { defaultRoutesText, defaultScenarioConfig } from '../../ts/scenario/default.js';
+import { Stack } from '../../ts/stack/stack.js';
 
 const CLI = join(process.cwd(), 'dist/ts/cli/main.js');
 const mpstack = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -288,4 +294,21 @@ routes_file: ROUTES
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`mpstack: ${join(dir, 'run-missing.yaml')}:11:14: routes_file: ${join(dir, 'no-such-routes.txt')}: no such file\n`);
   }, 20_000);
+});
+
+describe('mpstack demo --print-config', () => {
+  test('prints the router the demo runs: route lookup over it answers as the demo\'s stack does', () => {
+    const d = mkdtempSync(join(tmpdir(), 'mpstack-print-'));
+    writeFileSync(join(d, 'router.yaml'), execFileSync(process.execPath, [CLI, 'demo', '--print-config'], { encoding: 'utf8' }));
+    // the README's addresses, the config's own routes, and one address in each generated route
+    const addrs = ['203.0.113.9', '2001:db8:100::1', '2451:be60::1', '33.75.102.9', '192.0.2.130', '198.18.0.1', '10.100.0.5', '2001:db8::10'];
+    parseRoutesText(defaultRoutesText(), 'gen', (r) => { const a = r.dst.slice(); a[a.length - 1]! |= 1; addrs.push(formatIP(a)); });
+    const demo = new Stack(defaultScenarioConfig(), { engine: 'wasm' });
+    const want = addrs.map((a) => lookupLine(demo, a, parseIP(a)!.bytes));
+    expect(want.filter((l) => / via /.test(l)).length).toBeGreaterThan(500);
+    writeFileSync(join(d, 'addrs.txt'), addrs.join('\n'));
+    const r = mpstack(['route', 'lookup', '--config', join(d, 'router.yaml'), '--addresses', join(d, 'addrs.txt')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(want);
+  });
 });
