@@ -1,14 +1,21 @@
 // End to end through the built CLI (`npm test` builds dist/ first): forward pcaps with both engines,
 // compare the outputs byte for byte, and have tshark (an independent decoder) read and check them.
 import { describe, expect, test, beforeAll } from '@jest/globals';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PcapWriter } from '../../ts/io/pcap.js';
 import { readCapture } from '../../ts/io/capture.js';
 import { buildFrame } from '../../ts/packet/build.js';
 import { MAC, ip } from '../fixtures/topology.js';
+import { routeGetLine } from '../../ts/control/route-text.js';
+import { parseIP } from '../../ts/addr/addr.js';
+import { parseRoutesText } from '../../ts/config/routes-file.js';
+import { formatIP } from '../../ts/addr/addr.js';
+import { defaultRoutesText, defaultScenarioConfig } from '../../ts/scenario/default.js';
+import { Stack } from '../../ts/stack/stack.js';
 
 const CLI = join(process.cwd(), 'dist/ts/cli/main.js');
 const mpstack = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -247,5 +254,106 @@ neighbors:
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^interrupt id\s+CPU0\s+CPU1$/m);
     expect(r.stdout).toMatch(/accounting: .*: ok/);
+  });
+});
+
+// A router whose wm1 is a /16, so a routes_file can spread routes over thousands of gateways.
+const WIDE = `interfaces:
+  - name: wm0
+    mac: 02:00:00:00:00:01
+    addresses: [192.0.2.1/24]
+  - name: wm1
+    mac: 02:00:00:00:00:02
+    addresses: [10.0.0.1/16]
+routes_file: ROUTES
+`;
+/** n /32 routes in 100.64.0.0/10, route i via the gateway 10.0.x.y numbered i + 2. */
+function wideRoutes(n: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) lines.push(`100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32 via 10.0.${((i + 2) >> 8) & 255}.${(i + 2) & 255}`);
+  return lines.join('\n') + '\n';
+}
+
+describe('routes_file with many distinct gateways', () => {
+  test('5,000 distinct gateways load (the nexthop table is sized from the file)', () => {
+    writeFileSync(join(dir, 'wide5k.txt'), wideRoutes(5000));
+    writeFileSync(join(dir, 'wide5k.yaml'), WIDE.replace('ROUTES', 'wide5k.txt'));
+    for (const fib of ['radix', 'compiled']) {
+      const r = mpstack(['route', 'lookup', '--config', join(dir, 'wide5k.yaml'), '--fib', fib, '100.64.0.0', '100.64.19.135']);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('100.64.0.0 100.64.0.0/32 via 10.0.0.2 dev wm1\n100.64.19.135 100.64.19.135/32 via 10.0.19.137 dev wm1\n');
+    }
+  });
+
+  test('past the compiled FIB\'s 32,766 nexthops: an error that says so; the radix FIB takes them', () => {
+    writeFileSync(join(dir, 'wide33k.txt'), wideRoutes(32_800));
+    writeFileSync(join(dir, 'wide33k.yaml'), WIDE.replace('ROUTES', 'wide33k.txt'));
+    const r = mpstack(['route', 'lookup', '--config', join(dir, 'wide33k.yaml'), '--fib', 'compiled', '100.64.0.1']);
+    expect(r.status).toBe(1);
+    // ids 1-3 are wm0's connected, local and broadcast nexthops, 4-6 wm1's: the first gateway is id 7
+    expect(r.stderr).toBe(`mpstack: ${join(dir, 'wide33k.txt')}:32761: 100.64.127.248/32: the compiled FIB holds at most 32766 distinct nexthops; use fib: radix\n`);
+    const ok = mpstack(['route', 'lookup', '--config', join(dir, 'wide33k.yaml'), '--fib', 'radix', '100.64.128.31']);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toBe('100.64.128.31 100.64.128.31/32 via 10.0.128.33 dev wm1\n');
+  });
+});
+
+describe('mpstack run loads the routes_file', () => {
+  test('a route from the file is in effect (route get over the control socket); a missing file is an error naming it', async () => {
+    writeFileSync(join(dir, 'run-routes.txt'), '198.18.0.0/15 via 203.0.113.9\nblackhole 10.0.0.0/8\n');
+    const cfg = `interfaces:
+  - name: wm0
+    mac: 02:00:00:00:00:01
+    addresses: [192.0.2.1/24]
+    driver: gen
+    gen: { flows: 8, rate: 10000 }
+  - name: wm1
+    mac: 02:00:00:00:00:02
+    addresses: [203.0.113.1/24]
+    driver: sink
+routes_file: ROUTES
+`;
+    writeFileSync(join(dir, 'run-routes.yaml'), cfg.replace('ROUTES', 'run-routes.txt'));
+    const sock = join(dir, 'run-routes.sock');
+    const child = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'run-routes.yaml'), '--cpus', '1', '--duration', '3', '--socket', sock]);
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      const deadline = Date.now() + 5000;
+      while (!/control socket/.test(stderr)) {
+        if (Date.now() > deadline) throw new Error(`mpstack run did not come up: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const get = async (a: string) => (await promisify(execFile)(process.execPath, [CLI, 'route', 'get', '--socket', sock, a], { encoding: 'utf8' })).stdout;
+      expect(await get('198.18.7.7')).toBe('198.18.7.7 198.18.0.0/15 via 203.0.113.9 dev wm1\n');
+      expect(await get('10.1.2.3')).toBe('10.1.2.3 10.0.0.0/8 blackhole\n');
+    } catch (e) {
+      child.kill();
+      throw e;
+    }
+    expect(await exited).toBe(0);
+
+    writeFileSync(join(dir, 'run-missing.yaml'), cfg.replace('ROUTES', 'no-such-routes.txt'));
+    const r = mpstack(['run', '--config', join(dir, 'run-missing.yaml'), '--duration', '1']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`mpstack: ${join(dir, 'run-missing.yaml')}:11:14: routes_file: ${join(dir, 'no-such-routes.txt')}: no such file\n`);
+  }, 20_000);
+});
+
+describe('mpstack demo --print-config', () => {
+  test('prints the router the demo runs: route lookup over it answers as the demo\'s stack does', () => {
+    const d = mkdtempSync(join(tmpdir(), 'mpstack-print-'));
+    writeFileSync(join(d, 'router.yaml'), execFileSync(process.execPath, [CLI, 'demo', '--print-config'], { encoding: 'utf8' }));
+    // the README's addresses, the config's own routes, and one address in each generated route
+    const addrs = ['203.0.113.9', '2001:db8:100::1', '2451:be60::1', '33.75.102.9', '192.0.2.130', '198.18.0.1', '10.100.0.5', '2001:db8::10'];
+    parseRoutesText(defaultRoutesText(), 'gen', (r) => { const a = r.dst.slice(); a[a.length - 1]! |= 1; addrs.push(formatIP(a)); });
+    const demo = new Stack(defaultScenarioConfig(), { engine: 'wasm' });
+    const want = demo.tables.wlock.runSync('test', () => addrs.map((a) => routeGetLine(demo, a, parseIP(a)!.bytes)));
+    expect(want.filter((l) => / via /.test(l)).length).toBeGreaterThan(500);
+    writeFileSync(join(d, 'addrs.txt'), addrs.join('\n'));
+    const r = mpstack(['route', 'lookup', '--config', join(d, 'router.yaml'), '--addresses', join(d, 'addrs.txt')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(want);
   });
 });

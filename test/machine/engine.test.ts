@@ -175,6 +175,6 @@ describe('NodeMachine control input', () => {
   });
 
   test('a bad gen config is a clear error', async () => {
-    await expect(NodeMachine.start(parseConfig(CONFIG.replace('rate: RATE', 'rate: 0, colour: red'), 't.yaml', '.'), { cpus: 1, engine: 'wasm' })).rejects.toThrow(/wm0: gen: unknown key 'colour'/);
+    await expect(NodeMachine.start(parseConfig(CONFIG.replace('rate: RATE', 'rate: 0, colour: red'), 't.yaml', '.'), { cpus: 1, engine: 'wasm' })).rejects.toThrow(/^t\.yaml:7:\d+: interfaces\[0\]\.gen\.colour: unknown key 'colour'/);
   });
 });

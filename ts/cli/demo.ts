@@ -6,8 +6,7 @@ import type { KernelImpl } from '../stack/kernels.js';
 import { Stack, type FrameResult } from '../stack/stack.js';
 import { buildFrame } from '../packet/build.js';
 import { PipelineDriver, measureRate } from '../scenario/pipeline-driver.js';
-import { DEFAULT_CONFIG_YAML } from '../scenario/default-config.js';
-import { defaultRoutesText, defaultScenarioConfig } from '../scenario/default.js';
+import { defaultRouterYaml, defaultRoutesText, defaultScenarioConfig } from '../scenario/default.js';
 import { defaultTraffic, type TrafficFrame } from '../scenario/traffic.js';
 import { UserError } from './errors.js';
 import { pct, printCounters, table } from './summary.js';
@@ -78,7 +77,8 @@ function throughput(cfg: Config): string {
 }
 
 export function demoCommand(o: DemoOptions): void {
-  if (o.printConfig) { process.stdout.write(DEFAULT_CONFIG_YAML); return; }
+  // the router with its routes inline (the generated table too), so the printed file is the demo's router
+  if (o.printConfig) { process.stdout.write(defaultRouterYaml()); return; }
   if (o.printRoutes) { process.stdout.write(defaultRoutesText()); return; }
   if (!Number.isInteger(o.frames) || o.frames < 1 || o.frames > 5_000_000) throw new UserError(`--frames must be an integer from 1 to 5000000, not '${o.frames}'`);
   const t0 = Date.now();

@@ -3,13 +3,13 @@
 // Output is deterministic: the same inputs give byte-identical files with --engine wasm and ts.
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config/files.js';
+import { fsErrorText } from '../config/files.js';
 import type { FibBackend } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import type { FrameResult, RxFrame, Stack } from '../stack/stack.js';
 import { readCaptureFile } from '../io/capture.js';
 import { PcapWriter } from '../io/pcap.js';
-import { buildStack } from './build-stack.js';
+import { buildStack, loadConfigWarn } from './build-stack.js';
 import { UserError } from './errors.js';
 import { printCounters } from './summary.js';
 
@@ -38,7 +38,10 @@ async function readInputs(stack: Stack, specs: string[]): Promise<InFrame[]> {
     if (!ifindex) throw new UserError(`--in '${spec}': no interface '${ifname}' in the config (have: ${[...stack.ifByName.keys()].join(', ')})`);
     const st = stack.tables.ifs[ifindex]!;
     if (st.vlan) throw new UserError(`--in '${spec}': ${ifname} is a vlan interface; its frames arrive tagged on ${stack.ifName(st.vlan.parent)}`);
-    const cap = await readCaptureFile(file);
+    const cap = await readCaptureFile(file).catch((e: unknown) => {
+      const why = fsErrorText(e);
+      throw why === null ? e : new UserError(`--in ${spec}: ${why}`);
+    });
     cap.frames.forEach((f, i) => {
       if (f.linktype !== LINKTYPE_ETHERNET) throw new UserError(`${file}: frame ${i + 1}: link type ${f.linktype} is not Ethernet (1)`);
       all.push({ ifname, ifindex, n: i + 1, src, data: f.data, sec: f.tsSec, nsec: f.tsNsec });
@@ -56,13 +59,25 @@ function traceLine(f: InFrame, r: FrameResult, stack: Stack): string {
   return JSON.stringify(o);
 }
 
+/** Creates the output directory if need be and opens DIR/trace.jsonl; a bad --out is a UserError. */
+function openOut(dir: string): number {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return openSync(join(dir, 'trace.jsonl'), 'w');
+  } catch (e) {
+    const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
+    // EEXIST: mkdir found a file at DIR; ENOTDIR: a file where a parent directory should be
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'not a directory (a file is in the way)' : fsErrorText(e);
+    throw why === null ? e : new UserError(`--out ${dir}: ${why}`);
+  }
+}
+
 export async function forwardCommand(o: ForwardOptions): Promise<void> {
-  const cfg = loadConfig(o.config);
+  const cfg = loadConfigWarn(o.config);
   const stack = buildStack(cfg, o.engine, o.batch, o.fib);
   const frames = await readInputs(stack, o.in);
-  mkdirSync(o.out, { recursive: true });
   const writers = new Map<number, PcapWriter>();
-  const fd = openSync(join(o.out, 'trace.jsonl'), 'w');
+  const fd = openOut(o.out);
   try {
     // a batch holds frames of one millisecond (the pipeline's clock), up to the batch size
     for (let i = 0; i < frames.length;) {

@@ -1,6 +1,7 @@
 // `mpstack gen-routes`: writes a synthetic, realistic route table in iproute2 syntax (see
 // ts/scenario/routes-gen.ts for the prefix-length mix and its sources).
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
+import { fsErrorText } from '../config/files.js';
 import { parseIP } from '../addr/addr.js';
 import { generateRoutes } from '../scenario/routes-gen.js';
 import { UserError } from './errors.js';
@@ -14,9 +15,19 @@ function gateways(list: string, family: 4 | 6, opt: string): string[] {
   return gws;
 }
 
+/** Opens --out for writing (synchronously, so a bad path is a UserError here, not a stream's error event). */
+function openOut(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (e) {
+    const why = fsErrorText(e);
+    throw why === null ? e : new UserError(`--out ${path}: ${why}`);
+  }
+}
+
 export async function genRoutesCommand(o: GenRoutesCliOptions): Promise<void> {
   const routes = generateRoutes({ v4: o.v4, v6: o.v6, seed: o.seed, via4: gateways(o.via4, 4, '--via4'), via6: gateways(o.via6, 6, '--via6') });
-  const out = o.out ? createWriteStream(o.out) : process.stdout;
+  const out = o.out ? createWriteStream('', { fd: openOut(o.out) }) : process.stdout;
   let chunk: string[] = [];
   const flush = async () => {
     if (!chunk.length) return;

@@ -48,6 +48,16 @@ export function program(): Command {
     .version(version())
     .showHelpAfterError('(run with --help for usage)');
 
+  // `mpstack` alone (or with only the demo's options) runs the demo; a first word that is not a
+  // command is an unknown command, not an argument of the default command, which commander would
+  // make of it ("too many arguments for 'demo'", or "unknown option" for the word's own options)
+  p.hook('preSubcommand', (cmd, sub) => {
+    const first = cmd.args[0];
+    if (sub.name() === 'demo' && first !== undefined && !first.startsWith('-') && first !== 'demo') {
+      cmd.error(`error: unknown command '${first}'`, { code: 'commander.unknownCommand', exitCode: 1 });
+    }
+  });
+
   p.command('demo', { isDefault: true })
     .description('run the embedded default scenario: forward mixed traffic with both engines and summarise (what `npm start` runs)')
     .option('--frames <n>', 'frames of traffic to generate', intArg(1, 5_000_000), 20000)

@@ -1,11 +1,10 @@
 // `mpstack route lookup`: answers like `ip route get` from the config's routing table.
-import { readFileSync } from 'node:fs';
-import { loadConfig } from '../config/files.js';
+import { readInputFile } from '../config/files.js';
 import type { FibBackend } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import { parseIP } from '../addr/addr.js';
 import { routeGetLine } from '../control/route-text.js';
-import { buildStack } from './build-stack.js';
+import { buildStack, loadConfigWarn } from './build-stack.js';
 import { UserError } from './errors.js';
 
 export interface RouteLookupOptions { config: string; engine: KernelImpl; fib?: FibBackend; addresses?: string }
@@ -19,7 +18,8 @@ function readAddresses(o: RouteLookupOptions, args: string[]): { text: string; b
   };
   args.forEach((s, i) => add(s, `argument ${i + 1}`));
   if (o.addresses) {
-    readFileSync(o.addresses, 'utf8').split(/\r?\n/).forEach((line, i) => {
+    const file = o.addresses;
+    new TextDecoder().decode(readInputFile(file, (why) => { throw new UserError(`--addresses ${file}: ${why}`); })).split(/\r?\n/).forEach((line, i) => {
       const s = line.replace(/#.*/, '').trim();
       if (s) add(s, `${o.addresses}:${i + 1}`);
     });
@@ -30,7 +30,7 @@ function readAddresses(o: RouteLookupOptions, args: string[]): { text: string; b
 
 export function routeLookupCommand(args: string[], o: RouteLookupOptions): void {
   const addrs = readAddresses(o, args);
-  const stack = buildStack(loadConfig(o.config), o.engine, 16, o.fib);
+  const stack = buildStack(loadConfigWarn(o.config), o.engine, 16, o.fib);
   // lookups key the tables through the writer's scratch memory: a reader of the control plane
   const lines = stack.tables.wlock.runSync('route lookup', () => addrs.map((a) => routeGetLine(stack, a.text, a.bytes)));
   process.stdout.write(lines.join('\n') + '\n');

@@ -1,10 +1,10 @@
 // `mpstack run`: the multi-CPU engine on a config, until stopped (SIGINT/SIGTERM) or for --duration
 // seconds; then a summary: per-CPU work, the interrupt table, and whether every frame is accounted for.
-import { loadConfig } from '../config/files.js';
 import type { FibBackend } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import { startControlServer } from '../host/control-server.js';
 import { NodeMachine } from '../host/host-node.js';
+import { loadConfigWarn, withRoutesFile } from './build-stack.js';
 import { num, table } from './summary.js';
 
 export interface RunOptions { config: string; cpus: number; duration?: number; engine: KernelImpl; fib?: FibBackend; socket?: string }
@@ -40,7 +40,9 @@ export function runSummary(e: NodeMachine): string {
 }
 
 export async function runCommand(o: RunOptions): Promise<void> {
-  const e = await NodeMachine.start(loadConfig(o.config), { cpus: o.cpus, engine: o.engine, fib: o.fib });
+  const cfg = loadConfigWarn(o.config);
+  // the routes_file is loaded as forward and route lookup load it, into the machine's Stack
+  const e = await withRoutesFile(cfg, (routes) => NodeMachine.start(cfg, { cpus: o.cpus, engine: o.engine, fib: o.fib, routes }));
   // the control socket: intrctl, route, ifconfig, netstat from another shell
   const ctl = await startControlServer(e, o.socket).catch(async (err: unknown) => { await e.stop(); throw err; });
   process.stderr.write(`mpstack: running on ${o.cpus} CPU(s) with the ${o.engine} engine${o.duration ? ` for ${o.duration} s` : ' (Ctrl-C stops)'}\n`);

@@ -3,6 +3,7 @@
 // column) and a field, so the message can be pasted into an editor's "go to" and so tests can assert
 // on the parts instead of on prose.
 import { UserError } from '../errors.js';
+import type { Places } from './schema.js';
 
 /**
  * A configuration problem at a known place. `message` is `FILE:LINE:COL: FIELD: DETAIL`.
@@ -22,4 +23,19 @@ export class ConfigError extends UserError {
   ) {
     super(`${file}:${line}:${col}: ${field}: ${detail}`);
   }
+}
+
+/**
+ * A ConfigError at `field` (a full path, `interfaces[1].gen.flows`), placed where the field is in
+ * `src.file`, or where its nearest recorded ancestor is (`interfaces[1].gen`, `interfaces[1]`):
+ * for checks made after loading, by the code that reads a field (the gen and pcap drivers, the
+ * routes_file reader).
+ */
+export function configErrorAt(src: { file: string; places: Places }, field: string, detail: string): ConfigError {
+  for (let f = field; f !== ''; f = f.replace(/(\.[^.[]*|\[\d+\])$/, '')) {
+    const p = src.places[f];
+    if (p !== undefined) return new ConfigError(src.file, p.line, p.col, field, detail);
+    if (!/(\.[^.[]*|\[\d+\])$/.test(f)) break;
+  }
+  return new ConfigError(src.file, 1, 1, field, detail);
 }

@@ -8,6 +8,8 @@ import { loadConfig, streamRoutesFile } from './files.js';
 import { ConfigError, formatField, parseConfig, type Config } from './load.js';
 import { DEFAULT_RSS_KEY_HEX } from './schema.js';
 import { formatIP, formatMac } from '../addr/addr.js';
+import { parseGen } from '../machine/gen-source.js';
+import { pcapSource } from '../host/pcap-source.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -122,7 +124,11 @@ describe('valid configs', () => {
       poll: null,
       moderation: { frames: 32, usecs: 100 },
       line: 2,
+      file: 'mp.yaml',
+      field: 'interfaces[0]',
+      places: { 'interfaces[0]': { line: 2, col: 5 } },
     });
+    expect(c.warnings).toEqual([]);
     expect(c.routes).toEqual([]);
     expect(c.routesFile).toBeNull();
     expect(c.neighbors).toEqual([]);
@@ -170,7 +176,7 @@ describe('errors: file:line:col, field, detail', () => {
     ['address without plen', 'interfaces:\n  - name: wm0\n    addresses:\n      - 192.0.2.1\n', 4, 9, 'interfaces[0].addresses[0]', /with a prefix length/],
     ['multicast address', 'interfaces:\n  - name: wm0\n    addresses: [224.0.0.1/4]\n', 3, 17, 'interfaces[0].addresses[0]', /not a unicast address/],
     ['zone id', 'interfaces:\n  - name: wm0\n    addresses: [fe80::1%wm0/64]\n', 3, 17, 'interfaces[0].addresses[0]', /is not an address/],
-    ['duplicate address', 'interfaces:\n  - name: wm0\n    addresses: [10.0.0.1/8]\n  - name: wm1\n    addresses: [10.0.0.1/16]\n', 5, 17, 'interfaces[1].addresses[0]', /10\.0\.0\.1 is already configured \(interfaces\[0\]\.addresses\[0\], line 3\)/],
+    ['duplicate address', 'interfaces:\n  - name: wm0\n    addresses: [10.0.0.1/8]\n  - name: wm1\n    addresses: [10.0.0.1/16]\n', 5, 17, 'interfaces[1].addresses[0]', /10\.0\.0\.1 is already configured on wm0, and wm1 cannot have it too \(interfaces\[0\]\.addresses\[0\], line 3\)/],
     ['duplicate link-local on one interface', 'interfaces:\n  - name: wm0\n    addresses: [fe80::1/64, fe80::1/10]\n', 3, 29, 'interfaces[0].addresses[1]', /already configured/],
     ['ipv6 mtu', 'interfaces:\n  - name: wm0\n    mtu: 1279\n    addresses: [2001:db8::1/64]\n', 3, 10, 'interfaces[0].mtu', /below 1280.*2001:db8::1\/64/],
     ['duplicate name', 'interfaces:\n  - name: wm0\n  - name: wm1\n  - name: wm0\n', 4, 11, 'interfaces[2].name', /duplicate interface name 'wm0' \(also interfaces\[0\], line 2\)/],
@@ -292,5 +298,53 @@ describe('loadConfig and routes_file', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('warnings: allowed but probably wrong', () => {
+  test('subnets that overlap across interfaces', () => {
+    const c = cfg('interfaces:\n  - name: wm0\n    addresses: [192.0.2.1/24, fe80::1/64]\n  - name: wm1\n    addresses: [fe80::1/64, 192.0.2.129/25]\n');
+    expect(c.warnings).toEqual([
+      'mp.yaml:5:29: interfaces[1].addresses[1]: subnet 192.0.2.128/25 of wm1 overlaps 192.0.2.0/24 of wm0 (interfaces[0].addresses[0], line 3)',
+    ]);
+    expect(cfg('interfaces:\n  - name: wm0\n    addresses: [192.0.2.1/25]\n  - name: wm1\n    addresses: [192.0.2.129/25]\n').warnings).toEqual([]);
+  });
+
+  test('a static neighbor off its interface\'s subnets', () => {
+    const c = cfg(`interfaces:
+  - name: wm0
+    addresses: [192.0.2.1/24, 2001:db8::1/64]
+  - name: wm1
+neighbors:
+  - { address: 192.0.2.10, mac: 02:00:00:00:aa:10, dev: wm0 }
+  - { address: 198.51.100.9, mac: 02:00:00:00:aa:11, dev: wm0 }
+  - { address: fe80::9, mac: 02:00:00:00:aa:12, dev: wm0 }
+  - { address: 2001:db8::9, mac: 02:00:00:00:aa:13, dev: wm1 }
+`);
+    expect(c.warnings).toEqual([
+      'mp.yaml:7:16: neighbors[1].address: 198.51.100.9 is not on a subnet of wm0 (it has only 192.0.2.0/24): this entry will never be used',
+      'mp.yaml:9:16: neighbors[3].address: 2001:db8::9 is not on a subnet of wm1 (it has no IPv6 subnet): this entry will never be used',
+    ]);
+  });
+});
+
+describe('driver sub-objects (gen:, pcap:): errors name the file, line and field', () => {
+  const ifc = (text: string) => cfg(text).interfaces[1]!;
+  test('gen', () => {
+    const text = 'interfaces:\n  - name: wm0\n  - name: wm1\n    driver: gen\n    gen: { flows: 0, rate: 10 }\n';
+    expect(() => parseGen(ifc(text))).toThrow(new ConfigError('mp.yaml', 5, 19, 'interfaces[1].gen.flows', 'must be an integer from 1 to 65536, not 0'));
+    expect(() => parseGen(ifc(text.replace('flows: 0', 'flws: 3')))).toThrow('mp.yaml:5:18: interfaces[1].gen.flws: unknown key \'flws\'');
+    expect(() => parseGen(ifc(text.replace('flows: 0', 'src: 10.0.0.0/8, dst: "2001:db8::/64"'))))
+      .toThrow('mp.yaml:5:34: interfaces[1].gen.dst: src and dst must be of one address family');
+  });
+
+  test('pcap, and a missing capture names the field', () => {
+    const text = 'interfaces:\n  - name: wm0\n  - name: wm1\n    driver: pcap\n    pcap:\n      in: nowhere.pcap\n      loop: 3\n';
+    const c = parseConfig(text, 'mp.yaml', '/etc/mpstack');
+    expect(() => pcapSource(c, c.interfaces[1]!)).toThrow('mp.yaml:7:13: interfaces[1].pcap.loop: must be true or false');
+    const c2 = parseConfig(text.replace('      loop: 3\n', ''), 'mp.yaml', '/etc/mpstack');
+    expect(() => pcapSource(c2, c2.interfaces[1]!)).toThrow(`mp.yaml:6:11: interfaces[1].pcap.in: ${join(process.cwd(), 'nowhere.pcap')}: no such file`);
+    const c3 = parseConfig('interfaces:\n  - name: wm0\n    driver: pcap\n    pcap: {}\n', 'mp.yaml', '/etc/mpstack');
+    expect(() => pcapSource(c3, c3.interfaces[0]!)).toThrow('mp.yaml:4:11: interfaces[0].pcap: give `in:`');
   });
 });

@@ -37,6 +37,7 @@ import {
   type InterfaceConfig,
   MIN_MTU_IPV6,
   type NeighborConfig,
+  type Place,
   type RawConfig,
   RSS_KEY_BYTES,
 } from './schema.js';
@@ -276,6 +277,8 @@ function hex(b: Uint8Array): string {
 function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Config {
   const defaultKey = hexBytes(DEFAULT_RSS_KEY_HEX, RSS_KEY_BYTES)!;
   const byName = new Map<string, number>();
+  const places = fieldPlaces(raw, loc);
+  const warnings: string[] = [];
   const interfaces: InterfaceConfig[] = raw.interfaces.map((ri, i) => {
     const at = ['interfaces', i];
     const prev = byName.get(ri.name);
@@ -299,6 +302,9 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
       gen: ri.gen ?? null,
       pcap: ri.pcap ?? null,
       line: loc.line(at),
+      file,
+      field: formatField(at),
+      places,
     };
   });
 
@@ -342,7 +348,7 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
       const prev = addrs.get(key);
       if (prev !== undefined) {
         const [pi, pj] = prev;
-        throw loc.error([...at, 'addresses', j], `address ${formatIP(a.bytes)} is already configured (interfaces[${pi}].addresses[${pj}], line ${loc.line(['interfaces', pi, 'addresses', pj])})`);
+        throw loc.error([...at, 'addresses', j], `address ${formatIP(a.bytes)} is already configured${pi === i ? '' : ` on ${interfaces[pi]!.name}`}, and ${ifc.name} cannot have it too (interfaces[${pi}].addresses[${pj}], line ${loc.line(['interfaces', pi, 'addresses', pj])})`);
       }
       addrs.set(key, [i, j]);
     });
@@ -350,6 +356,23 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
     if (v6 !== undefined && ifc.mtu < MIN_MTU_IPV6) {
       throw loc.error([...at, 'mtu'], `mtu ${ifc.mtu} is below ${MIN_MTU_IPV6}, the IPv6 minimum (RFC 8200), and ${ifc.name} has ${v6.text}`);
     }
+  });
+
+  // Subnets that overlap across interfaces: legal (the longer prefix wins), but usually a typo.
+  // Link-local ones are skipped: every IPv6 interface has fe80::/64.
+  interfaces.forEach((ifc, i) => {
+    ifc.addresses.forEach((a, j) => {
+      if (ipIsLinkLocal6(a.bytes)) return;
+      for (let pi = 0; pi < i; pi++) {
+        const other = interfaces[pi]!;
+        const pj = other.addresses.findIndex((b) => b.family === a.family && !ipIsLinkLocal6(b.bytes)
+          && ipEqual(maskPrefix(a.bytes, Math.min(a.plen, b.plen)), maskPrefix(b.bytes, Math.min(a.plen, b.plen))));
+        if (pj < 0) continue;
+        const b = other.addresses[pj]!;
+        warnings.push(loc.error(['interfaces', i, 'addresses', j], `subnet ${formatPrefix(maskPrefix(a.bytes, a.plen), a.plen)} of ${ifc.name} overlaps ${formatPrefix(maskPrefix(b.bytes, b.plen), b.plen)} of ${other.name} (interfaces[${pi}].addresses[${pj}], line ${loc.line(['interfaces', pi, 'addresses', pj])})`).message);
+        return;
+      }
+    });
   });
 
   const routes = buildRoutes(raw, loc, file, byName);
@@ -370,6 +393,14 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
       throw loc.error([...at, 'address'], `${formatIP(a.bytes)} on ${rn.dev} is already a neighbor (neighbors[${prev}], line ${loc.line(['neighbors', prev])})`);
     }
     neighKeys.set(key, i);
+    // A neighbor off its interface's subnets is never looked up: gateways and directly reached
+    // hosts are on a connected subnet. (IPv6 link-local neighbors are on every link.)
+    const dev = interfaces[byName.get(rn.dev)!]!;
+    const subnets = dev.addresses.filter((x) => x.family === a.family);
+    if (!ipIsLinkLocal6(a.bytes) && !subnets.some((x) => ipEqual(maskPrefix(x.bytes, x.plen), maskPrefix(a.bytes, x.plen)))) {
+      const have = subnets.length === 0 ? `no IPv${a.family} subnet` : `only ${subnets.map((x) => formatPrefix(maskPrefix(x.bytes, x.plen), x.plen)).join(', ')}`;
+      warnings.push(loc.error([...at, 'address'], `${formatIP(a.bytes)} is not on a subnet of ${rn.dev} (it has ${have}): this entry will never be used`).message);
+    }
     neighbors.push({ family: a.family, address: a.bytes, mac: rn.mac, dev: rn.dev, line: loc.line(at) });
   });
 
@@ -387,7 +418,27 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
     icmp: { ...raw.icmp },
     fastforward: raw.fastforward,
     fib: raw.fib,
+    places,
+    warnings,
   };
+}
+
+/** Where the fields that are read after loading are: routes_file, and the gen:/pcap: driver objects. */
+function fieldPlaces(raw: RawConfig, loc: Locator): Record<string, Place> {
+  const places: Record<string, Place> = {};
+  const put = (path: Path, offset = loc.offset(path)) => { places[formatField(path)] = loc.lc.linePos(offset); };
+  if (raw.routes_file !== undefined) put(['routes_file']);
+  raw.interfaces.forEach((ri, i) => {
+    put(['interfaces', i]);
+    for (const sub of ['gen', 'pcap'] as const) {
+      const o = ri[sub];
+      if (o === undefined) continue;
+      put(['interfaces', i, sub]);
+      // a key's place is its value's (or the key's, when it has none)
+      for (const k of Object.keys(o)) put(['interfaces', i, sub, k]);
+    }
+  });
+  return places;
 }
 
 /** The YAML routes, checked by the rules routes-file.ts applies to a line, plus `dev` existing. */

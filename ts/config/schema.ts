@@ -71,7 +71,20 @@ export interface InterfaceConfig {
   moderation: { frames: number; usecs: number };
   /** Line of the YAML where the interface is declared. */
   line: number;
+  /** The config file, and where this interface's fields are (`interfaces[1].gen.flows`): for the
+   *  ConfigErrors of the drivers that read gen:/pcap: later (configErrorAt in error.ts). */
+  file: string;
+  field: string;
+  places: Places;
 }
+
+/** A YAML node's position, 1-based. */
+export interface Place { line: number; col: number }
+/**
+ * Positions of the fields read after loading, by field path (`routes_file`, `interfaces[1]`,
+ * `interfaces[1].gen`, `interfaces[1].gen.flows`, `interfaces[1].pcap.in`).
+ */
+export type Places = Readonly<Record<string, Place>>;
 
 /** A static ARP (IPv4) or NDP (IPv6) entry. */
 export interface NeighborConfig {
@@ -112,6 +125,11 @@ export interface Config {
   fastforward: boolean;
   /** IPv4 lookup backend: per-packet radix lookups (as NetBSD) or the compiled DIR-24-8 FIB. */
   fib: FibBackend;
+  /** Where the fields read after loading are (see Places). */
+  places: Places;
+  /** Things that are allowed but probably wrong (overlapping subnets, an off-subnet neighbor): one
+   *  line each, `FILE:LINE:COL: FIELD: DETAIL`, for the caller to show (the CLI prints them to stderr). */
+  warnings: string[];
 }
 
 export type FibBackend = 'radix' | 'compiled';

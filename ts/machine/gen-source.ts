@@ -10,7 +10,7 @@ import { Mem } from '../kernels/util/mem.js';
 import { toe_hash_bitwise } from '../kernels/rss/toeplitz.js';
 import { parsePrefix } from '../addr/addr.js';
 import { buildFrame } from '../packet/build.js';
-import { UserError } from '../errors.js';
+import { configErrorAt } from '../config/error.js';
 
 export interface GenConfig { src: Uint8Array; srcPlen: number; dst: Uint8Array; dstPlen: number; flows: number; size: number; rate: number; proto: 'udp' | 'tcp' }
 
@@ -18,23 +18,24 @@ const KEYS = new Set(['src', 'dst', 'flows', 'size', 'rate', 'proto']);
 
 export function parseGen(ifc: InterfaceConfig): GenConfig {
   const g = ifc.gen ?? {};
-  const bad = (msg: string): never => { throw new UserError(`${ifc.name}: gen: ${msg}`); };
-  for (const k of Object.keys(g)) if (!KEYS.has(k)) bad(`unknown key '${k}' (expected ${[...KEYS].join(', ')})`);
+  // key '' = the gen: object itself; the error is placed at the key in the YAML (configErrorAt)
+  const bad = (key: string, msg: string): never => { throw configErrorAt(ifc, `${ifc.field}.gen${key ? `.${key}` : ''}`, msg); };
+  for (const k of Object.keys(g)) if (!KEYS.has(k)) bad(k, `unknown key '${k}' (expected ${[...KEYS].join(', ')})`);
   const pfx = (k: string, def: string) => {
     const p = parsePrefix(String(g[k] ?? def));
-    if (!p) bad(`${k}: '${String(g[k])}' is not an address or prefix`);
+    if (!p) bad(k, `'${String(g[k])}' is not an address or prefix`);
     return p!;
   };
   const int = (k: string, def: number, min: number, max: number) => {
     const v = g[k] ?? def;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(`${k} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(k, `must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
     return v as number;
   };
   const src = pfx('src', '192.0.2.0/24');
   const dst = pfx('dst', '203.0.113.0/24');
-  if (src.family !== dst.family) bad('src and dst must be of one address family');
+  if (src.family !== dst.family) bad(g['dst'] !== undefined ? 'dst' : 'src', 'src and dst must be of one address family');
   const proto = (g['proto'] ?? 'udp') as string;
-  if (proto !== 'udp' && proto !== 'tcp') bad(`proto must be udp or tcp, not '${proto}'`);
+  if (proto !== 'udp' && proto !== 'tcp') bad('proto', `must be udp or tcp, not '${proto}'`);
   return {
     src: src.bytes, srcPlen: src.plen, dst: dst.bytes, dstPlen: dst.plen,
     flows: int('flows', 256, 1, 65536), size: int('size', 64, src.family === 4 ? 64 : 78, 1518), rate: int('rate', 0, 0, 100_000_000),

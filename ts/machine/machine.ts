@@ -19,7 +19,7 @@ import {
 import type { Config, InterfaceConfig } from '../config/schema.js';
 import { Arena } from '../stack/arena.js';
 import type { KernelImpl } from '../stack/kernels.js';
-import { Stack } from '../stack/stack.js';
+import { Stack, type StackOptions } from '../stack/stack.js';
 import { UserError } from '../errors.js';
 import type { CpuWorkerData } from './cpu-loop.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
@@ -46,6 +46,8 @@ export interface MpOptions {
   batch?: number;
   /** stress mode: workers check every forwarded frame's nexthop is live (see cpu-loop.ts) */
   verify?: boolean;
+  /** routes beyond the config's inline ones (a routes_file: its counts and loader, see ts/cli/build-stack.ts) */
+  routes?: Pick<StackOptions, 'extraRoutes' | 'extraLongV4' | 'extraV6' | 'extraNexthops' | 'moreRoutes'>;
 }
 
 export type { Vector } from './interrupts.js';
@@ -129,7 +131,7 @@ export class MpMachine implements Dataplane {
       ifSlots: cfg.interfaces.length + 1 + SPARE_INTERFACES, cpus: o.cpus, batch, cacheCap: Stack.clustersPerCpu(batch),
     };
     const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 196 + pszSize(o.cpus) + buffersBytes(plan) + tmplBytes + 4096;
-    this.stack = new Stack(cfg, { engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve, spareInterfaces: SPARE_INTERFACES });
+    this.stack = new Stack(cfg, { ...o.routes, engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve, spareInterfaces: SPARE_INTERFACES });
     for (const { ifc, p } of pcaps) byQueue.set(ifc.index, { frames: framesByQueue(p.frames, ifc, this.stack), rate: p.rate, flows: p.frames.length, limit: !p.loop });
     const mem = this.stack.k.memory;
     this.i32 = new Int32Array(mem.buffer);

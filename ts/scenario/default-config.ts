@@ -1,6 +1,7 @@
 // The embedded default scenario's router: three ports, IPv4 and IPv6, a vlan, static neighbors.
-// `mpstack` with no arguments (npm start) runs on this; `mpstack demo --print-config` prints it so it
-// can be saved and edited as a starting point.
+// `mpstack` with no arguments (npm start) runs on this plus a generated table of routes;
+// `mpstack demo --print-config` prints both (default.ts's defaultRouterYaml) so the router can be
+// saved and edited as a starting point.
 export const DEFAULT_CONFIG_NAME = '<embedded default>';
 
 export const DEFAULT_CONFIG_YAML = `# mpstack default scenario: a three-port router with a vlan.

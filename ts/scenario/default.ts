@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import { parseRoutesText } from '../config/routes-file.js';
 import { DEFAULT_CONFIG_NAME, DEFAULT_CONFIG_YAML } from './default-config.js';
 import { generateRoutes } from './routes-gen.js';
+import { formatIP, formatPrefix } from '../addr/addr.js';
 
 export interface DefaultScenarioOptions { v4Routes?: number; v6Routes?: number; seed?: number }
 
@@ -21,4 +22,27 @@ export function defaultScenarioConfig(o: DefaultScenarioOptions = {}): Config {
     cfg.routes.push({ ...r, dst: Uint8Array.from(r.dst), via: r.via ? Uint8Array.from(r.via) : null });
   });
   return cfg;
+}
+
+/**
+ * The router the demo runs, as one self-contained YAML config: DEFAULT_CONFIG_YAML with the
+ * generated table (defaultRoutesText) written inline under `routes:`, after the config's own two,
+ * so loading it gives defaultScenarioConfig's routes in the same order. What `mpstack demo
+ * --print-config` prints: saved as router.yaml, `route lookup` over it answers as the demo does.
+ */
+export function defaultRouterYaml(o: DefaultScenarioOptions = {}): string {
+  const lines: string[] = [];
+  const n = parseRoutesText(defaultRoutesText(o), '<generated routes>', (r) => {
+    const f = [`dst: ${formatPrefix(r.dst, r.plen)}`];
+    if (r.type !== 'unicast') f.push(`type: ${r.type}`);
+    if (r.via) f.push(`via: ${formatIP(r.via)}`);
+    if (r.dev) f.push(`dev: ${r.dev}`);
+    if (r.mtu) f.push(`mtu: ${r.mtu}`);
+    lines.push(`  - { ${f.join(', ')} }`);
+  });
+  // the routes: list is the last before ipflow:
+  const at = DEFAULT_CONFIG_YAML.indexOf('\nipflow:');
+  if (at < 0 || DEFAULT_CONFIG_YAML.lastIndexOf('\nroutes:\n', at) < 0) throw new Error('DEFAULT_CONFIG_YAML: routes: must come just before ipflow:');
+  const head = `  # the demo's generated table (mpstack demo --print-routes): ${n} routes over the wm1 and wm2 gateways`;
+  return `${DEFAULT_CONFIG_YAML.slice(0, at)}\n${head}\n${lines.join('\n')}${DEFAULT_CONFIG_YAML.slice(at)}`;
 }

@@ -51,6 +51,8 @@ export interface StackOptions {
   extraLongV4?: number;
   /** how many of extraRoutes are IPv6 (sizes the compiled IPv6 FIB; default: all of them) */
   extraV6?: number;
+  /** distinct nexthops the extra routes may need (an upper bound; sizes the nexthop table) */
+  extraNexthops?: number;
   neighborSlots?: number;
   /** CPUs (per-CPU contexts, counters, flow caches, rings) to lay out; default 1 */
   cpus?: number;
@@ -121,7 +123,7 @@ export class Stack {
       // room to grow; sized exactly, not to a power of two (fib6_slot maps a hash onto any count)
       fib6Slots: this.fib === 'compiled' ? Math.max(4096, 4 * v6 + 4096) : 0,
       ifSlots: nif + 1 + (opts.spareInterfaces ?? 0),
-      nexthops: Math.max(64, nif * 4 + config.routes.length + 64),
+      nexthops: Math.max(64, nif * 4 + config.routes.length + (opts.extraNexthops ?? 0) + 64),
       // a radix tree of R routes has at most 2R - 1 nodes (a glue node has two children), and gen-routes
       // tables use 2.00 per route (200k IPv6) and 1.76-1.94 (1M-100k IPv4); deleted nodes wait in limbo (at most
       // radixLimbo: deleteRoute reclaims before it overflows); plus headroom for routes added at run time
