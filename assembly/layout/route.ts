@@ -57,3 +57,7 @@ export const NP_FREE = 12; // u32 ptr free list head (linked through RN_CHILD0)
 export const NP_LIMBO = 16; // u32 ptr limbo list head (linked through RN_NH... see radix.ts)
 export const NP_INUSE = 20; // u32 nodes allocated (linked or in limbo)
 export const NP_LIMBO_COUNT = 24;
+
+// rt_walk record: RT_WALK_REC bytes per route, written by rt_walk into a buffer the control plane
+// reads back (Tables): 0 key (4 host-order u32 words) | 16 plen (u32) | 20 nexthop id (u32).
+export const RT_WALK_REC = 24;
