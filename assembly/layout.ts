@@ -25,7 +25,7 @@
 //   when an array follows). Values of a field (flags, states, enumerations) take a prefix of their own.
 //
 // Glossary: prefix, what it lays out, file (under assembly/layout/)
-//   LAYOUT_BASE   first byte of the tables; below it AssemblyScript's data and stack       base.ts
+//   LAYOUT_BASE   first byte of the tables; below it AssemblyScript's data and stack        base.ts
 //   ALIGN         alignment of every region: one cache line                                 base.ts
 //   POISON        word written over freed memory                                            base.ts
 //   PD_           frame descriptor: one frame of a batch (the pkthdr)                       pktdesc.ts
@@ -46,6 +46,7 @@
 //   RN_           radix tree node                                                           route.ts
 //   RH_           radix head, one per family                                                route.ts
 //   NP_           radix node pool header                                                    route.ts
+//   RT_WALK_REC   rt_walk record: one route as the control plane reads it back              route.ts
 //   F4_           compiled IPv4 FIB (DIR-24-8): header and entry encoding                   fib4.ts
 //   F6_           compiled IPv6 FIB: header and entry encoding                              fib6.ts
 //   F6E_          compiled IPv6 FIB: chunk hash slot                                        fib6.ts
@@ -54,7 +55,8 @@
 //   NBS_          values of NB_STATE                                                        nbr.ts
 //   FT_           ipflow table header (one table per CPU)                                   ipflow.ts
 //   FE_           ipflow flow entry                                                         ipflow.ts
-//   BUF_          packet cluster (headroom, size); MAX_FRAME the largest frame in one       buffers.ts
+//   BUF_          packet cluster: its size and the headroom before the frame                buffers.ts
+//   MAX_FRAME     largest frame a cluster holds (BUF_SIZE - BUF_HEADROOM)                   buffers.ts
 //   MB_           cluster pool header (the global free stack behind its lock)               buffers.ts
 //   RXR_          RX ring header, one per NIC RX queue                                      buffers.ts
 //   RXD_          RX ring slot                                                              buffers.ts
