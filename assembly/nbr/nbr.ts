@@ -9,7 +9,7 @@
 // Table order: addresses are host-order words (v4 in word 0), like the radix tree and nexthops.
 
 import { NBH_CAP, NBH_COUNT, NBH_TOMBS, NBH_SIZE, NB_SIZE, NB_KEY, NB_IF, NB_STATE, NB_MAC,
-  NBS_EMPTY, NBS_VALID, NBS_TOMB, NBS_V6 } from "../layout";
+  NBS_EMPTY, NBS_VALID, NBS_TOMB, NBS_V6 } from "../layout/nbr";
 import { ld32, st32, ld16, st16, ald32, ast32 } from "../util/mem";
 import { hash_combine } from "../util/hash";
 

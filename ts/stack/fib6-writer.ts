@@ -1,6 +1,6 @@
 // Compiled IPv6 FIB, writer side: compiles the IPv6 radix tree (the RIB) into the chunk hash that
 // assembly/fib/fib6.ts reads, and keeps it in step after every route change. Layout and reader
-// protocol: assembly/layout.ts (F6_*). One writer at a time (the control plane's).
+// protocol: assembly/layout/fib6.ts (F6_*). One writer at a time (the control plane's).
 //
 // Every entry is a pure function of its chunk and the RIB, so an update finds the deepest chunk on
 // the route's path whose `next` stays the same (the anchor), recomputes the entries of the anchor's

@@ -1,6 +1,6 @@
 // pserialize: passive serialization after NetBSD pserialize(9). Reader side mirrors
 // assembly/sync/pserialize.ts; the writer side (psz_init, perform) is TS only.
-// Layout and protocol: assembly/layout.ts (PSZ_*, PSC_*).
+// Layout and protocol: assembly/layout/sync.ts (PSZ_*, PSC_*).
 //
 // What it guarantees: psz_perform returns only after every CPU that was inside a read section when
 // perform began (when it read that CPU's slot, at its start) has left that section. So a writer that
@@ -25,7 +25,9 @@
 // (a fraction of a microsecond at best, a reader's whole section at worst): batch retirements and
 // perform once per batch (ts/stack/tables.ts's limbo). Never perform inside a read section of the
 // same CPU: it would wait for itself forever (a timeoutMs turns that into an exception).
-import { PSZ_EPOCH, PSZ_NCPU, PSZ_SLOTS, PSZ_SLOT_SIZE, PSZ_MAXCPU, PSC_STATE, PSC_NEST, PSC_ERRORS, PSC_INSIDE, PSC_WAITER } from '../../assembly/layout.js';
+import {
+  PSZ_EPOCH, PSZ_NCPU, PSZ_SLOTS, PSZ_SLOT_SIZE, PSZ_MAXCPU, PSC_STATE, PSC_NEST, PSC_ERRORS, PSC_INSIDE, PSC_WAITER,
+} from '../../assembly/layout/sync.js';
 import { Mem } from '../kernels/util/mem.js';
 
 // Module-local copies of the layout constants the reader uses: V8 folds these into the code, while

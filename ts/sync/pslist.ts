@@ -1,6 +1,6 @@
 // pslist: singly linked lists that lock-free readers walk, after NetBSD pslist(9). Reader side
 // (pslist_reader_first/next) mirrors assembly/sync/pslist.ts; the writer side is TS only.
-// Layout and protocol: assembly/layout.ts (PSLH_*, PSLE_*).
+// Layout and protocol: assembly/layout/sync.ts (PSLH_*, PSLE_*).
 //
 // What it guarantees: a reader inside a pserialize read section sees each element it reaches fully
 // initialised (a writer links an element with one atomic store, after writing all of it), never

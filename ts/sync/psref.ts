@@ -1,6 +1,6 @@
 // psref: passive references after NetBSD psref(9). Reader side (acquire, release, held) mirrors
 // assembly/sync/psref.ts; the writer side (class and target setup, destroy) is TS only.
-// Layout and protocol: assembly/layout.ts (PRC_*, PSRT_*).
+// Layout and protocol: assembly/layout/sync.ts (PRC_*, PSRT_*).
 //
 // What it guarantees: psref_target_destroy returns only when no CPU holds a reference to the
 // target; after it the object that embeds the target may be freed. A reference, unlike a pserialize
@@ -28,7 +28,7 @@
 import {
   PRC_NCPU, PRC_CAP, PRC_STRIDE, PRC_COUNTS, PRC_FREE, PRC_NFREE, PRC_NEXT, PRC_ERRORS, PRC_SIZE, PSREF_WAITER, PSREF_COUNT,
   PSRT_SIZE, PSRT_CLASS, PSRT_INDEX, PSRT_STATE, PSRT_DEAD, PSRT_LIVE, PSRT_DRAINING, PSZ_MAXCPU,
-} from '../../assembly/layout.js';
+} from '../../assembly/layout/sync.js';
 import type { Mem } from '../kernels/util/mem.js';
 import { canBlock } from './pserialize.js';
 
