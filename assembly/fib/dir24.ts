@@ -1,5 +1,5 @@
 // Compiled IPv4 FIB: DIR-24-8, built from and kept in step with the radix tree (the RIB).
-// Layout and reader protocol: assembly/layout.ts (F4_*). TS twin: ts/kernels/fib/dir24.ts.
+// Layout and reader protocol: assembly/layout/fib4.ts (F4_*). TS twin: ts/kernels/fib/dir24.ts.
 //
 // Why DIR-24-8: an Internet table is mostly /24 and shorter, so one 16-bit read answers nearly
 // every lookup and a second read (a 256-entry group) the rest; 32 MiB for tbl24 buys that at any

@@ -1,12 +1,14 @@
 // Compiled IPv6 FIB, reader side: a leaf-pushed, path-compressed trie of chunks in one hash table.
-// Layout and protocols: assembly/layout.ts (F6_*). The writer is the control plane's
+// Layout and protocols: assembly/layout/fib6.ts (F6_*). The writer is the control plane's
 // (ts/stack/fib6-writer.ts). TS twin: ts/kernels/fib/fib6.ts.
 //
 // Why this shape: an IPv6 table is mostly /48 and /32 routes spread over a 64-bit space, too sparse
 // for a direct array past the first 16 bits and too wide for fixed-stride expansion (a /36 would
 // become 4,096 /48 entries). Hashing each chunk at its exact length keeps one entry per chunk, and
 // the tbl16 word plus one probe per nesting level answers a /48 under a /32 in three reads.
-import { F6_TBL16, F6_HASH, F6_SLOTS, F6_RT, F6E_TAG, F6E_VAL, F6E_K0, F6E_K1, F6_RADIX, F6_NH_MASK } from "../layout";
+import {
+  F6_TBL16, F6_HASH, F6_SLOTS, F6_RT, F6E_TAG, F6E_VAL, F6E_K0, F6E_K1, F6_RADIX, F6_NH_MASK,
+} from "../layout/fib6";
 import { ld32, ld32be } from "../util/mem";
 import { rt_lookup6 } from "./radix";
 

@@ -23,7 +23,7 @@
 import {
   RN_KEY, RN_PLEN, RN_NH, RN_CHILD0, RN_CHILD1, RN_SIZE,
   RH_ROOT, RH_ROUTES, RH_NODES, RH_POOL, RH_BITS,
-  NP_BASE, NP_CAP, NP_NEXT, NP_FREE, NP_LIMBO, NP_INUSE, NP_LIMBO_COUNT, POISON,
+  NP_BASE, NP_CAP, NP_NEXT, NP_FREE, NP_LIMBO, NP_INUSE, NP_LIMBO_COUNT, POISON, RT_WALK_REC,
 } from "../layout";
 import { ld32, st32, ld32be, ald32, ast32 } from "../util/mem";
 
@@ -327,7 +327,6 @@ export function rt_lookup6(head: usize, addrPtr: usize): u32 {
  * `max` records of RT_WALK_REC bytes at out: key as 4 host-order words, plen, nh.
  * Returns the number of routes in the tree (which may exceed max). Caller holds the writer lock.
  */
-export const RT_WALK_REC: u32 = 24;
 export function rt_walk(head: usize, out: usize, max: u32): u32 {
   return walkNode(<usize>ld32(head + RH_ROOT), out, max, 0);
 }

@@ -1,11 +1,11 @@
 // The cluster pool of the multi-CPU engine and each CPU's cache in front of it (layout: MB_* in
-// assembly/layout.ts). A CPU allocates and frees through its cache, the CTX_FREE stack the pipeline
+// assembly/layout/buffers.ts). A CPU allocates and frees through its cache, the CTX_FREE stack the pipeline
 // already draws fragments and ICMP errors from; only an empty or full cache goes to the shared pool,
 // MB_BULK clusters at a time under the pool's lock. TS twin: ts/kernels/nic/mbuf.ts.
 //
 // Caller guarantees: `fs` is the calling CPU's own cache (u32 count, u32 cap, u32 clusters[cap]),
 // cap >= 2 * MB_BULK; `pool` was set up by the engine. Clusters are cluster base addresses.
-import { MB_LOCK, MB_COUNT, MB_CONTENDED, MB_EMPTY, MB_SIZE, MB_BULK } from "../layout";
+import { MB_LOCK, MB_COUNT, MB_CONTENDED, MB_EMPTY, MB_SIZE, MB_BULK } from "../layout/buffers";
 import { ld32, st32 } from "../util/mem";
 
 @inline function pool_lock(pool: usize): void {

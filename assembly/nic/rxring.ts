@@ -1,4 +1,4 @@
-// NIC RX ring (layout: RXR_*, RXD_* in assembly/layout.ts): the NIC side that fills it and the
+// NIC RX ring (layout: RXR_*, RXD_* in assembly/layout/buffers.ts): the NIC side that fills it and the
 // driver side that empties it, either into the CPU's pktq (interrupt mode) or straight into a batch
 // (poll mode: no queueing, as in the talk's poll mode). TS twin: ts/kernels/nic/rxring.ts.
 //

@@ -1,4 +1,4 @@
-// NIC TX rings (layout: TXR_*, TXD_*, TXM_* in assembly/layout.ts): the stack posts what a batch
+// NIC TX rings (layout: TXR_*, TXD_*, TXM_* in assembly/layout/buffers.ts): the stack posts what a batch
 // transmits, and the CPU servicing a queue's vector reclaims what the NIC sent (txeof).
 // TS twin: ts/kernels/nic/txring.ts.
 //

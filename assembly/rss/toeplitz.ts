@@ -25,7 +25,7 @@
 // Input is the hash type's fields in wire order (e.g. IPv4/TCP: src addr, dst addr, src port,
 // dst port = 12 bytes; IPv6/TCP: 36 bytes). Callers guarantee len <= TOE_MAX_INPUT and that the key
 // is TOE_KEY_LEN bytes; nothing here checks (a longer input reads past the key or the table).
-import { TOE_MAX_INPUT } from "../layout";
+import { TOE_MAX_INPUT } from "../layout/ifnet";
 import { ld8, ld32be } from "../util/mem";
 
 /**

@@ -1,5 +1,5 @@
 // pserialize, reader side: passive serialization after NetBSD pserialize(9).
-// Layout and protocol: assembly/layout.ts (PSZ_*, PSC_*). TS twin: ts/kernels/sync/pserialize.ts;
+// Layout and protocol: assembly/layout/sync.ts (PSZ_*, PSC_*). TS twin: ts/kernels/sync/pserialize.ts;
 // the writer (psz_init, perform): ts/sync/pserialize.ts.
 //
 // What it guarantees: a writer that unpublishes an object (one atomic store) and then performs
@@ -24,7 +24,7 @@
 // below its ncpu and names the calling thread's CPU; one thread per CPU; enter and exit pair up on
 // the same CPU. Sections may nest (a depth count; only the outermost touches the state word).
 
-import { PSZ_SLOTS, PSZ_SLOT_SIZE, PSC_STATE, PSC_NEST, PSC_ERRORS, PSC_INSIDE, PSC_WAITER } from "../layout";
+import { PSZ_SLOTS, PSZ_SLOT_SIZE, PSC_STATE, PSC_NEST, PSC_ERRORS, PSC_INSIDE, PSC_WAITER } from "../layout/sync";
 
 @inline function slot(psz: usize, cpu: u32): usize { return psz + PSZ_SLOTS + <usize>cpu * PSZ_SLOT_SIZE; }
 

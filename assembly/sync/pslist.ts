@@ -1,5 +1,5 @@
 // pslist, reader side: lists that lock-free readers walk, after NetBSD pslist(9).
-// Layout and protocol: assembly/layout.ts (PSLH_*, PSLE_*). TS twin: ts/kernels/sync/pslist.ts; the
+// Layout and protocol: assembly/layout/sync.ts (PSLH_*, PSLE_*). TS twin: ts/kernels/sync/pslist.ts; the
 // writer side (insert_head, insert_after, remove, entry_init/destroy): ts/sync/pslist.ts.
 //
 // What it guarantees: a reader walking the list inside a pserialize read section sees every

@@ -1,5 +1,5 @@
 // psref, reader side: passive references after NetBSD psref(9).
-// Layout and protocol: assembly/layout.ts (PRC_*, PSRT_*). TS twin: ts/kernels/sync/psref.ts; the
+// Layout and protocol: assembly/layout/sync.ts (PRC_*, PSRT_*). TS twin: ts/kernels/sync/psref.ts; the
 // writer side (psref_class_init, psref_target_init, psref_target_destroy): ts/sync/psref.ts.
 //
 // What it guarantees: while a CPU holds a reference to a target, psref_target_destroy on that
@@ -18,7 +18,9 @@
 // alive, e.g. by another reference) and `cpu` is the calling thread's CPU; release on the same CPU
 // that acquired. A holder must not wait for a destroy of a target it holds (it would wait forever).
 
-import { PRC_STRIDE, PRC_COUNTS, PRC_ERRORS, PSREF_WAITER, PSREF_COUNT, PSRT_CLASS, PSRT_INDEX, PSRT_STATE, PSRT_LIVE } from "../layout";
+import {
+  PRC_STRIDE, PRC_COUNTS, PRC_ERRORS, PSREF_WAITER, PSREF_COUNT, PSRT_CLASS, PSRT_INDEX, PSRT_STATE, PSRT_LIVE,
+} from "../layout/sync";
 
 @inline function counter(cls: usize, target: usize, cpu: u32): usize {
   return <usize>load<u32>(cls + PRC_COUNTS) + <usize>cpu * load<u32>(cls + PRC_STRIDE) + (<usize>load<u32>(target + PSRT_INDEX) << 2);

@@ -1,6 +1,6 @@
 // The multi-CPU engine's packet buffers: the cluster pool, one RX and one TX ring per NIC queue, a
 // pktq per CPU and the TX map (layouts and the path a cluster takes: MB_*, RXR_*, PQ_*, TXR_* in
-// assembly/layout.ts). Built here on the main thread before the CPUs start; audited here after
+// assembly/layout/buffers.ts). Built here on the main thread before the CPUs start; audited here after
 // they stop: every cluster must be found exactly once.
 import {
   BUF_SIZE, MB_SIZE, MB_COUNT, MB_CAP, MB_BASE, MB_CONTENDED, MB_EMPTY, MB_BULK,

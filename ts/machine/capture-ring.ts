@@ -2,7 +2,7 @@
 // interface into its own capture ring (single producer), and the control plane drains the rings
 // into a pcap writer (single consumer). A full ring drops the frame and counts it (CR_OVERRUNS):
 // recording never slows forwarding down and never loses a frame silently. Layout: CR_* in
-// assembly/layout.ts.
+// assembly/layout/capture.ts.
 import { CR_SIZE, CR_HEAD, CR_TAIL, CR_SLOTS, CR_SLOT_BYTES, CR_OVERRUNS, CR_IF, CRS_LEN, CRS_SEC, CRS_NSEC, CRS_DATA, MAX_FRAME, TX_SIZE, TX_BUF, TX_LEN, TX_IF } from '../../assembly/layout.js';
 import type { PcapWriter } from '../io/pcap.js';
 

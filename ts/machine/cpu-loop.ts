@@ -13,10 +13,10 @@
 //   poll mode    the interrupt stays masked; the CPU takes done RX slots straight into a batch
 //                (rxr_poll: no pktq, as in the talk's poll mode), up to a budget of batches
 //
-// Clusters move by address only (the path and the pool: MB_* in assembly/layout.ts).
+// Clusters move by address only (the path and the pool: MB_* in assembly/layout/buffers.ts).
 //
 // Only the vector's owner touches its queue state, so moving a vector between CPUs loses nothing
-// (see the handoff protocol in assembly/layout.ts, VT_*).
+// (see the handoff protocol in assembly/layout/machine.ts, VT_*).
 //
 // Runtime-neutral: cpuRun needs only the shared memory and Atomics.wait (allowed on worker threads
 // and in Web Workers). Its thread entries: cpu-thread.ts (Node worker_threads), ts/web/cpu-thread-web.ts

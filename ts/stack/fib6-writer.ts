@@ -1,6 +1,6 @@
 // Compiled IPv6 FIB, writer side: compiles the IPv6 radix tree (the RIB) into the chunk hash that
 // assembly/fib/fib6.ts reads, and keeps it in step after every route change. Layout and reader
-// protocol: assembly/layout.ts (F6_*). One writer at a time (the control plane's).
+// protocol: assembly/layout/fib6.ts (F6_*). One writer at a time (the control plane's).
 //
 // TS only, with no twin in assembly/, while the IPv4 writer is a kernel (fib4_update, fib4_build in
 // assembly/fib/dir24.ts): that writer's whole state (tbl24, the tbl8 groups, their free stack and

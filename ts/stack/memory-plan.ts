@@ -5,6 +5,7 @@ import {
   CTX_SIZE, C_COUNT, PD_SIZE, TX_SIZE, TOE_TABLE_SIZE, RETA_SIZE, TOE_KEY_LEN, F4_SIZE, F6_SIZE, F6E_SIZE, IFC_SIZE,
 } from '../../assembly/layout.js';
 import { Arena } from './arena.js';
+import { assertLayout } from './layout-check.js';
 
 export interface LayoutSizes {
   /** ifnet slots, including the unused index 0 */
@@ -85,6 +86,7 @@ export interface Layout {
 }
 
 export function planLayout(s: LayoutSizes): Layout {
+  assertLayout(); // the field layouts keep their promises (sizes, alignment) before anything is placed
   const a = new Arena(LAYOUT_BASE, Number.MAX_SAFE_INTEGER);
   const ifnet = a.alloc(s.ifSlots * IF_SIZE);
   const nexthop = a.alloc(s.nexthops * NH_SIZE);

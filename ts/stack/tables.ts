@@ -15,9 +15,8 @@ import {
   IF_LL6, IFF_EXISTS, IFF_UP, IFF_VLAN, IFF_RSS_UDP4, IFF_RSS_UDP6, IFF_HAS_ADDR6, IFF_HAS_LL6,
   NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NH_REFS, NHF_VALID, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT,
   NHF_BLACKHOLE, NHF_PROHIBIT, NHF_V6, NBH_CAP, NBH_SIZE, NB_SIZE, NB_KEY, NB_IF, NB_STATE, NBS_VALID, IFC_SIZE, RN_KEY, RN_PLEN, RN_NH, RETA_SIZE, NBS_V6, F4_MAX_NH, NP_LIMBO_COUNT,
-  RN_CHILD0, RN_CHILD1, RH_ROOT, RH_SIZE,
+  RN_CHILD0, RN_CHILD1, RH_ROOT, RH_SIZE, RT_WALK_REC,
 } from '../../assembly/layout.js';
-import { RT_WALK_REC } from '../kernels/fib/radix.js';
 import type { Kernels } from './kernels.js';
 import type { Layout } from './memory-plan.js';
 import { Fib6Writer, Fib6FullError } from './fib6-writer.js';

@@ -3,7 +3,7 @@
 // here); this file is the writer side, TS only: psz_init and perform run on the control plane's
 // thread, never in the data path, and perform sleeps in Atomics.wait or Atomics.waitAsync, which
 // only the JS side can reach.
-// Layout and protocol: assembly/layout.ts (PSZ_*, PSC_*).
+// Layout and protocol: assembly/layout/sync.ts (PSZ_*, PSC_*).
 //
 // What it guarantees: psz_perform returns only after every CPU that was inside a read section when
 // perform began (when it read that CPU's slot, at its start) has left that section. So a writer that

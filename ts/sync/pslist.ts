@@ -2,7 +2,7 @@
 // (pslist_reader_first/next) is a kernel, assembly/sync/pslist.ts, with its TS twin
 // ts/kernels/sync/pslist.ts (re-exported here); this file is the writer side, TS only: lists are
 // changed by the control plane under its writer lock, never in the data path.
-// Layout and protocol: assembly/layout.ts (PSLH_*, PSLE_*).
+// Layout and protocol: assembly/layout/sync.ts (PSLH_*, PSLE_*).
 //
 // What it guarantees: a reader inside a pserialize read section sees each element it reaches fully
 // initialised (a writer links an element with one atomic store, after writing all of it), never

@@ -2,7 +2,7 @@
 // kernel, assembly/sync/psref.ts, with its TS twin ts/kernels/sync/psref.ts (re-exported here); this
 // file is the writer side, TS only: class and target setup and destroy run on the control plane's
 // thread, never in the data path, and destroy sleeps in Atomics.wait or Atomics.waitAsync.
-// Layout and protocol: assembly/layout.ts (PRC_*, PSRT_*).
+// Layout and protocol: assembly/layout/sync.ts (PRC_*, PSRT_*).
 //
 // What it guarantees: psref_target_destroy returns only when no CPU holds a reference to the
 // target; after it the object that embeds the target may be freed. A reference, unlike a pserialize
@@ -30,7 +30,7 @@
 import {
   PRC_NCPU, PRC_CAP, PRC_STRIDE, PRC_COUNTS, PRC_FREE, PRC_NFREE, PRC_NEXT, PRC_ERRORS, PRC_SIZE, PSREF_WAITER, PSREF_COUNT,
   PSRT_SIZE, PSRT_CLASS, PSRT_INDEX, PSRT_STATE, PSRT_DEAD, PSRT_LIVE, PSRT_DRAINING, PSZ_MAXCPU,
-} from '../../assembly/layout.js';
+} from '../../assembly/layout/sync.js';
 import type { Mem } from '../kernels/util/mem.js';
 import { psref_acquire, psref_held, psref_release } from '../kernels/sync/psref.js';
 import { canBlock } from './pserialize.js';

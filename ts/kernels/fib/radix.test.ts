@@ -2,11 +2,12 @@
 // reference (and WASM against TS, byte for byte over the whole table memory).
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { LAYOUT_BASE, NP_SIZE, RH_SIZE, RN_SIZE, RH_ROUTES, RH_NODES, NP_INUSE, NP_LIMBO_COUNT } from '../../../assembly/layout.js';
+import {
+  LAYOUT_BASE, NP_SIZE, RH_SIZE, RN_SIZE, RH_ROUTES, RH_NODES, NP_INUSE, NP_LIMBO_COUNT, RT_WALK_REC,
+} from '../../../assembly/layout.js';
 import { Arena } from '../../stack/arena.js';
 import { type Kernels, makeKernels } from '../../stack/kernels.js';
 import { createMemory } from '../../stack/wasm.js';
-import { RT_WALK_REC } from './radix.js';
 
 interface Tree { k: Kernels; u8: Uint8Array; dv: DataView; pool: number; h4: number; h6: number; key: number; out: number; arena: Arena }
 

@@ -5,12 +5,11 @@
 import {
   RN_KEY, RN_PLEN, RN_NH, RN_CHILD0, RN_CHILD1, RN_SIZE,
   RH_ROOT, RH_ROUTES, RH_NODES, RH_POOL, RH_BITS,
-  NP_BASE, NP_CAP, NP_NEXT, NP_FREE, NP_LIMBO, NP_INUSE, NP_LIMBO_COUNT, POISON,
+  NP_BASE, NP_CAP, NP_NEXT, NP_FREE, NP_LIMBO, NP_INUSE, NP_LIMBO_COUNT, POISON, RT_WALK_REC,
 } from '../../../assembly/layout.js';
 import { type Mem, ld32, st32, ld32be, ald32, ast32 } from '../util/mem.js';
 
 export const RT_ENOMEM = 0xffffffff;
-export const RT_WALK_REC = 24;
 
 function maskWord(plen: number, w: number): number {
   const lo = w << 5;

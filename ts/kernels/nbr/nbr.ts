@@ -1,6 +1,6 @@
 // TS twin of assembly/nbr/nbr.ts (neighbor table: (address, ifindex) -> MAC).
 import { NBH_CAP, NBH_COUNT, NBH_TOMBS, NBH_SIZE, NB_SIZE, NB_KEY, NB_IF, NB_STATE, NB_MAC,
-  NBS_EMPTY, NBS_VALID, NBS_TOMB } from '../../../assembly/layout.js';
+  NBS_EMPTY, NBS_VALID, NBS_TOMB } from '../../../assembly/layout/nbr.js';
 import { type Mem, ld32, st32, ld16, st16, ald32, ast32 } from '../util/mem.js';
 import { hash_combine } from '../util/hash.js';
 

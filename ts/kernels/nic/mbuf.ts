@@ -1,5 +1,5 @@
 // TS twin of assembly/nic/mbuf.ts: the cluster pool and the per-CPU caches in front of it.
-import { MB_LOCK, MB_COUNT, MB_CONTENDED, MB_EMPTY, MB_SIZE, MB_BULK } from '../../../assembly/layout.js';
+import { MB_LOCK, MB_COUNT, MB_CONTENDED, MB_EMPTY, MB_SIZE, MB_BULK } from '../../../assembly/layout/buffers.js';
 import { type Mem, ld32, st32 } from '../util/mem.js';
 
 function pool_lock(m: Mem, pool: number): void {

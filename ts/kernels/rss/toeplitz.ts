@@ -1,7 +1,7 @@
 // TS twin of assembly/rss/toeplitz.ts: the Toeplitz RSS hash (bit-at-a-time reference, per-key byte
 // table, table hash) over the same linear memory and the same table layout. Same names; `m` first.
 // See the AS file for the definition, the table diagram and the concurrency rules.
-import { TOE_MAX_INPUT } from '../../../assembly/layout.js';
+import { TOE_MAX_INPUT } from '../../../assembly/layout/ifnet.js';
 import { type Mem, ld8, ld32, ld32be, st32 } from '../util/mem.js';
 
 /** The reference definition, one input bit at a time. Key TOE_KEY_LEN bytes; len <= TOE_MAX_INPUT. */

@@ -1,0 +1,76 @@
+// Per-CPU state: the counters (C_ indices into u64[C_COUNT]), the per-interface counters (IFC_) and
+// the forwarding context (CTX_) fwd_batch runs with, with its options (OPT_).
+// Plain `export const NAME = <integer>;` lines only: AssemblyScript and TypeScript both compile this
+// file (see ../layout.ts, which re-exports it and holds the prefix glossary).
+
+// Per-CPU counters: u64[C_COUNT]. Drop reasons occupy C_REASON_BASE + R_*.
+export const C_RX_FRAMES = 0;
+export const C_RX_BYTES = 1;
+export const C_FAST = 2;
+export const C_NORMAL = 3;
+export const C_LOCAL = 4;
+export const C_DROP = 5;
+export const C_TX_FRAMES = 6;
+export const C_TX_BYTES = 7;
+export const C_FRAGS_OUT = 8; // fragments created
+export const C_FRAGMENTED = 9; // datagrams fragmented
+export const C_ICMP_OUT = 10; // ICMP/ICMPv6 errors sent
+export const C_ICMP_RATELIM = 11; // errors suppressed by the rate limiter
+export const C_ICMP_SUPPRESSED = 12; // errors not sent by rule (error about an error, non-first fragment, ...)
+export const C_FLOW_HIT = 13;
+export const C_FLOW_MISS = 14;
+export const C_FLOW_INSERT = 15;
+export const C_FLOW_REAP = 16; // reaped because the table was full
+export const C_FLOW_EXPIRE = 17; // idle expiry
+export const C_FLOW_FLUSH = 18; // whole-table invalidations (routing generation changed)
+export const C_REASON_BASE = 32;
+export const C_COUNT = 64; // C_REASON_BASE + R_COUNT <= C_COUNT
+
+// Per-CPU per-interface counters (netstat -i): IFC_SIZE bytes per ifindex, u64 each. Received
+// frames count on the interface they arrived on after VLAN demux; transmitted ones on the
+// interface the route chose (a vlan, not its parent); drops on the receiving interface.
+export const IFC_SIZE = 64;
+export const IFC_IPKTS = 0;
+export const IFC_IBYTES = 8;
+export const IFC_OPKTS = 16;
+export const IFC_OBYTES = 24;
+export const IFC_IDROPS = 32; // received frames dropped (any reason)
+
+// ---------------------------------------------------------------------------------------------
+// Per-CPU forwarding context: what fwd_batch needs, all pointers. CTX_SIZE bytes.
+export const CTX_SIZE = 192;
+export const CTX_IFNET = 0; // u32 ptr ifnet[]
+export const CTX_NIF = 4; // u32 ifnet slots
+export const CTX_NH = 8; // u32 ptr nexthop[]
+export const CTX_RT4 = 12; // u32 ptr radix head v4
+export const CTX_RT6 = 16; // u32 ptr radix head v6
+export const CTX_NBR = 20; // u32 ptr neighbor table
+export const CTX_FLOW = 24; // u32 ptr ipflow table
+export const CTX_CNT = 28; // u32 ptr counters
+export const CTX_PD = 32; // u32 ptr descriptor array
+export const CTX_TX = 36; // u32 ptr tx list
+export const CTX_TXCAP = 40; // u32 tx list capacity
+export const CTX_NTX = 44; // u32 out: tx entries used by the last batch
+export const CTX_FREE = 48; // u32 ptr free-cluster stack: u32 count, u32 cap, then u32 cluster ptrs
+export const CTX_GEN = 52; // u32 ptr to the routing generation word
+export const CTX_OPTS = 56; // u32 OPT_*
+export const CTX_ICMP_PPS = 60; // u32 ICMP errors per second allowed per family (0 = unlimited)
+export const CTX_ICMP_BURST = 64; // u32 bucket depth in errors
+export const CTX_ICMP_TOKENS = 68; // u32 IPv4 tokens left (x1000)
+export const CTX_ICMP_LAST = 72; // u32 IPv4 last refill time, ms
+export const CTX_ICMP6_TOKENS = 76; // u32 ICMPv6 tokens left (x1000)
+export const CTX_ICMP6_LAST = 80; // u32 ICMPv6 last refill time, ms
+export const CTX_IPID = 84; // u32 next IPv4 id for datagrams we originate (ICMP errors)
+export const CTX_NOW = 88; // u32 time of the batch being processed, ms (set by fwd_batch)
+export const CTX_FIB4 = 92; // u32 ptr to the compiled IPv4 FIB header, 0 = look up in the radix tree
+export const CTX_IFCNT = 96; // u32 ptr to this CPU's per-interface counters (IFC_SIZE per ifindex)
+export const CTX_FIB6 = 100; // u32 ptr to the compiled IPv6 FIB header, 0 = look up in the radix tree
+export const CTX_POOL = 104; // u32 ptr to the cluster pool behind the CTX_FREE cache (MB_*), 0 = the cache is all there is
+export const CTX_WARM = 108; // u32 out: xor of the tbl24 words route4_warm loaded (kept so the loads are not optimised away)
+
+export const OPT_FASTFWD = 1; // use and fill the ipflow cache
+export const OPT_ICMP = 2; // send ICMP errors
+export const OPT_FIBWARM = 4; // before each batch, load its IPv4 destinations' tbl24 words together (route4_warm): set when the table outgrows the caches
+
+// Toeplitz / RSS input scratch inside the context (36 bytes at most)
+export const CTX_SCRATCH = 128;

@@ -1,0 +1,41 @@
+// Interfaces: the ifnet slot (IF_) and its flags (IFF_), and the RSS tables an ifnet points at
+// (TOE_ Toeplitz byte table, RETA_SIZE indirection table).
+// Plain `export const NAME = <integer>;` lines only: AssemblyScript and TypeScript both compile this
+// file (see ../layout.ts, which re-exports it and holds the prefix glossary).
+
+// ifnet table: IF_SIZE bytes per interface, indexed by ifindex (index 0 is never used).
+// Readers (every CPU's pipeline, inside a pserialize read section) find a slot by index only: from
+// a frame's receive port, a parent's VLAN map, a nexthop's NH_IFINDEX. Writers (Tables, one at a
+// time) attach by writing every field, then IF_FLAGS with IFF_EXISTS (atomic), then the parent's
+// VLAN map entry (atomic u16); detach by clearing the map entry and the flags, deleting the routes
+// that name the index, waiting a grace period, deleting its neighbor entries, and only then
+// zeroing the slot (and reusing the index). A reader with a stale index reads "absent", never memory put to other use.
+export const IF_SIZE = 128;
+export const IF_FLAGS = 0; // u32 IFF_*
+export const IF_MTU = 4; // u32
+export const IF_MAC = 8; // 6 bytes
+export const IF_VID = 14; // u16 VLAN id when IFF_VLAN
+export const IF_PARENT = 16; // u32 parent ifindex when IFF_VLAN
+export const IF_NQUEUES = 20; // u32 RSS queues (>= 1)
+export const IF_RSSTAB = 24; // u32 ptr to the Toeplitz byte table (TOE_TABLE_SIZE bytes)
+export const IF_RETA = 28; // u32 ptr to the indirection table (RETA_SIZE u8 queue numbers)
+export const IF_ADDR4 = 32; // u32 primary IPv4 address, host order (0 = none)
+export const IF_VLANMAP = 36; // u32 ptr to u16[4096] vid -> vlan ifindex (0 = none)
+export const IF_ADDR6 = 40; // 16 bytes primary global IPv6 address, wire order (all zero = none)
+export const IF_LL6 = 56; // 16 bytes link-local IPv6 address, wire order
+
+export const IFF_EXISTS = 1;
+export const IFF_UP = 2;
+export const IFF_VLAN = 4;
+export const IFF_RSS_UDP4 = 8; // hash UDP ports over IPv4
+export const IFF_RSS_UDP6 = 16; // hash UDP ports over IPv6
+export const IFF_HAS_ADDR6 = 32;
+export const IFF_HAS_LL6 = 64;
+
+// ---------------------------------------------------------------------------------------------
+// Toeplitz: a byte table per key. Entry [i][b] (u32) is the hash contribution of byte value b at input
+// byte position i: a 36-byte IPv6 4-tuple hashes with 36 loads and XORs instead of 288 bit steps.
+export const TOE_KEY_LEN = 40;
+export const TOE_MAX_INPUT = 36;
+export const TOE_TABLE_SIZE = 36864; // TOE_MAX_INPUT * 256 * 4
+export const RETA_SIZE = 128;
