@@ -62,10 +62,19 @@ export function machineInfo(): MachineInfo {
   let commit: string | null = null;
   try {
     const cwd = fileURLToPath(new URL('.', import.meta.url));
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
     if (dirty) commit += '+dirty';
-  } catch { /* not a git checkout */ }
+  } catch {
+    /* not a git checkout */
+  }
   return {
     cpu: cpus[0]?.model.trim() ?? 'unknown',
     cores: cpus.length,
@@ -89,7 +98,13 @@ export function writeResults(suite: string, body: Record<string, unknown>): stri
 }
 
 /** benny's per-case options (benchmark.js: seconds; see benny's README, "Tweaking benchmarks"). */
-export interface BennyCaseOptions { minSamples?: number; minTime?: number; maxTime?: number; delay?: number; initCount?: number }
+export interface BennyCaseOptions {
+  minSamples?: number;
+  minTime?: number;
+  maxTime?: number;
+  delay?: number;
+  initCount?: number;
+}
 
 /** Benny case options: short runs (a suite must stay well under a minute), still >= 8 samples. */
 export const BENNY_CASE: BennyCaseOptions = { minSamples: 8, minTime: 0.03, maxTime: 0.6, delay: 0.002 };
@@ -110,16 +125,29 @@ export function sig(x: number, digits = 4): number {
 
 // Result sink: every timed loop folds its results in here so no call can be optimised away.
 let sinkValue = 0;
-export function sink(v: number): void { sinkValue ^= v; }
-export function sinkRead(): number { return sinkValue; }
+export function sink(v: number): void {
+  sinkValue ^= v;
+}
+export function sinkRead(): number {
+  return sinkValue;
+}
 
 // ---- the 1,000-prefix tables -------------------------------------------------------------------
 
 /** Seed of the default scenario's route generator (ts/scenario/default.ts). */
 export const ROUTE_SEED = 2016;
 
-export interface Prefix4 { net: number; plen: number; text: string; bytes: Uint8Array }
-export interface Prefix6 { bytes: Uint8Array; plen: number; text: string }
+export interface Prefix4 {
+  net: number;
+  plen: number;
+  text: string;
+  bytes: Uint8Array;
+}
+export interface Prefix6 {
+  bytes: Uint8Array;
+  plen: number;
+  text: string;
+}
 
 /**
  * The default scenario's generated IPv4 routes (generateRoutes, seed 2016), as prefixes. The first
@@ -139,7 +167,13 @@ export function genPrefixes4(n: number): Prefix4[] {
 /** The generated IPv6 routes of defaultScenarioConfig({ v4Routes: v4, v6Routes: n }). */
 export function genPrefixes6(n: number, v4 = 0): Prefix6[] {
   const out: Prefix6[] = [];
-  for (const line of generateRoutes({ v4, v6: n, seed: ROUTE_SEED, via4: ['198.51.100.254'], via6: ['2001:db8:1::fe'] })) {
+  for (const line of generateRoutes({
+    v4,
+    v6: n,
+    seed: ROUTE_SEED,
+    via4: ['198.51.100.254'],
+    via6: ['2001:db8:1::fe'],
+  })) {
     const text = line.slice(0, line.indexOf(' '));
     const p = parsePrefix(text)!;
     if (p.family === 6) out.push({ bytes: p.bytes, plen: p.plen, text });
@@ -162,9 +196,10 @@ export function randomAddrs4(prefixes: readonly Prefix4[], n: number, seed = 7):
   const r = rng(seed);
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
-    out[i] = r() < 0.5
-      ? inside4(prefixes[Math.floor(r() * prefixes.length)]!, r)
-      : (0x01000000 + Math.floor(r() * (0xe0000000 - 0x01000000))) >>> 0;
+    out[i] =
+      r() < 0.5
+        ? inside4(prefixes[Math.floor(r() * prefixes.length)]!, r)
+        : (0x01000000 + Math.floor(r() * (0xe0000000 - 0x01000000))) >>> 0;
   }
   return out;
 }

@@ -17,7 +17,18 @@ import { buildFrame } from '../ts/packet/build.js';
 import { PipelineDriver, measureSplit } from '../ts/scenario/pipeline-driver.js';
 import { CTX_FIB4 } from '../assembly/layout.js';
 import { generateRoutes, rng } from '../ts/scenario/routes-gen.js';
-import { isMain, machineInfo, median, num, sig, sink, table, writeResults, type SuiteOptions, type SuiteReport } from './common.js';
+import {
+  isMain,
+  machineInfo,
+  median,
+  num,
+  sig,
+  sink,
+  table,
+  writeResults,
+  type SuiteOptions,
+  type SuiteReport,
+} from './common.js';
 import LpmLib from 'longest-prefix-match';
 
 const CONFIG = `interfaces:
@@ -33,9 +44,19 @@ const N_ADDR = 65536;
 const SEED = 42;
 
 function routes(v4: number, v6: number): RouteSpec[] {
-  const text = [...generateRoutes({ v4, v6, seed: SEED, via4: ['198.51.100.254', '203.0.113.254'], via6: ['2001:db8:1::fe', '2001:db8:2::fe'] })].join('\n');
+  const text = [
+    ...generateRoutes({
+      v4,
+      v6,
+      seed: SEED,
+      via4: ['198.51.100.254', '203.0.113.254'],
+      via6: ['2001:db8:1::fe', '2001:db8:2::fe'],
+    }),
+  ].join('\n');
   const out: RouteSpec[] = [];
-  parseRoutesText(text, 'gen-routes', (r) => out.push({ ...r, dst: Uint8Array.from(r.dst), via: r.via ? Uint8Array.from(r.via) : null }));
+  parseRoutesText(text, 'gen-routes', (r) =>
+    out.push({ ...r, dst: Uint8Array.from(r.dst), via: r.via ? Uint8Array.from(r.via) : null }),
+  );
   return out;
 }
 
@@ -43,10 +64,14 @@ function build(engine: KernelImpl, specs: RouteSpec[]): { stack: Stack; ms: numb
   const cfg = parseConfig(CONFIG, 'bench', process.cwd());
   const t0 = performance.now();
   const stack = new Stack(cfg, {
-    engine, fib: 'compiled', extraRoutes: specs.length,
+    engine,
+    fib: 'compiled',
+    extraRoutes: specs.length,
     extraLongV4: specs.filter((r) => r.family === 4 && r.plen > 24).length,
     extraV6: specs.filter((r) => r.family === 6).length,
-    moreRoutes: (add) => { for (const r of specs) add(r); },
+    moreRoutes: (add) => {
+      for (const r of specs) add(r);
+    },
   });
   return { stack, ms: performance.now() - t0 };
 }
@@ -59,7 +84,14 @@ function addrs4(specs: RouteSpec[], kind: 'random' | 'skewed'): Uint32Array {
   const out = new Uint32Array(N_ADDR);
   for (let i = 0; i < N_ADDR; i++) {
     const x = r();
-    const p = kind === 'skewed' ? (x < 0.9 ? hot[Math.floor(r() * hot.length)] : null) : (x < 0.5 ? v4[Math.floor(r() * v4.length)] : null);
+    const p =
+      kind === 'skewed'
+        ? x < 0.9
+          ? hot[Math.floor(r() * hot.length)]
+          : null
+        : x < 0.5
+          ? v4[Math.floor(r() * v4.length)]
+          : null;
     if (p) {
       const net = new DataView(p.dst.buffer, p.dst.byteOffset).getUint32(0);
       out[i] = (net + (p.plen === 32 ? 0 : Math.floor(r() * 2 ** (32 - p.plen)))) >>> 0;
@@ -80,7 +112,10 @@ function addrs6(specs: RouteSpec[]): Uint8Array {
     a[0] = 0x20 | (a[0]! & 0x1f);
     if (r() < 0.5) {
       const p = v6[Math.floor(r() * v6.length)]!;
-      for (let bit = 0; bit < p.plen; bit++) { const m = 0x80 >> (bit & 7); a[bit >> 3] = (a[bit >> 3]! & ~m) | (p.dst[bit >> 3]! & m); }
+      for (let bit = 0; bit < p.plen; bit++) {
+        const m = 0x80 >> (bit & 7);
+        a[bit >> 3] = (a[bit >> 3]! & ~m) | (p.dst[bit >> 3]! & m);
+      }
     }
   }
   return out;
@@ -94,13 +129,23 @@ function rate(fn: () => void, samples = 5, ms = 150): number {
     let n = 0;
     const t0 = performance.now();
     let el = 0;
-    while (el < ms) { fn(); n++; el = performance.now() - t0; }
+    while (el < ms) {
+      fn();
+      n++;
+      el = performance.now() - t0;
+    }
     rs.push((n * N_ADDR) / (el / 1000));
   }
   return median(rs);
 }
 
-interface Row { table: string; backend: string; engine: string; dest: string; mlps: number }
+interface Row {
+  table: string;
+  backend: string;
+  engine: string;
+  dest: string;
+  mlps: number;
+}
 
 /**
  * Route updates/s over `passes` passes of `pass` (each returns updates/s): the first pass, cold (a
@@ -118,15 +163,31 @@ function lookupRows(name: string, stack: Stack, specs: RouteSpec[], rows: Row[],
   const base = L.clusters; // the cluster pool is idle while we look up
   const out = base + N_ADDR * 16;
   const u8 = new Uint8Array(k.memory.buffer);
-  const check = (want: Uint32Array, got: number) => { for (let i = 0; i < 512; i++) if (want[i] !== new DataView(k.memory.buffer).getUint32(got + i * 4, true)) throw new Error(`${name}: FIB and radix disagree at #${i}`); };
+  const check = (want: Uint32Array, got: number) => {
+    for (let i = 0; i < 512; i++)
+      if (want[i] !== new DataView(k.memory.buffer).getUint32(got + i * 4, true))
+        throw new Error(`${name}: FIB and radix disagree at #${i}`);
+  };
   if (v6) {
     u8.set(addrs6(specs), base);
     k.rt_lookup6_batch(L.rt6, base, out, N_ADDR);
     const want = new Uint32Array(k.memory.buffer.slice(out, out + 2048));
     k.fib6_lookup_batch(L.fib6.head, base, out, N_ADDR);
     check(want, out);
-    rows.push({ table: name, backend: 'compiled', engine: k.name, dest: 'random', mlps: rate(() => k.fib6_lookup_batch(L.fib6.head, base, out, N_ADDR)) / 1e6 });
-    rows.push({ table: name, backend: 'radix', engine: k.name, dest: 'random', mlps: rate(() => k.rt_lookup6_batch(L.rt6, base, out, N_ADDR)) / 1e6 });
+    rows.push({
+      table: name,
+      backend: 'compiled',
+      engine: k.name,
+      dest: 'random',
+      mlps: rate(() => k.fib6_lookup_batch(L.fib6.head, base, out, N_ADDR)) / 1e6,
+    });
+    rows.push({
+      table: name,
+      backend: 'radix',
+      engine: k.name,
+      dest: 'random',
+      mlps: rate(() => k.rt_lookup6_batch(L.rt6, base, out, N_ADDR)) / 1e6,
+    });
     return;
   }
   for (const dest of ['random', 'skewed'] as const) {
@@ -136,8 +197,20 @@ function lookupRows(name: string, stack: Stack, specs: RouteSpec[], rows: Row[],
     const want = new Uint32Array(k.memory.buffer.slice(out, out + 2048));
     k.fib4_lookup_batch(L.fib4.head, base, out, N_ADDR);
     check(want, out);
-    rows.push({ table: name, backend: 'compiled', engine: k.name, dest, mlps: rate(() => k.fib4_lookup_batch(L.fib4.head, base, out, N_ADDR)) / 1e6 });
-    rows.push({ table: name, backend: 'radix', engine: k.name, dest, mlps: rate(() => k.rt_lookup4_batch(L.rt4, base, out, N_ADDR), 3) / 1e6 });
+    rows.push({
+      table: name,
+      backend: 'compiled',
+      engine: k.name,
+      dest,
+      mlps: rate(() => k.fib4_lookup_batch(L.fib4.head, base, out, N_ADDR)) / 1e6,
+    });
+    rows.push({
+      table: name,
+      backend: 'radix',
+      engine: k.name,
+      dest,
+      mlps: rate(() => k.rt_lookup4_batch(L.rt4, base, out, N_ADDR), 3) / 1e6,
+    });
   }
 }
 
@@ -174,8 +247,12 @@ function updateRate6(stack: Stack, n: number): number {
   const seen = new Set<string>();
   while (pfx.length < n) {
     const a = new Uint8Array(16);
-    a[0] = 0x20; a[1] = 0x01; a[2] = 0x0d; a[3] = 0xb8;
-    a[4] = Math.floor(r() * 256); a[5] = Math.floor(r() * 256);
+    a[0] = 0x20;
+    a[1] = 0x01;
+    a[2] = 0x0d;
+    a[3] = 0xb8;
+    a[4] = Math.floor(r() * 256);
+    a[5] = Math.floor(r() * 256);
     const key = a.join('.');
     if (seen.has(key)) continue;
     seen.add(key);
@@ -202,7 +279,13 @@ function forwardRate(stack: Stack, specs: RouteSpec[], fib: 'compiled' | 'radix'
     const p = v4[Math.floor(r() * v4.length)]!;
     const dst = Uint8Array.from(p.dst);
     if (p.plen < 32) dst[3] = (dst[3]! | 1) & 0xff;
-    return buildFrame({ dstMac: Uint8Array.of(2, 0, 0, 0, 0, 1), srcMac: Uint8Array.of(2, 0, 0, 0, 0xaa, 0x10), src: Uint8Array.of(192, 0, 2, 10), dst, minFrame: 60 });
+    return buildFrame({
+      dstMac: Uint8Array.of(2, 0, 0, 0, 0, 1),
+      srcMac: Uint8Array.of(2, 0, 0, 0, 0xaa, 0x10),
+      src: Uint8Array.of(192, 0, 2, 10),
+      dst,
+      minFrame: 60,
+    });
   });
   // the same stack, looking up in the radix tree or in the compiled FIB
   const ctxFib = new DataView(stack.k.memory.buffer);
@@ -211,7 +294,8 @@ function forwardRate(stack: Stack, specs: RouteSpec[], fib: 'compiled' | 'radix'
   const f = measureSplit(new PipelineDriver(stack, t, 1));
   ctxFib.setUint32(at, stack.L.fib4.head, true);
   const c = stack.counters();
-  if ((c['normal'] ?? 0) === 0 || (c['drop'] ?? 0) > 0) throw new Error(`forwarding bench did not forward: ${JSON.stringify(c)}`);
+  if ((c['normal'] ?? 0) === 0 || (c['drop'] ?? 0) > 0)
+    throw new Error(`forwarding bench did not forward: ${JSON.stringify(c)}`);
   return { stack: f.stackPps / 1e6, e2e: f.e2ePps / 1e6 };
 }
 
@@ -221,14 +305,30 @@ export async function runFib(o: SuiteOptions = {}): Promise<SuiteReport> {
   const updates: { table: string; engine: string; updatesPerSec: number; firstPassPerSec: number }[] = [];
   const forwarding: { table: string; backend: string; stackMpps: number; e2eMpps: number }[] = [];
   const libs: { table: string; lib: string; mlps: number }[] = [];
-  for (const [name, v4, v6] of [['1k IPv4', 1000, 0], ['100k IPv4', 100_000, 0], ['1M IPv4', 1_000_000, 0], ['200k IPv6', 0, 200_000]] as const) {
+  for (const [name, v4, v6] of [
+    ['1k IPv4', 1000, 0],
+    ['100k IPv4', 100_000, 0],
+    ['1M IPv4', 1_000_000, 0],
+    ['200k IPv6', 0, 200_000],
+  ] as const) {
     const specs = routes(v4, v6);
     for (const engine of ['wasm', 'ts'] as KernelImpl[]) {
       if (engine === 'ts' && v4 === 1_000_000) continue; // the TS twin at 1M: see 100k (same code, and it would double the run)
       const { stack, ms } = build(engine, specs);
-      loads.push({ table: name, engine, routes: specs.length, loadMs: sig(ms), linearMiB: sig(stack.L.bytes / 2 ** 20) });
+      loads.push({
+        table: name,
+        engine,
+        routes: specs.length,
+        loadMs: sig(ms),
+        linearMiB: sig(stack.L.bytes / 2 ** 20),
+      });
       lookupRows(name, stack, specs, rows, v6 > 0);
-      const u = v4 >= 100_000 ? updatePasses(() => updateRate(stack, 20_000)) : v6 > 0 ? updatePasses(() => updateRate6(stack, 20_000)) : null;
+      const u =
+        v4 >= 100_000
+          ? updatePasses(() => updateRate(stack, 20_000))
+          : v6 > 0
+            ? updatePasses(() => updateRate6(stack, 20_000))
+            : null;
       if (u) updates.push({ table: name, engine, updatesPerSec: sig(u.median), firstPassPerSec: sig(u.first) });
       if (v4 === 1_000_000 && engine === 'wasm') {
         for (const fib of ['compiled', 'radix'] as const) {
@@ -244,24 +344,53 @@ export async function runFib(o: SuiteOptions = {}): Promise<SuiteReport> {
       const txt = Array.from(a, (x) => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}/32`);
       const t0 = performance.now();
       let n = 0;
-      while (performance.now() - t0 < 300) { for (let i = 0; i < 4096; i++) sink(lib.getMatch(txt[i]!).length); n += 4096; }
-      libs.push({ table: name, lib: 'longest-prefix-match getMatch (string in)', mlps: sig(n / ((performance.now() - t0) / 1000) / 1e6) });
+      while (performance.now() - t0 < 300) {
+        for (let i = 0; i < 4096; i++) sink(lib.getMatch(txt[i]!).length);
+        n += 4096;
+      }
+      libs.push({
+        table: name,
+        lib: 'longest-prefix-match getMatch (string in)',
+        mlps: sig(n / ((performance.now() - t0) / 1000) / 1e6),
+      });
     }
   }
   const text = [
     'Lookups per second, one core (M lookups/s, median of 5; batched kernel calls of 65,536 addresses):',
-    table(['table', 'backend', 'engine', 'destinations', 'M lookups/s'], rows.map((r) => [r.table, r.backend, r.engine, r.dest, num(r.mlps)])),
+    table(
+      ['table', 'backend', 'engine', 'destinations', 'M lookups/s'],
+      rows.map((r) => [r.table, r.backend, r.engine, r.dest, num(r.mlps)]),
+    ),
     'npm library at 100k prefixes:',
-    table(['table', 'library', 'M lookups/s'], libs.map((l) => [l.table, l.lib, num(l.mlps)])),
+    table(
+      ['table', 'library', 'M lookups/s'],
+      libs.map((l) => [l.table, l.lib, num(l.mlps)]),
+    ),
     'Loading (RIB + compiled FIB, routes already parsed) and linear memory:',
-    table(['table', 'engine', 'routes', 'load ms', 'linear memory MiB'], loads.map((l) => [l.table, l.engine, l.routes, num(l.loadMs), num(l.linearMiB)])),
+    table(
+      ['table', 'engine', 'routes', 'load ms', 'linear memory MiB'],
+      loads.map((l) => [l.table, l.engine, l.routes, num(l.loadMs), num(l.linearMiB)]),
+    ),
     'Route updates (add + delete of fresh IPv4 /24s or IPv6 /48s through RIB, nexthops and FIB), per second; 5 passes of 40,000:',
-    table(['table', 'engine', 'first pass updates/s', 'median updates/s'], updates.map((u) => [u.table, u.engine, num(u.firstPassPerSec), num(u.updatesPerSec)])),
+    table(
+      ['table', 'engine', 'first pass updates/s', 'median updates/s'],
+      updates.map((u) => [u.table, u.engine, num(u.firstPassPerSec), num(u.updatesPerSec)]),
+    ),
     'Normal-path forwarding (no flow cache), 64-byte frames to 4,096 destinations spread over the table, WASM:',
-    table(['table', 'lookup', 'stack only Mpps', 'end to end Mpps'], forwarding.map((f) => [f.table, f.backend, num(f.stackMpps), num(f.e2eMpps)])),
+    table(
+      ['table', 'lookup', 'stack only Mpps', 'end to end Mpps'],
+      forwarding.map((f) => [f.table, f.backend, num(f.stackMpps), num(f.e2eMpps)]),
+    ),
     'Targets: compiled IPv4 1M >= 50 M lookups/s (random); radix >= 3 M lookups/s; updates >= 200k/s; normal forwarding with 1M >= 20 Mpps.',
   ].join('\n');
-  const jsonPath = writeResults('fib', { machine: machineInfo(), lookups: rows.map((r) => ({ ...r, mlps: sig(r.mlps) })), libs, loads, updates, forwarding });
+  const jsonPath = writeResults('fib', {
+    machine: machineInfo(),
+    lookups: rows.map((r) => ({ ...r, mlps: sig(r.mlps) })),
+    libs,
+    loads,
+    updates,
+    forwarding,
+  });
   if (o.print !== false) console.log(text);
   return { suite: 'fib', text, jsonPath };
 }

@@ -28,8 +28,21 @@ import { buildFrame } from '../ts/packet/build.js';
 import { defaultScenarioConfig } from '../ts/scenario/default.js';
 import { rng } from '../ts/scenario/routes-gen.js';
 import {
-  BENNY_CASE, type SuiteOptions, type SuiteReport, genPrefixes4, genPrefixes6, isMain, num, randomAddrs4,
-  randomAddrs6, resultsDir, sig, sink, sinkRead, table, writeResults,
+  BENNY_CASE,
+  type SuiteOptions,
+  type SuiteReport,
+  genPrefixes4,
+  genPrefixes6,
+  isMain,
+  num,
+  randomAddrs4,
+  randomAddrs6,
+  resultsDir,
+  sig,
+  sink,
+  sinkRead,
+  table,
+  writeResults,
 } from './common.js';
 
 /** Calls per benny op. */
@@ -99,7 +112,11 @@ export async function runKernels(opts: SuiteOptions = {}): Promise<SuiteReport> 
   // inputs start 14 bytes into a 64-byte-aligned block, 2 bytes off 4-byte alignment, as an IP
   // header after a 14-byte Ethernet header does in a received frame.
   let top = L.clusters;
-  const alloc = (bytes: number): number => { const p = top; top += Math.ceil(bytes / 64) * 64; return p; };
+  const alloc = (bytes: number): number => {
+    const p = top;
+    top += Math.ceil(bytes / 64) * 64;
+    return p;
+  };
 
   // in_cksum_hdr20: 1024 distinct valid IPv4 headers
   const HDR_POOL = 1024;
@@ -108,29 +125,49 @@ export async function runKernels(opts: SuiteOptions = {}): Promise<SuiteReport> 
   for (let i = 0; i < HDR_POOL; i++) {
     const p = pr4[Math.floor(r() * pr4.length)]!;
     const f = buildFrame({
-      dstMac: new Uint8Array(6), srcMac: new Uint8Array(6), src: Uint8Array.of(192, 0, 2, 10),
-      dst: p.bytes, proto: 'udp', sport: 1024 + i, ttl: 2 + (i & 63), minFrame: 60,
+      dstMac: new Uint8Array(6),
+      srcMac: new Uint8Array(6),
+      src: Uint8Array.of(192, 0, 2, 10),
+      dst: p.bytes,
+      proto: 'udp',
+      sport: 1024 + i,
+      ttl: 2 + (i & 63),
+      minFrame: 60,
     });
     const at = alloc(128) + 14; // 2 mod 4, like buf + 14 in a cluster
     u8.set(f.subarray(14, 34), at);
     hdrPtrs[i] = at;
   }
   // in_cksum over 64 and 1500 bytes of random data
-  const fillRandom = (p: number, n: number) => { for (let j = 0; j < n; j++) u8[p + j] = Math.floor(r() * 256); };
+  const fillRandom = (p: number, n: number) => {
+    for (let j = 0; j < n; j++) u8[p + j] = Math.floor(r() * 256);
+  };
   const C64_POOL = 1024;
   const c64Ptrs = new Uint32Array(C64_POOL);
-  for (let i = 0; i < C64_POOL; i++) { const p = alloc(128) + 14; fillRandom(p, 64); c64Ptrs[i] = p; }
+  for (let i = 0; i < C64_POOL; i++) {
+    const p = alloc(128) + 14;
+    fillRandom(p, 64);
+    c64Ptrs[i] = p;
+  }
   const C1500_POOL = 64; // 64 x 1.5 KB: L2-resident
   const c1500Ptrs = new Uint32Array(C1500_POOL);
-  for (let i = 0; i < C1500_POOL; i++) { const p = alloc(1536 + 64) + 14; fillRandom(p, 1500); c1500Ptrs[i] = p; }
+  for (let i = 0; i < C1500_POOL; i++) {
+    const p = alloc(1536 + 64) + 14;
+    fillRandom(p, 1500);
+    c1500Ptrs[i] = p;
+  }
   // toe_hash over 12 bytes (IPv4 src, dst, ports) and 36 bytes (IPv6 src, dst, ports), wm0's key table
   const toeTable = L.rss[0]!.table;
   const TOE_POOL = 1024;
   const toe12Ptrs = new Uint32Array(TOE_POOL);
   const toe36Ptrs = new Uint32Array(TOE_POOL);
   for (let i = 0; i < TOE_POOL; i++) {
-    const p = alloc(64); fillRandom(p, 12); toe12Ptrs[i] = p;
-    const q = alloc(64); fillRandom(q, 36); toe36Ptrs[i] = q;
+    const p = alloc(64);
+    fillRandom(p, 12);
+    toe12Ptrs[i] = p;
+    const q = alloc(64);
+    fillRandom(q, 36);
+    toe36Ptrs[i] = q;
   }
   // rt_lookup4 / rt_lookup6: random addresses, half inside the table's prefixes, half uniform
   const LK_POOL = 4096;
@@ -170,8 +207,10 @@ export async function runKernels(opts: SuiteOptions = {}): Promise<SuiteReport> 
     chains.push(len);
   }
   const probes = chains.reduce((s, l) => s + (l * (l + 1)) / 2, 0) / FLOWS; // mean entries compared per hit
-  F.notes.push(`ipflow table: ${FLOWS} flows in ${hashsize} buckets (maxflows ${m.dv.getUint32(ft + FT_MAX, true)}, the default scenario's): `
-    + `longest chain ${Math.max(...chains)}, empty buckets ${chains.filter((l) => l === 0).length}, a hit compares ${probes.toFixed(1)} entries on average`);
+  F.notes.push(
+    `ipflow table: ${FLOWS} flows in ${hashsize} buckets (maxflows ${m.dv.getUint32(ft + FT_MAX, true)}, the default scenario's): ` +
+      `longest chain ${Math.max(...chains)}, empty buckets ${chains.filter((l) => l === 0).length}, a hit compares ${probes.toFixed(1)} entries on average`,
+  );
 
   // ---- twins agree on every input? (same memory, same inputs: they must) --------------------
   const agree = (kname: string, w: (i: number) => number, t: (i: number) => number, n: number, needNonZero = false) => {
@@ -185,63 +224,335 @@ export async function runKernels(opts: SuiteOptions = {}): Promise<SuiteReport> 
     if (needNonZero && zero) bad += zero;
     F.mismatches[kname] = bad;
   };
-  const wHdr = raw('in_cksum_hdr20'), wCk = raw('in_cksum'), wToe = raw('toe_hash');
-  const wLk4 = raw('rt_lookup4'), wLk6 = raw('rt_lookup6'), wFib4 = raw('fib4_lookup');
-  const wFlow = raw('ipflow_lookup'), wHeap = raw('heap_base');
+  const wHdr = raw('in_cksum_hdr20'),
+    wCk = raw('in_cksum'),
+    wToe = raw('toe_hash');
+  const wLk4 = raw('rt_lookup4'),
+    wLk6 = raw('rt_lookup6'),
+    wFib4 = raw('fib4_lookup');
+  const wFlow = raw('ipflow_lookup'),
+    wHeap = raw('heap_base');
   const loaderHeap = (loader.demangle({ heap_base: wHeap }) as unknown as { heap_base: Fn }).heap_base;
-  agree(K_HDR, (i) => wHdr(hdrPtrs[i]!), (i) => cksum.in_cksum_hdr20(m, hdrPtrs[i]!), HDR_POOL);
-  agree(K_C64, (i) => wCk(c64Ptrs[i]!, 64), (i) => cksum.in_cksum(m, c64Ptrs[i]!, 64), C64_POOL);
-  agree(K_C1500, (i) => wCk(c1500Ptrs[i]!, 1500), (i) => cksum.in_cksum(m, c1500Ptrs[i]!, 1500), C1500_POOL);
-  agree(K_TOE12, (i) => wToe(toeTable, toe12Ptrs[i]!, 12), (i) => toeplitz.toe_hash(m, toeTable, toe12Ptrs[i]!, 12), TOE_POOL);
-  agree(K_TOE36, (i) => wToe(toeTable, toe36Ptrs[i]!, 36), (i) => toeplitz.toe_hash(m, toeTable, toe36Ptrs[i]!, 36), TOE_POOL);
-  agree(K_LK4, (i) => wLk4(rt4, addrs4[i]!), (i) => radix.rt_lookup4(m, rt4, addrs4[i]!), LK_POOL);
-  agree(K_FIB4, (i) => wFib4(fib4, addrs4[i]!), (i) => dir24.fib4_lookup(m, fib4, addrs4[i]!), LK_POOL);
-  const fibVsRadix = addrs4.reduce((n, a) => n + ((wFib4(fib4, a) >>> 0) !== (wLk4(rt4, a) >>> 0) ? 1 : 0), 0);
-  F.notes.push(`fib4_lookup: the compiled FIB of the same IPv4 table; its tbl24 is 32 MiB, but the ${LK_POOL}-address pool touches at most ${LK_POOL} of its cache lines, which stay in L2 once warm; answers differing from rt_lookup4: ${fibVsRadix} of ${LK_POOL}`);
-  agree(K_LK6, (i) => wLk6(rt6, addr6Ptrs[i]!), (i) => radix.rt_lookup6(m, rt6, addr6Ptrs[i]!), LK_POOL);
-  agree(K_FLOW, (i) => wFlow(ft, flowSrc[i]!, flowDst[i]!, 0, NOW, cnt), (i) => ipflow.ipflow_lookup(m, ft, flowSrc[i]!, flowDst[i]!, 0, NOW, cnt), FL_POOL, true);
+  agree(
+    K_HDR,
+    (i) => wHdr(hdrPtrs[i]!),
+    (i) => cksum.in_cksum_hdr20(m, hdrPtrs[i]!),
+    HDR_POOL,
+  );
+  agree(
+    K_C64,
+    (i) => wCk(c64Ptrs[i]!, 64),
+    (i) => cksum.in_cksum(m, c64Ptrs[i]!, 64),
+    C64_POOL,
+  );
+  agree(
+    K_C1500,
+    (i) => wCk(c1500Ptrs[i]!, 1500),
+    (i) => cksum.in_cksum(m, c1500Ptrs[i]!, 1500),
+    C1500_POOL,
+  );
+  agree(
+    K_TOE12,
+    (i) => wToe(toeTable, toe12Ptrs[i]!, 12),
+    (i) => toeplitz.toe_hash(m, toeTable, toe12Ptrs[i]!, 12),
+    TOE_POOL,
+  );
+  agree(
+    K_TOE36,
+    (i) => wToe(toeTable, toe36Ptrs[i]!, 36),
+    (i) => toeplitz.toe_hash(m, toeTable, toe36Ptrs[i]!, 36),
+    TOE_POOL,
+  );
+  agree(
+    K_LK4,
+    (i) => wLk4(rt4, addrs4[i]!),
+    (i) => radix.rt_lookup4(m, rt4, addrs4[i]!),
+    LK_POOL,
+  );
+  agree(
+    K_FIB4,
+    (i) => wFib4(fib4, addrs4[i]!),
+    (i) => dir24.fib4_lookup(m, fib4, addrs4[i]!),
+    LK_POOL,
+  );
+  const fibVsRadix = addrs4.reduce((n, a) => n + (wFib4(fib4, a) >>> 0 !== wLk4(rt4, a) >>> 0 ? 1 : 0), 0);
+  F.notes.push(
+    `fib4_lookup: the compiled FIB of the same IPv4 table; its tbl24 is 32 MiB, but the ${LK_POOL}-address pool touches at most ${LK_POOL} of its cache lines, which stay in L2 once warm; answers differing from rt_lookup4: ${fibVsRadix} of ${LK_POOL}`,
+  );
+  agree(
+    K_LK6,
+    (i) => wLk6(rt6, addr6Ptrs[i]!),
+    (i) => radix.rt_lookup6(m, rt6, addr6Ptrs[i]!),
+    LK_POOL,
+  );
+  agree(
+    K_FLOW,
+    (i) => wFlow(ft, flowSrc[i]!, flowDst[i]!, 0, NOW, cnt),
+    (i) => ipflow.ipflow_lookup(m, ft, flowSrc[i]!, flowDst[i]!, 0, NOW, cnt),
+    FL_POOL,
+    true,
+  );
   const hits4 = addrs4.reduce((s, a) => s + (wLk4(rt4, a) !== 0 ? 1 : 0), 0);
   const hits6 = addr6Ptrs.reduce((s, p) => s + (wLk6(rt6, p) !== 0 ? 1 : 0), 0);
-  F.notes.push(`rt_lookup4: ${stack.tables.routeCount(4)} IPv4 routes (1,000 generated + the scenario's connected/local/special ones); ${(100 * hits4 / LK_POOL).toFixed(0)}% of the ${LK_POOL} addresses match a route`);
-  F.notes.push(`rt_lookup6: ${stack.tables.routeCount(6)} IPv6 routes (1,000 generated + connected/local); ${(100 * hits6 / LK_POOL).toFixed(0)}% of the ${LK_POOL} addresses match a route`);
+  F.notes.push(
+    `rt_lookup4: ${stack.tables.routeCount(4)} IPv4 routes (1,000 generated + the scenario's connected/local/special ones); ${((100 * hits4) / LK_POOL).toFixed(0)}% of the ${LK_POOL} addresses match a route`,
+  );
+  F.notes.push(
+    `rt_lookup6: ${stack.tables.routeCount(6)} IPv6 routes (1,000 generated + connected/local); ${((100 * hits6) / LK_POOL).toFixed(0)}% of the ${LK_POOL} addresses match a route`,
+  );
 
   // ---- the cases --------------------------------------------------------------------------------
   const N = N_CALLS;
-  const M_HDR = HDR_POOL - 1, M_C64 = C64_POOL - 1, M_C1500 = C1500_POOL - 1, M_TOE = TOE_POOL - 1, M_LK = LK_POOL - 1, M_FL = FL_POOL - 1;
+  const M_HDR = HDR_POOL - 1,
+    M_C64 = C64_POOL - 1,
+    M_C1500 = C1500_POOL - 1,
+    M_TOE = TOE_POOL - 1,
+    M_LK = LK_POOL - 1,
+    M_FL = FL_POOL - 1;
   let c = 0; // input cursor, shared (every case walks its own pool with it)
   const noop = (): number => 0;
 
   const cases: { kernel: string; engine: CaseResult['engine']; body: () => void }[] = [
-    { kernel: K_EMPTY, engine: 'wasm', body: () => { let a = 0; for (let i = 0; i < N; i++) a ^= wHeap(); sink(a); } },
-    { kernel: K_EMPTY, engine: 'wasm-loader', body: () => { let a = 0; for (let i = 0; i < N; i++) a ^= loaderHeap(); sink(a); } },
-    { kernel: K_EMPTY, engine: 'ts', body: () => { let a = 0; for (let i = 0; i < N; i++) a ^= noop(); sink(a); } },
+    {
+      kernel: K_EMPTY,
+      engine: 'wasm',
+      body: () => {
+        let a = 0;
+        for (let i = 0; i < N; i++) a ^= wHeap();
+        sink(a);
+      },
+    },
+    {
+      kernel: K_EMPTY,
+      engine: 'wasm-loader',
+      body: () => {
+        let a = 0;
+        for (let i = 0; i < N; i++) a ^= loaderHeap();
+        sink(a);
+      },
+    },
+    {
+      kernel: K_EMPTY,
+      engine: 'ts',
+      body: () => {
+        let a = 0;
+        for (let i = 0; i < N; i++) a ^= noop();
+        sink(a);
+      },
+    },
 
-    { kernel: K_HDR, engine: 'wasm', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= wHdr(hdrPtrs[(b + i) & M_HDR]!); c = (b + N) & 0xfffff; sink(a); } },
-    { kernel: K_HDR, engine: 'ts', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= cksum.in_cksum_hdr20(m, hdrPtrs[(b + i) & M_HDR]!); c = (b + N) & 0xfffff; sink(a); } },
+    {
+      kernel: K_HDR,
+      engine: 'wasm',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= wHdr(hdrPtrs[(b + i) & M_HDR]!);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
+    {
+      kernel: K_HDR,
+      engine: 'ts',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= cksum.in_cksum_hdr20(m, hdrPtrs[(b + i) & M_HDR]!);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
 
-    { kernel: K_C64, engine: 'wasm', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= wCk(c64Ptrs[(b + i) & M_C64]!, 64); c = (b + N) & 0xfffff; sink(a); } },
-    { kernel: K_C64, engine: 'ts', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= cksum.in_cksum(m, c64Ptrs[(b + i) & M_C64]!, 64); c = (b + N) & 0xfffff; sink(a); } },
+    {
+      kernel: K_C64,
+      engine: 'wasm',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= wCk(c64Ptrs[(b + i) & M_C64]!, 64);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
+    {
+      kernel: K_C64,
+      engine: 'ts',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= cksum.in_cksum(m, c64Ptrs[(b + i) & M_C64]!, 64);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
 
-    { kernel: K_C1500, engine: 'wasm', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= wCk(c1500Ptrs[(b + i) & M_C1500]!, 1500); c = (b + N) & 0xfffff; sink(a); } },
-    { kernel: K_C1500, engine: 'ts', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= cksum.in_cksum(m, c1500Ptrs[(b + i) & M_C1500]!, 1500); c = (b + N) & 0xfffff; sink(a); } },
+    {
+      kernel: K_C1500,
+      engine: 'wasm',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= wCk(c1500Ptrs[(b + i) & M_C1500]!, 1500);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
+    {
+      kernel: K_C1500,
+      engine: 'ts',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= cksum.in_cksum(m, c1500Ptrs[(b + i) & M_C1500]!, 1500);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
 
-    { kernel: K_TOE12, engine: 'wasm', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= wToe(toeTable, toe12Ptrs[(b + i) & M_TOE]!, 12); c = (b + N) & 0xfffff; sink(a); } },
-    { kernel: K_TOE12, engine: 'ts', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= toeplitz.toe_hash(m, toeTable, toe12Ptrs[(b + i) & M_TOE]!, 12); c = (b + N) & 0xfffff; sink(a); } },
+    {
+      kernel: K_TOE12,
+      engine: 'wasm',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= wToe(toeTable, toe12Ptrs[(b + i) & M_TOE]!, 12);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
+    {
+      kernel: K_TOE12,
+      engine: 'ts',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= toeplitz.toe_hash(m, toeTable, toe12Ptrs[(b + i) & M_TOE]!, 12);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
 
-    { kernel: K_TOE36, engine: 'wasm', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= wToe(toeTable, toe36Ptrs[(b + i) & M_TOE]!, 36); c = (b + N) & 0xfffff; sink(a); } },
-    { kernel: K_TOE36, engine: 'ts', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= toeplitz.toe_hash(m, toeTable, toe36Ptrs[(b + i) & M_TOE]!, 36); c = (b + N) & 0xfffff; sink(a); } },
+    {
+      kernel: K_TOE36,
+      engine: 'wasm',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= wToe(toeTable, toe36Ptrs[(b + i) & M_TOE]!, 36);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
+    {
+      kernel: K_TOE36,
+      engine: 'ts',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= toeplitz.toe_hash(m, toeTable, toe36Ptrs[(b + i) & M_TOE]!, 36);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
 
-    { kernel: K_LK4, engine: 'wasm', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= wLk4(rt4, addrs4[(b + i) & M_LK]!); c = (b + N) & 0xfffff; sink(a); } },
-    { kernel: K_LK4, engine: 'ts', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= radix.rt_lookup4(m, rt4, addrs4[(b + i) & M_LK]!); c = (b + N) & 0xfffff; sink(a); } },
+    {
+      kernel: K_LK4,
+      engine: 'wasm',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= wLk4(rt4, addrs4[(b + i) & M_LK]!);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
+    {
+      kernel: K_LK4,
+      engine: 'ts',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= radix.rt_lookup4(m, rt4, addrs4[(b + i) & M_LK]!);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
 
-    { kernel: K_FIB4, engine: 'wasm', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= wFib4(fib4, addrs4[(b + i) & M_LK]!); c = (b + N) & 0xfffff; sink(a); } },
-    { kernel: K_FIB4, engine: 'ts', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= dir24.fib4_lookup(m, fib4, addrs4[(b + i) & M_LK]!); c = (b + N) & 0xfffff; sink(a); } },
+    {
+      kernel: K_FIB4,
+      engine: 'wasm',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= wFib4(fib4, addrs4[(b + i) & M_LK]!);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
+    {
+      kernel: K_FIB4,
+      engine: 'ts',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= dir24.fib4_lookup(m, fib4, addrs4[(b + i) & M_LK]!);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
 
-    { kernel: K_LK6, engine: 'wasm', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= wLk6(rt6, addr6Ptrs[(b + i) & M_LK]!); c = (b + N) & 0xfffff; sink(a); } },
-    { kernel: K_LK6, engine: 'ts', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) a ^= radix.rt_lookup6(m, rt6, addr6Ptrs[(b + i) & M_LK]!); c = (b + N) & 0xfffff; sink(a); } },
+    {
+      kernel: K_LK6,
+      engine: 'wasm',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= wLk6(rt6, addr6Ptrs[(b + i) & M_LK]!);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
+    {
+      kernel: K_LK6,
+      engine: 'ts',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) a ^= radix.rt_lookup6(m, rt6, addr6Ptrs[(b + i) & M_LK]!);
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
 
-    { kernel: K_FLOW, engine: 'wasm', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) { const j = (b + i) & M_FL; a ^= wFlow(ft, flowSrc[j]!, flowDst[j]!, 0, NOW, cnt); } c = (b + N) & 0xfffff; sink(a); } },
-    { kernel: K_FLOW, engine: 'ts', body: () => { let a = 0; const b = c; for (let i = 0; i < N; i++) { const j = (b + i) & M_FL; a ^= ipflow.ipflow_lookup(m, ft, flowSrc[j]!, flowDst[j]!, 0, NOW, cnt); } c = (b + N) & 0xfffff; sink(a); } },
+    {
+      kernel: K_FLOW,
+      engine: 'wasm',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) {
+          const j = (b + i) & M_FL;
+          a ^= wFlow(ft, flowSrc[j]!, flowDst[j]!, 0, NOW, cnt);
+        }
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
+    {
+      kernel: K_FLOW,
+      engine: 'ts',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < N; i++) {
+          const j = (b + i) & M_FL;
+          a ^= ipflow.ipflow_lookup(m, ft, flowSrc[j]!, flowDst[j]!, 0, NOW, cnt);
+        }
+        c = (b + N) & 0xfffff;
+        sink(a);
+      },
+    },
   ];
 
   const caseName = (cs: { kernel: string; engine: string }) => `${cs.kernel} [${cs.engine}]`;
@@ -249,7 +560,9 @@ export async function runKernels(opts: SuiteOptions = {}): Promise<SuiteReport> 
     'mpstack kernels: WASM vs TS (one op = 1024 calls)',
     ...cases.map((cs) => add(caseName(cs), cs.body, BENNY_CASE)),
     // print plain lines (benny's default rewrites the terminal in place, which garbles logs)
-    cycle((res) => { console.log(`  ${res.name}: ${num((res.details.median * 1e9) / N)} ns/call (±${res.margin}%)`); }),
+    cycle((res) => {
+      console.log(`  ${res.name}: ${num((res.details.median * 1e9) / N)} ns/call (±${res.margin}%)`);
+    }),
     save({ file: 'kernels', folder: resultsDir(), format: 'chart.html' }),
   );
 
@@ -262,7 +575,8 @@ export async function runKernels(opts: SuiteOptions = {}): Promise<SuiteReport> 
     rmePercent: res.margin,
     samplesNsPerCall: res.details.sampleResults.map((s) => sig((s * 1e9) / N)),
   }));
-  const get = (kernel: string, engine: CaseResult['engine']) => results.find((q) => q.kernel === kernel && q.engine === engine)?.nsPerCall ?? null;
+  const get = (kernel: string, engine: CaseResult['engine']) =>
+    results.find((q) => q.kernel === kernel && q.engine === engine)?.nsPerCall ?? null;
   const emptyWasm = get(K_EMPTY, 'wasm')!;
   const emptyLoader = get(K_EMPTY, 'wasm-loader')!;
   const emptyTs = get(K_EMPTY, 'ts')!;
@@ -270,7 +584,14 @@ export async function runKernels(opts: SuiteOptions = {}): Promise<SuiteReport> 
   const rows: (string | number)[][] = [];
   rows.push(['empty call: raw export heap_base()', num(emptyWasm), '(call overhead)', '-', '-', '-']);
   const wrapperNs = emptyLoader - emptyWasm;
-  rows.push(['empty call: k.exports.heap_base (loader wrapper)', num(emptyLoader), `(${wrapperNs >= 0 ? '+' : ''}${wrapperNs.toFixed(2)} wrapper)`, '-', '-', '-']);
+  rows.push([
+    'empty call: k.exports.heap_base (loader wrapper)',
+    num(emptyLoader),
+    `(${wrapperNs >= 0 ? '+' : ''}${wrapperNs.toFixed(2)} wrapper)`,
+    '-',
+    '-',
+    '-',
+  ]);
   rows.push(['empty loop, inlined TS no-op', '-', '-', num(emptyTs), '-', '-']);
   const kernels = [...new Set(cases.map((q) => q.kernel))].filter((k) => !k.startsWith('empty'));
   const ratios: Record<string, number> = {};
@@ -306,4 +627,3 @@ export async function runKernels(opts: SuiteOptions = {}): Promise<SuiteReport> 
 }
 
 if (isMain(import.meta.url)) await runKernels();
-

@@ -33,8 +33,19 @@ import * as dir24 from '../ts/kernels/fib/dir24.js';
 import * as radix from '../ts/kernels/fib/radix.js';
 import { parseIPv4 } from '../ts/addr/addr.js';
 import {
-  BENNY_CASE, type SuiteOptions, type SuiteReport, fmt4, genPrefixes4, isMain, num, randomAddrs4, resultsDir, sig,
-  sink, table, writeResults,
+  BENNY_CASE,
+  type SuiteOptions,
+  type SuiteReport,
+  fmt4,
+  genPrefixes4,
+  isMain,
+  num,
+  randomAddrs4,
+  resultsDir,
+  sig,
+  sink,
+  table,
+  writeResults,
 } from './common.js';
 
 const PREFIXES = 1000;
@@ -48,23 +59,40 @@ export async function runLpm(opts: SuiteOptions = {}): Promise<SuiteReport> {
   const t0 = Date.now();
   const prefixes = genPrefixes4(PREFIXES);
   const routes: RouteSpec[] = prefixes.map((p, i) => ({
-    family: 4, dst: p.bytes, plen: p.plen, via: null, dev: null, type: 'blackhole', mtu: 1000 + i, metric: 0, proto: null,
-    file: '<bench>', line: i + 1,
+    family: 4,
+    dst: p.bytes,
+    plen: p.plen,
+    via: null,
+    dev: null,
+    type: 'blackhole',
+    mtu: 1000 + i,
+    metric: 0,
+    proto: null,
+    file: '<bench>',
+    line: i + 1,
   }));
   const config: StackConfig = {
-    interfaces: [], routes, neighbors: [],
-    ipflow: { hashsize: 64, maxflows: 256, idle: 5 }, icmp: { ratelimit: 0, burst: 1 }, fastforward: false,
+    interfaces: [],
+    routes,
+    neighbors: [],
+    ipflow: { hashsize: 64, maxflows: 256, idle: 5 },
+    icmp: { ratelimit: 0, burst: 1 },
+    fastforward: false,
     fib: 'compiled',
   };
   const stack = new Stack(config, { engine: 'wasm' });
   const x = (stack.k as WasmKernels).exports;
-  const raw = (name: string): Fn => { const f = x[name] as Fn & { original?: Fn }; return f.original ?? f; };
+  const raw = (name: string): Fn => {
+    const f = x[name] as Fn & { original?: Fn };
+    return f.original ?? f;
+  };
   const wLookup = raw('rt_lookup4');
   const wFib = raw('fib4_lookup');
   const m = tsKernels(stack.k.memory).mem;
   const rt4 = stack.L.rt4;
   const fib4 = stack.L.fib4.head;
-  if (stack.tables.routeCount(4) !== PREFIXES) throw new Error(`expected ${PREFIXES} routes, table has ${stack.tables.routeCount(4)}`);
+  if (stack.tables.routeCount(4) !== PREFIXES)
+    throw new Error(`expected ${PREFIXES} routes, table has ${stack.tables.routeCount(4)}`);
   const prefixOfNh: string[] = [''];
   stack.tables.wlock.runSync('bench', () => {
     for (const p of prefixes) prefixOfNh[stack.tables.getRoute(4, p.bytes, p.plen)!.id] = p.text;
@@ -89,10 +117,16 @@ export async function runLpm(opts: SuiteOptions = {}): Promise<SuiteReport> {
 
   // one answer per implementation: the matched prefix text ('' = none), or for membership '1'/''
   const ours = (a: number): string => prefixOfNh[wLookup(rt4, a) >>> 0]!;
-  const netmaskLpm = (s: string): string => { for (const nm of netmasks) if (nm.contains(s)) return `${nm.base}/${nm.bitmask}`; return ''; };
+  const netmaskLpm = (s: string): string => {
+    for (const nm of netmasks) if (nm.contains(s)) return `${nm.base}/${nm.bitmask}`;
+    return '';
+  };
   const ipaddrLpm = (s: string): string => {
     const a = ipaddr.IPv4.parse(s);
-    for (let i = 0; i < ipaddrList.length; i++) { const r = ipaddrList[i]!; if (a.match(r[0], r[1])) return ipaddrText[i]!; }
+    for (let i = 0; i < ipaddrList.length; i++) {
+      const r = ipaddrList[i]!;
+      if (a.match(r[0], r[1])) return ipaddrText[i]!;
+    }
     return '';
   };
   const lpmLibAnswer = (s: string): string => (lpmLib.getMatch(`${s}/32`)[0] as string | undefined) ?? '';
@@ -134,21 +168,133 @@ export async function runLpm(opts: SuiteOptions = {}): Promise<SuiteReport> {
   const MASK = POOL - 1;
   let c = 0;
   const cases: { name: string; answers: 'LPM' | 'membership'; agreeKey: string | null; body: () => void }[] = [
-    { name: 'mpstack rt_lookup4, WASM (u32 in)', answers: 'LPM', agreeKey: null, body: () => { let a = 0; const b = c; for (let i = 0; i < PER_OP; i++) a ^= wLookup(rt4, addrs[(b + i) & MASK]!); c = (b + PER_OP) & MASK; sink(a); } },
-    { name: 'mpstack rt_lookup4, TS twin (u32 in)', answers: 'LPM', agreeKey: 'mpstack rt_lookup4 TS', body: () => { let a = 0; const b = c; for (let i = 0; i < PER_OP; i++) a ^= radix.rt_lookup4(m, rt4, addrs[(b + i) & MASK]!); c = (b + PER_OP) & MASK; sink(a); } },
-    { name: 'mpstack fib4_lookup (DIR-24-8), WASM (u32 in)', answers: 'LPM', agreeKey: 'mpstack fib4_lookup WASM', body: () => { let a = 0; const b = c; for (let i = 0; i < PER_OP; i++) a ^= wFib(fib4, addrs[(b + i) & MASK]!); c = (b + PER_OP) & MASK; sink(a); } },
-    { name: 'mpstack fib4_lookup (DIR-24-8), TS twin (u32 in)', answers: 'LPM', agreeKey: 'mpstack fib4_lookup TS', body: () => { let a = 0; const b = c; for (let i = 0; i < PER_OP; i++) a ^= dir24.fib4_lookup(m, fib4, addrs[(b + i) & MASK]!); c = (b + PER_OP) & MASK; sink(a); } },
-    { name: 'mpstack WASM, string in (parseIPv4 + rt_lookup4)', answers: 'LPM', agreeKey: null, body: () => { let a = 0; const b = c; for (let i = 0; i < PER_OP; i++) a ^= wLookup(rt4, parseIPv4(strs[(b + i) & MASK]!)!); c = (b + PER_OP) & MASK; sink(a); } },
-    { name: 'longest-prefix-match getMatch', answers: 'LPM', agreeKey: 'longest-prefix-match', body: () => { let a = 0; const b = c; for (let i = 0; i < PER_OP; i++) a += lpmLib.getMatch(cidr32[(b + i) & MASK]!).length; c = (b + PER_OP) & MASK; sink(a); } },
-    { name: 'netmask Netmask#contains, list longest-first', answers: 'LPM', agreeKey: 'netmask', body: () => { let a = 0; const b = c; for (let i = 0; i < PER_OP; i++) a += netmaskLpm(strs[(b + i) & MASK]!).length; c = (b + PER_OP) & MASK; sink(a); } },
-    { name: 'ipaddr.js parse + IPv4#match, list longest-first', answers: 'LPM', agreeKey: 'ipaddr.js', body: () => { let a = 0; const b = c; for (let i = 0; i < PER_OP; i++) a += ipaddrLpm(strs[(b + i) & MASK]!).length; c = (b + PER_OP) & MASK; sink(a); } },
-    { name: 'cidr-matcher contains', answers: 'membership', agreeKey: 'cidr-matcher', body: () => { let a = 0; const b = c; for (let i = 0; i < PER_OP; i++) a += matcher.contains(strs[(b + i) & MASK]!) ? 1 : 0; c = (b + PER_OP) & MASK; sink(a); } },
-    { name: 'node net.BlockList check', answers: 'membership', agreeKey: 'net.BlockList', body: () => { let a = 0; const b = c; for (let i = 0; i < PER_OP; i++) a += blockList.check(strs[(b + i) & MASK]!, 'ipv4') ? 1 : 0; c = (b + PER_OP) & MASK; sink(a); } },
+    {
+      name: 'mpstack rt_lookup4, WASM (u32 in)',
+      answers: 'LPM',
+      agreeKey: null,
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < PER_OP; i++) a ^= wLookup(rt4, addrs[(b + i) & MASK]!);
+        c = (b + PER_OP) & MASK;
+        sink(a);
+      },
+    },
+    {
+      name: 'mpstack rt_lookup4, TS twin (u32 in)',
+      answers: 'LPM',
+      agreeKey: 'mpstack rt_lookup4 TS',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < PER_OP; i++) a ^= radix.rt_lookup4(m, rt4, addrs[(b + i) & MASK]!);
+        c = (b + PER_OP) & MASK;
+        sink(a);
+      },
+    },
+    {
+      name: 'mpstack fib4_lookup (DIR-24-8), WASM (u32 in)',
+      answers: 'LPM',
+      agreeKey: 'mpstack fib4_lookup WASM',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < PER_OP; i++) a ^= wFib(fib4, addrs[(b + i) & MASK]!);
+        c = (b + PER_OP) & MASK;
+        sink(a);
+      },
+    },
+    {
+      name: 'mpstack fib4_lookup (DIR-24-8), TS twin (u32 in)',
+      answers: 'LPM',
+      agreeKey: 'mpstack fib4_lookup TS',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < PER_OP; i++) a ^= dir24.fib4_lookup(m, fib4, addrs[(b + i) & MASK]!);
+        c = (b + PER_OP) & MASK;
+        sink(a);
+      },
+    },
+    {
+      name: 'mpstack WASM, string in (parseIPv4 + rt_lookup4)',
+      answers: 'LPM',
+      agreeKey: null,
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < PER_OP; i++) a ^= wLookup(rt4, parseIPv4(strs[(b + i) & MASK]!)!);
+        c = (b + PER_OP) & MASK;
+        sink(a);
+      },
+    },
+    {
+      name: 'longest-prefix-match getMatch',
+      answers: 'LPM',
+      agreeKey: 'longest-prefix-match',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < PER_OP; i++) a += lpmLib.getMatch(cidr32[(b + i) & MASK]!).length;
+        c = (b + PER_OP) & MASK;
+        sink(a);
+      },
+    },
+    {
+      name: 'netmask Netmask#contains, list longest-first',
+      answers: 'LPM',
+      agreeKey: 'netmask',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < PER_OP; i++) a += netmaskLpm(strs[(b + i) & MASK]!).length;
+        c = (b + PER_OP) & MASK;
+        sink(a);
+      },
+    },
+    {
+      name: 'ipaddr.js parse + IPv4#match, list longest-first',
+      answers: 'LPM',
+      agreeKey: 'ipaddr.js',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < PER_OP; i++) a += ipaddrLpm(strs[(b + i) & MASK]!).length;
+        c = (b + PER_OP) & MASK;
+        sink(a);
+      },
+    },
+    {
+      name: 'cidr-matcher contains',
+      answers: 'membership',
+      agreeKey: 'cidr-matcher',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < PER_OP; i++) a += matcher.contains(strs[(b + i) & MASK]!) ? 1 : 0;
+        c = (b + PER_OP) & MASK;
+        sink(a);
+      },
+    },
+    {
+      name: 'node net.BlockList check',
+      answers: 'membership',
+      agreeKey: 'net.BlockList',
+      body: () => {
+        let a = 0;
+        const b = c;
+        for (let i = 0; i < PER_OP; i++) a += blockList.check(strs[(b + i) & MASK]!, 'ipv4') ? 1 : 0;
+        c = (b + PER_OP) & MASK;
+        sink(a);
+      },
+    },
   ];
   const summary = await suite(
     `LPM: ${PREFIXES} IPv4 prefixes, random addresses (one op = ${PER_OP} lookups)`,
     ...cases.map((cs) => add(cs.name, cs.body, BENNY_CASE)),
-    cycle((res) => { console.log(`  ${res.name}: ${num(PER_OP / res.details.median)} lookups/s (±${res.margin}%)`); }),
+    cycle((res) => {
+      console.log(`  ${res.name}: ${num(PER_OP / res.details.median)} lookups/s (±${res.margin}%)`);
+    }),
     save({ file: 'lpm', folder: resultsDir(), format: 'chart.html' }),
   );
 
@@ -159,19 +305,25 @@ export async function runLpm(opts: SuiteOptions = {}): Promise<SuiteReport> {
     nsPerLookup: sig((res.details.median * 1e9) / PER_OP),
     rmePercent: res.margin,
     samplesNsPerLookup: res.details.sampleResults.map((s) => sig((s * 1e9) / PER_OP)),
-    disagreements: cases[i]!.agreeKey ? disagree[cases[i]!.agreeKey!] ?? 0 : null,
-    disagreementExamples: cases[i]!.agreeKey ? examples[cases[i]!.agreeKey!] ?? [] : [],
+    disagreements: cases[i]!.agreeKey ? (disagree[cases[i]!.agreeKey!] ?? 0) : null,
+    disagreementExamples: cases[i]!.agreeKey ? (examples[cases[i]!.agreeKey!] ?? []) : [],
   }));
   const base = results[0]!.nsPerLookup;
   const rows = results.map((r) => [
-    r.name, r.answers, num(r.lookupsPerS), num(r.nsPerLookup), r === results[0] ? '1x' : `${num(r.nsPerLookup / base)}x`,
+    r.name,
+    r.answers,
+    num(r.lookupsPerS),
+    num(r.nsPerLookup),
+    r === results[0] ? '1x' : `${num(r.nsPerLookup / base)}x`,
     r.disagreements === null ? '-' : `${r.disagreements} / ${n}`,
   ]);
   const notes = [
-    `table: ${PREFIXES} generated IPv4 prefixes (generateRoutes seed 2016; /16-/24); ${POOL} addresses, ${(100 * hits / n).toFixed(0)}% of the ${n}-address agreement sample match a prefix`,
+    `table: ${PREFIXES} generated IPv4 prefixes (generateRoutes seed 2016; /16-/24); ${POOL} addresses, ${((100 * hits) / n).toFixed(0)}% of the ${n}-address agreement sample match a prefix`,
     'reference answer: mpstack rt_lookup4 (WASM), whose nexthop id names the matched prefix; LPM rows are checked against it as prefix text, membership rows (cidr-matcher, net.BlockList cannot answer LPM) as matched / not matched',
     'libraries take address strings; mpstack u32 rows exclude parsing, the "string in" row includes ts/addr/addr.js parseIPv4',
-    ...Object.entries(examples).filter(([, v]) => v.length).map(([k, v]) => `disagreement examples, ${k}: ${v.join('; ')}`),
+    ...Object.entries(examples)
+      .filter(([, v]) => v.length)
+      .map(([k, v]) => `disagreement examples, ${k}: ${v.join('; ')}`),
   ];
   const text = [
     'LPM: lookups/s, median of benny samples',
@@ -180,8 +332,14 @@ export async function runLpm(opts: SuiteOptions = {}): Promise<SuiteReport> {
   ].join('\n');
   const jsonPath = writeResults('lpm', {
     tool: 'benny 3.7 (benchmark.js); per case: median of samples, each sample = seconds per op / lookups per op',
-    prefixes: PREFIXES, addresses: POOL, lookupsPerOp: PER_OP, agreementSample: n, bennyOptions: BENNY_CASE,
-    notes, results, durationS: (Date.now() - t0) / 1000,
+    prefixes: PREFIXES,
+    addresses: POOL,
+    lookupsPerOp: PER_OP,
+    agreementSample: n,
+    bennyOptions: BENNY_CASE,
+    notes,
+    results,
+    durationS: (Date.now() - t0) / 1000,
   });
   if (opts.print !== false) console.log('\n' + text + `\n  results: ${jsonPath}\n`);
   return { suite: 'lpm', text, jsonPath };

@@ -29,9 +29,26 @@ fastforward: FF
 `;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Run { path: string; cpus: number; e2eMpps: number; perCpuStackMpps: number[]; stackMpps: number; maxBatchUs: number; maxGapUs: number; p50Us: number; p99Us: number; p999Us: number }
+interface Run {
+  path: string;
+  cpus: number;
+  e2eMpps: number;
+  perCpuStackMpps: number[];
+  stackMpps: number;
+  maxBatchUs: number;
+  maxGapUs: number;
+  p50Us: number;
+  p99Us: number;
+  p999Us: number;
+}
 
-async function measure(engine: KernelImpl, fastforward: boolean, cpus: number, ms: number, churn = false): Promise<Run> {
+async function measure(
+  engine: KernelImpl,
+  fastforward: boolean,
+  cpus: number,
+  ms: number,
+  churn = false,
+): Promise<Run> {
   const cfg = parseConfig(CONFIG.replace('FF', String(fastforward)), 'bench', process.cwd());
   const e = await NodeMachine.start(cfg, { cpus, engine, batch: 256 });
   await sleep(300);
@@ -59,16 +76,24 @@ async function measure(engine: KernelImpl, fastforward: boolean, cpus: number, m
   const el = (performance.now() - t0) / 1000;
   const frames = e.stats.cpuCounters().map((c, i) => c['rx-frames']! - before[i]!);
   const times = e.stats.cpuTimes();
-  const [p50Us, p99Us, p999Us] = [0.5, 0.99, 0.999].map((q) => e.stats.batchTimeQuantileNs(q) / 1e3) as [number, number, number];
+  const [p50Us, p99Us, p999Us] = [0.5, 0.99, 0.999].map((q) => e.stats.batchTimeQuantileNs(q) / 1e3) as [
+    number,
+    number,
+    number,
+  ];
   await e.stop();
   const perCpu = frames.map((f, i) => (times[i]!.stackNs ? (f / times[i]!.stackNs) * 1e3 : 0));
   return {
-    path: fastforward ? 'fast path' : 'normal path', cpus,
+    path: fastforward ? 'fast path' : 'normal path',
+    cpus,
     e2eMpps: frames.reduce((s, f) => s + f, 0) / el / 1e6,
-    perCpuStackMpps: perCpu, stackMpps: perCpu.reduce((s, x) => s + x, 0),
+    perCpuStackMpps: perCpu,
+    stackMpps: perCpu.reduce((s, x) => s + x, 0),
     maxBatchUs: Math.max(...times.map((t) => t.maxBatchNs)) / 1e3,
     maxGapUs: Math.max(...times.map((t) => t.maxGapNs)) / 1e3,
-    p50Us, p99Us, p999Us,
+    p50Us,
+    p99Us,
+    p999Us,
   };
 }
 
@@ -79,22 +104,56 @@ export async function runMp(o: SuiteOptions = {}): Promise<SuiteReport> {
   // stalls with 2 workers (they share the 2 cores with the control plane, so the OS preempts them)
   // and with 1 (a core left for the control plane: what route updates themselves cost the worker)
   const stalls = [];
-  for (const cpus of [2, 1]) for (const churn of [false, true]) stalls.push({ cpus, churn, r: await measure(engine, true, cpus, 2000, churn) });
+  for (const cpus of [2, 1])
+    for (const churn of [false, true]) stalls.push({ cpus, churn, r: await measure(engine, true, cpus, 2000, churn) });
   const base = (r: Run) => runs.find((x) => x.path === r.path && x.cpus === 1)!;
   const text = [
     `Forwarding capacity, ${engine}, 64-byte frames, 1,024 UDP flows over 4 RSS queues (median-free single runs of 2 s; see bench/README.md):`,
-    table(['path', 'CPUs', 'stack Mpps per CPU', 'stack capacity Mpps', 'x 1 CPU', 'end to end Mpps'],
-      runs.map((r) => [r.path, r.cpus, r.perCpuStackMpps.map((x) => num(x)).join(' / '), num(r.stackMpps), `${(r.stackMpps / base(r).stackMpps).toFixed(2)}x`, num(r.e2eMpps)])),
+    table(
+      ['path', 'CPUs', 'stack Mpps per CPU', 'stack capacity Mpps', 'x 1 CPU', 'end to end Mpps'],
+      runs.map((r) => [
+        r.path,
+        r.cpus,
+        r.perCpuStackMpps.map((x) => num(x)).join(' / '),
+        num(r.stackMpps),
+        `${(r.stackMpps / base(r).stackMpps).toFixed(2)}x`,
+        num(r.e2eMpps),
+      ]),
+    ),
     'Target: 2 CPUs >= 1.9x one CPU in stack capacity.',
     'Forwarding stalls, fast path: the longest single batch (256 frames in fwd_batch) and the longest gap between two',
     'batches of one worker (which also counts the OS preempting the worker; with 2 workers + the control plane on 2 cores it does):',
-    table(['workers', 'control plane', 'batch p50 us', 'p99', 'p99.9', 'longest batch us', 'longest gap us', 'end to end Mpps'], stalls.map(({ cpus, churn, r }) => [
-      cpus, churn ? 'route changes + churn + reclaim, back to back' : 'idle',
-      `<= ${num(r.p50Us)}`, `<= ${num(r.p99Us)}`, `<= ${num(r.p999Us)}`, num(r.maxBatchUs), num(r.maxGapUs), num(r.e2eMpps)])),
+    table(
+      [
+        'workers',
+        'control plane',
+        'batch p50 us',
+        'p99',
+        'p99.9',
+        'longest batch us',
+        'longest gap us',
+        'end to end Mpps',
+      ],
+      stalls.map(({ cpus, churn, r }) => [
+        cpus,
+        churn ? 'route changes + churn + reclaim, back to back' : 'idle',
+        `<= ${num(r.p50Us)}`,
+        `<= ${num(r.p99Us)}`,
+        `<= ${num(r.p999Us)}`,
+        num(r.maxBatchUs),
+        num(r.maxGapUs),
+        num(r.e2eMpps),
+      ]),
+    ),
     'Batch-time quantiles come from log2 histograms (each is an upper bound within 2x).',
     'Target: route updates under full traffic cause no stall longer than 1 ms (workers never wait for a writer: no locks on the read side).',
   ].join('\n');
-  const jsonPath = writeResults('mp', { machine: machineInfo(), engine, runs: runs.map((r) => ({ ...r, stackMpps: sig(r.stackMpps), e2eMpps: sig(r.e2eMpps) })), stall: stalls });
+  const jsonPath = writeResults('mp', {
+    machine: machineInfo(),
+    engine,
+    runs: runs.map((r) => ({ ...r, stackMpps: sig(r.stackMpps), e2eMpps: sig(r.e2eMpps) })),
+    stall: stalls,
+  });
   if (o.print !== false) console.log(text);
   return { suite: 'mp', text, jsonPath };
 }

@@ -41,7 +41,10 @@ const NOW_MS = 1; // one batch clock for every batch, as PipelineDriver does
 /** Templates up to this length are copied by gen_fill; longer ones are finished by the TS fill-up. */
 const SMALL_COPY = 128;
 
-export interface Template { data: Uint8Array; ifindex: number }
+export interface Template {
+  data: Uint8Array;
+  ifindex: number;
+}
 
 /**
  * A traffic source + pipeline driver like ts/scenario/pipeline-driver.ts's, which can also time
@@ -73,7 +76,10 @@ export class SplitDriver {
   /** the port gen_fill writes into every descriptor (mixed templates then rewrite it per frame) */
   private readonly rxif0: number;
 
-  constructor(readonly stack: Stack, templates: readonly Template[]) {
+  constructor(
+    readonly stack: Stack,
+    templates: readonly Template[],
+  ) {
     const { L, k } = stack;
     const n = stack.batch;
     const cpu = L.cpu[0]!;
@@ -85,8 +91,10 @@ export class SplitDriver {
     const small = lens.filter((l) => l <= SMALL_COPY);
     this.copyLen = small.length ? Math.max(...small) : Math.max(...lens);
     const tagged = templates.some((t) => t.data[12] === 0x81 && t.data[13] === 0x00);
-    this.mixed = tagged || lens.some((l) => l !== lens[0]) || templates.some((t) => t.ifindex !== templates[0]!.ifindex);
-    if (this.mixed && this.count % n !== 0) throw new Error(`mixed templates: count ${this.count} must be a multiple of the batch ${n}`);
+    this.mixed =
+      tagged || lens.some((l) => l !== lens[0]) || templates.some((t) => t.ifindex !== templates[0]!.ifindex);
+    if (this.mixed && this.count % n !== 0)
+      throw new Error(`mixed templates: count ${this.count} must be a multiple of the batch ${n}`);
     this.stride = Math.ceil(this.copyLen / 64) * 64;
     this.tmpl = L.clusters + n * BUF_SIZE;
     const limit = L.clusters + L.sizes.clusters * BUF_SIZE;
@@ -102,7 +110,8 @@ export class SplitDriver {
         longTop += Math.ceil(t.data.length / 64) * 64;
       }
     });
-    if (longTop > limit) throw new Error(`templates need ${longTop - this.tmpl} bytes, the pool has ${limit - this.tmpl}`);
+    if (longTop > limit)
+      throw new Error(`templates need ${longTop - this.tmpl} bytes, the pool has ${limit - this.tmpl}`);
     const bufOf = (i: number) => L.clusters + i * BUF_SIZE + BUF_HEADROOM;
     const phases = this.mixed ? this.count / n : 1;
     for (let p = 0; p < phases; p++) {
@@ -186,7 +195,11 @@ export function clockCostNs(): number {
   const runs: number[] = [];
   for (let r = 0; r < 41; r++) {
     let acc = 0n;
-    for (let i = 0; i < 2000; i++) { const a = clock(); const b = clock(); acc += b - a; }
+    for (let i = 0; i < 2000; i++) {
+      const a = clock();
+      const b = clock();
+      acc += b - a;
+    }
     runs.push(Number(acc) / 2000);
   }
   return median(runs);
@@ -209,11 +222,20 @@ interface SplitRate {
 /** Stack-only frames/s: fwd_batch time only, minus one clock read per batch; median of samples. */
 function measureSplit(d: SplitDriver, clockNs: number): SplitRate {
   const timed = (ms: number) => {
-    let frames = 0, gen = 0, rss = 0, fwd = 0, batches = 0, chunk = 16;
+    let frames = 0,
+      gen = 0,
+      rss = 0,
+      fwd = 0,
+      batches = 0,
+      chunk = 16;
     const t0 = process.hrtime.bigint();
     while (Number(process.hrtime.bigint() - t0) / 1e6 < ms) {
       const r = d.runSplit(chunk);
-      frames += r.frames; gen += r.genNs; rss += r.rssNs; fwd += r.fwdNs; batches += chunk;
+      frames += r.frames;
+      gen += r.genNs;
+      rss += r.rssNs;
+      fwd += r.fwdNs;
+      batches += chunk;
       if (chunk < 1024) chunk *= 2;
     }
     const less = batches * clockNs;
@@ -225,7 +247,14 @@ function measureSplit(d: SplitDriver, clockNs: number): SplitRate {
   const stackSamples = sorted((x) => x.stackPps);
   const genSamples = sorted((x) => x.gen);
   const rssSamples = sorted((x) => x.rss);
-  return { stackPps: median(stackSamples), stackSamples, genNsPerFrame: median(genSamples), rssNsPerFrame: median(rssSamples), genSamples, rssSamples };
+  return {
+    stackPps: median(stackSamples),
+    stackSamples,
+    genNsPerFrame: median(genSamples),
+    rssNsPerFrame: median(rssSamples),
+    genSamples,
+    rssSamples,
+  };
 }
 
 // ---- workloads -----------------------------------------------------------------------------------
@@ -256,7 +285,16 @@ function udpFrames(cfg: Config, n: number, seed: number): Template[] {
     d[3]! |= 1; // never the network address itself
     if (seen.has(d.join('.'))) continue;
     seen.add(d.join('.'));
-    const data = buildFrame({ dstMac: wm0.mac, srcMac: HOST_MAC, src: HOST_IP, dst: d, proto: 'udp', sport: 10000 + (out.length & 1023), dport: 443, minFrame: FRAME });
+    const data = buildFrame({
+      dstMac: wm0.mac,
+      srcMac: HOST_MAC,
+      src: HOST_IP,
+      dst: d,
+      proto: 'udp',
+      sport: 10000 + (out.length & 1023),
+      dport: 443,
+      minFrame: FRAME,
+    });
     out.push({ data, ifindex: wm0.index });
   }
   return out;
@@ -269,7 +307,8 @@ function fastCase(flows: number): Workload {
     kind: 'fast',
     config: () => defaultScenarioConfig(),
     templates: (cfg) => udpFrames(cfg, flows, 100 + flows),
-    describe: (t) => `${t.length} UDP flows (one template each, ${t[0]!.data.length} B), ipflow on; default scenario (400 IPv4 routes, fib compiled), ipflow hashsize 64 / maxflows 256`,
+    describe: (t) =>
+      `${t.length} UDP flows (one template each, ${t[0]!.data.length} B), ipflow on; default scenario (400 IPv4 routes, fib compiled), ipflow hashsize 64 / maxflows 256`,
   };
 }
 
@@ -279,10 +318,16 @@ function normalCase(fib: 'compiled' | 'radix'): Workload {
     id: fib === 'compiled' ? 'normal-1k' : 'normal-1k-radix',
     title: `(b) normal path, 1k routes, fib ${fib}`,
     kind: 'normal',
-    config: () => { const c = defaultScenarioConfig({ v4Routes: 1000 }); c.fastforward = false; c.fib = fib; return c; },
+    config: () => {
+      const c = defaultScenarioConfig({ v4Routes: 1000 });
+      c.fastforward = false;
+      c.fib = fib;
+      return c;
+    },
     templates: (cfg) => udpFrames(cfg, 1024, 7),
-    describe: (t) => `${t.length} templates (${t[0]!.data.length} B UDP), destinations spread over the 1,000 generated IPv4 routes `
-      + `(generateRoutes, seed 2016), fastforward off, IPv4 lookup through fib: ${fib}${fib === 'compiled' ? ' (the default)' : ''}`,
+    describe: (t) =>
+      `${t.length} templates (${t[0]!.data.length} B UDP), destinations spread over the 1,000 generated IPv4 routes ` +
+      `(generateRoutes, seed 2016), fastforward off, IPv4 lookup through fib: ${fib}${fib === 'compiled' ? ' (the default)' : ''}`,
   };
 }
 
@@ -305,8 +350,10 @@ const WORKLOADS: Workload[] = [
         byLen.set(k, (byLen.get(k) ?? 0) + 1);
       }
       const lens = [...byLen].map(([k, v]) => `${k} B: ${v}`).join(', ');
-      return `defaultTraffic(config, 1024, seed 1), cycled in order with their own lengths and ingress ports (${lens}); `
-        + 'not padded: gen_fill copies 80 B, the fill-up sets each PD_LEN/PD_RXIF and copies the long frames whole';
+      return (
+        `defaultTraffic(config, 1024, seed 1), cycled in order with their own lengths and ingress ports (${lens}); ` +
+        'not padded: gen_fill copies 80 B, the fill-up sets each PD_LEN/PD_RXIF and copies the long frames whole'
+      );
     },
   },
 ];
@@ -340,9 +387,18 @@ function runEngine(w: Workload, engine: KernelImpl, clockNs: number): EngineResu
   let endToEnd: EngineResult['endToEnd'];
   let ownDriverEndToEnd: EngineResult['ownDriverEndToEnd'];
   if (!d.mixed) {
-    const pdrv = new PipelineDriver(stack, templates.map((t) => t.data), templates[0]!.ifindex);
+    const pdrv = new PipelineDriver(
+      stack,
+      templates.map((t) => t.data),
+      templates[0]!.ifindex,
+    );
     const r = measureRate(pdrv, SAMPLE_MS, SAMPLES, WARM_MS);
-    endToEnd = { pps: r.pps, nsPerFrame: r.nsPerFrame, samples: r.samples, via: 'ts/scenario measureRate(PipelineDriver)' };
+    endToEnd = {
+      pps: r.pps,
+      nsPerFrame: r.nsPerFrame,
+      samples: r.samples,
+      via: 'ts/scenario measureRate(PipelineDriver)',
+    };
     const dx = new SplitDriver(stack, templates); // re-lays the descriptors PipelineDriver set up
     const o = measureRun((b) => dx.run(b));
     ownDriverEndToEnd = { pps: o.pps, samples: o.samples };
@@ -359,7 +415,9 @@ function runEngine(w: Workload, engine: KernelImpl, clockNs: number): EngineResu
   for (const k of Object.keys(after)) c[k] = after[k]! - (before[k] ?? 0);
   const rx = c['rx-frames']!;
   const paths = Object.fromEntries(['fast', 'normal', 'local', 'drop'].map((p) => [p, pct(c[p]! / rx)]));
-  const drops = Object.entries(c).filter(([k, v]) => k.startsWith('reason:') && v > 0).sort((a, b) => b[1] - a[1]);
+  const drops = Object.entries(c)
+    .filter(([k, v]) => k.startsWith('reason:') && v > 0)
+    .sort((a, b) => b[1] - a[1]);
   const topDrops = Object.fromEntries(drops.slice(0, 6).map(([k, v]) => [k.slice(7), pct(v / rx)]));
   const hm = c['ipflow-hit']! + c['ipflow-miss']!;
   return {
@@ -388,7 +446,9 @@ export async function runPipeline(opts: SuiteOptions = {}): Promise<SuiteReport>
     for (const engine of KERNEL_IMPLS) {
       const r = runEngine(w, engine, clockNs);
       engines.push(r);
-      console.log(`  ${w.title} [${engine}]: stack only ${num(r.stackOnly.pps / 1e6)} Mpps, end to end ${num(r.endToEnd.pps / 1e6)} Mpps`);
+      console.log(
+        `  ${w.title} [${engine}]: stack only ${num(r.stackOnly.pps / 1e6)} Mpps, end to end ${num(r.endToEnd.pps / 1e6)} Mpps`,
+      );
     }
     cases.push({ workload: w, description, engines });
   }
@@ -399,59 +459,157 @@ export async function runPipeline(opts: SuiteOptions = {}): Promise<SuiteReport>
     const [wa, ts] = [c.engines.find((e) => e.engine === 'wasm')!, c.engines.find((e) => e.engine === 'ts')!];
     for (const e of [wa, ts]) {
       rows.push([
-        e.engine === 'wasm' ? c.workload.title : '', e.engine,
-        num(e.stackOnly.pps / 1e6), num(e.stackOnly.nsPerFrame),
-        num(e.endToEnd.pps / 1e6), num(e.endToEnd.nsPerFrame), num(e.genNsPerFrame.median), num(e.rssNsPerFrame.median),
+        e.engine === 'wasm' ? c.workload.title : '',
+        e.engine,
+        num(e.stackOnly.pps / 1e6),
+        num(e.stackOnly.nsPerFrame),
+        num(e.endToEnd.pps / 1e6),
+        num(e.endToEnd.nsPerFrame),
+        num(e.genNsPerFrame.median),
+        num(e.rssNsPerFrame.median),
         `${e.paths.fast}/${e.paths.normal}/${e.paths.local}/${e.paths.drop}`,
       ]);
     }
-    rows.push(['', 'WASM/TS', `${num(wa.stackOnly.pps / ts.stackOnly.pps)}x`, '', `${num(wa.endToEnd.pps / ts.endToEnd.pps)}x`, '', '', '', '']);
+    rows.push([
+      '',
+      'WASM/TS',
+      `${num(wa.stackOnly.pps / ts.stackOnly.pps)}x`,
+      '',
+      `${num(wa.endToEnd.pps / ts.endToEnd.pps)}x`,
+      '',
+      '',
+      '',
+      '',
+    ]);
   }
 
   const wasm = (id: string) => cases.find((c) => c.workload.id === id)!.engines.find((e) => e.engine === 'wasm')!;
   const tsE = (id: string) => cases.find((c) => c.workload.id === id)!.engines.find((e) => e.engine === 'ts')!;
-  const targets: { target: string; caseId: string; metric: 'stack only' | 'end to end'; value: number; goal: number; unit: string }[] = [];
+  const targets: {
+    target: string;
+    caseId: string;
+    metric: 'stack only' | 'end to end';
+    value: number;
+    goal: number;
+    unit: string;
+  }[] = [];
   for (const id of ['fast-32', 'fast-256']) {
-    targets.push({ target: 'fast path >= 50 Mpps (WASM)', caseId: id, metric: 'stack only', value: wasm(id).stackOnly.pps / 1e6, goal: 50, unit: 'Mpps' });
-    targets.push({ target: 'fast path >= 50 Mpps (WASM)', caseId: id, metric: 'end to end', value: wasm(id).endToEnd.pps / 1e6, goal: 50, unit: 'Mpps' });
+    targets.push({
+      target: 'fast path >= 50 Mpps (WASM)',
+      caseId: id,
+      metric: 'stack only',
+      value: wasm(id).stackOnly.pps / 1e6,
+      goal: 50,
+      unit: 'Mpps',
+    });
+    targets.push({
+      target: 'fast path >= 50 Mpps (WASM)',
+      caseId: id,
+      metric: 'end to end',
+      value: wasm(id).endToEnd.pps / 1e6,
+      goal: 50,
+      unit: 'Mpps',
+    });
   }
   for (const id of ['normal-1k', 'normal-1k-radix']) {
-    targets.push({ target: 'normal path, 1k routes >= 20 Mpps (WASM)', caseId: id, metric: 'stack only', value: wasm(id).stackOnly.pps / 1e6, goal: 20, unit: 'Mpps' });
-    targets.push({ target: 'normal path, 1k routes >= 20 Mpps (WASM)', caseId: id, metric: 'end to end', value: wasm(id).endToEnd.pps / 1e6, goal: 20, unit: 'Mpps' });
+    targets.push({
+      target: 'normal path, 1k routes >= 20 Mpps (WASM)',
+      caseId: id,
+      metric: 'stack only',
+      value: wasm(id).stackOnly.pps / 1e6,
+      goal: 20,
+      unit: 'Mpps',
+    });
+    targets.push({
+      target: 'normal path, 1k routes >= 20 Mpps (WASM)',
+      caseId: id,
+      metric: 'end to end',
+      value: wasm(id).endToEnd.pps / 1e6,
+      goal: 20,
+      unit: 'Mpps',
+    });
   }
   for (const c of cases) {
     const id = c.workload.id;
-    targets.push({ target: 'WASM >= 2x TS', caseId: id, metric: 'stack only', value: wasm(id).stackOnly.pps / tsE(id).stackOnly.pps, goal: 2, unit: 'x' });
-    targets.push({ target: 'WASM >= 2x TS', caseId: id, metric: 'end to end', value: wasm(id).endToEnd.pps / tsE(id).endToEnd.pps, goal: 2, unit: 'x' });
+    targets.push({
+      target: 'WASM >= 2x TS',
+      caseId: id,
+      metric: 'stack only',
+      value: wasm(id).stackOnly.pps / tsE(id).stackOnly.pps,
+      goal: 2,
+      unit: 'x',
+    });
+    targets.push({
+      target: 'WASM >= 2x TS',
+      caseId: id,
+      metric: 'end to end',
+      value: wasm(id).endToEnd.pps / tsE(id).endToEnd.pps,
+      goal: 2,
+      unit: 'x',
+    });
   }
-  const targetRows = targets.map((t) => [t.target, t.caseId, t.metric, `${num(t.value)} ${t.unit}`, `${t.goal} ${t.unit}`, t.value >= t.goal ? 'met' : 'NOT MET']);
+  const targetRows = targets.map((t) => [
+    t.target,
+    t.caseId,
+    t.metric,
+    `${num(t.value)} ${t.unit}`,
+    `${t.goal} ${t.unit}`,
+    t.value >= t.goal ? 'met' : 'NOT MET',
+  ]);
 
   const notes: string[] = [];
   for (const c of cases) {
     notes.push(`${c.workload.title}: ${c.description}`);
     for (const e of c.engines) {
-      const drops = Object.entries(e.topDrops).map(([k, v]) => `${k} ${v}%`).join(', ');
-      notes.push(`    [${e.engine}] IPv4 lookup: ${e.fib}; ipflow hit ${e.ipflowHitRatio ?? '-'}%${drops ? `; drop/local reasons: ${drops}` : ''}`
-        + (e.ownDriverEndToEnd ? `; cross-check, SplitDriver end to end: ${num(e.ownDriverEndToEnd.pps / 1e6)} Mpps` : ''));
+      const drops = Object.entries(e.topDrops)
+        .map(([k, v]) => `${k} ${v}%`)
+        .join(', ');
+      notes.push(
+        `    [${e.engine}] IPv4 lookup: ${e.fib}; ipflow hit ${e.ipflowHitRatio ?? '-'}%${drops ? `; drop/local reasons: ${drops}` : ''}` +
+          (e.ownDriverEndToEnd
+            ? `; cross-check, SplitDriver end to end: ${num(e.ownDriverEndToEnd.pps / 1e6)} Mpps`
+            : ''),
+      );
     }
   }
   const text = [
     `Pipeline: one core, batch ${BATCH}, ${FRAME}-byte frames unless noted; median of ${SAMPLES} samples x ${SAMPLE_MS} ms after ${WARM_MS} ms warm-up`,
-    table(['case', 'engine', 'stack only Mpps', 'ns/frame', 'end to end Mpps', 'ns/frame', 'gen_fill ns/frame', 'rss_batch ns/frame', 'fast/normal/local/drop %'], rows),
+    table(
+      [
+        'case',
+        'engine',
+        'stack only Mpps',
+        'ns/frame',
+        'end to end Mpps',
+        'ns/frame',
+        'gen_fill ns/frame',
+        'rss_batch ns/frame',
+        'fast/normal/local/drop %',
+      ],
+      rows,
+    ),
     'Targets',
     table(['target', 'case', 'metric', 'measured', 'goal', ''], targetRows),
     ...notes.map((n) => `  ${n}`),
-    `  stack only = fwd_batch alone (per-batch clock reads around it, minus ${num(clockNs)} ns per read); end to end = gen_fill + rss_batch + fwd_batch, `
-      + 'via ts/scenario measureRate(PipelineDriver) except the mixed case (SplitDriver.run); gen_fill (with the mixed case\'s fill-up) and rss_batch timed like fwd_batch',
+    `  stack only = fwd_batch alone (per-batch clock reads around it, minus ${num(clockNs)} ns per read); end to end = gen_fill + rss_batch + fwd_batch, ` +
+      "via ts/scenario measureRate(PipelineDriver) except the mixed case (SplitDriver.run); gen_fill (with the mixed case's fill-up) and rss_batch timed like fwd_batch",
   ].join('\n');
 
   const jsonPath = writeResults('pipeline', {
     method: {
-      batch: BATCH, frameBytes: FRAME, sampleMs: SAMPLE_MS, samples: SAMPLES, warmMs: WARM_MS, nowMs: NOW_MS,
+      batch: BATCH,
+      frameBytes: FRAME,
+      sampleMs: SAMPLE_MS,
+      samples: SAMPLES,
+      warmMs: WARM_MS,
+      nowMs: NOW_MS,
       clockReadNs: sig(clockNs),
-      stackOnly: 'fwd_batch time from per-batch process.hrtime.bigint() reads, minus one clock read per batch; frames / that time',
-      endToEnd: 'gen_fill + rss_batch + fwd_batch with no clock in the loop (ts/scenario measureRate over PipelineDriver; mixed case: SplitDriver.run with the same method)',
-      genFill: 'gen_fill + descriptor fill-up (mixed case) per frame, from the same split run, minus one clock read per batch',
+      stackOnly:
+        'fwd_batch time from per-batch process.hrtime.bigint() reads, minus one clock read per batch; frames / that time',
+      endToEnd:
+        'gen_fill + rss_batch + fwd_batch with no clock in the loop (ts/scenario measureRate over PipelineDriver; mixed case: SplitDriver.run with the same method)',
+      genFill:
+        'gen_fill + descriptor fill-up (mixed case) per frame, from the same split run, minus one clock read per batch',
       rssBatch: 'rss_batch per frame, from the same split run, minus one clock read per batch',
       benny: 'not used here: one benny op would be a whole batch including the traffic source',
     },

@@ -12,7 +12,9 @@ import { runSync } from './sync.js';
 export async function runAll(): Promise<void> {
   const t0 = Date.now();
   const mi = machineInfo();
-  console.log(`mpstack benchmarks: ${mi.cpu}, ${mi.cores} cores, node ${mi.node}, commit ${mi.commit ?? '?'}, load ${mi.loadavg.join(' ')}\n`);
+  console.log(
+    `mpstack benchmarks: ${mi.cpu}, ${mi.cores} cores, node ${mi.node}, commit ${mi.commit ?? '?'}, load ${mi.loadavg.join(' ')}\n`,
+  );
   // the pipeline first, in a process whose JIT has not yet seen the kernel suites' call sites
   const reports = [];
   reports.push(await runPipeline({ print: false }));

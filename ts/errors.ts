@@ -10,6 +10,8 @@ export class UserError extends Error {
 
 /** Errors the user can fix: ours, and the file-system errors a wrong path gives. */
 export function isUserError(e: unknown): e is Error {
-  return e instanceof UserError
-    || (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR'));
+  return (
+    e instanceof UserError ||
+    (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR'))
+  );
 }

@@ -2,10 +2,10 @@
 // (`route lookup --addresses`, benchmarks) — a JS-to-WASM call costs about as much as a lookup.
 // Independent lookups in one loop also let the CPU overlap their cache misses.
 // TS twin: ts/kernels/fib/batch.ts.
-import { RH_ROOT, RN_PLEN, RN_KEY, RN_NH, RN_CHILD0 } from "../layout";
-import { ld32, ald32 } from "../util/mem";
-import { fib4_lookup } from "./dir24";
-import { rt_lookup4, rt_lookup6 } from "./radix";
+import { RH_ROOT, RN_PLEN, RN_KEY, RN_NH, RN_CHILD0 } from '../layout';
+import { ld32, ald32 } from '../util/mem';
+import { fib4_lookup } from './dir24';
+import { rt_lookup4, rt_lookup6 } from './radix';
 
 /** IPv4, compiled FIB: addrs are host-order u32 (native), results u32. */
 export function fib4_lookup_batch(f: usize, addrs: usize, out: usize, n: u32): void {
@@ -18,11 +18,11 @@ export function fib4_lookup_batch(f: usize, addrs: usize, out: usize, n: u32): v
  */
 @inline function step4(n: usize, a: u32): u64 {
   const np = ld32(n + RN_PLEN);
-  const mask: u32 = np == 0 ? 0 : <u32>0xffffffff << (32 - np);
+  const mask: u32 = np == 0 ? 0 : (<u32>0xffffffff) << (32 - np);
   if (((a ^ ld32(n + RN_KEY)) & mask) != 0) return 0;
   const nh = ald32(n + RN_NH);
-  const next = np >= 32 ? 0 : ald32(n + RN_CHILD0 + (<usize>((a >>> (31 - np)) & 1) << 2));
-  return (<u64>nh << 32) | <u64>next;
+  const next = np >= 32 ? 0 : ald32(n + RN_CHILD0 + ((<usize>((a >>> (31 - np)) & 1)) << 2));
+  return ((<u64>nh) << 32) | <u64>next;
 }
 
 /**
@@ -35,23 +35,79 @@ export function rt_lookup4_batch(head: usize, addrs: usize, out: usize, n: u32):
   let i: usize = 0;
   for (; i + 8 <= <usize>n; i += 8) {
     const p = addrs + (i << 2);
-    const a0 = load<u32>(p, 0); let n0 = root; let b0: u32 = 0;
-    const a1 = load<u32>(p, 4); let n1 = root; let b1: u32 = 0;
-    const a2 = load<u32>(p, 8); let n2 = root; let b2: u32 = 0;
-    const a3 = load<u32>(p, 12); let n3 = root; let b3: u32 = 0;
-    const a4 = load<u32>(p, 16); let n4 = root; let b4: u32 = 0;
-    const a5 = load<u32>(p, 20); let n5 = root; let b5: u32 = 0;
-    const a6 = load<u32>(p, 24); let n6 = root; let b6: u32 = 0;
-    const a7 = load<u32>(p, 28); let n7 = root; let b7: u32 = 0;
+    const a0 = load<u32>(p, 0);
+    let n0 = root;
+    let b0: u32 = 0;
+    const a1 = load<u32>(p, 4);
+    let n1 = root;
+    let b1: u32 = 0;
+    const a2 = load<u32>(p, 8);
+    let n2 = root;
+    let b2: u32 = 0;
+    const a3 = load<u32>(p, 12);
+    let n3 = root;
+    let b3: u32 = 0;
+    const a4 = load<u32>(p, 16);
+    let n4 = root;
+    let b4: u32 = 0;
+    const a5 = load<u32>(p, 20);
+    let n5 = root;
+    let b5: u32 = 0;
+    const a6 = load<u32>(p, 24);
+    let n6 = root;
+    let b6: u32 = 0;
+    const a7 = load<u32>(p, 28);
+    let n7 = root;
+    let b7: u32 = 0;
     while ((n0 | n1 | n2 | n3 | n4 | n5 | n6 | n7) != 0) {
-      if (n0 != 0) { const r = step4(n0, a0); n0 = <usize>(<u32>r); const h = <u32>(r >> 32); if (h != 0) b0 = h; }
-      if (n1 != 0) { const r = step4(n1, a1); n1 = <usize>(<u32>r); const h = <u32>(r >> 32); if (h != 0) b1 = h; }
-      if (n2 != 0) { const r = step4(n2, a2); n2 = <usize>(<u32>r); const h = <u32>(r >> 32); if (h != 0) b2 = h; }
-      if (n3 != 0) { const r = step4(n3, a3); n3 = <usize>(<u32>r); const h = <u32>(r >> 32); if (h != 0) b3 = h; }
-      if (n4 != 0) { const r = step4(n4, a4); n4 = <usize>(<u32>r); const h = <u32>(r >> 32); if (h != 0) b4 = h; }
-      if (n5 != 0) { const r = step4(n5, a5); n5 = <usize>(<u32>r); const h = <u32>(r >> 32); if (h != 0) b5 = h; }
-      if (n6 != 0) { const r = step4(n6, a6); n6 = <usize>(<u32>r); const h = <u32>(r >> 32); if (h != 0) b6 = h; }
-      if (n7 != 0) { const r = step4(n7, a7); n7 = <usize>(<u32>r); const h = <u32>(r >> 32); if (h != 0) b7 = h; }
+      if (n0 != 0) {
+        const r = step4(n0, a0);
+        n0 = <usize>(<u32>r);
+        const h = <u32>(r >> 32);
+        if (h != 0) b0 = h;
+      }
+      if (n1 != 0) {
+        const r = step4(n1, a1);
+        n1 = <usize>(<u32>r);
+        const h = <u32>(r >> 32);
+        if (h != 0) b1 = h;
+      }
+      if (n2 != 0) {
+        const r = step4(n2, a2);
+        n2 = <usize>(<u32>r);
+        const h = <u32>(r >> 32);
+        if (h != 0) b2 = h;
+      }
+      if (n3 != 0) {
+        const r = step4(n3, a3);
+        n3 = <usize>(<u32>r);
+        const h = <u32>(r >> 32);
+        if (h != 0) b3 = h;
+      }
+      if (n4 != 0) {
+        const r = step4(n4, a4);
+        n4 = <usize>(<u32>r);
+        const h = <u32>(r >> 32);
+        if (h != 0) b4 = h;
+      }
+      if (n5 != 0) {
+        const r = step4(n5, a5);
+        n5 = <usize>(<u32>r);
+        const h = <u32>(r >> 32);
+        if (h != 0) b5 = h;
+      }
+      if (n6 != 0) {
+        const r = step4(n6, a6);
+        n6 = <usize>(<u32>r);
+        const h = <u32>(r >> 32);
+        if (h != 0) b6 = h;
+      }
+      if (n7 != 0) {
+        const r = step4(n7, a7);
+        n7 = <usize>(<u32>r);
+        const h = <u32>(r >> 32);
+        if (h != 0) b7 = h;
+      }
     }
     const q = out + (i << 2);
     store<u32>(q, b0, 0);

@@ -7,10 +7,19 @@
 // become 4,096 /48 entries). Hashing each chunk at its exact length keeps one entry per chunk, and
 // the tbl16 word plus one probe per nesting level answers a /48 under a /32 in three reads.
 import {
-  F6_TBL16, F6_HASH, F6_SLOTS, F6_RT, F6E_TAG, F6E_VAL, F6E_K0, F6E_K1, F6_RADIX, F6_NH_MASK,
-} from "../layout/fib6";
-import { ld32, ld32be } from "../util/mem";
-import { rt_lookup6 } from "./radix";
+  F6_TBL16,
+  F6_HASH,
+  F6_SLOTS,
+  F6_RT,
+  F6E_TAG,
+  F6E_VAL,
+  F6E_K0,
+  F6E_K1,
+  F6_RADIX,
+  F6_NH_MASK,
+} from '../layout/fib6';
+import { ld32, ld32be } from '../util/mem';
+import { rt_lookup6 } from './radix';
 
 /** Slot index hash of a chunk (k0, k1: its top 64 bits, masked; len 17..64). Same in the TS twin. */
 @inline export function fib6_hash(k0: u32, k1: u32, len: u32): u32 {
@@ -33,19 +42,19 @@ import { rt_lookup6 } from "./radix";
 export function fib6_lookup(f: usize, addrPtr: usize): u32 {
   const a0 = ld32be(addrPtr);
   const a1 = ld32be(addrPtr + 4);
-  let v = atomic.load<u32>(<usize>ld32(f + F6_TBL16) + (<usize>(a0 >>> 16) << 2));
+  let v = atomic.load<u32>(<usize>ld32(f + F6_TBL16) + ((<usize>(a0 >>> 16)) << 2));
   let next = v >>> 24;
   if (next == 0) return v;
   const tab = <usize>ld32(f + F6_HASH);
   const slots = ld32(f + F6_SLOTS);
   while (next != 0) {
     if (next == F6_RADIX) return rt_lookup6(<usize>ld32(f + F6_RT), addrPtr);
-    const k0 = next >= 32 ? a0 : a0 & (<u32>0xffffffff << (32 - next));
-    const k1 = next <= 32 ? 0 : (next >= 64 ? a1 : a1 & (<u32>0xffffffff << (64 - next)));
+    const k0 = next >= 32 ? a0 : a0 & ((<u32>0xffffffff) << (32 - next));
+    const k1 = next <= 32 ? 0 : next >= 64 ? a1 : a1 & ((<u32>0xffffffff) << (64 - next));
     let i = fib6_slot(fib6_hash(k0, k1, next), slots);
     let hit = false;
     while (true) {
-      const p = tab + (<usize>i << 4);
+      const p = tab + ((<usize>i) << 4);
       const t = atomic.load<u32>(p + F6E_TAG);
       if (t == 0) break;
       if (t == next && load<u32>(p + F6E_K0) == k0 && load<u32>(p + F6E_K1) == k1) {

@@ -21,11 +21,28 @@
 // Keys are passed in wire order (4 or 16 bytes at keyPtr); nodes hold host-order words.
 
 import {
-  RN_KEY, RN_PLEN, RN_NH, RN_CHILD0, RN_CHILD1, RN_SIZE,
-  RH_ROOT, RH_ROUTES, RH_NODES, RH_POOL, RH_BITS,
-  NP_BASE, NP_CAP, NP_NEXT, NP_FREE, NP_LIMBO, NP_INUSE, NP_LIMBO_COUNT, POISON, RT_WALK_REC,
-} from "../layout";
-import { ld32, st32, ld32be, ald32, ast32 } from "../util/mem";
+  RN_KEY,
+  RN_PLEN,
+  RN_NH,
+  RN_CHILD0,
+  RN_CHILD1,
+  RN_SIZE,
+  RH_ROOT,
+  RH_ROUTES,
+  RH_NODES,
+  RH_POOL,
+  RH_BITS,
+  NP_BASE,
+  NP_CAP,
+  NP_NEXT,
+  NP_FREE,
+  NP_LIMBO,
+  NP_INUSE,
+  NP_LIMBO_COUNT,
+  POISON,
+  RT_WALK_REC,
+} from '../layout';
+import { ld32, st32, ld32be, ald32, ast32 } from '../util/mem';
 
 export const RT_ENOMEM: u32 = 0xffffffff;
 
@@ -95,7 +112,7 @@ function nodeInit(n: usize, k0: u32, k1: u32, k2: u32, k3: u32, plen: u32, nh: u
 function nodeRetire(head: usize, n: usize): void {
   const pool = <usize>ld32(head + RH_POOL);
   const cnt = ld32(pool + NP_LIMBO_COUNT);
-  st32(<usize>ld32(pool + NP_LIMBO) + (<usize>cnt << 2), <u32>n);
+  st32(<usize>ld32(pool + NP_LIMBO) + ((<usize>cnt) << 2), <u32>n);
   st32(pool + NP_LIMBO_COUNT, cnt + 1);
   st32(head + RH_NODES, ld32(head + RH_NODES) - 1);
 }
@@ -109,7 +126,7 @@ export function rt_reclaim(pool: usize): u32 {
   const cnt = ld32(pool + NP_LIMBO_COUNT);
   const limbo = <usize>ld32(pool + NP_LIMBO);
   for (let i: u32 = 0; i < cnt; i++) {
-    const n = <usize>ld32(limbo + (<usize>i << 2));
+    const n = <usize>ld32(limbo + ((<usize>i) << 2));
     for (let o = 0; o < RN_SIZE; o += 4) st32(n + <usize>o, <u32>POISON);
     st32(n + RN_CHILD0, ld32(pool + NP_FREE));
     st32(pool + NP_FREE, <u32>n);
@@ -176,7 +193,7 @@ export function rt_set(head: usize, keyPtr: usize, plen: u32, nh: u32, replace: 
         if (old == 0) st32(head + RH_ROUTES, ld32(head + RH_ROUTES) + 1);
         return old;
       }
-      link = n + RN_CHILD0 + (<usize>bitOf(k0, k1, k2, k3, np) << 2);
+      link = n + RN_CHILD0 + ((<usize>bitOf(k0, k1, k2, k3, np)) << 2);
       continue;
     }
     if (d == plen) {
@@ -185,7 +202,7 @@ export function rt_set(head: usize, keyPtr: usize, plen: u32, nh: u32, replace: 
       if (p == 0) return RT_ENOMEM;
       nodeInit(p, k0, k1, k2, k3, plen, nh);
       const nb = (ld32(n + RN_KEY + ((<usize>plen >> 5) << 2)) >>> (31 - (plen & 31))) & 1;
-      st32(p + RN_CHILD0 + (<usize>nb << 2), <u32>n);
+      st32(p + RN_CHILD0 + ((<usize>nb) << 2), <u32>n);
       ast32(link, <u32>p);
       st32(head + RH_NODES, ld32(head + RH_NODES) + 1);
       st32(head + RH_ROUTES, ld32(head + RH_ROUTES) + 1);
@@ -205,8 +222,8 @@ export function rt_set(head: usize, keyPtr: usize, plen: u32, nh: u32, replace: 
     nodeInit(leaf, k0, k1, k2, k3, plen, nh);
     nodeInit(glue, k0, k1, k2, k3, d, 0);
     const lb = bitOf(k0, k1, k2, k3, d);
-    st32(glue + RN_CHILD0 + (<usize>lb << 2), <u32>leaf);
-    st32(glue + RN_CHILD0 + (<usize>(lb ^ 1) << 2), <u32>n);
+    st32(glue + RN_CHILD0 + ((<usize>lb) << 2), <u32>leaf);
+    st32(glue + RN_CHILD0 + ((<usize>(lb ^ 1)) << 2), <u32>n);
     ast32(link, <u32>glue);
     st32(head + RH_NODES, ld32(head + RH_NODES) + 2);
     st32(head + RH_ROUTES, ld32(head + RH_ROUTES) + 1);
@@ -234,7 +251,7 @@ export function rt_del(head: usize, keyPtr: usize, plen: u32): u32 {
     if (np == plen) break;
     plink = link;
     parent = n;
-    link = n + RN_CHILD0 + (<usize>bitOf(k0, k1, k2, k3, np) << 2);
+    link = n + RN_CHILD0 + ((<usize>bitOf(k0, k1, k2, k3, np)) << 2);
     n = <usize>ld32(link);
   }
   if (n == 0) return 0;
@@ -273,7 +290,7 @@ export function rt_get(head: usize, keyPtr: usize, plen: u32): u32 {
     const np = ld32(n + RN_PLEN);
     if (np > plen || firstDiff(n, k0, k1, k2, k3, np) != np) return 0;
     if (np == plen) return ald32(n + RN_NH);
-    n = <usize>ald32(n + RN_CHILD0 + (<usize>bitOf(k0, k1, k2, k3, np) << 2));
+    n = <usize>ald32(n + RN_CHILD0 + ((<usize>bitOf(k0, k1, k2, k3, np)) << 2));
   }
   return 0;
 }
@@ -286,12 +303,12 @@ export function rt_lookup4(head: usize, a: u32): u32 {
   let best: u32 = 0;
   while (n != 0) {
     const np = ld32(n + RN_PLEN);
-    const mask: u32 = np == 0 ? 0 : <u32>0xffffffff << (32 - np);
+    const mask: u32 = np == 0 ? 0 : (<u32>0xffffffff) << (32 - np);
     if (((a ^ ld32(n + RN_KEY)) & mask) != 0) break;
     const nh = ald32(n + RN_NH);
     if (nh != 0) best = nh;
     if (np >= 32) break;
-    n = <usize>ald32(n + RN_CHILD0 + (<usize>((a >>> (31 - np)) & 1) << 2));
+    n = <usize>ald32(n + RN_CHILD0 + ((<usize>((a >>> (31 - np)) & 1)) << 2));
   }
   return best;
 }
@@ -317,7 +334,7 @@ export function rt_lookup6(head: usize, addrPtr: usize): u32 {
     const nh = ald32(n + RN_NH);
     if (nh != 0) best = nh;
     if (np >= 128) break;
-    n = <usize>ald32(n + RN_CHILD0 + (<usize>bitOf(a0, a1, a2, a3, np) << 2));
+    n = <usize>ald32(n + RN_CHILD0 + ((<usize>bitOf(a0, a1, a2, a3, np)) << 2));
   }
   return best;
 }
@@ -356,11 +373,11 @@ export function rt_match4(head: usize, a: u32): usize {
   let best: usize = 0;
   while (n != 0) {
     const np = ld32(n + RN_PLEN);
-    const mask: u32 = np == 0 ? 0 : <u32>0xffffffff << (32 - np);
+    const mask: u32 = np == 0 ? 0 : (<u32>0xffffffff) << (32 - np);
     if (((a ^ ld32(n + RN_KEY)) & mask) != 0) break;
     if (ald32(n + RN_NH) != 0) best = n;
     if (np >= 32) break;
-    n = <usize>ald32(n + RN_CHILD0 + (<usize>((a >>> (31 - np)) & 1) << 2));
+    n = <usize>ald32(n + RN_CHILD0 + ((<usize>((a >>> (31 - np)) & 1)) << 2));
   }
   return best;
 }
@@ -377,7 +394,7 @@ export function rt_match6(head: usize, addrPtr: usize): usize {
     if (firstDiff(n, a0, a1, a2, a3, np) != np) break;
     if (ald32(n + RN_NH) != 0) best = n;
     if (np >= 128) break;
-    n = <usize>ald32(n + RN_CHILD0 + (<usize>bitOf(a0, a1, a2, a3, np) << 2));
+    n = <usize>ald32(n + RN_CHILD0 + ((<usize>bitOf(a0, a1, a2, a3, np)) << 2));
   }
   return best;
 }

@@ -1,10 +1,10 @@
 // The data path's route lookups: the compiled FIB when the context has one, else the radix tree.
 // TS twin: ts/kernels/fib/route.ts.
-import { CTX_FIB4, CTX_FIB6, CTX_RT4, CTX_RT6, CTX_WARM, PD_SIZE, PD_BUF, PD_LEN, F4_TBL24 } from "../layout";
-import { ld16be, ld32, ld32be, st32 } from "../util/mem";
-import { fib4_lookup } from "./dir24";
-import { fib6_lookup } from "./fib6";
-import { rt_lookup4, rt_lookup6 } from "./radix";
+import { CTX_FIB4, CTX_FIB6, CTX_RT4, CTX_RT6, CTX_WARM, PD_SIZE, PD_BUF, PD_LEN, F4_TBL24 } from '../layout';
+import { ld16be, ld32, ld32be, st32 } from '../util/mem';
+import { fib4_lookup } from './dir24';
+import { fib6_lookup } from './fib6';
+import { rt_lookup4, rt_lookup6 } from './radix';
 
 @inline export function route4(ctx: usize, a: u32): u32 {
   const f = <usize>ld32(ctx + CTX_FIB4);
@@ -29,9 +29,12 @@ export function route4_warm(ctx: usize, pd0: usize, n: u32): void {
     const len = <u32>load<u16>(pd + PD_LEN);
     let l3: u32 = 14;
     let et = len >= 14 ? ld16be(p + 12) : 0;
-    if (et == 0x8100 && len >= 18) { et = ld16be(p + 16); l3 = 18; }
+    if (et == 0x8100 && len >= 18) {
+      et = ld16be(p + 16);
+      l3 = 18;
+    }
     if (et != 0x0800 || len < l3 + 20) continue;
-    acc ^= <u32>load<u16>(tbl + (<usize>(ld32be(p + l3 + 16) >>> 8) << 1));
+    acc ^= <u32>load<u16>(tbl + ((<usize>(ld32be(p + l3 + 16) >>> 8)) << 1));
   }
   st32(ctx + CTX_WARM, acc);
 }

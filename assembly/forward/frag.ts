@@ -6,10 +6,10 @@
 // All or nothing: when clusters or tx slots run short no fragment is sent and the datagram is
 // dropped (R_NOBUFS), so a receiver never waits on a datagram we knew was incomplete.
 
-import { BUF_HEADROOM, CTX_CNT, C_FRAGMENTED, C_FRAGS_OUT } from "../layout";
-import { ld8, ld16be, ld32, st8, st16be, cnt_add } from "../util/mem";
-import { in_cksum } from "../wire/cksum";
-import { buf_alloc, buf_reserve, tx_room, ether_output, ETHERTYPE_IP } from "./output";
+import { BUF_HEADROOM, CTX_CNT, C_FRAGMENTED, C_FRAGS_OUT } from '../layout';
+import { ld8, ld16be, ld32, st8, st16be, cnt_add } from '../util/mem';
+import { in_cksum } from '../wire/cksum';
+import { buf_alloc, buf_reserve, tx_room, ether_output, ETHERTYPE_IP } from './output';
 
 /** Length of the header later fragments carry: 20 + copied options, padded to 4. Malformed options stop the scan. */
 function copiedHeaderLen(l3: usize, hlen: u32): u32 {
@@ -18,7 +18,10 @@ function copiedHeaderLen(l3: usize, hlen: u32): u32 {
   while (p < hlen) {
     const t = ld8(l3 + p);
     if (t == 0) break; // end of option list
-    if (t == 1) { p++; continue; } // no-operation
+    if (t == 1) {
+      p++;
+      continue;
+    } // no-operation
     if (p + 1 >= hlen) break;
     const ol = ld8(l3 + p + 1);
     if (ol < 2 || p + ol > hlen) break;
@@ -35,14 +38,23 @@ function copyHeaderForLater(dst: usize, l3: usize, hlen: u32, h2: u32): void {
   while (p < hlen) {
     const t = ld8(l3 + p);
     if (t == 0) break;
-    if (t == 1) { p++; continue; }
+    if (t == 1) {
+      p++;
+      continue;
+    }
     if (p + 1 >= hlen) break;
     const ol = ld8(l3 + p + 1);
     if (ol < 2 || p + ol > hlen) break;
-    if (t & 0x80) { memory.copy(dst + n, l3 + p, ol); n += ol; }
+    if (t & 0x80) {
+      memory.copy(dst + n, l3 + p, ol);
+      n += ol;
+    }
     p += ol;
   }
-  while (n < h2) { st8(dst + n, 0); n++; } // pad with end-of-options
+  while (n < h2) {
+    st8(dst + n, 0);
+    n++;
+  } // pad with end-of-options
 }
 
 /**
@@ -50,7 +62,16 @@ function copyHeaderForLater(dst: usize, l3: usize, hlen: u32, h2: u32): void {
  * queues the fragments on txif toward dmac. Returns the number of fragments, or 0 when it could not
  * (no clusters or tx slots: the caller drops with R_NOBUFS).
  */
-export function ip4_fragment(ctx: usize, pd: usize, l3: usize, hlen: u32, iplen: u32, txif: u32, dmac: usize, mtu: u32): u32 {
+export function ip4_fragment(
+  ctx: usize,
+  pd: usize,
+  l3: usize,
+  hlen: u32,
+  iplen: u32,
+  txif: u32,
+  dmac: usize,
+  mtu: u32,
+): u32 {
   const data = iplen - hlen;
   const h2 = copiedHeaderLen(l3, hlen);
   const first = (mtu - hlen) & ~7;
@@ -67,7 +88,8 @@ export function ip4_fragment(ctx: usize, pd: usize, l3: usize, hlen: u32, iplen:
     const c = buf_alloc(ctx);
     const f = c + BUF_HEADROOM + 18;
     const h = i == 0 ? hlen : h2;
-    if (i == 0) memory.copy(f, l3, hlen); else copyHeaderForLater(f, l3, hlen, h2);
+    if (i == 0) memory.copy(f, l3, hlen);
+    else copyHeaderForLater(f, l3, hlen, h2);
     st8(f, 0x40 | (h >> 2));
     const room = i == 0 ? first : later;
     const chunk = min(room, data - pos);

@@ -31,9 +31,9 @@
 // Reads: the packet's fixed header and hop-by-hop header (both inside `total`, which the caller
 // has checked against the frame). Writes: nothing of the packet; icmp6_error's cluster and tx entry.
 
-import { R_IP6_HBH_BAD, R_IP6_HBH_OPT } from "../layout";
-import { ld8, ld32 } from "../util/mem";
-import { icmp6_error, ICMP6_PARAM_PROB, ICMP6_PARAMPROB_HEADER, ICMP6_PARAMPROB_OPTION } from "./icmp";
+import { R_IP6_HBH_BAD, R_IP6_HBH_OPT } from '../layout';
+import { ld8, ld32 } from '../util/mem';
+import { icmp6_error, ICMP6_PARAM_PROB, ICMP6_PARAMPROB_HEADER, ICMP6_PARAMPROB_OPTION } from './icmp';
 
 export const IP6OPT_PAD1: u32 = 0;
 export const IP6OPT_PADN: u32 = 1;
@@ -54,7 +54,15 @@ function hbh_bad(ctx: usize, pd: usize, l3: usize, total: u32, rxif: u32, mcast:
  * was link-layer broadcast/multicast, `mcdst` when the IPv6 destination is multicast. Returns 0 when
  * the packet may go on, else the drop reason (R_IP6_HBH_BAD or R_IP6_HBH_OPT), any error sent.
  */
-export function ip6_hopopts_input(ctx: usize, pd: usize, l3: usize, total: u32, rxif: u32, l2mc: bool, mcdst: bool): u32 {
+export function ip6_hopopts_input(
+  ctx: usize,
+  pd: usize,
+  l3: usize,
+  total: u32,
+  rxif: u32,
+  l2mc: bool,
+  mcdst: bool,
+): u32 {
   const mcast = l2mc || mcdst;
   if (total < 48) return hbh_bad(ctx, pd, l3, total, rxif, mcast, IP6_PLEN_OFF);
   const end: u32 = 40 + ((ld8(l3 + IP6_HBH_LEN_OFF) + 1) << 3);
@@ -77,9 +85,8 @@ export function ip6_hopopts_input(ctx: usize, pd: usize, l3: usize, total: u32, 
       const act = t >> 6;
       if (act != 0) {
         // 10: tell the source even about multicast, unless the source is unspecified (only possible then)
-        const tell = act == 2
-          ? !mcdst || (ld32(l3 + 8) | ld32(l3 + 12) | ld32(l3 + 16) | ld32(l3 + 20)) != 0
-          : act == 3 && !mcast;
+        const tell =
+          act == 2 ? !mcdst || (ld32(l3 + 8) | ld32(l3 + 12) | ld32(l3 + 16) | ld32(l3 + 20)) != 0 : act == 3 && !mcast;
         if (tell) icmp6_error(ctx, pd, l3, total, rxif, ICMP6_PARAM_PROB, ICMP6_PARAMPROB_OPTION, off);
         return R_IP6_HBH_OPT;
       }

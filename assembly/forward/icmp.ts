@@ -15,17 +15,50 @@
 //         C_ICMP_SUPPRESSED, and C_REASON_BASE+R_NOBUFS when no cluster is free.
 
 import {
-  CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP_LAST, CTX_ICMP6_TOKENS, CTX_ICMP6_LAST,
-  CTX_IPID, CTX_NOW, CTX_CNT, CTX_NH, CTX_IFNET, CTX_NBR, OPT_ICMP,
-  NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE,
-  IF_SIZE, IF_FLAGS, IF_ADDR4, IF_ADDR6, IFF_UP, IFF_EXISTS, IFF_HAS_ADDR6, NB_MAC, NBS_V6,
-  BUF_HEADROOM, C_ICMP_OUT, C_ICMP_RATELIM, C_ICMP_SUPPRESSED, C_REASON_BASE, R_NOBUFS,
-} from "../layout";
-import { ld8, ld16be, ld32, ld32be, st32, st16be, st32be, cnt_add } from "../util/mem";
-import { in_cksum, in_cksum_hdr20, in_cksum_acc, in_pseudo6 } from "../wire/cksum";
-import { route4, route6 } from "../fib/route";
-import { nb_find } from "../nbr/nbr";
-import { buf_alloc, tx_room, ether_output, ETHERTYPE_IP, ETHERTYPE_IPV6 } from "./output";
+  CTX_OPTS,
+  CTX_ICMP_PPS,
+  CTX_ICMP_BURST,
+  CTX_ICMP_TOKENS,
+  CTX_ICMP_LAST,
+  CTX_ICMP6_TOKENS,
+  CTX_ICMP6_LAST,
+  CTX_IPID,
+  CTX_NOW,
+  CTX_CNT,
+  CTX_NH,
+  CTX_IFNET,
+  CTX_NBR,
+  OPT_ICMP,
+  NH_SIZE,
+  NH_FLAGS,
+  NH_IFINDEX,
+  NH_GW,
+  NHF_GATEWAY,
+  NHF_LOCAL,
+  NHF_BROADCAST,
+  NHF_REJECT,
+  NHF_BLACKHOLE,
+  IF_SIZE,
+  IF_FLAGS,
+  IF_ADDR4,
+  IF_ADDR6,
+  IFF_UP,
+  IFF_EXISTS,
+  IFF_HAS_ADDR6,
+  NB_MAC,
+  NBS_V6,
+  BUF_HEADROOM,
+  C_ICMP_OUT,
+  C_ICMP_RATELIM,
+  C_ICMP_SUPPRESSED,
+  C_REASON_BASE,
+  R_NOBUFS,
+} from '../layout';
+import { ld8, ld16be, ld32, ld32be, st32, st16be, st32be, cnt_add } from '../util/mem';
+import { in_cksum, in_cksum_hdr20, in_cksum_acc, in_pseudo6 } from '../wire/cksum';
+import { route4, route6 } from '../fib/route';
+import { nb_find } from '../nbr/nbr';
+import { buf_alloc, tx_room, ether_output, ETHERTYPE_IP, ETHERTYPE_IPV6 } from './output';
 
 export const ICMP_UNREACH: u32 = 3;
 export const ICMP_UNREACH_NET: u32 = 0;
@@ -99,7 +132,16 @@ function icmp_cluster(ctx: usize, cnt: usize, canSend: bool): usize {
  * Sends an ICMP error about the IPv4 packet at l3 (its header already validated; iplen its total
  * length), received on rxif. `mtu` fills the next-hop MTU field of "fragmentation needed".
  */
-export function icmp4_error(ctx: usize, pd: usize, l3: usize, iplen: u32, rxif: u32, type: u32, code: u32, mtu: u32): void {
+export function icmp4_error(
+  ctx: usize,
+  pd: usize,
+  l3: usize,
+  iplen: u32,
+  rxif: u32,
+  type: u32,
+  code: u32,
+  mtu: u32,
+): void {
   if ((ld32(ctx + CTX_OPTS) & OPT_ICMP) == 0) return;
   const cnt = <usize>ld32(ctx + CTX_CNT);
   const hlen = (ld8(l3) & 15) << 2;
@@ -117,7 +159,7 @@ export function icmp4_error(ctx: usize, pd: usize, l3: usize, iplen: u32, rxif: 
   const oif = nhp != 0 ? ld32(nhp + NH_IFINDEX) : 0;
   let me = oif != 0 ? ld32(ifnet + <usize>oif * IF_SIZE + IF_ADDR4) : 0;
   if (me == 0) me = ld32(ifnet + <usize>rxif * IF_SIZE + IF_ADDR4);
-  const gw = nhp != 0 && (ld32(nhp + NH_FLAGS) & NHF_GATEWAY) ? ld32(nhp + NH_GW) : src;
+  const gw = nhp != 0 && ld32(nhp + NH_FLAGS) & NHF_GATEWAY ? ld32(nhp + NH_GW) : src;
   const ne = oif != 0 ? nb_find(<usize>ld32(ctx + CTX_NBR), gw, 0, 0, 0, oif, 0) : 0;
   const o = icmp_cluster(ctx, cnt, ne != 0 && me != 0);
   if (o == 0) return;
@@ -143,7 +185,16 @@ export function icmp4_error(ctx: usize, pd: usize, l3: usize, iplen: u32, rxif: 
  * rxif. `param` fills the 32-bit field after the checksum (the MTU of "packet too big", the pointer of
  * "parameter problem").
  */
-export function icmp6_error(ctx: usize, pd: usize, l3: usize, total: u32, rxif: u32, type: u32, code: u32, param: u32): void {
+export function icmp6_error(
+  ctx: usize,
+  pd: usize,
+  l3: usize,
+  total: u32,
+  rxif: u32,
+  type: u32,
+  code: u32,
+  param: u32,
+): void {
   if ((ld32(ctx + CTX_OPTS) & OPT_ICMP) == 0) return;
   const cnt = <usize>ld32(ctx + CTX_CNT);
   // an ICMPv6 error message (type < 128) gets no error back: its header follows the fixed header or,
@@ -171,10 +222,25 @@ export function icmp6_error(ctx: usize, pd: usize, l3: usize, total: u32, rxif: 
   let ne: usize = 0;
   if (nhp != 0) {
     if (ld32(nhp + NH_FLAGS) & NHF_GATEWAY) {
-      ne = nb_find(<usize>ld32(ctx + CTX_NBR), ld32(nhp + NH_GW), ld32(nhp + NH_GW + 4), ld32(nhp + NH_GW + 8),
-        ld32(nhp + NH_GW + 12), oif, NBS_V6);
+      ne = nb_find(
+        <usize>ld32(ctx + CTX_NBR),
+        ld32(nhp + NH_GW),
+        ld32(nhp + NH_GW + 4),
+        ld32(nhp + NH_GW + 8),
+        ld32(nhp + NH_GW + 12),
+        oif,
+        NBS_V6,
+      );
     } else {
-      ne = nb_find(<usize>ld32(ctx + CTX_NBR), ld32be(l3 + 8), ld32be(l3 + 12), ld32be(l3 + 16), ld32be(l3 + 20), oif, NBS_V6);
+      ne = nb_find(
+        <usize>ld32(ctx + CTX_NBR),
+        ld32be(l3 + 8),
+        ld32be(l3 + 12),
+        ld32be(l3 + 16),
+        ld32be(l3 + 20),
+        oif,
+        NBS_V6,
+      );
     }
   }
   const o = icmp_cluster(ctx, cnt, ne != 0 && haveMe);

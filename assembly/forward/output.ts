@@ -7,12 +7,31 @@
 //         fwd_batch adds to C_TX_FRAMES/C_TX_BYTES once per batch.
 
 import {
-  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE, CTX_POOL, MB_BULK, CTX_IFCNT, IFC_SIZE, IFC_OPKTS, IFC_OBYTES,
-  IF_SIZE, IF_MAC, IF_FLAGS, IF_VID, IF_PARENT, IFF_VLAN,
-  TX_SIZE, TX_BUF, TX_LEN, TX_IF, PD_NTX,
-} from "../layout";
-import { pool_refill } from "../nic/mbuf";
-import { ld32, st32, ld16, st16, st16be, cnt_add } from "../util/mem";
+  CTX_IFNET,
+  CTX_TX,
+  CTX_TXCAP,
+  CTX_NTX,
+  CTX_FREE,
+  CTX_POOL,
+  MB_BULK,
+  CTX_IFCNT,
+  IFC_SIZE,
+  IFC_OPKTS,
+  IFC_OBYTES,
+  IF_SIZE,
+  IF_MAC,
+  IF_FLAGS,
+  IF_VID,
+  IF_PARENT,
+  IFF_VLAN,
+  TX_SIZE,
+  TX_BUF,
+  TX_LEN,
+  TX_IF,
+  PD_NTX,
+} from '../layout';
+import { pool_refill } from '../nic/mbuf';
+import { ld32, st32, ld16, st16, st16be, cnt_add } from '../util/mem';
 
 export const ETHERTYPE_IP: u32 = 0x0800;
 export const ETHERTYPE_IPV6: u32 = 0x86dd;
@@ -53,7 +72,7 @@ export function buf_alloc(ctx: usize): usize {
     n = ld32(fs);
   }
   st32(fs, n - 1);
-  return <usize>ld32(fs + 8 + (<usize>(n - 1) << 2));
+  return <usize>ld32(fs + 8 + ((<usize>(n - 1)) << 2));
 }
 
 @inline export function tx_room(ctx: usize): u32 {
@@ -66,7 +85,15 @@ export function buf_alloc(ctx: usize): usize {
  * (BUF_HEADROOM, or a received header of 14/18 bytes), and checked tx_room() > 0.
  */
 // @inline: once per transmitted frame, from several call sites (see ipflow_lookup's note)
-@inline export function ether_output(ctx: usize, pd: usize, l3: usize, l3len: u32, etype: u32, txif: u32, dmac: usize): void {
+@inline export function ether_output(
+  ctx: usize,
+  pd: usize,
+  l3: usize,
+  l3len: u32,
+  etype: u32,
+  txif: u32,
+  dmac: usize,
+): void {
   const ifp = <usize>ld32(ctx + CTX_IFNET) + <usize>txif * IF_SIZE;
   const vlan = (ld32(ifp + IF_FLAGS) & IFF_VLAN) != 0;
   const start = l3 - (vlan ? 18 : 14);

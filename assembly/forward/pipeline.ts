@@ -17,37 +17,139 @@
 // destination's tbl24 word in one pass (route4_warm), so the misses overlap; it writes CTX_WARM only.
 
 import {
-  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_IFCNT, IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_IDROPS, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_NH, CTX_NBR,
-  OPT_FASTFWD, OPT_FIBWARM, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, PD_PATH, PD_TXIF, PD_TXFIRST, PD_NH,
-  PATH_DROP, PATH_FAST, PATH_NORMAL, PATH_LOCAL, MAX_FRAME,
-  IF_SIZE, IF_FLAGS, IF_MAC, IF_MTU, IF_VLANMAP, IFF_UP, IFF_EXISTS,
-  NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE, NHF_PROHIBIT,
-  NB_MAC, NBS_V6, FE_MTU, FE_TXIF, FE_DMAC, FE_NH, FE_V6,
-  C_RX_FRAMES, C_RX_BYTES, C_FAST, C_NORMAL, C_LOCAL, C_DROP, C_FLOW_HIT, C_FLOW_MISS, C_REASON_BASE,
-  C_TX_FRAMES, C_TX_BYTES,
-  R_TOO_SHORT, R_TOO_LONG, R_L2_OTHER_HOST, R_ETHERTYPE, R_VLAN_UNKNOWN, R_IF_DOWN, R_IP_VERSION, R_IP_HLEN, R_IP_LEN,
-  R_IP_CKSUM, R_MARTIAN_SRC, R_MARTIAN_DST, R_TTL, R_NO_ROUTE, R_NEED_FRAG, R_TOO_BIG, R_UNRESOLVED, R_REJECT, R_NOBUFS,
-  R_SCOPE, R_LOCAL, R_BROADCAST, R_MULTICAST, R_ARP, R_CANTFORWARD,
-} from "../layout";
-import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from "../util/mem";
-import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from "../wire/cksum";
-import { route4, route4_warm, route6 } from "../fib/route";
-import { nb_find } from "../nbr/nbr";
-import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from "../flow/ipflow";
+  CTX_PD,
+  CTX_NTX,
+  CTX_NOW,
+  CTX_CNT,
+  CTX_IFCNT,
+  IFC_SIZE,
+  IFC_IPKTS,
+  IFC_IBYTES,
+  IFC_IDROPS,
+  CTX_OPTS,
+  CTX_IFNET,
+  CTX_NIF,
+  CTX_FLOW,
+  CTX_GEN,
+  CTX_NH,
+  CTX_NBR,
+  OPT_FASTFWD,
+  OPT_FIBWARM,
+  PD_SIZE,
+  PD_BUF,
+  PD_LEN,
+  PD_RXIF,
+  PD_PATH,
+  PD_TXIF,
+  PD_TXFIRST,
+  PD_NH,
+  PATH_DROP,
+  PATH_FAST,
+  PATH_NORMAL,
+  PATH_LOCAL,
+  MAX_FRAME,
+  IF_SIZE,
+  IF_FLAGS,
+  IF_MAC,
+  IF_MTU,
+  IF_VLANMAP,
+  IFF_UP,
+  IFF_EXISTS,
+  NH_SIZE,
+  NH_FLAGS,
+  NH_IFINDEX,
+  NH_GW,
+  NH_MTU,
+  NHF_GATEWAY,
+  NHF_LOCAL,
+  NHF_BROADCAST,
+  NHF_REJECT,
+  NHF_BLACKHOLE,
+  NHF_PROHIBIT,
+  NB_MAC,
+  NBS_V6,
+  FE_MTU,
+  FE_TXIF,
+  FE_DMAC,
+  FE_NH,
+  FE_V6,
+  C_RX_FRAMES,
+  C_RX_BYTES,
+  C_FAST,
+  C_NORMAL,
+  C_LOCAL,
+  C_DROP,
+  C_FLOW_HIT,
+  C_FLOW_MISS,
+  C_REASON_BASE,
+  C_TX_FRAMES,
+  C_TX_BYTES,
+  R_TOO_SHORT,
+  R_TOO_LONG,
+  R_L2_OTHER_HOST,
+  R_ETHERTYPE,
+  R_VLAN_UNKNOWN,
+  R_IF_DOWN,
+  R_IP_VERSION,
+  R_IP_HLEN,
+  R_IP_LEN,
+  R_IP_CKSUM,
+  R_MARTIAN_SRC,
+  R_MARTIAN_DST,
+  R_TTL,
+  R_NO_ROUTE,
+  R_NEED_FRAG,
+  R_TOO_BIG,
+  R_UNRESOLVED,
+  R_REJECT,
+  R_NOBUFS,
+  R_SCOPE,
+  R_LOCAL,
+  R_BROADCAST,
+  R_MULTICAST,
+  R_ARP,
+  R_CANTFORWARD,
+} from '../layout';
+import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem';
+import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum';
+import { route4, route4_warm, route6 } from '../fib/route';
+import { nb_find } from '../nbr/nbr';
+import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from '../flow/ipflow';
 import {
-  ether_output, tx_room, ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_ARP,
-  batch_tx_frames, batch_tx_bytes, batch_flow_hit, batch_flow_miss,
-} from "./output";
+  ether_output,
+  tx_room,
+  ETHERTYPE_IP,
+  ETHERTYPE_IPV6,
+  ETHERTYPE_VLAN,
+  ETHERTYPE_ARP,
+  batch_tx_frames,
+  batch_tx_bytes,
+  batch_flow_hit,
+  batch_flow_miss,
+} from './output';
 import {
-  icmp4_error, icmp6_error, ICMP_UNREACH, ICMP_UNREACH_NET, ICMP_UNREACH_HOST, ICMP_UNREACH_NEEDFRAG,
-  ICMP_UNREACH_FILTER_PROHIB, ICMP_TIMXCEED, ICMP6_DST_UNREACH, ICMP6_PACKET_TOO_BIG, ICMP6_TIME_EXCEEDED,
-  ICMP6_DST_UNREACH_NOROUTE, ICMP6_DST_UNREACH_ADMIN, ICMP6_DST_UNREACH_ADDR,
-} from "./icmp";
-import { ip4_fragment } from "./frag";
-import { ip6_hopopts_input } from "./hbh";
+  icmp4_error,
+  icmp6_error,
+  ICMP_UNREACH,
+  ICMP_UNREACH_NET,
+  ICMP_UNREACH_HOST,
+  ICMP_UNREACH_NEEDFRAG,
+  ICMP_UNREACH_FILTER_PROHIB,
+  ICMP_TIMXCEED,
+  ICMP6_DST_UNREACH,
+  ICMP6_PACKET_TOO_BIG,
+  ICMP6_TIME_EXCEEDED,
+  ICMP6_DST_UNREACH_NOROUTE,
+  ICMP6_DST_UNREACH_ADMIN,
+  ICMP6_DST_UNREACH_ADDR,
+} from './icmp';
+import { ip4_fragment } from './frag';
+import { ip6_hopopts_input } from './hbh';
 
 // A stage's result: path in bits 8..15, reason in bits 0..7.
-@inline function V(path: u32, reason: u32): u32 { return (path << 8) | reason; }
+@inline function V(path: u32, reason: u32): u32 {
+  return (path << 8) | reason;
+}
 const FAST: u32 = PATH_FAST << 8;
 const NORMAL: u32 = PATH_NORMAL << 8;
 
@@ -88,10 +190,10 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
     rxBytes += len;
     const v = ether_input(ctx, pd, <usize>ld32(pd + PD_BUF), len, now);
     const path = v >> 8;
-    st16(pd + PD_PATH, v >> 8 | (v & 0xff) << 8); // PATH and REASON
+    st16(pd + PD_PATH, (v >> 8) | ((v & 0xff) << 8)); // PATH and REASON
     const rxif = ld16(pd + PD_RXIF);
     if (rxif < nif) {
-      const ic = ifc + (<usize>rxif * IFC_SIZE);
+      const ic = ifc + <usize>rxif * IFC_SIZE;
       cnt_add(ic, IFC_IPKTS >> 3, 1);
       cnt_add(ic, IFC_IBYTES >> 3, len);
       if (path == PATH_DROP) cnt_add(ic, IFC_IDROPS >> 3, 1);
@@ -135,7 +237,7 @@ function ether_input(ctx: usize, pd: usize, buf: usize, len: u32, now: u32): u32
   if (et == ETHERTYPE_VLAN) {
     if (len < 18) return V(PATH_DROP, R_TOO_SHORT);
     const vmap = <usize>ld32(ifp + IF_VLANMAP);
-    const vif = vmap != 0 ? ld16(vmap + (<usize>(ld16be(buf + 14) & 0xfff) << 1)) : 0;
+    const vif = vmap != 0 ? ld16(vmap + ((<usize>(ld16be(buf + 14) & 0xfff)) << 1)) : 0;
     if (vif == 0) return V(PATH_DROP, R_VLAN_UNKNOWN);
     rxif = vif;
     st16(pd + PD_RXIF, vif);
@@ -163,7 +265,7 @@ function ether_input(ctx: usize, pd: usize, buf: usize, len: u32, now: u32): u32
 function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc: bool, now: u32): u32 {
   if (l3len < 20) return V(PATH_DROP, R_TOO_SHORT);
   const vhl = ld8(l3);
-  if ((vhl >> 4) != 4) return V(PATH_DROP, R_IP_VERSION);
+  if (vhl >> 4 != 4) return V(PATH_DROP, R_IP_VERSION);
   const hlen = (vhl & 15) << 2;
   if (hlen < 20) return V(PATH_DROP, R_IP_HLEN);
   if (hlen > l3len) return V(PATH_DROP, R_TOO_SHORT);
@@ -215,7 +317,16 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
   if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
     if (fl & NHF_REJECT) {
-      icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_UNREACH, fl & NHF_PROHIBIT ? ICMP_UNREACH_FILTER_PROHIB : ICMP_UNREACH_HOST, 0);
+      icmp4_error(
+        ctx,
+        pd,
+        l3,
+        iplen,
+        rxif,
+        ICMP_UNREACH,
+        fl & NHF_PROHIBIT ? ICMP_UNREACH_FILTER_PROHIB : ICMP_UNREACH_HOST,
+        0,
+      );
     }
     return V(PATH_DROP, R_REJECT);
   }
@@ -259,19 +370,27 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   return NORMAL;
 }
 
-@inline function isLinkLocal6(w0: u32): bool { return (w0 & 0xffc00000) == 0xfe800000; }
+@inline function isLinkLocal6(w0: u32): bool {
+  return (w0 & 0xffc00000) == 0xfe800000;
+}
 
 function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc: bool, now: u32): u32 {
   if (l3len < 40) return V(PATH_DROP, R_TOO_SHORT);
-  if ((ld8(l3) >> 4) != 6) return V(PATH_DROP, R_IP_VERSION);
+  if (ld8(l3) >> 4 != 6) return V(PATH_DROP, R_IP_VERSION);
   const total: u32 = 40 + ld16be(l3 + 4);
   if (total > l3len) return V(PATH_DROP, R_IP_LEN);
-  const s0 = ld32be(l3 + 8), s1 = ld32be(l3 + 12), s2 = ld32be(l3 + 16), s3 = ld32be(l3 + 20);
-  const d0 = ld32be(l3 + 24), d1 = ld32be(l3 + 28), d2 = ld32be(l3 + 32), d3 = ld32be(l3 + 36);
+  const s0 = ld32be(l3 + 8),
+    s1 = ld32be(l3 + 12),
+    s2 = ld32be(l3 + 16),
+    s3 = ld32be(l3 + 20);
+  const d0 = ld32be(l3 + 24),
+    d1 = ld32be(l3 + 28),
+    d2 = ld32be(l3 + 32),
+    d3 = ld32be(l3 + 36);
   // RFC 4291: multicast, loopback and IPv4-mapped sources are never forwarded
-  if ((s0 >>> 24) == 0xff) return V(PATH_DROP, R_MARTIAN_SRC);
+  if (s0 >>> 24 == 0xff) return V(PATH_DROP, R_MARTIAN_SRC);
   if (s0 == 0 && s1 == 0 && ((s2 == 0 && s3 == 1) || s2 == 0xffff)) return V(PATH_DROP, R_MARTIAN_SRC);
-  const mcdst = (d0 >>> 24) == 0xff;
+  const mcdst = d0 >>> 24 == 0xff;
   if (!mcdst) {
     if (s0 == 0 && s1 == 0 && s2 == 0 && s3 == 0) return V(PATH_DROP, R_MARTIAN_SRC); // unspecified, unicast dst
     if (d0 == 0 && d1 == 0 && (d2 == 0 || d2 == 0xffff) && (d2 != 0 || d3 <= 1)) return V(PATH_DROP, R_MARTIAN_DST);
@@ -292,7 +411,8 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   const hlim = ld8(l3 + 7);
   const tos = FE_V6 | (ld32be(l3) & 0xfffff);
   // ip6flow: no hop-by-hop options header, unicast, global scope
-  const flowable = (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) != 0 && nxt != 0 && !l2mc && !isLinkLocal6(s0) && !isLinkLocal6(d0);
+  const flowable =
+    (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) != 0 && nxt != 0 && !l2mc && !isLinkLocal6(s0) && !isLinkLocal6(d0);
   if (flowable && hlim > 1) {
     const e = ipflow_lookup(ft, l3 + 8, l3 + 24, tos, now, cnt);
     if (e != 0) {
@@ -324,7 +444,16 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   if (isLinkLocal6(d0) || isLinkLocal6(s0)) return V(PATH_DROP, R_SCOPE);
   if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
     if (fl & NHF_REJECT) {
-      icmp6_error(ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, fl & NHF_PROHIBIT ? ICMP6_DST_UNREACH_ADMIN : ICMP6_DST_UNREACH_NOROUTE, 0);
+      icmp6_error(
+        ctx,
+        pd,
+        l3,
+        total,
+        rxif,
+        ICMP6_DST_UNREACH,
+        fl & NHF_PROHIBIT ? ICMP6_DST_UNREACH_ADMIN : ICMP6_DST_UNREACH_NOROUTE,
+        0,
+      );
     }
     return V(PATH_DROP, R_REJECT);
   }
@@ -340,7 +469,15 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   }
   let ne: usize;
   if (fl & NHF_GATEWAY) {
-    ne = nb_find(<usize>ld32(ctx + CTX_NBR), ld32(nhp + NH_GW), ld32(nhp + NH_GW + 4), ld32(nhp + NH_GW + 8), ld32(nhp + NH_GW + 12), txif, NBS_V6);
+    ne = nb_find(
+      <usize>ld32(ctx + CTX_NBR),
+      ld32(nhp + NH_GW),
+      ld32(nhp + NH_GW + 4),
+      ld32(nhp + NH_GW + 8),
+      ld32(nhp + NH_GW + 12),
+      txif,
+      NBS_V6,
+    );
   } else {
     ne = nb_find(<usize>ld32(ctx + CTX_NBR), d0, d1, d2, d3, txif, NBS_V6);
   }

@@ -8,10 +8,22 @@
 // the multi-CPU engine replaces entries through a fresh slot instead (see ts/stack/tables.ts).
 // Table order: addresses are host-order words (v4 in word 0), like the radix tree and nexthops.
 
-import { NBH_CAP, NBH_COUNT, NBH_TOMBS, NBH_SIZE, NB_SIZE, NB_KEY, NB_IF, NB_STATE, NB_MAC,
-  NBS_EMPTY, NBS_VALID, NBS_TOMB } from "../layout";
-import { ld32, st32, ld16, st16, ald32, ast32 } from "../util/mem";
-import { hash_combine } from "../util/hash";
+import {
+  NBH_CAP,
+  NBH_COUNT,
+  NBH_TOMBS,
+  NBH_SIZE,
+  NB_SIZE,
+  NB_KEY,
+  NB_IF,
+  NB_STATE,
+  NB_MAC,
+  NBS_EMPTY,
+  NBS_VALID,
+  NBS_TOMB,
+} from '../layout';
+import { ld32, st32, ld16, st16, ald32, ast32 } from '../util/mem';
+import { hash_combine } from '../util/hash';
 
 export function nb_init(t: usize, cap: u32): void {
   st32(t + NBH_CAP, cap);
@@ -35,8 +47,13 @@ export function nb_find(t: usize, a0: u32, a1: u32, a2: u32, a3: u32, ifindex: u
     const e = t + NBH_SIZE + <usize>i * NB_SIZE;
     const st = ald32(e + NB_STATE);
     if (st == NBS_EMPTY) return 0;
-    if (st == want && ld32(e + NB_IF) == ifindex && ld32(e + NB_KEY) == a0
-      && (v6 == 0 || (ld32(e + NB_KEY + 4) == a1 && ld32(e + NB_KEY + 8) == a2 && ld32(e + NB_KEY + 12) == a3))) return e;
+    if (
+      st == want &&
+      ld32(e + NB_IF) == ifindex &&
+      ld32(e + NB_KEY) == a0 &&
+      (v6 == 0 || (ld32(e + NB_KEY + 4) == a1 && ld32(e + NB_KEY + 8) == a2 && ld32(e + NB_KEY + 12) == a3))
+    )
+      return e;
     i = (i + 1) & mask;
   }
 }

@@ -1,8 +1,23 @@
 // The per-CPU packet queue between the hardware interrupt and the softint (NetBSD's if_percpuq;
 // layout PQ_* in assembly/layout/buffers.ts). rxr_intr enqueues; the softint takes a batch at a time.
 // Producer and consumer are the same CPU. TS twin: ts/kernels/net/pktq.ts.
-import { PQ_SIZE, PQ_NSLOT, PQ_HEAD, PQ_TAIL, PQE_SIZE, PQE_BUF, PQE_LEN, PQE_IF, CTX_PD, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, BUF_HEADROOM } from "../layout";
-import { ld16, ld32, st16, st32 } from "../util/mem";
+import {
+  PQ_SIZE,
+  PQ_NSLOT,
+  PQ_HEAD,
+  PQ_TAIL,
+  PQE_SIZE,
+  PQE_BUF,
+  PQE_LEN,
+  PQE_IF,
+  CTX_PD,
+  PD_SIZE,
+  PD_BUF,
+  PD_LEN,
+  PD_RXIF,
+  BUF_HEADROOM,
+} from '../layout';
+import { ld16, ld32, st16, st32 } from '../util/mem';
 
 /** Moves up to `max` queued frames into descriptors [0, n) of the context's batch. Returns n. */
 export function pktq_dequeue(ctx: usize, pq: usize, max: u32): u32 {

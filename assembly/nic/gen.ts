@@ -8,11 +8,20 @@
 // Reads: PD_BUF of each descriptor. Writes: the frame bytes, PD_LEN, PD_RXIF (the receiving port,
 // as a NIC writes it into every descriptor: the pipeline overwrites PD_RXIF after VLAN demux).
 
-import { CTX_PD, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF } from "../layout";
-import { copy_frame, ld32, st16 } from "../util/mem";
+import { CTX_PD, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF } from '../layout';
+import { copy_frame, ld32, st16 } from '../util/mem';
 
 /** Fills descriptors [0, n) with templates seq, seq+1, ... (mod count). Returns the next seq. */
-export function gen_fill(ctx: usize, n: u32, tmpl: usize, stride: u32, count: u32, len: u32, seq: u32, ifindex: u32): u32 {
+export function gen_fill(
+  ctx: usize,
+  n: u32,
+  tmpl: usize,
+  stride: u32,
+  count: u32,
+  len: u32,
+  seq: u32,
+  ifindex: u32,
+): u32 {
   const pd0 = <usize>ld32(ctx + CTX_PD);
   let t = seq % count;
   for (let i: u32 = 0; i < n; i++) {

@@ -5,8 +5,8 @@
 //
 // Caller guarantees: `fs` is the calling CPU's own cache (u32 count, u32 cap, u32 clusters[cap]),
 // cap >= 2 * MB_BULK; `pool` was set up by the engine. Clusters are cluster base addresses.
-import { MB_LOCK, MB_COUNT, MB_CONTENDED, MB_EMPTY, MB_SIZE, MB_BULK } from "../layout/buffers";
-import { ld32, st32 } from "../util/mem";
+import { MB_LOCK, MB_COUNT, MB_CONTENDED, MB_EMPTY, MB_SIZE, MB_BULK } from '../layout/buffers';
+import { ld32, st32 } from '../util/mem';
 
 @inline function pool_lock(pool: usize): void {
   while (atomic.cmpxchg<u32>(pool + MB_LOCK, 0, 1) != 0) atomic.add<u32>(pool + MB_CONTENDED, 1);
@@ -22,7 +22,7 @@ export function pool_refill(fs: usize, pool: usize, want: u32): u32 {
   const have = ld32(pool + MB_COUNT);
   const k = want < have ? want : have;
   const n = ld32(fs);
-  memory.copy(fs + 8 + (<usize>n << 2), pool + MB_SIZE + (<usize>(have - k) << 2), <usize>k << 2);
+  memory.copy(fs + 8 + ((<usize>n) << 2), pool + MB_SIZE + ((<usize>(have - k)) << 2), (<usize>k) << 2);
   st32(pool + MB_COUNT, have - k);
   if (k < want) st32(pool + MB_EMPTY, ld32(pool + MB_EMPTY) + 1);
   pool_unlock(pool);
@@ -35,7 +35,7 @@ export function pool_drain(fs: usize, pool: usize, k: u32): void {
   const n = ld32(fs);
   pool_lock(pool);
   const have = ld32(pool + MB_COUNT);
-  memory.copy(pool + MB_SIZE + (<usize>have << 2), fs + 8 + (<usize>(n - k) << 2), <usize>k << 2);
+  memory.copy(pool + MB_SIZE + ((<usize>have) << 2), fs + 8 + ((<usize>(n - k)) << 2), (<usize>k) << 2);
   st32(pool + MB_COUNT, have + k);
   pool_unlock(pool);
   st32(fs, n - k);
@@ -49,7 +49,7 @@ export function pool_drain(fs: usize, pool: usize, k: u32): void {
     if (n == 0) return 0;
   }
   st32(fs, n - 1);
-  return <usize>ld32(fs + 8 + (<usize>(n - 1) << 2));
+  return <usize>ld32(fs + 8 + ((<usize>(n - 1)) << 2));
 }
 
 /** Frees cluster `c` into the cache, first moving MB_BULK of it to the pool when it is full. */
@@ -59,7 +59,7 @@ export function pool_drain(fs: usize, pool: usize, k: u32): void {
     pool_drain(fs, pool, MB_BULK);
     n -= MB_BULK;
   }
-  st32(fs + 8 + (<usize>n << 2), <u32>c);
+  st32(fs + 8 + ((<usize>n) << 2), <u32>c);
   st32(fs, n + 1);
 }
 

@@ -4,12 +4,36 @@
 //
 // Caller guarantees: it owns the ring's queue (VT_OWNER), `fs` is its CPU's cluster cache.
 import {
-  RXR_SIZE, RXR_NSLOT, RXR_HW, RXR_SW, RXR_MISSED, RXR_NOBUFS, RXR_IF, RXD_SIZE, RXD_BUF, RXD_LEN, RXD_DONE,
-  PQ_SIZE, PQ_NSLOT, PQ_HEAD, PQ_TAIL, PQ_DROPS, PQE_SIZE, PQE_BUF, PQE_LEN, PQE_IF,
-  CTX_PD, CTX_FREE, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, BUF_HEADROOM,
-} from "../layout";
-import { copy_frame, ld16, ld32, st16, st32 } from "../util/mem";
-import { pool_get } from "./mbuf";
+  RXR_SIZE,
+  RXR_NSLOT,
+  RXR_HW,
+  RXR_SW,
+  RXR_MISSED,
+  RXR_NOBUFS,
+  RXR_IF,
+  RXD_SIZE,
+  RXD_BUF,
+  RXD_LEN,
+  RXD_DONE,
+  PQ_SIZE,
+  PQ_NSLOT,
+  PQ_HEAD,
+  PQ_TAIL,
+  PQ_DROPS,
+  PQE_SIZE,
+  PQE_BUF,
+  PQE_LEN,
+  PQE_IF,
+  CTX_PD,
+  CTX_FREE,
+  PD_SIZE,
+  PD_BUF,
+  PD_LEN,
+  PD_RXIF,
+  BUF_HEADROOM,
+} from '../layout';
+import { copy_frame, ld16, ld32, st16, st32 } from '../util/mem';
+import { pool_get } from './mbuf';
 
 @inline function slot_at(r: usize, mask: u32, i: u32): usize {
   return r + RXR_SIZE + <usize>(i & mask) * RXD_SIZE;
@@ -23,7 +47,10 @@ import { pool_get } from "./mbuf";
 @inline function rxd_take(r: usize, s: usize, fs: usize, pool: usize): usize {
   st16(s + RXD_DONE, 0);
   const c = pool_get(fs, pool);
-  if (c == 0) { st32(r + RXR_NOBUFS, ld32(r + RXR_NOBUFS) + 1); return 0; }
+  if (c == 0) {
+    st32(r + RXR_NOBUFS, ld32(r + RXR_NOBUFS) + 1);
+    return 0;
+  }
   const old = <usize>ld32(s + RXD_BUF);
   st32(s + RXD_BUF, <u32>c);
   return old;
@@ -72,7 +99,11 @@ export function rxr_intr(r: usize, pq: usize, fs: usize, pool: usize, max: u32):
   const tail = ld32(pq + PQ_TAIL);
   for (let i: u32 = 0; i < k; i++, sw++) {
     const s = slot_at(r, mask, sw);
-    if (head - tail > qmask) { st16(s + RXD_DONE, 0); st32(pq + PQ_DROPS, ld32(pq + PQ_DROPS) + 1); continue; }
+    if (head - tail > qmask) {
+      st16(s + RXD_DONE, 0);
+      st32(pq + PQ_DROPS, ld32(pq + PQ_DROPS) + 1);
+      continue;
+    }
     const b = rxd_take(r, s, fs, pool);
     if (b == 0) continue;
     const e = pq + PQ_SIZE + <usize>(head & qmask) * PQE_SIZE;

@@ -6,13 +6,40 @@
 // posted frame at once, so everything posted is reclaimable; a poster that finds a ring full
 // reclaims it itself before giving up on a frame (drivers do the same when descriptors run low).
 import {
-  TXR_SIZE, TXR_LOCK, TXR_CONTENDED, TXR_NSLOT, TXR_HEAD, TXR_TAIL, TXR_DROPS, TXR_FRAMES, TXR_BYTES,
-  TXD_SIZE, TXD_BUF, TXD_LEN, TXD_OFF, TXM_SIZE, TXM_RING, TXM_NRING, TXM_STRIDE, MB_BASE,
-  CTX_PD, CTX_TX, CTX_FREE, PD_SIZE, PD_BUF, PD_NTX, PD_TXFIRST, TX_SIZE, TX_BUF, TX_LEN, TX_IF,
-  BUF_SIZE, BUF_HEADROOM,
-} from "../layout";
-import { ld16, ld32, st16, st32 } from "../util/mem";
-import { pool_put } from "./mbuf";
+  TXR_SIZE,
+  TXR_LOCK,
+  TXR_CONTENDED,
+  TXR_NSLOT,
+  TXR_HEAD,
+  TXR_TAIL,
+  TXR_DROPS,
+  TXR_FRAMES,
+  TXR_BYTES,
+  TXD_SIZE,
+  TXD_BUF,
+  TXD_LEN,
+  TXD_OFF,
+  TXM_SIZE,
+  TXM_RING,
+  TXM_NRING,
+  TXM_STRIDE,
+  MB_BASE,
+  CTX_PD,
+  CTX_TX,
+  CTX_FREE,
+  PD_SIZE,
+  PD_BUF,
+  PD_NTX,
+  PD_TXFIRST,
+  TX_SIZE,
+  TX_BUF,
+  TX_LEN,
+  TX_IF,
+  BUF_SIZE,
+  BUF_HEADROOM,
+} from '../layout';
+import { ld16, ld32, st16, st32 } from '../util/mem';
+import { pool_put } from './mbuf';
 
 @inline function txr_lock(r: usize, me: u32): void {
   while (atomic.cmpxchg<u32>(r + TXR_LOCK, 0, me) != 0) atomic.add<u32>(r + TXR_CONTENDED, 1);
@@ -64,7 +91,9 @@ export function tx_post(ctx: usize, n: u32, txmap: usize, cpu: u32, pool: usize)
   const base = <usize>ld32(pool + MB_BASE);
   let held: usize = 0; // the ring whose lock we hold
   let heldIf: u32 = 0xffffffff; // the interface `held` belongs to (0 rings: held stays 0)
-  let size: u32 = 0, head: u32 = 0, tail: u32 = 0; // the held ring's, head written back when let go
+  let size: u32 = 0,
+    head: u32 = 0,
+    tail: u32 = 0; // the held ring's, head written back when let go
   let posted: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
@@ -77,11 +106,16 @@ export function tx_post(ctx: usize, n: u32, txmap: usize, cpu: u32, pool: usize)
       const buf = <usize>ld32(t + TX_BUF);
       // a forwarded frame is in its own cluster; fragments and ICMP errors in clusters of their own
       let off: u32;
-      if (buf - cl < <usize>BUF_SIZE) { kept = true; off = <u32>(buf - cl); }
-      else off = <u32>((buf - base) % <usize>BUF_SIZE);
+      if (buf - cl < <usize>BUF_SIZE) {
+        kept = true;
+        off = <u32>(buf - cl);
+      } else off = <u32>((buf - base) % <usize>BUF_SIZE);
       const ifx = <u32>ld16(t + TX_IF);
       if (ifx != heldIf) {
-        if (held != 0) { st32(held + TXR_HEAD, head); txr_unlock(held); }
+        if (held != 0) {
+          st32(held + TXR_HEAD, head);
+          txr_unlock(held);
+        }
         held = 0;
         heldIf = ifx;
         const m = txmap + <usize>ifx * TXM_SIZE;
@@ -94,12 +128,19 @@ export function tx_post(ctx: usize, n: u32, txmap: usize, cpu: u32, pool: usize)
           tail = ld32(held + TXR_TAIL);
         }
       }
-      if (held == 0) { pool_put(fs, pool, buf - off); continue; }
+      if (held == 0) {
+        pool_put(fs, pool, buf - off);
+        continue;
+      }
       if (head - tail >= size) {
         st32(held + TXR_HEAD, head);
         txr_reclaim_locked(held, fs, pool);
         tail = ld32(held + TXR_TAIL);
-        if (head - tail >= size) { st32(held + TXR_DROPS, ld32(held + TXR_DROPS) + 1); pool_put(fs, pool, buf - off); continue; }
+        if (head - tail >= size) {
+          st32(held + TXR_DROPS, ld32(held + TXR_DROPS) + 1);
+          pool_put(fs, pool, buf - off);
+          continue;
+        }
       }
       const s = held + TXR_SIZE + <usize>(head & (size - 1)) * TXD_SIZE;
       st32(s + TXD_BUF, <u32>buf);
@@ -110,6 +151,9 @@ export function tx_post(ctx: usize, n: u32, txmap: usize, cpu: u32, pool: usize)
     }
     if (!kept) pool_put(fs, pool, cl);
   }
-  if (held != 0) { st32(held + TXR_HEAD, head); txr_unlock(held); }
+  if (held != 0) {
+    st32(held + TXR_HEAD, head);
+    txr_unlock(held);
+  }
   return posted;
 }

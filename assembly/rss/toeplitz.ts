@@ -25,8 +25,8 @@
 // Input is the hash type's fields in wire order (e.g. IPv4/TCP: src addr, dst addr, src port,
 // dst port = 12 bytes; IPv6/TCP: 36 bytes). Callers guarantee len <= TOE_MAX_INPUT and that the key
 // is TOE_KEY_LEN bytes; nothing here checks (a longer input reads past the key or the table).
-import { TOE_MAX_INPUT } from "../layout/ifnet";
-import { ld8, ld32be } from "../util/mem";
+import { TOE_MAX_INPUT } from '../layout/ifnet';
+import { ld8, ld32be } from '../util/mem';
 
 /**
  * The reference definition, one input bit at a time (slow: for tests and table checks only).
@@ -54,12 +54,12 @@ export function toe_table_init(keyPtr: usize, tablePtr: usize): void {
   for (let i: u32 = 0; i < <u32>TOE_MAX_INPUT; i++) {
     const kw = ld32be(keyPtr + i); // key bits [8i, 8i + 32)
     const kn = ld8(keyPtr + i + 4); // key bits [8i + 32, 8i + 40)
-    const row = tablePtr + (<usize>i << 10);
+    const row = tablePtr + ((<usize>i) << 10);
     store<u32>(row, 0);
     for (let v: u32 = 1; v < 256; v++) {
       const j = 7 - ctz<u32>(v); // the lowest set bit of v is input bit j of this byte
       const w = (kw << j) | (kn >> (8 - j)); // window at key bit 8i + j (kn >> 8 is 0 for j = 0)
-      store<u32>(row + (<usize>v << 2), load<u32>(row + (<usize>(v & (v - 1)) << 2)) ^ w);
+      store<u32>(row + ((<usize>v) << 2), load<u32>(row + ((<usize>(v & (v - 1))) << 2)) ^ w);
     }
   }
 }
@@ -76,7 +76,7 @@ export function toe_hash(tablePtr: usize, inPtr: usize, len: u32): u32 {
   const end4 = inPtr + (<usize>len & ~3);
   while (q < end4) {
     const w = load<u32>(q); // input bytes q[0..3] in lanes 0..3 (little-endian)
-    r ^= load<u32>(t + ((<usize>w << 2) & 0x3fc));
+    r ^= load<u32>(t + (((<usize>w) << 2) & 0x3fc));
     r ^= load<u32>(t + ((<usize>w >> 6) & 0x3fc), 1024);
     r ^= load<u32>(t + ((<usize>w >> 14) & 0x3fc), 2048);
     r ^= load<u32>(t + ((<usize>w >> 22) & 0x3fc), 3072);
@@ -85,7 +85,7 @@ export function toe_hash(tablePtr: usize, inPtr: usize, len: u32): u32 {
   }
   const end = inPtr + <usize>len;
   while (q < end) {
-    r ^= load<u32>(t + (<usize>load<u8>(q) << 2));
+    r ^= load<u32>(t + ((<usize>load<u8>(q)) << 2));
     t += 1024;
     q++;
   }

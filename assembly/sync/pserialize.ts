@@ -24,9 +24,11 @@
 // below its ncpu and names the calling thread's CPU; one thread per CPU; enter and exit pair up on
 // the same CPU. Sections may nest (a depth count; only the outermost touches the state word).
 
-import { PSZ_SLOTS, PSZ_SLOT_SIZE, PSC_STATE, PSC_NEST, PSC_ERRORS, PSC_INSIDE, PSC_WAITER } from "../layout/sync";
+import { PSZ_SLOTS, PSZ_SLOT_SIZE, PSC_STATE, PSC_NEST, PSC_ERRORS, PSC_INSIDE, PSC_WAITER } from '../layout/sync';
 
-@inline function slot(psz: usize, cpu: u32): usize { return psz + PSZ_SLOTS + <usize>cpu * PSZ_SLOT_SIZE; }
+@inline function slot(psz: usize, cpu: u32): usize {
+  return psz + PSZ_SLOTS + <usize>cpu * PSZ_SLOT_SIZE;
+}
 
 /** Enters a read section on `cpu`. The section's loads are ordered after the announcement. */
 export function psz_read_enter(psz: usize, cpu: u32): void {

@@ -14,7 +14,7 @@
 // Caller contract: inside a pserialize read section; `off` is the byte offset of the list's entry
 // (PSLE_SIZE bytes) inside each element, the same for every element of the list.
 
-import { PSLH_FIRST, PSLE_NEXT } from "../layout";
+import { PSLH_FIRST, PSLE_NEXT } from '../layout';
 
 /** First element of the list at `head`, 0 when empty. Acquire load: the element is seen whole. */
 export function pslist_reader_first(head: usize): usize {

@@ -19,11 +19,23 @@
 // that acquired. A holder must not wait for a destroy of a target it holds (it would wait forever).
 
 import {
-  PRC_STRIDE, PRC_COUNTS, PRC_ERRORS, PSREF_WAITER, PSREF_COUNT, PSRT_CLASS, PSRT_INDEX, PSRT_STATE, PSRT_LIVE,
-} from "../layout/sync";
+  PRC_STRIDE,
+  PRC_COUNTS,
+  PRC_ERRORS,
+  PSREF_WAITER,
+  PSREF_COUNT,
+  PSRT_CLASS,
+  PSRT_INDEX,
+  PSRT_STATE,
+  PSRT_LIVE,
+} from '../layout/sync';
 
 @inline function counter(cls: usize, target: usize, cpu: u32): usize {
-  return <usize>load<u32>(cls + PRC_COUNTS) + <usize>cpu * load<u32>(cls + PRC_STRIDE) + (<usize>load<u32>(target + PSRT_INDEX) << 2);
+  return (
+    <usize>load<u32>(cls + PRC_COUNTS) +
+    <usize>cpu * load<u32>(cls + PRC_STRIDE) +
+    ((<usize>load<u32>(target + PSRT_INDEX)) << 2)
+  );
 }
 
 /**

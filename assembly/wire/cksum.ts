@@ -71,9 +71,17 @@ const CK_BLOCKS_PER_WIDEN: usize = 16384;
     p += 8;
     n -= 8;
   }
-  if (n & 4) { s += <u64>load<u32>(p); p += 4; }
-  if (n & 2) { s += <u64>load<u16>(p); p += 2; }
-  if (n & 1) { s += <u64>load<u8>(p); }
+  if (n & 4) {
+    s += <u64>load<u32>(p);
+    p += 4;
+  }
+  if (n & 2) {
+    s += <u64>load<u16>(p);
+    p += 2;
+  }
+  if (n & 1) {
+    s += <u64>load<u8>(p);
+  }
   return s;
 }
 
@@ -98,8 +106,8 @@ export function in_cksum(p: usize, len: u32): u32 {
  * the result with st16be at offset 10.
  */
 export function in_cksum_hdr20(p: usize): u32 {
-  const s = <u64>load<u32>(p) + <u64>load<u32>(p, 4) + <u64>load<u32>(p, 8) +
-    <u64>load<u32>(p, 12) + <u64>load<u32>(p, 16);
+  const s =
+    <u64>load<u32>(p) + <u64>load<u32>(p, 4) + <u64>load<u32>(p, 8) + <u64>load<u32>(p, 12) + <u64>load<u32>(p, 16);
   return ~ck_finish(s) & 0xffff;
 }
 
@@ -121,7 +129,7 @@ export function in_cksum_update16(ck: u32, oldv: u32, newv: u32): u32 {
  * in_cksum_update16.
  */
 export function in_cksum_update32(ck: u32, old32: u32, new32: u32): u32 {
-  const s = <u64>(~ck & 0xffff) + <u64>(~old32) + <u64>new32;
+  const s = <u64>(~ck & 0xffff) + <u64>~old32 + <u64>new32;
   return ~ck_fold32(ck_fold64(s)) & 0xffff;
 }
 
@@ -141,10 +149,8 @@ export function in_pseudo4(src: u32, dst: u32, proto: u32, len: u32): u32 {
  * protocol, len the 32-bit upper-layer packet length. Chains like in_pseudo4.
  */
 export function in_pseudo6(srcPtr: usize, dstPtr: usize, nxt: u32, len: u32): u32 {
-  let s = <u64>load<u32>(srcPtr) + <u64>load<u32>(srcPtr, 4) + <u64>load<u32>(srcPtr, 8) +
-    <u64>load<u32>(srcPtr, 12);
-  s += <u64>load<u32>(dstPtr) + <u64>load<u32>(dstPtr, 4) + <u64>load<u32>(dstPtr, 8) +
-    <u64>load<u32>(dstPtr, 12);
+  let s = <u64>load<u32>(srcPtr) + <u64>load<u32>(srcPtr, 4) + <u64>load<u32>(srcPtr, 8) + <u64>load<u32>(srcPtr, 12);
+  s += <u64>load<u32>(dstPtr) + <u64>load<u32>(dstPtr, 4) + <u64>load<u32>(dstPtr, 8) + <u64>load<u32>(dstPtr, 12);
   // nxt and len are host values (big-endian domain): rotate them into the LE domain.
   s += <u64>rotl<u32>(nxt, 8) + <u64>rotl<u32>(len, 8);
   return ck_finish(s);

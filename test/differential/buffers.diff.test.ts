@@ -6,8 +6,24 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import {
-  LAYOUT_BASE, CTX_SIZE, CTX_PD, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE, CTX_POOL, PD_SIZE, PD_BUF, PD_NTX, PD_TXFIRST,
-  TX_SIZE, TX_BUF, TX_LEN, TX_IF, BUF_SIZE, BUF_HEADROOM,
+  LAYOUT_BASE,
+  CTX_SIZE,
+  CTX_PD,
+  CTX_TX,
+  CTX_TXCAP,
+  CTX_NTX,
+  CTX_FREE,
+  CTX_POOL,
+  PD_SIZE,
+  PD_BUF,
+  PD_NTX,
+  PD_TXFIRST,
+  TX_SIZE,
+  TX_BUF,
+  TX_LEN,
+  TX_IF,
+  BUF_SIZE,
+  BUF_HEADROOM,
 } from '../../assembly/layout.js';
 import { Arena } from '../../ts/stack/arena.js';
 import { type Kernels, tsKernels, wasmKernels } from '../../ts/stack/kernels.js';
@@ -16,13 +32,35 @@ import { auditBuffers, buildBuffers, buffersBytes, type Buffers, type BufferPlan
 
 const BATCH = 16;
 const CACHE = 160;
-const PLAN: BufferPlan = { nics: [{ ifindex: 1, queues: 2 }, { ifindex: 2, queues: 1 }], ifSlots: 4, cpus: 2, batch: BATCH, cacheCap: CACHE };
+const PLAN: BufferPlan = {
+  nics: [
+    { ifindex: 1, queues: 2 },
+    { ifindex: 2, queues: 1 },
+  ],
+  ifSlots: 4,
+  cpus: 2,
+  batch: BATCH,
+  cacheCap: CACHE,
+};
 const LENS = [60, 98, 1514, 342, 64];
 
-interface World { k: Kernels; dv: DataView; b: Buffers; ctx: number[]; tmpl: number; stride: number; seq: number[] }
+interface World {
+  k: Kernels;
+  dv: DataView;
+  b: Buffers;
+  ctx: number[];
+  tmpl: number;
+  stride: number;
+  seq: number[];
+}
 
 function world(make: (m: WebAssembly.Memory) => Kernels): World {
-  const bytes = LAYOUT_BASE + buffersBytes(PLAN) + 2 * (CTX_SIZE + BATCH * PD_SIZE + 4 * BATCH * TX_SIZE + 8 + CACHE * 4 + 256) + LENS.length * 1600 + 65536;
+  const bytes =
+    LAYOUT_BASE +
+    buffersBytes(PLAN) +
+    2 * (CTX_SIZE + BATCH * PD_SIZE + 4 * BATCH * TX_SIZE + 8 + CACHE * 4 + 256) +
+    LENS.length * 1600 +
+    65536;
   const memory = createMemory(bytes);
   const k = make(memory);
   const dv = new DataView(memory.buffer);
@@ -39,7 +77,10 @@ function world(make: (m: WebAssembly.Memory) => Kernels): World {
   });
   const stride = 1600;
   const tmpl = a.alloc(LENS.length * stride);
-  LENS.forEach((l, i) => { dv.setUint32(tmpl + i * stride, l, true); for (let j = 0; j < l; j++) dv.setUint8(tmpl + i * stride + 4 + j, (i * 31 + j) & 255); });
+  LENS.forEach((l, i) => {
+    dv.setUint32(tmpl + i * stride, l, true);
+    for (let j = 0; j < l; j++) dv.setUint8(tmpl + i * stride + 4 + j, (i * 31 + j) & 255);
+  });
   const b = buildBuffers(dv, a, PLAN);
   for (const c of ctx) dv.setUint32(c + CTX_POOL, b.pool, true);
   return { k, dv, b, ctx, tmpl, stride, seq: [0, 0, 0] };
@@ -71,14 +112,17 @@ function pipeline(w: World, cpu: number, n: number, verdicts: number[]): void {
   let ntx = 0;
   const put = (buf: number, len: number, ifx: number) => {
     const t = tx + ntx++ * TX_SIZE;
-    dv.setUint32(t + TX_BUF, buf, true); dv.setUint16(t + TX_LEN, len, true); dv.setUint16(t + TX_IF, ifx, true);
+    dv.setUint32(t + TX_BUF, buf, true);
+    dv.setUint16(t + TX_LEN, len, true);
+    dv.setUint16(t + TX_IF, ifx, true);
   };
   for (let i = 0; i < n; i++) {
     const pd = pd0 + i * PD_SIZE;
     const v = verdicts[i % verdicts.length]!;
     dv.setUint32(pd + PD_TXFIRST, ntx, true);
     const first = ntx;
-    if (v === 1) put(dv.getUint32(pd + PD_BUF, true) - 4 * (i & 1), 60, 1 + (i & 1)); // a pushed 802.1Q tag moves the frame start left
+    if (v === 1)
+      put(dv.getUint32(pd + PD_BUF, true) - 4 * (i & 1), 60, 1 + (i & 1)); // a pushed 802.1Q tag moves the frame start left
     else if (v === 3) put(dv.getUint32(pd + PD_BUF, true), 60, 3);
     else if (v === 2 && dv.getUint32(fs, true) >= 2) {
       for (let f = 0; f < 2; f++) {
@@ -101,7 +145,8 @@ function apply(w: World, o: Op): number {
       w.seq[o.q] = (w.seq[o.q]! + o.n) % LENS.length;
       return got;
     }
-    case 'intr': return k.rxr_intr(rings(w)[o.q]!, w.b.pktq[o.cpu]!, cache(w, o.cpu), w.b.pool, o.max);
+    case 'intr':
+      return k.rxr_intr(rings(w)[o.q]!, w.b.pktq[o.cpu]!, cache(w, o.cpu), w.b.pool, o.max);
     case 'softint': {
       const n = k.pktq_dequeue(w.ctx[o.cpu]!, w.b.pktq[o.cpu]!, BATCH);
       pipeline(w, o.cpu, n, o.verdicts);
@@ -112,8 +157,10 @@ function apply(w: World, o: Op): number {
       pipeline(w, o.cpu, n, o.verdicts);
       return k.tx_post(w.ctx[o.cpu]!, n, w.b.txmap, o.cpu, w.b.pool);
     }
-    case 'reclaim': return k.txr_reclaim(txRings(w)[o.r]!, cache(w, o.cpu), w.b.pool, o.cpu);
-    case 'balance': return k.pool_balance(cache(w, o.cpu), w.b.pool, o.low);
+    case 'reclaim':
+      return k.txr_reclaim(txRings(w)[o.r]!, cache(w, o.cpu), w.b.pool, o.cpu);
+    case 'balance':
+      return k.pool_balance(cache(w, o.cpu), w.b.pool, o.low);
   }
 }
 
@@ -141,17 +188,20 @@ function firstDifference(a: World, b: World): number {
 
 describe('packet buffers: WASM vs TS, and every cluster in one place', () => {
   test('random receive / interrupt / softint / poll / reclaim / balance sequences', () => {
-    fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => {
-      const a = world(wasmKernels);
-      const b = world(tsKernels);
-      const caches = (w: World) => w.ctx.map((c) => w.dv.getUint32(c + CTX_FREE, true));
-      for (const o of ops) {
-        expect(apply(a, o)).toBe(apply(b, o));
-        expect(firstDifference(a, b)).toBe(-1);
-        // between steps no batch is in flight: every cluster sits in one place
-        expect(auditBuffers(a.dv, a.b, caches(a))).toMatchObject({ ok: true, total: a.b.total });
-      }
-    }), { numRuns: 60 });
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => {
+        const a = world(wasmKernels);
+        const b = world(tsKernels);
+        const caches = (w: World) => w.ctx.map((c) => w.dv.getUint32(c + CTX_FREE, true));
+        for (const o of ops) {
+          expect(apply(a, o)).toBe(apply(b, o));
+          expect(firstDifference(a, b)).toBe(-1);
+          // between steps no batch is in flight: every cluster sits in one place
+          expect(auditBuffers(a.dv, a.b, caches(a))).toMatchObject({ ok: true, total: a.b.total });
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 
   test('a frame the NIC received comes out of the TX ring with its bytes, and its cluster comes back', () => {
@@ -164,14 +214,19 @@ describe('packet buffers: WASM vs TS, and every cluster in one place', () => {
     const pd0 = w.dv.getUint32(w.ctx[0]! + CTX_PD, true);
     const bufs = [0, 1, 2].map((i) => w.dv.getUint32(pd0 + i * PD_SIZE + PD_BUF, true));
     expect(bufs.map((p) => (p - BUF_HEADROOM - w.b.clusters) % BUF_SIZE)).toEqual([0, 0, 0]);
-    expect([...new Uint8Array(w.dv.buffer, bufs[1]!, LENS[1]!)]).toEqual(Array.from({ length: LENS[1]! }, (_, j) => (31 + j) & 255));
+    expect([...new Uint8Array(w.dv.buffer, bufs[1]!, LENS[1]!)]).toEqual(
+      Array.from({ length: LENS[1]! }, (_, j) => (31 + j) & 255),
+    );
     pipeline(w, 0, n, [1, 0, 1]); // forward, drop, forward
     expect(w.k.tx_post(w.ctx[0]!, n, w.b.txmap, 0, w.b.pool)).toBe(2);
     const freed = w.dv.getUint32(cache(w, 0), true);
     expect(w.dv.getUint32(cache(w, 0) + 8 + (freed - 1) * 4, true)).toBe(bufs[1]! - BUF_HEADROOM); // the dropped frame's cluster
     const wm1 = w.b.tx.get(1)![0]!; // CPU 0 posts to queue 0
     expect(w.k.txr_reclaim(wm1, cache(w, 1), w.b.pool, 1)).toBe(2); // frames 0 and 2 went out on wm1, CPU 1 reclaims them
-    expect([0, 1].map((i) => w.dv.getUint32(cache(w, 1) + 8 + i * 4, true))).toEqual([bufs[0]! - BUF_HEADROOM, bufs[2]! - BUF_HEADROOM]);
+    expect([0, 1].map((i) => w.dv.getUint32(cache(w, 1) + 8 + i * 4, true))).toEqual([
+      bufs[0]! - BUF_HEADROOM,
+      bufs[2]! - BUF_HEADROOM,
+    ]);
     expect(w.k.txr_reclaim(wm1, cache(w, 1), w.b.pool, 1)).toBe(0);
   });
 });

@@ -53,11 +53,24 @@ const v4 = (o: Parameters<typeof buildFrame>[0] extends infer T ? Partial<T> : n
   buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host0, src: ip('192.0.2.10'), dst: ip('203.0.113.7'), minFrame: 60, ...o });
 
 const INPUT = [
-  v4({}), v4({}), v4({ proto: 'tcp', sport: 40000, dport: 443 }),
-  v4({ ttl: 1 }), v4({ dst: ip('8.8.8.8') }), v4({ dst: ip('192.0.2.130') }), v4({ dst: ip('198.18.1.1') }),
-  v4({ payload: 1300 }), v4({ payload: 1300, df: true }), v4({ dst: ip('192.0.2.1') }),
+  v4({}),
+  v4({}),
+  v4({ proto: 'tcp', sport: 40000, dport: 443 }),
+  v4({ ttl: 1 }),
+  v4({ dst: ip('8.8.8.8') }),
+  v4({ dst: ip('192.0.2.130') }),
+  v4({ dst: ip('198.18.1.1') }),
+  v4({ payload: 1300 }),
+  v4({ payload: 1300, df: true }),
+  v4({ dst: ip('192.0.2.1') }),
   buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host0, src: ip('2001:db8::10'), dst: ip('2001:db8:100::1'), minFrame: 60 }),
-  buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host0, src: ip('2001:db8::10'), dst: ip("2001:db8:100::1"), payload: 1300 }),
+  buildFrame({
+    dstMac: MAC.wm0,
+    srcMac: MAC.host0,
+    src: ip('2001:db8::10'),
+    dst: ip('2001:db8:100::1'),
+    payload: 1300,
+  }),
   v4({}).slice(0, 20),
 ];
 
@@ -70,15 +83,43 @@ beforeAll(() => {
   writeFileSync(join(dir, 'in.pcap'), w.toBytes());
   if (!existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build`);
   for (const e of ['wasm', 'ts']) {
-    runs[e] = mpstack(['forward', '--config', join(dir, 'router.yaml'), '--in', `wm0=${join(dir, 'in.pcap')}`, '--out', join(dir, `out-${e}`), '--engine', e, '-q']);
+    runs[e] = mpstack([
+      'forward',
+      '--config',
+      join(dir, 'router.yaml'),
+      '--in',
+      `wm0=${join(dir, 'in.pcap')}`,
+      '--out',
+      join(dir, `out-${e}`),
+      '--engine',
+      e,
+      '-q',
+    ]);
   }
 });
 
 const tshark = (file: string, fields: string[]) => {
-  const r = spawnSync('tshark', ['-r', file, '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
+  const r = spawnSync(
+    'tshark',
+    [
+      '-r',
+      file,
+      '-o',
+      'ip.check_checksum:TRUE',
+      '-o',
+      'udp.check_checksum:TRUE',
+      '-T',
+      'fields',
+      ...fields.flatMap((f) => ['-e', f]),
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.error) throw new Error(`tshark is needed for this test (apt-get install tshark): ${r.error.message}`);
   if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
-  return r.stdout.trim().split('\n').map((l) => l.split('\t'));
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t'));
 };
 
 describe('mpstack forward', () => {
@@ -93,32 +134,71 @@ describe('mpstack forward', () => {
   });
 
   test('trace.jsonl: one line per input frame with the documented fields', () => {
-    const lines = readFileSync(join(dir, 'out-wasm', 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'out-wasm', 'trace.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(INPUT.length);
     expect(lines.map((l) => l.n)).toEqual(INPUT.map((_, i) => i + 1));
     for (const l of lines) {
-      expect(Object.keys(l)).toEqual(l.reason ? ['if', 'n', 'queue', 'rss', 'path', 'reason', 'out'] : ['if', 'n', 'queue', 'rss', 'path', 'out']);
+      expect(Object.keys(l)).toEqual(
+        l.reason ? ['if', 'n', 'queue', 'rss', 'path', 'reason', 'out'] : ['if', 'n', 'queue', 'rss', 'path', 'out'],
+      );
       expect(l.rss).toMatch(/^0x[0-9a-f]{8}$/);
     }
     const pr = lines.map((l) => `${l.path}${l.reason ? `:${l.reason}` : ''}>${l.out.join(',')}`);
     expect(pr).toEqual([
-      'normal>wm1', 'fast>wm1', 'fast>wm1', // same (src, dst, tos): NetBSD's ipflow key has no ports
-      'drop:ttl-exceeded>wm0', 'drop:no-route>wm0', 'drop:reject-route>wm0', 'drop:reject-route>',
-      'normal>wm1,wm1', 'drop:need-fragmentation>wm0', 'local:local>',
-      'normal>wm1', 'drop:too-big>wm0', 'drop:too-short>',
+      'normal>wm1',
+      'fast>wm1',
+      'fast>wm1', // same (src, dst, tos): NetBSD's ipflow key has no ports
+      'drop:ttl-exceeded>wm0',
+      'drop:no-route>wm0',
+      'drop:reject-route>wm0',
+      'drop:reject-route>',
+      'normal>wm1,wm1',
+      'drop:need-fragmentation>wm0',
+      'local:local>',
+      'normal>wm1',
+      'drop:too-big>wm0',
+      'drop:too-short>',
     ]);
   });
 
   test('tshark decodes every output frame and finds every checksum good', () => {
-    const out1 = tshark(join(dir, 'out-wasm', 'wm1.pcap'), ['ip.src', 'ip.dst', 'ip.ttl', 'ip.checksum.status', 'ip.flags.mf', 'ipv6.hlim']);
+    const out1 = tshark(join(dir, 'out-wasm', 'wm1.pcap'), [
+      'ip.src',
+      'ip.dst',
+      'ip.ttl',
+      'ip.checksum.status',
+      'ip.flags.mf',
+      'ipv6.hlim',
+    ]);
     expect(out1.length).toBe(6); // 3 forwarded, 2 fragments, 1 IPv6
-    for (const [src, , ttl, ck] of out1) if (src) { expect(ttl).toBe('63'); expect(ck).toBe('1'); }
-    const out0 = tshark(join(dir, 'out-wasm', 'wm0.pcap'), ['icmp.type', 'icmp.code', 'icmp.checksum.status', 'ip.checksum.status', 'icmpv6.type', 'icmpv6.checksum.status', 'icmp.mtu', 'icmpv6.mtu']);
+    for (const [src, , ttl, ck] of out1)
+      if (src) {
+        expect(ttl).toBe('63');
+        expect(ck).toBe('1');
+      }
+    const out0 = tshark(join(dir, 'out-wasm', 'wm0.pcap'), [
+      'icmp.type',
+      'icmp.code',
+      'icmp.checksum.status',
+      'ip.checksum.status',
+      'icmpv6.type',
+      'icmpv6.checksum.status',
+      'icmp.mtu',
+      'icmpv6.mtu',
+    ]);
     // status 1 = good; ip.checksum.status lists our header and the quoted original's
-    const got = out0.map((f) => (f[0] ? `icmp ${f[0]}/${f[1]} icmp-ck=${f[2]} ip-ck=${f[3]} mtu=${f[6]}` : `icmpv6 ${f[4]} ck=${f[5]} mtu=${f[7]}`));
+    const got = out0.map((f) =>
+      f[0] ? `icmp ${f[0]}/${f[1]} icmp-ck=${f[2]} ip-ck=${f[3]} mtu=${f[6]}` : `icmpv6 ${f[4]} ck=${f[5]} mtu=${f[7]}`,
+    );
     expect(got).toEqual([
-      'icmp 11/0 icmp-ck=1 ip-ck=1,1 mtu=', 'icmp 3/0 icmp-ck=1 ip-ck=1,1 mtu=', 'icmp 3/1 icmp-ck=1 ip-ck=1,1 mtu=',
-      'icmp 3/4 icmp-ck=1 ip-ck=1,1 mtu=1280', 'icmpv6 2 ck=1 mtu=1280',
+      'icmp 11/0 icmp-ck=1 ip-ck=1,1 mtu=',
+      'icmp 3/0 icmp-ck=1 ip-ck=1,1 mtu=',
+      'icmp 3/1 icmp-ck=1 ip-ck=1,1 mtu=',
+      'icmp 3/4 icmp-ck=1 ip-ck=1,1 mtu=1280',
+      'icmpv6 2 ck=1 mtu=1280',
     ]);
   });
 
@@ -136,17 +216,32 @@ describe('mpstack forward', () => {
       expect(r.stderr).toMatch(re);
       expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
     };
-    bad(['forward', '--config', cfg, '--in', `wm9=${join(dir, 'in.pcap')}`, '--out', join(dir, 'x')], /no interface 'wm9'/);
+    bad(
+      ['forward', '--config', cfg, '--in', `wm9=${join(dir, 'in.pcap')}`, '--out', join(dir, 'x')],
+      /no interface 'wm9'/,
+    );
     bad(['forward', '--config', cfg, '--in', 'wm0', '--out', join(dir, 'x')], /expected IF=FILE/);
     writeFileSync(join(dir, 'junk.pcap'), 'not a capture file at all');
-    bad(['forward', '--config', cfg, '--in', `wm0=${join(dir, 'junk.pcap')}`, '--out', join(dir, 'x')], /junk\.pcap.*offset 0/);
-    bad(['forward', '--config', cfg, '--in', `wm0=${join(dir, 'missing.pcap')}`, '--out', join(dir, 'x')], /ENOENT|no such file/);
-    bad(['forward', '--config', cfg, '--in', `wm0=${join(dir, 'in.pcap')}`, '--out', join(dir, 'x'), '--engine', 'gpu'], /engine/);
+    bad(
+      ['forward', '--config', cfg, '--in', `wm0=${join(dir, 'junk.pcap')}`, '--out', join(dir, 'x')],
+      /junk\.pcap.*offset 0/,
+    );
+    bad(
+      ['forward', '--config', cfg, '--in', `wm0=${join(dir, 'missing.pcap')}`, '--out', join(dir, 'x')],
+      /ENOENT|no such file/,
+    );
+    bad(
+      ['forward', '--config', cfg, '--in', `wm0=${join(dir, 'in.pcap')}`, '--out', join(dir, 'x'), '--engine', 'gpu'],
+      /engine/,
+    );
     writeFileSync(join(dir, 'bad.yaml'), 'interfaces:\n  - name: wm0\n    mtu: 12\n');
     bad(['route', 'lookup', '--config', join(dir, 'bad.yaml'), '1.2.3.4'], /bad\.yaml:3:\d+: interfaces\[0\]\.mtu/);
     writeFileSync(join(dir, 'bad-route.yaml'), CONFIG.replace('routes.txt', 'bad-routes.txt'));
     writeFileSync(join(dir, 'bad-routes.txt'), '10.0.0.0/8 via 192.0.9.9\n');
-    bad(['route', 'lookup', '--config', join(dir, 'bad-route.yaml'), '1.2.3.4'], /bad-routes\.txt:1.*not on a connected network/);
+    bad(
+      ['route', 'lookup', '--config', join(dir, 'bad-route.yaml'), '1.2.3.4'],
+      /bad-routes\.txt:1.*not on a connected network/,
+    );
     bad(['route', 'lookup', '--config', cfg, '1.2.3.400'], /not an IPv4 or IPv6 address/);
   });
 });
@@ -154,7 +249,13 @@ describe('mpstack forward', () => {
 describe('mpstack forward: IPv6 hop-by-hop options', () => {
   // 2001:db8::10 -> 2001:db8:100::1 (via wm1) behind a hop-by-hop options header
   const h6 = (opts: number[], hdrExtLen?: number) => {
-    const f = buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host0, src: ip('2001:db8::10'), dst: ip('2001:db8:100::1'), hbh: Uint8Array.from(opts) });
+    const f = buildFrame({
+      dstMac: MAC.wm0,
+      srcMac: MAC.host0,
+      src: ip('2001:db8::10'),
+      dst: ip('2001:db8:100::1'),
+      hbh: Uint8Array.from(opts),
+    });
     if (hdrExtLen !== undefined) f[14 + 41] = hdrExtLen;
     return f;
   };
@@ -171,7 +272,18 @@ describe('mpstack forward: IPv6 hop-by-hop options', () => {
     HBH.forEach((f, i) => w.add(f, 1_700_000_100 + i, 0));
     writeFileSync(join(dir, 'hbh.pcap'), w.toBytes());
     for (const e of ['wasm', 'ts']) {
-      const r = mpstack(['forward', '--config', join(dir, 'router.yaml'), '--in', `wm0=${join(dir, 'hbh.pcap')}`, '--out', join(dir, `hbh-${e}`), '--engine', e, '-q']);
+      const r = mpstack([
+        'forward',
+        '--config',
+        join(dir, 'router.yaml'),
+        '--in',
+        `wm0=${join(dir, 'hbh.pcap')}`,
+        '--out',
+        join(dir, `hbh-${e}`),
+        '--engine',
+        e,
+        '-q',
+      ]);
       expect([r.status, r.stderr]).toEqual([0, '']);
     }
     out = join(dir, 'hbh-wasm');
@@ -181,9 +293,15 @@ describe('mpstack forward: IPv6 hop-by-hop options', () => {
     for (const f of ['trace.jsonl', 'wm0.pcap', 'wm1.pcap']) {
       expect(readFileSync(join(dir, 'hbh-ts', f)).equals(readFileSync(join(out, f)))).toBe(true);
     }
-    const lines = readFileSync(join(out, 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(out, 'trace.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => `${l.path}${l.reason ? `:${l.reason}` : ''}>${l.out.join(',')}`)).toEqual([
-      'normal>wm1', 'drop:ip6-hbh-malformed>wm0', 'drop:ip6-hbh-malformed>wm0', 'drop:ip6-hbh-unknown-option>wm0',
+      'normal>wm1',
+      'drop:ip6-hbh-malformed>wm0',
+      'drop:ip6-hbh-malformed>wm0',
+      'drop:ip6-hbh-unknown-option>wm0',
       'drop:ip6-hbh-unknown-option>',
     ]);
   });
@@ -191,14 +309,35 @@ describe('mpstack forward: IPv6 hop-by-hop options', () => {
   test('tshark decodes the forwarded header and the parameter problems with their pointers', () => {
     const fwd = tshark(join(out, 'wm1.pcap'), ['ipv6.hlim', 'ipv6.nxt', 'ipv6.opt.type', 'udp.checksum.status']);
     expect(fwd).toEqual([['63', '0', '0x05,0x00,0x1e,0x01', '1']]);
-    const pp = tshark(join(out, 'wm0.pcap'), ['icmpv6.type', 'icmpv6.code', 'icmpv6.pointer', 'icmpv6.checksum.status']);
-    expect(pp).toEqual([['4', '0', '41', '1'], ['4', '0', '43', '1'], ['4', '2', '42', '1']]);
+    const pp = tshark(join(out, 'wm0.pcap'), [
+      'icmpv6.type',
+      'icmpv6.code',
+      'icmpv6.pointer',
+      'icmpv6.checksum.status',
+    ]);
+    expect(pp).toEqual([
+      ['4', '0', '41', '1'],
+      ['4', '0', '43', '1'],
+      ['4', '2', '42', '1'],
+    ]);
   });
 });
 
 describe('mpstack route lookup', () => {
   test('answers like ip route get, on both engines', () => {
-    const addrs = ['203.0.113.9', '10.1.2.3', '192.0.2.77', '192.0.2.1', '192.0.2.255', '192.0.2.130', '198.18.0.1', '8.8.8.8', '2001:db8:100:5::1', '2001:db8::1', '2001:db9::1'];
+    const addrs = [
+      '203.0.113.9',
+      '10.1.2.3',
+      '192.0.2.77',
+      '192.0.2.1',
+      '192.0.2.255',
+      '192.0.2.130',
+      '198.18.0.1',
+      '8.8.8.8',
+      '2001:db8:100:5::1',
+      '2001:db8::1',
+      '2001:db9::1',
+    ];
     const want = [
       '203.0.113.9 203.0.113.0/24 via 198.51.100.254 dev wm1',
       '10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1',
@@ -214,12 +353,20 @@ describe('mpstack route lookup', () => {
     ];
     for (const e of ['wasm', 'ts']) {
       for (const fib of ['radix', 'compiled']) {
-        const out = execFileSync(process.execPath, [CLI, 'route', 'lookup', '--config', join(dir, 'router.yaml'), '--engine', e, '--fib', fib, ...addrs], { encoding: 'utf8' });
+        const out = execFileSync(
+          process.execPath,
+          [CLI, 'route', 'lookup', '--config', join(dir, 'router.yaml'), '--engine', e, '--fib', fib, ...addrs],
+          { encoding: 'utf8' },
+        );
         expect(out.trim().split('\n')).toEqual(want);
       }
     }
     writeFileSync(join(dir, 'addrs.txt'), `# addresses\n${addrs.join('\n')}\n`);
-    const f = execFileSync(process.execPath, [CLI, 'route', 'lookup', '--config', join(dir, 'router.yaml'), '--addresses', join(dir, 'addrs.txt')], { encoding: 'utf8' });
+    const f = execFileSync(
+      process.execPath,
+      [CLI, 'route', 'lookup', '--config', join(dir, 'router.yaml'), '--addresses', join(dir, 'addrs.txt')],
+      { encoding: 'utf8' },
+    );
     expect(f.trim().split('\n')).toEqual(want);
   });
 });
@@ -235,7 +382,9 @@ describe('mpstack (demo)', () => {
 
 describe('mpstack run', () => {
   test('runs the multi-CPU engine for a duration and accounts for every frame', () => {
-    writeFileSync(join(dir, 'mp.yaml'), `interfaces:
+    writeFileSync(
+      join(dir, 'mp.yaml'),
+      `interfaces:
   - name: wm0
     mac: 02:00:00:00:00:01
     addresses: [192.0.2.1/24]
@@ -248,7 +397,8 @@ describe('mpstack run', () => {
     driver: sink
 neighbors:
   - { address: 203.0.113.9, mac: 02:00:00:00:bb:09, dev: wm1 }
-`);
+`,
+    );
     const r = mpstack(['run', '--config', join(dir, 'mp.yaml'), '--cpus', '2', '--duration', '1']);
     expect(r.stderr).toMatch(/running on 2 CPU/);
     expect(r.status).toBe(0);
@@ -270,7 +420,10 @@ routes_file: ROUTES
 /** n /32 routes in 100.64.0.0/10, route i via the gateway 10.0.x.y numbered i + 2. */
 function wideRoutes(n: number): string {
   const lines: string[] = [];
-  for (let i = 0; i < n; i++) lines.push(`100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32 via 10.0.${((i + 2) >> 8) & 255}.${(i + 2) & 255}`);
+  for (let i = 0; i < n; i++)
+    lines.push(
+      `100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32 via 10.0.${((i + 2) >> 8) & 255}.${(i + 2) & 255}`,
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -279,19 +432,32 @@ describe('routes_file with many distinct gateways', () => {
     writeFileSync(join(dir, 'wide5k.txt'), wideRoutes(5000));
     writeFileSync(join(dir, 'wide5k.yaml'), WIDE.replace('ROUTES', 'wide5k.txt'));
     for (const fib of ['radix', 'compiled']) {
-      const r = mpstack(['route', 'lookup', '--config', join(dir, 'wide5k.yaml'), '--fib', fib, '100.64.0.0', '100.64.19.135']);
+      const r = mpstack([
+        'route',
+        'lookup',
+        '--config',
+        join(dir, 'wide5k.yaml'),
+        '--fib',
+        fib,
+        '100.64.0.0',
+        '100.64.19.135',
+      ]);
       expect(r.stderr).toBe('');
-      expect(r.stdout).toBe('100.64.0.0 100.64.0.0/32 via 10.0.0.2 dev wm1\n100.64.19.135 100.64.19.135/32 via 10.0.19.137 dev wm1\n');
+      expect(r.stdout).toBe(
+        '100.64.0.0 100.64.0.0/32 via 10.0.0.2 dev wm1\n100.64.19.135 100.64.19.135/32 via 10.0.19.137 dev wm1\n',
+      );
     }
   });
 
-  test('past the compiled FIB\'s 32,766 nexthops: an error that says so; the radix FIB takes them', () => {
+  test("past the compiled FIB's 32,766 nexthops: an error that says so; the radix FIB takes them", () => {
     writeFileSync(join(dir, 'wide33k.txt'), wideRoutes(32_800));
     writeFileSync(join(dir, 'wide33k.yaml'), WIDE.replace('ROUTES', 'wide33k.txt'));
     const r = mpstack(['route', 'lookup', '--config', join(dir, 'wide33k.yaml'), '--fib', 'compiled', '100.64.0.1']);
     expect(r.status).toBe(1);
     // ids 1-3 are wm0's connected, local and broadcast nexthops, 4-6 wm1's: the first gateway is id 7
-    expect(r.stderr).toBe(`mpstack: ${join(dir, 'wide33k.txt')}:32761: 100.64.127.248/32: the compiled FIB holds at most 32766 distinct nexthops; use fib: radix\n`);
+    expect(r.stderr).toBe(
+      `mpstack: ${join(dir, 'wide33k.txt')}:32761: 100.64.127.248/32: the compiled FIB holds at most 32766 distinct nexthops; use fib: radix\n`,
+    );
     const ok = mpstack(['route', 'lookup', '--config', join(dir, 'wide33k.yaml'), '--fib', 'radix', '100.64.128.31']);
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toBe('100.64.128.31 100.64.128.31/32 via 10.0.128.33 dev wm1\n');
@@ -315,9 +481,22 @@ routes_file: ROUTES
 `;
     writeFileSync(join(dir, 'run-routes.yaml'), cfg.replace('ROUTES', 'run-routes.txt'));
     const sock = join(dir, 'run-routes.sock');
-    const child = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'run-routes.yaml'), '--cpus', '1', '--duration', '3', '--socket', sock]);
+    const child = spawn(process.execPath, [
+      CLI,
+      'run',
+      '--config',
+      join(dir, 'run-routes.yaml'),
+      '--cpus',
+      '1',
+      '--duration',
+      '3',
+      '--socket',
+      sock,
+    ]);
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
       const deadline = Date.now() + 5000;
@@ -325,7 +504,9 @@ routes_file: ROUTES
         if (Date.now() > deadline) throw new Error(`mpstack run did not come up: ${stderr}`);
         await new Promise((r) => setTimeout(r, 20));
       }
-      const get = async (a: string) => (await promisify(execFile)(process.execPath, [CLI, 'route', 'get', '--socket', sock, a], { encoding: 'utf8' })).stdout;
+      const get = async (a: string) =>
+        (await promisify(execFile)(process.execPath, [CLI, 'route', 'get', '--socket', sock, a], { encoding: 'utf8' }))
+          .stdout;
       expect(await get('198.18.7.7')).toBe('198.18.7.7 198.18.0.0/15 via 203.0.113.9 dev wm1\n');
       expect(await get('10.1.2.3')).toBe('10.1.2.3 10.0.0.0/8 blackhole\n');
     } catch (e) {
@@ -337,17 +518,35 @@ routes_file: ROUTES
     writeFileSync(join(dir, 'run-missing.yaml'), cfg.replace('ROUTES', 'no-such-routes.txt'));
     const r = mpstack(['run', '--config', join(dir, 'run-missing.yaml'), '--duration', '1']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`mpstack: ${join(dir, 'run-missing.yaml')}:11:14: routes_file: ${join(dir, 'no-such-routes.txt')}: no such file\n`);
+    expect(r.stderr).toBe(
+      `mpstack: ${join(dir, 'run-missing.yaml')}:11:14: routes_file: ${join(dir, 'no-such-routes.txt')}: no such file\n`,
+    );
   }, 20_000);
 });
 
 describe('mpstack demo --print-config', () => {
-  test('prints the router the demo runs: route lookup over it answers as the demo\'s stack does', () => {
+  test("prints the router the demo runs: route lookup over it answers as the demo's stack does", () => {
     const d = mkdtempSync(join(tmpdir(), 'mpstack-print-'));
-    writeFileSync(join(d, 'router.yaml'), execFileSync(process.execPath, [CLI, 'demo', '--print-config'], { encoding: 'utf8' }));
+    writeFileSync(
+      join(d, 'router.yaml'),
+      execFileSync(process.execPath, [CLI, 'demo', '--print-config'], { encoding: 'utf8' }),
+    );
     // the README's addresses, the config's own routes, and one address in each generated route
-    const addrs = ['203.0.113.9', '2001:db8:100::1', '2451:be60::1', '33.75.102.9', '192.0.2.130', '198.18.0.1', '10.100.0.5', '2001:db8::10'];
-    parseRoutesText(defaultRoutesText(), 'gen', (r) => { const a = r.dst.slice(); a[a.length - 1]! |= 1; addrs.push(formatIP(a)); });
+    const addrs = [
+      '203.0.113.9',
+      '2001:db8:100::1',
+      '2451:be60::1',
+      '33.75.102.9',
+      '192.0.2.130',
+      '198.18.0.1',
+      '10.100.0.5',
+      '2001:db8::10',
+    ];
+    parseRoutesText(defaultRoutesText(), 'gen', (r) => {
+      const a = r.dst.slice();
+      a[a.length - 1]! |= 1;
+      addrs.push(formatIP(a));
+    });
     const demo = new Stack(defaultScenarioConfig(), { engine: 'wasm' });
     const want = demo.tables.wlock.runSync('test', () => addrs.map((a) => routeGetLine(demo, a, parseIP(a)!.bytes)));
     expect(want.filter((l) => / via /.test(l)).length).toBeGreaterThan(500);

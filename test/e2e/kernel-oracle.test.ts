@@ -48,7 +48,12 @@ const SEED = 20240917;
 
 const GW4 = ['198.51.100.254', '203.0.113.254'];
 const GW6 = ['2001:db8:1::fe', '2001:db8:2::fe'];
-const GW_DEV: Record<string, string> = { '198.51.100.254': 'wm1', '203.0.113.254': 'wm2', '2001:db8:1::fe': 'wm1', '2001:db8:2::fe': 'wm2' };
+const GW_DEV: Record<string, string> = {
+  '198.51.100.254': 'wm1',
+  '203.0.113.254': 'wm2',
+  '2001:db8:1::fe': 'wm1',
+  '2001:db8:2::fe': 'wm2',
+};
 
 /**
  * The interfaces, written both to the config and into the namespace. wm1 has a secondary address in
@@ -59,7 +64,10 @@ const IFACES: { name: string; addresses: string[] }[] = [
   { name: 'wm0', addresses: ['192.0.2.1/24', '10.9.0.1/16', '2001:db8::1/64'] },
   { name: 'wm1', addresses: ['198.51.100.1/24', '198.51.100.2/24', '2001:db8:1::1/64'] },
   { name: 'wm2', addresses: ['203.0.113.1/24', '2001:db8:2::1/64', '2001:db8:20::1/56'] },
-  { name: 'wm3', addresses: ['100.64.0.1/30', '100.64.0.8/31', '100.64.0.20/32', '2001:db8:3::1/128', '2001:db8:4::/127'] },
+  {
+    name: 'wm3',
+    addresses: ['100.64.0.1/30', '100.64.0.8/31', '100.64.0.20/32', '2001:db8:3::1/128', '2001:db8:4::/127'],
+  },
 ];
 
 /** Routes beside the generated ones, each there for the case its comment names. */
@@ -91,7 +99,15 @@ const SPECIAL = [
 ];
 
 /** Addresses whose answers are fixed by rules rather than by routes we chose. */
-const EDGE = ['255.255.255.255', '224.0.0.1', '239.255.255.250', '127.0.0.1', '::ffff:192.0.2.1', '64:ff9b::c000:201', '2002:c000:201::1'];
+const EDGE = [
+  '255.255.255.255',
+  '224.0.0.1',
+  '239.255.255.250',
+  '127.0.0.1',
+  '::ffff:192.0.2.1',
+  '64:ff9b::c000:201',
+  '2002:c000:201::1',
+];
 
 /**
  * The kernel's error for each answer kind of ours (errno via strerror): ENETUNREACH when nothing
@@ -108,12 +124,25 @@ const KERNEL_ERRORS: Record<string, Kind> = {
 type Kind = 'unicast' | 'local' | 'broadcast' | 'blackhole' | 'unreachable' | 'prohibit' | 'none';
 
 /** One router's answer for one address; prefix is null where the router does not say. */
-interface Answer { kind: string; prefix: string | null; gw: string | null; dev: string | null }
+interface Answer {
+  kind: string;
+  prefix: string | null;
+  gw: string | null;
+  dev: string | null;
+}
 
-interface Query { addr: string; family: Family; group: string }
+interface Query {
+  addr: string;
+  family: Family;
+  group: string;
+}
 
 /** A prefix as numbers, for arithmetic on addresses of either family. */
-interface Net { family: Family; net: bigint; plen: number }
+interface Net {
+  family: Family;
+  net: bigint;
+  plen: number;
+}
 
 const bits = (f: Family) => (f === 4 ? 32 : 128);
 const hostMask = (f: Family, plen: number) => (1n << BigInt(bits(f) - plen)) - 1n;
@@ -141,7 +170,9 @@ function randBig(r: () => number, nbits: number): bigint {
 /** Every route of a routes_file text as a Net, in file order. */
 function netsOf(text: string): Net[] {
   const out: Net[] = [];
-  parseRoutesText(text, 'routes', (r) => { out.push({ family: r.family, net: toBig(r.dst), plen: r.plen }); });
+  parseRoutesText(text, 'routes', (r) => {
+    out.push({ family: r.family, net: toBig(r.dst), plen: r.plen });
+  });
   return out;
 }
 
@@ -169,16 +200,28 @@ function moreSpecifics(r: () => number, gen: { net: Net; gw: string }[], taken: 
     const gws = net.family === 4 ? GW4 : GW6;
     const other = gws.find((g) => g !== parentGw) ?? gws[0]!;
     switch (i % 6) {
-      case 0: return `${p} via ${other}`;
-      case 1: return `blackhole ${p}`;
-      case 2: return `unreachable ${p}`;
-      case 3: return `prohibit ${p}`;
-      case 4: return `${p} dev wm0`;
-      default: return `${p} via ${other} dev ${GW_DEV[other]}`;
+      case 0:
+        return `${p} via ${other}`;
+      case 1:
+        return `blackhole ${p}`;
+      case 2:
+        return `unreachable ${p}`;
+      case 3:
+        return `prohibit ${p}`;
+      case 4:
+        return `${p} dev wm0`;
+      default:
+        return `${p} via ${other} dev ${GW_DEV[other]}`;
     }
   };
   const add = (parent: Net, plen: number, gw: string, i: number): Net | null => {
-    const sub: Net = { family: parent.family, net: parent.net | (randBig(r, bits(parent.family)) & hostMask(parent.family, parent.plen) & ~hostMask(parent.family, plen)), plen };
+    const sub: Net = {
+      family: parent.family,
+      net:
+        parent.net |
+        (randBig(r, bits(parent.family)) & hostMask(parent.family, parent.plen) & ~hostMask(parent.family, plen)),
+      plen,
+    };
     const p = formatPrefix(fromBig(sub.net, sub.family), plen);
     if (taken.has(p)) return null;
     taken.add(p);
@@ -254,11 +297,15 @@ function buildQueries(r: () => number, genNets: Net[], specificNets: Net[], spec
 function kernelAnswer(q: Query, res: BatchResult, fibmatch: boolean): Answer {
   if (!res.ok) {
     const kind = KERNEL_ERRORS[res.error];
-    if (!kind) throw new Error(`ip route get ${fibmatch ? 'fibmatch ' : ''}${q.addr}: unexpected kernel error '${res.error}' (add it to KERNEL_ERRORS if it has a meaning)`);
+    if (!kind)
+      throw new Error(
+        `ip route get ${fibmatch ? 'fibmatch ' : ''}${q.addr}: unexpected kernel error '${res.error}' (add it to KERNEL_ERRORS if it has a meaning)`,
+      );
     return { kind, prefix: null, gw: null, dev: null };
   }
   const list = res.json as { type?: string; dst?: string; gateway?: string; dev?: string }[];
-  if (!Array.isArray(list) || list.length !== 1 || !list[0]!.dst) throw new Error(`ip route get ${q.addr}: unexpected answer ${JSON.stringify(res.json)}`);
+  if (!Array.isArray(list) || list.length !== 1 || !list[0]!.dst)
+    throw new Error(`ip route get ${q.addr}: unexpected answer ${JSON.stringify(res.json)}`);
   const j = list[0]!;
   // The batch answers in order; check that this answer is about this address.
   let prefix: string | null = null;
@@ -266,7 +313,8 @@ function kernelAnswer(q: Query, res: BatchResult, fibmatch: boolean): Answer {
     prefix = canonPrefix(j.dst!);
     const p = parsePrefix(prefix)!;
     const a = toBig(parseIP(q.addr)!.bytes);
-    if (p.family !== q.family || (a & ~hostMask(p.family, p.plen)) !== toBig(p.bytes)) throw new Error(`ip route get fibmatch ${q.addr} answered for ${prefix}: batch out of step`);
+    if (p.family !== q.family || (a & ~hostMask(p.family, p.plen)) !== toBig(p.bytes))
+      throw new Error(`ip route get fibmatch ${q.addr} answered for ${prefix}: batch out of step`);
   } else if (canonAddr(j.dst!) !== q.addr) {
     throw new Error(`ip route get ${q.addr} answered for ${j.dst}: batch out of step`);
   }
@@ -280,10 +328,14 @@ function ourAnswer(q: Query, line: string): Answer {
   let m: RegExpExecArray | null;
   const rest = w.slice(1).join(' ');
   if (rest === 'unreachable') return { kind: 'none', prefix: null, gw: null, dev: null };
-  if ((m = /^(\S+) via (\S+) dev (\S+)$/.exec(rest))) return { kind: 'unicast', prefix: canonPrefix(m[1]!), gw: canonAddr(m[2]!), dev: m[3]! };
-  if ((m = /^(\S+) dev (\S+)$/.exec(rest))) return { kind: 'unicast', prefix: canonPrefix(m[1]!), gw: null, dev: m[2]! };
-  if ((m = /^(\S+) (local|broadcast) dev (\S+)$/.exec(rest))) return { kind: m[2]!, prefix: canonPrefix(m[1]!), gw: null, dev: m[3]! };
-  if ((m = /^(\S+) (blackhole|unreachable|prohibit)$/.exec(rest))) return { kind: m[2]!, prefix: canonPrefix(m[1]!), gw: null, dev: null };
+  if ((m = /^(\S+) via (\S+) dev (\S+)$/.exec(rest)))
+    return { kind: 'unicast', prefix: canonPrefix(m[1]!), gw: canonAddr(m[2]!), dev: m[3]! };
+  if ((m = /^(\S+) dev (\S+)$/.exec(rest)))
+    return { kind: 'unicast', prefix: canonPrefix(m[1]!), gw: null, dev: m[2]! };
+  if ((m = /^(\S+) (local|broadcast) dev (\S+)$/.exec(rest)))
+    return { kind: m[2]!, prefix: canonPrefix(m[1]!), gw: null, dev: m[3]! };
+  if ((m = /^(\S+) (blackhole|unreachable|prohibit)$/.exec(rest)))
+    return { kind: m[2]!, prefix: canonPrefix(m[1]!), gw: null, dev: null };
   throw new Error(`route lookup: cannot read '${line}'`);
 }
 
@@ -314,7 +366,8 @@ let routeLines = { 4: 0, 6: 0 };
 
 function mpstack(args: string[]): string {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (r.error || r.status !== 0) throw new Error(`mpstack ${args.join(' ')}: exit ${r.status}: ${(r.error?.message ?? r.stderr).trim()}`);
+  if (r.error || r.status !== 0)
+    throw new Error(`mpstack ${args.join(' ')}: exit ${r.status}: ${(r.error?.message ?? r.stderr).trim()}`);
   return r.stdout;
 }
 
@@ -333,10 +386,26 @@ beforeAll(() => {
   }
 
   const genFile = join(dir, 'generated.txt');
-  mpstack(['gen-routes', '--v4', String(GEN_V4), '--v6', String(GEN_V6), '--seed', String(SEED), '--via4', GW4.join(','), '--via6', GW6.join(','), '-o', genFile]);
+  mpstack([
+    'gen-routes',
+    '--v4',
+    String(GEN_V4),
+    '--v6',
+    String(GEN_V6),
+    '--seed',
+    String(SEED),
+    '--via4',
+    GW4.join(','),
+    '--via6',
+    GW6.join(','),
+    '-o',
+    genFile,
+  ]);
   const genText = readFileSync(genFile, 'utf8');
   const gen: { net: Net; gw: string }[] = [];
-  parseRoutesText(genText, genFile, (r) => { gen.push({ net: { family: r.family, net: toBig(r.dst), plen: r.plen }, gw: formatIP(r.via!) }); });
+  parseRoutesText(genText, genFile, (r) => {
+    gen.push({ net: { family: r.family, net: toBig(r.dst), plen: r.plen }, gw: formatIP(r.via!) });
+  });
   const taken = new Set(gen.map((g) => formatPrefix(fromBig(g.net.net, g.net.family), g.net.plen)));
   const r = rng(SEED);
   const specific = moreSpecifics(r, gen, taken);
@@ -345,17 +414,30 @@ beforeAll(() => {
   const all = netsOf(text);
   routeLines = { 4: all.filter((n) => n.family === 4).length, 6: all.filter((n) => n.family === 6).length };
 
-  writeFileSync(join(dir, 'router.yaml'), [
-    'interfaces:',
-    ...IFACES.flatMap((i) => [`  - name: ${i.name}`, `    addresses: [${i.addresses.join(', ')}]`]),
-    'routes_file: routes.txt',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'router.yaml'),
+    [
+      'interfaces:',
+      ...IFACES.flatMap((i) => [`  - name: ${i.name}`, `    addresses: [${i.addresses.join(', ')}]`]),
+      'routes_file: routes.txt',
+      '',
+    ].join('\n'),
+  );
 
   // No -force: the first refused route stops the load and fails the test with its line.
-  ns.batch(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => `route add ${l}`));
+  ns.batch(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => `route add ${l}`),
+  );
 
-  queries = buildQueries(r, gen.map((g) => g.net), netsOf(specific.join('\n')), netsOf(SPECIAL.join('\n')));
+  queries = buildQueries(
+    r,
+    gen.map((g) => g.net),
+    netsOf(specific.join('\n')),
+    netsOf(SPECIAL.join('\n')),
+  );
   writeFileSync(join(dir, 'addresses.txt'), queries.map((q) => q.addr).join('\n') + '\n');
   const get = ns.batchJson(queries.map((q) => `route get ${q.addr}`));
   const fib = ns.batchJson(queries.map((q) => `route get fibmatch ${q.addr}`));
@@ -384,13 +466,28 @@ describe('route lookup against the Linux kernel', () => {
       count.set(k, (count.get(k) ?? 0) + 1);
     });
     const want = ['unicast via', 'unicast on-link', 'local', 'blackhole', 'unreachable', 'prohibit', 'none'];
-    const missing = [...want.map((k) => `v4 ${k}`), 'v4 broadcast', ...want.map((k) => `v6 ${k}`)].filter((k) => (count.get(k) ?? 0) < 3);
-    if (missing.length) throw new Error(`fewer than 3 kernel answers of kind ${missing.join(', ')}; counts: ${JSON.stringify(Object.fromEntries(count))}`);
+    const missing = [...want.map((k) => `v4 ${k}`), 'v4 broadcast', ...want.map((k) => `v6 ${k}`)].filter(
+      (k) => (count.get(k) ?? 0) < 3,
+    );
+    if (missing.length)
+      throw new Error(
+        `fewer than 3 kernel answers of kind ${missing.join(', ')}; counts: ${JSON.stringify(Object.fromEntries(count))}`,
+      );
   });
 
   for (const b of BACKENDS) {
     test(`mpstack route lookup (${b.name}) agrees with ip route get and ip route get fibmatch on every address`, () => {
-      const out = mpstack(['route', 'lookup', '--config', join(dir, 'router.yaml'), '--addresses', join(dir, 'addresses.txt'), ...b.args]).trimEnd().split('\n');
+      const out = mpstack([
+        'route',
+        'lookup',
+        '--config',
+        join(dir, 'router.yaml'),
+        '--addresses',
+        join(dir, 'addresses.txt'),
+        ...b.args,
+      ])
+        .trimEnd()
+        .split('\n');
       expect(out.length).toBe(queries.length);
       const bad: string[] = [];
       const byGroup = new Map<string, number>();
@@ -404,7 +501,9 @@ describe('route lookup against the Linux kernel', () => {
         }
       });
       if (bad.length) {
-        throw new Error(`${bad.length} of ${queries.length} addresses disagree with the kernel (by group: ${[...byGroup].map(([g, n]) => `${g} ${n}`).join(', ')}); the first ${Math.min(10, bad.length)}:\n  ${bad.slice(0, 10).join('\n  ')}`);
+        throw new Error(
+          `${bad.length} of ${queries.length} addresses disagree with the kernel (by group: ${[...byGroup].map(([g, n]) => `${g} ${n}`).join(', ')}); the first ${Math.min(10, bad.length)}:\n  ${bad.slice(0, 10).join('\n  ')}`,
+        );
       }
     });
   }

@@ -32,18 +32,24 @@ export class Netns {
     if (uid !== 0) throw new Error(`${NETNS_NEEDED} (running as uid ${uid ?? 'unknown'})`);
     const v = spawnSync('ip', ['-V'], { encoding: 'utf8' });
     if (v.error) throw new Error(`${NETNS_NEEDED} (cannot run ip: ${v.error.message})`);
-    if (spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').some((l) => l.split(' ')[0] === name)) {
+    if (
+      spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .some((l) => l.split(' ')[0] === name)
+    ) {
       spawnSync('ip', ['netns', 'del', name]);
     }
     const r = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
-    if (r.error || r.status !== 0) throw new Error(`${NETNS_NEEDED} (ip netns add ${name}: ${(r.error?.message ?? r.stderr).trim()})`);
+    if (r.error || r.status !== 0)
+      throw new Error(`${NETNS_NEEDED} (ip netns add ${name}: ${(r.error?.message ?? r.stderr).trim()})`);
     return new Netns(name);
   }
 
   /** Runs `ip -n NAME ARGS...`; returns stdout, throws with the command and its stderr on failure. */
   ip(args: readonly string[]): string {
     const r = spawnSync('ip', ['-n', this.name, ...args], { encoding: 'utf8', maxBuffer: MAX_BUFFER });
-    if (r.error || r.status !== 0) throw new Error(`ip -n ${this.name} ${args.join(' ')}: ${(r.error?.message ?? r.stderr).trim()}`);
+    if (r.error || r.status !== 0)
+      throw new Error(`ip -n ${this.name} ${args.join(' ')}: ${(r.error?.message ?? r.stderr).trim()}`);
     return r.stdout;
   }
 
@@ -52,7 +58,11 @@ export class Netns {
    * which is thrown with its line number and the line. For loading tables: no line may fail.
    */
   batch(lines: readonly string[]): void {
-    const r = spawnSync('ip', ['-n', this.name, '-batch', '-'], { input: lines.join('\n') + '\n', encoding: 'utf8', maxBuffer: MAX_BUFFER });
+    const r = spawnSync('ip', ['-n', this.name, '-batch', '-'], {
+      input: lines.join('\n') + '\n',
+      encoding: 'utf8',
+      maxBuffer: MAX_BUFFER,
+    });
     if (r.error) throw new Error(`ip -n ${this.name} -batch: ${r.error.message}`);
     if (r.status !== 0) {
       const at = /Command failed -:(\d+)/.exec(r.stderr);
@@ -71,7 +81,11 @@ export class Netns {
    * one line of JSON on success (true of `route get`); a count that does not add up throws.
    */
   batchJson(lines: readonly string[]): BatchResult[] {
-    const r = spawnSync('ip', ['-n', this.name, '-j', '-force', '-batch', '-'], { input: lines.join('\n') + '\n', encoding: 'utf8', maxBuffer: MAX_BUFFER });
+    const r = spawnSync('ip', ['-n', this.name, '-j', '-force', '-batch', '-'], {
+      input: lines.join('\n') + '\n',
+      encoding: 'utf8',
+      maxBuffer: MAX_BUFFER,
+    });
     if (r.error) throw new Error(`ip -n ${this.name} -j -force -batch: ${r.error.message}`);
     const failed = new Map<number, string>();
     let message: string[] = [];
@@ -87,7 +101,9 @@ export class Netns {
     if (message.length) throw new Error(`ip -batch: stderr not tied to a command: ${message.join('; ')}`);
     const out = r.stdout.split('\n').filter((l) => l.trim() !== '');
     if (out.length + failed.size !== lines.length) {
-      throw new Error(`ip -batch: ${lines.length} commands but ${out.length} answers and ${failed.size} failures (exit status ${r.status})`);
+      throw new Error(
+        `ip -batch: ${lines.length} commands but ${out.length} answers and ${failed.size} failures (exit status ${r.status})`,
+      );
     }
     let next = 0;
     return lines.map((_, i): BatchResult => {

@@ -40,7 +40,12 @@ let c: ControlClient;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mpstack-ctl-'));
-  engine = await NodeMachine.start(parseConfig(CONFIG, 'test.yaml', dir), { cpus: 2, engine: 'wasm', batch: 32, verify: true });
+  engine = await NodeMachine.start(parseConfig(CONFIG, 'test.yaml', dir), {
+    cpus: 2,
+    engine: 'wasm',
+    batch: 32,
+    verify: true,
+  });
   server = await startControlServer(engine, join(dir, `mpstack-${process.pid}.sock`));
   c = await ControlClient.connect(server.path);
 });
@@ -60,7 +65,10 @@ function raw(line: string): Promise<Record<string, unknown>> {
     s.on('data', (d: string) => {
       buf += d;
       const nl = buf.indexOf('\n');
-      if (nl >= 0) { s.destroy(); resolve(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>); }
+      if (nl >= 0) {
+        s.destroy();
+        resolve(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
+      }
     });
     s.on('error', reject);
     s.write(line + '\n');
@@ -75,7 +83,10 @@ describe('control server: every command', () => {
     const l = await c.call('intrctl.list', {});
     expect(l.cpus).toBe(2);
     expect(l.rows.map((r) => r.id)).toEqual(expect.arrayContaining(['wm0 txrx0', 'wm0 txrx1', 'wm1 txrx0']));
-    for (const r of l.rows) { expect(r.counts).toHaveLength(2); expect([0, 1]).toContain(r.cpu); }
+    for (const r of l.rows) {
+      expect(r.counts).toHaveLength(2);
+      expect([0, 1]).toContain(r.cpu);
+    }
     const text = formatIntrctlList(l);
     expect(text).toMatch(/^interrupt id\s+CPU0\s+CPU1\n/);
     expect(text).toMatch(/^wm0 txrx0\s+\d+\*?\s+\d+\*?$/m);
@@ -95,15 +106,23 @@ describe('control server: every command', () => {
 
   test('route show / get, in iproute2 style', async () => {
     const all = await routeTexts();
-    expect(all).toEqual(expect.arrayContaining([
-      '203.0.113.0/24 via 198.51.100.254 dev wm1', '192.0.2.0/24 dev wm0', 'local 192.0.2.1 dev wm0',
-      'broadcast 192.0.2.255 dev wm0', '2001:db8::/64 dev wm0', 'local 2001:db8::1 dev wm0',
-    ]));
+    expect(all).toEqual(
+      expect.arrayContaining([
+        '203.0.113.0/24 via 198.51.100.254 dev wm1',
+        '192.0.2.0/24 dev wm0',
+        'local 192.0.2.1 dev wm0',
+        'broadcast 192.0.2.255 dev wm0',
+        '2001:db8::/64 dev wm0',
+        'local 2001:db8::1 dev wm0',
+      ]),
+    );
     expect(all.indexOf('192.0.2.0/24 dev wm0')).toBeLessThan(all.indexOf('local 192.0.2.1 dev wm0')); // key order
     const v6 = (await c.call('route.show', { family: 6 })).routes;
     expect(v6.every((r) => r.family === 6)).toBe(true);
     expect(v6.map((r) => r.text)).toEqual(['2001:db8::/64 dev wm0', 'local 2001:db8::1 dev wm0']);
-    expect((await c.call('route.get', { address: '203.0.113.9' })).line).toBe('203.0.113.9 203.0.113.0/24 via 198.51.100.254 dev wm1');
+    expect((await c.call('route.get', { address: '203.0.113.9' })).line).toBe(
+      '203.0.113.9 203.0.113.0/24 via 198.51.100.254 dev wm1',
+    );
     expect((await c.call('route.get', { address: '2001:db8::7' })).line).toBe('2001:db8::7 2001:db8::/64 dev wm0');
     expect((await c.call('route.get', { address: '8.8.8.8' })).line).toBe('8.8.8.8 unreachable');
   });
@@ -112,7 +131,9 @@ describe('control server: every command', () => {
     const n = 600;
     for (let i = 0; i < n; i++) await c.call('route.add', { line: `blackhole 10.${i >> 8}.${i & 255}.0/24` });
     try {
-      const got = (await c.call('route.show', { family: 4 })).routes.map((r) => r.text).filter((t) => t.startsWith('blackhole 10.'));
+      const got = (await c.call('route.show', { family: 4 })).routes
+        .map((r) => r.text)
+        .filter((t) => t.startsWith('blackhole 10.'));
       expect(got).toEqual(Array.from({ length: n }, (_, i) => `blackhole 10.${i >> 8}.${i & 255}.0/24`));
     } finally {
       for (let i = 0; i < n; i++) await c.call('route.delete', { dst: `10.${i >> 8}.${i & 255}.0/24` });
@@ -124,23 +145,46 @@ describe('control server: every command', () => {
     const all = (await c.call('ifconfig', {})).interfaces;
     expect(all.map((x) => x.name)).toEqual(['wm0', 'wm1']);
     const wm0 = all[0]!;
-    expect(wm0).toMatchObject({ flags: ['UP'], mtu: 1500, mac: '02:00:00:00:00:01', addresses: ['192.0.2.1/24', '2001:db8::1/64'], queues: 2, driver: 'gen' });
+    expect(wm0).toMatchObject({
+      flags: ['UP'],
+      mtu: 1500,
+      mac: '02:00:00:00:00:01',
+      addresses: ['192.0.2.1/24', '2001:db8::1/64'],
+      queues: 2,
+      driver: 'gen',
+    });
     expect((await c.call('ifconfig.down', { if: 'wm1' })).interfaces[0]!.flags).toEqual(['DOWN']);
     expect(engine.stack.tables.ifs[2]!.up).toBe(false);
     expect((await c.call('ifconfig.up', { if: 'wm1' })).interfaces[0]!.flags).toEqual(['UP']);
     // an address brings its connected route, its local route and its broadcast, and puts gateways on link
     const r = await c.call('ifconfig.inet', { if: 'wm1', address: '100.64.0.1/10' });
     expect(r.interfaces[0]!.addresses).toEqual(['198.51.100.1/24', '100.64.0.1/10']);
-    expect(await routeTexts()).toEqual(expect.arrayContaining(['100.64.0.0/10 dev wm1', 'local 100.64.0.1 dev wm1', 'broadcast 100.127.255.255 dev wm1']));
-    expect((await c.call('route.add', { line: '192.0.2.128/25 via 100.64.0.254' })).route.text).toBe('192.0.2.128/25 via 100.64.0.254 dev wm1');
+    expect(await routeTexts()).toEqual(
+      expect.arrayContaining([
+        '100.64.0.0/10 dev wm1',
+        'local 100.64.0.1 dev wm1',
+        'broadcast 100.127.255.255 dev wm1',
+      ]),
+    );
+    expect((await c.call('route.add', { line: '192.0.2.128/25 via 100.64.0.254' })).route.text).toBe(
+      '192.0.2.128/25 via 100.64.0.254 dev wm1',
+    );
     await c.call('route.delete', { dst: '192.0.2.128/25' });
     expect(engine.stack.tables.ifs[2]!.addr4).toBe(0xc6336401); // wm1 had an IPv4 address: it stays the primary one
     // wm1 had no IPv6 address: the first becomes its primary one in the ifnet
     expect(engine.stack.tables.ifs[2]!.addr6).toBeNull();
     await c.call('ifconfig.inet', { if: 'wm1', address: '2001:db8:1::1/64' });
-    expect(engine.stack.tables.ifs[2]!.addr6).toEqual(Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1));
-    expect((await c.call('ifconfig', { if: 'wm1' })).interfaces[0]!.addresses).toEqual(['198.51.100.1/24', '100.64.0.1/10', '2001:db8:1::1/64']);
-    expect((await c.call('route.get', { address: '2001:db8:1::9' })).line).toBe('2001:db8:1::9 2001:db8:1::/64 dev wm1');
+    expect(engine.stack.tables.ifs[2]!.addr6).toEqual(
+      Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1),
+    );
+    expect((await c.call('ifconfig', { if: 'wm1' })).interfaces[0]!.addresses).toEqual([
+      '198.51.100.1/24',
+      '100.64.0.1/10',
+      '2001:db8:1::1/64',
+    ]);
+    expect((await c.call('route.get', { address: '2001:db8:1::9' })).line).toBe(
+      '2001:db8:1::9 2001:db8:1::/64 dev wm1',
+    );
   });
 
   test('netstat -i and -s', async () => {
@@ -168,22 +212,44 @@ describe('control server: every command', () => {
 
   test('ifconfig create / destroy: a vlan attached and detached under traffic, its routes with it, its index reused', async () => {
     const made = (await c.call('ifconfig.create', { if: 'vlan7', vlan: 7, vlanif: 'wm1' })).interfaces[0]!;
-    expect(made).toMatchObject({ name: 'vlan7', flags: ['UP', 'VLAN'], mtu: 1500, mac: '02:00:00:00:00:02', vlan: { parent: 'wm1', id: 7 }, addresses: [] });
-    await expect(c.call('ifconfig.create', { if: 'vlan8', vlan: 7, vlanif: 'wm1' })).rejects.toThrow(/vlan 7 on wm1 is vlan7 already/);
+    expect(made).toMatchObject({
+      name: 'vlan7',
+      flags: ['UP', 'VLAN'],
+      mtu: 1500,
+      mac: '02:00:00:00:00:02',
+      vlan: { parent: 'wm1', id: 7 },
+      addresses: [],
+    });
+    await expect(c.call('ifconfig.create', { if: 'vlan8', vlan: 7, vlanif: 'wm1' })).rejects.toThrow(
+      /vlan 7 on wm1 is vlan7 already/,
+    );
     await c.call('ifconfig.inet', { if: 'vlan7', address: '10.77.0.1/24' });
     await c.call('route.add', { line: '203.0.113.128/25 via 10.77.0.254' });
-    expect((await c.call('route.get', { address: '203.0.113.200' })).line).toBe('203.0.113.200 203.0.113.128/25 via 10.77.0.254 dev vlan7');
-    const routes = (await c.call('route.show', { family: 4 })).routes.filter((r) => r.dev === 'vlan7').map((r) => r.text);
-    expect(routes).toEqual(['10.77.0.0/24 dev vlan7', 'local 10.77.0.1 dev vlan7', 'broadcast 10.77.0.255 dev vlan7', '203.0.113.128/25 via 10.77.0.254 dev vlan7']);
+    expect((await c.call('route.get', { address: '203.0.113.200' })).line).toBe(
+      '203.0.113.200 203.0.113.128/25 via 10.77.0.254 dev vlan7',
+    );
+    const routes = (await c.call('route.show', { family: 4 })).routes
+      .filter((r) => r.dev === 'vlan7')
+      .map((r) => r.text);
+    expect(routes).toEqual([
+      '10.77.0.0/24 dev vlan7',
+      'local 10.77.0.1 dev vlan7',
+      'broadcast 10.77.0.255 dev vlan7',
+      '203.0.113.128/25 via 10.77.0.254 dev vlan7',
+    ]);
     expect((await c.call('ifconfig.destroy', { if: 'vlan7' })).routes).toBe(4);
-    expect((await c.call('route.get', { address: '203.0.113.200' })).line).toBe('203.0.113.200 203.0.113.0/24 via 198.51.100.254 dev wm1');
+    expect((await c.call('route.get', { address: '203.0.113.200' })).line).toBe(
+      '203.0.113.200 203.0.113.0/24 via 198.51.100.254 dev wm1',
+    );
     expect((await c.call('ifconfig', {})).interfaces.map((x) => x.name)).toEqual(['wm0', 'wm1']);
     await expect(c.call('ifconfig', { if: 'vlan7' })).rejects.toThrow(/no interface 'vlan7'/);
     // the freed index is the lowest free one again
     const again = (await c.call('ifconfig.create', { if: 'vlan9', vlan: 9, vlanif: 'wm0' })).interfaces[0]!;
     expect(again.index).toBe(made.index);
     // the gateway vlan7's network held is on no link now, though its old index is in use again
-    await expect(c.call('route.add', { line: '10.88.0.0/16 via 10.77.0.254' })).rejects.toThrow(/gateway 10\.77\.0\.254 is not on a connected network/);
+    await expect(c.call('route.add', { line: '10.88.0.0/16 via 10.77.0.254' })).rejects.toThrow(
+      /gateway 10\.77\.0\.254 is not on a connected network/,
+    );
     await c.call('ifconfig.destroy', { if: 'vlan9' });
     expect(engine.stats.violations()).toBe(0);
   });
@@ -195,14 +261,22 @@ describe('control server: every command', () => {
     // read while the CPUs move clusters: the parts may not add up exactly, but none can exceed the whole
     expect(m.poolFree + m.cached).toBeLessThanOrEqual(m.clusters);
     expect(m.poolFree + m.cached).toBeGreaterThan(0);
-    expect({ missed: m.rxMissed, nobufs: m.rxNobufs, pktq: m.pktqDrops, tx: m.txDrops }).toEqual({ missed: 0, nobufs: 0, pktq: 0, tx: 0 });
+    expect({ missed: m.rxMissed, nobufs: m.rxNobufs, pktq: m.pktqDrops, tx: m.txDrops }).toEqual({
+      missed: 0,
+      nobufs: 0,
+      pktq: 0,
+      tx: 0,
+    });
     await expect(c.call('netstat.m', { x: 1 } as never)).rejects.toThrow(/unknown argument 'x'/);
   });
 });
 
 describe('control server: routes under traffic', () => {
   test('the engine keeps forwarding while routes churn; a deleted route stops matching, at once', async () => {
-    const fwd = async () => { const x = await counters(); return x['fast']! + x['normal']!; };
+    const fwd = async () => {
+      const x = await counters();
+      return x['fast']! + x['normal']!;
+    };
     const f0 = await fwd();
     // churn: add and delete routes while the CPUs forward (deletes wait out a grace period each)
     for (let i = 0; i < 50; i++) {
@@ -234,7 +308,9 @@ describe('control server: bad input', () => {
     const state = async () => {
       const l = await c.call('intrctl.list', {});
       return {
-        bound: l.rows.map((r) => `${r.id}@${r.cpu}`), nointr: l.nointr, routes: await routeTexts(),
+        bound: l.rows.map((r) => `${r.id}@${r.cpu}`),
+        nointr: l.nointr,
+        routes: await routeTexts(),
         ifs: (await c.call('ifconfig', {})).interfaces,
       };
     };
@@ -248,11 +324,23 @@ describe('control server: bad input', () => {
       ['intrctl.affinity', { irq: 'wm0 txrx0', cpu: '0' }, /'cpu' must be an integer/],
       ['intrctl.nointr', { cpu: 2 }, /no CPU 2/],
       ['intrctl.intr', { cpu: -1 }, /no CPU -1/],
-      ['route.add', { line: '203.0.113.0/33 via 198.51.100.254' }, /^route add: dst: '203\.0\.113\.0\/33': bad prefix length/],
+      [
+        'route.add',
+        { line: '203.0.113.0/33 via 198.51.100.254' },
+        /^route add: dst: '203\.0\.113\.0\/33': bad prefix length/,
+      ],
       ['route.add', { line: '10.0.0.1/8 via 198.51.100.254' }, /host bits set \(the network is 10\.0\.0\.0\/8\)/],
-      ['route.add', { line: '10.0.0.0/8 via 192.0.9.9' }, /^route add: gateway 192\.0\.9\.9 is not on a connected network$/],
+      [
+        'route.add',
+        { line: '10.0.0.0/8 via 192.0.9.9' },
+        /^route add: gateway 192\.0\.9\.9 is not on a connected network$/,
+      ],
       ['route.add', { line: '10.0.0.0/8 dev wm9' }, /no interface named 'wm9'/],
-      ['route.add', { line: '203.0.113.0/24 via 198.51.100.254' }, /^route add: 203\.0\.113\.0\/24: route already exists$/],
+      [
+        'route.add',
+        { line: '203.0.113.0/24 via 198.51.100.254' },
+        /^route add: 203\.0\.113\.0\/24: route already exists$/,
+      ],
       ['route.add', { line: '10.0.0.0/8 via 198.51.100.254 colour red' }, /unknown word 'colour'/],
       ['route.add', { line: '# nothing' }, /^route add: no route in '# nothing'$/],
       ['route.add', { line: '10.0.0.0/8 dev wm1\n10.1.0.0/16 dev wm1' }, /one route per request/],
@@ -294,14 +382,46 @@ describe('control server: bad input', () => {
     await expect(c.call('intrctl.affinity', { irq: 'wm0 txrx0', cpu: 1 })).rejects.toThrow(/takes no interrupts/);
     await c.call('intrctl.intr', { cpu: 1 });
     // what the typed client cannot send
-    expect(await raw('{"id": 7, "cmd": "route.show"')).toMatchObject({ id: null, ok: false, error: expect.stringMatching(/^malformed JSON/) });
-    expect(await raw('[1, 2]')).toMatchObject({ id: null, ok: false, error: expect.stringMatching(/a request is a JSON object/) });
-    expect(await raw('{"id": "x", "cmd": "intrctl.list"}')).toMatchObject({ id: null, ok: false, error: expect.stringMatching(/"id" must be a number/) });
-    expect(await raw('{"id": 3, "cmd": 4}')).toMatchObject({ id: 3, ok: false, error: expect.stringMatching(/"cmd" must be a string/) });
-    expect(await raw('{"id": 4, "cmd": "route.show", "args": [4]}')).toMatchObject({ id: 4, ok: false, error: expect.stringMatching(/"args" must be a JSON object/) });
-    expect(await raw('{"id": 5, "cmd": "toString"}')).toMatchObject({ id: 5, ok: false, error: expect.stringMatching(/unknown command 'toString'/) });
-    expect(await raw('x'.repeat(70_000))).toMatchObject({ id: null, ok: false, error: expect.stringMatching(/longer than/) });
-    expect(await raw('{"id": 6, "cmd": "route.get", "args": {"address": "192.0.2.1"}}')).toEqual({ id: 6, ok: true, result: { line: '192.0.2.1 192.0.2.1/32 local dev wm0' } });
+    expect(await raw('{"id": 7, "cmd": "route.show"')).toMatchObject({
+      id: null,
+      ok: false,
+      error: expect.stringMatching(/^malformed JSON/),
+    });
+    expect(await raw('[1, 2]')).toMatchObject({
+      id: null,
+      ok: false,
+      error: expect.stringMatching(/a request is a JSON object/),
+    });
+    expect(await raw('{"id": "x", "cmd": "intrctl.list"}')).toMatchObject({
+      id: null,
+      ok: false,
+      error: expect.stringMatching(/"id" must be a number/),
+    });
+    expect(await raw('{"id": 3, "cmd": 4}')).toMatchObject({
+      id: 3,
+      ok: false,
+      error: expect.stringMatching(/"cmd" must be a string/),
+    });
+    expect(await raw('{"id": 4, "cmd": "route.show", "args": [4]}')).toMatchObject({
+      id: 4,
+      ok: false,
+      error: expect.stringMatching(/"args" must be a JSON object/),
+    });
+    expect(await raw('{"id": 5, "cmd": "toString"}')).toMatchObject({
+      id: 5,
+      ok: false,
+      error: expect.stringMatching(/unknown command 'toString'/),
+    });
+    expect(await raw('x'.repeat(70_000))).toMatchObject({
+      id: null,
+      ok: false,
+      error: expect.stringMatching(/longer than/),
+    });
+    expect(await raw('{"id": 6, "cmd": "route.get", "args": {"address": "192.0.2.1"}}')).toEqual({
+      id: 6,
+      ok: true,
+      result: { line: '192.0.2.1 192.0.2.1/32 local dev wm0' },
+    });
     expect(await state()).toEqual(before);
   });
 });
@@ -312,7 +432,10 @@ describe('finding the instance', () => {
     expect(() => findInstance(undefined, d)).toThrow('no mpstack instance is running (start one with mpstack run)');
     // a socket left by a process that died without cleaning up
     const stale = join(d, 'mpstack-4000000.sock');
-    const k = spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    const k = spawnSync(process.execPath, [
+      '-e',
+      `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ]);
     expect(k.signal).toBe('SIGKILL');
     expect(existsSync(stale)).toBe(true);
     const other = createServer();
@@ -322,8 +445,14 @@ describe('finding the instance', () => {
       expect(existsSync(stale)).toBe(false);
       const mine = await startControlServer(engine, join(d, `mpstack-${process.pid}.sock`));
       try {
-        expect(listInstances(d).map((x) => x.pid).sort()).toEqual([process.pid, process.ppid].sort());
-        expect(() => findInstance(undefined, d)).toThrow(/^2 instances are running: pass --socket PATH \(one of .*mpstack-\d+\.sock \[pid \d+\], .*\)$/);
+        expect(
+          listInstances(d)
+            .map((x) => x.pid)
+            .sort(),
+        ).toEqual([process.pid, process.ppid].sort());
+        expect(() => findInstance(undefined, d)).toThrow(
+          /^2 instances are running: pass --socket PATH \(one of .*mpstack-\d+\.sock \[pid \d+\], .*\)$/,
+        );
         expect(findInstance(mine.path, d)).toBe(mine.path);
         // a second server on a live socket is refused
         await expect(startControlServer(engine, mine.path)).rejects.toThrow(/already listening/);
@@ -346,11 +475,19 @@ describe('mpstack run + the control commands (end to end)', () => {
     const xdg = mkdtempSync(join(tmpdir(), 'mpstack-xdg-'));
     const env = { ...process.env, XDG_RUNTIME_DIR: xdg };
     writeFileSync(join(dir, 'run.yaml'), CONFIG);
-    const child = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'run.yaml'), '--cpus', '2', '--duration', '6'], { env }); // long enough for the CLI calls below on a loaded machine
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', '--config', join(dir, 'run.yaml'), '--cpus', '2', '--duration', '6'],
+      { env },
+    ); // long enough for the CLI calls below on a loaded machine
     let stderr = '';
     let stdout = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const deadline = Date.now() + 5000;
     while (!/control socket (\S+)/.test(stderr)) {
@@ -360,7 +497,13 @@ describe('mpstack run + the control commands (end to end)', () => {
     const sock = /control socket (\S+)/.exec(stderr)![1]!;
     expect(sock).toBe(join(xdg, `mpstack-${process.getuid!()}`, `mpstack-${child.pid}.sock`));
     const cli = (...args: string[]) => run(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
-    const fails = (...args: string[]) => cli(...args).then(() => { throw new Error(`${args.join(' ')} succeeded`); }, (e: { code: number; stderr: string }) => e);
+    const fails = (...args: string[]) =>
+      cli(...args).then(
+        () => {
+          throw new Error(`${args.join(' ')} succeeded`);
+        },
+        (e: { code: number; stderr: string }) => e,
+      );
 
     // three independent sequences side by side: the instance stops after 3 s
     try {
@@ -374,26 +517,37 @@ describe('mpstack run + the control commands (end to end)', () => {
         })(),
         (async () => {
           expect((await cli('route', 'add', '10.0.0.0/8', 'via', '198.51.100.254', 'dev', 'wm1')).stdout).toBe('');
-          expect((await cli('route', 'get', '10.1.2.3')).stdout).toBe('10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1\n');
+          expect((await cli('route', 'get', '10.1.2.3')).stdout).toBe(
+            '10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1\n',
+          );
           const e = await fails('route', 'add', '10.0.0.0/8', 'via', '198.51.100.254');
           expect(e.stderr).toBe('mpstack: route add: 10.0.0.0/8: route already exists\n');
           expect(e.code).toBe(1);
         })(),
         (async () => {
-          const s = JSON.parse((await cli('netstat', '-s', '--json')).stdout) as { cpus: number; counters: Record<string, number> };
+          const s = JSON.parse((await cli('netstat', '-s', '--json')).stdout) as {
+            cpus: number;
+            counters: Record<string, number>;
+          };
           expect(s.cpus).toBe(2);
           expect(s.counters['rx-frames']).toBeGreaterThan(0);
         })(),
         (async () => {
           expect((await cli('ifconfig', 'vlan5', 'create', 'vlan', '5', 'vlanif', 'wm1')).stdout).toBe('');
-          expect((await cli('ifconfig', 'vlan5')).stdout).toMatch(/^vlan5: flags=<UP,VLAN> mtu 1500\n\taddress: 02:00:00:00:00:02\n\tvlan: 5 parent: wm1\n$/);
-          expect((await fails('ifconfig', 'vlan6', 'create', 'vlan', 'x', 'vlanif', 'wm1')).stderr).toBe("mpstack: ifconfig: vlan id must be 1..4094, not 'x'\n");
+          expect((await cli('ifconfig', 'vlan5')).stdout).toMatch(
+            /^vlan5: flags=<UP,VLAN> mtu 1500\n\taddress: 02:00:00:00:00:02\n\tvlan: 5 parent: wm1\n$/,
+          );
+          expect((await fails('ifconfig', 'vlan6', 'create', 'vlan', 'x', 'vlanif', 'wm1')).stderr).toBe(
+            "mpstack: ifconfig: vlan id must be 1..4094, not 'x'\n",
+          );
           expect((await cli('ifconfig', 'vlan5', 'destroy')).stdout).toBe('');
           expect((await fails('ifconfig', 'vlan5')).stderr).toMatch(/no interface 'vlan5'/);
         })(),
         (async () => {
           const m = await cli('netstat', '-m');
-          expect(m.stdout).toMatch(/^\d+ clusters of 2176 bytes \([\d.]+ MiB\): \d+ free in the pool, \d+ in CPU caches/);
+          expect(m.stdout).toMatch(
+            /^\d+ clusters of 2176 bytes \([\d.]+ MiB\): \d+ free in the pool, \d+ in CPU caches/,
+          );
           expect(m.stdout).toMatch(/lost 0 \(RX ring full\), 0 \(no cluster\), 0 \(pktq full\)/);
         })(),
       ]);

@@ -44,8 +44,18 @@ describe.each(['wasm', 'ts'] as const)('NodeMachine (%s)', (engine) => {
     expect(e.bufferAudit().ok).toBe(true);
     expect(e.stats.rxLost()).toEqual({ missed: 0, nobufs: 0, pktqDrops: 0, queued: 0 });
     // the default affinity spreads the four queues over both CPUs
-    expect(e.interrupts.vectors.filter((v) => v.ifindex === 1 && v.queue >= 0).map((v) => e.interrupts.boundCpu(v))).toEqual([0, 1, 0, 1]);
-    expect(e.interrupts.vectors.map((v) => v.name)).toEqual(['wm0 link', 'wm0 txrx0', 'wm0 txrx1', 'wm0 txrx2', 'wm0 txrx3', 'wm1 link', 'wm1 txrx0']);
+    expect(
+      e.interrupts.vectors.filter((v) => v.ifindex === 1 && v.queue >= 0).map((v) => e.interrupts.boundCpu(v)),
+    ).toEqual([0, 1, 0, 1]);
+    expect(e.interrupts.vectors.map((v) => v.name)).toEqual([
+      'wm0 link',
+      'wm0 txrx0',
+      'wm0 txrx1',
+      'wm0 txrx2',
+      'wm0 txrx3',
+      'wm1 link',
+      'wm1 txrx0',
+    ]);
   });
 
   test('intrctl affinity moves a queue under traffic without losing a frame; nointr / intr', async () => {
@@ -74,9 +84,17 @@ describe.each(['wasm', 'ts'] as const)('NodeMachine packet buffers (%s)', (engin
   // half the destinations have no route (ICMP errors back to the sources, unlimited, each in a
   // cluster of its own), the other half leave through a 576-byte MTU (two fragments each): clusters
   // are taken for fragments and errors, and every received cluster is given back or sent
-  const sources = Array.from({ length: 253 }, (_, i) => `  - { address: 192.0.2.${i + 2}, mac: 02:00:00:00:aa:01, dev: wm0 }\n`).join('');
-  const y = CONFIG.replace('RATE', '0').replace('size: 64', 'size: 1000').replace('dst: 203.0.113.0/24, via', 'dst: 203.0.113.0/25, via')
-    .replace('    driver: sink\n', '    mtu: 576\n    driver: sink\n') + sources + 'icmp: { ratelimit: 0 }\n';
+  const sources = Array.from(
+    { length: 253 },
+    (_, i) => `  - { address: 192.0.2.${i + 2}, mac: 02:00:00:00:aa:01, dev: wm0 }\n`,
+  ).join('');
+  const y =
+    CONFIG.replace('RATE', '0')
+      .replace('size: 64', 'size: 1000')
+      .replace('dst: 203.0.113.0/24, via', 'dst: 203.0.113.0/25, via')
+      .replace('    driver: sink\n', '    mtu: 576\n    driver: sink\n') +
+    sources +
+    'icmp: { ratelimit: 0 }\n';
   test('frames, fragments and ICMP errors move clusters by address; after the run each cluster is found once', async () => {
     const e = await NodeMachine.start(parseConfig(y, 'b.yaml', '.'), { cpus: 2, engine, batch: 64 });
     await sleep(400);
@@ -114,7 +132,11 @@ describe('NodeMachine control input', () => {
   });
 
   test('poll mode takes several batches per interrupt; moderation batches up slow traffic', async () => {
-    const polled = parseConfig(CONFIG.replace('RATE', '0').replace('    driver: gen\n', '    driver: gen\n    poll: { budget: 8 }\n'), 'p.yaml', '.');
+    const polled = parseConfig(
+      CONFIG.replace('RATE', '0').replace('    driver: gen\n', '    driver: gen\n    poll: { budget: 8 }\n'),
+      'p.yaml',
+      '.',
+    );
     const e = await NodeMachine.start(polled, { cpus: 1, engine: 'wasm', batch: 32 });
     await sleep(200);
     await e.stop();
@@ -123,7 +145,14 @@ describe('NodeMachine control input', () => {
     expect(batches).toBeGreaterThan(intr * 4); // up to 8 batches per interrupt at line rate
     expect(e.stats.generated().frames).toBe(e.stats.cpuCounters()[0]!['rx-frames']);
     // 20 kframes/s with moderation of 16 frames / 50 ms: interrupts come with 16 frames, not 1
-    const slow = parseConfig(CONFIG.replace('RATE', '20000').replace('    driver: gen\n', '    driver: gen\n    moderation: { frames: 16, usecs: 50000 }\n'), 'm.yaml', '.');
+    const slow = parseConfig(
+      CONFIG.replace('RATE', '20000').replace(
+        '    driver: gen\n',
+        '    driver: gen\n    moderation: { frames: 16, usecs: 50000 }\n',
+      ),
+      'm.yaml',
+      '.',
+    );
     const m = await NodeMachine.start(slow, { cpus: 1, engine: 'wasm', batch: 64 });
     await sleep(300);
     await m.stop();
@@ -136,13 +165,32 @@ describe('NodeMachine control input', () => {
     const w = new PcapWriter();
     const mac = Uint8Array.of(2, 0, 0, 0, 0, 1);
     for (let i = 0; i < 500; i++) {
-      w.add(buildFrame({ dstMac: mac, srcMac: Uint8Array.of(2, 0, 0, 0, 0xaa, 1), src: Uint8Array.of(192, 0, 2, 10), dst: Uint8Array.of(203, 0, 113, i & 255),
-        sport: 1000 + i, payload: (i * 37) % 900, minFrame: 60 }), 1_700_000_000, i);
+      w.add(
+        buildFrame({
+          dstMac: mac,
+          srcMac: Uint8Array.of(2, 0, 0, 0, 0xaa, 1),
+          src: Uint8Array.of(192, 0, 2, 10),
+          dst: Uint8Array.of(203, 0, 113, i & 255),
+          sport: 1000 + i,
+          payload: (i * 37) % 900,
+          minFrame: 60,
+        }),
+        1_700_000_000,
+        i,
+      );
     }
     writeFileSync(join(dir, 'in.pcap'), w.toBytes());
-    const yaml = CONFIG.replace('RATE', '0').replace('    driver: gen\n    gen: { src: 192.0.2.0/24, dst: 203.0.113.0/24, flows: 64, size: 64, rate: 0 }\n', '    driver: pcap\n    pcap: { in: in.pcap, loop: false }\n')
+    const yaml = CONFIG.replace('RATE', '0')
+      .replace(
+        '    driver: gen\n    gen: { src: 192.0.2.0/24, dst: 203.0.113.0/24, flows: 64, size: 64, rate: 0 }\n',
+        '    driver: pcap\n    pcap: { in: in.pcap, loop: false }\n',
+      )
       .replace('    driver: sink\n', '    driver: pcap\n    pcap: { out: out.pcap }\n');
-    const e = await NodeMachine.start(parseConfig(yaml, join(dir, 'r.yaml'), dir), { cpus: 2, engine: 'wasm', batch: 32 });
+    const e = await NodeMachine.start(parseConfig(yaml, join(dir, 'r.yaml'), dir), {
+      cpus: 2,
+      engine: 'wasm',
+      batch: 32,
+    });
     await sleep(300);
     await e.stop();
     const per = e.stats.cpuCounters();
@@ -157,7 +205,7 @@ describe('NodeMachine control input', () => {
     expect(out.frames.every((f) => f.data[22] === 63 && f.data[0] === 2 && f.data[4] === 0xbb)).toBe(true);
   });
 
-  test('a vioif (one TX queue) takes every CPU\'s transmits through its if_snd lock; multi-queue NICs don\'t', async () => {
+  test("a vioif (one TX queue) takes every CPU's transmits through its if_snd lock; multi-queue NICs don't", async () => {
     const y = CONFIG.replace('RATE', '0').replace('    driver: sink\n', '    model: vioif\n    driver: sink\n');
     const e = await NodeMachine.start(parseConfig(y, 'v.yaml', '.'), { cpus: 2, engine: 'wasm', batch: 64 });
     await sleep(300);
@@ -171,10 +219,24 @@ describe('NodeMachine control input', () => {
   });
 
   test('a queue count the NIC model does not have is a clear error', async () => {
-    await expect(NodeMachine.start(parseConfig(CONFIG.replace('RATE', '0').replace('    driver: gen\n', '    driver: gen\n    model: vioif\n'), 'v.yaml', '.'), { cpus: 1, engine: 'wasm' })).rejects.toThrow(/wm0: rss.queues 4 is more than vioif has \(1/);
+    await expect(
+      NodeMachine.start(
+        parseConfig(
+          CONFIG.replace('RATE', '0').replace('    driver: gen\n', '    driver: gen\n    model: vioif\n'),
+          'v.yaml',
+          '.',
+        ),
+        { cpus: 1, engine: 'wasm' },
+      ),
+    ).rejects.toThrow(/wm0: rss.queues 4 is more than vioif has \(1/);
   });
 
   test('a bad gen config is a clear error', async () => {
-    await expect(NodeMachine.start(parseConfig(CONFIG.replace('rate: RATE', 'rate: 0, colour: red'), 't.yaml', '.'), { cpus: 1, engine: 'wasm' })).rejects.toThrow(/^t\.yaml:7:\d+: interfaces\[0\]\.gen\.colour: unknown key 'colour'/);
+    await expect(
+      NodeMachine.start(parseConfig(CONFIG.replace('rate: RATE', 'rate: 0, colour: red'), 't.yaml', '.'), {
+        cpus: 1,
+        engine: 'wasm',
+      }),
+    ).rejects.toThrow(/^t\.yaml:7:\d+: interfaces\[0\]\.gen\.colour: unknown key 'colour'/);
   });
 });

@@ -15,15 +15,28 @@ import { comparable, FRAMES, nodeRun, requireBuilt, SEED } from './reference.js'
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 // as root, headless, and nothing that reaches for the network (this machine has none); playwright
 // gives each launch a new empty profile
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-default-apps', '--no-default-browser-check'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--no-default-browser-check',
+];
 
 let server: WebServer;
 let browser: Browser;
 
 beforeAll(async () => {
   requireBuilt();
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`,
+    );
   server = await serveDemo();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
 }, 40_000);
@@ -38,9 +51,15 @@ describe('browser (headless Chromium)', () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('response', (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`); });
+    page.on('response', (r) => {
+      if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`);
+    });
     await page.goto(`${server.url}web/index.html?frames=${FRAMES}&seed=${SEED}&cpus=2&seconds=1.5`);
-    await page.waitForFunction(() => (globalThis as { mpstackDemo?: { state: string } }).mpstackDemo?.state !== 'running', null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => (globalThis as { mpstackDemo?: { state: string } }).mpstackDemo?.state !== 'running',
+      null,
+      { timeout: 30_000 },
+    );
     const o = await page.evaluate(() => (globalThis as unknown as { mpstackDemo: DemoOutcome }).mpstackDemo);
     expect(o.error).toBeUndefined();
     expect(errors).toEqual([]);

@@ -15,7 +15,11 @@ const PERMS = ['--allow-read=build', '--allow-env=LOG_TOKENS,LOG_STREAM'];
 
 async function deno(args: string[]): Promise<string> {
   if (!existsSync(DENO)) throw new Error(`${DENO} is missing: npm ci installs it (devDependency deno)`);
-  const { stdout } = await run(DENO, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' }, maxBuffer: 1 << 20 });
+  const { stdout } = await run(DENO, args, {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+    maxBuffer: 1 << 20,
+  });
   return stdout;
 }
 
@@ -25,14 +29,29 @@ describe('Deno', () => {
     await deno(['check', '--quiet', 'deno/forward.ts']);
   }, 30_000);
 
-  test.each(['wasm', 'ts'] as const)('forwards the reference traffic (%s engine) exactly as Node does', async (engine) => {
-    requireBuilt();
-    const out = await deno(['run', '--cached-only', ...PERMS, 'deno/forward.ts', '--frames', String(FRAMES), '--seed', String(SEED), '--engine', engine]);
-    const got = JSON.parse(out) as ScenarioResult & { runtime: string };
-    expect(got.runtime).toMatch(/^deno \d+\.\d+/);
-    const { runtime: _runtime, ...result } = got;
-    const node = await nodeRun();
-    expect(node.frames).toBe(FRAMES);
-    expect(comparable(result)).toEqual({ ...comparable(node), engine });
-  }, 30_000);
+  test.each(['wasm', 'ts'] as const)(
+    'forwards the reference traffic (%s engine) exactly as Node does',
+    async (engine) => {
+      requireBuilt();
+      const out = await deno([
+        'run',
+        '--cached-only',
+        ...PERMS,
+        'deno/forward.ts',
+        '--frames',
+        String(FRAMES),
+        '--seed',
+        String(SEED),
+        '--engine',
+        engine,
+      ]);
+      const got = JSON.parse(out) as ScenarioResult & { runtime: string };
+      expect(got.runtime).toMatch(/^deno \d+\.\d+/);
+      const { runtime: _runtime, ...result } = got;
+      const node = await nodeRun();
+      expect(node.frames).toBe(FRAMES);
+      expect(comparable(result)).toEqual({ ...comparable(node), engine });
+    },
+    30_000,
+  );
 });

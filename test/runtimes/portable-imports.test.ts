@@ -8,7 +8,8 @@ import { dirname, join, relative } from 'node:path';
 import { requireBuilt, ROOT } from './reference.js';
 
 // static `import … from '…'`, `export … from '…'`, side-effect `import '…'`, and `import('…')`
-const SPECIFIER = /(?:^|[;\n])\s*(?:import|export)\s(?:[^'";]*?\sfrom\s)?\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+const SPECIFIER =
+  /(?:^|[;\n])\s*(?:import|export)\s(?:[^'";]*?\sfrom\s)?\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** Every file the entry reaches through relative imports, and every other specifier with who imports it. */
 function graph(entry: string): { files: string[]; external: Map<string, string> } {
@@ -39,7 +40,9 @@ describe('the portable entries import nothing of Node', () => {
     requireBuilt();
     const { files, external } = graph(entry);
     expect(files.length).toBeGreaterThan(1);
-    const bad = [...external].filter(([spec]) => !allowed.includes(spec)).map(([spec, by]) => `${spec} (imported by ${by})`);
+    const bad = [...external]
+      .filter(([spec]) => !allowed.includes(spec))
+      .map(([spec, by]) => `${spec} (imported by ${by})`);
     expect(bad).toEqual([]);
   });
 

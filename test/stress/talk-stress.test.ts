@@ -5,13 +5,29 @@ import { runStress } from '../../ts/machine/stress.js';
 
 describe.each(['wasm', 'ts'] as const)('stress under traffic (%s)', (engine) => {
   test('route flaps, table churn, interface and affinity changes: nothing lost, nothing freed early', async () => {
-    const r = await runStress({ cpus: 2, engine, seconds: engine === 'wasm' ? 3 : 2, start: (c, o) => NodeMachine.start(c, o) });
+    const r = await runStress({
+      cpus: 2,
+      engine,
+      seconds: engine === 'wasm' ? 3 : 2,
+      start: (c, o) => NodeMachine.start(c, o),
+    });
     expect(r.violations).toBe(0);
     expect(r.generated).toBe(r.frames);
     expect(r.accounted).toBe(r.frames);
     expect(r.fast).toBeGreaterThan(0);
     expect(r.normal).toBeGreaterThan(0);
-    for (const k of ['route-flap', 'route-change', 'churn', 'if-down-up', 'affinity', 'neighbor', 'route-burst', 'vlan-attach-detach', 'vlan-frames']) expect(r.ops[k]).toBeGreaterThan(0);
+    for (const k of [
+      'route-flap',
+      'route-change',
+      'churn',
+      'if-down-up',
+      'affinity',
+      'neighbor',
+      'route-burst',
+      'vlan-attach-detach',
+      'vlan-frames',
+    ])
+      expect(r.ops[k]).toBeGreaterThan(0);
     // everything that was not forwarded was dropped for a reason the churn explains
     for (const reason of Object.keys(r.drops)) expect(['no-route', 'if-down']).toContain(reason);
     expect(r.ok).toBe(true);

@@ -3,8 +3,19 @@
 // numbers are the agent's (agent.mjs is plain JS run by node, so they are written out twice).
 import { Worker } from 'node:worker_threads';
 
-export const STATE = 0, GATE = 1, T_EXITING = 2, T_DONE = 3, R_WALKS = 4, R_ELEMS = 5, R_BAD = 6, R_BAD_ELEM = 7, R_BAD_WORD = 8, STOP = 9;
-export const ENTERED = 1, EXITING = 2, DONE = 3;
+export const STATE = 0,
+  GATE = 1,
+  T_EXITING = 2,
+  T_DONE = 3,
+  R_WALKS = 4,
+  R_ELEMS = 5,
+  R_BAD = 6,
+  R_BAD_ELEM = 7,
+  R_BAD_WORD = 8,
+  STOP = 9;
+export const ENTERED = 1,
+  EXITING = 2,
+  DONE = 3;
 const CTL_WORDS = 16;
 
 export interface Agent {
@@ -24,13 +35,23 @@ export interface Agent {
 const live = new Set<Worker>();
 
 type WaitAsyncResult = { async: false; value: string } | { async: true; value: Promise<string> };
-const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult }).waitAsync;
+const waitAsync = (
+  Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult }
+).waitAsync;
 
 /** A shared tick counter: agents and the test stamp events with it to order them across threads. */
-export function makeClock(): Int32Array { return new Int32Array(new SharedArrayBuffer(4)); }
-export function tick(clock: Int32Array): number { return Atomics.add(clock, 0, 1) + 1; }
+export function makeClock(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4));
+}
+export function tick(clock: Int32Array): number {
+  return Atomics.add(clock, 0, 1) + 1;
+}
 
-export function spawn(memory: WebAssembly.Memory, clock: Int32Array, data: Record<string, unknown> & { task: string; cpu: number; engine?: 'ts' | 'wasm' }): Agent {
+export function spawn(
+  memory: WebAssembly.Memory,
+  clock: Int32Array,
+  data: Record<string, unknown> & { task: string; cpu: number; engine?: 'ts' | 'wasm' },
+): Agent {
   const ctlBuf = new SharedArrayBuffer(CTL_WORDS * 4);
   const ctl = new Int32Array(ctlBuf);
   const worker = new Worker(new URL('./workers/agent.mjs', import.meta.url), {
@@ -38,18 +59,32 @@ export function spawn(memory: WebAssembly.Memory, clock: Int32Array, data: Recor
   });
   live.add(worker);
   const done = new Promise<void>((resolve, reject) => {
-    worker.once('message', (msg: { ok: boolean; error?: string }) => (msg.ok ? resolve() : reject(new Error(msg.error))));
+    worker.once('message', (msg: { ok: boolean; error?: string }) =>
+      msg.ok ? resolve() : reject(new Error(msg.error)),
+    );
     worker.once('error', reject);
-    worker.once('exit', (code) => { live.delete(worker); reject(new Error(`agent ${data.task} exited with ${code} before reporting`)); });
+    worker.once('exit', (code) => {
+      live.delete(worker);
+      reject(new Error(`agent ${data.task} exited with ${code} before reporting`));
+    });
   });
   let failure: Error | undefined;
-  done.catch((e: Error) => { failure = e; });
+  done.catch((e: Error) => {
+    failure = e;
+  });
   return {
-    worker, ctl, done,
+    worker,
+    ctl,
+    done,
     error: () => failure,
     state: () => Atomics.load(ctl, STATE),
-    open: () => { Atomics.store(ctl, GATE, 1); Atomics.notify(ctl, GATE); },
-    stop: () => { Atomics.store(ctl, STOP, 1); },
+    open: () => {
+      Atomics.store(ctl, GATE, 1);
+      Atomics.notify(ctl, GATE);
+    },
+    stop: () => {
+      Atomics.store(ctl, STOP, 1);
+    },
   };
 }
 
@@ -74,8 +109,13 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export async function stateAfter(p: Promise<unknown>, ms: number): Promise<'pending' | 'resolved' | 'rejected'> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const r = await Promise.race([
-    p.then(() => 'resolved' as const, () => 'rejected' as const),
-    new Promise<'pending'>((resolve) => { timer = setTimeout(() => resolve('pending'), ms); }),
+    p.then(
+      () => 'resolved' as const,
+      () => 'rejected' as const,
+    ),
+    new Promise<'pending'>((resolve) => {
+      timer = setTimeout(() => resolve('pending'), ms);
+    }),
   ]);
   clearTimeout(timer);
   return r;
@@ -85,7 +125,12 @@ export async function stateAfter(p: Promise<unknown>, ms: number): Promise<'pend
 export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not done after ${ms} ms`)), ms); })]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: not done after ${ms} ms`)), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -7,7 +7,20 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { LAYOUT_BASE, PSC_INSIDE, PSC_STATE, PSZ_SLOTS, PSZ_SLOT_SIZE } from '../../assembly/layout.js';
 import { createMemory } from '../../ts/stack/wasm.js';
 import { Pserialize } from '../../ts/sync/pserialize.js';
-import { DONE, ENTERED, EXITING, T_DONE, T_EXITING, makeClock, spawn, stateAfter, terminateAll, tick, waitState, within } from './harness.js';
+import {
+  DONE,
+  ENTERED,
+  EXITING,
+  T_DONE,
+  T_EXITING,
+  makeClock,
+  spawn,
+  stateAfter,
+  terminateAll,
+  tick,
+  waitState,
+  within,
+} from './harness.js';
 
 const PSZ = LAYOUT_BASE;
 const NCPU = 4;
@@ -25,7 +38,14 @@ afterEach(terminateAll);
 describe.each(['ts', 'wasm'] as const)('pserialize across threads, reader on %s', (engine) => {
   test('a reader parked inside its read section holds back perform on the main thread until it leaves', async () => {
     const t = setup();
-    const r = spawn(t.memory, t.clock, { task: 'section', engine, cpu: 1, psz: PSZ, releaseAfterMs: PARK_MS, depth: 2 });
+    const r = spawn(t.memory, t.clock, {
+      task: 'section',
+      engine,
+      cpu: 1,
+      psz: PSZ,
+      releaseAfterMs: PARK_MS,
+      depth: 2,
+    });
     await waitState(r, ENTERED);
     const t0 = performance.now();
     t.psz.perform({ timeoutMs: 10000 }); // blocks this thread in Atomics.wait until the reader's exit wakes it
@@ -78,7 +98,9 @@ describe.each(['ts', 'wasm'] as const)('pserialize across threads, reader on %s'
 
 test('several parked readers: perform returns only after the last of them leaves', async () => {
   const t = setup();
-  const rs = [1, 2, 3].map((cpu) => spawn(t.memory, t.clock, { task: 'section', engine: cpu === 2 ? 'wasm' : 'ts', cpu, psz: PSZ }));
+  const rs = [1, 2, 3].map((cpu) =>
+    spawn(t.memory, t.clock, { task: 'section', engine: cpu === 2 ? 'wasm' : 'ts', cpu, psz: PSZ }),
+  );
   for (const r of rs) await waitState(r, ENTERED);
   const p = t.psz.performAsync({ timeoutMs: 10000 });
   for (const r of [rs[2]!, rs[0]!]) {

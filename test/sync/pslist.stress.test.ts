@@ -11,9 +11,26 @@ import { LAYOUT_BASE, POISON } from '../../assembly/layout.js';
 import { createMemory } from '../../ts/stack/wasm.js';
 import { Pserialize } from '../../ts/sync/pserialize.js';
 import {
-  pslist_entry_destroy, pslist_entry_init, pslist_init, pslist_writer_insert_after, pslist_writer_insert_head, pslist_writer_remove,
+  pslist_entry_destroy,
+  pslist_entry_init,
+  pslist_init,
+  pslist_writer_insert_after,
+  pslist_writer_insert_head,
+  pslist_writer_remove,
 } from '../../ts/sync/pslist.js';
-import { ENTERED, R_BAD, R_BAD_ELEM, R_BAD_WORD, R_ELEMS, R_WALKS, makeClock, spawn, terminateAll, waitState, within } from './harness.js';
+import {
+  ENTERED,
+  R_BAD,
+  R_BAD_ELEM,
+  R_BAD_WORD,
+  R_ELEMS,
+  R_WALKS,
+  makeClock,
+  spawn,
+  terminateAll,
+  waitState,
+  within,
+} from './harness.js';
 
 const PSZ = LAYOUT_BASE;
 const HEAD = LAYOUT_BASE + 8192;
@@ -41,13 +58,19 @@ test('readers never reach a freed element while the writer removes, performs, po
   pslist_init(m, HEAD);
 
   let seed = 2016;
-  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
   let gen = 0;
   /** Writes a live element's payload and a fresh entry: everything before the publishing store. */
   const make = (e: number) => {
     u32.fill(0, e >>> 2, (e + ESIZE) >>> 2);
     let check: number;
-    do { gen++; check = (Math.imul(e, 0x9e3779b1) ^ gen) >>> 0; } while (check === POISON);
+    do {
+      gen++;
+      check = (Math.imul(e, 0x9e3779b1) ^ gen) >>> 0;
+    } while (check === POISON);
     u32[e >>> 2] = MAGIC;
     u32[(e >>> 2) + 1] = e;
     u32[(e >>> 2) + 2] = gen;
@@ -68,14 +91,19 @@ test('readers never reach a freed element while the writer removes, performs, po
 
   const clock = makeClock();
   const readers = READERS.map(({ cpu, engine }) =>
-    spawn(memory, clock, { task: 'walk', cpu, engine, psz: PSZ, head: HEAD, off: OFF, magic: MAGIC, elemSize: ESIZE }));
+    spawn(memory, clock, { task: 'walk', cpu, engine, psz: PSZ, head: HEAD, off: OFF, magic: MAGIC, elemSize: ESIZE }),
+  );
   for (const r of readers) await waitState(r, ENTERED);
 
-  let performs = 0, removed = 0;
+  let performs = 0,
+    removed = 0;
   const t0 = performance.now();
   // run for DURATION_MS, and on a loaded machine longer (up to 4x) until enough grace periods passed
   const enough = () => performs > 100 && removed > 200;
-  while ((performance.now() - t0 < DURATION_MS || (!enough() && performance.now() - t0 < 4 * DURATION_MS)) && readers.every((r) => Atomics.load(r.ctl, R_BAD) === 0)) {
+  while (
+    (performance.now() - t0 < DURATION_MS || (!enough() && performance.now() - t0 < 4 * DURATION_MS)) &&
+    readers.every((r) => Atomics.load(r.ctl, R_BAD) === 0)
+  ) {
     const batch: number[] = [];
     for (let k = 1 + rnd(3); k > 0 && onList.length > 4; k--) {
       const e = onList.splice(rnd(onList.length), 1)[0]!;
@@ -96,8 +124,13 @@ test('readers never reach a freed element while the writer removes, performs, po
   await within(Promise.all(readers.map((r) => r.done)), 5000, 'readers stopping');
 
   const report = readers.map((r, i) => ({
-    cpu: READERS[i]!.cpu, engine: READERS[i]!.engine, walks: r.ctl[R_WALKS]!, elems: r.ctl[R_ELEMS]!,
-    bad: r.ctl[R_BAD]!, badElem: r.ctl[R_BAD_ELEM]!, badWord: (r.ctl[R_BAD_WORD]! >>> 0).toString(16),
+    cpu: READERS[i]!.cpu,
+    engine: READERS[i]!.engine,
+    walks: r.ctl[R_WALKS]!,
+    elems: r.ctl[R_ELEMS]!,
+    bad: r.ctl[R_BAD]!,
+    badElem: r.ctl[R_BAD_ELEM]!,
+    badWord: (r.ctl[R_BAD_WORD]! >>> 0).toString(16),
   }));
   expect(report.filter((r) => r.bad > 0)).toEqual([]);
   for (const r of report) expect(r.walks).toBeGreaterThan(100); // every reader really ran alongside

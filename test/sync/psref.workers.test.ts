@@ -6,8 +6,26 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { LAYOUT_BASE, PSRT_DRAINING, PSRT_STATE } from '../../assembly/layout.js';
 import { createMemory } from '../../ts/stack/wasm.js';
 import { Pserialize } from '../../ts/sync/pserialize.js';
-import { psref_class_init, psref_errors, psref_held, psref_target_destroy, psref_target_destroy_async, psref_target_init } from '../../ts/sync/psref.js';
-import { ENTERED, EXITING, T_EXITING, makeClock, spawn, stateAfter, terminateAll, tick, waitState, within } from './harness.js';
+import {
+  psref_class_init,
+  psref_errors,
+  psref_held,
+  psref_target_destroy,
+  psref_target_destroy_async,
+  psref_target_init,
+} from '../../ts/sync/psref.js';
+import {
+  ENTERED,
+  EXITING,
+  T_EXITING,
+  makeClock,
+  spawn,
+  stateAfter,
+  terminateAll,
+  tick,
+  waitState,
+  within,
+} from './harness.js';
 
 const PSZ = LAYOUT_BASE;
 const CLS = LAYOUT_BASE + 8192;
@@ -28,7 +46,14 @@ afterEach(terminateAll);
 describe.each(['ts', 'wasm'] as const)('psref across threads, holder on %s', (engine) => {
   test('destroy on the main thread waits for a reference another worker holds', async () => {
     const t = setup();
-    const h = spawn(t.memory, t.clock, { task: 'hold', engine, cpu: 2, psz: PSZ, target: TARGET, releaseAfterMs: PARK_MS });
+    const h = spawn(t.memory, t.clock, {
+      task: 'hold',
+      engine,
+      cpu: 2,
+      psz: PSZ,
+      target: TARGET,
+      releaseAfterMs: PARK_MS,
+    });
     await waitState(h, ENTERED);
     expect(psref_held(t.m, TARGET, 2)).toBe(1);
     t.psz.perform({ timeoutMs: 2000 }); // unpublished + grace period: the holder left its section, so this returns
@@ -61,7 +86,9 @@ describe.each(['ts', 'wasm'] as const)('psref across threads, holder on %s', (en
 
 test('references on several CPUs: destroy waits for all of them', async () => {
   const t = setup();
-  const hs = [1, 2, 3].map((cpu) => spawn(t.memory, t.clock, { task: 'hold', engine: cpu === 1 ? 'wasm' : 'ts', cpu, psz: PSZ, target: TARGET }));
+  const hs = [1, 2, 3].map((cpu) =>
+    spawn(t.memory, t.clock, { task: 'hold', engine: cpu === 1 ? 'wasm' : 'ts', cpu, psz: PSZ, target: TARGET }),
+  );
   for (const h of hs) await waitState(h, ENTERED);
   const d = psref_target_destroy_async(t.m, TARGET, { timeoutMs: 10000 });
   for (const h of [hs[0]!, hs[2]!]) {

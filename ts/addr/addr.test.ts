@@ -34,7 +34,9 @@ const v6 = (s: string) => {
  */
 const refBytes = (s: string): number[] => {
   const m = /^::(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  return m ? [...new Array<number>(12).fill(0), ...ipaddr.IPv4.parse(m[1]!).toByteArray()] : ipaddr.IPv6.parse(s).toByteArray();
+  return m
+    ? [...new Array<number>(12).fill(0), ...ipaddr.IPv4.parse(m[1]!).toByteArray()]
+    : ipaddr.IPv6.parse(s).toByteArray();
 };
 /** ::ffff:0:0/96, which formatIPv6 prints with a dotted quad (ipaddr.js does not). */
 const isMapped = (b: Uint8Array) => b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
@@ -48,8 +50,26 @@ describe('IPv4', () => {
   });
 
   test.each([
-    '', '1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.00', '1.2.3.010', '256.0.0.1', '1.2.3.4 ', ' 1.2.3.4',
-    '1..2.3', '.1.2.3', '1.2.3.', '+1.2.3.4', '0x1.2.3.4', '1.2.3.4/8', '1.2.3.-4', '1.2.3.4\n', '１.2.3.4', '1000.1.1.1',
+    '',
+    '1',
+    '1.2.3',
+    '1.2.3.4.5',
+    '01.2.3.4',
+    '1.2.3.00',
+    '1.2.3.010',
+    '256.0.0.1',
+    '1.2.3.4 ',
+    ' 1.2.3.4',
+    '1..2.3',
+    '.1.2.3',
+    '1.2.3.',
+    '+1.2.3.4',
+    '0x1.2.3.4',
+    '1.2.3.4/8',
+    '1.2.3.-4',
+    '1.2.3.4\n',
+    '１.2.3.4',
+    '1000.1.1.1',
   ])('rejects %j', (s) => {
     expect(parseIPv4(s)).toBeNull();
   });
@@ -106,9 +126,31 @@ describe('IPv6', () => {
   });
 
   test.each([
-    '', ':', ':::', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8::', '::1:2:3:4:5:6:7:8',
-    '12345::', 'g::', ':1::', '1::2:', '1:2:3:4:5:6:7:', 'fe80::1%eth0', '::%1', '::1.2.3', '::1.2.3.04',
-    '::256.1.1.1', '1:2:3:4:5:6:7:1.2.3.4', '1.2.3.4::', '::1.2.3.4:5', ' ::1', '::1 ', '[::1]', '::1/128',
+    '',
+    ':',
+    ':::',
+    '1::2::3',
+    '1:2:3:4:5:6:7:8:9',
+    '1:2:3:4:5:6:7',
+    '1:2:3:4:5:6:7:8::',
+    '::1:2:3:4:5:6:7:8',
+    '12345::',
+    'g::',
+    ':1::',
+    '1::2:',
+    '1:2:3:4:5:6:7:',
+    'fe80::1%eth0',
+    '::%1',
+    '::1.2.3',
+    '::1.2.3.04',
+    '::256.1.1.1',
+    '1:2:3:4:5:6:7:1.2.3.4',
+    '1.2.3.4::',
+    '::1.2.3.4:5',
+    ' ::1',
+    '::1 ',
+    '[::1]',
+    '::1/128',
   ])('rejects %j', (s) => {
     expect(parseIPv6(s)).toBeNull();
   });
@@ -164,7 +206,10 @@ describe('IPv6', () => {
       // Mostly-zero addresses exercise the '::' choice.
       fc.array(fc.constantFrom(0, 0, 0, 1, 0xffff), { minLength: 8, maxLength: 8 }).map((w) => {
         const b = new Uint8Array(16);
-        w.forEach((x, i) => { b[2 * i] = x >> 8; b[2 * i + 1] = x & 0xff; });
+        w.forEach((x, i) => {
+          b[2 * i] = x >> 8;
+          b[2 * i + 1] = x & 0xff;
+        });
         return b;
       }),
     );
@@ -181,7 +226,11 @@ describe('IPv6', () => {
 
   test('accepts exactly what net.isIPv6 accepts, less zone ids', () => {
     const ch = fc.constantFrom(...'0123456789abcdefABCDEF::::....%g');
-    const s = fc.oneof(fc.string({ unit: ch, maxLength: 24 }), fc.ipV6(), fc.ipV6().map((x) => x + '%eth0'));
+    const s = fc.oneof(
+      fc.string({ unit: ch, maxLength: 24 }),
+      fc.ipV6(),
+      fc.ipV6().map((x) => x + '%eth0'),
+    );
     fc.assert(
       fc.property(s, (str) => {
         expect(parseIPv6(str) !== null).toBe(net.isIPv6(str) && !str.includes('%'));
@@ -215,12 +264,21 @@ describe('parseIP / parsePrefix', () => {
     expect(parsePrefix('fe80::1/64')?.plen).toBe(64);
   });
 
-  test.each(['default', '10.0.0.0/33', '10.0.0.0/', '10.0.0.0/024', '10.0.0.0/-1', '10.0.0.0/8/8', '::/129', '2001:db8::/ 32', '10/8', '/8', 'x/8'])(
-    'rejects %j',
-    (s) => {
-      expect(parsePrefix(s)).toBeNull();
-    },
-  );
+  test.each([
+    'default',
+    '10.0.0.0/33',
+    '10.0.0.0/',
+    '10.0.0.0/024',
+    '10.0.0.0/-1',
+    '10.0.0.0/8/8',
+    '::/129',
+    '2001:db8::/ 32',
+    '10/8',
+    '/8',
+    'x/8',
+  ])('rejects %j', (s) => {
+    expect(parsePrefix(s)).toBeNull();
+  });
 
   test('agrees with ipaddr.js CIDR parsing on generated prefixes', () => {
     const p4 = fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([a, n]) => `${a}/${n}`);
@@ -229,7 +287,10 @@ describe('parseIP / parsePrefix', () => {
       fc.property(fc.oneof(p4, p6), (s) => {
         const p = parsePrefix(s)!;
         const [addr, plen] = ipaddr.parseCIDR(s);
-        expect([Array.from(p.bytes), p.plen]).toEqual([p.family === 6 ? refBytes(s.split('/')[0]!) : addr.toByteArray(), plen]);
+        expect([Array.from(p.bytes), p.plen]).toEqual([
+          p.family === 6 ? refBytes(s.split('/')[0]!) : addr.toByteArray(),
+          plen,
+        ]);
       }),
     );
   });
@@ -293,12 +354,18 @@ describe('MAC', () => {
     expect(formatMac(Uint8Array.of(0x02, 0x6d, 0x70, 0, 0x0a, 0xff))).toBe('02:6d:70:00:0a:ff');
   });
 
-  test.each(['', '02:00:00:00:00', '02:00:00:00:00:01:02', '02:00-00:00:00:01', '2:0:0:0:0:1', '02:00:00:00:00:0g', '0200.0000.0001', '02:00:00:00:00:01 '])(
-    'rejects %j',
-    (s) => {
-      expect(parseMac(s)).toBeNull();
-    },
-  );
+  test.each([
+    '',
+    '02:00:00:00:00',
+    '02:00:00:00:00:01:02',
+    '02:00-00:00:00:01',
+    '2:0:0:0:0:1',
+    '02:00:00:00:00:0g',
+    '0200.0000.0001',
+    '02:00:00:00:00:01 ',
+  ])('rejects %j', (s) => {
+    expect(parseMac(s)).toBeNull();
+  });
 
   test('format then parse is the identity', () => {
     fc.assert(

@@ -18,7 +18,10 @@ export function loadConfigWarn(path: string): Config {
 }
 
 /** What a routes_file adds to the Stack's options: its counts, which size the tables, and its loader. */
-export type RoutesFileLoad = Pick<StackOptions, 'extraRoutes' | 'extraLongV4' | 'extraV6' | 'extraNexthops' | 'moreRoutes'>;
+export type RoutesFileLoad = Pick<
+  StackOptions,
+  'extraRoutes' | 'extraLongV4' | 'extraV6' | 'extraNexthops' | 'moreRoutes'
+>;
 
 /**
  * Distinct nexthops a table's routes need, at most: a unicast route with a gateway takes its
@@ -32,11 +35,14 @@ class NexthopTally {
 
   add(r: RouteSpec): void {
     const via = r.type === 'unicast' ? r.via : null;
-    if (via !== null && via.length === 4 && r.mtu === 0) this.gw4.add(((via[0]! << 24) | (via[1]! << 16) | (via[2]! << 8) | via[3]!) >>> 0);
+    if (via !== null && via.length === 4 && r.mtu === 0)
+      this.gw4.add(((via[0]! << 24) | (via[1]! << 16) | (via[2]! << 8) | via[3]!) >>> 0);
     else this.other.add(`${r.type}|${r.family}|${via !== null ? via.join(',') : r.dev}|${r.mtu}`);
   }
 
-  get size(): number { return this.gw4.size + this.other.size; }
+  get size(): number {
+    return this.gw4.size + this.other.size;
+  }
 }
 
 /**
@@ -58,16 +64,26 @@ export function withRoutesFile<T>(cfg: Config, build: (routes: RoutesFileLoad) =
     if (r.family === 6) v6++;
     nexthops.add(r);
   });
-  const bar = extra >= PROGRESS_MIN && process.stderr.isTTY
-    ? new SingleBar({ format: 'loading routes [{bar}] {value}/{total} {duration}s', stream: process.stderr, hideCursor: true }, Presets.shades_classic)
-    : null;
+  const bar =
+    extra >= PROGRESS_MIN && process.stderr.isTTY
+      ? new SingleBar(
+          { format: 'loading routes [{bar}] {value}/{total} {duration}s', stream: process.stderr, hideCursor: true },
+          Presets.shades_classic,
+        )
+      : null;
   bar?.start(extra, 0);
   try {
     return build({
-      extraRoutes: extra, extraLongV4: longV4, extraV6: v6, extraNexthops: nexthops.size,
+      extraRoutes: extra,
+      extraLongV4: longV4,
+      extraV6: v6,
+      extraNexthops: nexthops.size,
       moreRoutes: (add) => {
         let n = 0;
-        streamRoutesFile(cfg, (r) => { add(r); if (bar && (++n & 16383) === 0) bar.update(n); });
+        streamRoutesFile(cfg, (r) => {
+          add(r);
+          if (bar && (++n & 16383) === 0) bar.update(n);
+        });
         bar?.update(n);
       },
     });

@@ -23,7 +23,15 @@ export interface ForwardOptions {
   quiet?: boolean;
 }
 
-interface InFrame { ifname: string; ifindex: number; n: number; src: number; data: Uint8Array; sec: number; nsec: number }
+interface InFrame {
+  ifname: string;
+  ifindex: number;
+  n: number;
+  src: number;
+  data: Uint8Array;
+  sec: number;
+  nsec: number;
+}
 
 const LINKTYPE_ETHERNET = 1;
 
@@ -35,15 +43,22 @@ async function readInputs(stack: Stack, specs: string[]): Promise<InFrame[]> {
     const ifname = spec.slice(0, eq);
     const file = spec.slice(eq + 1);
     const ifindex = stack.ifByName.get(ifname);
-    if (!ifindex) throw new UserError(`--in '${spec}': no interface '${ifname}' in the config (have: ${[...stack.ifByName.keys()].join(', ')})`);
+    if (!ifindex)
+      throw new UserError(
+        `--in '${spec}': no interface '${ifname}' in the config (have: ${[...stack.ifByName.keys()].join(', ')})`,
+      );
     const st = stack.tables.ifs[ifindex]!;
-    if (st.vlan) throw new UserError(`--in '${spec}': ${ifname} is a vlan interface; its frames arrive tagged on ${stack.ifName(st.vlan.parent)}`);
+    if (st.vlan)
+      throw new UserError(
+        `--in '${spec}': ${ifname} is a vlan interface; its frames arrive tagged on ${stack.ifName(st.vlan.parent)}`,
+      );
     const cap = await readCaptureFile(file).catch((e: unknown) => {
       const why = fsErrorText(e);
       throw why === null ? e : new UserError(`--in ${spec}: ${why}`);
     });
     cap.frames.forEach((f, i) => {
-      if (f.linktype !== LINKTYPE_ETHERNET) throw new UserError(`${file}: frame ${i + 1}: link type ${f.linktype} is not Ethernet (1)`);
+      if (f.linktype !== LINKTYPE_ETHERNET)
+        throw new UserError(`${file}: frame ${i + 1}: link type ${f.linktype} is not Ethernet (1)`);
       all.push({ ifname, ifindex, n: i + 1, src, data: f.data, sec: f.tsSec, nsec: f.tsNsec });
     });
   }
@@ -53,7 +68,13 @@ async function readInputs(stack: Stack, specs: string[]): Promise<InFrame[]> {
 }
 
 function traceLine(f: InFrame, r: FrameResult, stack: Stack): string {
-  const o: Record<string, unknown> = { if: f.ifname, n: f.n, queue: r.queue, rss: `0x${r.rss.toString(16).padStart(8, '0')}`, path: r.path };
+  const o: Record<string, unknown> = {
+    if: f.ifname,
+    n: f.n,
+    queue: r.queue,
+    rss: `0x${r.rss.toString(16).padStart(8, '0')}`,
+    path: r.path,
+  };
   if (r.reason !== null) o['reason'] = r.reason;
   o['out'] = r.out.map((t) => stack.ifName(t.ifindex));
   return JSON.stringify(o);
@@ -80,10 +101,11 @@ export async function forwardCommand(o: ForwardOptions): Promise<void> {
   const fd = openOut(o.out);
   try {
     // a batch holds frames of one millisecond (the pipeline's clock), up to the batch size
-    for (let i = 0; i < frames.length;) {
+    for (let i = 0; i < frames.length; ) {
       const ms = frames[i]!.sec * 1000 + Math.floor(frames[i]!.nsec / 1e6);
       let j = i + 1;
-      while (j < frames.length && j - i < o.batch && frames[j]!.sec * 1000 + Math.floor(frames[j]!.nsec / 1e6) === ms) j++;
+      while (j < frames.length && j - i < o.batch && frames[j]!.sec * 1000 + Math.floor(frames[j]!.nsec / 1e6) === ms)
+        j++;
       const group = frames.slice(i, j);
       const rx: RxFrame[] = group.map((f) => ({ data: f.data, ifindex: f.ifindex }));
       const results = stack.forward(rx, ms % 2 ** 32);
@@ -105,8 +127,11 @@ export async function forwardCommand(o: ForwardOptions): Promise<void> {
   }
   for (const [ifindex, w] of writers) writeFileSync(join(o.out, `${stack.ifName(ifindex)}.pcap`), w.toBytes());
   if (!o.quiet) {
-    const names = [...writers.keys()].map((i) => `${stack.ifName(i)}.pcap`).join(', ') || 'no pcap (nothing was transmitted)';
-    process.stdout.write(`forwarded ${frames.length} frames with the ${o.engine} engine -> ${o.out}/: trace.jsonl, ${names}\n`);
+    const names =
+      [...writers.keys()].map((i) => `${stack.ifName(i)}.pcap`).join(', ') || 'no pcap (nothing was transmitted)';
+    process.stdout.write(
+      `forwarded ${frames.length} frames with the ${o.engine} engine -> ${o.out}/: trace.jsonl, ${names}\n`,
+    );
     printCounters(stack.counters());
   }
 }

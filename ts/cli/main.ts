@@ -21,7 +21,11 @@ import { runCommand } from './run.js';
 
 function version(): string {
   for (const rel of ['../../package.json', '../../../package.json']) {
-    try { return (JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }).version; } catch { /* next */ }
+    try {
+      return (JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {
+      /* next */
+    }
   }
   return 'unknown';
 }
@@ -29,22 +33,33 @@ function version(): string {
 function intArg(min: number, max: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (!/^\d+$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    if (!/^\d+$/.test(v) || n < min || n > max)
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
     return n;
   };
 }
 
-const fibOption = () => new Option('--fib <backend>', 'route lookups: the radix tree per packet, or the compiled FIBs (DIR-24-8 for IPv4, the chunk hash for IPv6; default: the config\'s fib, else compiled)').choices(FIB_BACKENDS as FibBackend[]);
-const engineOption = () => new Option('--engine <engine>', 'hot-path implementation').choices(KERNEL_IMPLS as KernelImpl[]).default('wasm' as KernelImpl);
+const fibOption = () =>
+  new Option(
+    '--fib <backend>',
+    "route lookups: the radix tree per packet, or the compiled FIBs (DIR-24-8 for IPv4, the chunk hash for IPv6; default: the config's fib, else compiled)",
+  ).choices(FIB_BACKENDS as FibBackend[]);
+const engineOption = () =>
+  new Option('--engine <engine>', 'hot-path implementation')
+    .choices(KERNEL_IMPLS as KernelImpl[])
+    .default('wasm' as KernelImpl);
 const collect = (v: string, prev: string[]) => [...prev, v];
 // the control commands' shared options
-const socketOption = () => new Option('--socket <path>', 'control socket of the instance (default: the only running one)');
+const socketOption = () =>
+  new Option('--socket <path>', 'control socket of the instance (default: the only running one)');
 const jsonOption = () => new Option('--json', 'machine-readable output');
 type Ctl = { socket?: string; json?: boolean };
 
 export function program(): Command {
   const p = new Command('mpstack')
-    .description('An MP-safe packet-forwarding stack for JavaScript runtimes (WebAssembly hot path, TypeScript control plane)')
+    .description(
+      'An MP-safe packet-forwarding stack for JavaScript runtimes (WebAssembly hot path, TypeScript control plane)',
+    )
     .version(version())
     .showHelpAfterError('(run with --help for usage)');
 
@@ -59,14 +74,23 @@ export function program(): Command {
   });
 
   p.command('demo', { isDefault: true })
-    .description('run the embedded default scenario: forward mixed traffic with both engines and summarise (what `npm start` runs)')
+    .description(
+      'run the embedded default scenario: forward mixed traffic with both engines and summarise (what `npm start` runs)',
+    )
     .option('--frames <n>', 'frames of traffic to generate', intArg(1, 5_000_000), 20000)
     .option('--seed <n>', 'traffic seed', intArg(0, 2 ** 31), 1)
     .option('--no-bench', 'skip the throughput measurement')
     .option('--print-config', 'print the embedded config (YAML) and exit')
     .option('--print-routes', 'print the generated routes (iproute2 syntax) and exit')
     .action((o: { frames: number; seed: number; bench: boolean; printConfig?: boolean; printRoutes?: boolean }) =>
-      demoCommand({ frames: o.frames, seed: o.seed, bench: o.bench, printConfig: !!o.printConfig, printRoutes: !!o.printRoutes }));
+      demoCommand({
+        frames: o.frames,
+        seed: o.seed,
+        bench: o.bench,
+        printConfig: !!o.printConfig,
+        printRoutes: !!o.printRoutes,
+      }),
+    );
 
   p.command('forward')
     .description('forward frames from capture files offline; write DIR/<if>.pcap and DIR/trace.jsonl')
@@ -77,7 +101,17 @@ export function program(): Command {
     .addOption(fibOption())
     .option('--batch <n>', 'frames per batch', intArg(1, 4096), 256)
     .option('-q, --quiet', 'no summary')
-    .action((o: { config: string; in: string[]; out: string; engine: KernelImpl; fib?: FibBackend; batch: number; quiet?: boolean }) => forwardCommand(o));
+    .action(
+      (o: {
+        config: string;
+        in: string[];
+        out: string;
+        engine: KernelImpl;
+        fib?: FibBackend;
+        batch: number;
+        quiet?: boolean;
+      }) => forwardCommand(o),
+    );
 
   p.command('gen-routes')
     .description('write a synthetic route table with the prefix-length mix of a public BGP table (iproute2 syntax)')
@@ -87,7 +121,9 @@ export function program(): Command {
     .option('--via4 <gw,...>', 'IPv4 gateways to spread routes over', '198.51.100.254,203.0.113.254')
     .option('--via6 <gw,...>', 'IPv6 gateways to spread routes over', '2001:db8:1::fe,2001:db8:2::fe')
     .option('-o, --out <file>', 'write to a file instead of stdout')
-    .action((o: { v4: number; v6: number; seed: number; via4: string; via6: string; out?: string }) => genRoutesCommand(o));
+    .action((o: { v4: number; v6: number; seed: number; via4: string; via6: string; out?: string }) =>
+      genRoutesCommand(o),
+    );
 
   p.command('run')
     .description('run the multi-CPU engine: worker CPUs, NIC queues with RSS, interrupt affinity; summary at the end')
@@ -97,75 +133,116 @@ export function program(): Command {
     .addOption(engineOption())
     .addOption(fibOption())
     .option('--socket <path>', 'control socket to listen on (default: $XDG_RUNTIME_DIR/mpstack-UID/mpstack-PID.sock)')
-    .action((o: { config: string; cpus: number; duration?: number; engine: KernelImpl; fib?: FibBackend; socket?: string }) => runCommand(o));
+    .action(
+      (o: { config: string; cpus: number; duration?: number; engine: KernelImpl; fib?: FibBackend; socket?: string }) =>
+        runCommand(o),
+    );
 
-  const intrctl = p.command('intrctl').description('interrupt affinity of a running engine, as NetBSD\'s intrctl(8)');
-  intrctl.command('list')
+  const intrctl = p.command('intrctl').description("interrupt affinity of a running engine, as NetBSD's intrctl(8)");
+  intrctl
+    .command('list')
     .description('interrupts with their count per CPU; * marks the CPU each is bound to')
-    .addOption(socketOption()).addOption(jsonOption())
+    .addOption(socketOption())
+    .addOption(jsonOption())
     .action((o: Ctl) => intrctlListCommand(o));
-  intrctl.command('affinity')
+  intrctl
+    .command('affinity')
     .description('bind an interrupt to a CPU (its queue moves over without losing a frame)')
     .requiredOption('-i, --interrupt <id>', "interrupt id as `intrctl list` shows it, e.g. 'wm0 txrx1'")
     .requiredOption('-c, --cpu <n>', 'CPU', intArg(0, 1023))
-    .addOption(socketOption()).addOption(jsonOption())
+    .addOption(socketOption())
+    .addOption(jsonOption())
     .action((o: Ctl & { interrupt: string; cpu: number }) => intrctlAffinityCommand(o));
-  for (const [name, desc] of [['nointr', 'move every interrupt off a CPU and keep them off'], ['intr', 'let a CPU take interrupts again (those nointr moved come back)']] as const) {
-    intrctl.command(name)
+  for (const [name, desc] of [
+    ['nointr', 'move every interrupt off a CPU and keep them off'],
+    ['intr', 'let a CPU take interrupts again (those nointr moved come back)'],
+  ] as const) {
+    intrctl
+      .command(name)
       .description(desc)
       .requiredOption('-c, --cpu <n>', 'CPU', intArg(0, 1023))
-      .addOption(socketOption()).addOption(jsonOption())
+      .addOption(socketOption())
+      .addOption(jsonOption())
       .action((o: Ctl & { cpu: number }) => intrctlNointrCommand(o, name === 'intr'));
   }
 
   p.command('stress')
-    .description('the talk\'s MP-safety soak: route flaps, table churn, interface and affinity changes under full traffic, invariants checked')
+    .description(
+      "the talk's MP-safety soak: route flaps, table churn, interface and affinity changes under full traffic, invariants checked",
+    )
     .option('--cpus <n>', 'worker CPUs', intArg(1, 24), 2)
     .option('--duration <s>', 'seconds', intArg(1, 7 * 86400), 60)
     .option('--seed <n>', 'seed of the operation sequence', intArg(0, 2 ** 31), 1)
     .addOption(engineOption())
     .action(async (o: { cpus: number; duration: number; seed: number; engine: KernelImpl }) => {
-      const r = await runStress({ cpus: o.cpus, engine: o.engine, seconds: o.duration, seed: o.seed, start: (c, x) => NodeMachine.start(c, x) });
+      const r = await runStress({
+        cpus: o.cpus,
+        engine: o.engine,
+        seconds: o.duration,
+        seed: o.seed,
+        start: (c, x) => NodeMachine.start(c, x),
+      });
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      if (!r.ok) throw new UserError(`stress: invariants violated (violations ${r.violations}, generated ${r.generated}, received ${r.frames}, accounted ${r.accounted})`);
+      if (!r.ok)
+        throw new UserError(
+          `stress: invariants violated (violations ${r.violations}, generated ${r.generated}, received ${r.frames}, accounted ${r.accounted})`,
+        );
     });
 
-  const route = p.command('route').description('routing table: lookup over a config (offline); add, delete, show, get on a running engine');
-  route.command('lookup')
+  const route = p
+    .command('route')
+    .description('routing table: lookup over a config (offline); add, delete, show, get on a running engine');
+  route
+    .command('lookup')
     .description('longest-prefix match, answered like `ip route get`')
     .argument('[address...]', 'IPv4 or IPv6 addresses')
     .requiredOption('--config <file>', 'YAML config')
     .option('--addresses <file>', 'file with one address per line')
     .addOption(engineOption())
     .addOption(fibOption())
-    .action((addrs: string[], o: { config: string; addresses?: string; engine: KernelImpl; fib?: FibBackend }) => routeLookupCommand(addrs, o));
-  route.command('add')
+    .action((addrs: string[], o: { config: string; addresses?: string; engine: KernelImpl; fib?: FibBackend }) =>
+      routeLookupCommand(addrs, o),
+    );
+  route
+    .command('add')
     .description('add a route to a running engine: the rest of an `ip route add` line')
-    .argument('<route...>', "e.g. 203.0.113.0/24 via 198.51.100.254 dev wm1 | blackhole 198.18.0.0/15")
-    .addOption(socketOption()).addOption(jsonOption())
+    .argument('<route...>', 'e.g. 203.0.113.0/24 via 198.51.100.254 dev wm1 | blackhole 198.18.0.0/15')
+    .addOption(socketOption())
+    .addOption(jsonOption())
     .action((words: string[], o: Ctl) => routeAddCommand(words, o));
-  route.command('delete')
+  route
+    .command('delete')
     .description('delete a route from a running engine (its memory is freed after a grace period)')
     .argument('<prefix>', "a prefix, or 'default' (IPv4 unless -6)")
-    .option('-4', 'IPv4').option('-6', 'IPv6')
-    .addOption(socketOption()).addOption(jsonOption())
+    .option('-4', 'IPv4')
+    .option('-6', 'IPv6')
+    .addOption(socketOption())
+    .addOption(jsonOption())
     .action((dst: string, o: Ctl & { '4'?: boolean; '6'?: boolean }) => routeDeleteCommand(dst, o));
-  route.command('show')
+  route
+    .command('show')
     .description('every route of a running engine, like `ip route show`')
-    .option('-4', 'IPv4 only').option('-6', 'IPv6 only')
-    .addOption(socketOption()).addOption(jsonOption())
+    .option('-4', 'IPv4 only')
+    .option('-6', 'IPv6 only')
+    .addOption(socketOption())
+    .addOption(jsonOption())
     .action((o: Ctl & { '4'?: boolean; '6'?: boolean }) => routeShowCommand(o));
-  route.command('get')
+  route
+    .command('get')
     .description('the route a running engine uses for an address, like `ip route get`')
     .argument('<address>', 'IPv4 or IPv6 address')
-    .addOption(socketOption()).addOption(jsonOption())
+    .addOption(socketOption())
+    .addOption(jsonOption())
     .action((address: string, o: Ctl) => routeGetCommand(address, o));
 
   p.command('ifconfig')
-    .description('show the interfaces of a running engine, set one up, down, give it an address, or create and destroy vlans')
+    .description(
+      'show the interfaces of a running engine, set one up, down, give it an address, or create and destroy vlans',
+    )
     .argument('[interface]', 'e.g. wm0 (default: every interface)')
     .argument('[change...]', 'up | down | inet ADDR/LEN | inet6 ADDR/LEN | create vlan VID vlanif PARENT | destroy')
-    .addOption(socketOption()).addOption(jsonOption())
+    .addOption(socketOption())
+    .addOption(jsonOption())
     .action((ifname: string | undefined, change: string[], o: Ctl) => ifconfigCommand(ifname, change, o));
 
   p.command('netstat')
@@ -174,9 +251,14 @@ export function program(): Command {
     .option('-s', 'statistics: every data-path counter, summed over the CPUs')
     .option('-m', 'packet clusters: pool, CPU caches, rings, frames lost for want of room')
     .option('-P, --per-cpu', 'with -s: one column per CPU')
-    .addOption(socketOption()).addOption(jsonOption())
+    .addOption(socketOption())
+    .addOption(jsonOption())
     .action((o: Ctl & { i?: boolean; s?: boolean; m?: boolean; perCpu?: boolean }) => netstatCommand(o));
   return p;
 }
 
-program().parseAsync(process.argv).catch((e: unknown) => { process.exitCode = reportError(e); });
+program()
+  .parseAsync(process.argv)
+  .catch((e: unknown) => {
+    process.exitCode = reportError(e);
+  });

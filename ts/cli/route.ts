@@ -7,7 +7,12 @@ import { routeGetLine } from '../control/route-text.js';
 import { buildStack, loadConfigWarn } from './build-stack.js';
 import { UserError } from './errors.js';
 
-export interface RouteLookupOptions { config: string; engine: KernelImpl; fib?: FibBackend; addresses?: string }
+export interface RouteLookupOptions {
+  config: string;
+  engine: KernelImpl;
+  fib?: FibBackend;
+  addresses?: string;
+}
 
 function readAddresses(o: RouteLookupOptions, args: string[]): { text: string; bytes: Uint8Array }[] {
   const out: { text: string; bytes: Uint8Array }[] = [];
@@ -19,10 +24,17 @@ function readAddresses(o: RouteLookupOptions, args: string[]): { text: string; b
   args.forEach((s, i) => add(s, `argument ${i + 1}`));
   if (o.addresses) {
     const file = o.addresses;
-    new TextDecoder().decode(readInputFile(file, (why) => { throw new UserError(`--addresses ${file}: ${why}`); })).split(/\r?\n/).forEach((line, i) => {
-      const s = line.replace(/#.*/, '').trim();
-      if (s) add(s, `${o.addresses}:${i + 1}`);
-    });
+    new TextDecoder()
+      .decode(
+        readInputFile(file, (why) => {
+          throw new UserError(`--addresses ${file}: ${why}`);
+        }),
+      )
+      .split(/\r?\n/)
+      .forEach((line, i) => {
+        const s = line.replace(/#.*/, '').trim();
+        if (s) add(s, `${o.addresses}:${i + 1}`);
+      });
   }
   if (out.length === 0) throw new UserError('route lookup: give addresses as arguments or with --addresses FILE');
   return out;
@@ -32,6 +44,8 @@ export function routeLookupCommand(args: string[], o: RouteLookupOptions): void 
   const addrs = readAddresses(o, args);
   const stack = buildStack(loadConfigWarn(o.config), o.engine, 16, o.fib);
   // lookups key the tables through the writer's scratch memory: a reader of the control plane
-  const lines = stack.tables.wlock.runSync('route lookup', () => addrs.map((a) => routeGetLine(stack, a.text, a.bytes)));
+  const lines = stack.tables.wlock.runSync('route lookup', () =>
+    addrs.map((a) => routeGetLine(stack, a.text, a.bytes)),
+  );
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -7,19 +7,38 @@ import { NodeMachine } from '../host/host-node.js';
 import { loadConfigWarn, withRoutesFile } from './build-stack.js';
 import { num, table } from './summary.js';
 
-export interface RunOptions { config: string; cpus: number; duration?: number; engine: KernelImpl; fib?: FibBackend; socket?: string }
+export interface RunOptions {
+  config: string;
+  cpus: number;
+  duration?: number;
+  engine: KernelImpl;
+  fib?: FibBackend;
+  socket?: string;
+}
 
 export function runSummary(e: NodeMachine): string {
   const per = e.stats.cpuCounters();
   const times = e.stats.cpuTimes();
   const secs = e.elapsedMs / 1000;
-  const t = table(['CPU', 'rx frames', 'fast', 'normal', 'local', 'drop', 'tx frames', 'stack Mpps', 'stack busy'], [1, 2, 3, 4, 5, 6, 7, 8]);
+  const t = table(
+    ['CPU', 'rx frames', 'fast', 'normal', 'local', 'drop', 'tx frames', 'stack Mpps', 'stack busy'],
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
   let rx = 0;
   per.forEach((c, i) => {
     rx += c['rx-frames']!;
     const tm = times[i]!;
-    t.push([`cpu${i}`, c['rx-frames']!, c['fast']!, c['normal']!, c['local']!, c['drop']!, c['tx-frames']!,
-      tm.stackNs ? num((c['rx-frames']! / tm.stackNs) * 1e3) : '-', `${((100 * tm.stackNs) / 1e9 / secs).toFixed(0)}%`]);
+    t.push([
+      `cpu${i}`,
+      c['rx-frames']!,
+      c['fast']!,
+      c['normal']!,
+      c['local']!,
+      c['drop']!,
+      c['tx-frames']!,
+      tm.stackNs ? num((c['rx-frames']! / tm.stackNs) * 1e3) : '-',
+      `${((100 * tm.stackNs) / 1e9 / secs).toFixed(0)}%`,
+    ]);
   });
   const gen = e.stats.generated();
   const sum = (k: string) => per.reduce((s, c) => s + (c[k] ?? 0), 0);
@@ -34,21 +53,43 @@ export function runSummary(e: NodeMachine): string {
     e.intrctlList(),
     `accounting: generated ${gen.frames} = received ${rx}${lostIn ? ` + lost before the stack ${lostIn} (ring full ${lost.missed}, no cluster ${lost.nobufs}, pktq full ${lost.pktqDrops}, still queued ${lost.queued})` : ''}; received = fast + normal + local + drop ${accounted}: ${gen.frames === rx + lostIn && rx === accounted ? 'ok' : 'MISMATCH'}`,
     `buffers: ${audit.total} clusters, ${audit.ok ? 'each found once' : `LOST OR DOUBLED (missing ${audit.missing}, twice ${audit.duplicates}, not a cluster ${audit.foreign})`}: pool ${audit.pool}, CPU caches ${audit.caches}, RX rings ${audit.rxRings}, pktqs ${audit.pktqs}, TX rings ${audit.txRings}`,
-    ...e.stats.ifSnd().map((q) => `if_snd ${q.name} (one TX queue for all CPUs): ${q.frames} frames; its lock was found held ${q.contended} times`),
-    ...e.recordings().map((r) => `recorded ${r.frames} frames sent on ${r.name} to ${r.path}${r.overruns ? ` (${r.overruns} lost: the capture rings were full)` : ''}`),
+    ...e.stats
+      .ifSnd()
+      .map(
+        (q) =>
+          `if_snd ${q.name} (one TX queue for all CPUs): ${q.frames} frames; its lock was found held ${q.contended} times`,
+      ),
+    ...e
+      .recordings()
+      .map(
+        (r) =>
+          `recorded ${r.frames} frames sent on ${r.name} to ${r.path}${r.overruns ? ` (${r.overruns} lost: the capture rings were full)` : ''}`,
+      ),
   ].join('\n');
 }
 
 export async function runCommand(o: RunOptions): Promise<void> {
   const cfg = loadConfigWarn(o.config);
   // the routes_file is loaded as forward and route lookup load it, into the machine's Stack
-  const e = await withRoutesFile(cfg, (routes) => NodeMachine.start(cfg, { cpus: o.cpus, engine: o.engine, fib: o.fib, routes }));
+  const e = await withRoutesFile(cfg, (routes) =>
+    NodeMachine.start(cfg, { cpus: o.cpus, engine: o.engine, fib: o.fib, routes }),
+  );
   // the control socket: intrctl, route, ifconfig, netstat from another shell
-  const ctl = await startControlServer(e, o.socket).catch(async (err: unknown) => { await e.stop(); throw err; });
-  process.stderr.write(`mpstack: running on ${o.cpus} CPU(s) with the ${o.engine} engine${o.duration ? ` for ${o.duration} s` : ' (Ctrl-C stops)'}\n`);
+  const ctl = await startControlServer(e, o.socket).catch(async (err: unknown) => {
+    await e.stop();
+    throw err;
+  });
+  process.stderr.write(
+    `mpstack: running on ${o.cpus} CPU(s) with the ${o.engine} engine${o.duration ? ` for ${o.duration} s` : ' (Ctrl-C stops)'}\n`,
+  );
   process.stderr.write(`mpstack: control socket ${ctl.path}\n`);
   await new Promise<void>((res) => {
-    const done = () => { process.off('SIGINT', done); process.off('SIGTERM', done); clearTimeout(timer); res(); };
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      clearTimeout(timer);
+      res();
+    };
     const timer = o.duration ? setTimeout(done, o.duration * 1000) : undefined;
     process.once('SIGINT', done);
     process.once('SIGTERM', done);

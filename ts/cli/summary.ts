@@ -5,7 +5,11 @@ const PATHS = ['fast', 'normal', 'local', 'drop'] as const;
 
 /** A plain table (no colour codes: output is often piped or logged). Numbers align right. */
 export function table(head: string[], right: number[] = []): Table.Table {
-  return new Table({ head, colAligns: head.map((_, i) => (right.includes(i) ? 'right' : 'left')), style: { head: [], border: [] } });
+  return new Table({
+    head,
+    colAligns: head.map((_, i) => (right.includes(i) ? 'right' : 'left')),
+    style: { head: [], border: [] },
+  });
 }
 
 export function pct(n: number, of: number): string {
@@ -13,7 +17,10 @@ export function pct(n: number, of: number): string {
 }
 
 /** Paths, then local and drop reasons, then the other non-zero counters. */
-export function printCounters(c: Record<string, number>, out: (s: string) => void = (s) => process.stdout.write(s)): void {
+export function printCounters(
+  c: Record<string, number>,
+  out: (s: string) => void = (s) => process.stdout.write(s),
+): void {
   const rx = c['rx-frames'] ?? 0;
   const t = table(['frames by path', 'count', 'share'], [1, 2]);
   for (const p of PATHS) t.push([p, c[p] ?? 0, pct(c[p] ?? 0, rx)]);
@@ -21,7 +28,8 @@ export function printCounters(c: Record<string, number>, out: (s: string) => voi
   const r = table(['local / drop reason', 'count'], [1]);
   for (const [k, v] of Object.entries(c)) if (k.startsWith('reason:') && v) r.push([k.slice(7), v]);
   const o = table(['other counters', 'count'], [1]);
-  for (const [k, v] of Object.entries(c)) if (!k.startsWith('reason:') && !(PATHS as readonly string[]).includes(k) && k !== 'rx-frames' && v) o.push([k, v]);
+  for (const [k, v] of Object.entries(c))
+    if (!k.startsWith('reason:') && !(PATHS as readonly string[]).includes(k) && k !== 'rx-frames' && v) o.push([k, v]);
   out(`${t.toString()}\n${r.length ? `${r.toString()}\n` : ''}${o.toString()}\n`);
 }
 

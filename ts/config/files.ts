@@ -11,7 +11,11 @@ import { UserError } from '../errors.js';
 /** Reads and parses a config file. A missing or unreadable file is a UserError naming it; content errors are ConfigError. */
 export function loadConfig(path: string): Config {
   const abs = resolve(path);
-  const text = new TextDecoder().decode(readInputFile(abs, (e) => { throw new UserError(`--config ${path}: ${e}`); }));
+  const text = new TextDecoder().decode(
+    readInputFile(abs, (e) => {
+      throw new UserError(`--config ${path}: ${e}`);
+    }),
+  );
   return parseConfig(text, path, dirname(abs));
 }
 
@@ -20,11 +24,16 @@ export function fsErrorText(e: unknown): string | null {
   // not `instanceof Error`: under a test runner's vm sandbox, fs errors come from another realm
   const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
   switch (code) {
-    case 'ENOENT': return 'no such file';
-    case 'EACCES': return 'permission denied';
-    case 'EISDIR': return 'is a directory, not a file';
-    case 'ENOTDIR': return 'a component of the path is not a directory';
-    default: return null;
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory, not a file';
+    case 'ENOTDIR':
+      return 'a component of the path is not a directory';
+    default:
+      return null;
   }
 }
 
@@ -51,6 +60,8 @@ export function readInputFile(path: string, fail: (reason: string) => never): Ui
 export function streamRoutesFile(cfg: Config, onRoute: (r: RouteSpec) => void): number {
   if (cfg.routesFile === null) return 0;
   const devs = new Set(cfg.interfaces.map((i) => i.name));
-  const bytes = readInputFile(cfg.routesFile, (e) => { throw configErrorAt(cfg, 'routes_file', `${cfg.routesFile}: ${e}`); });
+  const bytes = readInputFile(cfg.routesFile, (e) => {
+    throw configErrorAt(cfg, 'routes_file', `${cfg.routesFile}: ${e}`);
+  });
   return parseRoutesBytes(bytes, cfg.routesFile, onRoute, { devs });
 }

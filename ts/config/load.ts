@@ -208,12 +208,16 @@ function issueErrors(issue: z.core.$ZodIssue, data: unknown, loc: Locator): { of
   let detail: string;
   switch (issue.code) {
     case 'invalid_type':
-      detail = !exact && v === undefined ? 'is required' : `expected ${NOUNS[issue.expected] ?? issue.expected}, got ${show(v)}`;
+      detail =
+        !exact && v === undefined
+          ? 'is required'
+          : `expected ${NOUNS[issue.expected] ?? issue.expected}, got ${show(v)}`;
       // YAML reads an unquoted all-digit RSS key, or a `%YAML 1.1` file's MAC (base 60!), as a number.
       if (issue.expected === 'string' && typeof v === 'number') detail += ' (quote it to make it a string)';
       break;
     case 'too_small':
-      if (issue.origin === 'array') detail = `needs at least ${issue.minimum} ${issue.minimum === 1 ? 'entry' : 'entries'}`;
+      if (issue.origin === 'array')
+        detail = `needs at least ${issue.minimum} ${issue.minimum === 1 ? 'entry' : 'entries'}`;
       else if (issue.origin === 'string') detail = 'must not be empty';
       else detail = `must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}, got ${show(v)}`;
       break;
@@ -283,7 +287,10 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
     const at = ['interfaces', i];
     const prev = byName.get(ri.name);
     if (prev !== undefined) {
-      throw loc.error([...at, 'name'], `duplicate interface name '${ri.name}' (also interfaces[${prev}], line ${loc.line(['interfaces', prev])})`);
+      throw loc.error(
+        [...at, 'name'],
+        `duplicate interface name '${ri.name}' (also interfaces[${prev}], line ${loc.line(['interfaces', prev])})`,
+      );
     }
     byName.set(ri.name, i);
     return {
@@ -297,7 +304,12 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
       vlan: ri.vlan ? { parent: ri.vlan.parent, id: ri.vlan.id } : null,
       model: ri.model ?? null,
       driver: ri.driver ?? null,
-      poll: ri.poll === undefined || ri.poll === false ? null : ri.poll === true ? { budget: 64 } : { budget: ri.poll.budget },
+      poll:
+        ri.poll === undefined || ri.poll === false
+          ? null
+          : ri.poll === true
+            ? { budget: 64 }
+            : { budget: ri.poll.budget },
       moderation: { frames: ri.moderation.frames, usecs: ri.moderation.usecs },
       gen: ri.gen ?? null,
       pcap: ri.pcap ?? null,
@@ -317,14 +329,22 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
     if (pi === undefined) throw loc.error([...at, 'parent'], `no interface named '${ifc.vlan.parent}'`);
     if (pi === i) throw loc.error([...at, 'parent'], 'a vlan cannot be its own parent');
     const parent = interfaces[pi]!;
-    if (parent.vlan !== null) throw loc.error([...at, 'parent'], `'${parent.name}' is itself a vlan; vlans nest only on a physical interface`);
+    if (parent.vlan !== null)
+      throw loc.error([...at, 'parent'], `'${parent.name}' is itself a vlan; vlans nest only on a physical interface`);
     const tag = `${parent.name}/${ifc.vlan.id}`;
     const prev = vlanTags.get(tag);
     if (prev !== undefined) {
-      throw loc.error([...at, 'id'], `vlan ${ifc.vlan.id} on ${parent.name} already exists (interfaces[${prev}], line ${loc.line(['interfaces', prev])})`);
+      throw loc.error(
+        [...at, 'id'],
+        `vlan ${ifc.vlan.id} on ${parent.name} already exists (interfaces[${prev}], line ${loc.line(['interfaces', prev])})`,
+      );
     }
     vlanTags.set(tag, i);
-    if (ifc.mtu > parent.mtu) throw loc.error(['interfaces', i, 'mtu'], `mtu ${ifc.mtu} is larger than the parent ${parent.name}'s mtu ${parent.mtu}`);
+    if (ifc.mtu > parent.mtu)
+      throw loc.error(
+        ['interfaces', i, 'mtu'],
+        `mtu ${ifc.mtu} is larger than the parent ${parent.name}'s mtu ${parent.mtu}`,
+      );
     if (raw.interfaces[i]!.mac === undefined) ifc.mac = parent.mac.slice();
   });
 
@@ -338,7 +358,10 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
       const prev = macs.get(hex(ifc.mac));
       if (prev !== undefined) {
         const which = raw.interfaces[i]!.mac === undefined ? ` (the default for ${ifc.name})` : '';
-        throw loc.error([...at, 'mac'], `MAC ${formatMac(ifc.mac)}${which} is already used by ${interfaces[prev]!.name} (line ${interfaces[prev]!.line})`);
+        throw loc.error(
+          [...at, 'mac'],
+          `MAC ${formatMac(ifc.mac)}${which} is already used by ${interfaces[prev]!.name} (line ${interfaces[prev]!.line})`,
+        );
       }
       macs.set(hex(ifc.mac), i);
     }
@@ -348,13 +371,19 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
       const prev = addrs.get(key);
       if (prev !== undefined) {
         const [pi, pj] = prev;
-        throw loc.error([...at, 'addresses', j], `address ${formatIP(a.bytes)} is already configured${pi === i ? '' : ` on ${interfaces[pi]!.name}`}, and ${ifc.name} cannot have it too (interfaces[${pi}].addresses[${pj}], line ${loc.line(['interfaces', pi, 'addresses', pj])})`);
+        throw loc.error(
+          [...at, 'addresses', j],
+          `address ${formatIP(a.bytes)} is already configured${pi === i ? '' : ` on ${interfaces[pi]!.name}`}, and ${ifc.name} cannot have it too (interfaces[${pi}].addresses[${pj}], line ${loc.line(['interfaces', pi, 'addresses', pj])})`,
+        );
       }
       addrs.set(key, [i, j]);
     });
     const v6 = ifc.addresses.find((a) => a.family === 6);
     if (v6 !== undefined && ifc.mtu < MIN_MTU_IPV6) {
-      throw loc.error([...at, 'mtu'], `mtu ${ifc.mtu} is below ${MIN_MTU_IPV6}, the IPv6 minimum (RFC 8200), and ${ifc.name} has ${v6.text}`);
+      throw loc.error(
+        [...at, 'mtu'],
+        `mtu ${ifc.mtu} is below ${MIN_MTU_IPV6}, the IPv6 minimum (RFC 8200), and ${ifc.name} has ${v6.text}`,
+      );
     }
   });
 
@@ -365,11 +394,20 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
       if (ipIsLinkLocal6(a.bytes)) return;
       for (let pi = 0; pi < i; pi++) {
         const other = interfaces[pi]!;
-        const pj = other.addresses.findIndex((b) => b.family === a.family && !ipIsLinkLocal6(b.bytes)
-          && ipEqual(maskPrefix(a.bytes, Math.min(a.plen, b.plen)), maskPrefix(b.bytes, Math.min(a.plen, b.plen))));
+        const pj = other.addresses.findIndex(
+          (b) =>
+            b.family === a.family &&
+            !ipIsLinkLocal6(b.bytes) &&
+            ipEqual(maskPrefix(a.bytes, Math.min(a.plen, b.plen)), maskPrefix(b.bytes, Math.min(a.plen, b.plen))),
+        );
         if (pj < 0) continue;
         const b = other.addresses[pj]!;
-        warnings.push(loc.error(['interfaces', i, 'addresses', j], `subnet ${formatPrefix(maskPrefix(a.bytes, a.plen), a.plen)} of ${ifc.name} overlaps ${formatPrefix(maskPrefix(b.bytes, b.plen), b.plen)} of ${other.name} (interfaces[${pi}].addresses[${pj}], line ${loc.line(['interfaces', pi, 'addresses', pj])})`).message);
+        warnings.push(
+          loc.error(
+            ['interfaces', i, 'addresses', j],
+            `subnet ${formatPrefix(maskPrefix(a.bytes, a.plen), a.plen)} of ${ifc.name} overlaps ${formatPrefix(maskPrefix(b.bytes, b.plen), b.plen)} of ${other.name} (interfaces[${pi}].addresses[${pj}], line ${loc.line(['interfaces', pi, 'addresses', pj])})`,
+          ).message,
+        );
         return;
       }
     });
@@ -390,16 +428,30 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
     const key = `${rn.dev}/${hex(a.bytes)}`;
     const prev = neighKeys.get(key);
     if (prev !== undefined) {
-      throw loc.error([...at, 'address'], `${formatIP(a.bytes)} on ${rn.dev} is already a neighbor (neighbors[${prev}], line ${loc.line(['neighbors', prev])})`);
+      throw loc.error(
+        [...at, 'address'],
+        `${formatIP(a.bytes)} on ${rn.dev} is already a neighbor (neighbors[${prev}], line ${loc.line(['neighbors', prev])})`,
+      );
     }
     neighKeys.set(key, i);
     // A neighbor off its interface's subnets is never looked up: gateways and directly reached
     // hosts are on a connected subnet. (IPv6 link-local neighbors are on every link.)
     const dev = interfaces[byName.get(rn.dev)!]!;
     const subnets = dev.addresses.filter((x) => x.family === a.family);
-    if (!ipIsLinkLocal6(a.bytes) && !subnets.some((x) => ipEqual(maskPrefix(x.bytes, x.plen), maskPrefix(a.bytes, x.plen)))) {
-      const have = subnets.length === 0 ? `no IPv${a.family} subnet` : `only ${subnets.map((x) => formatPrefix(maskPrefix(x.bytes, x.plen), x.plen)).join(', ')}`;
-      warnings.push(loc.error([...at, 'address'], `${formatIP(a.bytes)} is not on a subnet of ${rn.dev} (it has ${have}): this entry will never be used`).message);
+    if (
+      !ipIsLinkLocal6(a.bytes) &&
+      !subnets.some((x) => ipEqual(maskPrefix(x.bytes, x.plen), maskPrefix(a.bytes, x.plen)))
+    ) {
+      const have =
+        subnets.length === 0
+          ? `no IPv${a.family} subnet`
+          : `only ${subnets.map((x) => formatPrefix(maskPrefix(x.bytes, x.plen), x.plen)).join(', ')}`;
+      warnings.push(
+        loc.error(
+          [...at, 'address'],
+          `${formatIP(a.bytes)} is not on a subnet of ${rn.dev} (it has ${have}): this entry will never be used`,
+        ).message,
+      );
     }
     neighbors.push({ family: a.family, address: a.bytes, mac: rn.mac, dev: rn.dev, line: loc.line(at) });
   });
@@ -426,7 +478,9 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
 /** Where the fields that are read after loading are: routes_file, and the gen:/pcap: driver objects. */
 function fieldPlaces(raw: RawConfig, loc: Locator): Record<string, Place> {
   const places: Record<string, Place> = {};
-  const put = (path: Path, offset = loc.offset(path)) => { places[formatField(path)] = loc.lc.linePos(offset); };
+  const put = (path: Path, offset = loc.offset(path)) => {
+    places[formatField(path)] = loc.lc.linePos(offset);
+  };
   if (raw.routes_file !== undefined) put(['routes_file']);
   raw.interfaces.forEach((ri, i) => {
     put(['interfaces', i]);
@@ -459,15 +513,20 @@ function buildRoutes(raw: RawConfig, loc: Locator, file: string, byName: Map<str
     let dst: Uint8Array;
     let plen: number;
     if (rr.dst === 'default') {
-      if (viaFam === 0) throw loc.error([...at, 'dst'], "'default' needs 'via' to tell IPv4 from IPv6; write 0.0.0.0/0 or ::/0");
+      if (viaFam === 0)
+        throw loc.error([...at, 'dst'], "'default' needs 'via' to tell IPv4 from IPv6; write 0.0.0.0/0 or ::/0");
       family = viaFam;
       dst = new Uint8Array(family === 4 ? 4 : 16);
       plen = 0;
     } else {
       const p = parsePrefix(rr.dst);
-      if (p === null) throw loc.error([...at, 'dst'], `'${rr.dst}' is not a prefix (like 203.0.113.0/24, 2001:db8::/32 or default)`);
+      if (p === null)
+        throw loc.error([...at, 'dst'], `'${rr.dst}' is not a prefix (like 203.0.113.0/24, 2001:db8::/32 or default)`);
       if (!hostBitsZero(p.bytes, p.plen)) {
-        throw loc.error([...at, 'dst'], `Invalid prefix for given prefix length: ${rr.dst} has host bits set (the network is ${formatPrefix(maskPrefix(p.bytes, p.plen), p.plen)})`);
+        throw loc.error(
+          [...at, 'dst'],
+          `Invalid prefix for given prefix length: ${rr.dst} has host bits set (the network is ${formatPrefix(maskPrefix(p.bytes, p.plen), p.plen)})`,
+        );
       }
       family = p.family;
       dst = p.bytes;
@@ -476,8 +535,10 @@ function buildRoutes(raw: RawConfig, loc: Locator, file: string, byName: Map<str
     if (via !== null) {
       if (rr.type !== 'unicast') throw loc.error([...at, 'via'], `a ${rr.type} route has no gateway`);
       if (viaFam !== family) throw loc.error([...at, 'via'], `IPv${viaFam} gateway for an IPv${family} prefix`);
-      if (ipIsUnspecified(via) || ipIsMulticast(via) || ipIsLimitedBroadcast(via)) throw loc.error([...at, 'via'], `gateway ${formatIP(via)} is not a unicast address`);
-      if (ipIsLinkLocal6(via) && rr.dev === undefined) throw loc.error([...at, 'via'], `link-local gateway ${formatIP(via)} needs 'dev'`);
+      if (ipIsUnspecified(via) || ipIsMulticast(via) || ipIsLimitedBroadcast(via))
+        throw loc.error([...at, 'via'], `gateway ${formatIP(via)} is not a unicast address`);
+      if (ipIsLinkLocal6(via) && rr.dev === undefined)
+        throw loc.error([...at, 'via'], `link-local gateway ${formatIP(via)} needs 'dev'`);
     }
     if (rr.dev !== undefined) {
       if (rr.type !== 'unicast') throw loc.error([...at, 'dev'], `a ${rr.type} route has no interface`);
@@ -488,10 +549,25 @@ function buildRoutes(raw: RawConfig, loc: Locator, file: string, byName: Map<str
     const key = `${family}/${hex(dst)}/${plen}`;
     const prev = seen.get(key);
     if (prev !== undefined) {
-      throw loc.error([...at, 'dst'], `route already exists: ${formatPrefix(dst, plen)} is also routes[${prev}] at line ${loc.line(['routes', prev])}`);
+      throw loc.error(
+        [...at, 'dst'],
+        `route already exists: ${formatPrefix(dst, plen)} is also routes[${prev}] at line ${loc.line(['routes', prev])}`,
+      );
     }
     seen.set(key, i);
-    out.push({ family, dst, plen, via, dev: rr.dev ?? null, type: rr.type, mtu: rr.mtu ?? 0, metric: 0, proto: null, file, line: loc.line(at) });
+    out.push({
+      family,
+      dst,
+      plen,
+      via,
+      dev: rr.dev ?? null,
+      type: rr.type,
+      mtu: rr.mtu ?? 0,
+      metric: 0,
+      proto: null,
+      file,
+      line: loc.line(at),
+    });
   });
   return out;
 }

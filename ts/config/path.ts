@@ -39,4 +39,3 @@ export function resolvePath(base: string, p: string): string {
   }
   return normalize(joined);
 }
-

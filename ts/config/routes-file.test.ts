@@ -118,7 +118,11 @@ describe('routes_file: accepted lines', () => {
   });
 
   test('the same prefix in both families, and the same address at different lengths, are distinct', () => {
-    expect(parseAll('10.0.0.0/8 dev wm0\n10.0.0.0/16 dev wm0\n0.0.0.0/0 dev wm0\n::/0 dev wm0\n::/1 dev wm0\n10.0.0.0/31 dev wm0\n10.0.0.0 dev wm1')).toHaveLength(7);
+    expect(
+      parseAll(
+        '10.0.0.0/8 dev wm0\n10.0.0.0/16 dev wm0\n0.0.0.0/0 dev wm0\n::/0 dev wm0\n::/1 dev wm0\n10.0.0.0/31 dev wm0\n10.0.0.0 dev wm1',
+      ),
+    ).toHaveLength(7);
   });
 
   test('options.devs accepts known interfaces', () => {
@@ -129,10 +133,24 @@ describe('routes_file: accepted lines', () => {
 describe('routes_file: errors name file:line:col, the field and the word', () => {
   const cases: [string, string, number, number, string, RegExp][] = [
     // text, why, line, col, field, detail
-    ['10.0.0.0/8 dev wm0\n10.0.0.0/8 via 192.0.2.1 dev wm1', 'duplicate', 2, 1, 'dst', /route already exists.*line 1 \(this is line 2\)/],
+    [
+      '10.0.0.0/8 dev wm0\n10.0.0.0/8 via 192.0.2.1 dev wm1',
+      'duplicate',
+      2,
+      1,
+      'dst',
+      /route already exists.*line 1 \(this is line 2\)/,
+    ],
     ['10.0.0.0/8 gateway 192.0.2.1', 'unknown word', 1, 12, 'route', /unknown word 'gateway'/],
     ['10.0.0.0/8 192.0.2.1', 'missing via', 1, 12, 'route', /unknown word '192\.0\.2\.1'/],
-    ['10.0.0.1/8 dev wm0', 'host bits', 1, 1, 'dst', /Invalid prefix for given prefix length.*10\.0\.0\.1\/8.*10\.0\.0\.0\/8/],
+    [
+      '10.0.0.1/8 dev wm0',
+      'host bits',
+      1,
+      1,
+      'dst',
+      /Invalid prefix for given prefix length.*10\.0\.0\.1\/8.*10\.0\.0\.0\/8/,
+    ],
     ['2001:db8::1/32 dev wm0', 'host bits v6', 1, 1, 'dst', /network is 2001:db8::\/32/],
     ['  10.0.0.0/33 dev wm0', 'bad plen', 1, 12, 'dst', /bad prefix length/],
     ['010.0.0.0/8 dev wm0', 'leading zero', 1, 1, 'dst', /'010\.0\.0\.0\/8' is not an IPv4 or IPv6 prefix/],
@@ -177,22 +195,47 @@ describe('routes_file: errors name file:line:col, the field and the word', () =>
   });
 
   test('the same is true of IPv6 and of IPv4 longer than /24', () => {
-    expect(errorOf('2001:db8::/32 dev wm0\n# x\n2001:0db8:0::/32 dev wm1').detail).toMatch(/2001:db8::\/32 is also at line 1 \(this is line 3\)/);
+    expect(errorOf('2001:db8::/32 dev wm0\n# x\n2001:0db8:0::/32 dev wm1').detail).toMatch(
+      /2001:db8::\/32 is also at line 1 \(this is line 3\)/,
+    );
     expect(errorOf('192.0.2.1 dev wm0\n192.0.2.1/32 dev wm1').detail).toMatch(/192\.0\.2\.1\/32 is also at line 1/);
     expect(errorOf('default via 192.0.2.1\n0.0.0.0/0 dev wm1').detail).toMatch(/0\.0\.0\.0\/0 is also at line 1/);
   });
 
   test('routes before the bad line have been delivered; onRoute errors propagate', () => {
     const got: number[] = [];
-    expect(() => parseRoutesText('10.0.0.0/8 dev wm0\n11.0.0.0/8 dev wm0\nbogus', 'f', (r) => got.push(r.line))).toThrow(ConfigError);
+    expect(() =>
+      parseRoutesText('10.0.0.0/8 dev wm0\n11.0.0.0/8 dev wm0\nbogus', 'f', (r) => got.push(r.line)),
+    ).toThrow(ConfigError);
     expect(got).toEqual([1, 2]);
     const boom = new Error('boom');
-    expect(() => parseRoutesText('10.0.0.0/8 dev wm0', 'f', () => { throw boom; })).toThrow(boom);
+    expect(() =>
+      parseRoutesText('10.0.0.0/8 dev wm0', 'f', () => {
+        throw boom;
+      }),
+    ).toThrow(boom);
   });
 
   test('garbage never throws anything but ConfigError', () => {
     const word = fc.oneof(
-      fc.constantFrom('via', 'dev', 'mtu', 'metric', 'proto', 'default', 'route', 'add', 'ip', '-6', 'blackhole', 'to', '#', 'wm0', '0', '1500'),
+      fc.constantFrom(
+        'via',
+        'dev',
+        'mtu',
+        'metric',
+        'proto',
+        'default',
+        'route',
+        'add',
+        'ip',
+        '-6',
+        'blackhole',
+        'to',
+        '#',
+        'wm0',
+        '0',
+        '1500',
+      ),
       fc.ipV4(),
       fc.ipV6(),
       fc.tuple(fc.oneof(fc.ipV4(), fc.ipV6()), fc.integer({ min: -1, max: 140 })).map(([a, n]) => `${a}/${n}`),
@@ -262,7 +305,10 @@ describe('routes_file: a generated 100k-line table', () => {
 
     const got: string[] = [];
     const n = parseRoutesText(text, 'full.txt', (r) => {
-      const dst = r.family === 4 ? formatIPv4((r.dst[0]! << 24 | r.dst[1]! << 16 | r.dst[2]! << 8 | r.dst[3]!) >>> 0) : formatIPv6(r.dst);
+      const dst =
+        r.family === 4
+          ? formatIPv4(((r.dst[0]! << 24) | (r.dst[1]! << 16) | (r.dst[2]! << 8) | r.dst[3]!) >>> 0)
+          : formatIPv6(r.dst);
       got.push(`${r.family} ${dst}/${r.plen} ${r.via ? formatIP(r.via) : null} ${r.dev} ${r.type} ${r.mtu}`);
     });
     expect(n).toBe(N);

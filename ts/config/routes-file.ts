@@ -138,7 +138,10 @@ class PrefixSet {
   private count = 0;
 
   /** words: 1 for IPv4, 4 for IPv6; expect: how many keys to size for up front. */
-  constructor(private readonly words: 1 | 4, expect: number) {
+  constructor(
+    private readonly words: 1 | 4,
+    expect: number,
+  ) {
     this.stride = words + 1;
     let cap = 1024;
     while (cap < expect * 2 && cap < 1 << 26) cap *= 2;
@@ -156,7 +159,11 @@ class PrefixSet {
       const k = stride * i;
       const t = keys[k + this.words]!;
       if (t === 0) break;
-      if (t === tag && keys[k] === (w0 | 0) && (stride === 2 || (keys[k + 1] === (w1 | 0) && keys[k + 2] === (w2 | 0) && keys[k + 3] === (w3 | 0)))) {
+      if (
+        t === tag &&
+        keys[k] === (w0 | 0) &&
+        (stride === 2 || (keys[k + 1] === (w1 | 0) && keys[k + 2] === (w2 | 0) && keys[k + 3] === (w3 | 0)))
+      ) {
         return false;
       }
       i = (i + 1) & this.mask;
@@ -182,7 +189,8 @@ class PrefixSet {
     this.count = 0;
     for (let k = 0; k < old.length; k += stride) {
       const t = old[k + w]!;
-      if (t !== 0) this.add(old[k]!, w === 4 ? old[k + 1]! : 0, w === 4 ? old[k + 2]! : 0, w === 4 ? old[k + 3]! : 0, t - 1);
+      if (t !== 0)
+        this.add(old[k]!, w === 4 ? old[k + 1]! : 0, w === 4 ? old[k + 2]! : 0, w === 4 ? old[k + 3]! : 0, t - 1);
     }
   }
 }
@@ -285,11 +293,27 @@ class RoutesParser {
   devs: ReadonlySet<string> | null = null;
 
   /** checkDups false: skip the duplicate check (used to find the first of two duplicates). */
-  constructor(readonly s: Uint8Array, readonly file: string, checkDups: boolean) {
+  constructor(
+    readonly s: Uint8Array,
+    readonly file: string,
+    checkDups: boolean,
+  ) {
     // Size for a table of ~32-character lines, so that a big one does not keep regrowing.
     this.seen4 = checkDups ? new PrefixSet4(s.length >>> 5) : null;
     this.seen6 = checkDups ? new PrefixSet(4, s.length >>> 7) : null;
-    this.r = { family: 4, dst: this.dst4, plen: 0, via: null, dev: null, type: 'unicast', mtu: 0, metric: 0, proto: null, file, line: 0 };
+    this.r = {
+      family: 4,
+      dst: this.dst4,
+      plen: 0,
+      via: null,
+      dev: null,
+      type: 'unicast',
+      mtu: 0,
+      metric: 0,
+      proto: null,
+      file,
+      line: 0,
+    };
   }
 
   /** Moves to the next word of the line; false at the end of the line or at a '#' comment. */
@@ -370,7 +394,11 @@ class RoutesParser {
       }
       if (wordIs(s, this.ts, this.te, 'route')) {
         this.need('command', "expected 'add', 'replace' or 'append' after 'route'");
-        if (!wordIs(s, this.ts, this.te, 'add') && !wordIs(s, this.ts, this.te, 'replace') && !wordIs(s, this.ts, this.te, 'append')) {
+        if (
+          !wordIs(s, this.ts, this.te, 'add') &&
+          !wordIs(s, this.ts, this.te, 'replace') &&
+          !wordIs(s, this.ts, this.te, 'append')
+        ) {
           this.fail('command', `expected 'add', 'replace' or 'append', got '${this.word()}'`);
         }
         this.need('dst', 'missing prefix');
@@ -451,7 +479,8 @@ class RoutesParser {
         case OPT_DEV:
           this.value('dev', 'an interface name');
           devAt = this.ts;
-          if (!isIfNameBytes(s, this.ts, this.te)) this.fail('dev', `'${this.word()}' is not an interface name (like wm0)`);
+          if (!isIfNameBytes(s, this.ts, this.te))
+            this.fail('dev', `'${this.word()}' is not an interface name (like wm0)`);
           r.dev = this.devNames.get(s, this.ts, this.te);
           if (this.devs !== null && !this.devs.has(r.dev)) this.fail('dev', `no interface named '${r.dev}'`);
           break;
@@ -466,7 +495,11 @@ class RoutesParser {
           this.value('metric', 'a number');
           const v = parseUint(s, this.ts, this.te);
           if (v < 0) this.fail('metric', `'${this.word()}' is not a number`);
-          if (v !== 0) this.fail('metric', `metric ${this.word()} is not supported: the FIB keeps one route per prefix, so the metric must be 0 or absent`);
+          if (v !== 0)
+            this.fail(
+              'metric',
+              `metric ${this.word()} is not supported: the FIB keeps one route per prefix, so the metric must be 0 or absent`,
+            );
           break;
         }
         case OPT_PROTO: {
@@ -492,7 +525,11 @@ class RoutesParser {
     if (forced !== 0 && forced !== fam) this.fail('dst', `IPv${fam} prefix in an 'ip -${forced}' command`, dstAt);
     const dst = fam === 4 ? this.dst4 : this.dst6;
     if (fam === 4 ? (a4 & ~prefixMask4(plen)) !== 0 : !hostBitsZero(dst, plen)) {
-      this.fail('dst', `Invalid prefix for given prefix length: '${text(s, dstAt, dstEnd)}' has host bits set (the network is ${formatPrefix(maskPrefix(dst, plen), plen)})`, dstAt);
+      this.fail(
+        'dst',
+        `Invalid prefix for given prefix length: '${text(s, dstAt, dstEnd)}' has host bits set (the network is ${formatPrefix(maskPrefix(dst, plen), plen)})`,
+        dstAt,
+      );
     }
     if (viaFam !== 0) {
       if (r.type !== 'unicast') this.fail('via', `a ${r.type} route has no gateway`, viaAt);
@@ -501,7 +538,8 @@ class RoutesParser {
       if (ipIsUnspecified(via) || ipIsMulticast(via) || ipIsLimitedBroadcast(via)) {
         this.fail('via', `gateway ${formatIP(via)} is not a unicast address`, viaAt);
       }
-      if (ipIsLinkLocal6(via) && r.dev === null) this.fail('via', `link-local gateway ${formatIP(via)} needs 'dev'`, viaAt);
+      if (ipIsLinkLocal6(via) && r.dev === null)
+        this.fail('via', `link-local gateway ${formatIP(via)} needs 'dev'`, viaAt);
       r.via = via;
     } else {
       r.via = null;
@@ -512,12 +550,18 @@ class RoutesParser {
       this.fail('dev', `a ${r.type} route has no interface`, devAt);
     }
 
-    const fresh = fam === 4
-      ? this.seen4 === null || this.seen4.add(a4, plen)
-      : this.seen6 === null || this.seen6.add(getIPv4(dst, 0), getIPv4(dst, 4), getIPv4(dst, 8), getIPv4(dst, 12), plen);
+    const fresh =
+      fam === 4
+        ? this.seen4 === null || this.seen4.add(a4, plen)
+        : this.seen6 === null ||
+          this.seen6.add(getIPv4(dst, 0), getIPv4(dst, 4), getIPv4(dst, 8), getIPv4(dst, 12), plen);
     if (!fresh) {
       const first = this.firstLineOf(fam, dst, plen, this.line);
-      this.fail('dst', `route already exists: ${formatPrefix(dst, plen)} is also at line ${first} (this is line ${this.line})`, dstAt);
+      this.fail(
+        'dst',
+        `route already exists: ${formatPrefix(dst, plen)} is also at line ${first} (this is line ${this.line})`,
+        dstAt,
+      );
     }
 
     r.family = fam;
@@ -595,16 +639,27 @@ class RoutesParser {
  * is itself an error (or sits in a comment, which ends the line). An exception thrown by onRoute
  * propagates unchanged.
  */
-export function parseRoutesBytes(bytes: Uint8Array, file: string, onRoute: (r: RouteSpec) => void, options?: RoutesFileOptions): number {
+export function parseRoutesBytes(
+  bytes: Uint8Array,
+  file: string,
+  onRoute: (r: RouteSpec) => void,
+  options?: RoutesFileOptions,
+): number {
   // A plain Uint8Array view of a Buffer (or other subclass): the scanner's element loads then see
   // one object shape whichever way the caller read the file.
-  const plain = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const plain =
+    bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const ps = new RoutesParser(plain, file, true);
   ps.devs = options?.devs ?? null;
   return ps.run(onRoute, Infinity);
 }
 
 /** parseRoutesBytes on a string (encoded to UTF-8 first; same contract, same reused RouteSpec). */
-export function parseRoutesText(text: string, file: string, onRoute: (r: RouteSpec) => void, options?: RoutesFileOptions): number {
+export function parseRoutesText(
+  text: string,
+  file: string,
+  onRoute: (r: RouteSpec) => void,
+  options?: RoutesFileOptions,
+): number {
   return parseRoutesBytes(new TextEncoder().encode(text), file, onRoute, options);
 }

@@ -13,7 +13,16 @@
 import { z } from 'zod';
 import { isIfName } from './ifname.js';
 import type { RouteSpec } from './routes-file.js';
-import { type Family, formatPrefix, ipIsMulticast, ipIsUnspecified, macIsGroup, macIsZero, parseMac, parsePrefix } from '../addr/addr.js';
+import {
+  type Family,
+  formatPrefix,
+  ipIsMulticast,
+  ipIsUnspecified,
+  macIsGroup,
+  macIsZero,
+  parseMac,
+  parsePrefix,
+} from '../addr/addr.js';
 
 export type { RouteSpec, RouteType } from './routes-file.js';
 export type { Family } from '../addr/addr.js';
@@ -79,7 +88,10 @@ export interface InterfaceConfig {
 }
 
 /** A YAML node's position, 1-based. */
-export interface Place { line: number; col: number }
+export interface Place {
+  line: number;
+  col: number;
+}
 /**
  * Positions of the fields read after loading, by field path (`routes_file`, `interfaces[1]`,
  * `interfaces[1].gen`, `interfaces[1].gen.flows`, `interfaces[1].pcap.in`).
@@ -171,13 +183,15 @@ export function hexBytes(s: string, n: number): Uint8Array | null {
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 const ifName = z.string().refine(isIfName, {
-  message: 'not an interface name: a lower-case letter, letters or digits, a final digit, at most 15 characters (like wm0, vlan100)',
+  message:
+    'not an interface name: a lower-case letter, letters or digits, a final digit, at most 15 characters (like wm0, vlan100)',
 });
 
 const mac = z.string().transform((s, ctx) => {
   const m = parseMac(s);
   if (m === null) ctx.addIssue({ code: 'custom', message: `'${s}' is not a MAC address (like 02:00:00:00:00:01)` });
-  else if (macIsGroup(m)) ctx.addIssue({ code: 'custom', message: `${s} is a multicast MAC (low bit of the first byte set)` });
+  else if (macIsGroup(m))
+    ctx.addIssue({ code: 'custom', message: `${s} is a multicast MAC (low bit of the first byte set)` });
   else if (macIsZero(m)) ctx.addIssue({ code: 'custom', message: 'the all-zeros MAC is not an address' });
   else return m;
   return z.NEVER;
@@ -186,7 +200,10 @@ const mac = z.string().transform((s, ctx) => {
 const ifAddress = z.string().transform((s, ctx): IfAddress => {
   const p = s.includes('/') ? parsePrefix(s) : null;
   if (p === null) {
-    ctx.addIssue({ code: 'custom', message: `'${s}' is not an address with a prefix length (like 192.0.2.1/24 or 2001:db8::1/64)` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `'${s}' is not an address with a prefix length (like 192.0.2.1/24 or 2001:db8::1/64)`,
+    });
   } else if (p.plen === 0) {
     ctx.addIssue({ code: 'custom', message: `${s}: prefix length 0 leaves no network` });
   } else if (ipIsUnspecified(p.bytes) || ipIsMulticast(p.bytes)) {
@@ -200,7 +217,10 @@ const ifAddress = z.string().transform((s, ctx): IfAddress => {
 const rssKey = z.string().transform((s, ctx) => {
   const k = hexBytes(s, RSS_KEY_BYTES);
   if (k === null) {
-    ctx.addIssue({ code: 'custom', message: `must be ${2 * RSS_KEY_BYTES} hex digits (${RSS_KEY_BYTES} bytes), got ${s.length} characters` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be ${2 * RSS_KEY_BYTES} hex digits (${RSS_KEY_BYTES} bytes), got ${s.length} characters`,
+    });
     return z.NEVER;
   }
   return k;

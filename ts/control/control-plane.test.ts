@@ -16,7 +16,8 @@ neighbors:
   - { address: 198.51.100.254, mac: 02:00:00:00:bb:fe, dev: wm1 }
 `;
 
-const stackOf = (engine: 'wasm' | 'ts') => new Stack(parseConfig(CONFIG, 'test.yaml', '.'), { engine, spareInterfaces: 2 });
+const stackOf = (engine: 'wasm' | 'ts') =>
+  new Stack(parseConfig(CONFIG, 'test.yaml', '.'), { engine, spareInterfaces: 2 });
 
 /** A dataplane whose grace periods wait until the test releases them, and which logs the order of events. */
 function gatedDataplane(stack: Stack) {
@@ -129,7 +130,9 @@ describe('the writer lock', () => {
     expect(() => stack.tables.reclaim()).toThrow(/reclaim: called without the writer lock/);
     expect(() => stack.tables.walkRoutes(4)).toThrow(WriterLockError);
     // inside it, the same call works
-    stack.tables.wlock.runSync('test', () => stack.tables.addRoute(4, Uint8Array.of(10, 0, 0, 0), 8, 'unicast', 2, gw, 0));
+    stack.tables.wlock.runSync('test', () =>
+      stack.tables.addRoute(4, Uint8Array.of(10, 0, 0, 0), 8, 'unicast', 2, gw, 0),
+    );
   });
 
   test('one writer at a time across awaits; a synchronous writer is refused meanwhile', async () => {

@@ -29,7 +29,14 @@ import { UserError } from '../errors.js';
 import type { Stack } from '../stack/stack.js';
 import type { Nexthop } from '../stack/tables.js';
 import { routeEntry, routeGetLine } from './route-text.js';
-import type { IfconfigEntry, IntrctlListResult, NetstatIResult, NetstatMResult, NetstatSResult, RouteEntry } from './types.js';
+import type {
+  IfconfigEntry,
+  IntrctlListResult,
+  NetstatIResult,
+  NetstatMResult,
+  NetstatSResult,
+  RouteEntry,
+} from './types.js';
 
 /** Interrupt affinity (intrctl): a multi-CPU machine has it, a single-CPU stack does not. */
 export interface InterruptControl {
@@ -128,7 +135,8 @@ export class ControlPlane {
 
   private ifIndex(name: string): number {
     const i = this.stack.ifByName.get(name);
-    if (i === undefined) throw new UserError(`no interface '${name}' (have: ${[...this.stack.ifByName.keys()].join(', ')})`);
+    if (i === undefined)
+      throw new UserError(`no interface '${name}' (have: ${[...this.stack.ifByName.keys()].join(', ')})`);
     return i;
   }
 
@@ -270,7 +278,8 @@ export class ControlPlane {
     return this.writer('ifconfig inet', () => {
       const i = this.ifIndex(name);
       const p = text.includes('/') ? parsePrefix(text) : null;
-      if (!p) throw new UserError(`'${text}' is not an address with a prefix length (like 192.0.2.1/24 or 2001:db8::1/64)`);
+      if (!p)
+        throw new UserError(`'${text}' is not an address with a prefix length (like 192.0.2.1/24 or 2001:db8::1/64)`);
       this.stack.addAddress(i, p);
       return this.ifconfigEntry(i);
     });

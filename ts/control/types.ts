@@ -4,8 +4,16 @@
 import type { RouteKind } from '../stack/tables.js';
 
 /** One row of `intrctl list`: the interrupt (vector), its count per CPU, the CPU it is bound to. */
-export interface IntrctlRow { id: string; counts: number[]; cpu: number }
-export interface IntrctlListResult { cpus: number; nointr: number[]; rows: IntrctlRow[] }
+export interface IntrctlRow {
+  id: string;
+  counts: number[];
+  cpu: number;
+}
+export interface IntrctlListResult {
+  cpus: number;
+  nointr: number[];
+  rows: IntrctlRow[];
+}
 
 /**
  * The table of `intrctl list`, as in NetBSD: `interrupt id`, a column per CPU with the interrupts
@@ -15,7 +23,11 @@ export function formatIntrctlList(r: IntrctlListResult): string {
   const head = ['interrupt id', ...Array.from({ length: r.cpus }, (_, c) => `CPU${c}`)];
   const rows = r.rows.map((v) => [v.id, ...v.counts.map((n, c) => `${n}${c === v.cpu ? '*' : ''}`)]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)) + 2);
-  const line = (x: string[]) => x.map((s, i) => (i === 0 ? s.padEnd(w[i]!) : s.padStart(w[i]! - 1).padEnd(w[i]!))).join('').trimEnd();
+  const line = (x: string[]) =>
+    x
+      .map((s, i) => (i === 0 ? s.padEnd(w[i]!) : s.padStart(w[i]! - 1).padEnd(w[i]!)))
+      .join('')
+      .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }
 
@@ -68,7 +80,11 @@ export interface NetstatIfRow {
   /** the driver feeding its RX queues (gen, pcap), or null */
   source: string | null;
 }
-export interface NetstatIResult { interfaces: NetstatIfRow[]; untracked: string[]; note: string }
+export interface NetstatIResult {
+  interfaces: NetstatIfRow[];
+  untracked: string[];
+  note: string;
+}
 
 export interface NetstatSResult {
   cpus: number;

@@ -7,7 +7,11 @@ import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import {
-  type ControlCommand, type ControlCommands, type ControlResponse, SOCKET_NAME, socketDir,
+  type ControlCommand,
+  type ControlCommands,
+  type ControlResponse,
+  SOCKET_NAME,
+  socketDir,
 } from './control-protocol.js';
 
 /** A request the server answered with ok: false; `message` is the server's one-line error. */
@@ -49,7 +53,12 @@ export function listInstances(dir = socketDir()): { pid: number; path: string }[
     }
     const pid = Number(m[1]);
     if (pidAlive(pid)) out.push({ pid, path });
-    else try { unlinkSync(path); } catch { /* someone else cleaned it up */ }
+    else
+      try {
+        unlinkSync(path);
+      } catch {
+        /* someone else cleaned it up */
+      }
   }
   return out.sort((a, b) => a.pid - b.pid);
 }
@@ -63,12 +72,18 @@ export function findInstance(socket?: string, dir = socketDir()): string {
   const live = listInstances(dir);
   if (live.length === 0) throw new UserError('no mpstack instance is running (start one with mpstack run)');
   if (live.length > 1) {
-    throw new UserError(`${live.length} instances are running: pass --socket PATH (one of ${live.map((x) => `${x.path} [pid ${x.pid}]`).join(', ')})`);
+    throw new UserError(
+      `${live.length} instances are running: pass --socket PATH (one of ${live.map((x) => `${x.path} [pid ${x.pid}]`).join(', ')})`,
+    );
   }
   return live[0]!.path;
 }
 
-interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
 
 export class ControlClient {
   private buf = '';
@@ -76,7 +91,10 @@ export class ControlClient {
   private readonly pending = new Map<number, Pending>();
   private gone: Error | null = null;
 
-  private constructor(readonly path: string, private readonly sock: Socket) {
+  private constructor(
+    readonly path: string,
+    private readonly sock: Socket,
+  ) {
     sock.setEncoding('utf8');
     sock.on('data', (chunk: string) => this.onData(chunk));
     sock.on('error', (e) => this.fail(new UserError(`control socket ${path}: ${e.message}`)));
@@ -87,11 +105,19 @@ export class ControlClient {
   static connect(path: string): Promise<ControlClient> {
     return new Promise((resolve, reject) => {
       const sock = createConnection(path);
-      sock.once('connect', () => { sock.removeAllListeners('error'); resolve(new ControlClient(path, sock)); });
+      sock.once('connect', () => {
+        sock.removeAllListeners('error');
+        resolve(new ControlClient(path, sock));
+      });
       sock.once('error', (e: NodeJS.ErrnoException) => {
-        const why = e.code === 'ENOENT' ? 'no such socket'
-          : e.code === 'ECONNREFUSED' ? 'nobody is listening (the instance has stopped)'
-          : e.code === 'EACCES' ? 'permission denied' : e.message;
+        const why =
+          e.code === 'ENOENT'
+            ? 'no such socket'
+            : e.code === 'ECONNREFUSED'
+              ? 'nobody is listening (the instance has stopped)'
+              : e.code === 'EACCES'
+                ? 'permission denied'
+                : e.message;
         reject(new UserError(`cannot reach mpstack at ${path}: ${why}`));
       });
     });
@@ -146,7 +172,10 @@ export class ControlClient {
 
   private fail(e: Error): void {
     this.gone ??= e;
-    for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(e); }
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(e);
+    }
     this.pending.clear();
   }
 }

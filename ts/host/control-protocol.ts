@@ -20,12 +20,24 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {
-  IfconfigEntry, IntrctlListResult, NetstatIResult, NetstatMResult, NetstatSResult, RouteEntry,
+  IfconfigEntry,
+  IntrctlListResult,
+  NetstatIResult,
+  NetstatMResult,
+  NetstatSResult,
+  RouteEntry,
 } from '../control/types.js';
 
 export { formatIntrctlList } from '../control/types.js';
 export type {
-  IfconfigEntry, IntrctlListResult, IntrctlRow, NetstatIfRow, NetstatIResult, NetstatMResult, NetstatSResult, RouteEntry,
+  IfconfigEntry,
+  IntrctlListResult,
+  IntrctlRow,
+  NetstatIfRow,
+  NetstatIResult,
+  NetstatMResult,
+  NetstatSResult,
+  RouteEntry,
 } from '../control/types.js';
 
 /** The longest request line the server reads (a route line is well under 200 bytes). */
@@ -45,7 +57,11 @@ export function defaultSocketPath(pid = process.pid, env: NodeJS.ProcessEnv = pr
   return join(socketDir(env), `mpstack-${pid}.sock`);
 }
 
-export interface ControlRequest { id: number; cmd: string; args?: Record<string, unknown> }
+export interface ControlRequest {
+  id: number;
+  cmd: string;
+  args?: Record<string, unknown>;
+}
 export type ControlResponse =
   | { id: number | null; ok: true; result: unknown }
   | { id: number | null; ok: false; error: string };
@@ -60,7 +76,7 @@ export interface ControlCommands {
   'route.delete': { args: { dst: string; family?: 4 | 6 }; result: { route: RouteEntry } };
   'route.show': { args: { family?: 4 | 6 }; result: { routes: RouteEntry[] } };
   'route.get': { args: { address: string }; result: { line: string } };
-  'ifconfig': { args: { if?: string }; result: { interfaces: IfconfigEntry[] } };
+  ifconfig: { args: { if?: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.up': { args: { if: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.down': { args: { if: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.inet': { args: { if: string; address: string }; result: { interfaces: IfconfigEntry[] } };

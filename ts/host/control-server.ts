@@ -24,7 +24,10 @@ type Args = Record<string, unknown>;
 /** Argument readers: a wrong, missing or unknown argument is the request's error. */
 function argReader(args: Args, allowed: readonly string[]) {
   for (const k of Object.keys(args)) {
-    if (!allowed.includes(k)) throw new UserError(`unknown argument '${k}'${allowed.length ? ` (expected ${allowed.join(', ')})` : ' (it takes none)'}`);
+    if (!allowed.includes(k))
+      throw new UserError(
+        `unknown argument '${k}'${allowed.length ? ` (expected ${allowed.join(', ')})` : ' (it takes none)'}`,
+      );
   }
   const str = (k: string): string => {
     const v = args[k];
@@ -58,12 +61,20 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
 
   type Run = (args: Args) => unknown;
   const commands: Record<ControlCommand, Run> = {
-    'intrctl.list': (args) => { argReader(args, []); return cp.intrctlList(); },
-    'intrctl.affinity': (args) => { const a = argReader(args, ['irq', 'cpu']); return cp.affinity(a.str('irq'), a.int('cpu')); },
+    'intrctl.list': (args) => {
+      argReader(args, []);
+      return cp.intrctlList();
+    },
+    'intrctl.affinity': (args) => {
+      const a = argReader(args, ['irq', 'cpu']);
+      return cp.affinity(a.str('irq'), a.int('cpu'));
+    },
     'intrctl.nointr': (args) => cp.nointr(argReader(args, ['cpu']).int('cpu')),
     'intrctl.intr': (args) => cp.intr(argReader(args, ['cpu']).int('cpu')),
 
-    'route.add': async (args) => ({ route: await cp.routeAdd(parseRouteLine(cp.stack, argReader(args, ['line']).str('line'))) }),
+    'route.add': async (args) => ({
+      route: await cp.routeAdd(parseRouteLine(cp.stack, argReader(args, ['line']).str('line'))),
+    }),
     'route.delete': async (args) => {
       const a = argReader(args, ['dst', 'family']);
       const [route] = await cp.routeDelete([parseRouteKey(a.str('dst'), a.family('family'))]);
@@ -72,7 +83,7 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
     'route.show': async (args) => ({ routes: await cp.routeShow(argReader(args, ['family']).family('family')) }),
     'route.get': async (args) => ({ line: await cp.routeGet(argReader(args, ['address']).str('address')) }),
 
-    'ifconfig': (args) => ({ interfaces: cp.ifconfig(argReader(args, ['if']).optStr('if')) }),
+    ifconfig: (args) => ({ interfaces: cp.ifconfig(argReader(args, ['if']).optStr('if')) }),
     'ifconfig.up': async (args) => ({ interfaces: [await cp.ifUp(argReader(args, ['if']).str('if'), true)] }),
     'ifconfig.down': async (args) => ({ interfaces: [await cp.ifUp(argReader(args, ['if']).str('if'), false)] }),
     'ifconfig.create': async (args) => {
@@ -85,9 +96,15 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
       return { interfaces: [await cp.ifAddressAdd(a.str('if'), a.str('address'))] };
     },
 
-    'netstat.i': (args) => { argReader(args, []); return cp.netstatI(); },
+    'netstat.i': (args) => {
+      argReader(args, []);
+      return cp.netstatI();
+    },
     'netstat.s': (args) => cp.netstatS(argReader(args, ['perCpu']).bool('perCpu')),
-    'netstat.m': (args) => { argReader(args, []); return cp.netstatM(); },
+    'netstat.m': (args) => {
+      argReader(args, []);
+      return cp.netstatM();
+    },
   };
 
   /** Answers one request line. Never throws. */
@@ -101,14 +118,17 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
       } catch (e) {
         throw new UserError(`malformed JSON: ${(e as Error).message}`);
       }
-      if (typeof req !== 'object' || req === null || Array.isArray(req)) throw new UserError('a request is a JSON object {"id": N, "cmd": "...", "args": {...}}');
+      if (typeof req !== 'object' || req === null || Array.isArray(req))
+        throw new UserError('a request is a JSON object {"id": N, "cmd": "...", "args": {...}}');
       const r = req as Record<string, unknown>;
-      if (typeof r['id'] !== 'number' || !Number.isFinite(r['id'])) throw new UserError('request: "id" must be a number');
+      if (typeof r['id'] !== 'number' || !Number.isFinite(r['id']))
+        throw new UserError('request: "id" must be a number');
       id = r['id'];
       if (typeof r['cmd'] !== 'string') throw new UserError('request: "cmd" must be a string');
       const cmd = r['cmd'];
       const args = r['args'] ?? {};
-      if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new UserError(`${cmd}: "args" must be a JSON object`);
+      if (typeof args !== 'object' || args === null || Array.isArray(args))
+        throw new UserError(`${cmd}: "args" must be a JSON object`);
       const c = Object.hasOwn(commands, cmd) ? commands[cmd as ControlCommand] : undefined;
       if (!c) throw new UserError(`unknown command '${cmd}' (expected ${Object.keys(commands).join(', ')})`);
       if (closing) throw new UserError('mpstack is stopping');
@@ -117,7 +137,9 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
       return { id, ok: true, result };
     } catch (e) {
       if (isUserError(e)) return { id, ok: false, error: label + e.message };
-      process.stderr.write(`mpstack: control: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.stderr.write(
+        `mpstack: control: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
       return { id, ok: false, error: `internal error: ${e instanceof Error ? e.message : String(e)}` };
     }
   };
@@ -130,7 +152,9 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
     let buf = '';
     let chain: Promise<void> = Promise.resolve();
     let overflowed = false;
-    const reply = (res: ControlResponse) => { if (sock.writable) sock.write(JSON.stringify(res) + '\n'); };
+    const reply = (res: ControlResponse) => {
+      if (sock.writable) sock.write(JSON.stringify(res) + '\n');
+    };
     // a line no request could need: say so and hang up (reading on would let one client grow the
     // buffer without bound)
     const overflow = () => {
@@ -154,19 +178,34 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
       }
       if (buf.length > CONTROL_MAX_LINE) overflow();
     });
-    sock.on('error', () => { /* the client went away; nothing to clean up but the socket */ });
+    sock.on('error', () => {
+      /* the client went away; nothing to clean up but the socket */
+    });
     sock.on('close', () => conns.delete(sock));
   });
 
   await prepareSocketPath(sockPath, path === undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(sockPath, () => { server.off('error', reject); resolve(); });
+    server.listen(sockPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  try { chmodSync(sockPath, 0o600); } catch { /* the directory's 0700 already keeps others out */ }
+  try {
+    chmodSync(sockPath, 0o600);
+  } catch {
+    /* the directory's 0700 already keeps others out */
+  }
   server.on('error', (e) => process.stderr.write(`mpstack: control: ${e.message}\n`));
 
-  const unlinkSocket = () => { try { unlinkSync(sockPath); } catch { /* already gone */ } };
+  const unlinkSocket = () => {
+    try {
+      unlinkSync(sockPath);
+    } catch {
+      /* already gone */
+    }
+  };
   process.on('exit', unlinkSocket);
   let closed: Promise<void> | null = null;
   return {
@@ -193,7 +232,8 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
  */
 async function prepareSocketPath(path: string, isDefault: boolean): Promise<void> {
   // sun_path is 108 bytes on Linux, 104 on the BSDs and macOS
-  if (Buffer.byteLength(path) > 103) throw new UserError(`control socket path too long (${Buffer.byteLength(path)} bytes, at most 103): ${path}`);
+  if (Buffer.byteLength(path) > 103)
+    throw new UserError(`control socket path too long (${Buffer.byteLength(path)} bytes, at most 103): ${path}`);
   const dir = dirname(path);
   if (isDefault) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -207,7 +247,10 @@ async function prepareSocketPath(path: string, isDefault: boolean): Promise<void
   if (!lstatSync(path).isSocket()) throw new UserError(`${path} exists and is not a socket`);
   const live = await new Promise<boolean>((resolve) => {
     const c = createConnection(path);
-    c.once('connect', () => { c.destroy(); resolve(true); });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
     c.once('error', () => resolve(false));
   });
   if (live) throw new UserError(`another mpstack is already listening on ${path}`);

@@ -25,7 +25,11 @@ const NODE_HOST: MpHost = {
     w.on('error', (err) => events.error(err));
     w.on('message', () => events.done());
     w.once('exit', () => events.exit());
-    return { terminate: () => { void w.terminate(); } };
+    return {
+      terminate: () => {
+        void w.terminate();
+      },
+    };
   },
   readPcap: pcapSource,
   writeFile: (path, bytes) => writeFileSync(path, bytes),
@@ -42,5 +46,7 @@ export class NodeMachine extends MpMachine {
   }
 
   /** NetBSD-style `intrctl list`: interrupt id, a count column per CPU, `*` on the bound CPU. */
-  intrctlList(): string { return formatIntrctlList(this.interrupts.list()); }
+  intrctlList(): string {
+    return formatIntrctlList(this.interrupts.list());
+  }
 }

@@ -5,7 +5,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CaptureError, PcapWriter, readCapture, readCaptureFile, writePcapFile, type CapturedFrame } from './capture.js';
+import {
+  CaptureError,
+  PcapWriter,
+  readCapture,
+  readCaptureFile,
+  writePcapFile,
+  type CapturedFrame,
+} from './capture.js';
 
 /** Bytes from hex text; spaces are ignored. */
 function hex(s: string): Uint8Array {
@@ -15,14 +22,22 @@ function hex(s: string): Uint8Array {
 
 // One 2-byte frame (ab cd) at 1 s + 2 us (or 2 ns), in each of the four pcap magics; and the
 // smallest useful pcapng: SHB, IDB (Ethernet, no options), EPB of the same frame at 1000002 us.
-const PCAP_LE_USEC = hex('d4c3b2a1 02000400 00000000 00000000 ffff0000 01000000  01000000 02000000 02000000 02000000 abcd');
-const PCAP_BE_USEC = hex('a1b2c3d4 00020004 00000000 00000000 0000ffff 00000001  00000001 00000002 00000002 00000002 abcd');
-const PCAP_LE_NSEC = hex('4d3cb2a1 02000400 00000000 00000000 ffff0000 01000000  01000000 02000000 02000000 02000000 abcd');
-const PCAP_BE_NSEC = hex('a1b23c4d 00020004 00000000 00000000 0000ffff 00000001  00000001 00000002 00000002 00000002 abcd');
+const PCAP_LE_USEC = hex(
+  'd4c3b2a1 02000400 00000000 00000000 ffff0000 01000000  01000000 02000000 02000000 02000000 abcd',
+);
+const PCAP_BE_USEC = hex(
+  'a1b2c3d4 00020004 00000000 00000000 0000ffff 00000001  00000001 00000002 00000002 00000002 abcd',
+);
+const PCAP_LE_NSEC = hex(
+  '4d3cb2a1 02000400 00000000 00000000 ffff0000 01000000  01000000 02000000 02000000 02000000 abcd',
+);
+const PCAP_BE_NSEC = hex(
+  'a1b23c4d 00020004 00000000 00000000 0000ffff 00000001  00000001 00000002 00000002 00000002 abcd',
+);
 const PCAPNG_LE = hex(
   '0a0d0d0a 1c000000 4d3c2b1a 01000000 ffffffff ffffffff 1c000000' +
-  '01000000 14000000 01000000 00000000 14000000' +
-  '06000000 24000000 00000000 00000000 42420f00 02000000 02000000 abcd0000 24000000',
+    '01000000 14000000 01000000 00000000 14000000' +
+    '06000000 24000000 00000000 00000000 42420f00 02000000 02000000 abcd0000 24000000',
 );
 const AB_CD = Uint8Array.from([0xab, 0xcd]);
 
@@ -61,16 +76,19 @@ describe('readCapture format detection', () => {
 
   test('any bytes at all parse or throw CaptureError', () => {
     const magics = [PCAP_LE_USEC, PCAP_BE_USEC, PCAP_LE_NSEC, PCAP_BE_NSEC, PCAPNG_LE].map((m) => m.subarray(0, 4));
-    fc.assert(fc.property(fc.option(fc.constantFrom(...magics)), fc.uint8Array({ maxLength: 200 }), (magic, tail) => {
-      const f = new Uint8Array((magic?.length ?? 0) + tail.length);
-      if (magic) f.set(magic);
-      f.set(tail, magic?.length ?? 0);
-      try {
-        readCapture(f, 'rand');
-      } catch (e) {
-        if (!(e instanceof CaptureError)) throw new Error(`expected CaptureError, got ${String(e)}`);
-      }
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.option(fc.constantFrom(...magics)), fc.uint8Array({ maxLength: 200 }), (magic, tail) => {
+        const f = new Uint8Array((magic?.length ?? 0) + tail.length);
+        if (magic) f.set(magic);
+        f.set(tail, magic?.length ?? 0);
+        try {
+          readCapture(f, 'rand');
+        } catch (e) {
+          if (!(e instanceof CaptureError)) throw new Error(`expected CaptureError, got ${String(e)}`);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -102,7 +120,10 @@ describe('file helpers', () => {
 
   test('writePcapFile refuses mixed linktypes and writes nothing', async () => {
     const path = join(dir, 'mixed.pcap');
-    const frames = [{ data: AB_CD, tsSec: 0, tsNsec: 0, linktype: 1 }, { data: AB_CD, tsSec: 0, tsNsec: 0, linktype: 101 }];
+    const frames = [
+      { data: AB_CD, tsSec: 0, tsNsec: 0, linktype: 1 },
+      { data: AB_CD, tsSec: 0, tsNsec: 0, linktype: 101 },
+    ];
     await expect(writePcapFile(path, frames)).rejects.toThrow(/frame 1 has linktype 101 but the file's is 1/);
     expect(existsSync(path)).toBe(false);
   });
@@ -112,7 +133,9 @@ describe('file helpers', () => {
     const w = new PcapWriter();
     w.add(AB_CD, 0, 0);
     await writeFile(path, w.toBytes().subarray(0, 41));
-    await expect(readCaptureFile(path)).rejects.toThrow(new CaptureError(path, 24, 'truncated record: captured length 2 but only 1 bytes left in file'));
+    await expect(readCaptureFile(path)).rejects.toThrow(
+      new CaptureError(path, 24, 'truncated record: captured length 2 but only 1 bytes left in file'),
+    );
     await expect(readCaptureFile(join(dir, 'missing.pcap'))).rejects.toThrow(/ENOENT/);
   });
 });
@@ -136,10 +159,21 @@ function run(tool: string, args: string[]): string {
 
 function tsharkFields(path: string, fields: string[]): string[][] {
   const out = run('tshark', ['-r', path, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])]);
-  return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
+  return out
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => l.split('\t'));
 }
 
-interface UdpSpec { src: string; dst: string; sip: string; dip: string; sport: number; dport: number; payload: number[] }
+interface UdpSpec {
+  src: string;
+  dst: string;
+  sip: string;
+  dip: string;
+  sport: number;
+  dport: number;
+  payload: number[];
+}
 
 /** Ethernet II + IPv4 (checksummed, no options) + UDP (checksum 0, allowed over IPv4). */
 function ethIpv4Udp(s: UdpSpec): Uint8Array {
@@ -158,14 +192,51 @@ function ethIpv4Udp(s: UdpSpec): Uint8Array {
 }
 
 const SPECS: UdpSpec[] = [
-  { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02', sip: '192.0.2.1', dip: '198.51.100.7', sport: 40000, dport: 40001, payload: [0x68, 0x69] },
-  { src: '0a:1b:2c:3d:4e:5f', dst: 'ff:ff:ff:ff:ff:ff', sip: '10.0.0.1', dip: '10.255.255.255', sport: 50123, dport: 50124, payload: new Array<number>(100).fill(0x5a) },
-  { src: '02:aa:bb:cc:dd:ee', dst: '02:11:22:33:44:55', sip: '203.0.113.200', dip: '192.0.2.99', sport: 61000, dport: 61001, payload: [] },
-  { src: '02:00:00:00:00:03', dst: '02:00:00:00:00:04', sip: '172.16.5.4', dip: '172.16.5.5', sport: 45678, dport: 45679, payload: new Array<number>(1400).fill(0).map((_, i) => i & 0xff) },
+  {
+    src: '02:00:00:00:00:01',
+    dst: '02:00:00:00:00:02',
+    sip: '192.0.2.1',
+    dip: '198.51.100.7',
+    sport: 40000,
+    dport: 40001,
+    payload: [0x68, 0x69],
+  },
+  {
+    src: '0a:1b:2c:3d:4e:5f',
+    dst: 'ff:ff:ff:ff:ff:ff',
+    sip: '10.0.0.1',
+    dip: '10.255.255.255',
+    sport: 50123,
+    dport: 50124,
+    payload: new Array<number>(100).fill(0x5a),
+  },
+  {
+    src: '02:aa:bb:cc:dd:ee',
+    dst: '02:11:22:33:44:55',
+    sip: '203.0.113.200',
+    dip: '192.0.2.99',
+    sport: 61000,
+    dport: 61001,
+    payload: [],
+  },
+  {
+    src: '02:00:00:00:00:03',
+    dst: '02:00:00:00:00:04',
+    sip: '172.16.5.4',
+    dip: '172.16.5.5',
+    sport: 45678,
+    dport: 45679,
+    payload: new Array<number>(1400).fill(0).map((_, i) => i & 0xff),
+  },
 ];
 // Timestamps chosen to exercise carries and both resolutions: exact microseconds, sub-us digits
 // that microsecond files must drop, 0 and 999999999 ns.
-const TIMES: [number, number][] = [[1700000000, 123456789], [1700000000, 999999999], [1700000001, 0], [4000000000, 1000]];
+const TIMES: [number, number][] = [
+  [1700000000, 123456789],
+  [1700000000, 999999999],
+  [1700000001, 0],
+  [4000000000, 1000],
+];
 const FRAMES = SPECS.map((s, i) => ({ data: ethIpv4Udp(s), tsSec: TIMES[i]![0], tsNsec: TIMES[i]![1] }));
 // Frame 2 (42 bytes, no payload) is recorded as 60 bytes on the wire, as if Ethernet padding had
 // been cut off by the capture: it checks origLen separately from the captured length.
@@ -175,7 +246,11 @@ const epoch = (sec: number, ns: number) => `${sec}.${String(ns).padStart(9, '0')
 const payloadHex = (p: number[]) => p.map((b) => b.toString(16).padStart(2, '0')).join('');
 
 async function writeTestPcap(path: string, nanosecond: boolean): Promise<void> {
-  await writePcapFile(path, FRAMES.map((f, i) => ({ ...f, origLen: ORIG_LENS[i]! })), { nanosecond });
+  await writePcapFile(
+    path,
+    FRAMES.map((f, i) => ({ ...f, origLen: ORIG_LENS[i]! })),
+    { nanosecond },
+  );
 }
 
 function comparable(frames: CapturedFrame[]): unknown[] {
@@ -191,15 +266,31 @@ describe('independent decoder: tshark reads what PcapWriter writes', () => {
     const path = join(dir, `tshark-${nanosecond ? 'ns' : 'us'}.pcap`);
     await writeTestPcap(path, nanosecond);
     const rows = tsharkFields(path, [
-      'frame.len', 'frame.cap_len', 'frame.time_epoch', 'eth.src', 'eth.dst',
-      'ip.src', 'ip.dst', 'udp.srcport', 'udp.dstport', 'udp.payload',
+      'frame.len',
+      'frame.cap_len',
+      'frame.time_epoch',
+      'eth.src',
+      'eth.dst',
+      'ip.src',
+      'ip.dst',
+      'udp.srcport',
+      'udp.dstport',
+      'udp.payload',
     ]);
-    expect(rows).toEqual(SPECS.map((s, i) => [
-      String(ORIG_LENS[i]),
-      String(FRAMES[i]!.data.length),
-      epoch(TIMES[i]![0], nanosecond ? TIMES[i]![1] : Math.floor(TIMES[i]![1] / 1000) * 1000),
-      s.src, s.dst, s.sip, s.dip, String(s.sport), String(s.dport), payloadHex(s.payload),
-    ]));
+    expect(rows).toEqual(
+      SPECS.map((s, i) => [
+        String(ORIG_LENS[i]),
+        String(FRAMES[i]!.data.length),
+        epoch(TIMES[i]![0], nanosecond ? TIMES[i]![1] : Math.floor(TIMES[i]![1] / 1000) * 1000),
+        s.src,
+        s.dst,
+        s.sip,
+        s.dip,
+        String(s.sport),
+        String(s.dport),
+        payloadHex(s.payload),
+      ]),
+    );
   });
 });
 
@@ -217,9 +308,13 @@ describe('independent encoder: readCapture reads what editcap and mergecap write
     const b = await readCaptureFile(ng);
     expect(b.format).toBe('pcapng');
     expect(comparable(b.frames)).toEqual(comparable(a.frames));
-    expect(b.frames.map((f) => f.tsNsec)).toEqual(TIMES.map(([, ns]) => (tsresol === 9 ? ns : Math.floor(ns / 1000) * 1000)));
+    expect(b.frames.map((f) => f.tsNsec)).toEqual(
+      TIMES.map(([, ns]) => (tsresol === 9 ? ns : Math.floor(ns / 1000) * 1000)),
+    );
     // And tshark's own reading of that pcapng agrees on every timestamp.
-    expect(tsharkFields(ng, ['frame.time_epoch']).map((r) => r[0])).toEqual(b.frames.map((f) => epoch(f.tsSec, f.tsNsec)));
+    expect(tsharkFields(ng, ['frame.time_epoch']).map((r) => r[0])).toEqual(
+      b.frames.map((f) => epoch(f.tsSec, f.tsNsec)),
+    );
   });
 
   test('editcap -s 20 (snaplen) into pcapng: captured bytes cut, original lengths kept', async () => {
@@ -240,15 +335,20 @@ describe('independent encoder: readCapture reads what editcap and mergecap write
     const ng = join(dir, 'm.pcapng');
     await writeTestPcap(eth, true);
     // The same IPv4 packets without their Ethernet header, 500 ns after each Ethernet frame.
-    const rawFrames = FRAMES.map((f) => ({ data: f.data.subarray(14), tsSec: f.tsSec, tsNsec: f.tsNsec + 500 >= 1e9 ? f.tsNsec - 500 : f.tsNsec + 500 }));
+    const rawFrames = FRAMES.map((f) => ({
+      data: f.data.subarray(14),
+      tsSec: f.tsSec,
+      tsNsec: f.tsNsec + 500 >= 1e9 ? f.tsNsec - 500 : f.tsNsec + 500,
+    }));
     await writePcapFile(raw, rawFrames, { linktype: 101, nanosecond: true });
     run('mergecap', ['-F', 'pcapng', '-w', ng, eth, raw]);
     const { format, frames } = await readCaptureFile(ng);
     expect(format).toBe('pcapng');
     expect(frames).toHaveLength(8);
     const rows = tsharkFields(ng, ['frame.interface_id', 'frame.time_epoch', 'frame.cap_len', 'ip.src']);
-    expect(frames.map((f) => [f.linktype === 1 ? '0' : '1', epoch(f.tsSec, f.tsNsec), String(f.data.length)]))
-      .toEqual(rows.map((r) => r.slice(0, 3)));
+    expect(frames.map((f) => [f.linktype === 1 ? '0' : '1', epoch(f.tsSec, f.tsNsec), String(f.data.length)])).toEqual(
+      rows.map((r) => r.slice(0, 3)),
+    );
     expect(new Set(frames.map((f) => f.linktype))).toEqual(new Set([1, 101]));
     // Each raw-IP frame is the IPv4 part of an Ethernet frame in the file.
     for (const f of frames.filter((x) => x.linktype === 101)) {

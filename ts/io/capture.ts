@@ -23,7 +23,8 @@ export interface Capture {
 export function readCapture(bytes: Uint8Array, name: string): Capture {
   if (pcapngIsMagic(bytes)) return { format: 'pcapng', frames: readPcapng(bytes, name) };
   if (pcapIsMagic(bytes)) return { format: 'pcap', frames: readPcap(bytes, name) };
-  if (bytes.length < 4) throw new CaptureError(name, 0, `file too short for a capture file magic: ${bytes.length} bytes`);
+  if (bytes.length < 4)
+    throw new CaptureError(name, 0, `file too short for a capture file magic: ${bytes.length} bytes`);
   const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
   throw new CaptureError(name, 0, `bad magic ${head}: neither pcap nor pcapng`);
 }
@@ -52,7 +53,11 @@ export interface FrameToWrite {
  * one linktype per file, so a frame whose own linktype differs throws RangeError (nothing is
  * written), as do out-of-range timestamps or lengths.
  */
-export async function writePcapFile(path: string, frames: Iterable<FrameToWrite>, opts: PcapWriterOptions = {}): Promise<void> {
+export async function writePcapFile(
+  path: string,
+  frames: Iterable<FrameToWrite>,
+  opts: PcapWriterOptions = {},
+): Promise<void> {
   let w: PcapWriter | undefined;
   let i = 0;
   for (const f of frames) {

@@ -36,7 +36,11 @@ export const CAPTURE_MAX_RECORD = 256 * 1024;
  */
 export class CaptureError extends UserError {
   override readonly name = 'CaptureError';
-  constructor(readonly file: string, readonly offset: number, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    readonly reason: string,
+  ) {
     super(`${file}: offset ${offset}: ${reason}`);
   }
 }

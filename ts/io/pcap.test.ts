@@ -6,56 +6,106 @@ import { PcapWriter, readPcap } from './pcap.js';
 // One frame, de ad be ef, at 1700000000 s + 123456 us (or 123456789 ns), 4 of 60 bytes captured,
 // in each of the four magics. Laid out field by field, numbers from draft-ietf-opsawg-pcap.
 const LE_USEC = Uint8Array.from([
-  0xd4, 0xc3, 0xb2, 0xa1, // magic A1B2C3D4, little-endian
-  0x02, 0x00, 0x04, 0x00, // version 2.4
-  0x00, 0x00, 0x00, 0x00, // reserved1
-  0x00, 0x00, 0x00, 0x00, // reserved2
-  0xff, 0xff, 0x00, 0x00, // snaplen 65535
-  0x01, 0x00, 0x00, 0x00, // linktype 1 (Ethernet)
-  0x00, 0xf1, 0x53, 0x65, // ts seconds 1700000000 (0x6553F100)
-  0x40, 0xe2, 0x01, 0x00, // ts microseconds 123456 (0x0001E240)
-  0x04, 0x00, 0x00, 0x00, // captured length 4
-  0x3c, 0x00, 0x00, 0x00, // original length 60
-  0xde, 0xad, 0xbe, 0xef,
+  0xd4,
+  0xc3,
+  0xb2,
+  0xa1, // magic A1B2C3D4, little-endian
+  0x02,
+  0x00,
+  0x04,
+  0x00, // version 2.4
+  0x00,
+  0x00,
+  0x00,
+  0x00, // reserved1
+  0x00,
+  0x00,
+  0x00,
+  0x00, // reserved2
+  0xff,
+  0xff,
+  0x00,
+  0x00, // snaplen 65535
+  0x01,
+  0x00,
+  0x00,
+  0x00, // linktype 1 (Ethernet)
+  0x00,
+  0xf1,
+  0x53,
+  0x65, // ts seconds 1700000000 (0x6553F100)
+  0x40,
+  0xe2,
+  0x01,
+  0x00, // ts microseconds 123456 (0x0001E240)
+  0x04,
+  0x00,
+  0x00,
+  0x00, // captured length 4
+  0x3c,
+  0x00,
+  0x00,
+  0x00, // original length 60
+  0xde,
+  0xad,
+  0xbe,
+  0xef,
 ]);
 const BE_USEC = Uint8Array.from([
-  0xa1, 0xb2, 0xc3, 0xd4,
-  0x00, 0x02, 0x00, 0x04,
-  0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0xff, 0xff,
-  0x00, 0x00, 0x00, 0x01,
-  0x65, 0x53, 0xf1, 0x00,
-  0x00, 0x01, 0xe2, 0x40,
-  0x00, 0x00, 0x00, 0x04,
-  0x00, 0x00, 0x00, 0x3c,
-  0xde, 0xad, 0xbe, 0xef,
+  0xa1, 0xb2, 0xc3, 0xd4, 0x00, 0x02, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff,
+  0xff, 0x00, 0x00, 0x00, 0x01, 0x65, 0x53, 0xf1, 0x00, 0x00, 0x01, 0xe2, 0x40, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
+  0x00, 0x3c, 0xde, 0xad, 0xbe, 0xef,
 ]);
 const LE_NSEC = Uint8Array.from([
-  0x4d, 0x3c, 0xb2, 0xa1, // magic A1B23C4D, little-endian
-  0x02, 0x00, 0x04, 0x00,
-  0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00,
-  0xff, 0xff, 0x00, 0x00,
-  0x01, 0x00, 0x00, 0x00,
-  0x00, 0xf1, 0x53, 0x65,
-  0x15, 0xcd, 0x5b, 0x07, // ts nanoseconds 123456789 (0x075BCD15)
-  0x04, 0x00, 0x00, 0x00,
-  0x3c, 0x00, 0x00, 0x00,
-  0xde, 0xad, 0xbe, 0xef,
+  0x4d,
+  0x3c,
+  0xb2,
+  0xa1, // magic A1B23C4D, little-endian
+  0x02,
+  0x00,
+  0x04,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0xff,
+  0xff,
+  0x00,
+  0x00,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0xf1,
+  0x53,
+  0x65,
+  0x15,
+  0xcd,
+  0x5b,
+  0x07, // ts nanoseconds 123456789 (0x075BCD15)
+  0x04,
+  0x00,
+  0x00,
+  0x00,
+  0x3c,
+  0x00,
+  0x00,
+  0x00,
+  0xde,
+  0xad,
+  0xbe,
+  0xef,
 ]);
 const BE_NSEC = Uint8Array.from([
-  0xa1, 0xb2, 0x3c, 0x4d,
-  0x00, 0x02, 0x00, 0x04,
-  0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0xff, 0xff,
-  0x00, 0x00, 0x00, 0x01,
-  0x65, 0x53, 0xf1, 0x00,
-  0x07, 0x5b, 0xcd, 0x15,
-  0x00, 0x00, 0x00, 0x04,
-  0x00, 0x00, 0x00, 0x3c,
-  0xde, 0xad, 0xbe, 0xef,
+  0xa1, 0xb2, 0x3c, 0x4d, 0x00, 0x02, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff,
+  0xff, 0x00, 0x00, 0x00, 0x01, 0x65, 0x53, 0xf1, 0x00, 0x07, 0x5b, 0xcd, 0x15, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
+  0x00, 0x3c, 0xde, 0xad, 0xbe, 0xef,
 ]);
 const DEADBEEF = Uint8Array.from([0xde, 0xad, 0xbe, 0xef]);
 
@@ -191,10 +241,25 @@ describe('readPcap errors', () => {
     ['bad magic', Uint8Array.from([1, 2, 3, 4, 5, 6]), 0, /bad pcap magic 0x04030201/],
     ['truncated file header', LE_USEC.subarray(0, 23), 0, /truncated pcap file header: 23 of 24/],
     ['partial record header', LE_USEC.subarray(0, 30), 24, /truncated record header: 6 of 16/],
-    ['truncated final record', LE_USEC.subarray(0, 43), 24, /truncated record: captured length 4 but only 3 bytes left/],
+    [
+      'truncated final record',
+      LE_USEC.subarray(0, 43),
+      24,
+      /truncated record: captured length 4 but only 3 bytes left/,
+    ],
     ['version 1.0', withU32(LE_USEC, 4, 1, true), 4, /unsupported pcap version 1\.0/],
-    ['caplen over snaplen', withU32(withU32(LE_USEC, 16, 3, true), 32, 4, true), 32, /captured length 4 is over the file's snaplen 3/],
-    ['caplen over 256 KiB', withU32(withU32(BE_USEC, 16, 0, false), 32, 262145, false), 32, /captured length 262145 is over the 262144-byte maximum/],
+    [
+      'caplen over snaplen',
+      withU32(withU32(LE_USEC, 16, 3, true), 32, 4, true),
+      32,
+      /captured length 4 is over the file's snaplen 3/,
+    ],
+    [
+      'caplen over 256 KiB',
+      withU32(withU32(BE_USEC, 16, 0, false), 32, 262145, false),
+      32,
+      /captured length 262145 is over the 262144-byte maximum/,
+    ],
   ])('%s', (_what, file, offset, message) => {
     const e = captureErrorOf(() => readPcap(file, 'bad.pcap'));
     expect(e.message).toMatch(/^bad\.pcap: offset \d+: /);
@@ -218,7 +283,10 @@ const arbFrames = fc.array(
   { maxLength: 25 },
 );
 
-function writeAll(frames: { data: Uint8Array; tsSec: number; tsNsec: number; extra: number }[], nanosecond: boolean): Uint8Array {
+function writeAll(
+  frames: { data: Uint8Array; tsSec: number; tsNsec: number; extra: number }[],
+  nanosecond: boolean,
+): Uint8Array {
   const w = new PcapWriter({ nanosecond });
   for (const f of frames) w.add(f.data, f.tsSec, f.tsNsec, f.data.length + f.extra);
   return w.toBytes();
@@ -226,56 +294,69 @@ function writeAll(frames: { data: Uint8Array; tsSec: number; tsNsec: number; ext
 
 describe('readPcap properties', () => {
   test('random frame lists round-trip through PcapWriter (usec and nsec)', () => {
-    fc.assert(fc.property(arbFrames, fc.boolean(), (frames, nanosecond) => {
-      const got = readPcap(writeAll(frames, nanosecond), 'rt.pcap');
-      expect(got).toEqual(frames.map((f) => ({
-        data: f.data,
-        tsSec: f.tsSec,
-        tsNsec: nanosecond ? f.tsNsec : Math.floor(f.tsNsec / 1000) * 1000,
-        origLen: f.data.length + f.extra,
-        linktype: 1,
-      })));
-    }));
+    fc.assert(
+      fc.property(arbFrames, fc.boolean(), (frames, nanosecond) => {
+        const got = readPcap(writeAll(frames, nanosecond), 'rt.pcap');
+        expect(got).toEqual(
+          frames.map((f) => ({
+            data: f.data,
+            tsSec: f.tsSec,
+            tsNsec: nanosecond ? f.tsNsec : Math.floor(f.tsNsec / 1000) * 1000,
+            origLen: f.data.length + f.extra,
+            linktype: 1,
+          })),
+        );
+      }),
+    );
   });
 
   test('truncation: a cut on a record boundary parses, any other cut is a CaptureError', () => {
-    fc.assert(fc.property(arbFrames, fc.boolean(), fc.nat(), (frames, nanosecond, cutSeed) => {
-      const file = writeAll(frames, nanosecond);
-      const cut = cutSeed % (file.length + 1);
-      const boundaries = [24];
-      for (const f of frames) boundaries.push(boundaries[boundaries.length - 1]! + 16 + f.data.length);
-      const at = boundaries.indexOf(cut);
-      if (at >= 0) {
-        expect(readPcap(file.subarray(0, cut), 't')).toHaveLength(at);
-      } else {
-        expect(() => readPcap(file.subarray(0, cut), 't')).toThrow(CaptureError);
-      }
-    }));
+    fc.assert(
+      fc.property(arbFrames, fc.boolean(), fc.nat(), (frames, nanosecond, cutSeed) => {
+        const file = writeAll(frames, nanosecond);
+        const cut = cutSeed % (file.length + 1);
+        const boundaries = [24];
+        for (const f of frames) boundaries.push(boundaries[boundaries.length - 1]! + 16 + f.data.length);
+        const at = boundaries.indexOf(cut);
+        if (at >= 0) {
+          expect(readPcap(file.subarray(0, cut), 't')).toHaveLength(at);
+        } else {
+          expect(() => readPcap(file.subarray(0, cut), 't')).toThrow(CaptureError);
+        }
+      }),
+    );
   });
 
   test('byte mutations of a valid file parse or throw CaptureError, nothing else', () => {
     const seeds = [LE_USEC, BE_USEC, LE_NSEC, BE_NSEC];
-    fc.assert(fc.property(
-      fc.oneof(fc.constantFrom(...seeds), fc.tuple(arbFrames, fc.boolean()).map(([f, n]) => writeAll(f, n))),
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
-      (file, edits) => {
-        const m = file.slice();
-        for (const [i, b] of edits) m[i % m.length] = b;
-        parsesOrCaptureError(() => readPcap(m, 'mut.pcap'));
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.constantFrom(...seeds),
+          fc.tuple(arbFrames, fc.boolean()).map(([f, n]) => writeAll(f, n)),
+        ),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        (file, edits) => {
+          const m = file.slice();
+          for (const [i, b] of edits) m[i % m.length] = b;
+          parsesOrCaptureError(() => readPcap(m, 'mut.pcap'));
+        },
+      ),
+    );
   });
 
   test('random bytes after a valid magic parse or throw CaptureError', () => {
-    fc.assert(fc.property(
-      fc.constantFrom(LE_USEC, BE_USEC, LE_NSEC, BE_NSEC),
-      fc.uint8Array({ maxLength: 200 }),
-      (seed, tail) => {
-        const f = new Uint8Array(4 + tail.length);
-        f.set(seed.subarray(0, 4));
-        f.set(tail, 4);
-        parsesOrCaptureError(() => readPcap(f, 'rand.pcap'));
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.constantFrom(LE_USEC, BE_USEC, LE_NSEC, BE_NSEC),
+        fc.uint8Array({ maxLength: 200 }),
+        (seed, tail) => {
+          const f = new Uint8Array(4 + tail.length);
+          f.set(seed.subarray(0, 4));
+          f.set(tail, 4);
+          parsesOrCaptureError(() => readPcap(f, 'rand.pcap'));
+        },
+      ),
+    );
   });
 });

@@ -57,8 +57,9 @@ const PCAP_REC_ORIGLEN = 12;
 export function pcapIsMagic(bytes: Uint8Array): boolean {
   if (bytes.length < 4) return false;
   const m = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
-  return m === PCAP_MAGIC_USEC || m === PCAP_MAGIC_NSEC ||
-    m === PCAP_MAGIC_USEC_SWAPPED || m === PCAP_MAGIC_NSEC_SWAPPED;
+  return (
+    m === PCAP_MAGIC_USEC || m === PCAP_MAGIC_NSEC || m === PCAP_MAGIC_USEC_SWAPPED || m === PCAP_MAGIC_NSEC_SWAPPED
+  );
 }
 
 /**
@@ -83,10 +84,26 @@ export function readPcap(bytes: Uint8Array, name: string): CapturedFrame[] {
   let fracToNs: number;
   let fracPerSec: number;
   switch (magic) {
-    case PCAP_MAGIC_USEC: le = true; fracToNs = 1000; fracPerSec = 1e6; break;
-    case PCAP_MAGIC_NSEC: le = true; fracToNs = 1; fracPerSec = 1e9; break;
-    case PCAP_MAGIC_USEC_SWAPPED: le = false; fracToNs = 1000; fracPerSec = 1e6; break;
-    case PCAP_MAGIC_NSEC_SWAPPED: le = false; fracToNs = 1; fracPerSec = 1e9; break;
+    case PCAP_MAGIC_USEC:
+      le = true;
+      fracToNs = 1000;
+      fracPerSec = 1e6;
+      break;
+    case PCAP_MAGIC_NSEC:
+      le = true;
+      fracToNs = 1;
+      fracPerSec = 1e9;
+      break;
+    case PCAP_MAGIC_USEC_SWAPPED:
+      le = false;
+      fracToNs = 1000;
+      fracPerSec = 1e6;
+      break;
+    case PCAP_MAGIC_NSEC_SWAPPED:
+      le = false;
+      fracToNs = 1;
+      fracPerSec = 1e9;
+      break;
     default:
       throw new CaptureError(name, 0, `bad pcap magic 0x${magic.toString(16).padStart(8, '0')}`);
   }
@@ -109,7 +126,11 @@ export function readPcap(bytes: Uint8Array, name: string): CapturedFrame[] {
   let p = PCAP_FILE_HEADER_LEN;
   while (p < len) {
     if (len - p < PCAP_RECORD_HEADER_LEN) {
-      throw new CaptureError(name, p, `truncated record header: ${len - p} of ${PCAP_RECORD_HEADER_LEN} bytes at end of file`);
+      throw new CaptureError(
+        name,
+        p,
+        `truncated record header: ${len - p} of ${PCAP_RECORD_HEADER_LEN} bytes at end of file`,
+      );
     }
     let tsSec = dv.getUint32(p + PCAP_REC_TS_SEC, le);
     let frac = dv.getUint32(p + PCAP_REC_TS_FRAC, le);
@@ -120,7 +141,11 @@ export function readPcap(bytes: Uint8Array, name: string): CapturedFrame[] {
     }
     const d = p + PCAP_RECORD_HEADER_LEN;
     if (caplen > len - d) {
-      throw new CaptureError(name, p, `truncated record: captured length ${caplen} but only ${len - d} bytes left in file`);
+      throw new CaptureError(
+        name,
+        p,
+        `truncated record: captured length ${caplen} but only ${len - d} bytes left in file`,
+      );
     }
     if (frac >= fracPerSec) {
       const carry = Math.floor(frac / fracPerSec);
@@ -178,7 +203,9 @@ export class PcapWriter {
   }
 
   /** Number of frames added so far. */
-  get count(): number { return this.frames; }
+  get count(): number {
+    return this.frames;
+  }
 
   /**
    * Appends one record. `tsSec` is a u32 (0..2^32-1), `tsNsec` an integer in [0, 1e9);

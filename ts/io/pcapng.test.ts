@@ -9,96 +9,332 @@ import { readPcapng } from './pcapng.js';
 // 1700000000.123456789 s = 1700000000123456789 ns = 0x17979CFE_3D85CD15.
 const LE_NS = Uint8Array.from([
   // SHB
-  0x0a, 0x0d, 0x0d, 0x0a, // block type
-  0x1c, 0x00, 0x00, 0x00, // block total length 28
-  0x4d, 0x3c, 0x2b, 0x1a, // byte-order magic 1A2B3C4D, little-endian
-  0x01, 0x00, 0x00, 0x00, // version 1.0
-  0xff, 0xff, 0xff, 0xff, // section length -1 (unknown)
-  0xff, 0xff, 0xff, 0xff,
-  0x1c, 0x00, 0x00, 0x00, // trailing length 28
+  0x0a,
+  0x0d,
+  0x0d,
+  0x0a, // block type
+  0x1c,
+  0x00,
+  0x00,
+  0x00, // block total length 28
+  0x4d,
+  0x3c,
+  0x2b,
+  0x1a, // byte-order magic 1A2B3C4D, little-endian
+  0x01,
+  0x00,
+  0x00,
+  0x00, // version 1.0
+  0xff,
+  0xff,
+  0xff,
+  0xff, // section length -1 (unknown)
+  0xff,
+  0xff,
+  0xff,
+  0xff,
+  0x1c,
+  0x00,
+  0x00,
+  0x00, // trailing length 28
   // IDB at 28
-  0x01, 0x00, 0x00, 0x00, // block type 1
-  0x20, 0x00, 0x00, 0x00, // length 32
-  0x01, 0x00, 0x00, 0x00, // linktype 1, reserved
-  0xff, 0xff, 0x00, 0x00, // snaplen 65535
-  0x09, 0x00, 0x01, 0x00, // if_tsresol, length 1
-  0x09, 0x00, 0x00, 0x00, // 9 (10^-9 s), padded
-  0x00, 0x00, 0x00, 0x00, // opt_endofopt
-  0x20, 0x00, 0x00, 0x00, // trailing length 32
+  0x01,
+  0x00,
+  0x00,
+  0x00, // block type 1
+  0x20,
+  0x00,
+  0x00,
+  0x00, // length 32
+  0x01,
+  0x00,
+  0x00,
+  0x00, // linktype 1, reserved
+  0xff,
+  0xff,
+  0x00,
+  0x00, // snaplen 65535
+  0x09,
+  0x00,
+  0x01,
+  0x00, // if_tsresol, length 1
+  0x09,
+  0x00,
+  0x00,
+  0x00, // 9 (10^-9 s), padded
+  0x00,
+  0x00,
+  0x00,
+  0x00, // opt_endofopt
+  0x20,
+  0x00,
+  0x00,
+  0x00, // trailing length 32
   // EPB at 60
-  0x06, 0x00, 0x00, 0x00, // block type 6
-  0x28, 0x00, 0x00, 0x00, // length 40
-  0x00, 0x00, 0x00, 0x00, // interface 0
-  0xfe, 0x9c, 0x97, 0x17, // timestamp high 0x17979CFE
-  0x15, 0xcd, 0x85, 0x3d, // timestamp low 0x3D85CD15
-  0x05, 0x00, 0x00, 0x00, // captured length 5
-  0x3c, 0x00, 0x00, 0x00, // original length 60
-  0x01, 0x02, 0x03, 0x04, // data
-  0x05, 0x00, 0x00, 0x00, // data, padding
-  0x28, 0x00, 0x00, 0x00, // trailing length 40 (at 96)
+  0x06,
+  0x00,
+  0x00,
+  0x00, // block type 6
+  0x28,
+  0x00,
+  0x00,
+  0x00, // length 40
+  0x00,
+  0x00,
+  0x00,
+  0x00, // interface 0
+  0xfe,
+  0x9c,
+  0x97,
+  0x17, // timestamp high 0x17979CFE
+  0x15,
+  0xcd,
+  0x85,
+  0x3d, // timestamp low 0x3D85CD15
+  0x05,
+  0x00,
+  0x00,
+  0x00, // captured length 5
+  0x3c,
+  0x00,
+  0x00,
+  0x00, // original length 60
+  0x01,
+  0x02,
+  0x03,
+  0x04, // data
+  0x05,
+  0x00,
+  0x00,
+  0x00, // data, padding
+  0x28,
+  0x00,
+  0x00,
+  0x00, // trailing length 40 (at 96)
 ]);
 
 // Big-endian: SHB, IDB (LINKTYPE_RAW 101, snaplen 262144, no options: microseconds), EPB of 4
 // bytes at 1700000000.123456 s = 1700000000123456 us = 0x00060A24_18202240.
 const BE_US = Uint8Array.from([
-  0x0a, 0x0d, 0x0d, 0x0a,
-  0x00, 0x00, 0x00, 0x1c,
-  0x1a, 0x2b, 0x3c, 0x4d, // byte-order magic, big-endian
-  0x00, 0x01, 0x00, 0x00,
-  0xff, 0xff, 0xff, 0xff,
-  0xff, 0xff, 0xff, 0xff,
-  0x00, 0x00, 0x00, 0x1c,
+  0x0a,
+  0x0d,
+  0x0d,
+  0x0a,
+  0x00,
+  0x00,
+  0x00,
+  0x1c,
+  0x1a,
+  0x2b,
+  0x3c,
+  0x4d, // byte-order magic, big-endian
+  0x00,
+  0x01,
+  0x00,
+  0x00,
+  0xff,
+  0xff,
+  0xff,
+  0xff,
+  0xff,
+  0xff,
+  0xff,
+  0xff,
+  0x00,
+  0x00,
+  0x00,
+  0x1c,
   // IDB at 28
-  0x00, 0x00, 0x00, 0x01,
-  0x00, 0x00, 0x00, 0x14, // length 20
-  0x00, 0x65, 0x00, 0x00, // linktype 101
-  0x00, 0x04, 0x00, 0x00, // snaplen 262144
-  0x00, 0x00, 0x00, 0x14,
+  0x00,
+  0x00,
+  0x00,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x14, // length 20
+  0x00,
+  0x65,
+  0x00,
+  0x00, // linktype 101
+  0x00,
+  0x04,
+  0x00,
+  0x00, // snaplen 262144
+  0x00,
+  0x00,
+  0x00,
+  0x14,
   // EPB at 48
-  0x00, 0x00, 0x00, 0x06,
-  0x00, 0x00, 0x00, 0x24, // length 36
-  0x00, 0x00, 0x00, 0x00,
-  0x00, 0x06, 0x0a, 0x24,
-  0x18, 0x20, 0x22, 0x40,
-  0x00, 0x00, 0x00, 0x04,
-  0x00, 0x00, 0x00, 0x04,
-  0xde, 0xad, 0xbe, 0xef,
-  0x00, 0x00, 0x00, 0x24,
+  0x00,
+  0x00,
+  0x00,
+  0x06,
+  0x00,
+  0x00,
+  0x00,
+  0x24, // length 36
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0x06,
+  0x0a,
+  0x24,
+  0x18,
+  0x20,
+  0x22,
+  0x40,
+  0x00,
+  0x00,
+  0x00,
+  0x04,
+  0x00,
+  0x00,
+  0x00,
+  0x04,
+  0xde,
+  0xad,
+  0xbe,
+  0xef,
+  0x00,
+  0x00,
+  0x00,
+  0x24,
 ]);
 
 // Little-endian: SHB, IDB (Ethernet, snaplen 8, microseconds), an obsolete Packet Block, a Simple
 // Packet Block whose original length 10 is cut to the snaplen 8, and an unknown block 0x00000BAD.
 const LE_PB_SPB = Uint8Array.from([
-  0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0x00, 0x00, 0x00, 0x4d, 0x3c, 0x2b, 0x1a, 0x01, 0x00, 0x00, 0x00,
-  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1c, 0x00, 0x00, 0x00,
+  0x0a,
+  0x0d,
+  0x0d,
+  0x0a,
+  0x1c,
+  0x00,
+  0x00,
+  0x00,
+  0x4d,
+  0x3c,
+  0x2b,
+  0x1a,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0xff,
+  0xff,
+  0xff,
+  0xff,
+  0xff,
+  0xff,
+  0xff,
+  0xff,
+  0x1c,
+  0x00,
+  0x00,
+  0x00,
   // IDB at 28
-  0x01, 0x00, 0x00, 0x00,
-  0x14, 0x00, 0x00, 0x00,
-  0x01, 0x00, 0x00, 0x00,
-  0x08, 0x00, 0x00, 0x00, // snaplen 8
-  0x14, 0x00, 0x00, 0x00,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x14,
+  0x00,
+  0x00,
+  0x00,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x08,
+  0x00,
+  0x00,
+  0x00, // snaplen 8
+  0x14,
+  0x00,
+  0x00,
+  0x00,
   // PB at 48
-  0x02, 0x00, 0x00, 0x00, // block type 2
-  0x24, 0x00, 0x00, 0x00, // length 36
-  0x00, 0x00, 0x03, 0x00, // interface 0 (u16), drops count 3 (u16)
-  0x00, 0x00, 0x00, 0x00, // timestamp high
-  0x40, 0x42, 0x0f, 0x00, // timestamp low 1000000 us = 1 s
-  0x03, 0x00, 0x00, 0x00, // captured length 3
-  0x05, 0x00, 0x00, 0x00, // original length 5
-  0xaa, 0xbb, 0xcc, 0x00,
-  0x24, 0x00, 0x00, 0x00,
+  0x02,
+  0x00,
+  0x00,
+  0x00, // block type 2
+  0x24,
+  0x00,
+  0x00,
+  0x00, // length 36
+  0x00,
+  0x00,
+  0x03,
+  0x00, // interface 0 (u16), drops count 3 (u16)
+  0x00,
+  0x00,
+  0x00,
+  0x00, // timestamp high
+  0x40,
+  0x42,
+  0x0f,
+  0x00, // timestamp low 1000000 us = 1 s
+  0x03,
+  0x00,
+  0x00,
+  0x00, // captured length 3
+  0x05,
+  0x00,
+  0x00,
+  0x00, // original length 5
+  0xaa,
+  0xbb,
+  0xcc,
+  0x00,
+  0x24,
+  0x00,
+  0x00,
+  0x00,
   // SPB at 84
-  0x03, 0x00, 0x00, 0x00, // block type 3
-  0x18, 0x00, 0x00, 0x00, // length 24
-  0x0a, 0x00, 0x00, 0x00, // original length 10
-  0x11, 0x12, 0x13, 0x14,
-  0x15, 0x16, 0x17, 0x18,
-  0x18, 0x00, 0x00, 0x00,
+  0x03,
+  0x00,
+  0x00,
+  0x00, // block type 3
+  0x18,
+  0x00,
+  0x00,
+  0x00, // length 24
+  0x0a,
+  0x00,
+  0x00,
+  0x00, // original length 10
+  0x11,
+  0x12,
+  0x13,
+  0x14,
+  0x15,
+  0x16,
+  0x17,
+  0x18,
+  0x18,
+  0x00,
+  0x00,
+  0x00,
   // unknown block at 108
-  0xad, 0x0b, 0x00, 0x00,
-  0x10, 0x00, 0x00, 0x00,
-  0x99, 0x99, 0x99, 0x99,
-  0x10, 0x00, 0x00, 0x00,
+  0xad,
+  0x0b,
+  0x00,
+  0x00,
+  0x10,
+  0x00,
+  0x00,
+  0x00,
+  0x99,
+  0x99,
+  0x99,
+  0x99,
+  0x10,
+  0x00,
+  0x00,
+  0x00,
 ]);
 
 // --- A small block builder for the structural and property tests ---------------------------
@@ -138,8 +374,12 @@ function idb(le: boolean, linktype: number, snaplen: number, options: Bytes = []
 function epb(le: boolean, ifid: number, ts: bigint, data: Bytes, origLen = data.length): Bytes {
   if (ts < 0n || ts >= 2n ** 64n) throw new Error(`test bug: timestamp ${ts} does not fit 64 bits`);
   return block(le, 6, [
-    ...u32(le, ifid), ...u32(le, Number(ts >> 32n)), ...u32(le, Number(ts & 0xffffffffn)),
-    ...u32(le, data.length), ...u32(le, origLen), ...pad4(data),
+    ...u32(le, ifid),
+    ...u32(le, Number(ts >> 32n)),
+    ...u32(le, Number(ts & 0xffffffffn)),
+    ...u32(le, data.length),
+    ...u32(le, origLen),
+    ...pad4(data),
   ]);
 }
 const bytes = (...parts: Bytes[]): Uint8Array => Uint8Array.from(parts.flat());
@@ -184,21 +424,39 @@ describe('readPcapng golden files', () => {
 
   test('big-endian, default microsecond resolution, linktype 101', () => {
     expect(readPcapng(BE_US, 'be.pcapng')).toEqual([
-      { data: Uint8Array.from([0xde, 0xad, 0xbe, 0xef]), tsSec: 1700000000, tsNsec: 123456000, origLen: 4, linktype: 101 },
+      {
+        data: Uint8Array.from([0xde, 0xad, 0xbe, 0xef]),
+        tsSec: 1700000000,
+        tsNsec: 123456000,
+        origLen: 4,
+        linktype: 101,
+      },
     ]);
   });
 
   test('obsolete Packet Block, Simple Packet Block cut to snaplen, unknown block skipped', () => {
     expect(readPcapng(LE_PB_SPB, 'pb.pcapng')).toEqual([
       { data: Uint8Array.from([0xaa, 0xbb, 0xcc]), tsSec: 1, tsNsec: 0, origLen: 5, linktype: 1 },
-      { data: Uint8Array.from([0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18]), tsSec: 0, tsNsec: 0, origLen: 10, linktype: 1 },
+      {
+        data: Uint8Array.from([0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18]),
+        tsSec: 0,
+        tsNsec: 0,
+        origLen: 10,
+        linktype: 1,
+      },
     ]);
   });
 
   test('the builder reproduces the golden files byte for byte', () => {
-    const le = bytes(shb(true), idb(true, 1, 65535, opt(true, 9, [9])), epb(true, 0, 0x17979cfe3d85cd15n, [1, 2, 3, 4, 5], 60));
+    const le = bytes(
+      shb(true),
+      idb(true, 1, 65535, opt(true, 9, [9])),
+      epb(true, 0, 0x17979cfe3d85cd15n, [1, 2, 3, 4, 5], 60),
+    );
     expect(le).toEqual(LE_NS);
-    expect(bytes(shb(false), idb(false, 101, 262144), epb(false, 0, 0x00060a2418202240n, [0xde, 0xad, 0xbe, 0xef]))).toEqual(BE_US);
+    expect(
+      bytes(shb(false), idb(false, 101, 262144), epb(false, 0, 0x00060a2418202240n, [0xde, 0xad, 0xbe, 0xef])),
+    ).toEqual(BE_US);
   });
 
   test('frames alias the input (no copy)', () => {
@@ -235,7 +493,10 @@ describe('readPcapng timestamps', () => {
 
   test('spot values against hand arithmetic', () => {
     const at = (tsresol: number, ts: bigint): number[] => {
-      const [g] = readPcapng(bytes(shb(false), idb(false, 1, 0, opt(false, 9, [tsresol])), epb(false, 0, ts, [0])), 'x');
+      const [g] = readPcapng(
+        bytes(shb(false), idb(false, 1, 0, opt(false, 9, [tsresol])), epb(false, 0, ts, [0])),
+        'x',
+      );
       return [g!.tsSec, g!.tsNsec];
     };
     expect(at(0x80 | 10, 1700000000n * 1024n + 512n)).toEqual([1700000000, 500_000_000]);
@@ -246,23 +507,34 @@ describe('readPcapng timestamps', () => {
   });
 
   test('if_tsoffset adds whole seconds, negative too', () => {
-    const mk = (off: bigint) => bytes(shb(true), idb(true, 1, 0, [...opt(true, 14, i64(true, off)), ...opt(true, 9, [9])]), epb(true, 0, 5_000_000_001n, [0]));
+    const mk = (off: bigint) =>
+      bytes(
+        shb(true),
+        idb(true, 1, 0, [...opt(true, 14, i64(true, off)), ...opt(true, 9, [9])]),
+        epb(true, 0, 5_000_000_001n, [0]),
+      );
     expect(readPcapng(mk(1700000000n), 'x')[0]).toMatchObject({ tsSec: 1700000005, tsNsec: 1 });
     expect(readPcapng(mk(-3n), 'x')[0]).toMatchObject({ tsSec: 2, tsNsec: 1 });
   });
 
   test('property: any 64-bit count at any resolution matches the BigInt reference', () => {
-    fc.assert(fc.property(
-      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
-      fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 64 }).map((n) => 0x80 | n)),
-      fc.boolean(),
-      (ts, tsresol, le) => {
-        const want = refTimestamp(tsresol, ts);
-        fc.pre(want[0] <= Number.MAX_SAFE_INTEGER); // seconds past 2^53 are not exact in any JS number
-        const [g] = readPcapng(bytes(shb(le), idb(le, 1, 0, opt(le, 9, [tsresol])), epb(le, 0, ts, [0])), 'p');
-        expect([g!.tsSec, g!.tsNsec]).toEqual(want);
-      },
-    ), { numRuns: 2000 });
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        fc.oneof(
+          fc.integer({ min: 0, max: 20 }),
+          fc.integer({ min: 0, max: 64 }).map((n) => 0x80 | n),
+        ),
+        fc.boolean(),
+        (ts, tsresol, le) => {
+          const want = refTimestamp(tsresol, ts);
+          fc.pre(want[0] <= Number.MAX_SAFE_INTEGER); // seconds past 2^53 are not exact in any JS number
+          const [g] = readPcapng(bytes(shb(le), idb(le, 1, 0, opt(le, 9, [tsresol])), epb(le, 0, ts, [0])), 'p');
+          expect([g!.tsSec, g!.tsNsec]).toEqual(want);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -293,7 +565,7 @@ describe('readPcapng sections and interfaces', () => {
     ]);
   });
 
-  test('a new section forgets the previous section\'s interfaces', () => {
+  test("a new section forgets the previous section's interfaces", () => {
     const f = bytes(...s1, ...s2, epb(false, 1, 0n, [0]));
     const e = captureErrorOf(() => readPcapng(f, 'multi.pcapng'));
     expect(e.message).toMatch(/enhanced packet block names interface 1 but its section describes 1/);
@@ -304,24 +576,69 @@ describe('readPcapng errors', () => {
   const lenEpb = LE_NS.length;
   test.each([
     ['block length not a multiple of 4', withU32(LE_NS, 32, 0x21, true), 32, /block length 33 is not a multiple of 4/],
-    ['mismatched trailing length', withU32(LE_NS, 96, 44, true), 96, /trailing block length 44 does not match leading block length 40/],
+    [
+      'mismatched trailing length',
+      withU32(LE_NS, 96, 44, true),
+      96,
+      /trailing block length 44 does not match leading block length 40/,
+    ],
     ['truncated final block', LE_NS.subarray(0, lenEpb - 1), 60, /truncated block: length 40 but only 39 bytes left/],
     ['truncated block header', bytes([...LE_NS], [6, 0, 0]), lenEpb, /truncated block header: 3 of 8/],
     ['block length under 12', withU32(LE_NS, 32, 8, true), 32, /block length 8 is under the minimum 12/],
     ['bad byte-order magic', withU32(LE_NS, 8, 0x11223344, true), 8, /bad pcapng byte-order magic 0x11223344/],
-    ['section header too short', bytes(block(true, 0x0a0d0d0a, [0x4d, 0x3c, 0x2b, 0x1a])), 4, /block length 16 is under the minimum 28/],
+    [
+      'section header too short',
+      bytes(block(true, 0x0a0d0d0a, [0x4d, 0x3c, 0x2b, 0x1a])),
+      4,
+      /block length 16 is under the minimum 28/,
+    ],
     ['truncated section header', LE_NS.subarray(0, 10), 0, /truncated section header block/],
     ['empty file', new Uint8Array(0), 0, /empty file: no section header block/],
     ['unsupported version', bytes(shb(true, 2)), 12, /unsupported pcapng version 2\.0/],
     ['first block not a section header', bytes(idb(true, 1, 0)), 0, /not a pcapng file/],
-    ['packet before any interface', bytes(shb(true), epb(true, 0, 0n, [1])), 36, /names interface 0 but its section describes 0/],
+    [
+      'packet before any interface',
+      bytes(shb(true), epb(true, 0, 0n, [1])),
+      36,
+      /names interface 0 but its section describes 0/,
+    ],
     ['interface out of range', bytes(shb(false), idb(false, 1, 0), epb(false, 7, 0n, [1])), 56, /names interface 7/],
-    ['captured length overruns the block', withU32(LE_NS, 80, 9, true), 80, /truncated record: captured length 9 overruns its enhanced packet block \(room for 8\)/],
-    ['captured length over snaplen', bytes(shb(true), idb(true, 1, 4), epb(true, 0, 0n, [1, 2, 3, 4, 5])), 68, /captured length 5 is over its interface's snaplen 4/],
-    ['IDB too short', bytes(shb(true), block(true, 1, [1, 0, 0, 0])), 32, /interface description block length 16 is under 20/],
-    ['EPB too short', bytes(shb(true), idb(true, 1, 0), block(true, 6, [0, 0, 0, 0])), 52, /enhanced packet block length 16 is under 32/],
-    ['option overruns its block', bytes(shb(true), idb(true, 1, 0, [...u16(true, 9), ...u16(true, 200), 9, 0, 0, 0])), 44, /option 9 of length 200 overruns/],
-    ['SPB before any interface', bytes(shb(true), block(true, 3, [...u32(true, 1), 1])), 28, /simple packet block before any interface/],
+    [
+      'captured length overruns the block',
+      withU32(LE_NS, 80, 9, true),
+      80,
+      /truncated record: captured length 9 overruns its enhanced packet block \(room for 8\)/,
+    ],
+    [
+      'captured length over snaplen',
+      bytes(shb(true), idb(true, 1, 4), epb(true, 0, 0n, [1, 2, 3, 4, 5])),
+      68,
+      /captured length 5 is over its interface's snaplen 4/,
+    ],
+    [
+      'IDB too short',
+      bytes(shb(true), block(true, 1, [1, 0, 0, 0])),
+      32,
+      /interface description block length 16 is under 20/,
+    ],
+    [
+      'EPB too short',
+      bytes(shb(true), idb(true, 1, 0), block(true, 6, [0, 0, 0, 0])),
+      52,
+      /enhanced packet block length 16 is under 32/,
+    ],
+    [
+      'option overruns its block',
+      bytes(shb(true), idb(true, 1, 0, [...u16(true, 9), ...u16(true, 200), 9, 0, 0, 0])),
+      44,
+      /option 9 of length 200 overruns/,
+    ],
+    [
+      'SPB before any interface',
+      bytes(shb(true), block(true, 3, [...u32(true, 1), 1])),
+      28,
+      /simple packet block before any interface/,
+    ],
   ])('%s', (_what, file, offset, message) => {
     const e = captureErrorOf(() => readPcapng(file, 'bad.pcapng'));
     expect(e.message).toMatch(/^bad\.pcapng: offset \d+: /);
@@ -332,7 +649,9 @@ describe('readPcapng errors', () => {
   test('captured length over 256 KiB', () => {
     const big = new Array<number>(262145).fill(0);
     const f = bytes(shb(true), idb(true, 1, 0), epb(true, 0, 0n, big));
-    expect(captureErrorOf(() => readPcapng(f, 'big.pcapng')).message).toMatch(/captured length 262145 is over the 262144-byte maximum/);
+    expect(captureErrorOf(() => readPcapng(f, 'big.pcapng')).message).toMatch(
+      /captured length 262145 is over the 262144-byte maximum/,
+    );
   });
 });
 
@@ -342,13 +661,19 @@ const TSRESOLS = [6, 9, 3, 0x80 | 10, 0x80 | 32, 12];
 const arbSections = fc.array(
   fc.record({
     le: fc.boolean(),
-    ifaces: fc.array(fc.record({ linktype: fc.integer({ min: 0, max: 0xffff }), tsresol: fc.constantFrom(...TSRESOLS) }), { minLength: 1, maxLength: 3 }),
-    packets: fc.array(fc.record({
-      ifSeed: fc.nat(),
-      ts: fc.bigInt({ min: 0n, max: 2n ** 63n }),
-      data: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 70 }),
-      extra: fc.nat({ max: 100 }),
-    }), { maxLength: 6 }),
+    ifaces: fc.array(
+      fc.record({ linktype: fc.integer({ min: 0, max: 0xffff }), tsresol: fc.constantFrom(...TSRESOLS) }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    packets: fc.array(
+      fc.record({
+        ifSeed: fc.nat(),
+        ts: fc.bigInt({ min: 0n, max: 2n ** 63n }),
+        data: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 70 }),
+        extra: fc.nat({ max: 100 }),
+      }),
+      { maxLength: 6 },
+    ),
   }),
   { minLength: 1, maxLength: 3 },
 );
@@ -366,7 +691,13 @@ function buildFile(sections: Sections): { file: Uint8Array; want: CapturedFrame[
       const ifc = s.ifaces[ifid]!;
       blocks.push(epb(s.le, ifid, p.ts, p.data, p.data.length + p.extra));
       const [tsSec, tsNsec] = refTimestamp(ifc.tsresol, p.ts);
-      want.push({ data: Uint8Array.from(p.data), tsSec, tsNsec, origLen: p.data.length + p.extra, linktype: ifc.linktype });
+      want.push({
+        data: Uint8Array.from(p.data),
+        tsSec,
+        tsNsec,
+        origLen: p.data.length + p.extra,
+        linktype: ifc.linktype,
+      });
     }
   }
   const boundaries = [0];
@@ -376,47 +707,59 @@ function buildFile(sections: Sections): { file: Uint8Array; want: CapturedFrame[
 
 describe('readPcapng properties', () => {
   test('random sections, interfaces and packets read back as built', () => {
-    fc.assert(fc.property(arbSections, (sections) => {
-      const { file, want } = buildFile(sections);
-      const got = readPcapng(file, 'rt.pcapng');
-      // Seconds past 2^53 are inexact in both; compare those loosely.
-      expect(got.length).toBe(want.length);
-      got.forEach((g, k) => {
-        const w = want[k]!;
-        expect({ ...g, tsSec: 0 }).toEqual({ ...w, tsSec: 0 });
-        if (w.tsSec <= Number.MAX_SAFE_INTEGER) expect(g.tsSec).toBe(w.tsSec);
-        else expect(g.tsSec / w.tsSec).toBeCloseTo(1, 10);
-      });
-    }));
+    fc.assert(
+      fc.property(arbSections, (sections) => {
+        const { file, want } = buildFile(sections);
+        const got = readPcapng(file, 'rt.pcapng');
+        // Seconds past 2^53 are inexact in both; compare those loosely.
+        expect(got.length).toBe(want.length);
+        got.forEach((g, k) => {
+          const w = want[k]!;
+          expect({ ...g, tsSec: 0 }).toEqual({ ...w, tsSec: 0 });
+          if (w.tsSec <= Number.MAX_SAFE_INTEGER) expect(g.tsSec).toBe(w.tsSec);
+          else expect(g.tsSec / w.tsSec).toBeCloseTo(1, 10);
+        });
+      }),
+    );
   });
 
   test('truncation: a cut on a block boundary (after the first) parses, any other cut is a CaptureError', () => {
-    fc.assert(fc.property(arbSections, fc.nat(), (sections, seed) => {
-      const { file, boundaries } = buildFile(sections);
-      const cut = seed % (file.length + 1);
-      if (cut > 0 && boundaries.includes(cut)) {
-        expect(() => readPcapng(file.subarray(0, cut), 't')).not.toThrow();
-      } else {
-        expect(() => readPcapng(file.subarray(0, cut), 't')).toThrow(CaptureError);
-      }
-    }));
+    fc.assert(
+      fc.property(arbSections, fc.nat(), (sections, seed) => {
+        const { file, boundaries } = buildFile(sections);
+        const cut = seed % (file.length + 1);
+        if (cut > 0 && boundaries.includes(cut)) {
+          expect(() => readPcapng(file.subarray(0, cut), 't')).not.toThrow();
+        } else {
+          expect(() => readPcapng(file.subarray(0, cut), 't')).toThrow(CaptureError);
+        }
+      }),
+    );
   });
 
   test('byte mutations of valid files parse or throw CaptureError, nothing else', () => {
-    fc.assert(fc.property(
-      fc.oneof(fc.constantFrom(LE_NS, BE_US, LE_PB_SPB), arbSections.map((s) => buildFile(s).file)),
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
-      (file, edits) => {
-        const m = file.slice();
-        for (const [i, b] of edits) m[i % m.length] = b;
-        parsesOrCaptureError(() => readPcapng(m, 'mut.pcapng'));
-      },
-    ), { numRuns: 1000 });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.constantFrom(LE_NS, BE_US, LE_PB_SPB),
+          arbSections.map((s) => buildFile(s).file),
+        ),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        (file, edits) => {
+          const m = file.slice();
+          for (const [i, b] of edits) m[i % m.length] = b;
+          parsesOrCaptureError(() => readPcapng(m, 'mut.pcapng'));
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   test('random bytes after a section header parse or throw CaptureError', () => {
-    fc.assert(fc.property(fc.boolean(), fc.uint8Array({ maxLength: 300 }), (le, tail) => {
-      parsesOrCaptureError(() => readPcapng(bytes(shb(le), [...tail]), 'rand.pcapng'));
-    }));
+    fc.assert(
+      fc.property(fc.boolean(), fc.uint8Array({ maxLength: 300 }), (le, tail) => {
+        parsesOrCaptureError(() => readPcapng(bytes(shb(le), [...tail]), 'rand.pcapng'));
+      }),
+    );
   });
 });

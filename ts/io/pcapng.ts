@@ -50,12 +50,12 @@ const PCAPNG_OPT_ENDOFOPT = 0;
 const PCAPNG_OPT_IF_TSRESOL = 9;
 const PCAPNG_OPT_IF_TSOFFSET = 14;
 
-const PCAPNG_BLOCK_MIN = 12;       // type + length + trailing length, empty body
+const PCAPNG_BLOCK_MIN = 12; // type + length + trailing length, empty body
 const PCAPNG_SHB_MIN = 28;
 const PCAPNG_IDB_MIN = 20;
-const PCAPNG_PKT_MIN = 32;         // EPB and PB: 20 bytes of fixed fields
+const PCAPNG_PKT_MIN = 32; // EPB and PB: 20 bytes of fixed fields
 const PCAPNG_SPB_MIN = 16;
-const PCAPNG_PKT_DATA = 28;        // EPB and PB data offset
+const PCAPNG_PKT_DATA = 28; // EPB and PB data offset
 const PCAPNG_SPB_DATA = 12;
 
 /** True if `bytes` starts with the Section Header Block type. */
@@ -115,7 +115,8 @@ export function readPcapng(bytes: Uint8Array, name: string): CapturedFrame[] {
     // is the first field that does, and it follows the byte-order magic's verdict.
     const isShb = bytes[p] === 0x0a && bytes[p + 1] === 0x0d && bytes[p + 2] === 0x0d && bytes[p + 3] === 0x0a;
     if (isShb) {
-      if (len - p < 12) throw new CaptureError(name, p, `truncated section header block: ${len - p} bytes at end of file`);
+      if (len - p < 12)
+        throw new CaptureError(name, p, `truncated section header block: ${len - p} bytes at end of file`);
       const bom = dv.getUint32(p + 8, true);
       if (bom === PCAPNG_BYTE_ORDER_MAGIC) le = true;
       else if (bom === 0x4d3c2b1a) le = false;
@@ -132,45 +133,71 @@ export function readPcapng(bytes: Uint8Array, name: string): CapturedFrame[] {
       case PCAPNG_BT_SHB: {
         const major = dv.getUint16(p + 12, le);
         if (major !== PCAPNG_VERSION_MAJOR) {
-          throw new CaptureError(name, p + 12, `unsupported pcapng version ${major}.${dv.getUint16(p + 14, le)} (expected 1.x)`);
+          throw new CaptureError(
+            name,
+            p + 12,
+            `unsupported pcapng version ${major}.${dv.getUint16(p + 14, le)} (expected 1.x)`,
+          );
         }
         break;
       }
       case PCAPNG_BT_IDB: {
-        if (blen < PCAPNG_IDB_MIN) throw new CaptureError(name, p + 4, `interface description block length ${blen} is under ${PCAPNG_IDB_MIN}`);
+        if (blen < PCAPNG_IDB_MIN)
+          throw new CaptureError(name, p + 4, `interface description block length ${blen} is under ${PCAPNG_IDB_MIN}`);
         ifaces.push(pcapngParseIdb(name, dv, p, end, le));
         break;
       }
       case PCAPNG_BT_EPB:
       case PCAPNG_BT_PB: {
         const what = type === PCAPNG_BT_EPB ? 'enhanced packet block' : 'packet block';
-        if (blen < PCAPNG_PKT_MIN) throw new CaptureError(name, p + 4, `${what} length ${blen} is under ${PCAPNG_PKT_MIN}`);
+        if (blen < PCAPNG_PKT_MIN)
+          throw new CaptureError(name, p + 4, `${what} length ${blen} is under ${PCAPNG_PKT_MIN}`);
         const ifid = type === PCAPNG_BT_EPB ? dv.getUint32(p + 8, le) : dv.getUint16(p + 8, le);
         const ifc = ifaces[ifid];
         if (ifc === undefined) {
-          throw new CaptureError(name, p + 8, `${what} names interface ${ifid} but its section describes ${ifaces.length}`);
+          throw new CaptureError(
+            name,
+            p + 8,
+            `${what} names interface ${ifid} but its section describes ${ifaces.length}`,
+          );
         }
         const caplen = dv.getUint32(p + 20, le);
         const origLen = dv.getUint32(p + 24, le);
         const room = blen - PCAPNG_PKT_DATA - 4;
         if (caplen > room) {
-          throw new CaptureError(name, p + 20, `truncated record: captured length ${caplen} overruns its ${what} (room for ${room})`);
+          throw new CaptureError(
+            name,
+            p + 20,
+            `truncated record: captured length ${caplen} overruns its ${what} (room for ${room})`,
+          );
         }
         pcapngCheckCaplen(name, p + 20, caplen, ifc);
         pcapngTimestamp(ifc, dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), ts);
         const d = p + PCAPNG_PKT_DATA;
-        frames.push({ data: bytes.subarray(d, d + caplen), tsSec: ts[0]!, tsNsec: ts[1]!, origLen, linktype: ifc.linktype });
+        frames.push({
+          data: bytes.subarray(d, d + caplen),
+          tsSec: ts[0]!,
+          tsNsec: ts[1]!,
+          origLen,
+          linktype: ifc.linktype,
+        });
         break;
       }
       case PCAPNG_BT_SPB: {
-        if (blen < PCAPNG_SPB_MIN) throw new CaptureError(name, p + 4, `simple packet block length ${blen} is under ${PCAPNG_SPB_MIN}`);
+        if (blen < PCAPNG_SPB_MIN)
+          throw new CaptureError(name, p + 4, `simple packet block length ${blen} is under ${PCAPNG_SPB_MIN}`);
         const ifc = ifaces[0];
-        if (ifc === undefined) throw new CaptureError(name, p, 'simple packet block before any interface description block in its section');
+        if (ifc === undefined)
+          throw new CaptureError(name, p, 'simple packet block before any interface description block in its section');
         const origLen = dv.getUint32(p + 8, le);
         let caplen = Math.min(origLen, blen - PCAPNG_SPB_DATA - 4);
         if (ifc.snaplen !== 0 && caplen > ifc.snaplen) caplen = ifc.snaplen;
         if (caplen > CAPTURE_MAX_RECORD) {
-          throw new CaptureError(name, p + 8, `simple packet length ${caplen} is over the ${CAPTURE_MAX_RECORD}-byte maximum`);
+          throw new CaptureError(
+            name,
+            p + 8,
+            `simple packet length ${caplen} is over the ${CAPTURE_MAX_RECORD}-byte maximum`,
+          );
         }
         const d = p + PCAPNG_SPB_DATA;
         frames.push({ data: bytes.subarray(d, d + caplen), tsSec: 0, tsNsec: 0, origLen, linktype: ifc.linktype });
@@ -192,10 +219,15 @@ function pcapngCheckBlockLength(name: string, dv: DataView, p: number, blen: num
   if (blen < min) throw new CaptureError(name, p + 4, `block length ${blen} is under the minimum ${min}`);
   if (blen % 4 !== 0) throw new CaptureError(name, p + 4, `block length ${blen} is not a multiple of 4`);
   const left = dv.byteLength - p;
-  if (blen > left) throw new CaptureError(name, p, `truncated block: length ${blen} but only ${left} bytes left in file`);
+  if (blen > left)
+    throw new CaptureError(name, p, `truncated block: length ${blen} but only ${left} bytes left in file`);
   const trail = dv.getUint32(p + blen - 4, le);
   if (trail !== blen) {
-    throw new CaptureError(name, p + blen - 4, `trailing block length ${trail} does not match leading block length ${blen}`);
+    throw new CaptureError(
+      name,
+      p + blen - 4,
+      `trailing block length ${trail} does not match leading block length ${blen}`,
+    );
   }
 }
 
@@ -243,8 +275,10 @@ function pcapngParseIdb(name: string, dv: DataView, p: number, end: number, le: 
   if (pow2) {
     units = 2 ** n;
     if (n <= 9) nsMul = 1e9 / units;
-    else if (n <= 32) { nsMul = 1953125; nsDiv = 2 ** (n - 9); }
-    else big = 1n << BigInt(n);
+    else if (n <= 32) {
+      nsMul = 1953125;
+      nsDiv = 2 ** (n - 9);
+    } else big = 1n << BigInt(n);
   } else {
     units = 10 ** n;
     if (n <= 9) nsMul = 10 ** (9 - n);
@@ -283,18 +317,36 @@ function pcapngTimestamp(ifc: PcapngInterface, hi: number, lo: number, out: numb
     // halves of lo. Each dividend is below u * 2^16 <= 2^48, so exact.
     let qh = Math.floor(hi / u);
     let rh = hi - qh * u;
-    if (rh < 0) { qh--; rh += u; } else if (rh >= u) { qh++; rh -= u; }
+    if (rh < 0) {
+      qh--;
+      rh += u;
+    } else if (rh >= u) {
+      qh++;
+      rh -= u;
+    }
     const c1 = rh * 65536 + (lo >>> 16);
     let q1 = Math.floor(c1 / u);
     let r1 = c1 - q1 * u;
-    if (r1 < 0) { q1--; r1 += u; } else if (r1 >= u) { q1++; r1 -= u; }
+    if (r1 < 0) {
+      q1--;
+      r1 += u;
+    } else if (r1 >= u) {
+      q1++;
+      r1 -= u;
+    }
     const c2 = r1 * 65536 + (lo & 0xffff);
     const q2 = Math.floor(c2 / u);
     r = c2 - q2 * u;
     sec = qh * 0x100000000 + q1 * 65536 + q2;
   }
   // v / u can round up to the next integer when v is just below a multiple of u.
-  if (r < 0) { sec--; r += u; } else if (r >= u) { sec++; r -= u; }
+  if (r < 0) {
+    sec--;
+    r += u;
+  } else if (r >= u) {
+    sec++;
+    r -= u;
+  }
   out[0] = sec + ifc.offsetSec;
   out[1] = Math.floor((r * ifc.nsMul) / ifc.nsDiv);
 }

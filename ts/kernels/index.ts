@@ -6,8 +6,12 @@
 import { LAYOUT_BASE } from '../../assembly/layout.js';
 
 /** AssemblyScript's static data ends here in WASM; the TS twin keeps none in linear memory. */
-export function heap_base(): number { return 0; }
-export function layout_base(): number { return LAYOUT_BASE; }
+export function heap_base(): number {
+  return 0;
+}
+export function layout_base(): number {
+  return LAYOUT_BASE;
+}
 export * from './fib/radix.js';
 export * from './wire/cksum.js';
 export * from './rss/toeplitz.js';

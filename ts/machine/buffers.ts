@@ -3,11 +3,45 @@
 // assembly/layout/buffers.ts). Built here on the main thread before the CPUs start; audited here after
 // they stop: every cluster must be found exactly once.
 import {
-  BUF_SIZE, MB_SIZE, MB_COUNT, MB_CAP, MB_BASE, MB_CONTENDED, MB_EMPTY, MB_BULK,
-  RXR_SIZE, RXR_NSLOT, RXR_HW, RXR_SW, RXR_MISSED, RXR_NOBUFS, RXR_IF, RXD_SIZE, RXD_BUF,
-  PQ_SIZE, PQ_NSLOT, PQ_HEAD, PQ_TAIL, PQ_DROPS, PQE_SIZE, PQE_BUF,
-  TXR_SIZE, TXR_NSLOT, TXR_HEAD, TXR_TAIL, TXR_DROPS, TXR_FRAMES, TXR_BYTES, TXR_CONTENDED, TXD_SIZE, TXD_BUF, TXD_OFF,
-  TXM_SIZE, TXM_RING, TXM_NRING, TXM_STRIDE,
+  BUF_SIZE,
+  MB_SIZE,
+  MB_COUNT,
+  MB_CAP,
+  MB_BASE,
+  MB_CONTENDED,
+  MB_EMPTY,
+  MB_BULK,
+  RXR_SIZE,
+  RXR_NSLOT,
+  RXR_HW,
+  RXR_SW,
+  RXR_MISSED,
+  RXR_NOBUFS,
+  RXR_IF,
+  RXD_SIZE,
+  RXD_BUF,
+  PQ_SIZE,
+  PQ_NSLOT,
+  PQ_HEAD,
+  PQ_TAIL,
+  PQ_DROPS,
+  PQE_SIZE,
+  PQE_BUF,
+  TXR_SIZE,
+  TXR_NSLOT,
+  TXR_HEAD,
+  TXR_TAIL,
+  TXR_DROPS,
+  TXR_FRAMES,
+  TXR_BYTES,
+  TXR_CONTENDED,
+  TXD_SIZE,
+  TXD_BUF,
+  TXD_OFF,
+  TXM_SIZE,
+  TXM_RING,
+  TXM_NRING,
+  TXM_STRIDE,
 } from '../../assembly/layout.js';
 import type { Arena } from '../stack/arena.js';
 
@@ -41,9 +75,18 @@ function sizes(p: BufferPlan) {
 /** Bytes of reserved memory buildBuffers needs. */
 export function buffersBytes(p: BufferPlan): number {
   const s = sizes(p);
-  return 64 + s.clusters * BUF_SIZE + 64 + MB_SIZE + s.clusters * 4
-    + s.queues * (RXR_SIZE + s.rxSlots * RXD_SIZE + 64) + s.queues * (TXR_SIZE + s.txSlots * TXD_SIZE + 64)
-    + p.cpus * (PQ_SIZE + s.pqSlots * PQE_SIZE + 64) + p.ifSlots * TXM_SIZE + 64;
+  return (
+    64 +
+    s.clusters * BUF_SIZE +
+    64 +
+    MB_SIZE +
+    s.clusters * 4 +
+    s.queues * (RXR_SIZE + s.rxSlots * RXD_SIZE + 64) +
+    s.queues * (TXR_SIZE + s.txSlots * TXD_SIZE + 64) +
+    p.cpus * (PQ_SIZE + s.pqSlots * PQE_SIZE + 64) +
+    p.ifSlots * TXM_SIZE +
+    64
+  );
 }
 
 export interface Buffers {
@@ -104,9 +147,15 @@ export function buildBuffers(dv: DataView, a: Arena, p: BufferPlan): Buffers {
 export interface BufferAudit {
   total: number;
   /** where the clusters were found */
-  pool: number; caches: number; rxRings: number; pktqs: number; txRings: number;
+  pool: number;
+  caches: number;
+  rxRings: number;
+  pktqs: number;
+  txRings: number;
   /** problems: a cluster found twice, an address that is no cluster, clusters found nowhere */
-  duplicates: number; foreign: number; missing: number;
+  duplicates: number;
+  foreign: number;
+  missing: number;
   ok: boolean;
 }
 
@@ -123,59 +172,115 @@ export function auditBuffers(dv: DataView, b: Buffers, caches: number[]): Buffer
   const see = (c: number) => {
     found++;
     const i = (c - b.clusters) / BUF_SIZE;
-    if (!Number.isInteger(i) || i < 0 || i >= b.total) { foreign++; return; }
+    if (!Number.isInteger(i) || i < 0 || i >= b.total) {
+      foreign++;
+      return;
+    }
     if (seen[i]) duplicates++;
     seen[i] = 1;
   };
   /** How many clusters `f` finds. */
-  const count = (f: () => void) => { const before = found; f(); return found - before; };
-  const pool = count(() => { for (let i = 0; i < u32(b.pool + MB_COUNT); i++) see(u32(b.pool + MB_SIZE + i * 4)); });
-  const cachesN = count(() => { for (const fs of caches) for (let i = 0; i < u32(fs); i++) see(u32(fs + 8 + i * 4)); });
+  const count = (f: () => void) => {
+    const before = found;
+    f();
+    return found - before;
+  };
+  const pool = count(() => {
+    for (let i = 0; i < u32(b.pool + MB_COUNT); i++) see(u32(b.pool + MB_SIZE + i * 4));
+  });
+  const cachesN = count(() => {
+    for (const fs of caches) for (let i = 0; i < u32(fs); i++) see(u32(fs + 8 + i * 4));
+  });
   const rxRings = count(() => {
-    for (const rings of b.rx.values()) for (const r of rings) for (let i = 0; i < u32(r + RXR_NSLOT); i++) see(u32(r + RXR_SIZE + i * RXD_SIZE + RXD_BUF));
+    for (const rings of b.rx.values())
+      for (const r of rings)
+        for (let i = 0; i < u32(r + RXR_NSLOT); i++) see(u32(r + RXR_SIZE + i * RXD_SIZE + RXD_BUF));
   });
   const pktqs = count(() => {
     for (const q of b.pktq) {
       const mask = u32(q + PQ_NSLOT) - 1;
-      for (let t = u32(q + PQ_TAIL); t !== u32(q + PQ_HEAD); t = (t + 1) >>> 0) see(u32(q + PQ_SIZE + (t & mask) * PQE_SIZE + PQE_BUF));
+      for (let t = u32(q + PQ_TAIL); t !== u32(q + PQ_HEAD); t = (t + 1) >>> 0)
+        see(u32(q + PQ_SIZE + (t & mask) * PQE_SIZE + PQE_BUF));
     }
   });
   const txRings = count(() => {
-    for (const rings of b.tx.values()) for (const r of rings) {
-      const mask = u32(r + TXR_NSLOT) - 1;
-      for (let t = u32(r + TXR_TAIL); t !== u32(r + TXR_HEAD); t = (t + 1) >>> 0) {
-        const d = r + TXR_SIZE + (t & mask) * TXD_SIZE;
-        see(u32(d + TXD_BUF) - dv.getUint16(d + TXD_OFF, true));
+    for (const rings of b.tx.values())
+      for (const r of rings) {
+        const mask = u32(r + TXR_NSLOT) - 1;
+        for (let t = u32(r + TXR_TAIL); t !== u32(r + TXR_HEAD); t = (t + 1) >>> 0) {
+          const d = r + TXR_SIZE + (t & mask) * TXD_SIZE;
+          see(u32(d + TXD_BUF) - dv.getUint16(d + TXD_OFF, true));
+        }
       }
-    }
   });
   const missing = seen.reduce((n, x) => n + (x ? 0 : 1), 0);
-  return { total: b.total, pool, caches: cachesN, rxRings, pktqs, txRings, duplicates, foreign, missing, ok: duplicates === 0 && foreign === 0 && missing === 0 };
+  return {
+    total: b.total,
+    pool,
+    caches: cachesN,
+    rxRings,
+    pktqs,
+    txRings,
+    duplicates,
+    foreign,
+    missing,
+    ok: duplicates === 0 && foreign === 0 && missing === 0,
+  };
 }
 
 /** Live counts (racy while CPUs run: for netstat -m, not for invariants). */
 export function bufferStats(dv: DataView, b: Buffers, caches: number[]) {
   const u32 = (at: number) => dv.getUint32(at, true);
-  let rxMissed = 0, rxNobufs = 0, pktqDrops = 0, txDrops = 0, rxQueued = 0;
-  for (const rings of b.rx.values()) for (const r of rings) {
-    rxMissed += u32(r + RXR_MISSED); rxNobufs += u32(r + RXR_NOBUFS); rxQueued += (u32(r + RXR_HW) - u32(r + RXR_SW)) >>> 0;
-  }
+  let rxMissed = 0,
+    rxNobufs = 0,
+    pktqDrops = 0,
+    txDrops = 0,
+    rxQueued = 0;
+  for (const rings of b.rx.values())
+    for (const r of rings) {
+      rxMissed += u32(r + RXR_MISSED);
+      rxNobufs += u32(r + RXR_NOBUFS);
+      rxQueued += (u32(r + RXR_HW) - u32(r + RXR_SW)) >>> 0;
+    }
   let pktqQueued = 0;
-  for (const q of b.pktq) { pktqDrops += u32(q + PQ_DROPS); pktqQueued += (u32(q + PQ_HEAD) - u32(q + PQ_TAIL)) >>> 0; }
+  for (const q of b.pktq) {
+    pktqDrops += u32(q + PQ_DROPS);
+    pktqQueued += (u32(q + PQ_HEAD) - u32(q + PQ_TAIL)) >>> 0;
+  }
   let txQueued = 0;
-  for (const rings of b.tx.values()) for (const r of rings) { txDrops += u32(r + TXR_DROPS); txQueued += (u32(r + TXR_HEAD) - u32(r + TXR_TAIL)) >>> 0; }
+  for (const rings of b.tx.values())
+    for (const r of rings) {
+      txDrops += u32(r + TXR_DROPS);
+      txQueued += (u32(r + TXR_HEAD) - u32(r + TXR_TAIL)) >>> 0;
+    }
   return {
-    clusters: b.total, clusterBytes: BUF_SIZE, poolFree: u32(b.pool + MB_COUNT), cached: caches.reduce((n, fs) => n + u32(fs), 0),
-    poolContended: u32(b.pool + MB_CONTENDED), poolEmpty: u32(b.pool + MB_EMPTY),
-    rxMissed, rxNobufs, rxQueued, pktqDrops, pktqQueued, txDrops, txQueued,
+    clusters: b.total,
+    clusterBytes: BUF_SIZE,
+    poolFree: u32(b.pool + MB_COUNT),
+    cached: caches.reduce((n, fs) => n + u32(fs), 0),
+    poolContended: u32(b.pool + MB_CONTENDED),
+    poolEmpty: u32(b.pool + MB_EMPTY),
+    rxMissed,
+    rxNobufs,
+    rxQueued,
+    pktqDrops,
+    pktqQueued,
+    txDrops,
+    txQueued,
   };
 }
 
 /** A TX ring's counters: frames and bytes sent (reclaimed) plus those still posted, lock contention. */
-export function txRingStats(dv: DataView, r: number): { frames: number; bytes: number; queued: number; contended: number; drops: number } {
+export function txRingStats(
+  dv: DataView,
+  r: number,
+): { frames: number; bytes: number; queued: number; contended: number; drops: number } {
   const queued = (dv.getUint32(r + TXR_HEAD, true) - dv.getUint32(r + TXR_TAIL, true)) >>> 0;
   return {
-    frames: Number(dv.getBigUint64(r + TXR_FRAMES, true)), bytes: Number(dv.getBigUint64(r + TXR_BYTES, true)),
-    queued, contended: dv.getUint32(r + TXR_CONTENDED, true), drops: dv.getUint32(r + TXR_DROPS, true),
+    frames: Number(dv.getBigUint64(r + TXR_FRAMES, true)),
+    bytes: Number(dv.getBigUint64(r + TXR_BYTES, true)),
+    queued,
+    contended: dv.getUint32(r + TXR_CONTENDED, true),
+    drops: dv.getUint32(r + TXR_DROPS, true),
   };
 }

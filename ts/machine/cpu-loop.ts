@@ -22,10 +22,47 @@
 // and in Web Workers). Its thread entries: cpu-thread.ts (Node worker_threads), ts/web/cpu-thread-web.ts
 // (a browser's Web Worker).
 import {
-  PD_SIZE, PD_PATH, PD_NH, NH_SIZE, NH_FLAGS, NHF_VALID, PATH_FAST, PATH_NORMAL, VT_SIZE,
-  VT_MODE, VT_BUDGET, VTM_POLL, QS_SINCE, QS_MOD_FRAMES, QS_MOD_USECS, QS_LIMIT, VT_CPU, VT_OWNER, VT_FLAGS, VT_COUNTS, VTF_DISABLED,
-  QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_SEQ, QS_RATE, QS_TOKENS, QS_LAST, QS_FRAMES, QS_BYTES, QS_RXR, QS_TXR,
-  MP_STOP, MP_RUNNING, MP_DOORBELL, CTX_POOL, PD_TXIF, IF_SIZE, IF_MTU,
+  PD_SIZE,
+  PD_PATH,
+  PD_NH,
+  NH_SIZE,
+  NH_FLAGS,
+  NHF_VALID,
+  PATH_FAST,
+  PATH_NORMAL,
+  VT_SIZE,
+  VT_MODE,
+  VT_BUDGET,
+  VTM_POLL,
+  QS_SINCE,
+  QS_MOD_FRAMES,
+  QS_MOD_USECS,
+  QS_LIMIT,
+  VT_CPU,
+  VT_OWNER,
+  VT_FLAGS,
+  VT_COUNTS,
+  VTF_DISABLED,
+  QS_SIZE,
+  QS_TMPL,
+  QS_COUNT,
+  QS_LEN,
+  QS_STRIDE,
+  QS_SEQ,
+  QS_RATE,
+  QS_TOKENS,
+  QS_LAST,
+  QS_FRAMES,
+  QS_BYTES,
+  QS_RXR,
+  QS_TXR,
+  MP_STOP,
+  MP_RUNNING,
+  MP_DOORBELL,
+  CTX_POOL,
+  PD_TXIF,
+  IF_SIZE,
+  IF_MTU,
 } from '../../assembly/layout.js';
 import { type KernelImpl, makeKernels } from '../stack/kernels.js';
 import type { Layout } from '../stack/memory-plan.js';
@@ -88,7 +125,12 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
       const path = dv.getUint8(pd + PD_PATH);
       if (path !== PATH_FAST && path !== PATH_NORMAL) continue;
       const nh = u32(pd + PD_NH);
-      if (nh === 0 || nh >= nhCap || (u32(nhBase + nh * NH_SIZE + NH_FLAGS) & NHF_VALID) === 0 || u32(ifBase + dv.getUint16(pd + PD_TXIF, true) * IF_SIZE + IF_MTU) === 0) {
+      if (
+        nh === 0 ||
+        nh >= nhCap ||
+        (u32(nhBase + nh * NH_SIZE + NH_FLAGS) & NHF_VALID) === 0 ||
+        u32(ifBase + dv.getUint16(pd + PD_TXIF, true) * IF_SIZE + IF_MTU) === 0
+      ) {
         Atomics.add(i32, (d.violations + d.cpu * 4) >> 2, 1);
       }
     }
@@ -139,10 +181,10 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
       if (n === 0) return 0;
       if (!poll) {
         // interrupt moderation: wait for `frames` frames, or until the oldest has waited `usecs`
-        const us = (Math.floor(nowMs * 1000) >>> 0) || 1;
+        const us = Math.floor(nowMs * 1000) >>> 0 || 1;
         const since = u32(qs + QS_SINCE);
         if (since === 0) dv.setUint32(qs + QS_SINCE, us, true);
-        if (n < u32(qs + QS_MOD_FRAMES) && ((us - (since || us)) >>> 0) < u32(qs + QS_MOD_USECS)) return 0;
+        if (n < u32(qs + QS_MOD_FRAMES) && (us - (since || us)) >>> 0 < u32(qs + QS_MOD_USECS)) return 0;
       }
       dv.setUint32(qs + QS_TOKENS, tokens - n * 1000, true);
       dv.setUint32(qs + QS_SINCE, 0, true);
@@ -153,7 +195,8 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     const fixed = u32(qs + QS_LEN);
     k.rxr_fill(rxr, n, tmpl, stride, count, fixed, seq);
     let bytes = fixed !== 0 ? n * (fixed + 4) : 0; // + FCS: bytes on the wire
-    if (fixed === 0) for (let i = 0, t = seq % count; i < n; i++, t = t + 1 === count ? 0 : t + 1) bytes += u32(tmpl + t * stride) + 4;
+    if (fixed === 0)
+      for (let i = 0, t = seq % count; i < n; i++, t = t + 1 === count ? 0 : t + 1) bytes += u32(tmpl + t * stride) + 4;
     dv.setUint32(qs + QS_SEQ, (seq + n) % count, true);
     dv.setBigUint64(qs + QS_FRAMES, dv.getBigUint64(qs + QS_FRAMES, true) + BigInt(n), true);
     dv.setBigUint64(qs + QS_BYTES, dv.getBigUint64(qs + QS_BYTES, true) + BigInt(bytes), true);
@@ -199,7 +242,10 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
       const mine = bound === d.cpu && (u32(vt + VT_FLAGS) & VTF_DISABLED) === 0;
       const ownerIdx = (vt + VT_OWNER) >> 2;
       const owner = Atomics.load(i32, ownerIdx);
-      if (owner === me && !mine) { Atomics.store(i32, ownerIdx, 0); continue; } // hand the queue over
+      if (owner === me && !mine) {
+        Atomics.store(i32, ownerIdx, 0);
+        continue;
+      } // hand the queue over
       if (!mine) continue;
       if (owner !== me && Atomics.compareExchange(i32, ownerIdx, 0, me) !== 0) continue; // previous owner still finishing
       // interrupt mode: one batch per interrupt; poll mode: the interrupt stays masked while this

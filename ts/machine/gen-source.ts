@@ -12,14 +12,25 @@ import { parsePrefix } from '../addr/addr.js';
 import { buildFrame } from '../packet/build.js';
 import { configErrorAt } from '../config/error.js';
 
-export interface GenConfig { src: Uint8Array; srcPlen: number; dst: Uint8Array; dstPlen: number; flows: number; size: number; rate: number; proto: 'udp' | 'tcp' }
+export interface GenConfig {
+  src: Uint8Array;
+  srcPlen: number;
+  dst: Uint8Array;
+  dstPlen: number;
+  flows: number;
+  size: number;
+  rate: number;
+  proto: 'udp' | 'tcp';
+}
 
 const KEYS = new Set(['src', 'dst', 'flows', 'size', 'rate', 'proto']);
 
 export function parseGen(ifc: InterfaceConfig): GenConfig {
   const g = ifc.gen ?? {};
   // key '' = the gen: object itself; the error is placed at the key in the YAML (configErrorAt)
-  const bad = (key: string, msg: string): never => { throw configErrorAt(ifc, `${ifc.field}.gen${key ? `.${key}` : ''}`, msg); };
+  const bad = (key: string, msg: string): never => {
+    throw configErrorAt(ifc, `${ifc.field}.gen${key ? `.${key}` : ''}`, msg);
+  };
   for (const k of Object.keys(g)) if (!KEYS.has(k)) bad(k, `unknown key '${k}' (expected ${[...KEYS].join(', ')})`);
   const pfx = (k: string, def: string) => {
     const p = parsePrefix(String(g[k] ?? def));
@@ -28,17 +39,24 @@ export function parseGen(ifc: InterfaceConfig): GenConfig {
   };
   const int = (k: string, def: number, min: number, max: number) => {
     const v = g[k] ?? def;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(k, `must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      bad(k, `must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
     return v as number;
   };
   const src = pfx('src', '192.0.2.0/24');
   const dst = pfx('dst', '203.0.113.0/24');
-  if (src.family !== dst.family) bad(g['dst'] !== undefined ? 'dst' : 'src', 'src and dst must be of one address family');
+  if (src.family !== dst.family)
+    bad(g['dst'] !== undefined ? 'dst' : 'src', 'src and dst must be of one address family');
   const proto = (g['proto'] ?? 'udp') as string;
   if (proto !== 'udp' && proto !== 'tcp') bad('proto', `must be udp or tcp, not '${proto}'`);
   return {
-    src: src.bytes, srcPlen: src.plen, dst: dst.bytes, dstPlen: dst.plen,
-    flows: int('flows', 256, 1, 65536), size: int('size', 64, src.family === 4 ? 64 : 78, 1518), rate: int('rate', 0, 0, 100_000_000),
+    src: src.bytes,
+    srcPlen: src.plen,
+    dst: dst.bytes,
+    dstPlen: dst.plen,
+    flows: int('flows', 256, 1, 65536),
+    size: int('size', 64, src.family === 4 ? 64 : 78, 1518),
+    rate: int('rate', 0, 0, 100_000_000),
     proto: proto as 'udp' | 'tcp',
   };
 }
@@ -58,14 +76,26 @@ function addrIn(base: Uint8Array, plen: number, i: number): Uint8Array {
 }
 
 /** The RSS queue a flow lands on (the NIC's hash of the 4-tuple; UDP ports only if rss.udp). */
-function queueOf(ifc: InterfaceConfig, src: Uint8Array, dst: Uint8Array, sport: number, dport: number, tcp: boolean): number {
+function queueOf(
+  ifc: InterfaceConfig,
+  src: Uint8Array,
+  dst: Uint8Array,
+  sport: number,
+  dport: number,
+  tcp: boolean,
+): number {
   const n = src.length * 2 + 4;
   const buf = new Uint8Array(40 + 36);
   buf.set(ifc.rss.key, 0);
   buf.set(src, 40);
   buf.set(dst, 40 + src.length);
   const ports = tcp || ifc.rss.udp;
-  if (ports) { buf[40 + 2 * src.length] = sport >> 8; buf[41 + 2 * src.length] = sport & 255; buf[42 + 2 * src.length] = dport >> 8; buf[43 + 2 * src.length] = dport & 255; }
+  if (ports) {
+    buf[40 + 2 * src.length] = sport >> 8;
+    buf[41 + 2 * src.length] = sport & 255;
+    buf[42 + 2 * src.length] = dport >> 8;
+    buf[43 + 2 * src.length] = dport & 255;
+  }
   const h = toe_hash_bitwise(new Mem({ buffer: buf.buffer }), 0, 40, ports ? n : n - 4);
   return (h & 127) % Math.max(1, ifc.rss.queues); // the default indirection table: entry i -> i mod queues
 }
@@ -81,8 +111,15 @@ export function genFramesByQueue(ifc: InterfaceConfig, g: GenConfig): Uint8Array
     const dport = 9;
     const headers = 14 + (src.length === 4 ? 20 : 40) + (tcp ? 20 : 8);
     const frame = buildFrame({
-      dstMac: ifc.mac, srcMac: Uint8Array.of(0x02, 0x47, 0x45, 0x4e, ifc.index, 1), src, dst, proto: g.proto, sport, dport,
-      payload: Math.max(0, g.size - 4 - headers), minFrame: g.size - 4,
+      dstMac: ifc.mac,
+      srcMac: Uint8Array.of(0x02, 0x47, 0x45, 0x4e, ifc.index, 1),
+      src,
+      dst,
+      proto: g.proto,
+      sport,
+      dport,
+      payload: Math.max(0, g.size - 4 - headers),
+      minFrame: g.size - 4,
     });
     byQueue[queueOf(ifc, src, dst, sport, dport, tcp)]!.push(frame);
   }

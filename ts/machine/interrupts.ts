@@ -9,7 +9,13 @@ import type { IntrctlListResult } from '../control/types.js';
 import { UserError } from '../errors.js';
 
 /** An interrupt vector: its name as intrctl shows it (`wm0 txrx1`, `wm0 link`), its NIC and queue (-1: link), its slot. */
-export interface Vector { id: number; name: string; ifindex: number; queue: number; at: number }
+export interface Vector {
+  id: number;
+  name: string;
+  ifindex: number;
+  queue: number;
+  at: number;
+}
 
 export class InterruptTable implements InterruptControl {
   readonly vectors: Vector[] = [];
@@ -31,7 +37,8 @@ export class InterruptTable implements InterruptControl {
   }
 
   private checkCpu(cpu: number): void {
-    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.cpus) throw new UserError(`no CPU ${cpu} (CPUs 0-${this.cpus - 1})`);
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.cpus)
+      throw new UserError(`no CPU ${cpu} (CPUs 0-${this.cpus - 1})`);
   }
 
   /** intrctl affinity: binds the vector to `cpu`; the queue moves over without losing a frame. */
@@ -62,12 +69,20 @@ export class InterruptTable implements InterruptControl {
   intr(cpu: number): void {
     this.checkCpu(cpu);
     this.noIntr.delete(cpu);
-    for (const v of this.vectors) if (this.home.get(v.id) === cpu) { this.home.delete(v.id); this.dv.setUint32(v.at + VT_CPU, cpu, true); }
+    for (const v of this.vectors)
+      if (this.home.get(v.id) === cpu) {
+        this.home.delete(v.id);
+        this.dv.setUint32(v.at + VT_CPU, cpu, true);
+      }
     this.ring();
   }
 
-  boundCpu(v: Vector): number { return this.dv.getUint32(v.at + VT_CPU, true); }
-  ownerCpu(v: Vector): number { return Atomics.load(this.i32, (v.at + VT_OWNER) >> 2) - 1; }
+  boundCpu(v: Vector): number {
+    return this.dv.getUint32(v.at + VT_CPU, true);
+  }
+  ownerCpu(v: Vector): number {
+    return Atomics.load(this.i32, (v.at + VT_OWNER) >> 2) - 1;
+  }
   interruptCounts(v: Vector): number[] {
     return Array.from({ length: this.cpus }, (_, c) => this.dv.getUint32(v.at + VT_COUNTS + c * 4, true));
   }
@@ -82,5 +97,7 @@ export class InterruptTable implements InterruptControl {
   }
 
   /** The CPUs `intrctl nointr` took out of interrupt service, ascending. */
-  noIntrCpus(): number[] { return [...this.noIntr].sort((a, b) => a - b); }
+  noIntrCpus(): number[] {
+    return [...this.noIntr].sort((a, b) => a - b);
+  }
 }

@@ -49,7 +49,9 @@ export class MachineCounters implements MachineStats {
   }
 
   /** Each CPU's cluster cache (the free stacks bufferStats counts). */
-  private caches(): number[] { return this.stack.L.cpu.map((c) => c.free); }
+  private caches(): number[] {
+    return this.stack.L.cpu.map((c) => c.free);
+  }
 
   /** Frames and bytes the traffic sources produced (the wire's count: nothing may go missing after it). */
   generated(): { frames: number; bytes: number } {
@@ -67,7 +69,10 @@ export class MachineCounters implements MachineStats {
   queueGenerated(v: Vector): { frames: number; bytes: number } | null {
     const qs = this.qs + v.id * QS_SIZE;
     if (this.dv.getUint32(qs + QS_COUNT, true) === 0) return null;
-    return { frames: Number(this.dv.getBigUint64(qs + QS_FRAMES, true)), bytes: Number(this.dv.getBigUint64(qs + QS_BYTES, true)) };
+    return {
+      frames: Number(this.dv.getBigUint64(qs + QS_FRAMES, true)),
+      bytes: Number(this.dv.getBigUint64(qs + QS_BYTES, true)),
+    };
   }
 
   /** Per-CPU counters by name. */
@@ -76,14 +81,23 @@ export class MachineCounters implements MachineStats {
       const res: Record<string, number> = {};
       for (let c = 0; c < C_COUNT; c++) {
         const name = COUNTER_NAMES[c];
-        if (name) res[name] = this.dv.getUint32(cpu.counters + c * 8 + 4, true) * 2 ** 32 + this.dv.getUint32(cpu.counters + c * 8, true);
+        if (name)
+          res[name] =
+            this.dv.getUint32(cpu.counters + c * 8 + 4, true) * 2 ** 32 + this.dv.getUint32(cpu.counters + c * 8, true);
       }
       return res;
     });
   }
 
   /** Per-CPU time split: ns in the pipeline, ns in the NIC model, batches, idle naps, longest batch, longest gap. */
-  cpuTimes(): { stackNs: number; nicNs: number; batches: number; idle: number; maxBatchNs: number; maxGapNs: number }[] {
+  cpuTimes(): {
+    stackNs: number;
+    nicNs: number;
+    batches: number;
+    idle: number;
+    maxBatchNs: number;
+    maxGapNs: number;
+  }[] {
     return Array.from({ length: this.cpus }, (_, c) => {
       const f = new Float64Array(this.stack.k.memory.buffer, this.timeStats + c * 64, 8);
       return { stackNs: f[0]!, nicNs: f[1]!, batches: f[2]!, idle: f[3]!, maxBatchNs: f[4]!, maxGapNs: f[5]! };
@@ -102,10 +116,15 @@ export class MachineCounters implements MachineStats {
    */
   batchTimeQuantileNs(q: number): number {
     const h = new Uint32Array(this.stack.k.memory.buffer, this.hist, this.cpus * 32);
-    const b = Array.from({ length: 32 }, (_, i) => Array.from({ length: this.cpus }, (_, c) => h[c * 32 + i]!).reduce((x, y) => x + y, 0));
+    const b = Array.from({ length: 32 }, (_, i) =>
+      Array.from({ length: this.cpus }, (_, c) => h[c * 32 + i]!).reduce((x, y) => x + y, 0),
+    );
     const total = b.reduce((x, y) => x + y, 0);
     let acc = 0;
-    for (let i = 0; i < 32; i++) { acc += b[i]!; if (acc >= q * total) return 2 ** (i + 1); }
+    for (let i = 0; i < 32; i++) {
+      acc += b[i]!;
+      if (acc >= q * total) return 2 ** (i + 1);
+    }
     return 2 ** 32;
   }
 
@@ -126,7 +145,9 @@ export class MachineCounters implements MachineStats {
   }
 
   /** netstat -m: the pool, the caches, and frames lost on the way in or out for want of room. */
-  bufferStats(): ReturnType<typeof bufferStats> { return bufferStats(this.dv, this.bufs, this.caches()); }
+  bufferStats(): ReturnType<typeof bufferStats> {
+    return bufferStats(this.dv, this.bufs, this.caches());
+  }
 
   /** Frames that reached a NIC but not the stack: ring full (missed), no cluster, pktq full; and those still queued. */
   rxLost(): { missed: number; nobufs: number; pktqDrops: number; queued: number } {
@@ -135,7 +156,9 @@ export class MachineCounters implements MachineStats {
   }
 
   /** netstat -m */
-  netstatM(): ReturnType<typeof bufferStats> { return this.bufferStats(); }
+  netstatM(): ReturnType<typeof bufferStats> {
+    return this.bufferStats();
+  }
 
   /** netstat -i: per interface its counters summed over the CPUs, its interrupts and its traffic source. */
   netstatI(): NetstatIResult {
@@ -143,10 +166,23 @@ export class MachineCounters implements MachineStats {
     const interfaces = this.stack.tables.ifs.flatMap((s, index) => {
       if (!s) return [];
       const vecs = this.intr.vectors.filter((v) => v.ifindex === index);
-      const source = vecs.some((v) => this.queueGenerated(v)) ? this.cfg.interfaces.find((i) => i.index === index)?.driver ?? null : null;
+      const source = vecs.some((v) => this.queueGenerated(v))
+        ? (this.cfg.interfaces.find((i) => i.index === index)?.driver ?? null)
+        : null;
       const interrupts = vecs.reduce((n, v) => n + this.intr.interruptCounts(v).reduce((x, y) => x + y, 0), 0);
       const c = counts[s.name]!;
-      return [{ name: s.name, mtu: s.mtu, mac: formatMac(s.mac), up: s.up, queues: Math.max(1, s.queues), interrupts, ...c, source }];
+      return [
+        {
+          name: s.name,
+          mtu: s.mtu,
+          mac: formatMac(s.mac),
+          up: s.up,
+          queues: Math.max(1, s.queues),
+          interrupts,
+          ...c,
+          source,
+        },
+      ];
     });
     return {
       interfaces,

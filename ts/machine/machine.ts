@@ -12,9 +12,35 @@
 // is ts/host/host-node.ts's NodeMachine; the browser's (Web Workers) is ts/web/host-web.ts's WebMachine.
 // Both run the same CPU loop over the same layout.
 import {
-  VT_SIZE, VT_IF, VT_QUEUE, VT_CPU, VT_MAXCPU, VT_MODE, VT_BUDGET, VT_FLAGS, VTM_POLL, VTF_DISABLED, VTF_LINK,
-  QS_MOD_FRAMES, QS_MOD_USECS, QS_LIMIT, QS_SIZE, QS_TMPL, QS_COUNT, QS_LEN, QS_STRIDE, QS_RATE,
-  QS_RXR, QS_TXR, LAYOUT_BASE, MP_SIZE, MP_STOP, MP_NCPU, MP_NVEC, MP_RUNNING, MP_DOORBELL,
+  VT_SIZE,
+  VT_IF,
+  VT_QUEUE,
+  VT_CPU,
+  VT_MAXCPU,
+  VT_MODE,
+  VT_BUDGET,
+  VT_FLAGS,
+  VTM_POLL,
+  VTF_DISABLED,
+  VTF_LINK,
+  QS_MOD_FRAMES,
+  QS_MOD_USECS,
+  QS_LIMIT,
+  QS_SIZE,
+  QS_TMPL,
+  QS_COUNT,
+  QS_LEN,
+  QS_STRIDE,
+  QS_RATE,
+  QS_RXR,
+  QS_TXR,
+  LAYOUT_BASE,
+  MP_SIZE,
+  MP_STOP,
+  MP_NCPU,
+  MP_NVEC,
+  MP_RUNNING,
+  MP_DOORBELL,
 } from '../../assembly/layout.js';
 import type { Config, InterfaceConfig } from '../config/schema.js';
 import { Arena } from '../stack/arena.js';
@@ -53,7 +79,9 @@ export interface MpOptions {
 export type { Vector } from './interrupts.js';
 
 /** One CPU's thread as its host started it. */
-export interface CpuThread { terminate(): void }
+export interface CpuThread {
+  terminate(): void;
+}
 
 /** What the thread reports back to the engine. */
 export interface CpuThreadEvents {
@@ -66,7 +94,12 @@ export interface CpuThreadEvents {
 }
 
 /** A `pcap` driver's capture as the host read it: its frames, replay mode and rate, where to record (or null). */
-export interface PcapSource { frames: Uint8Array[]; loop: boolean; rate: number; out: string | null }
+export interface PcapSource {
+  frames: Uint8Array[];
+  loop: boolean;
+  rate: number;
+  out: string | null;
+}
 
 /** Where the engine's threads and files come from: Node's worker threads and fs, or a browser's Web Workers. */
 export interface MpHost {
@@ -108,31 +141,71 @@ export class MpMachine implements Dataplane {
   private readonly recorders: { name: string; path: string; rings: number[]; writer: PcapWriter }[] = [];
   private drainTimer: ReturnType<typeof setInterval> | undefined;
 
-  protected constructor(readonly cfg: Config, readonly o: MpOptions, private readonly host: MpHost) {
-    if (!Number.isInteger(o.cpus) || o.cpus < 1 || o.cpus > VT_MAXCPU) throw new UserError(`--cpus must be from 1 to ${VT_MAXCPU}`);
+  protected constructor(
+    readonly cfg: Config,
+    readonly o: MpOptions,
+    private readonly host: MpHost,
+  ) {
+    if (!Number.isInteger(o.cpus) || o.cpus < 1 || o.cpus > VT_MAXCPU)
+      throw new UserError(`--cpus must be from 1 to ${VT_MAXCPU}`);
     const batch = o.batch ?? 256;
     // RX queues of every physical interface with a traffic source; one vector per queue pair
     const phys = cfg.interfaces.filter((i) => !i.vlan);
     for (const i of phys) this.singleQueue[i.index] = !nicModel(i).multiqueue; // and queue counts within what the model has
     const gens = phys.filter((i) => i.driver === 'gen').map((i) => ({ ifc: i, g: parseGen(i) }));
     const pcaps = phys.filter((i) => i.driver === 'pcap').map((i) => ({ ifc: i, p: host.readPcap(cfg, i) }));
-    for (const i of phys) if (i.driver && !['gen', 'sink', 'pcap'].includes(i.driver)) throw new UserError(`${i.name}: unknown driver '${i.driver}' (gen, pcap, sink)`);
+    for (const i of phys)
+      if (i.driver && !['gen', 'sink', 'pcap'].includes(i.driver))
+        throw new UserError(`${i.name}: unknown driver '${i.driver}' (gen, pcap, sink)`);
     // each source: its frames per RX queue, its rate, and how many frames in all (0 = forever)
     const byQueue = new Map<number, { frames: Uint8Array[][]; rate: number; flows: number; limit: boolean }>(
-      gens.map(({ ifc, g }) => [ifc.index, { frames: genFramesByQueue(ifc, g), rate: g.rate, flows: g.flows, limit: false }]));
+      gens.map(({ ifc, g }) => [
+        ifc.index,
+        { frames: genFramesByQueue(ifc, g), rate: g.rate, flows: g.flows, limit: false },
+      ]),
+    );
     const nvec = phys.reduce((n, i) => n + Math.max(1, i.rss.queues) + 1, 0); // queue pairs + a link vector each
     const slot = (len: number, variable: boolean) => Math.ceil((len + (variable ? 4 : 0)) / 64) * 64;
     const recorders = pcaps.filter(({ p }) => p.out !== null);
-    const tmplBytes = recorders.length * o.cpus * ringBytes(RING_SLOTS) + [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + slot(f.length, false), 0), 0)
+    const tmplBytes =
+      recorders.length * o.cpus * ringBytes(RING_SLOTS) +
+      [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + slot(f.length, false), 0), 0) +
       // a queue's slots all take its longest frame's size: bound it by the capture's longest
-      + pcaps.reduce((n, { p }) => n + p.frames.length * slot(p.frames.reduce((m, f) => Math.max(m, f.length), 0), true), 0);
+      pcaps.reduce(
+        (n, { p }) =>
+          n +
+          p.frames.length *
+            slot(
+              p.frames.reduce((m, f) => Math.max(m, f.length), 0),
+              true,
+            ),
+        0,
+      );
     const plan = {
       nics: phys.map((i) => ({ ifindex: i.index, queues: Math.max(1, i.rss.queues) })),
-      ifSlots: cfg.interfaces.length + 1 + SPARE_INTERFACES, cpus: o.cpus, batch, cacheCap: Stack.clustersPerCpu(batch),
+      ifSlots: cfg.interfaces.length + 1 + SPARE_INTERFACES,
+      cpus: o.cpus,
+      batch,
+      cacheCap: Stack.clustersPerCpu(batch),
     };
-    const reserve = MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 196 + pszSize(o.cpus) + buffersBytes(plan) + tmplBytes + 4096;
-    this.stack = new Stack(cfg, { ...o.routes, engine: o.engine, fib: o.fib, cpus: o.cpus, batch, reserve, spareInterfaces: SPARE_INTERFACES });
-    for (const { ifc, p } of pcaps) byQueue.set(ifc.index, { frames: framesByQueue(p.frames, ifc, this.stack), rate: p.rate, flows: p.frames.length, limit: !p.loop });
+    const reserve =
+      MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 196 + pszSize(o.cpus) + buffersBytes(plan) + tmplBytes + 4096;
+    this.stack = new Stack(cfg, {
+      ...o.routes,
+      engine: o.engine,
+      fib: o.fib,
+      cpus: o.cpus,
+      batch,
+      reserve,
+      spareInterfaces: SPARE_INTERFACES,
+    });
+    for (const { ifc, p } of pcaps)
+      byQueue.set(ifc.index, {
+        frames: framesByQueue(p.frames, ifc, this.stack),
+        rate: p.rate,
+        flows: p.frames.length,
+        limit: !p.loop,
+      });
     const mem = this.stack.k.memory;
     this.i32 = new Int32Array(mem.buffer);
     this.dv = new DataView(mem.buffer);
@@ -146,14 +219,21 @@ export class MpMachine implements Dataplane {
     this.hist = a.alloc(o.cpus * 128);
     this.bufs = buildBuffers(this.dv, a, plan);
     for (const { ifc, p } of recorders) {
-      const rings = Array.from({ length: o.cpus }, () => { const r = a.alloc(ringBytes(RING_SLOTS)); ringInit(this.dv, r, RING_SLOTS, ifc.index); return r; });
+      const rings = Array.from({ length: o.cpus }, () => {
+        const r = a.alloc(ringBytes(RING_SLOTS));
+        ringInit(this.dv, r, RING_SLOTS, ifc.index);
+        return r;
+      });
       this.recorders.push({ name: ifc.name, path: p.out!, rings, writer: new PcapWriter() });
     }
     this.pszAt = a.alloc(pszSize(o.cpus));
     this.psz = Pserialize.init(mem, this.pszAt, o.cpus);
     this.viol = a.alloc(o.cpus * 4, 4);
     this.stats = new MachineCounters(this.stack, cfg, o.cpus, this.interrupts, this.bufs, this.singleQueue, {
-      qs: this.qs, timeStats: this.timeStats, hist: this.hist, viol: this.viol,
+      qs: this.qs,
+      timeStats: this.timeStats,
+      hist: this.hist,
+      viol: this.viol,
     });
     // writers of shared tables wait out a grace period before freeing (radix nodes, nexthops, FIB groups)
     this.stack.tables.graceWait = () => this.synchronizeSync();
@@ -211,16 +291,38 @@ export class MpMachine implements Dataplane {
     const o = e.o;
     for (let c = 0; c < o.cpus; c++) {
       const data: CpuWorkerData = {
-        memory: e.stack.k.memory, layout: e.stack.L, cpu: c, engine: o.engine, batch: e.stack.batch,
-        mp: e.mp, vt: e.vt, qs: e.qs, nvec: e.interrupts.vectors.length, stats: e.timeStats, hist: e.hist, psz: e.pszAt,
-        verify: !!o.verify, violations: e.viol, rings: e.recorders.map((r) => r.rings[c]!),
-        pool: e.bufs.pool, pktq: e.bufs.pktq[c]!, txmap: e.bufs.txmap,
+        memory: e.stack.k.memory,
+        layout: e.stack.L,
+        cpu: c,
+        engine: o.engine,
+        batch: e.stack.batch,
+        mp: e.mp,
+        vt: e.vt,
+        qs: e.qs,
+        nvec: e.interrupts.vectors.length,
+        stats: e.timeStats,
+        hist: e.hist,
+        psz: e.pszAt,
+        verify: !!o.verify,
+        violations: e.viol,
+        rings: e.recorders.map((r) => r.rings[c]!),
+        pool: e.bufs.pool,
+        pktq: e.bufs.pktq[c]!,
+        txmap: e.bufs.txmap,
       };
       let exited!: () => void;
-      e.exits.push(new Promise<void>((res) => { exited = res; }));
+      e.exits.push(
+        new Promise<void>((res) => {
+          exited = res;
+        }),
+      );
       const w: CpuThread = e.host.spawn(data, {
-        error: (err) => { e.failure ??= new Error(`cpu${c} failed: ${err.stack ?? err.message}`); },
-        done: () => { w.terminate(); }, // done draining
+        error: (err) => {
+          e.failure ??= new Error(`cpu${c} failed: ${err.stack ?? err.message}`);
+        },
+        done: () => {
+          w.terminate();
+        }, // done draining
         exit: () => exited(),
       });
       e.workers.push(w);
@@ -234,7 +336,10 @@ export class MpMachine implements Dataplane {
       await new Promise((r) => setTimeout(r, 5));
     }
     e.startedAt = performance.now();
-    if (e.recorders.length) { e.drainTimer = setInterval(() => e.drain(), 5); (e.drainTimer as { unref?: () => void }).unref?.(); }
+    if (e.recorders.length) {
+      e.drainTimer = setInterval(() => e.drain(), 5);
+      (e.drainTimer as { unref?: () => void }).unref?.();
+    }
     return e;
   }
 
@@ -256,7 +361,9 @@ export class MpMachine implements Dataplane {
     Atomics.notify(this.i32, (this.mp + MP_DOORBELL) >> 2);
   }
 
-  get elapsedMs(): number { return performance.now() - this.startedAt; }
+  get elapsedMs(): number {
+    return performance.now() - this.startedAt;
+  }
 
   /** Moves what the CPUs recorded into the pcap writers. */
   private drain(): void {
@@ -264,14 +371,23 @@ export class MpMachine implements Dataplane {
     for (const r of this.recorders) for (const ring of r.rings) ringDrain(this.i32, this.dv, u8, ring, r.writer);
   }
 
-  private caches(): number[] { return this.stack.L.cpu.map((c) => c.free); }
+  private caches(): number[] {
+    return this.stack.L.cpu.map((c) => c.free);
+  }
 
   /** Where every cluster is (run it after stop(): while CPUs run the answer is a blur). */
-  bufferAudit(): BufferAudit { return auditBuffers(this.dv, this.bufs, this.caches()); }
+  bufferAudit(): BufferAudit {
+    return auditBuffers(this.dv, this.bufs, this.caches());
+  }
 
   /** Per recording interface: frames recorded and frames lost to full capture rings. */
   recordings(): { name: string; path: string; frames: number; overruns: number }[] {
-    return this.recorders.map((r) => ({ name: r.name, path: r.path, frames: r.writer.count, overruns: r.rings.reduce((s, x) => s + ringOverruns(this.dv, x), 0) }));
+    return this.recorders.map((r) => ({
+      name: r.name,
+      path: r.path,
+      frames: r.writer.count,
+      overruns: r.rings.reduce((s, x) => s + ringOverruns(this.dv, x), 0),
+    }));
   }
 
   /** The NIC model and driver the config gave an interface (null for run-time vlans). */

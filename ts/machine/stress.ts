@@ -38,7 +38,15 @@ fastforward: true
 /** Builds the engine and starts its CPUs (NodeMachine.start in Node). */
 export type MpStart = (cfg: Config, o: MpOptions) => Promise<MpMachine>;
 
-export interface StressOptions { cpus: number; engine: KernelImpl; seconds: number; rate?: number; seed?: number; log?: (s: string) => void; start: MpStart }
+export interface StressOptions {
+  cpus: number;
+  engine: KernelImpl;
+  seconds: number;
+  rate?: number;
+  seed?: number;
+  log?: (s: string) => void;
+  start: MpStart;
+}
 
 export interface StressReport {
   seconds: number;
@@ -59,9 +67,18 @@ export interface StressReport {
 
 // a turn of the event loop: setImmediate where there is one (Node, Deno), a message to ourselves in a
 // browser (setTimeout(0) would be clamped to 4 ms)
-const tick: () => Promise<void> = typeof setImmediate === 'function'
-  ? () => new Promise<void>((r) => setImmediate(r))
-  : () => new Promise<void>((r) => { const ch = new MessageChannel(); ch.port1.onmessage = () => { ch.port1.close(); r(); }; ch.port2.postMessage(0); });
+const tick: () => Promise<void> =
+  typeof setImmediate === 'function'
+    ? () => new Promise<void>((r) => setImmediate(r))
+    : () =>
+        new Promise<void>((r) => {
+          const ch = new MessageChannel();
+          ch.port1.onmessage = () => {
+            ch.port1.close();
+            r();
+          };
+          ch.port2.postMessage(0);
+        });
 
 export async function runStress(o: StressOptions): Promise<StressReport> {
   const cfg = parseConfig(STRESS_CONFIG.replace('RATE', String(o.rate ?? 0)), '<stress>', '.'); // no routes_file
@@ -76,14 +93,29 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   let gwIx = 0;
   const devs = ['wm1', 'wm2'];
   const route = (d: Uint8Array, plen: number, via: Uint8Array, dev: string): RouteSpec => ({
-    family: 4, dst: d, plen, via, dev, type: 'unicast', mtu: 0, metric: 0, proto: null, file: '<stress>', line: 0,
+    family: 4,
+    dst: d,
+    plen,
+    via,
+    dev,
+    type: 'unicast',
+    mtu: 0,
+    metric: 0,
+    proto: null,
+    file: '<stress>',
+    line: 0,
   });
   const key = (d: Uint8Array, plen: number): RouteKey => ({ family: 4, dst: d, plen });
   /** adds routes that do not exist yet; returns those it added */
   const addNew = async (specs: RouteSpec[]) => {
     const added: RouteKey[] = [];
     for (const r of specs) {
-      try { await cp.routeAdd(r); added.push(key(r.dst, r.plen)); } catch { /* exists */ }
+      try {
+        await cp.routeAdd(r);
+        added.push(key(r.dst, r.plen));
+      } catch {
+        /* exists */
+      }
     }
     return added;
   };
@@ -93,7 +125,8 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
       const op = Math.floor(rnd() * 7);
       const t0 = performance.now();
       switch (op) {
-        case 0: { // the traffic's route moves to the other gateway (and interface): changed in place, or withdrawn and re-added
+        case 0: {
+          // the traffic's route moves to the other gateway (and interface): changed in place, or withdrawn and re-added
           gwIx ^= 1;
           const r = route(dst, 24, gws[gwIx]!, devs[gwIx]!);
           if (rnd() < 0.5) {
@@ -107,7 +140,8 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
           }
           break;
         }
-        case 1: { // churn: more-specifics inside the traffic's /24 (FIB groups), then gone again
+        case 1: {
+          // churn: more-specifics inside the traffic's /24 (FIB groups), then gone again
           const specs: RouteSpec[] = [];
           for (let i = 0; i < 16; i++) {
             const plen = 25 + Math.floor(rnd() * 8);
@@ -120,7 +154,8 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
           ops['churn'] = (ops['churn'] ?? 0) + 1;
           break;
         }
-        case 2: { // the output interface goes down and comes back
+        case 2: {
+          // the output interface goes down and comes back
           const name = devs[gwIx]!;
           await cp.ifUp(name, false);
           await tick();
@@ -128,22 +163,27 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
           ops['if-down-up'] = (ops['if-down-up'] ?? 0) + 1;
           break;
         }
-        case 3: { // interrupt affinity moves under traffic
+        case 3: {
+          // interrupt affinity moves under traffic
           const v = e.interrupts.vectors[Math.floor(rnd() * e.interrupts.vectors.length)]!;
           await cp.affinity(v.name, Math.floor(rnd() * o.cpus));
           ops['affinity'] = (ops['affinity'] ?? 0) + 1;
           break;
         }
-        case 4: { // neighbor rewrite (a new MAC for the gateway in use)
+        case 4: {
+          // neighbor rewrite (a new MAC for the gateway in use)
           await cp.neighborSet(gws[gwIx]!, devs[gwIx]!, Uint8Array.of(2, 0, 0, 0, Math.floor(rnd() * 256), 0xfe));
           ops['neighbor'] = (ops['neighbor'] ?? 0) + 1;
           break;
         }
-        case 6: { // a vlan attached under traffic, a quarter of the traffic routed through it, then detached
+        case 6: {
+          // a vlan attached under traffic, a quarter of the traffic routed through it, then detached
           await cp.ifCreateVlan('vs0', 'wm1', 300);
           await cp.ifAddressAdd('vs0', '10.30.0.1/24');
           await cp.neighborSet(Uint8Array.of(10, 30, 0, 254), 'vs0', Uint8Array.of(2, 0, 0, 0, 0x30, 0xfe));
-          await cp.routeAdd(route(Uint8Array.of(203, 0, 113, Math.floor(rnd() * 4) << 6), 26, Uint8Array.of(10, 30, 0, 254), 'vs0'));
+          await cp.routeAdd(
+            route(Uint8Array.of(203, 0, 113, Math.floor(rnd() * 4) << 6), 26, Uint8Array.of(10, 30, 0, 254), 'vs0'),
+          );
           // until frames go out through it (a few turns at most; at low rates it may see none)
           for (let k = 0; k < 20 && (e.stack.interfaceCounters()['vs0']?.opkts ?? 0) === 0; k++) await tick();
           ops['vlan-frames'] = (ops['vlan-frames'] ?? 0) + (e.stack.interfaceCounters()['vs0']?.opkts ?? 0);
@@ -151,9 +191,13 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
           ops['vlan-attach-detach'] = (ops['vlan-attach-detach'] ?? 0) + 1;
           break;
         }
-        default: { // a burst of unrelated routes added and deleted (radix nodes reclaimed and reused)
+        default: {
+          // a burst of unrelated routes added and deleted (radix nodes reclaimed and reused)
           const specs: RouteSpec[] = [];
-          for (let i = 0; i < 64; i++) specs.push(route(Uint8Array.of(10, Math.floor(rnd() * 256), Math.floor(rnd() * 256), 0), 24, gws[0]!, 'wm1'));
+          for (let i = 0; i < 64; i++)
+            specs.push(
+              route(Uint8Array.of(10, Math.floor(rnd() * 256), Math.floor(rnd() * 256), 0), 24, gws[0]!, 'wm1'),
+            );
           await cp.routeDelete(await addNew(specs));
           ops['route-burst'] = (ops['route-burst'] ?? 0) + 1;
         }
@@ -169,13 +213,25 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   const frames = sum('rx-frames');
   const accounted = sum('fast') + sum('normal') + sum('local') + sum('drop');
   const drops: Record<string, number> = {};
-  for (const c of per) for (const [k, v] of Object.entries(c)) if (k.startsWith('reason:') && v) drops[k.slice(7)] = (drops[k.slice(7)] ?? 0) + v;
+  for (const c of per)
+    for (const [k, v] of Object.entries(c))
+      if (k.startsWith('reason:') && v) drops[k.slice(7)] = (drops[k.slice(7)] ?? 0) + v;
   const generated = e.stats.generated().frames;
   const violations = e.stats.violations();
   const buffers = e.bufferAudit();
   const report: StressReport = {
-    seconds: e.elapsedMs / 1000, ops, frames, generated, accounted, fast: sum('fast'), normal: sum('normal'), drops, violations, maxOpMs,
-    buffers, ok: violations === 0 && generated === frames && frames === accounted && frames > 0 && buffers.ok,
+    seconds: e.elapsedMs / 1000,
+    ops,
+    frames,
+    generated,
+    accounted,
+    fast: sum('fast'),
+    normal: sum('normal'),
+    drops,
+    violations,
+    maxOpMs,
+    buffers,
+    ok: violations === 0 && generated === frames && frames === accounted && frames > 0 && buffers.ok,
   };
   o.log?.(JSON.stringify(report));
   return report;

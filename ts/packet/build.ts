@@ -65,8 +65,17 @@ export function buildFrame(s: FrameSpec): Uint8Array {
     dv.setUint16(l4 + 2, s.dport ?? 9);
   }
   if (protoNum === 17) dv.setUint16(l4 + 4, l4h + payload);
-  if (protoNum === 6) { dv.setUint32(l4 + 4, 1); f[l4 + 12] = 0x50; f[l4 + 13] = 0x10; dv.setUint16(l4 + 14, 65535); }
-  if (protoNum === 1 || protoNum === 58) { f[l4] = v6 ? 128 : 8; dv.setUint16(l4 + 4, 1); dv.setUint16(l4 + 6, 1); }
+  if (protoNum === 6) {
+    dv.setUint32(l4 + 4, 1);
+    f[l4 + 12] = 0x50;
+    f[l4 + 13] = 0x10;
+    dv.setUint16(l4 + 14, 65535);
+  }
+  if (protoNum === 1 || protoNum === 58) {
+    f[l4] = v6 ? 128 : 8;
+    dv.setUint16(l4 + 4, 1);
+    dv.setUint16(l4 + 6, 1);
+  }
   const m = new Mem({ buffer: f.buffer });
   if (v6) {
     dv.setUint32(ip, (6 << 28) | ((s.tos ?? 0) << 20) | ((s.flowLabel ?? 0) & 0xfffff));

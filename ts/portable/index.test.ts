@@ -23,17 +23,27 @@ neighbors:
   - { address: 198.51.100.254, mac: 02:00:00:00:bb:fe, dev: wm1 }
 `;
 
-const frame = (dst: number[]) => buildFrame({
-  dstMac: Uint8Array.of(2, 0, 0, 0, 0, 1), srcMac: Uint8Array.of(2, 0, 0, 0, 0xaa, 0x10),
-  src: Uint8Array.of(192, 0, 2, 10), dst: Uint8Array.from(dst), proto: 'udp', sport: 1024, dport: 9, minFrame: 60,
-});
+const frame = (dst: number[]) =>
+  buildFrame({
+    dstMac: Uint8Array.of(2, 0, 0, 0, 0, 1),
+    srcMac: Uint8Array.of(2, 0, 0, 0, 0xaa, 0x10),
+    src: Uint8Array.of(192, 0, 2, 10),
+    dst: Uint8Array.from(dst),
+    proto: 'udp',
+    sport: 1024,
+    dport: 9,
+    minFrame: 60,
+  });
 
 describe('createStack (the portable entry)', () => {
   test('a plain object config forwards like the same config as YAML', () => {
     const frames = [frame([203, 0, 113, 7]), frame([10, 1, 2, 3])].map((data) => ({ data, ifindex: 1 }));
     const a = createStack(OBJECT).forward(frames, 1000);
     const b = createStack(YAML).forward(frames, 1000);
-    expect(a.map((r) => [r.path, r.reason])).toEqual([['normal', null], ['drop', 'no-route']]);
+    expect(a.map((r) => [r.path, r.reason])).toEqual([
+      ['normal', null],
+      ['drop', 'no-route'],
+    ]);
     expect(a[0]!.out[0]!.ifindex).toBe(2);
     expect(a[0]!.out[0]!.data.subarray(0, 6)).toEqual(Uint8Array.of(2, 0, 0, 0, 0xbb, 0xfe));
     expect(a).toEqual(b);
@@ -46,8 +56,12 @@ describe('createStack (the portable entry)', () => {
   });
 
   test('bad configs are ConfigErrors naming the field; routes_file is refused', () => {
-    expect(() => configFrom({ interfaces: [{ name: 'wm0', mtu: 12 }] })).toThrow(/interfaces\[0\]\.mtu: must be at least 68/);
-    expect(() => configFrom({ interfaces: [{ name: 'wm0' }], routes_file: 'full.txt' })).toThrow(/routes_file needs a file system/);
+    expect(() => configFrom({ interfaces: [{ name: 'wm0', mtu: 12 }] })).toThrow(
+      /interfaces\[0\]\.mtu: must be at least 68/,
+    );
+    expect(() => configFrom({ interfaces: [{ name: 'wm0' }], routes_file: 'full.txt' })).toThrow(
+      /routes_file needs a file system/,
+    );
   });
 
   test("the reference run equals the CLI's path (new Stack over the default scenario's Config), both engines", async () => {

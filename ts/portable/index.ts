@@ -44,7 +44,8 @@ export interface CreateStackOptions {
 export function configFrom(input: ConfigInput, name = '<config>'): Config {
   const text = typeof input === 'string' ? input : JSON.stringify(input, null, 2);
   const cfg = parseConfig(text, name, '.');
-  if (cfg.routesFile !== null) throw new Error(`${name}: routes_file needs a file system: pass the routes as text (createStack's options.routes)`);
+  if (cfg.routesFile !== null)
+    throw new Error(`${name}: routes_file needs a file system: pass the routes as text (createStack's options.routes)`);
   return cfg;
 }
 
@@ -55,12 +56,26 @@ export function createStack(input: ConfigInput, options: CreateStackOptions = {}
   const extra: RouteSpec[] = [];
   if (options.routes !== undefined) {
     const devs = new Set(cfg.interfaces.map((i) => i.name));
-    parseRoutesText(options.routes, `${name} routes`, (r) => { extra.push({ ...r, dst: Uint8Array.from(r.dst), via: r.via ? Uint8Array.from(r.via) : null }); }, { devs });
+    parseRoutesText(
+      options.routes,
+      `${name} routes`,
+      (r) => {
+        extra.push({ ...r, dst: Uint8Array.from(r.dst), via: r.via ? Uint8Array.from(r.via) : null });
+      },
+      { devs },
+    );
   }
   return new Stack(cfg, {
-    engine: options.engine ?? 'wasm', batch: options.batch, fib: options.fib,
-    extraRoutes: extra.length, extraLongV4: extra.filter((r) => r.family === 4 && r.plen > 24).length,
+    engine: options.engine ?? 'wasm',
+    batch: options.batch,
+    fib: options.fib,
+    extraRoutes: extra.length,
+    extraLongV4: extra.filter((r) => r.family === 4 && r.plen > 24).length,
     extraV6: extra.filter((r) => r.family === 6).length,
-    moreRoutes: extra.length ? (add) => { for (const r of extra) add(r); } : undefined,
+    moreRoutes: extra.length
+      ? (add) => {
+          for (const r of extra) add(r);
+        }
+      : undefined,
   });
 }

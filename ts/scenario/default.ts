@@ -7,13 +7,24 @@ import { DEFAULT_CONFIG_NAME, DEFAULT_CONFIG_YAML } from './default-config.js';
 import { generateRoutes } from './routes-gen.js';
 import { formatIP, formatPrefix } from '../addr/addr.js';
 
-export interface DefaultScenarioOptions { v4Routes?: number; v6Routes?: number; seed?: number }
+export interface DefaultScenarioOptions {
+  v4Routes?: number;
+  v6Routes?: number;
+  seed?: number;
+}
 
 export function defaultRoutesText(o: DefaultScenarioOptions = {}): string {
-  return [...generateRoutes({
-    v4: o.v4Routes ?? 400, v6: o.v6Routes ?? 100, seed: o.seed ?? 2016,
-    via4: ['198.51.100.254', '203.0.113.254'], via6: ['2001:db8:1::fe', '2001:db8:2::fe'],
-  })].join('\n') + '\n';
+  return (
+    [
+      ...generateRoutes({
+        v4: o.v4Routes ?? 400,
+        v6: o.v6Routes ?? 100,
+        seed: o.seed ?? 2016,
+        via4: ['198.51.100.254', '203.0.113.254'],
+        via6: ['2001:db8:1::fe', '2001:db8:2::fe'],
+      }),
+    ].join('\n') + '\n'
+  );
 }
 
 export function defaultScenarioConfig(o: DefaultScenarioOptions = {}): Config {
@@ -42,7 +53,8 @@ export function defaultRouterYaml(o: DefaultScenarioOptions = {}): string {
   });
   // the routes: list is the last before ipflow:
   const at = DEFAULT_CONFIG_YAML.indexOf('\nipflow:');
-  if (at < 0 || DEFAULT_CONFIG_YAML.lastIndexOf('\nroutes:\n', at) < 0) throw new Error('DEFAULT_CONFIG_YAML: routes: must come just before ipflow:');
+  if (at < 0 || DEFAULT_CONFIG_YAML.lastIndexOf('\nroutes:\n', at) < 0)
+    throw new Error('DEFAULT_CONFIG_YAML: routes: must come just before ipflow:');
   const head = `  # the demo's generated table (mpstack demo --print-routes): ${n} routes over the wm1 and wm2 gateways`;
   return `${DEFAULT_CONFIG_YAML.slice(0, at)}\n${head}\n${lines.join('\n')}${DEFAULT_CONFIG_YAML.slice(at)}`;
 }

@@ -41,7 +41,7 @@ export interface ScenarioResult {
  */
 export function forwardTrace(stack: Stack, traffic: readonly TrafficFrame[]): FrameResult[] {
   const out: FrameResult[] = [];
-  for (let i = 0; i < traffic.length;) {
+  for (let i = 0; i < traffic.length; ) {
     const ms = traffic[i]!.tsMs;
     let j = i + 1;
     while (j < traffic.length && j - i < stack.batch && traffic[j]!.tsMs === ms) j++;
@@ -60,9 +60,16 @@ export function resultBytes(results: readonly FrameResult[]): Uint8Array {
   const enc = new TextEncoder();
   const parts: Uint8Array[] = [];
   let n = 0;
-  const push = (b: Uint8Array) => { parts.push(b); n += b.length; };
+  const push = (b: Uint8Array) => {
+    parts.push(b);
+    n += b.length;
+  };
   for (const r of results) {
-    push(enc.encode(`${r.path} ${r.reason ?? '-'} ${r.rss >>> 0} ${r.queue} ${r.htype} ${r.txif} ${r.nh} ${r.out.length}\n`));
+    push(
+      enc.encode(
+        `${r.path} ${r.reason ?? '-'} ${r.rss >>> 0} ${r.queue} ${r.htype} ${r.txif} ${r.nh} ${r.out.length}\n`,
+      ),
+    );
     for (const o of r.out) {
       push(enc.encode(`${o.ifindex} ${o.data.length}\n`));
       push(o.data);
@@ -70,7 +77,10 @@ export function resultBytes(results: readonly FrameResult[]): Uint8Array {
   }
   const all = new Uint8Array(n);
   let at = 0;
-  for (const p of parts) { all.set(p, at); at += p.length; }
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
   return all;
 }
 
@@ -84,7 +94,12 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 export async function runScenario(o: ScenarioOptions = {}): Promise<ScenarioResult> {
   const engine = o.engine ?? 'wasm';
   const traffic = defaultTraffic(defaultScenarioConfig(), o.frames ?? 4000, o.seed ?? 1);
-  const stack = createStack(DEFAULT_CONFIG_YAML, { engine, batch: 256, routes: defaultRoutesText(), name: DEFAULT_CONFIG_NAME });
+  const stack = createStack(DEFAULT_CONFIG_YAML, {
+    engine,
+    batch: 256,
+    routes: defaultRoutesText(),
+    name: DEFAULT_CONFIG_NAME,
+  });
   const t0 = performance.now();
   const results = forwardTrace(stack, traffic);
   const ms = performance.now() - t0;
@@ -96,5 +111,14 @@ export async function runScenario(o: ScenarioOptions = {}): Promise<ScenarioResu
     txFrames += r.out.length;
     for (const x of r.out) txBytes += x.data.length;
   }
-  return { engine, frames: results.length, txFrames, txBytes, paths, counters: stack.counters(), sha256: await sha256Hex(resultBytes(results)), ms };
+  return {
+    engine,
+    frames: results.length,
+    txFrames,
+    txBytes,
+    paths,
+    counters: stack.counters(),
+    sha256: await sha256Hex(resultBytes(results)),
+    ms,
+  };
 }

@@ -16,7 +16,12 @@ export class PipelineDriver {
   readonly frameLen: number;
 
   /** `stack`: anything with the kernels, the layout and the batch size; `cpuIndex`: whose context to drive. */
-  constructor(readonly stack: Pick<Stack, 'k' | 'L' | 'batch'>, readonly templates: readonly Uint8Array[], readonly ifindex: number, cpuIndex = 0) {
+  constructor(
+    readonly stack: Pick<Stack, 'k' | 'L' | 'batch'>,
+    readonly templates: readonly Uint8Array[],
+    readonly ifindex: number,
+    cpuIndex = 0,
+  ) {
     const { L, k } = stack;
     const n = stack.batch;
     const cpu = L.cpu[cpuIndex]!;
@@ -41,7 +46,16 @@ export class PipelineDriver {
   /** The NIC's share of one batch: fill the descriptors from the templates, then RSS. */
   nic(): void {
     const { k, batch } = this.stack;
-    this.seq = k.gen_fill(this.ctx, batch, this.tmpl, this.stride, this.templates.length, this.frameLen, this.seq, this.ifindex);
+    this.seq = k.gen_fill(
+      this.ctx,
+      batch,
+      this.tmpl,
+      this.stride,
+      this.templates.length,
+      this.frameLen,
+      this.seq,
+      this.ifindex,
+    );
     k.rss_batch(this.ctx, batch);
   }
 
@@ -86,7 +100,11 @@ export function measureSplit(d: PipelineDriver, sampleMs = 200, samples = 5): { 
   return { stackPps: med(st), e2ePps: med(e2e) };
 }
 
-export interface Rate { pps: number; nsPerFrame: number; samples: number[] }
+export interface Rate {
+  pps: number;
+  nsPerFrame: number;
+  samples: number[];
+}
 
 /**
  * Frames per second: `samples` timed runs of at least `sampleMs` each after a warm-up; reports

@@ -22,8 +22,27 @@ export interface GenRoutesOptions {
   via6: readonly string[];
 }
 
-const V4_LENS: readonly [number, number][] = [[24, 60], [23, 9], [22, 12], [21, 5], [20, 5], [19, 3], [18, 2], [17, 2], [16, 2]];
-const V6_LENS: readonly [number, number][] = [[48, 45], [44, 8], [40, 6], [36, 4], [32, 25], [29, 4], [64, 3], [56, 5]];
+const V4_LENS: readonly [number, number][] = [
+  [24, 60],
+  [23, 9],
+  [22, 12],
+  [21, 5],
+  [20, 5],
+  [19, 3],
+  [18, 2],
+  [17, 2],
+  [16, 2],
+];
+const V6_LENS: readonly [number, number][] = [
+  [48, 45],
+  [44, 8],
+  [40, 6],
+  [36, 4],
+  [32, 25],
+  [29, 4],
+  [64, 3],
+  [56, 5],
+];
 
 function pick(r: () => number, table: readonly [number, number][]): number {
   const total = table.reduce((s, [, w]) => s + w, 0);
@@ -56,10 +75,19 @@ export function* generateRoutes(o: GenRoutesOptions): Generator<string> {
   while (made < o.v6) {
     const plen = pick(r, V6_LENS);
     // 2000::/3 global unicast, skipping 2001:db8::/32 (documentation, used by the scenario's hosts)
-    const w = [0x2000 | Math.floor(r() * 0x2000), Math.floor(r() * 0x10000), Math.floor(r() * 0x10000), Math.floor(r() * 0x10000)];
+    const w = [
+      0x2000 | Math.floor(r() * 0x2000),
+      Math.floor(r() * 0x10000),
+      Math.floor(r() * 0x10000),
+      Math.floor(r() * 0x10000),
+    ];
     if (w[0] === 0x2001 && w[1] === 0x0db8) continue;
     let bits = plen;
-    const words = w.map((x) => { const keep = Math.max(0, Math.min(16, bits)); bits -= 16; return keep === 0 ? 0 : x & ((0xffff << (16 - keep)) & 0xffff); });
+    const words = w.map((x) => {
+      const keep = Math.max(0, Math.min(16, bits));
+      bits -= 16;
+      return keep === 0 ? 0 : x & ((0xffff << (16 - keep)) & 0xffff);
+    });
     const key = `${words.join(':')}/${plen}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -6,7 +6,12 @@ import { parseIP, parseMac } from '../addr/addr.js';
 import { buildFrame, type FrameSpec } from '../packet/build.js';
 import { rng } from './routes-gen.js';
 
-export interface TrafficFrame { data: Uint8Array; ifindex: number; tsMs: number; kind: string }
+export interface TrafficFrame {
+  data: Uint8Array;
+  ifindex: number;
+  tsMs: number;
+  kind: string;
+}
 
 const ip = (s: string) => parseIP(s)!.bytes;
 const mac = (s: string) => parseMac(s)!;
@@ -22,30 +27,251 @@ function inside(prefix: Uint8Array, plen: number, r: () => number): Uint8Array {
 export function defaultTraffic(cfg: Config, n: number, seed = 1): TrafficFrame[] {
   const r = rng(seed);
   const ifx = (name: string) => cfg.interfaces.find((i) => i.name === name)!;
-  const wm0 = ifx('wm0'), wm1 = ifx('wm1');
+  const wm0 = ifx('wm0'),
+    wm1 = ifx('wm1');
   const host = [mac('02:00:00:00:aa:10'), mac('02:00:00:00:aa:11')];
   const v4routes = cfg.routes.filter((x) => x.family === 4 && x.type === 'unicast');
   const v6routes = cfg.routes.filter((x) => x.family === 6 && x.type === 'unicast');
   const viaWm2 = v4routes.filter((x) => x.via && x.via[0] === 203);
   // a fixed set of flows, so the fast path gets hits as in real traffic
-  const flows4 = Array.from({ length: 96 }, () => { const rt = v4routes[Math.floor(r() * v4routes.length)]!; return inside(rt.dst, rt.plen, r); });
-  const flows6 = Array.from({ length: 32 }, () => { const rt = v6routes[Math.floor(r() * v6routes.length)]!; return inside(rt.dst, rt.plen, r); });
-  const big4 = Array.from({ length: 8 }, () => { const rt = viaWm2[Math.floor(r() * viaWm2.length)]!; return inside(rt.dst, rt.plen, r); });
+  const flows4 = Array.from({ length: 96 }, () => {
+    const rt = v4routes[Math.floor(r() * v4routes.length)]!;
+    return inside(rt.dst, rt.plen, r);
+  });
+  const flows6 = Array.from({ length: 32 }, () => {
+    const rt = v6routes[Math.floor(r() * v6routes.length)]!;
+    return inside(rt.dst, rt.plen, r);
+  });
+  const big4 = Array.from({ length: 8 }, () => {
+    const rt = viaWm2[Math.floor(r() * viaWm2.length)]!;
+    return inside(rt.dst, rt.plen, r);
+  });
   const kinds: [string, number, () => { spec: FrameSpec; ifindex: number }][] = [
-    ['ipv4', 50, () => ({ ifindex: wm0.index, spec: { dstMac: wm0.mac, srcMac: host[0]!, src: ip('192.0.2.10'), dst: flows4[Math.floor(r() * flows4.length)]!, proto: r() < 0.7 ? 'udp' : 'tcp', sport: 10000 + Math.floor(r() * 8), dport: 443, minFrame: 60 } })],
-    ['ipv6', 15, () => ({ ifindex: wm0.index, spec: { dstMac: wm0.mac, srcMac: host[0]!, src: ip('2001:db8::10'), dst: flows6[Math.floor(r() * flows6.length)]!, proto: 'udp', sport: 20000 + Math.floor(r() * 4), dport: 53, flowLabel: 0x12345, minFrame: 60 } })],
-    ['ipv4-return', 8, () => ({ ifindex: wm1.index, spec: { dstMac: wm1.mac, srcMac: mac('02:00:00:00:bb:fe'), src: flows4[Math.floor(r() * flows4.length)]!, dst: ip(r() < 0.5 ? '192.0.2.10' : '192.0.2.11'), proto: 'tcp', sport: 443, dport: 10000, minFrame: 60 } })],
-    ['vlan', 4, () => ({ ifindex: wm0.index, spec: { dstMac: wm0.mac, srcMac: mac('02:00:00:00:cc:05'), vlan: 100, src: ip('10.100.0.5'), dst: flows4[Math.floor(r() * 8)]!, proto: 'udp', minFrame: 60 } })],
-    ['ttl-expiry', 3, () => ({ ifindex: wm0.index, spec: { dstMac: wm0.mac, srcMac: host[1]!, src: ip('192.0.2.11'), dst: flows4[0]!, ttl: 1, proto: 'udp', dport: 33434, minFrame: 60 } })],
-    ['no-route-v6', 3, () => ({ ifindex: wm0.index, spec: { dstMac: wm0.mac, srcMac: host[0]!, src: ip('2001:db8::10'), dst: ip('2001:db9::99'), proto: 'udp', minFrame: 60 } })],
-    ['no-route-v4', 2, () => ({ ifindex: wm0.index, spec: { dstMac: wm0.mac, srcMac: host[0]!, src: ip('192.0.2.10'), dst: ip('172.20.1.1'), proto: 'udp', minFrame: 60 } })],
-    ['bad-checksum', 2, () => ({ ifindex: wm0.index, spec: { dstMac: wm0.mac, srcMac: host[0]!, src: ip('192.0.2.10'), dst: flows4[1]!, proto: 'udp', minFrame: 60, tos: -1 } })],
-    ['fragment', 3, () => ({ ifindex: wm0.index, spec: { dstMac: wm0.mac, srcMac: host[0]!, src: ip('192.0.2.10'), dst: flows4[2]!, proto: 'udp', mf: true, id: 4242, payload: 200 } })],
-    ['too-big-df', 2, () => ({ ifindex: wm0.index, spec: { dstMac: wm0.mac, srcMac: host[0]!, src: ip('192.0.2.10'), dst: big4[Math.floor(r() * big4.length)]!, proto: 'tcp', df: true, payload: 1440 } })],
-    ['too-big-fragmented', 2, () => ({ ifindex: wm0.index, spec: { dstMac: wm0.mac, srcMac: host[0]!, src: ip('192.0.2.10'), dst: big4[Math.floor(r() * big4.length)]!, proto: 'udp', payload: 1452 } })],
-    ['local', 2, () => ({ ifindex: wm0.index, spec: { dstMac: wm0.mac, srcMac: host[0]!, src: ip('192.0.2.10'), dst: ip('192.0.2.1'), proto: 'icmp', minFrame: 60 } })],
-    ['broadcast', 1, () => ({ ifindex: wm0.index, spec: { dstMac: new Uint8Array(6).fill(0xff), srcMac: host[0]!, src: ip('192.0.2.10'), dst: ip('192.0.2.255'), proto: 'udp', dport: 137, minFrame: 60 } })],
-    ['other-host', 1, () => ({ ifindex: wm0.index, spec: { dstMac: host[1]!, srcMac: host[0]!, src: ip('192.0.2.10'), dst: ip('192.0.2.11'), proto: 'udp', minFrame: 60 } })],
+    [
+      'ipv4',
+      50,
+      () => ({
+        ifindex: wm0.index,
+        spec: {
+          dstMac: wm0.mac,
+          srcMac: host[0]!,
+          src: ip('192.0.2.10'),
+          dst: flows4[Math.floor(r() * flows4.length)]!,
+          proto: r() < 0.7 ? 'udp' : 'tcp',
+          sport: 10000 + Math.floor(r() * 8),
+          dport: 443,
+          minFrame: 60,
+        },
+      }),
+    ],
+    [
+      'ipv6',
+      15,
+      () => ({
+        ifindex: wm0.index,
+        spec: {
+          dstMac: wm0.mac,
+          srcMac: host[0]!,
+          src: ip('2001:db8::10'),
+          dst: flows6[Math.floor(r() * flows6.length)]!,
+          proto: 'udp',
+          sport: 20000 + Math.floor(r() * 4),
+          dport: 53,
+          flowLabel: 0x12345,
+          minFrame: 60,
+        },
+      }),
+    ],
+    [
+      'ipv4-return',
+      8,
+      () => ({
+        ifindex: wm1.index,
+        spec: {
+          dstMac: wm1.mac,
+          srcMac: mac('02:00:00:00:bb:fe'),
+          src: flows4[Math.floor(r() * flows4.length)]!,
+          dst: ip(r() < 0.5 ? '192.0.2.10' : '192.0.2.11'),
+          proto: 'tcp',
+          sport: 443,
+          dport: 10000,
+          minFrame: 60,
+        },
+      }),
+    ],
+    [
+      'vlan',
+      4,
+      () => ({
+        ifindex: wm0.index,
+        spec: {
+          dstMac: wm0.mac,
+          srcMac: mac('02:00:00:00:cc:05'),
+          vlan: 100,
+          src: ip('10.100.0.5'),
+          dst: flows4[Math.floor(r() * 8)]!,
+          proto: 'udp',
+          minFrame: 60,
+        },
+      }),
+    ],
+    [
+      'ttl-expiry',
+      3,
+      () => ({
+        ifindex: wm0.index,
+        spec: {
+          dstMac: wm0.mac,
+          srcMac: host[1]!,
+          src: ip('192.0.2.11'),
+          dst: flows4[0]!,
+          ttl: 1,
+          proto: 'udp',
+          dport: 33434,
+          minFrame: 60,
+        },
+      }),
+    ],
+    [
+      'no-route-v6',
+      3,
+      () => ({
+        ifindex: wm0.index,
+        spec: {
+          dstMac: wm0.mac,
+          srcMac: host[0]!,
+          src: ip('2001:db8::10'),
+          dst: ip('2001:db9::99'),
+          proto: 'udp',
+          minFrame: 60,
+        },
+      }),
+    ],
+    [
+      'no-route-v4',
+      2,
+      () => ({
+        ifindex: wm0.index,
+        spec: {
+          dstMac: wm0.mac,
+          srcMac: host[0]!,
+          src: ip('192.0.2.10'),
+          dst: ip('172.20.1.1'),
+          proto: 'udp',
+          minFrame: 60,
+        },
+      }),
+    ],
+    [
+      'bad-checksum',
+      2,
+      () => ({
+        ifindex: wm0.index,
+        spec: {
+          dstMac: wm0.mac,
+          srcMac: host[0]!,
+          src: ip('192.0.2.10'),
+          dst: flows4[1]!,
+          proto: 'udp',
+          minFrame: 60,
+          tos: -1,
+        },
+      }),
+    ],
+    [
+      'fragment',
+      3,
+      () => ({
+        ifindex: wm0.index,
+        spec: {
+          dstMac: wm0.mac,
+          srcMac: host[0]!,
+          src: ip('192.0.2.10'),
+          dst: flows4[2]!,
+          proto: 'udp',
+          mf: true,
+          id: 4242,
+          payload: 200,
+        },
+      }),
+    ],
+    [
+      'too-big-df',
+      2,
+      () => ({
+        ifindex: wm0.index,
+        spec: {
+          dstMac: wm0.mac,
+          srcMac: host[0]!,
+          src: ip('192.0.2.10'),
+          dst: big4[Math.floor(r() * big4.length)]!,
+          proto: 'tcp',
+          df: true,
+          payload: 1440,
+        },
+      }),
+    ],
+    [
+      'too-big-fragmented',
+      2,
+      () => ({
+        ifindex: wm0.index,
+        spec: {
+          dstMac: wm0.mac,
+          srcMac: host[0]!,
+          src: ip('192.0.2.10'),
+          dst: big4[Math.floor(r() * big4.length)]!,
+          proto: 'udp',
+          payload: 1452,
+        },
+      }),
+    ],
+    [
+      'local',
+      2,
+      () => ({
+        ifindex: wm0.index,
+        spec: {
+          dstMac: wm0.mac,
+          srcMac: host[0]!,
+          src: ip('192.0.2.10'),
+          dst: ip('192.0.2.1'),
+          proto: 'icmp',
+          minFrame: 60,
+        },
+      }),
+    ],
+    [
+      'broadcast',
+      1,
+      () => ({
+        ifindex: wm0.index,
+        spec: {
+          dstMac: new Uint8Array(6).fill(0xff),
+          srcMac: host[0]!,
+          src: ip('192.0.2.10'),
+          dst: ip('192.0.2.255'),
+          proto: 'udp',
+          dport: 137,
+          minFrame: 60,
+        },
+      }),
+    ],
+    [
+      'other-host',
+      1,
+      () => ({
+        ifindex: wm0.index,
+        spec: {
+          dstMac: host[1]!,
+          srcMac: host[0]!,
+          src: ip('192.0.2.10'),
+          dst: ip('192.0.2.11'),
+          proto: 'udp',
+          minFrame: 60,
+        },
+      }),
+    ],
   ];
   const total = kinds.reduce((s, k) => s + k[1], 0) + 2; // + ARP and truncated frames
   const frames: TrafficFrame[] = [];
@@ -68,10 +294,20 @@ export function defaultTraffic(cfg: Config, n: number, seed = 1): TrafficFrame[]
     if (made) continue;
     if (x < 1) {
       const arp = new Uint8Array(60);
-      arp.fill(0xff, 0, 6); arp.set(host[0]!, 6); arp[12] = 0x08; arp[13] = 0x06;
+      arp.fill(0xff, 0, 6);
+      arp.set(host[0]!, 6);
+      arp[12] = 0x08;
+      arp[13] = 0x06;
       frames.push({ data: arp, ifindex: wm0.index, tsMs: ts, kind: 'arp' });
     } else {
-      const f = buildFrame({ dstMac: wm0.mac, srcMac: host[0]!, src: ip('192.0.2.10'), dst: flows4[3]!, proto: 'udp', minFrame: 60 });
+      const f = buildFrame({
+        dstMac: wm0.mac,
+        srcMac: host[0]!,
+        src: ip('192.0.2.10'),
+        dst: flows4[3]!,
+        proto: 'udp',
+        minFrame: 60,
+      });
       frames.push({ data: f.slice(0, 14 + Math.floor(r() * 20)), ifindex: wm0.index, tsMs: ts, kind: 'truncated' });
     }
   }

@@ -23,8 +23,22 @@
 // So a reader meets, for each address, the old answer or the new one. Tombstones are reused only
 // after a further grace period, so a reader never sees a slot's key change under it.
 import {
-  F6_TBL16, F6_HASH, F6_SLOTS, F6_RT, F6E_TAG, F6E_VAL, F6E_K0, F6E_K1, F6_TOMB, F6_RADIX,
-  RH_ROOT, RN_KEY, RN_PLEN, RN_NH, RN_CHILD0, RN_CHILD1,
+  F6_TBL16,
+  F6_HASH,
+  F6_SLOTS,
+  F6_RT,
+  F6E_TAG,
+  F6E_VAL,
+  F6E_K0,
+  F6E_K1,
+  F6_TOMB,
+  F6_RADIX,
+  RH_ROOT,
+  RN_KEY,
+  RN_PLEN,
+  RN_NH,
+  RN_CHILD0,
+  RN_CHILD1,
 } from '../../assembly/layout.js';
 import { fib6_hash, fib6_slot } from '../kernels/fib/fib6.js';
 
@@ -59,7 +73,14 @@ export class Fib6Writer {
   // entries of the region being compiled, deepest first: k0, k1, len, value
   private out: number[] = [];
 
-  constructor(memory: WebAssembly.Memory, readonly head: number, tbl16: number, hash: number, readonly slots: number, rt: number) {
+  constructor(
+    memory: WebAssembly.Memory,
+    readonly head: number,
+    tbl16: number,
+    hash: number,
+    readonly slots: number,
+    rt: number,
+  ) {
     if (!Number.isInteger(slots) || slots < 2) throw new Error('fib6: slots must be an integer >= 2');
     this.u32 = new Uint32Array(memory.buffer);
     const w = head >>> 2;
@@ -103,7 +124,11 @@ export class Fib6Writer {
     if (this.live === 0 && this.tombs === 0 && this.pending.length === 0 && this.young.length === 0) {
       // nothing to diff against: compile straight into the empty hash
       this.fresh = true;
-      try { this.update(0, 0, 0); } finally { this.fresh = false; }
+      try {
+        this.update(0, 0, 0);
+      } finally {
+        this.fresh = false;
+      }
     } else {
       this.update(0, 0, 0);
     }
@@ -119,7 +144,10 @@ export class Fib6Writer {
     this.walkLen = -1; // the RIB may have changed since the last walk
     const s = k0 >>> 16;
     if (this.pending.length > 0 && (plen <= 16 || this.pendingIn[s]! > 0)) this.quiesce();
-    if (plen <= 16) { this.updateShort(k0, plen); return; }
+    if (plen <= 16) {
+      this.updateShort(k0, plen);
+      return;
+    }
     let ck0 = (k0 & 0xffff0000) >>> 0;
     let ck1 = 0;
     let len = 16;
@@ -130,14 +158,20 @@ export class Fib6Writer {
       const next = was !== 0 && was !== F6_RADIX && plen > was ? was : this.nextOf(ck0, ck1, len, present ? plen : was);
       if (next !== was) {
         // the anchor's own shape changes: recompute it from its parent
-        if (len === 16) this.updateShort(k0, 16); else this.recompute(s, ck0, ck1, len);
+        if (len === 16) this.updateShort(k0, 16);
+        else this.recompute(s, ck0, ck1, len);
         return;
       }
       if (next === 0 || next === F6_RADIX) return; // nothing stored below
       const [dk0, dk1] = maskKey(k0, k1, next);
       const slot = next === plen ? -1 : this.find(dk0, dk1, next);
-      if (slot < 0 || this.state[slot] !== LIVE) { this.recompute(s, dk0, dk1, next); return; }
-      ck0 = dk0; ck1 = dk1; len = next;
+      if (slot < 0 || this.state[slot] !== LIVE) {
+        this.recompute(s, dk0, dk1, next);
+        return;
+      }
+      ck0 = dk0;
+      ck1 = dk1;
+      len = next;
       v = this.u32[this.tab + slot * 4 + (F6E_VAL >>> 2)]!;
     }
   }
@@ -184,12 +218,19 @@ export class Fib6Writer {
     while (n !== 0) {
       const np = this.plen(n);
       if (np >= len) break;
-      if (!this.matches(n, k0, k1, np)) { n = 0; break; }
+      if (!this.matches(n, k0, k1, np)) {
+        n = 0;
+        break;
+      }
       const nh = this.nh(n);
       if (nh !== 0) inh = nh;
       n = this.child(n, np < 32 ? (k0 >>> (31 - np)) & 1 : (k1 >>> (63 - np)) & 1);
     }
-    this.walkK0 = k0; this.walkK1 = k1; this.walkLen = len; this.walkN = n; this.walkInh = inh;
+    this.walkK0 = k0;
+    this.walkK1 = k1;
+    this.walkLen = len;
+    this.walkN = n;
+    this.walkInh = inh;
     return [inh, n !== 0 && this.matches(n, k0, k1, len) ? n : 0];
   }
 
@@ -223,7 +264,12 @@ export class Fib6Writer {
   private nextOf(k0: number, k1: number, len: number, floor: number): number {
     const [, n] = this.descend(k0, k1, len);
     const f = floor > len && floor <= 128 ? floor : 0;
-    const m = n === 0 ? NONE : this.plen(n) === len ? Math.min(this.minPlen(this.child(n, 0), f), this.minPlen(this.child(n, 1), f)) : this.minPlen(n, f);
+    const m =
+      n === 0
+        ? NONE
+        : this.plen(n) === len
+          ? Math.min(this.minPlen(this.child(n, 0), f), this.minPlen(this.child(n, 1), f))
+          : this.minPlen(n, f);
     return m === NONE ? 0 : m > 64 ? F6_RADIX : m;
   }
 
@@ -237,7 +283,8 @@ export class Fib6Writer {
     for (const s of this.young) {
       let j = s;
       while (state[j] === AGED && state[j + 1 === slots ? 0 : j + 1] === EMPTY) {
-        Atomics.store(u32, tab + j * 4 + (F6E_TAG >>> 2), 0); this.onStore?.(tab + j * 4 + (F6E_TAG >>> 2), 0);
+        Atomics.store(u32, tab + j * 4 + (F6E_TAG >>> 2), 0);
+        this.onStore?.(tab + j * 4 + (F6E_TAG >>> 2), 0);
         state[j] = EMPTY;
         this.tombs--;
         j = j === 0 ? slots - 1 : j - 1;
@@ -250,7 +297,8 @@ export class Fib6Writer {
   }
 
   private kill(slot: number): void {
-    Atomics.store(this.u32, this.tab + slot * 4 + (F6E_TAG >>> 2), F6_TOMB); this.onStore?.(this.tab + slot * 4 + (F6E_TAG >>> 2), F6_TOMB);
+    Atomics.store(this.u32, this.tab + slot * 4 + (F6E_TAG >>> 2), F6_TOMB);
+    this.onStore?.(this.tab + slot * 4 + (F6E_TAG >>> 2), F6_TOMB);
     this.state[slot] = YOUNG;
     this.live--;
     this.tombs++;
@@ -258,12 +306,22 @@ export class Fib6Writer {
   }
 
   // --- radix access (host-order key words) ---
-  private plen(n: number): number { return this.u32[(n + RN_PLEN) >>> 2]!; }
-  private nh(n: number): number { return Atomics.load(this.u32, (n + RN_NH) >>> 2); }
-  private key(n: number, w: number): number { return this.u32[(n + RN_KEY + w * 4) >>> 2]!; }
-  private child(n: number, b: number): number { return Atomics.load(this.u32, (n + (b ? RN_CHILD1 : RN_CHILD0)) >>> 2); }
+  private plen(n: number): number {
+    return this.u32[(n + RN_PLEN) >>> 2]!;
+  }
+  private nh(n: number): number {
+    return Atomics.load(this.u32, (n + RN_NH) >>> 2);
+  }
+  private key(n: number, w: number): number {
+    return this.u32[(n + RN_KEY + w * 4) >>> 2]!;
+  }
+  private child(n: number, b: number): number {
+    return Atomics.load(this.u32, (n + (b ? RN_CHILD1 : RN_CHILD0)) >>> 2);
+  }
   /** Bit p (0 = most significant) of n's key; p < 64. */
-  private bit(n: number, p: number): number { return (this.key(n, p >>> 5) >>> (31 - (p & 31))) & 1; }
+  private bit(n: number, p: number): number {
+    return (this.key(n, p >>> 5) >>> (31 - (p & 31))) & 1;
+  }
 
   /**
    * The shortest route length in subtree n (NONE when n is 0); glue nodes hold no route. With
@@ -289,13 +347,19 @@ export class Fib6Writer {
     if (np === p) {
       const nh = this.nh(n);
       if (nh !== 0) v = nh;
-      if (p === 16) { this.region(k >>> 16, v, this.child(n, 0), this.child(n, 1)); return; }
+      if (p === 16) {
+        this.region(k >>> 16, v, this.child(n, 0), this.child(n, 1));
+        return;
+      }
       this.walk16(k, p + 1, v, this.child(n, 0));
       this.walk16(hi, p + 1, v, this.child(n, 1));
       return;
     }
     const b = this.bit(n, p);
-    if (p === 16) { this.region(k >>> 16, v, b ? 0 : n, b ? n : 0); return; }
+    if (p === 16) {
+      this.region(k >>> 16, v, b ? 0 : n, b ? n : 0);
+      return;
+    }
     this.walk16(k, p + 1, v, b ? 0 : n);
     this.walk16(hi, p + 1, v, b ? n : 0);
   }
@@ -338,7 +402,10 @@ export class Fib6Writer {
     if (np === p) {
       const nh = this.nh(n);
       if (nh !== 0) v = nh;
-      if (p === lc) { this.emit(k0, k1, lc, this.chunk(k0, k1, lc, v, this.child(n, 0), this.child(n, 1))); return; }
+      if (p === lc) {
+        this.emit(k0, k1, lc, this.chunk(k0, k1, lc, v, this.child(n, 0), this.child(n, 1)));
+        return;
+      }
       const [h0, h1] = setBit(k0, k1, p);
       this.children(lc, k0, k1, p + 1, v, this.child(n, 0));
       this.children(lc, h0, h1, p + 1, v, this.child(n, 1));
@@ -361,49 +428,84 @@ export class Fib6Writer {
     const { u32, out } = this;
     if (this.fresh) {
       // build into an empty hash: every entry is new, and none was there to retire
-      for (let i = 0; i < out.length; i += 4) this.listAdd(s, this.insertFresh(out[i]!, out[i + 1]!, out[i + 2]!, out[i + 3]!));
-      if (val !== -1 && u32[this.tbl + s] !== val) { Atomics.store(u32, this.tbl + s, val); this.onStore?.(this.tbl + s, val); }
+      for (let i = 0; i < out.length; i += 4)
+        this.listAdd(s, this.insertFresh(out[i]!, out[i + 1]!, out[i + 2]!, out[i + 3]!));
+      if (val !== -1 && u32[this.tbl + s] !== val) {
+        Atomics.store(u32, this.tbl + s, val);
+        this.onStore?.(this.tbl + s, val);
+      }
       return;
     }
     const old = this.heads[s]!;
     if (old === -1 && out.length === 0) {
-      if (val !== -1 && u32[this.tbl + s] !== val) { Atomics.store(u32, this.tbl + s, val); this.onStore?.(this.tbl + s, val); }
+      if (val !== -1 && u32[this.tbl + s] !== val) {
+        Atomics.store(u32, this.tbl + s, val);
+        this.onStore?.(this.tbl + s, val);
+      }
       return;
     }
     // the region's entries at or below the chunk are replaced; a chunk without stored children
     // is found directly, else the region's list is scanned
     const olds: number[] = [];
     const top = flen === 16 ? -1 : this.find(fk0, fk1, flen);
-    if (flen === 16 || (top >= 0 && this.state[top] === LIVE && (u32[this.tab + top * 4 + (F6E_VAL >>> 2)]! >>> 24) % F6_RADIX !== 0)) {
+    if (
+      flen === 16 ||
+      (top >= 0 && this.state[top] === LIVE && (u32[this.tab + top * 4 + (F6E_VAL >>> 2)]! >>> 24) % F6_RADIX !== 0)
+    ) {
       const m0 = mask32(flen);
       const m1 = flen > 32 ? mask32(flen - 32) : 0;
       for (let i = old; i !== -1; i = this.link[i]!) {
         const w = this.tab + i * 4;
-        if (u32[w + (F6E_TAG >>> 2)]! >= flen && ((u32[w + (F6E_K0 >>> 2)]! & m0) >>> 0) === fk0 && ((u32[w + (F6E_K1 >>> 2)]! & m1) >>> 0) === fk1) olds.push(i);
+        if (
+          u32[w + (F6E_TAG >>> 2)]! >= flen &&
+          (u32[w + (F6E_K0 >>> 2)]! & m0) >>> 0 === fk0 &&
+          (u32[w + (F6E_K1 >>> 2)]! & m1) >>> 0 === fk1
+        )
+          olds.push(i);
       }
     } else if (top >= 0 && this.state[top] === LIVE) {
       olds.push(top);
     }
     const epoch = ++this.epoch;
     for (let i = 0; i < out.length; i += 4) {
-      const k0 = out[i]!; const k1 = out[i + 1]!; const len = out[i + 2]!; const v = out[i + 3]!;
+      const k0 = out[i]!;
+      const k1 = out[i + 1]!;
+      const len = out[i + 2]!;
+      const v = out[i + 3]!;
       let slot = this.find(k0, k1, len);
       if (slot >= 0) {
-        if (this.state[slot] === PENDING) { this.state[slot] = LIVE; this.pendingIn[s]!--; this.listAdd(s, slot); } // wanted again before it was retired
+        if (this.state[slot] === PENDING) {
+          this.state[slot] = LIVE;
+          this.pendingIn[s]!--;
+          this.listAdd(s, slot);
+        } // wanted again before it was retired
         const w = this.tab + slot * 4 + (F6E_VAL >>> 2);
-        if (u32[w] !== v) { Atomics.store(u32, w, v); this.onStore?.(w, v); }
+        if (u32[w] !== v) {
+          Atomics.store(u32, w, v);
+          this.onStore?.(w, v);
+        }
       } else {
         slot = this.insert(k0, k1, len, v);
         this.listAdd(s, slot);
       }
       this.mark[slot] = epoch;
     }
-    if (val !== -1 && u32[this.tbl + s] !== val) { Atomics.store(u32, this.tbl + s, val); this.onStore?.(this.tbl + s, val); }
+    if (val !== -1 && u32[this.tbl + s] !== val) {
+      Atomics.store(u32, this.tbl + s, val);
+      this.onStore?.(this.tbl + s, val);
+    }
     const unwanted = olds.filter((slot) => this.mark[slot] !== epoch);
-    for (const slot of unwanted) { this.stale[slot] = epoch; this.listDel(s, slot); }
+    for (const slot of unwanted) {
+      this.stale[slot] = epoch;
+      this.listDel(s, slot);
+    }
     for (const slot of unwanted) {
       if (this.reachable(slot, s, epoch)) this.kill(slot);
-      else { this.state[slot] = PENDING; this.pending.push(slot); this.pendingIn[s]!++; }
+      else {
+        this.state[slot] = PENDING;
+        this.pending.push(slot);
+        this.pendingIn[s]!++;
+      }
     }
   }
 
@@ -418,7 +520,8 @@ export class Fib6Writer {
   private listDel(s: number, slot: number): void {
     const n = this.link[slot]!;
     const b = this.back[slot]!;
-    if (b === -1) this.heads[s] = n; else this.link[b] = n;
+    if (b === -1) this.heads[s] = n;
+    else this.link[b] = n;
     if (n !== -1) this.back[n] = b;
   }
 
@@ -467,7 +570,12 @@ export class Fib6Writer {
     u32[w + (F6E_K1 >>> 2)] = k1;
     u32[w + (F6E_VAL >>> 2)] = v;
     u32[w + (F6E_TAG >>> 2)] = len;
-    if (this.onStore) { this.onStore(w + (F6E_K0 >>> 2), k0); this.onStore(w + (F6E_K1 >>> 2), k1); this.onStore(w + (F6E_VAL >>> 2), v); this.onStore(w + (F6E_TAG >>> 2), len); }
+    if (this.onStore) {
+      this.onStore(w + (F6E_K0 >>> 2), k0);
+      this.onStore(w + (F6E_K1 >>> 2), k1);
+      this.onStore(w + (F6E_VAL >>> 2), v);
+      this.onStore(w + (F6E_TAG >>> 2), len);
+    }
     this.state[i] = LIVE;
     this.live++;
     return i;
@@ -475,7 +583,9 @@ export class Fib6Writer {
 
   private insert(k0: number, k1: number, len: number, v: number): number {
     if (this.live + this.tombs + 1 > this.slots * MAX_FILL) {
-      throw new Fib6FullError(`compiled IPv6 FIB full (${this.slots} slots, ${this.live} entries, ${this.tombs} awaiting reclaim)`);
+      throw new Fib6FullError(
+        `compiled IPv6 FIB full (${this.slots} slots, ${this.live} entries, ${this.tombs} awaiting reclaim)`,
+      );
     }
     const { u32, tab, slots, state } = this;
     let i = fib6_slot(fib6_hash(k0, k1, len), slots);
@@ -485,8 +595,13 @@ export class Fib6Writer {
     u32[w + (F6E_K0 >>> 2)] = k0;
     u32[w + (F6E_K1 >>> 2)] = k1;
     u32[w + (F6E_VAL >>> 2)] = v;
-    if (this.onStore) { this.onStore(w + (F6E_K0 >>> 2), k0); this.onStore(w + (F6E_K1 >>> 2), k1); this.onStore(w + (F6E_VAL >>> 2), v); }
-    Atomics.store(u32, w + (F6E_TAG >>> 2), len); this.onStore?.(w + (F6E_TAG >>> 2), len); // publishes the slot
+    if (this.onStore) {
+      this.onStore(w + (F6E_K0 >>> 2), k0);
+      this.onStore(w + (F6E_K1 >>> 2), k1);
+      this.onStore(w + (F6E_VAL >>> 2), v);
+    }
+    Atomics.store(u32, w + (F6E_TAG >>> 2), len);
+    this.onStore?.(w + (F6E_TAG >>> 2), len); // publishes the slot
     state[i] = LIVE;
     this.live++;
     return i;

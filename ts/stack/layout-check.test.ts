@@ -21,9 +21,19 @@ import { type LayoutValues, checkLayout } from './layout-check.js';
 
 const real = { ...Layout } as LayoutValues;
 const files: Record<string, LayoutValues> = {
-  'base.ts': base, 'buffers.ts': buffers, 'capture.ts': capture, 'cpu.ts': cpu, 'fib4.ts': fib4, 'fib6.ts': fib6,
-  'ifnet.ts': ifnet, 'ipflow.ts': ipflow, 'machine.ts': machine, 'nbr.ts': nbr, 'pktdesc.ts': pktdesc,
-  'route.ts': route, 'sync.ts': sync,
+  'base.ts': base,
+  'buffers.ts': buffers,
+  'capture.ts': capture,
+  'cpu.ts': cpu,
+  'fib4.ts': fib4,
+  'fib6.ts': fib6,
+  'ifnet.ts': ifnet,
+  'ipflow.ts': ipflow,
+  'machine.ts': machine,
+  'nbr.ts': nbr,
+  'pktdesc.ts': pktdesc,
+  'route.ts': route,
+  'sync.ts': sync,
 };
 
 describe('checkLayout', () => {

@@ -45,8 +45,18 @@ const STRUCTS: Struct[] = [
   {
     prefix: 'PD_',
     fields: {
-      BUF: U32, LEN: U16, RXIF: U16, RSS: U32, QUEUE: U16, PATH: U8, REASON: U8, TXIF: U16, NTX: U16,
-      TXFIRST: U32, NH: U32, HTYPE: U8,
+      BUF: U32,
+      LEN: U16,
+      RXIF: U16,
+      RSS: U32,
+      QUEUE: U16,
+      PATH: U8,
+      REASON: U8,
+      TXIF: U16,
+      NTX: U16,
+      TXFIRST: U32,
+      NH: U32,
+      HTYPE: U8,
     },
   },
   { prefix: 'TX_', fields: { BUF: U32, LEN: U16, IF: U16 } },
@@ -56,10 +66,34 @@ const STRUCTS: Struct[] = [
     prefix: 'CTX_',
     line: true,
     fields: {
-      IFNET: U32, NIF: U32, NH: U32, RT4: U32, RT6: U32, NBR: U32, FLOW: U32, CNT: U32, PD: U32, TX: U32,
-      TXCAP: U32, NTX: U32, FREE: U32, GEN: U32, OPTS: U32, ICMP_PPS: U32, ICMP_BURST: U32, ICMP_TOKENS: U32,
-      ICMP_LAST: U32, ICMP6_TOKENS: U32, ICMP6_LAST: U32, IPID: U32, NOW: U32, FIB4: U32, IFCNT: U32, FIB6: U32,
-      POOL: U32, WARM: U32,
+      IFNET: U32,
+      NIF: U32,
+      NH: U32,
+      RT4: U32,
+      RT6: U32,
+      NBR: U32,
+      FLOW: U32,
+      CNT: U32,
+      PD: U32,
+      TX: U32,
+      TXCAP: U32,
+      NTX: U32,
+      FREE: U32,
+      GEN: U32,
+      OPTS: U32,
+      ICMP_PPS: U32,
+      ICMP_BURST: U32,
+      ICMP_TOKENS: U32,
+      ICMP_LAST: U32,
+      ICMP6_TOKENS: U32,
+      ICMP6_LAST: U32,
+      IPID: U32,
+      NOW: U32,
+      FIB4: U32,
+      IFCNT: U32,
+      FIB6: U32,
+      POOL: U32,
+      WARM: U32,
       SCRATCH: (l) => [l.TOE_MAX_INPUT!, 4],
     },
   },
@@ -67,8 +101,18 @@ const STRUCTS: Struct[] = [
   {
     prefix: 'IF_',
     fields: {
-      FLAGS: U32, MTU: U32, MAC: MAC, VID: U16, PARENT: U32, NQUEUES: U32, RSSTAB: U32, RETA: U32, ADDR4: U32,
-      VLANMAP: U32, ADDR6: ADDR, LL6: ADDR,
+      FLAGS: U32,
+      MTU: U32,
+      MAC: MAC,
+      VID: U16,
+      PARENT: U32,
+      NQUEUES: U32,
+      RSSTAB: U32,
+      RETA: U32,
+      ADDR4: U32,
+      VLANMAP: U32,
+      ADDR6: ADDR,
+      LL6: ADDR,
     },
   },
   // route.ts
@@ -100,15 +144,34 @@ const STRUCTS: Struct[] = [
     prefix: 'FT_',
     line: true,
     fields: {
-      HASHSIZE: U32, MAX: U32, INUSE: U32, LRU_HEAD: U32, LRU_TAIL: U32, FREE: U32, BUCKETS: U32, ENTRIES: U32,
-      GEN: U32, IDLE_MS: U32,
+      HASHSIZE: U32,
+      MAX: U32,
+      INUSE: U32,
+      LRU_HEAD: U32,
+      LRU_TAIL: U32,
+      FREE: U32,
+      BUCKETS: U32,
+      ENTRIES: U32,
+      GEN: U32,
+      IDLE_MS: U32,
     },
   },
   {
     prefix: 'FE_',
     fields: {
-      SRC: ADDR, DST: ADDR, TOS: U32, NH: U32, TXIF: U32, MTU: U32, DMAC: MAC, LAST: U32, USES: U32, HNEXT: U32,
-      LPREV: U32, LNEXT: U32, BUCKET: U32,
+      SRC: ADDR,
+      DST: ADDR,
+      TOS: U32,
+      NH: U32,
+      TXIF: U32,
+      MTU: U32,
+      DMAC: MAC,
+      LAST: U32,
+      USES: U32,
+      HNEXT: U32,
+      LPREV: U32,
+      LNEXT: U32,
+      BUCKET: U32,
     },
     other: ['V6'],
   },
@@ -135,7 +198,13 @@ const STRUCTS: Struct[] = [
     prefix: 'VT_',
     line: true,
     fields: {
-      IF: U32, QUEUE: U32, CPU: U32, OWNER: U32, MODE: U32, FLAGS: U32, BUDGET: U32,
+      IF: U32,
+      QUEUE: U32,
+      CPU: U32,
+      OWNER: U32,
+      MODE: U32,
+      FLAGS: U32,
+      BUDGET: U32,
       COUNTS: (l) => [4 * l.VT_MAXCPU!, 4],
     },
     other: ['MAXCPU'],
@@ -144,8 +213,22 @@ const STRUCTS: Struct[] = [
     prefix: 'QS_',
     line: true,
     fields: {
-      TMPL: U32, COUNT: U32, LEN: U32, STRIDE: U32, SEQ: U32, RATE: U32, TOKENS: U32, LAST: U32, FRAMES: U64,
-      BYTES: U64, SINCE: U32, MOD_FRAMES: U32, MOD_USECS: U32, LIMIT: U32, RXR: U32, TXR: U32,
+      TMPL: U32,
+      COUNT: U32,
+      LEN: U32,
+      STRIDE: U32,
+      SEQ: U32,
+      RATE: U32,
+      TOKENS: U32,
+      LAST: U32,
+      FRAMES: U64,
+      BYTES: U64,
+      SINCE: U32,
+      MOD_FRAMES: U32,
+      MOD_USECS: U32,
+      LIMIT: U32,
+      RXR: U32,
+      TXR: U32,
     },
   },
   { prefix: 'MP_', line: true, fields: { STOP: U32, NCPU: U32, NVEC: U32, RUNNING: U32, DOORBELL: U32 } },
@@ -199,8 +282,21 @@ const ENUMS: Record<string, string[]> = {
 
 /** Names outside any structure or value set; NBS_V6 is a bit or-ed onto a state. */
 const LONE = [
-  'LAYOUT_BASE', 'ALIGN', 'POISON', 'BUF_SIZE', 'BUF_HEADROOM', 'MAX_FRAME', 'TOE_KEY_LEN', 'TOE_MAX_INPUT',
-  'TOE_TABLE_SIZE', 'RETA_SIZE', 'RT_WALK_REC', 'NBS_V6', 'R_COUNT', 'C_REASON_BASE', 'C_COUNT',
+  'LAYOUT_BASE',
+  'ALIGN',
+  'POISON',
+  'BUF_SIZE',
+  'BUF_HEADROOM',
+  'MAX_FRAME',
+  'TOE_KEY_LEN',
+  'TOE_MAX_INPUT',
+  'TOE_TABLE_SIZE',
+  'RETA_SIZE',
+  'RT_WALK_REC',
+  'NBS_V6',
+  'R_COUNT',
+  'C_REASON_BASE',
+  'C_COUNT',
 ];
 
 /**
@@ -219,7 +315,9 @@ export function checkLayout(l: LayoutValues = Layout as unknown as LayoutValues)
     }
     return x;
   };
-  const need = (ok: boolean, what: string): void => { if (!ok) out.push(what); };
+  const need = (ok: boolean, what: string): void => {
+    if (!ok) out.push(what);
+  };
   const ALIGN = v('ALIGN');
 
   for (const s of STRUCTS) {
@@ -276,26 +374,36 @@ export function checkLayout(l: LayoutValues = Layout as unknown as LayoutValues)
   need(v('RT_WALK_REC') >= 24 && v('RT_WALK_REC') % 4 === 0, 'RT_WALK_REC: no room for key (16), plen, nh');
   need(v('F4_MAX_NH') === v('F4_EXT') - 1, 'F4_MAX_NH: not F4_EXT - 1');
   need(v('F6_NH_MASK') === 0xffffff && v('F6_RADIX') <= 0xff, 'F6_NH_MASK/F6_RADIX: an entry is 24 + 8 bits');
-  need(v('PSZ_SIZE') === v('PSZ_SLOTS') + v('PSZ_MAXCPU') * v('PSZ_SLOT_SIZE'),
-    'PSZ_SIZE: not PSZ_SLOTS + PSZ_MAXCPU * PSZ_SLOT_SIZE');
-  need((v('PSC_INSIDE') | v('PSC_WAITER')) < v('PSC_SEQ_ONE') && (v('PSC_INSIDE') & v('PSC_WAITER')) === 0,
-    'PSC_INSIDE/PSC_WAITER: the state bits must be distinct and below PSC_SEQ_ONE');
+  need(
+    v('PSZ_SIZE') === v('PSZ_SLOTS') + v('PSZ_MAXCPU') * v('PSZ_SLOT_SIZE'),
+    'PSZ_SIZE: not PSZ_SLOTS + PSZ_MAXCPU * PSZ_SLOT_SIZE',
+  );
+  need(
+    (v('PSC_INSIDE') | v('PSC_WAITER')) < v('PSC_SEQ_ONE') && (v('PSC_INSIDE') & v('PSC_WAITER')) === 0,
+    'PSC_INSIDE/PSC_WAITER: the state bits must be distinct and below PSC_SEQ_ONE',
+  );
   const [waiter, count] = [v('PSREF_WAITER'), v('PSREF_COUNT')];
-  need((waiter & count) === 0 && (waiter | count) >>> 0 === 0xffffffff,
-    'PSREF_WAITER/PSREF_COUNT: must split the 32-bit count word');
+  need(
+    (waiter & count) === 0 && (waiter | count) >>> 0 === 0xffffffff,
+    'PSREF_WAITER/PSREF_COUNT: must split the 32-bit count word',
+  );
   const states = [v('PSRT_DEAD'), v('PSRT_LIVE'), v('PSRT_DRAINING')];
   need(new Set(states).size === 3, 'PSRT_DEAD/LIVE/DRAINING: two states share a value');
   const v6 = v('NBS_V6');
-  need(v6 > Math.max(v('NBS_EMPTY'), v('NBS_VALID'), v('NBS_TOMB')) && (v6 & (v6 - 1)) === 0,
-    'NBS_V6: must be a bit above every state');
+  need(
+    v6 > Math.max(v('NBS_EMPTY'), v('NBS_VALID'), v('NBS_TOMB')) && (v6 & (v6 - 1)) === 0,
+    'NBS_V6: must be a bit above every state',
+  );
 
   // Drop reasons: 0 .. R_COUNT - 1, each once (ts/stack/reasons.ts names them in this order), and
   // their counters after the plain ones, inside u64[C_COUNT].
   const rCount = v('R_COUNT');
   const reasons = Object.keys(l).filter((n) => n.startsWith('R_') && n !== 'R_COUNT');
   const rValues = new Set(reasons.map((n) => v(n)));
-  need(rValues.size === reasons.length && reasons.every((n) => l[n]! >= 0 && l[n]! < rCount) &&
-    rValues.size === rCount, `R_*: not the values 0 .. R_COUNT - 1 (${rCount}), each once`);
+  need(
+    rValues.size === reasons.length && reasons.every((n) => l[n]! >= 0 && l[n]! < rCount) && rValues.size === rCount,
+    `R_*: not the values 0 .. R_COUNT - 1 (${rCount}), each once`,
+  );
   const base = v('C_REASON_BASE');
   need(base + rCount <= v('C_COUNT'), 'C_COUNT: no room for C_REASON_BASE + R_COUNT counters');
   const counters = Object.keys(l).filter((n) => n.startsWith('C_') && n !== 'C_REASON_BASE' && n !== 'C_COUNT');

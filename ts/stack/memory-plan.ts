@@ -1,8 +1,28 @@
 // Plans where every region of linear memory goes (the field layouts are in assembly/layout.ts).
 // One plan per stack: the shared tables first, then one block per CPU, then the cluster pool.
 import {
-  LAYOUT_BASE, BUF_SIZE, IF_SIZE, NH_SIZE, RH_SIZE, NP_SIZE, RN_SIZE, NBH_SIZE, NB_SIZE, FT_SIZE, FE_SIZE,
-  CTX_SIZE, C_COUNT, PD_SIZE, TX_SIZE, TOE_TABLE_SIZE, RETA_SIZE, TOE_KEY_LEN, F4_SIZE, F6_SIZE, F6E_SIZE, IFC_SIZE,
+  LAYOUT_BASE,
+  BUF_SIZE,
+  IF_SIZE,
+  NH_SIZE,
+  RH_SIZE,
+  NP_SIZE,
+  RN_SIZE,
+  NBH_SIZE,
+  NB_SIZE,
+  FT_SIZE,
+  FE_SIZE,
+  CTX_SIZE,
+  C_COUNT,
+  PD_SIZE,
+  TX_SIZE,
+  TOE_TABLE_SIZE,
+  RETA_SIZE,
+  TOE_KEY_LEN,
+  F4_SIZE,
+  F6_SIZE,
+  F6E_SIZE,
+  IFC_SIZE,
 } from '../../assembly/layout.js';
 import { Arena } from './arena.js';
 import { assertLayout } from './layout-check.js';
@@ -95,9 +115,16 @@ export function planLayout(s: LayoutSizes): Layout {
   const pool = a.alloc(NP_SIZE);
   const poolNodes = a.alloc(s.radixNodes * RN_SIZE);
   const poolLimbo = a.alloc(s.radixLimbo * 4);
-  const fib4 = s.fib4Groups > 0
-    ? { head: a.alloc(F4_SIZE), tbl24: a.alloc(2 << 24), tbl8: a.alloc(s.fib4Groups * 512), free: a.alloc(s.fib4Groups * 4), limbo: a.alloc(s.fib4Groups * 4) }
-    : { head: 0, tbl24: 0, tbl8: 0, free: 0, limbo: 0 };
+  const fib4 =
+    s.fib4Groups > 0
+      ? {
+          head: a.alloc(F4_SIZE),
+          tbl24: a.alloc(2 << 24),
+          tbl8: a.alloc(s.fib4Groups * 512),
+          free: a.alloc(s.fib4Groups * 4),
+          limbo: a.alloc(s.fib4Groups * 4),
+        }
+      : { head: 0, tbl24: 0, tbl8: 0, free: 0, limbo: 0 };
   const fib6 = s.fib6Slots
     ? { head: a.alloc(F6_SIZE), tbl16: a.alloc(65536 * 4), hash: a.alloc(s.fib6Slots * F6E_SIZE) }
     : { head: 0, tbl16: 0, hash: 0 };
@@ -126,7 +153,29 @@ export function planLayout(s: LayoutSizes): Layout {
     });
   }
   const clusters = a.alloc(s.cpus * s.clusters * BUF_SIZE);
-  cpu.forEach((r, c) => { r.clusters = clusters + c * s.clusters * BUF_SIZE; });
+  cpu.forEach((r, c) => {
+    r.clusters = clusters + c * s.clusters * BUF_SIZE;
+  });
   const reserved = s.reserve ? a.alloc(s.reserve) : 0;
-  return { sizes: s, ifnet, nexthop, rt4, rt6, pool, poolNodes, poolLimbo, fib4, fib6, nbr, gen, rss, vlanMaps, scratch, cpu, clusters, reserved, bytes: a.top };
+  return {
+    sizes: s,
+    ifnet,
+    nexthop,
+    rt4,
+    rt6,
+    pool,
+    poolNodes,
+    poolLimbo,
+    fib4,
+    fib6,
+    nbr,
+    gen,
+    rss,
+    vlanMaps,
+    scratch,
+    cpu,
+    clusters,
+    reserved,
+    bytes: a.top,
+  };
 }

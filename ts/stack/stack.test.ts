@@ -52,17 +52,31 @@ fib: radix
 const config = (text = CONFIG): StackConfig => parseConfig(text, 'test.yaml', '/nonexistent');
 
 const MAC = {
-  wm0: mac('02:00:00:00:00:01'), wm1: mac('02:00:00:00:00:02'), gw: mac('02:00:00:00:bb:fe'),
-  host0: mac('02:00:00:00:aa:10'), host50: mac('02:00:00:00:cc:05'),
+  wm0: mac('02:00:00:00:00:01'),
+  wm1: mac('02:00:00:00:00:02'),
+  gw: mac('02:00:00:00:bb:fe'),
+  host0: mac('02:00:00:00:aa:10'),
+  host50: mac('02:00:00:00:cc:05'),
 };
 const v4 = (o: Partial<FrameSpec> = {}): Uint8Array =>
   buildFrame({
-    dstMac: MAC.wm0, srcMac: MAC.host0, src: ip('192.0.2.10'), dst: ip('203.0.113.7'), sport: 1000, dport: 2000, ...o,
+    dstMac: MAC.wm0,
+    srcMac: MAC.host0,
+    src: ip('192.0.2.10'),
+    dst: ip('203.0.113.7'),
+    sport: 1000,
+    dport: 2000,
+    ...o,
   });
 const v6 = (o: Partial<FrameSpec> = {}): Uint8Array =>
   buildFrame({
-    dstMac: MAC.wm0, srcMac: MAC.host0, src: ip('2001:db8::10'), dst: ip('2001:db8:100::7'),
-    sport: 1000, dport: 2000, ...o,
+    dstMac: MAC.wm0,
+    srcMac: MAC.host0,
+    src: ip('2001:db8::10'),
+    dst: ip('2001:db8:100::7'),
+    sport: 1000,
+    dport: 2000,
+    ...o,
   });
 /** A frame from the gateway on wm1 towards `dst`. */
 const fromWm1 = (dst: string, o: Partial<FrameSpec> = {}) =>
@@ -70,11 +84,25 @@ const fromWm1 = (dst: string, o: Partial<FrameSpec> = {}) =>
 
 /** A route as `route add` would give it (file 'cli', line 7, for the messages). */
 function spec(
-  dst: string, via: string | null, dev: string | null = null, type: RouteSpec['type'] = 'unicast', mtu = 0,
+  dst: string,
+  via: string | null,
+  dev: string | null = null,
+  type: RouteSpec['type'] = 'unicast',
+  mtu = 0,
 ): RouteSpec {
   const { family, bytes, plen } = addr(dst);
   return {
-    family, dst: bytes, plen, via: via ? ip(via) : null, dev, type, mtu, metric: 0, proto: null, file: 'cli', line: 7,
+    family,
+    dst: bytes,
+    plen,
+    via: via ? ip(via) : null,
+    dev,
+    type,
+    mtu,
+    metric: 0,
+    proto: null,
+    file: 'cli',
+    line: 7,
   };
 }
 function addr(s: string): { family: 4 | 6; bytes: Uint8Array; plen: number } {
@@ -85,13 +113,16 @@ function addr(s: string): { family: 4 | 6; bytes: Uint8Array; plen: number } {
 const be16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
 const cksumOk = (b: Uint8Array, off: number, len: number) =>
   in_cksum(new Mem({ buffer: b.buffer }), b.byteOffset + off, len) === 0;
-const routes = (s: Stack, family: 4 | 6) => s.tables.walkRoutes(family).map((r) => {
-  const gw = r.nh.gw ? ` via ${formatIP(r.nh.gw)}` : '';
-  return `${formatPrefix(r.prefix, r.plen)} ${r.nh.kind} if${r.nh.ifindex}${gw}${r.nh.mtu ? ` mtu ${r.nh.mtu}` : ''}`;
-});
+const routes = (s: Stack, family: 4 | 6) =>
+  s.tables.walkRoutes(family).map((r) => {
+    const gw = r.nh.gw ? ` via ${formatIP(r.nh.gw)}` : '';
+    return `${formatPrefix(r.prefix, r.plen)} ${r.nh.kind} if${r.nh.ifindex}${gw}${r.nh.mtu ? ` mtu ${r.nh.mtu}` : ''}`;
+  });
 /** The StackConfigError `f` throws (fails the test if it throws nothing or something else). */
 function refusal(f: () => unknown): StackConfigError {
-  try { f(); } catch (e) {
+  try {
+    f();
+  } catch (e) {
     expect(e).toBeInstanceOf(StackConfigError);
     expect(e).toBeInstanceOf(UserError);
     return e as StackConfigError;
@@ -107,22 +138,35 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
 
   test('built from a parsed config: interfaces, the routes of every address, config routes, neighbors', () => {
     const s = mk();
-    expect([...s.ifByName]).toEqual([['wm0', 1], ['wm1', 2], ['vlan50', 3], ['wm2', 4]]);
+    expect([...s.ifByName]).toEqual([
+      ['wm0', 1],
+      ['wm1', 2],
+      ['vlan50', 3],
+      ['wm2', 4],
+    ]);
     expect([s.fib, s.batch]).toEqual(['radix', 16]);
     expect(s.tables.ifs[3]!.vlan).toEqual({ parent: 1, id: 50 });
     expect(s.tables.ifs[3]!.mac).toEqual(MAC.wm0);
     expect([s.tables.ifs[1]!.addr4, s.tables.ifs[4]!.addr4]).toEqual([0xc0000201, 0]);
     expect(routes(s, 4)).toEqual([
-      '10.50.0.0/24 unicast if3', '10.50.0.1/32 local if3', '10.50.0.255/32 broadcast if3',
+      '10.50.0.0/24 unicast if3',
+      '10.50.0.1/32 local if3',
+      '10.50.0.255/32 broadcast if3',
       '100.64.0.0/10 prohibit if0',
-      '192.0.2.0/24 unicast if1', '192.0.2.1/32 local if1', '192.0.2.255/32 broadcast if1',
+      '192.0.2.0/24 unicast if1',
+      '192.0.2.1/32 local if1',
+      '192.0.2.255/32 broadcast if1',
       '198.18.0.0/15 unicast if2 via 198.51.100.254 mtu 576',
-      '198.51.100.0/24 unicast if2', '198.51.100.1/32 local if2', '198.51.100.255/32 broadcast if2',
+      '198.51.100.0/24 unicast if2',
+      '198.51.100.1/32 local if2',
+      '198.51.100.255/32 broadcast if2',
       '203.0.113.0/24 unicast if2 via 198.51.100.254',
     ]);
     expect(routes(s, 6)).toEqual([
-      '2001:db8::/64 unicast if1', '2001:db8::1/128 local if1',
-      '2001:db8:1::/64 unicast if2', '2001:db8:1::1/128 local if2',
+      '2001:db8::/64 unicast if1',
+      '2001:db8::1/128 local if1',
+      '2001:db8:1::/64 unicast if2',
+      '2001:db8:1::1/128 local if2',
       '2001:db8:100::/48 unicast if2 via 2001:db8:1::fe',
     ]);
     expect(s.addresses(1).map((a) => formatPrefix(a.bytes, a.plen))).toEqual(['192.0.2.1/24', '2001:db8::1/64']);
@@ -159,8 +203,13 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
   test('forward: IPv6 to a gateway, and IPv4 to a host on a connected network', () => {
     const s = mk();
     const r6 = one(s, v6());
-    expect([r6.path, r6.txif, r6.out[0]!.ifindex, r6.out[0]!.data[14 + 7], r6.htype])
-      .toEqual(['normal', 2, 2, 63, 'udp6']);
+    expect([r6.path, r6.txif, r6.out[0]!.ifindex, r6.out[0]!.data[14 + 7], r6.htype]).toEqual([
+      'normal',
+      2,
+      2,
+      63,
+      'udp6',
+    ]);
     expect(r6.out[0]!.data.subarray(0, 12)).toEqual(Uint8Array.from([...MAC.gw, ...MAC.wm1]));
     const r4 = one(s, fromWm1('192.0.2.10'), 2);
     expect([r4.path, r4.rxif, r4.txif, r4.out[0]!.ifindex]).toEqual(['normal', 2, 1, 1]);
@@ -183,8 +232,10 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     expect([un.path, un.reason, un.out]).toEqual(['drop', 'unresolved', []]);
     const big = one(s, v4({ dst: ip('198.18.0.1'), df: true, payload: 700 }));
     expect([big.reason, icmp(big), be16(big.out[0]!.data, 40)]).toEqual(['need-fragmentation', [1, 3, 4], 576]);
-    expect([one(s, v4({ dst: ip('192.0.2.1') })).reason, one(s, v4({ dst: ip('192.0.2.255') })).reason])
-      .toEqual(['local', 'broadcast']);
+    expect([one(s, v4({ dst: ip('192.0.2.1') })).reason, one(s, v4({ dst: ip('192.0.2.255') })).reason]).toEqual([
+      'local',
+      'broadcast',
+    ]);
     const nr6 = one(s, v6({ dst: ip('2001:db9::1') }));
     expect([nr6.reason, nr6.out[0]!.data[54], nr6.out[0]!.data[55]]).toEqual(['no-route', 1, 0]);
   });
@@ -232,14 +283,16 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     expect(one(s, v6({ dst: ip('2001:db8:200::1') })).out[0]!.ifindex).toBe(2);
   });
 
-  test('addRouteSpec refuses, with the route\'s file and line, what it cannot resolve', () => {
+  test("addRouteSpec refuses, with the route's file and line, what it cannot resolve", () => {
     const s = mk();
     const before = [routes(s, 4), routes(s, 6)];
     const cases: [RouteSpec, string][] = [
-      [spec('8.8.8.0/24', null, 'wm9'), 'cli:7: unknown interface \'wm9\''],
+      [spec('8.8.8.0/24', null, 'wm9'), "cli:7: unknown interface 'wm9'"],
       [spec('8.8.8.0/24', '172.31.0.1'), 'cli:7: gateway 172.31.0.1 is not on a connected network'],
-      [spec('8.8.8.0/24', '198.51.100.254', 'wm0'),
-        'cli:7: gateway 198.51.100.254 is not on a connected network of wm0'],
+      [
+        spec('8.8.8.0/24', '198.51.100.254', 'wm0'),
+        'cli:7: gateway 198.51.100.254 is not on a connected network of wm0',
+      ],
       // on link means: the longest match is a connected network, not one of our addresses or a broadcast
       [spec('8.8.8.0/24', '192.0.2.1'), 'cli:7: gateway 192.0.2.1 is not on a connected network'],
       [spec('8.8.8.0/24', '192.0.2.255'), 'cli:7: gateway 192.0.2.255 is not on a connected network'],
@@ -273,28 +326,38 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     s.addRouteSpec(spec('8.8.8.0/24', '198.51.100.254'));
     expect(s.deleteRoute(4, ip('198.51.100.0'), 24)).toBe(true);
     expect(one(s, v4({ dst: ip('198.51.100.77') })).reason).toBe('no-route');
-    expect(refusal(() => s.addRouteSpec(spec('8.8.4.0/24', '198.51.100.254'))).message)
-      .toBe('cli:7: gateway 198.51.100.254 is not on a connected network');
+    expect(refusal(() => s.addRouteSpec(spec('8.8.4.0/24', '198.51.100.254'))).message).toBe(
+      'cli:7: gateway 198.51.100.254 is not on a connected network',
+    );
     // routes through that gateway stay (as in Linux after a manual delete) and still forward
     expect(one(s, v4({ dst: ip('8.8.8.8') })).out[0]!.ifindex).toBe(2);
   });
 
   test('addAddress: the routes of the address, the primary address, and gateways behind it on link', () => {
     const s = mk();
-    expect(refusal(() => s.addRouteSpec(spec('8.8.8.0/24', '10.9.0.254'))).message)
-      .toBe('cli:7: gateway 10.9.0.254 is not on a connected network');
+    expect(refusal(() => s.addRouteSpec(spec('8.8.8.0/24', '10.9.0.254'))).message).toBe(
+      'cli:7: gateway 10.9.0.254 is not on a connected network',
+    );
     s.addAddress(4, addr('10.9.0.1/24'));
-    expect(routes(s, 4).filter((r) => r.startsWith('10.9.')))
-      .toEqual(['10.9.0.0/24 unicast if4', '10.9.0.1/32 local if4', '10.9.0.255/32 broadcast if4']);
+    expect(routes(s, 4).filter((r) => r.startsWith('10.9.'))).toEqual([
+      '10.9.0.0/24 unicast if4',
+      '10.9.0.1/32 local if4',
+      '10.9.0.255/32 broadcast if4',
+    ]);
     expect(s.tables.ifs[4]!.addr4).toBe(0x0a090001);
     expect(s.addresses(4).map((a) => formatPrefix(a.bytes, a.plen))).toEqual(['10.9.0.1/24']);
     expect(s.addRouteSpec(spec('8.8.8.0/24', '10.9.0.254')).ifindex).toBe(4);
-    expect([one(s, v4({ dst: ip('10.9.0.1') })).reason, one(s, v4({ dst: ip('10.9.0.255') })).reason])
-      .toEqual(['local', 'broadcast']);
+    expect([one(s, v4({ dst: ip('10.9.0.1') })).reason, one(s, v4({ dst: ip('10.9.0.255') })).reason]).toEqual([
+      'local',
+      'broadcast',
+    ]);
     // a second address in the same network: only its own host route; the primary stays
     s.addAddress(4, addr('10.9.0.2/24'));
     expect(routes(s, 4).filter((r) => r.startsWith('10.9.'))).toEqual([
-      '10.9.0.0/24 unicast if4', '10.9.0.1/32 local if4', '10.9.0.2/32 local if4', '10.9.0.255/32 broadcast if4',
+      '10.9.0.0/24 unicast if4',
+      '10.9.0.1/32 local if4',
+      '10.9.0.2/32 local if4',
+      '10.9.0.255/32 broadcast if4',
     ]);
     expect(s.tables.ifs[4]!.addr4).toBe(0x0a090001);
     // host-length, /31 and link-local addresses bring fewer routes
@@ -302,12 +365,18 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     s.addAddress(2, addr('10.7.0.0/31'));
     s.addAddress(2, addr('fe80::2/64'));
     expect(routes(s, 4).filter((r) => r.startsWith('10.8.') || r.startsWith('10.7.'))).toEqual([
-      '10.7.0.0/31 unicast if2', '10.7.0.0/32 local if2', '10.8.0.1/32 local if2',
+      '10.7.0.0/31 unicast if2',
+      '10.7.0.0/32 local if2',
+      '10.8.0.1/32 local if2',
     ]);
     expect(routes(s, 6).filter((r) => r.startsWith('fe80'))).toEqual(['fe80::2/128 local if2']);
     expect(s.tables.ifs[2]!.ll6).toEqual(ip('fe80::2'));
     expect(s.addresses(2).map((a) => formatPrefix(a.bytes, a.plen))).toEqual([
-      '198.51.100.1/24', '2001:db8:1::1/64', '10.8.0.1/32', '10.7.0.0/31', 'fe80::2/64',
+      '198.51.100.1/24',
+      '2001:db8:1::1/64',
+      '10.8.0.1/32',
+      '10.7.0.0/31',
+      'fe80::2/64',
     ]);
   });
 
@@ -355,8 +424,15 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     const idx = s.createVlan('vlan7', 'wm1', 7);
     expect(idx).toBe(5);
     const st = s.tables.ifs[5]!;
-    expect([st.name, st.vlan, st.mtu, st.up, st.addr4, s.ifByName.get('vlan7'), s.addresses(5)])
-      .toEqual(['vlan7', { parent: 2, id: 7 }, 1500, true, 0, 5, []]);
+    expect([st.name, st.vlan, st.mtu, st.up, st.addr4, s.ifByName.get('vlan7'), s.addresses(5)]).toEqual([
+      'vlan7',
+      { parent: 2, id: 7 },
+      1500,
+      true,
+      0,
+      5,
+      [],
+    ]);
     expect(st.mac).toEqual(MAC.wm1);
     s.addAddress(5, addr('10.7.0.1/24'));
     s.tables.setNeighbor(ip('10.7.0.5'), 5, mac('02:00:00:00:dd:05'));
@@ -364,27 +440,47 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     // towards the vlan: out of its parent, tagged
     const out = one(s, v4({ dst: ip('172.20.1.1') }));
     const o = out.out[0]!;
-    expect([out.path, out.txif, o.ifindex, be16(o.data, 12), be16(o.data, 14) & 0xfff])
-      .toEqual(['normal', 5, 2, 0x8100, 7]);
+    expect([out.path, out.txif, o.ifindex, be16(o.data, 12), be16(o.data, 14) & 0xfff]).toEqual([
+      'normal',
+      5,
+      2,
+      0x8100,
+      7,
+    ]);
     expect(o.data.subarray(0, 12)).toEqual(Uint8Array.from([...mac('02:00:00:00:dd:05'), ...MAC.wm1]));
     // from the vlan: demultiplexed to it, forwarded untagged
     const tagged = buildFrame({
-      dstMac: MAC.wm1, srcMac: mac('02:00:00:00:dd:05'), vlan: 7, src: ip('10.7.0.5'), dst: ip('192.0.2.10'),
+      dstMac: MAC.wm1,
+      srcMac: mac('02:00:00:00:dd:05'),
+      vlan: 7,
+      src: ip('10.7.0.5'),
+      dst: ip('192.0.2.10'),
     });
     const inn = one(s, tagged, 2);
     expect([inn.path, inn.rxif, inn.out[0]!.ifindex, be16(inn.out[0]!.data, 12)]).toEqual(['normal', 5, 1, 0x0800]);
-    expect(s.interfaceCounters()['vlan7'])
-      .toEqual({ ipkts: 1, ibytes: tagged.length, opkts: 1, obytes: o.data.length, idrops: 0 });
+    expect(s.interfaceCounters()['vlan7']).toEqual({
+      ipkts: 1,
+      ibytes: tagged.length,
+      opkts: 1,
+      obytes: o.data.length,
+      idrops: 0,
+    });
 
     expect(destroyInterface(s, 'vlan7')).toBe(4); // connected, local, broadcast and the route via 10.7.0.5
-    expect(routes(s, 4).filter((r) => r.includes('if5') || r.startsWith('10.7.') || r.startsWith('172.20.')))
-      .toEqual([]);
-    expect([s.ifByName.has('vlan7'), s.tables.ifs[5], s.addresses(5), s.interfaceCounters()['vlan7']])
-      .toEqual([false, undefined, [], undefined]);
+    expect(routes(s, 4).filter((r) => r.includes('if5') || r.startsWith('10.7.') || r.startsWith('172.20.'))).toEqual(
+      [],
+    );
+    expect([s.ifByName.has('vlan7'), s.tables.ifs[5], s.addresses(5), s.interfaceCounters()['vlan7']]).toEqual([
+      false,
+      undefined,
+      [],
+      undefined,
+    ]);
     expect(one(s, v4({ dst: ip('172.20.1.1') })).reason).toBe('no-route');
     expect(one(s, tagged, 2).reason).toBe('vlan-unknown');
-    expect(refusal(() => s.addRouteSpec(spec('172.20.0.0/16', '10.7.0.5'))).message)
-      .toBe('cli:7: gateway 10.7.0.5 is not on a connected network');
+    expect(refusal(() => s.addRouteSpec(spec('172.20.0.0/16', '10.7.0.5'))).message).toBe(
+      'cli:7: gateway 10.7.0.5 is not on a connected network',
+    );
     // the lowest free index is taken: the config's vlan50 (3) once it is gone, then 5 again
     expect(destroyInterface(s, 'vlan50')).toBe(3);
     expect(s.createVlan('vlan8', 'wm0', 8)).toBe(3);
@@ -396,42 +492,69 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
   test('createVlan and destroyInterface refuse what they cannot do, changing nothing', () => {
     const s = mk({ spareInterfaces: 1 });
     const cases: [() => unknown, string][] = [
-      [() => s.createVlan('9lives', 'wm0', 9),
-        '\'9lives\' is not an interface name (a letter, then up to 14 letters, digits, \'_\', \'.\', \'-\')'],
+      [
+        () => s.createVlan('9lives', 'wm0', 9),
+        "'9lives' is not an interface name (a letter, then up to 14 letters, digits, '_', '.', '-')",
+      ],
       [() => s.createVlan('wm1', 'wm0', 9), 'interface wm1 exists already'],
-      [() => s.createVlan('vlan9', 'wm9', 9), 'no interface \'wm9\''],
-      [() => s.createVlan('vlan9', 'vlan50', 9), 'vlan50 is a vlan: a vlan\'s parent must be a NIC'],
+      [() => s.createVlan('vlan9', 'wm9', 9), "no interface 'wm9'"],
+      [() => s.createVlan('vlan9', 'vlan50', 9), "vlan50 is a vlan: a vlan's parent must be a NIC"],
       [() => s.createVlan('vlan9', 'wm0', 0), 'vlan id must be 1..4094, not 0'],
       [() => s.createVlan('vlan9', 'wm0', 4095), 'vlan id must be 1..4094, not 4095'],
       [() => s.createVlan('vlan9', 'wm0', 50), 'vlan 50 on wm0 is vlan50 already'],
       [() => destroyInterface(s, 'wm0'), 'wm0 is a NIC: only vlan interfaces can be destroyed'],
-      [() => destroyInterface(s, 'vlan9'), 'no interface \'vlan9\''],
+      [() => destroyInterface(s, 'vlan9'), "no interface 'vlan9'"],
     ];
     for (const [f, msg] of cases) expect(refusal(f).message).toBe(msg);
     expect([...s.ifByName.keys()]).toEqual(['wm0', 'wm1', 'vlan50', 'wm2']);
     expect(s.createVlan('vlan9', 'wm0', 50 + 1)).toBe(5);
     expect(refusal(() => s.createVlan('vlan10', 'wm0', 10)).message).toBe('no free interface slot (5 in this engine)');
     // without spare slots, a running stack has none at all
-    expect(refusal(() => mk().createVlan('vlan9', 'wm0', 9)).message)
-      .toBe('no free interface slot (4 in this engine)');
+    expect(refusal(() => mk().createVlan('vlan9', 'wm0', 9)).message).toBe('no free interface slot (4 in this engine)');
   });
 
   test('counters: the global and per-interface counters move as the frames go', () => {
     const s = mk();
     const frames = [v4(), v4(), v4({ dst: ip('8.8.8.8') }), v4({ ttl: 1 }), v4({ dst: ip('192.0.2.1') }), v6()];
-    const rs = s.forward(frames.map((data) => ({ data, ifindex: 1 })), 1000);
+    const rs = s.forward(
+      frames.map((data) => ({ data, ifindex: 1 })),
+      1000,
+    );
     expect(rs.map((r) => r.path)).toEqual(['normal', 'fast', 'drop', 'drop', 'local', 'normal']);
     const sent = rs.flatMap((r) => r.out);
     expect(sent.map((o) => o.ifindex)).toEqual([2, 2, 1, 1, 2]);
     const c = s.counters();
     const bytes = (l: { length: number }[]) => l.reduce((n, x) => n + x.length, 0);
     expect({
-      rx: c['rx-frames'], rxb: c['rx-bytes'], fast: c['fast'], normal: c['normal'], local: c['local'], drop: c['drop'],
-      tx: c['tx-frames'], txb: c['tx-bytes'], icmp: c['icmp-errors-out'], nr: c['reason:no-route'],
-      ttl: c['reason:ttl-exceeded'], loc: c['reason:local'], ins: c['ipflow-insert'], hit: c['ipflow-hit'],
+      rx: c['rx-frames'],
+      rxb: c['rx-bytes'],
+      fast: c['fast'],
+      normal: c['normal'],
+      local: c['local'],
+      drop: c['drop'],
+      tx: c['tx-frames'],
+      txb: c['tx-bytes'],
+      icmp: c['icmp-errors-out'],
+      nr: c['reason:no-route'],
+      ttl: c['reason:ttl-exceeded'],
+      loc: c['reason:local'],
+      ins: c['ipflow-insert'],
+      hit: c['ipflow-hit'],
     }).toEqual({
-      rx: 6, rxb: bytes(frames), fast: 1, normal: 2, local: 1, drop: 2, tx: 5, txb: bytes(sent.map((o) => o.data)),
-      icmp: 2, nr: 1, ttl: 1, loc: 1, ins: 2, hit: 1, // a flow each for IPv4 and IPv6
+      rx: 6,
+      rxb: bytes(frames),
+      fast: 1,
+      normal: 2,
+      local: 1,
+      drop: 2,
+      tx: 5,
+      txb: bytes(sent.map((o) => o.data)),
+      icmp: 2,
+      nr: 1,
+      ttl: 1,
+      loc: 1,
+      ins: 2,
+      hit: 1, // a flow each for IPv4 and IPv6
     });
     const ic = s.interfaceCounters();
     const len = (i: number) => sent[i]!.data.length;
@@ -439,14 +562,17 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     expect(ic['wm1']).toEqual({ ipkts: 0, ibytes: 0, opkts: 3, obytes: len(0) + len(1) + len(4), idrops: 0 });
     expect(Object.keys(ic)).toEqual(['wm0', 'wm1', 'vlan50', 'wm2']);
     // a batch larger than the stack's batch is run in several
-    const many = s.forward(Array.from({ length: 40 }, () => ({ data: v4(), ifindex: 1 })), 1001);
+    const many = s.forward(
+      Array.from({ length: 40 }, () => ({ data: v4(), ifindex: 1 })),
+      1001,
+    );
     expect(many.every((r) => r.path === 'fast')).toBe(true);
     expect(s.counters()['rx-frames']).toBe(46);
   });
 });
 
 describe('StackConfigError on a config the stack cannot build', () => {
-  test('a route whose gateway is on no connected network, with the config\'s file and line', () => {
+  test("a route whose gateway is on no connected network, with the config's file and line", () => {
     const text = CONFIG.replace('{ dst: 100.64.0.0/10, type: prohibit }', '{ dst: 100.64.0.0/10, via: 172.31.0.1 }');
     const e = refusal(() => new Stack(config(text), { engine: 'ts' }));
     expect(e.message).toBe('test.yaml:18: gateway 172.31.0.1 is not on a connected network');
@@ -457,16 +583,24 @@ describe('StackConfigError on a config the stack cannot build', () => {
     const c = config();
     const badRoute = [...c.routes, spec('8.8.8.0/24', null, 'wm9')];
     const r = refusal(() => new Stack({ ...c, routes: badRoute }, { engine: 'wasm' }));
-    expect(r.message).toBe('cli:7: unknown interface \'wm9\'');
-    const n = refusal(() => new Stack({
-      ...c,
-      neighbors: [
-        ...c.neighbors, { family: 4, address: ip('192.0.2.20'), mac: MAC.host0, dev: 'wm9', file: 'n.yaml', line: 3 },
-      ],
-    }, { engine: 'ts' }));
-    expect(n.message).toBe('n.yaml:3: neighbor: unknown interface \'wm9\'');
-    expect(refusal(() => new Stack({ ...c, routes: [...c.routes, c.routes[0]!] }, { engine: 'ts' })).message)
-      .toBe('test.yaml:16: 203.0.113.0/24: route already exists');
+    expect(r.message).toBe("cli:7: unknown interface 'wm9'");
+    const n = refusal(
+      () =>
+        new Stack(
+          {
+            ...c,
+            neighbors: [
+              ...c.neighbors,
+              { family: 4, address: ip('192.0.2.20'), mac: MAC.host0, dev: 'wm9', file: 'n.yaml', line: 3 },
+            ],
+          },
+          { engine: 'ts' },
+        ),
+    );
+    expect(n.message).toBe("n.yaml:3: neighbor: unknown interface 'wm9'");
+    expect(refusal(() => new Stack({ ...c, routes: [...c.routes, c.routes[0]!] }, { engine: 'ts' })).message).toBe(
+      'test.yaml:16: 203.0.113.0/24: route already exists',
+    );
     expect(new StackConfigError(undefined, undefined, 'plain').message).toBe('plain');
   });
 });
@@ -475,12 +609,20 @@ describe.each(['radix', 'compiled'] as const)('WASM and TS give the same bytes (
   test('the same calls and frames give the same results, counters and memory', () => {
     const run = (engine: KernelImpl) => {
       const s = lockedStack(new Stack(config(), { engine, batch: 16, fib, spareInterfaces: 1 }));
-      const frames = () => [
-        v4(), v4({ ttl: 1 }), v4({ dst: ip('8.8.8.8') }), v4({ dst: ip('198.18.0.9'), payload: 1200 }), v6(),
-        v6({ payload: 1500 }), fromWm1('10.50.0.5', { ttl: 2 }), fromWm1('192.0.2.1'), v4({ dst: ip('100.64.1.1') }),
-        v4({ dst: ip('10.7.0.5'), tos: 4 }),
-        buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host50, vlan: 50, src: ip('10.50.0.5'), dst: ip('192.0.2.10') }),
-      ].map((data, i) => ({ data, ifindex: i === 6 || i === 7 ? 2 : 1 }));
+      const frames = () =>
+        [
+          v4(),
+          v4({ ttl: 1 }),
+          v4({ dst: ip('8.8.8.8') }),
+          v4({ dst: ip('198.18.0.9'), payload: 1200 }),
+          v6(),
+          v6({ payload: 1500 }),
+          fromWm1('10.50.0.5', { ttl: 2 }),
+          fromWm1('192.0.2.1'),
+          v4({ dst: ip('100.64.1.1') }),
+          v4({ dst: ip('10.7.0.5'), tos: 4 }),
+          buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host50, vlan: 50, src: ip('10.50.0.5'), dst: ip('192.0.2.10') }),
+        ].map((data, i) => ({ data, ifindex: i === 6 || i === 7 ? 2 : 1 }));
       const res: unknown[] = [s.forward(frames(), 5000)];
       s.addRouteSpec(spec('8.8.0.0/16', '198.51.100.254', null, 'unicast', 1280));
       s.deleteRoute(4, ip('203.0.113.0'), 24);
@@ -497,8 +639,17 @@ describe.each(['radix', 'compiled'] as const)('WASM and TS give the same bytes (
     expect(w.res).toEqual(t.res);
     const r0 = w.res[0] as FrameResult[];
     expect(r0.map((r) => r.reason ?? r.path)).toEqual([
-      'normal', 'ttl-exceeded', 'no-route', 'normal', 'normal', 'too-big', 'normal', 'local', 'reject-route',
-      'no-route', 'normal',
+      'normal',
+      'ttl-exceeded',
+      'no-route',
+      'normal',
+      'normal',
+      'too-big',
+      'normal',
+      'local',
+      'reject-route',
+      'no-route',
+      'normal',
     ]);
     expect((w.res[1] as FrameResult[])[9]!.out[0]!.ifindex).toBe(2);
     const a = w.s.tables.u8.subarray(LAYOUT_BASE, w.s.L.bytes);

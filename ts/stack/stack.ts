@@ -2,11 +2,57 @@
 // control plane, and batches of frames pushed through RSS + the pipeline of the chosen engine.
 // The multi-CPU engine builds on the same pieces with one context per worker CPU.
 import {
-  BUF_SIZE, BUF_HEADROOM, MAX_FRAME, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, PD_RSS, PD_QUEUE, PD_PATH, PD_REASON,
-  PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, PD_HTYPE, TX_SIZE, TX_BUF, TX_LEN, TX_IF,
-  CTX_IFNET, CTX_NIF, CTX_NH, CTX_RT4, CTX_RT6, CTX_NBR, CTX_FLOW, CTX_CNT, CTX_PD, CTX_TX, CTX_TXCAP, CTX_FREE,
-  CTX_GEN, CTX_FIB4, CTX_FIB6, CTX_IFCNT, CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP6_TOKENS, OPT_FASTFWD, OPT_ICMP, OPT_FIBWARM, C_COUNT,
-  IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_OPKTS, IFC_OBYTES, IFC_IDROPS,
+  BUF_SIZE,
+  BUF_HEADROOM,
+  MAX_FRAME,
+  PD_SIZE,
+  PD_BUF,
+  PD_LEN,
+  PD_RXIF,
+  PD_RSS,
+  PD_QUEUE,
+  PD_PATH,
+  PD_REASON,
+  PD_TXIF,
+  PD_NTX,
+  PD_TXFIRST,
+  PD_NH,
+  PD_HTYPE,
+  TX_SIZE,
+  TX_BUF,
+  TX_LEN,
+  TX_IF,
+  CTX_IFNET,
+  CTX_NIF,
+  CTX_NH,
+  CTX_RT4,
+  CTX_RT6,
+  CTX_NBR,
+  CTX_FLOW,
+  CTX_CNT,
+  CTX_PD,
+  CTX_TX,
+  CTX_TXCAP,
+  CTX_FREE,
+  CTX_GEN,
+  CTX_FIB4,
+  CTX_FIB6,
+  CTX_IFCNT,
+  CTX_OPTS,
+  CTX_ICMP_PPS,
+  CTX_ICMP_BURST,
+  CTX_ICMP_TOKENS,
+  CTX_ICMP6_TOKENS,
+  OPT_FASTFWD,
+  OPT_ICMP,
+  OPT_FIBWARM,
+  C_COUNT,
+  IFC_SIZE,
+  IFC_IPKTS,
+  IFC_IBYTES,
+  IFC_OPKTS,
+  IFC_OBYTES,
+  IFC_IDROPS,
 } from '../../assembly/layout.js';
 import type { RouteSpec } from '../config/routes-file.js';
 import { formatIP as fmt, formatPrefix as fmtPrefix, ipEqual } from '../addr/addr.js';
@@ -30,7 +76,14 @@ export interface StackConfig {
     vlan?: { parent: string; id: number } | null;
   }[];
   routes: readonly RouteSpec[];
-  neighbors: readonly { family: 4 | 6; address: Uint8Array; mac: Uint8Array; dev: string; file?: string; line?: number }[];
+  neighbors: readonly {
+    family: 4 | 6;
+    address: Uint8Array;
+    mac: Uint8Array;
+    dev: string;
+    file?: string;
+    line?: number;
+  }[];
   ipflow: { hashsize: number; maxflows: number; idle: number };
   icmp: { ratelimit: number; burst: number };
   fastforward: boolean;
@@ -63,10 +116,20 @@ export interface StackOptions {
 }
 
 /** An interface address: wire-order bytes and prefix length. */
-export interface StackAddress { family: 4 | 6; bytes: Uint8Array; plen: number }
+export interface StackAddress {
+  family: 4 | 6;
+  bytes: Uint8Array;
+  plen: number;
+}
 
-export interface RxFrame { data: Uint8Array; ifindex: number }
-export interface TxFrame { ifindex: number; data: Uint8Array }
+export interface RxFrame {
+  data: Uint8Array;
+  ifindex: number;
+}
+export interface TxFrame {
+  ifindex: number;
+  data: Uint8Array;
+}
 export interface FrameResult {
   path: PathName;
   reason: string | null;
@@ -82,7 +145,11 @@ export interface FrameResult {
 /** Errors in building a stack that point back at a config entry. */
 export class StackConfigError extends UserError {
   override readonly name = 'StackConfigError';
-  constructor(readonly file: string | undefined, readonly line: number | undefined, msg: string) {
+  constructor(
+    readonly file: string | undefined,
+    readonly line: number | undefined,
+    msg: string,
+  ) {
     super(file ? `${file}:${line}: ${msg}` : msg);
   }
 }
@@ -104,17 +171,24 @@ export class Stack {
   private readonly clusterPtrs: number[];
 
   /** Clusters in each CPU's slice (the single-CPU path's) and capacity of its free stack (the multi-CPU engine's cache). */
-  static clustersPerCpu(batch: number): number { return batch * 3; }
+  static clustersPerCpu(batch: number): number {
+    return batch * 3;
+  }
 
-  constructor(readonly config: StackConfig, readonly opts: StackOptions) {
+  constructor(
+    readonly config: StackConfig,
+    readonly opts: StackOptions,
+  ) {
     const batch = opts.batch ?? 256;
     const nif = config.interfaces.length;
     const addrRoutes = config.interfaces.reduce((s, i) => s + i.addresses.length * 3, 0);
     const routes = config.routes.length + addrRoutes + (opts.extraRoutes ?? 0);
     this.fib = opts.fib ?? config.fib ?? 'compiled';
     // each IPv4 route longer than /24 may need a tbl8 group (addresses add /32 local routes)
-    const longV4 = config.routes.filter((r) => r.family === 4 && r.plen > 24).length + addrRoutes + (opts.extraLongV4 ?? 0);
-    const v6 = config.routes.filter((r) => r.family === 6).length + addrRoutes + (opts.extraV6 ?? opts.extraRoutes ?? 0);
+    const longV4 =
+      config.routes.filter((r) => r.family === 4 && r.plen > 24).length + addrRoutes + (opts.extraLongV4 ?? 0);
+    const v6 =
+      config.routes.filter((r) => r.family === 6).length + addrRoutes + (opts.extraV6 ?? opts.extraRoutes ?? 0);
     const radixLimbo = Math.max(1024, Math.ceil(routes / 8));
     this.L = planLayout({
       fib4Groups: this.fib === 'compiled' ? Math.min(32767, 256 + longV4) : 0,
@@ -132,7 +206,9 @@ export class Stack {
       neighborSlots: opts.neighborSlots ?? pow2(Math.max(64, config.neighbors.length * 2)),
       rssInterfaces: config.interfaces.filter((i) => !i.vlan).length,
       // with room for run-time vlans, any NIC may become a parent
-      vlanParents: opts.spareInterfaces ? config.interfaces.filter((i) => !i.vlan).length : new Set(config.interfaces.filter((i) => i.vlan).map((i) => i.vlan!.parent)).size,
+      vlanParents: opts.spareInterfaces
+        ? config.interfaces.filter((i) => !i.vlan).length
+        : new Set(config.interfaces.filter((i) => i.vlan).map((i) => i.vlan!.parent)).size,
       cpus: opts.cpus ?? 1,
       flowHashSize: config.ipflow.hashsize,
       flowMax: config.ipflow.maxflows,
@@ -159,12 +235,15 @@ export class Stack {
     this.tables.beginBulk();
     this.attachInterfaces();
     for (const r of config.routes) this.addRouteSpec(r);
-    opts.moreRoutes?.((r) => { this.addRouteSpec(r); });
+    opts.moreRoutes?.((r) => {
+      this.addRouteSpec(r);
+    });
     this.tables.endBulk();
     // a table past this many IPv4 routes spreads its lookups over more of tbl24 than the caches
     // and TLB hold: each batch then loads its destinations' entries together first (route4_warm)
     if (this.fib === 'compiled' && this.tables.routeCount(4) >= FIBWARM_ROUTES) {
-      for (const cpu of this.L.cpu) this.dv.setUint32(cpu.ctx + CTX_OPTS, this.dv.getUint32(cpu.ctx + CTX_OPTS, true) | OPT_FIBWARM, true);
+      for (const cpu of this.L.cpu)
+        this.dv.setUint32(cpu.ctx + CTX_OPTS, this.dv.getUint32(cpu.ctx + CTX_OPTS, true) | OPT_FIBWARM, true);
     }
     for (const n of config.neighbors) {
       const ifindex = this.ifByName.get(n.dev);
@@ -199,7 +278,14 @@ export class Stack {
     set(CTX_ICMP_TOKENS, config.icmp.burst * 1000);
     set(CTX_ICMP6_TOKENS, config.icmp.burst * 1000);
     dv.setUint32(r.free + 4, L.sizes.clusters, true);
-    k.ipflow_init(r.flow, L.sizes.flowHashSize, L.sizes.flowMax, r.flowBuckets, r.flowEntries, config.ipflow.idle * 1000);
+    k.ipflow_init(
+      r.flow,
+      L.sizes.flowHashSize,
+      L.sizes.flowMax,
+      r.flowBuckets,
+      r.flowEntries,
+      config.ipflow.idle * 1000,
+    );
   }
 
   private attachInterfaces(): void {
@@ -211,17 +297,27 @@ export class Stack {
       const ll = i.addresses.find((a) => a.family === 6 && a.bytes[0] === 0xfe && (a.bytes[1]! & 0xc0) === 0x80);
       const parent = i.vlan ? this.ifByName.get(i.vlan.parent)! : 0;
       const st: IfState = {
-        index: i.index, name: i.name, mac: i.mac, mtu: i.mtu, up: i.up,
+        index: i.index,
+        name: i.name,
+        mac: i.mac,
+        mtu: i.mtu,
+        up: i.up,
         vlan: i.vlan ? { parent, id: i.vlan.id } : null,
-        queues: i.rss.queues, rssUdp: i.rss.udp, rssKey: i.rss.key,
+        queues: i.rss.queues,
+        rssUdp: i.rss.udp,
+        rssKey: i.rss.key,
         addr4: v4 ? new DataView(v4.bytes.buffer, v4.bytes.byteOffset).getUint32(0) : 0,
-        addr6: v6 ? v6.bytes : null, ll6: ll ? ll.bytes : null,
+        addr6: v6 ? v6.bytes : null,
+        ll6: ll ? ll.bytes : null,
       };
       tables.attachInterface(st);
     }
     // connected routes, our own addresses, directed broadcasts
     for (const i of config.interfaces) {
-      this.ifAddrs.set(i.index, i.addresses.map((a) => ({ family: a.family, bytes: a.bytes, plen: a.plen })));
+      this.ifAddrs.set(
+        i.index,
+        i.addresses.map((a) => ({ family: a.family, bytes: a.bytes, plen: a.plen })),
+      );
       for (const a of i.addresses) this.addAddressRoutes(i.index, a);
     }
   }
@@ -254,7 +350,8 @@ export class Stack {
       const isLL = a.family === 6 && a.bytes[0] === 0xfe && (a.bytes[1]! & 0xc0) === 0x80;
       if (!isLL && a.plen < bits) add(maskBytes(a.bytes, a.plen), a.plen, 'unicast');
       add(a.bytes, bits, 'local');
-      if (a.family === 4 && a.plen < 31) add(Uint8Array.from(a.bytes.map((b, j) => b | (~maskByte(a.plen, j) & 0xff))), 32, 'broadcast');
+      if (a.family === 4 && a.plen < 31)
+        add(Uint8Array.from(a.bytes.map((b, j) => b | (~maskByte(a.plen, j) & 0xff))), 32, 'broadcast');
     } catch (e) {
       for (const r of added.reverse()) tables.deleteRoute(r.family, r.dst, r.plen);
       throw e;
@@ -277,20 +374,34 @@ export class Stack {
     if (a.bytes.length !== (a.family === 4 ? 4 : 16) || !Number.isInteger(a.plen) || a.plen < 1 || a.plen > bits) {
       throw new StackConfigError(undefined, undefined, `${text}: prefix length must be 1..${bits}`);
     }
-    const unicast = !a.bytes.every((b) => b === 0) && (a.family === 4 ? (a.bytes[0]! & 0xf0) !== 0xe0 && !a.bytes.every((b) => b === 0xff) : a.bytes[0] !== 0xff);
+    const unicast =
+      !a.bytes.every((b) => b === 0) &&
+      (a.family === 4 ? (a.bytes[0]! & 0xf0) !== 0xe0 && !a.bytes.every((b) => b === 0xff) : a.bytes[0] !== 0xff);
     if (!unicast) throw new StackConfigError(undefined, undefined, `${fmt(a.bytes)} is not a unicast address`);
     const isLL = a.family === 6 && a.bytes[0] === 0xfe && (a.bytes[1]! & 0xc0) === 0x80;
     for (const [index, list] of this.ifAddrs) {
       if (isLL && index !== ifindex) continue;
       if (list.some((x) => x.bytes.length === a.bytes.length && x.bytes.every((b, j) => b === a.bytes[j]))) {
-        throw new StackConfigError(undefined, undefined, `address ${fmt(a.bytes)} is already configured on ${this.ifName(index)}`);
+        throw new StackConfigError(
+          undefined,
+          undefined,
+          `address ${fmt(a.bytes)} is already configured on ${this.ifName(index)}`,
+        );
       }
     }
     if (this.tables.getRoute(a.family, a.bytes, bits)) {
-      throw new StackConfigError(undefined, undefined, `a route to ${fmtPrefix(a.bytes, bits)} exists already (delete it first)`);
+      throw new StackConfigError(
+        undefined,
+        undefined,
+        `a route to ${fmtPrefix(a.bytes, bits)} exists already (delete it first)`,
+      );
     }
     if (a.family === 6 && ifs.mtu < 1280) {
-      throw new StackConfigError(undefined, undefined, `${ifs.name} has mtu ${ifs.mtu}, below 1280, the IPv6 minimum (RFC 8200)`);
+      throw new StackConfigError(
+        undefined,
+        undefined,
+        `${ifs.name} has mtu ${ifs.mtu}, below 1280, the IPv6 minimum (RFC 8200)`,
+      );
     }
     const own = { family: a.family, bytes: Uint8Array.from(a.bytes), plen: a.plen };
     this.addAddressRoutes(ifindex, own);
@@ -347,7 +458,9 @@ export class Stack {
    * on (which must be `dev`'s when both are given). Throws StackConfigError naming the route.
    */
   private routeIfindex(r: RouteSpec): number {
-    const fail = (msg: string): never => { throw new StackConfigError(r.file, r.line, msg); };
+    const fail = (msg: string): never => {
+      throw new StackConfigError(r.file, r.line, msg);
+    };
     let ifindex = 0;
     if (r.dev !== null) ifindex = this.ifByName.get(r.dev) ?? fail(`unknown interface '${r.dev}'`);
     if (r.type === 'unicast') {
@@ -366,7 +479,9 @@ export class Stack {
 
   /** Adds a configured route, resolving its interface from dev or from the connected gateway. Caller holds the writer lock. */
   addRouteSpec(r: RouteSpec): Nexthop {
-    return this.routeSpecDo(r, (ifindex, gw) => this.tables.addRoute(r.family, r.dst, r.plen, r.type as RouteKind, ifindex, gw, r.mtu));
+    return this.routeSpecDo(r, (ifindex, gw) =>
+      this.tables.addRoute(r.family, r.dst, r.plen, r.type as RouteKind, ifindex, gw, r.mtu),
+    );
   }
 
   /**
@@ -374,7 +489,9 @@ export class Stack {
    * nexthop, never no route). Caller holds the writer lock and reclaims after a grace period.
    */
   changeRouteSpec(r: RouteSpec): Nexthop {
-    return this.routeSpecDo(r, (ifindex, gw) => this.tables.changeRoute(r.family, r.dst, r.plen, r.type as RouteKind, ifindex, gw, r.mtu));
+    return this.routeSpecDo(r, (ifindex, gw) =>
+      this.tables.changeRoute(r.family, r.dst, r.plen, r.type as RouteKind, ifindex, gw, r.mtu),
+    );
   }
 
   private routeSpecDo(r: RouteSpec, write: (ifindex: number, gw: Uint8Array | null) => Nexthop): Nexthop {
@@ -382,7 +499,8 @@ export class Stack {
     try {
       return write(ifindex, r.type === 'unicast' ? r.via : null);
     } catch (e) {
-      if (e instanceof TableError) throw new StackConfigError(r.file, r.line, `${fmtPrefix(r.dst, r.plen)}: ${e.message}`);
+      if (e instanceof TableError)
+        throw new StackConfigError(r.file, r.line, `${fmtPrefix(r.dst, r.plen)}: ${e.message}`);
       throw e;
     }
   }
@@ -459,7 +577,10 @@ export class Stack {
   }
 
   /** Per-interface counters summed over CPUs, by interface name (netstat -i). */
-  interfaceCounters(): Record<string, { ipkts: number; ibytes: number; opkts: number; obytes: number; idrops: number }> {
+  interfaceCounters(): Record<
+    string,
+    { ipkts: number; ibytes: number; opkts: number; obytes: number; idrops: number }
+  > {
     const res: Record<string, { ipkts: number; ibytes: number; opkts: number; obytes: number; idrops: number }> = {};
     const u64 = (p: number) => this.dv.getUint32(p + 4, true) * 2 ** 32 + this.dv.getUint32(p, true);
     for (const s of this.tables.ifs) {
@@ -467,8 +588,11 @@ export class Stack {
       const c = { ipkts: 0, ibytes: 0, opkts: 0, obytes: 0, idrops: 0 };
       for (const cpu of this.L.cpu) {
         const b = cpu.ifcnt + s.index * IFC_SIZE;
-        c.ipkts += u64(b + IFC_IPKTS); c.ibytes += u64(b + IFC_IBYTES);
-        c.opkts += u64(b + IFC_OPKTS); c.obytes += u64(b + IFC_OBYTES); c.idrops += u64(b + IFC_IDROPS);
+        c.ipkts += u64(b + IFC_IPKTS);
+        c.ibytes += u64(b + IFC_IBYTES);
+        c.opkts += u64(b + IFC_OPKTS);
+        c.obytes += u64(b + IFC_OBYTES);
+        c.idrops += u64(b + IFC_IDROPS);
       }
       res[s.name] = c;
     }
@@ -482,8 +606,11 @@ export class Stack {
    * parent, and a full interface table. Caller holds the writer lock. Returns the ifindex.
    */
   createVlan(name: string, parentName: string, vid: number): number {
-    const fail = (msg: string): never => { throw new StackConfigError(undefined, undefined, msg); };
-    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(name)) fail(`'${name}' is not an interface name (a letter, then up to 14 letters, digits, '_', '.', '-')`);
+    const fail = (msg: string): never => {
+      throw new StackConfigError(undefined, undefined, msg);
+    };
+    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(name))
+      fail(`'${name}' is not an interface name (a letter, then up to 14 letters, digits, '_', '.', '-')`);
     if (this.ifByName.has(name)) fail(`interface ${name} exists already`);
     const parent = this.ifByName.get(parentName) ?? fail(`no interface '${parentName}'`);
     const ps = this.tables.ifs[parent]!;
@@ -495,8 +622,18 @@ export class Stack {
     while (index < this.L.sizes.ifSlots && this.tables.ifs[index]) index++;
     if (index >= this.L.sizes.ifSlots) fail(`no free interface slot (${this.L.sizes.ifSlots - 1} in this engine)`);
     this.tables.attachInterface({
-      index, name, mac: Uint8Array.from(ps.mac), mtu: ps.mtu, up: true, vlan: { parent, id: vid },
-      queues: 1, rssUdp: false, rssKey: new Uint8Array(40), addr4: 0, addr6: null, ll6: null,
+      index,
+      name,
+      mac: Uint8Array.from(ps.mac),
+      mtu: ps.mtu,
+      up: true,
+      vlan: { parent, id: vid },
+      queues: 1,
+      rssUdp: false,
+      rssKey: new Uint8Array(40),
+      addr4: 0,
+      addr6: null,
+      ll6: null,
     });
     this.ifByName.set(name, index);
     this.ifAddrs.set(index, []);

@@ -5,10 +5,45 @@
 // be made to fill up in a few entries.
 import { describe, expect, test } from '@jest/globals';
 import {
-  IF_SIZE, IF_FLAGS, IF_MTU, IF_MAC, IF_ADDR4, IF_ADDR6, IF_LL6, IF_VLANMAP, IF_PARENT, IF_VID, IFF_EXISTS, IFF_UP,
-  IFF_VLAN, IFF_RSS_UDP4, IFF_RSS_UDP6, IFF_HAS_ADDR6, IFF_HAS_LL6, NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU,
-  NH_REFS, NHF_VALID, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE, NHF_PROHIBIT, NHF_V6,
-  NBH_COUNT, NB_MAC, NP_INUSE, NP_LIMBO_COUNT, RN_KEY, RN_NH, POISON, LAYOUT_BASE,
+  IF_SIZE,
+  IF_FLAGS,
+  IF_MTU,
+  IF_MAC,
+  IF_ADDR4,
+  IF_ADDR6,
+  IF_LL6,
+  IF_VLANMAP,
+  IF_PARENT,
+  IF_VID,
+  IFF_EXISTS,
+  IFF_UP,
+  IFF_VLAN,
+  IFF_RSS_UDP4,
+  IFF_RSS_UDP6,
+  IFF_HAS_ADDR6,
+  IFF_HAS_LL6,
+  NH_SIZE,
+  NH_FLAGS,
+  NH_IFINDEX,
+  NH_GW,
+  NH_MTU,
+  NH_REFS,
+  NHF_VALID,
+  NHF_GATEWAY,
+  NHF_LOCAL,
+  NHF_BROADCAST,
+  NHF_REJECT,
+  NHF_BLACKHOLE,
+  NHF_PROHIBIT,
+  NHF_V6,
+  NBH_COUNT,
+  NB_MAC,
+  NP_INUSE,
+  NP_LIMBO_COUNT,
+  RN_KEY,
+  RN_NH,
+  POISON,
+  LAYOUT_BASE,
 } from '../../assembly/layout.js';
 import { formatPrefix } from '../addr/addr.js';
 import { UserError } from '../errors.js';
@@ -20,8 +55,21 @@ import { createMemory } from './wasm.js';
 import { detachInterface, lockedTables } from '../../test/fixtures/locked.js';
 
 const SIZES: LayoutSizes = {
-  ifSlots: 8, nexthops: 64, radixNodes: 256, radixLimbo: 64, fib4Groups: 0, fib6Slots: 0, neighborSlots: 16,
-  rssInterfaces: 4, vlanParents: 2, cpus: 1, flowHashSize: 16, flowMax: 16, batch: 4, txCap: 16, clusters: 12,
+  ifSlots: 8,
+  nexthops: 64,
+  radixNodes: 256,
+  radixLimbo: 64,
+  fib4Groups: 0,
+  fib6Slots: 0,
+  neighborSlots: 16,
+  rssInterfaces: 4,
+  vlanParents: 2,
+  cpus: 1,
+  flowHashSize: 16,
+  flowMax: 16,
+  batch: 4,
+  txCap: 16,
+  clusters: 12,
   scratch: 4096,
 };
 const COMPILED: Partial<LayoutSizes> = { fib4Groups: 64, fib6Slots: 4096 };
@@ -33,8 +81,19 @@ function mkTables(impl: KernelImpl, over: Partial<LayoutSizes> = {}, graceWait?:
 
 function nic(index: number, over: Partial<IfState> = {}): IfState {
   return {
-    index, name: `wm${index - 1}`, mac: Uint8Array.of(2, 0, 0, 0, 0, index), mtu: 1500, up: true, vlan: null,
-    queues: 2, rssUdp: true, rssKey: DEFAULT_RSS_KEY, addr4: 0, addr6: null, ll6: null, ...over,
+    index,
+    name: `wm${index - 1}`,
+    mac: Uint8Array.of(2, 0, 0, 0, 0, index),
+    mtu: 1500,
+    up: true,
+    vlan: null,
+    queues: 2,
+    rssUdp: true,
+    rssKey: DEFAULT_RSS_KEY,
+    addr4: 0,
+    addr6: null,
+    ll6: null,
+    ...over,
   };
 }
 
@@ -44,7 +103,10 @@ const refs = (t: Tables, id: number) => nhWord(t, id, NH_REFS);
 const ifWord = (t: Tables, index: number, off: number) => u32(t, t.L.ifnet + index * IF_SIZE + off);
 const gen = (t: Tables) => u32(t, t.L.gen);
 const be32 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, 4).getUint32(0);
-const pfx = (s: string) => { const [a, l] = s.split('/'); return { dst: ip(a!), plen: Number(l) }; };
+const pfx = (s: string) => {
+  const [a, l] = s.split('/');
+  return { dst: ip(a!), plen: Number(l) };
+};
 /** Adds a route from text ('10.0.0.0/8'); the family follows the address. */
 function add(t: Tables, prefix: string, kind: RouteKind, ifindex: number, gw: string | null = null, mtu = 0) {
   const { dst, plen } = pfx(prefix);
@@ -84,7 +146,11 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
         }
       };
       expectAnswers({
-        '8.8.8.8': def.id, '10.200.0.1': n8.id, '10.1.255.255': n16.id, '10.1.2.3': host.id, '10.1.2.4': n16.id,
+        '8.8.8.8': def.id,
+        '10.200.0.1': n8.id,
+        '10.1.255.255': n16.id,
+        '10.1.2.3': host.id,
+        '10.1.2.4': n16.id,
       });
       const m = t.matchRoute(ip('10.1.2.4'))!;
       expect([formatPrefix(m.prefix, m.plen), m.family, m.nh.ifindex]).toEqual(['10.1.0.0/16', 4, 2]);
@@ -111,8 +177,12 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
         }
       };
       expectAnswers({
-        '2001:db9::1': def.id, '2001:db8:ffff::1': n32.id, '2001:db8:1:ffff::1': n48.id, '2001:db8:1:2::6': n64.id,
-        '2001:db8:1:2::5': host.id, '::1': def.id,
+        '2001:db9::1': def.id,
+        '2001:db8:ffff::1': n32.id,
+        '2001:db8:1:ffff::1': n48.id,
+        '2001:db8:1:2::6': n64.id,
+        '2001:db8:1:2::5': host.id,
+        '::1': def.id,
       });
       expect([def.family, def.gw, n48.gw]).toEqual([6, ip('fe80::1'), null]);
       expect(t.routeCount(6)).toBe(5);
@@ -142,7 +212,11 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     const nh = add(t, '10.0.0.0/8', 'unicast', 1, '192.0.2.1');
     const g = gen(t);
     let err: unknown;
-    try { add(t, '10.0.0.0/8', 'unicast', 1, '192.0.2.1'); } catch (e) { err = e; }
+    try {
+      add(t, '10.0.0.0/8', 'unicast', 1, '192.0.2.1');
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(TableError);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toBe('route already exists');
@@ -224,9 +298,12 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     expect(refs(t, a.id)).toBe(2);
     // any field that differs makes another nexthop
     const others = [
-      add(t, '10.0.2.0/24', 'unicast', 1, '192.0.2.2'), add(t, '10.0.3.0/24', 'unicast', 2, '192.0.2.1'),
-      add(t, '10.0.4.0/24', 'unicast', 1, '192.0.2.1', 1280), add(t, '10.0.5.0/24', 'blackhole', 1),
-      add(t, '10.0.6.0/24', 'unicast', 1), add(t, '::/0', 'unicast', 1),
+      add(t, '10.0.2.0/24', 'unicast', 1, '192.0.2.2'),
+      add(t, '10.0.3.0/24', 'unicast', 2, '192.0.2.1'),
+      add(t, '10.0.4.0/24', 'unicast', 1, '192.0.2.1', 1280),
+      add(t, '10.0.5.0/24', 'blackhole', 1),
+      add(t, '10.0.6.0/24', 'unicast', 1),
+      add(t, '::/0', 'unicast', 1),
     ];
     expect(new Set([a.id, ...others.map((n) => n.id)]).size).toBe(7);
     expect(del(t, '10.0.0.0/24')).toBe(true);
@@ -280,7 +357,9 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
   test('deleteRoute waits a grace period and reclaims before the radix limbo overflows', () => {
     const seen: number[] = [];
     let t: Tables | undefined;
-    t = mkTables(impl, { radixLimbo: 4 }, () => { seen.push(u32(t!, t!.L.pool + NP_LIMBO_COUNT)); });
+    t = mkTables(impl, { radixLimbo: 4 }, () => {
+      seen.push(u32(t!, t!.L.pool + NP_LIMBO_COUNT));
+    });
     for (let i = 0; i < 8; i++) add(t, `10.0.${i}.0/24`, 'unicast', 1);
     let maxLimbo = 0;
     for (let i = 0; i < 8; i++) {
@@ -298,8 +377,9 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
       const t = mkTables(impl, { nexthops: 8 });
       for (let i = 1; i <= 7; i++) add(t, `10.${i}.0.0/16`, 'unicast', 1, null, 1000 + i);
       const g = gen(t);
-      expect(() => add(t, '10.8.0.0/16', 'unicast', 1, null, 1008))
-        .toThrow(new TableError('nexthop table full (7 entries)'));
+      expect(() => add(t, '10.8.0.0/16', 'unicast', 1, null, 1008)).toThrow(
+        new TableError('nexthop table full (7 entries)'),
+      );
       expect([t.routeCount(4), gen(t)]).toEqual([7, g]);
       // a shared nexthop still works, and a freed one (after reclaim) makes room
       expect(add(t, '10.8.0.0/16', 'unicast', 1, null, 1007).id).toBe(7);
@@ -315,7 +395,12 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
       let added = 1;
       let err: unknown;
       for (let i = 0; i < 8 && !err; i++) {
-        try { add(t, `${20 + 20 * i}.0.0.0/8`, 'unicast', 1); added++; } catch (e) { err = e; }
+        try {
+          add(t, `${20 + 20 * i}.0.0.0/8`, 'unicast', 1);
+          added++;
+        } catch (e) {
+          err = e;
+        }
       }
       expect(err).toEqual(new TableError('routing table full (8 radix nodes)'));
       expect(added).toBeGreaterThanOrEqual(4); // a leaf and a glue node per route after the first
@@ -328,8 +413,9 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     test('neighbor table: full at three quarters; a known neighbor may still change', () => {
       const t = mkTables(impl, { neighborSlots: 8 });
       for (let i = 1; i <= 6; i++) t.setNeighbor(Uint8Array.of(10, 0, 0, i), 1, mac(`02:00:00:00:00:0${i}`));
-      expect(() => t.setNeighbor(ip('10.0.0.7'), 1, mac('02:00:00:00:00:07')))
-        .toThrow(new TableError('neighbor table full (8 slots)'));
+      expect(() => t.setNeighbor(ip('10.0.0.7'), 1, mac('02:00:00:00:00:07'))).toThrow(
+        new TableError('neighbor table full (8 slots)'),
+      );
       expect(() => t.setNeighbor(ip('10.0.0.1'), 1, mac('02:00:00:00:00:99'))).not.toThrow();
       const e = nbFind(t, ip('10.0.0.1'), 1);
       expect(t.u8.subarray(e + NB_MAC, e + NB_MAC + 6)).toEqual(mac('02:00:00:00:00:99'));
@@ -363,7 +449,7 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     // makes 10.0.0.0/33 answer for every address below 128.0.0.0, 8.8.8.8 included. The config
     // parsers refuse such lengths, so only a direct caller (the control plane being built) can
     // reach this; Tables is the last place that can refuse it for every caller.
-    test.failing('a prefix length beyond the family\'s bits is refused', () => {
+    test.failing("a prefix length beyond the family's bits is refused", () => {
       const t = mkTables(impl);
       expect(() => t.addRoute(4, ip('10.0.0.0'), 33, 'unicast', 1, null, 0)).toThrow(TableError);
       expect(() => t.addRoute(6, ip('2001:db8::'), 129, 'unicast', 1, null, 0)).toThrow(TableError);
@@ -381,10 +467,13 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
       t.attachInterface(nic(4, { name: 'vlan11', vlan: { parent: 1, id: 11 } })); // same parent: same map
       const t0 = mkTables(impl, { vlanParents: 0 });
       t0.attachInterface(nic(1));
-      expect(() => t0.attachInterface(nic(2, { name: 'vlan10', vlan: { parent: 1, id: 10 } })))
-        .toThrow(new TableError('no VLAN map left in the layout'));
+      expect(() => t0.attachInterface(nic(2, { name: 'vlan10', vlan: { parent: 1, id: 10 } }))).toThrow(
+        new TableError('no VLAN map left in the layout'),
+      );
       const missing = [
-        () => t.setInterfaceUp(5, true), () => t.setPrimaryAddress(5, ip('10.0.0.1')), () => detachInterface(t, 5),
+        () => t.setInterfaceUp(5, true),
+        () => t.setPrimaryAddress(5, ip('10.0.0.1')),
+        () => detachInterface(t, 5),
       ];
       for (const f of missing) {
         expect(f).toThrow(new TableError('no interface with index 5'));
@@ -392,14 +481,15 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     });
   });
 
-  test('interfaces: attach publishes the slot; up/down flips IFF_UP; a vlan sits in its parent\'s map', () => {
+  test("interfaces: attach publishes the slot; up/down flips IFF_UP; a vlan sits in its parent's map", () => {
     const t = mkTables(impl);
     const g0 = gen(t);
     t.attachInterface(nic(1, { mtu: 9000, addr4: 0xc0000201, addr6: ip('2001:db8::1'), ll6: ip('fe80::1') }));
     t.attachInterface(nic(2, { up: false, rssUdp: false }));
     expect(gen(t)).toBe(g0 + 2);
-    expect(ifWord(t, 1, IF_FLAGS))
-      .toBe(IFF_EXISTS | IFF_UP | IFF_RSS_UDP4 | IFF_RSS_UDP6 | IFF_HAS_ADDR6 | IFF_HAS_LL6);
+    expect(ifWord(t, 1, IF_FLAGS)).toBe(
+      IFF_EXISTS | IFF_UP | IFF_RSS_UDP4 | IFF_RSS_UDP6 | IFF_HAS_ADDR6 | IFF_HAS_LL6,
+    );
     expect(ifWord(t, 2, IF_FLAGS)).toBe(IFF_EXISTS);
     expect([ifWord(t, 1, IF_MTU), ifWord(t, 1, IF_ADDR4)]).toEqual([9000, 0xc0000201]);
     const p1 = t.L.ifnet + IF_SIZE;
@@ -408,8 +498,12 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     expect(t.u8.subarray(p1 + IF_LL6, p1 + IF_LL6 + 16)).toEqual(ip('fe80::1'));
     t.setInterfaceUp(2, true);
     t.setInterfaceUp(1, false);
-    expect([ifWord(t, 1, IF_FLAGS) & IFF_UP, ifWord(t, 2, IF_FLAGS) & IFF_UP, t.ifs[1]!.up, t.ifs[2]!.up])
-      .toEqual([0, IFF_UP, false, true]);
+    expect([ifWord(t, 1, IF_FLAGS) & IFF_UP, ifWord(t, 2, IF_FLAGS) & IFF_UP, t.ifs[1]!.up, t.ifs[2]!.up]).toEqual([
+      0,
+      IFF_UP,
+      false,
+      true,
+    ]);
     expect(ifWord(t, 1, IF_FLAGS) & IFF_EXISTS).toBe(IFF_EXISTS);
     expect(gen(t)).toBe(g0 + 4);
     t.attachInterface(nic(5, { name: 'vlan100', vlan: { parent: 1, id: 100 } }));
@@ -439,7 +533,7 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     expect([t.ifs[1]!.addr6, t.ifs[1]!.ll6]).toEqual([ip('2001:db8::7'), ip('fe80::7')]);
   });
 
-  test('detachInterface: the vlan\'s routes go first, its neighbors after the grace period, then the slot', () => {
+  test("detachInterface: the vlan's routes go first, its neighbors after the grace period, then the slot", () => {
     const during: { routes: number; nb: number; flags: number }[] = [];
     let t: Tables | undefined;
     t = mkTables(impl, {}, () => {
@@ -519,13 +613,20 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
   test('walkRoutes: every route in key order, a prefix before the longer ones inside it', () => {
     const t = mkTables(impl);
     const ids = {
-      a: add(t, '10.1.0.0/16', 'unicast', 1).id, b: add(t, '0.0.0.0/0', 'unicast', 2, '198.51.100.1').id,
-      c: add(t, '10.0.0.0/8', 'blackhole', 0).id, d: add(t, '192.0.2.255/32', 'broadcast', 1).id,
-      e: add(t, '10.1.2.3/32', 'local', 1).id, f: add(t, '2001:db8::/32', 'unicast', 1).id,
-      g: add(t, '::/0', 'unreachable', 0).id, h: add(t, '2001:db8::1/128', 'local', 1).id,
+      a: add(t, '10.1.0.0/16', 'unicast', 1).id,
+      b: add(t, '0.0.0.0/0', 'unicast', 2, '198.51.100.1').id,
+      c: add(t, '10.0.0.0/8', 'blackhole', 0).id,
+      d: add(t, '192.0.2.255/32', 'broadcast', 1).id,
+      e: add(t, '10.1.2.3/32', 'local', 1).id,
+      f: add(t, '2001:db8::/32', 'unicast', 1).id,
+      g: add(t, '::/0', 'unreachable', 0).id,
+      h: add(t, '2001:db8::1/128', 'local', 1).id,
     };
     expect(walk(t, 4)).toEqual([
-      `0.0.0.0/0 ${ids.b}`, `10.0.0.0/8 ${ids.c}`, `10.1.0.0/16 ${ids.a}`, `10.1.2.3/32 ${ids.e}`,
+      `0.0.0.0/0 ${ids.b}`,
+      `10.0.0.0/8 ${ids.c}`,
+      `10.1.0.0/16 ${ids.a}`,
+      `10.1.2.3/32 ${ids.e}`,
       `192.0.2.255/32 ${ids.d}`,
     ]);
     expect(walk(t, 6)).toEqual([`::/0 ${ids.g}`, `2001:db8::/32 ${ids.f}`, `2001:db8::1/128 ${ids.h}`]);
@@ -560,14 +661,18 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
       for (const t of [small, big]) add(t, text, 'unicast', 1, null, plen);
       want.push(text);
     }
-    const order = (s: string) => { const { dst, plen } = pfx(s); return be32(dst) * 64 + plen; };
+    const order = (s: string) => {
+      const { dst, plen } = pfx(s);
+      return be32(dst) * 64 + plen;
+    };
     want.sort((p, q) => order(p) - order(q));
     const got = small.walkRoutes(4);
     expect(got.map((r) => formatPrefix(r.prefix, r.plen))).toEqual(want);
     expect(got.every((r) => r.nh.mtu === r.plen)).toBe(true);
     expect(big.walkRoutes(4).map((r) => formatPrefix(r.prefix, r.plen))).toEqual(want);
-    expect(() => mkTables(impl, { scratch: 40 }).walkRoutes(4))
-      .toThrow(new TableError('scratch area too small for a route walk'));
+    expect(() => mkTables(impl, { scratch: 40 }).walkRoutes(4)).toThrow(
+      new TableError('scratch area too small for a route walk'),
+    );
   });
 
   test('generation: every change that may alter a decision bumps it once; a bulk load bumps it at the end', () => {

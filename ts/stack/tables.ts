@@ -11,11 +11,60 @@
 //   whose last route went away are only released by `reclaim()`, which the caller invokes after a
 //   grace period (pserialize perform; trivially true with no concurrent readers).
 import {
-  IF_SIZE, IF_FLAGS, IF_MTU, IF_MAC, IF_VID, IF_PARENT, IF_NQUEUES, IF_RSSTAB, IF_RETA, IF_ADDR4, IF_VLANMAP, IF_ADDR6,
-  IF_LL6, IFF_EXISTS, IFF_UP, IFF_VLAN, IFF_RSS_UDP4, IFF_RSS_UDP6, IFF_HAS_ADDR6, IFF_HAS_LL6,
-  NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NH_REFS, NHF_VALID, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT,
-  NHF_BLACKHOLE, NHF_PROHIBIT, NHF_V6, NBH_CAP, NBH_SIZE, NB_SIZE, NB_KEY, NB_IF, NB_STATE, NBS_VALID, IFC_SIZE, RN_KEY, RN_PLEN, RN_NH, RETA_SIZE, NBS_V6, F4_MAX_NH, NP_LIMBO_COUNT,
-  RN_CHILD0, RN_CHILD1, RH_ROOT, RH_SIZE, RT_WALK_REC,
+  IF_SIZE,
+  IF_FLAGS,
+  IF_MTU,
+  IF_MAC,
+  IF_VID,
+  IF_PARENT,
+  IF_NQUEUES,
+  IF_RSSTAB,
+  IF_RETA,
+  IF_ADDR4,
+  IF_VLANMAP,
+  IF_ADDR6,
+  IF_LL6,
+  IFF_EXISTS,
+  IFF_UP,
+  IFF_VLAN,
+  IFF_RSS_UDP4,
+  IFF_RSS_UDP6,
+  IFF_HAS_ADDR6,
+  IFF_HAS_LL6,
+  NH_SIZE,
+  NH_FLAGS,
+  NH_IFINDEX,
+  NH_GW,
+  NH_MTU,
+  NH_REFS,
+  NHF_VALID,
+  NHF_GATEWAY,
+  NHF_LOCAL,
+  NHF_BROADCAST,
+  NHF_REJECT,
+  NHF_BLACKHOLE,
+  NHF_PROHIBIT,
+  NHF_V6,
+  NBH_CAP,
+  NBH_SIZE,
+  NB_SIZE,
+  NB_KEY,
+  NB_IF,
+  NB_STATE,
+  NBS_VALID,
+  IFC_SIZE,
+  RN_KEY,
+  RN_PLEN,
+  RN_NH,
+  RETA_SIZE,
+  NBS_V6,
+  F4_MAX_NH,
+  NP_LIMBO_COUNT,
+  RN_CHILD0,
+  RN_CHILD1,
+  RH_ROOT,
+  RH_SIZE,
+  RT_WALK_REC,
 } from '../../assembly/layout.js';
 import type { Kernels } from './kernels.js';
 import type { Layout } from './memory-plan.js';
@@ -108,17 +157,25 @@ export class Tables {
    * hash has no free slot left but tombstones awaiting reclaim. Both are rare (bulk deletes, a full
    * hash); the workers are never blocked by it, only the writer.
    */
-  constructor(readonly k: Kernels, readonly L: Layout, public graceWait: () => void = () => {}) {
+  constructor(
+    readonly k: Kernels,
+    readonly L: Layout,
+    public graceWait: () => void = () => {},
+  ) {
     this.dv = new DataView(k.memory.buffer);
     this.u8 = new Uint8Array(k.memory.buffer);
     this.genWord = new Uint32Array(k.memory.buffer, L.gen, 1);
     k.rt_pool_init(L.pool, L.poolNodes, L.sizes.radixNodes, L.poolLimbo);
     k.rt_init(L.rt4, L.pool, 32);
     k.rt_init(L.rt6, L.pool, 128);
-    if (L.fib4.head) k.fib4_init(L.fib4.head, L.fib4.tbl24, L.fib4.tbl8, L.sizes.fib4Groups, L.fib4.free, L.fib4.limbo, L.rt4);
+    if (L.fib4.head)
+      k.fib4_init(L.fib4.head, L.fib4.tbl24, L.fib4.tbl8, L.sizes.fib4Groups, L.fib4.free, L.fib4.limbo, L.rt4);
     if (L.fib6.head) {
       this.fib6 = new Fib6Writer(k.memory, L.fib6.head, L.fib6.tbl16, L.fib6.hash, L.sizes.fib6Slots!, L.rt6);
-      this.fib6.quiesce = () => { this.graceWait(); this.reclaim(); };
+      this.fib6.quiesce = () => {
+        this.graceWait();
+        this.reclaim();
+      };
     }
     k.nb_init(L.nbr, L.sizes.neighborSlots);
     this.dv.setUint32(L.gen, 1, true);
@@ -142,7 +199,9 @@ export class Tables {
   }
 
   private groupsError(): TableError {
-    return new TableError(`compiled FIB: out of tbl8 groups (${this.L.sizes.fib4Groups}): too many /24s hold longer prefixes; use fib: radix`);
+    return new TableError(
+      `compiled FIB: out of tbl8 groups (${this.L.sizes.fib4Groups}): too many /24s hold longer prefixes; use fib: radix`,
+    );
   }
 
   private fib4Update(dst: Uint8Array, plen: number): void {
@@ -161,7 +220,10 @@ export class Tables {
     try {
       f();
     } catch (e) {
-      if (e instanceof Fib6FullError) throw new TableError(`${e.message}: use fib: radix, or load the routes at start-up so the FIB is sized for them`);
+      if (e instanceof Fib6FullError)
+        throw new TableError(
+          `${e.message}: use fib: radix, or load the routes at start-up so the FIB is sized for them`,
+        );
       throw e;
     }
   }
@@ -222,8 +284,14 @@ export class Tables {
       if (s.rssUdp) flags |= IFF_RSS_UDP4 | IFF_RSS_UDP6;
     }
     dv.setUint32(p + IF_ADDR4, s.addr4 >>> 0, true);
-    if (s.addr6) { u8.set(s.addr6, p + IF_ADDR6); flags |= IFF_HAS_ADDR6; }
-    if (s.ll6) { u8.set(s.ll6, p + IF_LL6); flags |= IFF_HAS_LL6; }
+    if (s.addr6) {
+      u8.set(s.addr6, p + IF_ADDR6);
+      flags |= IFF_HAS_ADDR6;
+    }
+    if (s.ll6) {
+      u8.set(s.ll6, p + IF_LL6);
+      flags |= IFF_HAS_LL6;
+    }
     Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_FLAGS, 1), 0, flags);
     if (vlanEntry) Atomics.store(new Uint16Array(this.k.memory.buffer, vlanEntry, 1), 0, s.index);
     this.ifs[s.index] = s;
@@ -270,7 +338,10 @@ export class Tables {
   freeInterface(index: number): void {
     this.wlock.assertHeld('freeInterface');
     const s = this.ifs[index];
-    if (!s || Atomics.load(new Uint32Array(this.k.memory.buffer, this.L.ifnet + index * IF_SIZE + IF_FLAGS, 1), 0) !== 0) {
+    if (
+      !s ||
+      Atomics.load(new Uint32Array(this.k.memory.buffer, this.L.ifnet + index * IF_SIZE + IF_FLAGS, 1), 0) !== 0
+    ) {
       throw new TableError(`interface ${index} is not unpublished`);
     }
     this.purgeNeighbors(index);
@@ -342,13 +413,17 @@ export class Tables {
   /** Finds or creates the nexthop and takes a reference on it. */
   nexthopRef(kind: RouteKind, family: 4 | 6, ifindex: number, gw: Uint8Array | null, mtu: number): Nexthop {
     this.wlock.assertHeld('nexthopRef');
-    let nh = this.recentNh.find((x) => x.kind === kind && x.family === family && x.ifindex === ifindex && x.mtu === mtu && sameGw(x.gw, gw));
+    let nh = this.recentNh.find(
+      (x) => x.kind === kind && x.family === family && x.ifindex === ifindex && x.mtu === mtu && sameGw(x.gw, gw),
+    );
     const key = nh ? '' : `${kind}|${family}|${ifindex}|${gw ? gw.join('.') : '-'}|${mtu}`;
     nh ??= this.nhByKey.get(key);
     if (!nh) {
       const id = this.nhFree.pop() ?? this.nhNext++;
-      if (id >= this.L.sizes.nexthops) throw new TableError(`nexthop table full (${this.L.sizes.nexthops - 1} entries)`);
-      if (this.L.fib4.head && id >= F4_MAX_NH) throw new TableError(`the compiled FIB holds at most ${F4_MAX_NH - 1} distinct nexthops; use fib: radix`);
+      if (id >= this.L.sizes.nexthops)
+        throw new TableError(`nexthop table full (${this.L.sizes.nexthops - 1} entries)`);
+      if (this.L.fib4.head && id >= F4_MAX_NH)
+        throw new TableError(`the compiled FIB holds at most ${F4_MAX_NH - 1} distinct nexthops; use fib: radix`);
       nh = { id, kind, family, ifindex, gw: gw ? Uint8Array.from(gw) : null, mtu };
       const p = this.L.nexthop + id * NH_SIZE;
       this.u8.fill(0, p, p + NH_SIZE);
@@ -387,11 +462,15 @@ export class Tables {
     }
   }
 
-  nexthop(id: number): Nexthop | undefined { return this.nhById[id]; }
+  nexthop(id: number): Nexthop | undefined {
+    return this.nhById[id];
+  }
 
   // ---- routes -----------------------------------------------------------------------------------
 
-  private head(family: 4 | 6): number { return family === 4 ? this.L.rt4 : this.L.rt6; }
+  private head(family: 4 | 6): number {
+    return family === 4 ? this.L.rt4 : this.L.rt6;
+  }
 
   private putKey(dst: Uint8Array): number {
     this.wlock.assertHeld('route key (writer scratch)');
@@ -408,13 +487,23 @@ export class Tables {
   }
 
   /** Adds a route; throws TableError if it exists or the table is full. Returns the nexthop. */
-  addRoute(family: 4 | 6, dst: Uint8Array, plen: number, kind: RouteKind, ifindex: number, gw: Uint8Array | null, mtu: number): Nexthop {
+  addRoute(
+    family: 4 | 6,
+    dst: Uint8Array,
+    plen: number,
+    kind: RouteKind,
+    ifindex: number,
+    gw: Uint8Array | null,
+    mtu: number,
+  ): Nexthop {
     this.wlock.assertHeld('addRoute');
     const nh = this.nexthopRef(kind, family, ifindex, gw, mtu);
     const r = this.k.rt_set(this.head(family), this.putKey(dst), plen, nh.id, 0);
     if (r !== 0) {
       this.nexthopUnref(nh.id);
-      throw new TableError(r === 0xffffffff ? `routing table full (${this.L.sizes.radixNodes} radix nodes)` : 'route already exists');
+      throw new TableError(
+        r === 0xffffffff ? `routing table full (${this.L.sizes.radixNodes} radix nodes)` : 'route already exists',
+      );
     }
     this.fibUpdate(family, dst, plen);
     this.bumpGeneration();
@@ -425,7 +514,15 @@ export class Tables {
    * Adds the route or changes the one there in place: readers see the old or the new nexthop,
    * never no route (one atomic store). The old nexthop is released for reclaim after a grace period.
    */
-  changeRoute(family: 4 | 6, dst: Uint8Array, plen: number, kind: RouteKind, ifindex: number, gw: Uint8Array | null, mtu: number): Nexthop {
+  changeRoute(
+    family: 4 | 6,
+    dst: Uint8Array,
+    plen: number,
+    kind: RouteKind,
+    ifindex: number,
+    gw: Uint8Array | null,
+    mtu: number,
+  ): Nexthop {
     this.wlock.assertHeld('changeRoute');
     const nh = this.nexthopRef(kind, family, ifindex, gw, mtu);
     const old = this.k.rt_set(this.head(family), this.putKey(dst), plen, nh.id, 1);
@@ -469,9 +566,10 @@ export class Tables {
   /** Longest match: the matched prefix and its nexthop, or null. addr in wire order. */
   matchRoute(addr: Uint8Array): { family: 4 | 6; prefix: Uint8Array; plen: number; nh: Nexthop } | null {
     const family = addr.length === 4 ? 4 : 6;
-    const node = family === 4
-      ? this.k.rt_match4(this.L.rt4, new DataView(addr.buffer, addr.byteOffset).getUint32(0))
-      : this.k.rt_match6(this.L.rt6, this.putKey(addr));
+    const node =
+      family === 4
+        ? this.k.rt_match4(this.L.rt4, new DataView(addr.buffer, addr.byteOffset).getUint32(0))
+        : this.k.rt_match6(this.L.rt6, this.putKey(addr));
     if (node === 0) return null;
     const plen = this.dv.getUint32(node + RN_PLEN, true);
     const nh = this.nhById[this.dv.getUint32(node + RN_NH, true)];
@@ -482,7 +580,9 @@ export class Tables {
     return { family, prefix, plen, nh };
   }
 
-  routeCount(family: 4 | 6): number { return this.dv.getUint32(this.head(family) + 4, true); }
+  routeCount(family: 4 | 6): number {
+    return this.dv.getUint32(this.head(family) + 4, true);
+  }
 
   /**
    * Every route of a family, in key order (a prefix before the longer prefixes inside it), from the
@@ -538,7 +638,16 @@ export class Tables {
     this.wlock.assertHeld('setNeighbor');
     const w = addr.length === 4 ? [new DataView(addr.buffer, addr.byteOffset).getUint32(0), 0, 0, 0] : words6(addr);
     this.u8.set(mac, this.L.scratch + 16);
-    const r = this.k.nb_set(this.L.nbr, w[0]!, w[1]!, w[2]!, w[3]!, ifindex, addr.length === 4 ? 0 : NBS_V6, this.L.scratch + 16);
+    const r = this.k.nb_set(
+      this.L.nbr,
+      w[0]!,
+      w[1]!,
+      w[2]!,
+      w[3]!,
+      ifindex,
+      addr.length === 4 ? 0 : NBS_V6,
+      this.L.scratch + 16,
+    );
     if (r === 0xffffffff) throw new TableError(`neighbor table full (${this.L.sizes.neighborSlots} slots)`);
     this.bumpGeneration();
   }

@@ -33,7 +33,9 @@ type NodeFs = { readFileSync(p: URL): Uint8Array; existsSync(p: URL): boolean };
 /** Node's fs, without a static import (undefined outside Node, and in Node < 20.16). */
 function nodeFs(): NodeFs | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return typeof proc?.getBuiltinModule === 'function' ? (proc.getBuiltinModule('node:fs') as NodeFs | undefined) : undefined;
+  return typeof proc?.getBuiltinModule === 'function'
+    ? (proc.getBuiltinModule('node:fs') as NodeFs | undefined)
+    : undefined;
 }
 
 /** The release module on disk (Node only). */
@@ -69,7 +71,12 @@ export function loadedWasmModule(): WebAssembly.Module | undefined {
 export async function loadWasm(source: BufferSource | Response | URL | string): Promise<WebAssembly.Module> {
   let m: WebAssembly.Module;
   const fs = nodeFs();
-  const url = typeof source === 'string' ? new URL(source, (globalThis as { location?: { href: string } }).location?.href) : source instanceof URL ? source : null;
+  const url =
+    typeof source === 'string'
+      ? new URL(source, (globalThis as { location?: { href: string } }).location?.href)
+      : source instanceof URL
+        ? source
+        : null;
   if (url && url.protocol === 'file:' && fs) {
     m = await WebAssembly.compile(fs.readFileSync(url) as BufferSource); // Node's fetch has no file: URLs
   } else if (url) {
@@ -89,7 +96,8 @@ export async function loadWasm(source: BufferSource | Response | URL | string): 
 export function compileWasm(): WebAssembly.Module {
   if (compiled) return compiled;
   const fs = nodeFs();
-  if (!fs) throw new Error('no WebAssembly module for mpstack: call loadWasm(bytes | url) or useWasmModule(module) first');
+  if (!fs)
+    throw new Error('no WebAssembly module for mpstack: call loadWasm(bytes | url) or useWasmModule(module) first');
   compiled = new WebAssembly.Module(fs.readFileSync(wasmFile(fs)) as BufferSource);
   return compiled;
 }
@@ -97,7 +105,8 @@ export function compileWasm(): WebAssembly.Module {
 /** A shared memory big enough for `bytes` (rounded up to whole pages). */
 export function createMemory(bytes: number): WebAssembly.Memory {
   const pages = Math.max(2, Math.ceil(bytes / WASM_PAGE));
-  if (pages > MAX_PAGES) throw new Error(`layout needs ${bytes} bytes, more than the ${MAX_PAGES * WASM_PAGE}-byte maximum`);
+  if (pages > MAX_PAGES)
+    throw new Error(`layout needs ${bytes} bytes, more than the ${MAX_PAGES * WASM_PAGE}-byte maximum`);
   return new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
 }
 
@@ -106,7 +115,11 @@ type Twins = typeof twins;
  * A TS twin's signature as the module exports it: the twin's parameters less its leading Mem (a twin
  * that touches linear memory takes the Mem first; one that does not, e.g. a hash, has the same ones).
  */
-export type WasmSignature<F> = F extends (...a: infer P) => infer R ? (P extends [Mem, ...infer A] ? (...a: A) => R : F) : never;
+export type WasmSignature<F> = F extends (...a: infer P) => infer R
+  ? P extends [Mem, ...infer A]
+    ? (...a: A) => R
+    : F
+  : never;
 /**
  * The module's functions, typed from their twins: ts/kernels/index.ts mirrors assembly/index.ts, and
  * test/twins.test.ts checks this type against the declarations asc emits (build/mpstack.d.ts).
@@ -134,7 +147,11 @@ export function instantiateWasm(memory: WebAssembly.Memory): WasmExports {
   if (typeof setArgc === 'function') {
     // a kernel with optional parameters: tell the module how many arguments each call passes
     for (const [name, f] of Object.entries(raw)) {
-      if (typeof f === 'function' && f !== setArgc) exports[name] = (...a: number[]) => { setArgc(a.length); return (f as (...x: number[]) => unknown)(...a); };
+      if (typeof f === 'function' && f !== setArgc)
+        exports[name] = (...a: number[]) => {
+          setArgc(a.length);
+          return (f as (...x: number[]) => unknown)(...a);
+        };
     }
   }
   const hb = exports.heap_base() >>> 0;

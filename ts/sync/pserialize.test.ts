@@ -2,12 +2,31 @@
 // the same words), and perform's decisions — whom it waits for, whom it does not — with "other
 // CPUs" simulated by sections this thread opens on their slots. Real threads: test/sync/.
 import { describe, expect, test } from '@jest/globals';
-import { LAYOUT_BASE, PSZ_EPOCH, PSZ_SLOTS, PSZ_SLOT_SIZE, PSZ_SIZE, PSZ_MAXCPU, PSC_STATE, PSC_INSIDE, PSC_WAITER } from '../../assembly/layout.js';
+import {
+  LAYOUT_BASE,
+  PSZ_EPOCH,
+  PSZ_SLOTS,
+  PSZ_SLOT_SIZE,
+  PSZ_SIZE,
+  PSZ_MAXCPU,
+  PSC_STATE,
+  PSC_INSIDE,
+  PSC_WAITER,
+} from '../../assembly/layout.js';
 import { Mem } from '../kernels/util/mem.js';
 import { createMemory, instantiateWasm } from '../stack/wasm.js';
 import {
-  Pserialize, PserializeError, PserializeTimeout, canBlock, psz_init, psz_perform, psz_read_depth, psz_read_enter,
-  psz_read_errors, psz_read_exit, pszSize,
+  Pserialize,
+  PserializeError,
+  PserializeTimeout,
+  canBlock,
+  psz_init,
+  psz_perform,
+  psz_read_depth,
+  psz_read_enter,
+  psz_read_errors,
+  psz_read_exit,
+  pszSize,
 } from './pserialize.js';
 
 const PSZ = LAYOUT_BASE;
@@ -44,7 +63,10 @@ function setup() {
 /** A promise's state a moment from now, without waiting for it to settle. */
 async function peek(p: Promise<unknown>): Promise<'pending' | 'resolved' | 'rejected'> {
   return Promise.race([
-    p.then(() => 'resolved' as const, () => 'rejected' as const),
+    p.then(
+      () => 'resolved' as const,
+      () => 'rejected' as const,
+    ),
     new Promise<'pending'>((r) => setTimeout(() => r('pending'), 20)),
   ]);
 }
@@ -185,18 +207,36 @@ describe.each(['ts', 'wasm'] as const)('pserialize reader (%s)', (engine) => {
 });
 
 test('the two engines leave the same slot words for the same enter/exit sequence', () => {
-  const a = setup(), b = setup();
+  const a = setup(),
+    b = setup();
   let seed = 12345;
-  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
   for (let i = 0; i < 2000; i++) {
     const c = rnd(NCPU);
     const enter = rnd(3) !== 0 || a.readers.ts.depth(c) === 0;
-    if (enter) { a.readers.ts.enter(c); b.readers.wasm.enter(c); } else { a.readers.ts.exit(c); b.readers.wasm.exit(c); }
-    if (rnd(50) === 0) { a.psz.performAsync().catch(() => {}); b.psz.performAsync().catch(() => {}); }
+    if (enter) {
+      a.readers.ts.enter(c);
+      b.readers.wasm.enter(c);
+    } else {
+      a.readers.ts.exit(c);
+      b.readers.wasm.exit(c);
+    }
+    if (rnd(50) === 0) {
+      a.psz.performAsync().catch(() => {});
+      b.psz.performAsync().catch(() => {});
+    }
   }
-  const slots = (t: ReturnType<typeof setup>) => Array.from(t.m.u32.subarray((PSZ + PSZ_SLOTS) >>> 2, (PSZ + pszSize(NCPU)) >>> 2));
+  const slots = (t: ReturnType<typeof setup>) =>
+    Array.from(t.m.u32.subarray((PSZ + PSZ_SLOTS) >>> 2, (PSZ + pszSize(NCPU)) >>> 2));
   expect(slots(b)).toEqual(slots(a));
-  for (let c = 0; c < NCPU; c++) while (a.readers.ts.depth(c) > 0) { a.readers.ts.exit(c); b.readers.wasm.exit(c); } // settle the performs
+  for (let c = 0; c < NCPU; c++)
+    while (a.readers.ts.depth(c) > 0) {
+      a.readers.ts.exit(c);
+      b.readers.wasm.exit(c);
+    } // settle the performs
 });
 
 test('TS and WASM on one thread share the CPU slot: sections nest across engines', () => {

@@ -28,14 +28,26 @@
 // (a fraction of a microsecond at best, a reader's whole section at worst): batch retirements and
 // perform once per batch (ts/stack/tables.ts's limbo). Never perform inside a read section of the
 // same CPU: it would wait for itself forever (a timeoutMs turns that into an exception).
-import { PSZ_EPOCH, PSZ_NCPU, PSZ_SLOTS, PSZ_SLOT_SIZE, PSZ_MAXCPU, PSC_STATE, PSC_ERRORS, PSC_INSIDE, PSC_WAITER } from '../../assembly/layout.js';
+import {
+  PSZ_EPOCH,
+  PSZ_NCPU,
+  PSZ_SLOTS,
+  PSZ_SLOT_SIZE,
+  PSZ_MAXCPU,
+  PSC_STATE,
+  PSC_ERRORS,
+  PSC_INSIDE,
+  PSC_WAITER,
+} from '../../assembly/layout.js';
 import { Mem } from '../kernels/util/mem.js';
 import { psz_read_depth, psz_read_enter, psz_read_exit } from '../kernels/sync/pserialize.js';
 
 export { psz_read_depth, psz_read_enter, psz_read_exit };
 
 /** Bytes of a pserialize domain for `ncpu` CPUs (64-byte aligned). */
-export function pszSize(ncpu: number): number { return PSZ_SLOTS + ncpu * PSZ_SLOT_SIZE; }
+export function pszSize(ncpu: number): number {
+  return PSZ_SLOTS + ncpu * PSZ_SLOT_SIZE;
+}
 
 export class PserializeError extends Error {
   override readonly name: string = 'PserializeError';
@@ -44,7 +56,10 @@ export class PserializeError extends Error {
 /** perform gave up waiting (options.timeoutMs): a reader is stuck in a read section. */
 export class PserializeTimeout extends PserializeError {
   override readonly name = 'PserializeTimeout';
-  constructor(readonly cpu: number, readonly waitedMs: number) {
+  constructor(
+    readonly cpu: number,
+    readonly waitedMs: number,
+  ) {
     super(`pserialize perform: CPU ${cpu} still in a read section after ${Math.round(waitedMs)} ms`);
   }
 }
@@ -154,8 +169,12 @@ export function psz_perform(m: Mem, psz: number, options: PerformOptions = {}): 
   let i32: Int32Array | undefined;
   let block: boolean | undefined;
   for (let k = 0; k < busy.length; k += 2) {
-    const c = busy[k]!, key = busy[k + 1]!, w = slotWord(psz, c);
-    for (let i = 0; i < spin && open(u32, w, key); i++) { /* spin: most sections are short */ }
+    const c = busy[k]!,
+      key = busy[k + 1]!,
+      w = slotWord(psz, c);
+    for (let i = 0; i < spin && open(u32, w, key); i++) {
+      /* spin: most sections are short */
+    }
     for (;;) {
       const sleepOn = flag(u32, w, key);
       if (sleepOn === null) break;
@@ -169,8 +188,12 @@ export function psz_perform(m: Mem, psz: number, options: PerformOptions = {}): 
   }
 }
 
-type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-const waitAsync = (Atomics as unknown as { waitAsync?: (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult }).waitAsync;
+type WaitAsyncResult =
+  | { async: false; value: 'not-equal' | 'timed-out' }
+  | { async: true; value: Promise<'ok' | 'timed-out'> };
+const waitAsync = (
+  Atomics as unknown as { waitAsync?: (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult }
+).waitAsync;
 
 /**
  * psz_perform without blocking the thread: the CPUs' slots are read now (so sections beginning from
@@ -180,7 +203,11 @@ const waitAsync = (Atomics as unknown as { waitAsync?: (a: Int32Array, i: number
  */
 export function psz_perform_async(m: Mem, psz: number, options: PerformOptions = {}): Promise<void> {
   let busy: number[];
-  try { busy = begin(m, psz); } catch (e) { return Promise.reject(e); }
+  try {
+    busy = begin(m, psz);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   if (busy.length === 0) return Promise.resolve();
   return waitOut(m, psz, busy, options.timeoutMs ?? Infinity);
 }
@@ -191,7 +218,9 @@ async function waitOut(m: Mem, psz: number, busy: number[], timeoutMs: number): 
   const t0 = performance.now();
   const deadline = t0 + timeoutMs;
   for (let k = 0; k < busy.length; k += 2) {
-    const c = busy[k]!, key = busy[k + 1]!, w = slotWord(psz, c);
+    const c = busy[k]!,
+      key = busy[k + 1]!,
+      w = slotWord(psz, c);
     for (;;) {
       const sleepOn = flag(u32, w, key);
       if (sleepOn === null) break;
@@ -216,7 +245,10 @@ async function waitOut(m: Mem, psz: number, busy: number[], timeoutMs: number): 
  */
 export class Pserialize {
   readonly m: Mem;
-  constructor(memory: { buffer: ArrayBufferLike } | Mem, readonly psz: number) {
+  constructor(
+    memory: { buffer: ArrayBufferLike } | Mem,
+    readonly psz: number,
+  ) {
     this.m = memory instanceof Mem ? memory : new Mem(memory);
   }
 
@@ -227,12 +259,26 @@ export class Pserialize {
     return p;
   }
 
-  get ncpu(): number { return ncpuOf(this.m, this.psz); }
+  get ncpu(): number {
+    return ncpuOf(this.m, this.psz);
+  }
   /** Performs begun on this domain (a generation number; readers never read it). */
-  get epoch(): number { return Atomics.load(this.m.u32, (this.psz + PSZ_EPOCH) >>> 2); }
-  readEnter(cpu: number): void { psz_read_enter(this.m, this.psz, cpu); }
-  readExit(cpu: number): void { psz_read_exit(this.m, this.psz, cpu); }
-  depth(cpu: number): number { return psz_read_depth(this.m, this.psz, cpu); }
-  perform(options?: PerformOptions): void { psz_perform(this.m, this.psz, options); }
-  performAsync(options?: PerformOptions): Promise<void> { return psz_perform_async(this.m, this.psz, options); }
+  get epoch(): number {
+    return Atomics.load(this.m.u32, (this.psz + PSZ_EPOCH) >>> 2);
+  }
+  readEnter(cpu: number): void {
+    psz_read_enter(this.m, this.psz, cpu);
+  }
+  readExit(cpu: number): void {
+    psz_read_exit(this.m, this.psz, cpu);
+  }
+  depth(cpu: number): number {
+    return psz_read_depth(this.m, this.psz, cpu);
+  }
+  perform(options?: PerformOptions): void {
+    psz_perform(this.m, this.psz, options);
+  }
+  performAsync(options?: PerformOptions): Promise<void> {
+    return psz_perform_async(this.m, this.psz, options);
+  }
 }

@@ -6,8 +6,18 @@ import { LAYOUT_BASE, POISON, PSLE_NEXT, PSLE_PREVP } from '../../assembly/layou
 import { Mem } from '../kernels/util/mem.js';
 import { createMemory, instantiateWasm } from '../stack/wasm.js';
 import {
-  PslistError, pslist_destroy, pslist_entry_destroy, pslist_entry_init, pslist_init, pslist_reader_first, pslist_reader_next,
-  pslist_writer_first, pslist_writer_insert_after, pslist_writer_insert_head, pslist_writer_next, pslist_writer_remove,
+  PslistError,
+  pslist_destroy,
+  pslist_entry_destroy,
+  pslist_entry_init,
+  pslist_init,
+  pslist_reader_first,
+  pslist_reader_next,
+  pslist_writer_first,
+  pslist_writer_insert_after,
+  pslist_writer_insert_head,
+  pslist_writer_next,
+  pslist_writer_remove,
 } from './pslist.js';
 
 const HEAD = LAYOUT_BASE;
@@ -22,12 +32,27 @@ function setup() {
   const x = instantiateWasm(memory);
   pslist_init(m, HEAD);
   const walks = {
-    ts: () => { const out: number[] = []; for (let e = pslist_reader_first(m, HEAD); e !== 0; e = pslist_reader_next(m, e, OFF)) out.push(e); return out; },
-    wasm: () => { const out: number[] = []; for (let e = x.pslist_reader_first(HEAD) >>> 0; e !== 0; e = x.pslist_reader_next(e, OFF) >>> 0) out.push(e); return out; },
-    writer: () => { const out: number[] = []; for (let e = pslist_writer_first(m, HEAD); e !== 0; e = pslist_writer_next(m, e, OFF)) out.push(e); return out; },
+    ts: () => {
+      const out: number[] = [];
+      for (let e = pslist_reader_first(m, HEAD); e !== 0; e = pslist_reader_next(m, e, OFF)) out.push(e);
+      return out;
+    },
+    wasm: () => {
+      const out: number[] = [];
+      for (let e = x.pslist_reader_first(HEAD) >>> 0; e !== 0; e = x.pslist_reader_next(e, OFF) >>> 0) out.push(e);
+      return out;
+    },
+    writer: () => {
+      const out: number[] = [];
+      for (let e = pslist_writer_first(m, HEAD); e !== 0; e = pslist_writer_next(m, e, OFF)) out.push(e);
+      return out;
+    },
   };
   const w = (p: number) => m.u32[p >>> 2]!;
-  const fresh = (i: number) => { pslist_entry_init(m, elem(i), OFF); return elem(i); };
+  const fresh = (i: number) => {
+    pslist_entry_init(m, elem(i), OFF);
+    return elem(i);
+  };
   return { m, x, walks, w, fresh };
 }
 
@@ -93,13 +118,19 @@ describe('pslist', () => {
     const model: number[] = [];
     const free = Array.from({ length: 64 }, (_, i) => i);
     let seed = 7;
-    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
     for (let step = 0; step < 4000; step++) {
       const op = rnd(3);
       if (op < 2 && free.length > 0) {
         const i = free.splice(rnd(free.length), 1)[0]!;
         const e = t.fresh(i);
-        if (model.length === 0 || op === 0) { pslist_writer_insert_head(t.m, HEAD, e, OFF); model.unshift(e); } else {
+        if (model.length === 0 || op === 0) {
+          pslist_writer_insert_head(t.m, HEAD, e, OFF);
+          model.unshift(e);
+        } else {
           const k = rnd(model.length);
           pslist_writer_insert_after(t.m, model[k]!, e, OFF);
           model.splice(k + 1, 0, e);
@@ -114,7 +145,10 @@ describe('pslist', () => {
         expect(t.walks.ts()).toEqual(model);
         expect(t.walks.wasm()).toEqual(model);
         let link = HEAD;
-        for (const e of model) { expect(t.w(e + OFF + PSLE_PREVP)).toBe(link); link = e + OFF + PSLE_NEXT; }
+        for (const e of model) {
+          expect(t.w(e + OFF + PSLE_PREVP)).toBe(link);
+          link = e + OFF + PSLE_NEXT;
+        }
       }
     }
   });

@@ -54,14 +54,17 @@ export function pslist_entry_init(m: Mem, elem: number, off: number): void {
  */
 export function pslist_entry_destroy(m: Mem, elem: number, off: number): void {
   const e = (elem + off) >>> 2;
-  if (m.u32[e + (PSLE_PREVP >>> 2)] !== 0) throw new PslistError(`pslist_entry_destroy(${elem}): element is still on a list`);
+  if (m.u32[e + (PSLE_PREVP >>> 2)] !== 0)
+    throw new PslistError(`pslist_entry_destroy(${elem}): element is still on a list`);
   m.u32[e + (PSLE_NEXT >>> 2)] = POISON;
 }
 
 function checkFresh(m: Mem, elem: number, off: number): void {
   const e = (elem + off) >>> 2;
   if (m.u32[e + (PSLE_PREVP >>> 2)] !== 0 || m.u32[e + (PSLE_NEXT >>> 2)] !== 0) {
-    throw new PslistError(`pslist insert of ${elem}: entry not initialised (on a list, or removed and not re-initialised)`);
+    throw new PslistError(
+      `pslist insert of ${elem}: entry not initialised (on a list, or removed and not re-initialised)`,
+    );
   }
 }
 
@@ -81,7 +84,8 @@ export function pslist_writer_insert_head(m: Mem, head: number, elem: number, of
 export function pslist_writer_insert_after(m: Mem, after: number, elem: number, off: number): void {
   checkFresh(m, elem, off);
   const u32 = m.u32;
-  if (u32[(after + off + PSLE_PREVP) >>> 2] === 0) throw new PslistError(`pslist_writer_insert_after(${after}): not on a list`);
+  if (u32[(after + off + PSLE_PREVP) >>> 2] === 0)
+    throw new PslistError(`pslist_writer_insert_after(${after}): not on a list`);
   const link = after + off + PSLE_NEXT;
   const next = u32[link >>> 2]!;
   u32[(elem + off + PSLE_NEXT) >>> 2] = next;

@@ -3,13 +3,34 @@
 // references on their rows). With real threads: test/sync/psref.workers.test.ts.
 import { describe, expect, test } from '@jest/globals';
 import {
-  LAYOUT_BASE, POISON, PRC_COUNTS, PRC_ERRORS, PRC_SIZE, PRC_STRIDE, PSREF_WAITER, PSRT_DRAINING, PSRT_INDEX, PSRT_LIVE, PSRT_SIZE, PSRT_STATE,
+  LAYOUT_BASE,
+  POISON,
+  PRC_COUNTS,
+  PRC_ERRORS,
+  PRC_SIZE,
+  PRC_STRIDE,
+  PSREF_WAITER,
+  PSRT_DRAINING,
+  PSRT_INDEX,
+  PSRT_LIVE,
+  PSRT_SIZE,
+  PSRT_STATE,
 } from '../../assembly/layout.js';
 import { Mem } from '../kernels/util/mem.js';
 import { createMemory, instantiateWasm } from '../stack/wasm.js';
 import {
-  PsrefError, PsrefTimeout, psref_acquire, psref_class_init, psref_errors, psref_held, psref_release, psref_release_checked,
-  psref_target_destroy, psref_target_destroy_async, psref_target_init, psrefClassSize,
+  PsrefError,
+  PsrefTimeout,
+  psref_acquire,
+  psref_class_init,
+  psref_errors,
+  psref_held,
+  psref_release,
+  psref_release_checked,
+  psref_target_destroy,
+  psref_target_destroy_async,
+  psref_target_init,
+  psrefClassSize,
 } from './psref.js';
 
 const NCPU = 4;
@@ -30,8 +51,16 @@ function setup() {
   psref_class_init(m, CLS, NCPU, CAP);
   const x = instantiateWasm(memory);
   const ops: Record<'ts' | 'wasm', Ops> = {
-    ts: { acquire: (t, c) => psref_acquire(m, t, c), release: (t, c) => psref_release(m, t, c), held: (t, c) => psref_held(m, t, c) },
-    wasm: { acquire: (t, c) => x.psref_acquire(t, c) >>> 0, release: (t, c) => x.psref_release(t, c) >>> 0, held: (t, c) => x.psref_held(t, c) >>> 0 },
+    ts: {
+      acquire: (t, c) => psref_acquire(m, t, c),
+      release: (t, c) => psref_release(m, t, c),
+      held: (t, c) => psref_held(m, t, c),
+    },
+    wasm: {
+      acquire: (t, c) => x.psref_acquire(t, c) >>> 0,
+      release: (t, c) => x.psref_release(t, c) >>> 0,
+      held: (t, c) => x.psref_held(t, c) >>> 0,
+    },
   };
   const w = (p: number) => Atomics.load(m.u32, p >>> 2);
   /** CPU `cpu`'s count word for target `t`, raw (PSREF_WAITER included) */
@@ -144,12 +173,17 @@ describe.each(['ts', 'wasm'] as const)('psref reader (%s)', (engine) => {
 });
 
 test('the two engines leave the same counters', () => {
-  const a = setup(), b = setup();
+  const a = setup(),
+    b = setup();
   for (const t of [a, b]) for (let i = 0; i < 5; i++) psref_target_init(t.m, obj(i), CLS);
   let seed = 99;
-  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
   for (let i = 0; i < 3000; i++) {
-    const tg = obj(rnd(5)), c = rnd(NCPU);
+    const tg = obj(rnd(5)),
+      c = rnd(NCPU);
     if (rnd(2)) expect(b.ops.wasm.acquire(tg, c)).toBe(a.ops.ts.acquire(tg, c));
     else expect(b.ops.wasm.release(tg, c)).toBe(a.ops.ts.release(tg, c));
   }

@@ -28,8 +28,25 @@
 // These are nets, not guarantees: an acquire racing with destroy breaks the contract and may keep
 // the destroy waiting (its plain increment can drop the destroy's PSREF_WAITER flag).
 import {
-  PRC_NCPU, PRC_CAP, PRC_STRIDE, PRC_COUNTS, PRC_FREE, PRC_NFREE, PRC_NEXT, PRC_ERRORS, PRC_SIZE, PSREF_WAITER, PSREF_COUNT,
-  PSRT_SIZE, PSRT_CLASS, PSRT_INDEX, PSRT_STATE, PSRT_DEAD, PSRT_LIVE, PSRT_DRAINING, PSZ_MAXCPU,
+  PRC_NCPU,
+  PRC_CAP,
+  PRC_STRIDE,
+  PRC_COUNTS,
+  PRC_FREE,
+  PRC_NFREE,
+  PRC_NEXT,
+  PRC_ERRORS,
+  PRC_SIZE,
+  PSREF_WAITER,
+  PSREF_COUNT,
+  PSRT_SIZE,
+  PSRT_CLASS,
+  PSRT_INDEX,
+  PSRT_STATE,
+  PSRT_DEAD,
+  PSRT_LIVE,
+  PSRT_DRAINING,
+  PSZ_MAXCPU,
 } from '../../assembly/layout/sync.js';
 import type { Mem } from '../kernels/util/mem.js';
 import { psref_acquire, psref_held, psref_release } from '../kernels/sync/psref.js';
@@ -44,7 +61,11 @@ export class PsrefError extends Error {
 /** destroy gave up waiting (options.timeoutMs): some CPU still holds a reference. */
 export class PsrefTimeout extends PsrefError {
   override readonly name = 'PsrefTimeout';
-  constructor(readonly target: number, readonly cpu: number, readonly waitedMs: number) {
+  constructor(
+    readonly target: number,
+    readonly cpu: number,
+    readonly waitedMs: number,
+  ) {
     super(`psref_target_destroy(${target}): CPU ${cpu} still holds a reference after ${Math.round(waitedMs)} ms`);
   }
 }
@@ -72,7 +93,8 @@ export function psref_class_init(m: Mem, cls: number, ncpu: number, cap: number)
   if (!(cap >= 1 && cap < 2 ** 28)) throw new PsrefError(`psref class: capacity ${cap}`);
   m.u8.fill(0, cls, cls + psrefClassSize(ncpu, cap));
   const stride = align64(cap * 4);
-  const u32 = m.u32, h = cls >>> 2;
+  const u32 = m.u32,
+    h = cls >>> 2;
   u32[h + (PRC_NCPU >>> 2)] = ncpu;
   u32[h + (PRC_CAP >>> 2)] = cap;
   u32[h + (PRC_STRIDE >>> 2)] = stride;
@@ -86,10 +108,12 @@ export function psref_class_init(m: Mem, cls: number, ncpu: number, cap: number)
  * Throws PsrefError when the class is full or the target is live already.
  */
 export function psref_target_init(m: Mem, target: number, cls: number): void {
-  const u32 = m.u32, h = cls >>> 2;
+  const u32 = m.u32,
+    h = cls >>> 2;
   if (target % 4 !== 0) throw new PsrefError(`psref target at ${target}: not 4-byte aligned`);
   const st = Atomics.load(u32, (target + PSRT_STATE) >>> 2);
-  if (st === PSRT_LIVE || st === PSRT_DRAINING) throw new PsrefError(`psref target at ${target} is already initialised`);
+  if (st === PSRT_LIVE || st === PSRT_DRAINING)
+    throw new PsrefError(`psref target at ${target} is already initialised`);
   let idx: number;
   const nfree = u32[h + (PRC_NFREE >>> 2)]!;
   if (nfree > 0) {
@@ -100,9 +124,11 @@ export function psref_target_init(m: Mem, target: number, cls: number): void {
     if (idx >= u32[h + (PRC_CAP >>> 2)]!) throw new PsrefError(`psref class at ${cls} is full (${idx} targets)`);
     u32[h + (PRC_NEXT >>> 2)] = idx + 1;
   }
-  const counts = u32[h + (PRC_COUNTS >>> 2)]!, stride = u32[h + (PRC_STRIDE >>> 2)]!;
+  const counts = u32[h + (PRC_COUNTS >>> 2)]!,
+    stride = u32[h + (PRC_STRIDE >>> 2)]!;
   for (let c = 0; c < u32[h + (PRC_NCPU >>> 2)]!; c++) {
-    if (u32[(counts + c * stride) / 4 + idx] !== 0) throw new PsrefError(`psref class at ${cls}: index ${idx} still referenced by CPU ${c}`);
+    if (u32[(counts + c * stride) / 4 + idx] !== 0)
+      throw new PsrefError(`psref class at ${cls}: index ${idx} still referenced by CPU ${c}`);
   }
   m.u8.fill(0, target, target + PSRT_SIZE);
   u32[(target + PSRT_CLASS) >>> 2] = cls;
@@ -115,12 +141,15 @@ export function psref_target_init(m: Mem, target: number, cls: number): void {
 /** Word index of `cpu`'s counter for `target` in class `cls` (as the reader kernel's counterWord). */
 function counterWord(u32: Uint32Array, cls: number, target: number, cpu: number): number {
   const h = cls >>> 2;
-  return ((u32[h + (PRC_COUNTS >>> 2)]! + cpu * u32[h + (PRC_STRIDE >>> 2)]!) >>> 2) + u32[(target + PSRT_INDEX) >>> 2]!;
+  return (
+    ((u32[h + (PRC_COUNTS >>> 2)]! + cpu * u32[h + (PRC_STRIDE >>> 2)]!) >>> 2) + u32[(target + PSRT_INDEX) >>> 2]!
+  );
 }
 
 /** psref_release that throws PsrefError when `cpu` holds no reference to `target` (debug builds, tests). */
 export function psref_release_checked(m: Mem, target: number, cpu: number): void {
-  if (psref_release(m, target, cpu) === 0) throw new PsrefError(`psref_release(${target}) on CPU ${cpu}: no reference held`);
+  if (psref_release(m, target, cpu) === 0)
+    throw new PsrefError(`psref_release(${target}) on CPU ${cpu}: no reference held`);
 }
 
 /** Misuse the class has caught so far (releases of references not held): 0 in a correct program. */
@@ -135,14 +164,16 @@ function startDestroy(m: Mem, target: number): number {
   const u32 = m.u32;
   const sw = (target + PSRT_STATE) >>> 2;
   const st = Atomics.load(u32, sw);
-  if (st !== PSRT_LIVE && st !== PSRT_DRAINING) throw new PsrefError(`psref_target_destroy(${target}): not a live target`);
+  if (st !== PSRT_LIVE && st !== PSRT_DRAINING)
+    throw new PsrefError(`psref_target_destroy(${target}): not a live target`);
   Atomics.store(u32, sw, PSRT_DRAINING);
   return u32[(target + PSRT_CLASS) >>> 2]!;
 }
 
 /** Zeroes the target's column (stale PSREF_WAITER flags), marks it dead, frees its index (writer lock held). */
 function finishDestroy(m: Mem, target: number, cls: number): void {
-  const u32 = m.u32, h = cls >>> 2;
+  const u32 = m.u32,
+    h = cls >>> 2;
   for (let c = 0; c < u32[h + (PRC_NCPU >>> 2)]!; c++) Atomics.store(u32, counterWord(u32, cls, target, c), 0);
   const nfree = u32[h + (PRC_NFREE >>> 2)]!;
   u32[(u32[h + (PRC_FREE >>> 2)]! >>> 2) + nfree] = u32[(target + PSRT_INDEX) >>> 2]!;
@@ -184,7 +215,9 @@ export function psref_target_destroy(m: Mem, target: number, options: DestroyOpt
   let block: boolean | undefined;
   for (let c = 0; c < ncpu; c++) {
     const w = counterWord(u32, cls, target, c);
-    for (let k = 0; k < spin && (Atomics.load(u32, w) & PSREF_COUNT) !== 0; k++) { /* spin */ }
+    for (let k = 0; k < spin && (Atomics.load(u32, w) & PSREF_COUNT) !== 0; k++) {
+      /* spin */
+    }
     for (;;) {
       const sleepOn = flag(u32, w);
       if (sleepOn === null) break;
@@ -198,8 +231,12 @@ export function psref_target_destroy(m: Mem, target: number, options: DestroyOpt
   finishDestroy(m, target, cls);
 }
 
-type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-const waitAsync = (Atomics as unknown as { waitAsync?: (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult }).waitAsync;
+type WaitAsyncResult =
+  | { async: false; value: 'not-equal' | 'timed-out' }
+  | { async: true; value: Promise<'ok' | 'timed-out'> };
+const waitAsync = (
+  Atomics as unknown as { waitAsync?: (a: Int32Array, i: number, v: number, t?: number) => WaitAsyncResult }
+).waitAsync;
 
 /**
  * psref_target_destroy without blocking the thread (Atomics.waitAsync, else a 1 ms poll). The target

@@ -27,8 +27,18 @@ const WEB_HOST: MpHost = {
     const W = (globalThis as unknown as { Worker: WorkerCtor }).Worker;
     const w = new W(new URL('./cpu-thread-web.js', import.meta.url), { type: 'module', name: `cpu${data.cpu}` });
     let gone = false;
-    const exit = () => { if (!gone) { gone = true; w.terminate(); events.exit(); } };
-    w.onerror = (ev) => { ev.preventDefault(); events.error(new Error(`${ev.message} (${ev.filename}:${ev.lineno})`)); exit(); };
+    const exit = () => {
+      if (!gone) {
+        gone = true;
+        w.terminate();
+        events.exit();
+      }
+    };
+    w.onerror = (ev) => {
+      ev.preventDefault();
+      events.error(new Error(`${ev.message} (${ev.filename}:${ev.lineno})`));
+      exit();
+    };
     w.onmessage = (ev: MessageEvent<{ done?: number; error?: string }>) => {
       if (ev.data.error !== undefined) events.error(new Error(ev.data.error));
       else events.done();
@@ -52,8 +62,13 @@ export class WebMachine extends MpMachine {
 
   /** Builds the stack in a new shared memory and starts one Web Worker per CPU; resolves once all run. */
   static async start(cfg: Config, o: MpOptions): Promise<WebMachine> {
-    if (typeof SharedArrayBuffer === 'undefined' || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
-      throw new Error('WebMachine: shared memory needs a cross-origin-isolated page (COOP same-origin + COEP require-corp)');
+    if (
+      typeof SharedArrayBuffer === 'undefined' ||
+      (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false
+    ) {
+      throw new Error(
+        'WebMachine: shared memory needs a cross-origin-isolated page (COOP same-origin + COEP require-corp)',
+      );
     }
     return MpMachine.boot(new WebMachine(cfg, o));
   }

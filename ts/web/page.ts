@@ -40,7 +40,10 @@ const outcome: DemoOutcome = {
 (globalThis as { mpstackDemo?: DemoOutcome }).mpstackDemo = outcome;
 
 const params = new URLSearchParams(location.search);
-const num = (k: string, d: number) => { const v = Number(params.get(k) ?? d); return Number.isFinite(v) ? v : d; };
+const num = (k: string, d: number) => {
+  const v = Number(params.get(k) ?? d);
+  return Number.isFinite(v) ? v : d;
+};
 
 function el(id: string): HTMLElement {
   const e = document.getElementById(id);
@@ -52,7 +55,9 @@ function table(rows: [string, string | number][]): string {
   return `<table>${rows.map(([k, v]) => `<tr><th>${k}</th><td>${typeof v === 'number' ? v.toLocaleString('en') : v}</td></tr>`).join('')}</table>`;
 }
 
-function say(id: string, html: string): void { el(id).innerHTML = html; }
+function say(id: string, html: string): void {
+  el(id).innerHTML = html;
+}
 
 async function main(): Promise<void> {
   say('status', 'loading the core…');
@@ -64,14 +69,20 @@ async function main(): Promise<void> {
   say('status', `forwarding ${frames} frames…`);
   const single = await runScenario({ frames, seed, engine: 'wasm' });
   outcome.single = single;
-  say('single', `<p>${single.frames.toLocaleString('en')} frames in ${single.ms.toFixed(1)} ms; ${single.txFrames.toLocaleString('en')} transmitted (${single.txBytes.toLocaleString('en')} bytes)</p>`
-    + `<p>SHA-256 of verdicts and output frames: <code id="digest">${single.sha256}</code></p>`
-    + table(Object.entries(single.paths).map(([k, v]) => [`path ${k}`, v]))
-    + table(Object.entries(single.counters).filter(([, v]) => v !== 0)));
+  say(
+    'single',
+    `<p>${single.frames.toLocaleString('en')} frames in ${single.ms.toFixed(1)} ms; ${single.txFrames.toLocaleString('en')} transmitted (${single.txBytes.toLocaleString('en')} bytes)</p>` +
+      `<p>SHA-256 of verdicts and output frames: <code id="digest">${single.sha256}</code></p>` +
+      table(Object.entries(single.paths).map(([k, v]) => [`path ${k}`, v])) +
+      table(Object.entries(single.counters).filter(([, v]) => v !== 0)),
+  );
 
   const cpus = num('cpus', 2);
   if (cpus > 0) {
-    if (!outcome.crossOriginIsolated) throw new Error('this page is not cross-origin isolated: serve it with COOP/COEP headers (node dist/ts/web/serve.js)');
+    if (!outcome.crossOriginIsolated)
+      throw new Error(
+        'this page is not cross-origin isolated: serve it with COOP/COEP headers (node dist/ts/web/serve.js)',
+      );
     const seconds = num('seconds', 1.5);
     say('status', `multi-CPU: ${cpus} Web Workers for ${seconds} s…`);
     let engine: WebMachine | undefined;
@@ -86,23 +97,50 @@ async function main(): Promise<void> {
     }, 1);
     let report: StressReport;
     try {
-      report = await runStress({ cpus, engine: 'wasm', seconds, start: async (c, o) => (engine = await WebMachine.start(c, o)) });
+      report = await runStress({
+        cpus,
+        engine: 'wasm',
+        seconds,
+        start: async (c, o) => (engine = await WebMachine.start(c, o)),
+      });
     } finally {
       clearInterval(sampler);
     }
-    const perCpu = engine!.stats.cpuCounters().map((c) => ({ frames: c['rx-frames'] ?? 0, fast: c['fast'] ?? 0, normal: c['normal'] ?? 0, drop: c['drop'] ?? 0 }));
+    const perCpu = engine!.stats.cpuCounters().map((c) => ({
+      frames: c['rx-frames'] ?? 0,
+      fast: c['fast'] ?? 0,
+      normal: c['normal'] ?? 0,
+      drop: c['drop'] ?? 0,
+    }));
     outcome.mp = { ...report, cpus, perCpu, pszEpoch: engine!.psz.epoch, sectionsSeen, samples };
-    say('mp', table([
-      ['CPUs (Web Workers)', cpus],
-      ...perCpu.map((c, i): [string, string] => [`cpu${i} frames (fast / normal / drop)`, `${c.frames.toLocaleString('en')} (${c.fast.toLocaleString('en')} / ${c.normal.toLocaleString('en')} / ${c.drop.toLocaleString('en')})`]),
-      ['generated = received = accounted', `${report.generated.toLocaleString('en')} = ${report.frames.toLocaleString('en')} = ${report.accounted.toLocaleString('en')}`],
-      ['control-plane operations', Object.entries(report.ops).map(([k, v]) => `${k} ${v}`).join(', ')],
-      ['grace periods (pserialize performs)', engine!.psz.epoch],
-      ...sectionsSeen.map((n, i): [string, string] => [`cpu${i} seen inside a read section`, `${n} of ${samples} looks`]),
-      ['frames forwarded with a freed nexthop', report.violations],
-      ['longest operation incl. grace period', `${report.maxOpMs.toFixed(1)} ms`],
-      ['invariants', report.ok ? 'ok' : 'VIOLATED'],
-    ]));
+    say(
+      'mp',
+      table([
+        ['CPUs (Web Workers)', cpus],
+        ...perCpu.map((c, i): [string, string] => [
+          `cpu${i} frames (fast / normal / drop)`,
+          `${c.frames.toLocaleString('en')} (${c.fast.toLocaleString('en')} / ${c.normal.toLocaleString('en')} / ${c.drop.toLocaleString('en')})`,
+        ]),
+        [
+          'generated = received = accounted',
+          `${report.generated.toLocaleString('en')} = ${report.frames.toLocaleString('en')} = ${report.accounted.toLocaleString('en')}`,
+        ],
+        [
+          'control-plane operations',
+          Object.entries(report.ops)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', '),
+        ],
+        ['grace periods (pserialize performs)', engine!.psz.epoch],
+        ...sectionsSeen.map((n, i): [string, string] => [
+          `cpu${i} seen inside a read section`,
+          `${n} of ${samples} looks`,
+        ]),
+        ['frames forwarded with a freed nexthop', report.violations],
+        ['longest operation incl. grace period', `${report.maxOpMs.toFixed(1)} ms`],
+        ['invariants', report.ok ? 'ok' : 'VIOLATED'],
+      ]),
+    );
   }
   outcome.state = 'done';
   say('status', 'done');

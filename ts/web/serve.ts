@@ -15,9 +15,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const SERVED = ['/web/', '/dist/', '/build/', '/node_modules/yaml/', '/node_modules/zod/'];
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.map': 'application/json', '.wasm': 'application/wasm',
-  '.ts': 'text/plain; charset=utf-8', '.wat': 'text/plain; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
+  '.ts': 'text/plain; charset=utf-8',
+  '.wat': 'text/plain; charset=utf-8',
 };
 
 /** The checkout's root: two levels up from ts/web/ (tests) or three from dist/ts/web/ (built). */
@@ -29,7 +35,11 @@ function repoRoot(): string {
   throw new Error('serve: cannot find the checkout (web/index.html)');
 }
 
-export interface WebServer { url: string; server: Server; close(): Promise<void> }
+export interface WebServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
 
 /** Serves the demo on host:port (port 0: any free one); resolves once it listens. */
 export function serveDemo(port = 0, host = '127.0.0.1'): Promise<WebServer> {
@@ -48,8 +58,11 @@ export function serveDemo(port = 0, host = '127.0.0.1'): Promise<WebServer> {
     }
     const file = normalize(join(root, path));
     // the resolved file, not just the asked path, must lie under a served folder (no '..' escapes)
-    const ok = (req.method === 'GET' || req.method === 'HEAD') && SERVED.some((p) => file.startsWith(join(root, p)))
-      && existsSync(file) && statSync(file).isFile();
+    const ok =
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      SERVED.some((p) => file.startsWith(join(root, p))) &&
+      existsSync(file) &&
+      statSync(file).isFile();
     if (!ok) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end(`not found: ${path}\n`);
       return;
@@ -64,7 +77,11 @@ export function serveDemo(port = 0, host = '127.0.0.1'): Promise<WebServer> {
       resolve({
         url: `http://${host}:${a.port}/`,
         server,
-        close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+        close: () =>
+          new Promise<void>((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
       });
     });
   });

@@ -16,8 +16,19 @@ import { psref_acquire, psref_release } from '../../../dist/ts/sync/psref.js';
 import { pslist_reader_first, pslist_reader_next } from '../../../dist/ts/sync/pslist.js';
 import { POISON } from '../../../dist/assembly/layout.js';
 
-export const STATE = 0, GATE = 1, T_EXITING = 2, T_DONE = 3, R_WALKS = 4, R_ELEMS = 5, R_BAD = 6, R_BAD_ELEM = 7, R_BAD_WORD = 8, STOP = 9;
-export const ENTERED = 1, EXITING = 2, DONE = 3;
+export const STATE = 0,
+  GATE = 1,
+  T_EXITING = 2,
+  T_DONE = 3,
+  R_WALKS = 4,
+  R_ELEMS = 5,
+  R_BAD = 6,
+  R_BAD_ELEM = 7,
+  R_BAD_WORD = 8,
+  STOP = 9;
+export const ENTERED = 1,
+  EXITING = 2,
+  DONE = 3;
 
 const { memory, engine, cpu, task } = workerData;
 const ctl = new Int32Array(workerData.ctl);
@@ -90,10 +101,11 @@ const tasks = {
       const w = e >>> 2;
       for (let i = 0; i < elemSize / 4; i++) if (u32[w + i] === POISON) return POISON;
       const gen = u32[w + 2];
-      if (u32[w] !== magic || u32[w + 1] !== e || u32[w + 3] !== ((Math.imul(e, 0x9e3779b1) ^ gen) >>> 0)) return u32[w];
+      if (u32[w] !== magic || u32[w + 1] !== e || u32[w + 3] !== (Math.imul(e, 0x9e3779b1) ^ gen) >>> 0) return u32[w];
       return 0;
     };
-    let walks = 0, elems = 0;
+    let walks = 0,
+      elems = 0;
     announce(ENTERED);
     while (Atomics.load(ctl, STOP) === 0) {
       enter(psz);
@@ -103,7 +115,10 @@ const tasks = {
         const n = bad ? 0 : next(e, off);
         if (!bad) bad = ok(e); // again after loading next: the element must not be freed under us
         if (bad) {
-          if (Atomics.add(ctl, R_BAD, 1) === 0) { ctl[R_BAD_ELEM] = e; ctl[R_BAD_WORD] = bad; }
+          if (Atomics.add(ctl, R_BAD, 1) === 0) {
+            ctl[R_BAD_ELEM] = e;
+            ctl[R_BAD_WORD] = bad;
+          }
           break;
         }
         elems++;

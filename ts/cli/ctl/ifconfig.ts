@@ -10,14 +10,17 @@ import { type CtlOptions, printJson, withControl } from './connect.js';
 function broadcast(text: string): string | null {
   const p = parsePrefix(text);
   if (p?.family !== 4 || p.plen >= 31) return null;
-  return formatIP(p.bytes.map((b, j) => b | (0xff >> Math.max(0, Math.min(8, p.plen - 8 * j))) & 0xff));
+  return formatIP(p.bytes.map((b, j) => b | ((0xff >> Math.max(0, Math.min(8, p.plen - 8 * j))) & 0xff)));
 }
 
 /** One interface as ifconfig(8) shows it: flags and mtu, then one detail per line. */
 export function formatIfconfig(e: IfconfigEntry): string {
   const lines = [`${e.name}: flags=<${e.flags.join(',')}> mtu ${e.mtu}`, `\taddress: ${e.mac}`];
   if (e.vlan) lines.push(`\tvlan: ${e.vlan.id} parent: ${e.vlan.parent}`);
-  else lines.push(`\tqueues: ${e.queues} (rss ${e.rssUdp ? 'tcp+udp ports' : 'tcp ports'})  model: ${e.model ?? '-'}  driver: ${e.driver ?? '-'}`);
+  else
+    lines.push(
+      `\tqueues: ${e.queues} (rss ${e.rssUdp ? 'tcp+udp ports' : 'tcp ports'})  model: ${e.model ?? '-'}  driver: ${e.driver ?? '-'}`,
+    );
   for (const a of e.addresses) {
     const bc = broadcast(a);
     lines.push(a.includes(':') ? `\tinet6 ${a}` : `\tinet ${a}${bc ? ` broadcast ${bc}` : ''}`);
@@ -30,22 +33,31 @@ export async function ifconfigCommand(ifname: string | undefined, words: string[
     if (ifname === undefined) return c.call('ifconfig', {});
     const [verb, ...rest] = words;
     if (verb === undefined) return c.call('ifconfig', { if: ifname });
-    if ((verb === 'up' || verb === 'down') && rest.length === 0) return c.call(verb === 'up' ? 'ifconfig.up' : 'ifconfig.down', { if: ifname });
+    if ((verb === 'up' || verb === 'down') && rest.length === 0)
+      return c.call(verb === 'up' ? 'ifconfig.up' : 'ifconfig.down', { if: ifname });
     if (verb === 'create') {
-      if (rest.length !== 4 || rest[0] !== 'vlan' || rest[2] !== 'vlanif') throw new UserError(`ifconfig: create takes 'vlan VID vlanif PARENT', as in: ifconfig ${ifname} create vlan 100 vlanif wm0`);
+      if (rest.length !== 4 || rest[0] !== 'vlan' || rest[2] !== 'vlanif')
+        throw new UserError(
+          `ifconfig: create takes 'vlan VID vlanif PARENT', as in: ifconfig ${ifname} create vlan 100 vlanif wm0`,
+        );
       const vid = Number(rest[1]);
-      if (!/^\d+$/.test(rest[1]!) || vid < 1 || vid > 4094) throw new UserError(`ifconfig: vlan id must be 1..4094, not '${rest[1]}'`);
+      if (!/^\d+$/.test(rest[1]!) || vid < 1 || vid > 4094)
+        throw new UserError(`ifconfig: vlan id must be 1..4094, not '${rest[1]}'`);
       return c.call('ifconfig.create', { if: ifname, vlan: vid, vlanif: rest[3]! });
     }
-    if (verb === 'destroy' && rest.length === 0) return c.call('ifconfig.destroy', { if: ifname }).then(() => ({ interfaces: [] }));
+    if (verb === 'destroy' && rest.length === 0)
+      return c.call('ifconfig.destroy', { if: ifname }).then(() => ({ interfaces: [] }));
     if ((verb === 'inet' || verb === 'inet6') && rest.length === 1) {
       const p = parsePrefix(rest[0]!);
-      if (p && p.family !== (verb === 'inet' ? 4 : 6)) throw new UserError(`ifconfig: ${rest[0]} is not an ${verb === 'inet' ? 'IPv4' : 'IPv6'} address`);
+      if (p && p.family !== (verb === 'inet' ? 4 : 6))
+        throw new UserError(`ifconfig: ${rest[0]} is not an ${verb === 'inet' ? 'IPv4' : 'IPv6'} address`);
       return c.call('ifconfig.inet', { if: ifname, address: rest[0]! });
     }
-    throw new UserError(`ifconfig: expected 'up', 'down', 'inet ADDR/LEN', 'create vlan VID vlanif PARENT' or 'destroy' after ${ifname}, not '${words.join(' ')}'`);
+    throw new UserError(
+      `ifconfig: expected 'up', 'down', 'inet ADDR/LEN', 'create vlan VID vlanif PARENT' or 'destroy' after ${ifname}, not '${words.join(' ')}'`,
+    );
   });
   const change = ifname !== undefined && words.length > 0;
-  if (o.json) printJson(ifname === undefined ? r.interfaces : r.interfaces[0] ?? null);
+  if (o.json) printJson(ifname === undefined ? r.interfaces : (r.interfaces[0] ?? null));
   else if (!change) process.stdout.write(r.interfaces.map((e) => formatIfconfig(e) + '\n').join(''));
 }

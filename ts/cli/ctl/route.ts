@@ -4,7 +4,10 @@
 import { UserError } from '../errors.js';
 import { type CtlOptions, printJson, withControl } from './connect.js';
 
-export interface FamilyOptions { '4'?: boolean; '6'?: boolean }
+export interface FamilyOptions {
+  '4'?: boolean;
+  '6'?: boolean;
+}
 
 function family(o: FamilyOptions): 4 | 6 | undefined {
   if (o['4'] && o['6']) throw new UserError('-4 and -6 exclude each other');

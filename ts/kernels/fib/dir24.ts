@@ -1,7 +1,21 @@
 // TS twin of assembly/fib/dir24.ts (compiled IPv4 FIB, DIR-24-8). Same layout, same writes.
 import {
-  F4_TBL24, F4_TBL8, F4_GROUPS, F4_FREE, F4_NFREE, F4_LIMBO, F4_NLIMBO, F4_RT, F4_EXT, F4_MAX_NH,
-  RH_ROOT, RN_KEY, RN_PLEN, RN_NH, RN_CHILD0, RN_CHILD1,
+  F4_TBL24,
+  F4_TBL8,
+  F4_GROUPS,
+  F4_FREE,
+  F4_NFREE,
+  F4_LIMBO,
+  F4_NLIMBO,
+  F4_RT,
+  F4_EXT,
+  F4_MAX_NH,
+  RH_ROOT,
+  RN_KEY,
+  RN_PLEN,
+  RN_NH,
+  RN_CHILD0,
+  RN_CHILD1,
 } from '../../../assembly/layout.js';
 import { type Mem, ld32, st32, ld32be } from '../util/mem.js';
 
@@ -14,7 +28,16 @@ export function fib4_lookup(m: Mem, f: number, a: number): number {
   return Atomics.load(u16, (ld32(m, f + F4_TBL8) >>> 1) + ((e & 0x7fff) << 8) + (a & 255));
 }
 
-export function fib4_init(m: Mem, f: number, tbl24: number, tbl8: number, groups: number, freeStack: number, limbo: number, rt: number): void {
+export function fib4_init(
+  m: Mem,
+  f: number,
+  tbl24: number,
+  tbl8: number,
+  groups: number,
+  freeStack: number,
+  limbo: number,
+  rt: number,
+): void {
   st32(m, f + F4_TBL24, tbl24);
   st32(m, f + F4_TBL8, tbl8);
   st32(m, f + F4_GROUPS, groups);
@@ -34,7 +57,8 @@ function resetGroups(m: Mem, f: number): void {
 }
 
 function put16(m: Mem, p: number, v: number, bulk: boolean): void {
-  if (bulk) m.u16[p >>> 1] = v; else Atomics.store(m.u16, p >>> 1, v);
+  if (bulk) m.u16[p >>> 1] = v;
+  else Atomics.store(m.u16, p >>> 1, v);
 }
 
 function paint(m: Mem, f: number, k: number, plen: number, nh: number, bulk: boolean): boolean {
@@ -108,7 +132,11 @@ function collapse(m: Mem, f: number, k: number, plen: number): void {
     const gi = (tb8 + g * 512) >>> 1;
     const first = u16[gi]!;
     let same = true;
-    for (let j = 1; j < 256; j++) if (u16[gi + j] !== first) { same = false; break; }
+    for (let j = 1; j < 256; j++)
+      if (u16[gi + j] !== first) {
+        same = false;
+        break;
+      }
     if (!same) continue;
     Atomics.store(u16, p >>> 1, first);
     const nl = ld32(m, f + F4_NLIMBO);
@@ -125,7 +153,10 @@ export function fib4_update(m: Mem, f: number, keyPtr: number, plen: number): nu
   while (n !== 0) {
     const np = ld32(m, n + RN_PLEN);
     if (np >= plen) break;
-    if (((k ^ ld32(m, n + RN_KEY)) & mask4(np)) !== 0) { n = 0; break; }
+    if (((k ^ ld32(m, n + RN_KEY)) & mask4(np)) !== 0) {
+      n = 0;
+      break;
+    }
     const nh = ld32(m, n + RN_NH);
     if (nh !== 0) inh = nh;
     n = ld32(m, n + RN_CHILD0 + (((k >>> (31 - np)) & 1) << 2));

@@ -31,16 +31,45 @@ function fib(slots = SLOTS, memory = createMemory(LAYOUT_BASE + 65536 * 4 + slot
   const f2 = a.alloc(F6_SIZE);
   const tbl16b = a.alloc(65536 * 4);
   const hash2 = a.alloc(slots * F6E_SIZE);
-  const freshBuild = () => { new Fib6Writer(memory, f2, tbl16b, hash2, slots, rt).build(); return f2; };
+  const freshBuild = () => {
+    new Fib6Writer(memory, f2, tbl16b, hash2, slots, rt).build();
+    return f2;
+  };
   const u8 = new Uint8Array(memory.buffer);
-  const put = (addr: bigint) => { for (let i = 0; i < 16; i++) u8[key + i] = Number((addr >> BigInt(8 * (15 - i))) & 0xffn); return key; };
+  const put = (addr: bigint) => {
+    for (let i = 0; i < 16; i++) u8[key + i] = Number((addr >> BigInt(8 * (15 - i))) & 0xffn);
+    return key;
+  };
   const k0 = (addr: bigint) => Number(addr >> 96n);
   const k1 = (addr: bigint) => Number((addr >> 64n) & 0xffffffffn);
-  const set = (addr: bigint, plen: number, nh: number) => { w.rt_set(rt, put(addr), plen, nh, 1); writer.update(k0(addr), k1(addr), plen); };
-  const del = (addr: bigint, plen: number) => { const r = w.rt_del(rt, put(addr), plen); writer.update(k0(addr), k1(addr), plen, false); return r; };
+  const set = (addr: bigint, plen: number, nh: number) => {
+    w.rt_set(rt, put(addr), plen, nh, 1);
+    writer.update(k0(addr), k1(addr), plen);
+  };
+  const del = (addr: bigint, plen: number) => {
+    const r = w.rt_del(rt, put(addr), plen);
+    writer.update(k0(addr), k1(addr), plen, false);
+    return r;
+  };
   const look = (k: Kernels, addr: bigint, head = f) => k.fib6_lookup(head, put(addr));
   const radix = (addr: bigint) => w.rt_lookup6(rt, put(addr));
-    return { w, t, f, rt, pool, writer, set, del, look, radix, freshBuild, u32: new Uint32Array(memory.buffer), tbl16, hash, slots };
+  return {
+    w,
+    t,
+    f,
+    rt,
+    pool,
+    writer,
+    set,
+    del,
+    look,
+    radix,
+    freshBuild,
+    u32: new Uint32Array(memory.buffer),
+    tbl16,
+    hash,
+    slots,
+  };
 }
 
 const ALL = (1n << 128n) - 1n;
@@ -48,7 +77,8 @@ const mask = (plen: number) => (plen === 0 ? 0n : (ALL << BigInt(128 - plen)) & 
 const v6 = (s: string) => {
   const [h, t = ''] = s.split('::');
   const parts = (p: string) => (p ? p.split(':').map((x) => BigInt(parseInt(x, 16))) : []);
-  const hi = parts(h!); const lo = parts(t);
+  const hi = parts(h!);
+  const lo = parts(t);
   const all = [...hi, ...Array(8 - hi.length - lo.length).fill(0n), ...lo];
   return all.reduce((acc, x) => (acc << 16n) | x, 0n);
 };
@@ -63,8 +93,17 @@ describe('fib6', () => {
     t.set(v6('2000::'), 3, 5);
     t.set(v6('2400::'), 12, 6);
     const probes: [string, number][] = [
-      ['2001:db8::1', 1], ['2001:db8:1::1', 2], ['2001:db8:1:2::1', 3], ['2001:db8:1:2::5', 4], ['2001:db8:1:2::6', 3],
-      ['2001:db8:2::', 1], ['2001:db9::', 5], ['2400:1::', 6], ['3fff::', 5], ['fe80::1', 0], ['::', 0],
+      ['2001:db8::1', 1],
+      ['2001:db8:1::1', 2],
+      ['2001:db8:1:2::1', 3],
+      ['2001:db8:1:2::5', 4],
+      ['2001:db8:1:2::6', 3],
+      ['2001:db8:2::', 1],
+      ['2001:db9::', 5],
+      ['2400:1::', 6],
+      ['3fff::', 5],
+      ['fe80::1', 0],
+      ['::', 0],
     ];
     for (const [a, want] of probes) {
       expect([a, t.look(t.w, v6(a))]).toEqual([a, want]);
@@ -81,14 +120,22 @@ describe('fib6', () => {
 
   test('a deleted route that its parent chunk still leads to is gone at once', () => {
     const t = fib();
-    t.set(v6('2001:db8::'), 32, 1); t.set(v6('2001:db8:1::'), 48, 2); t.set(v6('2001:db8:5::'), 48, 3);
+    t.set(v6('2001:db8::'), 32, 1);
+    t.set(v6('2001:db8:1::'), 48, 2);
+    t.set(v6('2001:db8:5::'), 48, 3);
     t.del(v6('2001:db8:1::'), 48); // the /32 chunk still probes /48s (for 2001:db8:5::/48)
-    expect([t.look(t.w, v6('2001:db8:1::9')), t.look(t.t, v6('2001:db8:1::9')), t.look(t.w, v6('2001:db8:5::9'))]).toEqual([1, 1, 3]);
+    expect([
+      t.look(t.w, v6('2001:db8:1::9')),
+      t.look(t.t, v6('2001:db8:1::9')),
+      t.look(t.w, v6('2001:db8:5::9')),
+    ]).toEqual([1, 1, 3]);
   });
 
   test('a reader still on the old path keeps the old answer until a grace period has passed', () => {
     const t = fib();
-    t.set(v6('2001:db8::'), 32, 1); t.set(v6('2001:db8::'), 40, 2); t.set(v6('2001:db8:0:1::'), 64, 3);
+    t.set(v6('2001:db8::'), 32, 1);
+    t.set(v6('2001:db8::'), 40, 2);
+    t.set(v6('2001:db8:0:1::'), 64, 3);
     const addr = v6('2001:db8:0:1::9');
     const log = new StoreLog(t.u32);
     t.writer.onStore = (word, value) => log.store(word, value);
@@ -103,7 +150,11 @@ describe('fib6', () => {
     t.set(v6('2001:db8::'), 44, 1);
     t.del(v6('2001:db8::'), 44); // its chunk now waits for a grace period, unreachable
     t.set(v6('2001:db8:10::'), 44, 2); // the region probes /44s again
-    expect([t.look(t.w, v6('2001:db8::1')), t.look(t.t, v6('2001:db8:f::1')), t.look(t.w, v6('2001:db8:10::1'))]).toEqual([0, 0, 2]);
+    expect([
+      t.look(t.w, v6('2001:db8::1')),
+      t.look(t.t, v6('2001:db8:f::1')),
+      t.look(t.w, v6('2001:db8:10::1')),
+    ]).toEqual([0, 0, 2]);
   });
 
   test('deleting everything leaves an empty table once tombstones are reclaimed', () => {
@@ -122,7 +173,9 @@ describe('fib6', () => {
   test('a full hash is reported, not overrun', () => {
     const t = fib(1024);
     // one /48 in each of 1,024 /16 regions: the 871st entry passes the 85% fill limit
-    expect(() => { for (let i = 0; i < 1024; i++) t.set(BigInt(0x2000 + i) << 112n, 48, 1); }).toThrow(/compiled IPv6 FIB full \(1024 slots, 870 entries/);
+    expect(() => {
+      for (let i = 0; i < 1024; i++) t.set(BigInt(0x2000 + i) << 112n, 48, 1);
+    }).toThrow(/compiled IPv6 FIB full \(1024 slots, 870 entries/);
   });
 });
 
@@ -130,23 +183,43 @@ type Op = { add: boolean; addr: bigint; plen: number; nh: number };
 // A pool of prefixes that nest and sit side by side at the lengths that matter (siblings under one
 // chunk, a chunk's only route, routes one level apart), plus random ones of any length.
 const POOL: [bigint, number][] = [];
-for (const [base, lens] of [['2001:db8::', [29, 32, 33, 40, 44, 48, 56, 64, 80, 128]], ['2400:cb00::', [24, 32, 48]], ['2a00::', [12, 16, 20]]] as const) {
-  for (const len of lens) for (const sub of [0n, 1n, 5n]) POOL.push([(v6(base) | (sub << BigInt(128 - len))) & mask(len), len]);
+for (const [base, lens] of [
+  ['2001:db8::', [29, 32, 33, 40, 44, 48, 56, 64, 80, 128]],
+  ['2400:cb00::', [24, 32, 48]],
+  ['2a00::', [12, 16, 20]],
+] as const) {
+  for (const len of lens)
+    for (const sub of [0n, 1n, 5n]) POOL.push([(v6(base) | (sub << BigInt(128 - len))) & mask(len), len]);
 }
 POOL.push([0n, 0], [v6('2000::'), 3]);
 const opArb = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ add: fc.boolean(), i: fc.nat(POOL.length - 1), nh: fc.integer({ min: 1, max: 200 }) })
-    .map(({ add, i, nh }) => ({ add, addr: POOL[i]![0], plen: POOL[i]![1], nh })) },
-  { weight: 1, arbitrary: fc.record({ add: fc.constant(true), addr: fc.bigInt({ min: 0n, max: ALL }), plen: fc.integer({ min: 0, max: 128 }), nh: fc.integer({ min: 1, max: 200 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({ add: fc.boolean(), i: fc.nat(POOL.length - 1), nh: fc.integer({ min: 1, max: 200 }) })
+      .map(({ add, i, nh }) => ({ add, addr: POOL[i]![0], plen: POOL[i]![1], nh })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      add: fc.constant(true),
+      addr: fc.bigInt({ min: 0n, max: ALL }),
+      plen: fc.integer({ min: 0, max: 128 }),
+      nh: fc.integer({ min: 1, max: 200 }),
+    }),
+  },
 );
 
 describe('fib6_slot', () => {
   test('is the high half of hash * slots, exactly, for any table size', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 2, max: 0xffffffff }), (h, n) => {
-      const want = Number((BigInt(h) * BigInt(n)) >> 32n);
-      expect(fib6_slot(h, n)).toBe(want);
-      expect(want).toBeLessThan(n);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 2, max: 0xffffffff }), (h, n) => {
+        const want = Number((BigInt(h) * BigInt(n)) >> 32n);
+        expect(fib6_slot(h, n)).toBe(want);
+        expect(want).toBeLessThan(n);
+      }),
+      { numRuns: 2000 },
+    );
     expect(fib6_slot(0xffffffff, 0xffffffff)).toBe(0xfffffffe);
     expect(fib6_slot(0, 7)).toBe(0);
   });
@@ -156,50 +229,71 @@ describe('fib6 differential (FIB vs radix vs linear scan, WASM and TS readers)',
   test('random adds and deletes; every intermediate state answers old or new', () => {
     // hash tables of any size: a power of two, and prime counts small enough that probes wrap
     const slots = fc.constantFrom(SLOTS, 1531, 997);
-    fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.array(fc.bigInt({ min: 0n, max: ALL }), { minLength: 12, maxLength: 12 }), slots, (ops: Op[], probes, n) => {
-      const t = fib(n);
-      const ref = new Map<string, { a: bigint; plen: number; nh: number }>();
-      const lpm = (p: bigint) => {
-        let best = -1; let want = 0;
-        for (const r of ref.values()) if (r.plen > best && (p & mask(r.plen)) === r.a) { best = r.plen; want = r.nh; }
-        return want;
-      };
-      for (const op of ops) {
-        const a = op.addr & mask(op.plen);
-        const pts = [...probes, op.addr, a, a | (~mask(op.plen) & ALL), (a - 1n) & ALL];
-        for (const r of ref.values()) pts.push(r.a, r.a | (~mask(r.plen) & ALL));
-        const before = pts.map(lpm);
-        if (op.add) ref.set(`${a}/${op.plen}`, { a, plen: op.plen, nh: op.nh }); else ref.delete(`${a}/${op.plen}`);
-        const after = pts.map(lpm);
-        // readers racing the writer: each of a lookup's loads may see any later moment than the last
-        const log = new StoreLog(t.u32);
-        t.writer.onStore = (word, value) => log.store(word, value);
-        if (op.add) t.set(op.addr, op.plen, op.nh); else t.del(op.addr, op.plen);
-        t.writer.onStore = undefined;
-        pts.forEach((p, i) => {
-          for (let r = 0; r < 6; r++) {
-            const got = racingLookup(t, log, p, after[i]!, r);
-            if (got !== before[i] && got !== after[i]) throw new Error(`transient answer ${got} for ${p.toString(16)} (old ${before[i]}, new ${after[i]}; ${log.moments} stores)`);
+    fc.assert(
+      fc.property(
+        fc.array(opArb, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.bigInt({ min: 0n, max: ALL }), { minLength: 12, maxLength: 12 }),
+        slots,
+        (ops: Op[], probes, n) => {
+          const t = fib(n);
+          const ref = new Map<string, { a: bigint; plen: number; nh: number }>();
+          const lpm = (p: bigint) => {
+            let best = -1;
+            let want = 0;
+            for (const r of ref.values())
+              if (r.plen > best && (p & mask(r.plen)) === r.a) {
+                best = r.plen;
+                want = r.nh;
+              }
+            return want;
+          };
+          for (const op of ops) {
+            const a = op.addr & mask(op.plen);
+            const pts = [...probes, op.addr, a, a | (~mask(op.plen) & ALL), (a - 1n) & ALL];
+            for (const r of ref.values()) pts.push(r.a, r.a | (~mask(r.plen) & ALL));
+            const before = pts.map(lpm);
+            if (op.add) ref.set(`${a}/${op.plen}`, { a, plen: op.plen, nh: op.nh });
+            else ref.delete(`${a}/${op.plen}`);
+            const after = pts.map(lpm);
+            // readers racing the writer: each of a lookup's loads may see any later moment than the last
+            const log = new StoreLog(t.u32);
+            t.writer.onStore = (word, value) => log.store(word, value);
+            if (op.add) t.set(op.addr, op.plen, op.nh);
+            else t.del(op.addr, op.plen);
+            t.writer.onStore = undefined;
+            pts.forEach((p, i) => {
+              for (let r = 0; r < 6; r++) {
+                const got = racingLookup(t, log, p, after[i]!, r);
+                if (got !== before[i] && got !== after[i])
+                  throw new Error(
+                    `transient answer ${got} for ${p.toString(16)} (old ${before[i]}, new ${after[i]}; ${log.moments} stores)`,
+                  );
+              }
+            });
+            pts.forEach((p, i) => {
+              expect(t.look(t.w, p)).toBe(after[i]);
+              expect(t.look(t.t, p)).toBe(after[i]);
+              expect(t.radix(p)).toBe(after[i]);
+            });
+            if (op.nh % 3 === 0) t.writer.reclaim(); // grace periods come at random points
           }
-        });
-        pts.forEach((p, i) => {
-          expect(t.look(t.w, p)).toBe(after[i]);
-          expect(t.look(t.t, p)).toBe(after[i]);
-          expect(t.radix(p)).toBe(after[i]);
-        });
-        if (op.nh % 3 === 0) t.writer.reclaim(); // grace periods come at random points
-      }
-      // a bulk build from the same radix tree answers the same
-      const want = probes.map((p) => t.look(t.w, p));
-      t.writer.build();
-      expect(probes.map((p) => t.look(t.w, p))).toEqual(want);
-      expect(probes.map((p) => t.look(t.t, p))).toEqual(want);
-      // and so does a build into an empty hash (start-up's), at every route's edges too
-      const f2 = t.freshBuild();
-      const edges = [...probes, ...[...ref.values()].flatMap((r) => [r.a, r.a | (~mask(r.plen) & ALL), (r.a - 1n) & ALL])];
-      expect(edges.map((p) => t.look(t.w, p, f2))).toEqual(edges.map(lpm));
-      expect(edges.map((p) => t.look(t.t, p, f2))).toEqual(edges.map(lpm));
-    }), { numRuns: 100 });
+          // a bulk build from the same radix tree answers the same
+          const want = probes.map((p) => t.look(t.w, p));
+          t.writer.build();
+          expect(probes.map((p) => t.look(t.w, p))).toEqual(want);
+          expect(probes.map((p) => t.look(t.t, p))).toEqual(want);
+          // and so does a build into an empty hash (start-up's), at every route's edges too
+          const f2 = t.freshBuild();
+          const edges = [
+            ...probes,
+            ...[...ref.values()].flatMap((r) => [r.a, r.a | (~mask(r.plen) & ALL), (r.a - 1n) & ALL]),
+          ];
+          expect(edges.map((p) => t.look(t.w, p, f2))).toEqual(edges.map(lpm));
+          expect(edges.map((p) => t.look(t.t, p, f2))).toEqual(edges.map(lpm));
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -208,7 +302,9 @@ class StoreLog {
   moments = 0;
   private readonly initial: Uint32Array;
   private readonly words = new Map<number, { at: number; value: number }[]>();
-  constructor(now: Uint32Array) { this.initial = now.slice(); }
+  constructor(now: Uint32Array) {
+    this.initial = now.slice();
+  }
   store(word: number, value: number): void {
     const h = this.words.get(word) ?? [];
     h.push({ at: ++this.moments, value });
@@ -234,7 +330,8 @@ function racingLookup(t: ReturnType<typeof fib>, log: StoreLog, addr: bigint, ra
     if (r >= 2 && Math.random() < 0.4) at += Math.floor(Math.random() * (log.moments - at + 1));
     return log.read(ptr >>> 2, at);
   };
-  const a0 = Number(addr >> 96n); const a1 = Number((addr >> 64n) & 0xffffffffn);
+  const a0 = Number(addr >> 96n);
+  const a1 = Number((addr >> 64n) & 0xffffffffn);
   let v = load(t.tbl16 + (a0 >>> 16) * 4);
   let next = v >>> 24;
   while (next !== 0) {
@@ -247,7 +344,11 @@ function racingLookup(t: ReturnType<typeof fib>, log: StoreLog, addr: bigint, ra
       const p = t.hash + i * F6E_SIZE;
       const tag = load(p);
       if (tag === 0) break;
-      if (tag === next && load(p + 8) === k0 && load(p + 12) === k1) { v = load(p + 4); hit = true; break; }
+      if (tag === next && load(p + 8) === k0 && load(p + 12) === k1) {
+        v = load(p + 4);
+        hit = true;
+        break;
+      }
       i = i + 1 === t.slots ? 0 : i + 1;
     }
     if (!hit) break;
@@ -259,11 +360,15 @@ function racingLookup(t: ReturnType<typeof fib>, log: StoreLog, addr: bigint, ra
 describe('fib6 batched lookups', () => {
   test('answer what single lookups answer, on both engines', () => {
     const t = fib();
-    t.set(v6('2001:db8::'), 32, 1); t.set(v6('2001:db8:1::'), 48, 2); t.set(v6('2001:db8:1:2::5'), 128, 3);
+    t.set(v6('2001:db8::'), 32, 1);
+    t.set(v6('2001:db8:1::'), 48, 2);
+    t.set(v6('2001:db8:1:2::5'), 128, 3);
     const addrs = ['2001:db8::1', '2001:db8:1::1', '2001:db8:1:2::5', '2001:db8:1:2::6', 'fe80::1'].map(v6);
     const base = t.w.memory.buffer.byteLength - 8192;
     const u8 = new Uint8Array(t.w.memory.buffer);
-    addrs.forEach((a, i) => { for (let j = 0; j < 16; j++) u8[base + i * 16 + j] = Number((a >> BigInt(8 * (15 - j))) & 0xffn); });
+    addrs.forEach((a, i) => {
+      for (let j = 0; j < 16; j++) u8[base + i * 16 + j] = Number((a >> BigInt(8 * (15 - j))) & 0xffn);
+    });
     const dv = new DataView(t.w.memory.buffer);
     for (const k of [t.w, t.t]) {
       k.fib6_lookup_batch(t.f, base, base + 4096, addrs.length);

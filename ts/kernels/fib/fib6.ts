@@ -1,6 +1,15 @@
 // TS twin of assembly/fib/fib6.ts (compiled IPv6 FIB, reader side). Same layout, same answers.
 import {
-  F6_TBL16, F6_HASH, F6_SLOTS, F6_RT, F6E_TAG, F6E_VAL, F6E_K0, F6E_K1, F6_RADIX, F6_NH_MASK,
+  F6_TBL16,
+  F6_HASH,
+  F6_SLOTS,
+  F6_RT,
+  F6E_TAG,
+  F6E_VAL,
+  F6E_K0,
+  F6E_K1,
+  F6_RADIX,
+  F6_NH_MASK,
 } from '../../../assembly/layout/fib6.js';
 import { type Mem, ld32, ld32be } from '../util/mem.js';
 import { rt_lookup6 } from './radix.js';

@@ -3,13 +3,31 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import {
-  LAYOUT_BASE, NP_SIZE, RH_SIZE, RN_SIZE, RH_ROUTES, RH_NODES, NP_INUSE, NP_LIMBO_COUNT, RT_WALK_REC,
+  LAYOUT_BASE,
+  NP_SIZE,
+  RH_SIZE,
+  RN_SIZE,
+  RH_ROUTES,
+  RH_NODES,
+  NP_INUSE,
+  NP_LIMBO_COUNT,
+  RT_WALK_REC,
 } from '../../../assembly/layout.js';
 import { Arena } from '../../stack/arena.js';
 import { type Kernels, makeKernels } from '../../stack/kernels.js';
 import { createMemory } from '../../stack/wasm.js';
 
-interface Tree { k: Kernels; u8: Uint8Array; dv: DataView; pool: number; h4: number; h6: number; key: number; out: number; arena: Arena }
+interface Tree {
+  k: Kernels;
+  u8: Uint8Array;
+  dv: DataView;
+  pool: number;
+  h4: number;
+  h6: number;
+  key: number;
+  out: number;
+  arena: Arena;
+}
 
 function tree(engine: 'wasm' | 'ts', cap = 4096): Tree {
   const memory = createMemory(LAYOUT_BASE + cap * (RN_SIZE + 4) + (1 << 20));
@@ -29,10 +47,21 @@ function tree(engine: 'wasm' | 'ts', cap = 4096): Tree {
 }
 
 const ip4 = (s: string) => s.split('.').reduce((a, o) => a * 256 + Number(o), 0) >>> 0;
-function setKey(t: Tree, bytes: Uint8Array | number[]) { t.u8.set(bytes, t.key); }
-function set4(t: Tree, a: number, plen: number, nh: number) { t.dv.setUint32(t.key, a, false); return t.k.rt_set(t.h4, t.key, plen, nh, 1); }
-function del4(t: Tree, a: number, plen: number) { t.dv.setUint32(t.key, a, false); return t.k.rt_del(t.h4, t.key, plen); }
-function get4(t: Tree, a: number, plen: number) { t.dv.setUint32(t.key, a, false); return t.k.rt_get(t.h4, t.key, plen); }
+function setKey(t: Tree, bytes: Uint8Array | number[]) {
+  t.u8.set(bytes, t.key);
+}
+function set4(t: Tree, a: number, plen: number, nh: number) {
+  t.dv.setUint32(t.key, a, false);
+  return t.k.rt_set(t.h4, t.key, plen, nh, 1);
+}
+function del4(t: Tree, a: number, plen: number) {
+  t.dv.setUint32(t.key, a, false);
+  return t.k.rt_del(t.h4, t.key, plen);
+}
+function get4(t: Tree, a: number, plen: number) {
+  t.dv.setUint32(t.key, a, false);
+  return t.k.rt_get(t.h4, t.key, plen);
+}
 
 describe.each(['wasm', 'ts'] as const)('radix (%s)', (engine) => {
   test('empty tree finds nothing', () => {
@@ -88,11 +117,18 @@ describe.each(['wasm', 'ts'] as const)('radix (%s)', (engine) => {
   test('IPv6 prefixes across word boundaries', () => {
     const t = tree(engine);
     const v6 = (hex: string) => Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
-    setKey(t, v6('20010db8000000000000000000000000')); expect(t.k.rt_set(t.h6, t.key, 32, 1, 1)).toBe(0);
-    setKey(t, v6('20010db8000100000000000000000000')); expect(t.k.rt_set(t.h6, t.key, 48, 2, 1)).toBe(0);
-    setKey(t, v6('20010db8000100000000000000000001')); expect(t.k.rt_set(t.h6, t.key, 128, 3, 1)).toBe(0);
-    setKey(t, v6('20010db8000100008000000000000000')); expect(t.k.rt_set(t.h6, t.key, 65, 4, 1)).toBe(0);
-    const look = (hex: string) => { setKey(t, v6(hex)); return t.k.rt_lookup6(t.h6, t.key); };
+    setKey(t, v6('20010db8000000000000000000000000'));
+    expect(t.k.rt_set(t.h6, t.key, 32, 1, 1)).toBe(0);
+    setKey(t, v6('20010db8000100000000000000000000'));
+    expect(t.k.rt_set(t.h6, t.key, 48, 2, 1)).toBe(0);
+    setKey(t, v6('20010db8000100000000000000000001'));
+    expect(t.k.rt_set(t.h6, t.key, 128, 3, 1)).toBe(0);
+    setKey(t, v6('20010db8000100008000000000000000'));
+    expect(t.k.rt_set(t.h6, t.key, 65, 4, 1)).toBe(0);
+    const look = (hex: string) => {
+      setKey(t, v6(hex));
+      return t.k.rt_lookup6(t.h6, t.key);
+    };
     expect(look('20010db8000100000000000000000001')).toBe(3);
     expect(look('20010db8000100000000000000000002')).toBe(2);
     expect(look('20010db8000180000000000000000002')).toBe(2); // bit 64 is 0 here: /65 not matched
@@ -113,11 +149,19 @@ describe.each(['wasm', 'ts'] as const)('radix (%s)', (engine) => {
 
 // ---- differential: WASM vs TS vs a linear scan ----------------------------------------------------
 
-interface Ref { bytes: number[]; plen: number; nh: number }
+interface Ref {
+  bytes: number[];
+  plen: number;
+  nh: number;
+}
 function refLookup(routes: Map<string, Ref>, addr: number[]): number {
-  let best = -1; let nh = 0;
+  let best = -1;
+  let nh = 0;
   for (const r of routes.values()) {
-    if (r.plen > best && matches(r.bytes, r.plen, addr)) { best = r.plen; nh = r.nh; }
+    if (r.plen > best && matches(r.bytes, r.plen, addr)) {
+      best = r.plen;
+      nh = r.nh;
+    }
   }
   return nh;
 }
@@ -129,23 +173,38 @@ function masked(b: number[], plen: number): number[] {
   return b.map((v, i) => (i * 8 >= plen ? 0 : i * 8 + 8 <= plen ? v : v & (0xff << (8 - (plen - i * 8))) & 0xff));
 }
 
-type Op = { kind: 'set' | 'del'; bytes: number[]; plen: number; nh: number } | { kind: 'look'; bytes: number[] } | { kind: 'reclaim' };
+type Op =
+  | { kind: 'set' | 'del'; bytes: number[]; plen: number; nh: number }
+  | { kind: 'look'; bytes: number[] }
+  | { kind: 'reclaim' };
 
 function opsArb(len: number) {
   // addresses drawn from a small pool of "networks" so prefixes nest and collide
   const byte = fc.oneof(fc.constantFrom(0, 10, 128, 192, 255), fc.integer({ min: 0, max: 255 }));
   const addr = fc.array(byte, { minLength: len, maxLength: len });
   const plen = fc.oneof(fc.integer({ min: 0, max: len * 8 }), fc.constantFrom(0, 8, 16, 24, len * 8));
-  return fc.array(fc.oneof(
-    { weight: 5, arbitrary: fc.record({ kind: fc.constant('set' as const), bytes: addr, plen, nh: fc.integer({ min: 1, max: 1000 }) }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('del' as const), bytes: addr, plen, nh: fc.constant(0) }) },
-    { weight: 5, arbitrary: fc.record({ kind: fc.constant('look' as const), bytes: addr }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('reclaim' as const) }) },
-  ), { maxLength: 200 });
+  return fc.array(
+    fc.oneof(
+      {
+        weight: 5,
+        arbitrary: fc.record({
+          kind: fc.constant('set' as const),
+          bytes: addr,
+          plen,
+          nh: fc.integer({ min: 1, max: 1000 }),
+        }),
+      },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('del' as const), bytes: addr, plen, nh: fc.constant(0) }) },
+      { weight: 5, arbitrary: fc.record({ kind: fc.constant('look' as const), bytes: addr }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('reclaim' as const) }) },
+    ),
+    { maxLength: 200 },
+  );
 }
 
 function run(family: 4 | 6, ops: Op[]) {
-  const w = tree('wasm'); const s = tree('ts');
+  const w = tree('wasm');
+  const s = tree('ts');
   const ref = new Map<string, Ref>();
   const dels: Ref[] = [];
   for (const op of ops) {
@@ -160,12 +219,16 @@ function run(family: 4 | 6, ops: Op[]) {
     } else if (op.kind === 'del') {
       const key = masked(op.bytes, op.plen).join(',') + '/' + op.plen;
       const old = ref.get(key)?.nh ?? 0;
-      if (old) { dels.push(ref.get(key)!); ref.delete(key); }
+      if (old) {
+        dels.push(ref.get(key)!);
+        ref.delete(key);
+      }
       expect(w.k.rt_del(head(w), w.key, op.plen)).toBe(old);
       expect(s.k.rt_del(head(s), s.key, op.plen)).toBe(old);
     } else if (op.kind === 'look') {
       const want = refLookup(ref, op.bytes);
-      const look = (t: Tree) => family === 4 ? t.k.rt_lookup4(t.h4, t.dv.getUint32(t.key, false)) : t.k.rt_lookup6(t.h6, t.key);
+      const look = (t: Tree) =>
+        family === 4 ? t.k.rt_lookup4(t.h4, t.dv.getUint32(t.key, false)) : t.k.rt_lookup6(t.h6, t.key);
       expect(look(w)).toBe(want);
       expect(look(s)).toBe(want);
     } else {
@@ -176,7 +239,10 @@ function run(family: 4 | 6, ops: Op[]) {
   for (const t of [w, s]) {
     const head = family === 4 ? t.h4 : t.h6;
     expect(t.k.rt_walk(head, t.out, 4096)).toBe(ref.size);
-    for (const r of ref.values()) { setKey(t, r.bytes); expect(t.k.rt_get(head, t.key, r.plen)).toBe(r.nh); }
+    for (const r of ref.values()) {
+      setKey(t, r.bytes);
+      expect(t.k.rt_get(head, t.key, r.plen)).toBe(r.nh);
+    }
   }
   // the two engines leave identical memory
   expect(Buffer.compare(w.u8.subarray(LAYOUT_BASE, w.arena.top), s.u8.subarray(LAYOUT_BASE, s.arena.top))).toBe(0);
@@ -184,9 +250,15 @@ function run(family: 4 | 6, ops: Op[]) {
 
 describe('radix differential (WASM vs TS vs linear scan)', () => {
   test('IPv4: random adds, deletes, lookups, reclaims', () => {
-    fc.assert(fc.property(opsArb(4), (ops) => run(4, ops)), { numRuns: 150 });
+    fc.assert(
+      fc.property(opsArb(4), (ops) => run(4, ops)),
+      { numRuns: 150 },
+    );
   });
   test('IPv6: random adds, deletes, lookups, reclaims', () => {
-    fc.assert(fc.property(opsArb(16), (ops) => run(6, ops)), { numRuns: 100 });
+    fc.assert(
+      fc.property(opsArb(16), (ops) => run(6, ops)),
+      { numRuns: 100 },
+    );
   });
 });

@@ -3,9 +3,26 @@
 // described in the AssemblyScript file.
 
 import {
-  RN_KEY, RN_PLEN, RN_NH, RN_CHILD0, RN_CHILD1, RN_SIZE,
-  RH_ROOT, RH_ROUTES, RH_NODES, RH_POOL, RH_BITS,
-  NP_BASE, NP_CAP, NP_NEXT, NP_FREE, NP_LIMBO, NP_INUSE, NP_LIMBO_COUNT, POISON, RT_WALK_REC,
+  RN_KEY,
+  RN_PLEN,
+  RN_NH,
+  RN_CHILD0,
+  RN_CHILD1,
+  RN_SIZE,
+  RH_ROOT,
+  RH_ROUTES,
+  RH_NODES,
+  RH_POOL,
+  RH_BITS,
+  NP_BASE,
+  NP_CAP,
+  NP_NEXT,
+  NP_FREE,
+  NP_LIMBO,
+  NP_INUSE,
+  NP_LIMBO_COUNT,
+  POISON,
+  RT_WALK_REC,
 } from '../../../assembly/layout.js';
 import { type Mem, ld32, st32, ld32be, ald32, ast32 } from '../util/mem.js';
 
@@ -33,7 +50,12 @@ function firstDiff(m: Mem, n: number, k: ArrayLike<number>, limit: number): numb
 
 function keyOf(m: Mem, head: number, keyPtr: number): number[] {
   const v6 = ld32(m, head + RH_BITS) === 128;
-  return [ld32be(m, keyPtr), v6 ? ld32be(m, keyPtr + 4) : 0, v6 ? ld32be(m, keyPtr + 8) : 0, v6 ? ld32be(m, keyPtr + 12) : 0];
+  return [
+    ld32be(m, keyPtr),
+    v6 ? ld32be(m, keyPtr + 4) : 0,
+    v6 ? ld32be(m, keyPtr + 8) : 0,
+    v6 ? ld32be(m, keyPtr + 12) : 0,
+  ];
 }
 
 function nodeAlloc(m: Mem, pool: number): number {
@@ -98,7 +120,9 @@ export function rt_init(m: Mem, head: number, pool: number, bits: number): void 
   st32(m, head + RH_BITS, bits);
 }
 
-function bump(m: Mem, p: number, d: number): void { st32(m, p, ld32(m, p) + d); }
+function bump(m: Mem, p: number, d: number): void {
+  st32(m, p, ld32(m, p) + d);
+}
 
 export function rt_set(m: Mem, head: number, keyPtr: number, plen: number, nh: number, replace: number): number {
   const k = keyOf(m, head, keyPtr);
@@ -217,7 +241,7 @@ export function rt_lookup4(m: Mem, head: number, a: number): number {
   while (n !== 0) {
     const w = n >>> 2;
     const np = u32[w + (RN_PLEN >>> 2)]!;
-    const mask = np === 0 ? 0 : (0xffffffff << (32 - np));
+    const mask = np === 0 ? 0 : 0xffffffff << (32 - np);
     if (((a ^ u32[w + (RN_KEY >>> 2)]!) & mask) !== 0) break;
     const nh = Atomics.load(u32, w + (RN_NH >>> 2));
     if (nh !== 0) best = nh;
@@ -228,7 +252,10 @@ export function rt_lookup4(m: Mem, head: number, a: number): number {
 }
 
 export function rt_lookup6(m: Mem, head: number, addrPtr: number): number {
-  const a0 = ld32be(m, addrPtr), a1 = ld32be(m, addrPtr + 4), a2 = ld32be(m, addrPtr + 8), a3 = ld32be(m, addrPtr + 12);
+  const a0 = ld32be(m, addrPtr),
+    a1 = ld32be(m, addrPtr + 4),
+    a2 = ld32be(m, addrPtr + 8),
+    a3 = ld32be(m, addrPtr + 12);
   const u32 = m.u32;
   let n = Atomics.load(u32, (head + RH_ROOT) >>> 2);
   let best = 0;
@@ -278,7 +305,7 @@ export function rt_match4(m: Mem, head: number, a: number): number {
   let best = 0;
   while (n !== 0) {
     const np = ld32(m, n + RN_PLEN);
-    const mask = np === 0 ? 0 : (0xffffffff << (32 - np));
+    const mask = np === 0 ? 0 : 0xffffffff << (32 - np);
     if (((a ^ ld32(m, n + RN_KEY)) & mask) !== 0) break;
     if (ald32(m, n + RN_NH) !== 0) best = n;
     if (np >= 32) break;

@@ -1,5 +1,15 @@
 // TS twin of assembly/fib/route.ts.
-import { CTX_FIB4, CTX_FIB6, CTX_RT4, CTX_RT6, CTX_WARM, PD_SIZE, PD_BUF, PD_LEN, F4_TBL24 } from '../../../assembly/layout.js';
+import {
+  CTX_FIB4,
+  CTX_FIB6,
+  CTX_RT4,
+  CTX_RT6,
+  CTX_WARM,
+  PD_SIZE,
+  PD_BUF,
+  PD_LEN,
+  F4_TBL24,
+} from '../../../assembly/layout.js';
 import { type Mem, ld16, ld16be, ld32, ld32be, st32 } from '../util/mem.js';
 import { fib4_lookup } from './dir24.js';
 import { fib6_lookup } from './fib6.js';
@@ -22,7 +32,10 @@ export function route4_warm(m: Mem, ctx: number, pd0: number, n: number): void {
     const len = ld16(m, pd + PD_LEN);
     let l3 = 14;
     let et = len >= 14 ? ld16be(m, p + 12) : 0;
-    if (et === 0x8100 && len >= 18) { et = ld16be(m, p + 16); l3 = 18; }
+    if (et === 0x8100 && len >= 18) {
+      et = ld16be(m, p + 16);
+      l3 = 18;
+    }
     if (et !== 0x0800 || len < l3 + 20) continue;
     acc ^= ld16(m, tbl + (ld32be(m, p + l3 + 16) >>> 8) * 2);
   }

@@ -1,12 +1,46 @@
 // TS twin of assembly/flow/ipflow.ts (per-CPU flow cache). Same layout, same order of writes.
 import {
-  FT_HASHSIZE, FT_MAX, FT_INUSE, FT_LRU_HEAD, FT_LRU_TAIL, FT_FREE, FT_BUCKETS, FT_ENTRIES, FT_GEN, FT_IDLE_MS,
-  FE_SIZE, FE_SRC, FE_DST, FE_TOS, FE_NH, FE_TXIF, FE_MTU, FE_DMAC, FE_LAST, FE_USES, FE_HNEXT, FE_LPREV, FE_LNEXT,
-  FE_BUCKET, FE_V6, C_FLOW_REAP, C_FLOW_EXPIRE, C_FLOW_FLUSH, C_FLOW_INSERT,
+  FT_HASHSIZE,
+  FT_MAX,
+  FT_INUSE,
+  FT_LRU_HEAD,
+  FT_LRU_TAIL,
+  FT_FREE,
+  FT_BUCKETS,
+  FT_ENTRIES,
+  FT_GEN,
+  FT_IDLE_MS,
+  FE_SIZE,
+  FE_SRC,
+  FE_DST,
+  FE_TOS,
+  FE_NH,
+  FE_TXIF,
+  FE_MTU,
+  FE_DMAC,
+  FE_LAST,
+  FE_USES,
+  FE_HNEXT,
+  FE_LPREV,
+  FE_LNEXT,
+  FE_BUCKET,
+  FE_V6,
+  C_FLOW_REAP,
+  C_FLOW_EXPIRE,
+  C_FLOW_FLUSH,
+  C_FLOW_INSERT,
 } from '../../../assembly/layout.js';
 import { type Mem, ld32, st32, ld16, st16, cnt_add } from '../util/mem.js';
 
-export function ipflow_init(m: Mem, ft: number, hashsize: number, max: number, buckets: number, entries: number, idleMs: number): void {
+export function ipflow_init(
+  m: Mem,
+  ft: number,
+  hashsize: number,
+  max: number,
+  buckets: number,
+  entries: number,
+  idleMs: number,
+): void {
   st32(m, ft + FT_HASHSIZE, hashsize);
   st32(m, ft + FT_MAX, max);
   st32(m, ft + FT_BUCKETS, buckets);
@@ -71,15 +105,18 @@ function keyEq(m: Mem, e: number, src: number, dst: number, tos: number): boolea
 function lruUnlink(m: Mem, ft: number, e: number): void {
   const p = ld32(m, e + FE_LPREV);
   const n = ld32(m, e + FE_LNEXT);
-  if (p !== 0) st32(m, p + FE_LNEXT, n); else st32(m, ft + FT_LRU_HEAD, n);
-  if (n !== 0) st32(m, n + FE_LPREV, p); else st32(m, ft + FT_LRU_TAIL, p);
+  if (p !== 0) st32(m, p + FE_LNEXT, n);
+  else st32(m, ft + FT_LRU_HEAD, n);
+  if (n !== 0) st32(m, n + FE_LPREV, p);
+  else st32(m, ft + FT_LRU_TAIL, p);
 }
 
 function lruPushHead(m: Mem, ft: number, e: number): void {
   const h = ld32(m, ft + FT_LRU_HEAD);
   st32(m, e + FE_LPREV, 0);
   st32(m, e + FE_LNEXT, h);
-  if (h !== 0) st32(m, h + FE_LPREV, e); else st32(m, ft + FT_LRU_TAIL, e);
+  if (h !== 0) st32(m, h + FE_LPREV, e);
+  else st32(m, ft + FT_LRU_TAIL, e);
   st32(m, ft + FT_LRU_HEAD, e);
 }
 
@@ -93,12 +130,20 @@ function flowRemove(m: Mem, ft: number, e: number): void {
   st32(m, ft + FT_INUSE, ld32(m, ft + FT_INUSE) - 1);
 }
 
-export function ipflow_lookup(m: Mem, ft: number, src: number, dst: number, tos: number, now: number, cnt: number): number {
+export function ipflow_lookup(
+  m: Mem,
+  ft: number,
+  src: number,
+  dst: number,
+  tos: number,
+  now: number,
+  cnt: number,
+): number {
   const b = ipflow_hash(m, ft, src, dst, tos);
   let e = ld32(m, ld32(m, ft + FT_BUCKETS) + b * 4);
   while (e !== 0) {
     if (keyEq(m, e, src, dst, tos)) {
-      if (((now - ld32(m, e + FE_LAST)) >>> 0) > ld32(m, ft + FT_IDLE_MS)) {
+      if ((now - ld32(m, e + FE_LAST)) >>> 0 > ld32(m, ft + FT_IDLE_MS)) {
         flowRemove(m, ft, e);
         cnt_add(m, cnt, C_FLOW_EXPIRE, 1);
         return 0;
@@ -116,8 +161,19 @@ export function ipflow_lookup(m: Mem, ft: number, src: number, dst: number, tos:
   return 0;
 }
 
-export function ipflow_insert(m: Mem, ft: number, src: number, dst: number, tos: number, nh: number, txif: number, mtu: number,
-  dmac: number, now: number, cnt: number): number {
+export function ipflow_insert(
+  m: Mem,
+  ft: number,
+  src: number,
+  dst: number,
+  tos: number,
+  nh: number,
+  txif: number,
+  mtu: number,
+  dmac: number,
+  now: number,
+  cnt: number,
+): number {
   if (ld32(m, ft + FT_FREE) === 0) {
     const tail = ld32(m, ft + FT_LRU_TAIL);
     if (tail === 0) return 0;
@@ -158,7 +214,7 @@ export function ipflow_expire(m: Mem, ft: number, now: number, cnt: number): num
   const idle = ld32(m, ft + FT_IDLE_MS);
   let n = 0;
   let e = ld32(m, ft + FT_LRU_TAIL);
-  while (e !== 0 && ((now - ld32(m, e + FE_LAST)) >>> 0) > idle) {
+  while (e !== 0 && (now - ld32(m, e + FE_LAST)) >>> 0 > idle) {
     flowRemove(m, ft, e);
     n++;
     e = ld32(m, ft + FT_LRU_TAIL);

@@ -11,11 +11,17 @@ function scanCopied(m: Mem, l3: number, hlen: number, each?: (p: number, ol: num
   while (p < hlen) {
     const t = ld8(m, l3 + p);
     if (t === 0) break;
-    if (t === 1) { p++; continue; }
+    if (t === 1) {
+      p++;
+      continue;
+    }
     if (p + 1 >= hlen) break;
     const ol = ld8(m, l3 + p + 1);
     if (ol < 2 || p + ol > hlen) break;
-    if (t & 0x80) { each?.(p, ol); n += ol; }
+    if (t & 0x80) {
+      each?.(p, ol);
+      n += ol;
+    }
     p += ol;
   }
   return n;
@@ -28,11 +34,27 @@ function copiedHeaderLen(m: Mem, l3: number, hlen: number): number {
 function copyHeaderForLater(m: Mem, dst: number, l3: number, hlen: number, h2: number): void {
   m.u8.copyWithin(dst, l3, l3 + 20);
   let n = 20;
-  scanCopied(m, l3, hlen, (p, ol) => { m.u8.copyWithin(dst + n, l3 + p, l3 + p + ol); n += ol; });
-  while (n < h2) { st8(m, dst + n, 0); n++; }
+  scanCopied(m, l3, hlen, (p, ol) => {
+    m.u8.copyWithin(dst + n, l3 + p, l3 + p + ol);
+    n += ol;
+  });
+  while (n < h2) {
+    st8(m, dst + n, 0);
+    n++;
+  }
 }
 
-export function ip4_fragment(m: Mem, ctx: number, pd: number, l3: number, hlen: number, iplen: number, txif: number, dmac: number, mtu: number): number {
+export function ip4_fragment(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  l3: number,
+  hlen: number,
+  iplen: number,
+  txif: number,
+  dmac: number,
+  mtu: number,
+): number {
   const data = iplen - hlen;
   const h2 = copiedHeaderLen(m, l3, hlen);
   const first = (mtu - hlen) & ~7;
@@ -49,7 +71,8 @@ export function ip4_fragment(m: Mem, ctx: number, pd: number, l3: number, hlen: 
     const c = buf_alloc(m, ctx);
     const f = c + BUF_HEADROOM + 18;
     const h = i === 0 ? hlen : h2;
-    if (i === 0) m.u8.copyWithin(f, l3, l3 + hlen); else copyHeaderForLater(m, f, l3, hlen, h2);
+    if (i === 0) m.u8.copyWithin(f, l3, l3 + hlen);
+    else copyHeaderForLater(m, f, l3, hlen, h2);
     st8(m, f, 0x40 | (h >> 2));
     const room = i === 0 ? first : later;
     const chunk = Math.min(room, data - pos);

@@ -1,10 +1,43 @@
 // TS twin of assembly/forward/icmp.ts (rules and layout described there).
 import {
-  CTX_OPTS, CTX_ICMP_PPS, CTX_ICMP_BURST, CTX_ICMP_TOKENS, CTX_ICMP_LAST, CTX_ICMP6_TOKENS, CTX_ICMP6_LAST,
-  CTX_IPID, CTX_NOW, CTX_CNT, CTX_NH, CTX_IFNET, CTX_NBR, OPT_ICMP,
-  NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE,
-  IF_SIZE, IF_FLAGS, IF_ADDR4, IF_ADDR6, IFF_UP, IFF_EXISTS, IFF_HAS_ADDR6, NB_MAC, NBS_V6,
-  BUF_HEADROOM, C_ICMP_OUT, C_ICMP_RATELIM, C_ICMP_SUPPRESSED, C_REASON_BASE, R_NOBUFS,
+  CTX_OPTS,
+  CTX_ICMP_PPS,
+  CTX_ICMP_BURST,
+  CTX_ICMP_TOKENS,
+  CTX_ICMP_LAST,
+  CTX_ICMP6_TOKENS,
+  CTX_ICMP6_LAST,
+  CTX_IPID,
+  CTX_NOW,
+  CTX_CNT,
+  CTX_NH,
+  CTX_IFNET,
+  CTX_NBR,
+  OPT_ICMP,
+  NH_SIZE,
+  NH_FLAGS,
+  NH_IFINDEX,
+  NH_GW,
+  NHF_GATEWAY,
+  NHF_LOCAL,
+  NHF_BROADCAST,
+  NHF_REJECT,
+  NHF_BLACKHOLE,
+  IF_SIZE,
+  IF_FLAGS,
+  IF_ADDR4,
+  IF_ADDR6,
+  IFF_UP,
+  IFF_EXISTS,
+  IFF_HAS_ADDR6,
+  NB_MAC,
+  NBS_V6,
+  BUF_HEADROOM,
+  C_ICMP_OUT,
+  C_ICMP_RATELIM,
+  C_ICMP_SUPPRESSED,
+  C_REASON_BASE,
+  R_NOBUFS,
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16be, ld32, ld32be, st32, st16be, st32be, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_acc, in_pseudo6 } from '../wire/cksum.js';
@@ -73,7 +106,17 @@ function icmp_cluster(m: Mem, ctx: number, cnt: number, canSend: boolean): numbe
   return c + BUF_HEADROOM + 18;
 }
 
-export function icmp4_error(m: Mem, ctx: number, pd: number, l3: number, iplen: number, rxif: number, type: number, code: number, mtu: number): void {
+export function icmp4_error(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  l3: number,
+  iplen: number,
+  rxif: number,
+  type: number,
+  code: number,
+  mtu: number,
+): void {
   if ((ld32(m, ctx + CTX_OPTS) & OPT_ICMP) === 0) return;
   const cnt = ld32(m, ctx + CTX_CNT);
   const hlen = (ld8(m, l3) & 15) << 2;
@@ -91,7 +134,7 @@ export function icmp4_error(m: Mem, ctx: number, pd: number, l3: number, iplen: 
   const oif = nhp !== 0 ? ld32(m, nhp + NH_IFINDEX) : 0;
   let me = oif !== 0 ? ld32(m, ifnet + oif * IF_SIZE + IF_ADDR4) : 0;
   if (me === 0) me = ld32(m, ifnet + rxif * IF_SIZE + IF_ADDR4);
-  const gw = nhp !== 0 && (ld32(m, nhp + NH_FLAGS) & NHF_GATEWAY) ? ld32(m, nhp + NH_GW) : src;
+  const gw = nhp !== 0 && ld32(m, nhp + NH_FLAGS) & NHF_GATEWAY ? ld32(m, nhp + NH_GW) : src;
   const ne = oif !== 0 ? nb_find(m, ld32(m, ctx + CTX_NBR), gw, 0, 0, 0, oif, 0) : 0;
   const o = icmp_cluster(m, ctx, cnt, ne !== 0 && me !== 0);
   if (o === 0) return;
@@ -112,7 +155,17 @@ export function icmp4_error(m: Mem, ctx: number, pd: number, l3: number, iplen: 
   cnt_add(m, cnt, C_ICMP_OUT, 1);
 }
 
-export function icmp6_error(m: Mem, ctx: number, pd: number, l3: number, total: number, rxif: number, type: number, code: number, param: number): void {
+export function icmp6_error(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  l3: number,
+  total: number,
+  rxif: number,
+  type: number,
+  code: number,
+  param: number,
+): void {
   if ((ld32(m, ctx + CTX_OPTS) & OPT_ICMP) === 0) return;
   const cnt = ld32(m, ctx + CTX_CNT);
   let nxt = ld8(m, l3 + 6);
@@ -138,10 +191,27 @@ export function icmp6_error(m: Mem, ctx: number, pd: number, l3: number, total: 
   let ne = 0;
   if (nhp !== 0) {
     if (ld32(m, nhp + NH_FLAGS) & NHF_GATEWAY) {
-      ne = nb_find(m, ld32(m, ctx + CTX_NBR), ld32(m, nhp + NH_GW), ld32(m, nhp + NH_GW + 4), ld32(m, nhp + NH_GW + 8),
-        ld32(m, nhp + NH_GW + 12), oif, NBS_V6);
+      ne = nb_find(
+        m,
+        ld32(m, ctx + CTX_NBR),
+        ld32(m, nhp + NH_GW),
+        ld32(m, nhp + NH_GW + 4),
+        ld32(m, nhp + NH_GW + 8),
+        ld32(m, nhp + NH_GW + 12),
+        oif,
+        NBS_V6,
+      );
     } else {
-      ne = nb_find(m, ld32(m, ctx + CTX_NBR), ld32be(m, l3 + 8), ld32be(m, l3 + 12), ld32be(m, l3 + 16), ld32be(m, l3 + 20), oif, NBS_V6);
+      ne = nb_find(
+        m,
+        ld32(m, ctx + CTX_NBR),
+        ld32be(m, l3 + 8),
+        ld32be(m, l3 + 12),
+        ld32be(m, l3 + 16),
+        ld32be(m, l3 + 20),
+        oif,
+        NBS_V6,
+      );
     }
   }
   const o = icmp_cluster(m, ctx, cnt, ne !== 0 && haveMe);

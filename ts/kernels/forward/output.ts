@@ -1,8 +1,27 @@
 // TS twin of assembly/forward/output.ts.
 import {
-  CTX_IFNET, CTX_TX, CTX_TXCAP, CTX_NTX, CTX_FREE, CTX_POOL, MB_BULK, CTX_IFCNT, IFC_SIZE, IFC_OPKTS, IFC_OBYTES,
-  IF_SIZE, IF_MAC, IF_FLAGS, IF_VID, IF_PARENT, IFF_VLAN,
-  TX_SIZE, TX_BUF, TX_LEN, TX_IF, PD_NTX,
+  CTX_IFNET,
+  CTX_TX,
+  CTX_TXCAP,
+  CTX_NTX,
+  CTX_FREE,
+  CTX_POOL,
+  MB_BULK,
+  CTX_IFCNT,
+  IFC_SIZE,
+  IFC_OPKTS,
+  IFC_OBYTES,
+  IF_SIZE,
+  IF_MAC,
+  IF_FLAGS,
+  IF_VID,
+  IF_PARENT,
+  IFF_VLAN,
+  TX_SIZE,
+  TX_BUF,
+  TX_LEN,
+  TX_IF,
+  PD_NTX,
 } from '../../../assembly/layout.js';
 import { type Mem, ld32, st32, ld16, st16, st16be, cnt_add } from '../util/mem.js';
 import { pool_refill } from '../nic/mbuf.js';
@@ -41,7 +60,16 @@ export function tx_room(m: Mem, ctx: number): number {
   return ld32(m, ctx + CTX_TXCAP) - ld32(m, ctx + CTX_NTX);
 }
 
-export function ether_output(m: Mem, ctx: number, pd: number, l3: number, l3len: number, etype: number, txif: number, dmac: number): void {
+export function ether_output(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  l3: number,
+  l3len: number,
+  etype: number,
+  txif: number,
+  dmac: number,
+): void {
   const ifp = ld32(m, ctx + CTX_IFNET) + txif * IF_SIZE;
   const vlan = (ld32(m, ifp + IF_FLAGS) & IFF_VLAN) !== 0;
   const start = l3 - (vlan ? 18 : 14);

@@ -7,14 +7,37 @@ import { in_cksum, in_cksum_acc, in_pseudo6 } from '../wire/cksum.js';
 import { MAC, ip, topology } from '../../../test/fixtures/topology.js';
 
 const v4 = (o: Partial<FrameSpec> = {}): Uint8Array =>
-  buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host0, src: ip('192.0.2.10'), dst: ip('203.0.113.7'), sport: 1000, dport: 2000, ...o });
+  buildFrame({
+    dstMac: MAC.wm0,
+    srcMac: MAC.host0,
+    src: ip('192.0.2.10'),
+    dst: ip('203.0.113.7'),
+    sport: 1000,
+    dport: 2000,
+    ...o,
+  });
 const v6 = (o: Partial<FrameSpec> = {}): Uint8Array =>
-  buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host0, src: ip('2001:db8::10'), dst: ip('2001:db8:100::7'), sport: 1000, dport: 2000, ...o });
+  buildFrame({
+    dstMac: MAC.wm0,
+    srcMac: MAC.host0,
+    src: ip('2001:db8::10'),
+    dst: ip('2001:db8:100::7'),
+    sport: 1000,
+    dport: 2000,
+    ...o,
+  });
 
-const cksumOk = (b: Uint8Array, off: number, len: number) => in_cksum(new Mem({ buffer: b.buffer }), b.byteOffset + off, len) === 0;
+const cksumOk = (b: Uint8Array, off: number, len: number) =>
+  in_cksum(new Mem({ buffer: b.buffer }), b.byteOffset + off, len) === 0;
 const be16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
 const be32 = (b: Uint8Array, o: number) => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((h) => parseInt(h, 16)));
+const hex = (s: string) =>
+  Uint8Array.from(
+    s
+      .replace(/\s+/g, '')
+      .match(/../g)!
+      .map((h) => parseInt(h, 16)),
+  );
 
 // 2001:db8::10 -> 2001:db8:100::7, UDP 1000 -> 2000 with 4 bytes of data, behind a 16-byte hop-by-hop
 // header holding Router Alert (MLD), Pad1, an empty PadN and a 5-byte PadN (RFC 8200 4.2, RFC 2711)
@@ -31,9 +54,15 @@ const icmp6 = (r: FrameResult): number[] | null => {
   return e ? [e[54]!, e[55]!, be32(e, 58)] : null;
 };
 
-describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 'compiled']] as const)('pipeline (%s, %s FIB)', (engine, fib) => {
+describe.each([
+  ['wasm', 'radix'],
+  ['ts', 'radix'],
+  ['wasm', 'compiled'],
+  ['ts', 'compiled'],
+] as const)('pipeline (%s, %s FIB)', (engine, fib) => {
   const stack = (o = {}) => new Stack(topology({ ...o, fib }), { engine, batch: 32 });
-  const one = (s: Stack, f: Uint8Array, ifindex = 1, now = 1000): FrameResult => s.forward([{ data: f, ifindex }], now)[0]!;
+  const one = (s: Stack, f: Uint8Array, ifindex = 1, now = 1000): FrameResult =>
+    s.forward([{ data: f, ifindex }], now)[0]!;
 
   test('IPv4: first packet takes the normal path, the next ones the fast path, rewritten alike', () => {
     const s = stack();
@@ -101,14 +130,18 @@ describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 
 
   test('header checks and martians are counted drops', () => {
     const s = stack();
-    const bad = v4(); bad[14 + 10]! ^= 0xff;
+    const bad = v4();
+    bad[14 + 10]! ^= 0xff;
     expect(one(s, bad).reason).toBe('ip-checksum');
     expect(one(s, v4().subarray(0, 30)).reason).toBe('too-short');
-    const ver = v4(); ver[14] = 0x55;
+    const ver = v4();
+    ver[14] = 0x55;
     expect(one(s, ver).reason).toBe('ip-version');
-    const hl = v4(); hl[14] = 0x44;
+    const hl = v4();
+    hl[14] = 0x44;
     expect(one(s, hl).reason).toBe('ip-header-length');
-    const len = v4(); len[16] = 0x7f;
+    const len = v4();
+    len[16] = 0x7f;
     expect(one(s, len).reason).toBe('ip-length');
     expect(one(s, v4({ src: ip('127.0.0.1') })).reason).toBe('martian-source');
     expect(one(s, v4({ src: ip('224.0.0.1') })).reason).toBe('martian-source');
@@ -124,11 +157,17 @@ describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 
 
   test('local delivery: our address, directed and limited broadcast, multicast, ARP', () => {
     const s = stack();
-    expect([one(s, v4({ dst: ip('192.0.2.1') })).path, one(s, v4({ dst: ip('198.51.100.1') })).reason]).toEqual(['local', 'local']);
+    expect([one(s, v4({ dst: ip('192.0.2.1') })).path, one(s, v4({ dst: ip('198.51.100.1') })).reason]).toEqual([
+      'local',
+      'local',
+    ]);
     expect(one(s, v4({ dst: ip('192.0.2.255') })).reason).toBe('broadcast');
     expect(one(s, v4({ dst: ip('255.255.255.255'), dstMac: new Uint8Array(6).fill(0xff) })).reason).toBe('broadcast');
     expect(one(s, v4({ dst: ip('224.0.0.5') })).reason).toBe('multicast');
-    const arp = new Uint8Array(60); arp.fill(0xff, 0, 6); arp[12] = 0x08; arp[13] = 0x06;
+    const arp = new Uint8Array(60);
+    arp.fill(0xff, 0, 6);
+    arp[12] = 0x08;
+    arp[13] = 0x06;
     expect(one(s, arp).reason).toBe('arp');
     // link-layer broadcast carrying a unicast destination is not forwarded (RFC 1812 5.3.4)
     expect(one(s, v4({ dstMac: new Uint8Array(6).fill(0xff) })).reason).toBe('cant-forward');
@@ -167,7 +206,10 @@ describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 
       const mf = (be16(f, 20) & 0x2000) !== 0;
       const chunk = f.subarray(14 + hl, 14 + be16(f, 16));
       got.set(chunk, off);
-      if (!mf) { sawLast = true; expect(off + chunk.length).toBe(data.length); }
+      if (!mf) {
+        sawLast = true;
+        expect(off + chunk.length).toBe(data.length);
+      }
     }
     expect(sawLast).toBe(true);
     expect(got).toEqual(data);
@@ -233,13 +275,18 @@ describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 
       expect(e.subarray(62)).toEqual(f.subarray(14, 14 + total)); // the invoking packet, quoted
     };
     // Hdr Ext Len 4 says 40 bytes; the payload holds 8 + 8 + 18: the length field is at fault
-    const long = h6([1, 4, 0, 0, 0, 0]); long[14 + 41] = 4;
+    const long = h6([1, 4, 0, 0, 0, 0]);
+    long[14 + 41] = 4;
     check(long, 41);
     // a payload too short for any hop-by-hop header (8 bytes): the Payload Length is at fault
-    const short = h6([1, 4, 0, 0, 0, 0]); short[14 + 4] = 0; short[14 + 5] = 6;
+    const short = h6([1, 4, 0, 0, 0, 0]);
+    short[14 + 4] = 0;
+    short[14 + 5] = 6;
     check(short, 4);
     // Payload Length 0 announces a jumbogram (RFC 2675), which a 1500-byte link cannot carry
-    const jumbo = h6([0xc2, 4, 0, 1, 0, 0]); jumbo[14 + 4] = 0; jumbo[14 + 5] = 0;
+    const jumbo = h6([0xc2, 4, 0, 1, 0, 0]);
+    jumbo[14 + 4] = 0;
+    jumbo[14 + 5] = 0;
     check(jumbo, 4);
     // a header that ends with the frame: Payload Length beyond the frame is the IPv6 length check's
     const cut = h6([1, 4, 0, 0, 0, 0], { payload: 0 }).subarray(0, 14 + 40 + 8);
@@ -249,7 +296,10 @@ describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 
 
   test('IPv6 hop-by-hop: an option past the header, a bad Router Alert, a Jumbo Payload are malformed', () => {
     const s = stack();
-    const bad = (opts: number[]) => { const r = one(s, h6(opts)); return [r.reason, icmp6(r)]; };
+    const bad = (opts: number[]) => {
+      const r = one(s, h6(opts));
+      return [r.reason, icmp6(r)];
+    };
     expect(bad([1, 7, 0, 0, 0, 0])).toEqual(['ip6-hbh-malformed', [4, 0, 43]]); // PadN of 9 in 6 bytes left
     expect(bad([0, 0, 0x1e, 4, 0, 0])).toEqual(['ip6-hbh-malformed', [4, 0, 45]]); // a later option, 6 in 4 left
     expect(bad([1, 2, 0, 0, 0, 5])).toEqual(['ip6-hbh-malformed', [4, 0, 47]]); // type in the last byte, no length
@@ -288,11 +338,20 @@ describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 
 
   test('IPv6 hop-by-hop: errors are rate limited, and never sent about an ICMPv6 error behind the header', () => {
     const s = stack({ icmp: { ratelimit: 100, burst: 2 } });
-    const rs = s.forward(Array.from({ length: 4 }, () => ({ data: h6([0x9e, 2, 0, 0]), ifindex: 1 })), 5000);
-    expect(rs.map((r) => [r.reason, r.out.length])).toEqual(Array.from({ length: 4 }, (_, i) => ['ip6-hbh-unknown-option', i < 2 ? 1 : 0]));
+    const rs = s.forward(
+      Array.from({ length: 4 }, () => ({ data: h6([0x9e, 2, 0, 0]), ifindex: 1 })),
+      5000,
+    );
+    expect(rs.map((r) => [r.reason, r.out.length])).toEqual(
+      Array.from({ length: 4 }, (_, i) => ['ip6-hbh-unknown-option', i < 2 ? 1 : 0]),
+    );
     expect(s.counters()['icmp-rate-limited']).toBe(2);
     // an ICMPv6 destination unreachable (type 1) behind a good header, then behind an unknown 10-class option
-    const err = (opts: number[], ttl = 64) => { const f = h6(opts, { proto: 58, ttl }); f[14 + 48] = 1; return f; };
+    const err = (opts: number[], ttl = 64) => {
+      const f = h6(opts, { proto: 58, ttl });
+      f[14 + 48] = 1;
+      return f;
+    };
     expect(one(s, err([5, 2, 0, 0], 1), 1, 9000).reason).toBe('ttl-exceeded');
     expect(one(s, err([0x9e, 2, 0, 0]), 1, 9000).reason).toBe('ip6-hbh-unknown-option');
     const c = s.counters();
@@ -301,30 +360,54 @@ describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 
 
   test('VLAN: tagged frames are demultiplexed, and tags are pushed on output', () => {
     const s = stack();
-    const up = one(s, buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host100, vlan: 100, src: ip('10.100.0.5'), dst: ip('203.0.113.9') }));
+    const up = one(
+      s,
+      buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host100, vlan: 100, src: ip('10.100.0.5'), dst: ip('203.0.113.9') }),
+    );
     expect([up.path, up.rxif, up.out[0]!.ifindex]).toEqual(['normal', 3, 2]);
     expect(be16(up.out[0]!.data, 12)).toBe(0x0800);
-    const down = one(s, buildFrame({ dstMac: MAC.wm1, srcMac: MAC.gw1, src: ip('203.0.113.9'), dst: ip('10.100.0.5') }), 2);
+    const down = one(
+      s,
+      buildFrame({ dstMac: MAC.wm1, srcMac: MAC.gw1, src: ip('203.0.113.9'), dst: ip('10.100.0.5') }),
+      2,
+    );
     expect(down.path).toBe('normal');
     const d = down.out[0]!;
     expect([d.ifindex, down.txif]).toEqual([1, 3]);
     expect([be16(d.data, 12), be16(d.data, 14) & 0xfff, be16(d.data, 16)]).toEqual([0x8100, 100, 0x0800]);
     expect(d.data.subarray(0, 6)).toEqual(MAC.host100);
-    expect(one(s, buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host100, vlan: 200, src: ip('10.100.0.5'), dst: ip('203.0.113.9') })).reason).toBe('vlan-unknown');
+    expect(
+      one(
+        s,
+        buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host100, vlan: 200, src: ip('10.100.0.5'), dst: ip('203.0.113.9') }),
+      ).reason,
+    ).toBe('vlan-unknown');
   });
 
   test('ICMP errors are rate limited per token bucket and never sent about ICMP errors', () => {
     const s = stack({ icmp: { ratelimit: 100, burst: 2 } });
     const T = 0x90000000; // a clock past 2^31 ms (pcap timestamps are): must still refill
-    const rs = s.forward(Array.from({ length: 5 }, () => ({ data: v4({ ttl: 1 }), ifindex: 1 })), T);
+    const rs = s.forward(
+      Array.from({ length: 5 }, () => ({ data: v4({ ttl: 1 }), ifindex: 1 })),
+      T,
+    );
     expect(rs.map((r) => r.out.length)).toEqual([1, 1, 0, 0, 0]);
     expect(s.counters()['icmp-rate-limited']).toBe(3);
     // 10 ms later one more token (100/s) has accrued, and only one
-    expect(s.forward([1, 2].map(() => ({ data: v4({ ttl: 1 }), ifindex: 1 })), T + 10).map((r) => r.out.length)).toEqual([1, 0]);
-    const err = v4({ ttl: 1, proto: 'icmp' }); err[34] = 11; // an ICMP time-exceeded message itself
+    expect(
+      s
+        .forward(
+          [1, 2].map(() => ({ data: v4({ ttl: 1 }), ifindex: 1 })),
+          T + 10,
+        )
+        .map((r) => r.out.length),
+    ).toEqual([1, 0]);
+    const err = v4({ ttl: 1, proto: 'icmp' });
+    err[34] = 11; // an ICMP time-exceeded message itself
     err.set([0, 0], 36);
     const ck = in_cksum(new Mem({ buffer: err.buffer }), 34, be16(err, 16) - 20);
-    err[36] = ck >> 8; err[37] = ck & 0xff;
+    err[36] = ck >> 8;
+    err[37] = ck & 0xff;
     expect(one(s, err, 1, T + 9000).out.length).toBe(0);
     expect(s.counters()['icmp-suppressed']).toBe(1);
   });
@@ -340,12 +423,29 @@ describe.each([['wasm', 'radix'], ['ts', 'radix'], ['wasm', 'compiled'], ['ts', 
     expect(c['fast']! + c['normal']! + c['local']! + c['drop']!).toBe(c['rx-frames']);
   });
 
-  test('per-interface counters: received on the (vlan) interface, sent on the route\'s, drops on the receiver', () => {
+  test("per-interface counters: received on the (vlan) interface, sent on the route's, drops on the receiver", () => {
     const s = stack();
-    s.forward([{ data: v4(), ifindex: 1 }, { data: v4({ ttl: 1 }), ifindex: 1 },
-      { data: buildFrame({ dstMac: MAC.wm0, srcMac: MAC.host100, vlan: 100, src: ip('10.100.0.5'), dst: ip('203.0.113.9') }), ifindex: 1 }], 1);
+    s.forward(
+      [
+        { data: v4(), ifindex: 1 },
+        { data: v4({ ttl: 1 }), ifindex: 1 },
+        {
+          data: buildFrame({
+            dstMac: MAC.wm0,
+            srcMac: MAC.host100,
+            vlan: 100,
+            src: ip('10.100.0.5'),
+            dst: ip('203.0.113.9'),
+          }),
+          ifindex: 1,
+        },
+      ],
+      1,
+    );
     const ic = s.interfaceCounters();
-    expect([ic['wm0']!.ipkts, ic['wm0']!.idrops, ic['vlan100']!.ipkts, ic['wm1']!.opkts, ic['wm0']!.opkts]).toEqual([2, 1, 1, 2, 1]);
+    expect([ic['wm0']!.ipkts, ic['wm0']!.idrops, ic['vlan100']!.ipkts, ic['wm1']!.opkts, ic['wm0']!.opkts]).toEqual([
+      2, 1, 1, 2, 1,
+    ]);
     expect(ic['wm1']!.obytes).toBe(120);
   });
 });

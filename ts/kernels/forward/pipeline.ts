@@ -1,17 +1,98 @@
 // TS twin of assembly/forward/pipeline.ts: the same stages in the same order with the same
 // writes, so `--engine ts` and `--engine wasm` produce byte-identical memory and output.
 import {
-  CTX_PD, CTX_NTX, CTX_NOW, CTX_CNT, CTX_IFCNT, IFC_SIZE, IFC_IPKTS, IFC_IBYTES, IFC_IDROPS, CTX_OPTS, CTX_IFNET, CTX_NIF, CTX_FLOW, CTX_GEN, CTX_NH, CTX_NBR,
-  OPT_FASTFWD, OPT_FIBWARM, PD_SIZE, PD_LEN, PD_RXIF, PD_PATH, PD_TXIF, PD_TXFIRST, PD_NH, PD_BUF,
-  PATH_DROP, PATH_FAST, PATH_NORMAL, PATH_LOCAL, MAX_FRAME,
-  IF_SIZE, IF_FLAGS, IF_MAC, IF_MTU, IF_VLANMAP, IFF_UP, IFF_EXISTS,
-  NH_SIZE, NH_FLAGS, NH_IFINDEX, NH_GW, NH_MTU, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE, NHF_PROHIBIT,
-  NB_MAC, NBS_V6, FE_MTU, FE_TXIF, FE_DMAC, FE_NH, FE_V6,
-  C_RX_FRAMES, C_RX_BYTES, C_FAST, C_NORMAL, C_LOCAL, C_DROP, C_FLOW_HIT, C_FLOW_MISS, C_REASON_BASE,
-  C_TX_FRAMES, C_TX_BYTES,
-  R_TOO_SHORT, R_TOO_LONG, R_L2_OTHER_HOST, R_ETHERTYPE, R_VLAN_UNKNOWN, R_IF_DOWN, R_IP_VERSION, R_IP_HLEN, R_IP_LEN,
-  R_IP_CKSUM, R_MARTIAN_SRC, R_MARTIAN_DST, R_TTL, R_NO_ROUTE, R_NEED_FRAG, R_TOO_BIG, R_UNRESOLVED, R_REJECT, R_NOBUFS,
-  R_SCOPE, R_LOCAL, R_BROADCAST, R_MULTICAST, R_ARP, R_CANTFORWARD,
+  CTX_PD,
+  CTX_NTX,
+  CTX_NOW,
+  CTX_CNT,
+  CTX_IFCNT,
+  IFC_SIZE,
+  IFC_IPKTS,
+  IFC_IBYTES,
+  IFC_IDROPS,
+  CTX_OPTS,
+  CTX_IFNET,
+  CTX_NIF,
+  CTX_FLOW,
+  CTX_GEN,
+  CTX_NH,
+  CTX_NBR,
+  OPT_FASTFWD,
+  OPT_FIBWARM,
+  PD_SIZE,
+  PD_LEN,
+  PD_RXIF,
+  PD_PATH,
+  PD_TXIF,
+  PD_TXFIRST,
+  PD_NH,
+  PD_BUF,
+  PATH_DROP,
+  PATH_FAST,
+  PATH_NORMAL,
+  PATH_LOCAL,
+  MAX_FRAME,
+  IF_SIZE,
+  IF_FLAGS,
+  IF_MAC,
+  IF_MTU,
+  IF_VLANMAP,
+  IFF_UP,
+  IFF_EXISTS,
+  NH_SIZE,
+  NH_FLAGS,
+  NH_IFINDEX,
+  NH_GW,
+  NH_MTU,
+  NHF_GATEWAY,
+  NHF_LOCAL,
+  NHF_BROADCAST,
+  NHF_REJECT,
+  NHF_BLACKHOLE,
+  NHF_PROHIBIT,
+  NB_MAC,
+  NBS_V6,
+  FE_MTU,
+  FE_TXIF,
+  FE_DMAC,
+  FE_NH,
+  FE_V6,
+  C_RX_FRAMES,
+  C_RX_BYTES,
+  C_FAST,
+  C_NORMAL,
+  C_LOCAL,
+  C_DROP,
+  C_FLOW_HIT,
+  C_FLOW_MISS,
+  C_REASON_BASE,
+  C_TX_FRAMES,
+  C_TX_BYTES,
+  R_TOO_SHORT,
+  R_TOO_LONG,
+  R_L2_OTHER_HOST,
+  R_ETHERTYPE,
+  R_VLAN_UNKNOWN,
+  R_IF_DOWN,
+  R_IP_VERSION,
+  R_IP_HLEN,
+  R_IP_LEN,
+  R_IP_CKSUM,
+  R_MARTIAN_SRC,
+  R_MARTIAN_DST,
+  R_TTL,
+  R_NO_ROUTE,
+  R_NEED_FRAG,
+  R_TOO_BIG,
+  R_UNRESOLVED,
+  R_REJECT,
+  R_NOBUFS,
+  R_SCOPE,
+  R_LOCAL,
+  R_BROADCAST,
+  R_MULTICAST,
+  R_ARP,
+  R_CANTFORWARD,
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
@@ -20,9 +101,20 @@ import { nb_find } from '../nbr/nbr.js';
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from '../flow/ipflow.js';
 import { ether_output, tx_room, batch, ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_ARP } from './output.js';
 import {
-  icmp4_error, icmp6_error, ICMP_UNREACH, ICMP_UNREACH_NET, ICMP_UNREACH_HOST, ICMP_UNREACH_NEEDFRAG,
-  ICMP_UNREACH_FILTER_PROHIB, ICMP_TIMXCEED, ICMP6_DST_UNREACH, ICMP6_PACKET_TOO_BIG, ICMP6_TIME_EXCEEDED,
-  ICMP6_DST_UNREACH_NOROUTE, ICMP6_DST_UNREACH_ADMIN, ICMP6_DST_UNREACH_ADDR,
+  icmp4_error,
+  icmp6_error,
+  ICMP_UNREACH,
+  ICMP_UNREACH_NET,
+  ICMP_UNREACH_HOST,
+  ICMP_UNREACH_NEEDFRAG,
+  ICMP_UNREACH_FILTER_PROHIB,
+  ICMP_TIMXCEED,
+  ICMP6_DST_UNREACH,
+  ICMP6_PACKET_TOO_BIG,
+  ICMP6_TIME_EXCEEDED,
+  ICMP6_DST_UNREACH_NOROUTE,
+  ICMP6_DST_UNREACH_ADMIN,
+  ICMP6_DST_UNREACH_ADDR,
 } from './icmp.js';
 import { ip4_fragment } from './frag.js';
 import { ip6_hopopts_input } from './hbh.js';
@@ -91,7 +183,10 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
 
 /** cnt_add for a batch total that may reach 2^32 (bytes): splits it into u32 steps. */
 function cnt_add64(m: Mem, cnt: number, idx: number, v: number): void {
-  while (v > 0xffffffff) { cnt_add(m, cnt, idx, 0xffffffff); v -= 0xffffffff; }
+  while (v > 0xffffffff) {
+    cnt_add(m, cnt, idx, 0xffffffff);
+    v -= 0xffffffff;
+  }
   if (v) cnt_add(m, cnt, idx, v);
 }
 
@@ -131,7 +226,15 @@ function ether_input(m: Mem, ctx: number, pd: number, buf: number, len: number, 
   return V(PATH_DROP, R_ETHERTYPE);
 }
 
-function ip4_rewrite_output(m: Mem, ctx: number, pd: number, l3: number, iplen: number, txif: number, dmac: number): void {
+function ip4_rewrite_output(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  l3: number,
+  iplen: number,
+  txif: number,
+  dmac: number,
+): void {
   const old = ld16be(m, l3 + 8);
   const nw = old - 0x100;
   st16be(m, l3 + 8, nw);
@@ -140,10 +243,19 @@ function ip4_rewrite_output(m: Mem, ctx: number, pd: number, l3: number, iplen: 
   ether_output(m, ctx, pd, l3, iplen, ETHERTYPE_IP, txif, dmac);
 }
 
-function ip4_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, rxif: number, l2mc: boolean, now: number): number {
+function ip4_input(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  l3: number,
+  l3len: number,
+  rxif: number,
+  l2mc: boolean,
+  now: number,
+): number {
   if (l3len < 20) return V(PATH_DROP, R_TOO_SHORT);
   const vhl = ld8(m, l3);
-  if ((vhl >> 4) !== 4) return V(PATH_DROP, R_IP_VERSION);
+  if (vhl >> 4 !== 4) return V(PATH_DROP, R_IP_VERSION);
   const hlen = (vhl & 15) << 2;
   if (hlen < 20) return V(PATH_DROP, R_IP_HLEN);
   if (hlen > l3len) return V(PATH_DROP, R_TOO_SHORT);
@@ -192,7 +304,17 @@ function ip4_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, r
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
   if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
     if (fl & NHF_REJECT) {
-      icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, fl & NHF_PROHIBIT ? ICMP_UNREACH_FILTER_PROHIB : ICMP_UNREACH_HOST, 0);
+      icmp4_error(
+        m,
+        ctx,
+        pd,
+        l3,
+        iplen,
+        rxif,
+        ICMP_UNREACH,
+        fl & NHF_PROHIBIT ? ICMP_UNREACH_FILTER_PROHIB : ICMP_UNREACH_HOST,
+        0,
+      );
     }
     return V(PATH_DROP, R_REJECT);
   }
@@ -235,21 +357,39 @@ function ip4_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, r
   return NORMAL;
 }
 
-function isLinkLocal6(w0: number): boolean { return ((w0 & 0xffc00000) >>> 0) === 0xfe800000; }
+function isLinkLocal6(w0: number): boolean {
+  return (w0 & 0xffc00000) >>> 0 === 0xfe800000;
+}
 
-function ip6_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, rxif: number, l2mc: boolean, now: number): number {
+function ip6_input(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  l3: number,
+  l3len: number,
+  rxif: number,
+  l2mc: boolean,
+  now: number,
+): number {
   if (l3len < 40) return V(PATH_DROP, R_TOO_SHORT);
-  if ((ld8(m, l3) >> 4) !== 6) return V(PATH_DROP, R_IP_VERSION);
+  if (ld8(m, l3) >> 4 !== 6) return V(PATH_DROP, R_IP_VERSION);
   const total = 40 + ld16be(m, l3 + 4);
   if (total > l3len) return V(PATH_DROP, R_IP_LEN);
-  const s0 = ld32be(m, l3 + 8), s1 = ld32be(m, l3 + 12), s2 = ld32be(m, l3 + 16), s3 = ld32be(m, l3 + 20);
-  const d0 = ld32be(m, l3 + 24), d1 = ld32be(m, l3 + 28), d2 = ld32be(m, l3 + 32), d3 = ld32be(m, l3 + 36);
-  if ((s0 >>> 24) === 0xff) return V(PATH_DROP, R_MARTIAN_SRC);
+  const s0 = ld32be(m, l3 + 8),
+    s1 = ld32be(m, l3 + 12),
+    s2 = ld32be(m, l3 + 16),
+    s3 = ld32be(m, l3 + 20);
+  const d0 = ld32be(m, l3 + 24),
+    d1 = ld32be(m, l3 + 28),
+    d2 = ld32be(m, l3 + 32),
+    d3 = ld32be(m, l3 + 36);
+  if (s0 >>> 24 === 0xff) return V(PATH_DROP, R_MARTIAN_SRC);
   if (s0 === 0 && s1 === 0 && ((s2 === 0 && s3 === 1) || s2 === 0xffff)) return V(PATH_DROP, R_MARTIAN_SRC);
-  const mcdst = (d0 >>> 24) === 0xff;
+  const mcdst = d0 >>> 24 === 0xff;
   if (!mcdst) {
     if (s0 === 0 && s1 === 0 && s2 === 0 && s3 === 0) return V(PATH_DROP, R_MARTIAN_SRC);
-    if (d0 === 0 && d1 === 0 && (d2 === 0 || d2 === 0xffff) && (d2 !== 0 || d3 <= 1)) return V(PATH_DROP, R_MARTIAN_DST);
+    if (d0 === 0 && d1 === 0 && (d2 === 0 || d2 === 0xffff) && (d2 !== 0 || d3 <= 1))
+      return V(PATH_DROP, R_MARTIAN_DST);
   }
   const nxt = ld8(m, l3 + 6);
   if (nxt === 0) {
@@ -263,7 +403,8 @@ function ip6_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, r
   const ft = ld32(m, ctx + CTX_FLOW);
   const hlim = ld8(m, l3 + 7);
   const tos = (FE_V6 | (ld32be(m, l3) & 0xfffff)) >>> 0;
-  const flowable = (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) !== 0 && nxt !== 0 && !l2mc && !isLinkLocal6(s0) && !isLinkLocal6(d0);
+  const flowable =
+    (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) !== 0 && nxt !== 0 && !l2mc && !isLinkLocal6(s0) && !isLinkLocal6(d0);
   if (flowable && hlim > 1) {
     const e = ipflow_lookup(m, ft, l3 + 8, l3 + 24, tos, now, cnt);
     if (e !== 0) {
@@ -294,7 +435,17 @@ function ip6_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, r
   if (isLinkLocal6(d0) || isLinkLocal6(s0)) return V(PATH_DROP, R_SCOPE);
   if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
     if (fl & NHF_REJECT) {
-      icmp6_error(m, ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, fl & NHF_PROHIBIT ? ICMP6_DST_UNREACH_ADMIN : ICMP6_DST_UNREACH_NOROUTE, 0);
+      icmp6_error(
+        m,
+        ctx,
+        pd,
+        l3,
+        total,
+        rxif,
+        ICMP6_DST_UNREACH,
+        fl & NHF_PROHIBIT ? ICMP6_DST_UNREACH_ADMIN : ICMP6_DST_UNREACH_NOROUTE,
+        0,
+      );
     }
     return V(PATH_DROP, R_REJECT);
   }
@@ -309,9 +460,19 @@ function ip6_input(m: Mem, ctx: number, pd: number, l3: number, l3len: number, r
     return V(PATH_DROP, R_IF_DOWN);
   }
   const nbr = ld32(m, ctx + CTX_NBR);
-  const ne = fl & NHF_GATEWAY
-    ? nb_find(m, nbr, ld32(m, nhp + NH_GW), ld32(m, nhp + NH_GW + 4), ld32(m, nhp + NH_GW + 8), ld32(m, nhp + NH_GW + 12), txif, NBS_V6)
-    : nb_find(m, nbr, d0, d1, d2, d3, txif, NBS_V6);
+  const ne =
+    fl & NHF_GATEWAY
+      ? nb_find(
+          m,
+          nbr,
+          ld32(m, nhp + NH_GW),
+          ld32(m, nhp + NH_GW + 4),
+          ld32(m, nhp + NH_GW + 8),
+          ld32(m, nhp + NH_GW + 12),
+          txif,
+          NBS_V6,
+        )
+      : nb_find(m, nbr, d0, d1, d2, d3, txif, NBS_V6);
   if (ne === 0) return V(PATH_DROP, R_UNRESOLVED);
   let mtu = ld32(m, tifp + IF_MTU);
   const rmtu = ld32(m, nhp + NH_MTU);

@@ -1,6 +1,18 @@
 // TS twin of assembly/nbr/nbr.ts (neighbor table: (address, ifindex) -> MAC).
-import { NBH_CAP, NBH_COUNT, NBH_TOMBS, NBH_SIZE, NB_SIZE, NB_KEY, NB_IF, NB_STATE, NB_MAC,
-  NBS_EMPTY, NBS_VALID, NBS_TOMB } from '../../../assembly/layout/nbr.js';
+import {
+  NBH_CAP,
+  NBH_COUNT,
+  NBH_TOMBS,
+  NBH_SIZE,
+  NB_SIZE,
+  NB_KEY,
+  NB_IF,
+  NB_STATE,
+  NB_MAC,
+  NBS_EMPTY,
+  NBS_VALID,
+  NBS_TOMB,
+} from '../../../assembly/layout/nbr.js';
 import { type Mem, ld32, st32, ld16, st16, ald32, ast32 } from '../util/mem.js';
 import { hash_combine } from '../util/hash.js';
 
@@ -17,7 +29,16 @@ function slotHash(a0: number, a1: number, a2: number, a3: number, ifindex: numbe
   return h;
 }
 
-export function nb_find(m: Mem, t: number, a0: number, a1: number, a2: number, a3: number, ifindex: number, v6: number): number {
+export function nb_find(
+  m: Mem,
+  t: number,
+  a0: number,
+  a1: number,
+  a2: number,
+  a3: number,
+  ifindex: number,
+  v6: number,
+): number {
   const mask = ld32(m, t + NBH_CAP) - 1;
   let i = slotHash(a0, a1, a2, a3, ifindex, v6) & mask;
   const want = NBS_VALID | v6;
@@ -25,13 +46,31 @@ export function nb_find(m: Mem, t: number, a0: number, a1: number, a2: number, a
     const e = t + NBH_SIZE + i * NB_SIZE;
     const st = ald32(m, e + NB_STATE);
     if (st === NBS_EMPTY) return 0;
-    if (st === want && ld32(m, e + NB_IF) === ifindex && ld32(m, e + NB_KEY) === a0 >>> 0
-      && (v6 === 0 || (ld32(m, e + NB_KEY + 4) === a1 >>> 0 && ld32(m, e + NB_KEY + 8) === a2 >>> 0 && ld32(m, e + NB_KEY + 12) === a3 >>> 0))) return e;
+    if (
+      st === want &&
+      ld32(m, e + NB_IF) === ifindex &&
+      ld32(m, e + NB_KEY) === a0 >>> 0 &&
+      (v6 === 0 ||
+        (ld32(m, e + NB_KEY + 4) === a1 >>> 0 &&
+          ld32(m, e + NB_KEY + 8) === a2 >>> 0 &&
+          ld32(m, e + NB_KEY + 12) === a3 >>> 0))
+    )
+      return e;
     i = (i + 1) & mask;
   }
 }
 
-export function nb_set(m: Mem, t: number, a0: number, a1: number, a2: number, a3: number, ifindex: number, v6: number, macPtr: number): number {
+export function nb_set(
+  m: Mem,
+  t: number,
+  a0: number,
+  a1: number,
+  a2: number,
+  a3: number,
+  ifindex: number,
+  v6: number,
+  macPtr: number,
+): number {
   const e0 = nb_find(m, t, a0, a1, a2, a3, ifindex, v6);
   if (e0 !== 0) {
     st32(m, e0 + NB_MAC, ld32(m, macPtr));
@@ -63,7 +102,16 @@ export function nb_set(m: Mem, t: number, a0: number, a1: number, a2: number, a3
   }
 }
 
-export function nb_del(m: Mem, t: number, a0: number, a1: number, a2: number, a3: number, ifindex: number, v6: number): number {
+export function nb_del(
+  m: Mem,
+  t: number,
+  a0: number,
+  a1: number,
+  a2: number,
+  a3: number,
+  ifindex: number,
+  v6: number,
+): number {
   const e = nb_find(m, t, a0, a1, a2, a3, ifindex, v6);
   if (e === 0) return 0;
   ast32(m, e + NB_STATE, NBS_TOMB);

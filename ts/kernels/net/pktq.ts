@@ -1,5 +1,20 @@
 // TS twin of assembly/net/pktq.ts.
-import { PQ_SIZE, PQ_NSLOT, PQ_HEAD, PQ_TAIL, PQE_SIZE, PQE_BUF, PQE_LEN, PQE_IF, CTX_PD, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, BUF_HEADROOM } from '../../../assembly/layout.js';
+import {
+  PQ_SIZE,
+  PQ_NSLOT,
+  PQ_HEAD,
+  PQ_TAIL,
+  PQE_SIZE,
+  PQE_BUF,
+  PQE_LEN,
+  PQE_IF,
+  CTX_PD,
+  PD_SIZE,
+  PD_BUF,
+  PD_LEN,
+  PD_RXIF,
+  BUF_HEADROOM,
+} from '../../../assembly/layout.js';
 import { type Mem, ld16, ld32, st16, st32 } from '../util/mem.js';
 
 export function pktq_dequeue(m: Mem, ctx: number, pq: number, max: number): number {

@@ -2,7 +2,17 @@
 import { CTX_PD, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF } from '../../../assembly/layout.js';
 import { type Mem, copy_frame, ld32, st16 } from '../util/mem.js';
 
-export function gen_fill(m: Mem, ctx: number, n: number, tmpl: number, stride: number, count: number, len: number, seq: number, ifindex: number): number {
+export function gen_fill(
+  m: Mem,
+  ctx: number,
+  n: number,
+  tmpl: number,
+  stride: number,
+  count: number,
+  len: number,
+  seq: number,
+  ifindex: number,
+): number {
   const pd0 = ld32(m, ctx + CTX_PD);
   let t = seq % count;
   for (let i = 0; i < n; i++) {

@@ -3,7 +3,8 @@ import { MB_LOCK, MB_COUNT, MB_CONTENDED, MB_EMPTY, MB_SIZE, MB_BULK } from '../
 import { type Mem, ld32, st32 } from '../util/mem.js';
 
 function pool_lock(m: Mem, pool: number): void {
-  while (Atomics.compareExchange(m.u32, (pool + MB_LOCK) >>> 2, 0, 1) !== 0) Atomics.add(m.u32, (pool + MB_CONTENDED) >>> 2, 1);
+  while (Atomics.compareExchange(m.u32, (pool + MB_LOCK) >>> 2, 0, 1) !== 0)
+    Atomics.add(m.u32, (pool + MB_CONTENDED) >>> 2, 1);
 }
 
 function pool_unlock(m: Mem, pool: number): void {

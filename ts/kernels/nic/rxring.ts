@@ -1,8 +1,32 @@
 // TS twin of assembly/nic/rxring.ts.
 import {
-  RXR_SIZE, RXR_NSLOT, RXR_HW, RXR_SW, RXR_MISSED, RXR_NOBUFS, RXR_IF, RXD_SIZE, RXD_BUF, RXD_LEN, RXD_DONE,
-  PQ_SIZE, PQ_NSLOT, PQ_HEAD, PQ_TAIL, PQ_DROPS, PQE_SIZE, PQE_BUF, PQE_LEN, PQE_IF,
-  CTX_PD, CTX_FREE, PD_SIZE, PD_BUF, PD_LEN, PD_RXIF, BUF_HEADROOM,
+  RXR_SIZE,
+  RXR_NSLOT,
+  RXR_HW,
+  RXR_SW,
+  RXR_MISSED,
+  RXR_NOBUFS,
+  RXR_IF,
+  RXD_SIZE,
+  RXD_BUF,
+  RXD_LEN,
+  RXD_DONE,
+  PQ_SIZE,
+  PQ_NSLOT,
+  PQ_HEAD,
+  PQ_TAIL,
+  PQ_DROPS,
+  PQE_SIZE,
+  PQE_BUF,
+  PQE_LEN,
+  PQE_IF,
+  CTX_PD,
+  CTX_FREE,
+  PD_SIZE,
+  PD_BUF,
+  PD_LEN,
+  PD_RXIF,
+  BUF_HEADROOM,
 } from '../../../assembly/layout.js';
 import { type Mem, copy_frame, ld16, ld32, st16, st32 } from '../util/mem.js';
 import { pool_get } from './mbuf.js';
@@ -15,13 +39,25 @@ function slot_at(r: number, mask: number, i: number): number {
 function rxd_take(m: Mem, r: number, s: number, fs: number, pool: number): number {
   st16(m, s + RXD_DONE, 0);
   const c = pool_get(m, fs, pool);
-  if (c === 0) { st32(m, r + RXR_NOBUFS, ld32(m, r + RXR_NOBUFS) + 1); return 0; }
+  if (c === 0) {
+    st32(m, r + RXR_NOBUFS, ld32(m, r + RXR_NOBUFS) + 1);
+    return 0;
+  }
   const old = ld32(m, s + RXD_BUF);
   st32(m, s + RXD_BUF, c);
   return old;
 }
 
-export function rxr_fill(m: Mem, r: number, n: number, tmpl: number, stride: number, count: number, len: number, seq: number): number {
+export function rxr_fill(
+  m: Mem,
+  r: number,
+  n: number,
+  tmpl: number,
+  stride: number,
+  count: number,
+  len: number,
+  seq: number,
+): number {
   const size = ld32(m, r + RXR_NSLOT);
   let hw = ld32(m, r + RXR_HW);
   const room = (size - ((hw - ld32(m, r + RXR_SW)) >>> 0)) >>> 0;
@@ -55,7 +91,11 @@ export function rxr_intr(m: Mem, r: number, pq: number, fs: number, pool: number
   const tail = ld32(m, pq + PQ_TAIL);
   for (let i = 0; i < k; i++, sw = (sw + 1) >>> 0) {
     const s = slot_at(r, mask, sw);
-    if (((head - tail) >>> 0) > qmask) { st16(m, s + RXD_DONE, 0); st32(m, pq + PQ_DROPS, ld32(m, pq + PQ_DROPS) + 1); continue; }
+    if ((head - tail) >>> 0 > qmask) {
+      st16(m, s + RXD_DONE, 0);
+      st32(m, pq + PQ_DROPS, ld32(m, pq + PQ_DROPS) + 1);
+      continue;
+    }
     const b = rxd_take(m, r, s, fs, pool);
     if (b === 0) continue;
     const e = pq + PQ_SIZE + ((head & qmask) >>> 0) * PQE_SIZE;

@@ -1,15 +1,43 @@
 // TS twin of assembly/nic/txring.ts.
 import {
-  TXR_SIZE, TXR_LOCK, TXR_CONTENDED, TXR_NSLOT, TXR_HEAD, TXR_TAIL, TXR_DROPS, TXR_FRAMES, TXR_BYTES,
-  TXD_SIZE, TXD_BUF, TXD_LEN, TXD_OFF, TXM_SIZE, TXM_RING, TXM_NRING, TXM_STRIDE, MB_BASE,
-  CTX_PD, CTX_TX, CTX_FREE, PD_SIZE, PD_BUF, PD_NTX, PD_TXFIRST, TX_SIZE, TX_BUF, TX_LEN, TX_IF,
-  BUF_SIZE, BUF_HEADROOM,
+  TXR_SIZE,
+  TXR_LOCK,
+  TXR_CONTENDED,
+  TXR_NSLOT,
+  TXR_HEAD,
+  TXR_TAIL,
+  TXR_DROPS,
+  TXR_FRAMES,
+  TXR_BYTES,
+  TXD_SIZE,
+  TXD_BUF,
+  TXD_LEN,
+  TXD_OFF,
+  TXM_SIZE,
+  TXM_RING,
+  TXM_NRING,
+  TXM_STRIDE,
+  MB_BASE,
+  CTX_PD,
+  CTX_TX,
+  CTX_FREE,
+  PD_SIZE,
+  PD_BUF,
+  PD_NTX,
+  PD_TXFIRST,
+  TX_SIZE,
+  TX_BUF,
+  TX_LEN,
+  TX_IF,
+  BUF_SIZE,
+  BUF_HEADROOM,
 } from '../../../assembly/layout.js';
 import { type Mem, ld16, ld32, st16, st32 } from '../util/mem.js';
 import { pool_put } from './mbuf.js';
 
 function txr_lock(m: Mem, r: number, me: number): void {
-  while (Atomics.compareExchange(m.u32, (r + TXR_LOCK) >>> 2, 0, me) !== 0) Atomics.add(m.u32, (r + TXR_CONTENDED) >>> 2, 1);
+  while (Atomics.compareExchange(m.u32, (r + TXR_LOCK) >>> 2, 0, me) !== 0)
+    Atomics.add(m.u32, (r + TXR_CONTENDED) >>> 2, 1);
 }
 
 function txr_unlock(m: Mem, r: number): void {
@@ -54,7 +82,9 @@ export function tx_post(m: Mem, ctx: number, n: number, txmap: number, cpu: numb
   const base = ld32(m, pool + MB_BASE);
   let held = 0;
   let heldIf = -1;
-  let size = 0, head = 0, tail = 0;
+  let size = 0,
+    head = 0,
+    tail = 0;
   let posted = 0;
   for (let i = 0; i < n; i++) {
     const pd = pd0 + i * PD_SIZE;
@@ -66,11 +96,16 @@ export function tx_post(m: Mem, ctx: number, n: number, txmap: number, cpu: numb
       const t = tx0 + e * TX_SIZE;
       const buf = ld32(m, t + TX_BUF);
       let off: number;
-      if (buf - cl >= 0 && buf - cl < BUF_SIZE) { kept = true; off = buf - cl; }
-      else off = (buf - base) % BUF_SIZE;
+      if (buf - cl >= 0 && buf - cl < BUF_SIZE) {
+        kept = true;
+        off = buf - cl;
+      } else off = (buf - base) % BUF_SIZE;
       const ifx = ld16(m, t + TX_IF);
       if (ifx !== heldIf) {
-        if (held !== 0) { st32(m, held + TXR_HEAD, head); txr_unlock(m, held); }
+        if (held !== 0) {
+          st32(m, held + TXR_HEAD, head);
+          txr_unlock(m, held);
+        }
         held = 0;
         heldIf = ifx;
         const mp = txmap + ifx * TXM_SIZE;
@@ -83,12 +118,19 @@ export function tx_post(m: Mem, ctx: number, n: number, txmap: number, cpu: numb
           tail = ld32(m, held + TXR_TAIL);
         }
       }
-      if (held === 0) { pool_put(m, fs, pool, buf - off); continue; }
-      if (((head - tail) >>> 0) >= size) {
+      if (held === 0) {
+        pool_put(m, fs, pool, buf - off);
+        continue;
+      }
+      if ((head - tail) >>> 0 >= size) {
         st32(m, held + TXR_HEAD, head);
         txr_reclaim_locked(m, held, fs, pool);
         tail = ld32(m, held + TXR_TAIL);
-        if (((head - tail) >>> 0) >= size) { st32(m, held + TXR_DROPS, ld32(m, held + TXR_DROPS) + 1); pool_put(m, fs, pool, buf - off); continue; }
+        if ((head - tail) >>> 0 >= size) {
+          st32(m, held + TXR_DROPS, ld32(m, held + TXR_DROPS) + 1);
+          pool_put(m, fs, pool, buf - off);
+          continue;
+        }
       }
       const s = held + TXR_SIZE + ((head & (size - 1)) >>> 0) * TXD_SIZE;
       st32(m, s + TXD_BUF, buf);
@@ -99,6 +141,9 @@ export function tx_post(m: Mem, ctx: number, n: number, txmap: number, cpu: numb
     }
     if (!kept) pool_put(m, fs, pool, cl);
   }
-  if (held !== 0) { st32(m, held + TXR_HEAD, head); txr_unlock(m, held); }
+  if (held !== 0) {
+    st32(m, held + TXR_HEAD, head);
+    txr_unlock(m, held);
+  }
   return posted;
 }

@@ -1,8 +1,31 @@
 // TS twin of assembly/rss/rss.ts (the NIC's RSS: hash input selection, Toeplitz, indirection).
 import {
-  CTX_PD, CTX_IFNET, CTX_NIF, CTX_SCRATCH, PD_SIZE, PD_LEN, PD_BUF, PD_RXIF, PD_RSS, PD_QUEUE, PD_HTYPE,
-  IF_SIZE, IF_FLAGS, IF_RSSTAB, IF_RETA, IFF_RSS_UDP4, IFF_RSS_UDP6, RETA_SIZE,
-  HT_NONE, HT_IPV4, HT_TCP4, HT_UDP4, HT_IPV6, HT_TCP6, HT_UDP6, MAX_FRAME,
+  CTX_PD,
+  CTX_IFNET,
+  CTX_NIF,
+  CTX_SCRATCH,
+  PD_SIZE,
+  PD_LEN,
+  PD_BUF,
+  PD_RXIF,
+  PD_RSS,
+  PD_QUEUE,
+  PD_HTYPE,
+  IF_SIZE,
+  IF_FLAGS,
+  IF_RSSTAB,
+  IF_RETA,
+  IFF_RSS_UDP4,
+  IFF_RSS_UDP6,
+  RETA_SIZE,
+  HT_NONE,
+  HT_IPV4,
+  HT_TCP4,
+  HT_UDP4,
+  HT_IPV6,
+  HT_TCP6,
+  HT_UDP6,
+  MAX_FRAME,
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16, ld16be, ld32, st8, st16, st32 } from '../util/mem.js';
 import { toe_hash } from './toeplitz.js';
@@ -36,7 +59,7 @@ function rss_one(m: Mem, ctx: number, pd: number): void {
   const flags = ld32(m, ifp + IF_FLAGS);
   let nin = 0;
   let ht = HT_NONE;
-  if (et === 0x0800 && l3len >= 20 && (ld8(m, l3) >> 4) === 4) {
+  if (et === 0x0800 && l3len >= 20 && ld8(m, l3) >> 4 === 4) {
     const hlen = (ld8(m, l3) & 15) << 2;
     st32(m, sc, ld32(m, l3 + 12));
     st32(m, sc + 4, ld32(m, l3 + 16));
@@ -44,18 +67,18 @@ function rss_one(m: Mem, ctx: number, pd: number): void {
     ht = HT_IPV4;
     if ((ld16be(m, l3 + 6) & 0x3fff) === 0 && hlen >= 20 && l3len >= hlen + 4) {
       const proto = ld8(m, l3 + 9);
-      if (proto === 6 || (proto === 17 && (flags & IFF_RSS_UDP4))) {
+      if (proto === 6 || (proto === 17 && flags & IFF_RSS_UDP4)) {
         st32(m, sc + 8, ld32(m, l3 + hlen));
         nin = 12;
         ht = proto === 6 ? HT_TCP4 : HT_UDP4;
       }
     }
-  } else if (et === 0x86dd && l3len >= 40 && (ld8(m, l3) >> 4) === 6) {
+  } else if (et === 0x86dd && l3len >= 40 && ld8(m, l3) >> 4 === 6) {
     for (let o = 0; o < 32; o += 4) st32(m, sc + o, ld32(m, l3 + 8 + o));
     nin = 32;
     ht = HT_IPV6;
     const nxt = ld8(m, l3 + 6);
-    if (l3len >= 44 && (nxt === 6 || (nxt === 17 && (flags & IFF_RSS_UDP6)))) {
+    if (l3len >= 44 && (nxt === 6 || (nxt === 17 && flags & IFF_RSS_UDP6))) {
       st32(m, sc + 32, ld32(m, l3 + 40));
       nin = 36;
       ht = nxt === 6 ? HT_TCP6 : HT_UDP6;

@@ -23,7 +23,9 @@ interface Toeplitz {
 }
 const wasm: Toeplitz = {
   bitwise: (k, i, len) => w.toe_hash_bitwise(k, i, len) >>> 0,
-  init: (k, t) => { w.toe_table_init(k, t); },
+  init: (k, t) => {
+    w.toe_table_init(k, t);
+  },
   hash: (t, i, len) => w.toe_hash(t, i, len) >>> 0,
 };
 const ts: Toeplitz = {
@@ -31,7 +33,10 @@ const ts: Toeplitz = {
   init: (k, t) => toe.toe_table_init(m, k, t),
   hash: (t, i, len) => toe.toe_hash(m, t, i, len),
 };
-const engines: [string, Toeplitz, number][] = [['wasm', wasm, TAB_WASM], ['ts', ts, TAB_TS]];
+const engines: [string, Toeplitz, number][] = [
+  ['wasm', wasm, TAB_WASM],
+  ['ts', ts, TAB_TS],
+];
 
 function hex(s: string): Uint8Array {
   return Uint8Array.from(Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex'));
@@ -42,7 +47,10 @@ function put(p: number, bytes: ArrayLike<number>): void {
 function cat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
   let o = 0;
-  for (const x of parts) { out.set(x, o); o += x.length; }
+  for (const x of parts) {
+    out.set(x, o);
+    o += x.length;
+  }
   return out;
 }
 const v4 = (a: string) => Uint8Array.from(a.split('.').map(Number));
@@ -65,14 +73,32 @@ const V4_VECTORS: [string, number, string, number, number, number][] = [
 ];
 const V6_VECTORS: [Uint8Array, number, Uint8Array, number, number, number][] = [
   // 3ffe:2501:200:1fff::7 -> 3ffe:2501:200:3::1
-  [hex('3ffe 2501 0200 1fff 0000 0000 0000 0007'), 2794,
-    hex('3ffe 2501 0200 0003 0000 0000 0000 0001'), 1766, 0x2cc18cd5, 0x40207d3d],
+  [
+    hex('3ffe 2501 0200 1fff 0000 0000 0000 0007'),
+    2794,
+    hex('3ffe 2501 0200 0003 0000 0000 0000 0001'),
+    1766,
+    0x2cc18cd5,
+    0x40207d3d,
+  ],
   // 3ffe:501:8::260:97ff:fe40:efab -> ff02::1
-  [hex('3ffe 0501 0008 0000 0260 97ff fe40 efab'), 14230,
-    hex('ff02 0000 0000 0000 0000 0000 0000 0001'), 4739, 0x0f0c461c, 0xdde51bbf],
+  [
+    hex('3ffe 0501 0008 0000 0260 97ff fe40 efab'),
+    14230,
+    hex('ff02 0000 0000 0000 0000 0000 0000 0001'),
+    4739,
+    0x0f0c461c,
+    0xdde51bbf,
+  ],
   // 3ffe:1900:4545:3:200:f8ff:fe21:67cf -> fe80::200:f8ff:fe21:67cf
-  [hex('3ffe 1900 4545 0003 0200 f8ff fe21 67cf'), 44251,
-    hex('fe80 0000 0000 0000 0200 f8ff fe21 67cf'), 38024, 0x4b61e985, 0x02d1feef],
+  [
+    hex('3ffe 1900 4545 0003 0200 f8ff fe21 67cf'),
+    44251,
+    hex('fe80 0000 0000 0000 0200 f8ff fe21 67cf'),
+    38024,
+    0x4b61e985,
+    0x02d1feef,
+  ],
 ];
 
 // A non-default key: 0x6d5a repeated (the "symmetric" key of Woo and Park, KAIST 2012). With a key of
@@ -177,10 +203,10 @@ describe.each(engines)('non-default keys against the bitwise reference (%s)', (_
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: TOE_KEY_LEN, maxLength: TOE_KEY_LEN }),
-        fc.array(
-          fc.tuple(fc.uint8Array({ minLength: 0, maxLength: TOE_MAX_INPUT }), fc.integer({ min: 0, max: 15 })),
-          { minLength: 1, maxLength: 8 },
-        ),
+        fc.array(fc.tuple(fc.uint8Array({ minLength: 0, maxLength: TOE_MAX_INPUT }), fc.integer({ min: 0, max: 15 })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         (key, inputs) => {
           put(KEY, key);
           e.init(KEY, tab);

@@ -2,12 +2,24 @@
 // pserialize(9). Same layout, same protocol: assembly/layout.ts (PSZ_*, PSC_*). The contract and the
 // guarantees are the AS file's; the writer side (psz_init, perform) is ts/sync/pserialize.ts, which
 // also re-exports these functions.
-import { PSZ_SLOTS, PSZ_SLOT_SIZE, PSC_STATE, PSC_NEST, PSC_ERRORS, PSC_INSIDE, PSC_WAITER } from '../../../assembly/layout.js';
+import {
+  PSZ_SLOTS,
+  PSZ_SLOT_SIZE,
+  PSC_STATE,
+  PSC_NEST,
+  PSC_ERRORS,
+  PSC_INSIDE,
+  PSC_WAITER,
+} from '../../../assembly/layout.js';
 import type { Mem } from '../util/mem.js';
 
 // Module-local copies of the layout constants the reader uses: V8 folds these into the code, while
 // every use of an imported binding is a load and a check (~3 ns a read section, measured).
-const SLOTS = PSZ_SLOTS, SLOT_SIZE = PSZ_SLOT_SIZE, STATE = PSC_STATE, INSIDE = PSC_INSIDE, WAITER = PSC_WAITER;
+const SLOTS = PSZ_SLOTS,
+  SLOT_SIZE = PSZ_SLOT_SIZE,
+  STATE = PSC_STATE,
+  INSIDE = PSC_INSIDE,
+  WAITER = PSC_WAITER;
 const NEST_W = (PSC_NEST - PSC_STATE) >>> 2;
 const ERRORS_W = (PSC_ERRORS - PSC_STATE) >>> 2;
 

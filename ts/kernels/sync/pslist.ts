@@ -5,7 +5,8 @@ import { PSLH_FIRST, PSLE_NEXT } from '../../../assembly/layout.js';
 import type { Mem } from '../util/mem.js';
 
 // Module-local copies for the readers: V8 folds these, not imported bindings.
-const FIRST_W = PSLH_FIRST >>> 2, NEXT = PSLE_NEXT;
+const FIRST_W = PSLH_FIRST >>> 2,
+  NEXT = PSLE_NEXT;
 
 /** First element of the list at `head`, 0 when empty. Caller: inside a pserialize read section. */
 export function pslist_reader_first(m: Mem, head: number): number {

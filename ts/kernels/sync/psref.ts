@@ -2,12 +2,29 @@
 // psref(9). Same layout, same protocol: assembly/layout.ts (PRC_*, PSRT_*). The contract and the
 // guarantees are the AS file's; the writer side (class and target setup, destroy) and the debug
 // helpers are ts/sync/psref.ts, which also re-exports these functions.
-import { PRC_COUNTS, PRC_STRIDE, PRC_ERRORS, PSREF_WAITER, PSREF_COUNT, PSRT_CLASS, PSRT_INDEX, PSRT_STATE, PSRT_LIVE } from '../../../assembly/layout.js';
+import {
+  PRC_COUNTS,
+  PRC_STRIDE,
+  PRC_ERRORS,
+  PSREF_WAITER,
+  PSREF_COUNT,
+  PSRT_CLASS,
+  PSRT_INDEX,
+  PSRT_STATE,
+  PSRT_LIVE,
+} from '../../../assembly/layout.js';
 import type { Mem } from '../util/mem.js';
 
 // Module-local copies of the constants acquire and release use: V8 folds these, not imported bindings.
-const COUNTS_W = PRC_COUNTS >>> 2, STRIDE_W = PRC_STRIDE >>> 2, T_CLASS_W = PSRT_CLASS >>> 2, T_INDEX_W = PSRT_INDEX >>> 2;
-const T_STATE_W = PSRT_STATE >>> 2, LIVE = PSRT_LIVE, COUNT = PSREF_COUNT, WAITER_1 = (PSREF_WAITER | 1) >>> 0, ERRORS = PRC_ERRORS;
+const COUNTS_W = PRC_COUNTS >>> 2,
+  STRIDE_W = PRC_STRIDE >>> 2,
+  T_CLASS_W = PSRT_CLASS >>> 2,
+  T_INDEX_W = PSRT_INDEX >>> 2;
+const T_STATE_W = PSRT_STATE >>> 2,
+  LIVE = PSRT_LIVE,
+  COUNT = PSREF_COUNT,
+  WAITER_1 = (PSREF_WAITER | 1) >>> 0,
+  ERRORS = PRC_ERRORS;
 
 /** Word index of `cpu`'s counter for `target` in class `cls` (the AS twin's `counter`, in words). */
 function counterWord(u32: Uint32Array, cls: number, target: number, cpu: number): number {

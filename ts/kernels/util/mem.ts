@@ -17,17 +17,38 @@ export class Mem {
   }
 }
 
-export function ld8(m: Mem, p: number): number { return m.u8[p]!; }
-export function ld16(m: Mem, p: number): number { return m.dv.getUint16(p, true); }
-export function ld32(m: Mem, p: number): number { return m.dv.getUint32(p, true); }
-export function ld16be(m: Mem, p: number): number { return (m.u8[p]! << 8) | m.u8[p + 1]!; }
-export function ld32be(m: Mem, p: number): number { return m.dv.getUint32(p, false); }
+export function ld8(m: Mem, p: number): number {
+  return m.u8[p]!;
+}
+export function ld16(m: Mem, p: number): number {
+  return m.dv.getUint16(p, true);
+}
+export function ld32(m: Mem, p: number): number {
+  return m.dv.getUint32(p, true);
+}
+export function ld16be(m: Mem, p: number): number {
+  return (m.u8[p]! << 8) | m.u8[p + 1]!;
+}
+export function ld32be(m: Mem, p: number): number {
+  return m.dv.getUint32(p, false);
+}
 
-export function st8(m: Mem, p: number, v: number): void { m.u8[p] = v; }
-export function st16(m: Mem, p: number, v: number): void { m.dv.setUint16(p, v, true); }
-export function st32(m: Mem, p: number, v: number): void { m.dv.setUint32(p, v >>> 0, true); }
-export function st16be(m: Mem, p: number, v: number): void { m.u8[p] = (v >>> 8) & 0xff; m.u8[p + 1] = v & 0xff; }
-export function st32be(m: Mem, p: number, v: number): void { m.dv.setUint32(p, v >>> 0, false); }
+export function st8(m: Mem, p: number, v: number): void {
+  m.u8[p] = v;
+}
+export function st16(m: Mem, p: number, v: number): void {
+  m.dv.setUint16(p, v, true);
+}
+export function st32(m: Mem, p: number, v: number): void {
+  m.dv.setUint32(p, v >>> 0, true);
+}
+export function st16be(m: Mem, p: number, v: number): void {
+  m.u8[p] = (v >>> 8) & 0xff;
+  m.u8[p + 1] = v & 0xff;
+}
+export function st32be(m: Mem, p: number, v: number): void {
+  m.dv.setUint32(p, v >>> 0, false);
+}
 
 /** u64 counter increment, as two u32 halves (v must be a non-negative integer < 2^32). */
 export function cnt_add(m: Mem, base: number, idx: number, v: number): void {
@@ -44,12 +65,19 @@ export function cnt_get(m: Mem, base: number, idx: number): number {
 }
 
 /** Acquire-load / release-store of an aligned u32 (publishing pointers to lock-free readers). */
-export function ald32(m: Mem, p: number): number { return Atomics.load(m.u32, p >>> 2); }
-export function ast32(m: Mem, p: number, v: number): void { Atomics.store(m.u32, p >>> 2, v >>> 0); }
+export function ald32(m: Mem, p: number): number {
+  return Atomics.load(m.u32, p >>> 2);
+}
+export function ast32(m: Mem, p: number, v: number): void {
+  Atomics.store(m.u32, p >>> 2, v >>> 0);
+}
 
 /** memory.copy's twin for frames (regions that do not overlap): short ones by words, which beats the call into copyWithin. */
 export function copy_frame(m: Mem, dst: number, src: number, len: number): void {
-  if (len > 128) { m.u8.copyWithin(dst, src, src + len); return; }
+  if (len > 128) {
+    m.u8.copyWithin(dst, src, src + len);
+    return;
+  }
   const u8 = m.u8;
   let o = 0;
   for (; o + 4 <= len; o += 4) st32(m, dst + o, ld32(m, src + o));

@@ -49,7 +49,10 @@ const ts: Cksum = {
   pseudo4: ck.in_pseudo4,
   pseudo6: (s, d, n, l) => ck.in_pseudo6(m, s, d, n, l),
 };
-const engines: [string, Cksum][] = [['wasm', wasm], ['ts', ts]];
+const engines: [string, Cksum][] = [
+  ['wasm', wasm],
+  ['ts', ts],
+];
 
 function hex(s: string): Uint8Array {
   return Uint8Array.from(Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex'));
@@ -152,11 +155,14 @@ describe.each(engines)('in_cksum golden vectors (%s)', (_name, e) => {
     st16be(m, BUF + 10, 0);
     st16be(m, BUF + 26, 0);
     expect(e.hdr20(BUF)).toBe(0x9535);
-    expect((~e.acc(BUF + 20, APF_UDP4.length, ph)) & 0xffff).toBe(0xa73d);
+    expect(~e.acc(BUF + 20, APF_UDP4.length, ph) & 0xffff).toBe(0xa73d);
   });
 
   test('UDP/IPv6 with known checksums (AOSP APF 0x1cbd, pyPLC 0x895e)', () => {
-    for (const [ip6, udp, want] of [[APF_IP6, APF_UDP6, 0x1cbd], [PLC_IP6, PLC_UDP6, 0x895e]] as const) {
+    for (const [ip6, udp, want] of [
+      [APF_IP6, APF_UDP6, 0x1cbd],
+      [PLC_IP6, PLC_UDP6, 0x895e],
+    ] as const) {
       for (const off of [0, 1]) {
         const p = BUF + 128 + off;
         put(p, ip6);
@@ -164,9 +170,9 @@ describe.each(engines)('in_cksum golden vectors (%s)', (_name, e) => {
         const plen = ld16be(m, p + 4);
         expect(plen).toBe(udp.length);
         const ph = e.pseudo6(p + 8, p + 24, 17, plen);
-        expect((~e.acc(p + 40, plen, ph)) & 0xffff).toBe(0);
+        expect(~e.acc(p + 40, plen, ph) & 0xffff).toBe(0);
         st16be(m, p + 46, 0);
-        expect((~e.acc(p + 40, plen, ph)) & 0xffff).toBe(want);
+        expect(~e.acc(p + 40, plen, ph) & 0xffff).toBe(want);
       }
     }
   });
@@ -175,9 +181,9 @@ describe.each(engines)('in_cksum golden vectors (%s)', (_name, e) => {
     put(BUF, APF_IP6_NA);
     put(BUF + 40, APF_ICMP6);
     const ph = e.pseudo6(BUF + 8, BUF + 24, 58, APF_ICMP6.length);
-    expect((~e.acc(BUF + 40, APF_ICMP6.length, ph)) & 0xffff).toBe(0);
+    expect(~e.acc(BUF + 40, APF_ICMP6.length, ph) & 0xffff).toBe(0);
     st16be(m, BUF + 42, 0);
-    expect((~e.acc(BUF + 40, APF_ICMP6.length, ph)) & 0xffff).toBe(0x8a09);
+    expect(~e.acc(BUF + 40, APF_ICMP6.length, ph) & 0xffff).toBe(0x8a09);
   });
 
   test('long buffers across the SIMD widening interval (all 0xff words: worst-case lane growth)', () => {
