@@ -27,7 +27,6 @@ import { ConfigError } from '../config/error.js';
 import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
 import { UserError } from '../errors.js';
 import type { Stack } from '../stack/stack.js';
-import type { Nexthop } from '../stack/tables.js';
 import { routeEntry, routeGetLine } from './route-text.js';
 import type {
   IfconfigEntry,
@@ -152,25 +151,9 @@ export class ControlPlane {
 
   // ---- routes -------------------------------------------------------------------------------------
 
-  /** `route add`: publishes the route. A route the RIB took but the compiled FIB could not is taken out again. */
+  /** `route add`: publishes the route (a route the compiled FIB cannot take is refused whole: Tables.addRoute). */
   routeAdd(r: RouteSpec): Promise<RouteEntry> {
-    return this.writer('route add', async () => {
-      const { stack } = this;
-      const existed = stack.tables.getRoute(r.family, r.dst, r.plen) !== undefined;
-      let nh: Nexthop;
-      try {
-        nh = stack.addRouteSpec(r);
-      } catch (e) {
-        // the RIB took it but the compiled FIB could not (out of tbl8 groups): unpublish it again
-        if (!existed && stack.tables.getRoute(r.family, r.dst, r.plen)) {
-          stack.deleteRoute(r.family, r.dst, r.plen);
-          await this.dp.synchronize();
-          stack.tables.reclaim();
-        }
-        throw e;
-      }
-      return routeEntry(stack, r.family, r.dst, r.plen, nh);
-    });
+    return this.writer('route add', () => routeEntry(this.stack, r.family, r.dst, r.plen, this.stack.addRouteSpec(r)));
   }
 
   /** `route change`: adds the route or swaps its nexthop in place (readers see old or new, never none). */

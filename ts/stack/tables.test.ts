@@ -429,11 +429,10 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
       expect(() => add(t, '10.1.3.0/25', 'unicast', 2)).toThrow(/^compiled FIB: out of tbl8 groups \(2\)/);
     });
 
-    // BUG: addRoute checks the compiled FIB after linking the route into the radix tree, and does
-    // not unlink it when the FIB is full: the caller gets a TableError, yet the RIB holds the route
-    // (routeCount, getRoute, walkRoutes and a retry's "route already exists" say so) while the FIB
-    // the data path reads does not (10.1.3.5 still goes by the /8).
-    test.failing('compiled FIB: a route the FIB cannot take is not left in the RIB', () => {
+    // addRoute checks the compiled FIB after linking the route into the radix tree; when the FIB is
+    // full it unlinks it again, so the RIB and the FIB the data path reads agree (10.1.3.5 still goes
+    // by the /8, and a retry is not told "route already exists").
+    test('compiled FIB: a route the FIB cannot take is not left in the RIB', () => {
       const t = mkTables(impl, { ...COMPILED, fib4Groups: 2 });
       const n8 = add(t, '10.0.0.0/8', 'unicast', 1);
       add(t, '10.1.1.0/25', 'unicast', 1);
@@ -444,12 +443,10 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
       expect(t.routeCount(4)).toBe(3);
     });
 
-    // BUG: Tables.addRoute takes any prefix length. An IPv4 /33 is linked into the tree, listed by
-    // walkRoutes, and the lookups' mask (0xffffffff << (32 - 33), a shift by 31 in JS and WASM)
-    // makes 10.0.0.0/33 answer for every address below 128.0.0.0, 8.8.8.8 included. The config
-    // parsers refuse such lengths, so only a direct caller (the control plane being built) can
-    // reach this; Tables is the last place that can refuse it for every caller.
-    test.failing("a prefix length beyond the family's bits is refused", () => {
+    // An IPv4 /33 would be linked into the tree and the lookups' mask (0xffffffff << (32 - 33), a
+    // shift by 31 in JS and WASM) would make it answer for every address below 128.0.0.0; the
+    // config parsers refuse such lengths, and Tables refuses them for every other caller.
+    test("a prefix length beyond the family's bits is refused", () => {
       const t = mkTables(impl);
       expect(() => t.addRoute(4, ip('10.0.0.0'), 33, 'unicast', 1, null, 0)).toThrow(TableError);
       expect(() => t.addRoute(6, ip('2001:db8::'), 129, 'unicast', 1, null, 0)).toThrow(TableError);

@@ -468,6 +468,16 @@ export class Tables {
 
   // ---- routes -----------------------------------------------------------------------------------
 
+  /** A route key the tables can hold: 4 or 16 bytes and a prefix length within the family's bits. */
+  private checkKey(family: 4 | 6, dst: Uint8Array, plen: number): void {
+    const bits = family === 4 ? 32 : 128;
+    if (dst.length !== bits / 8)
+      throw new TableError(`an IPv${family} destination has ${bits / 8} bytes, not ${dst.length}`);
+    if (!Number.isInteger(plen) || plen < 0 || plen > bits) {
+      throw new TableError(`prefix length ${plen} is out of range for IPv${family} (0-${bits})`);
+    }
+  }
+
   private head(family: 4 | 6): number {
     return family === 4 ? this.L.rt4 : this.L.rt6;
   }
@@ -497,6 +507,7 @@ export class Tables {
     mtu: number,
   ): Nexthop {
     this.wlock.assertHeld('addRoute');
+    this.checkKey(family, dst, plen);
     const nh = this.nexthopRef(kind, family, ifindex, gw, mtu);
     const r = this.k.rt_set(this.head(family), this.putKey(dst), plen, nh.id, 0);
     if (r !== 0) {
@@ -505,7 +516,21 @@ export class Tables {
         r === 0xffffffff ? `routing table full (${this.L.sizes.radixNodes} radix nodes)` : 'route already exists',
       );
     }
-    this.fibUpdate(family, dst, plen);
+    try {
+      this.fibUpdate(family, dst, plen);
+    } catch (e) {
+      // the compiled FIB cannot take it: take it out of the RIB again, so the two agree (a reader of
+      // the radix tree may have seen it: its nodes and nexthop go to limbo as for any delete)
+      this.k.rt_del(this.head(family), this.putKey(dst), plen);
+      this.nexthopUnref(nh.id);
+      try {
+        this.fibUpdate(family, dst, plen, false);
+      } catch {
+        /* the range is painted from the RIB as it was before the add */
+      }
+      this.bumpGeneration();
+      throw e;
+    }
     this.bumpGeneration();
     return nh;
   }
@@ -524,6 +549,7 @@ export class Tables {
     mtu: number,
   ): Nexthop {
     this.wlock.assertHeld('changeRoute');
+    this.checkKey(family, dst, plen);
     const nh = this.nexthopRef(kind, family, ifindex, gw, mtu);
     const old = this.k.rt_set(this.head(family), this.putKey(dst), plen, nh.id, 1);
     if (old === 0xffffffff) {
