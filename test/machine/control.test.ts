@@ -420,7 +420,15 @@ describe('control server: bad input', () => {
     expect(await raw('{"id": 6, "cmd": "route.get", "args": {"address": "192.0.2.1"}}')).toEqual({
       id: 6,
       ok: true,
-      result: { line: '192.0.2.1 192.0.2.1/32 local dev wm0' },
+      result: {
+        dst: '192.0.2.1',
+        family: 4,
+        prefix: '192.0.2.1/32',
+        type: 'local',
+        gateway: null,
+        dev: 'wm0',
+        line: '192.0.2.1 192.0.2.1/32 local dev wm0',
+      },
     });
     expect(await state()).toEqual(before);
   });
@@ -502,7 +510,7 @@ describe('mpstack run + the control commands (end to end)', () => {
         () => {
           throw new Error(`${args.join(' ')} succeeded`);
         },
-        (e: { code: number; stderr: string }) => e,
+        (e: { code: number; stdout: string; stderr: string }) => e,
       );
 
     // three independent sequences side by side: the instance stops after 3 s
@@ -523,6 +531,30 @@ describe('mpstack run + the control commands (end to end)', () => {
           const e = await fails('route', 'add', '10.0.0.0/8', 'via', '198.51.100.254');
           expect(e.stderr).toBe('mpstack: route add: 10.0.0.0/8: route already exists\n');
           expect(e.code).toBe(1);
+          // structured like `ip -j route get`; unreachable exits 2 as `ip route get` does, with its answer
+          expect(JSON.parse((await cli('route', 'get', '--json', '10.1.2.3')).stdout)).toEqual({
+            dst: '10.1.2.3',
+            family: 4,
+            prefix: '10.0.0.0/8',
+            type: 'unicast',
+            gateway: '198.51.100.254',
+            dev: 'wm1',
+            line: '10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1',
+          });
+          const u = await fails('route', 'get', '8.8.8.8');
+          expect([u.code, u.stderr, u.stdout]).toEqual([2, '', '8.8.8.8 unreachable\n']);
+          const uj = await fails('route', 'get', '--json', '2001:db9::1');
+          expect(uj.code).toBe(2);
+          expect(JSON.parse(uj.stdout)).toEqual({
+            dst: '2001:db9::1',
+            family: 6,
+            prefix: null,
+            type: null,
+            gateway: null,
+            dev: null,
+            line: '2001:db9::1 unreachable',
+          });
+          expect((await fails('route', 'get', '1.2.3')).code).toBe(1); // a bad request is an error, not an answer
         })(),
         (async () => {
           const s = JSON.parse((await cli('netstat', '-s', '--json')).stdout) as {

@@ -194,14 +194,18 @@ export function program(): Command {
     .description('routing table: lookup over a config (offline); add, delete, show, get on a running engine');
   route
     .command('lookup')
-    .description('longest-prefix match, answered like `ip route get`')
+    .description('longest-prefix match, answered like `ip route get` (exit status 2 if any address is unreachable)')
     .argument('[address...]', 'IPv4 or IPv6 addresses')
     .requiredOption('--config <file>', 'YAML config')
     .option('--addresses <file>', 'file with one address per line')
     .addOption(engineOption())
     .addOption(fibOption())
-    .action((addrs: string[], o: { config: string; addresses?: string; engine: KernelImpl; fib?: FibBackend }) =>
-      routeLookupCommand(addrs, o),
+    .addOption(jsonOption())
+    .action(
+      (
+        addrs: string[],
+        o: { config: string; addresses?: string; engine: KernelImpl; fib?: FibBackend; json?: boolean },
+      ) => routeLookupCommand(addrs, o),
     );
   route
     .command('add')
@@ -229,7 +233,7 @@ export function program(): Command {
     .action((o: Ctl & { '4'?: boolean; '6'?: boolean }) => routeShowCommand(o));
   route
     .command('get')
-    .description('the route a running engine uses for an address, like `ip route get`')
+    .description('the route a running engine uses for an address, like `ip route get` (exit status 2 if unreachable)')
     .argument('<address>', 'IPv4 or IPv6 address')
     .addOption(socketOption())
     .addOption(jsonOption())

@@ -51,13 +51,21 @@ describe.each(['wasm', 'ts'] as const)('control plane (%s)', (engine) => {
     const cp = new ControlPlane(localDataplane(stack));
     const added = await cp.routeAdd(parseRouteLine(stack, '10.0.0.0/8 via 198.51.100.254'));
     expect(added.text).toBe('10.0.0.0/8 via 198.51.100.254 dev wm1');
-    expect(await cp.routeGet('10.1.2.3')).toBe('10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1');
+    expect(await cp.routeGet('10.1.2.3')).toEqual({
+      dst: '10.1.2.3',
+      family: 4,
+      prefix: '10.0.0.0/8',
+      type: 'unicast',
+      gateway: '198.51.100.254',
+      dev: 'wm1',
+      line: '10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1',
+    });
     const shown = (await cp.routeShow(4)).map((r) => r.text);
     expect(shown).toContain('10.0.0.0/8 via 198.51.100.254 dev wm1');
     expect(shown).toContain('local 192.0.2.1 dev wm0');
     const [gone] = await cp.routeDelete([parseRouteKey('10.0.0.0/8')]);
     expect(gone!.text).toBe('10.0.0.0/8 via 198.51.100.254 dev wm1');
-    expect(await cp.routeGet('10.1.2.3')).toBe('10.1.2.3 unreachable');
+    expect(await cp.routeGet('10.1.2.3')).toMatchObject({ prefix: null, type: null, line: '10.1.2.3 unreachable' });
   });
 
   test('route delete refuses a missing route and deletes none of the others', async () => {
@@ -67,7 +75,7 @@ describe.each(['wasm', 'ts'] as const)('control plane (%s)', (engine) => {
     await expect(cp.routeDelete([parseRouteKey('10.0.0.0/8'), parseRouteKey('172.16.0.0/12')])).rejects.toThrow(
       /no route to 172\.16\.0\.0\/12/,
     );
-    expect(await cp.routeGet('10.1.2.3')).toBe('10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1');
+    expect((await cp.routeGet('10.1.2.3')).line).toBe('10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1');
   });
 
   test('route change swaps the nexthop in place', async () => {
@@ -75,7 +83,7 @@ describe.each(['wasm', 'ts'] as const)('control plane (%s)', (engine) => {
     const cp = new ControlPlane(localDataplane(stack));
     const r = await cp.routeChange(parseRouteLine(stack, '203.0.113.0/24 dev wm0'));
     expect(r.text).toBe('203.0.113.0/24 dev wm0');
-    expect(await cp.routeGet('203.0.113.9')).toBe('203.0.113.9 203.0.113.0/24 dev wm0');
+    expect((await cp.routeGet('203.0.113.9')).line).toBe('203.0.113.9 203.0.113.0/24 dev wm0');
   });
 
   test('requests are checked before any change', async () => {
@@ -101,15 +109,15 @@ describe.each(['wasm', 'ts'] as const)('control plane (%s)', (engine) => {
     expect((await cp.ifUp('wm1', true)).flags).toEqual(['UP']);
     const wm0 = await cp.ifAddressAdd('wm0', '192.0.2.77/24');
     expect(wm0.addresses).toEqual(['192.0.2.1/24', '2001:db8::1/64', '192.0.2.77/24']);
-    expect(await cp.routeGet('192.0.2.77')).toBe('192.0.2.77 192.0.2.77/32 local dev wm0');
+    expect((await cp.routeGet('192.0.2.77')).line).toBe('192.0.2.77 192.0.2.77/32 local dev wm0');
     const v = await cp.ifCreateVlan('vlan7', 'wm0', 7);
     expect(v.vlan).toEqual({ parent: 'wm0', id: 7 });
     await cp.ifAddressAdd('vlan7', '10.7.0.1/24');
     await cp.routeAdd(parseRouteLine(stack, '10.77.0.0/16 via 10.7.0.254'));
-    expect(await cp.routeGet('10.77.1.1')).toBe('10.77.1.1 10.77.0.0/16 via 10.7.0.254 dev vlan7');
+    expect((await cp.routeGet('10.77.1.1')).line).toBe('10.77.1.1 10.77.0.0/16 via 10.7.0.254 dev vlan7');
     // connected, local, broadcast and the route through it
     expect(await cp.ifDestroy('vlan7')).toBe(4);
-    expect(await cp.routeGet('10.77.1.1')).toBe('10.77.1.1 unreachable');
+    expect((await cp.routeGet('10.77.1.1')).line).toBe('10.77.1.1 unreachable');
     expect(cp.ifconfig().map((i) => i.name)).toEqual(['wm0', 'wm1']);
     // its index is free again
     expect((await cp.ifCreateVlan('vlan8', 'wm0', 8)).index).toBe(v.index);
@@ -151,7 +159,7 @@ describe('the writer lock', () => {
     await del;
     await add;
     expect(log).toEqual(['grace-begin', 'grace-end', 'reclaim', 'add-done']);
-    expect(await cp.routeGet('10.1.1.1')).toBe('10.1.1.1 10.0.0.0/8 dev wm0');
+    expect((await cp.routeGet('10.1.1.1')).line).toBe('10.1.1.1 10.0.0.0/8 dev wm0');
   });
 
   test('free comes after the grace period: a deleted route is reclaimed only once readers have left', async () => {

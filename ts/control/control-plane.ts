@@ -27,7 +27,7 @@ import { ConfigError } from '../config/error.js';
 import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
 import { UserError } from '../errors.js';
 import type { Stack } from '../stack/stack.js';
-import { routeEntry, routeGetLine } from './route-text.js';
+import { routeEntry, routeGet } from './route-text.js';
 import type {
   IfconfigEntry,
   IntrctlListResult,
@@ -35,6 +35,7 @@ import type {
   NetstatMResult,
   NetstatSResult,
   RouteEntry,
+  RouteGetResult,
 } from './types.js';
 
 /** Interrupt affinity (intrctl): a multi-CPU machine has it, a single-CPU stack does not. */
@@ -194,11 +195,15 @@ export class ControlPlane {
     );
   }
 
-  /** `route get ADDRESS`: the data path's answer, as `ip route get` prints it. */
-  routeGet(address: string): Promise<string> {
+  /**
+   * `route get ADDRESS`: the data path's answer, as `ip route get` prints it and `ip -j route get`
+   * names its parts. An unreachable address is an answer, not an error (route-text.ts's
+   * routeGetReachable says which are; the CLI turns them into its exit status).
+   */
+  routeGet(address: string): Promise<RouteGetResult> {
     const ip = parseIP(address);
     if (!ip) return Promise.reject(new UserError(`'${address}' is not an IPv4 or IPv6 address`));
-    return this.writer('route get', () => routeGetLine(this.stack, address, ip.bytes));
+    return this.writer('route get', () => routeGet(this.stack, address, ip.bytes));
   }
 
   // ---- neighbors ----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import type {
   NetstatMResult,
   NetstatSResult,
   RouteEntry,
+  RouteGetResult,
 } from '../control/types.js';
 
 export { formatIntrctlList } from '../control/types.js';
@@ -38,6 +39,7 @@ export type {
   NetstatMResult,
   NetstatSResult,
   RouteEntry,
+  RouteGetResult,
 } from '../control/types.js';
 
 /** The longest request line the server reads (a route line is well under 200 bytes). */
@@ -75,7 +77,7 @@ export interface ControlCommands {
   'route.add': { args: { line: string }; result: { route: RouteEntry } };
   'route.delete': { args: { dst: string; family?: 4 | 6 }; result: { route: RouteEntry } };
   'route.show': { args: { family?: 4 | 6 }; result: { routes: RouteEntry[] } };
-  'route.get': { args: { address: string }; result: { line: string } };
+  'route.get': { args: { address: string }; result: RouteGetResult };
   ifconfig: { args: { if?: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.up': { args: { if: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.down': { args: { if: string }; result: { interfaces: IfconfigEntry[] } };

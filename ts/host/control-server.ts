@@ -81,7 +81,7 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
       return { route };
     },
     'route.show': async (args) => ({ routes: await cp.routeShow(argReader(args, ['family']).family('family')) }),
-    'route.get': async (args) => ({ line: await cp.routeGet(argReader(args, ['address']).str('address')) }),
+    'route.get': (args) => cp.routeGet(argReader(args, ['address']).str('address')),
 
     ifconfig: (args) => ({ interfaces: cp.ifconfig(argReader(args, ['if']).optStr('if')) }),
     'ifconfig.up': async (args) => ({ interfaces: [await cp.ifUp(argReader(args, ['if']).str('if'), true)] }),
