@@ -241,12 +241,18 @@ export function program(): Command {
 
   p.command('ifconfig')
     .description(
-      'show the interfaces of a running engine, set one up, down, give it an address, or create and destroy vlans',
+      'show the interfaces of a running engine; set one up or down, its addresses or its mtu; create and destroy vlans',
     )
     .argument('[interface]', 'e.g. wm0 (default: every interface)')
-    .argument('[change...]', 'up | down | inet ADDR/LEN | inet6 ADDR/LEN | create vlan VID vlanif PARENT | destroy')
+    .argument(
+      '[change...]',
+      'up | down | inet[6] ADDR/LEN (replaces the primary address) | inet[6] ADDR/LEN alias | inet[6] ADDR -alias | inet[6] ADDR delete | mtu N | create vlan VID vlanif PARENT | destroy',
+    )
     .addOption(socketOption())
     .addOption(jsonOption())
+    // NetBSD's `-alias` is a word of the change, not an option: unknown options reach ifconfigCommand,
+    // which takes `-alias` and refuses any other as commander would
+    .allowUnknownOption()
     .action((ifname: string | undefined, change: string[], o: Ctl) => ifconfigCommand(ifname, change, o));
 
   p.command('netstat')

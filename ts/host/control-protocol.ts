@@ -81,7 +81,11 @@ export interface ControlCommands {
   ifconfig: { args: { if?: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.up': { args: { if: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.down': { args: { if: string }; result: { interfaces: IfconfigEntry[] } };
-  'ifconfig.inet': { args: { if: string; address: string }; result: { interfaces: IfconfigEntry[] } };
+  /** without alias: replaces the interface's primary address of that kind (or adds the first); alias: adds */
+  'ifconfig.inet': { args: { if: string; address: string; alias?: boolean }; result: { interfaces: IfconfigEntry[] } };
+  /** `inet ADDR[/LEN] -alias` or `delete`: the address and its routes go, after a grace period */
+  'ifconfig.delete': { args: { if: string; address: string }; result: { interfaces: IfconfigEntry[] } };
+  'ifconfig.mtu': { args: { if: string; mtu: number }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.create': { args: { if: string; vlan: number; vlanif: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.destroy': { args: { if: string }; result: { routes: number } };
   'netstat.i': { args: Record<string, never>; result: NetstatIResult };
