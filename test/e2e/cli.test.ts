@@ -351,23 +351,73 @@ describe('mpstack route lookup', () => {
       '2001:db8::1 2001:db8::1/128 local dev wm0',
       '2001:db9::1 unreachable',
     ];
+    // every address answered; exit status 2 because some were unreachable (as route get's)
     for (const e of ['wasm', 'ts']) {
       for (const fib of ['radix', 'compiled']) {
-        const out = execFileSync(
-          process.execPath,
-          [CLI, 'route', 'lookup', '--config', join(dir, 'router.yaml'), '--engine', e, '--fib', fib, ...addrs],
-          { encoding: 'utf8' },
-        );
-        expect(out.trim().split('\n')).toEqual(want);
+        const r = mpstack([
+          'route',
+          'lookup',
+          '--config',
+          join(dir, 'router.yaml'),
+          '--engine',
+          e,
+          '--fib',
+          fib,
+          ...addrs,
+        ]);
+        expect([r.status, r.stderr]).toEqual([2, '']);
+        expect(r.stdout.trim().split('\n')).toEqual(want);
       }
     }
     writeFileSync(join(dir, 'addrs.txt'), `# addresses\n${addrs.join('\n')}\n`);
-    const f = execFileSync(
-      process.execPath,
-      [CLI, 'route', 'lookup', '--config', join(dir, 'router.yaml'), '--addresses', join(dir, 'addrs.txt')],
-      { encoding: 'utf8' },
-    );
-    expect(f.trim().split('\n')).toEqual(want);
+    const f = mpstack(['route', 'lookup', '--config', join(dir, 'router.yaml'), '--addresses', join(dir, 'addrs.txt')]);
+    expect(f.status).toBe(2);
+    expect(f.stdout.trim().split('\n')).toEqual(want);
+  });
+
+  test('exit status 0 when every address is reachable; --json gives the parts of each answer', () => {
+    const ok = mpstack(['route', 'lookup', '--config', join(dir, 'router.yaml'), '203.0.113.9', '192.0.2.1']);
+    expect([ok.status, ok.stderr]).toEqual([0, '']);
+    const j = mpstack([
+      'route',
+      'lookup',
+      '--config',
+      join(dir, 'router.yaml'),
+      '--json',
+      '203.0.113.9',
+      '198.18.0.1',
+      '2001:db9::1',
+    ]);
+    expect(j.status).toBe(2);
+    expect(JSON.parse(j.stdout)).toEqual([
+      {
+        dst: '203.0.113.9',
+        family: 4,
+        prefix: '203.0.113.0/24',
+        type: 'unicast',
+        gateway: '198.51.100.254',
+        dev: 'wm1',
+        line: '203.0.113.9 203.0.113.0/24 via 198.51.100.254 dev wm1',
+      },
+      {
+        dst: '198.18.0.1',
+        family: 4,
+        prefix: '198.18.0.0/15',
+        type: 'blackhole',
+        gateway: null,
+        dev: null,
+        line: '198.18.0.1 198.18.0.0/15 blackhole',
+      },
+      {
+        dst: '2001:db9::1',
+        family: 6,
+        prefix: null,
+        type: null,
+        gateway: null,
+        dev: null,
+        line: '2001:db9::1 unreachable',
+      },
+    ]);
   });
 });
 
@@ -504,11 +554,17 @@ routes_file: ROUTES
         if (Date.now() > deadline) throw new Error(`mpstack run did not come up: ${stderr}`);
         await new Promise((r) => setTimeout(r, 20));
       }
-      const get = async (a: string) =>
-        (await promisify(execFile)(process.execPath, [CLI, 'route', 'get', '--socket', sock, a], { encoding: 'utf8' }))
-          .stdout;
-      expect(await get('198.18.7.7')).toBe('198.18.7.7 198.18.0.0/15 via 203.0.113.9 dev wm1\n');
-      expect(await get('10.1.2.3')).toBe('10.1.2.3 10.0.0.0/8 blackhole\n');
+      const get = (a: string) =>
+        promisify(execFile)(process.execPath, [CLI, 'route', 'get', '--socket', sock, a], { encoding: 'utf8' }).then(
+          (r) => ({ code: 0, stdout: r.stdout }),
+          (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+        );
+      expect(await get('198.18.7.7')).toEqual({
+        code: 0,
+        stdout: '198.18.7.7 198.18.0.0/15 via 203.0.113.9 dev wm1\n',
+      });
+      // a blackhole answers, and exits 2 as `ip route get` does for it
+      expect(await get('10.1.2.3')).toEqual({ code: 2, stdout: '10.1.2.3 10.0.0.0/8 blackhole\n' });
     } catch (e) {
       child.kill();
       throw e;

@@ -157,7 +157,7 @@ describe('control server: every command', () => {
     expect(engine.stack.tables.ifs[2]!.up).toBe(false);
     expect((await c.call('ifconfig.up', { if: 'wm1' })).interfaces[0]!.flags).toEqual(['UP']);
     // an address brings its connected route, its local route and its broadcast, and puts gateways on link
-    const r = await c.call('ifconfig.inet', { if: 'wm1', address: '100.64.0.1/10' });
+    const r = await c.call('ifconfig.inet', { if: 'wm1', address: '100.64.0.1/10', alias: true });
     expect(r.interfaces[0]!.addresses).toEqual(['198.51.100.1/24', '100.64.0.1/10']);
     expect(await routeTexts()).toEqual(
       expect.arrayContaining([
@@ -185,6 +185,35 @@ describe('control server: every command', () => {
     expect((await c.call('route.get', { address: '2001:db8:1::9' })).line).toBe(
       '2001:db8:1::9 2001:db8:1::/64 dev wm1',
     );
+  });
+
+  test('ifconfig inet replaces, alias adds, delete removes, mtu sets: under traffic, nothing freed early', async () => {
+    // wm1 carries the traffic (203.0.113.0/24 via 198.51.100.254): its gateway must stay on link
+    await expect(c.call('ifconfig.inet', { if: 'wm1', address: '10.9.0.1/24' })).rejects.toThrow(
+      /^ifconfig inet: \d+ routes? through 198\.51\.100\.254 needs? 198\.51\.100\.1\/24 on wm1 to reach it/,
+    );
+    await c.call('ifconfig.inet', { if: 'wm1', address: '198.51.100.2/24', alias: true });
+    // the primary address is replaced: the alias in its network keeps the gateway on link
+    const wm1 = (await c.call('ifconfig.inet', { if: 'wm1', address: '198.51.100.3/24' })).interfaces[0]!;
+    expect(wm1.addresses.slice(0, 1)).toEqual(['198.51.100.3/24']);
+    expect(wm1.addresses).toContain('198.51.100.2/24');
+    expect(engine.stack.tables.ifs[2]!.addr4).toBe(0xc6336403);
+    expect((await c.call('route.get', { address: '198.51.100.1' })).line).toBe('198.51.100.1 198.51.100.0/24 dev wm1');
+    const back = (await c.call('ifconfig.inet', { if: 'wm1', address: '198.51.100.1/24' })).interfaces[0]!;
+    expect(back.addresses[0]).toBe('198.51.100.1/24');
+    expect(
+      (await c.call('ifconfig.delete', { if: 'wm1', address: '198.51.100.2' })).interfaces[0]!.addresses,
+    ).not.toContain('198.51.100.2/24');
+    expect((await c.call('route.get', { address: '198.51.100.2' })).line).toBe('198.51.100.2 198.51.100.0/24 dev wm1');
+    // mtu: the traffic's 64-byte frames still go; the flow caches take the new MTU
+    expect((await c.call('ifconfig.mtu', { if: 'wm1', mtu: 1280 })).interfaces[0]!.mtu).toBe(1280);
+    expect(engine.stack.tables.ifs[2]!.mtu).toBe(1280);
+    await expect(c.call('ifconfig.mtu', { if: 'wm0', mtu: 1000 })).rejects.toThrow(
+      /^ifconfig mtu: mtu 1000 is below 1280, the IPv6 minimum \(RFC 8200\), and wm0 has 2001:db8::1\/64$/,
+    );
+    await c.call('ifconfig.mtu', { if: 'wm1', mtu: 1500 });
+    await sleep(50);
+    expect(engine.stats.violations()).toBe(0);
   });
 
   test('netstat -i and -s', async () => {
@@ -362,6 +391,23 @@ describe('control server: bad input', () => {
       ['ifconfig.inet', { if: 'wm1', address: '192.0.2.255/24' }, /a route to 192\.0\.2\.255\/32 exists already/],
       ['ifconfig.inet', { if: 'wm1', address: '10.9.0.1/0' }, /prefix length must be 1\.\.32/],
       ['ifconfig.inet', { if: 'wm9', address: '10.9.0.1/24' }, /no interface 'wm9'/],
+      ['ifconfig.inet', { if: 'wm1', address: '10.9.0.1/24', alias: 'yes' }, /'alias' must be true or false/],
+      ['ifconfig.inet', { if: 'wm1', address: '10.9.0.1/24' }, /^ifconfig inet: 1 route through 198\.51\.100\.254/],
+      [
+        'ifconfig.delete',
+        { if: 'wm1', address: '10.9.0.1' },
+        /^ifconfig delete: 10\.9\.0\.1 is not an address of wm1 \(it has 198\.51\.100\.1\/24/,
+      ],
+      ['ifconfig.delete', { if: 'wm1', address: '198.51.100.1/24' }, /1 route through 198\.51\.100\.254 needs/],
+      [
+        'ifconfig.delete',
+        { if: 'wm1', address: '198.51.100.1/25' },
+        /configured on wm1 as 198\.51\.100\.1\/24, not \/25/,
+      ],
+      ['ifconfig.delete', { if: 'wm1', address: '198.51.100' }, /'198\.51\.100' is not an IPv4 or IPv6 address/],
+      ['ifconfig.mtu', { if: 'wm1', mtu: 67 }, /^ifconfig mtu: mtu must be 68\.\.9216, not 67$/],
+      ['ifconfig.mtu', { if: 'wm1', mtu: 1500.5 }, /'mtu' must be an integer/],
+      ['ifconfig.mtu', { if: 'wm9', mtu: 1500 }, /no interface 'wm9'/],
       ['netstat.s', { perCpu: 'yes' }, /'perCpu' must be true or false/],
       ['netstat.i', { x: 1 }, /unknown argument 'x'/],
       ['ifconfig.create', { if: 'wm1', vlan: 5, vlanif: 'wm0' }, /interface wm1 exists already/],
@@ -420,7 +466,15 @@ describe('control server: bad input', () => {
     expect(await raw('{"id": 6, "cmd": "route.get", "args": {"address": "192.0.2.1"}}')).toEqual({
       id: 6,
       ok: true,
-      result: { line: '192.0.2.1 192.0.2.1/32 local dev wm0' },
+      result: {
+        dst: '192.0.2.1',
+        family: 4,
+        prefix: '192.0.2.1/32',
+        type: 'local',
+        gateway: null,
+        dev: 'wm0',
+        line: '192.0.2.1 192.0.2.1/32 local dev wm0',
+      },
     });
     expect(await state()).toEqual(before);
   });
@@ -477,7 +531,7 @@ describe('mpstack run + the control commands (end to end)', () => {
     writeFileSync(join(dir, 'run.yaml'), CONFIG);
     const child = spawn(
       process.execPath,
-      [CLI, 'run', '--config', join(dir, 'run.yaml'), '--cpus', '2', '--duration', '6'],
+      [CLI, 'run', '--config', join(dir, 'run.yaml'), '--cpus', '2', '--duration', '12'],
       { env },
     ); // long enough for the CLI calls below on a loaded machine
     let stderr = '';
@@ -502,10 +556,10 @@ describe('mpstack run + the control commands (end to end)', () => {
         () => {
           throw new Error(`${args.join(' ')} succeeded`);
         },
-        (e: { code: number; stderr: string }) => e,
+        (e: { code: number; stdout: string; stderr: string }) => e,
       );
 
-    // three independent sequences side by side: the instance stops after 3 s
+    // independent sequences side by side: the instance stops after 12 s
     try {
       await Promise.all([
         (async () => {
@@ -523,6 +577,30 @@ describe('mpstack run + the control commands (end to end)', () => {
           const e = await fails('route', 'add', '10.0.0.0/8', 'via', '198.51.100.254');
           expect(e.stderr).toBe('mpstack: route add: 10.0.0.0/8: route already exists\n');
           expect(e.code).toBe(1);
+          // structured like `ip -j route get`; unreachable exits 2 as `ip route get` does, with its answer
+          expect(JSON.parse((await cli('route', 'get', '--json', '10.1.2.3')).stdout)).toEqual({
+            dst: '10.1.2.3',
+            family: 4,
+            prefix: '10.0.0.0/8',
+            type: 'unicast',
+            gateway: '198.51.100.254',
+            dev: 'wm1',
+            line: '10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1',
+          });
+          const u = await fails('route', 'get', '8.8.8.8');
+          expect([u.code, u.stderr, u.stdout]).toEqual([2, '', '8.8.8.8 unreachable\n']);
+          const uj = await fails('route', 'get', '--json', '2001:db9::1');
+          expect(uj.code).toBe(2);
+          expect(JSON.parse(uj.stdout)).toEqual({
+            dst: '2001:db9::1',
+            family: 6,
+            prefix: null,
+            type: null,
+            gateway: null,
+            dev: null,
+            line: '2001:db9::1 unreachable',
+          });
+          expect((await fails('route', 'get', '1.2.3')).code).toBe(1); // a bad request is an error, not an answer
         })(),
         (async () => {
           const s = JSON.parse((await cli('netstat', '-s', '--json')).stdout) as {
@@ -544,6 +622,35 @@ describe('mpstack run + the control commands (end to end)', () => {
           expect((await fails('ifconfig', 'vlan5')).stderr).toMatch(/no interface 'vlan5'/);
         })(),
         (async () => {
+          // NetBSD's ifconfig: alias adds, -alias and delete remove, inet without alias replaces, mtu
+          expect((await cli('ifconfig', 'wm1', 'inet', '100.64.0.1/10', 'alias')).stdout).toBe('');
+          expect((await cli('ifconfig', 'wm1')).stdout).toMatch(
+            /\tinet 198\.51\.100\.1\/24 broadcast 198\.51\.100\.255\n\tinet 100\.64\.0\.1\/10 broadcast 100\.127\.255\.255\n$/,
+          );
+          expect((await cli('ifconfig', 'wm1', 'inet', '100.64.0.1', '-alias')).stdout).toBe('');
+          expect((await cli('ifconfig', 'wm1')).stdout).not.toMatch(/100\.64/);
+          expect((await cli('ifconfig', 'wm1', 'inet6', '2001:db8:9::1/64')).stdout).toBe(''); // none yet: added
+          const six = JSON.parse((await cli('ifconfig', 'wm1', 'inet6', '2001:db8:9::2/64', '--json')).stdout) as {
+            addresses: string[];
+          };
+          expect(six.addresses).toEqual(['198.51.100.1/24', '2001:db8:9::2/64']); // replaced
+          expect((await cli('ifconfig', 'wm1', 'inet6', '2001:db8:9::2', 'delete')).stdout).toBe('');
+          expect((await cli('ifconfig', 'wm1', 'mtu', '1400')).stdout).toBe('');
+          expect((await cli('ifconfig', 'wm1')).stdout).toMatch(/^wm1: flags=<UP> mtu 1400\n/);
+          const bad = await fails('ifconfig', 'wm1', 'mtu', '20');
+          expect([bad.code, bad.stderr]).toEqual([1, 'mpstack: ifconfig mtu: mtu must be 68..9216, not 20\n']);
+          const gone = await fails('ifconfig', 'wm1', 'inet', '192.0.2.99', '-alias');
+          expect(gone.stderr).toBe(
+            'mpstack: ifconfig delete: 192.0.2.99 is not an address of wm1 (it has 198.51.100.1/24)\n',
+          );
+          const v6 = await fails('ifconfig', 'wm1', 'inet', '2001:db8::5/64');
+          expect(v6.stderr).toBe('mpstack: ifconfig: 2001:db8::5/64 is not an IPv4 address\n');
+          expect((await fails('ifconfig', 'wm1', 'inet', '10.1.1.1/24', '-x')).stderr).toBe(
+            "mpstack: unknown option '-x' for ifconfig\n",
+          );
+          expect((await cli('ifconfig', 'wm1', 'mtu', '1500')).stdout).toBe('');
+        })(),
+        (async () => {
           const m = await cli('netstat', '-m');
           expect(m.stdout).toMatch(
             /^\d+ clusters of 2176 bytes \([\d.]+ MiB\): \d+ free in the pool, \d+ in CPU caches/,
@@ -563,5 +670,5 @@ describe('mpstack run + the control commands (end to end)', () => {
     const none = await fails('intrctl', 'list');
     expect(none.code).toBe(1);
     expect(none.stderr).toBe('mpstack: no mpstack instance is running (start one with mpstack run)\n');
-  }, 20_000);
+  }, 30_000);
 });

@@ -194,14 +194,18 @@ export function program(): Command {
     .description('routing table: lookup over a config (offline); add, delete, show, get on a running engine');
   route
     .command('lookup')
-    .description('longest-prefix match, answered like `ip route get`')
+    .description('longest-prefix match, answered like `ip route get` (exit status 2 if any address is unreachable)')
     .argument('[address...]', 'IPv4 or IPv6 addresses')
     .requiredOption('--config <file>', 'YAML config')
     .option('--addresses <file>', 'file with one address per line')
     .addOption(engineOption())
     .addOption(fibOption())
-    .action((addrs: string[], o: { config: string; addresses?: string; engine: KernelImpl; fib?: FibBackend }) =>
-      routeLookupCommand(addrs, o),
+    .addOption(jsonOption())
+    .action(
+      (
+        addrs: string[],
+        o: { config: string; addresses?: string; engine: KernelImpl; fib?: FibBackend; json?: boolean },
+      ) => routeLookupCommand(addrs, o),
     );
   route
     .command('add')
@@ -229,7 +233,7 @@ export function program(): Command {
     .action((o: Ctl & { '4'?: boolean; '6'?: boolean }) => routeShowCommand(o));
   route
     .command('get')
-    .description('the route a running engine uses for an address, like `ip route get`')
+    .description('the route a running engine uses for an address, like `ip route get` (exit status 2 if unreachable)')
     .argument('<address>', 'IPv4 or IPv6 address')
     .addOption(socketOption())
     .addOption(jsonOption())
@@ -237,12 +241,18 @@ export function program(): Command {
 
   p.command('ifconfig')
     .description(
-      'show the interfaces of a running engine, set one up, down, give it an address, or create and destroy vlans',
+      'show the interfaces of a running engine; set one up or down, its addresses or its mtu; create and destroy vlans',
     )
     .argument('[interface]', 'e.g. wm0 (default: every interface)')
-    .argument('[change...]', 'up | down | inet ADDR/LEN | inet6 ADDR/LEN | create vlan VID vlanif PARENT | destroy')
+    .argument(
+      '[change...]',
+      'up | down | inet[6] ADDR/LEN (replaces the primary address) | inet[6] ADDR/LEN alias | inet[6] ADDR -alias | inet[6] ADDR delete | mtu N | create vlan VID vlanif PARENT | destroy',
+    )
     .addOption(socketOption())
     .addOption(jsonOption())
+    // NetBSD's `-alias` is a word of the change, not an option: unknown options reach ifconfigCommand,
+    // which takes `-alias` and refuses any other as commander would
+    .allowUnknownOption()
     .action((ifname: string | undefined, change: string[], o: Ctl) => ifconfigCommand(ifname, change, o));
 
   p.command('netstat')

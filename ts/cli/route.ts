@@ -1,9 +1,12 @@
-// `mpstack route lookup`: answers like `ip route get` from the config's routing table.
+// `mpstack route lookup`: answers like `ip route get` from the config's routing table, one line (or
+// with --json one object) per address, every address answered. The exit status is 2 when any of
+// them was unreachable (no route, or a reject route), as `ip -batch` reports a failed command after
+// running them all, and as `route get` exits for its one address; 0 when every one was reachable.
 import { readInputFile } from '../config/files.js';
 import type { FibBackend } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import { parseIP } from '../addr/addr.js';
-import { routeGetLine } from '../control/route-text.js';
+import { ROUTE_UNREACHABLE_STATUS, routeGet, routeGetReachable } from '../control/route-text.js';
 import { buildStack, loadConfigWarn } from './build-stack.js';
 import { UserError } from './errors.js';
 
@@ -12,6 +15,8 @@ export interface RouteLookupOptions {
   engine: KernelImpl;
   fib?: FibBackend;
   addresses?: string;
+  /** one JSON array of route get objects (RouteGetResult) instead of lines */
+  json?: boolean;
 }
 
 function readAddresses(o: RouteLookupOptions, args: string[]): { text: string; bytes: Uint8Array }[] {
@@ -44,8 +49,8 @@ export function routeLookupCommand(args: string[], o: RouteLookupOptions): void 
   const addrs = readAddresses(o, args);
   const stack = buildStack(loadConfigWarn(o.config), o.engine, 16, o.fib);
   // lookups key the tables through the writer's scratch memory: a reader of the control plane
-  const lines = stack.tables.wlock.runSync('route lookup', () =>
-    addrs.map((a) => routeGetLine(stack, a.text, a.bytes)),
-  );
-  process.stdout.write(lines.join('\n') + '\n');
+  const answers = stack.tables.wlock.runSync('route lookup', () => addrs.map((a) => routeGet(stack, a.text, a.bytes)));
+  if (o.json) process.stdout.write(JSON.stringify(answers, null, 2) + '\n');
+  else process.stdout.write(answers.map((r) => r.line).join('\n') + '\n');
+  if (!answers.every(routeGetReachable)) process.exitCode = ROUTE_UNREACHABLE_STATUS;
 }

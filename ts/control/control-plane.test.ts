@@ -2,7 +2,9 @@
 // (changing nothing), the writer lock (asserted, one writer at a time across awaits) and the order
 // unpublish → grace period → free, watched through a dataplane whose grace period the test controls.
 import { describe, expect, test } from '@jest/globals';
+import { parseIP } from '../addr/addr.js';
 import { parseConfig } from '../config/load.js';
+import { buildFrame } from '../packet/build.js';
 import { Stack } from '../stack/stack.js';
 import { WriterLockError } from '../stack/writer-lock.js';
 import { ControlPlane, type Dataplane, localDataplane, parseRouteKey, parseRouteLine } from './control-plane.js';
@@ -51,13 +53,21 @@ describe.each(['wasm', 'ts'] as const)('control plane (%s)', (engine) => {
     const cp = new ControlPlane(localDataplane(stack));
     const added = await cp.routeAdd(parseRouteLine(stack, '10.0.0.0/8 via 198.51.100.254'));
     expect(added.text).toBe('10.0.0.0/8 via 198.51.100.254 dev wm1');
-    expect(await cp.routeGet('10.1.2.3')).toBe('10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1');
+    expect(await cp.routeGet('10.1.2.3')).toEqual({
+      dst: '10.1.2.3',
+      family: 4,
+      prefix: '10.0.0.0/8',
+      type: 'unicast',
+      gateway: '198.51.100.254',
+      dev: 'wm1',
+      line: '10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1',
+    });
     const shown = (await cp.routeShow(4)).map((r) => r.text);
     expect(shown).toContain('10.0.0.0/8 via 198.51.100.254 dev wm1');
     expect(shown).toContain('local 192.0.2.1 dev wm0');
     const [gone] = await cp.routeDelete([parseRouteKey('10.0.0.0/8')]);
     expect(gone!.text).toBe('10.0.0.0/8 via 198.51.100.254 dev wm1');
-    expect(await cp.routeGet('10.1.2.3')).toBe('10.1.2.3 unreachable');
+    expect(await cp.routeGet('10.1.2.3')).toMatchObject({ prefix: null, type: null, line: '10.1.2.3 unreachable' });
   });
 
   test('route delete refuses a missing route and deletes none of the others', async () => {
@@ -67,7 +77,7 @@ describe.each(['wasm', 'ts'] as const)('control plane (%s)', (engine) => {
     await expect(cp.routeDelete([parseRouteKey('10.0.0.0/8'), parseRouteKey('172.16.0.0/12')])).rejects.toThrow(
       /no route to 172\.16\.0\.0\/12/,
     );
-    expect(await cp.routeGet('10.1.2.3')).toBe('10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1');
+    expect((await cp.routeGet('10.1.2.3')).line).toBe('10.1.2.3 10.0.0.0/8 via 198.51.100.254 dev wm1');
   });
 
   test('route change swaps the nexthop in place', async () => {
@@ -75,7 +85,7 @@ describe.each(['wasm', 'ts'] as const)('control plane (%s)', (engine) => {
     const cp = new ControlPlane(localDataplane(stack));
     const r = await cp.routeChange(parseRouteLine(stack, '203.0.113.0/24 dev wm0'));
     expect(r.text).toBe('203.0.113.0/24 dev wm0');
-    expect(await cp.routeGet('203.0.113.9')).toBe('203.0.113.9 203.0.113.0/24 dev wm0');
+    expect((await cp.routeGet('203.0.113.9')).line).toBe('203.0.113.9 203.0.113.0/24 dev wm0');
   });
 
   test('requests are checked before any change', async () => {
@@ -101,18 +111,147 @@ describe.each(['wasm', 'ts'] as const)('control plane (%s)', (engine) => {
     expect((await cp.ifUp('wm1', true)).flags).toEqual(['UP']);
     const wm0 = await cp.ifAddressAdd('wm0', '192.0.2.77/24');
     expect(wm0.addresses).toEqual(['192.0.2.1/24', '2001:db8::1/64', '192.0.2.77/24']);
-    expect(await cp.routeGet('192.0.2.77')).toBe('192.0.2.77 192.0.2.77/32 local dev wm0');
+    expect((await cp.routeGet('192.0.2.77')).line).toBe('192.0.2.77 192.0.2.77/32 local dev wm0');
     const v = await cp.ifCreateVlan('vlan7', 'wm0', 7);
     expect(v.vlan).toEqual({ parent: 'wm0', id: 7 });
     await cp.ifAddressAdd('vlan7', '10.7.0.1/24');
     await cp.routeAdd(parseRouteLine(stack, '10.77.0.0/16 via 10.7.0.254'));
-    expect(await cp.routeGet('10.77.1.1')).toBe('10.77.1.1 10.77.0.0/16 via 10.7.0.254 dev vlan7');
+    expect((await cp.routeGet('10.77.1.1')).line).toBe('10.77.1.1 10.77.0.0/16 via 10.7.0.254 dev vlan7');
     // connected, local, broadcast and the route through it
     expect(await cp.ifDestroy('vlan7')).toBe(4);
-    expect(await cp.routeGet('10.77.1.1')).toBe('10.77.1.1 unreachable');
+    expect((await cp.routeGet('10.77.1.1')).line).toBe('10.77.1.1 unreachable');
     expect(cp.ifconfig().map((i) => i.name)).toEqual(['wm0', 'wm1']);
     // its index is free again
     expect((await cp.ifCreateVlan('vlan8', 'wm0', 8)).index).toBe(v.index);
+  });
+
+  test("ifconfig IF inet ADDR/LEN replaces the primary address: the new one and its routes first, the old one's after", async () => {
+    const stack = stackOf(engine);
+    const cp = new ControlPlane(localDataplane(stack));
+    const get = async (a: string) => (await cp.routeGet(a)).line;
+    const v4 = await cp.ifAddressSet('wm0', '192.0.2.9/24');
+    expect(v4.addresses).toEqual(['192.0.2.9/24', '2001:db8::1/64']);
+    expect(stack.tables.ifs[1]!.addr4).toBe(0xc0000209);
+    expect(await get('192.0.2.9')).toBe('192.0.2.9 192.0.2.9/32 local dev wm0');
+    expect(await get('192.0.2.1')).toBe('192.0.2.1 192.0.2.0/24 dev wm0'); // its local route went, the network stays
+    expect(await get('192.0.2.255')).toBe('192.0.2.255 192.0.2.255/32 broadcast dev wm0');
+    // the same address with another length: the network and broadcast change, the local route stays
+    await cp.ifAddressSet('wm0', '192.0.2.9/25');
+    const wm0v4 = (await cp.routeShow(4)).filter((r) => r.dev === 'wm0').map((r) => r.text);
+    expect(wm0v4).toEqual(['192.0.2.0/25 dev wm0', 'local 192.0.2.9 dev wm0', 'broadcast 192.0.2.127 dev wm0']);
+    // inet6: the global address (the link-local one would be replaced by a link-local address)
+    const v6 = await cp.ifAddressSet('wm0', '2001:db8:5::1/64');
+    expect(v6.addresses).toEqual(['192.0.2.9/25', '2001:db8:5::1/64']);
+    expect(stack.tables.ifs[1]!.addr6).toEqual(parseIP('2001:db8:5::1')!.bytes);
+    expect((await cp.routeShow(6)).map((r) => r.text)).toEqual([
+      '2001:db8:5::/64 dev wm0',
+      'local 2001:db8:5::1 dev wm0',
+    ]);
+    // an interface without an address of that kind gets it, as with alias
+    expect((await cp.ifAddressSet('wm1', '2001:db8:1::1/64')).addresses).toEqual([
+      '198.51.100.1/24',
+      '2001:db8:1::1/64',
+    ]);
+    // the same address and length again changes nothing
+    expect((await cp.ifAddressSet('wm1', '198.51.100.1/24')).addresses).toEqual([
+      '198.51.100.1/24',
+      '2001:db8:1::1/64',
+    ]);
+  });
+
+  test('alias adds, -alias deletes: routes no other address needs go; the next address becomes the primary one', async () => {
+    const stack = stackOf(engine);
+    const cp = new ControlPlane(localDataplane(stack));
+    const get = async (a: string) => (await cp.routeGet(a)).line;
+    await cp.ifAddressAdd('wm0', '10.1.0.1/16');
+    await cp.ifAddressAdd('wm0', '192.0.2.2/24'); // in the network of 192.0.2.1: shares its routes
+    expect((await cp.ifAddressDelete('wm0', '10.1.0.1')).addresses).toEqual([
+      '192.0.2.1/24',
+      '2001:db8::1/64',
+      '192.0.2.2/24',
+    ]);
+    expect(await get('10.1.0.5')).toBe('10.1.0.5 unreachable');
+    expect(await get('10.1.255.255')).toBe('10.1.255.255 unreachable');
+    // the primary address goes: the alias takes its place, and the network it shares stays
+    await cp.ifAddressDelete('wm0', '192.0.2.1/24');
+    expect(stack.tables.ifs[1]!.addr4).toBe(0xc0000202);
+    expect(await get('192.0.2.1')).toBe('192.0.2.1 192.0.2.0/24 dev wm0');
+    expect(await get('192.0.2.255')).toBe('192.0.2.255 192.0.2.255/32 broadcast dev wm0');
+    // the last IPv4 address, and the only IPv6 one: none left of either kind
+    await cp.ifAddressDelete('wm0', '192.0.2.2');
+    const wm0 = await cp.ifAddressDelete('wm0', '2001:db8::1/64');
+    expect(wm0.addresses).toEqual([]);
+    expect([stack.tables.ifs[1]!.addr4, stack.tables.ifs[1]!.addr6]).toEqual([0, null]);
+    expect((await cp.routeShow()).filter((r) => r.dev === 'wm0')).toEqual([]);
+  });
+
+  test("a route another interface's address brings too comes back through that interface", async () => {
+    const stack = stackOf(engine);
+    const cp = new ControlPlane(localDataplane(stack));
+    await cp.ifAddressAdd('wm1', '192.0.2.200/24'); // the network and broadcast exist (wm0\'s): left alone
+    await cp.ifAddressDelete('wm0', '192.0.2.1');
+    expect((await cp.routeGet('192.0.2.5')).line).toBe('192.0.2.5 192.0.2.0/24 dev wm1');
+    expect((await cp.routeGet('192.0.2.255')).line).toBe('192.0.2.255 192.0.2.255/32 broadcast dev wm1');
+  });
+
+  test('address refusals change nothing', async () => {
+    const stack = stackOf(engine);
+    const cp = new ControlPlane(localDataplane(stack));
+    const state = async () => ({ routes: (await cp.routeShow()).map((r) => r.text), ifs: cp.ifconfig() });
+    const before = await state();
+    await expect(cp.ifAddressDelete('wm0', '192.0.2.7')).rejects.toThrow(
+      /^192\.0\.2\.7 is not an address of wm0 \(it has 192\.0\.2\.1\/24, 2001:db8::1\/64\)$/,
+    );
+    await expect(cp.ifAddressDelete('wm0', '192.0.2.1/25')).rejects.toThrow(
+      /^192\.0\.2\.1 is configured on wm0 as 192\.0\.2\.1\/24, not \/25$/,
+    );
+    await expect(cp.ifAddressDelete('wm0', 'bogus')).rejects.toThrow(/'bogus' is not an IPv4 or IPv6 address/);
+    // the gateway of 203.0.113.0/24 is on link only through wm1's network
+    const needs =
+      /^1 route through 198\.51\.100\.254 needs 198\.51\.100\.1\/24 on wm1 to reach it: delete or change that route first$/;
+    await expect(cp.ifAddressDelete('wm1', '198.51.100.1')).rejects.toThrow(needs);
+    await expect(cp.ifAddressSet('wm1', '10.9.0.1/24')).rejects.toThrow(needs);
+    await expect(cp.ifAddressSet('wm1', '192.0.2.1/24')).rejects.toThrow(/192\.0\.2\.1 is already configured on wm0/);
+    await expect(cp.ifAddressSet('wm0', '2001:db8::1')).rejects.toThrow(/not an address with a prefix length/);
+    expect(await state()).toEqual(before);
+    // another address in the network keeps the gateway on link: then it may go
+    await cp.ifAddressAdd('wm1', '198.51.100.2/24');
+    await cp.ifAddressDelete('wm1', '198.51.100.1');
+    expect((await cp.routeGet('203.0.113.9')).line).toBe('203.0.113.9 203.0.113.0/24 via 198.51.100.254 dev wm1');
+  });
+
+  test("ifconfig IF mtu N: the range, IPv6's minimum, vlans; the flow cache follows", async () => {
+    const stack = stackOf(engine);
+    const cp = new ControlPlane(localDataplane(stack));
+    await expect(cp.ifMtu('wm1', 67)).rejects.toThrow(/^mtu must be 68\.\.9216, not 67$/);
+    await expect(cp.ifMtu('wm1', 9217)).rejects.toThrow(/mtu must be 68\.\.9216/);
+    await expect(cp.ifMtu('wm0', 1279)).rejects.toThrow(
+      /^mtu 1279 is below 1280, the IPv6 minimum \(RFC 8200\), and wm0 has 2001:db8::1\/64$/,
+    );
+    await cp.ifCreateVlan('vlan5', 'wm1', 5);
+    await expect(cp.ifMtu('vlan5', 1504)).rejects.toThrow(/mtu 1504 is larger than the parent wm1's mtu 1500/);
+    expect((await cp.ifMtu('vlan5', 1400)).mtu).toBe(1400);
+    await expect(cp.ifMtu('wm1', 1300)).rejects.toThrow(/vlan5 on wm1 has mtu 1400, larger than 1300: lower it first/);
+    expect(cp.ifconfig('wm1')[0]!.mtu).toBe(1500);
+    // an interface with IPv4 only (no address at all here) goes down to 68
+    await cp.ifMtu('vlan5', 68);
+    expect(cp.ifconfig('vlan5')[0]!.mtu).toBe(68);
+    // a flow forwarded by the cache (fast) at 1500 needs fragmentation at 576, at once
+    const frame = buildFrame({
+      dstMac: Uint8Array.of(2, 0, 0, 0, 0, 1),
+      srcMac: Uint8Array.of(2, 0, 0, 0, 0xaa, 0x10),
+      src: parseIP('192.0.2.10')!.bytes,
+      dst: parseIP('203.0.113.7')!.bytes,
+      df: true,
+      payload: 1000,
+    });
+    const send = () => stack.forward([{ data: frame, ifindex: 1 }], 1000)[0]!;
+    expect(send().path).toBe('normal');
+    expect(send().path).toBe('fast');
+    expect((await cp.ifMtu('wm1', 576)).mtu).toBe(576);
+    expect(send().reason).toBe('need-fragmentation');
+    await cp.ifMtu('wm1', 1500);
+    expect(send().path).toBe('normal');
   });
 
   test('a single-CPU stack has no interrupts or machine statistics to show', () => {
@@ -151,7 +290,7 @@ describe('the writer lock', () => {
     await del;
     await add;
     expect(log).toEqual(['grace-begin', 'grace-end', 'reclaim', 'add-done']);
-    expect(await cp.routeGet('10.1.1.1')).toBe('10.1.1.1 10.0.0.0/8 dev wm0');
+    expect((await cp.routeGet('10.1.1.1')).line).toBe('10.1.1.1 10.0.0.0/8 dev wm0');
   });
 
   test('free comes after the grace period: a deleted route is reclaimed only once readers have left', async () => {
@@ -164,6 +303,32 @@ describe('the writer lock', () => {
     // unpublished (the data path answers no route) but not yet reclaimed
     expect(log).toEqual(['grace-begin']);
     expect(stack.tables.lookupNexthop4(0x0a010101)).toBe(0);
+    release();
+    await del;
+    expect(log).toEqual(['grace-begin', 'grace-end', 'reclaim']);
+  });
+
+  test('an address is unpublished before the grace period, reclaimed and its IPv6 successor published after it', async () => {
+    const stack = stackOf('wasm');
+    const { dp, log, release } = gatedDataplane(stack);
+    const cp = new ControlPlane(dp);
+    const set = cp.ifAddressSet('wm0', '2001:db8:7::1/64');
+    await tick();
+    // the new address and its routes are in, the old one's routes out, no IPv6 primary address for now
+    expect(log).toEqual(['grace-begin']);
+    expect(stack.tables.lookupNexthop6(parseIP('2001:db8::5')!.bytes)).toBe(0);
+    expect(stack.tables.lookupNexthop6(parseIP('2001:db8:7::5')!.bytes)).not.toBe(0);
+    expect(stack.tables.ifs[1]!.addr6).toBeNull();
+    release();
+    await set;
+    expect(log).toEqual(['grace-begin', 'grace-end', 'reclaim']);
+    expect(stack.tables.ifs[1]!.addr6).toEqual(parseIP('2001:db8:7::1')!.bytes);
+    // a delete likewise: unpublished, then the grace period, then reclaim
+    log.length = 0;
+    const del = cp.ifAddressDelete('wm0', '192.0.2.1');
+    await tick();
+    expect(log).toEqual(['grace-begin']);
+    expect(stack.tables.lookupNexthop4(0xc0000205)).toBe(0);
     release();
     await del;
     expect(log).toEqual(['grace-begin', 'grace-end', 'reclaim']);

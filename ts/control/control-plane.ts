@@ -27,7 +27,7 @@ import { ConfigError } from '../config/error.js';
 import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
 import { UserError } from '../errors.js';
 import type { Stack } from '../stack/stack.js';
-import { routeEntry, routeGetLine } from './route-text.js';
+import { routeEntry, routeGet } from './route-text.js';
 import type {
   IfconfigEntry,
   IntrctlListResult,
@@ -35,6 +35,7 @@ import type {
   NetstatMResult,
   NetstatSResult,
   RouteEntry,
+  RouteGetResult,
 } from './types.js';
 
 /** Interrupt affinity (intrctl): a multi-CPU machine has it, a single-CPU stack does not. */
@@ -113,6 +114,32 @@ export function parseRouteKey(dst: string, family?: 4 | 6): RouteKey {
     throw new UserError(`invalid prefix for given prefix length: '${dst}' has host bits set (the network is ${net})`);
   }
   return { family: p.family, dst: p.bytes, plen: p.plen };
+}
+
+/**
+ * An interface address as ifconfig takes it: `ADDR/LEN`, or with `lengthOptional` (deleting one)
+ * `ADDR` alone too, plen then undefined.
+ */
+export function parseIfAddress(
+  text: string,
+  lengthOptional?: false,
+): { family: 4 | 6; bytes: Uint8Array; plen: number };
+export function parseIfAddress(
+  text: string,
+  lengthOptional: true,
+): { family: 4 | 6; bytes: Uint8Array; plen: number | undefined };
+export function parseIfAddress(
+  text: string,
+  lengthOptional = false,
+): { family: 4 | 6; bytes: Uint8Array; plen: number | undefined } {
+  if (lengthOptional && !text.includes('/')) {
+    const a = parseIP(text);
+    if (!a) throw new UserError(`'${text}' is not an IPv4 or IPv6 address`);
+    return { family: a.family, bytes: a.bytes, plen: undefined };
+  }
+  const p = text.includes('/') ? parsePrefix(text) : null;
+  if (!p) throw new UserError(`'${text}' is not an address with a prefix length (like 192.0.2.1/24 or 2001:db8::1/64)`);
+  return { family: p.family, bytes: p.bytes, plen: p.plen };
 }
 
 export class ControlPlane {
@@ -194,11 +221,15 @@ export class ControlPlane {
     );
   }
 
-  /** `route get ADDRESS`: the data path's answer, as `ip route get` prints it. */
-  routeGet(address: string): Promise<string> {
+  /**
+   * `route get ADDRESS`: the data path's answer, as `ip route get` prints it and `ip -j route get`
+   * names its parts. An unreachable address is an answer, not an error (route-text.ts's
+   * routeGetReachable says which are; the CLI turns them into its exit status).
+   */
+  routeGet(address: string): Promise<RouteGetResult> {
     const ip = parseIP(address);
     if (!ip) return Promise.reject(new UserError(`'${address}' is not an IPv4 or IPv6 address`));
-    return this.writer('route get', () => routeGetLine(this.stack, address, ip.bytes));
+    return this.writer('route get', () => routeGet(this.stack, address, ip.bytes));
   }
 
   // ---- neighbors ----------------------------------------------------------------------------------
@@ -256,14 +287,53 @@ export class ControlPlane {
     });
   }
 
-  /** `ifconfig IF inet ADDR/LEN` (and inet6): adds the address and its routes. */
+  /** `ifconfig IF inet ADDR/LEN alias` (and inet6): adds the address and its routes (Stack.addAddress). */
   ifAddressAdd(name: string, text: string): Promise<IfconfigEntry> {
-    return this.writer('ifconfig inet', () => {
+    return this.writer('ifconfig inet alias', () => {
       const i = this.ifIndex(name);
-      const p = text.includes('/') ? parsePrefix(text) : null;
-      if (!p)
-        throw new UserError(`'${text}' is not an address with a prefix length (like 192.0.2.1/24 or 2001:db8::1/64)`);
-      this.stack.addAddress(i, p);
+      this.stack.addAddress(i, parseIfAddress(text));
+      return this.ifconfigEntry(i);
+    });
+  }
+
+  /**
+   * `ifconfig IF inet ADDR/LEN` (and inet6) without `alias`, as in NetBSD: replaces the interface's
+   * primary address of that kind, or adds it if there is none (Stack.replaceAddress). The new
+   * address is published first; the old one's routes are unpublished, then a grace period, then
+   * reclaim (and the IPv6 primary address is set: settleAddresses).
+   */
+  ifAddressSet(name: string, text: string): Promise<IfconfigEntry> {
+    return this.writer('ifconfig inet', async () => {
+      const i = this.ifIndex(name);
+      const change = this.stack.replaceAddress(i, parseIfAddress(text));
+      if (change) {
+        await this.dp.synchronize();
+        this.stack.settleAddresses(change);
+      }
+      return this.ifconfigEntry(i);
+    });
+  }
+
+  /**
+   * `ifconfig IF inet ADDR[/LEN] -alias` (or `delete`): unpublishes the address and its routes
+   * (Stack.deleteAddress), waits a grace period, reclaims. Returns once no CPU can still be using them.
+   */
+  ifAddressDelete(name: string, text: string): Promise<IfconfigEntry> {
+    return this.writer('ifconfig inet -alias', async () => {
+      const i = this.ifIndex(name);
+      const a = parseIfAddress(text, true);
+      const change = this.stack.deleteAddress(i, a.bytes, a.plen);
+      await this.dp.synchronize();
+      this.stack.settleAddresses(change);
+      return this.ifconfigEntry(i);
+    });
+  }
+
+  /** `ifconfig IF mtu N` (Stack.setMtu: the range, IPv6's minimum, vlans and their parents). */
+  ifMtu(name: string, mtu: number): Promise<IfconfigEntry> {
+    return this.writer('ifconfig mtu', () => {
+      const i = this.ifIndex(name);
+      this.stack.setMtu(i, mtu);
       return this.ifconfigEntry(i);
     });
   }

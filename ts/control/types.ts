@@ -44,6 +44,26 @@ export interface RouteEntry {
   text: string;
 }
 
+/**
+ * `route get ADDRESS` (and each address of `route lookup`): the parts as `ip -j route get` names
+ * them, always present (null where iproute2 leaves the key out), and the line `route get` prints.
+ */
+export interface RouteGetResult {
+  /** the address asked, in its canonical text form (the line keeps the user's spelling) */
+  dst: string;
+  family: 4 | 6;
+  /** the route that matched, as a prefix with its length (192.0.2.1/32 for a host route); null: no route */
+  prefix: string | null;
+  /** the matched route's kind; null when no route covers the address */
+  type: RouteKind | null;
+  /** the gateway of a unicast route through one, else null */
+  gateway: string | null;
+  /** the interface of a unicast, local or broadcast route, else null */
+  dev: string | null;
+  /** the iproute2-style line: `203.0.113.9 203.0.113.0/24 via 198.51.100.254 dev wm1`, `8.8.8.8 unreachable` */
+  line: string;
+}
+
 export interface IfconfigEntry {
   name: string;
   index: number;

@@ -26,6 +26,7 @@ import type {
   NetstatMResult,
   NetstatSResult,
   RouteEntry,
+  RouteGetResult,
 } from '../control/types.js';
 
 export { formatIntrctlList } from '../control/types.js';
@@ -38,6 +39,7 @@ export type {
   NetstatMResult,
   NetstatSResult,
   RouteEntry,
+  RouteGetResult,
 } from '../control/types.js';
 
 /** The longest request line the server reads (a route line is well under 200 bytes). */
@@ -75,11 +77,15 @@ export interface ControlCommands {
   'route.add': { args: { line: string }; result: { route: RouteEntry } };
   'route.delete': { args: { dst: string; family?: 4 | 6 }; result: { route: RouteEntry } };
   'route.show': { args: { family?: 4 | 6 }; result: { routes: RouteEntry[] } };
-  'route.get': { args: { address: string }; result: { line: string } };
+  'route.get': { args: { address: string }; result: RouteGetResult };
   ifconfig: { args: { if?: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.up': { args: { if: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.down': { args: { if: string }; result: { interfaces: IfconfigEntry[] } };
-  'ifconfig.inet': { args: { if: string; address: string }; result: { interfaces: IfconfigEntry[] } };
+  /** without alias: replaces the interface's primary address of that kind (or adds the first); alias: adds */
+  'ifconfig.inet': { args: { if: string; address: string; alias?: boolean }; result: { interfaces: IfconfigEntry[] } };
+  /** `inet ADDR[/LEN] -alias` or `delete`: the address and its routes go, after a grace period */
+  'ifconfig.delete': { args: { if: string; address: string }; result: { interfaces: IfconfigEntry[] } };
+  'ifconfig.mtu': { args: { if: string; mtu: number }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.create': { args: { if: string; vlan: number; vlanif: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.destroy': { args: { if: string }; result: { routes: number } };
   'netstat.i': { args: Record<string, never>; result: NetstatIResult };

@@ -81,7 +81,7 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
       return { route };
     },
     'route.show': async (args) => ({ routes: await cp.routeShow(argReader(args, ['family']).family('family')) }),
-    'route.get': async (args) => ({ line: await cp.routeGet(argReader(args, ['address']).str('address')) }),
+    'route.get': (args) => cp.routeGet(argReader(args, ['address']).str('address')),
 
     ifconfig: (args) => ({ interfaces: cp.ifconfig(argReader(args, ['if']).optStr('if')) }),
     'ifconfig.up': async (args) => ({ interfaces: [await cp.ifUp(argReader(args, ['if']).str('if'), true)] }),
@@ -92,8 +92,19 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
     },
     'ifconfig.destroy': async (args) => ({ routes: await cp.ifDestroy(argReader(args, ['if']).str('if')) }),
     'ifconfig.inet': async (args) => {
+      const a = argReader(args, ['if', 'address', 'alias']);
+      const [name, address] = [a.str('if'), a.str('address')];
+      return {
+        interfaces: [await (a.bool('alias') ? cp.ifAddressAdd(name, address) : cp.ifAddressSet(name, address))],
+      };
+    },
+    'ifconfig.delete': async (args) => {
       const a = argReader(args, ['if', 'address']);
-      return { interfaces: [await cp.ifAddressAdd(a.str('if'), a.str('address'))] };
+      return { interfaces: [await cp.ifAddressDelete(a.str('if'), a.str('address'))] };
+    },
+    'ifconfig.mtu': async (args) => {
+      const a = argReader(args, ['if', 'mtu']);
+      return { interfaces: [await cp.ifMtu(a.str('if'), a.int('mtu'))] };
     },
 
     'netstat.i': (args) => {

@@ -55,6 +55,7 @@ import {
   IFC_IDROPS,
 } from '../../assembly/layout.js';
 import type { RouteSpec } from '../config/routes-file.js';
+import { MAX_MTU, MIN_MTU, MIN_MTU_IPV6 } from '../config/schema.js';
 import { formatIP as fmt, formatPrefix as fmtPrefix, ipEqual } from '../addr/addr.js';
 import { type KernelImpl, type Kernels, makeKernels } from './kernels.js';
 import { type Layout, planLayout } from './memory-plan.js';
@@ -121,6 +122,23 @@ export interface StackAddress {
   bytes: Uint8Array;
   plen: number;
 }
+
+/**
+ * What an address change (replaceAddress, deleteAddress) leaves for after its grace period, for
+ * settleAddresses: an IPv6 primary address to publish (its 16 bytes cannot be rewritten while a
+ * reader may be reading the old ones), and address routes the change deleted that an address of
+ * another interface brings as well (it had left them alone as existing: they come back through it).
+ */
+export interface AddressChange {
+  ifindex: number;
+  primary6: Uint8Array | null;
+  readd: { ifindex: number; a: StackAddress }[];
+}
+
+const isLinkLocal6 = (b: Uint8Array) => b.length === 16 && b[0] === 0xfe && (b[1]! & 0xc0) === 0x80;
+
+/** An interface has one primary address of each kind: IPv4, global IPv6, link-local IPv6. */
+const addressKind = (a: StackAddress) => (a.family === 4 ? 'v4' : isLinkLocal6(a.bytes) ? 'll' : 'v6');
 
 export interface RxFrame {
   data: Uint8Array;
@@ -334,24 +352,37 @@ export class Stack {
    * The routes an interface address brings, as in Linux: the connected network (unicast, no
    * gateway), the address itself (local), and for IPv4 the directed broadcast. A host-length address
    * (/32, /128) has no network of its own and an IPv6 link-local one no route but its local one.
-   * Routes that already exist are left alone (two addresses in one network share its route).
-   * Returns the routes it added; on a table error it removes them again and rethrows.
+   */
+  private addressRoutes(a: StackAddress): { dst: Uint8Array; plen: number; kind: RouteKind }[] {
+    const bits = a.family === 4 ? 32 : 128;
+    const out: { dst: Uint8Array; plen: number; kind: RouteKind }[] = [];
+    if (!isLinkLocal6(a.bytes) && a.plen < bits)
+      out.push({ dst: maskBytes(a.bytes, a.plen), plen: a.plen, kind: 'unicast' });
+    out.push({ dst: a.bytes, plen: bits, kind: 'local' });
+    if (a.family === 4 && a.plen < 31) {
+      out.push({
+        dst: Uint8Array.from(a.bytes.map((b, j) => b | (~maskByte(a.plen, j) & 0xff))),
+        plen: 32,
+        kind: 'broadcast',
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Adds the routes an address brings (addressRoutes). Routes that already exist are left alone (two
+   * addresses in one network share its route). Returns the routes it added; on a table error it
+   * removes them again and rethrows.
    */
   private addAddressRoutes(ifindex: number, a: StackAddress): { family: 4 | 6; dst: Uint8Array; plen: number }[] {
     const { tables } = this;
     const added: { family: 4 | 6; dst: Uint8Array; plen: number }[] = [];
-    const add = (dst: Uint8Array, plen: number, kind: RouteKind) => {
-      if (tables.getRoute(a.family, dst, plen)) return;
-      tables.addRoute(a.family, dst, plen, kind, ifindex, null, 0);
-      added.push({ family: a.family, dst, plen });
-    };
     try {
-      const bits = a.family === 4 ? 32 : 128;
-      const isLL = a.family === 6 && a.bytes[0] === 0xfe && (a.bytes[1]! & 0xc0) === 0x80;
-      if (!isLL && a.plen < bits) add(maskBytes(a.bytes, a.plen), a.plen, 'unicast');
-      add(a.bytes, bits, 'local');
-      if (a.family === 4 && a.plen < 31)
-        add(Uint8Array.from(a.bytes.map((b, j) => b | (~maskByte(a.plen, j) & 0xff))), 32, 'broadcast');
+      for (const r of this.addressRoutes(a)) {
+        if (tables.getRoute(a.family, r.dst, r.plen)) continue;
+        tables.addRoute(a.family, r.dst, r.plen, r.kind, ifindex, null, 0);
+        added.push({ family: a.family, dst: r.dst, plen: r.plen });
+      }
     } catch (e) {
       for (const r of added.reverse()) tables.deleteRoute(r.family, r.dst, r.plen);
       throw e;
@@ -360,13 +391,13 @@ export class Stack {
   }
 
   /**
-   * Adds an address to a running interface (`ifconfig IF inet ADDR/LEN`): its routes as at start-up
-   * (see addAddressRoutes), and the interface's primary address of that kind if it had none.
-   * Refuses, changing nothing, an address that is not unicast, a prefix length of 0, an address
-   * already configured (a link-local one only on the same interface), one whose host route exists
-   * already, and IPv6 on an interface whose MTU is below 1280. Caller holds the writer lock.
+   * Refuses, changing nothing, an address `ifindex` cannot take: not unicast, a prefix length of 0,
+   * an address already configured (a link-local one only on the same interface), one whose host
+   * route exists already, and IPv6 on an interface whose MTU is below 1280. `replacing`, an address
+   * of `ifindex` the new one replaces, is no conflict (nor is its host route, for the same address
+   * with another prefix length).
    */
-  addAddress(ifindex: number, a: StackAddress): void {
+  private checkNewAddress(ifindex: number, a: StackAddress, replacing?: StackAddress): void {
     const ifs = this.tables.ifs[ifindex];
     if (!ifs) throw new StackConfigError(undefined, undefined, `no interface with index ${ifindex}`);
     const text = fmtPrefix(a.bytes, a.plen);
@@ -378,10 +409,10 @@ export class Stack {
       !a.bytes.every((b) => b === 0) &&
       (a.family === 4 ? (a.bytes[0]! & 0xf0) !== 0xe0 && !a.bytes.every((b) => b === 0xff) : a.bytes[0] !== 0xff);
     if (!unicast) throw new StackConfigError(undefined, undefined, `${fmt(a.bytes)} is not a unicast address`);
-    const isLL = a.family === 6 && a.bytes[0] === 0xfe && (a.bytes[1]! & 0xc0) === 0x80;
+    const isLL = isLinkLocal6(a.bytes);
     for (const [index, list] of this.ifAddrs) {
       if (isLL && index !== ifindex) continue;
-      if (list.some((x) => x.bytes.length === a.bytes.length && x.bytes.every((b, j) => b === a.bytes[j]))) {
+      if (list.some((x) => x !== replacing && ipEqual(x.bytes, a.bytes))) {
         throw new StackConfigError(
           undefined,
           undefined,
@@ -389,25 +420,215 @@ export class Stack {
         );
       }
     }
-    if (this.tables.getRoute(a.family, a.bytes, bits)) {
+    const same = replacing !== undefined && ipEqual(replacing.bytes, a.bytes);
+    if (!same && this.tables.getRoute(a.family, a.bytes, bits)) {
       throw new StackConfigError(
         undefined,
         undefined,
         `a route to ${fmtPrefix(a.bytes, bits)} exists already (delete it first)`,
       );
     }
-    if (a.family === 6 && ifs.mtu < 1280) {
+    if (a.family === 6 && ifs.mtu < MIN_MTU_IPV6) {
       throw new StackConfigError(
         undefined,
         undefined,
-        `${ifs.name} has mtu ${ifs.mtu}, below 1280, the IPv6 minimum (RFC 8200)`,
+        `${ifs.name} has mtu ${ifs.mtu}, below ${MIN_MTU_IPV6}, the IPv6 minimum (RFC 8200)`,
       );
     }
+  }
+
+  /**
+   * Adds an address to a running interface (`ifconfig IF inet ADDR/LEN alias`): its routes as at
+   * start-up (see addAddressRoutes), and the interface's primary address of that kind if it had
+   * none. Refuses, changing nothing, what checkNewAddress refuses. Caller holds the writer lock.
+   */
+  addAddress(ifindex: number, a: StackAddress): void {
+    this.checkNewAddress(ifindex, a);
     const own = { family: a.family, bytes: Uint8Array.from(a.bytes), plen: a.plen };
     this.addAddressRoutes(ifindex, own);
     this.tables.setPrimaryAddress(ifindex, own.bytes);
     this.ifAddrs.get(ifindex)!.push(own);
     this.forgetOnLink(); // a new connected network may put gateways on link
+  }
+
+  /** The interface's primary address of a's kind (IPv4, global IPv6, link-local): the first of that kind. */
+  primaryAddress(ifindex: number, a: StackAddress): StackAddress | undefined {
+    const kind = addressKind(a);
+    return this.addresses(ifindex).find((x) => addressKind(x) === kind);
+  }
+
+  /**
+   * `ifconfig IF inet ADDR/LEN` (and inet6) without `alias`, as in NetBSD: replaces the interface's
+   * primary address of that kind (the first IPv4, global IPv6 or link-local address), or adds the
+   * address if it has none (then returns null, as for the same address and length again). The new
+   * address and its routes are published first, so the interface is never without one; then the old
+   * one's routes that no remaining address brings are deleted and the primary address word changes
+   * (IPv4 in place; IPv6 unpublished, and set again by settleAddresses). Refuses, changing nothing,
+   * what checkNewAddress refuses and what checkGatewaysOnLink refuses for the old address. Caller
+   * holds the writer lock, then waits a grace period and calls settleAddresses with the result.
+   */
+  replaceAddress(ifindex: number, a: StackAddress): AddressChange | null {
+    const old = this.primaryAddress(ifindex, a);
+    if (!old) {
+      this.addAddress(ifindex, a);
+      return null;
+    }
+    if (old.plen === a.plen && ipEqual(old.bytes, a.bytes)) return null;
+    this.checkNewAddress(ifindex, a, old);
+    const own = { family: a.family, bytes: Uint8Array.from(a.bytes), plen: a.plen };
+    const after = this.addresses(ifindex).map((x) => (x === old ? own : x));
+    this.checkGatewaysOnLink(ifindex, old, after);
+    this.addAddressRoutes(ifindex, own); // the new one first: no moment without an address
+    this.ifAddrs.set(ifindex, after);
+    const readd = this.retireAddressRoutes(ifindex, old);
+    let primary6: Uint8Array | null = null;
+    if (a.family === 4) this.tables.setPrimaryAddress(ifindex, own.bytes, true);
+    else if (!ipEqual(old.bytes, own.bytes)) {
+      this.tables.clearPrimaryAddress(ifindex, old.bytes);
+      primary6 = own.bytes;
+    }
+    this.forgetOnLink();
+    return { ifindex, primary6, readd };
+  }
+
+  /**
+   * `ifconfig IF inet ADDR -alias` (or `delete`), step 1: takes the address off the interface and
+   * deletes its routes that no remaining address of the interface brings (routes a `route change`
+   * made something else stay). If it was the primary address of its kind the next one of that kind
+   * takes its place (IPv4 in place; IPv6 unpublished and set by settleAddresses), or the interface
+   * has none. `plen`, when given, must be the address's. Refuses, changing nothing, an address the
+   * interface does not have, and what checkGatewaysOnLink refuses. Caller holds the writer lock,
+   * then waits a grace period and calls settleAddresses with the result.
+   */
+  deleteAddress(ifindex: number, bytes: Uint8Array, plen?: number): AddressChange {
+    const list = this.addresses(ifindex);
+    const name = this.ifName(ifindex);
+    const old = list.find((x) => ipEqual(x.bytes, bytes));
+    if (!old) {
+      const have = list.map((x) => fmtPrefix(x.bytes, x.plen)).join(', ');
+      throw new StackConfigError(
+        undefined,
+        undefined,
+        `${fmt(bytes)} is not an address of ${name} (${have ? `it has ${have}` : 'it has none'})`,
+      );
+    }
+    if (plen !== undefined && plen !== old.plen) {
+      throw new StackConfigError(
+        undefined,
+        undefined,
+        `${fmt(bytes)} is configured on ${name} as ${fmtPrefix(old.bytes, old.plen)}, not /${plen}`,
+      );
+    }
+    const after = list.filter((x) => x !== old);
+    this.checkGatewaysOnLink(ifindex, old, after);
+    const wasPrimary = this.primaryAddress(ifindex, old) === old;
+    this.ifAddrs.set(ifindex, after);
+    const readd = this.retireAddressRoutes(ifindex, old);
+    let primary6: Uint8Array | null = null;
+    if (wasPrimary) {
+      const next = this.primaryAddress(ifindex, old);
+      if (old.family === 4 && next) this.tables.setPrimaryAddress(ifindex, next.bytes, true);
+      else {
+        this.tables.clearPrimaryAddress(ifindex, old.bytes);
+        primary6 = next?.bytes ?? null;
+      }
+    }
+    this.forgetOnLink();
+    return { ifindex, primary6, readd };
+  }
+
+  /**
+   * After an address change's grace period: reclaims what its route deletes retired, publishes the
+   * IPv6 primary address it left unset, and gives back, through their own interface, the routes of
+   * other interfaces' addresses it deleted. Caller holds the writer lock and waited the grace period.
+   */
+  settleAddresses(c: AddressChange): void {
+    this.tables.reclaim();
+    if (c.primary6) this.tables.setPrimaryAddress(c.ifindex, c.primary6);
+    for (const r of c.readd) {
+      if (this.ifAddrs.get(r.ifindex)?.includes(r.a)) this.addAddressRoutes(r.ifindex, r.a);
+    }
+    if (c.readd.length) this.forgetOnLink();
+  }
+
+  /**
+   * Deletes the routes `gone` brought that no address the interface still has (ifAddrs, already
+   * without it) brings too, and only while they are still the address's own (a connected route a
+   * `route change` sent elsewhere is the user's now). Returns the routes deleted that an address of
+   * another interface brings as well, for settleAddresses to add back through it.
+   */
+  private retireAddressRoutes(ifindex: number, gone: StackAddress): { ifindex: number; a: StackAddress }[] {
+    const sameRoute = (x: { dst: Uint8Array; plen: number; kind: RouteKind }, y: typeof x) =>
+      x.kind === y.kind && x.plen === y.plen && ipEqual(x.dst, y.dst);
+    const keep = this.addresses(ifindex)
+      .filter((x) => x.family === gone.family)
+      .flatMap((x) => this.addressRoutes(x));
+    const readd: { ifindex: number; a: StackAddress }[] = [];
+    for (const r of this.addressRoutes(gone)) {
+      if (keep.some((k) => sameRoute(k, r))) continue;
+      const nh = this.tables.getRoute(gone.family, r.dst, r.plen);
+      if (!nh || nh.kind !== r.kind || nh.ifindex !== ifindex || nh.gw || nh.mtu) continue;
+      this.tables.deleteRoute(gone.family, r.dst, r.plen);
+      for (const [i, list] of this.ifAddrs) {
+        const x =
+          i === ifindex
+            ? undefined
+            : list.find((y) => y.family === gone.family && this.addressRoutes(y).some((k) => sameRoute(k, r)));
+        if (x && !readd.some((z) => z.a === x)) readd.push({ ifindex: i, a: x });
+        if (x) break;
+      }
+    }
+    return readd;
+  }
+
+  /**
+   * Refuses taking `gone` off the interface while a route's gateway is on link only through the
+   * network it brings (none of `after`, the addresses left, covers it): the route would point at a
+   * gateway on no connected network, which `route add` refuses. Such routes are deleted or changed
+   * first (Linux flushes them silently, and only with the interface's last address).
+   */
+  private checkGatewaysOnLink(ifindex: number, gone: StackAddress, after: readonly StackAddress[]): void {
+    const bits = gone.family === 4 ? 32 : 128;
+    if (isLinkLocal6(gone.bytes) || gone.plen >= bits) return;
+    const nets = after.filter((x) => x.family === gone.family && !isLinkLocal6(x.bytes) && x.plen < bits);
+    const inNet = (ip: Uint8Array, a: StackAddress) => ipEqual(maskBytes(ip, a.plen), maskBytes(a.bytes, a.plen));
+    for (const { nh, routes } of this.tables.liveNexthops()) {
+      if (nh.ifindex !== ifindex || !nh.gw || nh.family !== gone.family) continue;
+      if (!inNet(nh.gw, gone) || nets.some((x) => inNet(nh.gw!, x))) continue;
+      throw new StackConfigError(
+        undefined,
+        undefined,
+        `${routes} route${routes === 1 ? '' : 's'} through ${fmt(nh.gw)} need${routes === 1 ? 's' : ''} ${fmtPrefix(gone.bytes, gone.plen)} on ${this.ifName(ifindex)} to reach it: delete or change ${routes === 1 ? 'that route' : 'them'} first`,
+      );
+    }
+  }
+
+  /**
+   * `ifconfig IF mtu N`: refuses, changing nothing, an MTU outside 68..9216 (the config's range),
+   * below 1280 on an interface with an IPv6 address (RFC 8200), above a vlan's parent's, or below a
+   * vlan's on its parent; then sets it (Tables.setInterfaceMtu: the flow caches follow). Routes keep
+   * their own `mtu`: the data path takes the smaller of the two. Caller holds the writer lock.
+   */
+  setMtu(ifindex: number, mtu: number): void {
+    const fail = (msg: string): never => {
+      throw new StackConfigError(undefined, undefined, msg);
+    };
+    const s = this.tables.ifs[ifindex] ?? fail(`no interface with index ${ifindex}`);
+    if (!Number.isInteger(mtu) || mtu < MIN_MTU || mtu > MAX_MTU)
+      fail(`mtu must be ${MIN_MTU}..${MAX_MTU}, not ${mtu}`);
+    const v6 = this.addresses(ifindex).find((a) => a.family === 6);
+    if (v6 && mtu < MIN_MTU_IPV6)
+      fail(
+        `mtu ${mtu} is below ${MIN_MTU_IPV6}, the IPv6 minimum (RFC 8200), and ${s.name} has ${fmtPrefix(v6.bytes, v6.plen)}`,
+      );
+    if (s.vlan) {
+      const parent = this.tables.ifs[s.vlan.parent]!;
+      if (mtu > parent.mtu) fail(`mtu ${mtu} is larger than the parent ${parent.name}'s mtu ${parent.mtu}`);
+    } else {
+      const child = this.tables.ifs.find((x) => x?.vlan?.parent === ifindex && x.mtu > mtu);
+      if (child) fail(`${child.name} on ${s.name} has mtu ${child.mtu}, larger than ${mtu}: lower it first`);
+    }
+    this.tables.setInterfaceMtu(ifindex, mtu);
   }
 
   /**

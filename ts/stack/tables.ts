@@ -381,23 +381,45 @@ export class Tables {
   }
 
   /**
+   * Sets the interface's MTU (`ifconfig IF mtu N`): one atomic store of the word the pipeline reads
+   * per frame (it forwards up to the smaller of it and the route's own `mtu`, fragments or answers
+   * need-frag / packet-too-big beyond it). The per-CPU flow caches keep that effective MTU in each
+   * entry, so the generation is bumped and every CPU flushes its cache before its next batch; a
+   * frame of a batch already under way may still leave by the old MTU. Nexthops carry only a
+   * route's own MTU, which stays. The caller checked the value (Stack.setMtu).
+   */
+  setInterfaceMtu(index: number, mtu: number): void {
+    this.wlock.assertHeld('setInterfaceMtu');
+    const s = this.ifs[index];
+    if (!s) throw new TableError(`no interface with index ${index}`);
+    s.mtu = mtu;
+    Atomics.store(new Uint32Array(this.k.memory.buffer, this.L.ifnet + index * IF_SIZE + IF_MTU, 1), 0, mtu);
+    this.bumpGeneration();
+  }
+
+  /**
    * Gives the interface a primary address of this kind if it has none yet: the IPv4 address word,
    * the global IPv6 address or the link-local one (the data path takes ICMP sources from them).
    * The IPv6 bytes are written before the flag that makes readers look at them is published.
-   * Returns whether the primary address changed.
+   * With `replace`, an IPv4 primary address is replaced in place (one atomic word: readers see the
+   * old or the new); an IPv6 one cannot be (16 bytes read without a lock): clearPrimaryAddress it,
+   * wait a grace period, then set it. Returns whether the primary address changed.
    */
-  setPrimaryAddress(index: number, bytes: Uint8Array): boolean {
+  setPrimaryAddress(index: number, bytes: Uint8Array, replace = false): boolean {
     this.wlock.assertHeld('setPrimaryAddress');
     const s = this.ifs[index];
     if (!s) throw new TableError(`no interface with index ${index}`);
     const p = this.L.ifnet + index * IF_SIZE;
     if (bytes.length === 4) {
-      if (s.addr4 !== 0) return false;
+      if (s.addr4 !== 0 && !replace) return false;
       s.addr4 = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
       Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_ADDR4, 1), 0, s.addr4);
     } else {
       const ll = bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80;
-      if (ll ? s.ll6 : s.addr6) return false;
+      if (ll ? s.ll6 : s.addr6) {
+        if (replace) throw new TableError('an IPv6 primary address is cleared, then set after a grace period');
+        return false;
+      }
       this.u8.set(bytes, p + (ll ? IF_LL6 : IF_ADDR6));
       if (ll) s.ll6 = Uint8Array.from(bytes);
       else s.addr6 = Uint8Array.from(bytes);
@@ -406,6 +428,30 @@ export class Tables {
     }
     this.bumpGeneration();
     return true;
+  }
+
+  /**
+   * Unpublishes the interface's primary address of a kind (IPv4 when `bytes` has 4 bytes, else the
+   * global or link-local IPv6 one as `bytes` is): the IPv4 word stored 0, or the IPv6 flag cleared
+   * (the data path then takes ICMP sources from the receiving interface). The IPv6 bytes stay until
+   * setPrimaryAddress writes new ones, which the caller does only after a grace period.
+   */
+  clearPrimaryAddress(index: number, bytes: Uint8Array): void {
+    this.wlock.assertHeld('clearPrimaryAddress');
+    const s = this.ifs[index];
+    if (!s) throw new TableError(`no interface with index ${index}`);
+    const p = this.L.ifnet + index * IF_SIZE;
+    if (bytes.length === 4) {
+      s.addr4 = 0;
+      Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_ADDR4, 1), 0, 0);
+    } else {
+      const ll = bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80;
+      if (ll) s.ll6 = null;
+      else s.addr6 = null;
+      const view = new Uint32Array(this.k.memory.buffer, p + IF_FLAGS, 1);
+      Atomics.store(view, 0, Atomics.load(view, 0) & ~(ll ? IFF_HAS_LL6 : IFF_HAS_ADDR6));
+    }
+    this.bumpGeneration();
   }
 
   // ---- nexthops ---------------------------------------------------------------------------------
@@ -464,6 +510,15 @@ export class Tables {
 
   nexthop(id: number): Nexthop | undefined {
     return this.nhById[id];
+  }
+
+  /** Every nexthop some route holds, with the number of routes holding it. */
+  liveNexthops(): { nh: Nexthop; routes: number }[] {
+    this.wlock.assertHeld('liveNexthops');
+    return [...this.nhByKey.values()].map((nh) => ({
+      nh,
+      routes: this.dv.getUint32(this.L.nexthop + nh.id * NH_SIZE + NH_REFS, true),
+    }));
   }
 
   // ---- routes -----------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-// `mpstack ifconfig [IF [up | down | inet ADDR/LEN | create vlan VID vlanif PARENT | destroy]]`
-// against a running engine: show one or every interface, change one, or create and destroy vlan
-// interfaces, in the manner of NetBSD's ifconfig(8).
+// `mpstack ifconfig [IF [up | down | inet ADDR/LEN [alias] | inet ADDR[/LEN] -alias | inet ADDR[/LEN]
+// delete | mtu N | create vlan VID vlanif PARENT | destroy]]` (inet6 as inet) against a running
+// engine: show one or every interface, change one, or create and destroy vlan interfaces, in the
+// manner of NetBSD's ifconfig(8): `inet ADDR/LEN` replaces the primary address of its kind (IPv4,
+// global IPv6, link-local), `alias` adds one, `-alias` and `delete` remove one.
 import type { IfconfigEntry } from '../../host/control-protocol.js';
-import { formatIP, parsePrefix } from '../../addr/addr.js';
+import { formatIP, parseIP, parsePrefix } from '../../addr/addr.js';
 import { UserError } from '../errors.js';
 import { type CtlOptions, printJson, withControl } from './connect.js';
 
@@ -29,6 +31,8 @@ export function formatIfconfig(e: IfconfigEntry): string {
 }
 
 export async function ifconfigCommand(ifname: string | undefined, words: string[], o: CtlOptions): Promise<void> {
+  const unknown = [ifname ?? '', ...words].find((w) => w.startsWith('-') && w !== '-alias');
+  if (unknown !== undefined) throw new UserError(`unknown option '${unknown}' for ifconfig`);
   const r = await withControl(o, (c) => {
     if (ifname === undefined) return c.call('ifconfig', {});
     const [verb, ...rest] = words;
@@ -47,14 +51,22 @@ export async function ifconfigCommand(ifname: string | undefined, words: string[
     }
     if (verb === 'destroy' && rest.length === 0)
       return c.call('ifconfig.destroy', { if: ifname }).then(() => ({ interfaces: [] }));
-    if ((verb === 'inet' || verb === 'inet6') && rest.length === 1) {
-      const p = parsePrefix(rest[0]!);
-      if (p && p.family !== (verb === 'inet' ? 4 : 6))
-        throw new UserError(`ifconfig: ${rest[0]} is not an ${verb === 'inet' ? 'IPv4' : 'IPv6'} address`);
-      return c.call('ifconfig.inet', { if: ifname, address: rest[0]! });
+    if ((verb === 'inet' || verb === 'inet6') && (rest.length === 1 || rest.length === 2)) {
+      const [address, how] = rest as [string, string | undefined];
+      const a = address.includes('/') ? parsePrefix(address) : parseIP(address);
+      if (a && a.family !== (verb === 'inet' ? 4 : 6))
+        throw new UserError(`ifconfig: ${address} is not an ${verb === 'inet' ? 'IPv4' : 'IPv6'} address`);
+      if (how === undefined || how === 'alias')
+        return c.call('ifconfig.inet', { if: ifname, address, alias: how === 'alias' });
+      if (how === '-alias' || how === 'delete') return c.call('ifconfig.delete', { if: ifname, address });
+      throw new UserError(`ifconfig: expected 'alias', '-alias' or 'delete' after ${verb} ${address}, not '${how}'`);
+    }
+    if (verb === 'mtu' && rest.length === 1) {
+      if (!/^\d+$/.test(rest[0]!)) throw new UserError(`ifconfig: mtu must be a number, not '${rest[0]}'`);
+      return c.call('ifconfig.mtu', { if: ifname, mtu: Number(rest[0]) });
     }
     throw new UserError(
-      `ifconfig: expected 'up', 'down', 'inet ADDR/LEN', 'create vlan VID vlanif PARENT' or 'destroy' after ${ifname}, not '${words.join(' ')}'`,
+      `ifconfig: expected 'up', 'down', 'inet ADDR/LEN [alias]', 'inet ADDR -alias', 'mtu N', 'create vlan VID vlanif PARENT' or 'destroy' after ${ifname}, not '${words.join(' ')}'`,
     );
   });
   const change = ifname !== undefined && words.length > 0;

@@ -1,6 +1,8 @@
 // `mpstack route add | delete | show | get` against a running engine, in iproute2's words:
 // `route add` takes the rest of an `ip route add` line, `show` prints like `ip route show`, `get`
-// answers like `ip route get`. (`mpstack route lookup` is the offline twin over a config file.)
+// answers like `ip route get` (and exits 2 for an unreachable address, as it does). (`mpstack route
+// lookup` is the offline twin over a config file.)
+import { ROUTE_UNREACHABLE_STATUS, routeGetReachable } from '../../control/route-text.js';
 import { UserError } from '../errors.js';
 import { type CtlOptions, printJson, withControl } from './connect.js';
 
@@ -33,8 +35,14 @@ export async function routeShowCommand(o: CtlOptions & FamilyOptions): Promise<v
   else process.stdout.write(r.routes.map((x) => x.text + '\n').join(''));
 }
 
+/**
+ * `route get ADDRESS`: the line (or with --json the object: dst, family, prefix, type, gateway, dev,
+ * line). Exit status 0 when the address is reachable, 2 when no route covers it or its route is a
+ * reject route (blackhole, unreachable, prohibit), as `ip route get` exits (route-text.ts).
+ */
 export async function routeGetCommand(address: string, o: CtlOptions): Promise<void> {
   const r = await withControl(o, (c) => c.call('route.get', { address }));
   if (o.json) printJson(r);
   else process.stdout.write(r.line + '\n');
+  if (!routeGetReachable(r)) process.exitCode = ROUTE_UNREACHABLE_STATUS;
 }
