@@ -138,6 +138,14 @@ import {
   R_CANTFORWARD,
   R_IP6_HBH_BAD,
   R_IP6_HBH_OPT,
+  R_ECHO_REPLY,
+  R_ECHO_BCAST,
+  R_ECHO_RATELIM,
+  R_PORT_UNREACH,
+  R_TCP_RESET,
+  R_L4_CKSUM,
+  R_IP_OPTIONS,
+  R_LOCAL_FRAG,
   R_COUNT,
 } from './layout/pktdesc.ts';
 import {
@@ -201,6 +209,12 @@ import {
   OPT_ICMP,
   OPT_FIBWARM,
   CTX_SCRATCH,
+  CTX_ECHO_PPS,
+  CTX_ECHO_BURST,
+  CTX_ECHO_TOKENS,
+  CTX_ECHO_LAST,
+  CTX_ECHO6_TOKENS,
+  CTX_ECHO6_LAST,
 } from './layout/cpu.ts';
 import {
   IF_SIZE,
@@ -534,6 +548,14 @@ export {
   R_CANTFORWARD,
   R_IP6_HBH_BAD,
   R_IP6_HBH_OPT,
+  R_ECHO_REPLY,
+  R_ECHO_BCAST,
+  R_ECHO_RATELIM,
+  R_PORT_UNREACH,
+  R_TCP_RESET,
+  R_L4_CKSUM,
+  R_IP_OPTIONS,
+  R_LOCAL_FRAG,
   R_COUNT,
 };
 export {
@@ -597,6 +619,12 @@ export {
   OPT_ICMP,
   OPT_FIBWARM,
   CTX_SCRATCH,
+  CTX_ECHO_PPS,
+  CTX_ECHO_BURST,
+  CTX_ECHO_TOKENS,
+  CTX_ECHO_LAST,
+  CTX_ECHO6_TOKENS,
+  CTX_ECHO6_LAST,
 };
 export {
   IF_SIZE,

@@ -3,11 +3,13 @@
 //
 //   ether_input ─┬─ ARP ──────────────────────────────────────────────────────────► local
 //                ├─ ip4_input ─┬─ fast path: ipflow hit ─► rewrite ─► ether_output ► fast
-//                │             └─ normal path: radix lookup ─► checks ─► neighbor ─┬► rewrite ► normal
-//                │                                                                 ├► ip4_fragment ► normal
-//                │                                                                 └► icmp4_error ► drop
+//                │             ├─ normal path: radix lookup ─► checks ─► neighbor ─┬► rewrite ► normal
+//                │             │                                                   ├► ip4_fragment ► normal
+//                │             │                                                   └► icmp4_error ► drop
+//                │             └─ for us (local route, broadcast, multicast) ─► ip4_local(_group) ► local
+//                │                  (echo reply, port unreachable, RST: local.ts)
 //                └─ ip6_input ── hop-by-hop options? ─► ip6_hopopts_input ─► drop (+ parameter problem)
-//                                  └─ then the same shape as IPv4 (ICMPv6, no fragmentation)
+//                                  └─ then the same shape as IPv4 (ICMPv6, no fragmentation; ip6_local)
 //
 // Per frame it reads PD_BUF, PD_LEN, PD_RXIF and writes PD_RXIF (after VLAN demux), PD_PATH,
 // PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH. Every frame ends in exactly one of the counters
@@ -104,7 +106,6 @@ import {
   R_REJECT,
   R_NOBUFS,
   R_SCOPE,
-  R_LOCAL,
   R_BROADCAST,
   R_MULTICAST,
   R_ARP,
@@ -145,6 +146,7 @@ import {
 } from './icmp';
 import { ip4_fragment } from './frag';
 import { ip6_hopopts_input } from './hbh';
+import { ip4_local, ip4_local_group, ip6_local, ip6_local_group } from './local';
 
 // A stage's result: path in bits 8..15, reason in bits 0..7.
 @inline function V(path: u32, reason: u32): u32 {
@@ -277,9 +279,9 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   // RFC 1812 5.3.7: never forward from 0/8, 127/8, multicast or class E (incl. limited broadcast)
   const s8 = src >>> 24;
   if (s8 == 0 || s8 == 127 || s8 >= 224) return V(PATH_DROP, R_MARTIAN_SRC);
-  if (dst == 0xffffffff) return V(PATH_LOCAL, R_BROADCAST);
+  if (dst == 0xffffffff) return ip4_local_group(l3, hlen, iplen, R_BROADCAST);
   const d8 = dst >>> 24;
-  if (d8 >= 224 && d8 < 240) return V(PATH_LOCAL, R_MULTICAST);
+  if (d8 >= 224 && d8 < 240) return ip4_local_group(l3, hlen, iplen, R_MULTICAST);
   if (d8 == 0 || d8 == 127 || d8 >= 240) return V(PATH_DROP, R_MARTIAN_DST);
 
   const cnt = <usize>ld32(ctx + CTX_CNT);
@@ -312,8 +314,8 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   }
   const nhp = <usize>ld32(ctx + CTX_NH) + <usize>nh * NH_SIZE;
   const fl = ld32(nhp + NH_FLAGS);
-  if (fl & NHF_LOCAL) return V(PATH_LOCAL, R_LOCAL);
-  if (fl & NHF_BROADCAST) return V(PATH_LOCAL, R_BROADCAST);
+  if (fl & NHF_LOCAL) return ip4_local(ctx, pd, l3, hlen, iplen, rxif, l2mc);
+  if (fl & NHF_BROADCAST) return ip4_local_group(l3, hlen, iplen, R_BROADCAST);
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
   if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
     if (fl & NHF_REJECT) {
@@ -403,7 +405,7 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     const r = ip6_hopopts_input(ctx, pd, l3, total, rxif, l2mc, mcdst);
     if (r != 0) return V(PATH_DROP, r);
   }
-  if (mcdst) return V(PATH_LOCAL, R_MULTICAST);
+  if (mcdst) return ip6_local_group(l3, total);
 
   const cnt = <usize>ld32(ctx + CTX_CNT);
   const ifnet = <usize>ld32(ctx + CTX_IFNET);
@@ -438,7 +440,7 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   }
   const nhp = <usize>ld32(ctx + CTX_NH) + <usize>nh * NH_SIZE;
   const fl = ld32(nhp + NH_FLAGS);
-  if (fl & NHF_LOCAL) return V(PATH_LOCAL, R_LOCAL);
+  if (fl & NHF_LOCAL) return ip6_local(ctx, pd, l3, total, rxif, l2mc, ld32(nhp + NH_IFINDEX));
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
   // link-local addresses never leave their link (RFC 4291 2.5.6)
   if (isLinkLocal6(d0) || isLinkLocal6(s0)) return V(PATH_DROP, R_SCOPE);

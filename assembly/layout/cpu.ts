@@ -24,7 +24,7 @@ export const C_FLOW_REAP = 16; // reaped because the table was full
 export const C_FLOW_EXPIRE = 17; // idle expiry
 export const C_FLOW_FLUSH = 18; // whole-table invalidations (routing generation changed)
 export const C_REASON_BASE = 32;
-export const C_COUNT = 64; // C_REASON_BASE + R_COUNT <= C_COUNT
+export const C_COUNT = 96; // C_REASON_BASE + R_COUNT <= C_COUNT
 
 // Per-CPU per-interface counters (netstat -i): IFC_SIZE bytes per ifindex, u64 each. Received
 // frames count on the interface they arrived on after VLAN demux; transmitted ones on the
@@ -72,5 +72,13 @@ export const OPT_FASTFWD = 1; // use and fill the ipflow cache
 export const OPT_ICMP = 2; // send ICMP errors
 export const OPT_FIBWARM = 4; // before each batch, load its IPv4 destinations' tbl24 words together (route4_warm): set when the table outgrows the caches
 
-// Toeplitz / RSS input scratch inside the context (36 bytes at most)
+// Toeplitz / RSS input scratch inside the context (36 bytes at most); local delivery (assembly/forward/local.ts)
+// keeps the sender's MAC there while it rewrites the frame in place
 export const CTX_SCRATCH = 128;
+// Echo replies' token buckets (assembly/forward/local.ts), per family, apart from the errors' above
+export const CTX_ECHO_PPS = 164; // u32 echo replies per second allowed per family (0 = unlimited)
+export const CTX_ECHO_BURST = 168; // u32 bucket depth in replies
+export const CTX_ECHO_TOKENS = 172; // u32 IPv4 tokens left (x1000)
+export const CTX_ECHO_LAST = 176; // u32 IPv4 last refill time, ms
+export const CTX_ECHO6_TOKENS = 180; // u32 ICMPv6 tokens left (x1000)
+export const CTX_ECHO6_LAST = 184; // u32 ICMPv6 last refill time, ms

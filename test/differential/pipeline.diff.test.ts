@@ -1,6 +1,7 @@
 // Differential: the WASM pipeline and its TS twin must agree byte for byte — verdicts, transmitted
 // frames, counters and every byte of linear memory — on random, truncated and mutated frames (IPv6 ones
-// with and without hop-by-hop options headers, good, malformed and with unknown options).
+// with and without hop-by-hop options headers, good, malformed and with unknown options; frames for
+// the router's own addresses: echo, UDP, TCP with any flags, truncated and corrupted).
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { CTX_OPTS, LAYOUT_BASE, OPT_FIBWARM } from '../../assembly/layout.js';
@@ -39,7 +40,11 @@ const ADDR6 = [
   '::1',
   '::',
   '::ffff:192.0.2.1',
+  'fe80::aa10',
 ];
+/** The router's own addresses (and fe80::2, another link's): local delivery's inputs. */
+const OURS4 = ['192.0.2.1', '198.51.100.1', '10.100.0.1'];
+const OURS6 = ['2001:db8::1', '2001:db8:1::1', 'fe80::1', 'fe80::2'];
 const HBH_OPTS = [
   [5, 2, 0, 0],
   [0, 1, 0, 5, 2, 0, 1],
@@ -62,7 +67,11 @@ const frameArb = fc
     dst: fc.nat(),
     mac: fc.integer({ min: 0, max: MACS.length - 1 }),
     vlan: fc.constantFrom(undefined, 100, 200),
-    proto: fc.constantFrom('udp', 'tcp', 'icmp', 47) as fc.Arbitrary<'udp' | 'tcp' | 'icmp' | number>,
+    proto: fc.constantFrom('udp', 'tcp', 'icmp', 47, 58) as fc.Arbitrary<'udp' | 'tcp' | 'icmp' | number>,
+    toUs: fc.integer({ min: 0, max: 3 }), // 0: destination one of the router's addresses
+    tcpFlags: fc.constantFrom(0x02, 0x10, 0x12, 0x04, 0x14, 0x01, 0x11, 0x03),
+    seq: fc.nat(),
+    ack: fc.nat(),
     ttl: fc.constantFrom(0, 1, 2, 64, 255),
     tos: fc.integer({ min: 0, max: 255 }),
     flow: fc.integer({ min: 0, max: 0xfffff }),
@@ -90,13 +99,17 @@ const frameArb = fc
   })
   .map((r) => {
     const pool = r.v6 ? ADDR6 : ADDR4;
+    const ours = r.v6 ? OURS6 : OURS4;
     let f = buildFrame({
       dstMac: MACS[r.mac]!,
       srcMac: MAC.host0,
       vlan: r.vlan,
       src: ip(pool[r.src % pool.length]!),
-      dst: ip(pool[r.dst % pool.length]!),
-      proto: r.proto,
+      dst: ip(r.toUs === 0 ? ours[r.dst % ours.length]! : pool[r.dst % pool.length]!),
+      proto: r.proto === 58 && !r.v6 ? 'icmp' : r.proto,
+      tcpFlags: r.tcpFlags,
+      seq: r.seq,
+      ack: r.ack,
       ttl: r.ttl,
       tos: r.tos,
       flowLabel: r.flow,
@@ -116,6 +129,54 @@ const frameArb = fc
     return { data: f, ifindex: r.rxif };
   });
 
+/**
+ * Frames for the router itself, mostly well formed (so echo, UDP and TCP are answered), on the
+ * interface whose MAC they carry or in a link-layer broadcast, sometimes truncated or corrupted.
+ */
+const localArb = fc
+  .record({
+    v6: fc.boolean(),
+    dst: fc.nat(),
+    port: fc.constantFrom(1, 1, 1, 2, 3), // rx interface: wm0, wm1, vlan100 (on wm0)
+    bcast: fc.integer({ min: 0, max: 7 }), // 0: a link-layer broadcast
+    proto: fc.constantFrom('icmp', 'icmp', 'udp', 'tcp', 47) as fc.Arbitrary<'udp' | 'tcp' | 'icmp' | number>,
+    tcpFlags: fc.constantFrom(0x02, 0x10, 0x12, 0x04, 0x14, 0x01, 0x11, 0x03),
+    seq: fc.nat(),
+    ack: fc.nat(),
+    payload: fc.integer({ min: 0, max: 200 }),
+    tos: fc.integer({ min: 0, max: 255 }),
+    options: fc.constantFrom(undefined, undefined, Uint8Array.from([1, 7, 7, 4, 0, 0, 0, 0]), Uint8Array.from([7, 9])),
+    hbh: fc.constantFrom(undefined, undefined, Uint8Array.from([5, 2, 0, 0])),
+    mf: fc.integer({ min: 0, max: 9 }), // 0: a fragment
+    cut: fc.option(fc.integer({ min: 14, max: 90 }), { nil: undefined, freq: 5 }),
+    flip: fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { nil: undefined, freq: 5 }),
+  })
+  .map((r) => {
+    const ours = r.v6 ? OURS6 : OURS4;
+    const dst = r.port === 3 ? (r.v6 ? 'fe80::1' : '10.100.0.1') : ours[r.dst % ours.length]!;
+    const src = r.v6 ? (r.dst & 1 ? 'fe80::aa10' : '2001:db8::10') : r.port === 3 ? '10.100.0.5' : '192.0.2.10';
+    let f = buildFrame({
+      dstMac: r.bcast === 0 ? new Uint8Array(6).fill(0xff) : r.port === 2 ? MAC.wm1 : MAC.wm0,
+      srcMac: r.port === 3 ? MAC.host100 : MAC.host0,
+      vlan: r.port === 3 ? 100 : undefined,
+      src: ip(src),
+      dst: ip(dst),
+      proto: r.v6 && r.proto === 'icmp' ? 58 : r.proto,
+      tcpFlags: r.tcpFlags,
+      seq: r.seq,
+      ack: r.ack,
+      payload: r.payload,
+      tos: r.tos,
+      mf: !r.v6 && r.mf === 0,
+      options: r.v6 ? undefined : r.options,
+      hbh: r.v6 ? r.hbh : undefined,
+      minFrame: 60,
+    });
+    if (r.cut !== undefined) f = f.slice(0, Math.min(f.length, r.cut));
+    if (r.flip && f.length) f[r.flip[0] % f.length] = r.flip[1];
+    return { data: f, ifindex: r.port === 2 ? 2 : 1 };
+  });
+
 type Batch = { data: Uint8Array; ifindex: number }[];
 /** Every drop/local reason the runs produced: the generator must reach the checks it is meant to. */
 const seen = new Set<string>();
@@ -130,9 +191,17 @@ function run(batches: Batch[], clock?: () => number, fib: 'radix' | 'compiled' =
   const cfg = topology({
     wm1Mtu: 576,
     ipflow: { hashsize: 4, maxflows: 8, idle: 1 },
-    icmp: { ratelimit: 50, burst: 3 },
+    icmp: { ratelimit: 50, burst: 3, echo_ratelimit: 50, echo_burst: 3 },
     fib,
   });
+  // link-local addresses on wm0 and wm1, so echo to them and the scope rule are compared too
+  for (const [i, a] of [
+    [0, 'fe80::1'],
+    [1, 'fe80::2'],
+  ] as const) {
+    const ifc = cfg.interfaces[i]! as unknown as { addresses: { family: 4 | 6; bytes: Uint8Array; plen: number }[] };
+    ifc.addresses = [...ifc.addresses, { family: 6, bytes: ip(a), plen: 64 }];
+  }
   const w = new Stack(cfg, { engine: 'wasm', batch: 16 });
   const s = new Stack(cfg, { engine: 'ts', batch: 16 });
   // the FIB warm-up pass big tables get (OPT_FIBWARM), forced on: it must change nothing but CTX_WARM, alike in both
@@ -167,14 +236,23 @@ function run(batches: Batch[], clock?: () => number, fib: 'radix' | 'compiled' =
 describe('pipeline differential (WASM vs TS)', () => {
   test('random, truncated and mutated frames: identical verdicts, output and memory', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(frameArb, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 6 }), (b) =>
-        run(b),
+      fc.property(
+        // as many random frames as before (the hop-by-hop reasons below need them), plus frames for the router
+        fc.array(
+          fc
+            .tuple(fc.array(frameArb, { minLength: 1, maxLength: 40 }), fc.array(localArb, { maxLength: 16 }))
+            .chain(([a, b]) => fc.shuffledSubarray([...a, ...b], { minLength: a.length + b.length })),
+          { minLength: 1, maxLength: 6 },
+        ),
+        (b) => run(b),
       ),
       { numRuns: 120 },
     );
     // the generator makes hop-by-hop headers often enough that every run reaches both reasons; rarer
     // verdicts (ttl-exceeded, too-big) are left to the unit tests: an unseeded run may miss them
-    for (const r of ['ip6-hbh-malformed', 'ip6-hbh-unknown-option']) expect(seen).toContain(r);
+    // and frames for the router often enough that every run has them answered
+    for (const r of ['ip6-hbh-malformed', 'ip6-hbh-unknown-option', 'echo-reply', 'port-unreachable', 'tcp-reset'])
+      expect(seen).toContain(r);
   });
 
   test('with the compiled FIB (DIR-24-8) as the IPv4 lookup', () => {

@@ -157,7 +157,7 @@ describe('mpstack forward', () => {
       'drop:reject-route>',
       'normal>wm1,wm1',
       'drop:need-fragmentation>wm0',
-      'local:local>',
+      'local:port-unreachable>wm0', // UDP to us
       'normal>wm1',
       'drop:too-big>wm0',
       'drop:too-short>',
@@ -198,6 +198,7 @@ describe('mpstack forward', () => {
       'icmp 3/0 icmp-ck=1 ip-ck=1,1 mtu=',
       'icmp 3/1 icmp-ck=1 ip-ck=1,1 mtu=',
       'icmp 3/4 icmp-ck=1 ip-ck=1,1 mtu=1280',
+      'icmp 3/3 icmp-ck=1 ip-ck=1,1 mtu=',
       'icmpv6 2 ck=1 mtu=1280',
     ]);
   });

@@ -113,7 +113,7 @@ describe('valid configs', () => {
       [6, 'fe80::2', '02:00:00:00:02:fe', 'wm1', 32],
     ]);
     expect(c.ipflow).toEqual({ hashsize: 128, maxflows: 1024, idle: 10 });
-    expect(c.icmp).toEqual({ ratelimit: 0, burst: 0 });
+    expect(c.icmp).toEqual({ ratelimit: 0, burst: 0, echo_ratelimit: 1000, echo_burst: 50 });
     expect(c.fastforward).toBe(false);
   });
 
@@ -146,7 +146,7 @@ describe('valid configs', () => {
     expect(c.routesFile).toBeNull();
     expect(c.neighbors).toEqual([]);
     expect(c.ipflow).toEqual({ hashsize: 64, maxflows: 256, idle: 5 });
-    expect(c.icmp).toEqual({ ratelimit: 100, burst: 10 });
+    expect(c.icmp).toEqual({ ratelimit: 100, burst: 10, echo_ratelimit: 1000, echo_burst: 50 });
     expect(c.fastforward).toBe(true);
   });
 
@@ -549,6 +549,14 @@ describe('errors: file:line:col, field, detail', () => {
       31,
       'icmp.burst',
       /at least 1 when ratelimit is set/,
+    ],
+    [
+      'icmp echo burst',
+      'interfaces:\n  - name: wm0\nicmp: { echo_burst: 0 }\n',
+      3,
+      21,
+      'icmp.echo_burst',
+      /at least 1 when echo_ratelimit is set/,
     ],
     ['icmp negative', 'interfaces:\n  - name: wm0\nicmp: { ratelimit: -1 }\n', 3, 20, 'icmp.ratelimit', /at least 0/],
     [

@@ -14,7 +14,8 @@
 //     configured twice (a link-local one: not twice on one interface);
 //   - routes: the same rules as a routes_file line (see routes-file.ts), and `dev` names an interface;
 //   - neighbors: a unicast address, an existing dev, one entry per (dev, address);
-//   - icmp.burst >= 1 when the rate is limited (a bucket of 0 would send nothing).
+//   - icmp.burst >= 1 when the rate is limited (a bucket of 0 would send nothing), and so
+//     icmp.echo_burst when echo_ratelimit is set.
 //
 // Not read here: routes_file. parseConfig resolves its path; streamRoutesFile (files.ts, or
 // parseRoutesBytes) reads it, because a full table is better streamed into the FIB than held as a
@@ -458,6 +459,12 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
 
   if (raw.icmp.ratelimit > 0 && raw.icmp.burst === 0) {
     throw loc.error(['icmp', 'burst'], 'must be at least 1 when ratelimit is set (0 would send no ICMP errors at all)');
+  }
+  if (raw.icmp.echo_ratelimit > 0 && raw.icmp.echo_burst === 0) {
+    throw loc.error(
+      ['icmp', 'echo_burst'],
+      'must be at least 1 when echo_ratelimit is set (0 would answer no echo request at all)',
+    );
   }
 
   return {

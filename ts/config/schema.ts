@@ -9,6 +9,8 @@
 //
 // Defaults are NetBSD's where NetBSD has one: ipflow's hash size, flow limit and idle time
 // (IPFLOW_HASHSIZE, ip_maxflows, net.inet.ip.ipflow timer), ICMP error rate limit (icmperrppslim).
+// The echo reply limit has no NetBSD default (NetBSD answers every echo): it takes Linux's global
+// ICMP limit, net.ipv4.icmp_msgs_per_sec / icmp_msgs_burst (1000 / 50).
 
 import { z } from 'zod';
 import { isIfName } from './ifname.js';
@@ -121,6 +123,14 @@ export interface IcmpConfig {
   ratelimit: number;
   /** Errors that may go out back to back before the rate applies. */
   burst: number;
+  /**
+   * Echo replies (ICMP and ICMPv6) sent per second at most, per CPU and family, from a bucket of
+   * their own (a ping flood cannot starve the errors traceroute and PMTU discovery need, nor the
+   * reverse); 0 = unlimited, as NetBSD and Linux answer.
+   */
+  echo_ratelimit: number;
+  /** Echo replies that may go out back to back before echo_ratelimit applies. */
+  echo_burst: number;
 }
 
 export interface Config {
@@ -162,6 +172,8 @@ export const IPFLOW_MAXFLOWS = 256;
 export const IPFLOW_IDLE = 5;
 export const ICMP_RATELIMIT = 100;
 export const ICMP_BURST = 10;
+export const ICMP_ECHO_RATELIMIT = 1000;
+export const ICMP_ECHO_BURST = 50;
 /** Interfaces at most: the default MAC spends 16 bits on the index. */
 export const MAX_INTERFACES = 4096;
 
@@ -287,6 +299,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       ratelimit: int(0, 1_000_000).default(ICMP_RATELIMIT),
       burst: int(0, 1_000_000).default(ICMP_BURST),
+      echo_ratelimit: int(0, 1_000_000).default(ICMP_ECHO_RATELIMIT),
+      echo_burst: int(0, 1_000_000).default(ICMP_ECHO_BURST),
     })
     .prefault({}),
   fastforward: z.boolean().default(true),

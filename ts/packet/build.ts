@@ -13,6 +13,10 @@ export interface FrameSpec {
   proto?: 'udp' | 'tcp' | 'icmp' | number;
   sport?: number;
   dport?: number;
+  /** TCP flags (default ACK), sequence and acknowledgment numbers (default 1 and 0) */
+  tcpFlags?: number;
+  seq?: number;
+  ack?: number;
   ttl?: number;
   tos?: number;
   flowLabel?: number;
@@ -66,9 +70,10 @@ export function buildFrame(s: FrameSpec): Uint8Array {
   }
   if (protoNum === 17) dv.setUint16(l4 + 4, l4h + payload);
   if (protoNum === 6) {
-    dv.setUint32(l4 + 4, 1);
+    dv.setUint32(l4 + 4, (s.seq ?? 1) >>> 0);
+    dv.setUint32(l4 + 8, (s.ack ?? 0) >>> 0);
     f[l4 + 12] = 0x50;
-    f[l4 + 13] = 0x10;
+    f[l4 + 13] = s.tcpFlags ?? 0x10;
     dv.setUint16(l4 + 14, 65535);
   }
   if (protoNum === 1 || protoNum === 58) {

@@ -95,6 +95,12 @@ const STRUCTS: Struct[] = [
       POOL: U32,
       WARM: U32,
       SCRATCH: (l) => [l.TOE_MAX_INPUT!, 4],
+      ECHO_PPS: U32,
+      ECHO_BURST: U32,
+      ECHO_TOKENS: U32,
+      ECHO_LAST: U32,
+      ECHO6_TOKENS: U32,
+      ECHO6_LAST: U32,
     },
   },
   // ifnet.ts

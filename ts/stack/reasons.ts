@@ -34,6 +34,14 @@ export const REASON_NAMES: readonly string[] = [
   'cant-forward',
   'ip6-hbh-malformed',
   'ip6-hbh-unknown-option',
+  'echo-reply',
+  'echo-broadcast',
+  'echo-rate-limited',
+  'port-unreachable',
+  'tcp-reset',
+  'l4-checksum',
+  'ip-options',
+  'local-fragment',
 ];
 
 export const HTYPE_NAMES = ['none', 'ipv4', 'tcp4', 'udp4', 'ipv6', 'tcp6', 'udp6'] as const;

@@ -233,7 +233,7 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     const big = one(s, v4({ dst: ip('198.18.0.1'), df: true, payload: 700 }));
     expect([big.reason, icmp(big), be16(big.out[0]!.data, 40)]).toEqual(['need-fragmentation', [1, 3, 4], 576]);
     expect([one(s, v4({ dst: ip('192.0.2.1') })).reason, one(s, v4({ dst: ip('192.0.2.255') })).reason]).toEqual([
-      'local',
+      'port-unreachable',
       'broadcast',
     ]);
     const nr6 = one(s, v6({ dst: ip('2001:db9::1') }));
@@ -348,7 +348,7 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     expect(s.addresses(4).map((a) => formatPrefix(a.bytes, a.plen))).toEqual(['10.9.0.1/24']);
     expect(s.addRouteSpec(spec('8.8.8.0/24', '10.9.0.254')).ifindex).toBe(4);
     expect([one(s, v4({ dst: ip('10.9.0.1') })).reason, one(s, v4({ dst: ip('10.9.0.255') })).reason]).toEqual([
-      'local',
+      'port-unreachable',
       'broadcast',
     ]);
     // a second address in the same network: only its own host route; the primary stays
@@ -515,7 +515,14 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
 
   test('counters: the global and per-interface counters move as the frames go', () => {
     const s = mk();
-    const frames = [v4(), v4(), v4({ dst: ip('8.8.8.8') }), v4({ ttl: 1 }), v4({ dst: ip('192.0.2.1') }), v6()];
+    const frames = [
+      v4(),
+      v4(),
+      v4({ dst: ip('8.8.8.8') }),
+      v4({ ttl: 1 }),
+      v4({ dst: ip('192.0.2.1'), proto: 47 }),
+      v6(),
+    ];
     const rs = s.forward(
       frames.map((data) => ({ data, ifindex: 1 })),
       1000,
@@ -646,7 +653,7 @@ describe.each(['radix', 'compiled'] as const)('WASM and TS give the same bytes (
       'normal',
       'too-big',
       'normal',
-      'local',
+      'port-unreachable',
       'reject-route',
       'no-route',
       'normal',

@@ -41,6 +41,10 @@ import {
   CTX_OPTS,
   CTX_ICMP_PPS,
   CTX_ICMP_BURST,
+  CTX_ECHO_PPS,
+  CTX_ECHO_BURST,
+  CTX_ECHO_TOKENS,
+  CTX_ECHO6_TOKENS,
   CTX_ICMP_TOKENS,
   CTX_ICMP6_TOKENS,
   OPT_FASTFWD,
@@ -86,7 +90,8 @@ export interface StackConfig {
     line?: number;
   }[];
   ipflow: { hashsize: number; maxflows: number; idle: number };
-  icmp: { ratelimit: number; burst: number };
+  /** ICMP error and echo reply limits (per second, 0 = unlimited; bucket depth); no echo_ratelimit = unlimited. */
+  icmp: { ratelimit: number; burst: number; echo_ratelimit?: number; echo_burst?: number };
   fastforward: boolean;
   /** IPv4 lookup backend (default compiled) */
   fib?: 'radix' | 'compiled';
@@ -295,6 +300,11 @@ export class Stack {
     set(CTX_ICMP_BURST, config.icmp.burst);
     set(CTX_ICMP_TOKENS, config.icmp.burst * 1000);
     set(CTX_ICMP6_TOKENS, config.icmp.burst * 1000);
+    const echoBurst = config.icmp.echo_burst ?? 0;
+    set(CTX_ECHO_PPS, config.icmp.echo_ratelimit ?? 0);
+    set(CTX_ECHO_BURST, echoBurst);
+    set(CTX_ECHO_TOKENS, echoBurst * 1000);
+    set(CTX_ECHO6_TOKENS, echoBurst * 1000);
     dv.setUint32(r.free + 4, L.sizes.clusters, true);
     k.ipflow_init(
       r.flow,

@@ -157,9 +157,10 @@ describe.each([
 
   test('local delivery: our address, directed and limited broadcast, multicast, ARP', () => {
     const s = stack();
+    // UDP to us: port unreachable (assembly/forward/local.ts and its tests)
     expect([one(s, v4({ dst: ip('192.0.2.1') })).path, one(s, v4({ dst: ip('198.51.100.1') })).reason]).toEqual([
       'local',
-      'local',
+      'port-unreachable',
     ]);
     expect(one(s, v4({ dst: ip('192.0.2.255') })).reason).toBe('broadcast');
     expect(one(s, v4({ dst: ip('255.255.255.255'), dstMac: new Uint8Array(6).fill(0xff) })).reason).toBe('broadcast');
@@ -236,7 +237,7 @@ describe.each([
     expect([pe[54], pe[55], (pe[58]! << 24) | (pe[59]! << 16) | (pe[60]! << 8) | pe[61]!]).toEqual([2, 0, 1280]);
     expect(one(s, v6({ src: ip('fe80::1') })).reason).toBe('scope');
     expect(one(s, v6({ dst: ip('ff02::1') })).reason).toBe('multicast');
-    expect(one(s, v6({ dst: ip('2001:db8::1') })).reason).toBe('local');
+    expect(one(s, v6({ dst: ip('2001:db8::1') })).reason).toBe('port-unreachable');
     expect(one(s, v6({ dst: ip('2001:db9::1') })).reason).toBe('no-route');
   });
 
@@ -255,9 +256,9 @@ describe.each([
     }
     // options of unknown type whose high bits are 00 are skipped; so is a Router Alert to us
     expect(one(s, h6([0x1e, 2, 0xaa, 0xbb])).path).toBe('normal');
-    expect(one(s, h6([5, 2, 0, 0], { dst: ip('2001:db8::1') })).reason).toBe('local');
+    expect(one(s, h6([5, 2, 0, 0], { dst: ip('2001:db8::1') })).reason).toBe('port-unreachable'); // UDP to us
     expect(one(s, h6([5, 2, 0, 0], { dst: ip('ff02::16') })).reason).toBe('multicast');
-    expect(s.counters()['icmp-errors-out'] ?? 0).toBe(0);
+    expect(s.counters()['icmp-errors-out'] ?? 0).toBe(1); // that port unreachable, no parameter problem
   });
 
   test('IPv6 hop-by-hop: a header past the payload is dropped with parameter problem code 0', () => {

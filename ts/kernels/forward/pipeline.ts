@@ -88,7 +88,6 @@ import {
   R_REJECT,
   R_NOBUFS,
   R_SCOPE,
-  R_LOCAL,
   R_BROADCAST,
   R_MULTICAST,
   R_ARP,
@@ -118,6 +117,7 @@ import {
 } from './icmp.js';
 import { ip4_fragment } from './frag.js';
 import { ip6_hopopts_input } from './hbh.js';
+import { ip4_local, ip4_local_group, ip6_local, ip6_local_group } from './local.js';
 
 const V = (path: number, reason: number): number => (path << 8) | reason;
 const FAST = PATH_FAST << 8;
@@ -266,9 +266,9 @@ function ip4_input(
   const dst = ld32be(m, l3 + 16);
   const s8 = src >>> 24;
   if (s8 === 0 || s8 === 127 || s8 >= 224) return V(PATH_DROP, R_MARTIAN_SRC);
-  if (dst === 0xffffffff) return V(PATH_LOCAL, R_BROADCAST);
+  if (dst === 0xffffffff) return ip4_local_group(m, l3, hlen, iplen, R_BROADCAST);
   const d8 = dst >>> 24;
-  if (d8 >= 224 && d8 < 240) return V(PATH_LOCAL, R_MULTICAST);
+  if (d8 >= 224 && d8 < 240) return ip4_local_group(m, l3, hlen, iplen, R_MULTICAST);
   if (d8 === 0 || d8 === 127 || d8 >= 240) return V(PATH_DROP, R_MARTIAN_DST);
 
   const cnt = ld32(m, ctx + CTX_CNT);
@@ -299,8 +299,8 @@ function ip4_input(
   }
   const nhp = ld32(m, ctx + CTX_NH) + nh * NH_SIZE;
   const fl = ld32(m, nhp + NH_FLAGS);
-  if (fl & NHF_LOCAL) return V(PATH_LOCAL, R_LOCAL);
-  if (fl & NHF_BROADCAST) return V(PATH_LOCAL, R_BROADCAST);
+  if (fl & NHF_LOCAL) return ip4_local(m, ctx, pd, l3, hlen, iplen, rxif, l2mc);
+  if (fl & NHF_BROADCAST) return ip4_local_group(m, l3, hlen, iplen, R_BROADCAST);
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
   if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
     if (fl & NHF_REJECT) {
@@ -396,7 +396,7 @@ function ip6_input(
     const r = ip6_hopopts_input(m, ctx, pd, l3, total, rxif, l2mc, mcdst);
     if (r !== 0) return V(PATH_DROP, r);
   }
-  if (mcdst) return V(PATH_LOCAL, R_MULTICAST);
+  if (mcdst) return ip6_local_group(m, l3, total);
 
   const cnt = ld32(m, ctx + CTX_CNT);
   const ifnet = ld32(m, ctx + CTX_IFNET);
@@ -430,7 +430,7 @@ function ip6_input(
   }
   const nhp = ld32(m, ctx + CTX_NH) + nh * NH_SIZE;
   const fl = ld32(m, nhp + NH_FLAGS);
-  if (fl & NHF_LOCAL) return V(PATH_LOCAL, R_LOCAL);
+  if (fl & NHF_LOCAL) return ip6_local(m, ctx, pd, l3, total, rxif, l2mc, ld32(m, nhp + NH_IFINDEX));
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
   if (isLinkLocal6(d0) || isLinkLocal6(s0)) return V(PATH_DROP, R_SCOPE);
   if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
