@@ -24,7 +24,7 @@ export const LAYERS = [
   ['ts/machine/'], // L4 runtime-neutral multi-CPU machine
   ['ts/host/', 'ts/portable/'], // L5 hosts
   ['ts/scenario/'], // L6 scenarios driving a machine
-  ['ts/cli/', 'ts/web/'], // L7 user interfaces
+  ['ts/cli/', 'ts/web/', 'ts/index.ts'], // L7 user interfaces, and the package's Node entry (it gathers every layer)
 ];
 
 /**
