@@ -1,8 +1,9 @@
 // The package as a user gets it: `npm pack`, installed into an empty project with its runtime
 // dependencies only, then the README's package examples run there (the node one in Node, the core
 // one in Node and Deno). Also: package.json names files the build makes, and the tarball holds no
-// benchmarks, tests or source maps. Needs the build (npm test builds first) and the npm registry or
-// npm's cache for the runtime dependencies.
+// benchmarks, tests or source maps. Needs the build (npm test builds first; pack runs no scripts, so it
+// never rebuilds dist/ under the other tests) and the npm registry or npm's cache for the runtime
+// dependencies.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,7 +50,7 @@ describe('the packed package', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'mpstack-pkg-'));
     const packed = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }),
+      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }),
     ) as { filename: string; files: { path: string }[] }[];
     files = packed[0]!.files.map((f) => f.path);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
