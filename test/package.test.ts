@@ -50,7 +50,10 @@ describe('the packed package', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'mpstack-pkg-'));
     const packed = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }),
+      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      }),
     ) as { filename: string; files: { path: string }[] }[];
     files = packed[0]!.files.map((f) => f.path);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
