@@ -82,6 +82,13 @@ describe('the packed package', () => {
     expect(r.stdout.trim()).toBe('203.0.113.9 203.0.113.0/24 via 198.51.100.254 dev wm1');
   });
 
+  test("the README's router example runs against the installed package", () => {
+    writeFileSync(join(dir, 'router-example.mjs'), readmeExample('router'));
+    const r = spawnSync(process.execPath, ['router-example.mjs'], { cwd: dir, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['wm1 sends 60 bytes', "[ 'wm1' ]"]);
+  });
+
   test("the README's core example runs in Node and in Deno, with the same answer", () => {
     writeFileSync(join(dir, 'core-example.mjs'), readmeExample('core'));
     const node = spawnSync(process.execPath, ['core-example.mjs'], { cwd: dir, encoding: 'utf8' });

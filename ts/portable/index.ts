@@ -20,6 +20,8 @@ export { Stack, StackConfigError, type FrameResult, type RxFrame, type TxFrame }
 export { ConfigError, parseConfig } from '../config/load.js';
 export type { Config } from '../config/schema.js';
 export type { KernelImpl } from '../stack/kernels.js';
+export { createRouter, Router, type CreateRouterOptions, type RouterFrame, type RouterPort } from './router.js';
+export { UserError } from '../errors.js';
 
 /** A configuration: YAML text as `mpstack forward --config` reads it, or the same as a plain object. */
 export type ConfigInput = string | Record<string, unknown>;
@@ -32,6 +34,8 @@ export interface CreateStackOptions {
   fib?: FibBackend;
   /** routes in routes_file syntax (`203.0.113.0/24 via 198.51.100.254`), loaded with the config's */
   routes?: string;
+  /** interface slots beyond the config's, for vlans created at run time (default 0; createRouter's 8) */
+  spareInterfaces?: number;
   /** name used in error messages (default `<config>`) */
   name?: string;
 }
@@ -69,6 +73,7 @@ export function createStack(input: ConfigInput, options: CreateStackOptions = {}
     engine: options.engine ?? 'wasm',
     batch: options.batch,
     fib: options.fib,
+    spareInterfaces: options.spareInterfaces,
     extraRoutes: extra.length,
     extraLongV4: extra.filter((r) => r.family === 4 && r.plen > 24).length,
     extraV6: extra.filter((r) => r.family === 6).length,

@@ -1,0 +1,132 @@
+// createRouter: frames in and out by interface name, the control methods, ports as streams and
+// callbacks (two routers joined with pipeTo), the manual clock, and errors with the CLI's messages.
+import { describe, expect, test } from '@jest/globals';
+import { buildFrame } from '../packet/build.js';
+import { parseIP, parseMac } from '../addr/addr.js';
+import { createRouter, type Router } from './router.js';
+
+const ip = (s: string) => parseIP(s)!.bytes;
+const mac = (s: string) => parseMac(s)!;
+
+/** Router A: hosts on wm0 (192.0.2.0/24), router B behind wm1 at 198.51.100.2. */
+const CONFIG_A = {
+  interfaces: [
+    { name: 'wm0', mac: '02:00:00:00:0a:01', addresses: ['192.0.2.1/24'] },
+    { name: 'wm1', mac: '02:00:00:00:0a:02', addresses: ['198.51.100.1/24'] },
+  ],
+  routes: [{ dst: '203.0.113.0/24', via: '198.51.100.2' }],
+  neighbors: [
+    { address: '198.51.100.2', mac: '02:00:00:00:0b:01', dev: 'wm1' },
+    { address: '192.0.2.10', mac: '02:00:00:00:aa:10', dev: 'wm0' }, // errors go back to the host: no ARP yet
+  ],
+};
+/** Router B: A on wm0 (198.51.100.0/24), hosts of 203.0.113.0/24 on wm1. */
+const CONFIG_B = {
+  interfaces: [
+    { name: 'wm0', mac: '02:00:00:00:0b:01', addresses: ['198.51.100.2/24'] },
+    { name: 'wm1', mac: '02:00:00:00:0b:02', addresses: ['203.0.113.1/24'] },
+  ],
+  neighbors: [{ address: '203.0.113.9', mac: '02:00:00:00:cc:09', dev: 'wm1' }],
+};
+
+const fromHost = (dst: string, ttl = 64) =>
+  buildFrame({
+    dstMac: mac('02:00:00:00:0a:01'),
+    srcMac: mac('02:00:00:00:aa:10'),
+    src: ip('192.0.2.10'),
+    dst: ip(dst),
+    proto: 'udp',
+    sport: 1000,
+    dport: 2000,
+    ttl,
+  });
+
+describe.each(['wasm', 'ts'] as const)('createRouter (%s)', (engine) => {
+  const make = (cfg: Record<string, unknown> = CONFIG_A): Promise<Router> =>
+    createRouter(cfg, { engine, clock: 'manual' });
+
+  test('receive: a routed frame leaves by the route interface, rewritten', async () => {
+    const r = await make();
+    const out = r.receive('wm0', fromHost('203.0.113.9'));
+    expect(out.map((o) => o.if)).toEqual(['wm1']);
+    const f = out[0]!.frame;
+    expect([...f.subarray(0, 6)]).toEqual([...mac('02:00:00:00:0b:01')]); // the gateway's MAC
+    expect([...f.subarray(6, 12)]).toEqual([...mac('02:00:00:00:0a:02')]); // wm1's own
+    expect(f[14 + 8]).toBe(63); // TTL
+    expect(r.counters()['normal'] ?? 0).toBe(1);
+  });
+
+  test('receive: the ICMP error goes back out the receiving interface', async () => {
+    const r = await make();
+    const out = r.receive('wm0', fromHost('203.0.113.9', 1));
+    expect(out.map((o) => [o.if, o.frame[14 + 20]])).toEqual([['wm0', 11]]); // time exceeded
+  });
+
+  test('control: routes added, asked, listed and deleted change what receive does', async () => {
+    const r = await make();
+    expect((await r.routes.get('10.1.2.3')).type).toBeNull();
+    expect(r.receive('wm0', fromHost('10.1.2.3')).map((o) => o.if)).toEqual(['wm0']); // unreachable
+    await r.routes.add('10.0.0.0/8 via 198.51.100.2');
+    expect((await r.routes.get('10.1.2.3')).line).toBe('10.1.2.3 10.0.0.0/8 via 198.51.100.2 dev wm1');
+    expect((await r.routes.list(4)).map((e) => e.text)).toContain('10.0.0.0/8 via 198.51.100.2 dev wm1');
+    expect(r.receive('wm0', fromHost('10.1.2.3')).map((o) => o.if)).toEqual(['wm1']);
+    await r.routes.delete('10.0.0.0/8');
+    expect((await r.routes.get('10.1.2.3')).type).toBeNull();
+  });
+
+  test('control: interfaces, addresses and neighbors', async () => {
+    const r = await make();
+    expect(r.interfaces.list().map((i) => i.name)).toEqual(['wm0', 'wm1']);
+    await r.addresses.add('wm0', '192.0.2.77/24');
+    expect(r.addresses.list('wm0')).toEqual(['192.0.2.1/24', '192.0.2.77/24']);
+    await r.interfaces.createVlan('vlan7', 'wm0', 7);
+    await r.addresses.add('vlan7', '10.7.0.1/24');
+    await r.neighbors.set('10.7.0.9', 'vlan7', '02:00:00:00:07:09');
+    await r.routes.add('172.16.0.0/12 via 10.7.0.9');
+    const out = r.receive('wm0', fromHost('172.16.1.1'));
+    // a vlan's frames leave by its parent's link, tagged: ports are links
+    expect(out.map((o) => o.if)).toEqual(['wm0']);
+    expect([...out[0]!.frame.subarray(12, 16)]).toEqual([0x81, 0x00, 0x00, 0x07]); // 802.1Q, VID 7
+    expect(() => r.port('vlan7')).toThrow(/vlan7 is a vlan: its frames travel tagged on wm0/);
+    expect(await r.interfaces.destroy('vlan7')).toBe(4);
+    expect(r.interfaceCounters()['wm0']!.ipkts).toBe(1);
+  });
+
+  test('errors carry the CLI messages', async () => {
+    const r = await make();
+    expect(() => r.receive('wm9', new Uint8Array(60))).toThrow(/no interface 'wm9' \(have: wm0, wm1\)/);
+    await expect(r.routes.add('10.0.0.0/8 via 192.0.2.250 dev wm1')).rejects.toThrow(
+      /not on a connected network of wm1/,
+    );
+    await expect(r.neighbors.set('10.0.0.1', 'wm0', 'nope')).rejects.toThrow(/'nope' is not a MAC address/);
+    await expect(
+      createRouter({ interfaces: [{ name: 'wm0', addresses: ['192.0.2.1/33'] }] }, { engine }),
+    ).rejects.toThrow(/192\.0\.2\.1\/33/);
+    await expect(createRouter(CONFIG_A, { engine, clock: 'sundial' as 'real' })).rejects.toThrow(/clock must be/);
+  });
+
+  test('ports: two routers joined with pipeTo forward end to end; callbacks see the same frames', async () => {
+    const a = await make(CONFIG_A);
+    const b = await make(CONFIG_B);
+    void a.port('wm1').readable.pipeTo(b.port('wm0').writable);
+    const seen: Uint8Array[] = [];
+    b.port('wm1').onFrame((f) => seen.push(f));
+    const reader = b.port('wm1').readable.getReader();
+    a.port('wm0').send(fromHost('203.0.113.9'));
+    const { value } = await reader.read();
+    expect(seen).toHaveLength(1);
+    expect(value).toBe(seen[0]);
+    expect([...value!.subarray(0, 6)]).toEqual([...mac('02:00:00:00:cc:09')]);
+    expect(value![14 + 8]).toBe(62); // two routers, two hops
+  });
+
+  test('the manual clock moves only by tick, and never backwards', async () => {
+    const r = await createRouter(CONFIG_A, { engine, clock: 'manual', startMs: 5_000 });
+    // two ICMP errors at one instant with the default burst: both sent; the clock is the router's
+    for (let i = 0; i < 3; i++) r.receive('wm0', fromHost('203.0.113.9', 1));
+    r.tick(1_000); // backwards: ignored
+    expect(() => r.tick(Number.NaN)).toThrow(/not a time/);
+    expect(r.tick(60_000)).toEqual([]);
+    expect(r.counters()['icmp-errors-out']).toBe(3);
+  });
+});

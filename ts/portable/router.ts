@@ -1,0 +1,213 @@
+// createRouter: mpstack as a drop-in forwarding module for emulators, browser VMs and test rigs.
+// Frames go in by interface name and come out by interface name; the control plane is reachable
+// as plain methods (the CLI's operations, ts/control/control-plane.ts); ports give each interface
+// the web-streams shape (`readable`/`writable`, as tcpip.js uses, so `pipeTo` joins stacks) and a
+// callback form.
+//
+// Single-threaded: the stack's pipeline runs on the caller's thread, inside `receive`, so no
+// SharedArrayBuffer is needed (a page without cross-origin isolation works) and a grace period is
+// immediate (localDataplane). The multi-CPU mode of issue 12 is not here yet.
+//
+// Time: `clock: 'real'` (the default) stamps each frame with the wall clock. `clock: 'manual'`
+// stamps it with the last time given to `tick(nowMs)`, for deterministic runs (replays, tests): the
+// flow cache's idle expiry and the ICMP rate limits then move only when the caller says so.
+//
+// Runtime-neutral: nothing here imports a Node module (test/runtimes/portable-imports.test.ts).
+import { ControlPlane, localDataplane, parseRouteKey, parseRouteLine } from '../control/control-plane.js';
+import type { IfconfigEntry, RouteEntry, RouteGetResult } from '../control/types.js';
+import { UserError } from '../errors.js';
+import { parseIP, parseMac } from '../addr/addr.js';
+import type { Stack } from '../stack/stack.js';
+import { loadWasm } from '../stack/wasm.js';
+import { type ConfigInput, type CreateStackOptions, createStack } from './index.js';
+
+/** A frame on a named interface: what `receive` and `tick` return for every frame the router sends. */
+export interface RouterFrame {
+  if: string;
+  frame: Uint8Array;
+}
+
+export interface CreateRouterOptions extends CreateStackOptions {
+  /** 'real' (default): frames are stamped with the wall clock; 'manual': with the last tick(nowMs) */
+  clock?: 'real' | 'manual';
+  /** the manual clock's start (ms, default 0) */
+  startMs?: number;
+  /** the compiled core, where it cannot be read from the package (browsers, Deno): bytes, URL or a fetch Response */
+  wasm?: BufferSource | Response | URL | string;
+}
+
+/** One interface as a pair of streams, and the same as callbacks. */
+export interface RouterPort {
+  readonly name: string;
+  /** frames the router sends on this interface */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** frames written here are received on this interface */
+  readonly writable: WritableStream<Uint8Array>;
+  /** receives one frame on this interface (what it causes goes out through the ports) */
+  send(frame: Uint8Array): void;
+  /** calls `cb` for each frame the router sends on this interface; returns the unsubscribe function */
+  onFrame(cb: (frame: Uint8Array) => void): () => void;
+}
+
+/** mpstack as a router object. Build it with createRouter. */
+export class Router {
+  /** the control plane: the same operations as `mpstack route`, `ifconfig` (see ControlPlane) */
+  readonly control: ControlPlane;
+  private nowMs: number;
+  private readonly listeners = new Map<string, Set<(frame: Uint8Array) => void>>();
+  private readonly ports = new Map<string, RouterPort>();
+
+  constructor(
+    readonly stack: Stack,
+    private readonly clock: 'real' | 'manual',
+    startMs: number,
+  ) {
+    this.control = new ControlPlane(localDataplane(stack));
+    this.nowMs = startMs;
+  }
+
+  private now(): number {
+    return this.clock === 'real' ? Date.now() : this.nowMs;
+  }
+
+  /** The link `name`'s index: a NIC (a vlan's frames travel tagged on its parent's link). */
+  private ifindex(name: string): number {
+    const i = this.stack.ifByName.get(name);
+    if (i === undefined)
+      throw new UserError(`no interface '${name}' (have: ${[...this.stack.ifByName.keys()].join(', ')})`);
+    const v = this.stack.tables.ifs[i]?.vlan;
+    if (v) throw new UserError(`${name} is a vlan: its frames travel tagged on ${this.stack.ifName(v.parent)}`);
+    return i;
+  }
+
+  /**
+   * Receives one Ethernet frame (without FCS) on interface `ifname` and returns every frame the router
+   * sends because of it: forwarded frames, fragments, ICMP errors and replies. The returned frames
+   * are also delivered to the ports' listeners. The input is copied; the caller keeps its buffer.
+   */
+  receive(ifname: string, frame: Uint8Array): RouterFrame[] {
+    const ifindex = this.ifindex(ifname);
+    if (!(frame instanceof Uint8Array)) throw new UserError('receive: the frame must be a Uint8Array');
+    const [r] = this.stack.forward([{ data: frame, ifindex }], this.now());
+    const out = (r?.out ?? []).map((o) => ({ if: this.stack.ifName(o.ifindex), frame: o.data }));
+    this.deliver(out);
+    return out;
+  }
+
+  /**
+   * Advances the manual clock to `nowMs` (never backwards). Returns the frames timers sent (none yet:
+   * the neighbor timers arrive with ARP/NDP resolution). With the real clock it only checks its argument.
+   */
+  tick(nowMs: number): RouterFrame[] {
+    if (!Number.isFinite(nowMs)) throw new UserError(`tick: ${nowMs} is not a time in milliseconds`);
+    if (this.clock === 'manual') this.nowMs = Math.max(this.nowMs, nowMs);
+    return [];
+  }
+
+  private deliver(out: readonly RouterFrame[]): void {
+    for (const o of out) for (const cb of this.listeners.get(o.if) ?? []) cb(o.frame);
+  }
+
+  /** The interface `ifname` as streams and callbacks (one port object per interface). */
+  port(ifname: string): RouterPort {
+    this.ifindex(ifname);
+    const known = this.ports.get(ifname);
+    if (known) return known;
+    const listeners = this.listeners.get(ifname) ?? new Set();
+    this.listeners.set(ifname, listeners);
+    const onFrame = (cb: (frame: Uint8Array) => void) => {
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    };
+    let off: (() => boolean) | null = null;
+    const readable = new ReadableStream<Uint8Array>({
+      start: (ctl) => {
+        off = onFrame((f) => ctl.enqueue(f));
+      },
+      cancel: () => {
+        off?.();
+      },
+    });
+    const writable = new WritableStream<Uint8Array>({
+      write: (frame) => {
+        this.receive(ifname, frame);
+      },
+    });
+    const port: RouterPort = { name: ifname, readable, writable, send: (f) => void this.receive(ifname, f), onFrame };
+    this.ports.set(ifname, port);
+    return port;
+  }
+
+  /** Routes, as `mpstack route …` handles them. */
+  readonly routes = {
+    /** `203.0.113.0/24 via 198.51.100.254 [dev wm1] [mtu N]`, `blackhole 198.18.0.0/15`, … */
+    add: (line: string): Promise<RouteEntry> => this.control.routeAdd(parseRouteLine(this.stack, line)),
+    change: (line: string): Promise<RouteEntry> => this.control.routeChange(parseRouteLine(this.stack, line)),
+    /** a prefix or `default` (IPv4 unless family is 6); resolves once no reader can still use it */
+    delete: async (dst: string, family?: 4 | 6): Promise<RouteEntry> =>
+      (await this.control.routeDelete([parseRouteKey(dst, family)]))[0]!,
+    get: (address: string): Promise<RouteGetResult> => this.control.routeGet(address),
+    list: (family?: 4 | 6): Promise<RouteEntry[]> => this.control.routeShow(family),
+  };
+
+  /** Interface addresses, as `mpstack ifconfig IF inet …` handles them. */
+  readonly addresses = {
+    /** adds ADDR/LEN (an alias) */
+    add: (ifname: string, prefix: string): Promise<IfconfigEntry> => this.control.ifAddressAdd(ifname, prefix),
+    /** replaces the primary address of that family, as `ifconfig IF inet ADDR/LEN` */
+    set: (ifname: string, prefix: string): Promise<IfconfigEntry> => this.control.ifAddressSet(ifname, prefix),
+    delete: (ifname: string, address: string): Promise<IfconfigEntry> => this.control.ifAddressDelete(ifname, address),
+    list: (ifname: string): string[] => this.control.ifconfig(ifname)[0]!.addresses,
+  };
+
+  /** Interfaces: list, up/down, MTU, vlans created and destroyed under traffic. */
+  readonly interfaces = {
+    list: (): IfconfigEntry[] => this.control.ifconfig(),
+    up: (ifname: string): Promise<IfconfigEntry> => this.control.ifUp(ifname, true),
+    down: (ifname: string): Promise<IfconfigEntry> => this.control.ifUp(ifname, false),
+    mtu: (ifname: string, mtu: number): Promise<IfconfigEntry> => this.control.ifMtu(ifname, mtu),
+    createVlan: (name: string, parent: string, vid: number): Promise<IfconfigEntry> =>
+      this.control.ifCreateVlan(name, parent, vid),
+    /** resolves with how many routes went with it */
+    destroy: (name: string): Promise<number> => this.control.ifDestroy(name),
+  };
+
+  /** Static neighbor entries (ARP/NDP), as the config's `neighbors`. */
+  readonly neighbors = {
+    set: (address: string, ifname: string, mac: string): Promise<void> => {
+      const ip = parseIP(address);
+      const m = parseMac(mac);
+      if (!ip) return Promise.reject(new UserError(`'${address}' is not an IPv4 or IPv6 address`));
+      if (!m) return Promise.reject(new UserError(`'${mac}' is not a MAC address`));
+      return this.control.neighborSet(ip.bytes, ifname, m);
+    },
+    delete: (address: string, ifname: string): Promise<boolean> => {
+      const ip = parseIP(address);
+      if (!ip) return Promise.reject(new UserError(`'${address}' is not an IPv4 or IPv6 address`));
+      return this.control.neighborDelete(ip.bytes, ifname);
+    },
+  };
+
+  /** Every counter by name (frames per path, drops per reason, …), as `netstat -s` shows them. */
+  counters(): Record<string, number> {
+    return this.stack.counters();
+  }
+
+  /** Per-interface packets and bytes in and out, as `netstat -i` shows them. */
+  interfaceCounters(): ReturnType<Stack['interfaceCounters']> {
+    return this.stack.interfaceCounters();
+  }
+}
+
+/**
+ * Builds a router from a configuration: the YAML file's object, or its text. In Node the core is
+ * read from the package; elsewhere pass `options.wasm` (or call loadWasm first) unless the TS engine
+ * is chosen. Config errors are ConfigError/StackConfigError with the CLI's messages.
+ */
+export async function createRouter(config: ConfigInput, options: CreateRouterOptions = {}): Promise<Router> {
+  if (options.wasm !== undefined) await loadWasm(options.wasm);
+  const clock = options.clock ?? 'real';
+  if (clock !== 'real' && clock !== 'manual') throw new UserError(`clock must be 'real' or 'manual', not '${clock}'`);
+  const stack = createStack(config, { spareInterfaces: 8, ...options });
+  return new Router(stack, clock, options.startMs ?? 0);
+}
