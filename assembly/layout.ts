@@ -69,6 +69,7 @@
 //   VTM_          values of VT_MODE                                                         machine.ts
 //   VTF_          bits of VT_FLAGS                                                          machine.ts
 //   QS_           RX queue traffic source (the gen driver's per-queue state)                machine.ts
+//   QSF_          bits of QS_FLAGS (QSF_PACED: a trial source, the RFC 2544 bench)         machine.ts
 //   MP_           machine control block                                                     machine.ts
 //   PSZ_          pserialize domain header                                                  sync.ts
 //   PSC_          pserialize per-CPU slot, and the bits of its state word                   sync.ts
@@ -432,6 +433,8 @@ import {
   QS_LIMIT,
   QS_RXR,
   QS_TXR,
+  QS_FLAGS,
+  QSF_PACED,
   MP_SIZE,
   MP_STOP,
   MP_NCPU,
@@ -830,6 +833,8 @@ export {
   QS_LIMIT,
   QS_RXR,
   QS_TXR,
+  QS_FLAGS,
+  QSF_PACED,
   MP_SIZE,
   MP_STOP,
   MP_NCPU,

@@ -23,7 +23,7 @@ export const LAYERS = [
   ['ts/control/'], // L3 the control plane (writer lock, every control operation)
   ['ts/machine/'], // L4 runtime-neutral multi-CPU machine
   ['ts/host/', 'ts/portable/'], // L5 hosts
-  ['ts/scenario/'], // L6 scenarios driving a machine
+  ['ts/scenario/', 'ts/rfc2544/'], // L6 scenarios and instruments driving a machine
   ['ts/cli/', 'ts/web/', 'ts/index.ts'], // L7 user interfaces, and the package's Node entry (it gathers every layer)
 ];
 

@@ -48,6 +48,14 @@ export const QS_MOD_USECS = 56; // u32 ...or the oldest has waited this long
 export const QS_LIMIT = 60; // u32 frames to produce in all (a capture replayed once), 0 = no limit
 export const QS_RXR = 64;
 export const QS_TXR = 68;
+// u32 QSF_* flags. QSF_PACED: a trial source (MpOptions.paced, the RFC 2544 bench): it offers exactly
+// QS_TOKENS frames (the trial's count) counted from QS_LIMIT (the low word of QS_FRAMES when the trial
+// was armed), at QS_RATE frames/s from QS_LAST (the CPU's clock in us when it first saw the trial; 0 =
+// not yet), as a wire does: frames that fall due while the CPU is busy arrive together and those the
+// RX ring has no room for are missed (RXR_MISSED), never silently not sent. Only written while the
+// vector is disabled and unowned (MpMachine.offer).
+export const QS_FLAGS = 72;
+export const QSF_PACED = 1;
 
 // Engine control block: MP_SIZE bytes.
 export const MP_SIZE = 64;

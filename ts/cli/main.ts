@@ -18,6 +18,7 @@ import { forwardCommand } from './forward.js';
 import { genRoutesCommand } from './gen-routes.js';
 import { routeLookupCommand } from './route.js';
 import { runCommand } from './run.js';
+import { rfc2544Command, type Rfc2544Args } from './bench.js';
 
 function version(): string {
   for (const rel of ['../../package.json', '../../../package.json']) {
@@ -188,6 +189,34 @@ export function program(): Command {
           `stress: invariants violated (violations ${r.violations}, generated ${r.generated}, received ${r.frames}, accounted ${r.accounted})`,
         );
     });
+
+  const bench = p.command('bench').description('measuring instruments over the multi-CPU engine');
+  bench
+    .command('rfc2544')
+    .description(
+      "RFC 2544 throughput as ipgen measures it: binary search on the offered rate for zero loss, per scenario, CPU count and frame size; writes results.json, results.md (the talk's table) and charts",
+    )
+    .option('--scenario <names>', 'fast | normal | vlan, comma-separated (bridge and gif: not yet)', 'fast')
+    .option('--cpus <list>', 'worker CPU counts, one run each, e.g. 1,2', '1')
+    .option(
+      '--sizes <list>',
+      "frame sizes in bytes (RFC 2544's: 64,128,256,512,1024,1280,1518)",
+      '64,128,256,512,1024,1280,1518',
+    )
+    .option('--duration <s>', 'seconds per trial', '2')
+    .option('--routes <n>', 'synthetic routes in the table (scenario normal)', intArg(0, 2_000_000), 1000)
+    .option('--engine <list>', 'wasm | ts, comma-separated', 'wasm')
+    .option('--link <rate>', 'nominal link: 1g | 10g | 25g | 40g | 100g (the search ceiling)', '10g')
+    .option('--loss <pct>', 'loss allowed, percent of the frames offered', '0')
+    .option(
+      '--resolution <pps>',
+      'stop when the passing and failing rates are this close',
+      intArg(1, 100_000_000),
+      10_000,
+    )
+    .option('--flows <n>', 'UDP flows (address and port ranges, spread by RSS)', intArg(1, 65536), 1024)
+    .option('--out <dir>', 'output directory (created if missing)', 'rfc2544-results')
+    .action((o: Rfc2544Args) => rfc2544Command(o));
 
   const route = p
     .command('route')

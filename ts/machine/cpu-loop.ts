@@ -56,6 +56,8 @@ import {
   QS_BYTES,
   QS_RXR,
   QS_TXR,
+  QS_FLAGS,
+  QSF_PACED,
   MP_STOP,
   MP_RUNNING,
   MP_DOORBELL,
@@ -164,6 +166,34 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     if (count === 0) return 0;
     // the queue's line: how many frames arrived since the last pass (rate 0: a full batch every pass)
     let n = batch;
+    if ((u32(qs + QS_FLAGS) & QSF_PACED) !== 0) {
+      // a trial (QS_FLAGS in assembly/layout/machine.ts): what fell due on the wire since the trial
+      // began, on this CPU's microsecond clock; more than the RX ring holds is missed there
+      const share = u32(qs + QS_TOKENS);
+      const sent = (u32(qs + QS_FRAMES) - u32(qs + QS_LIMIT)) >>> 0;
+      if (sent >= share) return 0;
+      const rate = u32(qs + QS_RATE);
+      if (rate === 0) n = Math.min(batch, share - sent);
+      else {
+        const us = Math.floor(nowMs * 1000) >>> 0 || 1;
+        let start = u32(qs + QS_LAST);
+        if (start === 0) {
+          start = us;
+          dv.setUint32(qs + QS_LAST, us, true);
+        }
+        const due = Math.min(share, Math.floor((((us - start) >>> 0) * rate) / 1e6));
+        n = due - sent;
+        if (n <= 0) return 0;
+        if (!poll) {
+          const since = u32(qs + QS_SINCE);
+          if (since === 0) dv.setUint32(qs + QS_SINCE, us, true);
+          if (due < share && n < u32(qs + QS_MOD_FRAMES) && (us - (since || us)) >>> 0 < u32(qs + QS_MOD_USECS))
+            return 0;
+          dv.setUint32(qs + QS_SINCE, 0, true);
+        }
+      }
+      return produce(qs, rxr, n);
+    }
     const limit = u32(qs + QS_LIMIT);
     if (limit !== 0) {
       const left = limit - Number(dv.getBigUint64(qs + QS_FRAMES, true));
@@ -189,6 +219,11 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
       dv.setUint32(qs + QS_TOKENS, tokens - n * 1000, true);
       dv.setUint32(qs + QS_SINCE, 0, true);
     }
+    return produce(qs, rxr, n);
+  };
+  /** n frames onto the wire of queue state qs: into its RX ring (those without room missed), counted as made. */
+  const produce = (qs: number, rxr: number, n: number): number => {
+    const count = u32(qs + QS_COUNT);
     const seq = u32(qs + QS_SEQ);
     const tmpl = u32(qs + QS_TMPL);
     const stride = u32(qs + QS_STRIDE);

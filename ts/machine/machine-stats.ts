@@ -144,6 +144,18 @@ export class MachineCounters implements MachineStats {
     });
   }
 
+  /** What NIC `ifindex` put on its wire, over its TX queues: frames sent, still queued, dropped for a full ring. */
+  transmitted(ifindex: number): { frames: number; queued: number; drops: number } {
+    const t = { frames: 0, queued: 0, drops: 0 };
+    for (const r of this.bufs.tx.get(ifindex) ?? []) {
+      const x = txRingStats(this.dv, r);
+      t.frames += x.frames;
+      t.queued += x.queued;
+      t.drops += x.drops;
+    }
+    return t;
+  }
+
   /** netstat -m: the pool, the caches, and frames lost on the way in or out for want of room. */
   bufferStats(): ReturnType<typeof bufferStats> {
     return bufferStats(this.dv, this.bufs, this.caches());

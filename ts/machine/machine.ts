@@ -34,6 +34,13 @@ import {
   QS_RATE,
   QS_RXR,
   QS_TXR,
+  QS_FLAGS,
+  QSF_PACED,
+  QS_TOKENS,
+  QS_LAST,
+  QS_FRAMES,
+  QS_SINCE,
+  VT_OWNER,
   LAYOUT_BASE,
   MP_SIZE,
   MP_STOP,
@@ -74,6 +81,12 @@ export interface MpOptions {
   verify?: boolean;
   /** routes beyond the config's inline ones (a routes_file: its counts and loader, see ts/cli/build-stack.ts) */
   routes?: Pick<StackOptions, 'extraRoutes' | 'extraLongV4' | 'extraV6' | 'extraNexthops' | 'moreRoutes'>;
+  /**
+   * trial mode (the RFC 2544 bench): the `gen` sources start idle and offer only what `offer()` asks,
+   * an exact frame count at a paced rate; frames that fall due while a CPU is busy and find no room
+   * in the RX ring are missed there (QSF_PACED in assembly/layout/machine.ts)
+   */
+  paced?: boolean;
 }
 
 export type { Vector } from './interrupts.js';
@@ -140,6 +153,8 @@ export class MpMachine implements Dataplane {
   private startedAt = 0;
   private readonly recorders: { name: string; path: string; rings: number[]; writer: PcapWriter }[] = [];
   private drainTimer: ReturnType<typeof setInterval> | undefined;
+  /** trial mode: the gen sources' queues, each with its share of the flows */
+  private readonly paced: { v: number; qs: number; weight: number }[] = [];
 
   protected constructor(
     readonly cfg: Config,
@@ -282,6 +297,10 @@ export class MpMachine implements Dataplane {
         // the interface's rate, shared among its queues by their share of the frames
         const rate = src!.rate === 0 ? 0 : Math.max(1, Math.round((src!.rate * frames.length) / src!.flows));
         this.dv.setUint32(qs + QS_RATE, rate, true);
+        if (o.paced && i.driver === 'gen') {
+          this.dv.setUint32(qs + QS_FLAGS, QSF_PACED, true); // idle: a share of 0 frames
+          this.paced.push({ v: id, qs, weight: frames.length });
+        }
       }
     }
   }
@@ -363,6 +382,51 @@ export class MpMachine implements Dataplane {
 
   get elapsedMs(): number {
     return performance.now() - this.startedAt;
+  }
+
+  /**
+   * Trial mode: the gen sources offer `frames` frames in all from now, at `rate` frames/s (0 = as
+   * fast as the CPUs take them), each queue its share by its flows. Each source's vector is taken
+   * from its CPU while its words are rewritten (the intrctl handoff), so a CPU never sees half a trial.
+   * offer(0, 0) ends a trial early. Returns the frames each queue will offer.
+   */
+  async offer(frames: number, rate: number): Promise<number[]> {
+    if (this.paced.length === 0) throw new Error('offer() needs MpOptions.paced and a gen interface');
+    const total = this.paced.reduce((n, p) => n + p.weight, 0);
+    // largest remainder: the shares add up to `frames` exactly
+    const exact = this.paced.map((p) => (frames * p.weight) / total);
+    const shares = exact.map(Math.floor);
+    const order = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0]);
+    for (let k = 0, left = frames - shares.reduce((a, b) => a + b, 0); k < left; k++) shares[order[k]![1]]!++;
+    const flags = this.paced.map((p) => this.dv.getUint32(this.vt + p.v * VT_SIZE + VT_FLAGS, true));
+    for (const [j, p] of this.paced.entries())
+      this.dv.setUint32(this.vt + p.v * VT_SIZE + VT_FLAGS, flags[j]! | VTF_DISABLED, true);
+    this.ring();
+    const deadline = performance.now() + 5000;
+    while (this.paced.some((p) => Atomics.load(this.i32, (this.vt + p.v * VT_SIZE + VT_OWNER) >> 2) !== 0)) {
+      if (performance.now() > deadline) throw new Error('offer: a CPU did not give up its gen queue within 5 s');
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    for (const [j, p] of this.paced.entries()) {
+      this.dv.setUint32(p.qs + QS_LIMIT, this.dv.getUint32(p.qs + QS_FRAMES, true), true);
+      this.dv.setUint32(p.qs + QS_TOKENS, shares[j]!, true);
+      this.dv.setUint32(p.qs + QS_RATE, rate === 0 ? 0 : Math.max(1, Math.round((rate * p.weight) / total)), true);
+      this.dv.setUint32(p.qs + QS_LAST, 0, true);
+      this.dv.setUint32(p.qs + QS_SINCE, 0, true);
+    }
+    for (const [j, p] of this.paced.entries())
+      Atomics.store(this.i32, (this.vt + p.v * VT_SIZE + VT_FLAGS) >> 2, flags[j]!);
+    this.ring();
+    return shares;
+  }
+
+  /** Trial mode: whether every gen source has offered all of its trial's frames. */
+  offerDone(): boolean {
+    return this.paced.every(
+      (p) =>
+        (this.dv.getUint32(p.qs + QS_FRAMES, true) - this.dv.getUint32(p.qs + QS_LIMIT, true)) >>> 0 >=
+        this.dv.getUint32(p.qs + QS_TOKENS, true),
+    );
   }
 
   /** Moves what the CPUs recorded into the pcap writers. */

@@ -235,6 +235,7 @@ const STRUCTS: Struct[] = [
       LIMIT: U32,
       RXR: U32,
       TXR: U32,
+      FLAGS: U32,
     },
   },
   { prefix: 'MP_', line: true, fields: { STOP: U32, NCPU: U32, NVEC: U32, RUNNING: U32, DOORBELL: U32 } },
@@ -276,6 +277,7 @@ const FLAGS: Record<string, string[]> = {
   NHF_: ['VALID', 'GATEWAY', 'LOCAL', 'BROADCAST', 'REJECT', 'BLACKHOLE', 'V6', 'PROHIBIT'],
   OPT_: ['FASTFWD', 'ICMP', 'FIBWARM'],
   VTF_: ['DISABLED', 'LINK'],
+  QSF_: ['PACED'],
 };
 
 /** Enumerations: no two values alike. */

@@ -1,0 +1,77 @@
+// `mpstack bench rfc2544` end to end through the built CLI (`npm test` builds dist/ first): a tiny run
+// (one size, 1 CPU, short trials, coarse resolution) writes results.json, results.md and the charts;
+// bad options are one line and exit status 1.
+import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CLI = join(process.cwd(), 'dist/ts/cli/main.js');
+const mpstack = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+describe('mpstack bench rfc2544', () => {
+  test('a tiny run writes results.json, results.md and the charts', () => {
+    const out = mkdtempSync(join(tmpdir(), 'rfc2544-'));
+    const r = mpstack([
+      'bench',
+      'rfc2544',
+      '--scenario',
+      'fast,vlan',
+      '--sizes',
+      '64',
+      '--cpus',
+      '1',
+      '--duration',
+      '0.2',
+      '--link',
+      '1g',
+      '--resolution',
+      '400000',
+      '--out',
+      out,
+    ]);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.status).toBe(0);
+    // not a terminal: plain progress lines
+    expect(r.stderr).toMatch(/rfc2544: fast wasm 1 CPU 64 B/);
+    expect(r.stderr).toMatch(/trial 744,048 fps/); // the first trial: half the 1 GbE line rate
+    const rs = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Record<string, unknown>[];
+    expect(rs.map((x) => x['scenario'])).toEqual(['fast', 'vlan']);
+    for (const x of rs) {
+      expect(x).toMatchObject({ engine: 'wasm', cpus: 1, size: 64, link: '1g', lineRate: 1_488_095 });
+      expect(typeof x['fps']).toBe('number');
+      expect(typeof x['loss']).toBe('number');
+      const trials = x['trials'] as { rate: number; offered: number; received: number; pass: boolean }[];
+      expect(trials.length).toBeGreaterThan(0);
+      for (const t of trials) {
+        expect(t.received).toBeLessThanOrEqual(t.offered);
+        if (t.pass) expect(t.received).toBe(t.offered);
+      }
+    }
+    const md = readFileSync(join(out, 'results.md'), 'utf8');
+    expect(md).toMatch(/\| 1 \| [\d,]+ \| [\d.]+% \| [\d.]+% \| 455,727 \| 30\.6% \|/);
+    expect(md).toMatch(/\| 5 \| not run \|/);
+    expect(md).toMatch(/generator shares\s+those CPUs|generator shares those CPUs/);
+    for (const f of ['throughput-vs-cpus.svg', 'throughput-vs-size.svg']) {
+      expect(existsSync(join(out, f))).toBe(true);
+      expect(readFileSync(join(out, f), 'utf8')).toMatch(/^<svg/);
+    }
+  }, 30_000);
+
+  test.each([
+    [['--scenario', 'bridge'], /scenario 'bridge' needs bridge\(4\), which mpstack does not have yet/],
+    [['--scenario', 'gif'], /scenario 'gif' needs gif\(4\)/],
+    [['--scenario', 'nope'], /unknown scenario 'nope'/],
+    [['--sizes', '63'], /--sizes: '63' is not an integer from 64 to 1518/],
+    [['--cpus', '0'], /--cpus: '0' is not an integer from 1 to 24/],
+    [['--link', '2g'], /--link: '2g' is not one of 1g, 10g/],
+    [['--engine', 'js'], /--engine: 'js' is not one of/],
+  ])('refuses %j in one line, exit 1', (args, msg) => {
+    const r = mpstack(['bench', 'rfc2544', ...args, '--out', join(tmpdir(), 'rfc2544-never')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(msg);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+});

@@ -1,0 +1,135 @@
+// `mpstack bench rfc2544`: the option checks (one clear line each), the progress display (a bar with
+// ETA on a terminal, plain lines otherwise) and the outputs; the test itself is ts/rfc2544/.
+import { Presets, SingleBar } from 'cli-progress';
+import { UserError } from '../errors.js';
+import type { KernelImpl } from '../stack/kernels.js';
+import { KERNEL_IMPLS } from '../stack/kernels.js';
+import { linkBps, LINKS, type Link } from '../rfc2544/line-rate.js';
+import { writeOutputs } from '../rfc2544/report.js';
+import { type BenchEvent, type BenchOptions, runBench } from '../rfc2544/runner.js';
+import { checkScenario } from '../rfc2544/scenarios.js';
+
+export interface Rfc2544Args {
+  scenario: string;
+  cpus: string;
+  sizes: string;
+  duration: string;
+  routes: number;
+  engine: string;
+  link: string;
+  loss: string;
+  resolution: number;
+  flows: number;
+  out: string;
+}
+
+function list(name: string, v: string, min: number, max: number): number[] {
+  const xs = v.split(',').map((s) => s.trim());
+  const ns = xs.map(Number);
+  ns.forEach((n, i) => {
+    if (!/^\d+$/.test(xs[i]!) || n < min || n > max)
+      throw new UserError(`--${name}: '${xs[i]}' is not an integer from ${min} to ${max}`);
+  });
+  if (ns.length === 0) throw new UserError(`--${name}: empty`);
+  return [...new Set(ns)];
+}
+
+export function benchOptions(a: Rfc2544Args): BenchOptions {
+  const scenarios = [...new Set(a.scenario.split(',').map((s) => checkScenario(s.trim())))];
+  const engines = [...new Set(a.engine.split(',').map((s) => s.trim()))];
+  for (const e of engines)
+    if (!(KERNEL_IMPLS as readonly string[]).includes(e))
+      throw new UserError(`--engine: '${e}' is not one of ${KERNEL_IMPLS.join(', ')}`);
+  const cpus = list('cpus', a.cpus, 1, 24);
+  const sizes = list('sizes', a.sizes, 64, 1518);
+  const duration = Number(a.duration);
+  if (!(duration >= 0.1 && duration <= 3600)) throw new UserError(`--duration: '${a.duration}' is not 0.1 to 3600 s`);
+  if (linkBps(a.link) === undefined)
+    throw new UserError(`--link: '${a.link}' is not one of ${Object.keys(LINKS).join(', ')}`);
+  const lossPct = Number(a.loss);
+  if (!(lossPct >= 0 && lossPct < 100)) throw new UserError(`--loss: '${a.loss}' is not a percentage from 0 to 100`);
+  return {
+    scenarios,
+    engines: engines as KernelImpl[],
+    cpus,
+    sizes,
+    duration,
+    routes: a.routes,
+    link: a.link.toLowerCase() as Link,
+    lossPct,
+    resolution: a.resolution,
+    flows: a.flows,
+  };
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** A bar with ETA on a terminal (counting trials, the total an estimate that shrinks as searches end), plain lines otherwise. */
+function progress(tty: boolean): (ev: BenchEvent) => void {
+  let bar: SingleBar | null = null;
+  let total = 0;
+  let perSearch = 0;
+  let done = 0;
+  let searchTrials = 0;
+  const line = (s: string) => process.stderr.write(`${s}\n`);
+  return (ev) => {
+    if (ev.kind === 'start') {
+      perSearch = ev.trialsPerSearch;
+      total = ev.searches * perSearch;
+      if (tty) {
+        bar = new SingleBar(
+          {
+            format: 'rfc2544 [{bar}] {value}/{total} trials | ETA {eta_formatted} | {what}',
+            stream: process.stderr,
+            hideCursor: true,
+            etaBuffer: 8,
+          },
+          Presets.shades_classic,
+        );
+        bar.start(total, 0, { what: '' });
+      } else line(`rfc2544: ${ev.searches} searches, up to about ${perSearch} trials each`);
+    } else if (ev.kind === 'search') {
+      searchTrials = 0;
+      if (!tty) line(`rfc2544: ${ev.label}`);
+    } else if (ev.kind === 'trial') {
+      done++;
+      searchTrials++;
+      if (searchTrials > perSearch) total++;
+      const t = ev.t;
+      const what = `${ev.label}: ${int(t.rate)} fps ${t.pass ? 'pass' : `fail (lost ${int(t.loss)} of ${int(t.offered)})`}`;
+      if (bar) {
+        bar.setTotal(total);
+        bar.update(done, { what });
+      } else
+        line(
+          `  trial ${int(t.rate)} fps: offered ${int(t.offered)}, received ${int(t.received)}, ${t.pass ? 'pass' : `FAIL${t.early ? ' (stopped early)' : ''}`}`,
+        );
+    } else {
+      // a search ended: its unused trials leave the estimate
+      total -= Math.max(0, perSearch - searchTrials);
+      bar?.setTotal(total);
+      const r = ev.r;
+      const msg = `${r.scenario} ${r.engine} ${r.cpus} CPU ${r.size} B: ${int(r.fps)} fps (${r.pctOf10g.toFixed(1)}% of 10 GbE), ${r.trials.length} trials, ${r.searchS} s`;
+      if (bar) {
+        bar.stop();
+        line(msg);
+        bar.start(total, done, { what: '' });
+      } else line(`  => ${msg}`);
+    }
+  };
+}
+
+export async function rfc2544Command(a: Rfc2544Args): Promise<void> {
+  const o = benchOptions(a);
+  const tty = !!process.stderr.isTTY;
+  const t0 = performance.now();
+  const on = progress(tty);
+  const rs = await runBench(o, on);
+  const files = await writeOutputs(a.out, rs, o);
+  process.stderr.write(`rfc2544: done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  for (const r of rs)
+    process.stdout.write(
+      `${r.scenario}\t${r.engine}\t${r.cpus} CPU\t${r.size} B\t${int(r.fps)} fps\t${r.pctOf1g.toFixed(1)}% of 1 GbE\t${r.pctOf10g.toFixed(1)}% of 10 GbE\n`,
+    );
+  process.stdout.write(`wrote ${files.join(', ')}\n`);
+}

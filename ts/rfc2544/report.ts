@@ -1,0 +1,157 @@
+// The bench's outputs: results.json (every result with its trials), results.md (the talk's table:
+// fps and percent of 1 GbE and 10 GbE per CPU count, the talk's own 64-byte figures beside ours) and
+// charts (throughput against CPUs and against frame size) as SVG, and PNG when @resvg/resvg-js loads.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus as osCpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { BenchOptions, BenchResult } from './runner.js';
+
+/** The talk's table: 64-byte frames/s for 1, 2, 4, 5 and 8 cores (ipgen's RFC 2544 throughput; 1,488,095 = 1 GbE). */
+export const TALK: Record<string, Record<number, number | null>> = {
+  fast: { 1: 455_727, 2: 688_241, 4: 1_190_617, 5: 1_460_193, 8: 1_488_095 },
+  normal: { 1: 224_375, 2: 372_022, 4: 674_290, 5: 762_646, 8: 1_078_865 },
+  bridge: { 1: 381_322, 2: 613_837, 4: 1_191_634, 5: 1_488_095, 8: 1_488_095 },
+  gif: { 1: 138_492, 2: 242_251, 4: 425_502, 5: null, 8: 772_528 },
+};
+const TALK_CPUS = [1, 2, 4, 5, 8];
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (n: number) => `${n.toFixed(1)}%`;
+
+export const HOW =
+  'How measured: the traffic source is the `gen` driver running inside the same worker CPUs that forward ' +
+  '(cpu-loop.ts: it copies template frames into the RX rings, paced on the CPU clock), so the generator shares ' +
+  'those CPUs and its copying counts against them; offered = frames the sources made (including those that found ' +
+  'an RX ring full), received = frames the sink NIC transmitted, loss = offered - received. Nothing is extrapolated.';
+
+export function machineLine(): string {
+  const c = osCpus();
+  const l = loadavg();
+  return `${c.length} x ${c[0]?.model ?? 'CPU'}; load average ${l.map((x) => x.toFixed(2)).join(' ')} at the end; Node ${process.version}`;
+}
+
+export function resultsMarkdown(rs: BenchResult[], o: BenchOptions): string {
+  const lines: string[] = ['# RFC 2544 throughput (mpstack bench rfc2544)', ''];
+  lines.push(
+    `Trials of ${o.duration} s after a warm-up; binary search from half the ${o.link} line rate, resolution ${int(o.resolution)} fps, ` +
+      `loss allowed ${o.lossPct}%; ${o.flows} UDP/IPv4 flows spread by RSS. Machine: ${machineLine()}.`,
+    '',
+    HOW,
+    '',
+  );
+  for (const scenario of [...new Set(rs.map((r) => r.scenario))]) {
+    for (const engine of [...new Set(rs.map((r) => r.engine))]) {
+      const mine = rs.filter((r) => r.scenario === scenario && r.engine === engine);
+      if (mine.length === 0) continue;
+      lines.push(`## ${scenario} (${engine}): ${mine[0]!.describe}`, '');
+      const at64 = mine.filter((r) => r.size === 64);
+      if (at64.length) {
+        const cpus = [...new Set([...TALK_CPUS, ...at64.map((r) => r.cpus)])].sort((a, b) => a - b);
+        lines.push("64-byte frames, as the talk's table:", '');
+        lines.push('| CPUs | mpstack fps | % of 1 GbE | % of 10 GbE | talk fps | talk % of 1 GbE |');
+        lines.push('|---:|---:|---:|---:|---:|---:|');
+        for (const c of cpus) {
+          const r = at64.find((x) => x.cpus === c);
+          const t = TALK[scenario]?.[c];
+          lines.push(
+            `| ${c} | ${r ? int(r.fps) : 'not run'} | ${r ? pct(r.pctOf1g) : ''} | ${r ? pct(r.pctOf10g) : ''} | ${t ? int(t) : t === null ? '–' : ''} | ${t ? pct((100 * t) / 1_488_095) : ''} |`,
+          );
+        }
+        lines.push('');
+      }
+      lines.push('Every size:', '');
+      lines.push('| CPUs | size B | fps | % of 1 GbE | % of 10 GbE | line rate passed | trials | loss |');
+      lines.push('|---:|---:|---:|---:|---:|:---:|---:|---:|');
+      for (const r of [...mine].sort((a, b) => a.cpus - b.cpus || a.size - b.size))
+        lines.push(
+          `| ${r.cpus} | ${r.size} | ${int(r.fps)} | ${pct(r.pctOf1g)} | ${pct(r.pctOf10g)} | ${r.lineRatePassed ? 'yes' : 'no'} | ${r.trials.length} | ${r.loss} |`,
+        );
+      lines.push('');
+    }
+  }
+  return lines.join('\n');
+}
+
+async function charts(rs: BenchResult[]): Promise<{ name: string; svg: string }[]> {
+  const vega = await import('vega');
+  const vl = await import('vega-lite');
+  const values = rs.map((r) => ({
+    series: `${r.scenario} ${r.engine}`,
+    cpus: r.cpus,
+    size: r.size,
+    Mpps: r.fps / 1e6,
+  }));
+  const specs: { name: string; spec: unknown }[] = [];
+  const at64 = values.filter((v) => v.size === 64);
+  if (at64.length)
+    specs.push({
+      name: 'throughput-vs-cpus',
+      spec: {
+        title: 'RFC 2544 throughput, 64-byte frames',
+        width: 480,
+        height: 300,
+        data: { values: at64 },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'cpus', type: 'quantitative', title: 'worker CPUs', axis: { tickMinStep: 1 } },
+          y: { field: 'Mpps', type: 'quantitative', title: 'zero-loss Mpps' },
+          color: { field: 'series', type: 'nominal' },
+        },
+      },
+    });
+  specs.push({
+    name: 'throughput-vs-size',
+    spec: {
+      title: 'RFC 2544 throughput by frame size',
+      width: 480,
+      height: 300,
+      data: { values: values.map((v) => ({ ...v, series: `${v.series} ${v.cpus} CPU` })) },
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'size', type: 'quantitative', title: 'frame size (bytes)' },
+        y: { field: 'Mpps', type: 'quantitative', title: 'zero-loss Mpps' },
+        color: { field: 'series', type: 'nominal' },
+      },
+    },
+  });
+  const out: { name: string; svg: string }[] = [];
+  for (const s of specs) {
+    // biome-ignore lint/suspicious/noExplicitAny: vega-lite's TopLevelSpec is wide; the specs above are plain
+    const compiled = vl.compile(s.spec as any).spec;
+    const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+    out.push({ name: s.name, svg: await view.toSVG() });
+    view.finalize();
+  }
+  return out;
+}
+
+/** Writes results.json, results.md and the charts into dir; returns the files written. */
+export async function writeOutputs(dir: string, rs: BenchResult[], o: BenchOptions): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  const put = (name: string, data: string | Uint8Array) => {
+    writeFileSync(join(dir, name), data);
+    files.push(join(dir, name));
+  };
+  put(
+    'results.json',
+    `${JSON.stringify(
+      rs.map((r) => ({ ...r, machine: machineLine(), how: HOW })),
+      null,
+      2,
+    )}\n`,
+  );
+  put('results.md', `${resultsMarkdown(rs, o)}\n`);
+  if (rs.length) {
+    for (const c of await charts(rs)) {
+      put(`${c.name}.svg`, c.svg);
+      try {
+        const { Resvg } = await import('@resvg/resvg-js');
+        put(`${c.name}.png`, new Resvg(c.svg, { background: 'white' }).render().asPng());
+      } catch {
+        /* no PNG renderer here: the SVG stands */
+      }
+    }
+  }
+  return files;
+}

@@ -1,0 +1,193 @@
+// The RFC 2544 throughput test on the multi-CPU machine: for each scenario, engine, CPU count and
+// frame size, a machine in trial mode (MpOptions.paced), a warm-up, then ipgen's search (search.ts)
+// over trials that each offer rate x duration frames and count what the sink NIC transmitted.
+//
+// Where the generator runs: on this machine the traffic source is the `gen` driver inside each worker
+// CPU's loop (cpu-loop.ts: rxr_fill copies template frames into the RX ring, paced on the CPU's
+// microsecond clock), so the CPUs that forward also generate and the generator's copying is part of
+// what limits them. Offered = frames the sources made (those that found the RX ring full included);
+// received = frames the sink NIC's TX rings sent; loss = offered - received, wherever it happened.
+import { NodeMachine } from '../host/host-node.js';
+import type { KernelImpl } from '../stack/kernels.js';
+import { lineRateFps, LINKS, type Link } from './line-rate.js';
+import { buildScenario, type Scenario } from './scenarios.js';
+import { searchThroughput, type TrialResult } from './search.js';
+
+export interface BenchOptions {
+  scenarios: Scenario[];
+  engines: KernelImpl[];
+  cpus: number[];
+  sizes: number[];
+  /** seconds per trial */
+  duration: number;
+  routes: number;
+  link: Link;
+  lossPct: number;
+  resolution: number;
+  flows: number;
+}
+
+export interface BenchResult {
+  scenario: Scenario;
+  engine: KernelImpl;
+  cpus: number;
+  size: number;
+  /** RFC 2544 throughput: the highest offered rate with loss within the allowance, frames/s */
+  fps: number;
+  /** frames lost in that trial */
+  loss: number;
+  /** percent of the frames allowed to be lost */
+  lossPct: number;
+  link: Link;
+  /** the link's rate at this size, frames/s (the search's ceiling) */
+  lineRate: number;
+  pctOf1g: number;
+  pctOf10g: number;
+  lineRatePassed: boolean;
+  /** every trial in order */
+  trials: TrialResult[];
+  duration: number;
+  resolution: number;
+  flows: number;
+  queues: number;
+  describe: string;
+  /** ms to build the stack and start the CPUs; ms of warm-up; s of the whole search */
+  bootMs: number;
+  warmupMs: number;
+  searchS: number;
+}
+
+export type BenchEvent =
+  | { kind: 'start'; searches: number; trialsPerSearch: number }
+  | { kind: 'search'; index: number; label: string }
+  | { kind: 'trial'; label: string; t: TrialResult; pass: number; fail: number }
+  | { kind: 'done'; r: BenchResult };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the machine holds no frames: queues empty and the sink's count still for two reads. */
+async function drain(e: NodeMachine, sink: number, maxMs = 1000): Promise<void> {
+  const end = performance.now() + maxMs;
+  let last = -1;
+  while (performance.now() < end) {
+    const t = e.stats.transmitted(sink);
+    const q = e.stats.rxLost().queued + t.queued;
+    if (q === 0 && t.frames === last) return;
+    last = t.frames;
+    await sleep(5);
+  }
+}
+
+/** One trial: `frames` at `rate` frames/s; stops early once its loss is certainly beyond `allowed`. */
+export async function runTrial(
+  e: NodeMachine,
+  sink: number,
+  rate: number,
+  frames: number,
+  allowed: number,
+): Promise<Omit<TrialResult, 'pass'>> {
+  const g0 = e.stats.generated().frames;
+  const r0 = e.stats.transmitted(sink);
+  const l0 = e.stats.rxLost();
+  const lost0 = l0.missed + l0.nobufs + l0.pktqDrops + r0.drops;
+  const inFlight = e.bufs.clusters; // no more frames than clusters can be anywhere but lost or sent
+  await e.offer(frames, rate);
+  const t0 = performance.now();
+  const deadline = t0 + (frames / rate) * 2000 + 2000;
+  let early = false;
+  let t1 = t0;
+  for (;;) {
+    await sleep(2);
+    t1 = performance.now();
+    if (e.offerDone()) break;
+    const made = e.stats.generated().frames - g0;
+    const tx = e.stats.transmitted(sink);
+    const l = e.stats.rxLost();
+    const certain = Math.max(
+      made - (tx.frames - r0.frames) - inFlight,
+      l.missed + l.nobufs + l.pktqDrops + tx.drops - lost0,
+    );
+    if (certain > allowed || t1 > deadline) {
+      await e.offer(0, 0);
+      early = true;
+      break;
+    }
+  }
+  await drain(e, sink);
+  const offered = e.stats.generated().frames - g0;
+  const received = e.stats.transmitted(sink).frames - r0.frames;
+  return {
+    rate,
+    offered,
+    received,
+    loss: offered - received,
+    early,
+    measuredRate: Math.round(offered / Math.max(1e-6, (t1 - t0) / 1000)),
+  };
+}
+
+export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = () => {}): Promise<BenchResult[]> {
+  const jobs = o.scenarios.flatMap((scenario) =>
+    o.engines.flatMap((engine) => o.cpus.flatMap((cpus) => o.sizes.map((size) => ({ scenario, engine, cpus, size })))),
+  );
+  const perSearch = Math.ceil(Math.log2(lineRateFps(64, LINKS[o.link]) / o.resolution)) + 1;
+  on({ kind: 'start', searches: jobs.length, trialsPerSearch: perSearch });
+  const out: BenchResult[] = [];
+  for (const [index, j] of jobs.entries()) {
+    const label = `${j.scenario} ${j.engine} ${j.cpus} CPU${j.cpus > 1 ? 's' : ''} ${j.size} B`;
+    on({ kind: 'search', index, label });
+    const queues = Math.max(4, j.cpus);
+    const sc = buildScenario(j.scenario, { size: j.size, flows: o.flows, queues, routes: o.routes });
+    const tb = performance.now();
+    const e = await NodeMachine.start(sc.cfg, { cpus: j.cpus, engine: j.engine, paced: true, routes: sc.routes });
+    const bootMs = performance.now() - tb;
+    try {
+      // warm-up: every flow seen a few times (flow caches and the FIB's paths filled), then drained
+      const tw = performance.now();
+      await e.offer(Math.max(10_000, o.flows * 16), 0);
+      while (!e.offerDone()) await sleep(2);
+      await drain(e, sc.sink);
+      const warmupMs = performance.now() - tw;
+      const lineRate = lineRateFps(j.size, LINKS[o.link]);
+      const ts = performance.now();
+      const s = await searchThroughput({
+        lineRate,
+        resolution: o.resolution,
+        lossPct: o.lossPct,
+        trial: (rate, allowed) => {
+          const frames = Math.max(1, Math.round(rate * o.duration));
+          return runTrial(e, sc.sink, rate, frames, allowed(frames));
+        },
+        onTrial: (t, b) => on({ kind: 'trial', label, t, pass: b.pass, fail: b.fail }),
+      });
+      const r: BenchResult = {
+        scenario: j.scenario,
+        engine: j.engine,
+        cpus: j.cpus,
+        size: j.size,
+        fps: s.fps,
+        loss: s.loss,
+        lossPct: o.lossPct,
+        link: o.link,
+        lineRate,
+        pctOf1g: (100 * s.fps) / lineRateFps(j.size, LINKS['1g']),
+        pctOf10g: (100 * s.fps) / lineRateFps(j.size, LINKS['10g']),
+        lineRatePassed: s.lineRatePassed,
+        trials: s.trials,
+        duration: o.duration,
+        resolution: o.resolution,
+        flows: o.flows,
+        queues,
+        describe: sc.describe,
+        bootMs: Math.round(bootMs),
+        warmupMs: Math.round(warmupMs),
+        searchS: Math.round(performance.now() - ts) / 1000,
+      };
+      out.push(r);
+      on({ kind: 'done', r });
+    } finally {
+      await e.stop();
+    }
+  }
+  return out;
+}
