@@ -42,9 +42,11 @@ import {
   IF_FLAGS,
   IF_ADDR4,
   IF_ADDR6,
+  IF_LL6,
   IFF_UP,
   IFF_EXISTS,
   IFF_HAS_ADDR6,
+  IFF_HAS_LL6,
   NB_MAC,
   NBS_V6,
   BUF_HEADROOM,
@@ -64,13 +66,18 @@ export const ICMP_UNREACH: u32 = 3;
 export const ICMP_UNREACH_NET: u32 = 0;
 export const ICMP_UNREACH_HOST: u32 = 1;
 export const ICMP_UNREACH_NEEDFRAG: u32 = 4;
+export const ICMP_UNREACH_SRCFAIL: u32 = 5; // source route failed
 export const ICMP_UNREACH_FILTER_PROHIB: u32 = 13;
+export const ICMP_REDIRECT: u32 = 5;
+export const ICMP_REDIRECT_HOST: u32 = 1;
 export const ICMP_TIMXCEED: u32 = 11;
+export const ICMP_PARAMPROB: u32 = 12; // code 0: the pointer (first byte of the word) names the bad octet
 export const ICMP6_DST_UNREACH: u32 = 1;
 export const ICMP6_PACKET_TOO_BIG: u32 = 2;
 export const ICMP6_TIME_EXCEEDED: u32 = 3;
 export const ICMP6_DST_UNREACH_NOROUTE: u32 = 0;
 export const ICMP6_DST_UNREACH_ADMIN: u32 = 1;
+export const ICMP6_DST_UNREACH_BEYONDSCOPE: u32 = 2; // RFC 4443 3.1: the destination is beyond the source's scope
 export const ICMP6_DST_UNREACH_ADDR: u32 = 3;
 export const ICMP6_PARAM_PROB: u32 = 4;
 export const ICMP6_PARAMPROB_HEADER: u32 = 0; // erroneous header field
@@ -130,7 +137,9 @@ function icmp_cluster(ctx: usize, cnt: usize, canSend: bool): usize {
 
 /**
  * Sends an ICMP error about the IPv4 packet at l3 (its header already validated; iplen its total
- * length), received on rxif. `mtu` fills the next-hop MTU field of "fragmentation needed".
+ * length), received on rxif. `param` is the 32-bit word after the checksum: the next-hop MTU of
+ * "fragmentation needed" (its low 16 bits), the pointer of "parameter problem" (ptr << 24), the
+ * gateway of a redirect (host order); 0 for the others.
  */
 export function icmp4_error(
   ctx: usize,
@@ -140,7 +149,7 @@ export function icmp4_error(
   rxif: u32,
   type: u32,
   code: u32,
-  mtu: u32,
+  param: u32,
 ): void {
   if ((ld32(ctx + CTX_OPTS) & OPT_ICMP) == 0) return;
   const cnt = <usize>ld32(ctx + CTX_CNT);
@@ -173,7 +182,7 @@ export function icmp4_error(
   st32be(o + 16, src);
   st16be(o + 10, in_cksum_hdr20(o));
   st32be(o + 20, (type << 24) | (code << 16));
-  st32be(o + 24, type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG ? mtu & 0xffff : 0); // RFC 1191
+  st32be(o + 24, type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG ? param & 0xffff : param); // RFC 1191
   memory.copy(o + 28, l3, quote);
   st16be(o + 22, in_cksum(o + 20, 8 + quote));
   ether_output(ctx, pd, o, 28 + quote, ETHERTYPE_IP, oif, ne + NB_MAC);
@@ -213,14 +222,30 @@ export function icmp6_error(
     cnt_add(cnt, C_ICMP_RATELIM, 1);
     return;
   }
-  const nhp = usableNh(ctx, route6(ctx, l3 + 8));
   const ifnet = <usize>ld32(ctx + CTX_IFNET);
-  const oif = nhp != 0 ? ld32(nhp + NH_IFINDEX) : 0;
+  // A link-local source lives on the link the packet came from (RFC 4291 2.5.6): the error goes back
+  // out rxif, to the neighbor itself, from rxif's link-local address (its global one without).
+  const llsrc = (ld32be(l3 + 8) & 0xffc00000) == 0xfe800000;
+  const nhp: usize = llsrc ? 0 : usableNh(ctx, route6(ctx, l3 + 8));
+  const oif = llsrc ? rxif : nhp != 0 ? ld32(nhp + NH_IFINDEX) : 0;
   let meIf = oif;
   if (meIf != 0 && (ld32(ifnet + <usize>meIf * IF_SIZE + IF_FLAGS) & IFF_HAS_ADDR6) == 0) meIf = rxif;
-  const haveMe = meIf != 0 && (ld32(ifnet + <usize>meIf * IF_SIZE + IF_FLAGS) & IFF_HAS_ADDR6) != 0;
+  let meOff: usize = IF_ADDR6;
+  if (llsrc && (ld32(ifnet + <usize>rxif * IF_SIZE + IF_FLAGS) & IFF_HAS_LL6) != 0) meOff = IF_LL6;
+  const haveMe =
+    meIf != 0 && (ld32(ifnet + <usize>meIf * IF_SIZE + IF_FLAGS) & (meOff == IF_LL6 ? IFF_HAS_LL6 : IFF_HAS_ADDR6)) != 0;
   let ne: usize = 0;
-  if (nhp != 0) {
+  if (llsrc) {
+    ne = nb_find(
+      <usize>ld32(ctx + CTX_NBR),
+      ld32be(l3 + 8),
+      ld32be(l3 + 12),
+      ld32be(l3 + 16),
+      ld32be(l3 + 20),
+      rxif,
+      NBS_V6,
+    );
+  } else if (nhp != 0) {
     if (ld32(nhp + NH_FLAGS) & NHF_GATEWAY) {
       ne = nb_find(
         <usize>ld32(ctx + CTX_NBR),
@@ -248,7 +273,7 @@ export function icmp6_error(
   const quote = min(total, ICMP_QUOTE_MAX6);
   st32be(o, 0x60000000);
   st32be(o + 4, ((8 + quote) << 16) | (58 << 8) | 64); // payload length, next header ICMPv6, hop limit 64
-  memory.copy(o + 8, ifnet + <usize>meIf * IF_SIZE + IF_ADDR6, 16);
+  memory.copy(o + 8, ifnet + <usize>meIf * IF_SIZE + meOff, 16);
   memory.copy(o + 24, l3 + 8, 16);
   st32be(o + 40, (type << 24) | (code << 16));
   st32be(o + 44, param);

@@ -110,6 +110,7 @@ import {
   R_MULTICAST,
   R_ARP,
   R_CANTFORWARD,
+  R_SRC_OURS,
 } from '../layout';
 import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum';
@@ -143,7 +144,10 @@ import {
   ICMP6_DST_UNREACH_NOROUTE,
   ICMP6_DST_UNREACH_ADMIN,
   ICMP6_DST_UNREACH_ADDR,
+  ICMP6_DST_UNREACH_BEYONDSCOPE,
 } from './icmp';
+import { ip4_opts_input, ip4_opts_forward, ip4opts_srcrt } from './ip4opts';
+import { ip4_redirect } from './redirect';
 import { ip4_fragment } from './frag';
 import { ip6_hopopts_input } from './hbh';
 import { ip4_local, ip4_local_group, ip6_local, ip6_local_group } from './local';
@@ -276,7 +280,9 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   if ((hlen == 20 ? in_cksum_hdr20(l3) : in_cksum(l3, hlen)) != 0) return V(PATH_DROP, R_IP_CKSUM);
   const src = ld32be(l3 + 12);
   const dst = ld32be(l3 + 16);
-  // RFC 1812 5.3.7: never forward from 0/8, 127/8, multicast or class E (incl. limited broadcast)
+  // Martian sources (RFC 1812 5.3.7, 4.2.2.11): 0/8, 127/8, 224/4 multicast, 240/4 class E and the
+  // limited broadcast here, before anything; one of our own addresses or a connected subnet's
+  // broadcast on the normal path below (it needs a lookup; ipflow never holds such a source).
   const s8 = src >>> 24;
   if (s8 == 0 || s8 == 127 || s8 >= 224) return V(PATH_DROP, R_MARTIAN_SRC);
   if (dst == 0xffffffff) return ip4_local_group(l3, hlen, iplen, R_BROADCAST);
@@ -307,6 +313,19 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   }
 
   // Normal path (ip_input -> ip_forward -> ip_output).
+  // The source's own route: one of our addresses from outside (R_SRC_OURS, as Linux's martian
+  // source) or a subnet broadcast is a martian; a connected one is what a redirect needs.
+  const snh = route4(ctx, src);
+  if (snh != 0) {
+    const sfl = ld32(<usize>ld32(ctx + CTX_NH) + <usize>snh * NH_SIZE + NH_FLAGS);
+    if (sfl & NHF_LOCAL) return V(PATH_DROP, R_SRC_OURS);
+    if (sfl & NHF_BROADCAST) return V(PATH_DROP, R_MARTIAN_SRC);
+  }
+  // Options, ours or not (never on the fast path: `flowable` wants a 20-byte header): ip4opts.ts
+  if (hlen > 20) {
+    const r = ip4_opts_input(ctx, pd, l3, hlen, iplen, rxif, l2mc);
+    if (r != 0) return V(PATH_DROP, r);
+  }
   const nh = route4(ctx, dst);
   if (nh == 0) {
     if (!l2mc) icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_NET, 0);
@@ -354,6 +373,7 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
       icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, mtu);
       return V(PATH_DROP, R_NEED_FRAG);
     }
+    if (hlen > 20) ip4_opts_forward(ctx, l3, hlen, txif, now); // the first fragment carries them
     // decrement TTL once in the original header; each fragment gets its own checksum
     st8(l3 + 8, ttl - 1);
     st16(pd + PD_TXIF, txif);
@@ -365,7 +385,10 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     return NORMAL;
   }
   if (tx_room(ctx) == 0) return V(PATH_DROP, R_NOBUFS);
-  if (flowable) {
+  // back out the way it came, to a host on that subnet: redirect it (redirect.ts), quoting it as received
+  const redirected = ip4_redirect(ctx, pd, l3, iplen, rxif, txif, snh, gw, hlen > 20 && ip4opts_srcrt);
+  if (hlen > 20) ip4_opts_forward(ctx, l3, hlen, txif, now);
+  if (flowable && !redirected) {
     ipflow_insert(ft, l3 + 12, l3 + 16, ld8(l3 + 1), nh, txif, mtu, ne + NB_MAC, now, cnt);
   }
   ip4_rewrite_output(ctx, pd, l3, iplen, txif, ne + NB_MAC);
@@ -432,6 +455,14 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     }
   }
 
+  // one of our own global addresses as the source, from outside (link-local ones are per link: a
+  // neighbor on another link may hold the same; the scope rule below keeps those from leaving)
+  if (!isLinkLocal6(s0)) {
+    const snh = route6(ctx, l3 + 8);
+    if (snh != 0 && (ld32(<usize>ld32(ctx + CTX_NH) + <usize>snh * NH_SIZE + NH_FLAGS) & NHF_LOCAL) != 0) {
+      return V(PATH_DROP, R_SRC_OURS);
+    }
+  }
   const nh = route6(ctx, l3 + 24);
   if (nh == 0) {
     if (isLinkLocal6(d0)) return V(PATH_DROP, R_SCOPE);
@@ -442,8 +473,13 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   const fl = ld32(nhp + NH_FLAGS);
   if (fl & NHF_LOCAL) return ip6_local(ctx, pd, l3, total, rxif, l2mc, ld32(nhp + NH_IFINDEX));
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
-  // link-local addresses never leave their link (RFC 4291 2.5.6)
-  if (isLinkLocal6(d0) || isLinkLocal6(s0)) return V(PATH_DROP, R_SCOPE);
+  // link-local addresses never leave their link (RFC 4291 2.5.6); a link-local source bound for a
+  // wider scope is told so: destination unreachable code 2, beyond scope of source (RFC 4443 3.1)
+  if (isLinkLocal6(d0)) return V(PATH_DROP, R_SCOPE);
+  if (isLinkLocal6(s0)) {
+    icmp6_error(ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_BEYONDSCOPE, 0);
+    return V(PATH_DROP, R_SCOPE);
+  }
   if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
     if (fl & NHF_REJECT) {
       icmp6_error(

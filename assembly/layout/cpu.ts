@@ -23,6 +23,7 @@ export const C_FLOW_INSERT = 15;
 export const C_FLOW_REAP = 16; // reaped because the table was full
 export const C_FLOW_EXPIRE = 17; // idle expiry
 export const C_FLOW_FLUSH = 18; // whole-table invalidations (routing generation changed)
+export const C_ICMP_REDIRECT = 19; // ICMP redirects sent (also counted in C_ICMP_OUT)
 export const C_REASON_BASE = 32;
 export const C_COUNT = 96; // C_REASON_BASE + R_COUNT <= C_COUNT
 
@@ -70,6 +71,7 @@ export const CTX_WARM = 108; // u32 out: xor of the tbl24 words route4_warm load
 
 export const OPT_FASTFWD = 1; // use and fill the ipflow cache
 export const OPT_ICMP = 2; // send ICMP errors
+export const OPT_SRCRT = 8; // process IPv4 source routes (ip.forward_source_route); without it they are refused
 export const OPT_FIBWARM = 4; // before each batch, load its IPv4 destinations' tbl24 words together (route4_warm): set when the table outgrows the caches
 
 // Toeplitz / RSS input scratch inside the context (36 bytes at most); local delivery (assembly/forward/local.ts)

@@ -31,6 +31,8 @@ export const IFF_RSS_UDP4 = 8; // hash UDP ports over IPv4
 export const IFF_RSS_UDP6 = 16; // hash UDP ports over IPv6
 export const IFF_HAS_ADDR6 = 32;
 export const IFF_HAS_LL6 = 64;
+export const IFF_NOREDIRECT = 128; // send no ICMP redirects out of this interface (send_redirects: false)
+export const IFF_DIRBCAST = 256; // forward directed broadcasts to this interface's subnet (directed_broadcast: true)
 
 // ---------------------------------------------------------------------------------------------
 // Toeplitz: a byte table per key. Entry [i][b] (u32) is the hash contribution of byte value b at input

@@ -82,6 +82,9 @@ export const R_ECHO_RATELIM = 30; // local: echo request not answered, the echo 
 export const R_PORT_UNREACH = 31; // local: UDP for us (no port is open): ICMP port unreachable, under the error rules and limit
 export const R_TCP_RESET = 32; // local: TCP segment for us (no port is open) answered with a RST
 export const R_L4_CKSUM = 33; // ICMP, ICMPv6, UDP or TCP checksum wrong on a datagram for us
-export const R_IP_OPTIONS = 34; // malformed IPv4 options on a datagram for us
+export const R_IP_OPTIONS = 34; // malformed IPv4 options (length, pointer, timestamp flags): ICMP parameter problem at the bad octet (assembly/forward/ip4opts.ts)
 export const R_LOCAL_FRAG = 35; // local: an IPv4 fragment for us (no reassembly here)
-export const R_COUNT = 36;
+// Router requirements (assembly/forward/ip4opts.ts, redirect.ts, pipeline.ts; CONFORMANCE.md)
+export const R_SRC_OURS = 36; // martian source: one of our own addresses, arriving from outside (Linux's martian source)
+export const R_SRCRT = 37; // IPv4 loose/strict source route refused (ip.forward_source_route off) or failed: ICMP unreachable code 5
+export const R_COUNT = 38;

@@ -273,9 +273,9 @@ const STRUCTS: Struct[] = [
 
 /** Flag sets: each value one bit, no two alike. */
 const FLAGS: Record<string, string[]> = {
-  IFF_: ['EXISTS', 'UP', 'VLAN', 'RSS_UDP4', 'RSS_UDP6', 'HAS_ADDR6', 'HAS_LL6'],
+  IFF_: ['EXISTS', 'UP', 'VLAN', 'RSS_UDP4', 'RSS_UDP6', 'HAS_ADDR6', 'HAS_LL6', 'NOREDIRECT', 'DIRBCAST'],
   NHF_: ['VALID', 'GATEWAY', 'LOCAL', 'BROADCAST', 'REJECT', 'BLACKHOLE', 'V6', 'PROHIBIT'],
-  OPT_: ['FASTFWD', 'ICMP', 'FIBWARM'],
+  OPT_: ['FASTFWD', 'ICMP', 'FIBWARM', 'SRCRT'],
   VTF_: ['DISABLED', 'LINK'],
   QSF_: ['PACED'],
 };

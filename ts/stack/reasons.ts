@@ -42,6 +42,8 @@ export const REASON_NAMES: readonly string[] = [
   'l4-checksum',
   'ip-options',
   'local-fragment',
+  'martian-source-ours',
+  'source-route',
 ];
 
 export const HTYPE_NAMES = ['none', 'ipv4', 'tcp4', 'udp4', 'ipv6', 'tcp6', 'udp6'] as const;
@@ -66,6 +68,7 @@ export const COUNTER_NAMES: Record<number, string> = {
   [L.C_FLOW_REAP]: 'ipflow-reap',
   [L.C_FLOW_EXPIRE]: 'ipflow-expire',
   [L.C_FLOW_FLUSH]: 'ipflow-flush',
+  [L.C_ICMP_REDIRECT]: 'icmp-redirects-out',
 };
 REASON_NAMES.forEach((n, r) => {
   if (r > 0) COUNTER_NAMES[L.C_REASON_BASE + r] = `reason:${n}`;

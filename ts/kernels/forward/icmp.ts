@@ -27,9 +27,11 @@ import {
   IF_FLAGS,
   IF_ADDR4,
   IF_ADDR6,
+  IF_LL6,
   IFF_UP,
   IFF_EXISTS,
   IFF_HAS_ADDR6,
+  IFF_HAS_LL6,
   NB_MAC,
   NBS_V6,
   BUF_HEADROOM,
@@ -49,13 +51,18 @@ export const ICMP_UNREACH = 3;
 export const ICMP_UNREACH_NET = 0;
 export const ICMP_UNREACH_HOST = 1;
 export const ICMP_UNREACH_NEEDFRAG = 4;
+export const ICMP_UNREACH_SRCFAIL = 5;
 export const ICMP_UNREACH_FILTER_PROHIB = 13;
+export const ICMP_REDIRECT = 5;
+export const ICMP_REDIRECT_HOST = 1;
 export const ICMP_TIMXCEED = 11;
+export const ICMP_PARAMPROB = 12;
 export const ICMP6_DST_UNREACH = 1;
 export const ICMP6_PACKET_TOO_BIG = 2;
 export const ICMP6_TIME_EXCEEDED = 3;
 export const ICMP6_DST_UNREACH_NOROUTE = 0;
 export const ICMP6_DST_UNREACH_ADMIN = 1;
+export const ICMP6_DST_UNREACH_BEYONDSCOPE = 2;
 export const ICMP6_DST_UNREACH_ADDR = 3;
 export const ICMP6_PARAM_PROB = 4;
 export const ICMP6_PARAMPROB_HEADER = 0;
@@ -115,7 +122,7 @@ export function icmp4_error(
   rxif: number,
   type: number,
   code: number,
-  mtu: number,
+  param: number,
 ): void {
   if ((ld32(m, ctx + CTX_OPTS) & OPT_ICMP) === 0) return;
   const cnt = ld32(m, ctx + CTX_CNT);
@@ -148,7 +155,7 @@ export function icmp4_error(
   st32be(m, o + 16, src);
   st16be(m, o + 10, in_cksum_hdr20(m, o));
   st32be(m, o + 20, (type << 24) | (code << 16));
-  st32be(m, o + 24, type === ICMP_UNREACH && code === ICMP_UNREACH_NEEDFRAG ? mtu & 0xffff : 0);
+  st32be(m, o + 24, type === ICMP_UNREACH && code === ICMP_UNREACH_NEEDFRAG ? param & 0xffff : param);
   m.u8.copyWithin(o + 28, l3, l3 + quote);
   st16be(m, o + 22, in_cksum(m, o + 20, 8 + quote));
   ether_output(m, ctx, pd, o, 28 + quote, ETHERTYPE_IP, oif, ne + NB_MAC);
@@ -182,14 +189,30 @@ export function icmp6_error(
     cnt_add(m, cnt, C_ICMP_RATELIM, 1);
     return;
   }
-  const nhp = usableNh(m, ctx, route6(m, ctx, l3 + 8));
   const ifnet = ld32(m, ctx + CTX_IFNET);
-  const oif = nhp !== 0 ? ld32(m, nhp + NH_IFINDEX) : 0;
+  // a link-local source: back out rxif to the neighbor itself, from rxif's link-local address
+  const llsrc = (ld32be(m, l3 + 8) & 0xffc00000) >>> 0 === 0xfe800000;
+  const nhp = llsrc ? 0 : usableNh(m, ctx, route6(m, ctx, l3 + 8));
+  const oif = llsrc ? rxif : nhp !== 0 ? ld32(m, nhp + NH_IFINDEX) : 0;
   let meIf = oif;
   if (meIf !== 0 && (ld32(m, ifnet + meIf * IF_SIZE + IF_FLAGS) & IFF_HAS_ADDR6) === 0) meIf = rxif;
-  const haveMe = meIf !== 0 && (ld32(m, ifnet + meIf * IF_SIZE + IF_FLAGS) & IFF_HAS_ADDR6) !== 0;
+  let meOff = IF_ADDR6;
+  if (llsrc && (ld32(m, ifnet + rxif * IF_SIZE + IF_FLAGS) & IFF_HAS_LL6) !== 0) meOff = IF_LL6;
+  const haveMe =
+    meIf !== 0 && (ld32(m, ifnet + meIf * IF_SIZE + IF_FLAGS) & (meOff === IF_LL6 ? IFF_HAS_LL6 : IFF_HAS_ADDR6)) !== 0;
   let ne = 0;
-  if (nhp !== 0) {
+  if (llsrc) {
+    ne = nb_find(
+      m,
+      ld32(m, ctx + CTX_NBR),
+      ld32be(m, l3 + 8),
+      ld32be(m, l3 + 12),
+      ld32be(m, l3 + 16),
+      ld32be(m, l3 + 20),
+      rxif,
+      NBS_V6,
+    );
+  } else if (nhp !== 0) {
     if (ld32(m, nhp + NH_FLAGS) & NHF_GATEWAY) {
       ne = nb_find(
         m,
@@ -219,7 +242,7 @@ export function icmp6_error(
   const quote = Math.min(total, ICMP_QUOTE_MAX6);
   st32be(m, o, 0x60000000);
   st32be(m, o + 4, ((8 + quote) << 16) | (58 << 8) | 64);
-  const a6 = ifnet + meIf * IF_SIZE + IF_ADDR6;
+  const a6 = ifnet + meIf * IF_SIZE + meOff;
   m.u8.copyWithin(o + 8, a6, a6 + 16);
   m.u8.copyWithin(o + 24, l3 + 8, l3 + 24);
   st32be(m, o + 40, (type << 24) | (code << 16));

@@ -92,6 +92,7 @@ import {
   R_MULTICAST,
   R_ARP,
   R_CANTFORWARD,
+  R_SRC_OURS,
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
@@ -114,7 +115,10 @@ import {
   ICMP6_DST_UNREACH_NOROUTE,
   ICMP6_DST_UNREACH_ADMIN,
   ICMP6_DST_UNREACH_ADDR,
+  ICMP6_DST_UNREACH_BEYONDSCOPE,
 } from './icmp.js';
+import { ip4_opts_input, ip4_opts_forward, ip4opts } from './ip4opts.js';
+import { ip4_redirect } from './redirect.js';
 import { ip4_fragment } from './frag.js';
 import { ip6_hopopts_input } from './hbh.js';
 import { ip4_local, ip4_local_group, ip6_local, ip6_local_group } from './local.js';
@@ -292,6 +296,16 @@ function ip4_input(
     }
   }
 
+  const snh = route4(m, ctx, src);
+  if (snh !== 0) {
+    const sfl = ld32(m, ld32(m, ctx + CTX_NH) + snh * NH_SIZE + NH_FLAGS);
+    if (sfl & NHF_LOCAL) return V(PATH_DROP, R_SRC_OURS);
+    if (sfl & NHF_BROADCAST) return V(PATH_DROP, R_MARTIAN_SRC);
+  }
+  if (hlen > 20) {
+    const r = ip4_opts_input(m, ctx, pd, l3, hlen, iplen, rxif, l2mc);
+    if (r !== 0) return V(PATH_DROP, r);
+  }
   const nh = route4(m, ctx, dst);
   if (nh === 0) {
     if (!l2mc) icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_NET, 0);
@@ -340,6 +354,7 @@ function ip4_input(
       icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, mtu);
       return V(PATH_DROP, R_NEED_FRAG);
     }
+    if (hlen > 20) ip4_opts_forward(m, ctx, l3, hlen, txif, now);
     st8(m, l3 + 8, ttl - 1);
     st16(m, pd + PD_TXIF, txif);
     if (ip4_fragment(m, ctx, pd, l3, hlen, iplen, txif, ne + NB_MAC, mtu) === 0) {
@@ -350,7 +365,9 @@ function ip4_input(
     return NORMAL;
   }
   if (tx_room(m, ctx) === 0) return V(PATH_DROP, R_NOBUFS);
-  if (flowable) {
+  const redirected = ip4_redirect(m, ctx, pd, l3, iplen, rxif, txif, snh, gw, hlen > 20 && ip4opts.srcrt);
+  if (hlen > 20) ip4_opts_forward(m, ctx, l3, hlen, txif, now);
+  if (flowable && !redirected) {
     ipflow_insert(m, ft, l3 + 12, l3 + 16, ld8(m, l3 + 1), nh, txif, mtu, ne + NB_MAC, now, cnt);
   }
   ip4_rewrite_output(m, ctx, pd, l3, iplen, txif, ne + NB_MAC);
@@ -422,6 +439,12 @@ function ip6_input(
     }
   }
 
+  if (!isLinkLocal6(s0)) {
+    const snh = route6(m, ctx, l3 + 8);
+    if (snh !== 0 && (ld32(m, ld32(m, ctx + CTX_NH) + snh * NH_SIZE + NH_FLAGS) & NHF_LOCAL) !== 0) {
+      return V(PATH_DROP, R_SRC_OURS);
+    }
+  }
   const nh = route6(m, ctx, l3 + 24);
   if (nh === 0) {
     if (isLinkLocal6(d0)) return V(PATH_DROP, R_SCOPE);
@@ -432,7 +455,11 @@ function ip6_input(
   const fl = ld32(m, nhp + NH_FLAGS);
   if (fl & NHF_LOCAL) return ip6_local(m, ctx, pd, l3, total, rxif, l2mc, ld32(m, nhp + NH_IFINDEX));
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
-  if (isLinkLocal6(d0) || isLinkLocal6(s0)) return V(PATH_DROP, R_SCOPE);
+  if (isLinkLocal6(d0)) return V(PATH_DROP, R_SCOPE);
+  if (isLinkLocal6(s0)) {
+    icmp6_error(m, ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_BEYONDSCOPE, 0);
+    return V(PATH_DROP, R_SCOPE);
+  }
   if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
     if (fl & NHF_REJECT) {
       icmp6_error(
