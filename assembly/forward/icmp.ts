@@ -233,7 +233,8 @@ export function icmp6_error(
   let meOff: usize = IF_ADDR6;
   if (llsrc && (ld32(ifnet + <usize>rxif * IF_SIZE + IF_FLAGS) & IFF_HAS_LL6) != 0) meOff = IF_LL6;
   const haveMe =
-    meIf != 0 && (ld32(ifnet + <usize>meIf * IF_SIZE + IF_FLAGS) & (meOff == IF_LL6 ? IFF_HAS_LL6 : IFF_HAS_ADDR6)) != 0;
+    meIf != 0 &&
+    (ld32(ifnet + <usize>meIf * IF_SIZE + IF_FLAGS) & (meOff == IF_LL6 ? IFF_HAS_LL6 : IFF_HAS_ADDR6)) != 0;
   let ne: usize = 0;
   if (llsrc) {
     ne = nb_find(

@@ -15,7 +15,24 @@
 // Reads: the nexthop the source resolved to (from the caller's source lookup), the interface flags.
 // Writes: icmp4_error's cluster and tx entry; C_ICMP_REDIRECT when one was queued.
 
-import { CTX_NH, CTX_IFNET, CTX_NTX, CTX_CNT, NH_SIZE, NH_FLAGS, NH_IFINDEX, NHF_GATEWAY, NHF_LOCAL, NHF_BROADCAST, NHF_REJECT, NHF_BLACKHOLE, IF_SIZE, IF_FLAGS, IFF_NOREDIRECT, C_ICMP_REDIRECT } from '../layout';
+import {
+  CTX_NH,
+  CTX_IFNET,
+  CTX_NTX,
+  CTX_CNT,
+  NH_SIZE,
+  NH_FLAGS,
+  NH_IFINDEX,
+  NHF_GATEWAY,
+  NHF_LOCAL,
+  NHF_BROADCAST,
+  NHF_REJECT,
+  NHF_BLACKHOLE,
+  IF_SIZE,
+  IF_FLAGS,
+  IFF_NOREDIRECT,
+  C_ICMP_REDIRECT,
+} from '../layout';
 import { ld32, cnt_add } from '../util/mem';
 import { tx_room } from './output';
 import { icmp4_error, ICMP_REDIRECT, ICMP_REDIRECT_HOST } from './icmp';
