@@ -312,6 +312,7 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
             ? { budget: 64 }
             : { budget: ri.poll.budget },
       moderation: { frames: ri.moderation.frames, usecs: ri.moderation.usecs },
+      sendRedirects: ri.send_redirects,
       gen: ri.gen ?? null,
       pcap: ri.pcap ?? null,
       line: loc.line(at),

@@ -80,6 +80,8 @@ export interface InterfaceConfig {
   poll: { budget: number } | null;
   /** interrupt moderation: interrupt when `frames` are waiting or the oldest has waited `usecs` */
   moderation: { frames: number; usecs: number };
+  /** ICMP host redirects out of this interface (RFC 1812 5.2.7.2); on by default, as NetBSD and Linux */
+  sendRedirects: boolean;
   /** Line of the YAML where the interface is declared. */
   line: number;
   /** The config file, and where this interface's fields are (`interfaces[1].gen.flows`): for the
@@ -264,6 +266,7 @@ export const interfaceSchema = z.strictObject({
   pcap: anyObject.optional(),
   poll: z.union([z.boolean(), z.strictObject({ budget: int(1, 4096).default(64) })]).optional(),
   moderation: z.strictObject({ frames: int(1, 4096).default(32), usecs: int(0, 1_000_000).default(100) }).prefault({}),
+  send_redirects: z.boolean().default(true),
 });
 
 /** Addresses and `default` are checked in load.ts, where the family of `via` is known. */

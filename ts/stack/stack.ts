@@ -79,6 +79,8 @@ export interface StackConfig {
     addresses: readonly { family: 4 | 6; bytes: Uint8Array; plen: number }[];
     rss: { key: Uint8Array; queues: number; udp: boolean };
     vlan?: { parent: string; id: number } | null;
+    /** ICMP redirects out of this interface (default true) */
+    sendRedirects?: boolean;
   }[];
   routes: readonly RouteSpec[];
   neighbors: readonly {
@@ -337,6 +339,7 @@ export class Stack {
         addr4: v4 ? new DataView(v4.bytes.buffer, v4.bytes.byteOffset).getUint32(0) : 0,
         addr6: v6 ? v6.bytes : null,
         ll6: ll ? ll.bytes : null,
+        sendRedirects: i.sendRedirects ?? true,
       };
       tables.attachInterface(st);
     }

@@ -28,6 +28,7 @@ import {
   IFF_UP,
   IFF_VLAN,
   IFF_RSS_UDP4,
+  IFF_NOREDIRECT,
   IFF_RSS_UDP6,
   IFF_HAS_ADDR6,
   IFF_HAS_LL6,
@@ -97,6 +98,8 @@ export interface IfState {
   addr4: number;
   addr6: Uint8Array | null;
   ll6: Uint8Array | null;
+  /** ICMP redirects out of this interface (IFF_NOREDIRECT when false); default true */
+  sendRedirects?: boolean;
 }
 
 export class TableError extends UserError {
@@ -284,6 +287,7 @@ export class Tables {
       if (s.rssUdp) flags |= IFF_RSS_UDP4 | IFF_RSS_UDP6;
     }
     dv.setUint32(p + IF_ADDR4, s.addr4 >>> 0, true);
+    if (s.sendRedirects === false) flags |= IFF_NOREDIRECT;
     if (s.addr6) {
       u8.set(s.addr6, p + IF_ADDR6);
       flags |= IFF_HAS_ADDR6;
