@@ -6,6 +6,8 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { CTX_OPTS, LAYOUT_BASE, OPT_FIBWARM } from '../../assembly/layout.js';
 import { Stack } from '../../ts/stack/stack.js';
+import type { RouteSpec } from '../../ts/config/routes-file.js';
+import { parsePrefix } from '../../ts/addr/addr.js';
 import { buildFrame } from '../../ts/packet/build.js';
 import { MAC, ip, topology } from '../fixtures/topology.js';
 
@@ -27,6 +29,8 @@ const ADDR4 = [
   '224.0.0.5',
   '255.255.255.255',
   '240.0.0.1',
+  '198.51.100.255', // wm1's subnet broadcast: a martian source
+  '203.0.114.5', // via 192.0.2.100 on wm0: from wm0's hosts, a redirect
 ];
 const ADDR6 = [
   '2001:db8::10',
@@ -58,6 +62,25 @@ const HBH_OPTS = [
   [0xc2, 4, 0, 1, 0, 0],
   [1, 2, 0, 0, 0, 5],
 ].map((o) => Uint8Array.from(o));
+const IP4_OPTS = [
+  [1, 1, 1, 0],
+  [0x82, 4, 1, 2, 7, 7, 4, 0, 0, 0, 0],
+  [1, 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0],
+  [1, 7, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8],
+  [68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+  [68, 12, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+  [68, 20, 5, 3, 0xc6, 0x33, 0x64, 1, 0, 0, 0, 0, 0xc0, 0, 2, 1, 0, 0, 0, 0],
+  [68, 8, 9, 0x20, 1, 2, 3, 4],
+  [68, 8, 9, 0xf0, 1, 2, 3, 4],
+  [148, 4, 0, 0],
+  [25, 6, 1, 2, 3, 4, 0, 0],
+  [1, 131, 7, 4, 0xc6, 0x33, 0x64, 0x63],
+  [1, 137, 7, 4, 0xc0, 0, 2, 1],
+  [7, 11, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+  [68, 12, 5, 2, 0, 0, 0, 0, 0, 0, 0, 0],
+  [148, 2, 0, 0],
+  [1, 7, 16, 4, 0, 0, 0, 0],
+];
 const MACS = [MAC.wm0, MAC.wm1, new Uint8Array(6).fill(0xff), Uint8Array.from([1, 0, 0x5e, 0, 0, 5]), MAC.gw1];
 
 const frameArb = fc
@@ -81,10 +104,12 @@ const frameArb = fc
     df: fc.boolean(),
     mf: fc.boolean(),
     frag: fc.constantFrom(0, 0, 8, 1480),
-    options: fc.constantFrom(
-      undefined,
-      Uint8Array.from([1, 1, 1, 0]),
-      Uint8Array.from([0x82, 4, 1, 2, 7, 7, 4, 0, 0, 0, 0]),
+    // IPv4 options: none (most often), padding, Record Route / Timestamp (room, full, each flag),
+    // Router Alert, unknown, source routes, malformed ones (ip4opts.ts), random bytes
+    options: fc.oneof(
+      { arbitrary: fc.constant(undefined), weight: 3 },
+      { arbitrary: fc.constantFrom(...IP4_OPTS.map((o) => Uint8Array.from(o))), weight: 2 },
+      { arbitrary: fc.uint8Array({ maxLength: 40 }), weight: 1 },
     ),
     // IPv6 hop-by-hop options: none (most often), well-formed ones, each unknown-option class, random bytes
     hbh: fc.oneof(
@@ -145,7 +170,14 @@ const localArb = fc
     ack: fc.nat(),
     payload: fc.integer({ min: 0, max: 200 }),
     tos: fc.integer({ min: 0, max: 255 }),
-    options: fc.constantFrom(undefined, undefined, Uint8Array.from([1, 7, 7, 4, 0, 0, 0, 0]), Uint8Array.from([7, 9])),
+    options: fc.constantFrom(
+      undefined,
+      undefined,
+      Uint8Array.from([1, 7, 7, 4, 0, 0, 0, 0]),
+      Uint8Array.from([7, 9]),
+      Uint8Array.from([1, 131, 7, 4, 0xcb, 0, 0x71, 7]),
+      Uint8Array.from([68, 12, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0]),
+    ),
     hbh: fc.constantFrom(undefined, undefined, Uint8Array.from([5, 2, 0, 0])),
     mf: fc.integer({ min: 0, max: 9 }), // 0: a fragment
     cut: fc.option(fc.integer({ min: 14, max: 90 }), { nil: undefined, freq: 5 }),
@@ -153,7 +185,10 @@ const localArb = fc
   })
   .map((r) => {
     const ours = r.v6 ? OURS6 : OURS4;
-    const dst = r.port === 3 ? (r.v6 ? 'fe80::1' : '10.100.0.1') : ours[r.dst % ours.length]!;
+    // one in five IPv4 frames from wm0's host goes back out wm0 through 192.0.2.100: a redirect
+    const redirect = !r.v6 && r.port === 1 && r.dst % 5 === 4;
+    const dst =
+      r.port === 3 ? (r.v6 ? 'fe80::1' : '10.100.0.1') : redirect ? '203.0.114.5' : ours[r.dst % ours.length]!;
     const src = r.v6 ? (r.dst & 1 ? 'fe80::aa10' : '2001:db8::10') : r.port === 3 ? '10.100.0.5' : '192.0.2.10';
     let f = buildFrame({
       dstMac: r.bcast === 0 ? new Uint8Array(6).fill(0xff) : r.port === 2 ? MAC.wm1 : MAC.wm0,
@@ -180,6 +215,23 @@ const localArb = fc
 type Batch = { data: Uint8Array; ifindex: number }[];
 /** Every drop/local reason the runs produced: the generator must reach the checks it is meant to. */
 const seen = new Set<string>();
+let redirects = 0;
+const route4via = (dst: string, via: string): RouteSpec => {
+  const p = parsePrefix(dst)!;
+  return {
+    family: 4,
+    dst: p.bytes,
+    plen: p.plen,
+    via: ip(via),
+    dev: null,
+    type: 'unicast',
+    mtu: 0,
+    metric: 0,
+    proto: null,
+    file: 'test',
+    line: 1,
+  };
+};
 
 /** Batches with a clock that may start anywhere in u32 (also past 2^31) and sometimes step back. */
 function runTimed(start: number, steps: number[], batches: Batch[]) {
@@ -193,6 +245,8 @@ function run(batches: Batch[], clock?: () => number, fib: 'radix' | 'compiled' =
     ipflow: { hashsize: 4, maxflows: 8, idle: 1 },
     icmp: { ratelimit: 50, burst: 3, echo_ratelimit: 50, echo_burst: 3 },
     fib,
+    routes: [...topology().routes, route4via('203.0.114.0/24', '192.0.2.100')],
+    neighbors: [...topology().neighbors, { family: 4, address: ip('192.0.2.100'), mac: MAC.gw1, dev: 'wm0' }],
   });
   // link-local addresses on wm0 and wm1, so echo to them and the scope rule are compared too
   for (const [i, a] of [
@@ -226,6 +280,7 @@ function run(batches: Batch[], clock?: () => number, fib: 'radix' | 'compiled' =
     for (const r of rw) if (r.reason) seen.add(r.reason);
   }
   expect(s.counters()).toEqual(w.counters());
+  redirects += w.counters()['icmp-redirects-out'] ?? 0;
   const mw = new Uint8Array(w.k.memory.buffer, LAYOUT_BASE, w.L.bytes - LAYOUT_BASE);
   const ms = new Uint8Array(s.k.memory.buffer, LAYOUT_BASE, s.L.bytes - LAYOUT_BASE);
   expect(Buffer.compare(mw, ms)).toBe(0);
@@ -251,8 +306,18 @@ describe('pipeline differential (WASM vs TS)', () => {
     // the generator makes hop-by-hop headers often enough that every run reaches both reasons; rarer
     // verdicts (ttl-exceeded, too-big) are left to the unit tests: an unseeded run may miss them
     // and frames for the router often enough that every run has them answered
-    for (const r of ['ip6-hbh-malformed', 'ip6-hbh-unknown-option', 'echo-reply', 'port-unreachable', 'tcp-reset'])
+    for (const r of [
+      'ip6-hbh-malformed',
+      'ip6-hbh-unknown-option',
+      'echo-reply',
+      'port-unreachable',
+      'tcp-reset',
+      'ip-options',
+      'source-route',
+      'martian-source-ours',
+    ])
       expect(seen).toContain(r);
+    expect(redirects).toBeGreaterThan(0);
   });
 
   test('with the compiled FIB (DIR-24-8) as the IPv4 lookup', () => {
