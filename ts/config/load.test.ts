@@ -127,6 +127,7 @@ describe('valid configs', () => {
       mac: '02:6d:70:00:00:01',
       mtu: 1500,
       up: true,
+      sendRedirects: true,
       addresses: [],
       rss: { key: DEFAULT_RSS_KEY_HEX, queues: 1, udp: false },
       vlan: null,
