@@ -75,6 +75,12 @@ function addrIn(base: Uint8Array, plen: number, i: number): Uint8Array {
   return a;
 }
 
+/** Whether every host bit of `a` (past `plen`) is set. */
+function hostBitsAllOnes(a: Uint8Array, plen: number): boolean {
+  for (let bit = plen; bit < a.length * 8; bit++) if (((a[bit >> 3]! >> (7 - (bit & 7))) & 1) === 0) return false;
+  return true;
+}
+
 /** The RSS queue a flow lands on (the NIC's hash of the 4-tuple; UDP ports only if rss.udp). */
 function queueOf(
   ifc: InterfaceConfig,
@@ -104,8 +110,16 @@ function queueOf(
 export function genFramesByQueue(ifc: InterfaceConfig, g: GenConfig): Uint8Array[][] {
   const byQueue: Uint8Array[][] = Array.from({ length: Math.max(1, ifc.rss.queues) }, () => []);
   const tcp = g.proto === 'tcp';
+  // the sources play hosts on the link: never the router's own addresses or the all-ones host (a
+  // broadcast address), which the router drops as martian sources (RFC 1812 5.3.7)
+  const own = new Set(ifc.addresses.map((a) => a.bytes.join('.')));
+  const hostBits = g.src.length * 8 - g.srcPlen;
+  const isHost = (a: Uint8Array) => hostBits >= 31 || !hostBitsAllOnes(a, g.srcPlen);
+  let j = 0;
   for (let i = 0; i < g.flows; i++) {
-    const src = addrIn(g.src, g.srcPlen, i);
+    let src = addrIn(g.src, g.srcPlen, j++);
+    for (let tries = 0; tries < 4 && (own.has(src.join('.')) || !isHost(src)); tries++)
+      src = addrIn(g.src, g.srcPlen, j++);
     const dst = addrIn(g.dst, g.dstPlen, i * 7);
     const sport = 1024 + (i % 60000);
     const dport = 9;
