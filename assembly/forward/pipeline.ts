@@ -1,12 +1,13 @@
 // The forwarding pipeline over a batch of received frames (one CPU's softint). TS twin:
 // ts/kernels/forward/pipeline.ts.
 //
-//   ether_input ─┬─ ARP ──────────────────────────────────────────────────────────► local
+//   ether_input ─┬─ ARP ─► arp_input (validate; answer a request for us in place) ──► local (+ reply)
 //                ├─ ip4_input ─┬─ fast path: ipflow hit ─► rewrite ─► ether_output ► fast
 //                │             └─ normal path: radix lookup ─► checks ─► neighbor ─┬► rewrite ► normal
 //                │                                                                 ├► ip4_fragment ► normal
 //                │                                                                 └► icmp4_error ► drop
 //                └─ ip6_input ── hop-by-hop options? ─► ip6_hopopts_input ─► drop (+ parameter problem)
+//                                  ├─ ND to a group, our link-local or a local address ─► nd6_input ─► local (+ NA)
 //                                  └─ then the same shape as IPv4 (ICMPv6, no fragmentation)
 //
 // Per frame it reads PD_BUF, PD_LEN, PD_RXIF and writes PD_RXIF (after VLAN demux), PD_PATH,
@@ -107,13 +108,14 @@ import {
   R_LOCAL,
   R_BROADCAST,
   R_MULTICAST,
-  R_ARP,
   R_CANTFORWARD,
 } from '../layout';
 import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum';
 import { route4, route4_warm, route6 } from '../fib/route';
 import { nb_find } from '../nbr/nbr';
+import { arp_input } from '../nbr/arp';
+import { nd6_is_nd, nd6_input } from '../nbr/nd6';
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from '../flow/ipflow';
 import {
   ether_output,
@@ -248,7 +250,7 @@ function ether_input(ctx: usize, pd: usize, buf: usize, len: u32, now: u32): u32
   }
   if (et == ETHERTYPE_IP) return ip4_input(ctx, pd, buf + l3off, len - l3off, rxif, l2mc, now);
   if (et == ETHERTYPE_IPV6) return ip6_input(ctx, pd, buf + l3off, len - l3off, rxif, l2mc, now);
-  if (et == ETHERTYPE_ARP) return V(PATH_LOCAL, R_ARP);
+  if (et == ETHERTYPE_ARP) return arp_input(ctx, pd, buf + l3off, len - l3off, rxif);
   return V(PATH_DROP, R_ETHERTYPE);
 }
 
@@ -403,7 +405,12 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     const r = ip6_hopopts_input(ctx, pd, l3, total, rxif, l2mc, mcdst);
     if (r != 0) return V(PATH_DROP, r);
   }
-  if (mcdst) return V(PATH_LOCAL, R_MULTICAST);
+  // Neighbor discovery is link-scoped: to a multicast group, our link-local address (one compare on
+  // the forwarding path) or, below, one of our other addresses (a local route).
+  if (mcdst || isLinkLocal6(d0)) {
+    if (nd6_is_nd(l3, total)) return nd6_input(ctx, pd, l3, total, rxif);
+    if (mcdst) return V(PATH_LOCAL, R_MULTICAST);
+  }
 
   const cnt = <usize>ld32(ctx + CTX_CNT);
   const ifnet = <usize>ld32(ctx + CTX_IFNET);
@@ -438,7 +445,7 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   }
   const nhp = <usize>ld32(ctx + CTX_NH) + <usize>nh * NH_SIZE;
   const fl = ld32(nhp + NH_FLAGS);
-  if (fl & NHF_LOCAL) return V(PATH_LOCAL, R_LOCAL);
+  if (fl & NHF_LOCAL) return nd6_is_nd(l3, total) ? nd6_input(ctx, pd, l3, total, rxif) : V(PATH_LOCAL, R_LOCAL);
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
   // link-local addresses never leave their link (RFC 4291 2.5.6)
   if (isLinkLocal6(d0) || isLinkLocal6(s0)) return V(PATH_DROP, R_SCOPE);

@@ -23,8 +23,15 @@ export const C_FLOW_INSERT = 15;
 export const C_FLOW_REAP = 16; // reaped because the table was full
 export const C_FLOW_EXPIRE = 17; // idle expiry
 export const C_FLOW_FLUSH = 18; // whole-table invalidations (routing generation changed)
+export const C_ARP_REQ_IN = 19; // valid ARP requests received
+export const C_ARP_REP_IN = 20; // valid ARP replies received
+export const C_ARP_REP_OUT = 21; // ARP replies sent (for one of our addresses)
+export const C_ARP_CONFLICT = 22; // ARP from another MAC claiming one of our addresses as its sender
+export const C_ND_NS_IN = 23; // valid neighbor solicitations received
+export const C_ND_NA_IN = 24; // valid neighbor advertisements received
+export const C_ND_NA_OUT = 25; // solicited neighbor advertisements sent
 export const C_REASON_BASE = 32;
-export const C_COUNT = 64; // C_REASON_BASE + R_COUNT <= C_COUNT
+export const C_COUNT = 96; // C_REASON_BASE + R_COUNT <= C_COUNT
 
 // Per-CPU per-interface counters (netstat -i): IFC_SIZE bytes per ifindex, u64 each. Received
 // frames count on the interface they arrived on after VLAN demux; transmitted ones on the

@@ -55,7 +55,7 @@ import {
   IFC_IDROPS,
 } from '../../assembly/layout.js';
 import type { RouteSpec } from '../config/routes-file.js';
-import { formatIP as fmt, formatPrefix as fmtPrefix, ipEqual } from '../addr/addr.js';
+import { formatIP as fmt, formatPrefix as fmtPrefix, ipEqual, linkLocalFromMac } from '../addr/addr.js';
 import { type KernelImpl, type Kernels, makeKernels } from './kernels.js';
 import { type Layout, planLayout } from './memory-plan.js';
 import { COUNTER_NAMES, HTYPE_NAMES, PATH_NAMES, REASON_NAMES, type PathName } from './reasons.js';
@@ -308,7 +308,9 @@ export class Stack {
         rssKey: i.rss.key,
         addr4: v4 ? new DataView(v4.bytes.buffer, v4.bytes.byteOffset).getUint32(0) : 0,
         addr6: v6 ? v6.bytes : null,
-        ll6: ll ? ll.bytes : null,
+        // every interface has a link-local address: the configured one, else its EUI-64 one (RFC 4862 5.3)
+        ll6: ll ? ll.bytes : linkLocalFromMac(i.mac),
+        ll6Auto: !ll,
       };
       tables.attachInterface(st);
     }
@@ -633,7 +635,8 @@ export class Stack {
       rssKey: new Uint8Array(40),
       addr4: 0,
       addr6: null,
-      ll6: null,
+      ll6: linkLocalFromMac(ps.mac),
+      ll6Auto: true,
     });
     this.ifByName.set(name, index);
     this.ifAddrs.set(index, []);

@@ -97,6 +97,8 @@ export interface IfState {
   addr4: number;
   addr6: Uint8Array | null;
   ll6: Uint8Array | null;
+  /** ll6 is the EUI-64 one the stack formed itself: a configured link-local address replaces it */
+  ll6Auto?: boolean;
 }
 
 export class TableError extends UserError {
@@ -397,10 +399,14 @@ export class Tables {
       Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_ADDR4, 1), 0, s.addr4);
     } else {
       const ll = bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80;
-      if (ll ? s.ll6 : s.addr6) return false;
+      if (ll ? s.ll6 && !s.ll6Auto : s.addr6) return false;
+      // Replacing the formed link-local rewrites 16 bytes under readers: one racing frame may see a
+      // mixed address and leave an NS unanswered (its sender retransmits), as for a changing MAC.
       this.u8.set(bytes, p + (ll ? IF_LL6 : IF_ADDR6));
-      if (ll) s.ll6 = Uint8Array.from(bytes);
-      else s.addr6 = Uint8Array.from(bytes);
+      if (ll) {
+        s.ll6 = Uint8Array.from(bytes);
+        s.ll6Auto = false;
+      } else s.addr6 = Uint8Array.from(bytes);
       const view = new Uint32Array(this.k.memory.buffer, p + IF_FLAGS, 1);
       Atomics.store(view, 0, Atomics.load(view, 0) | (ll ? IFF_HAS_LL6 : IFF_HAS_ADDR6));
     }

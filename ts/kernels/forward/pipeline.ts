@@ -91,13 +91,14 @@ import {
   R_LOCAL,
   R_BROADCAST,
   R_MULTICAST,
-  R_ARP,
   R_CANTFORWARD,
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
 import { route4, route4_warm, route6 } from '../fib/route.js';
 import { nb_find } from '../nbr/nbr.js';
+import { arp_input } from '../nbr/arp.js';
+import { nd6_is_nd, nd6_input } from '../nbr/nd6.js';
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from '../flow/ipflow.js';
 import { ether_output, tx_room, batch, ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_ARP } from './output.js';
 import {
@@ -222,7 +223,7 @@ function ether_input(m: Mem, ctx: number, pd: number, buf: number, len: number, 
   }
   if (et === ETHERTYPE_IP) return ip4_input(m, ctx, pd, buf + l3off, len - l3off, rxif, l2mc, now);
   if (et === ETHERTYPE_IPV6) return ip6_input(m, ctx, pd, buf + l3off, len - l3off, rxif, l2mc, now);
-  if (et === ETHERTYPE_ARP) return V(PATH_LOCAL, R_ARP);
+  if (et === ETHERTYPE_ARP) return arp_input(m, ctx, pd, buf + l3off, len - l3off, rxif);
   return V(PATH_DROP, R_ETHERTYPE);
 }
 
@@ -396,7 +397,10 @@ function ip6_input(
     const r = ip6_hopopts_input(m, ctx, pd, l3, total, rxif, l2mc, mcdst);
     if (r !== 0) return V(PATH_DROP, r);
   }
-  if (mcdst) return V(PATH_LOCAL, R_MULTICAST);
+  if (mcdst || isLinkLocal6(d0)) {
+    if (nd6_is_nd(m, l3, total)) return nd6_input(m, ctx, pd, l3, total, rxif);
+    if (mcdst) return V(PATH_LOCAL, R_MULTICAST);
+  }
 
   const cnt = ld32(m, ctx + CTX_CNT);
   const ifnet = ld32(m, ctx + CTX_IFNET);
@@ -430,7 +434,9 @@ function ip6_input(
   }
   const nhp = ld32(m, ctx + CTX_NH) + nh * NH_SIZE;
   const fl = ld32(m, nhp + NH_FLAGS);
-  if (fl & NHF_LOCAL) return V(PATH_LOCAL, R_LOCAL);
+  if (fl & NHF_LOCAL) {
+    return nd6_is_nd(m, l3, total) ? nd6_input(m, ctx, pd, l3, total, rxif) : V(PATH_LOCAL, R_LOCAL);
+  }
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
   if (isLinkLocal6(d0) || isLinkLocal6(s0)) return V(PATH_DROP, R_SCOPE);
   if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
