@@ -53,6 +53,10 @@
 //   NBH_          neighbor table header                                                     nbr.ts
 //   NB_           neighbor entry                                                            nbr.ts
 //   NBS_          values of NB_STATE                                                        nbr.ts
+//   NEVR_         neighbor event ring header, one per CPU (data path -> control plane)      nev.ts
+//   NEV_          neighbor event ring slot                                                  nev.ts
+//   NEVK_         values of NEV_KIND                                                        nev.ts
+//   NEVF_         bits of NEV_FLAGS                                                         nev.ts
 //   FT_           ipflow table header (one table per CPU)                                   ipflow.ts
 //   FE_           ipflow flow entry                                                         ipflow.ts
 //   BUF_          packet cluster: its size and the headroom before the frame                buffers.ts
@@ -144,6 +148,8 @@ import {
   R_ND_BAD,
   R_ND_HLIM,
   R_ICMP6_CKSUM,
+  R_HELD,
+  R_NEV_FULL,
   R_COUNT,
 } from './layout/pktdesc.ts';
 import {
@@ -173,6 +179,7 @@ import {
   C_ND_NS_IN,
   C_ND_NA_IN,
   C_ND_NA_OUT,
+  C_NEV_LOST,
   C_REASON_BASE,
   C_COUNT,
   IFC_SIZE,
@@ -209,6 +216,7 @@ import {
   CTX_IFCNT,
   CTX_FIB6,
   CTX_POOL,
+  CTX_NEV,
   CTX_WARM,
   OPT_FASTFWD,
   OPT_ICMP,
@@ -320,7 +328,37 @@ import {
   NBS_VALID,
   NBS_TOMB,
   NBS_V6,
+  NBS_LIMBO,
+  NB_USED,
 } from './layout/nbr.ts';
+import {
+  NEVR_SIZE,
+  NEVR_HEAD,
+  NEVR_SLOTS,
+  NEVR_SLOT_BYTES,
+  NEVR_TAIL,
+  NEV_SIZE,
+  NEV_KIND,
+  NEV_FLAGS,
+  NEV_LEN,
+  NEV_IF,
+  NEV_ADDR,
+  NEV_MAC,
+  NEV_FRAME,
+  NEV_RXIF,
+  NEV_DATA,
+  NEVK_MISS4,
+  NEVK_MISS6,
+  NEVK_ARP,
+  NEVK_NS,
+  NEVK_NA,
+  NEVF_MAC,
+  NEVF_REQUEST,
+  NEVF_TARGET_OURS,
+  NEVF_ROUTER,
+  NEVF_SOLICITED,
+  NEVF_OVERRIDE,
+} from './layout/nev.ts';
 import {
   FT_SIZE,
   FT_HASHSIZE,
@@ -553,6 +591,8 @@ export {
   R_ND_BAD,
   R_ND_HLIM,
   R_ICMP6_CKSUM,
+  R_HELD,
+  R_NEV_FULL,
   R_COUNT,
 };
 export {
@@ -582,6 +622,7 @@ export {
   C_ND_NS_IN,
   C_ND_NA_IN,
   C_ND_NA_OUT,
+  C_NEV_LOST,
   C_REASON_BASE,
   C_COUNT,
   IFC_SIZE,
@@ -618,6 +659,7 @@ export {
   CTX_IFCNT,
   CTX_FIB6,
   CTX_POOL,
+  CTX_NEV,
   CTX_WARM,
   OPT_FASTFWD,
   OPT_ICMP,
@@ -717,6 +759,36 @@ export {
   NBS_VALID,
   NBS_TOMB,
   NBS_V6,
+  NBS_LIMBO,
+  NB_USED,
+};
+export {
+  NEVR_SIZE,
+  NEVR_HEAD,
+  NEVR_SLOTS,
+  NEVR_SLOT_BYTES,
+  NEVR_TAIL,
+  NEV_SIZE,
+  NEV_KIND,
+  NEV_FLAGS,
+  NEV_LEN,
+  NEV_IF,
+  NEV_ADDR,
+  NEV_MAC,
+  NEV_FRAME,
+  NEV_RXIF,
+  NEV_DATA,
+  NEVK_MISS4,
+  NEVK_MISS6,
+  NEVK_ARP,
+  NEVK_NS,
+  NEVK_NA,
+  NEVF_MAC,
+  NEVF_REQUEST,
+  NEVF_TARGET_OURS,
+  NEVF_ROUTER,
+  NEVF_SOLICITED,
+  NEVF_OVERRIDE,
 };
 export {
   FT_SIZE,

@@ -4,6 +4,7 @@
 //   ether_input ─┬─ ARP ─► arp_input (validate; answer a request for us in place) ──► local (+ reply)
 //                ├─ ip4_input ─┬─ fast path: ipflow hit ─► rewrite ─► ether_output ► fast
 //                │             └─ normal path: radix lookup ─► checks ─► neighbor ─┬► rewrite ► normal
+//                │                                                   (miss: nev ring ► local:held)
 //                │                                                                 ├► ip4_fragment ► normal
 //                │                                                                 └► icmp4_error ► drop
 //                └─ ip6_input ── hop-by-hop options? ─► ip6_hopopts_input ─► drop (+ parameter problem)
@@ -34,6 +35,7 @@ import {
   CTX_GEN,
   CTX_NH,
   CTX_NBR,
+  CTX_NEV,
   OPT_FASTFWD,
   OPT_FIBWARM,
   PD_SIZE,
@@ -68,6 +70,7 @@ import {
   NHF_BLACKHOLE,
   NHF_PROHIBIT,
   NB_MAC,
+  NB_USED,
   NBS_V6,
   FE_MTU,
   FE_TXIF,
@@ -102,6 +105,8 @@ import {
   R_NEED_FRAG,
   R_TOO_BIG,
   R_UNRESOLVED,
+  R_HELD,
+  R_NEV_FULL,
   R_REJECT,
   R_NOBUFS,
   R_SCOPE,
@@ -114,6 +119,7 @@ import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_ad
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum';
 import { route4, route4_warm, route6 } from '../fib/route';
 import { nb_find } from '../nbr/nbr';
+import { nev_post_miss } from '../nbr/nev';
 import { arp_input } from '../nbr/arp';
 import { nd6_is_nd, nd6_input } from '../nbr/nd6';
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from '../flow/ipflow';
@@ -254,6 +260,37 @@ function ether_input(ctx: usize, pd: usize, buf: usize, len: u32, now: u32): u32
   return V(PATH_DROP, R_ETHERTYPE);
 }
 
+/**
+ * The next hop (host-order words) on txif has no usable neighbor entry: with an event ring, the
+ * packet goes to the control plane's hold queue (a copy, as it would leave: it `fits` the MTU) and
+ * resolution starts; a packet too big to leave as it is only starts resolution and is dropped (once
+ * resolved, the next one gets fragmented or its ICMP error). Without a ring (the multi-CPU engine
+ * today) it is dropped as unresolved. Never waits.
+ */
+function ip_unresolved(
+  ctx: usize,
+  pd: usize,
+  v6: u32,
+  txif: u32,
+  a0: u32,
+  a1: u32,
+  a2: u32,
+  a3: u32,
+  l3: usize,
+  len: u32,
+  fits: bool,
+  rxif: u32,
+): u32 {
+  if (ld32(ctx + CTX_NEV) == 0) return V(PATH_DROP, R_UNRESOLVED);
+  if (!nev_post_miss(ctx, pd, v6, txif, a0, a1, a2, a3, l3, fits ? len : 0, rxif)) return V(PATH_DROP, R_NEV_FULL);
+  return fits ? V(PATH_LOCAL, R_HELD) : V(PATH_DROP, R_UNRESOLVED);
+}
+
+/** Marks a neighbor entry used (for the control plane's STALE -> DELAY); stores only when unmarked. */
+@inline function nb_mark_used(ne: usize): void {
+  if (ld8(ne + NB_USED) == 0) st8(ne + NB_USED, 1);
+}
+
 /** TTL - 1 with an RFC 1624 incremental checksum update, then Ethernet output. */
 @inline function ip4_rewrite_output(ctx: usize, pd: usize, l3: usize, iplen: u32, txif: u32, dmac: usize): void {
   const old = ld16be(l3 + 8);
@@ -343,11 +380,12 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     return V(PATH_DROP, R_IF_DOWN);
   }
   const gw = fl & NHF_GATEWAY ? ld32(nhp + NH_GW) : dst;
-  const ne = nb_find(<usize>ld32(ctx + CTX_NBR), gw, 0, 0, 0, txif, 0);
-  if (ne == 0) return V(PATH_DROP, R_UNRESOLVED);
   let mtu = ld32(tifp + IF_MTU);
   const rmtu = ld32(nhp + NH_MTU);
   if (rmtu != 0 && rmtu < mtu) mtu = rmtu;
+  const ne = nb_find(<usize>ld32(ctx + CTX_NBR), gw, 0, 0, 0, txif, 0);
+  if (ne == 0) return ip_unresolved(ctx, pd, 0, txif, gw, 0, 0, 0, l3, iplen, iplen <= mtu, rxif);
+  nb_mark_used(ne);
   st32(pd + PD_NH, nh);
   if (iplen > mtu) {
     if (off & 0x4000) {
@@ -488,10 +526,28 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   } else {
     ne = nb_find(<usize>ld32(ctx + CTX_NBR), d0, d1, d2, d3, txif, NBS_V6);
   }
-  if (ne == 0) return V(PATH_DROP, R_UNRESOLVED);
   let mtu = ld32(tifp + IF_MTU);
   const rmtu = ld32(nhp + NH_MTU);
   if (rmtu != 0 && rmtu < mtu) mtu = rmtu;
+  if (ne == 0) {
+    return fl & NHF_GATEWAY
+      ? ip_unresolved(
+          ctx,
+          pd,
+          1,
+          txif,
+          ld32(nhp + NH_GW),
+          ld32(nhp + NH_GW + 4),
+          ld32(nhp + NH_GW + 8),
+          ld32(nhp + NH_GW + 12),
+          l3,
+          total,
+          total <= mtu,
+          rxif,
+        )
+      : ip_unresolved(ctx, pd, 1, txif, d0, d1, d2, d3, l3, total, total <= mtu, rxif);
+  }
+  nb_mark_used(ne);
   st32(pd + PD_NH, nh);
   if (total > mtu) {
     icmp6_error(ctx, pd, l3, total, rxif, ICMP6_PACKET_TOO_BIG, 0, mtu);

@@ -30,6 +30,7 @@ export const C_ARP_CONFLICT = 22; // ARP from another MAC claiming one of our ad
 export const C_ND_NS_IN = 23; // valid neighbor solicitations received
 export const C_ND_NA_IN = 24; // valid neighbor advertisements received
 export const C_ND_NA_OUT = 25; // solicited neighbor advertisements sent
+export const C_NEV_LOST = 26; // learn events lost to a full neighbor event ring
 export const C_REASON_BASE = 32;
 export const C_COUNT = 96; // C_REASON_BASE + R_COUNT <= C_COUNT
 
@@ -73,6 +74,7 @@ export const CTX_FIB4 = 92; // u32 ptr to the compiled IPv4 FIB header, 0 = look
 export const CTX_IFCNT = 96; // u32 ptr to this CPU's per-interface counters (IFC_SIZE per ifindex)
 export const CTX_FIB6 = 100; // u32 ptr to the compiled IPv6 FIB header, 0 = look up in the radix tree
 export const CTX_POOL = 104; // u32 ptr to the cluster pool behind the CTX_FREE cache (MB_*), 0 = the cache is all there is
+export const CTX_NEV = 112; // u32 ptr to this CPU's neighbor event ring (nev.ts), 0 = none: a miss is dropped as unresolved
 export const CTX_WARM = 108; // u32 out: xor of the tbl24 words route4_warm loaded (kept so the loads are not optimised away)
 
 export const OPT_FASTFWD = 1; // use and fill the ipflow cache

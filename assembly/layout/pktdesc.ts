@@ -81,4 +81,6 @@ export const R_ND = 30; // local: IPv6 neighbor discovery (RFC 4861), valid, han
 export const R_ND_BAD = 31; // ND failing RFC 4861 7.1/6.1.1/8.1 (code, length, option of length 0, multicast target, DAD rules)
 export const R_ND_HLIM = 32; // ND with an IP hop limit other than 255 (RFC 4861 7.1: it came from off-link)
 export const R_ICMP6_CKSUM = 33; // ICMPv6 checksum wrong (ND checks it before believing anything)
-export const R_COUNT = 34;
+export const R_HELD = 34; // local: next hop unresolved, the packet handed to the neighbor cache's hold queue (nev.ts)
+export const R_NEV_FULL = 35; // next hop unresolved and the CPU's neighbor event ring full: dropped, not held
+export const R_COUNT = 36;

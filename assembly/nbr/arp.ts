@@ -15,7 +15,9 @@
 // (IF_ADDR4) or a local route (NHF_LOCAL) on that interface. No proxy ARP.
 //
 // Nothing here writes the neighbor table: learning (RFC 826's merge rule) is the control plane's
-// (ts/stack/lltable.ts), fed by the LEARN events of nev.ts once that exists.
+// (ts/stack/lltable.ts), fed by an NEVK_ARP event (nev.ts) when we are the target or the sender's
+// data-path entry has another MAC. A sender claiming one of our addresses is a conflict, counted and
+// learned from by nobody.
 //
 // Reads: the frame, ifnet[rxif], the IPv4 routing table (local routes).
 // Writes: the frame's cluster (the reply), one tx entry; counters C_ARP_REQ_IN, C_ARP_REP_IN,
@@ -28,6 +30,11 @@ import {
   CTX_CNT,
   CTX_IFNET,
   CTX_NH,
+  CTX_NBR,
+  NB_MAC,
+  NEVK_ARP,
+  NEVF_REQUEST,
+  NEVF_TARGET_OURS,
   IF_SIZE,
   IF_MAC,
   IF_ADDR4,
@@ -48,6 +55,8 @@ import {
 } from '../layout';
 import { ld8, ld16, ld16be, ld32, ld32be, st16, st16be, st32be, cnt_add } from '../util/mem';
 import { route4 } from '../fib/route';
+import { nb_find } from './nbr';
+import { nev_post_learn } from './nev';
 import { ether_output, tx_room, ETHERTYPE_ARP } from '../forward/output';
 
 export const ARP_HRD_ETHER: u32 = 1;
@@ -70,6 +79,12 @@ export function in4_is_ours(ctx: usize, a: u32, ifindex: u32): bool {
   if (nh == 0) return false;
   const nhp = <usize>ld32(ctx + CTX_NH) + <usize>nh * NH_SIZE;
   return (ld32(nhp + NH_FLAGS) & NHF_LOCAL) != 0 && ld32(nhp + NH_IFINDEX) == ifindex;
+}
+
+/** Whether the data-path table has an entry for `spa` on ifindex with another MAC than `mac`. */
+function arp_mac_changed(ctx: usize, spa: u32, ifindex: u32, mac: usize): bool {
+  const e = nb_find(<usize>ld32(ctx + CTX_NBR), spa, 0, 0, 0, ifindex, 0);
+  return e != 0 && (load<u32>(e + NB_MAC) != load<u32>(mac) || ld16(e + NB_MAC + 4) != ld16(mac + 4));
 }
 
 /**
@@ -96,8 +111,26 @@ export function arp_input(ctx: usize, pd: usize, a: usize, alen: u32, rxif: u32)
   if (spa >>> 24 >= 224) return V(PATH_DROP, R_ARP_SENDER);
   const cnt = <usize>ld32(ctx + CTX_CNT);
   cnt_add(cnt, op == ARPOP_REQUEST ? C_ARP_REQ_IN : C_ARP_REP_IN, 1);
-  if (spa != 0 && in4_is_ours(ctx, spa, rxif)) cnt_add(cnt, C_ARP_CONFLICT, 1);
-  if (op != ARPOP_REQUEST || !in4_is_ours(ctx, tpa, rxif)) return V(PATH_LOCAL, R_ARP);
+  const ours = in4_is_ours(ctx, tpa, rxif);
+  if (spa != 0) {
+    if (in4_is_ours(ctx, spa, rxif)) {
+      cnt_add(cnt, C_ARP_CONFLICT, 1);
+    } else if (ours || arp_mac_changed(ctx, spa, rxif, a + 8)) {
+      // RFC 826's merge: the control plane adds the sender when we are the target, and updates an
+      // entry it has; the data path posts only those (a cache hit with the same MAC posts nothing)
+      nev_post_learn(
+        ctx,
+        pd,
+        NEVK_ARP,
+        (op == ARPOP_REQUEST ? NEVF_REQUEST : 0) | (ours ? NEVF_TARGET_OURS : 0),
+        rxif,
+        a + 14,
+        4,
+        a + 8,
+      );
+    }
+  }
+  if (op != ARPOP_REQUEST || !ours) return V(PATH_LOCAL, R_ARP);
   if (tx_room(ctx) == 0) return V(PATH_DROP, R_NOBUFS);
   // in place: target <- sender, sender <- us (the sender MAC moves before ours overwrites it)
   st16be(a + 6, ARPOP_REPLY);

@@ -26,7 +26,8 @@
 // source). A DAD probe (source ::) gets S=0, to all-nodes (ff02::1, 33:33:00:00:00:01).
 //
 // Nothing here writes the neighbor table: learning (RFC 4861 7.2.3, 7.2.5) is the control plane's
-// (ts/stack/lltable.ts), fed by the LEARN events of nev.ts.
+// (ts/stack/lltable.ts), fed by events (nev.ts): NEVK_NS for an NS for us with a source link-layer
+// option (not DAD), NEVK_NA for every valid NA (its flags and target link-layer option).
 //
 // Reads: the packet, ifnet[rxif], the IPv6 routing table (local routes).
 // Writes: the cluster (the NA), one tx entry; counters C_ND_NS_IN, C_ND_NA_IN, C_ND_NA_OUT. Returns a
@@ -37,6 +38,11 @@ import {
   CTX_CNT,
   CTX_IFNET,
   CTX_NH,
+  NEVK_NS,
+  NEVK_NA,
+  NEVF_ROUTER,
+  NEVF_SOLICITED,
+  NEVF_OVERRIDE,
   IF_SIZE,
   IF_FLAGS,
   IF_MAC,
@@ -63,6 +69,7 @@ import {
 import { ld8, ld16, ld32, ld32be, st8, st16, st32, st16be, st32be, cnt_add } from '../util/mem';
 import { in_cksum_acc, in_pseudo6 } from '../wire/cksum';
 import { route6 } from '../fib/route';
+import { nev_post_learn } from './nev';
 import { ether_output, tx_room, ETHERTYPE_IPV6 } from '../forward/output';
 
 export const ND_ROUTER_SOLICIT: u32 = 133;
@@ -121,12 +128,15 @@ export function nd6_input(ctx: usize, pd: usize, l3: usize, total: u32, rxif: u3
   const fixed: u32 = type == ND_ROUTER_SOLICIT ? 8 : type == ND_ROUTER_ADVERT ? 16 : type == ND_REDIRECT ? 40 : 24;
   if (plen < fixed) return V(PATH_DROP, R_ND_BAD);
   let sll: usize = 0;
+  let tll: usize = 0;
   let o = fixed;
   while (o < plen) {
     if (o + 2 > plen) return V(PATH_DROP, R_ND_BAD);
     const ol = ld8(icmp + o + 1) << 3;
     if (ol == 0 || o + ol > plen) return V(PATH_DROP, R_ND_BAD);
-    if (ld8(icmp + o) == ND_OPT_SOURCE_LINKADDR && sll == 0) sll = icmp + o + 2;
+    const ot = ld8(icmp + o);
+    if (ot == ND_OPT_SOURCE_LINKADDR && sll == 0) sll = icmp + o + 2;
+    if (ot == ND_OPT_TARGET_LINKADDR && tll == 0) tll = icmp + o + 2;
     o += ol;
   }
   if (type != ND_NEIGHBOR_SOLICIT && type != ND_NEIGHBOR_ADVERT) return V(PATH_LOCAL, R_ND);
@@ -135,6 +145,12 @@ export function nd6_input(ctx: usize, pd: usize, l3: usize, total: u32, rxif: u3
   if (type == ND_NEIGHBOR_ADVERT) {
     if (ld8(l3 + 24) == 0xff && (ld32be(icmp + 4) & ND_NA_FLAG_SOLICITED) != 0) return V(PATH_DROP, R_ND_BAD);
     cnt_add(cnt, C_ND_NA_IN, 1);
+    const f = ld32be(icmp + 4);
+    const flags =
+      (f & ND_NA_FLAG_ROUTER ? NEVF_ROUTER : 0) |
+      (f & ND_NA_FLAG_SOLICITED ? NEVF_SOLICITED : 0) |
+      (f & ND_NA_FLAG_OVERRIDE ? NEVF_OVERRIDE : 0);
+    nev_post_learn(ctx, pd, NEVK_NA, flags, rxif, icmp + 8, 16, tll);
     return V(PATH_LOCAL, R_ND);
   }
   // neighbor solicitation
@@ -147,6 +163,8 @@ export function nd6_input(ctx: usize, pd: usize, l3: usize, total: u32, rxif: u3
   }
   cnt_add(cnt, C_ND_NS_IN, 1);
   if (!in6_is_ours(ctx, icmp + 8, rxif)) return V(PATH_LOCAL, R_ND);
+  // RFC 4861 7.2.3: the solicitation's source, with its link-layer address, goes to the cache
+  if (sll != 0) nev_post_learn(ctx, pd, NEVK_NS, 0, rxif, l3 + 8, 16, sll);
   if (tx_room(ctx) == 0) return V(PATH_DROP, R_NOBUFS);
   const ifp = <usize>ld32(ctx + CTX_IFNET) + <usize>rxif * IF_SIZE;
   const fl = ld32(ifp + IF_FLAGS);

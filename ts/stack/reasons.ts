@@ -40,6 +40,8 @@ export const REASON_NAMES: readonly string[] = [
   'nd-invalid',
   'nd-hop-limit',
   'icmp6-checksum',
+  'held',
+  'nbr-event-ring-full',
 ];
 
 export const HTYPE_NAMES = ['none', 'ipv4', 'tcp4', 'udp4', 'ipv6', 'tcp6', 'udp6'] as const;
@@ -71,6 +73,7 @@ export const COUNTER_NAMES: Record<number, string> = {
   [L.C_ND_NS_IN]: 'nd-solicits-in',
   [L.C_ND_NA_IN]: 'nd-adverts-in',
   [L.C_ND_NA_OUT]: 'nd-adverts-out',
+  [L.C_NEV_LOST]: 'nbr-events-lost',
 };
 REASON_NAMES.forEach((n, r) => {
   if (r > 0) COUNTER_NAMES[L.C_REASON_BASE + r] = `reason:${n}`;

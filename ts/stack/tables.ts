@@ -699,6 +699,7 @@ export class Tables {
   reclaim(): void {
     this.wlock.assertHeld('reclaim');
     this.k.rt_reclaim(this.L.pool);
+    this.k.nb_reclaim(this.L.nbr); // deleted neighbor slots: reusable, and emptied where they end a chain
     if (this.L.fib4.head) this.k.fib4_reclaim(this.L.fib4.head);
     this.fib6?.reclaim();
     for (const id of this.nhLimbo) {

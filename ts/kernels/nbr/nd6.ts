@@ -4,6 +4,11 @@ import {
   CTX_CNT,
   CTX_IFNET,
   CTX_NH,
+  NEVK_NS,
+  NEVK_NA,
+  NEVF_ROUTER,
+  NEVF_SOLICITED,
+  NEVF_OVERRIDE,
   IF_SIZE,
   IF_FLAGS,
   IF_MAC,
@@ -30,6 +35,7 @@ import {
 import { type Mem, ld8, ld16, ld32, ld32be, st8, st16, st32, st16be, st32be, cnt_add } from '../util/mem.js';
 import { in_cksum_acc, in_pseudo6 } from '../wire/cksum.js';
 import { route6 } from '../fib/route.js';
+import { nev_post_learn } from './nev.js';
 import { ether_output, tx_room, ETHERTYPE_IPV6 } from '../forward/output.js';
 
 export const ND_ROUTER_SOLICIT = 133;
@@ -79,12 +85,15 @@ export function nd6_input(m: Mem, ctx: number, pd: number, l3: number, total: nu
   const fixed = type === ND_ROUTER_SOLICIT ? 8 : type === ND_ROUTER_ADVERT ? 16 : type === ND_REDIRECT ? 40 : 24;
   if (plen < fixed) return V(PATH_DROP, R_ND_BAD);
   let sll = 0;
+  let tll = 0;
   let o = fixed;
   while (o < plen) {
     if (o + 2 > plen) return V(PATH_DROP, R_ND_BAD);
     const ol = ld8(m, icmp + o + 1) << 3;
     if (ol === 0 || o + ol > plen) return V(PATH_DROP, R_ND_BAD);
-    if (ld8(m, icmp + o) === ND_OPT_SOURCE_LINKADDR && sll === 0) sll = icmp + o + 2;
+    const ot = ld8(m, icmp + o);
+    if (ot === ND_OPT_SOURCE_LINKADDR && sll === 0) sll = icmp + o + 2;
+    if (ot === ND_OPT_TARGET_LINKADDR && tll === 0) tll = icmp + o + 2;
     o += ol;
   }
   if (type !== ND_NEIGHBOR_SOLICIT && type !== ND_NEIGHBOR_ADVERT) return V(PATH_LOCAL, R_ND);
@@ -95,6 +104,12 @@ export function nd6_input(m: Mem, ctx: number, pd: number, l3: number, total: nu
       return V(PATH_DROP, R_ND_BAD);
     }
     cnt_add(m, cnt, C_ND_NA_IN, 1);
+    const f = ld32be(m, icmp + 4);
+    const flags =
+      (f & ND_NA_FLAG_ROUTER ? NEVF_ROUTER : 0) |
+      (f & ND_NA_FLAG_SOLICITED ? NEVF_SOLICITED : 0) |
+      (f & ND_NA_FLAG_OVERRIDE ? NEVF_OVERRIDE : 0);
+    nev_post_learn(m, ctx, pd, NEVK_NA, flags, rxif, icmp + 8, 16, tll);
     return V(PATH_LOCAL, R_ND);
   }
   const dad = ld32(m, l3 + 8) === 0 && ld32(m, l3 + 12) === 0 && ld32(m, l3 + 16) === 0 && ld32(m, l3 + 20) === 0;
@@ -108,6 +123,8 @@ export function nd6_input(m: Mem, ctx: number, pd: number, l3: number, total: nu
   }
   cnt_add(m, cnt, C_ND_NS_IN, 1);
   if (!in6_is_ours(m, ctx, icmp + 8, rxif)) return V(PATH_LOCAL, R_ND);
+  // RFC 4861 7.2.3: the solicitation's source, with its link-layer address, goes to the cache
+  if (sll !== 0) nev_post_learn(m, ctx, pd, NEVK_NS, 0, rxif, l3 + 8, 16, sll);
   if (tx_room(m, ctx) === 0) return V(PATH_DROP, R_NOBUFS);
   const ifp = ld32(m, ctx + CTX_IFNET) + rxif * IF_SIZE;
   const fl = ld32(m, ifp + IF_FLAGS);
