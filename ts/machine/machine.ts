@@ -198,6 +198,8 @@ export class MpMachine implements Dataplane {
       batch,
       reserve,
       spareInterfaces: SPARE_INTERFACES,
+      // nothing drains the CPUs' neighbor event rings in the engine yet: a miss stays a drop (unresolved)
+      resolve: false,
     });
     for (const { ifc, p } of pcaps)
       byQueue.set(ifc.index, {

@@ -51,6 +51,7 @@ import {
   NB_KEY,
   NB_IF,
   NB_STATE,
+  NB_USED,
   NBS_VALID,
   IFC_SIZE,
   RN_KEY,
@@ -682,6 +683,19 @@ export class Tables {
     );
     if (r === 0xffffffff) throw new TableError(`neighbor table full (${this.L.sizes.neighborSlots} slots)`);
     this.bumpGeneration();
+  }
+
+  /**
+   * Whether the data path used the entry (NB_USED) since the last call, clearing the mark: the
+   * lltable's STALE -> DELAY. A reader racing the clear may set it again, which only means "used".
+   */
+  neighborTakeUsed(addr: Uint8Array, ifindex: number): boolean {
+    this.wlock.assertHeld('neighborTakeUsed');
+    const w = addr.length === 4 ? [new DataView(addr.buffer, addr.byteOffset).getUint32(0), 0, 0, 0] : words6(addr);
+    const e = this.k.nb_find(this.L.nbr, w[0]!, w[1]!, w[2]!, w[3]!, ifindex, addr.length === 4 ? 0 : NBS_V6);
+    if (e === 0 || this.u8[e + NB_USED] === 0) return false;
+    this.u8[e + NB_USED] = 0;
+    return true;
   }
 
   deleteNeighbor(addr: Uint8Array, ifindex: number): boolean {
