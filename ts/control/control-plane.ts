@@ -26,7 +26,7 @@ import { formatMac, formatPrefix, hostBitsZero, maskPrefix, parseIP, parsePrefix
 import { ConfigError } from '../config/error.js';
 import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
 import { UserError } from '../errors.js';
-import type { Stack } from '../stack/stack.js';
+import type { NeighborInfo, Stack } from '../stack/stack.js';
 import { routeEntry, routeGetLine } from './route-text.js';
 import type {
   IfconfigEntry,
@@ -203,16 +203,22 @@ export class ControlPlane {
 
   // ---- neighbors ----------------------------------------------------------------------------------
 
-  /** A static neighbor entry (the config's `neighbors`): publishes the MAC for the address on the interface. */
-  neighborSet(address: Uint8Array, ifname: string, mac: Uint8Array): Promise<void> {
-    return this.writer('neighbor set', () => this.stack.tables.setNeighbor(address, this.ifIndex(ifname), mac));
+  /** `arp -a` / `ndp -a`: the neighbor cache (no lock: the writer runs on this thread between calls). */
+  neighborList(family?: 4 | 6): NeighborInfo[] {
+    return this.stack.neighborList(family);
   }
 
-  /** Deletes a neighbor entry; returns false when there was none. */
+  /** A static neighbor entry (the config's `neighbors`, `arp -s`): publishes the MAC for the address on the interface. */
+  neighborSet(address: Uint8Array, ifname: string, mac: Uint8Array): Promise<void> {
+    return this.writer('neighbor set', () => this.stack.neighborSet(address, this.ifIndex(ifname), mac));
+  }
+
+  /** Deletes a neighbor entry (`arp -d`); returns false when there was none. */
   neighborDelete(address: Uint8Array, ifname: string): Promise<boolean> {
     return this.writer('neighbor delete', async () => {
-      const ok = this.stack.tables.deleteNeighbor(address, this.ifIndex(ifname));
+      const ok = this.stack.neighborDelete(address, this.ifIndex(ifname));
       await this.dp.synchronize(); // the slot is reused only after readers left it
+      this.stack.tables.reclaim();
       return ok;
     });
   }

@@ -61,7 +61,7 @@ import type { RouteSpec } from '../config/routes-file.js';
 import { formatIP as fmt, formatPrefix as fmtPrefix, ipEqual, linkLocalFromMac } from '../addr/addr.js';
 import { type KernelImpl, type Kernels, makeKernels } from './kernels.js';
 import { type Layout, NEV_SLOT_BYTES, planLayout } from './memory-plan.js';
-import { type LlHost, type LlSend, Lltable, NUD_DEFAULTS, type NudParams } from './lltable.js';
+import { type LlHost, type LlSend, Lltable, NUD_DEFAULTS, type NudParams, type NudState } from './lltable.js';
 import { Mem } from '../kernels/util/mem.js';
 import { COUNTER_NAMES, HTYPE_NAMES, PATH_NAMES, REASON_NAMES, type PathName } from './reasons.js';
 import { type IfState, type Nexthop, type RouteKind, TableError, Tables } from './tables.js';
@@ -153,6 +153,22 @@ export interface FrameResult {
   txif: number;
   nh: number;
   out: TxFrame[];
+}
+
+/** One neighbor cache entry, as `arp -a` / `ndp -a` show it. */
+export interface NeighborInfo {
+  family: 4 | 6;
+  /** wire order */
+  address: Uint8Array;
+  ifindex: number;
+  mac: Uint8Array | null;
+  state: NudState;
+  /** ms until the state's timer fires (retransmission, expiry), null when none */
+  expiresMs: number | null;
+  /** the neighbor advertised itself as a router (NA R flag) */
+  router: boolean;
+  /** packets waiting for it (INCOMPLETE) */
+  held: number;
 }
 
 /** Errors in building a stack that point back at a config entry. */
@@ -636,6 +652,60 @@ export class Stack implements LlHost {
     return this.memView;
   }
 
+  // ---- the neighbor cache: list, set, delete (arp -a/-s/-d, ndp -a/-s/-d) --------------------------
+
+  /**
+   * The neighbor cache, IPv4 first then IPv6, by interface and address: the lltable's entries with
+   * their states, or (no lltable: the multi-CPU engine today) the data-path table's, all static.
+   */
+  neighborList(family?: 4 | 6): NeighborInfo[] {
+    const now = this.dv.getUint32(this.L.cpu[0]!.ctx + CTX_NOW, true);
+    const list: NeighborInfo[] = this.lltable
+      ? this.lltable.list().map((e) => ({
+          family: e.family,
+          address: e.addr,
+          ifindex: e.ifindex,
+          mac: e.mac,
+          state: e.state,
+          expiresMs: e.timer === null ? null : Math.max(0, (e.timer - now) | 0),
+          router: e.router,
+          held: e.hold.length,
+        }))
+      : this.tables.listNeighbors().map((e) => ({
+          family: e.addr.length === 4 ? 4 : 6,
+          address: e.addr,
+          ifindex: e.ifindex,
+          mac: e.mac,
+          state: 'static',
+          expiresMs: null,
+          router: false,
+          held: 0,
+        }));
+    const cmp = (a: Uint8Array, b: Uint8Array) => {
+      for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+      return a.length - b.length;
+    };
+    return list
+      .filter((e) => family === undefined || e.family === family)
+      .sort((a, b) => a.family - b.family || cmp(a.address, b.address) || a.ifindex - b.ifindex);
+  }
+
+  /** `arp -s` / `ndp -s`: a static entry (never expires) for the address on the interface. Caller holds the writer lock. */
+  neighborSet(address: Uint8Array, ifindex: number, mac: Uint8Array): void {
+    if (!this.tables.ifs[ifindex])
+      throw new StackConfigError(undefined, undefined, `no interface with index ${ifindex}`);
+    if (this.lltable) this.lltable.setStatic(address, ifindex, mac);
+    else this.tables.setNeighbor(address, ifindex, mac);
+  }
+
+  /**
+   * `arp -d` / `ndp -d`: deletes the entry (its held packets are dropped); false when there was none.
+   * Caller holds the writer lock, then waits a grace period and reclaims (Tables.deleteNeighbor's contract).
+   */
+  neighborDelete(address: Uint8Array, ifindex: number): boolean {
+    return this.lltable ? this.lltable.delete(address, ifindex) : this.tables.deleteNeighbor(address, ifindex);
+  }
+
   // ---- LlHost: what the neighbor cache needs of the stack -----------------------------------------
 
   linkOf(ifindex: number): { mac: Uint8Array; vid: number; wire: number } | null {
@@ -707,6 +777,7 @@ export class Stack implements LlHost {
       }
       res[name] = v;
     }
+    if (this.lltable) Object.assign(res, this.lltable.counters); // the neighbor cache's control-plane counters
     return res;
   }
 

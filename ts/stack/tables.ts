@@ -51,6 +51,7 @@ import {
   NB_KEY,
   NB_IF,
   NB_STATE,
+  NB_MAC,
   NB_USED,
   NBS_VALID,
   IFC_SIZE,
@@ -352,6 +353,24 @@ export class Tables {
     const p = this.L.ifnet + index * IF_SIZE;
     this.u8.fill(0, p, p + IF_SIZE);
     this.ifs[index] = undefined;
+  }
+
+  /** Every live entry of the data-path neighbor table: address (wire order), ifindex, MAC. */
+  listNeighbors(): { addr: Uint8Array; ifindex: number; mac: Uint8Array }[] {
+    const { dv, L } = this;
+    const cap = dv.getUint32(L.nbr + NBH_CAP, true);
+    const out: { addr: Uint8Array; ifindex: number; mac: Uint8Array }[] = [];
+    for (let i = 0; i < cap; i++) {
+      const e = L.nbr + NBH_SIZE + i * NB_SIZE;
+      const st = dv.getUint32(e + NB_STATE, true);
+      if ((st & 0xff) !== NBS_VALID) continue;
+      const v6 = (st & NBS_V6) !== 0;
+      const addr = new Uint8Array(v6 ? 16 : 4);
+      const adv = new DataView(addr.buffer);
+      for (let w = 0; w < (v6 ? 4 : 1); w++) adv.setUint32(w * 4, dv.getUint32(e + NB_KEY + w * 4, true));
+      out.push({ addr, ifindex: dv.getUint32(e + NB_IF, true), mac: this.u8.slice(e + NB_MAC, e + NB_MAC + 6) });
+    }
+    return out;
   }
 
   /** Deletes every neighbor entry on `ifindex`. */
