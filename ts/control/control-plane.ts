@@ -22,7 +22,7 @@
 // Operations that only publish (route add, address add, vlan create) have no step 3 or 4. Two table
 // writers take steps 3-4 inside their operation, synchronously, when their limbo fills (see Tables'
 // graceWait): the same order, a blocking wait.
-import { formatMac, formatPrefix, hostBitsZero, maskPrefix, parseIP, parsePrefix } from '../addr/addr.js';
+import { formatIP, formatMac, formatPrefix, hostBitsZero, maskPrefix, parseIP, parsePrefix } from '../addr/addr.js';
 import { ConfigError } from '../config/error.js';
 import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
 import { UserError } from '../errors.js';
@@ -34,6 +34,7 @@ import type {
   NetstatIResult,
   NetstatMResult,
   NetstatSResult,
+  NeighborEntry,
   RouteEntry,
 } from './types.js';
 
@@ -206,6 +207,40 @@ export class ControlPlane {
   /** `arp -a` / `ndp -a`: the neighbor cache (no lock: the writer runs on this thread between calls). */
   neighborList(family?: 4 | 6): NeighborInfo[] {
     return this.stack.neighborList(family);
+  }
+
+  /** The neighbor cache as the CLI prints it. */
+  neighborEntries(family?: 4 | 6): NeighborEntry[] {
+    return this.neighborList(family).map((e) => ({
+      family: e.family,
+      address: formatIP(e.address),
+      mac: e.mac ? formatMac(e.mac) : null,
+      if: this.stack.ifName(e.ifindex),
+      state: e.state,
+      expires: e.expiresMs === null ? null : Math.ceil(e.expiresMs / 1000),
+      router: e.router,
+      held: e.held,
+    }));
+  }
+
+  /**
+   * The interface an address's neighbor is on: the one named, else the interface whose connected
+   * network holds it (`arp -s ADDR MAC` without an interface, as NetBSD finds it).
+   */
+  neighborInterface(address: Uint8Array, ifname?: string): string {
+    if (ifname !== undefined) return ifname;
+    for (const s of this.stack.tables.ifs) {
+      if (!s) continue;
+      const on = this.stack
+        .addresses(s.index)
+        .some(
+          (a) =>
+            a.bytes.length === address.length &&
+            maskPrefix(a.bytes, a.plen).every((b, i) => b === maskPrefix(address, a.plen)[i]),
+        );
+      if (on) return s.name;
+    }
+    throw new UserError(`${formatIP(address)} is on no interface's network: name the interface`);
   }
 
   /** A static neighbor entry (the config's `neighbors`, `arp -s`): publishes the MAC for the address on the interface. */
