@@ -107,14 +107,14 @@ describe.each(KERNEL_IMPLS)('lltable (%s kernels)', (engine) => {
     at(s, 20_000, arpFrom(1, '192.0.2.10', MAC.host0, '192.0.2.1', 1).data, 1); // time passes, no use
     expect(entries(s)).toContain('198.51.100.254 02:00:00:00:bb:fe wm1 stale');
     expect(at(s, 20_100, toGw()).path).toBe('normal'); // a STALE entry is used as it is
-    at(s, 20_200, toGw('203.0.113.99'));
+    at(s, 21_000, toGw('203.0.113.99')); // the next scan (once a second) finds it used
     expect(entries(s)).toContain('198.51.100.254 02:00:00:00:bb:fe wm1 delay');
-    const probe = at(s, 22_300, toGw());
+    const probe = at(s, 23_000, toGw()); // DELAY over (2 s): the first unicast probe
     const p = probe.out.find((o) => o.data[12] === 0x08 && o.data[13] === 0x06)!;
-    expect(formatMac(p.data.subarray(0, 6))).toBe('02:00:00:00:bb:fe'); // unicast probe
+    expect(formatMac(p.data.subarray(0, 6))).toBe('02:00:00:00:bb:fe');
     expect(entries(s)).toContain('198.51.100.254 02:00:00:00:bb:fe wm1 probe');
-    at(s, 22_900, toGw()); // second probe
-    at(s, 23_500, toGw()); // no answer: deleted, and this packet misses again
+    at(s, 23_500, toGw()); // second probe
+    at(s, 24_000, toGw()); // no answer: deleted, and this packet misses again
     expect(s.counters()['nbr-probe-failures']).toBe(1);
     expect(entries(s)).toContain('198.51.100.254 - wm1 incomplete');
   });
@@ -129,6 +129,38 @@ describe.each(KERNEL_IMPLS)('lltable (%s kernels)', (engine) => {
     expect(s.neighborDelete(ip('198.51.100.254'), 2)).toBe(true);
     expect(s.neighborDelete(ip('198.51.100.254'), 2)).toBe(false);
     expect(at(s, 100_001, toGw()).reason).toBe('held');
+  });
+
+  test('on a vlan: the request and the released packet are tagged, and leave by the parent', () => {
+    const s = mk();
+    const toVlan = buildFrame({
+      dstMac: MAC.wm1,
+      srcMac: MAC.gw1,
+      src: ip('203.0.113.5'),
+      dst: ip('10.100.0.9'),
+      minFrame: 60,
+    });
+    const miss = at(s, 1000, toVlan, 2);
+    expect(miss.reason).toBe('held');
+    const req = miss.out[0]!;
+    expect([req.ifindex, req.data[12], req.data[13], req.data[15], req.data[16], req.data[17]]).toEqual([
+      1, 0x81, 0, 100, 8, 6,
+    ]);
+    expect(Array.from(req.data.subarray(18 + 14, 18 + 18))).toEqual([10, 100, 0, 1]); // from our vlan address
+    const rep = buildArp({
+      dstMac: MAC.wm0,
+      srcMac: MAC.host100,
+      vlan: 100,
+      op: 2,
+      senderMac: MAC.host100,
+      senderIp: ip('10.100.0.9'),
+      targetIp: ip('10.100.0.1'),
+    });
+    const out = at(s, 1001, rep, 1).out;
+    expect(out.map((o) => [o.ifindex, formatMac(o.data.subarray(0, 6)), o.data[15], o.data[18 + 8]])).toEqual([
+      [1, '02:00:00:00:cc:05', 100, 63],
+    ]);
+    expect(entries(s)).toEqual(['10.100.0.9 02:00:00:00:cc:05 vlan100 reachable']);
   });
 
   test('an NA for one of our own addresses is a conflict, and learns nothing', () => {

@@ -175,6 +175,9 @@ const COUNTERS = [
 ] as const;
 export type LlCounter = (typeof COUNTERS)[number];
 
+/** How often STALE entries are checked for use (STALE -> DELAY) and the table collected, ms. */
+const STALE_SCAN_MS = 1000;
+
 const key = (addr: Uint8Array, ifindex: number) => `${ifindex}|${addr.join('.')}`;
 const sameMac = (a: Uint8Array | null, b: Uint8Array) => a?.every((x, i) => x === b[i]) ?? false;
 /** a is at or after b on the u32 millisecond clock */
@@ -188,6 +191,9 @@ export class Lltable {
   >;
   private readonly random = rng(0x11ab1e);
   private now = 0;
+  /** the earliest timer armed (ms), and when STALE entries are next checked for use and the table collected */
+  private nextDue: number | null = null;
+  private nextScan: number | null = null;
   /** frames sent this step, in order */
   private out: LlSend[] = [];
   private frame = -1;
@@ -210,10 +216,37 @@ export class Lltable {
    * holds the writer lock; `now` never runs backwards (the pipeline's clock).
    */
   tick(now: number): LlSend[] {
+    now >>>= 0;
+    // cheap when nothing is due: a batch costs a compare or two, not a walk of the table
+    const timers = this.nextDue !== null && due(this.nextDue, now);
+    const scan = this.nextScan === null || due(this.nextScan, now);
+    if (!timers && !scan) return [];
     this.begin(now, -1);
-    for (const e of [...this.entries.values()]) this.timer(e);
-    this.gc();
+    if (timers) {
+      this.nextDue = null;
+      for (const e of [...this.entries.values()]) {
+        this.timer(e);
+        if (e.timer !== null) this.noteDue(e.timer);
+      }
+    }
+    if (scan) {
+      // STALE entries the data path used since the last scan go to DELAY (RFC 4861 7.3.3), checked
+      // once a second rather than per batch; then the table is collected
+      this.nextScan = (now + STALE_SCAN_MS) >>> 0;
+      for (const e of this.entries.values()) if (e.state === 'stale') this.staleCheck(e);
+      this.gc();
+    }
     return this.end();
+  }
+
+  private noteDue(t: number): void {
+    if (this.nextDue === null || due(t, this.nextDue)) this.nextDue = t; // t comes first
+  }
+
+  /** Sets the entry's timer to `t` (ms). */
+  private arm(e: LlEntry, t: number): void {
+    e.timer = t >>> 0;
+    this.noteDue(e.timer);
   }
 
   /**
@@ -286,7 +319,7 @@ export class Lltable {
       }
       e = this.create(family, addr, ifindex, 'incomplete', null);
       e.probes = 1;
-      e.timer = this.now + this.params(family).retransMs;
+      this.arm(e, this.now + this.params(family).retransMs);
       this.solicit(e, false);
     }
     if (held) this.hold(e, held);
@@ -350,21 +383,21 @@ export class Lltable {
 
   // ---- timers -----------------------------------------------------------------------------------
 
+  private staleCheck(e: LlEntry): void {
+    if (this.host.takeUsed(e.addr, e.ifindex)) {
+      e.state = 'delay';
+      this.arm(e, this.now + this.params(e.family).delayMs);
+    }
+  }
+
   private timer(e: LlEntry): void {
     const p = this.params(e.family);
-    if (e.state === 'stale') {
-      if (this.host.takeUsed(e.addr, e.ifindex)) {
-        e.state = 'delay';
-        e.timer = this.now + p.delayMs;
-      }
-      return;
-    }
     if (e.timer === null || !due(e.timer, this.now)) return;
     switch (e.state) {
       case 'incomplete':
         if (e.probes < p.mcastSolicit) {
           e.probes++;
-          e.timer = this.now + p.retransMs;
+          this.arm(e, this.now + p.retransMs);
           this.solicit(e, false);
         } else {
           this.giveUp(e);
@@ -376,13 +409,13 @@ export class Lltable {
       case 'delay':
         e.state = 'probe';
         e.probes = 1;
-        e.timer = this.now + p.retransMs;
+        this.arm(e, this.now + p.retransMs);
         this.solicit(e, true);
         break;
       case 'probe':
         if (e.probes < p.ucastSolicit) {
           e.probes++;
-          e.timer = this.now + p.retransMs;
+          this.arm(e, this.now + p.retransMs);
           this.solicit(e, true);
         } else {
           this.counters['nbr-probe-failures']++;
@@ -478,7 +511,7 @@ export class Lltable {
     e.probes = 0;
     if (state === 'reachable') {
       const base = this.params(e.family).reachableMs;
-      e.timer = this.now + Math.floor(base * (0.5 + this.random())); // RFC 4861 6.3.2
+      this.arm(e, this.now + Math.floor(base * (0.5 + this.random()))); // RFC 4861 6.3.2
     } else {
       e.timer = null;
     }

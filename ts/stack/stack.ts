@@ -56,6 +56,8 @@ import {
   CTX_NEV,
   CTX_NOW,
   CTX_NTX,
+  C_TX_FRAMES,
+  C_TX_BYTES,
 } from '../../assembly/layout.js';
 import type { RouteSpec } from '../config/routes-file.js';
 import { formatIP as fmt, formatPrefix as fmtPrefix, ipEqual, linkLocalFromMac } from '../addr/addr.js';
@@ -586,8 +588,24 @@ export class Stack implements LlHost {
     return prev !== 0 && ((now - prev) | 0) < 0 ? prev : now;
   }
 
+  /**
+   * Adds what the neighbor cache sent to the results of the frames it is due to, and to CPU 0's
+   * tx-frames / tx-bytes (the data path counts its own frames per batch; these it never saw).
+   */
   private attach(results: FrameResult[], first: number, sends: readonly LlSend[]): void {
-    for (const f of sends) results[first + Math.max(0, f.frame)]?.out.push({ ifindex: f.ifindex, data: f.data });
+    const c = this.L.cpu[0]!.counters;
+    for (const f of sends) {
+      results[first + Math.max(0, f.frame)]?.out.push({ ifindex: f.ifindex, data: f.data });
+      for (const [idx, v] of [
+        [C_TX_FRAMES, 1],
+        [C_TX_BYTES, f.data.length],
+      ] as const) {
+        const p = c + idx * 8;
+        const lo = this.dv.getUint32(p, true) + v;
+        this.dv.setUint32(p, lo >>> 0, true);
+        if (lo > 0xffffffff) this.dv.setUint32(p + 4, this.dv.getUint32(p + 4, true) + 1, true);
+      }
+    }
   }
 
   private forwardBatch(frames: readonly RxFrame[], nowMs: number, out: FrameResult[]): void {
@@ -596,6 +614,7 @@ export class Stack implements LlHost {
     const n = frames.length;
     const first = out.length;
     const now = this.clock(nowMs);
+    this.clockNow = now;
     const timed = lltable ? this.locked('neighbor timers', () => lltable.tick(now)) : [];
     // clusters [0, n) of CPU 0's slice receive; the rest are free for fragments and ICMP errors
     const free = L.sizes.clusters - n;
@@ -646,6 +665,8 @@ export class Stack implements LlHost {
   }
 
   private memView: Mem | null = null;
+  /** the time of the batch being run (for the control plane's batches of its own) */
+  private clockNow = 0;
   /** A Mem over the stack's memory, for the control plane's readers of shared structures. */
   private get mem(): Mem {
     if (!this.memView || this.memView.u8.buffer !== this.k.memory.buffer) this.memView = new Mem(this.k.memory);
@@ -753,6 +774,7 @@ export class Stack implements LlHost {
     u8.set(data, l3);
     u8.fill(0, cpu.pd, cpu.pd + PD_SIZE);
     dv.setUint32(cpu.ctx + CTX_NTX, 0, true);
+    dv.setUint32(cpu.ctx + CTX_NOW, this.clockNow, true); // the rate limiter's clock: the step's time
     k.nev_unreach(cpu.ctx, cpu.pd, l3, data.length, v6 ? 1 : 0, rxif);
     const txs: TxFrame[] = [];
     const ntx = dv.getUint32(cpu.ctx + CTX_NTX, true);
