@@ -68,7 +68,6 @@ import {
   NEVF_SOLICITED,
   NEVF_OVERRIDE,
 } from '../../assembly/layout.js';
-import { formatIP, formatMac } from '../addr/addr.js';
 import { Mem } from '../kernels/util/mem.js';
 import { in_cksum_acc, in_pseudo6 } from '../kernels/wire/cksum.js';
 import { rng } from '../rng.js';
@@ -627,10 +626,5 @@ export class Lltable {
   /** Deletes every entry on ifindex (an interface going away). Caller holds the writer lock. */
   purge(ifindex: number): void {
     for (const e of [...this.entries.values()]) if (e.ifindex === ifindex) this.entries.delete(key(e.addr, e.ifindex));
-  }
-
-  /** "192.0.2.10 at 02:00:00:00:aa:10 on wm0 reachable" — for messages and tests. */
-  static describe(e: LlEntry, ifName: (i: number) => string): string {
-    return `${formatIP(e.addr)} at ${e.mac ? formatMac(e.mac) : '(incomplete)'} on ${ifName(e.ifindex)} ${e.state}`;
   }
 }
