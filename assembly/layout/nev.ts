@@ -3,7 +3,9 @@
 // Plain `export const NAME = <integer>;` lines only: AssemblyScript and TypeScript both compile this
 // file (see ../layout.ts, which re-exports it and holds the prefix glossary).
 //
-// Single producer (the CPU, in fwd_batch), single consumer (the control plane, ts/stack/lltable.ts).
+// Up rings: single producer (the CPU, in fwd_batch), single consumer (the control plane,
+// ts/stack/lltable.ts). Down rings (the multi-CPU engine): single producer (the control plane's
+// thread), single consumer (the CPU, between batches: nev_down_drain), same protocol.
 // HEAD and TAIL are free-running u32 counts on separate cache lines. The producer checks
 // HEAD - TAIL < SLOTS (TAIL acquire-loaded), writes slot HEAD % SLOTS, then release-stores HEAD + 1;
 // the consumer acquire-loads HEAD, reads slots up to it and release-stores TAIL past them, and only
@@ -37,6 +39,10 @@ export const NEVK_MISS6 = 2; // IPv6 next hop without a usable entry
 export const NEVK_ARP = 3; // a valid ARP packet worth learning from (sender address and MAC)
 export const NEVK_NS = 4; // a valid NS for one of our addresses with a source link-layer option
 export const NEVK_NA = 5; // a valid NA (target address, its link-layer option if any)
+// the other direction (control plane -> a CPU, the same ring format: nev_down_drain)
+export const NEVK_TX = 6; // send the NEV_LEN-byte Ethernet frame at NEV_DATA on the wire interface NEV_IF
+export const NEVK_UNREACH4 = 7; // ICMP host unreachable about the held IPv4 packet at NEV_DATA (received on NEV_RXIF)
+export const NEVK_UNREACH6 = 8; // ICMPv6 address unreachable about the held IPv6 packet at NEV_DATA
 
 export const NEVF_MAC = 1; // NEV_MAC holds a MAC
 export const NEVF_REQUEST = 2; // ARP: a request (else a reply)

@@ -11,7 +11,24 @@ import {
   CTX_NEV,
   CTX_PD,
   CTX_CNT,
+  CTX_NTX,
+  CTX_NOW,
+  CTX_TX,
   PD_SIZE,
+  PD_BUF,
+  PD_LEN,
+  PD_TXIF,
+  PD_NTX,
+  PD_TXFIRST,
+  TX_SIZE,
+  TX_BUF,
+  TX_LEN,
+  TX_IF,
+  BUF_HEADROOM,
+  NEVK_TX,
+  NEVK_UNREACH6,
+  C_TX_FRAMES,
+  C_TX_BYTES,
   NEVR_SIZE,
   NEVR_HEAD,
   NEVR_SLOTS,
@@ -33,6 +50,7 @@ import {
 } from '../layout';
 import { ld8, ld16, ld16be, ld32, st8, st16, st32, st16be, st32be, ald32, ast32, cnt_add } from '../util/mem';
 import { in_cksum_update16 } from '../wire/cksum';
+import { buf_alloc, tx_room } from '../forward/output';
 import {
   icmp4_error,
   icmp6_error,
@@ -162,4 +180,60 @@ export function nev_post_learn(
 export function nev_unreach(ctx: usize, pd: usize, l3: usize, len: u32, v6: u32, rxif: u32): void {
   if (v6) icmp6_error(ctx, pd, l3, len, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0);
   else icmp4_error(ctx, pd, l3, len, rxif, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
+}
+
+/**
+ * CPU side of a down ring (the multi-CPU engine's control plane -> this CPU): takes up to `max`
+ * slots into the tx list as a batch of its own on descriptor 0, whose cluster (the carrier) holds
+ * nothing that is sent, so tx_post frees it. NEVK_TX frames are copied into clusters of their own;
+ * for NEVK_UNREACH4/6 the held packet is copied into the carrier and gets its ICMP error through
+ * nev_unreach (this CPU's rate limiter, at `now`). Counts what it queued in C_TX_FRAMES/C_TX_BYTES.
+ * Returns 1 when descriptor 0 was set up (the caller then runs tx_post(ctx, 1, ...)), 0 when the
+ * ring was empty or no cluster was free (nothing taken). Caller: between batches, inside a
+ * pserialize read section (the ICMP error looks up routes and neighbors).
+ */
+export function nev_down_drain(ctx: usize, ring: usize, max: u32, now: u32): u32 {
+  const head = ald32(ring + NEVR_HEAD);
+  let tail = ld32(ring + NEVR_TAIL);
+  if (head == tail) return 0;
+  const carrier = buf_alloc(ctx);
+  if (carrier == 0) return 0;
+  const pd = <usize>ld32(ctx + CTX_PD);
+  st32(pd + PD_BUF, <u32>(carrier + BUF_HEADROOM));
+  st16(pd + PD_LEN, 0);
+  st32(pd + PD_TXIF, 0); // TXIF and NTX
+  st32(pd + PD_TXFIRST, 0);
+  st32(ctx + CTX_NTX, 0);
+  st32(ctx + CTX_NOW, now);
+  const slots = ld32(ring + NEVR_SLOTS);
+  const bytes = <usize>ld32(ring + NEVR_SLOT_BYTES);
+  for (let k: u32 = 0; k < max && tail != head && tx_room(ctx) != 0; k++) {
+    const e = ring + NEVR_SIZE + <usize>(tail & (slots - 1)) * bytes;
+    const len = ld16(e + NEV_LEN);
+    if (ld8(e + NEV_KIND) == NEVK_TX) {
+      const c = buf_alloc(ctx);
+      if (c == 0) break;
+      memory.copy(c + BUF_HEADROOM, e + NEV_DATA, len);
+      const ntx = ld32(ctx + CTX_NTX);
+      const t = <usize>ld32(ctx + CTX_TX) + <usize>ntx * TX_SIZE;
+      st32(t + TX_BUF, <u32>(c + BUF_HEADROOM));
+      st16(t + TX_LEN, len);
+      st16(t + TX_IF, ld32(e + NEV_IF));
+      st32(ctx + CTX_NTX, ntx + 1);
+      st16(pd + PD_NTX, ld16(pd + PD_NTX) + 1);
+    } else {
+      const l3 = carrier + BUF_HEADROOM + 18;
+      memory.copy(l3, e + NEV_DATA, len);
+      nev_unreach(ctx, pd, l3, len, ld8(e + NEV_KIND) == NEVK_UNREACH6 ? 1 : 0, ld16(e + NEV_RXIF));
+    }
+    tail++;
+  }
+  ast32(ring + NEVR_TAIL, tail);
+  const cnt = <usize>ld32(ctx + CTX_CNT);
+  const ntx = ld32(ctx + CTX_NTX);
+  let txBytes: u64 = 0;
+  for (let i: u32 = 0; i < ntx; i++) txBytes += ld16(<usize>ld32(ctx + CTX_TX) + <usize>i * TX_SIZE + TX_LEN);
+  cnt_add(cnt, C_TX_FRAMES, ntx);
+  cnt_add(cnt, C_TX_BYTES, txBytes);
+  return 1;
 }

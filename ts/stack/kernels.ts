@@ -67,6 +67,7 @@ export const KERNELS = {
   // neighbor event ring (assembly/nbr/nev.ts)
   nev_init: 'void',
   nev_unreach: 'void',
+  nev_down_drain: 'u32',
   // checksums (assembly/wire/cksum.ts)
   in_cksum: 'u32',
   in_cksum_acc: 'u32',

@@ -286,7 +286,7 @@ const ENUMS: Record<string, string[]> = {
   PATH_: ['DROP', 'FAST', 'NORMAL', 'LOCAL'],
   HT_: ['NONE', 'IPV4', 'TCP4', 'UDP4', 'IPV6', 'TCP6', 'UDP6'],
   NBS_: ['EMPTY', 'VALID', 'TOMB', 'LIMBO'],
-  NEVK_: ['MISS4', 'MISS6', 'ARP', 'NS', 'NA'],
+  NEVK_: ['MISS4', 'MISS6', 'ARP', 'NS', 'NA', 'TX', 'UNREACH4', 'UNREACH6'],
   VTM_: ['INTR', 'POLL'],
 };
 

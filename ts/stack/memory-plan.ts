@@ -82,6 +82,8 @@ export interface CpuRegions {
   ifcnt: number;
   /** this CPU's neighbor event ring (nev.ts), 0 when none */
   nev: number;
+  /** the ring the control plane sends frames down to this CPU by (nev_down_drain), 0 when none */
+  nevDown: number;
 }
 
 export interface Layout {
@@ -162,6 +164,7 @@ export function planLayout(s: LayoutSizes): Layout {
       clusters: 0,
       ifcnt: a.alloc(s.ifSlots * IFC_SIZE),
       nev: s.neighborEvents ? a.alloc(NEVR_SIZE + s.neighborEvents * NEV_SLOT_BYTES) : 0,
+      nevDown: s.neighborEvents ? a.alloc(NEVR_SIZE + s.neighborEvents * NEV_SLOT_BYTES) : 0,
     });
   }
   const clusters = a.alloc(s.cpus * s.clusters * BUF_SIZE);

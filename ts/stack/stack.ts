@@ -333,6 +333,7 @@ export class Stack implements LlHost {
     );
     if (r.nev) {
       k.nev_init(r.nev, L.sizes.neighborEvents!, NEV_SLOT_BYTES);
+      k.nev_init(r.nevDown, L.sizes.neighborEvents!, NEV_SLOT_BYTES);
       set(CTX_NEV, r.nev);
     }
   }
@@ -754,9 +755,20 @@ export class Stack implements LlHost {
     return this.tables.neighborTakeUsed(addr, ifindex);
   }
 
+  /**
+   * How the neighbor cache's output leaves when the stack is not run by `forward` (the multi-CPU
+   * engine sets these): give-up errors handed to a CPU, and deleted slots reclaimed after a real
+   * grace period. Unset: the single-CPU behaviour below.
+   */
+  neighborHooks: {
+    unreach(data: Uint8Array, v6: boolean, rxif: number): void;
+    reclaim(): void;
+  } | null = null;
+
   /** The single-CPU stack's only reader is the batch this thread runs: between batches is a grace period. */
   reclaim(): void {
-    this.tables.reclaim();
+    if (this.neighborHooks) this.neighborHooks.reclaim();
+    else this.tables.reclaim();
   }
 
   /**
@@ -764,6 +776,10 @@ export class Stack implements LlHost {
    * error path (nev_unreach) in a batch of its own on CPU 0: rate limiter, route and neighbor back.
    */
   unreach(data: Uint8Array, v6: boolean, rxif: number): TxFrame[] {
+    if (this.neighborHooks) {
+      this.neighborHooks.unreach(data, v6, rxif);
+      return [];
+    }
     const { dv, u8, L, k } = this;
     const cpu = L.cpu[0]!;
     if (data.length > MAX_FRAME - 18) return [];

@@ -4,7 +4,24 @@ import {
   CTX_NEV,
   CTX_PD,
   CTX_CNT,
+  CTX_NTX,
+  CTX_NOW,
+  CTX_TX,
   PD_SIZE,
+  PD_BUF,
+  PD_LEN,
+  PD_TXIF,
+  PD_NTX,
+  PD_TXFIRST,
+  TX_SIZE,
+  TX_BUF,
+  TX_LEN,
+  TX_IF,
+  BUF_HEADROOM,
+  NEVK_TX,
+  NEVK_UNREACH6,
+  C_TX_FRAMES,
+  C_TX_BYTES,
   NEVR_SIZE,
   NEVR_HEAD,
   NEVR_SLOTS,
@@ -40,6 +57,7 @@ import {
   cnt_add,
 } from '../util/mem.js';
 import { in_cksum_update16 } from '../wire/cksum.js';
+import { buf_alloc, tx_room } from '../forward/output.js';
 import {
   icmp4_error,
   icmp6_error,
@@ -151,4 +169,50 @@ export function nev_post_learn(
 export function nev_unreach(m: Mem, ctx: number, pd: number, l3: number, len: number, v6: number, rxif: number): void {
   if (v6) icmp6_error(m, ctx, pd, l3, len, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0);
   else icmp4_error(m, ctx, pd, l3, len, rxif, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
+}
+
+export function nev_down_drain(m: Mem, ctx: number, ring: number, max: number, now: number): number {
+  const head = ald32(m, ring + NEVR_HEAD);
+  let tail = ld32(m, ring + NEVR_TAIL);
+  if (head === tail) return 0;
+  const carrier = buf_alloc(m, ctx);
+  if (carrier === 0) return 0;
+  const pd = ld32(m, ctx + CTX_PD);
+  st32(m, pd + PD_BUF, carrier + BUF_HEADROOM);
+  st16(m, pd + PD_LEN, 0);
+  st32(m, pd + PD_TXIF, 0);
+  st32(m, pd + PD_TXFIRST, 0);
+  st32(m, ctx + CTX_NTX, 0);
+  st32(m, ctx + CTX_NOW, now >>> 0);
+  const slots = ld32(m, ring + NEVR_SLOTS);
+  const bytes = ld32(m, ring + NEVR_SLOT_BYTES);
+  for (let k = 0; k < max && tail !== head && tx_room(m, ctx) !== 0; k++) {
+    const e = ring + NEVR_SIZE + (tail & (slots - 1)) * bytes;
+    const len = ld16(m, e + NEV_LEN);
+    if (ld8(m, e + NEV_KIND) === NEVK_TX) {
+      const c = buf_alloc(m, ctx);
+      if (c === 0) break;
+      m.u8.copyWithin(c + BUF_HEADROOM, e + NEV_DATA, e + NEV_DATA + len);
+      const ntx = ld32(m, ctx + CTX_NTX);
+      const t = ld32(m, ctx + CTX_TX) + ntx * TX_SIZE;
+      st32(m, t + TX_BUF, c + BUF_HEADROOM);
+      st16(m, t + TX_LEN, len);
+      st16(m, t + TX_IF, ld32(m, e + NEV_IF));
+      st32(m, ctx + CTX_NTX, ntx + 1);
+      st16(m, pd + PD_NTX, ld16(m, pd + PD_NTX) + 1);
+    } else {
+      const l3 = carrier + BUF_HEADROOM + 18;
+      m.u8.copyWithin(l3, e + NEV_DATA, e + NEV_DATA + len);
+      nev_unreach(m, ctx, pd, l3, len, ld8(m, e + NEV_KIND) === NEVK_UNREACH6 ? 1 : 0, ld16(m, e + NEV_RXIF));
+    }
+    tail = (tail + 1) >>> 0;
+  }
+  ast32(m, ring + NEVR_TAIL, tail);
+  const cnt = ld32(m, ctx + CTX_CNT);
+  const ntx = ld32(m, ctx + CTX_NTX);
+  let txBytes = 0;
+  for (let i = 0; i < ntx; i++) txBytes += ld16(m, ld32(m, ctx + CTX_TX) + i * TX_SIZE + TX_LEN);
+  cnt_add(m, cnt, C_TX_FRAMES, ntx);
+  cnt_add(m, cnt, C_TX_BYTES, txBytes);
+  return 1;
 }
