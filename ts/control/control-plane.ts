@@ -292,7 +292,9 @@ export class ControlPlane {
   ifUp(name: string, up: boolean): Promise<IfconfigEntry> {
     return this.writer(up ? 'ifconfig up' : 'ifconfig down', () => {
       const i = this.ifIndex(name);
+      const was = this.stack.tables.ifs[i]!.up;
       this.stack.tables.setInterfaceUp(i, up);
+      if (up && !was) this.stack.announceInterface(i);
       return this.ifconfigEntry(i);
     });
   }

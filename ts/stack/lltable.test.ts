@@ -163,6 +163,34 @@ describe.each(KERNEL_IMPLS)('lltable (%s kernels)', (engine) => {
     expect(entries(s)).toEqual(['10.100.0.9 02:00:00:00:cc:05 vlan100 reachable']);
   });
 
+  test('an address added is announced by the next step: gratuitous ARP, unsolicited NA (O, R, not S)', () => {
+    const s = mk();
+    s.addAddress(2, { family: 4, bytes: ip('198.51.100.9'), plen: 24 });
+    s.addAddress(2, { family: 6, bytes: ip('2001:db8:1::9'), plen: 64 });
+    s.announceInterface(3); // vlan100: its address and its link-local
+    // any frame will do (this one answers nothing itself): the announcements join its output
+    const out = at(s, 1000, arpFrom(1, '192.0.2.10', MAC.host0, '192.0.2.99', 1).data, 1).out;
+    const arp = out.filter((o) => o.data[12] === 0x08);
+    expect(arp.map((o) => [o.ifindex, o.data.subarray(28, 32).join('.'), o.data.subarray(38, 42).join('.')])).toEqual([
+      [2, '198.51.100.9', '198.51.100.9'],
+    ]);
+    // the vlan's: tagged, out the parent
+    const tagged = out.filter((o) => o.data[12] === 0x81);
+    expect(tagged.map((o) => [o.ifindex, o.data[15], (o.data[16]! << 8) | o.data[17]!])).toEqual([
+      [1, 100, 0x0806],
+      [1, 100, 0x86dd],
+    ]);
+    const na = out.filter((o) => o.data[12] === 0x86)[0]!;
+    expect([na.ifindex, formatMac(na.data.subarray(0, 6)), na.data[21], na.data[54], na.data[58]]).toEqual([
+      2,
+      '33:33:00:00:00:01',
+      255,
+      136,
+      0xa0,
+    ]);
+    expect(formatIP(na.data.subarray(62, 78))).toBe('2001:db8:1::9');
+  });
+
   test('an NA for one of our own addresses is a conflict, and learns nothing', () => {
     const s = mk();
     at(s, 1000, na('2001:db8:1::1', GW2, 0x20000000), 2);

@@ -197,6 +197,8 @@ export class Lltable {
   private out: LlSend[] = [];
   private frame = -1;
   private deleted = false;
+  /** frames made between steps (announcements), sent by the next one */
+  private pending: LlSend[] = [];
 
   constructor(
     private readonly host: LlHost,
@@ -219,8 +221,9 @@ export class Lltable {
     // cheap when nothing is due: a batch costs a compare or two, not a walk of the table
     const timers = this.nextDue !== null && due(this.nextDue, now);
     const scan = this.nextScan === null || due(this.nextScan, now);
-    if (!timers && !scan) return [];
+    if (!timers && !scan && this.pending.length === 0) return [];
     this.begin(now, -1);
+    this.out.push(...this.pending.splice(0)); // announcements made between steps go out first
     if (timers) {
       this.nextDue = null;
       for (const e of [...this.entries.values()]) {
@@ -588,6 +591,51 @@ export class Lltable {
     const dmac = unicast && e.mac ? e.mac : Uint8Array.from([0x33, 0x33, ...dst.subarray(12)]);
     this.emit(this.frameFor(e.ifindex, dmac, 0x86dd, p));
     this.counters['nd-solicits-out']++;
+  }
+
+  // ---- announcements ------------------------------------------------------------------------------
+
+  /**
+   * Tells the link about one of our addresses on ifindex (an address added, an interface up): a
+   * gratuitous ARP request (sender and target the address, RFC 5227 3's announcement) or an
+   * unsolicited NA to all-nodes with O=1, R=1 (RFC 4861 7.2.6). Sent by the next step.
+   */
+  announce(ifindex: number, addr: Uint8Array): void {
+    const link = this.host.linkOf(ifindex);
+    if (!link) return;
+    this.frame = -1;
+    const before = this.out;
+    this.out = [];
+    if (addr.length === 4) {
+      const a = new Uint8Array(28);
+      const dv = new DataView(a.buffer);
+      dv.setUint32(0, 0x00010800);
+      dv.setUint32(4, 0x06040001);
+      a.set(link.mac, 8);
+      a.set(addr, 14);
+      a.set(addr, 24);
+      this.emit(this.frameFor(ifindex, new Uint8Array(6).fill(0xff), 0x0806, a));
+    } else {
+      const src = this.host.linkLocal(ifindex) ?? addr;
+      const dst = Uint8Array.from([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+      const p = new Uint8Array(40 + 32);
+      const dv = new DataView(p.buffer);
+      dv.setUint32(0, 0x60000000);
+      dv.setUint32(4, (32 << 16) | (58 << 8) | 255);
+      p.set(src, 8);
+      p.set(dst, 24);
+      p[40] = 136;
+      dv.setUint32(44, 0xa0000000); // R, O; not solicited
+      p.set(addr, 48);
+      p[64] = 2; // target link-layer address option
+      p[65] = 1;
+      p.set(link.mac, 66);
+      const m = new Mem({ buffer: p.buffer });
+      dv.setUint16(42, ~in_cksum_acc(m, 40, 32, in_pseudo6(m, 8, 24, 58, 32)) & 0xffff);
+      this.emit(this.frameFor(ifindex, Uint8Array.from([0x33, 0x33, 0, 0, 0, 1]), 0x86dd, p));
+    }
+    this.pending.push(...this.out);
+    this.out = before;
   }
 
   // ---- the API: list, set, delete (arp -a/-s/-d, ndp -a/-s/-d) ---------------------------------

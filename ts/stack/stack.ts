@@ -459,6 +459,7 @@ export class Stack implements LlHost {
     this.addAddressRoutes(ifindex, own);
     this.tables.setPrimaryAddress(ifindex, own.bytes);
     this.ifAddrs.get(ifindex)!.push(own);
+    this.lltable?.announce(ifindex, own.bytes); // gratuitous ARP / unsolicited NA, sent by the next step
     this.forgetOnLink(); // a new connected network may put gateways on link
   }
 
@@ -672,6 +673,18 @@ export class Stack implements LlHost {
   private get mem(): Mem {
     if (!this.memView || this.memView.u8.buffer !== this.k.memory.buffer) this.memView = new Mem(this.k.memory);
     return this.memView;
+  }
+
+  /**
+   * `ifconfig IF up`: the interface's addresses announced (gratuitous ARP for each IPv4 one, an
+   * unsolicited NA for each IPv6 one and the link-local), sent by the neighbor cache's next step.
+   * Not at start-up: a capture replayed by `forward` begins with the router already up.
+   */
+  announceInterface(ifindex: number): void {
+    if (!this.lltable) return;
+    for (const a of this.addresses(ifindex)) this.lltable.announce(ifindex, a.bytes);
+    const ll = this.tables.ifs[ifindex]?.ll6;
+    if (ll && !this.addresses(ifindex).some((a) => ipEqual(a.bytes, ll))) this.lltable.announce(ifindex, ll);
   }
 
   // ---- the neighbor cache: list, set, delete (arp -a/-s/-d, ndp -a/-s/-d) --------------------------
