@@ -14,6 +14,7 @@ export * from './wire/cksum';
 export * from './rss/toeplitz';
 export * from './flow/ipflow';
 export * from './nbr/nbr';
+export * from './nbr/nev';
 export * from './forward/pipeline';
 export * from './rss/rss';
 export * from './nic/gen';

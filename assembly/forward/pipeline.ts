@@ -1,14 +1,15 @@
 // The forwarding pipeline over a batch of received frames (one CPU's softint). TS twin:
 // ts/kernels/forward/pipeline.ts.
 //
-//   ether_input ─┬─ ARP ──────────────────────────────────────────────────────────► local
+//   ether_input ─┬─ ARP ─► arp_input (validate; answer a request for us in place) ──► local (+ reply)
 //                ├─ ip4_input ─┬─ fast path: ipflow hit ─► rewrite ─► ether_output ► fast
 //                │             ├─ normal path: radix lookup ─► checks ─► neighbor ─┬► rewrite ► normal
-//                │             │                                                   ├► ip4_fragment ► normal
+//                │             │                           (miss: nev ring ► local:held)├► ip4_fragment ► normal
 //                │             │                                                   └► icmp4_error ► drop
 //                │             └─ for us (local route, broadcast, multicast) ─► ip4_local(_group) ► local
 //                │                  (echo reply, port unreachable, RST: local.ts)
 //                └─ ip6_input ── hop-by-hop options? ─► ip6_hopopts_input ─► drop (+ parameter problem)
+//                                  ├─ ND to a group, our link-local or a local address ─► nd6_input ─► local (+ NA)
 //                                  └─ then the same shape as IPv4 (ICMPv6, no fragmentation; ip6_local)
 //
 // Per frame it reads PD_BUF, PD_LEN, PD_RXIF and writes PD_RXIF (after VLAN demux), PD_PATH,
@@ -35,6 +36,7 @@ import {
   CTX_GEN,
   CTX_NH,
   CTX_NBR,
+  CTX_NEV,
   OPT_FASTFWD,
   OPT_FIBWARM,
   PD_SIZE,
@@ -69,6 +71,7 @@ import {
   NHF_BLACKHOLE,
   NHF_PROHIBIT,
   NB_MAC,
+  NB_USED,
   NBS_V6,
   FE_MTU,
   FE_TXIF,
@@ -103,12 +106,13 @@ import {
   R_NEED_FRAG,
   R_TOO_BIG,
   R_UNRESOLVED,
+  R_HELD,
+  R_NEV_FULL,
   R_REJECT,
   R_NOBUFS,
   R_SCOPE,
   R_BROADCAST,
   R_MULTICAST,
-  R_ARP,
   R_CANTFORWARD,
   R_SRC_OURS,
 } from '../layout';
@@ -116,6 +120,9 @@ import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_ad
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum';
 import { route4, route4_warm, route6 } from '../fib/route';
 import { nb_find } from '../nbr/nbr';
+import { nev_post_miss } from '../nbr/nev';
+import { arp_input } from '../nbr/arp';
+import { nd6_is_nd, nd6_input } from '../nbr/nd6';
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from '../flow/ipflow';
 import {
   ether_output,
@@ -254,8 +261,39 @@ function ether_input(ctx: usize, pd: usize, buf: usize, len: u32, now: u32): u32
   }
   if (et == ETHERTYPE_IP) return ip4_input(ctx, pd, buf + l3off, len - l3off, rxif, l2mc, now);
   if (et == ETHERTYPE_IPV6) return ip6_input(ctx, pd, buf + l3off, len - l3off, rxif, l2mc, now);
-  if (et == ETHERTYPE_ARP) return V(PATH_LOCAL, R_ARP);
+  if (et == ETHERTYPE_ARP) return arp_input(ctx, pd, buf + l3off, len - l3off, rxif);
   return V(PATH_DROP, R_ETHERTYPE);
+}
+
+/**
+ * The next hop (host-order words) on txif has no usable neighbor entry: with an event ring, the
+ * packet goes to the control plane's hold queue (a copy, as it would leave: it `fits` the MTU) and
+ * resolution starts; a packet too big to leave as it is only starts resolution and is dropped (once
+ * resolved, the next one gets fragmented or its ICMP error). Without a ring (the multi-CPU engine
+ * today) it is dropped as unresolved. Never waits.
+ */
+function ip_unresolved(
+  ctx: usize,
+  pd: usize,
+  v6: u32,
+  txif: u32,
+  a0: u32,
+  a1: u32,
+  a2: u32,
+  a3: u32,
+  l3: usize,
+  len: u32,
+  fits: bool,
+  rxif: u32,
+): u32 {
+  if (ld32(ctx + CTX_NEV) == 0) return V(PATH_DROP, R_UNRESOLVED);
+  if (!nev_post_miss(ctx, pd, v6, txif, a0, a1, a2, a3, l3, fits ? len : 0, rxif)) return V(PATH_DROP, R_NEV_FULL);
+  return fits ? V(PATH_LOCAL, R_HELD) : V(PATH_DROP, R_UNRESOLVED);
+}
+
+/** Marks a neighbor entry used (for the control plane's STALE -> DELAY); stores only when unmarked. */
+@inline function nb_mark_used(ne: usize): void {
+  if (ld8(ne + NB_USED) == 0) st8(ne + NB_USED, 1);
 }
 
 /** TTL - 1 with an RFC 1624 incremental checksum update, then Ethernet output. */
@@ -362,11 +400,12 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     return V(PATH_DROP, R_IF_DOWN);
   }
   const gw = fl & NHF_GATEWAY ? ld32(nhp + NH_GW) : dst;
-  const ne = nb_find(<usize>ld32(ctx + CTX_NBR), gw, 0, 0, 0, txif, 0);
-  if (ne == 0) return V(PATH_DROP, R_UNRESOLVED);
   let mtu = ld32(tifp + IF_MTU);
   const rmtu = ld32(nhp + NH_MTU);
   if (rmtu != 0 && rmtu < mtu) mtu = rmtu;
+  const ne = nb_find(<usize>ld32(ctx + CTX_NBR), gw, 0, 0, 0, txif, 0);
+  if (ne == 0) return ip_unresolved(ctx, pd, 0, txif, gw, 0, 0, 0, l3, iplen, iplen <= mtu, rxif);
+  nb_mark_used(ne);
   st32(pd + PD_NH, nh);
   if (iplen > mtu) {
     if (off & 0x4000) {
@@ -428,7 +467,12 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     const r = ip6_hopopts_input(ctx, pd, l3, total, rxif, l2mc, mcdst);
     if (r != 0) return V(PATH_DROP, r);
   }
-  if (mcdst) return ip6_local_group(l3, total);
+  // Neighbor discovery is link-scoped: to a multicast group, our link-local address (one compare on
+  // the forwarding path) or, below, one of our other addresses (a local route).
+  if (mcdst || isLinkLocal6(d0)) {
+    if (nd6_is_nd(l3, total)) return nd6_input(ctx, pd, l3, total, rxif);
+    if (mcdst) return ip6_local_group(l3, total);
+  }
 
   const cnt = <usize>ld32(ctx + CTX_CNT);
   const ifnet = <usize>ld32(ctx + CTX_IFNET);
@@ -456,8 +500,9 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   }
 
   // one of our own global addresses as the source, from outside (link-local ones are per link: a
-  // neighbor on another link may hold the same; the scope rule below keeps those from leaving)
-  if (!isLinkLocal6(s0)) {
+  // neighbor on another link may hold the same; the scope rule below keeps those from leaving). ND is
+  // exempt: an advertisement claiming our address is a conflict the neighbor cache must see.
+  if (!isLinkLocal6(s0) && !nd6_is_nd(l3, total)) {
     const snh = route6(ctx, l3 + 8);
     if (snh != 0 && (ld32(<usize>ld32(ctx + CTX_NH) + <usize>snh * NH_SIZE + NH_FLAGS) & NHF_LOCAL) != 0) {
       return V(PATH_DROP, R_SRC_OURS);
@@ -471,7 +516,10 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   }
   const nhp = <usize>ld32(ctx + CTX_NH) + <usize>nh * NH_SIZE;
   const fl = ld32(nhp + NH_FLAGS);
-  if (fl & NHF_LOCAL) return ip6_local(ctx, pd, l3, total, rxif, l2mc, ld32(nhp + NH_IFINDEX));
+  if (fl & NHF_LOCAL)
+    return nd6_is_nd(l3, total)
+      ? nd6_input(ctx, pd, l3, total, rxif)
+      : ip6_local(ctx, pd, l3, total, rxif, l2mc, ld32(nhp + NH_IFINDEX));
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
   // link-local addresses never leave their link (RFC 4291 2.5.6); a link-local source bound for a
   // wider scope is told so: destination unreachable code 2, beyond scope of source (RFC 4443 3.1)
@@ -519,10 +567,28 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   } else {
     ne = nb_find(<usize>ld32(ctx + CTX_NBR), d0, d1, d2, d3, txif, NBS_V6);
   }
-  if (ne == 0) return V(PATH_DROP, R_UNRESOLVED);
   let mtu = ld32(tifp + IF_MTU);
   const rmtu = ld32(nhp + NH_MTU);
   if (rmtu != 0 && rmtu < mtu) mtu = rmtu;
+  if (ne == 0) {
+    return fl & NHF_GATEWAY
+      ? ip_unresolved(
+          ctx,
+          pd,
+          1,
+          txif,
+          ld32(nhp + NH_GW),
+          ld32(nhp + NH_GW + 4),
+          ld32(nhp + NH_GW + 8),
+          ld32(nhp + NH_GW + 12),
+          l3,
+          total,
+          total <= mtu,
+          rxif,
+        )
+      : ip_unresolved(ctx, pd, 1, txif, d0, d1, d2, d3, l3, total, total <= mtu, rxif);
+  }
+  nb_mark_used(ne);
   st32(pd + PD_NH, nh);
   if (total > mtu) {
     icmp6_error(ctx, pd, l3, total, rxif, ICMP6_PACKET_TOO_BIG, 0, mtu);

@@ -24,6 +24,14 @@ export const C_FLOW_REAP = 16; // reaped because the table was full
 export const C_FLOW_EXPIRE = 17; // idle expiry
 export const C_FLOW_FLUSH = 18; // whole-table invalidations (routing generation changed)
 export const C_ICMP_REDIRECT = 19; // ICMP redirects sent (also counted in C_ICMP_OUT)
+export const C_ARP_REQ_IN = 20; // valid ARP requests received
+export const C_ARP_REP_IN = 21; // valid ARP replies received
+export const C_ARP_REP_OUT = 22; // ARP replies sent (for one of our addresses)
+export const C_ARP_CONFLICT = 23; // ARP from another MAC claiming one of our addresses as its sender
+export const C_ND_NS_IN = 24; // valid neighbor solicitations received
+export const C_ND_NA_IN = 25; // valid neighbor advertisements received
+export const C_ND_NA_OUT = 26; // solicited neighbor advertisements sent
+export const C_NEV_LOST = 27; // learn events lost to a full neighbor event ring
 export const C_REASON_BASE = 32;
 export const C_COUNT = 96; // C_REASON_BASE + R_COUNT <= C_COUNT
 
@@ -67,6 +75,7 @@ export const CTX_FIB4 = 92; // u32 ptr to the compiled IPv4 FIB header, 0 = look
 export const CTX_IFCNT = 96; // u32 ptr to this CPU's per-interface counters (IFC_SIZE per ifindex)
 export const CTX_FIB6 = 100; // u32 ptr to the compiled IPv6 FIB header, 0 = look up in the radix tree
 export const CTX_POOL = 104; // u32 ptr to the cluster pool behind the CTX_FREE cache (MB_*), 0 = the cache is all there is
+export const CTX_NEV = 112; // u32 ptr to this CPU's neighbor event ring (nev.ts), 0 = none: a miss is dropped as unresolved
 export const CTX_WARM = 108; // u32 out: xor of the tbl24 words route4_warm loaded (kept so the loads are not optimised away)
 
 export const OPT_FASTFWD = 1; // use and fill the ipflow cache

@@ -13,8 +13,10 @@ export const NB_KEY = 0; // 16 bytes address, table order (v4: first word)
 export const NB_IF = 16; // u32 ifindex
 export const NB_STATE = 20; // u32 NBS_* | NBS_V6
 export const NB_MAC = 24; // 6 bytes
+export const NB_USED = 30; // u8 set by a data-path reader that used the entry (only when 0); cleared by the control plane
 
 export const NBS_EMPTY = 0;
 export const NBS_VALID = 1;
-export const NBS_TOMB = 2;
+export const NBS_TOMB = 2; // deleted a grace period ago or more: reusable
+export const NBS_LIMBO = 3; // deleted, readers may still hold it: skipped like a tombstone, not reused until nb_reclaim
 export const NBS_V6 = 256;

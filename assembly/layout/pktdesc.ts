@@ -87,4 +87,13 @@ export const R_LOCAL_FRAG = 35; // local: an IPv4 fragment for us (no reassembly
 // Router requirements (assembly/forward/ip4opts.ts, redirect.ts, pipeline.ts; CONFORMANCE.md)
 export const R_SRC_OURS = 36; // martian source: one of our own addresses, arriving from outside (Linux's martian source)
 export const R_SRCRT = 37; // IPv4 loose/strict source route refused (ip.forward_source_route off) or failed: ICMP unreachable code 5
-export const R_COUNT = 38;
+// Neighbors (assembly/nbr/arp.ts, nd6.ts, nev.ts)
+export const R_ARP_BAD = 38; // ARP not Ethernet/IPv4, bad lengths or opcode (RFC 826)
+export const R_ARP_SENDER = 39; // ARP from a broadcast/multicast sender MAC, from our own MAC, or from a martian sender address
+export const R_ND = 40; // local: IPv6 neighbor discovery (RFC 4861), valid, handled (answered, learned or ignored)
+export const R_ND_BAD = 41; // ND failing RFC 4861 7.1/6.1.1/8.1 (code, length, option of length 0, multicast target, DAD rules)
+export const R_ND_HLIM = 42; // ND with an IP hop limit other than 255 (RFC 4861 7.1: it came from off-link)
+export const R_ICMP6_CKSUM = 43; // ICMPv6 checksum wrong (ND checks it before believing anything)
+export const R_HELD = 44; // local: next hop unresolved, the packet handed to the neighbor cache's hold queue (nev.ts)
+export const R_NEV_FULL = 45; // next hop unresolved and the CPU's neighbor event ring full: dropped, not held
+export const R_COUNT = 46;

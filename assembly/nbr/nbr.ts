@@ -2,10 +2,15 @@
 // (address, ifindex) -> MAC. Open addressing with linear probing. TS twin: ts/kernels/nbr/nbr.ts.
 //
 // Concurrency: one writer (the control plane, under its lock); readers probe without locks. A new
-// entry is written fully before its NB_STATE word is published with an atomic store; a delete
-// turns the state into a tombstone. A MAC change rewrites 6 bytes in place, so a reader racing it
-// may see a torn MAC for one frame — acceptable for a neighbor that is changing address anyway;
-// the multi-CPU engine replaces entries through a fresh slot instead (see ts/stack/tables.ts).
+// entry is written fully before its NB_STATE word is published with an atomic store. A delete turns
+// the state into NBS_LIMBO: readers skip it like a tombstone, and the writer does not reuse it, since
+// a reader may still be comparing its key or reading its MAC. After a grace period (every batch that
+// could have seen the entry has ended) the writer calls nb_reclaim: limbo slots become tombstones,
+// free for reuse, and a tombstone followed by an empty slot becomes empty (no probe sequence needs
+// it: a probe that reached it would stop at the empty slot next anyway), so churn never fills the
+// table. A MAC change rewrites 6 bytes in place, so a reader racing it may see a torn MAC for one
+// frame — acceptable for a neighbor that is changing address anyway. Readers write one thing: NB_USED,
+// set (only when clear) by a frame that used the entry, for the control plane's NUD.
 // Table order: addresses are host-order words (v4 in word 0), like the radix tree and nexthops.
 
 import {
@@ -21,6 +26,7 @@ import {
   NBS_EMPTY,
   NBS_VALID,
   NBS_TOMB,
+  NBS_LIMBO,
 } from '../layout';
 import { ld32, st32, ld16, st16, ald32, ast32 } from '../util/mem';
 import { hash_combine } from '../util/hash';
@@ -88,7 +94,7 @@ export function nb_set(t: usize, a0: u32, a1: u32, a2: u32, a3: u32, ifindex: u3
       store<u32>(e + NB_MAC, load<u32>(macPtr));
       st16(e + NB_MAC + 4, ld16(macPtr + 4));
       st16(e + NB_MAC + 6, 0);
-      if (st == NBS_TOMB) st32(t + NBH_TOMBS, ld32(t + NBH_TOMBS) - 1);
+      if (st == NBS_TOMB) st32(t + NBH_TOMBS, ld32(t + NBH_TOMBS) - 1); // a limbo slot is never reused
       ast32(e + NB_STATE, NBS_VALID | v6);
       st32(t + NBH_COUNT, ld32(t + NBH_COUNT) + 1);
       return 1;
@@ -101,8 +107,37 @@ export function nb_set(t: usize, a0: u32, a1: u32, a2: u32, a3: u32, ifindex: u3
 export function nb_del(t: usize, a0: u32, a1: u32, a2: u32, a3: u32, ifindex: u32, v6: u32): u32 {
   const e = nb_find(t, a0, a1, a2, a3, ifindex, v6);
   if (e == 0) return 0;
-  ast32(e + NB_STATE, NBS_TOMB);
+  ast32(e + NB_STATE, NBS_LIMBO);
   st32(t + NBH_COUNT, ld32(t + NBH_COUNT) - 1);
   st32(t + NBH_TOMBS, ld32(t + NBH_TOMBS) + 1);
   return 1;
+}
+
+@inline function nbSlot(t: usize, i: u32): usize {
+  return t + NBH_SIZE + <usize>i * NB_SIZE;
+}
+
+/**
+ * Frees what nb_del retired: limbo slots become reusable tombstones, and tombstones that end a probe
+ * chain (an empty slot follows) become empty. Returns the slots emptied. Caller holds the writer
+ * lock and guarantees a grace period since the deletes (or that no reader runs).
+ */
+export function nb_reclaim(t: usize): u32 {
+  const cap = ld32(t + NBH_CAP);
+  const mask = cap - 1;
+  for (let i: u32 = 0; i < cap; i++) {
+    if (ld32(nbSlot(t, i) + NB_STATE) == NBS_LIMBO) ast32(nbSlot(t, i) + NB_STATE, NBS_TOMB);
+  }
+  let freed: u32 = 0;
+  for (let i: u32 = 0; i < cap; i++) {
+    if (ld32(nbSlot(t, i) + NB_STATE) != NBS_EMPTY) continue;
+    let j = (i - 1) & mask;
+    while (ld32(nbSlot(t, j) + NB_STATE) == NBS_TOMB) {
+      ast32(nbSlot(t, j) + NB_STATE, NBS_EMPTY);
+      freed++;
+      j = (j - 1) & mask;
+    }
+  }
+  st32(t + NBH_TOMBS, ld32(t + NBH_TOMBS) - freed);
+  return freed;
 }

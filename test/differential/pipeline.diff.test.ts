@@ -1,14 +1,15 @@
 // Differential: the WASM pipeline and its TS twin must agree byte for byte — verdicts, transmitted
 // frames, counters and every byte of linear memory — on random, truncated and mutated frames (IPv6 ones
 // with and without hop-by-hop options headers, good, malformed and with unknown options; frames for
-// the router's own addresses: echo, UDP, TCP with any flags, truncated and corrupted).
+// the router's own addresses: echo, UDP, TCP with any flags, truncated and corrupted; ARP and
+// neighbor discovery, valid and not, answered and not).
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { CTX_OPTS, LAYOUT_BASE, OPT_FIBWARM } from '../../assembly/layout.js';
 import { Stack } from '../../ts/stack/stack.js';
 import type { RouteSpec } from '../../ts/config/routes-file.js';
 import { parsePrefix } from '../../ts/addr/addr.js';
-import { buildFrame } from '../../ts/packet/build.js';
+import { buildArp, buildFrame, buildNd } from '../../ts/packet/build.js';
 import { MAC, ip, topology } from '../fixtures/topology.js';
 
 const ADDR4 = [
@@ -212,6 +213,65 @@ const localArb = fc
     return { data: f, ifindex: r.port === 2 ? 2 : 1 };
   });
 
+const TARGET6 = ['2001:db8::1', '2001:db8:1::1', 'fe80::ff:fe00:1', 'fe80::ff:fe00:2', '2001:db8::10', 'ff02::1', '::'];
+const SOLICITED = (t: Uint8Array) =>
+  Uint8Array.from([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, t[13]!, t[14]!, t[15]!]);
+
+/** ARP and ND frames: mostly well-formed (some answered, some not for us), then cut and flipped. */
+const nbrArb = fc
+  .record({
+    arp: fc.boolean(),
+    op: fc.constantFrom(1, 1, 2, 3),
+    sender: fc.integer({ min: 0, max: ADDR4.length - 1 }),
+    target: fc.integer({ min: 0, max: ADDR4.length - 1 }),
+    smac: fc.constantFrom(MAC.host0, MAC.gw1, MAC.wm0, new Uint8Array(6).fill(0xff)),
+    vlan: fc.constantFrom(undefined, undefined, 100),
+    type: fc.constantFrom(133, 134, 135, 135, 135, 136, 136, 137),
+    t6: fc.integer({ min: 0, max: TARGET6.length - 1 }),
+    src6: fc.constantFrom('fe80::ff:fe00:aa10', '2001:db8::10', '::'),
+    mcast: fc.boolean(),
+    hlim: fc.constantFrom(255, 255, 255, 64),
+    flags: fc.constantFrom(0, 0xe0000000, 0x60000000, 0x20000000),
+    sll: fc.boolean(),
+    zeroOpt: fc.boolean(),
+    rxif: fc.constantFrom(1, 1, 2, 3),
+    cut: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined, freq: 6 }),
+    flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 1 }),
+  })
+  .map((r) => {
+    let f: Uint8Array;
+    if (r.arp) {
+      f = buildArp({
+        dstMac: r.op === 1 ? new Uint8Array(6).fill(0xff) : MAC.wm0,
+        srcMac: MAC.host0,
+        vlan: r.vlan,
+        op: r.op,
+        senderMac: r.smac,
+        senderIp: ip(ADDR4[r.sender]!),
+        targetIp: ip(ADDR4[r.target]!),
+      });
+    } else {
+      const target = ip(TARGET6[r.t6]!);
+      const dst = r.mcast ? SOLICITED(target) : r.type === 136 ? ip('fe80::ff:fe00:1') : target;
+      f = buildNd({
+        dstMac: r.mcast ? Uint8Array.from([0x33, 0x33, ...dst.subarray(12)]) : MAC.wm0,
+        srcMac: MAC.host0,
+        vlan: r.vlan,
+        src: ip(r.src6),
+        dst,
+        type: r.type,
+        hlim: r.hlim,
+        flags: r.type === 136 ? r.flags : 0,
+        target,
+        options: r.sll ? [[r.type === 136 ? 2 : 1, MAC.host0]] : [],
+        raw: r.zeroOpt ? Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0]) : undefined,
+      });
+    }
+    if (r.cut !== undefined) f = f.slice(0, Math.min(f.length, r.cut));
+    for (const [pos, v] of r.flips) if (f.length) f[pos % f.length] = v;
+    return { data: f, ifindex: r.rxif };
+  });
+
 type Batch = { data: Uint8Array; ifindex: number }[];
 /** Every drop/local reason the runs produced: the generator must reach the checks it is meant to. */
 const seen = new Set<string>();
@@ -318,6 +378,22 @@ describe('pipeline differential (WASM vs TS)', () => {
     ])
       expect(seen).toContain(r);
     expect(redirects).toBeGreaterThan(0);
+  });
+
+  test('ARP and neighbor discovery among forwarded frames: identical answers, drops and memory', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.oneof(nbrArb, nbrArb, frameArb), { minLength: 1, maxLength: 40 }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (b) => run(b),
+      ),
+      { numRuns: 60 },
+    );
+    for (const r of ['arp', 'arp-invalid', 'arp-bad-sender', 'nd', 'nd-invalid', 'nd-hop-limit']) {
+      expect(seen).toContain(r);
+    }
   });
 
   test('with the compiled FIB (DIR-24-8) as the IPv4 lookup', () => {

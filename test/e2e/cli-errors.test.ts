@@ -83,7 +83,7 @@ describe('files the user names', () => {
 describe('commands', () => {
   test('an unknown command is one, not an argument of the default command', () => {
     fails(['frobnicate'], /^error: unknown command 'frobnicate'\n/);
-    fails(['arp', '-a'], /^error: unknown command 'arp'\n/);
+    fails(['arpp', '-a'], /^error: unknown command 'arpp'\n/);
     // the default command still runs without a name, and takes its options
     const r = mpstack(['--print-routes']);
     expect(r.status).toBe(0);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { formatIntrctlList } from '../../ts/host/control-protocol.js';
+import { formatArpLine, formatNdpTable } from '../../ts/control/types.js';
 import { parseConfig } from '../../ts/config/load.js';
 import { ControlClient, findInstance, listInstances } from '../../ts/host/control-client.js';
 import { type ControlServer, startControlServer } from '../../ts/host/control-server.js';
@@ -232,9 +233,11 @@ describe('control server: every command', () => {
     expect(wm1.opkts).toBeGreaterThan(0); // what wm0 receives goes out on wm1
     expect(i.untracked).toEqual(['Ierrs', 'Oerrs']);
     const s = await c.call('netstat.s', { perCpu: true });
-    expect(Object.keys(s.counters)).toEqual(Object.keys(engine.stats.cpuCounters()[0]!));
+    // every per-CPU counter, then the neighbor cache's (kept by the control plane's thread, not a CPU)
+    const cpuKeys = Object.keys(engine.stats.cpuCounters()[0]!);
+    expect(Object.keys(s.counters)).toEqual([...cpuKeys, ...Object.keys(engine.stack.lltable!.counters)]);
     expect(s.perCpu).toHaveLength(2);
-    for (const k of Object.keys(s.counters)) expect(s.perCpu!.reduce((n, x) => n + x[k]!, 0)).toBe(s.counters[k]);
+    for (const k of cpuKeys) expect(s.perCpu!.reduce((n, x) => n + x[k]!, 0)).toBe(s.counters[k]);
     expect(s.counters['rx-frames']).toBeGreaterThan(0);
     expect((await c.call('netstat.s', {})).perCpu).toBeUndefined();
   });
@@ -297,6 +300,37 @@ describe('control server: every command', () => {
       tx: 0,
     });
     await expect(c.call('netstat.m', { x: 1 } as never)).rejects.toThrow(/unknown argument 'x'/);
+  });
+});
+
+describe('control server: the neighbor cache (arp / ndp)', () => {
+  test('list, set static, delete; the arp -a and ndp -a formats', async () => {
+    // the static ones (traffic may have left others: the engine resolves next hops)
+    const l = (await c.call('neighbor.list', { family: 4 })).neighbors.filter((e) => e.state === 'static');
+    expect(l.map(formatArpLine)).toEqual([
+      '? (100.64.0.254) at 02:00:00:00:bb:64 on wm1 permanent',
+      '? (198.51.100.254) at 02:00:00:00:bb:fe on wm1 permanent',
+    ]);
+    // no interface: the one whose network holds the address
+    const set = await c.call('neighbor.set', { address: '192.0.2.77', mac: '02:00:00:00:aa:77' });
+    expect(set.neighbors.map((e) => [e.address, e.if, e.state])).toEqual([['192.0.2.77', 'wm0', 'static']]);
+    await c.call('neighbor.set', { address: 'fe80::1', mac: '02:00:00:00:aa:01', if: 'wm0' });
+    const statics6 = (await c.call('neighbor.list', { family: 6 })).neighbors.filter((e) => e.state === 'static');
+    expect(formatNdpTable(statics6)).toBe(
+      'Neighbor    Linklayer Address Netif    Expire S Flags\nfe80::1%wm0 02:00:00:00:aa:01   wm0 permanent R\n',
+    );
+    expect(await c.call('neighbor.delete', { address: '192.0.2.77' })).toEqual({ deleted: 1 });
+    expect(await c.call('neighbor.delete', { address: 'fe80::1', if: 'wm0' })).toEqual({ deleted: 1 });
+    await expect(c.call('neighbor.delete', { address: '192.0.2.77' })).rejects.toThrow(
+      /neighbor delete: 192.0.2.77: no entry/,
+    );
+    await expect(c.call('neighbor.set', { address: '10.9.9.9', mac: '02:00:00:00:aa:77' })).rejects.toThrow(
+      /on no interface's network/,
+    );
+    await expect(c.call('neighbor.set', { address: '192.0.2.78', mac: 'ff:ff:ff:ff:ff:ff' })).rejects.toThrow(
+      /not a unicast MAC/,
+    );
+    expect((await c.call('neighbor.list', {})).neighbors.filter((e) => e.state === 'static')).toHaveLength(2);
   });
 });
 
@@ -649,6 +683,13 @@ describe('mpstack run + the control commands (end to end)', () => {
             "mpstack: unknown option '-x' for ifconfig\n",
           );
           expect((await cli('ifconfig', 'wm1', 'mtu', '1500')).stdout).toBe('');
+          expect((await cli('arp', '-s', '192.0.2.50', '02:00:00:00:aa:50')).stdout).toBe('');
+          expect((await cli('arp', '-an')).stdout).toContain('? (192.0.2.50) at 02:00:00:00:aa:50 on wm0 permanent\n');
+          expect((await cli('arp', '-d', '192.0.2.50')).stdout).toBe('');
+          expect((await fails('arp', '-d', '192.0.2.50')).stderr).toBe(
+            'mpstack: neighbor delete: 192.0.2.50: no entry\n',
+          );
+          expect((await cli('ndp', '-a')).stdout).toBe('Neighbor Linklayer Address Netif Expire S Flags\n');
         })(),
         (async () => {
           const m = await cli('netstat', '-m');

@@ -418,6 +418,18 @@ export function ipIsLinkLocal6(bytes: Uint8Array): boolean {
   return bytes.length === 16 && bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80;
 }
 
+/**
+ * The IPv6 link-local address an interface with this MAC forms by itself (RFC 4862 5.3, RFC 4291
+ * 2.5.1 and appendix A): fe80::/64 with the modified EUI-64 interface identifier, the MAC split by
+ * ff:fe with its universal/local bit inverted.
+ */
+export function linkLocalFromMac(mac: Uint8Array): Uint8Array {
+  const a = new Uint8Array(16);
+  a[0] = 0xfe;
+  a[1] = 0x80;
+  a.set([mac[0]! ^ 2, mac[1]!, mac[2]!, 0xff, 0xfe, mac[3]!, mac[4]!, mac[5]!], 8);
+  return a;
+}
 /** True for the IPv4 limited broadcast 255.255.255.255. */
 export function ipIsLimitedBroadcast(bytes: Uint8Array): boolean {
   return bytes.length === 4 && (bytes[0]! & bytes[1]! & bytes[2]! & bytes[3]!) === 0xff;

@@ -10,6 +10,7 @@ import { ifconfigCommand } from './ctl/ifconfig.js';
 import { intrctlAffinityCommand, intrctlListCommand, intrctlNointrCommand } from './ctl/intrctl.js';
 import { netstatCommand } from './ctl/netstat.js';
 import { routeAddCommand, routeDeleteCommand, routeGetCommand, routeShowCommand } from './ctl/route.js';
+import { type NeighborCmdOptions, neighborCommand } from './ctl/arp.js';
 import { demoCommand } from './demo.js';
 import { UserError, reportError } from './errors.js';
 import { NodeMachine } from '../host/host-node.js';
@@ -283,6 +284,23 @@ export function program(): Command {
     // which takes `-alias` and refuses any other as commander would
     .allowUnknownOption()
     .action((ifname: string | undefined, change: string[], o: Ctl) => ifconfigCommand(ifname, change, o));
+
+  for (const tool of ['arp', 'ndp'] as const) {
+    p.command(tool)
+      .description(
+        tool === 'arp'
+          ? "the IPv4 neighbor cache of a running engine, as NetBSD's arp(8): -a, -d ADDR, -s ADDR MAC [IF]"
+          : "the IPv6 neighbor cache of a running engine, as NetBSD's ndp(8): -a, -d ADDR [IF], -s ADDR MAC IF",
+      )
+      .argument('[args...]', '-d: ADDR [IF]; -s: ADDR MAC IF')
+      .option('-a', 'list every entry (state, expiry, interface)')
+      .option('-n', 'numeric addresses (always)')
+      .option('-d', 'delete the entry for ADDR')
+      .option('-s', 'add a static entry (never expires)')
+      .addOption(socketOption())
+      .addOption(jsonOption())
+      .action((args: string[], o: NeighborCmdOptions) => neighborCommand(tool, args, o));
+  }
 
   p.command('netstat')
     .description('interface table (-i), counters (-s) or packet clusters (-m) of a running engine')

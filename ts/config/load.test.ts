@@ -148,7 +148,27 @@ describe('valid configs', () => {
     expect(c.neighbors).toEqual([]);
     expect(c.ipflow).toEqual({ hashsize: 64, maxflows: 256, idle: 5 });
     expect(c.icmp).toEqual({ ratelimit: 100, burst: 10, echo_ratelimit: 1000, echo_burst: 50 });
+    const nud = {
+      reachableMs: 30000,
+      retransMs: 1000,
+      mcastSolicit: 3,
+      ucastSolicit: 3,
+      delayMs: 5000,
+      holdQueue: 16,
+      maxEntries: 512,
+    };
+    expect([c.arp, c.nd]).toEqual([nud, nud]);
     expect(c.fastforward).toBe(true);
+  });
+
+  test('arp: and nd: blocks set the neighbor cache per family', () => {
+    const c = cfg(
+      'interfaces:\n  - name: wm0\narp: { reachable_ms: 60000, hold: 3 }\nnd: { retrans_ms: 500, solicit: 5, probes: 2, delay_ms: 1000, max_entries: 64 }\n',
+    );
+    expect([c.arp.reachableMs, c.arp.holdQueue, c.arp.retransMs]).toEqual([60000, 3, 1000]);
+    expect([c.nd.retransMs, c.nd.mcastSolicit, c.nd.ucastSolicit, c.nd.delayMs, c.nd.maxEntries]).toEqual([
+      500, 5, 2, 1000, 64,
+    ]);
   });
 
   test('empty lists, flow style, comments and anchors', () => {
@@ -543,6 +563,8 @@ describe('errors: file:line:col, field, detail', () => {
     ],
     ['hashsize', 'interfaces:\n  - name: wm0\nipflow:\n  hashsize: 100\n', 4, 13, 'ipflow.hashsize', /power of two/],
     ['ipflow typo', 'interfaces:\n  - name: wm0\nipflow:\n  maxflow: 100\n', 4, 3, 'ipflow.maxflow', /unknown key/],
+    ['arp typo', 'interfaces:\n  - name: wm0\narp:\n  reachable: 30\n', 4, 3, 'arp.reachable', /unknown key/],
+    ['nd hold', 'interfaces:\n  - name: wm0\nnd: { hold: 0 }\n', 3, 13, 'nd.hold', /1/],
     [
       'icmp burst',
       'interfaces:\n  - name: wm0\nicmp: { ratelimit: 10, burst: 0 }\n',

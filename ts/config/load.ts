@@ -38,6 +38,7 @@ import {
   type InterfaceConfig,
   MIN_MTU_IPV6,
   type NeighborConfig,
+  type NudConfig,
   type Place,
   type RawConfig,
   RSS_KEY_BYTES,
@@ -476,10 +477,24 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
     neighbors,
     ipflow: { ...raw.ipflow },
     icmp: { ...raw.icmp },
+    arp: nudConfig(raw.arp),
+    nd: nudConfig(raw.nd),
     fastforward: raw.fastforward,
     fib: raw.fib,
     places,
     warnings,
+  };
+}
+
+function nudConfig(n: RawConfig['arp']): NudConfig {
+  return {
+    reachableMs: n.reachable_ms,
+    retransMs: n.retrans_ms,
+    mcastSolicit: n.solicit,
+    ucastSolicit: n.probes,
+    delayMs: n.delay_ms,
+    holdQueue: n.hold,
+    maxEntries: n.max_entries,
   };
 }
 

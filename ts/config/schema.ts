@@ -135,6 +135,21 @@ export interface IcmpConfig {
   echo_burst: number;
 }
 
+/**
+ * Neighbor cache parameters of one family (`arp:` for IPv4, `nd:` for IPv6): RFC 4861's constants
+ * (REACHABLE_TIME, RETRANS_TIMER, MAX_MULTICAST_SOLICIT, MAX_UNICAST_SOLICIT, DELAY_FIRST_PROBE_TIME),
+ * the hold queue per unresolved entry and the table size past which unused STALE entries go.
+ */
+export interface NudConfig {
+  reachableMs: number;
+  retransMs: number;
+  mcastSolicit: number;
+  ucastSolicit: number;
+  delayMs: number;
+  holdQueue: number;
+  maxEntries: number;
+}
+
 export interface Config {
   /** The config file, as given (used in messages). */
   file: string;
@@ -146,6 +161,8 @@ export interface Config {
   neighbors: NeighborConfig[];
   ipflow: IpflowConfig;
   icmp: IcmpConfig;
+  arp: NudConfig;
+  nd: NudConfig;
   fastforward: boolean;
   /** IPv4 lookup backend: per-packet radix lookups (as NetBSD) or the compiled DIR-24-8 FIB. */
   fib: FibBackend;
@@ -176,6 +193,14 @@ export const ICMP_RATELIMIT = 100;
 export const ICMP_BURST = 10;
 export const ICMP_ECHO_RATELIMIT = 1000;
 export const ICMP_ECHO_BURST = 50;
+// Neighbor cache defaults (RFC 4861 10; NetBSD nd6 and Linux neigh defaults agree): see NudConfig
+export const NUD_REACHABLE_MS = 30_000;
+export const NUD_RETRANS_MS = 1_000;
+export const NUD_MCAST_SOLICIT = 3;
+export const NUD_UCAST_SOLICIT = 3;
+export const NUD_DELAY_MS = 5_000;
+export const NUD_HOLD = 16; // NetBSD nd6_maxqueuelen
+export const NUD_MAX_ENTRIES = 512;
 /** Interfaces at most: the default MAC spends 16 bits on the index. */
 export const MAX_INTERFACES = 4096;
 
@@ -284,6 +309,21 @@ export const neighborSchema = z.strictObject({
   dev: ifName,
 });
 
+/** An `arp:` or `nd:` block: times in ms, counts of packets or entries. */
+function nudSchema() {
+  return z
+    .strictObject({
+      reachable_ms: int(1_000, 3_600_000).default(NUD_REACHABLE_MS),
+      retrans_ms: int(100, 60_000).default(NUD_RETRANS_MS),
+      solicit: int(1, 16).default(NUD_MCAST_SOLICIT),
+      probes: int(1, 16).default(NUD_UCAST_SOLICIT),
+      delay_ms: int(0, 60_000).default(NUD_DELAY_MS),
+      hold: int(1, 1024).default(NUD_HOLD),
+      max_entries: int(1, 65536).default(NUD_MAX_ENTRIES),
+    })
+    .prefault({});
+}
+
 export const configSchema = z.strictObject({
   interfaces: z.array(interfaceSchema).min(1).max(MAX_INTERFACES),
   routes: z.array(routeSchema).nullish(),
@@ -306,6 +346,8 @@ export const configSchema = z.strictObject({
       echo_burst: int(0, 1_000_000).default(ICMP_ECHO_BURST),
     })
     .prefault({}),
+  arp: nudSchema(),
+  nd: nudSchema(),
   fastforward: z.boolean().default(true),
   fib: z.enum(['radix', 'compiled']).default('compiled'),
 });

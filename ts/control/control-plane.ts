@@ -22,11 +22,11 @@
 // Operations that only publish (route add, address add, vlan create) have no step 3 or 4. Two table
 // writers take steps 3-4 inside their operation, synchronously, when their limbo fills (see Tables'
 // graceWait): the same order, a blocking wait.
-import { formatMac, formatPrefix, hostBitsZero, maskPrefix, parseIP, parsePrefix } from '../addr/addr.js';
+import { formatIP, formatMac, formatPrefix, hostBitsZero, maskPrefix, parseIP, parsePrefix } from '../addr/addr.js';
 import { ConfigError } from '../config/error.js';
 import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
 import { UserError } from '../errors.js';
-import type { Stack } from '../stack/stack.js';
+import type { NeighborInfo, Stack } from '../stack/stack.js';
 import { routeEntry, routeGet } from './route-text.js';
 import type {
   IfconfigEntry,
@@ -34,6 +34,7 @@ import type {
   NetstatIResult,
   NetstatMResult,
   NetstatSResult,
+  NeighborEntry,
   RouteEntry,
   RouteGetResult,
 } from './types.js';
@@ -234,16 +235,56 @@ export class ControlPlane {
 
   // ---- neighbors ----------------------------------------------------------------------------------
 
-  /** A static neighbor entry (the config's `neighbors`): publishes the MAC for the address on the interface. */
-  neighborSet(address: Uint8Array, ifname: string, mac: Uint8Array): Promise<void> {
-    return this.writer('neighbor set', () => this.stack.tables.setNeighbor(address, this.ifIndex(ifname), mac));
+  /** `arp -a` / `ndp -a`: the neighbor cache (no lock: the writer runs on this thread between calls). */
+  neighborList(family?: 4 | 6): NeighborInfo[] {
+    return this.stack.neighborList(family);
   }
 
-  /** Deletes a neighbor entry; returns false when there was none. */
+  /** The neighbor cache as the CLI prints it. */
+  neighborEntries(family?: 4 | 6): NeighborEntry[] {
+    return this.neighborList(family).map((e) => ({
+      family: e.family,
+      address: formatIP(e.address),
+      mac: e.mac ? formatMac(e.mac) : null,
+      if: this.stack.ifName(e.ifindex),
+      state: e.state,
+      expires: e.expiresMs === null ? null : Math.ceil(e.expiresMs / 1000),
+      router: e.router,
+      held: e.held,
+    }));
+  }
+
+  /**
+   * The interface an address's neighbor is on: the one named, else the interface whose connected
+   * network holds it (`arp -s ADDR MAC` without an interface, as NetBSD finds it).
+   */
+  neighborInterface(address: Uint8Array, ifname?: string): string {
+    if (ifname !== undefined) return ifname;
+    for (const s of this.stack.tables.ifs) {
+      if (!s) continue;
+      const on = this.stack
+        .addresses(s.index)
+        .some(
+          (a) =>
+            a.bytes.length === address.length &&
+            maskPrefix(a.bytes, a.plen).every((b, i) => b === maskPrefix(address, a.plen)[i]),
+        );
+      if (on) return s.name;
+    }
+    throw new UserError(`${formatIP(address)} is on no interface's network: name the interface`);
+  }
+
+  /** A static neighbor entry (the config's `neighbors`, `arp -s`): publishes the MAC for the address on the interface. */
+  neighborSet(address: Uint8Array, ifname: string, mac: Uint8Array): Promise<void> {
+    return this.writer('neighbor set', () => this.stack.neighborSet(address, this.ifIndex(ifname), mac));
+  }
+
+  /** Deletes a neighbor entry (`arp -d`); returns false when there was none. */
   neighborDelete(address: Uint8Array, ifname: string): Promise<boolean> {
     return this.writer('neighbor delete', async () => {
-      const ok = this.stack.tables.deleteNeighbor(address, this.ifIndex(ifname));
+      const ok = this.stack.neighborDelete(address, this.ifIndex(ifname));
       await this.dp.synchronize(); // the slot is reused only after readers left it
+      this.stack.tables.reclaim();
       return ok;
     });
   }
@@ -282,7 +323,9 @@ export class ControlPlane {
   ifUp(name: string, up: boolean): Promise<IfconfigEntry> {
     return this.writer(up ? 'ifconfig up' : 'ifconfig down', () => {
       const i = this.ifIndex(name);
+      const was = this.stack.tables.ifs[i]!.up;
       this.stack.tables.setInterfaceUp(i, up);
+      if (up && !was) this.stack.announceInterface(i);
       return this.ifconfigEntry(i);
     });
   }

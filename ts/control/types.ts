@@ -135,3 +135,55 @@ export interface NetstatMResult {
   /** frames dropped because a TX ring stayed full */
   txDrops: number;
 }
+
+/** One neighbor cache entry as `arp -a` / `ndp -a` print it (and --json gives it). */
+export interface NeighborEntry {
+  family: 4 | 6;
+  address: string;
+  /** null while INCOMPLETE */
+  mac: string | null;
+  if: string;
+  /** incomplete | reachable | stale | delay | probe | static */
+  state: string;
+  /** seconds until the state's timer fires (expiry, next retransmission), null for none */
+  expires: number | null;
+  router: boolean;
+  /** packets waiting for it */
+  held: number;
+}
+
+/** NetBSD's arp -a line: `? (192.0.2.10) at 02:00:00:00:aa:10 on wm0 permanent`, the state when not static. */
+export function formatArpLine(e: NeighborEntry): string {
+  const at = e.mac ?? '(incomplete)';
+  const tail =
+    e.state === 'static' ? 'permanent' : `${e.state}${e.expires !== null ? ` expires in ${e.expires}s` : ''}`;
+  return `? (${e.address}) at ${at} on ${e.if} ${tail}`;
+}
+
+/** NetBSD's ndp -a table: Neighbor, Linklayer Address, Netif, Expire, S(tate letter), Flags (R: router). */
+export function formatNdpTable(list: readonly NeighborEntry[]): string {
+  const letter: Record<string, string> = {
+    incomplete: 'I',
+    reachable: 'R',
+    stale: 'S',
+    delay: 'D',
+    probe: 'P',
+    static: 'R',
+  };
+  const rows = list.map((e) => [
+    e.address.startsWith('fe80:') ? `${e.address}%${e.if}` : e.address,
+    e.mac ?? '(incomplete)',
+    e.if,
+    e.state === 'static' ? 'permanent' : e.expires !== null ? `${e.expires}s` : '-',
+    letter[e.state] ?? '?',
+    e.router ? 'R' : '',
+  ]);
+  const head = ['Neighbor', 'Linklayer Address', 'Netif', 'Expire', 'S', 'Flags'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 2 || i === 3 ? c.padStart(w[i]!) : c.padEnd(w[i]!)))
+      .join(' ')
+      .trimEnd();
+  return [line(head), ...rows.map(line)].join('\n') + '\n';
+}

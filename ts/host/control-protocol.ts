@@ -25,6 +25,7 @@ import type {
   NetstatIResult,
   NetstatMResult,
   NetstatSResult,
+  NeighborEntry,
   RouteEntry,
   RouteGetResult,
 } from '../control/types.js';
@@ -38,6 +39,7 @@ export type {
   NetstatIResult,
   NetstatMResult,
   NetstatSResult,
+  NeighborEntry,
   RouteEntry,
   RouteGetResult,
 } from '../control/types.js';
@@ -91,5 +93,8 @@ export interface ControlCommands {
   'netstat.i': { args: Record<string, never>; result: NetstatIResult };
   'netstat.s': { args: { perCpu?: boolean }; result: NetstatSResult };
   'netstat.m': { args: Record<string, never>; result: NetstatMResult };
+  'neighbor.list': { args: { family?: 4 | 6 }; result: { neighbors: NeighborEntry[] } };
+  'neighbor.set': { args: { address: string; mac: string; if?: string }; result: { neighbors: NeighborEntry[] } };
+  'neighbor.delete': { args: { address: string; if?: string }; result: { deleted: number } };
 }
 export type ControlCommand = keyof ControlCommands;

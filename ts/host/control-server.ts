@@ -9,6 +9,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { dirname } from 'node:path';
 import { ControlPlane, parseRouteKey, parseRouteLine } from '../control/control-plane.js';
 import { UserError, isUserError } from '../errors.js';
+import { formatIP, macIsGroup, macIsZero, parseIP, parseMac } from '../addr/addr.js';
 import type { NodeMachine } from './host-node.js';
 import { CONTROL_MAX_LINE, type ControlCommand, type ControlResponse, defaultSocketPath } from './control-protocol.js';
 
@@ -115,6 +116,34 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
     'netstat.m': (args) => {
       argReader(args, []);
       return cp.netstatM();
+    },
+
+    'neighbor.list': (args) => ({ neighbors: cp.neighborEntries(argReader(args, ['family']).family('family')) }),
+    'neighbor.set': async (args) => {
+      const a = argReader(args, ['address', 'mac', 'if']);
+      const ip = parseIP(a.str('address'));
+      if (!ip) throw new UserError(`'${a.str('address')}' is not an IPv4 or IPv6 address`);
+      const mac = parseMac(a.str('mac'));
+      if (!mac || macIsGroup(mac) || macIsZero(mac))
+        throw new UserError(`'${a.str('mac')}' is not a unicast MAC address`);
+      await cp.neighborSet(ip.bytes, cp.neighborInterface(ip.bytes, a.optStr('if')), mac);
+      return { neighbors: cp.neighborEntries(ip.family).filter((e) => e.address === formatIP(ip.bytes)) };
+    },
+    'neighbor.delete': async (args) => {
+      const a = argReader(args, ['address', 'if']);
+      const ip = parseIP(a.str('address'));
+      if (!ip) throw new UserError(`'${a.str('address')}' is not an IPv4 or IPv6 address`);
+      const ifs =
+        a.optStr('if') !== undefined
+          ? [a.optStr('if')!]
+          : cp
+              .neighborEntries(ip.family)
+              .filter((e) => e.address === formatIP(ip.bytes))
+              .map((e) => e.if);
+      let deleted = 0;
+      for (const i of ifs) if (await cp.neighborDelete(ip.bytes, i)) deleted++;
+      if (deleted === 0) throw new UserError(`${formatIP(ip.bytes)}: no entry`);
+      return { deleted };
     },
   };
 

@@ -17,6 +17,7 @@ export * from './wire/cksum.js';
 export * from './rss/toeplitz.js';
 export * from './flow/ipflow.js';
 export * from './nbr/nbr.js';
+export * from './nbr/nev.js';
 export * from './forward/pipeline.js';
 export * from './rss/rss.js';
 export * from './nic/gen.js';

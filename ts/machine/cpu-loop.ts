@@ -12,6 +12,9 @@
 //                output interfaces' TX rings and frees what it did not
 //   poll mode    the interrupt stays masked; the CPU takes done RX slots straight into a batch
 //                (rxr_poll: no pktq, as in the talk's poll mode), up to a budget of batches
+//   neighbors    between batches, what the control plane handed this CPU on its down ring (the
+//                neighbor cache's requests, released packets, give-up errors: nev_down_drain), sent
+//                like a batch of its own; the pipeline posts misses and learn events up (nev.ts)
 //
 // Clusters move by address only (the path and the pool: MB_* in assembly/layout/buffers.ts).
 //
@@ -65,6 +68,9 @@ import {
   PD_TXIF,
   IF_SIZE,
   IF_MTU,
+  NEVR_HEAD,
+  NEVR_TAIL,
+  CTX_NTX,
 } from '../../assembly/layout.js';
 import { type KernelImpl, makeKernels } from '../stack/kernels.js';
 import type { Layout } from '../stack/memory-plan.js';
@@ -90,6 +96,8 @@ export interface CpuWorkerData {
   pool: number; // the cluster pool (MB_*)
   pktq: number; // this CPU's pktq (PQ_*)
   txmap: number; // TX rings by ifindex (TXM_*)
+  /** the ring the control plane sends this CPU frames by (ARP/ND solicitations, released packets, give-up errors); 0: none */
+  nevDown: number;
 }
 
 /** Runs CPU d.cpu until the engine sets MP_STOP; calls `done` once it has given up its queues. */
@@ -290,6 +298,20 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
       const turns = poll ? u32(vt + VT_BUDGET) : 1;
       for (let t = 0; t < turns; t++) {
         if (!service(v, vt, poll, t === 0)) break;
+        worked = true;
+      }
+    }
+    // what the control plane handed this CPU to send (the neighbor cache's frames): between batches,
+    // as a batch of its own on descriptor 0, inside a read section (give-up errors look up routes)
+    if (d.nevDown !== 0 && u32(d.nevDown + NEVR_TAIL) !== Atomics.load(i32, (d.nevDown + NEVR_HEAD) >> 2)) {
+      const nowMs = performance.timeOrigin + performance.now();
+      k.psz_read_enter(d.psz, d.cpu);
+      const one = k.nev_down_drain(ctx, d.nevDown, batch, Math.floor(nowMs) >>> 0);
+      if (one !== 0 && d.rings.length) ringRecord(i32, dv, u8, d.rings, cpu.tx, u32(ctx + CTX_NTX), nowMs);
+      k.psz_read_exit(d.psz, d.cpu);
+      if (one !== 0) {
+        k.tx_post(ctx, 1, d.txmap, d.cpu, d.pool);
+        k.pool_balance(fs, d.pool, batch);
         worked = true;
       }
     }

@@ -208,6 +208,8 @@ export class MachineCounters implements MachineStats {
     const per = this.cpuCounters();
     const counters: Record<string, number> = {};
     for (const c of per) for (const [k, v] of Object.entries(c)) counters[k] = (counters[k] ?? 0) + v;
+    // the neighbor cache's own counters (the control plane's thread keeps them, not a CPU)
+    if (this.stack.lltable) Object.assign(counters, this.stack.lltable.counters);
     return perCpu ? { cpus: per.length, counters, perCpu: per } : { cpus: per.length, counters };
   }
 }

@@ -48,7 +48,22 @@ import {
   MP_NVEC,
   MP_RUNNING,
   MP_DOORBELL,
+  NEVR_SIZE,
+  NEVR_HEAD,
+  NEVR_SLOTS,
+  NEVR_SLOT_BYTES,
+  NEVR_TAIL,
+  NEV_KIND,
+  NEV_FLAGS,
+  NEV_LEN,
+  NEV_IF,
+  NEV_RXIF,
+  NEV_DATA,
+  NEVK_TX,
+  NEVK_UNREACH4,
+  NEVK_UNREACH6,
 } from '../../assembly/layout.js';
+import { Mem } from '../kernels/util/mem.js';
 import type { Config, InterfaceConfig } from '../config/schema.js';
 import { Arena } from '../stack/arena.js';
 import type { KernelImpl } from '../stack/kernels.js';
@@ -71,6 +86,8 @@ export const SPARE_INTERFACES = 8;
 
 /** Capture-ring slots per CPU and recording interface (about 4.5 MiB each). */
 const RING_SLOTS = 2048;
+/** How often the neighbor cache's step (nbrStep) runs on the control plane's thread, ms. */
+const NBR_STEP_MS = 5;
 
 export interface MpOptions {
   cpus: number;
@@ -213,6 +230,9 @@ export class MpMachine implements Dataplane {
       batch,
       reserve,
       spareInterfaces: SPARE_INTERFACES,
+      // next hops are resolved: the CPUs post misses and learn events on their rings, the neighbor
+      // cache's step (nbrStep) drains them on this thread and hands what it sends down to a CPU
+      resolve: true,
     });
     for (const { ifc, p } of pcaps)
       byQueue.set(ifc.index, {
@@ -328,6 +348,7 @@ export class MpMachine implements Dataplane {
         pool: e.bufs.pool,
         pktq: e.bufs.pktq[c]!,
         txmap: e.bufs.txmap,
+        nevDown: e.stack.L.cpu[c]!.nevDown,
       };
       let exited!: () => void;
       e.exits.push(
@@ -355,11 +376,92 @@ export class MpMachine implements Dataplane {
       await new Promise((r) => setTimeout(r, 5));
     }
     e.startedAt = performance.now();
+    if (e.stack.lltable) {
+      e.stack.neighborHooks = {
+        unreach: (data, v6, rxif) => e.nbrDown(v6 ? NEVK_UNREACH6 : NEVK_UNREACH4, 0, rxif, data),
+        reclaim: () => {
+          e.nbrReclaim = true;
+        },
+      };
+      e.nbrTimer = setInterval(() => e.nbrStep(), NBR_STEP_MS);
+      (e.nbrTimer as { unref?: () => void }).unref?.();
+    }
     if (e.recorders.length) {
       e.drainTimer = setInterval(() => e.drain(), 5);
       (e.drainTimer as { unref?: () => void }).unref?.();
     }
     return e;
+  }
+
+  // ---- the neighbor cache's step -------------------------------------------------------------------
+
+  private nbrTimer: ReturnType<typeof setInterval> | undefined;
+  private nbrBusy = false;
+  private nbrReclaim = false;
+  private nbrNextCpu = 0;
+  /** frames the control plane could not hand to a CPU: its down ring was full */
+  nbrDownDrops = 0;
+
+  /**
+   * Every NBR_STEP_MS, under the writer lock: the neighbor cache's timers, then every CPU's event
+   * ring; what they send goes down to a CPU (round robin) through its down ring, and slots the
+   * cache deleted are reclaimed after a grace period. A step still running skips the next tick.
+   */
+  private nbrStep(): void {
+    const ll = this.stack.lltable;
+    if (!ll || this.nbrBusy) return;
+    this.nbrBusy = true;
+    void this.stack.tables.wlock
+      .run('neighbor cache', async () => {
+        const now = Math.floor(performance.timeOrigin + performance.now()) >>> 0;
+        const mem = this.nbrMem();
+        const out = [...ll.tick(now)];
+        for (const cpu of this.stack.L.cpu) out.push(...ll.drain(mem, cpu.nev, now));
+        for (const f of out) this.nbrDown(NEVK_TX, f.ifindex, 0, f.data);
+        if (this.nbrReclaim) {
+          this.nbrReclaim = false;
+          await this.synchronize();
+          this.stack.tables.reclaim();
+        }
+      })
+      .catch((err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      })
+      .finally(() => {
+        this.nbrBusy = false;
+      });
+  }
+
+  private nbrMemView: Mem | null = null;
+  private nbrMem(): Mem {
+    if (!this.nbrMemView || this.nbrMemView.u8.buffer !== this.stack.k.memory.buffer)
+      this.nbrMemView = new Mem(this.stack.k.memory);
+    return this.nbrMemView;
+  }
+
+  /** Hands one item to the next CPU's down ring (producer side of nev.ts's protocol), and wakes it. */
+  private nbrDown(kind: number, ifindex: number, rxif: number, data: Uint8Array): void {
+    const L = this.stack.L;
+    const ring = L.cpu[this.nbrNextCpu]!.nevDown;
+    this.nbrNextCpu = (this.nbrNextCpu + 1) % L.cpu.length;
+    const dv = this.dv;
+    const head = dv.getUint32(ring + NEVR_HEAD, true);
+    const slots = dv.getUint32(ring + NEVR_SLOTS, true);
+    const tail = Atomics.load(this.i32, (ring + NEVR_TAIL) >> 2) >>> 0;
+    if ((head - tail) >>> 0 >= slots || data.length + NEV_DATA > dv.getUint32(ring + NEVR_SLOT_BYTES, true)) {
+      this.nbrDownDrops++;
+      return;
+    }
+    const e = ring + NEVR_SIZE + (head & (slots - 1)) * dv.getUint32(ring + NEVR_SLOT_BYTES, true);
+    const u8 = new Uint8Array(this.stack.k.memory.buffer);
+    u8[e + NEV_KIND] = kind;
+    u8[e + NEV_FLAGS] = 0;
+    dv.setUint16(e + NEV_LEN, data.length, true);
+    dv.setUint32(e + NEV_IF, ifindex, true);
+    dv.setUint16(e + NEV_RXIF, rxif, true);
+    u8.set(data, e + NEV_DATA);
+    Atomics.store(this.i32, (ring + NEVR_HEAD) >> 2, (head + 1) | 0); // release: the slot is written
+    this.ring();
   }
 
   /**
@@ -464,6 +566,7 @@ export class MpMachine implements Dataplane {
   async stop(): Promise<void> {
     Atomics.store(this.i32, (this.mp + MP_STOP) >> 2, 1);
     this.ring();
+    if (this.nbrTimer) clearInterval(this.nbrTimer);
     await Promise.all(this.exits);
     if (this.drainTimer) clearInterval(this.drainTimer);
     this.drain();

@@ -122,3 +122,103 @@ export function buildFrame(s: FrameSpec): Uint8Array {
   }
   return f;
 }
+
+export interface ArpSpec {
+  dstMac: Uint8Array;
+  srcMac: Uint8Array;
+  vlan?: number;
+  /** 1 request, 2 reply */
+  op: number;
+  senderMac: Uint8Array;
+  /** 4 bytes each, wire order */
+  senderIp: Uint8Array;
+  targetMac?: Uint8Array;
+  targetIp: Uint8Array;
+}
+
+/** An Ethernet/IPv4 ARP frame (RFC 826), padded to 60 bytes. */
+export function buildArp(s: ArpSpec): Uint8Array {
+  const l2 = s.vlan !== undefined ? 18 : 14;
+  const f = new Uint8Array(Math.max(60, l2 + 28));
+  const dv = new DataView(f.buffer);
+  f.set(s.dstMac, 0);
+  f.set(s.srcMac, 6);
+  if (s.vlan !== undefined) {
+    dv.setUint16(12, 0x8100);
+    dv.setUint16(14, s.vlan);
+  }
+  dv.setUint16(l2 - 2, 0x0806);
+  dv.setUint32(l2, 0x00010800);
+  dv.setUint32(l2 + 4, 0x06040000 | s.op);
+  f.set(s.senderMac, l2 + 8);
+  f.set(s.senderIp, l2 + 14);
+  if (s.targetMac) f.set(s.targetMac, l2 + 18);
+  f.set(s.targetIp, l2 + 24);
+  return f;
+}
+
+export interface NdSpec {
+  dstMac: Uint8Array;
+  srcMac: Uint8Array;
+  vlan?: number;
+  /** 16 bytes each, wire order */
+  src: Uint8Array;
+  dst: Uint8Array;
+  /** ICMPv6 type: 133 RS, 134 RA, 135 NS, 136 NA, 137 redirect */
+  type: number;
+  code?: number;
+  /** IP hop limit (255 unless testing RFC 4861 7.1) */
+  hlim?: number;
+  /** the 32-bit word after the checksum (NA: R 0x80000000, S 0x40000000, O 0x20000000) */
+  flags?: number;
+  /** NS/NA/redirect target address */
+  target?: Uint8Array;
+  /** options, each [type, bytes after the type and length octets]; lengths padded to 8 */
+  options?: [number, Uint8Array][];
+  /** raw bytes appended after the options (for malformed ones) */
+  raw?: Uint8Array;
+}
+
+/** An IPv6 neighbor discovery frame (RFC 4861 4) with a correct ICMPv6 checksum. */
+export function buildNd(s: NdSpec): Uint8Array {
+  const l2 = s.vlan !== undefined ? 18 : 14;
+  const fixed = s.type === 133 ? 8 : s.type === 134 ? 16 : s.type === 137 ? 40 : 24;
+  const opts = (s.options ?? []).map(([t, b]) => {
+    const o = new Uint8Array(Math.ceil((b.length + 2) / 8) * 8);
+    o[0] = t;
+    o[1] = o.length / 8;
+    o.set(b, 2);
+    return o;
+  });
+  const plen = fixed + opts.reduce((n, o) => n + o.length, 0) + (s.raw?.length ?? 0);
+  const f = new Uint8Array(l2 + 40 + plen);
+  const dv = new DataView(f.buffer);
+  f.set(s.dstMac, 0);
+  f.set(s.srcMac, 6);
+  if (s.vlan !== undefined) {
+    dv.setUint16(12, 0x8100);
+    dv.setUint16(14, s.vlan);
+  }
+  dv.setUint16(l2 - 2, 0x86dd);
+  const ip = l2;
+  dv.setUint32(ip, 0x60000000);
+  dv.setUint16(ip + 4, plen);
+  f[ip + 6] = 58;
+  f[ip + 7] = s.hlim ?? 255;
+  f.set(s.src, ip + 8);
+  f.set(s.dst, ip + 24);
+  const icmp = ip + 40;
+  f[icmp] = s.type;
+  f[icmp + 1] = s.code ?? 0;
+  dv.setUint32(icmp + 4, (s.flags ?? 0) >>> 0);
+  if (s.target && fixed >= 24) f.set(s.target, icmp + 8);
+  let o = icmp + fixed;
+  for (const x of opts) {
+    f.set(x, o);
+    o += x.length;
+  }
+  if (s.raw) f.set(s.raw, o);
+  const m = new Mem({ buffer: f.buffer });
+  dv.setUint16(icmp + 2, ~in_cksum_acc(m, icmp, plen, in_pseudo6(m, ip + 8, ip + 24, 58, plen)) & 0xffff);
+  return f;
+}

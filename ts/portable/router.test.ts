@@ -1,7 +1,7 @@
 // createRouter: frames in and out by interface name, the control methods, ports as streams and
 // callbacks (two routers joined with pipeTo), the manual clock, and errors with the CLI's messages.
 import { describe, expect, test } from '@jest/globals';
-import { buildFrame } from '../packet/build.js';
+import { buildArp, buildFrame } from '../packet/build.js';
 import { parseIP, parseMac } from '../addr/addr.js';
 import { createRouter, type Router } from './router.js';
 
@@ -84,9 +84,15 @@ describe.each(['wasm', 'ts'] as const)('createRouter (%s)', (engine) => {
     await r.neighbors.set('10.7.0.9', 'vlan7', '02:00:00:00:07:09');
     await r.routes.add('172.16.0.0/12 via 10.7.0.9');
     const out = r.receive('wm0', fromHost('172.16.1.1'));
-    // a vlan's frames leave by its parent's link, tagged: ports are links
-    expect(out.map((o) => o.if)).toEqual(['wm0']);
-    expect([...out[0]!.frame.subarray(12, 16)]).toEqual([0x81, 0x00, 0x00, 0x07]); // 802.1Q, VID 7
+    // a vlan's frames leave by its parent's link, tagged: ports are links. With the forwarded frame
+    // (tagged, VID 7, IPv4) go the gratuitous ARPs announcing the two addresses added since the
+    // last frame: 192.0.2.77 on wm0 (untagged: hardware type 1, protocol IPv4) and 10.7.0.1 (tagged)
+    const kinds = out.map((o) => [o.if, (o.frame[14]! << 8) | o.frame[15]!, (o.frame[16]! << 8) | o.frame[17]!]);
+    expect(kinds.sort()).toEqual([
+      ['wm0', 1, 0x0800],
+      ['wm0', 7, 0x0800],
+      ['wm0', 7, 0x0806],
+    ]);
     expect(() => r.port('vlan7')).toThrow(/vlan7 is a vlan: its frames travel tagged on wm0/);
     expect(await r.interfaces.destroy('vlan7')).toBe(4);
     expect(r.interfaceCounters()['wm0']!.ipkts).toBe(1);
@@ -128,5 +134,28 @@ describe.each(['wasm', 'ts'] as const)('createRouter (%s)', (engine) => {
     expect(() => r.tick(Number.NaN)).toThrow(/not a time/);
     expect(r.tick(60_000)).toEqual([]);
     expect(r.counters()['icmp-errors-out']).toBe(3);
+  });
+
+  test('ARP: a miss sends a request and holds the frame, tick retransmits, the reply releases it', async () => {
+    const { neighbors, ...noGw } = CONFIG_A;
+    const r = await make({ ...noGw, neighbors: [neighbors[1]!] }); // the gateway 198.51.100.2 unknown
+    const first = r.receive('wm0', fromHost('203.0.113.9'));
+    const isArpRequest = (f: Uint8Array) => f[12] === 0x08 && f[13] === 0x06 && f[21] === 1;
+    expect(first.map((o) => [o.if, isArpRequest(o.frame)])).toEqual([['wm1', true]]);
+    expect([...first[0]!.frame.subarray(38, 42)]).toEqual([198, 51, 100, 2]); // who has the gateway
+    expect(r.tick(500)).toEqual([]); // the retransmit timer is 1 s
+    expect(r.tick(1_000).map((o) => [o.if, isArpRequest(o.frame)])).toEqual([['wm1', true]]);
+    const reply = buildArp({
+      dstMac: mac('02:00:00:00:0a:02'),
+      srcMac: mac('02:00:00:00:0b:01'),
+      op: 2,
+      senderMac: mac('02:00:00:00:0b:01'),
+      senderIp: ip('198.51.100.2'),
+      targetIp: ip('198.51.100.1'),
+    });
+    const released = r.receive('wm1', reply);
+    expect(released.map((o) => o.if)).toEqual(['wm1']);
+    expect([...released[0]!.frame.subarray(0, 6)]).toEqual([...mac('02:00:00:00:0b:01')]);
+    expect(released[0]!.frame[14 + 8]).toBe(63);
   });
 });

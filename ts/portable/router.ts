@@ -70,6 +70,12 @@ export class Router {
     return this.clock === 'real' ? Date.now() : this.nowMs;
   }
 
+  /** The link a frame leaves by: the interface, or a vlan's parent (its frames carry the tag). */
+  private linkName(ifindex: number): string {
+    const v = this.stack.tables.ifs[ifindex]?.vlan;
+    return this.stack.ifName(v ? v.parent : ifindex);
+  }
+
   /** The link `name`'s index: a NIC (a vlan's frames travel tagged on its parent's link). */
   private ifindex(name: string): number {
     const i = this.stack.ifByName.get(name);
@@ -89,19 +95,24 @@ export class Router {
     const ifindex = this.ifindex(ifname);
     if (!(frame instanceof Uint8Array)) throw new UserError('receive: the frame must be a Uint8Array');
     const [r] = this.stack.forward([{ data: frame, ifindex }], this.now());
-    const out = (r?.out ?? []).map((o) => ({ if: this.stack.ifName(o.ifindex), frame: o.data }));
+    const out = (r?.out ?? []).map((o) => ({ if: this.linkName(o.ifindex), frame: o.data }));
     this.deliver(out);
     return out;
   }
 
   /**
-   * Advances the manual clock to `nowMs` (never backwards). Returns the frames timers sent (none yet:
-   * the neighbor timers arrive with ARP/NDP resolution). With the real clock it only checks its argument.
+   * Lets time pass to `nowMs` (the manual clock never moves backwards; the real clock ignores the
+   * argument) and runs the neighbor cache's timers due by then: retransmitted ARP requests and
+   * solicitations, probes, give-ups (ICMP unreachable to the senders of held packets) and
+   * announcements. Returns what they send, also delivered to the ports. With the real clock, call it
+   * now and then (every 100 ms is plenty) so timers fire between frames.
    */
   tick(nowMs: number): RouterFrame[] {
     if (!Number.isFinite(nowMs)) throw new UserError(`tick: ${nowMs} is not a time in milliseconds`);
     if (this.clock === 'manual') this.nowMs = Math.max(this.nowMs, nowMs);
-    return [];
+    const out = this.stack.step(this.now()).map((o) => ({ if: this.linkName(o.ifindex), frame: o.data }));
+    this.deliver(out);
+    return out;
   }
 
   private deliver(out: readonly RouterFrame[]): void {

@@ -3,7 +3,7 @@
 // fragments, too big with and without DF, local and link-layer broadcast, ARP, truncation).
 import type { Config } from '../config/schema.js';
 import { parseIP, parseMac } from '../addr/addr.js';
-import { buildFrame, type FrameSpec } from '../packet/build.js';
+import { buildArp, buildFrame, type FrameSpec } from '../packet/build.js';
 import { rng } from './routes-gen.js';
 
 export interface TrafficFrame {
@@ -293,11 +293,15 @@ export function defaultTraffic(cfg: Config, n: number, seed = 1): TrafficFrame[]
     }
     if (made) continue;
     if (x < 1) {
-      const arp = new Uint8Array(60);
-      arp.fill(0xff, 0, 6);
-      arp.set(host[0]!, 6);
-      arp[12] = 0x08;
-      arp[13] = 0x06;
+      // a host asking for another host (not for the router: taken, counted, not answered)
+      const arp = buildArp({
+        dstMac: new Uint8Array(6).fill(0xff),
+        srcMac: host[0]!,
+        op: 1,
+        senderMac: host[0]!,
+        senderIp: ip('192.0.2.10'),
+        targetIp: ip('192.0.2.11'),
+      });
       frames.push({ data: arp, ifindex: wm0.index, tsMs: ts, kind: 'arp' });
     } else {
       const f = buildFrame({

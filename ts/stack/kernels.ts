@@ -63,6 +63,11 @@ export const KERNELS = {
   nb_find: 'u32',
   nb_set: 'u32',
   nb_del: 'u32',
+  nb_reclaim: 'u32',
+  // neighbor event ring (assembly/nbr/nev.ts)
+  nev_init: 'void',
+  nev_unreach: 'void',
+  nev_down_drain: 'u32',
   // checksums (assembly/wire/cksum.ts)
   in_cksum: 'u32',
   in_cksum_acc: 'u32',

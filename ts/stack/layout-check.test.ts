@@ -14,6 +14,7 @@ import * as ifnet from '../../assembly/layout/ifnet.js';
 import * as ipflow from '../../assembly/layout/ipflow.js';
 import * as machine from '../../assembly/layout/machine.js';
 import * as nbr from '../../assembly/layout/nbr.js';
+import * as nev from '../../assembly/layout/nev.js';
 import * as pktdesc from '../../assembly/layout/pktdesc.js';
 import * as route from '../../assembly/layout/route.js';
 import * as sync from '../../assembly/layout/sync.js';
@@ -31,6 +32,7 @@ const files: Record<string, LayoutValues> = {
   'ipflow.ts': ipflow,
   'machine.ts': machine,
   'nbr.ts': nbr,
+  'nev.ts': nev,
   'pktdesc.ts': pktdesc,
   'route.ts': route,
   'sync.ts': sync,

@@ -94,6 +94,7 @@ const STRUCTS: Struct[] = [
       FIB6: U32,
       POOL: U32,
       WARM: U32,
+      NEV: U32,
       SCRATCH: (l) => [l.TOE_MAX_INPUT!, 4],
       ECHO_PPS: U32,
       ECHO_BURST: U32,
@@ -144,7 +145,14 @@ const STRUCTS: Struct[] = [
   { prefix: 'F6E_', fields: { TAG: U32, VAL: U32, K0: U32, K1: U32 } },
   // nbr.ts
   { prefix: 'NBH_', line: true, fields: { CAP: U32, COUNT: U32, TOMBS: U32 } },
-  { prefix: 'NB_', fields: { KEY: ADDR, IF: U32, STATE: U32, MAC: MAC } },
+  { prefix: 'NB_', fields: { KEY: ADDR, IF: U32, STATE: U32, MAC: MAC, USED: U8 } },
+  // nev.ts: a slot is its header (up to NEV_SIZE) and the packet bytes
+  { prefix: 'NEVR_', line: true, fields: { HEAD: U32, SLOTS: U32, SLOT_BYTES: U32, TAIL: U32 } },
+  {
+    prefix: 'NEV_',
+    other: ['DATA'],
+    fields: { KIND: U8, FLAGS: U8, LEN: U16, IF: U32, ADDR: ADDR, MAC: MAC, FRAME: U16, RXIF: U16 },
+  },
   // ipflow.ts
   {
     prefix: 'FT_',
@@ -276,6 +284,7 @@ const FLAGS: Record<string, string[]> = {
   IFF_: ['EXISTS', 'UP', 'VLAN', 'RSS_UDP4', 'RSS_UDP6', 'HAS_ADDR6', 'HAS_LL6', 'NOREDIRECT', 'DIRBCAST'],
   NHF_: ['VALID', 'GATEWAY', 'LOCAL', 'BROADCAST', 'REJECT', 'BLACKHOLE', 'V6', 'PROHIBIT'],
   OPT_: ['FASTFWD', 'ICMP', 'FIBWARM', 'SRCRT'],
+  NEVF_: ['MAC', 'REQUEST', 'TARGET_OURS', 'ROUTER', 'SOLICITED', 'OVERRIDE'],
   VTF_: ['DISABLED', 'LINK'],
   QSF_: ['PACED'],
 };
@@ -284,7 +293,8 @@ const FLAGS: Record<string, string[]> = {
 const ENUMS: Record<string, string[]> = {
   PATH_: ['DROP', 'FAST', 'NORMAL', 'LOCAL'],
   HT_: ['NONE', 'IPV4', 'TCP4', 'UDP4', 'IPV6', 'TCP6', 'UDP6'],
-  NBS_: ['EMPTY', 'VALID', 'TOMB'],
+  NBS_: ['EMPTY', 'VALID', 'TOMB', 'LIMBO'],
+  NEVK_: ['MISS4', 'MISS6', 'ARP', 'NS', 'NA', 'TX', 'UNREACH4', 'UNREACH6'],
   VTM_: ['INTR', 'POLL'],
 };
 

@@ -23,6 +23,10 @@ import {
   F6_SIZE,
   F6E_SIZE,
   IFC_SIZE,
+  NEVR_SIZE,
+  NEV_DATA,
+  MAX_FRAME,
+  ALIGN,
 } from '../../assembly/layout.js';
 import { Arena } from './arena.js';
 import { assertLayout } from './layout-check.js';
@@ -42,6 +46,8 @@ export interface LayoutSizes {
   fib6Slots?: number;
   /** neighbor table slots (power of two) */
   neighborSlots: number;
+  /** slots of each CPU's neighbor event ring (power of two; 0 = no ring: misses are dropped unresolved) */
+  neighborEvents?: number;
   /** ifnet slots that carry RSS (Toeplitz table + key + indirection table) */
   rssInterfaces: number;
   /** ifnet slots that carry a VLAN map (parents of vlan interfaces) */
@@ -74,6 +80,10 @@ export interface CpuRegions {
   clusters: number;
   /** this CPU's per-interface counters (IFC_SIZE per ifindex) */
   ifcnt: number;
+  /** this CPU's neighbor event ring (nev.ts), 0 when none */
+  nev: number;
+  /** the ring the control plane sends frames down to this CPU by (nev_down_drain), 0 when none */
+  nevDown: number;
 }
 
 export interface Layout {
@@ -104,6 +114,9 @@ export interface Layout {
   /** bytes of linear memory the layout needs */
   bytes: number;
 }
+
+/** Bytes of one neighbor event slot: its header and the largest packet, in whole cache lines. */
+export const NEV_SLOT_BYTES = Math.ceil((NEV_DATA + MAX_FRAME) / ALIGN) * ALIGN;
 
 export function planLayout(s: LayoutSizes): Layout {
   assertLayout(); // the field layouts keep their promises (sizes, alignment) before anything is placed
@@ -150,6 +163,8 @@ export function planLayout(s: LayoutSizes): Layout {
       free: a.alloc(8 + s.clusters * 4),
       clusters: 0,
       ifcnt: a.alloc(s.ifSlots * IFC_SIZE),
+      nev: s.neighborEvents ? a.alloc(NEVR_SIZE + s.neighborEvents * NEV_SLOT_BYTES) : 0,
+      nevDown: s.neighborEvents ? a.alloc(NEVR_SIZE + s.neighborEvents * NEV_SLOT_BYTES) : 0,
     });
   }
   const clusters = a.alloc(s.cpus * s.clusters * BUF_SIZE);

@@ -44,6 +44,14 @@ export const REASON_NAMES: readonly string[] = [
   'local-fragment',
   'martian-source-ours',
   'source-route',
+  'arp-invalid',
+  'arp-bad-sender',
+  'nd',
+  'nd-invalid',
+  'nd-hop-limit',
+  'icmp6-checksum',
+  'held',
+  'nbr-event-ring-full',
 ];
 
 export const HTYPE_NAMES = ['none', 'ipv4', 'tcp4', 'udp4', 'ipv6', 'tcp6', 'udp6'] as const;
@@ -69,6 +77,14 @@ export const COUNTER_NAMES: Record<number, string> = {
   [L.C_FLOW_EXPIRE]: 'ipflow-expire',
   [L.C_FLOW_FLUSH]: 'ipflow-flush',
   [L.C_ICMP_REDIRECT]: 'icmp-redirects-out',
+  [L.C_ARP_REQ_IN]: 'arp-requests-in',
+  [L.C_ARP_REP_IN]: 'arp-replies-in',
+  [L.C_ARP_REP_OUT]: 'arp-replies-out',
+  [L.C_ARP_CONFLICT]: 'arp-conflicts',
+  [L.C_ND_NS_IN]: 'nd-solicits-in',
+  [L.C_ND_NA_IN]: 'nd-adverts-in',
+  [L.C_ND_NA_OUT]: 'nd-adverts-out',
+  [L.C_NEV_LOST]: 'nbr-events-lost',
 };
 REASON_NAMES.forEach((n, r) => {
   if (r > 0) COUNTER_NAMES[L.C_REASON_BASE + r] = `reason:${n}`;

@@ -228,8 +228,17 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     expect(Array.from(ttl.out[0]!.data.subarray(26, 34))).toEqual([192, 0, 2, 1, 192, 0, 2, 10]);
     const pr = one(s, v4({ dst: ip('100.64.0.1') }));
     expect([pr.reason, icmp(pr)]).toEqual(['reject-route', [1, 3, 13]]);
+    // no neighbor entry: the packet is held and an ARP request goes out (ts/stack/lltable.ts)
     const un = one(s, fromWm1('192.0.2.77'), 2);
-    expect([un.path, un.reason, un.out]).toEqual(['drop', 'unresolved', []]);
+    expect([un.path, un.reason, un.out.map((o) => [o.ifindex, be16(o.data, 12), be16(o.data, 20)])]).toEqual([
+      'local',
+      'held',
+      [[1, 0x0806, 1]],
+    ]);
+    // without resolution (the multi-CPU engine's pipeline today) a miss is dropped as unresolved
+    const nores = new Stack(config(), { engine, batch: 16, resolve: false });
+    const un0 = nores.forward([{ data: fromWm1('192.0.2.77'), ifindex: 2 }], 1000)[0]!;
+    expect([un0.path, un0.reason, un0.out]).toEqual(['drop', 'unresolved', []]);
     const big = one(s, v4({ dst: ip('198.18.0.1'), df: true, payload: 700 }));
     expect([big.reason, icmp(big), be16(big.out[0]!.data, 40)]).toEqual(['need-fragmentation', [1, 3, 4], 576]);
     expect([one(s, v4({ dst: ip('192.0.2.1') })).reason, one(s, v4({ dst: ip('192.0.2.255') })).reason]).toEqual([
@@ -267,7 +276,7 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     expect(r.out[0]!.data.subarray(0, 6)).toEqual(MAC.gw);
     // a device route: the destination itself is the next hop, so its neighbor entry decides
     s.addRouteSpec(spec('172.16.0.0/16', null, 'wm0'));
-    expect(one(s, fromWm1('172.16.3.4'), 2).reason).toBe('unresolved');
+    expect(one(s, fromWm1('172.16.3.4'), 2).reason).toBe('held');
     s.tables.setNeighbor(ip('172.16.3.4'), 1, mac('02:00:00:00:ee:01'));
     const d = one(s, fromWm1('172.16.3.4'), 2);
     expect([d.path, d.out[0]!.ifindex]).toEqual(['normal', 1]);

@@ -57,12 +57,19 @@ import {
   IFC_OPKTS,
   IFC_OBYTES,
   IFC_IDROPS,
+  CTX_NEV,
+  CTX_NOW,
+  CTX_NTX,
+  C_TX_FRAMES,
+  C_TX_BYTES,
 } from '../../assembly/layout.js';
 import type { RouteSpec } from '../config/routes-file.js';
 import { MAX_MTU, MIN_MTU, MIN_MTU_IPV6 } from '../config/schema.js';
-import { formatIP as fmt, formatPrefix as fmtPrefix, ipEqual } from '../addr/addr.js';
+import { formatIP as fmt, formatPrefix as fmtPrefix, ipEqual, linkLocalFromMac } from '../addr/addr.js';
 import { type KernelImpl, type Kernels, makeKernels } from './kernels.js';
-import { type Layout, planLayout } from './memory-plan.js';
+import { type Layout, NEV_SLOT_BYTES, planLayout } from './memory-plan.js';
+import { type LlHost, type LlSend, Lltable, NUD_DEFAULTS, type NudParams, type NudState } from './lltable.js';
+import { Mem } from '../kernels/util/mem.js';
 import { COUNTER_NAMES, HTYPE_NAMES, PATH_NAMES, REASON_NAMES, type PathName } from './reasons.js';
 import { type IfState, type Nexthop, type RouteKind, TableError, Tables } from './tables.js';
 import { createMemory } from './wasm.js';
@@ -97,6 +104,9 @@ export interface StackConfig {
   fastforward: boolean;
   /** IPv4 lookup backend (default compiled) */
   fib?: 'radix' | 'compiled';
+  /** neighbor cache parameters per family (config `arp:` and `nd:`); NUD_DEFAULTS for what is not given */
+  arp?: Partial<NudParams>;
+  nd?: Partial<NudParams>;
 }
 
 export interface StackOptions {
@@ -121,6 +131,11 @@ export interface StackOptions {
   reserve?: number;
   /** ifnet slots beyond the config's, for vlan interfaces created at run time (createVlan) */
   spareInterfaces?: number;
+  /**
+   * resolve next hops (ARP / ND, the lltable) instead of dropping a miss as unresolved; default: on
+   * for a single CPU. The multi-CPU engine has no event ring consumer yet: off there.
+   */
+  resolve?: boolean;
 }
 
 /** An interface address: wire-order bytes and prefix length. */
@@ -167,6 +182,22 @@ export interface FrameResult {
   out: TxFrame[];
 }
 
+/** One neighbor cache entry, as `arp -a` / `ndp -a` show it. */
+export interface NeighborInfo {
+  family: 4 | 6;
+  /** wire order */
+  address: Uint8Array;
+  ifindex: number;
+  mac: Uint8Array | null;
+  state: NudState;
+  /** ms until the state's timer fires (retransmission, expiry), null when none */
+  expiresMs: number | null;
+  /** the neighbor advertised itself as a router (NA R flag) */
+  router: boolean;
+  /** packets waiting for it (INCOMPLETE) */
+  held: number;
+}
+
 /** Errors in building a stack that point back at a config entry. */
 export class StackConfigError extends UserError {
   override readonly name = 'StackConfigError';
@@ -184,7 +215,10 @@ export const FIBWARM_ROUTES = 65536;
 
 const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(2, n)));
 
-export class Stack {
+/** Slots of the neighbor event ring of each CPU. */
+const NEV_SLOTS = 64;
+
+export class Stack implements LlHost {
   readonly k: Kernels;
   readonly L: Layout;
   readonly tables: Tables;
@@ -194,6 +228,8 @@ export class Stack {
   private readonly dv: DataView;
   private readonly u8: Uint8Array;
   private readonly clusterPtrs: number[];
+  /** the neighbor cache's control plane (null when next hops are not resolved: see StackOptions.resolve) */
+  readonly lltable: Lltable | null;
 
   /** Clusters in each CPU's slice (the single-CPU path's) and capacity of its free stack (the multi-CPU engine's cache). */
   static clustersPerCpu(batch: number): number {
@@ -215,6 +251,11 @@ export class Stack {
     const v6 =
       config.routes.filter((r) => r.family === 6).length + addrRoutes + (opts.extraV6 ?? opts.extraRoutes ?? 0);
     const radixLimbo = Math.max(1024, Math.ceil(routes / 8));
+    const resolve = opts.resolve ?? (opts.cpus ?? 1) === 1;
+    const arp = { ...NUD_DEFAULTS, ...config.arp };
+    const nd = { ...NUD_DEFAULTS, ...config.nd };
+    // learned entries (the lltable's hard cap: twice maxEntries per family) and static ones, at most 3/4 full
+    const learned = resolve ? 2 * (arp.maxEntries + nd.maxEntries) : 0;
     this.L = planLayout({
       fib4Groups: this.fib === 'compiled' ? Math.min(32767, 256 + longV4) : 0,
       // about 1.9 chunk entries per route on an Internet-like table (gen-routes, 1.86 at 200k): 4 slots
@@ -228,7 +269,9 @@ export class Stack {
       // radixLimbo: deleteRoute reclaims before it overflows); plus headroom for routes added at run time
       radixNodes: 2 * routes + radixLimbo + 8192,
       radixLimbo,
-      neighborSlots: opts.neighborSlots ?? pow2(Math.max(64, config.neighbors.length * 2)),
+      neighborSlots:
+        opts.neighborSlots ?? pow2(Math.max(64, Math.ceil(((config.neighbors.length + learned) * 4) / 3) + 1)),
+      neighborEvents: resolve ? NEV_SLOTS : 0,
       rssInterfaces: config.interfaces.filter((i) => !i.vlan).length,
       // with room for run-time vlans, any NIC may become a parent
       vlanParents: opts.spareInterfaces
@@ -251,6 +294,7 @@ export class Stack {
     this.tables = new Tables(this.k, this.L);
     this.clusterPtrs = Array.from({ length: this.L.sizes.clusters }, (_, i) => this.L.clusters + i * BUF_SIZE);
     for (let c = 0; c < this.L.sizes.cpus; c++) this.initCpu(c);
+    this.lltable = resolve ? new Lltable(this, arp, nd) : null;
     // the stack is built as one writer: nobody else can hold a stack that does not exist yet
     this.tables.wlock.runSync('stack build', () => this.load(config, opts));
   }
@@ -273,7 +317,8 @@ export class Stack {
     for (const n of config.neighbors) {
       const ifindex = this.ifByName.get(n.dev);
       if (!ifindex) throw new StackConfigError(n.file, n.line, `neighbor: unknown interface '${n.dev}'`);
-      this.tables.setNeighbor(n.address, ifindex, n.mac);
+      if (this.lltable) this.lltable.setStatic(n.address, ifindex, n.mac);
+      else this.tables.setNeighbor(n.address, ifindex, n.mac);
     }
   }
 
@@ -316,6 +361,11 @@ export class Stack {
       r.flowEntries,
       config.ipflow.idle * 1000,
     );
+    if (r.nev) {
+      k.nev_init(r.nev, L.sizes.neighborEvents!, NEV_SLOT_BYTES);
+      k.nev_init(r.nevDown, L.sizes.neighborEvents!, NEV_SLOT_BYTES);
+      set(CTX_NEV, r.nev);
+    }
   }
 
   private attachInterfaces(): void {
@@ -338,7 +388,9 @@ export class Stack {
         rssKey: i.rss.key,
         addr4: v4 ? new DataView(v4.bytes.buffer, v4.bytes.byteOffset).getUint32(0) : 0,
         addr6: v6 ? v6.bytes : null,
-        ll6: ll ? ll.bytes : null,
+        // every interface has a link-local address: the configured one, else its EUI-64 one (RFC 4862 5.3)
+        ll6: ll ? ll.bytes : linkLocalFromMac(i.mac),
+        ll6Auto: !ll,
         sendRedirects: i.sendRedirects ?? true,
       };
       tables.attachInterface(st);
@@ -461,6 +513,7 @@ export class Stack {
     this.addAddressRoutes(ifindex, own);
     this.tables.setPrimaryAddress(ifindex, own.bytes);
     this.ifAddrs.get(ifindex)!.push(own);
+    this.lltable?.announce(ifindex, own.bytes); // gratuitous ARP / unsolicited NA, sent by the next step
     this.forgetOnLink(); // a new connected network may put gateways on link
   }
 
@@ -739,7 +792,17 @@ export class Stack {
     }
   }
 
-  /** Runs frames through RSS and the pipeline, `batch` at a time, all at time `nowMs`. */
+  /**
+   * Runs frames through RSS and the pipeline, `batch` at a time, all at time `nowMs` (ms on a u32
+   * clock that never runs backwards: an earlier time counts as the latest one seen).
+   *
+   * With the neighbor cache (`lltable`), around each batch: its timers due at `nowMs` run first
+   * (retransmitted solicitations, give-ups with their ICMP errors), then the batch, then the events
+   * the batch raised (misses hold packets and send solicitations; replies release held packets).
+   * What the cache sends joins the `out` of the frame it is due to: the frame whose miss or reply
+   * raised it, or for timers the first frame of the batch whose time fired them. So
+   * `mpstack forward` writes every frame with the capture time of the input that caused it.
+   */
   forward(frames: readonly RxFrame[], nowMs: number): FrameResult[] {
     const out: FrameResult[] = [];
     for (let i = 0; i < frames.length; i += this.batch) {
@@ -748,10 +811,65 @@ export class Stack {
     return out;
   }
 
+  /**
+   * Runs the neighbor cache's timers due at `nowMs` with no frame to carry what they send
+   * (retransmitted solicitations, probes, give-ups with their ICMP errors, announcements): for an
+   * embedder's clock (createRouter's tick). Returns those frames; none without the cache.
+   */
+  step(nowMs: number): TxFrame[] {
+    const { lltable } = this;
+    if (!lltable) return [];
+    const now = this.clock(nowMs);
+    this.clockNow = now;
+    const sends = this.locked('neighbor timers', () => lltable.tick(now));
+    const carrier: FrameResult[] = [
+      { path: 'local', reason: null, rxif: 0, rss: 0, queue: 0, htype: '', txif: 0, nh: 0, out: [] },
+    ];
+    this.attach(carrier, 0, sends);
+    return carrier[0]!.out;
+  }
+
+  /** Runs the writer step `fn` under the writer lock, unless the caller (a locked test, an operation) holds it. */
+  private locked<T>(op: string, fn: () => T): T {
+    const w = this.tables.wlock;
+    return w.held ? fn() : w.runSync(op, fn);
+  }
+
+  /** The batch clock as fwd_batch will see it: `nowMs`, or the last time when `nowMs` is earlier. */
+  private clock(nowMs: number): number {
+    const now = nowMs >>> 0;
+    const prev = this.dv.getUint32(this.L.cpu[0]!.ctx + CTX_NOW, true);
+    return prev !== 0 && ((now - prev) | 0) < 0 ? prev : now;
+  }
+
+  /**
+   * Adds what the neighbor cache sent to the results of the frames it is due to, and to CPU 0's
+   * tx-frames / tx-bytes (the data path counts its own frames per batch; these it never saw).
+   */
+  private attach(results: FrameResult[], first: number, sends: readonly LlSend[]): void {
+    const c = this.L.cpu[0]!.counters;
+    for (const f of sends) {
+      results[first + Math.max(0, f.frame)]?.out.push({ ifindex: f.ifindex, data: f.data });
+      for (const [idx, v] of [
+        [C_TX_FRAMES, 1],
+        [C_TX_BYTES, f.data.length],
+      ] as const) {
+        const p = c + idx * 8;
+        const lo = this.dv.getUint32(p, true) + v;
+        this.dv.setUint32(p, lo >>> 0, true);
+        if (lo > 0xffffffff) this.dv.setUint32(p + 4, this.dv.getUint32(p + 4, true) + 1, true);
+      }
+    }
+  }
+
   private forwardBatch(frames: readonly RxFrame[], nowMs: number, out: FrameResult[]): void {
-    const { dv, u8, L, k } = this;
+    const { dv, u8, L, k, lltable } = this;
     const cpu = L.cpu[0]!;
     const n = frames.length;
+    const first = out.length;
+    const now = this.clock(nowMs);
+    this.clockNow = now;
+    const timed = lltable ? this.locked('neighbor timers', () => lltable.tick(now)) : [];
     // clusters [0, n) of CPU 0's slice receive; the rest are free for fragments and ICMP errors
     const free = L.sizes.clusters - n;
     dv.setUint32(cpu.free, free, true);
@@ -792,6 +910,161 @@ export class Stack {
         out: txs,
       });
     }
+    if (lltable) {
+      // timer output first (its time came before the batch), then what the batch's events sent
+      const raised = this.locked('neighbor events', () => lltable.drain(this.mem, cpu.nev, now));
+      this.attach(out, first, timed);
+      this.attach(out, first, raised);
+    }
+  }
+
+  private memView: Mem | null = null;
+  /** the time of the batch being run (for the control plane's batches of its own) */
+  private clockNow = 0;
+  /** A Mem over the stack's memory, for the control plane's readers of shared structures. */
+  private get mem(): Mem {
+    if (!this.memView || this.memView.u8.buffer !== this.k.memory.buffer) this.memView = new Mem(this.k.memory);
+    return this.memView;
+  }
+
+  /**
+   * `ifconfig IF up`: the interface's addresses announced (gratuitous ARP for each IPv4 one, an
+   * unsolicited NA for each IPv6 one and the link-local), sent by the neighbor cache's next step.
+   * Not at start-up: a capture replayed by `forward` begins with the router already up.
+   */
+  announceInterface(ifindex: number): void {
+    if (!this.lltable) return;
+    for (const a of this.addresses(ifindex)) this.lltable.announce(ifindex, a.bytes);
+    const ll = this.tables.ifs[ifindex]?.ll6;
+    if (ll && !this.addresses(ifindex).some((a) => ipEqual(a.bytes, ll))) this.lltable.announce(ifindex, ll);
+  }
+
+  // ---- the neighbor cache: list, set, delete (arp -a/-s/-d, ndp -a/-s/-d) --------------------------
+
+  /**
+   * The neighbor cache, IPv4 first then IPv6, by interface and address: the lltable's entries with
+   * their states, or (no lltable: the multi-CPU engine today) the data-path table's, all static.
+   */
+  neighborList(family?: 4 | 6): NeighborInfo[] {
+    const now = this.dv.getUint32(this.L.cpu[0]!.ctx + CTX_NOW, true);
+    const list: NeighborInfo[] = this.lltable
+      ? this.lltable.list().map((e) => ({
+          family: e.family,
+          address: e.addr,
+          ifindex: e.ifindex,
+          mac: e.mac,
+          state: e.state,
+          expiresMs: e.timer === null ? null : Math.max(0, (e.timer - now) | 0),
+          router: e.router,
+          held: e.hold.length,
+        }))
+      : this.tables.listNeighbors().map((e) => ({
+          family: e.addr.length === 4 ? 4 : 6,
+          address: e.addr,
+          ifindex: e.ifindex,
+          mac: e.mac,
+          state: 'static',
+          expiresMs: null,
+          router: false,
+          held: 0,
+        }));
+    const cmp = (a: Uint8Array, b: Uint8Array) => {
+      for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+      return a.length - b.length;
+    };
+    return list
+      .filter((e) => family === undefined || e.family === family)
+      .sort((a, b) => a.family - b.family || cmp(a.address, b.address) || a.ifindex - b.ifindex);
+  }
+
+  /** `arp -s` / `ndp -s`: a static entry (never expires) for the address on the interface. Caller holds the writer lock. */
+  neighborSet(address: Uint8Array, ifindex: number, mac: Uint8Array): void {
+    if (!this.tables.ifs[ifindex])
+      throw new StackConfigError(undefined, undefined, `no interface with index ${ifindex}`);
+    if (this.lltable) this.lltable.setStatic(address, ifindex, mac);
+    else this.tables.setNeighbor(address, ifindex, mac);
+  }
+
+  /**
+   * `arp -d` / `ndp -d`: deletes the entry (its held packets are dropped); false when there was none.
+   * Caller holds the writer lock, then waits a grace period and reclaims (Tables.deleteNeighbor's contract).
+   */
+  neighborDelete(address: Uint8Array, ifindex: number): boolean {
+    return this.lltable ? this.lltable.delete(address, ifindex) : this.tables.deleteNeighbor(address, ifindex);
+  }
+
+  // ---- LlHost: what the neighbor cache needs of the stack -----------------------------------------
+
+  linkOf(ifindex: number): { mac: Uint8Array; vid: number; wire: number } | null {
+    const s = this.tables.ifs[ifindex];
+    if (!s?.up) return null;
+    return { mac: s.mac, vid: s.vlan?.id ?? 0, wire: s.vlan?.parent ?? ifindex };
+  }
+
+  arpSource(ifindex: number, target: Uint8Array): Uint8Array {
+    const v4 = this.addresses(ifindex).filter((a) => a.family === 4);
+    const onNet = v4.find((a) => ipEqual(maskBytes(a.bytes, a.plen), maskBytes(target, a.plen)));
+    return (onNet ?? v4[0])?.bytes ?? new Uint8Array(4);
+  }
+
+  linkLocal(ifindex: number): Uint8Array | null {
+    return this.tables.ifs[ifindex]?.ll6 ?? null;
+  }
+
+  isOwnAddress(addr: Uint8Array): boolean {
+    for (const list of this.ifAddrs.values()) if (list.some((a) => ipEqual(a.bytes, addr))) return true;
+    return this.tables.ifs.some((s) => s?.ll6 !== null && s?.ll6 !== undefined && ipEqual(s.ll6, addr));
+  }
+
+  takeUsed(addr: Uint8Array, ifindex: number): boolean {
+    return this.tables.neighborTakeUsed(addr, ifindex);
+  }
+
+  /**
+   * How the neighbor cache's output leaves when the stack is not run by `forward` (the multi-CPU
+   * engine sets these): give-up errors handed to a CPU, and deleted slots reclaimed after a real
+   * grace period. Unset: the single-CPU behaviour below.
+   */
+  neighborHooks: {
+    unreach(data: Uint8Array, v6: boolean, rxif: number): void;
+    reclaim(): void;
+  } | null = null;
+
+  /** The single-CPU stack's only reader is the batch this thread runs: between batches is a grace period. */
+  reclaim(): void {
+    if (this.neighborHooks) this.neighborHooks.reclaim();
+    else this.tables.reclaim();
+  }
+
+  /**
+   * The ICMP error about a held packet whose next hop never answered, built by the data path's own
+   * error path (nev_unreach) in a batch of its own on CPU 0: rate limiter, route and neighbor back.
+   */
+  unreach(data: Uint8Array, v6: boolean, rxif: number): TxFrame[] {
+    if (this.neighborHooks) {
+      this.neighborHooks.unreach(data, v6, rxif);
+      return [];
+    }
+    const { dv, u8, L, k } = this;
+    const cpu = L.cpu[0]!;
+    if (data.length > MAX_FRAME - 18) return [];
+    const free = L.sizes.clusters - 1;
+    dv.setUint32(cpu.free, free, true);
+    for (let j = 0; j < free; j++) dv.setUint32(cpu.free + 8 + j * 4, this.clusterPtrs[1 + j]!, true);
+    const l3 = this.clusterPtrs[0]! + BUF_HEADROOM + 18;
+    u8.set(data, l3);
+    u8.fill(0, cpu.pd, cpu.pd + PD_SIZE);
+    dv.setUint32(cpu.ctx + CTX_NTX, 0, true);
+    dv.setUint32(cpu.ctx + CTX_NOW, this.clockNow, true); // the rate limiter's clock: the step's time
+    k.nev_unreach(cpu.ctx, cpu.pd, l3, data.length, v6 ? 1 : 0, rxif);
+    const txs: TxFrame[] = [];
+    const ntx = dv.getUint32(cpu.ctx + CTX_NTX, true);
+    for (let t = 0; t < ntx; t++) {
+      const e = cpu.tx + t * TX_SIZE;
+      const p = dv.getUint32(e + TX_BUF, true);
+      txs.push({ ifindex: dv.getUint16(e + TX_IF, true), data: u8.slice(p, p + dv.getUint16(e + TX_LEN, true)) });
+    }
+    return txs;
   }
 
   /** Counters summed over CPUs, by name. */
@@ -807,6 +1080,7 @@ export class Stack {
       }
       res[name] = v;
     }
+    if (this.lltable) Object.assign(res, this.lltable.counters); // the neighbor cache's control-plane counters
     return res;
   }
 
@@ -867,7 +1141,8 @@ export class Stack {
       rssKey: new Uint8Array(40),
       addr4: 0,
       addr6: null,
-      ll6: null,
+      ll6: linkLocalFromMac(ps.mac),
+      ll6Auto: true,
     });
     this.ifByName.set(name, index);
     this.ifAddrs.set(index, []);
@@ -899,6 +1174,7 @@ export class Stack {
   /** `ifconfig NAME destroy`, step 3, after the grace period: neighbors, reclaim, the slot freed for reuse. */
   freeInterface(index: number): void {
     this.tables.freeInterface(index);
+    this.lltable?.purge(index);
   }
 
   ifName(index: number): string {

@@ -52,6 +52,8 @@ import {
   NB_KEY,
   NB_IF,
   NB_STATE,
+  NB_MAC,
+  NB_USED,
   NBS_VALID,
   IFC_SIZE,
   RN_KEY,
@@ -100,6 +102,8 @@ export interface IfState {
   ll6: Uint8Array | null;
   /** ICMP redirects out of this interface (IFF_NOREDIRECT when false); default true */
   sendRedirects?: boolean;
+  /** ll6 is the EUI-64 one the stack formed itself: a configured link-local address replaces it */
+  ll6Auto?: boolean;
 }
 
 export class TableError extends UserError {
@@ -355,6 +359,24 @@ export class Tables {
     this.ifs[index] = undefined;
   }
 
+  /** Every live entry of the data-path neighbor table: address (wire order), ifindex, MAC. */
+  listNeighbors(): { addr: Uint8Array; ifindex: number; mac: Uint8Array }[] {
+    const { dv, L } = this;
+    const cap = dv.getUint32(L.nbr + NBH_CAP, true);
+    const out: { addr: Uint8Array; ifindex: number; mac: Uint8Array }[] = [];
+    for (let i = 0; i < cap; i++) {
+      const e = L.nbr + NBH_SIZE + i * NB_SIZE;
+      const st = dv.getUint32(e + NB_STATE, true);
+      if ((st & 0xff) !== NBS_VALID) continue;
+      const v6 = (st & NBS_V6) !== 0;
+      const addr = new Uint8Array(v6 ? 16 : 4);
+      const adv = new DataView(addr.buffer);
+      for (let w = 0; w < (v6 ? 4 : 1); w++) adv.setUint32(w * 4, dv.getUint32(e + NB_KEY + w * 4, true));
+      out.push({ addr, ifindex: dv.getUint32(e + NB_IF, true), mac: this.u8.slice(e + NB_MAC, e + NB_MAC + 6) });
+    }
+    return out;
+  }
+
   /** Deletes every neighbor entry on `ifindex`. */
   private purgeNeighbors(ifindex: number): void {
     const { dv, L } = this;
@@ -420,13 +442,17 @@ export class Tables {
       Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_ADDR4, 1), 0, s.addr4);
     } else {
       const ll = bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80;
-      if (ll ? s.ll6 : s.addr6) {
+      if (ll ? s.ll6 && !s.ll6Auto : s.addr6) {
         if (replace) throw new TableError('an IPv6 primary address is cleared, then set after a grace period');
         return false;
       }
+      // Replacing the formed link-local rewrites 16 bytes under readers: one racing frame may see a
+      // mixed address and leave an NS unanswered (its sender retransmits), as for a changing MAC.
       this.u8.set(bytes, p + (ll ? IF_LL6 : IF_ADDR6));
-      if (ll) s.ll6 = Uint8Array.from(bytes);
-      else s.addr6 = Uint8Array.from(bytes);
+      if (ll) {
+        s.ll6 = Uint8Array.from(bytes);
+        s.ll6Auto = false;
+      } else s.addr6 = Uint8Array.from(bytes);
       const view = new Uint32Array(this.k.memory.buffer, p + IF_FLAGS, 1);
       Atomics.store(view, 0, Atomics.load(view, 0) | (ll ? IFF_HAS_LL6 : IFF_HAS_ADDR6));
     }
@@ -737,6 +763,19 @@ export class Tables {
     this.bumpGeneration();
   }
 
+  /**
+   * Whether the data path used the entry (NB_USED) since the last call, clearing the mark: the
+   * lltable's STALE -> DELAY. A reader racing the clear may set it again, which only means "used".
+   */
+  neighborTakeUsed(addr: Uint8Array, ifindex: number): boolean {
+    this.wlock.assertHeld('neighborTakeUsed');
+    const w = addr.length === 4 ? [new DataView(addr.buffer, addr.byteOffset).getUint32(0), 0, 0, 0] : words6(addr);
+    const e = this.k.nb_find(this.L.nbr, w[0]!, w[1]!, w[2]!, w[3]!, ifindex, addr.length === 4 ? 0 : NBS_V6);
+    if (e === 0 || this.u8[e + NB_USED] === 0) return false;
+    this.u8[e + NB_USED] = 0;
+    return true;
+  }
+
   deleteNeighbor(addr: Uint8Array, ifindex: number): boolean {
     this.wlock.assertHeld('deleteNeighbor');
     const w = addr.length === 4 ? [new DataView(addr.buffer, addr.byteOffset).getUint32(0), 0, 0, 0] : words6(addr);
@@ -752,6 +791,7 @@ export class Tables {
   reclaim(): void {
     this.wlock.assertHeld('reclaim');
     this.k.rt_reclaim(this.L.pool);
+    this.k.nb_reclaim(this.L.nbr); // deleted neighbor slots: reusable, and emptied where they end a chain
     if (this.L.fib4.head) this.k.fib4_reclaim(this.L.fib4.head);
     this.fib6?.reclaim();
     for (const id of this.nhLimbo) {

@@ -326,8 +326,8 @@ describe.each(['wasm', 'ts'] as const)('local delivery (%s)', (engine) => {
     ts[34] = 13; // timestamp request
     expect(verdict(one(s, refix(ts)))).toEqual(['local', 'local', 0]);
     const ns = to6({ proto: 58 });
-    ns[54] = 135; // neighbor solicitation: the neighbor code's, unchecked here
-    expect(verdict(one(s, ns))).toEqual(['local', 'local', 0]);
+    ns[54] = 135; // neighbor solicitation: the neighbor code's (assembly/nbr/nd6.ts), which drops one
+    expect(verdict(one(s, ns))).toEqual(['drop', 'nd-hop-limit', 0]); // not sent with hop limit 255
     const c = s.counters();
     expect(c['icmp-errors-out'] ?? 0).toBe(2); // the two parameter problems
     expect(c['tx-frames'] ?? 0).toBe(2);

@@ -155,7 +155,7 @@ describe.each([
     expect(c['rx-frames']).toBe(12);
   });
 
-  test('local delivery: our address, directed and limited broadcast, multicast, ARP', () => {
+  test('local delivery: our address, directed and limited broadcast, multicast; ARP is validated', () => {
     const s = stack();
     // UDP to us: port unreachable (assembly/forward/local.ts and its tests)
     expect([one(s, v4({ dst: ip('192.0.2.1') })).path, one(s, v4({ dst: ip('198.51.100.1') })).reason]).toEqual([
@@ -169,7 +169,7 @@ describe.each([
     arp.fill(0xff, 0, 6);
     arp[12] = 0x08;
     arp[13] = 0x06;
-    expect(one(s, arp).reason).toBe('arp');
+    expect(one(s, arp).reason).toBe('arp-invalid'); // all-zero ARP: validated (nbr/arp.ts), then dropped
     // link-layer broadcast carrying a unicast destination is not forwarded (RFC 1812 5.3.4)
     expect(one(s, v4({ dstMac: new Uint8Array(6).fill(0xff) })).reason).toBe('cant-forward');
   });

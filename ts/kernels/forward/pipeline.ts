@@ -17,6 +17,7 @@ import {
   CTX_GEN,
   CTX_NH,
   CTX_NBR,
+  CTX_NEV,
   OPT_FASTFWD,
   OPT_FIBWARM,
   PD_SIZE,
@@ -51,6 +52,7 @@ import {
   NHF_BLACKHOLE,
   NHF_PROHIBIT,
   NB_MAC,
+  NB_USED,
   NBS_V6,
   FE_MTU,
   FE_TXIF,
@@ -85,12 +87,13 @@ import {
   R_NEED_FRAG,
   R_TOO_BIG,
   R_UNRESOLVED,
+  R_HELD,
+  R_NEV_FULL,
   R_REJECT,
   R_NOBUFS,
   R_SCOPE,
   R_BROADCAST,
   R_MULTICAST,
-  R_ARP,
   R_CANTFORWARD,
   R_SRC_OURS,
 } from '../../../assembly/layout.js';
@@ -98,6 +101,9 @@ import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
 import { route4, route4_warm, route6 } from '../fib/route.js';
 import { nb_find } from '../nbr/nbr.js';
+import { nev_post_miss } from '../nbr/nev.js';
+import { arp_input } from '../nbr/arp.js';
+import { nd6_is_nd, nd6_input } from '../nbr/nd6.js';
 import { ipflow_lookup, ipflow_insert, ipflow_check_gen, ipflow_expire } from '../flow/ipflow.js';
 import { ether_output, tx_room, batch, ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ETHERTYPE_ARP } from './output.js';
 import {
@@ -226,8 +232,34 @@ function ether_input(m: Mem, ctx: number, pd: number, buf: number, len: number, 
   }
   if (et === ETHERTYPE_IP) return ip4_input(m, ctx, pd, buf + l3off, len - l3off, rxif, l2mc, now);
   if (et === ETHERTYPE_IPV6) return ip6_input(m, ctx, pd, buf + l3off, len - l3off, rxif, l2mc, now);
-  if (et === ETHERTYPE_ARP) return V(PATH_LOCAL, R_ARP);
+  if (et === ETHERTYPE_ARP) return arp_input(m, ctx, pd, buf + l3off, len - l3off, rxif);
   return V(PATH_DROP, R_ETHERTYPE);
+}
+
+function ip_unresolved(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  v6: number,
+  txif: number,
+  a0: number,
+  a1: number,
+  a2: number,
+  a3: number,
+  l3: number,
+  len: number,
+  fits: boolean,
+  rxif: number,
+): number {
+  if (ld32(m, ctx + CTX_NEV) === 0) return V(PATH_DROP, R_UNRESOLVED);
+  if (!nev_post_miss(m, ctx, pd, v6, txif, a0, a1, a2, a3, l3, fits ? len : 0, rxif)) {
+    return V(PATH_DROP, R_NEV_FULL);
+  }
+  return fits ? V(PATH_LOCAL, R_HELD) : V(PATH_DROP, R_UNRESOLVED);
+}
+
+function nb_mark_used(m: Mem, ne: number): void {
+  if (ld8(m, ne + NB_USED) === 0) st8(m, ne + NB_USED, 1);
 }
 
 function ip4_rewrite_output(
@@ -343,11 +375,12 @@ function ip4_input(
     return V(PATH_DROP, R_IF_DOWN);
   }
   const gw = fl & NHF_GATEWAY ? ld32(m, nhp + NH_GW) : dst;
-  const ne = nb_find(m, ld32(m, ctx + CTX_NBR), gw, 0, 0, 0, txif, 0);
-  if (ne === 0) return V(PATH_DROP, R_UNRESOLVED);
   let mtu = ld32(m, tifp + IF_MTU);
   const rmtu = ld32(m, nhp + NH_MTU);
   if (rmtu !== 0 && rmtu < mtu) mtu = rmtu;
+  const ne = nb_find(m, ld32(m, ctx + CTX_NBR), gw, 0, 0, 0, txif, 0);
+  if (ne === 0) return ip_unresolved(m, ctx, pd, 0, txif, gw, 0, 0, 0, l3, iplen, iplen <= mtu, rxif);
+  nb_mark_used(m, ne);
   st32(m, pd + PD_NH, nh);
   if (iplen > mtu) {
     if (off & 0x4000) {
@@ -413,7 +446,10 @@ function ip6_input(
     const r = ip6_hopopts_input(m, ctx, pd, l3, total, rxif, l2mc, mcdst);
     if (r !== 0) return V(PATH_DROP, r);
   }
-  if (mcdst) return ip6_local_group(m, l3, total);
+  if (mcdst || isLinkLocal6(d0)) {
+    if (nd6_is_nd(m, l3, total)) return nd6_input(m, ctx, pd, l3, total, rxif);
+    if (mcdst) return ip6_local_group(m, l3, total);
+  }
 
   const cnt = ld32(m, ctx + CTX_CNT);
   const ifnet = ld32(m, ctx + CTX_IFNET);
@@ -439,7 +475,8 @@ function ip6_input(
     }
   }
 
-  if (!isLinkLocal6(s0)) {
+  // our own global address as the source, from outside; ND exempt (a conflict the cache must see)
+  if (!isLinkLocal6(s0) && !nd6_is_nd(m, l3, total)) {
     const snh = route6(m, ctx, l3 + 8);
     if (snh !== 0 && (ld32(m, ld32(m, ctx + CTX_NH) + snh * NH_SIZE + NH_FLAGS) & NHF_LOCAL) !== 0) {
       return V(PATH_DROP, R_SRC_OURS);
@@ -453,7 +490,11 @@ function ip6_input(
   }
   const nhp = ld32(m, ctx + CTX_NH) + nh * NH_SIZE;
   const fl = ld32(m, nhp + NH_FLAGS);
-  if (fl & NHF_LOCAL) return ip6_local(m, ctx, pd, l3, total, rxif, l2mc, ld32(m, nhp + NH_IFINDEX));
+  if (fl & NHF_LOCAL) {
+    return nd6_is_nd(m, l3, total)
+      ? nd6_input(m, ctx, pd, l3, total, rxif)
+      : ip6_local(m, ctx, pd, l3, total, rxif, l2mc, ld32(m, nhp + NH_IFINDEX));
+  }
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
   if (isLinkLocal6(d0)) return V(PATH_DROP, R_SCOPE);
   if (isLinkLocal6(s0)) {
@@ -500,10 +541,29 @@ function ip6_input(
           NBS_V6,
         )
       : nb_find(m, nbr, d0, d1, d2, d3, txif, NBS_V6);
-  if (ne === 0) return V(PATH_DROP, R_UNRESOLVED);
   let mtu = ld32(m, tifp + IF_MTU);
   const rmtu = ld32(m, nhp + NH_MTU);
   if (rmtu !== 0 && rmtu < mtu) mtu = rmtu;
+  if (ne === 0) {
+    return fl & NHF_GATEWAY
+      ? ip_unresolved(
+          m,
+          ctx,
+          pd,
+          1,
+          txif,
+          ld32(m, nhp + NH_GW),
+          ld32(m, nhp + NH_GW + 4),
+          ld32(m, nhp + NH_GW + 8),
+          ld32(m, nhp + NH_GW + 12),
+          l3,
+          total,
+          total <= mtu,
+          rxif,
+        )
+      : ip_unresolved(m, ctx, pd, 1, txif, d0, d1, d2, d3, l3, total, total <= mtu, rxif);
+  }
+  nb_mark_used(m, ne);
   st32(m, pd + PD_NH, nh);
   if (total > mtu) {
     icmp6_error(m, ctx, pd, l3, total, rxif, ICMP6_PACKET_TOO_BIG, 0, mtu);

@@ -12,6 +12,7 @@ import {
   NBS_EMPTY,
   NBS_VALID,
   NBS_TOMB,
+  NBS_LIMBO,
 } from '../../../assembly/layout/nbr.js';
 import { type Mem, ld32, st32, ld16, st16, ald32, ast32 } from '../util/mem.js';
 import { hash_combine } from '../util/hash.js';
@@ -114,8 +115,32 @@ export function nb_del(
 ): number {
   const e = nb_find(m, t, a0, a1, a2, a3, ifindex, v6);
   if (e === 0) return 0;
-  ast32(m, e + NB_STATE, NBS_TOMB);
+  ast32(m, e + NB_STATE, NBS_LIMBO);
   st32(m, t + NBH_COUNT, ld32(m, t + NBH_COUNT) - 1);
   st32(m, t + NBH_TOMBS, ld32(m, t + NBH_TOMBS) + 1);
   return 1;
+}
+
+function nbSlot(t: number, i: number): number {
+  return t + NBH_SIZE + i * NB_SIZE;
+}
+
+export function nb_reclaim(m: Mem, t: number): number {
+  const cap = ld32(m, t + NBH_CAP);
+  const mask = cap - 1;
+  for (let i = 0; i < cap; i++) {
+    if (ld32(m, nbSlot(t, i) + NB_STATE) === NBS_LIMBO) ast32(m, nbSlot(t, i) + NB_STATE, NBS_TOMB);
+  }
+  let freed = 0;
+  for (let i = 0; i < cap; i++) {
+    if (ld32(m, nbSlot(t, i) + NB_STATE) !== NBS_EMPTY) continue;
+    let j = (i - 1) & mask;
+    while (ld32(m, nbSlot(t, j) + NB_STATE) === NBS_TOMB) {
+      ast32(m, nbSlot(t, j) + NB_STATE, NBS_EMPTY);
+      freed++;
+      j = (j - 1) & mask;
+    }
+  }
+  st32(m, t + NBH_TOMBS, ld32(m, t + NBH_TOMBS) - freed);
+  return freed;
 }
