@@ -36,6 +36,7 @@
 //   C_            per-CPU counters: indices into u64[C_COUNT]                               cpu.ts
 //   IFC_          per-CPU per-interface counters (netstat -i)                               cpu.ts
 //   CTX_          per-CPU forwarding context (what fwd_batch runs with)                     cpu.ts
+//   LAF_          local-address filter (source lookups only on a hit)                       cpu.ts
 //   OPT_          bits of CTX_OPTS                                                          cpu.ts
 //   IF_           ifnet slot, indexed by ifindex                                            ifnet.ts
 //   IFF_          bits of IF_FLAGS                                                          ifnet.ts
@@ -230,6 +231,8 @@ import {
   CTX_POOL,
   CTX_NEV,
   CTX_WARM,
+  CTX_LAF,
+  LAF_BYTES,
   OPT_FASTFWD,
   OPT_ICMP,
   OPT_FIBWARM,
@@ -698,6 +701,8 @@ export {
   CTX_POOL,
   CTX_NEV,
   CTX_WARM,
+  CTX_LAF,
+  LAF_BYTES,
   OPT_FASTFWD,
   OPT_ICMP,
   OPT_FIBWARM,

@@ -35,6 +35,7 @@ import {
   CTX_FLOW,
   CTX_GEN,
   CTX_NH,
+  CTX_LAF,
   CTX_NBR,
   CTX_NEV,
   OPT_FASTFWD,
@@ -306,6 +307,18 @@ function ip_unresolved(
   ether_output(ctx, pd, l3, iplen, ETHERTYPE_IP, txif, dmac);
 }
 
+/** Whether the local-address filter may hold `h` (a laf hash): the source needs its FIB lookup. */
+@inline function laf_maybe(ctx: usize, h: u32): bool {
+  const laf = <usize>ld32(ctx + CTX_LAF);
+  return laf == 0 || ((ld8(laf + <usize>(h >>> 3)) >>> (h & 7)) & 1) != 0;
+}
+
+/** The laf hash of an IPv6 address's host-order words. */
+@inline function laf_hash6(w0: u32, w1: u32, w2: u32, w3: u32): u32 {
+  const x = w0 ^ w1 ^ w2 ^ w3;
+  return (x ^ (x >>> 16)) & 0xffff;
+}
+
 function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc: bool, now: u32): u32 {
   if (l3len < 20) return V(PATH_DROP, R_TOO_SHORT);
   const vhl = ld8(l3);
@@ -353,7 +366,8 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   // Normal path (ip_input -> ip_forward -> ip_output).
   // The source's own route: one of our addresses from outside (R_SRC_OURS, as Linux's martian
   // source) or a subnet broadcast is a martian; a connected one is what a redirect needs.
-  const snh = route4(ctx, src);
+  let snh: u32 = 0;
+  if (laf_maybe(ctx, (src ^ (src >>> 16)) & 0xffff)) snh = route4(ctx, src);
   if (snh != 0) {
     const sfl = ld32(<usize>ld32(ctx + CTX_NH) + <usize>snh * NH_SIZE + NH_FLAGS);
     if (sfl & NHF_LOCAL) return V(PATH_DROP, R_SRC_OURS);
@@ -425,6 +439,8 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   }
   if (tx_room(ctx) == 0) return V(PATH_DROP, R_NOBUFS);
   // back out the way it came, to a host on that subnet: redirect it (redirect.ts), quoting it as received
+  // the sender's route only matters here if the filter skipped it: look it up now
+  if (txif == rxif && snh == 0) snh = route4(ctx, src);
   const redirected = ip4_redirect(ctx, pd, l3, iplen, rxif, txif, snh, gw, hlen > 20 && ip4opts_srcrt);
   if (hlen > 20) ip4_opts_forward(ctx, l3, hlen, txif, now);
   if (flowable && !redirected) {
@@ -502,7 +518,7 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   // one of our own global addresses as the source, from outside (link-local ones are per link: a
   // neighbor on another link may hold the same; the scope rule below keeps those from leaving). ND is
   // exempt: an advertisement claiming our address is a conflict the neighbor cache must see.
-  if (!isLinkLocal6(s0) && !nd6_is_nd(l3, total)) {
+  if (!isLinkLocal6(s0) && laf_maybe(ctx, laf_hash6(s0, s1, s2, s3)) && !nd6_is_nd(l3, total)) {
     const snh = route6(ctx, l3 + 8);
     if (snh != 0 && (ld32(<usize>ld32(ctx + CTX_NH) + <usize>snh * NH_SIZE + NH_FLAGS) & NHF_LOCAL) != 0) {
       return V(PATH_DROP, R_SRC_OURS);

@@ -76,7 +76,16 @@ export const CTX_IFCNT = 96; // u32 ptr to this CPU's per-interface counters (IF
 export const CTX_FIB6 = 100; // u32 ptr to the compiled IPv6 FIB header, 0 = look up in the radix tree
 export const CTX_POOL = 104; // u32 ptr to the cluster pool behind the CTX_FREE cache (MB_*), 0 = the cache is all there is
 export const CTX_NEV = 112; // u32 ptr to this CPU's neighbor event ring (nev.ts), 0 = none: a miss is dropped as unresolved
+export const CTX_LAF = 116; // u32 ptr to the local-address filter (LAF_BYTES bitmap), 0 = none: always look the source up
 export const CTX_WARM = 108; // u32 out: xor of the tbl24 words route4_warm loaded (kept so the loads are not optimised away)
+
+// Local-address filter: a bitmap of LAF_BYTES * 8 bits, one per hash of an address the router owns
+// (local and broadcast host routes). The normal path looks a packet's source up in the FIB only when
+// its bit is set: a martian "our own address" or "broadcast" source needs the lookup, almost no
+// other packet does. Bits are only ever set (Tables, under the writer lock, before the route is
+// published), so a reader never misses one; a deleted address leaves a false positive, which costs
+// one lookup. laf_hash4(a) = (a ^ a >>> 16) & 0xffff; for IPv6 the same over w0 ^ w1 ^ w2 ^ w3.
+export const LAF_BYTES = 8192;
 
 export const OPT_FASTFWD = 1; // use and fill the ipflow cache
 export const OPT_ICMP = 2; // send ICMP errors

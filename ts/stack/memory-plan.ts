@@ -27,6 +27,7 @@ import {
   NEV_DATA,
   MAX_FRAME,
   ALIGN,
+  LAF_BYTES,
 } from '../../assembly/layout.js';
 import { Arena } from './arena.js';
 import { assertLayout } from './layout-check.js';
@@ -100,6 +101,8 @@ export interface Layout {
   /** compiled IPv6 FIB: header, tbl16 and chunk hash (all 0 without one) */
   fib6: { head: number; tbl16: number; hash: number };
   nbr: number;
+  /** the local-address filter: LAF_BYTES bitmap (assembly/layout/cpu.ts) */
+  laf: number;
   gen: number;
   /** per RSS interface: Toeplitz table, key, indirection table */
   rss: { table: number; key: number; reta: number }[];
@@ -142,6 +145,7 @@ export function planLayout(s: LayoutSizes): Layout {
     ? { head: a.alloc(F6_SIZE), tbl16: a.alloc(65536 * 4), hash: a.alloc(s.fib6Slots * F6E_SIZE) }
     : { head: 0, tbl16: 0, hash: 0 };
   const nbr = a.alloc(NBH_SIZE + s.neighborSlots * NB_SIZE);
+  const laf = a.alloc(LAF_BYTES);
   const gen = a.alloc(4);
   const rss = [];
   for (let i = 0; i < s.rssInterfaces; i++) {
@@ -184,6 +188,7 @@ export function planLayout(s: LayoutSizes): Layout {
     fib4,
     fib6,
     nbr,
+    laf,
     gen,
     rss,
     vlanMaps,

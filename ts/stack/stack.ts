@@ -28,6 +28,7 @@ import {
   CTX_RT4,
   CTX_RT6,
   CTX_NBR,
+  CTX_LAF,
   CTX_FLOW,
   CTX_CNT,
   CTX_PD,
@@ -332,6 +333,7 @@ export class Stack implements LlHost {
     set(CTX_RT4, L.rt4);
     set(CTX_RT6, L.rt6);
     set(CTX_NBR, L.nbr);
+    set(CTX_LAF, L.laf);
     set(CTX_FLOW, r.flow);
     set(CTX_CNT, r.counters);
     set(CTX_PD, r.pd);

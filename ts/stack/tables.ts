@@ -553,6 +553,24 @@ export class Tables {
 
   // ---- routes -----------------------------------------------------------------------------------
 
+  /**
+   * Marks a local or broadcast host route's address in the local-address filter (assembly/layout/cpu.ts
+   * LAF_BYTES), before the route is published: a reader that finds the route finds its bit. Bits are
+   * never cleared (a stale one costs a lookup, a missing one a martian let through).
+   */
+  private lafMark(kind: RouteKind, family: 4 | 6, dst: Uint8Array, plen: number): void {
+    if ((kind !== 'local' && kind !== 'broadcast') || plen !== (family === 4 ? 32 : 128) || !this.L.laf) return;
+    let x: number;
+    if (family === 4) x = new DataView(dst.buffer, dst.byteOffset, 4).getUint32(0);
+    else {
+      const w = words6(dst);
+      x = (w[0] ^ w[1] ^ w[2] ^ w[3]) >>> 0;
+    }
+    const h = (x ^ (x >>> 16)) & 0xffff;
+    const p = this.L.laf + (h >>> 3);
+    Atomics.or(this.u8, p, 1 << (h & 7));
+  }
+
   /** A route key the tables can hold: 4 or 16 bytes and a prefix length within the family's bits. */
   private checkKey(family: 4 | 6, dst: Uint8Array, plen: number): void {
     const bits = family === 4 ? 32 : 128;
@@ -593,6 +611,7 @@ export class Tables {
   ): Nexthop {
     this.wlock.assertHeld('addRoute');
     this.checkKey(family, dst, plen);
+    this.lafMark(kind, family, dst, plen);
     const nh = this.nexthopRef(kind, family, ifindex, gw, mtu);
     const r = this.k.rt_set(this.head(family), this.putKey(dst), plen, nh.id, 0);
     if (r !== 0) {
@@ -635,6 +654,7 @@ export class Tables {
   ): Nexthop {
     this.wlock.assertHeld('changeRoute');
     this.checkKey(family, dst, plen);
+    this.lafMark(kind, family, dst, plen);
     const nh = this.nexthopRef(kind, family, ifindex, gw, mtu);
     const old = this.k.rt_set(this.head(family), this.putKey(dst), plen, nh.id, 1);
     if (old === 0xffffffff) {

@@ -16,6 +16,7 @@ import {
   CTX_FLOW,
   CTX_GEN,
   CTX_NH,
+  CTX_LAF,
   CTX_NBR,
   CTX_NEV,
   OPT_FASTFWD,
@@ -279,6 +280,18 @@ function ip4_rewrite_output(
   ether_output(m, ctx, pd, l3, iplen, ETHERTYPE_IP, txif, dmac);
 }
 
+/** Whether the local-address filter may hold `h` (a laf hash): the source needs its FIB lookup. */
+function laf_maybe(m: Mem, ctx: number, h: number): boolean {
+  const laf = ld32(m, ctx + CTX_LAF);
+  return laf === 0 || ((ld8(m, laf + (h >>> 3)) >>> (h & 7)) & 1) !== 0;
+}
+
+/** The laf hash of an IPv6 address's host-order words. */
+function laf_hash6(w0: number, w1: number, w2: number, w3: number): number {
+  const x = (w0 ^ w1 ^ w2 ^ w3) >>> 0;
+  return (x ^ (x >>> 16)) & 0xffff;
+}
+
 function ip4_input(
   m: Mem,
   ctx: number,
@@ -328,7 +341,8 @@ function ip4_input(
     }
   }
 
-  const snh = route4(m, ctx, src);
+  let snh = 0;
+  if (laf_maybe(m, ctx, (src ^ (src >>> 16)) & 0xffff)) snh = route4(m, ctx, src);
   if (snh !== 0) {
     const sfl = ld32(m, ld32(m, ctx + CTX_NH) + snh * NH_SIZE + NH_FLAGS);
     if (sfl & NHF_LOCAL) return V(PATH_DROP, R_SRC_OURS);
@@ -398,6 +412,8 @@ function ip4_input(
     return NORMAL;
   }
   if (tx_room(m, ctx) === 0) return V(PATH_DROP, R_NOBUFS);
+  // the sender's route only matters here if the filter skipped it: look it up now
+  if (txif === rxif && snh === 0) snh = route4(m, ctx, src);
   const redirected = ip4_redirect(m, ctx, pd, l3, iplen, rxif, txif, snh, gw, hlen > 20 && ip4opts.srcrt);
   if (hlen > 20) ip4_opts_forward(m, ctx, l3, hlen, txif, now);
   if (flowable && !redirected) {
@@ -476,7 +492,7 @@ function ip6_input(
   }
 
   // our own global address as the source, from outside; ND exempt (a conflict the cache must see)
-  if (!isLinkLocal6(s0) && !nd6_is_nd(m, l3, total)) {
+  if (!isLinkLocal6(s0) && laf_maybe(m, ctx, laf_hash6(s0, s1, s2, s3)) && !nd6_is_nd(m, l3, total)) {
     const snh = route6(m, ctx, l3 + 8);
     if (snh !== 0 && (ld32(m, ld32(m, ctx + CTX_NH) + snh * NH_SIZE + NH_FLAGS) & NHF_LOCAL) !== 0) {
       return V(PATH_DROP, R_SRC_OURS);
