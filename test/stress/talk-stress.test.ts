@@ -23,13 +23,16 @@ describe.each(['wasm', 'ts'] as const)('stress under traffic (%s)', (engine) => 
       'if-down-up',
       'affinity',
       'neighbor',
+      'neighbor-churn',
       'route-burst',
       'vlan-attach-detach',
       'vlan-frames',
     ])
       expect(r.ops[k]).toBeGreaterThan(0);
-    // everything that was not forwarded was dropped for a reason the churn explains
-    for (const reason of Object.keys(r.drops)) expect(['no-route', 'if-down']).toContain(reason);
+    // everything that was not forwarded was dropped for a reason the churn explains (a deleted
+    // gateway entry: its frames held, dropped when the hold queue overflows or the cache gives up)
+    for (const reason of Object.keys(r.drops))
+      expect(['no-route', 'if-down', 'unresolved', 'held', 'nbr-event-ring-full']).toContain(reason);
     expect(r.ok).toBe(true);
   }, 30_000);
 });

@@ -171,8 +171,16 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
           break;
         }
         case 4: {
-          // neighbor rewrite (a new MAC for the gateway in use)
-          await cp.neighborSet(gws[gwIx]!, devs[gwIx]!, Uint8Array.of(2, 0, 0, 0, Math.floor(rnd() * 256), 0xfe));
+          // neighbor rewrite (a new MAC for the gateway in use); or churn: the entry deleted under
+          // traffic (its slot to limbo, reclaimed after a grace period; frames to the gateway miss
+          // meanwhile: held, and the cache asks for it with ARP nobody answers), then set again
+          const mac = Uint8Array.of(2, 0, 0, 0, Math.floor(rnd() * 256), 0xfe);
+          if (rnd() < 0.5) {
+            await cp.neighborDelete(gws[gwIx]!, devs[gwIx]!);
+            await tick();
+            ops['neighbor-churn'] = (ops['neighbor-churn'] ?? 0) + 1;
+          }
+          await cp.neighborSet(gws[gwIx]!, devs[gwIx]!, mac);
           ops['neighbor'] = (ops['neighbor'] ?? 0) + 1;
           break;
         }
