@@ -16,6 +16,7 @@
 
 import {
   CTX_OPTS,
+  CTX_NEV,
   CTX_ICMP_PPS,
   CTX_ICMP_BURST,
   CTX_ICMP_TOKENS,
@@ -60,7 +61,8 @@ import { ld8, ld16be, ld32, ld32be, st32, st16be, st32be, cnt_add } from '../uti
 import { in_cksum, in_cksum_hdr20, in_cksum_acc, in_pseudo6 } from '../wire/cksum';
 import { route4, route6 } from '../fib/route';
 import { nb_find } from '../nbr/nbr';
-import { buf_alloc, tx_room, ether_output, ETHERTYPE_IP, ETHERTYPE_IPV6 } from './output';
+import { nev_post_miss } from '../nbr/nev';
+import { buf_alloc, buf_free, tx_room, ether_output, ETHERTYPE_IP, ETHERTYPE_IPV6 } from './output';
 
 export const ICMP_UNREACH: u32 = 3;
 export const ICMP_UNREACH_NET: u32 = 0;
@@ -170,14 +172,16 @@ export function icmp4_error(
   if (me == 0) me = ld32(ifnet + <usize>rxif * IF_SIZE + IF_ADDR4);
   const gw = nhp != 0 && ld32(nhp + NH_FLAGS) & NHF_GATEWAY ? ld32(nhp + NH_GW) : src;
   const ne = oif != 0 ? nb_find(<usize>ld32(ctx + CTX_NBR), gw, 0, 0, 0, oif, 0) : 0;
-  const o = icmp_cluster(ctx, cnt, ne != 0 && me != 0);
+  // no neighbor entry for the way back: the error waits for its resolution like a forwarded packet
+  const held = ne == 0 && oif != 0 && ld32(ctx + CTX_NEV) != 0;
+  const o = icmp_cluster(ctx, cnt, (ne != 0 || held) && me != 0);
   if (o == 0) return;
   const quote = min(iplen, ICMP_QUOTE_MAX4);
   const ipid = ld32(ctx + CTX_IPID);
   st32(ctx + CTX_IPID, (ipid + 1) & 0xffff);
   st32be(o, 0x45c00000 | (28 + quote)); // version 4, IHL 5, precedence internetwork control (RFC 1812 4.3.2.5)
   st32be(o + 4, ipid << 16);
-  st32be(o + 8, 0x40010000); // TTL 64, protocol ICMP, checksum 0
+  st32be(o + 8, held ? 0x41010000 : 0x40010000); // TTL 64 (65 when held: the hold path decrements it), ICMP
   st32be(o + 12, me);
   st32be(o + 16, src);
   st16be(o + 10, in_cksum_hdr20(o));
@@ -185,8 +189,36 @@ export function icmp4_error(
   st32be(o + 24, type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG ? param & 0xffff : param); // RFC 1191
   memory.copy(o + 28, l3, quote);
   st16be(o + 22, in_cksum(o + 20, 8 + quote));
+  if (held) {
+    icmp_hold(ctx, pd, cnt, 0, oif, gw, 0, 0, 0, o, 28 + quote, rxif);
+    return;
+  }
   ether_output(ctx, pd, o, 28 + quote, ETHERTYPE_IP, oif, ne + NB_MAC);
   cnt_add(cnt, C_ICMP_OUT, 1);
+}
+
+/**
+ * Hands an error whose way back has no neighbor entry to the neighbor cache (nev.ts: a MISS with
+ * the packet, which the cache holds, resolves and releases), then gives its cluster back. Counted as
+ * sent when the ring took it (the cache counts what it later drops), suppressed when the ring was full.
+ */
+function icmp_hold(
+  ctx: usize,
+  pd: usize,
+  cnt: usize,
+  v6: u32,
+  oif: u32,
+  a0: u32,
+  a1: u32,
+  a2: u32,
+  a3: u32,
+  o: usize,
+  len: u32,
+  rxif: u32,
+): void {
+  if (nev_post_miss(ctx, pd, v6, oif, a0, a1, a2, a3, o, len, rxif)) cnt_add(cnt, C_ICMP_OUT, 1);
+  else cnt_add(cnt, C_ICMP_SUPPRESSED, 1);
+  buf_free(ctx, o - BUF_HEADROOM - 18);
 }
 
 /**
@@ -269,17 +301,38 @@ export function icmp6_error(
       );
     }
   }
-  const o = icmp_cluster(ctx, cnt, ne != 0 && haveMe);
+  const held = ne == 0 && oif != 0 && ld32(ctx + CTX_NEV) != 0;
+  const o = icmp_cluster(ctx, cnt, (ne != 0 || held) && haveMe);
   if (o == 0) return;
   const quote = min(total, ICMP_QUOTE_MAX6);
   st32be(o, 0x60000000);
-  st32be(o + 4, ((8 + quote) << 16) | (58 << 8) | 64); // payload length, next header ICMPv6, hop limit 64
+  // payload length, next header ICMPv6, hop limit 64 (65 when held: the hold path decrements it)
+  st32be(o + 4, ((8 + quote) << 16) | (58 << 8) | (held ? 65 : 64));
   memory.copy(o + 8, ifnet + <usize>meIf * IF_SIZE + meOff, 16);
   memory.copy(o + 24, l3 + 8, 16);
   st32be(o + 40, (type << 24) | (code << 16));
   st32be(o + 44, param);
   memory.copy(o + 48, l3, quote);
   st16be(o + 42, ~in_cksum_acc(o + 40, 8 + quote, in_pseudo6(o + 8, o + 24, 58, 8 + quote)) & 0xffff);
+  if (held) {
+    // the next hop: the route's gateway, else the source itself (on link, or link-local on rxif)
+    const gw6 = nhp != 0 && (ld32(nhp + NH_FLAGS) & NHF_GATEWAY) != 0;
+    icmp_hold(
+      ctx,
+      pd,
+      cnt,
+      1,
+      oif,
+      gw6 ? ld32(nhp + NH_GW) : ld32be(l3 + 8),
+      gw6 ? ld32(nhp + NH_GW + 4) : ld32be(l3 + 12),
+      gw6 ? ld32(nhp + NH_GW + 8) : ld32be(l3 + 16),
+      gw6 ? ld32(nhp + NH_GW + 12) : ld32be(l3 + 20),
+      o,
+      40 + 8 + quote,
+      rxif,
+    );
+    return;
+  }
   ether_output(ctx, pd, o, 40 + 8 + quote, ETHERTYPE_IPV6, oif, ne + NB_MAC);
   cnt_add(cnt, C_ICMP_OUT, 1);
 }

@@ -75,6 +75,14 @@ export function buf_alloc(ctx: usize): usize {
   return <usize>ld32(fs + 8 + ((<usize>(n - 1)) << 2));
 }
 
+/** Pushes a cluster taken with buf_alloc back on the context's free stack (it was just popped: there is room). */
+export function buf_free(ctx: usize, c: usize): void {
+  const fs = <usize>ld32(ctx + CTX_FREE);
+  const n = ld32(fs);
+  st32(fs + 8 + ((<usize>n) << 2), <u32>c);
+  st32(fs, n + 1);
+}
+
 @inline export function tx_room(ctx: usize): u32 {
   return ld32(ctx + CTX_TXCAP) - ld32(ctx + CTX_NTX);
 }

@@ -158,4 +158,33 @@ describe.each(['wasm', 'ts'] as const)('createRouter (%s)', (engine) => {
     expect([...released[0]!.frame.subarray(0, 6)]).toEqual([...mac('02:00:00:00:0b:01')]);
     expect(released[0]!.frame[14 + 8]).toBe(63);
   });
+
+  test('an ICMP error whose way back is unresolved waits for ARP like a forwarded packet', async () => {
+    const { neighbors, ...rest } = CONFIG_A;
+    const r = await make({ ...rest, neighbors: [neighbors[0]!] }); // the host 192.0.2.10 unknown
+    const first = r.receive('wm0', fromHost('203.0.113.9', 1)); // TTL 1: time exceeded, back to the host
+    expect(first.map((o) => [o.if, o.frame[12], o.frame[13], o.frame[21]])).toEqual([['wm0', 0x08, 0x06, 1]]);
+    expect([...first[0]!.frame.subarray(38, 42)]).toEqual([192, 0, 2, 10]); // who has the host
+    const reply = buildArp({
+      dstMac: mac('02:00:00:00:0a:01'),
+      srcMac: mac('02:00:00:00:aa:10'),
+      op: 2,
+      senderMac: mac('02:00:00:00:aa:10'),
+      senderIp: ip('192.0.2.10'),
+      targetIp: ip('192.0.2.1'),
+    });
+    const released = r.receive('wm0', reply);
+    expect(released.map((o) => o.if)).toEqual(['wm0']);
+    const e = released[0]!.frame;
+    expect([...e.subarray(0, 6)]).toEqual([...mac('02:00:00:00:aa:10')]);
+    expect([e[14 + 8], e[14 + 9], e[14 + 20], e[14 + 21]]).toEqual([64, 1, 11, 0]); // TTL 64, ICMP time exceeded
+    const sum = (b: Uint8Array, from: number, to: number) => {
+      let x = 0;
+      for (let i = from; i < to; i += 2) x += (b[i]! << 8) | (b[i + 1] ?? 0);
+      while (x > 0xffff) x = (x & 0xffff) + (x >>> 16);
+      return x;
+    };
+    expect(sum(e, 14, 34)).toBe(0xffff); // IP header checksum still valid after the hold path
+    expect(sum(e, 34, e.length)).toBe(0xffff); // ICMP checksum
+  });
 });

@@ -40,12 +40,14 @@ import {
   C_ICMP_SUPPRESSED,
   C_REASON_BASE,
   R_NOBUFS,
+  CTX_NEV,
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16be, ld32, ld32be, st32, st16be, st32be, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_acc, in_pseudo6 } from '../wire/cksum.js';
 import { route4, route6 } from '../fib/route.js';
 import { nb_find } from '../nbr/nbr.js';
-import { buf_alloc, tx_room, ether_output, ETHERTYPE_IP, ETHERTYPE_IPV6 } from './output.js';
+import { nev_post_miss } from '../nbr/nev.js';
+import { buf_alloc, buf_free, tx_room, ether_output, ETHERTYPE_IP, ETHERTYPE_IPV6 } from './output.js';
 
 export const ICMP_UNREACH = 3;
 export const ICMP_UNREACH_NET = 0;
@@ -143,14 +145,16 @@ export function icmp4_error(
   if (me === 0) me = ld32(m, ifnet + rxif * IF_SIZE + IF_ADDR4);
   const gw = nhp !== 0 && ld32(m, nhp + NH_FLAGS) & NHF_GATEWAY ? ld32(m, nhp + NH_GW) : src;
   const ne = oif !== 0 ? nb_find(m, ld32(m, ctx + CTX_NBR), gw, 0, 0, 0, oif, 0) : 0;
-  const o = icmp_cluster(m, ctx, cnt, ne !== 0 && me !== 0);
+  // no neighbor entry for the way back: the error waits for its resolution like a forwarded packet
+  const held = ne === 0 && oif !== 0 && ld32(m, ctx + CTX_NEV) !== 0;
+  const o = icmp_cluster(m, ctx, cnt, (ne !== 0 || held) && me !== 0);
   if (o === 0) return;
   const quote = Math.min(iplen, ICMP_QUOTE_MAX4);
   const ipid = ld32(m, ctx + CTX_IPID);
   st32(m, ctx + CTX_IPID, (ipid + 1) & 0xffff);
   st32be(m, o, 0x45c00000 | (28 + quote));
   st32be(m, o + 4, ipid << 16);
-  st32be(m, o + 8, 0x40010000);
+  st32be(m, o + 8, held ? 0x41010000 : 0x40010000); // TTL 64 (65 when held: the hold path decrements it)
   st32be(m, o + 12, me);
   st32be(m, o + 16, src);
   st16be(m, o + 10, in_cksum_hdr20(m, o));
@@ -158,8 +162,33 @@ export function icmp4_error(
   st32be(m, o + 24, type === ICMP_UNREACH && code === ICMP_UNREACH_NEEDFRAG ? param & 0xffff : param);
   m.u8.copyWithin(o + 28, l3, l3 + quote);
   st16be(m, o + 22, in_cksum(m, o + 20, 8 + quote));
+  if (held) {
+    icmp_hold(m, ctx, pd, cnt, 0, oif, gw, 0, 0, 0, o, 28 + quote, rxif);
+    return;
+  }
   ether_output(m, ctx, pd, o, 28 + quote, ETHERTYPE_IP, oif, ne + NB_MAC);
   cnt_add(m, cnt, C_ICMP_OUT, 1);
+}
+
+/** An error whose way back has no neighbor entry, to the neighbor cache (see the AS twin). */
+function icmp_hold(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  cnt: number,
+  v6: number,
+  oif: number,
+  a0: number,
+  a1: number,
+  a2: number,
+  a3: number,
+  o: number,
+  len: number,
+  rxif: number,
+): void {
+  if (nev_post_miss(m, ctx, pd, v6, oif, a0, a1, a2, a3, o, len, rxif)) cnt_add(m, cnt, C_ICMP_OUT, 1);
+  else cnt_add(m, cnt, C_ICMP_SUPPRESSED, 1);
+  buf_free(m, ctx, o - BUF_HEADROOM - 18);
 }
 
 export function icmp6_error(
@@ -237,11 +266,12 @@ export function icmp6_error(
       );
     }
   }
-  const o = icmp_cluster(m, ctx, cnt, ne !== 0 && haveMe);
+  const held = ne === 0 && oif !== 0 && ld32(m, ctx + CTX_NEV) !== 0;
+  const o = icmp_cluster(m, ctx, cnt, (ne !== 0 || held) && haveMe);
   if (o === 0) return;
   const quote = Math.min(total, ICMP_QUOTE_MAX6);
   st32be(m, o, 0x60000000);
-  st32be(m, o + 4, ((8 + quote) << 16) | (58 << 8) | 64);
+  st32be(m, o + 4, ((8 + quote) << 16) | (58 << 8) | (held ? 65 : 64));
   const a6 = ifnet + meIf * IF_SIZE + meOff;
   m.u8.copyWithin(o + 8, a6, a6 + 16);
   m.u8.copyWithin(o + 24, l3 + 8, l3 + 24);
@@ -249,6 +279,25 @@ export function icmp6_error(
   st32be(m, o + 44, param);
   m.u8.copyWithin(o + 48, l3, l3 + quote);
   st16be(m, o + 42, ~in_cksum_acc(m, o + 40, 8 + quote, in_pseudo6(m, o + 8, o + 24, 58, 8 + quote)) & 0xffff);
+  if (held) {
+    const gw6 = nhp !== 0 && (ld32(m, nhp + NH_FLAGS) & NHF_GATEWAY) !== 0;
+    icmp_hold(
+      m,
+      ctx,
+      pd,
+      cnt,
+      1,
+      oif,
+      gw6 ? ld32(m, nhp + NH_GW) : ld32be(m, l3 + 8),
+      gw6 ? ld32(m, nhp + NH_GW + 4) : ld32be(m, l3 + 12),
+      gw6 ? ld32(m, nhp + NH_GW + 8) : ld32be(m, l3 + 16),
+      gw6 ? ld32(m, nhp + NH_GW + 12) : ld32be(m, l3 + 20),
+      o,
+      48 + quote,
+      rxif,
+    );
+    return;
+  }
   ether_output(m, ctx, pd, o, 48 + quote, ETHERTYPE_IPV6, oif, ne + NB_MAC);
   cnt_add(m, cnt, C_ICMP_OUT, 1);
 }

@@ -56,6 +56,14 @@ export function buf_alloc(m: Mem, ctx: number): number {
   return ld32(m, fs + 8 + (n - 1) * 4);
 }
 
+/** Pushes a cluster taken with buf_alloc back on the context's free stack (it was just popped: there is room). */
+export function buf_free(m: Mem, ctx: number, c: number): void {
+  const fs = ld32(m, ctx + CTX_FREE);
+  const n = ld32(m, fs);
+  st32(m, fs + 8 + n * 4, c);
+  st32(m, fs, n + 1);
+}
+
 export function tx_room(m: Mem, ctx: number): number {
   return ld32(m, ctx + CTX_TXCAP) - ld32(m, ctx + CTX_NTX);
 }
