@@ -1,4 +1,4 @@
-// Runs the three benchmark suites one after another in this process and prints their tables
+// Runs the benchmark suites one after another in this process and prints their tables
 // together at the end. Each suite also writes bench/results/<suite>.json itself; the benny suites
 // (kernels, lpm) write bench/results/<suite>.chart.html. `npm run bench` runs this file.
 import { isMain, machineInfo } from './common.js';
@@ -7,6 +7,7 @@ import { runLpm } from './lpm.js';
 import { runPipeline } from './pipeline.js';
 import { runFib } from './fib.js';
 import { runMp } from './mp.js';
+import { runNbr } from './nbr.js';
 import { runSync } from './sync.js';
 
 export async function runAll(): Promise<void> {
@@ -23,6 +24,7 @@ export async function runAll(): Promise<void> {
   reports.push(await runFib({ print: false }));
   reports.push(await runMp({ print: false }));
   reports.push(await runSync({ print: false }));
+  reports.push(await runNbr({ print: false }));
   console.log('\n' + '='.repeat(100));
   for (const r of reports) console.log(`\n${r.text}\n  results: ${r.jsonPath}`);
   console.log(`\nall suites: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
