@@ -81,10 +81,15 @@ export function in4_is_ours(ctx: usize, a: u32, ifindex: u32): bool {
   return (ld32(nhp + NH_FLAGS) & NHF_LOCAL) != 0 && ld32(nhp + NH_IFINDEX) == ifindex;
 }
 
-/** Whether the data-path table has an entry for `spa` on ifindex with another MAC than `mac`. */
-function arp_mac_changed(ctx: usize, spa: u32, ifindex: u32, mac: usize): bool {
+/**
+ * Whether an ARP from `spa` (sender MAC at `mac`) has something to teach the cache: an entry with
+ * another MAC (RFC 826's merge), or no entry while we are the target. An entry with the same MAC
+ * posts nothing: no state changes for it (RFC 4861 7.2.3's rule, which ARP follows here).
+ */
+function arp_learn(ctx: usize, spa: u32, ifindex: u32, mac: usize, ours: bool): bool {
   const e = nb_find(<usize>ld32(ctx + CTX_NBR), spa, 0, 0, 0, ifindex, 0);
-  return e != 0 && (load<u32>(e + NB_MAC) != load<u32>(mac) || ld16(e + NB_MAC + 4) != ld16(mac + 4));
+  if (e == 0) return ours;
+  return load<u32>(e + NB_MAC) != load<u32>(mac) || ld16(e + NB_MAC + 4) != ld16(mac + 4);
 }
 
 /**
@@ -115,9 +120,9 @@ export function arp_input(ctx: usize, pd: usize, a: usize, alen: u32, rxif: u32)
   if (spa != 0) {
     if (in4_is_ours(ctx, spa, rxif)) {
       cnt_add(cnt, C_ARP_CONFLICT, 1);
-    } else if (ours || arp_mac_changed(ctx, spa, rxif, a + 8)) {
+    } else if (arp_learn(ctx, spa, rxif, a + 8, ours)) {
       // RFC 826's merge: the control plane adds the sender when we are the target, and updates an
-      // entry it has; the data path posts only those (a cache hit with the same MAC posts nothing)
+      // entry it has; the data path posts only those, and not a cache hit with the same MAC
       nev_post_learn(
         ctx,
         pd,

@@ -65,11 +65,15 @@ import {
   C_ND_NS_IN,
   C_ND_NA_IN,
   C_ND_NA_OUT,
+  CTX_NBR,
+  NB_MAC,
+  NBS_V6,
 } from '../layout';
 import { ld8, ld16, ld32, ld32be, st8, st16, st32, st16be, st32be, cnt_add } from '../util/mem';
 import { in_cksum_acc, in_pseudo6 } from '../wire/cksum';
 import { route6 } from '../fib/route';
 import { nev_post_learn } from './nev';
+import { nb_find } from './nbr';
 import { ether_output, tx_room, ETHERTYPE_IPV6 } from '../forward/output';
 
 export const ND_ROUTER_SOLICIT: u32 = 133;
@@ -111,6 +115,20 @@ export function in6_is_ours(ctx: usize, a: usize, ifindex: u32): bool {
   if (nh == 0) return false;
   const nhp = <usize>ld32(ctx + CTX_NH) + <usize>nh * NH_SIZE;
   return (ld32(nhp + NH_FLAGS) & NHF_LOCAL) != 0 && ld32(nhp + NH_IFINDEX) == ifindex;
+}
+
+/** Whether an NS from `src` with link-layer address `mac` has something to teach the cache: no entry, or another MAC. */
+function nd6_learn(ctx: usize, src: usize, ifindex: u32, mac: usize): bool {
+  const e = nb_find(
+    <usize>ld32(ctx + CTX_NBR),
+    ld32be(src),
+    ld32be(src + 4),
+    ld32be(src + 8),
+    ld32be(src + 12),
+    ifindex,
+    NBS_V6,
+  );
+  return e == 0 || load<u32>(e + NB_MAC) != load<u32>(mac) || ld16(e + NB_MAC + 4) != ld16(mac + 4);
 }
 
 /**
@@ -164,7 +182,7 @@ export function nd6_input(ctx: usize, pd: usize, l3: usize, total: u32, rxif: u3
   cnt_add(cnt, C_ND_NS_IN, 1);
   if (!in6_is_ours(ctx, icmp + 8, rxif)) return V(PATH_LOCAL, R_ND);
   // RFC 4861 7.2.3: the solicitation's source, with its link-layer address, goes to the cache
-  if (sll != 0) nev_post_learn(ctx, pd, NEVK_NS, 0, rxif, l3 + 8, 16, sll);
+  if (sll != 0 && nd6_learn(ctx, l3 + 8, rxif, sll)) nev_post_learn(ctx, pd, NEVK_NS, 0, rxif, l3 + 8, 16, sll);
   if (tx_room(ctx) == 0) return V(PATH_DROP, R_NOBUFS);
   const ifp = <usize>ld32(ctx + CTX_IFNET) + <usize>rxif * IF_SIZE;
   const fl = ld32(ifp + IF_FLAGS);

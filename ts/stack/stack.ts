@@ -216,7 +216,10 @@ export const FIBWARM_ROUTES = 65536;
 
 const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(2, n)));
 
-/** Slots of the neighbor event ring of each CPU. */
+/**
+ * Slots of the neighbor event ring of each CPU, at least: a whole batch of misses and learn events fits
+ * (the single-CPU stack drains after every batch; a smaller ring lost learn events past 64 a batch).
+ */
 const NEV_SLOTS = 64;
 
 export class Stack implements LlHost {
@@ -272,7 +275,7 @@ export class Stack implements LlHost {
       radixLimbo,
       neighborSlots:
         opts.neighborSlots ?? pow2(Math.max(64, Math.ceil(((config.neighbors.length + learned) * 4) / 3) + 1)),
-      neighborEvents: resolve ? NEV_SLOTS : 0,
+      neighborEvents: resolve ? pow2(Math.max(NEV_SLOTS, batch)) : 0,
       rssInterfaces: config.interfaces.filter((i) => !i.vlan).length,
       // with room for run-time vlans, any NIC may become a parent
       vlanParents: opts.spareInterfaces

@@ -50,9 +50,11 @@ export function in4_is_ours(m: Mem, ctx: number, a: number, ifindex: number): bo
   return (ld32(m, nhp + NH_FLAGS) & NHF_LOCAL) !== 0 && ld32(m, nhp + NH_IFINDEX) === ifindex;
 }
 
-function arp_mac_changed(m: Mem, ctx: number, spa: number, ifindex: number, mac: number): boolean {
+/** Whether an ARP from `spa` has something to teach the cache (see the AS twin). */
+function arp_learn(m: Mem, ctx: number, spa: number, ifindex: number, mac: number, ours: boolean): boolean {
   const e = nb_find(m, ld32(m, ctx + CTX_NBR), spa, 0, 0, 0, ifindex, 0);
-  return e !== 0 && (ld32(m, e + NB_MAC) !== ld32(m, mac) || ld16(m, e + NB_MAC + 4) !== ld16(m, mac + 4));
+  if (e === 0) return ours;
+  return ld32(m, e + NB_MAC) !== ld32(m, mac) || ld16(m, e + NB_MAC + 4) !== ld16(m, mac + 4);
 }
 
 export function arp_input(m: Mem, ctx: number, pd: number, a: number, alen: number, rxif: number): number {
@@ -76,7 +78,7 @@ export function arp_input(m: Mem, ctx: number, pd: number, a: number, alen: numb
   if (spa !== 0) {
     if (in4_is_ours(m, ctx, spa, rxif)) {
       cnt_add(m, cnt, C_ARP_CONFLICT, 1);
-    } else if (ours || arp_mac_changed(m, ctx, spa, rxif, a + 8)) {
+    } else if (arp_learn(m, ctx, spa, rxif, a + 8, ours)) {
       const flags = (op === ARPOP_REQUEST ? NEVF_REQUEST : 0) | (ours ? NEVF_TARGET_OURS : 0);
       nev_post_learn(m, ctx, pd, NEVK_ARP, flags, rxif, a + 14, 4, a + 8);
     }

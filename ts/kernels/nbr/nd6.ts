@@ -31,11 +31,15 @@ import {
   C_ND_NS_IN,
   C_ND_NA_IN,
   C_ND_NA_OUT,
+  CTX_NBR,
+  NB_MAC,
+  NBS_V6,
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16, ld32, ld32be, st8, st16, st32, st16be, st32be, cnt_add } from '../util/mem.js';
 import { in_cksum_acc, in_pseudo6 } from '../wire/cksum.js';
 import { route6 } from '../fib/route.js';
 import { nev_post_learn } from './nev.js';
+import { nb_find } from './nbr.js';
 import { ether_output, tx_room, ETHERTYPE_IPV6 } from '../forward/output.js';
 
 export const ND_ROUTER_SOLICIT = 133;
@@ -71,6 +75,21 @@ export function in6_is_ours(m: Mem, ctx: number, a: number, ifindex: number): bo
   if (nh === 0) return false;
   const nhp = ld32(m, ctx + CTX_NH) + nh * NH_SIZE;
   return (ld32(m, nhp + NH_FLAGS) & NHF_LOCAL) !== 0 && ld32(m, nhp + NH_IFINDEX) === ifindex;
+}
+
+/** Whether an NS from `src` has something to teach the cache (see the AS twin). */
+function nd6_learn(m: Mem, ctx: number, src: number, ifindex: number, mac: number): boolean {
+  const e = nb_find(
+    m,
+    ld32(m, ctx + CTX_NBR),
+    ld32be(m, src),
+    ld32be(m, src + 4),
+    ld32be(m, src + 8),
+    ld32be(m, src + 12),
+    ifindex,
+    NBS_V6,
+  );
+  return e === 0 || ld32(m, e + NB_MAC) !== ld32(m, mac) || ld16(m, e + NB_MAC + 4) !== ld16(m, mac + 4);
 }
 
 export function nd6_input(m: Mem, ctx: number, pd: number, l3: number, total: number, rxif: number): number {
@@ -124,7 +143,7 @@ export function nd6_input(m: Mem, ctx: number, pd: number, l3: number, total: nu
   cnt_add(m, cnt, C_ND_NS_IN, 1);
   if (!in6_is_ours(m, ctx, icmp + 8, rxif)) return V(PATH_LOCAL, R_ND);
   // RFC 4861 7.2.3: the solicitation's source, with its link-layer address, goes to the cache
-  if (sll !== 0) nev_post_learn(m, ctx, pd, NEVK_NS, 0, rxif, l3 + 8, 16, sll);
+  if (sll !== 0 && nd6_learn(m, ctx, l3 + 8, rxif, sll)) nev_post_learn(m, ctx, pd, NEVK_NS, 0, rxif, l3 + 8, 16, sll);
   if (tx_room(m, ctx) === 0) return V(PATH_DROP, R_NOBUFS);
   const ifp = ld32(m, ctx + CTX_IFNET) + rxif * IF_SIZE;
   const fl = ld32(m, ifp + IF_FLAGS);
