@@ -17,7 +17,7 @@ import { ControlPlane, localDataplane, parseRouteKey, parseRouteLine } from '../
 import type { IfconfigEntry, RouteEntry, RouteGetResult } from '../control/types.js';
 import { UserError } from '../errors.js';
 import { parseIP, parseMac } from '../addr/addr.js';
-import type { Stack } from '../stack/stack.js';
+import type { Stack, TxFrame } from '../stack/stack.js';
 import { loadWasm } from '../stack/wasm.js';
 import { type ConfigInput, type CreateStackOptions, createStack } from './index.js';
 
@@ -95,9 +95,7 @@ export class Router {
     const ifindex = this.ifindex(ifname);
     if (!(frame instanceof Uint8Array)) throw new UserError('receive: the frame must be a Uint8Array');
     const [r] = this.stack.forward([{ data: frame, ifindex }], this.now());
-    const out = (r?.out ?? []).map((o) => ({ if: this.linkName(o.ifindex), frame: o.data }));
-    this.deliver(out);
-    return out;
+    return this.emit(r?.out ?? []);
   }
 
   /**
@@ -110,13 +108,14 @@ export class Router {
   tick(nowMs: number): RouterFrame[] {
     if (!Number.isFinite(nowMs)) throw new UserError(`tick: ${nowMs} is not a time in milliseconds`);
     if (this.clock === 'manual') this.nowMs = Math.max(this.nowMs, nowMs);
-    const out = this.stack.step(this.now()).map((o) => ({ if: this.linkName(o.ifindex), frame: o.data }));
-    this.deliver(out);
-    return out;
+    return this.emit(this.stack.step(this.now()));
   }
 
-  private deliver(out: readonly RouterFrame[]): void {
+  /** The stack's frames by link name, handed to the ports' listeners too. */
+  private emit(txs: readonly TxFrame[]): RouterFrame[] {
+    const out = txs.map((o) => ({ if: this.linkName(o.ifindex), frame: o.data }));
     for (const o of out) for (const cb of this.listeners.get(o.if) ?? []) cb(o.frame);
+    return out;
   }
 
   /** The interface `ifname` as streams and callbacks (one port object per interface). */

@@ -826,12 +826,7 @@ export class Stack implements LlHost {
     if (!lltable) return [];
     const now = this.clock(nowMs);
     this.clockNow = now;
-    const sends = this.locked('neighbor timers', () => lltable.tick(now));
-    const carrier: FrameResult[] = [
-      { path: 'local', reason: null, rxif: 0, rss: 0, queue: 0, htype: '', txif: 0, nh: 0, out: [] },
-    ];
-    this.attach(carrier, 0, sends);
-    return carrier[0]!.out;
+    return this.sent(this.locked('neighbor timers', () => lltable.tick(now)));
   }
 
   /** Runs the writer step `fn` under the writer lock, unless the caller (a locked test, an operation) holds it. */
@@ -852,9 +847,17 @@ export class Stack implements LlHost {
    * tx-frames / tx-bytes (the data path counts its own frames per batch; these it never saw).
    */
   private attach(results: FrameResult[], first: number, sends: readonly LlSend[]): void {
+    const txs = this.sent(sends);
+    sends.forEach((f, i) => results[first + Math.max(0, f.frame)]?.out.push(txs[i]!));
+  }
+
+  /**
+   * What the neighbor cache sent, as frames, counted in CPU 0's tx-frames / tx-bytes (the data path
+   * counts its own frames per batch; these it never saw).
+   */
+  private sent(sends: readonly LlSend[]): TxFrame[] {
     const c = this.L.cpu[0]!.counters;
     for (const f of sends) {
-      results[first + Math.max(0, f.frame)]?.out.push({ ifindex: f.ifindex, data: f.data });
       for (const [idx, v] of [
         [C_TX_FRAMES, 1],
         [C_TX_BYTES, f.data.length],
@@ -865,6 +868,7 @@ export class Stack implements LlHost {
         if (lo > 0xffffffff) this.dv.setUint32(p + 4, this.dv.getUint32(p + 4, true) + 1, true);
       }
     }
+    return sends.map((f) => ({ ifindex: f.ifindex, data: f.data }));
   }
 
   private forwardBatch(frames: readonly RxFrame[], nowMs: number, out: FrameResult[]): void {
@@ -876,9 +880,7 @@ export class Stack implements LlHost {
     this.clockNow = now;
     const timed = lltable ? this.locked('neighbor timers', () => lltable.tick(now)) : [];
     // clusters [0, n) of CPU 0's slice receive; the rest are free for fragments and ICMP errors
-    const free = L.sizes.clusters - n;
-    dv.setUint32(cpu.free, free, true);
-    for (let j = 0; j < free; j++) dv.setUint32(cpu.free + 8 + j * 4, this.clusterPtrs[n + j]!, true);
+    this.freeClustersFrom(n);
     for (let j = 0; j < n; j++) {
       const f = frames[j]!;
       const buf = this.clusterPtrs[j]! + BUF_HEADROOM;
@@ -895,14 +897,7 @@ export class Stack implements LlHost {
       const pd = cpu.pd + j * PD_SIZE;
       const path = PATH_NAMES[u8[pd + PD_PATH]!]!;
       const reason = u8[pd + PD_REASON]!;
-      const ntx = dv.getUint16(pd + PD_NTX, true);
-      const first = dv.getUint32(pd + PD_TXFIRST, true);
-      const txs: TxFrame[] = [];
-      for (let t = 0; t < ntx; t++) {
-        const e = cpu.tx + (first + t) * TX_SIZE;
-        const p = dv.getUint32(e + TX_BUF, true);
-        txs.push({ ifindex: dv.getUint16(e + TX_IF, true), data: u8.slice(p, p + dv.getUint16(e + TX_LEN, true)) });
-      }
+      const txs = this.txFrames(dv.getUint32(pd + PD_TXFIRST, true), dv.getUint16(pd + PD_NTX, true));
       out.push({
         path,
         reason: path === 'drop' || path === 'local' ? REASON_NAMES[reason]! : null,
@@ -1053,19 +1048,32 @@ export class Stack implements LlHost {
     const { dv, u8, L, k } = this;
     const cpu = L.cpu[0]!;
     if (data.length > MAX_FRAME - 18) return [];
-    const free = L.sizes.clusters - 1;
-    dv.setUint32(cpu.free, free, true);
-    for (let j = 0; j < free; j++) dv.setUint32(cpu.free + 8 + j * 4, this.clusterPtrs[1 + j]!, true);
+    this.freeClustersFrom(1);
     const l3 = this.clusterPtrs[0]! + BUF_HEADROOM + 18;
     u8.set(data, l3);
     u8.fill(0, cpu.pd, cpu.pd + PD_SIZE);
     dv.setUint32(cpu.ctx + CTX_NTX, 0, true);
     dv.setUint32(cpu.ctx + CTX_NOW, this.clockNow, true); // the rate limiter's clock: the step's time
     k.nev_unreach(cpu.ctx, cpu.pd, l3, data.length, v6 ? 1 : 0, rxif);
+    return this.txFrames(0, dv.getUint32(cpu.ctx + CTX_NTX, true));
+  }
+
+  /** CPU 0's free-cluster stack: every cluster of its slice from `from` on (those below carry received frames). */
+  private freeClustersFrom(from: number): void {
+    const { dv, L } = this;
+    const cpu = L.cpu[0]!;
+    const free = L.sizes.clusters - from;
+    dv.setUint32(cpu.free, free, true);
+    for (let j = 0; j < free; j++) dv.setUint32(cpu.free + 8 + j * 4, this.clusterPtrs[from + j]!, true);
+  }
+
+  /** Copies of the `n` frames of CPU 0's tx list from entry `first` on. */
+  private txFrames(first: number, n: number): TxFrame[] {
+    const { dv, u8 } = this;
+    const tx = this.L.cpu[0]!.tx;
     const txs: TxFrame[] = [];
-    const ntx = dv.getUint32(cpu.ctx + CTX_NTX, true);
-    for (let t = 0; t < ntx; t++) {
-      const e = cpu.tx + t * TX_SIZE;
+    for (let t = 0; t < n; t++) {
+      const e = tx + (first + t) * TX_SIZE;
       const p = dv.getUint32(e + TX_BUF, true);
       txs.push({ ifindex: dv.getUint16(e + TX_IF, true), data: u8.slice(p, p + dv.getUint16(e + TX_LEN, true)) });
     }
