@@ -1,7 +1,7 @@
 // The data path's route lookups: the compiled FIB when the context has one, else the radix tree.
 // TS twin: ts/kernels/fib/route.ts.
-import { CTX_FIB4, CTX_FIB6, CTX_RT4, CTX_RT6, CTX_WARM, PD_SIZE, PD_BUF, PD_LEN, F4_TBL24 } from '../layout';
-import { ld16be, ld32, ld32be, st32 } from '../util/mem';
+import { CTX_FIB4, CTX_FIB6, CTX_LAF, CTX_RT4, CTX_RT6, CTX_WARM, PD_SIZE, PD_BUF, PD_LEN, F4_TBL24 } from '../layout';
+import { ld8, ld16be, ld32, ld32be, st32 } from '../util/mem';
 import { fib4_lookup } from './dir24';
 import { fib6_lookup } from './fib6';
 import { rt_lookup4, rt_lookup6 } from './radix';
@@ -43,4 +43,24 @@ export function route4_warm(ctx: usize, pd0: usize, n: u32): void {
 @inline export function route6(ctx: usize, addrPtr: usize): u32 {
   const f = <usize>ld32(ctx + CTX_FIB6);
   return f != 0 ? fib6_lookup(f, addrPtr) : rt_lookup6(<usize>ld32(ctx + CTX_RT6), addrPtr);
+}
+
+// The local-address filter (LAF_BYTES in assembly/layout/cpu.ts): a source is looked up only when
+// its bit may be set. One hash for both families: an IPv4 address is its own word, an IPv6 one the
+// xor of its host-order words; Tables sets the bits with the same functions (TS twin).
+
+/** The filter's bit for a 32-bit word (an IPv4 address, or an IPv6 address folded by laf_fold6). */
+@inline export function laf_hash(x: u32): u32 {
+  return (x ^ (x >>> 16)) & 0xffff;
+}
+
+/** An IPv6 address's host-order words folded into one, for laf_hash. */
+@inline export function laf_fold6(w0: u32, w1: u32, w2: u32, w3: u32): u32 {
+  return w0 ^ w1 ^ w2 ^ w3;
+}
+
+/** Whether the filter may hold `h`: the source needs its lookup (no filter: always). */
+@inline export function laf_maybe(ctx: usize, h: u32): bool {
+  const laf = <usize>ld32(ctx + CTX_LAF);
+  return laf == 0 || ((ld8(laf + <usize>(h >>> 3)) >>> (h & 7)) & 1) != 0;
 }

@@ -35,7 +35,6 @@ import {
   CTX_FLOW,
   CTX_GEN,
   CTX_NH,
-  CTX_LAF,
   CTX_NBR,
   CTX_NEV,
   OPT_FASTFWD,
@@ -119,7 +118,7 @@ import {
 } from '../layout';
 import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum';
-import { route4, route4_warm, route6 } from '../fib/route';
+import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route6 } from '../fib/route';
 import { nb_find } from '../nbr/nbr';
 import { nev_post_miss } from '../nbr/nev';
 import { arp_input } from '../nbr/arp';
@@ -307,18 +306,6 @@ function ip_unresolved(
   ether_output(ctx, pd, l3, iplen, ETHERTYPE_IP, txif, dmac);
 }
 
-/** Whether the local-address filter may hold `h` (a laf hash): the source needs its FIB lookup. */
-@inline function laf_maybe(ctx: usize, h: u32): bool {
-  const laf = <usize>ld32(ctx + CTX_LAF);
-  return laf == 0 || ((ld8(laf + <usize>(h >>> 3)) >>> (h & 7)) & 1) != 0;
-}
-
-/** The laf hash of an IPv6 address's host-order words. */
-@inline function laf_hash6(w0: u32, w1: u32, w2: u32, w3: u32): u32 {
-  const x = w0 ^ w1 ^ w2 ^ w3;
-  return (x ^ (x >>> 16)) & 0xffff;
-}
-
 function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc: bool, now: u32): u32 {
   if (l3len < 20) return V(PATH_DROP, R_TOO_SHORT);
   const vhl = ld8(l3);
@@ -367,7 +354,7 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   // The source's own route: one of our addresses from outside (R_SRC_OURS, as Linux's martian
   // source) or a subnet broadcast is a martian; a connected one is what a redirect needs.
   let snh: u32 = 0;
-  if (laf_maybe(ctx, (src ^ (src >>> 16)) & 0xffff)) snh = route4(ctx, src);
+  if (laf_maybe(ctx, laf_hash(src))) snh = route4(ctx, src);
   if (snh != 0) {
     const sfl = ld32(<usize>ld32(ctx + CTX_NH) + <usize>snh * NH_SIZE + NH_FLAGS);
     if (sfl & NHF_LOCAL) return V(PATH_DROP, R_SRC_OURS);
@@ -518,7 +505,7 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   // one of our own global addresses as the source, from outside (link-local ones are per link: a
   // neighbor on another link may hold the same; the scope rule below keeps those from leaving). ND is
   // exempt: an advertisement claiming our address is a conflict the neighbor cache must see.
-  if (!isLinkLocal6(s0) && laf_maybe(ctx, laf_hash6(s0, s1, s2, s3)) && !nd6_is_nd(l3, total)) {
+  if (!isLinkLocal6(s0) && laf_maybe(ctx, laf_hash(laf_fold6(s0, s1, s2, s3))) && !nd6_is_nd(l3, total)) {
     const snh = route6(ctx, l3 + 8);
     if (snh != 0 && (ld32(<usize>ld32(ctx + CTX_NH) + <usize>snh * NH_SIZE + NH_FLAGS) & NHF_LOCAL) != 0) {
       return V(PATH_DROP, R_SRC_OURS);

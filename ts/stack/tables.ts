@@ -73,6 +73,7 @@ import type { Kernels } from './kernels.js';
 import type { Layout } from './memory-plan.js';
 import { Fib6Writer, Fib6FullError } from './fib6-writer.js';
 import { UserError } from '../errors.js';
+import { laf_fold6, laf_hash } from '../kernels/fib/route.js';
 import { WriterLock } from './writer-lock.js';
 
 export type RouteKind = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'local' | 'broadcast';
@@ -560,13 +561,9 @@ export class Tables {
    */
   private lafMark(kind: RouteKind, family: 4 | 6, dst: Uint8Array, plen: number): void {
     if ((kind !== 'local' && kind !== 'broadcast') || plen !== (family === 4 ? 32 : 128) || !this.L.laf) return;
-    let x: number;
-    if (family === 4) x = new DataView(dst.buffer, dst.byteOffset, 4).getUint32(0);
-    else {
-      const w = words6(dst);
-      x = (w[0] ^ w[1] ^ w[2] ^ w[3]) >>> 0;
-    }
-    const h = (x ^ (x >>> 16)) & 0xffff;
+    const h = laf_hash(
+      family === 4 ? new DataView(dst.buffer, dst.byteOffset, 4).getUint32(0) : laf_fold6(...words6(dst)),
+    );
     const p = this.L.laf + (h >>> 3);
     Atomics.or(this.u8, p, 1 << (h & 7));
   }

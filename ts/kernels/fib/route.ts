@@ -2,6 +2,7 @@
 import {
   CTX_FIB4,
   CTX_FIB6,
+  CTX_LAF,
   CTX_RT4,
   CTX_RT6,
   CTX_WARM,
@@ -10,7 +11,7 @@ import {
   PD_LEN,
   F4_TBL24,
 } from '../../../assembly/layout.js';
-import { type Mem, ld16, ld16be, ld32, ld32be, st32 } from '../util/mem.js';
+import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st32 } from '../util/mem.js';
 import { fib4_lookup } from './dir24.js';
 import { fib6_lookup } from './fib6.js';
 import { rt_lookup4, rt_lookup6 } from './radix.js';
@@ -46,4 +47,19 @@ export function route4_warm(m: Mem, ctx: number, pd0: number, n: number): void {
 export function route6(m: Mem, ctx: number, addrPtr: number): number {
   const f = ld32(m, ctx + CTX_FIB6);
   return f !== 0 ? fib6_lookup(m, f, addrPtr) : rt_lookup6(m, ld32(m, ctx + CTX_RT6), addrPtr);
+}
+
+// The local-address filter: see the AS twin. Tables (ts/stack/tables.ts) sets its bits with these.
+
+export function laf_hash(x: number): number {
+  return ((x ^ (x >>> 16)) & 0xffff) >>> 0;
+}
+
+export function laf_fold6(w0: number, w1: number, w2: number, w3: number): number {
+  return (w0 ^ w1 ^ w2 ^ w3) >>> 0;
+}
+
+export function laf_maybe(m: Mem, ctx: number, h: number): boolean {
+  const laf = ld32(m, ctx + CTX_LAF);
+  return laf === 0 || ((ld8(m, laf + (h >>> 3)) >>> (h & 7)) & 1) !== 0;
 }

@@ -16,7 +16,6 @@ import {
   CTX_FLOW,
   CTX_GEN,
   CTX_NH,
-  CTX_LAF,
   CTX_NBR,
   CTX_NEV,
   OPT_FASTFWD,
@@ -100,7 +99,7 @@ import {
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
-import { route4, route4_warm, route6 } from '../fib/route.js';
+import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route6 } from '../fib/route.js';
 import { nb_find } from '../nbr/nbr.js';
 import { nev_post_miss } from '../nbr/nev.js';
 import { arp_input } from '../nbr/arp.js';
@@ -280,18 +279,6 @@ function ip4_rewrite_output(
   ether_output(m, ctx, pd, l3, iplen, ETHERTYPE_IP, txif, dmac);
 }
 
-/** Whether the local-address filter may hold `h` (a laf hash): the source needs its FIB lookup. */
-function laf_maybe(m: Mem, ctx: number, h: number): boolean {
-  const laf = ld32(m, ctx + CTX_LAF);
-  return laf === 0 || ((ld8(m, laf + (h >>> 3)) >>> (h & 7)) & 1) !== 0;
-}
-
-/** The laf hash of an IPv6 address's host-order words. */
-function laf_hash6(w0: number, w1: number, w2: number, w3: number): number {
-  const x = (w0 ^ w1 ^ w2 ^ w3) >>> 0;
-  return (x ^ (x >>> 16)) & 0xffff;
-}
-
 function ip4_input(
   m: Mem,
   ctx: number,
@@ -342,7 +329,7 @@ function ip4_input(
   }
 
   let snh = 0;
-  if (laf_maybe(m, ctx, (src ^ (src >>> 16)) & 0xffff)) snh = route4(m, ctx, src);
+  if (laf_maybe(m, ctx, laf_hash(src))) snh = route4(m, ctx, src);
   if (snh !== 0) {
     const sfl = ld32(m, ld32(m, ctx + CTX_NH) + snh * NH_SIZE + NH_FLAGS);
     if (sfl & NHF_LOCAL) return V(PATH_DROP, R_SRC_OURS);
@@ -492,7 +479,7 @@ function ip6_input(
   }
 
   // our own global address as the source, from outside; ND exempt (a conflict the cache must see)
-  if (!isLinkLocal6(s0) && laf_maybe(m, ctx, laf_hash6(s0, s1, s2, s3)) && !nd6_is_nd(m, l3, total)) {
+  if (!isLinkLocal6(s0) && laf_maybe(m, ctx, laf_hash(laf_fold6(s0, s1, s2, s3))) && !nd6_is_nd(m, l3, total)) {
     const snh = route6(m, ctx, l3 + 8);
     if (snh !== 0 && (ld32(m, ld32(m, ctx + CTX_NH) + snh * NH_SIZE + NH_FLAGS) & NHF_LOCAL) !== 0) {
       return V(PATH_DROP, R_SRC_OURS);
