@@ -229,43 +229,13 @@ export function icmp6_error(
   if (llsrc && (ld32(m, ifnet + rxif * IF_SIZE + IF_FLAGS) & IFF_HAS_LL6) !== 0) meOff = IF_LL6;
   const haveMe =
     meIf !== 0 && (ld32(m, ifnet + meIf * IF_SIZE + IF_FLAGS) & (meOff === IF_LL6 ? IFF_HAS_LL6 : IFF_HAS_ADDR6)) !== 0;
-  let ne = 0;
-  if (llsrc) {
-    ne = nb_find(
-      m,
-      ld32(m, ctx + CTX_NBR),
-      ld32be(m, l3 + 8),
-      ld32be(m, l3 + 12),
-      ld32be(m, l3 + 16),
-      ld32be(m, l3 + 20),
-      rxif,
-      NBS_V6,
-    );
-  } else if (nhp !== 0) {
-    if (ld32(m, nhp + NH_FLAGS) & NHF_GATEWAY) {
-      ne = nb_find(
-        m,
-        ld32(m, ctx + CTX_NBR),
-        ld32(m, nhp + NH_GW),
-        ld32(m, nhp + NH_GW + 4),
-        ld32(m, nhp + NH_GW + 8),
-        ld32(m, nhp + NH_GW + 12),
-        oif,
-        NBS_V6,
-      );
-    } else {
-      ne = nb_find(
-        m,
-        ld32(m, ctx + CTX_NBR),
-        ld32be(m, l3 + 8),
-        ld32be(m, l3 + 12),
-        ld32be(m, l3 + 16),
-        ld32be(m, l3 + 20),
-        oif,
-        NBS_V6,
-      );
-    }
-  }
+  // the next hop back: the route's gateway, else the source itself (on link, or link-local on rxif)
+  const gw6 = nhp !== 0 && (ld32(m, nhp + NH_FLAGS) & NHF_GATEWAY) !== 0;
+  const h0 = gw6 ? ld32(m, nhp + NH_GW) : ld32be(m, l3 + 8);
+  const h1 = gw6 ? ld32(m, nhp + NH_GW + 4) : ld32be(m, l3 + 12);
+  const h2 = gw6 ? ld32(m, nhp + NH_GW + 8) : ld32be(m, l3 + 16);
+  const h3 = gw6 ? ld32(m, nhp + NH_GW + 12) : ld32be(m, l3 + 20);
+  const ne = oif !== 0 ? nb_find(m, ld32(m, ctx + CTX_NBR), h0, h1, h2, h3, oif, NBS_V6) : 0;
   const held = ne === 0 && oif !== 0 && ld32(m, ctx + CTX_NEV) !== 0;
   const o = icmp_cluster(m, ctx, cnt, (ne !== 0 || held) && haveMe);
   if (o === 0) return;
@@ -280,22 +250,7 @@ export function icmp6_error(
   m.u8.copyWithin(o + 48, l3, l3 + quote);
   st16be(m, o + 42, ~in_cksum_acc(m, o + 40, 8 + quote, in_pseudo6(m, o + 8, o + 24, 58, 8 + quote)) & 0xffff);
   if (held) {
-    const gw6 = nhp !== 0 && (ld32(m, nhp + NH_FLAGS) & NHF_GATEWAY) !== 0;
-    icmp_hold(
-      m,
-      ctx,
-      pd,
-      cnt,
-      1,
-      oif,
-      gw6 ? ld32(m, nhp + NH_GW) : ld32be(m, l3 + 8),
-      gw6 ? ld32(m, nhp + NH_GW + 4) : ld32be(m, l3 + 12),
-      gw6 ? ld32(m, nhp + NH_GW + 8) : ld32be(m, l3 + 16),
-      gw6 ? ld32(m, nhp + NH_GW + 12) : ld32be(m, l3 + 20),
-      o,
-      48 + quote,
-      rxif,
-    );
+    icmp_hold(m, ctx, pd, cnt, 1, oif, h0, h1, h2, h3, o, 48 + quote, rxif);
     return;
   }
   ether_output(m, ctx, pd, o, 48 + quote, ETHERTYPE_IPV6, oif, ne + NB_MAC);
