@@ -50,8 +50,11 @@ export const MB_BULK = 64; // clusters moved between a cache and the pool at onc
 // (rxr_intr, rxr_poll) takes done slots from sw on, hands the cluster up and puts a fresh one from
 // its CPU's cache in the slot. With no fresh cluster the frame is dropped and its cluster reused
 // (counted: RXR_NOBUFS, wm(4)'s "no mbuf"); a frame that finds the ring full is lost on the wire
-// (RXR_MISSED, the MAC's missed-packet counter). Only the queue's owner (VT_OWNER) touches it: the
-// vector handoff orders one owner's writes before the next owner's reads.
+// (RXR_MISSED, the MAC's missed-packet counter). A generated queue's NIC is its owner (VT_OWNER)
+// itself: the vector handoff orders one owner's writes before the next owner's reads. A real link's
+// NIC is its driver thread (ts/machine/link-port.ts), a single producer against the owner as single
+// consumer: it writes slots from hw and publishes hw (release), the owner takes slots up to hw (acquire)
+// and publishes sw (release) once their fresh clusters are in place; missed is the producer's.
 //   0 size (u32, power of two) | 4 hw (u32 slots filled, wrapping) | 8 sw (u32 slots taken)
 //   12 missed | 16 nobufs | 20 ifindex | RXR_SIZE: slots of RXD_SIZE bytes
 //   slot: 0 cluster (u32) | 4 length (u16) | 6 done (u16)
@@ -89,8 +92,14 @@ export const PQE_IF = 6;
 // with a queue per CPU the lock is uncontended except against the reclaimer.
 //   0 lock (u32: 0 free, cpu + 1 held) | 4 contended (u32) | 8 size (u32, power of two)
 //   12 head (u32 posted, wrapping) | 16 tail (u32 reclaimed) | 20 drops (u32: ring full)
-//   24 frames (u64 sent) | 32 bytes (u64 sent) | TXR_SIZE: slots of TXD_SIZE bytes:
+//   24 frames (u64 sent) | 32 bytes (u64 sent) | 40 link (u32: nonzero when a real link's driver sends
+//   the frames) | 44 sent (u32, wrapping: frames the driver has sent, written by the driver only)
+//   | TXR_SIZE: slots of TXD_SIZE bytes:
 //   0 frame address (u32, inside its cluster) | 4 length (u16) | 6 frame offset in its cluster (u16)
+// A generated NIC sends a posted frame at once: everything posted is reclaimable. A real link's driver
+// (ts/machine/link-port.ts) sends [sent, head) from the clusters where they are (no copy) and then
+// publishes sent (release); reclaim, by the vector's CPU or a poster that found the ring full, frees
+// only [tail, sent): a frame is never freed before the link has sent it.
 // Engine TX map (TXM_SIZE bytes per ifindex, 0 rings = no NIC behind it): 0 first ring (u32)
 // | 4 rings (u32) | 8 bytes from one ring to the next (u32); ring q = first + q * stride.
 export const TXR_SIZE = 64;
@@ -102,6 +111,8 @@ export const TXR_TAIL = 16;
 export const TXR_DROPS = 20;
 export const TXR_FRAMES = 24;
 export const TXR_BYTES = 32;
+export const TXR_LINK = 40;
+export const TXR_SENT = 44;
 export const TXD_SIZE = 8;
 export const TXD_BUF = 0;
 export const TXD_LEN = 4;

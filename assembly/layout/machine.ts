@@ -56,6 +56,9 @@ export const QS_TXR = 68;
 // vector is disabled and unowned (MpMachine.offer).
 export const QS_FLAGS = 72;
 export const QSF_PACED = 1;
+// QSF_LINK: a real link's queue (tap, udp, stream, websocket): the CPU makes no frames, its link's
+// driver thread is the NIC that fills the RX ring (the producer side in ts/machine/link-port.ts).
+export const QSF_LINK = 2;
 
 // Engine control block: MP_SIZE bytes.
 export const MP_SIZE = 64;
@@ -64,3 +67,4 @@ export const MP_NCPU = 4; // u32 worker CPUs
 export const MP_NVEC = 8; // u32 vectors
 export const MP_RUNNING = 12; // u32 workers that have started (atomic)
 export const MP_DOORBELL = 16; // u32 bumped + notified to wake idle CPUs
+export const MP_TXBELL = 20; // u32 bumped + notified by a CPU that posted frames, to wake the links' drivers

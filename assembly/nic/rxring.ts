@@ -32,7 +32,7 @@ import {
   PD_RXIF,
   BUF_HEADROOM,
 } from '../layout';
-import { copy_frame, ld16, ld32, st16, st32 } from '../util/mem';
+import { ald32, ast32, copy_frame, ld16, ld32, st16, st32 } from '../util/mem';
 import { pool_get } from './mbuf';
 
 @inline function slot_at(r: usize, mask: u32, i: u32): usize {
@@ -89,7 +89,7 @@ export function rxr_fill(r: usize, n: u32, tmpl: usize, stride: u32, count: u32,
  */
 export function rxr_intr(r: usize, pq: usize, fs: usize, pool: usize, max: u32): u32 {
   let sw = ld32(r + RXR_SW);
-  const hw = ld32(r + RXR_HW);
+  const hw = ald32(r + RXR_HW); // acquire: a link's driver wrote the slots before publishing hw
   const avail = hw - sw;
   const k = max < avail ? max : avail;
   const ifx = ld32(r + RXR_IF);
@@ -113,7 +113,7 @@ export function rxr_intr(r: usize, pq: usize, fs: usize, pool: usize, max: u32):
     head++;
   }
   st32(pq + PQ_HEAD, head);
-  st32(r + RXR_SW, sw);
+  ast32(r + RXR_SW, sw); // release: the slots' fresh clusters before a link's driver reuses them
   return k;
 }
 
@@ -125,7 +125,7 @@ export function rxr_poll(ctx: usize, r: usize, pool: usize, max: u32): u32 {
   const fs = <usize>ld32(ctx + CTX_FREE);
   const pd0 = <usize>ld32(ctx + CTX_PD);
   let sw = ld32(r + RXR_SW);
-  const avail = ld32(r + RXR_HW) - sw;
+  const avail = ald32(r + RXR_HW) - sw; // acquire, as rxr_intr
   const k = max < avail ? max : avail;
   const ifx = ld32(r + RXR_IF);
   const mask = ld32(r + RXR_NSLOT) - 1;
@@ -140,6 +140,6 @@ export function rxr_poll(ctx: usize, r: usize, pool: usize, max: u32): u32 {
     st16(pd + PD_RXIF, ifx);
     n++;
   }
-  st32(r + RXR_SW, sw);
+  ast32(r + RXR_SW, sw); // release, as rxr_intr
   return n;
 }

@@ -2,8 +2,9 @@
 // transmits, and the CPU servicing a queue's vector reclaims what the NIC sent (txeof).
 // TS twin: ts/kernels/nic/txring.ts.
 //
-// Every access holds the ring's lock (see the layout's protocol). The NIC of this engine sends a
-// posted frame at once, so everything posted is reclaimable; a poster that finds a ring full
+// Every access holds the ring's lock (see the layout's protocol). A generated NIC sends a posted
+// frame at once, so everything posted is reclaimable; a real link's only what its driver has sent
+// (TXR_SENT, see txr_sent_end); a poster that finds a ring full
 // reclaims it itself before giving up on a frame (drivers do the same when descriptors run low).
 import {
   TXR_SIZE,
@@ -15,6 +16,8 @@ import {
   TXR_DROPS,
   TXR_FRAMES,
   TXR_BYTES,
+  TXR_LINK,
+  TXR_SENT,
   TXD_SIZE,
   TXD_BUF,
   TXD_LEN,
@@ -38,7 +41,7 @@ import {
   BUF_SIZE,
   BUF_HEADROOM,
 } from '../layout';
-import { ld16, ld32, st16, st32 } from '../util/mem';
+import { ald32, ld16, ld32, st16, st32 } from '../util/mem';
 import { pool_put } from './mbuf';
 
 @inline function txr_lock(r: usize, me: u32): void {
@@ -49,10 +52,15 @@ import { pool_put } from './mbuf';
   atomic.store<u32>(r + TXR_LOCK, 0);
 }
 
-/** With the lock held: everything posted was sent; frees those clusters into `fs`. Returns how many. */
+/** Where the frames the NIC has sent end: everything posted, or a real link's sent count (acquire). */
+@inline function txr_sent_end(r: usize): u32 {
+  return ld32(r + TXR_LINK) != 0 ? ald32(r + TXR_SENT) : ld32(r + TXR_HEAD);
+}
+
+/** With the lock held: frees the clusters of the frames the NIC has sent into `fs`. Returns how many. */
 function txr_reclaim_locked(r: usize, fs: usize, pool: usize): u32 {
   const mask = ld32(r + TXR_NSLOT) - 1;
-  const head = ld32(r + TXR_HEAD);
+  const head = txr_sent_end(r);
   let tail = ld32(r + TXR_TAIL);
   const k = head - tail;
   let bytes: u64 = 0;
@@ -70,7 +78,7 @@ function txr_reclaim_locked(r: usize, fs: usize, pool: usize): u32 {
 
 /** txeof for ring r on CPU `cpu` (its cache `fs`). Returns the frames reclaimed. */
 export function txr_reclaim(r: usize, fs: usize, pool: usize, cpu: u32): u32 {
-  if (ld32(r + TXR_HEAD) == ld32(r + TXR_TAIL)) return 0; // a racy peek: a post it misses is reclaimed next time
+  if (txr_sent_end(r) == ld32(r + TXR_TAIL)) return 0; // a racy peek: a post it misses is reclaimed next time
   txr_lock(r, cpu + 1);
   const k = txr_reclaim_locked(r, fs, pool);
   txr_unlock(r);

@@ -138,6 +138,7 @@ describe('valid configs', () => {
       poll: null,
       moderation: { frames: 32, usecs: 100 },
       line: 2,
+      link: null,
       file: 'mp.yaml',
       field: 'interfaces[0]',
       places: { 'interfaces[0]': { line: 2, col: 5 } },

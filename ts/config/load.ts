@@ -36,6 +36,7 @@ import {
   defaultMac,
   hexBytes,
   type InterfaceConfig,
+  type LinkConfig,
   MIN_MTU_IPV6,
   type NeighborConfig,
   type NudConfig,
@@ -306,6 +307,7 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
       vlan: ri.vlan ? { parent: ri.vlan.parent, id: ri.vlan.id } : null,
       model: ri.model ?? null,
       driver: ri.driver ?? null,
+      link: linkConfig(ri, at, loc),
       poll:
         ri.poll === undefined || ri.poll === false
           ? null
@@ -484,6 +486,40 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
     places,
     warnings,
   };
+}
+
+const LINK_KEYS = ['tap', 'udp', 'stream', 'websocket'] as const;
+
+/**
+ * The real link behind an interface: its driver's block (`tap: NAME` defaults to the interface's
+ * name, `websocket:` to 127.0.0.1:8086). A block for a driver the interface does not use is an error,
+ * so a forgotten `driver:` line is not silently a `sink`.
+ */
+function linkConfig(ri: RawConfig['interfaces'][number], at: Path, loc: Locator): LinkConfig | null {
+  for (const k of LINK_KEYS)
+    if (ri[k] !== undefined && ri.driver !== k)
+      throw loc.error([...at, k], `'${k}:' needs 'driver: ${k}' (the interface's driver is ${ri.driver ?? 'none'})`);
+  switch (ri.driver) {
+    case 'tap':
+      return { driver: 'tap', device: ri.tap ?? ri.name };
+    case 'udp':
+      if (!ri.udp)
+        throw loc.error([...at, 'driver'], "driver 'udp' needs 'udp: { local: HOST:PORT, remote: HOST:PORT }'");
+      return { driver: 'udp', local: ri.udp.local, remote: ri.udp.remote };
+    case 'stream':
+      if (!ri.stream)
+        throw loc.error(
+          [...at, 'driver'],
+          "driver 'stream' needs 'stream: { listen: HOST:PORT }' or '{ connect: ... }' (or unix:/PATH)",
+        );
+      return { driver: 'stream', listen: ri.stream.listen ?? null, connect: ri.stream.connect ?? null };
+    case 'websocket': {
+      const w = ri.websocket ?? { listen: '127.0.0.1:8086', max_clients: 64, queue: 1024 };
+      return { driver: 'websocket', listen: w.listen, maxClients: w.max_clients, queue: w.queue };
+    }
+    default:
+      return null;
+  }
 }
 
 function nudConfig(n: RawConfig['arp']): NudConfig {

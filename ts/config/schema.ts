@@ -60,6 +60,20 @@ export interface VlanConfig {
 
 export type NicModel = 'wm' | 'vioif' | 'vmx';
 
+/**
+ * A real link's endpoint (`driver: tap|udp|stream|websocket` and its block): where the frames come
+ * from and go to (ts/host/links-node.ts opens them).
+ */
+export type LinkConfig =
+  /** a Linux TAP device, created or attached to by name */
+  | { driver: 'tap'; device: string }
+  /** one Ethernet frame per UDP datagram (QEMU -netdev dgram / socket,udp=) */
+  | { driver: 'udp'; local: string; remote: string }
+  /** frames each after a 4-byte big-endian length over TCP or a unix socket (QEMU -netdev stream) */
+  | { driver: 'stream'; listen: string | null; connect: string | null }
+  /** a WebSocket listener: each client a station on one switched segment with the interface */
+  | { driver: 'websocket'; listen: string; maxClients: number; queue: number };
+
 export interface InterfaceConfig {
   name: string;
   /** 1-based, in file order. */
@@ -73,6 +87,8 @@ export interface InterfaceConfig {
   vlan: VlanConfig | null;
   model: NicModel | null;
   driver: string | null;
+  /** the real link behind a tap/udp/stream/websocket interface, null for the others */
+  link: LinkConfig | null;
   /** Driver sub-objects, passed through unchecked for now ({} when written empty). */
   gen: Record<string, unknown> | null;
   pcap: Record<string, unknown> | null;
@@ -271,6 +287,11 @@ const anyObject = z
   .nullable()
   .transform((v) => v ?? {});
 
+/** HOST:PORT, with an IPv6 host in brackets. */
+const hostPort = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/, 'expected HOST:PORT');
+/** HOST:PORT or unix:/PATH */
+const streamEndpoint = z.union([hostPort, z.string().regex(/^unix:.+$/, 'expected HOST:PORT or unix:/PATH')]);
+
 export const interfaceSchema = z.strictObject({
   name: ifName,
   mac: mac.optional(),
@@ -289,6 +310,23 @@ export const interfaceSchema = z.strictObject({
   driver: z.string().min(1).optional(),
   gen: anyObject.optional(),
   pcap: anyObject.optional(),
+  tap: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,15}$/, 'a Linux interface name: up to 15 of A-Z a-z 0-9 _ . -')
+    .optional(),
+  udp: z.strictObject({ local: hostPort, remote: hostPort }).optional(),
+  stream: z
+    .strictObject({ listen: streamEndpoint.optional(), connect: streamEndpoint.optional() })
+    .refine((v) => (v.listen === undefined) !== (v.connect === undefined), 'give exactly one of listen: or connect:')
+    .optional(),
+  websocket: z
+    .strictObject({
+      listen: hostPort.default('127.0.0.1:8086'),
+      max_clients: int(1, 4096).default(64),
+      queue: int(8, 65536).default(1024),
+    })
+    .nullable()
+    .optional(),
   poll: z.union([z.boolean(), z.strictObject({ budget: int(1, 4096).default(64) })]).optional(),
   moderation: z.strictObject({ frames: int(1, 4096).default(32), usecs: int(0, 1_000_000).default(100) }).prefault({}),
   send_redirects: z.boolean().default(true),

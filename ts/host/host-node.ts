@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { formatIntrctlList } from './control-protocol.js';
 import { type MpHost, MpMachine, type MpOptions } from '../machine/machine.js';
+import { openLink } from './links-node.js';
 import { pcapSource } from './pcap-source.js';
 
 export type { MpOptions, Vector } from '../machine/machine.js';
@@ -32,6 +33,7 @@ const NODE_HOST: MpHost = {
     };
   },
   readPcap: pcapSource,
+  openLink,
   writeFile: (path, bytes) => writeFileSync(path, bytes),
 };
 

@@ -61,9 +61,13 @@ import {
   QS_TXR,
   QS_FLAGS,
   QSF_PACED,
+  QSF_LINK,
+  RXR_HW,
+  RXR_SW,
   MP_STOP,
   MP_RUNNING,
   MP_DOORBELL,
+  MP_TXBELL,
   CTX_POOL,
   PD_TXIF,
   IF_SIZE,
@@ -98,6 +102,8 @@ export interface CpuWorkerData {
   txmap: number; // TX rings by ifindex (TXM_*)
   /** the ring the control plane sends this CPU frames by (ARP/ND solicitations, released packets, give-up errors); 0: none */
   nevDown: number;
+  /** some interface is a real link: a CPU that posted frames rings MP_TXBELL to wake the links' drivers */
+  links: boolean;
 }
 
 /** Runs CPU d.cpu until the engine sets MP_STOP; calls `done` once it has given up its queues. */
@@ -122,6 +128,13 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
   Atomics.add(i32, (d.mp + MP_RUNNING) >> 2, 1);
 
   const u32 = (p: number) => dv.getUint32(p, true);
+  const txBell = (d.mp + MP_TXBELL) >> 2;
+  /** After tx_post: wake the links' drivers if it posted anything (they send from the TX rings, link-port.ts). */
+  const rangTx = (posted: number) => {
+    if (posted === 0 || !d.links) return;
+    Atomics.add(i32, txBell, 1);
+    Atomics.notify(i32, txBell);
+  };
   // Still inside this batch's read section: every nexthop a forwarded frame used must still be
   // live. A writer that freed before its perform returned shows up here.
   // And the interface it went out on must not have been freed (a destroyed vlan's slot is zeroed
@@ -157,7 +170,7 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     if (d.verify) verifyBatch(n);
     if (d.rings.length) ringRecord(i32, dv, u8, d.rings, cpu.tx, ntx, nowMs);
     k.psz_read_exit(d.psz, d.cpu);
-    k.tx_post(ctx, n, d.txmap, d.cpu, d.pool);
+    rangTx(k.tx_post(ctx, n, d.txmap, d.cpu, d.pool));
     k.pool_balance(fs, d.pool, batch);
     const t3 = performance.now();
     st[0]! += (t2 - t1) * 1e6;
@@ -170,6 +183,9 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
   };
   /** The wire: up to `batch` frames from the queue's traffic source into its RX ring, as its line allows. Returns how many arrived. */
   const receive = (qs: number, rxr: number, poll: boolean, nowMs: number): number => {
+    // a real link: its driver is the NIC and has already placed what arrived (link-port.ts's protocol)
+    if ((u32(qs + QS_FLAGS) & QSF_LINK) !== 0)
+      return (Atomics.load(i32, (rxr + RXR_HW) >> 2) - u32(rxr + RXR_SW)) >>> 0;
     const count = u32(qs + QS_COUNT);
     if (count === 0) return 0;
     // the queue's line: how many frames arrived since the last pass (rate 0: a full batch every pass)
@@ -310,7 +326,7 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
       if (one !== 0 && d.rings.length) ringRecord(i32, dv, u8, d.rings, cpu.tx, u32(ctx + CTX_NTX), nowMs);
       k.psz_read_exit(d.psz, d.cpu);
       if (one !== 0) {
-        k.tx_post(ctx, 1, d.txmap, d.cpu, d.pool);
+        rangTx(k.tx_post(ctx, 1, d.txmap, d.cpu, d.pool));
         k.pool_balance(fs, d.pool, batch);
         worked = true;
       }

@@ -36,6 +36,8 @@ import {
   QS_TXR,
   QS_FLAGS,
   QSF_PACED,
+  QSF_LINK,
+  TXR_LINK,
   QS_TOKENS,
   QS_LAST,
   QS_FRAMES,
@@ -79,6 +81,7 @@ import { framesByQueue } from './rss-queues.js';
 import { ringBytes, ringDrain, ringInit, ringOverruns } from './capture-ring.js';
 import { type Buffers, type BufferAudit, auditBuffers, buffersBytes, buildBuffers } from './buffers.js';
 import { PcapWriter } from '../io/pcap.js';
+import type { LinkPortSpec } from './link-port.js';
 import { Pserialize, pszSize } from '../sync/pserialize.js';
 
 /** ifnet slots beyond the config's, for vlans created while the engine runs (ifconfig NAME create). */
@@ -131,8 +134,33 @@ export interface PcapSource {
   out: string | null;
 }
 
+/** The drivers of real links: the host's I/O (link-port.ts is their side of the rings). */
+export const LINK_DRIVERS = ['tap', 'udp', 'stream', 'websocket'] as const;
+const DRIVERS = ['gen', 'pcap', 'sink', ...LINK_DRIVERS];
+
+/** What a link's driver reports to the engine. */
+export interface LinkEvents {
+  /** the link came up (peer connected, device attached) or went away (peer closed, device gone) */
+  carrier(up: boolean, why: string): void;
+  /** the driver failed for good */
+  error(err: Error): void;
+}
+
+/** A real link as its host opened it. */
+export interface Link {
+  /** stops its I/O: nothing more is placed in the RX rings or taken from the TX rings once it resolves */
+  close(): Promise<void>;
+  /** the driver's own counters (drops it counted, peers, bytes), for netstat */
+  stats(): Record<string, number | string>;
+}
+
 /** Where the engine's threads and files come from: Node's worker threads and fs, or a browser's Web Workers. */
 export interface MpHost {
+  /**
+   * Opens a real link (`driver: tap|udp|stream|websocket`) over its rings; rejects with a UserError
+   * naming the interface when it cannot (no /dev/net/tun, port in use). Hosts without one cannot run them.
+   */
+  openLink?(ifc: InterfaceConfig, memory: WebAssembly.Memory, port: LinkPortSpec, events: LinkEvents): Promise<Link>;
   /** Starts a thread that runs cpuRun(data) (cpu-loop.ts) with its own instance of the core over data.memory. */
   spawn(data: CpuWorkerData, events: CpuThreadEvents): CpuThread;
   /** The `pcap` driver's capture for `ifc` (pcap-source.ts's pcapSource in Node). */
@@ -170,8 +198,13 @@ export class MpMachine implements Dataplane {
   private startedAt = 0;
   private readonly recorders: { name: string; path: string; rings: number[]; writer: PcapWriter }[] = [];
   private drainTimer: ReturnType<typeof setInterval> | undefined;
+  private stopping = false;
   /** trial mode: the gen sources' queues, each with its share of the flows */
   private readonly paced: { v: number; qs: number; weight: number }[] = [];
+  /** interfaces with a real link, and the links once open */
+  private readonly linkIfs: InterfaceConfig[] = [];
+  private readonly linkPorts = new Map<number, LinkPortSpec>();
+  readonly links = new Map<number, { ifc: InterfaceConfig; link: Link | null; carrier: boolean; why: string }>();
 
   protected constructor(
     readonly cfg: Config,
@@ -186,9 +219,14 @@ export class MpMachine implements Dataplane {
     for (const i of phys) this.singleQueue[i.index] = !nicModel(i).multiqueue; // and queue counts within what the model has
     const gens = phys.filter((i) => i.driver === 'gen').map((i) => ({ ifc: i, g: parseGen(i) }));
     const pcaps = phys.filter((i) => i.driver === 'pcap').map((i) => ({ ifc: i, p: host.readPcap(cfg, i) }));
-    for (const i of phys)
-      if (i.driver && !['gen', 'sink', 'pcap'].includes(i.driver))
-        throw new UserError(`${i.name}: unknown driver '${i.driver}' (gen, pcap, sink)`);
+    for (const i of phys) {
+      if (i.driver && !DRIVERS.includes(i.driver))
+        throw new UserError(`${i.name}: unknown driver '${i.driver}' (${DRIVERS.join(', ')})`);
+      if (i.driver && (LINK_DRIVERS as readonly string[]).includes(i.driver)) {
+        if (!host.openLink) throw new UserError(`${i.name}: driver '${i.driver}' needs a host with real links (Node)`);
+        this.linkIfs.push(i);
+      }
+    }
     // each source: its frames per RX queue, its rate, and how many frames in all (0 = forever)
     const byQueue = new Map<number, { frames: Uint8Array[][]; rate: number; flows: number; limit: boolean }>(
       gens.map(({ ifc, g }) => [
@@ -294,6 +332,18 @@ export class MpMachine implements Dataplane {
         const qsm = this.qs + id * QS_SIZE;
         this.dv.setUint32(qsm + QS_RXR, this.bufs.rx.get(i.index)![q]!, true);
         this.dv.setUint32(qsm + QS_TXR, this.bufs.tx.get(i.index)![q]!, true);
+        if (this.linkIfs.includes(i)) {
+          // the link's driver is this queue's NIC (link-port.ts): RX ring producer, TX ring sender
+          this.dv.setUint32(qsm + QS_FLAGS, QSF_LINK, true);
+          this.dv.setUint32(this.bufs.tx.get(i.index)![q]! + TXR_LINK, 1, true);
+          let port = this.linkPorts.get(i.index);
+          if (!port) {
+            port = { name: i.name, ifindex: i.index, mp: this.mp, rx: [], tx: [] };
+            this.linkPorts.set(i.index, port);
+          }
+          port.rx.push({ ring: this.bufs.rx.get(i.index)![q]!, qs: qsm });
+          port.tx.push(this.bufs.tx.get(i.index)![q]!);
+        }
         this.dv.setUint32(qsm + QS_MOD_FRAMES, i.moderation.frames, true);
         this.dv.setUint32(qsm + QS_MOD_USECS, i.moderation.usecs, true);
         this.interrupts.vectors.push({ id, name: `${i.name} txrx${q}`, ifindex: i.index, queue: q, at });
@@ -349,6 +399,7 @@ export class MpMachine implements Dataplane {
         pktq: e.bufs.pktq[c]!,
         txmap: e.bufs.txmap,
         nevDown: e.stack.L.cpu[c]!.nevDown,
+        links: e.linkIfs.length > 0,
       };
       let exited!: () => void;
       e.exits.push(
@@ -390,7 +441,74 @@ export class MpMachine implements Dataplane {
       e.drainTimer = setInterval(() => e.drain(), 5);
       (e.drainTimer as { unref?: () => void }).unref?.();
     }
+    try {
+      for (const ifc of e.linkIfs) await e.openLink(ifc);
+    } catch (err) {
+      await e.stop().catch(() => undefined);
+      throw err;
+    }
     return e;
+  }
+
+  // ---- real links --------------------------------------------------------------------------------
+
+  private async openLink(ifc: InterfaceConfig): Promise<void> {
+    const entry = { ifc, link: null as Link | null, carrier: false, why: 'opening' };
+    this.links.set(ifc.index, entry);
+    entry.link = await this.host.openLink!(ifc, this.stack.k.memory, this.linkPorts.get(ifc.index)!, {
+      carrier: (up, why) => this.carrier(ifc.index, up, why),
+      error: (err) => {
+        this.failure ??= new Error(`${ifc.name}: ${err.message}`);
+      },
+    });
+  }
+
+  /** Interfaces whose link went away while up: brought back up when it returns. */
+  private readonly downByLink = new Set<number>();
+
+  /**
+   * A link came or went: a link that goes away takes its interface down (routes through it stop
+   * matching, as an interface without carrier), and its return brings it back up, announced. An
+   * interface someone set down by hand stays down.
+   */
+  private carrier(ifindex: number, up: boolean, why: string): void {
+    const entry = this.links.get(ifindex);
+    if (!entry || this.stopping) return;
+    entry.carrier = up;
+    entry.why = why;
+    const tables = this.stack.tables;
+    void tables.wlock
+      .run(up ? 'link up' : 'link down', () => {
+        const s = tables.ifs[ifindex];
+        if (!s) return;
+        if (!up && s.up) {
+          tables.setInterfaceUp(ifindex, false);
+          this.downByLink.add(ifindex);
+        } else if (up && this.downByLink.delete(ifindex)) {
+          tables.setInterfaceUp(ifindex, true);
+          this.stack.announceInterface(ifindex);
+        }
+      })
+      .catch((err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      });
+  }
+
+  /** Per real link: its driver, carrier and the driver's own counters. */
+  linkStats(): {
+    name: string;
+    driver: string;
+    carrier: boolean;
+    why: string;
+    stats: Record<string, number | string>;
+  }[] {
+    return [...this.links.values()].map((l) => ({
+      name: l.ifc.name,
+      driver: l.ifc.driver!,
+      carrier: l.carrier,
+      why: l.why,
+      stats: l.link?.stats() ?? {},
+    }));
   }
 
   // ---- the neighbor cache's step -------------------------------------------------------------------
@@ -564,6 +682,9 @@ export class MpMachine implements Dataplane {
 
   /** Stops the workers (each finishes its batch and gives up its queues), waits for them, writes recordings. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    // the links first: nothing arrives once the CPUs are gone
+    await Promise.all([...this.links.values()].map((l) => l.link?.close()));
     Atomics.store(this.i32, (this.mp + MP_STOP) >> 2, 1);
     this.ring();
     if (this.nbrTimer) clearInterval(this.nbrTimer);

@@ -204,7 +204,18 @@ const STRUCTS: Struct[] = [
   {
     prefix: 'TXR_',
     line: true,
-    fields: { LOCK: U32, CONTENDED: U32, NSLOT: U32, HEAD: U32, TAIL: U32, DROPS: U32, FRAMES: U64, BYTES: U64 },
+    fields: {
+      LOCK: U32,
+      CONTENDED: U32,
+      NSLOT: U32,
+      HEAD: U32,
+      TAIL: U32,
+      DROPS: U32,
+      FRAMES: U64,
+      BYTES: U64,
+      LINK: U32,
+      SENT: U32,
+    },
   },
   { prefix: 'TXD_', fields: { BUF: U32, LEN: U16, OFF: U16 } },
   { prefix: 'TXM_', fields: { RING: U32, NRING: U32, STRIDE: U32 } },
@@ -247,7 +258,7 @@ const STRUCTS: Struct[] = [
       FLAGS: U32,
     },
   },
-  { prefix: 'MP_', line: true, fields: { STOP: U32, NCPU: U32, NVEC: U32, RUNNING: U32, DOORBELL: U32 } },
+  { prefix: 'MP_', line: true, fields: { STOP: U32, NCPU: U32, NVEC: U32, RUNNING: U32, DOORBELL: U32, TXBELL: U32 } },
   // sync.ts: the pserialize header ends where CPU 0's slot begins
   {
     prefix: 'PSZ_',
@@ -287,7 +298,7 @@ const FLAGS: Record<string, string[]> = {
   OPT_: ['FASTFWD', 'ICMP', 'FIBWARM', 'SRCRT'],
   NEVF_: ['MAC', 'REQUEST', 'TARGET_OURS', 'ROUTER', 'SOLICITED', 'OVERRIDE'],
   VTF_: ['DISABLED', 'LINK'],
-  QSF_: ['PACED'],
+  QSF_: ['PACED', 'LINK'],
 };
 
 /** Enumerations: no two values alike. */

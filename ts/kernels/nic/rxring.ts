@@ -28,7 +28,7 @@ import {
   PD_RXIF,
   BUF_HEADROOM,
 } from '../../../assembly/layout.js';
-import { type Mem, copy_frame, ld16, ld32, st16, st32 } from '../util/mem.js';
+import { type Mem, ald32, ast32, copy_frame, ld16, ld32, st16, st32 } from '../util/mem.js';
 import { pool_get } from './mbuf.js';
 
 function slot_at(r: number, mask: number, i: number): number {
@@ -82,7 +82,7 @@ export function rxr_fill(
 
 export function rxr_intr(m: Mem, r: number, pq: number, fs: number, pool: number, max: number): number {
   let sw = ld32(m, r + RXR_SW);
-  const avail = (ld32(m, r + RXR_HW) - sw) >>> 0;
+  const avail = (ald32(m, r + RXR_HW) - sw) >>> 0;
   const k = Math.min(max, avail);
   const ifx = ld32(m, r + RXR_IF);
   const qmask = ld32(m, pq + PQ_NSLOT) - 1;
@@ -105,7 +105,7 @@ export function rxr_intr(m: Mem, r: number, pq: number, fs: number, pool: number
     head = (head + 1) >>> 0;
   }
   st32(m, pq + PQ_HEAD, head);
-  st32(m, r + RXR_SW, sw);
+  ast32(m, r + RXR_SW, sw);
   return k;
 }
 
@@ -113,7 +113,7 @@ export function rxr_poll(m: Mem, ctx: number, r: number, pool: number, max: numb
   const fs = ld32(m, ctx + CTX_FREE);
   const pd0 = ld32(m, ctx + CTX_PD);
   let sw = ld32(m, r + RXR_SW);
-  const avail = (ld32(m, r + RXR_HW) - sw) >>> 0;
+  const avail = (ald32(m, r + RXR_HW) - sw) >>> 0;
   const k = Math.min(max, avail);
   const ifx = ld32(m, r + RXR_IF);
   const mask = ld32(m, r + RXR_NSLOT) - 1;
@@ -128,6 +128,6 @@ export function rxr_poll(m: Mem, ctx: number, r: number, pool: number, max: numb
     st16(m, pd + PD_RXIF, ifx);
     n++;
   }
-  st32(m, r + RXR_SW, sw);
+  ast32(m, r + RXR_SW, sw);
   return n;
 }

@@ -9,6 +9,8 @@ import {
   TXR_DROPS,
   TXR_FRAMES,
   TXR_BYTES,
+  TXR_LINK,
+  TXR_SENT,
   TXD_SIZE,
   TXD_BUF,
   TXD_LEN,
@@ -32,7 +34,7 @@ import {
   BUF_SIZE,
   BUF_HEADROOM,
 } from '../../../assembly/layout.js';
-import { type Mem, ld16, ld32, st16, st32 } from '../util/mem.js';
+import { type Mem, ald32, ld16, ld32, st16, st32 } from '../util/mem.js';
 import { pool_put } from './mbuf.js';
 
 function txr_lock(m: Mem, r: number, me: number): void {
@@ -50,9 +52,13 @@ function add64(m: Mem, p: number, v: number): void {
   if (lo > 0xffffffff) st32(m, p + 4, ld32(m, p + 4) + Math.floor(lo / 0x100000000));
 }
 
+function txr_sent_end(m: Mem, r: number): number {
+  return ld32(m, r + TXR_LINK) !== 0 ? ald32(m, r + TXR_SENT) : ld32(m, r + TXR_HEAD);
+}
+
 function txr_reclaim_locked(m: Mem, r: number, fs: number, pool: number): number {
   const mask = ld32(m, r + TXR_NSLOT) - 1;
-  const head = ld32(m, r + TXR_HEAD);
+  const head = txr_sent_end(m, r);
   let tail = ld32(m, r + TXR_TAIL);
   const k = (head - tail) >>> 0;
   let bytes = 0;
@@ -68,7 +74,7 @@ function txr_reclaim_locked(m: Mem, r: number, fs: number, pool: number): number
 }
 
 export function txr_reclaim(m: Mem, r: number, fs: number, pool: number, cpu: number): number {
-  if (ld32(m, r + TXR_HEAD) === ld32(m, r + TXR_TAIL)) return 0;
+  if (txr_sent_end(m, r) === ld32(m, r + TXR_TAIL)) return 0;
   txr_lock(m, r, cpu + 1);
   const k = txr_reclaim_locked(m, r, fs, pool);
   txr_unlock(m, r);

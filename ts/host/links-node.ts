@@ -1,0 +1,23 @@
+// Real links in Node: opens the link an interface's config names (its `link:`, from driver: and the
+// driver's block) over the interface's rings. Each driver is its own file.
+import type { InterfaceConfig } from '../config/schema.js';
+import { UserError } from '../errors.js';
+import type { Link, LinkEvents } from '../machine/machine.js';
+import type { LinkPortSpec } from '../machine/link-port.js';
+import { openTapLink } from './tap-link-node.js';
+
+export function openLink(
+  ifc: InterfaceConfig,
+  memory: WebAssembly.Memory,
+  port: LinkPortSpec,
+  events: LinkEvents,
+): Promise<Link> {
+  const l = ifc.link;
+  if (!l) throw new UserError(`${ifc.name}: driver '${ifc.driver}' has no link settings`);
+  switch (l.driver) {
+    case 'tap':
+      return openTapLink(ifc, l.device, memory, port, events);
+    default:
+      throw new UserError(`${ifc.name}: driver '${l.driver}' is not available in this build yet`);
+  }
+}

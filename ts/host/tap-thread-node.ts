@@ -1,0 +1,130 @@
+// One TAP link's I/O thread (a Node worker, started by tap-link-node.ts): the NIC of its interface.
+// Off the forwarding CPUs: the CPUs only see frames appear in the RX ring and leave the TX rings
+// (link-port.ts's protocol). One thread per link does both directions on its event loop:
+//   RX  the non-blocking descriptor is watched by libuv (koffi's node.poll); when readable, frames
+//       are read straight into the RX ring's clusters (no copy in between), up to a ring's worth,
+//       then published at once and the CPUs' doorbell rung.
+//   TX  Atomics.waitAsync on the CPUs' TX doorbell; each wake sends every posted frame from its
+//       cluster with write(2).
+// When the device goes away (deleted: reads fail with EBADFD/EIO) the link is down; the thread
+// looks for a device of that name again every second and attaches when one appears.
+import { parentPort, workerData } from 'node:worker_threads';
+import koffi from 'koffi';
+import { MAX_FRAME } from '../../assembly/layout.js';
+import { LinkPort } from '../machine/link-port.js';
+import type { TapMessage, TapThreadData } from './tap-thread-protocol.js';
+import { EAGAIN, closeTap, deviceExists, errno, openTap, tapLibc } from './tap-device.js';
+
+const d = workerData as TapThreadData;
+const port = new LinkPort(d.memory, d.port);
+const libc = tapLibc();
+const st = d.stats;
+const post = (m: TapMessage) => parentPort!.postMessage(m);
+
+let fd = -1;
+let watch: ReturnType<typeof koffi.node.poll> | null = null;
+let stopped = false;
+let retry: ReturnType<typeof setTimeout> | undefined;
+
+/** Attaches to the device (creating it the first time); false while it is not there. */
+function attach(first: boolean): boolean {
+  if (!first && !deviceExists(d.device)) return false;
+  fd = openTap(d.ifname, d.device);
+  st[5]!++;
+  watch = koffi.node.poll(fd, { readable: true }, onReadable);
+  post({ kind: 'carrier', up: true, why: `attached to ${d.device}` });
+  return true;
+}
+
+function detach(why: string): void {
+  watch?.close();
+  watch = null;
+  closeTap(fd);
+  fd = -1;
+  post({ kind: 'carrier', up: false, why });
+  const again = () => {
+    if (stopped) return;
+    try {
+      if (attach(false)) return;
+    } catch {
+      // not attachable yet (busy, wrong type): keep looking
+    }
+    retry = setTimeout(again, 1000);
+  };
+  retry = setTimeout(again, 1000);
+}
+
+let resume: ReturnType<typeof setImmediate> | undefined;
+
+/** Reads what the device has, into the RX ring; a full ring leaves the rest in the device's queue for the next turn. */
+function onReadable(): void {
+  if (fd < 0) return;
+  let full = false;
+  for (let i = 0; i < 256; i++) {
+    const at = port.rxSlot(0);
+    if (at < 0) {
+      full = true;
+      break;
+    }
+    const n = libc.read(fd, port.u8.subarray(at, at + MAX_FRAME), MAX_FRAME);
+    if (n < 0) {
+      const e = errno();
+      if (e !== EAGAIN) {
+        port.rxPublish();
+        detach(`${d.device} went away (read: errno ${e})`);
+        return;
+      }
+      break;
+    }
+    if (n < 14) {
+      st[2]!++;
+      continue;
+    }
+    port.rxDone(0, n);
+    st[0]!++;
+  }
+  port.rxPublish();
+  // the ring is full: the CPU is behind; look again after the other events of this turn
+  if (full && !resume) {
+    resume = setImmediate(() => {
+      resume = undefined;
+      onReadable();
+    });
+  }
+}
+
+function send(u8: Uint8Array, at: number, len: number): void {
+  if (fd < 0 || libc.write(fd, u8.subarray(at, at + len), len) < 0) st[4]!++;
+  else st[3]!++;
+}
+
+async function txLoop(): Promise<void> {
+  while (!stopped) {
+    const seen = port.txBell();
+    if (port.txDrain(send) > 0) {
+      await new Promise((r) => setImmediate(r)); // let RX have its turn
+      continue;
+    }
+    await port.waitTx(seen, 100);
+  }
+}
+
+parentPort!.on('message', (m: { stop?: boolean }) => {
+  if (!m.stop) return;
+  stopped = true;
+  clearTimeout(retry);
+  if (resume) clearImmediate(resume);
+  watch?.close();
+  watch = null;
+  closeTap(fd);
+  fd = -1;
+  parentPort!.close();
+});
+
+try {
+  attach(true);
+  void txLoop().catch((err: unknown) => post({ kind: 'error', message: String(err) }));
+} catch (err) {
+  post({ kind: 'error', message: (err as Error).message });
+  parentPort!.close();
+}
