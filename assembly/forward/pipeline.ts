@@ -15,6 +15,9 @@
 // Per frame it reads PD_BUF, PD_LEN, PD_RXIF and writes PD_RXIF (after VLAN demux), PD_PATH,
 // PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH. Every frame ends in exactly one of the counters
 // C_FAST, C_NORMAL, C_LOCAL or C_DROP, and local/drop frames also in C_REASON_BASE + reason.
+// The router switches act on the normal path only: rp_filter (IFF_RPF_*, R_RPF) after the martian
+// source checks, source routes followed in ip4opts.ts (OPT_SRCRT; the destination is read again),
+// directed broadcasts to an IFF_DIRBCAST interface (ip4_dirbcast), IPv6 redirects (redirect.ts).
 // A batch runs inside one pserialize read section: nexthops and radix nodes it reaches stay valid.
 // With OPT_FIBWARM (tables past FIBWARM_ROUTES IPv4 routes) the batch first loads every IPv4
 // destination's tbl24 word in one pass (route4_warm), so the misses overlap; it writes CTX_WARM only.
