@@ -162,6 +162,7 @@ import {
   R_ICMP6_CKSUM,
   R_HELD,
   R_NEV_FULL,
+  R_RPF,
   R_COUNT,
 } from './layout/pktdesc.ts';
 import {
@@ -268,6 +269,8 @@ import {
   IFF_HAS_LL6,
   IFF_NOREDIRECT,
   IFF_DIRBCAST,
+  IFF_RPF_STRICT,
+  IFF_RPF_LOOSE,
   TOE_KEY_LEN,
   TOE_MAX_INPUT,
   TOE_TABLE_SIZE,
@@ -636,6 +639,7 @@ export {
   R_ICMP6_CKSUM,
   R_HELD,
   R_NEV_FULL,
+  R_RPF,
   R_COUNT,
 };
 export {
@@ -742,6 +746,8 @@ export {
   IFF_HAS_LL6,
   IFF_NOREDIRECT,
   IFF_DIRBCAST,
+  IFF_RPF_STRICT,
+  IFF_RPF_LOOSE,
   TOE_KEY_LEN,
   TOE_MAX_INPUT,
   TOE_TABLE_SIZE,

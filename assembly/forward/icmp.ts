@@ -84,9 +84,13 @@ export const ICMP6_DST_UNREACH_ADDR: u32 = 3;
 export const ICMP6_PARAM_PROB: u32 = 4;
 export const ICMP6_PARAMPROB_HEADER: u32 = 0; // erroneous header field
 export const ICMP6_PARAMPROB_OPTION: u32 = 2; // unrecognized IPv6 option
+export const ND_REDIRECT: u32 = 137; // RFC 4861 4.5
 
 const ICMP_QUOTE_MAX4: u32 = 576 - 28;
 const ICMP_QUOTE_MAX6: u32 = 1280 - 48;
+// a Redirect: IPv6 header 40, ICMPv6 header 8, target and destination 32, target link-layer address
+// option 8, redirected header option's own 8 bytes; the rest of 1280 for the packet
+const REDIRECT_QUOTE_MAX6: u32 = 1280 - 96;
 
 /** Token bucket: tokens are thousandths of an error; pps of them accrue per ms, up to burst. */
 function icmp_ratelimit(ctx: usize, tokOff: usize, lastOff: usize): bool {
@@ -292,5 +296,69 @@ export function icmp6_error(
     return;
   }
   ether_output(ctx, pd, o, 40 + 8 + quote, ETHERTYPE_IPV6, oif, ne + NB_MAC);
+  cnt_add(cnt, C_ICMP_OUT, 1);
+}
+
+/**
+ * Sends an ICMPv6 Redirect (RFC 4861 4.5) about the IPv6 packet at l3 (total bytes, received on
+ * rxif, validated) to its source, a neighbor on rxif: target (t0..t3, host-order words) the better
+ * first hop, whose MAC is at `tmac`; destination the packet's. From rxif's link-local address (RFC
+ * 4861 4.5 requires it), hop limit 255, with a Target Link-Layer Address option and a Redirected
+ * Header option holding as much of the packet as keeps the message within 1280 bytes, zero-padded to
+ * 8-byte units. Under the ICMPv6 error limiter; counted in C_ICMP_OUT. Not sent (C_ICMP_SUPPRESSED)
+ * without a link-local address or a neighbor entry for the source (it is not held for resolution).
+ */
+export function icmp6_redirect(
+  ctx: usize,
+  pd: usize,
+  l3: usize,
+  total: u32,
+  rxif: u32,
+  t0: u32,
+  t1: u32,
+  t2: u32,
+  t3: u32,
+  tmac: usize,
+): void {
+  if ((ld32(ctx + CTX_OPTS) & OPT_ICMP) == 0) return;
+  const cnt = <usize>ld32(ctx + CTX_CNT);
+  if (!icmp_ratelimit(ctx, CTX_ICMP6_TOKENS, CTX_ICMP6_LAST)) {
+    cnt_add(cnt, C_ICMP_RATELIM, 1);
+    return;
+  }
+  const ifp = <usize>ld32(ctx + CTX_IFNET) + <usize>rxif * IF_SIZE;
+  const ne = nb_find(
+    <usize>ld32(ctx + CTX_NBR),
+    ld32be(l3 + 8),
+    ld32be(l3 + 12),
+    ld32be(l3 + 16),
+    ld32be(l3 + 20),
+    rxif,
+    NBS_V6,
+  );
+  const o = icmp_cluster(ctx, cnt, ne != 0 && (ld32(ifp + IF_FLAGS) & IFF_HAS_LL6) != 0);
+  if (o == 0) return;
+  const quote = min(total, REDIRECT_QUOTE_MAX6);
+  const rh = (quote + 7) & ~7;
+  const plen: u32 = 56 + rh;
+  st32be(o, 0x60000000);
+  st32be(o + 4, (plen << 16) | (58 << 8) | 255);
+  memory.copy(o + 8, ifp + IF_LL6, 16);
+  memory.copy(o + 24, l3 + 8, 16);
+  st32be(o + 40, ND_REDIRECT << 24);
+  st32be(o + 44, 0);
+  st32be(o + 48, t0);
+  st32be(o + 52, t1);
+  st32be(o + 56, t2);
+  st32be(o + 60, t3);
+  memory.copy(o + 64, l3 + 24, 16);
+  st16be(o + 80, 0x0201); // Target Link-Layer Address, 1 unit
+  memory.copy(o + 82, tmac, 6);
+  st32be(o + 88, (4 << 24) | (((rh + 8) >> 3) << 16)); // Redirected Header, its length; reserved
+  st32be(o + 92, 0);
+  memory.copy(o + 96, l3, quote);
+  if (rh > quote) memory.fill(o + 96 + quote, 0, rh - quote);
+  st16be(o + 42, ~in_cksum_acc(o + 40, plen, in_pseudo6(o + 8, o + 24, 58, plen)) & 0xffff);
+  ether_output(ctx, pd, o, 40 + plen, ETHERTYPE_IPV6, rxif, ne + NB_MAC);
   cnt_add(cnt, C_ICMP_OUT, 1);
 }

@@ -24,8 +24,20 @@
 //                    R_SRCRT       a loose or strict source route while ip.forward_source_route is off
 //                                  (the default, as NetBSD's forwsrcrt=0 and Linux's
 //                                  accept_source_route=0; RFC 7126 4.4.1): ICMP unreachable code 5,
-//                                  "source route failed" (RFC 1812 5.2.4.1 allows discarding them).
+//                                  "source route failed" (RFC 1812 5.2.4.1 allows discarding them);
+//                                  with it on, a route that cannot be followed (below), the same.
 //                    No ICMP about a frame that came by link-layer broadcast or multicast.
+//                    With ip.forward_source_route on, a source route is processed as RFC 791 3.1 and
+//                    NetBSD's ip_dooptions do (opts_srcroute): while the header's destination is not
+//                    one of ours the datagram is on its way to the route's next hop, and a loose route
+//                    is forwarded as it is, a strict one fails (the previous hop broke it). When the
+//                    destination is ours, the addresses the pointer reaches that are ours too are
+//                    passed over (as Linux's ip_options_rcv_srr); an exhausted route ends here (local
+//                    delivery); else the next address becomes the destination, the address of the
+//                    interface toward it is recorded in its slot and the pointer advances by 4. A
+//                    strict route's next address must be on-link (a connected route, RFC 1812
+//                    5.2.4.1), any route's must be routable, unicast and not a martian, and the
+//                    interface toward it must have an address: else source route failed.
 //   ip4_opts_forward once the datagram will leave by txif, before the TTL rewrite and fragmentation:
 //                    Record Route: txif's address into the next slot, pointer + 4; a full option is
 //                    left alone (RFC 791). Timestamp: flag 0 the time; flag 1 txif's address and the
@@ -37,11 +49,10 @@
 // The time is milliseconds since midnight UT when the clock can tell it; the batch clock (CTX_NOW) is
 // the pcap's or the host's millisecond counter modulo 2^32, not midnight-based, so the value is that
 // counter's low 31 bits with the high bit set, RFC 791's "non-standard value".
-// Source routes processed (forward_source_route on) are not yet implemented: with the switch on,
-// a source-routed datagram is forwarded toward its header's destination and its route left alone.
 //
 // Reads: the header (validated: hlen within the frame, checksum good). Writes: the options of a
-// forwarded datagram and its checksum; ip4opts_srcrt (a source route option was seen, so no redirect).
+// forwarded datagram and its checksum, the destination of a source-routed one (the caller reads it
+// again after ip4_opts_input); ip4opts_srcrt (a source route option was seen, so no redirect).
 
 import {
   CTX_OPTS,
@@ -51,6 +62,11 @@ import {
   NH_SIZE,
   NH_FLAGS,
   NHF_LOCAL,
+  NHF_GATEWAY,
+  NHF_BROADCAST,
+  NHF_REJECT,
+  NHF_BLACKHOLE,
+  NH_IFINDEX,
   IF_SIZE,
   IF_ADDR4,
   R_IP_OPTIONS,
@@ -88,6 +104,7 @@ function opts_bad(ctx: usize, pd: usize, l3: usize, iplen: u32, rxif: u32, l2mc:
  */
 export function ip4_opts_input(ctx: usize, pd: usize, l3: usize, hlen: u32, iplen: u32, rxif: u32, l2mc: bool): u32 {
   ip4opts_srcrt = false;
+  let sr: u32 = 0;
   let i: u32 = 20;
   while (i < hlen) {
     const t = ld8(l3 + i);
@@ -104,10 +121,8 @@ export function ip4_opts_input(ctx: usize, pd: usize, l3: usize, hlen: u32, iple
       const p = ld8(l3 + i + 2);
       if (p < 4 || (p <= ol && p + 3 > ol)) return opts_bad(ctx, pd, l3, iplen, rxif, l2mc, i + 2);
       if (t != IPOPT_RR) {
-        if ((ld32(ctx + CTX_OPTS) & OPT_SRCRT) == 0) {
-          if (!l2mc) icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_SRCFAIL, 0);
-          return R_SRCRT;
-        }
+        if ((ld32(ctx + CTX_OPTS) & OPT_SRCRT) == 0) return opts_srcfail(ctx, pd, l3, iplen, rxif, l2mc);
+        if (!ip4opts_srcrt) sr = i; // the first one is followed, once every option is known good
         ip4opts_srcrt = true;
       }
     } else if (t == IPOPT_TS) {
@@ -130,7 +145,75 @@ export function ip4_opts_input(ctx: usize, pd: usize, l3: usize, hlen: u32, iple
     }
     i += ol;
   }
+  if (sr != 0 && !opts_srcroute(ctx, l3, hlen, sr, ld8(l3 + sr) == IPOPT_SSRR)) {
+    return opts_srcfail(ctx, pd, l3, iplen, rxif, l2mc);
+  }
   return 0;
+}
+
+/** Drop a source-routed datagram: unreachable code 5 (source route failed), unless by link-layer group. */
+function opts_srcfail(ctx: usize, pd: usize, l3: usize, iplen: u32, rxif: u32, l2mc: bool): u32 {
+  if (!l2mc) icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_SRCFAIL, 0);
+  return R_SRCRT;
+}
+
+/** Whether the IPv4 address `a` (host order) is no source route next hop: 0/8, 127/8, 224/4, 240/4. */
+@inline function srcrt_martian(a: u32): bool {
+  const a8 = a >>> 24;
+  return a8 == 0 || a8 == 127 || a8 >= 224;
+}
+
+/**
+ * Follows the source route option at l3+i (validated: its pointer at a whole slot or past the end)
+ * of the IPv4 datagram at l3 (hlen header bytes), `strict` for SSRR, as the header comment says.
+ * Returns false when the route cannot be followed (the caller sends source route failed and drops
+ * the datagram, which is then still as received); true when the datagram goes on: unchanged (not
+ * yet at the route's next hop, or the route ends here), or with its destination, the option's slot
+ * and pointer rewritten and the header checksum recomputed.
+ */
+function opts_srcroute(ctx: usize, l3: usize, hlen: u32, i: u32, strict: bool): bool {
+  const nht = <usize>ld32(ctx + CTX_NH);
+  const dnh = route4(ctx, ld32be(l3 + 16));
+  if (dnh == 0 || (ld32(nht + <usize>dnh * NH_SIZE + NH_FLAGS) & NHF_LOCAL) == 0) return !strict;
+  const o = l3 + i;
+  const ol = ld8(o + 1);
+  let p = ld8(o + 2);
+  // the next address, passing over our own
+  let nh: u32 = 0;
+  let next: u32 = 0;
+  while (p <= ol) {
+    next = ld32be(o + p - 1);
+    if (srcrt_martian(next)) return false;
+    nh = route4(ctx, next);
+    if (nh == 0) return false;
+    if ((ld32(nht + <usize>nh * NH_SIZE + NH_FLAGS) & NHF_LOCAL) == 0) break;
+    p += 4;
+  }
+  if (p > ol) {
+    // the route ends here: delivered to us (the pointer says so)
+    if (p != ld8(o + 2)) {
+      st8(o + 2, p);
+      opts_cksum(l3, hlen);
+    }
+    return true;
+  }
+  const np = nht + <usize>nh * NH_SIZE;
+  const fl = ld32(np + NH_FLAGS);
+  if (fl & (NHF_BROADCAST | NHF_REJECT | NHF_BLACKHOLE)) return false;
+  if (strict && (fl & NHF_GATEWAY) != 0) return false; // a strict hop must be a neighbor
+  const me = ld32(<usize>ld32(ctx + CTX_IFNET) + <usize>ld32(np + NH_IFINDEX) * IF_SIZE + IF_ADDR4);
+  if (me == 0) return false;
+  st32be(o + p - 1, me);
+  st8(o + 2, p + 4);
+  st32be(l3 + 16, next);
+  opts_cksum(l3, hlen);
+  return true;
+}
+
+/** Recomputes the header checksum of the IPv4 datagram at l3 (hlen header bytes). */
+@inline function opts_cksum(l3: usize, hlen: u32): void {
+  st16be(l3 + 10, 0);
+  st16be(l3 + 10, in_cksum(l3, hlen));
 }
 
 /** The timestamp we record: RFC 791's non-standard value (high bit set) from the batch clock `now`, ms. */
@@ -191,8 +274,5 @@ export function ip4_opts_forward(ctx: usize, l3: usize, hlen: u32, txif: u32, no
     }
     i += ol;
   }
-  if (changed) {
-    st16be(l3 + 10, 0);
-    st16be(l3 + 10, in_cksum(l3, hlen));
-  }
+  if (changed) opts_cksum(l3, hlen);
 }

@@ -15,6 +15,9 @@
 // Per frame it reads PD_BUF, PD_LEN, PD_RXIF and writes PD_RXIF (after VLAN demux), PD_PATH,
 // PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH. Every frame ends in exactly one of the counters
 // C_FAST, C_NORMAL, C_LOCAL or C_DROP, and local/drop frames also in C_REASON_BASE + reason.
+// The router switches act on the normal path only: rp_filter (IFF_RPF_*, R_RPF) after the martian
+// source checks, source routes followed in ip4opts.ts (OPT_SRCRT; the destination is read again),
+// directed broadcasts to an IFF_DIRBCAST interface (ip4_dirbcast), IPv6 redirects (redirect.ts).
 // A batch runs inside one pserialize read section: nexthops and radix nodes it reaches stay valid.
 // With OPT_FIBWARM (tables past FIBWARM_ROUTES IPv4 routes) the batch first loads every IPv4
 // destination's tbl24 word in one pass (route4_warm), so the misses overlap; it writes CTX_WARM only.
@@ -59,6 +62,9 @@ import {
   IF_VLANMAP,
   IFF_UP,
   IFF_EXISTS,
+  IFF_DIRBCAST,
+  IFF_RPF_STRICT,
+  IFF_RPF_LOOSE,
   NH_SIZE,
   NH_FLAGS,
   NH_IFINDEX,
@@ -115,6 +121,7 @@ import {
   R_MULTICAST,
   R_CANTFORWARD,
   R_SRC_OURS,
+  R_RPF,
 } from '../layout';
 import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum';
@@ -154,7 +161,7 @@ import {
   ICMP6_DST_UNREACH_BEYONDSCOPE,
 } from './icmp';
 import { ip4_opts_input, ip4_opts_forward, ip4opts_srcrt } from './ip4opts';
-import { ip4_redirect } from './redirect';
+import { ip4_redirect, ip6_redirect } from './redirect';
 import { ip4_fragment } from './frag';
 import { ip6_hopopts_input } from './hbh';
 import { ip4_local, ip4_local_group, ip6_local, ip6_local_group } from './local';
@@ -317,7 +324,7 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   if (iplen < hlen || iplen > l3len) return V(PATH_DROP, R_IP_LEN);
   if ((hlen == 20 ? in_cksum_hdr20(l3) : in_cksum(l3, hlen)) != 0) return V(PATH_DROP, R_IP_CKSUM);
   const src = ld32be(l3 + 12);
-  const dst = ld32be(l3 + 16);
+  let dst = ld32be(l3 + 16);
   // Martian sources (RFC 1812 5.3.7, 4.2.2.11): 0/8, 127/8, 224/4 multicast, 240/4 class E and the
   // limited broadcast here, before anything; one of our own addresses or a connected subnet's
   // broadcast on the normal path below (it needs a lookup; ipflow never holds such a source).
@@ -360,10 +367,19 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     if (sfl & NHF_LOCAL) return V(PATH_DROP, R_SRC_OURS);
     if (sfl & NHF_BROADCAST) return V(PATH_DROP, R_MARTIAN_SRC);
   }
+  // Reverse-path filter (rp_filter, per receiving interface; Linux's fib_validate_source): on the
+  // normal path only. ipflow never holds a flow this filter did not pass (ipflow_insert is below), and
+  // a flow is keyed by its addresses: a hit skips the filter, as a hit skips the route lookup.
+  const rpf = ld32(ifnet + <usize>rxif * IF_SIZE + IF_FLAGS) & (IFF_RPF_STRICT | IFF_RPF_LOOSE);
+  if (rpf != 0) {
+    if (snh == 0) snh = route4(ctx, src);
+    if (!ip4_rpf_ok(ctx, snh, rxif, rpf)) return V(PATH_DROP, R_RPF);
+  }
   // Options, ours or not (never on the fast path: `flowable` wants a 20-byte header): ip4opts.ts
   if (hlen > 20) {
     const r = ip4_opts_input(ctx, pd, l3, hlen, iplen, rxif, l2mc);
     if (r != 0) return V(PATH_DROP, r);
+    dst = ld32be(l3 + 16); // a source route followed here names the next hop
   }
   const nh = route4(ctx, dst);
   if (nh == 0) {
@@ -373,7 +389,15 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   const nhp = <usize>ld32(ctx + CTX_NH) + <usize>nh * NH_SIZE;
   const fl = ld32(nhp + NH_FLAGS);
   if (fl & NHF_LOCAL) return ip4_local(ctx, pd, l3, hlen, iplen, rxif, l2mc);
-  if (fl & NHF_BROADCAST) return ip4_local_group(l3, hlen, iplen, R_BROADCAST);
+  if (fl & NHF_BROADCAST) {
+    // a directed broadcast (RFC 2644, RFC 1812 5.3.5.2): forwarded only to another interface's
+    // subnet when that interface has directed_broadcast, and only when it came as unicast
+    const bif = ld32(nhp + NH_IFINDEX);
+    if (bif != rxif && !l2mc && (ld32(ifnet + <usize>bif * IF_SIZE + IF_FLAGS) & IFF_DIRBCAST) != 0) {
+      return ip4_dirbcast(ctx, pd, l3, hlen, iplen, off, ttl, nh, bif, now);
+    }
+    return ip4_local_group(l3, hlen, iplen, R_BROADCAST);
+  }
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
   if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
     if (fl & NHF_REJECT) {
@@ -434,6 +458,64 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     ipflow_insert(ft, l3 + 12, l3 + 16, ld8(l3 + 1), nh, txif, mtu, ne + NB_MAC, now, cnt);
   }
   ip4_rewrite_output(ctx, pd, l3, iplen, txif, ne + NB_MAC);
+  return NORMAL;
+}
+
+/**
+ * The reverse-path filter's verdict for a source whose route is nexthop `snh` (0 = none), received
+ * on rxif with filter bits `rpf` (IFF_RPF_STRICT or IFF_RPF_LOOSE): loose wants a usable route back
+ * (not reject, blackhole, local or broadcast: Linux's RTN_UNICAST), strict also that it leaves by rxif.
+ */
+function ip4_rpf_ok(ctx: usize, snh: u32, rxif: u32, rpf: u32): bool {
+  if (snh == 0) return false;
+  const np = <usize>ld32(ctx + CTX_NH) + <usize>snh * NH_SIZE;
+  if (ld32(np + NH_FLAGS) & (NHF_LOCAL | NHF_BROADCAST | NHF_REJECT | NHF_BLACKHOLE)) return false;
+  return (rpf & IFF_RPF_STRICT) == 0 || ld32(np + NH_IFINDEX) == rxif;
+}
+
+/**
+ * Forwards the IPv4 datagram at l3 (header and options validated, iplen bytes, fragment word `off`,
+ * TTL `ttl`) addressed to the subnet broadcast of txif, whose directed_broadcast switch is on, as a
+ * link-layer broadcast (RFC 2644; NetBSD's ip_directedbcast, Linux's bc_forwarding). No ICMP error
+ * about it (RFC 1812 4.3.2.7: never about a datagram to a broadcast address): TTL 1 or DF and too big
+ * are silent drops. Never cached in ipflow. The all-ones destination MAC is written in the cluster's
+ * headroom, 8 bytes below the longest Ethernet header ether_output may put in front of l3.
+ */
+function ip4_dirbcast(
+  ctx: usize,
+  pd: usize,
+  l3: usize,
+  hlen: u32,
+  iplen: u32,
+  off: u32,
+  ttl: u32,
+  nh: u32,
+  txif: u32,
+  now: u32,
+): u32 {
+  const tifp = <usize>ld32(ctx + CTX_IFNET) + <usize>txif * IF_SIZE;
+  if (!ifOk(tifp)) return V(PATH_DROP, R_IF_DOWN);
+  if (ttl <= 1) return V(PATH_DROP, R_TTL);
+  const bmac = l3 - 26;
+  store<u32>(bmac, 0xffffffff);
+  st16(bmac + 4, 0xffff);
+  const mtu = ld32(tifp + IF_MTU);
+  st32(pd + PD_NH, nh);
+  if (iplen > mtu) {
+    if (off & 0x4000) return V(PATH_DROP, R_NEED_FRAG);
+    if (hlen > 20) ip4_opts_forward(ctx, l3, hlen, txif, now);
+    st8(l3 + 8, ttl - 1);
+    st16(pd + PD_TXIF, txif);
+    if (ip4_fragment(ctx, pd, l3, hlen, iplen, txif, bmac, mtu) == 0) {
+      st8(l3 + 8, ttl);
+      st16(pd + PD_TXIF, 0);
+      return V(PATH_DROP, R_NOBUFS);
+    }
+    return NORMAL;
+  }
+  if (tx_room(ctx) == 0) return V(PATH_DROP, R_NOBUFS);
+  if (hlen > 20) ip4_opts_forward(ctx, l3, hlen, txif, now);
+  ip4_rewrite_output(ctx, pd, l3, iplen, txif, bmac);
   return NORMAL;
 }
 
@@ -598,7 +680,9 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     return V(PATH_DROP, R_TOO_BIG);
   }
   if (tx_room(ctx) == 0) return V(PATH_DROP, R_NOBUFS);
-  if (flowable) ipflow_insert(ft, l3 + 8, l3 + 24, tos, nh, txif, mtu, ne + NB_MAC, now, cnt);
+  // back out the way it came, to a neighbor of the sender: redirect it (RFC 4861 8.2, redirect.ts)
+  const redirected = txif == rxif && ip6_redirect(ctx, pd, l3, total, rxif, nhp, ne);
+  if (flowable && !redirected) ipflow_insert(ft, l3 + 8, l3 + 24, tos, nh, txif, mtu, ne + NB_MAC, now, cnt);
   st8(l3 + 7, hlim - 1);
   st16(pd + PD_TXIF, txif);
   ether_output(ctx, pd, l3, total, ETHERTYPE_IPV6, txif, ne + NB_MAC);

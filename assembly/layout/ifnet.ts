@@ -33,6 +33,8 @@ export const IFF_HAS_ADDR6 = 32;
 export const IFF_HAS_LL6 = 64;
 export const IFF_NOREDIRECT = 128; // send no ICMP redirects out of this interface (send_redirects: false)
 export const IFF_DIRBCAST = 256; // forward directed broadcasts to this interface's subnet (directed_broadcast: true)
+export const IFF_RPF_STRICT = 512; // reverse-path filter, strict: the route back to an IPv4 source must leave by this interface (rp_filter: 1)
+export const IFF_RPF_LOOSE = 1024; // reverse-path filter, loose: some usable route back to an IPv4 source (rp_filter: 2)
 
 // ---------------------------------------------------------------------------------------------
 // Toeplitz: a byte table per key. Entry [i][b] (u32) is the hash contribution of byte value b at input

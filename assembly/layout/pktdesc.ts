@@ -96,4 +96,6 @@ export const R_ND_HLIM = 42; // ND with an IP hop limit other than 255 (RFC 4861
 export const R_ICMP6_CKSUM = 43; // ICMPv6 checksum wrong (ND checks it before believing anything)
 export const R_HELD = 44; // local: next hop unresolved, the packet handed to the neighbor cache's hold queue (nev.ts)
 export const R_NEV_FULL = 45; // next hop unresolved and the CPU's neighbor event ring full: dropped, not held
-export const R_COUNT = 46;
+// Reverse-path filter (pipeline.ts, ip4_rpf_ok)
+export const R_RPF = 46; // IPv4 source failing the receiving interface's rp_filter (strict: the route back leaves by another interface; loose: no usable route back)
+export const R_COUNT = 47;

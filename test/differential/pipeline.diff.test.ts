@@ -46,6 +46,7 @@ const ADDR6 = [
   '::',
   '::ffff:192.0.2.1',
   'fe80::aa10',
+  '2001:db8:200::5', // via fe80::fe on wm0: from wm0's hosts, an IPv6 redirect
 ];
 /** The router's own addresses (and fe80::2, another link's): local delivery's inputs. */
 const OURS4 = ['192.0.2.1', '198.51.100.1', '10.100.0.1'];
@@ -77,6 +78,8 @@ const IP4_OPTS = [
   [25, 6, 1, 2, 3, 4, 0, 0],
   [1, 131, 7, 4, 0xc6, 0x33, 0x64, 0x63],
   [1, 137, 7, 4, 0xc0, 0, 2, 1],
+  [1, 131, 11, 4, 0xcb, 0, 0x71, 7, 0xc0, 0, 2, 10], // followed with ip.forward_source_route when addressed to us
+  [1, 137, 7, 4, 0xc6, 0x33, 0x64, 0xfe],
   [7, 11, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0],
   [68, 12, 5, 2, 0, 0, 0, 0, 0, 0, 0, 0],
   [148, 2, 0, 0],
@@ -299,15 +302,42 @@ function runTimed(start: number, steps: number[], batches: Batch[]) {
   run(batches, () => (now = (now + steps[Math.floor(now) % steps.length]!) >>> 0));
 }
 
-function run(batches: Batch[], clock?: () => number, fib: 'radix' | 'compiled' = 'radix', warm = false) {
+function run(
+  batches: Batch[],
+  clock?: () => number,
+  fib: 'radix' | 'compiled' = 'radix',
+  warm = false,
+  switches = false,
+) {
+  const v6ll: RouteSpec = {
+    ...route4via('0.0.0.0/0', '0.0.0.0'),
+    family: 6,
+    dst: ip('2001:db8:200::'),
+    plen: 48,
+    via: ip('fe80::fe'),
+    dev: 'wm0',
+  };
   const cfg = topology({
     wm1Mtu: 576,
     ipflow: { hashsize: 4, maxflows: 8, idle: 1 },
     icmp: { ratelimit: 50, burst: 3, echo_ratelimit: 50, echo_burst: 3 },
     fib,
-    routes: [...topology().routes, route4via('203.0.114.0/24', '192.0.2.100')],
-    neighbors: [...topology().neighbors, { family: 4, address: ip('192.0.2.100'), mac: MAC.gw1, dev: 'wm0' }],
+    routes: [...topology().routes, route4via('203.0.114.0/24', '192.0.2.100'), v6ll],
+    neighbors: [
+      ...topology().neighbors,
+      { family: 4, address: ip('192.0.2.100'), mac: MAC.gw1, dev: 'wm0' },
+      { family: 6, address: ip('fe80::fe'), mac: MAC.gw1, dev: 'wm0' },
+    ],
   });
+  // the router switches (all off by default): source routes followed, directed broadcasts to wm1's
+  // subnet, reverse-path filters strict on wm0 and loose on vlan100
+  if (switches) {
+    cfg.ip = { forwardSourceRoute: true };
+    const ifs = cfg.interfaces as unknown as { directedBroadcast?: boolean; rpFilter?: 0 | 1 | 2 }[];
+    ifs[1]!.directedBroadcast = true;
+    ifs[0]!.rpFilter = 1;
+    ifs[2]!.rpFilter = 2;
+  }
   // link-local addresses on wm0 and wm1, so echo to them and the scope rule are compared too
   for (const [i, a] of [
     [0, 'fe80::1'],
@@ -394,6 +424,22 @@ describe('pipeline differential (WASM vs TS)', () => {
     for (const r of ['arp', 'arp-invalid', 'arp-bad-sender', 'nd', 'nd-invalid', 'nd-hop-limit']) {
       expect(seen).toContain(r);
     }
+  });
+
+  test('with the router switches on (source routes followed, directed broadcast, rp_filter strict and loose)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc
+            .tuple(fc.array(frameArb, { minLength: 1, maxLength: 40 }), fc.array(localArb, { maxLength: 16 }))
+            .chain(([a, b]) => fc.shuffledSubarray([...a, ...b], { minLength: a.length + b.length })),
+          { minLength: 1, maxLength: 4 },
+        ),
+        (b) => run(b, undefined, 'radix', false, true),
+      ),
+      { numRuns: 60 },
+    );
+    expect(seen).toContain('rp-filter');
   });
 
   test('with the compiled FIB (DIR-24-8) as the IPv4 lookup', () => {

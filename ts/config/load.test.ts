@@ -128,6 +128,8 @@ describe('valid configs', () => {
       mtu: 1500,
       up: true,
       sendRedirects: true,
+      directedBroadcast: false,
+      rpFilter: 0,
       addresses: [],
       rss: { key: DEFAULT_RSS_KEY_HEX, queues: 1, udp: false },
       vlan: null,
@@ -149,6 +151,7 @@ describe('valid configs', () => {
     expect(c.neighbors).toEqual([]);
     expect(c.ipflow).toEqual({ hashsize: 64, maxflows: 256, idle: 5 });
     expect(c.icmp).toEqual({ ratelimit: 100, burst: 10, echo_ratelimit: 1000, echo_burst: 50 });
+    expect(c.ip).toEqual({ forwardSourceRoute: false });
     const nud = {
       reachableMs: 30000,
       retransMs: 1000,
@@ -170,6 +173,18 @@ describe('valid configs', () => {
     expect([c.nd.retransMs, c.nd.mcastSolicit, c.nd.ucastSolicit, c.nd.delayMs, c.nd.maxEntries]).toEqual([
       500, 5, 2, 1000, 64,
     ]);
+  });
+
+  test('router switches: ip.forward_source_route, directed_broadcast and rp_filter per interface', () => {
+    const c = cfg(
+      'interfaces:\n  - { name: wm0, rp_filter: 1, directed_broadcast: true }\n  - { name: wm1, rp_filter: 2 }\nip: { forward_source_route: true }\n',
+    );
+    expect(c.interfaces.map((i) => [i.rpFilter, i.directedBroadcast])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    expect(c.ip).toEqual({ forwardSourceRoute: true });
+    expect(() => cfg('interfaces:\n  - { name: wm0, rp_filter: 3 }\n')).toThrow(/rp_filter/);
   });
 
   test('empty lists, flow style, comments and anchors', () => {

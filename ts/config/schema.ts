@@ -98,6 +98,10 @@ export interface InterfaceConfig {
   moderation: { frames: number; usecs: number };
   /** ICMP host redirects out of this interface (RFC 1812 5.2.7.2); on by default, as NetBSD and Linux */
   sendRedirects: boolean;
+  /** Forward directed broadcasts to this interface's subnet, as link-layer broadcasts (RFC 2644); off by default */
+  directedBroadcast: boolean;
+  /** Reverse-path filter on IPv4 received here, as Linux's rp_filter: 0 off (default), 1 strict, 2 loose */
+  rpFilter: 0 | 1 | 2;
   /** Line of the YAML where the interface is declared. */
   line: number;
   /** The config file, and where this interface's fields are (`interfaces[1].gen.flows`): for the
@@ -166,6 +170,12 @@ export interface NudConfig {
   maxEntries: number;
 }
 
+export interface IpConfig {
+  /** Process IPv4 loose/strict source routes (RFC 791) instead of refusing them; off by default,
+   *  as NetBSD's forwsrcrt=0 and Linux's accept_source_route=0 (RFC 7126). */
+  forwardSourceRoute: boolean;
+}
+
 export interface Config {
   /** The config file, as given (used in messages). */
   file: string;
@@ -180,6 +190,8 @@ export interface Config {
   arp: NudConfig;
   nd: NudConfig;
   fastforward: boolean;
+  /** IP behaviour switches (`ip:`). */
+  ip: IpConfig;
   /** IPv4 lookup backend: per-packet radix lookups (as NetBSD) or the compiled DIR-24-8 FIB. */
   fib: FibBackend;
   /** Where the fields read after loading are (see Places). */
@@ -330,6 +342,8 @@ export const interfaceSchema = z.strictObject({
   poll: z.union([z.boolean(), z.strictObject({ budget: int(1, 4096).default(64) })]).optional(),
   moderation: z.strictObject({ frames: int(1, 4096).default(32), usecs: int(0, 1_000_000).default(100) }).prefault({}),
   send_redirects: z.boolean().default(true),
+  directed_broadcast: z.boolean().default(false),
+  rp_filter: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
 });
 
 /** Addresses and `default` are checked in load.ts, where the family of `via` is known. */
@@ -387,6 +401,7 @@ export const configSchema = z.strictObject({
   arp: nudSchema(),
   nd: nudSchema(),
   fastforward: z.boolean().default(true),
+  ip: z.strictObject({ forward_source_route: z.boolean().default(false) }).prefault({}),
   fib: z.enum(['radix', 'compiled']).default('compiled'),
 });
 

@@ -301,7 +301,14 @@ export class ControlPlane {
       name: s.name,
       index,
       up: s.up,
-      flags: [s.up ? 'UP' : 'DOWN', ...(s.vlan ? ['VLAN'] : [])],
+      // the per-interface forwarding switches that are not their default (NetBSD-style flag names)
+      flags: [
+        s.up ? 'UP' : 'DOWN',
+        ...(s.vlan ? ['VLAN'] : []),
+        ...(s.sendRedirects === false ? ['NOREDIRECT'] : []),
+        ...(s.directedBroadcast ? ['DIRBCAST'] : []),
+        ...(s.rpFilter === 1 ? ['RPF_STRICT'] : s.rpFilter === 2 ? ['RPF_LOOSE'] : []),
+      ],
       mtu: s.mtu,
       mac: formatMac(s.mac),
       addresses: stack.addresses(index).map((a) => formatPrefix(a.bytes, a.plen)),

@@ -293,7 +293,19 @@ const STRUCTS: Struct[] = [
 
 /** Flag sets: each value one bit, no two alike. */
 const FLAGS: Record<string, string[]> = {
-  IFF_: ['EXISTS', 'UP', 'VLAN', 'RSS_UDP4', 'RSS_UDP6', 'HAS_ADDR6', 'HAS_LL6', 'NOREDIRECT', 'DIRBCAST'],
+  IFF_: [
+    'EXISTS',
+    'UP',
+    'VLAN',
+    'RSS_UDP4',
+    'RSS_UDP6',
+    'HAS_ADDR6',
+    'HAS_LL6',
+    'NOREDIRECT',
+    'DIRBCAST',
+    'RPF_STRICT',
+    'RPF_LOOSE',
+  ],
   NHF_: ['VALID', 'GATEWAY', 'LOCAL', 'BROADCAST', 'REJECT', 'BLACKHOLE', 'V6', 'PROHIBIT'],
   OPT_: ['FASTFWD', 'ICMP', 'FIBWARM', 'SRCRT'],
   NEVF_: ['MAC', 'REQUEST', 'TARGET_OURS', 'ROUTER', 'SOLICITED', 'OVERRIDE'],

@@ -52,6 +52,7 @@ export const REASON_NAMES: readonly string[] = [
   'icmp6-checksum',
   'held',
   'nbr-event-ring-full',
+  'rp-filter',
 ];
 
 export const HTYPE_NAMES = ['none', 'ipv4', 'tcp4', 'udp4', 'ipv6', 'tcp6', 'udp6'] as const;

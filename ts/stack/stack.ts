@@ -51,6 +51,7 @@ import {
   OPT_FASTFWD,
   OPT_ICMP,
   OPT_FIBWARM,
+  OPT_SRCRT,
   C_COUNT,
   IFC_SIZE,
   IFC_IPKTS,
@@ -89,6 +90,10 @@ export interface StackConfig {
     vlan?: { parent: string; id: number } | null;
     /** ICMP redirects out of this interface (default true) */
     sendRedirects?: boolean;
+    /** forward directed broadcasts to this interface's subnet (default false) */
+    directedBroadcast?: boolean;
+    /** reverse-path filter on IPv4 received here: 0 off (default), 1 strict, 2 loose */
+    rpFilter?: 0 | 1 | 2;
   }[];
   routes: readonly RouteSpec[];
   neighbors: readonly {
@@ -103,6 +108,8 @@ export interface StackConfig {
   /** ICMP error and echo reply limits (per second, 0 = unlimited; bucket depth); no echo_ratelimit = unlimited. */
   icmp: { ratelimit: number; burst: number; echo_ratelimit?: number; echo_burst?: number };
   fastforward: boolean;
+  /** IP switches (config `ip:`): forwardSourceRoute processes IPv4 source routes (default: refused) */
+  ip?: { forwardSourceRoute?: boolean };
   /** IPv4 lookup backend (default compiled) */
   fib?: 'radix' | 'compiled';
   /** neighbor cache parameters per family (config `arp:` and `nd:`); NUD_DEFAULTS for what is not given */
@@ -347,7 +354,7 @@ export class Stack implements LlHost {
     set(CTX_FIB4, this.fib === 'compiled' ? L.fib4.head : 0);
     set(CTX_FIB6, this.fib === 'compiled' ? L.fib6.head : 0);
     set(CTX_IFCNT, r.ifcnt);
-    set(CTX_OPTS, (config.fastforward ? OPT_FASTFWD : 0) | OPT_ICMP);
+    set(CTX_OPTS, (config.fastforward ? OPT_FASTFWD : 0) | OPT_ICMP | (config.ip?.forwardSourceRoute ? OPT_SRCRT : 0));
     set(CTX_ICMP_PPS, config.icmp.ratelimit);
     set(CTX_ICMP_BURST, config.icmp.burst);
     set(CTX_ICMP_TOKENS, config.icmp.burst * 1000);
@@ -397,6 +404,8 @@ export class Stack implements LlHost {
         ll6: ll ? ll.bytes : linkLocalFromMac(i.mac),
         ll6Auto: !ll,
         sendRedirects: i.sendRedirects ?? true,
+        directedBroadcast: i.directedBroadcast ?? false,
+        rpFilter: i.rpFilter ?? 0,
       };
       tables.attachInterface(st);
     }
@@ -756,7 +765,9 @@ export class Stack implements LlHost {
     let ifindex = 0;
     if (r.dev !== null) ifindex = this.ifByName.get(r.dev) ?? fail(`unknown interface '${r.dev}'`);
     if (r.type === 'unicast') {
-      if (r.via) {
+      if (r.via && ifindex && r.via.length === 16 && isLinkLocal6(r.via)) {
+        // a link-local gateway (how IPv6 routers know each other, RFC 4861) is on the link `dev` names
+      } else if (r.via) {
         const onLink = this.onLink(r.via);
         if (!onLink || (ifindex && onLink !== ifindex)) {
           fail(`gateway ${fmt(r.via)} is not on a connected network${r.dev ? ` of ${r.dev}` : ''}`);

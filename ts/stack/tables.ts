@@ -29,6 +29,9 @@ import {
   IFF_VLAN,
   IFF_RSS_UDP4,
   IFF_NOREDIRECT,
+  IFF_DIRBCAST,
+  IFF_RPF_STRICT,
+  IFF_RPF_LOOSE,
   IFF_RSS_UDP6,
   IFF_HAS_ADDR6,
   IFF_HAS_LL6,
@@ -103,6 +106,10 @@ export interface IfState {
   ll6: Uint8Array | null;
   /** ICMP redirects out of this interface (IFF_NOREDIRECT when false); default true */
   sendRedirects?: boolean;
+  /** directed broadcasts forwarded to this interface's subnet (IFF_DIRBCAST); default false */
+  directedBroadcast?: boolean;
+  /** reverse-path filter: 1 strict (IFF_RPF_STRICT), 2 loose (IFF_RPF_LOOSE), 0 off (default) */
+  rpFilter?: 0 | 1 | 2;
   /** ll6 is the EUI-64 one the stack formed itself: a configured link-local address replaces it */
   ll6Auto?: boolean;
 }
@@ -293,6 +300,9 @@ export class Tables {
     }
     dv.setUint32(p + IF_ADDR4, s.addr4 >>> 0, true);
     if (s.sendRedirects === false) flags |= IFF_NOREDIRECT;
+    if (s.directedBroadcast) flags |= IFF_DIRBCAST;
+    if (s.rpFilter === 1) flags |= IFF_RPF_STRICT;
+    else if (s.rpFilter === 2) flags |= IFF_RPF_LOOSE;
     if (s.addr6) {
       u8.set(s.addr6, p + IF_ADDR6);
       flags |= IFF_HAS_ADDR6;

@@ -295,4 +295,271 @@ describe.each(['wasm', 'ts'] as const)('router requirements (%s)', (engine) => {
       expect(s.counters()['icmp-redirects-out'] ?? 0).toBe(0);
     });
   });
+  describe('source routes processed (ip.forward_source_route: true)', () => {
+    const srstack = () =>
+      stack({ routes: [route('203.0.113.0', 24, '198.51.100.254'), route('203.0.114.0', 24, '192.0.2.254')] }, (c) => {
+        c.ip = { forwardSourceRoute: true };
+        (c.neighbors as StackConfig['neighbors'][number][]).push({
+          family: 4,
+          address: ip('192.0.2.254'),
+          mac: MAC.gw1,
+          dev: 'wm0',
+        });
+      });
+    /** A datagram to `dst` with a source route option of type t, pointer p, these addresses. */
+    const sr = (s: Stack, dst: string, t: number, p: number, hops: string[]) => {
+      const o = [1, t, 3 + 4 * hops.length, p, ...hops.flatMap((h) => [...ip(h)])];
+      while (o.length % 4) o.push(0);
+      const r = one(s, v4({ dst: ip(dst), options: Uint8Array.from(o) }));
+      const out = r.out[0]?.data;
+      return { r, out, o: out ? [...out.subarray(34, 14 + (out[14]! & 15) * 4)] : [] };
+    };
+
+    test('LSRR to us: the next address becomes the destination, our outgoing address recorded, pointer + 4', () => {
+      const s = srstack();
+      const x = sr(s, '192.0.2.1', 131, 4, ['203.0.113.5', '203.0.113.77']);
+      expect(verdict(x.r)).toEqual(['normal', null, 1]);
+      const e = x.out!;
+      expect([x.r.out[0]!.ifindex, toHex(e.subarray(0, 6)), toHex(e.subarray(30, 34)), e[22]]).toEqual([
+        2,
+        '02000000bbfe',
+        'cb007105',
+        63,
+      ]);
+      expect(x.o).toEqual([1, 131, 11, 8, 198, 51, 100, 1, 203, 0, 113, 77]);
+      expect(ipHdrOk(e)).toBe(true);
+      // not yet at its next hop (the destination is not ours): forwarded as it is
+      const y = sr(s, '203.0.113.5', 131, 4, ['203.0.113.77']);
+      expect([...verdict(y.r), y.o]).toEqual(['normal', null, 1, [1, 131, 7, 4, 203, 0, 113, 77]]);
+      // the route ends here: delivered to us (a UDP probe, answered with port unreachable)
+      expect(sr(s, '192.0.2.1', 131, 8, ['203.0.113.5']).r.path).toBe('local');
+      // our own addresses in the route are passed over
+      const z = sr(s, '192.0.2.1', 131, 4, ['198.51.100.1', '203.0.113.5']);
+      expect([z.r.path, toHex(z.out!.subarray(30, 34)), z.o.slice(0, 4)]).toEqual([
+        'normal',
+        'cb007105',
+        [1, 131, 11, 12],
+      ]);
+    });
+
+    test('SSRR: the next hop must be on-link, and the destination ours; else source route failed', () => {
+      const s = srstack();
+      const ok = sr(s, '192.0.2.1', 137, 4, ['198.51.100.254']);
+      expect([...verdict(ok.r), toHex(ok.out!.subarray(30, 34)), ok.o]).toEqual([
+        'normal',
+        null,
+        1,
+        'c63364fe',
+        [1, 137, 7, 8, 198, 51, 100, 1],
+      ]);
+      const fail = (dst: string, t: number, hops: string[]) => {
+        const x = sr(s, dst, t, 4, hops);
+        const e = x.out!;
+        return [...verdict(x.r), e?.[34], e?.[35], e && icmpOk(e)];
+      };
+      expect(fail('192.0.2.1', 137, ['203.0.113.5'])).toEqual(['drop', 'source-route', 1, 3, 5, true]); // via a gateway
+      expect(fail('203.0.113.5', 137, ['203.0.113.77'])).toEqual(['drop', 'source-route', 1, 3, 5, true]); // not ours
+      expect(fail('192.0.2.1', 131, ['127.0.0.1'])).toEqual(['drop', 'source-route', 1, 3, 5, true]); // martian
+      expect(fail('192.0.2.1', 131, ['100.64.0.9'])).toEqual(['drop', 'source-route', 1, 3, 5, true]); // prohibit route
+    });
+
+    test('never redirected: a source-routed datagram back out its own interface gets none', () => {
+      const s = srstack();
+      const x = sr(s, '192.0.2.1', 131, 4, ['203.0.114.5']);
+      expect([...verdict(x.r), x.r.out[0]!.ifindex]).toEqual(['normal', null, 1, 1]);
+      expect(s.counters()['icmp-redirects-out'] ?? 0).toBe(0);
+    });
+  });
+
+  describe('directed broadcasts (directed_broadcast per interface)', () => {
+    const BCAST = 'ffffffffffff';
+    const dbstack = (on: boolean) =>
+      stack({}, (c) => {
+        if (on) (c.interfaces[1] as { directedBroadcast?: boolean }).directedBroadcast = true;
+      });
+    test('off by default: delivered to us as a broadcast, not forwarded', () => {
+      const s = dbstack(false);
+      expect(verdict(one(s, v4({ dst: ip('198.51.100.255') })))).toEqual(['local', 'broadcast', 0]);
+    });
+    test('on for wm1: forwarded out wm1 as a link-layer broadcast; not from wm1 itself; TTL 1 silently dropped', () => {
+      const s = dbstack(true);
+      const r = one(s, v4({ dst: ip('198.51.100.255') }));
+      expect(verdict(r)).toEqual(['normal', null, 1]);
+      const e = r.out[0]!.data;
+      expect([r.out[0]!.ifindex, toHex(e.subarray(0, 12)), e[22], ipHdrOk(e)]).toEqual([
+        2,
+        `${BCAST}020000000002`,
+        63,
+        true,
+      ]);
+      // never cached: the next one is judged on the normal path again
+      expect(one(s, v4({ dst: ip('198.51.100.255') })).path).toBe('normal');
+      const fromWm1 = buildFrame({
+        dstMac: MAC.wm1,
+        srcMac: MAC.gw1,
+        src: ip('198.51.100.7'),
+        dst: ip('198.51.100.255'),
+        proto: 'udp',
+      });
+      expect(verdict(one(s, fromWm1, 2))).toEqual(['local', 'broadcast', 0]);
+      expect(verdict(one(s, v4({ dst: ip('198.51.100.255'), ttl: 1 })))).toEqual(['drop', 'ttl-exceeded', 0]);
+      // wm0's own subnet broadcast stays local (its switch is off)
+      expect(verdict(one(s, v4({ dst: ip('192.0.2.255') })))).toEqual(['local', 'broadcast', 0]);
+    });
+  });
+
+  describe('reverse-path filter (rp_filter per interface)', () => {
+    const rpstack = (mode: 0 | 1 | 2) =>
+      stack({}, (c) => {
+        (c.interfaces[0] as { rpFilter?: 0 | 1 | 2 }).rpFilter = mode;
+      });
+    test('strict: the route back must leave by the receiving interface; loose: any usable route; off by default', () => {
+      const strict = rpstack(1);
+      expect(verdict(one(strict, v4()))).toEqual(['normal', null, 1]);
+      expect(verdict(one(strict, v4({ src: ip('203.0.113.9') })))).toEqual(['drop', 'rp-filter', 0]);
+      expect(verdict(one(strict, v4({ src: ip('8.8.8.8') })))).toEqual(['drop', 'rp-filter', 0]);
+      expect(strict.counters()['reason:rp-filter']).toBe(2);
+      const loose = rpstack(2);
+      expect(verdict(one(loose, v4({ src: ip('203.0.113.9') })))).toEqual(['normal', null, 1]);
+      expect(verdict(one(loose, v4({ src: ip('8.8.8.8') })))).toEqual(['drop', 'rp-filter', 0]);
+      expect(verdict(one(loose, v4({ src: ip('198.18.0.1') })))).toEqual(['drop', 'rp-filter', 0]); // blackhole back
+      const off = rpstack(0);
+      expect(verdict(one(off, v4({ src: ip('8.8.8.8') })))).toEqual(['normal', null, 1]);
+      // wm1 has no filter: a source routed via wm0 arriving there passes
+      const s = rpstack(1);
+      const f = buildFrame({
+        dstMac: MAC.wm1,
+        srcMac: MAC.gw1,
+        src: ip('8.8.8.8'),
+        dst: ip('192.0.2.10'),
+        proto: 'udp',
+      });
+      expect(verdict(one(s, f, 2))).toEqual(['normal', null, 1]);
+    });
+    test('the fast path keeps only flows the filter passed', () => {
+      const s = rpstack(1);
+      expect(one(s, v4()).path).toBe('normal');
+      expect(one(s, v4()).path).toBe('fast');
+      expect(one(s, v4({ src: ip('203.0.113.9') })).path).toBe('drop');
+      expect(one(s, v4({ src: ip('203.0.113.9') })).path).toBe('drop');
+    });
+  });
+
+  describe('IPv6 redirects (RFC 4861 8.2)', () => {
+    const route6 = (dst: string, plen: number, via: string, dev: string | null): RouteSpec => ({
+      ...route('0.0.0.0', 0, '0.0.0.0'),
+      family: 6,
+      dst: ip(dst),
+      plen,
+      via: ip(via),
+      dev,
+    });
+    // 2001:db8:200::/48 via fe80::fe (a router on wm0's link, known by its link-local address);
+    // 2001:db8:300::/48 via 2001:db8::fe (known only by a global address: no redirect)
+    const r6stack = (sendRedirects?: boolean, ratelimit = 0) =>
+      stack(
+        {
+          icmp: { ratelimit, burst: 1 },
+          routes: [
+            route('203.0.113.0', 24, '198.51.100.254'),
+            route6('2001:db8:100::', 48, '2001:db8:1::fe', null),
+            route6('2001:db8:200::', 48, 'fe80::fe', 'wm0'),
+            route6('2001:db8:300::', 48, '2001:db8::fe', null),
+          ],
+        },
+        (c) => {
+          (c.interfaces[0]!.addresses as { family: 4 | 6; bytes: Uint8Array; plen: number }[]).push({
+            family: 6,
+            bytes: ip('fe80::1'),
+            plen: 64,
+          });
+          const nb = c.neighbors as StackConfig['neighbors'][number][];
+          nb.push({ family: 6, address: ip('fe80::fe'), mac: MAC.gw1, dev: 'wm0' });
+          nb.push({ family: 6, address: ip('2001:db8::fe'), mac: MAC.gw1, dev: 'wm0' });
+          nb.push({ family: 6, address: ip('2001:db8::20'), mac: MAC.host100, dev: 'wm0' });
+          if (sendRedirects !== undefined)
+            (c.interfaces[0] as { sendRedirects?: boolean }).sendRedirects = sendRedirects;
+        },
+      );
+    const v6 = (dst: string, payload = 32) =>
+      buildFrame({
+        dstMac: MAC.wm0,
+        srcMac: MAC.host0,
+        src: ip('2001:db8::10'),
+        dst: ip(dst),
+        proto: 'udp',
+        payload,
+      });
+    /** The redirect's fields: [eth dst, ip src, ip dst, hlim, type, code, target, destination, option heads, checksum ok]. */
+    const fields = (e: Uint8Array) => [
+      toHex(e.subarray(0, 6)),
+      toHex(e.subarray(22, 38)),
+      toHex(e.subarray(38, 54)),
+      e[21],
+      e[54],
+      e[55],
+      toHex(e.subarray(62, 78)),
+      toHex(e.subarray(78, 94)),
+      toHex(e.subarray(94, 102)),
+      [e[102], e[103]],
+      icmp6Ok(e),
+    ];
+
+    test('back out the receiving interface toward a link-local gateway: Redirect naming it, and forwarded', () => {
+      const s = r6stack();
+      const f = v6('2001:db8:200::5');
+      const r = one(s, f.slice());
+      expect(verdict(r)).toEqual(['normal', null, 2]);
+      const [red, fwd] = r.out;
+      expect([red!.ifindex, fwd!.ifindex, toHex(fwd!.data.subarray(0, 6))]).toEqual([1, 1, '02000000bbfe']);
+      const e = red!.data;
+      expect(fields(e)).toEqual([
+        '02000000aa10',
+        'fe800000000000000000000000000001', // wm0's link-local address
+        '20010db8000000000000000000000010',
+        255,
+        137,
+        0,
+        'fe8000000000000000000000000000fe',
+        '20010db8020000000000000000000005',
+        '020102000000bbfe', // target link-layer address: the gateway's MAC
+        [4, (f.length - 14 + 8 + 7) >> 3],
+        true,
+      ]);
+      // the redirected header: the packet as received (hop limit not yet decremented), zero-padded
+      expect(toHex(e.subarray(110, 110 + f.length - 14))).toBe(toHex(f.subarray(14)));
+      expect(s.counters()['icmp-redirects-out']).toBe(1);
+      // not cached in ipflow: redirected again
+      expect(one(s, v6('2001:db8:200::5')).out.length).toBe(2);
+    });
+
+    test('an on-link destination: the target is the destination itself; a big packet quoted within 1280 bytes', () => {
+      const s = r6stack();
+      const r = one(s, v6('2001:db8::20', 1400));
+      expect(verdict(r)).toEqual(['normal', null, 2]);
+      const e = r.out[0]!.data;
+      expect(e.length).toBe(14 + 1280);
+      expect(fields(e).slice(4, 11)).toEqual([
+        137,
+        0,
+        '20010db8000000000000000000000020',
+        '20010db8000000000000000000000020',
+        '020102000000cc05',
+        [4, (1184 + 8) >> 3],
+        true,
+      ]);
+    });
+
+    test('none toward a gateway known by a global address, to another interface, with send_redirects off; rate-limited', () => {
+      const s = r6stack();
+      expect(verdict(one(s, v6('2001:db8:300::5')))).toEqual(['normal', null, 1]);
+      expect(verdict(one(s, v6('2001:db8:100::5')))).toEqual(['normal', null, 1]);
+      expect(s.counters()['icmp-redirects-out'] ?? 0).toBe(0);
+      expect(verdict(one(r6stack(false), v6('2001:db8:200::5')))).toEqual(['normal', null, 1]);
+      const lim = r6stack(undefined, 1);
+      expect(one(lim, v6('2001:db8:200::5')).out.length).toBe(2);
+      expect(verdict(one(lim, v6('2001:db8:200::5')))).toEqual(['normal', null, 1]);
+      expect(lim.counters()['icmp-rate-limited']).toBe(1);
+    });
+  });
 });

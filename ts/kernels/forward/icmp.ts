@@ -69,9 +69,11 @@ export const ICMP6_DST_UNREACH_ADDR = 3;
 export const ICMP6_PARAM_PROB = 4;
 export const ICMP6_PARAMPROB_HEADER = 0;
 export const ICMP6_PARAMPROB_OPTION = 2;
+export const ND_REDIRECT = 137;
 
 const ICMP_QUOTE_MAX4 = 576 - 28;
 const ICMP_QUOTE_MAX6 = 1280 - 48;
+const REDIRECT_QUOTE_MAX6 = 1280 - 96;
 
 function icmp_ratelimit(m: Mem, ctx: number, tokOff: number, lastOff: number): boolean {
   const pps = ld32(m, ctx + CTX_ICMP_PPS);
@@ -254,5 +256,63 @@ export function icmp6_error(
     return;
   }
   ether_output(m, ctx, pd, o, 48 + quote, ETHERTYPE_IPV6, oif, ne + NB_MAC);
+  cnt_add(m, cnt, C_ICMP_OUT, 1);
+}
+
+/** An ICMPv6 Redirect to the packet's source on rxif (see the AS twin). */
+export function icmp6_redirect(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  l3: number,
+  total: number,
+  rxif: number,
+  t0: number,
+  t1: number,
+  t2: number,
+  t3: number,
+  tmac: number,
+): void {
+  if ((ld32(m, ctx + CTX_OPTS) & OPT_ICMP) === 0) return;
+  const cnt = ld32(m, ctx + CTX_CNT);
+  if (!icmp_ratelimit(m, ctx, CTX_ICMP6_TOKENS, CTX_ICMP6_LAST)) {
+    cnt_add(m, cnt, C_ICMP_RATELIM, 1);
+    return;
+  }
+  const ifp = ld32(m, ctx + CTX_IFNET) + rxif * IF_SIZE;
+  const ne = nb_find(
+    m,
+    ld32(m, ctx + CTX_NBR),
+    ld32be(m, l3 + 8),
+    ld32be(m, l3 + 12),
+    ld32be(m, l3 + 16),
+    ld32be(m, l3 + 20),
+    rxif,
+    NBS_V6,
+  );
+  const o = icmp_cluster(m, ctx, cnt, ne !== 0 && (ld32(m, ifp + IF_FLAGS) & IFF_HAS_LL6) !== 0);
+  if (o === 0) return;
+  const quote = Math.min(total, REDIRECT_QUOTE_MAX6);
+  const rh = (quote + 7) & ~7;
+  const plen = 56 + rh;
+  st32be(m, o, 0x60000000);
+  st32be(m, o + 4, (plen << 16) | (58 << 8) | 255);
+  m.u8.copyWithin(o + 8, ifp + IF_LL6, ifp + IF_LL6 + 16);
+  m.u8.copyWithin(o + 24, l3 + 8, l3 + 24);
+  st32be(m, o + 40, ND_REDIRECT << 24);
+  st32be(m, o + 44, 0);
+  st32be(m, o + 48, t0);
+  st32be(m, o + 52, t1);
+  st32be(m, o + 56, t2);
+  st32be(m, o + 60, t3);
+  m.u8.copyWithin(o + 64, l3 + 24, l3 + 40);
+  st16be(m, o + 80, 0x0201);
+  m.u8.copyWithin(o + 82, tmac, tmac + 6);
+  st32be(m, o + 88, (4 << 24) | (((rh + 8) >> 3) << 16));
+  st32be(m, o + 92, 0);
+  m.u8.copyWithin(o + 96, l3, l3 + quote);
+  if (rh > quote) m.u8.fill(0, o + 96 + quote, o + 96 + rh);
+  st16be(m, o + 42, ~in_cksum_acc(m, o + 40, plen, in_pseudo6(m, o + 8, o + 24, 58, plen)) & 0xffff);
+  ether_output(m, ctx, pd, o, 40 + plen, ETHERTYPE_IPV6, rxif, ne + NB_MAC);
   cnt_add(m, cnt, C_ICMP_OUT, 1);
 }

@@ -8,6 +8,11 @@ import {
   NH_SIZE,
   NH_FLAGS,
   NHF_LOCAL,
+  NHF_GATEWAY,
+  NHF_BROADCAST,
+  NHF_REJECT,
+  NHF_BLACKHOLE,
+  NH_IFINDEX,
   IF_SIZE,
   IF_ADDR4,
   R_IP_OPTIONS,
@@ -57,6 +62,7 @@ export function ip4_opts_input(
   l2mc: boolean,
 ): number {
   ip4opts.srcrt = false;
+  let sr = 0;
   let i = 20;
   while (i < hlen) {
     const t = ld8(m, l3 + i);
@@ -73,10 +79,8 @@ export function ip4_opts_input(
       const p = ld8(m, l3 + i + 2);
       if (p < 4 || (p <= ol && p + 3 > ol)) return opts_bad(m, ctx, pd, l3, iplen, rxif, l2mc, i + 2);
       if (t !== IPOPT_RR) {
-        if ((ld32(m, ctx + CTX_OPTS) & OPT_SRCRT) === 0) {
-          if (!l2mc) icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_SRCFAIL, 0);
-          return R_SRCRT;
-        }
+        if ((ld32(m, ctx + CTX_OPTS) & OPT_SRCRT) === 0) return opts_srcfail(m, ctx, pd, l3, iplen, rxif, l2mc);
+        if (!ip4opts.srcrt) sr = i;
         ip4opts.srcrt = true;
       }
     } else if (t === IPOPT_TS) {
@@ -99,7 +103,63 @@ export function ip4_opts_input(
     }
     i += ol;
   }
+  if (sr !== 0 && !opts_srcroute(m, ctx, l3, hlen, sr, ld8(m, l3 + sr) === IPOPT_SSRR)) {
+    return opts_srcfail(m, ctx, pd, l3, iplen, rxif, l2mc);
+  }
   return 0;
+}
+
+function opts_srcfail(m: Mem, ctx: number, pd: number, l3: number, iplen: number, rxif: number, l2mc: boolean): number {
+  if (!l2mc) icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_SRCFAIL, 0);
+  return R_SRCRT;
+}
+
+function srcrt_martian(a: number): boolean {
+  const a8 = a >>> 24;
+  return a8 === 0 || a8 === 127 || a8 >= 224;
+}
+
+/** Follows a source route (see the AS twin): false when it cannot be followed. */
+function opts_srcroute(m: Mem, ctx: number, l3: number, hlen: number, i: number, strict: boolean): boolean {
+  const nht = ld32(m, ctx + CTX_NH);
+  const dnh = route4(m, ctx, ld32be(m, l3 + 16));
+  if (dnh === 0 || (ld32(m, nht + dnh * NH_SIZE + NH_FLAGS) & NHF_LOCAL) === 0) return !strict;
+  const o = l3 + i;
+  const ol = ld8(m, o + 1);
+  let p = ld8(m, o + 2);
+  let nh = 0;
+  let next = 0;
+  while (p <= ol) {
+    next = ld32be(m, o + p - 1);
+    if (srcrt_martian(next)) return false;
+    nh = route4(m, ctx, next);
+    if (nh === 0) return false;
+    if ((ld32(m, nht + nh * NH_SIZE + NH_FLAGS) & NHF_LOCAL) === 0) break;
+    p += 4;
+  }
+  if (p > ol) {
+    if (p !== ld8(m, o + 2)) {
+      st8(m, o + 2, p);
+      opts_cksum(m, l3, hlen);
+    }
+    return true;
+  }
+  const np = nht + nh * NH_SIZE;
+  const fl = ld32(m, np + NH_FLAGS);
+  if (fl & (NHF_BROADCAST | NHF_REJECT | NHF_BLACKHOLE)) return false;
+  if (strict && (fl & NHF_GATEWAY) !== 0) return false;
+  const me = ld32(m, ld32(m, ctx + CTX_IFNET) + ld32(m, np + NH_IFINDEX) * IF_SIZE + IF_ADDR4);
+  if (me === 0) return false;
+  st32be(m, o + p - 1, me);
+  st8(m, o + 2, p + 4);
+  st32be(m, l3 + 16, next);
+  opts_cksum(m, l3, hlen);
+  return true;
+}
+
+function opts_cksum(m: Mem, l3: number, hlen: number): void {
+  st16be(m, l3 + 10, 0);
+  st16be(m, l3 + 10, in_cksum(m, l3, hlen));
 }
 
 function ip4_opts_time(now: number): number {
@@ -154,8 +214,5 @@ export function ip4_opts_forward(m: Mem, ctx: number, l3: number, hlen: number, 
     }
     i += ol;
   }
-  if (changed) {
-    st16be(m, l3 + 10, 0);
-    st16be(m, l3 + 10, in_cksum(m, l3, hlen));
-  }
+  if (changed) opts_cksum(m, l3, hlen);
 }

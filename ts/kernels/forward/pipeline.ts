@@ -40,6 +40,9 @@ import {
   IF_VLANMAP,
   IFF_UP,
   IFF_EXISTS,
+  IFF_DIRBCAST,
+  IFF_RPF_STRICT,
+  IFF_RPF_LOOSE,
   NH_SIZE,
   NH_FLAGS,
   NH_IFINDEX,
@@ -96,6 +99,7 @@ import {
   R_MULTICAST,
   R_CANTFORWARD,
   R_SRC_OURS,
+  R_RPF,
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
@@ -124,7 +128,7 @@ import {
   ICMP6_DST_UNREACH_BEYONDSCOPE,
 } from './icmp.js';
 import { ip4_opts_input, ip4_opts_forward, ip4opts } from './ip4opts.js';
-import { ip4_redirect } from './redirect.js';
+import { ip4_redirect, ip6_redirect } from './redirect.js';
 import { ip4_fragment } from './frag.js';
 import { ip6_hopopts_input } from './hbh.js';
 import { ip4_local, ip4_local_group, ip6_local, ip6_local_group } from './local.js';
@@ -299,7 +303,7 @@ function ip4_input(
   if (iplen < hlen || iplen > l3len) return V(PATH_DROP, R_IP_LEN);
   if ((hlen === 20 ? in_cksum_hdr20(m, l3) : in_cksum(m, l3, hlen)) !== 0) return V(PATH_DROP, R_IP_CKSUM);
   const src = ld32be(m, l3 + 12);
-  const dst = ld32be(m, l3 + 16);
+  let dst = ld32be(m, l3 + 16);
   const s8 = src >>> 24;
   if (s8 === 0 || s8 === 127 || s8 >= 224) return V(PATH_DROP, R_MARTIAN_SRC);
   if (dst === 0xffffffff) return ip4_local_group(m, l3, hlen, iplen, R_BROADCAST);
@@ -335,9 +339,16 @@ function ip4_input(
     if (sfl & NHF_LOCAL) return V(PATH_DROP, R_SRC_OURS);
     if (sfl & NHF_BROADCAST) return V(PATH_DROP, R_MARTIAN_SRC);
   }
+  // reverse-path filter (normal path only; ipflow holds only flows that passed it)
+  const rpf = ld32(m, ifnet + rxif * IF_SIZE + IF_FLAGS) & (IFF_RPF_STRICT | IFF_RPF_LOOSE);
+  if (rpf !== 0) {
+    if (snh === 0) snh = route4(m, ctx, src);
+    if (!ip4_rpf_ok(m, ctx, snh, rxif, rpf)) return V(PATH_DROP, R_RPF);
+  }
   if (hlen > 20) {
     const r = ip4_opts_input(m, ctx, pd, l3, hlen, iplen, rxif, l2mc);
     if (r !== 0) return V(PATH_DROP, r);
+    dst = ld32be(m, l3 + 16); // a source route followed here names the next hop
   }
   const nh = route4(m, ctx, dst);
   if (nh === 0) {
@@ -347,7 +358,14 @@ function ip4_input(
   const nhp = ld32(m, ctx + CTX_NH) + nh * NH_SIZE;
   const fl = ld32(m, nhp + NH_FLAGS);
   if (fl & NHF_LOCAL) return ip4_local(m, ctx, pd, l3, hlen, iplen, rxif, l2mc);
-  if (fl & NHF_BROADCAST) return ip4_local_group(m, l3, hlen, iplen, R_BROADCAST);
+  if (fl & NHF_BROADCAST) {
+    // a directed broadcast: forwarded only to another interface's subnet with directed_broadcast
+    const bif = ld32(m, nhp + NH_IFINDEX);
+    if (bif !== rxif && !l2mc && (ld32(m, ifnet + bif * IF_SIZE + IF_FLAGS) & IFF_DIRBCAST) !== 0) {
+      return ip4_dirbcast(m, ctx, pd, l3, hlen, iplen, off, ttl, nh, bif, now);
+    }
+    return ip4_local_group(m, l3, hlen, iplen, R_BROADCAST);
+  }
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
   if (fl & (NHF_REJECT | NHF_BLACKHOLE)) {
     if (fl & NHF_REJECT) {
@@ -407,6 +425,54 @@ function ip4_input(
     ipflow_insert(m, ft, l3 + 12, l3 + 16, ld8(m, l3 + 1), nh, txif, mtu, ne + NB_MAC, now, cnt);
   }
   ip4_rewrite_output(m, ctx, pd, l3, iplen, txif, ne + NB_MAC);
+  return NORMAL;
+}
+
+/** The reverse-path filter's verdict (see the AS twin). */
+function ip4_rpf_ok(m: Mem, ctx: number, snh: number, rxif: number, rpf: number): boolean {
+  if (snh === 0) return false;
+  const np = ld32(m, ctx + CTX_NH) + snh * NH_SIZE;
+  if (ld32(m, np + NH_FLAGS) & (NHF_LOCAL | NHF_BROADCAST | NHF_REJECT | NHF_BLACKHOLE)) return false;
+  return (rpf & IFF_RPF_STRICT) === 0 || ld32(m, np + NH_IFINDEX) === rxif;
+}
+
+/** A directed broadcast out txif as a link-layer broadcast (see the AS twin). */
+function ip4_dirbcast(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  l3: number,
+  hlen: number,
+  iplen: number,
+  off: number,
+  ttl: number,
+  nh: number,
+  txif: number,
+  now: number,
+): number {
+  const tifp = ld32(m, ctx + CTX_IFNET) + txif * IF_SIZE;
+  if (!ifOk(m, tifp)) return V(PATH_DROP, R_IF_DOWN);
+  if (ttl <= 1) return V(PATH_DROP, R_TTL);
+  const bmac = l3 - 26;
+  st32(m, bmac, 0xffffffff);
+  st16(m, bmac + 4, 0xffff);
+  const mtu = ld32(m, tifp + IF_MTU);
+  st32(m, pd + PD_NH, nh);
+  if (iplen > mtu) {
+    if (off & 0x4000) return V(PATH_DROP, R_NEED_FRAG);
+    if (hlen > 20) ip4_opts_forward(m, ctx, l3, hlen, txif, now);
+    st8(m, l3 + 8, ttl - 1);
+    st16(m, pd + PD_TXIF, txif);
+    if (ip4_fragment(m, ctx, pd, l3, hlen, iplen, txif, bmac, mtu) === 0) {
+      st8(m, l3 + 8, ttl);
+      st16(m, pd + PD_TXIF, 0);
+      return V(PATH_DROP, R_NOBUFS);
+    }
+    return NORMAL;
+  }
+  if (tx_room(m, ctx) === 0) return V(PATH_DROP, R_NOBUFS);
+  if (hlen > 20) ip4_opts_forward(m, ctx, l3, hlen, txif, now);
+  ip4_rewrite_output(m, ctx, pd, l3, iplen, txif, bmac);
   return NORMAL;
 }
 
@@ -573,7 +639,9 @@ function ip6_input(
     return V(PATH_DROP, R_TOO_BIG);
   }
   if (tx_room(m, ctx) === 0) return V(PATH_DROP, R_NOBUFS);
-  if (flowable) ipflow_insert(m, ft, l3 + 8, l3 + 24, tos, nh, txif, mtu, ne + NB_MAC, now, cnt);
+  // back out the way it came, to a neighbor of the sender: redirect it (RFC 4861 8.2, redirect.ts)
+  const redirected = txif === rxif && ip6_redirect(m, ctx, pd, l3, total, rxif, nhp, ne);
+  if (flowable && !redirected) ipflow_insert(m, ft, l3 + 8, l3 + 24, tos, nh, txif, mtu, ne + NB_MAC, now, cnt);
   st8(m, l3 + 7, hlim - 1);
   st16(m, pd + PD_TXIF, txif);
   ether_output(m, ctx, pd, l3, total, ETHERTYPE_IPV6, txif, ne + NB_MAC);
