@@ -50,7 +50,8 @@ const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(2, n)));
 /** What to build: the NIC queues (ifindex, queue pairs) and the CPUs. */
 export interface BufferPlan {
   /** per physical interface: ifindex and queue pairs */
-  nics: { ifindex: number; queues: number }[];
+  /** per physical interface: ifindex, queue pairs, and TX ring slots if not the default (2 batches) */
+  nics: { ifindex: number; queues: number; txSlots?: number }[];
   ifSlots: number;
   cpus: number;
   batch: number;
@@ -63,13 +64,15 @@ function sizes(p: BufferPlan) {
   // slot more is a cluster more in the working set the NIC copies into
   const rxSlots = pow2(p.batch);
   const txSlots = pow2(2 * p.batch);
+  const txOf = (x: BufferPlan['nics'][number]) => pow2(x.txSlots ?? txSlots);
   const pqSlots = pow2(2 * p.batch);
   const queues = p.nics.reduce((n, x) => n + x.queues, 0);
   // every RX slot holds a cluster; TX rings a CPU can post to may fill up; each cache and pktq may
   // be full; one bulk move more per CPU, so a full ring never leaves the caches dry
-  const txUsed = p.nics.reduce((n, x) => n + Math.min(x.queues, p.cpus), 0);
-  const clusters = queues * rxSlots + txUsed * txSlots + p.cpus * (p.cacheCap + pqSlots + MB_BULK);
-  return { rxSlots, txSlots, pqSlots, queues, clusters };
+  const txUsed = p.nics.reduce((n, x) => n + Math.min(x.queues, p.cpus) * txOf(x), 0);
+  const clusters = queues * rxSlots + txUsed + p.cpus * (p.cacheCap + pqSlots + MB_BULK);
+  const txBytes = p.nics.reduce((n, x) => n + x.queues * (TXR_SIZE + txOf(x) * TXD_SIZE + 64), 0);
+  return { rxSlots, txOf, pqSlots, queues, clusters, txBytes };
 }
 
 /** Bytes of reserved memory buildBuffers needs. */
@@ -82,7 +85,7 @@ export function buffersBytes(p: BufferPlan): number {
     MB_SIZE +
     s.clusters * 4 +
     s.queues * (RXR_SIZE + s.rxSlots * RXD_SIZE + 64) +
-    s.queues * (TXR_SIZE + s.txSlots * TXD_SIZE + 64) +
+    s.txBytes +
     p.cpus * (PQ_SIZE + s.pqSlots * PQE_SIZE + 64) +
     p.ifSlots * TXM_SIZE +
     64
@@ -114,8 +117,8 @@ export function buildBuffers(dv: DataView, a: Arena, p: BufferPlan): Buffers {
   const rx = new Map<number, number[]>();
   const tx = new Map<number, number[]>();
   const txmap = a.alloc(p.ifSlots * TXM_SIZE);
-  const txStride = TXR_SIZE + s.txSlots * TXD_SIZE;
   for (const n of p.nics) {
+    const txStride = TXR_SIZE + s.txOf(n) * TXD_SIZE;
     const rings: number[] = [];
     for (let q = 0; q < n.queues; q++) {
       const r = a.alloc(RXR_SIZE + s.rxSlots * RXD_SIZE);
@@ -127,7 +130,7 @@ export function buildBuffers(dv: DataView, a: Arena, p: BufferPlan): Buffers {
     rx.set(n.ifindex, rings);
     const first = a.alloc(n.queues * txStride);
     const txr = Array.from({ length: n.queues }, (_, q) => first + q * txStride);
-    for (const r of txr) u32(r + TXR_NSLOT, s.txSlots);
+    for (const r of txr) u32(r + TXR_NSLOT, s.txOf(n));
     tx.set(n.ifindex, txr);
     u32(txmap + n.ifindex * TXM_SIZE + TXM_RING, first);
     u32(txmap + n.ifindex * TXM_SIZE + TXM_NRING, n.queues);

@@ -89,6 +89,8 @@ export const SPARE_INTERFACES = 8;
 
 /** Capture-ring slots per CPU and recording interface (about 4.5 MiB each). */
 const RING_SLOTS = 2048;
+/** TX ring slots of a real link's queues (a generated NIC's are two batches). */
+const LINK_TX_SLOTS = 2048;
 /** How often the neighbor cache's step (nbrStep) runs on the control plane's thread, ms. */
 const NBR_STEP_MS = 5;
 
@@ -252,7 +254,13 @@ export class MpMachine implements Dataplane {
         0,
       );
     const plan = {
-      nics: phys.map((i) => ({ ifindex: i.index, queues: Math.max(1, i.rss.queues) })),
+      // a real link's TX rings are its qdisc: its driver thread sends while the CPUs post, and a
+      // burst (a TCP window) must not overflow them while that thread waits for a core
+      nics: phys.map((i) => ({
+        ifindex: i.index,
+        queues: Math.max(1, i.rss.queues),
+        txSlots: this.linkIfs.includes(i) ? LINK_TX_SLOTS : undefined,
+      })),
       ifSlots: cfg.interfaces.length + 1 + SPARE_INTERFACES,
       cpus: o.cpus,
       batch,
