@@ -2,6 +2,10 @@
 // seconds; then a summary: per-CPU work, the interrupt table, and whether every frame is accounted for.
 import type { FibBackend } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
+import { loadConfig } from '../config/files.js';
+import type { Config } from '../config/schema.js';
+import { ControlPlane } from '../control/control-plane.js';
+import { applyReload, planReload } from '../control/reload.js';
 import { startControlServer } from '../host/control-server.js';
 import { NodeMachine } from '../host/host-node.js';
 import { loadConfigWarn, withRoutesFile } from './build-stack.js';
@@ -83,10 +87,13 @@ export async function runCommand(o: RunOptions): Promise<void> {
     `mpstack: running on ${o.cpus} CPU(s) with the ${o.engine} engine${o.duration ? ` for ${o.duration} s` : ' (Ctrl-C stops)'}\n`,
   );
   process.stderr.write(`mpstack: control socket ${ctl.path}\n`);
+  const reloader = reloadOnHup(o.config, cfg, new ControlPlane(e));
+  process.on('SIGHUP', reloader);
   await new Promise<void>((res) => {
     const done = () => {
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
+      process.off('SIGHUP', reloader);
       clearTimeout(timer);
       res();
     };
@@ -97,4 +104,40 @@ export async function runCommand(o: RunOptions): Promise<void> {
   await ctl.close();
   await e.stop();
   process.stdout.write(runSummary(e) + '\n');
+}
+
+/**
+ * SIGHUP: re-reads the config and applies the differences (ts/control/reload.ts) without stopping
+ * forwarding. A config that does not load, or changes what only a restart can, changes nothing; each
+ * step applied is logged. Reloads run one at a time, in the order the signals came.
+ */
+function reloadOnHup(path: string, first: Config, cp: ControlPlane): () => void {
+  let current = first;
+  let queue: Promise<void> = Promise.resolve();
+  const say = (s: string) => process.stderr.write(`mpstack: reload: ${s}\n`);
+  return () => {
+    queue = queue.then(async () => {
+      let next: Config;
+      try {
+        next = loadConfig(path);
+      } catch (err) {
+        say(`${(err as Error).message}; nothing changed`);
+        return;
+      }
+      for (const w of next.warnings) say(`warning: ${w}`);
+      const plan = planReload(current, next);
+      if (plan.refused.length) {
+        say(`these changes need a restart: ${plan.refused.join('; ')}; nothing changed`);
+        return;
+      }
+      const r = await applyReload(cp, plan);
+      for (const d of r.done) say(d);
+      if (r.error) {
+        say(`failed at ${r.error}; ${r.done.length} of ${plan.steps.length} changes applied before it`);
+        return;
+      }
+      current = next;
+      say(plan.steps.length ? `${plan.steps.length} changes applied` : 'no changes');
+    });
+  };
 }
