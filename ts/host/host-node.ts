@@ -20,7 +20,8 @@ function workerPath(): string {
   throw new Error('dist/ts/host/cpu-thread-node.js not found: run `npm run build`');
 }
 
-const NODE_HOST: MpHost = {
+/** Node's host: worker threads for CPUs, the file system, real links (exported for tests that swap a part). */
+export const NODE_HOST: MpHost = {
   spawn(data, events) {
     const w = new Worker(workerPath(), { workerData: data });
     w.on('error', (err) => events.error(err));

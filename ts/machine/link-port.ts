@@ -182,7 +182,14 @@ export class LinkPort {
         waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string };
       }
     ).waitAsync(this.i32, (this.spec.mp + MP_TXBELL) >> 2, seen, ms);
-    return w.async ? (w.value as Promise<string>) : Promise.resolve(w.value);
+    if (!w.async) return Promise.resolve(w.value);
+    // a timer of our own beside it: a thread whose event loop holds nothing else (no socket, no
+    // descriptor watched) would otherwise end its loop and never see waitAsync's timeout (Node 20)
+    let t: ReturnType<typeof setTimeout> | undefined;
+    const timer = new Promise<string>((r) => {
+      t = setTimeout(r, ms + 1, 'timed-out');
+    });
+    return Promise.race([w.value as Promise<string>, timer]).finally(() => clearTimeout(t));
   }
 
   /**
