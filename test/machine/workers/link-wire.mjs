@@ -51,7 +51,7 @@ async function recv() {
   const want = d.flows * d.count;
   while (frames < want && Atomics.load(stop, 0) === 0) {
     const seen = port.txBell();
-    const n = port.txDrain((u8, at, len) => {
+    const n = port.txDrain((_u8, at, len) => {
       frames++;
       const flow = dv.getUint16(at + d.flowAt);
       const seq = dv.getUint32(at + SEQ);
