@@ -28,7 +28,7 @@ import type { InterfaceConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { LinkPort, type LinkPortSpec } from '../machine/link-port.js';
 import type { Link, LinkEvents } from '../machine/machine.js';
-import { EtherSwitch, type SwitchPort } from './ws-switch.js';
+import { EtherSwitch } from './ws-switch.js';
 
 /** Messages up to this are read and, past MAX_FRAME, dropped as counted; a longer one closes its client (1009). */
 export const WS_MAX_PAYLOAD = 65536;
