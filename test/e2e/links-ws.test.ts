@@ -16,7 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
+import { MAX_FRAME } from '../../assembly/layout.js';
 import { formatMac, parseIP, parseMac } from '../../ts/addr/addr.js';
+import { WS_MAX_PAYLOAD } from '../../ts/host/ws-link-node.js';
 import { buildArp, buildFrame, buildNd } from '../../ts/packet/build.js';
 import { Netns } from './netns.js';
 
@@ -358,6 +360,59 @@ suite('websocket link: two clients on a switched segment, a namespace host behin
     const code = await new Promise<number>((r) => ws.once('close', (c: number) => r(c)));
     expect(code).toBe(1013);
     expect(Number(linkStats().rejected)).toBe(1);
+  });
+
+  test('messages that are no frame are counted drops; one past the payload limit closes its client (1009)', async () => {
+    const [a, b] = stations as [Station, Station];
+    const before = linkStats();
+    a.ws.send('a text message');
+    a.ws.send(new Uint8Array(0));
+    a.ws.send(new Uint8Array(13));
+    a.ws.send(new Uint8Array(MAX_FRAME + 1).fill(0xff));
+    // still a station: the router answers it
+    await a.ping('10.77.0.1', ROUTER_MAC);
+    const mid = linkStats();
+    expect(Number(mid.rx_bad) - Number(before.rx_bad)).toBe(4);
+    expect(Number(mid.to_router_missed)).toBe(0);
+    const closed = new Promise<number>((r) => a.ws.once('close', (c: number) => r(c)));
+    a.ws.send(new Uint8Array(WS_MAX_PAYLOAD + 1));
+    expect(await closed).toBe(1009);
+    // the other client and the router carry on
+    await b.ping('10.77.0.1', ROUTER_MAC);
+    await b.ping('10.78.0.2', ROUTER_MAC);
+    const after = linkStats();
+    expect([after.oversize_closed, after.clients, after.rx_bad]).toEqual(['1', '1', mid.rx_bad]);
+  });
+});
+
+describe('websocket link: a port in use', () => {
+  test('mpstack run fails naming the interface and the address', async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build`);
+    const d = mkdtempSync(join(tmpdir(), 'mpstack-ws-busy-'));
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      writeFileSync(
+        join(d, 'r.yaml'),
+        `interfaces:\n  - name: ws9\n    addresses: [10.9.0.1/24]\n    driver: websocket\n    websocket: { listen: 127.0.0.1:${port} }\n`,
+      );
+      const r = await promisify(execFile)(
+        process.execPath,
+        [CLI, 'run', '--config', join(d, 'r.yaml'), '--cpus', '1', '--socket', join(d, 's.sock')],
+        { encoding: 'utf8' },
+      ).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect([r.code, r.stderr]).toEqual([
+        1,
+        `mpstack: ws9: websocket cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`,
+      ]);
+    } finally {
+      busy.close();
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
 
