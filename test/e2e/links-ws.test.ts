@@ -247,7 +247,7 @@ suite('websocket link: two clients on a switched segment, a namespace host behin
     mac: ${formatMac(ROUTER_MAC)}
     addresses: [10.77.0.1/24, fd77::1/64]
     driver: websocket
-    websocket: { listen: 127.0.0.1:${port}, max_clients: 2 }
+    websocket: { listen: 127.0.0.1:${port}, max_clients: 2, queue: 64 }
   - name: tap0
     mac: 02:00:00:78:00:01
     addresses: [10.78.0.1/24, fd78::1/64]
@@ -362,6 +362,37 @@ suite('websocket link: two clients on a switched segment, a namespace host behin
     expect(Number(linkStats().rejected)).toBe(1);
   });
 
+  test('a client that stops reading: its queue is bounded, the excess a counted drop; the segment carries on', async () => {
+    const [a, b] = stations as [Station, Station];
+    const sock = (a.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    sock.pause();
+    // broadcasts from B (an ethertype nobody handles): each one queued to A, which no longer reads
+    const f = new Uint8Array(1400);
+    f.set(BCAST, 0);
+    f.set(b.mac, 6);
+    f.set([0x88, 0xb5], 12);
+    const before = linkStats();
+    for (let i = 0; i < 8000; i++) b.ws.send(f);
+    await b.ping('10.77.0.1', ROUTER_MAC); // B's frames all reached the switch before this
+    const s = linkStats();
+    // A: client1, B: client2 (in the order they connected)
+    const [tx, drops] = [/ tx (\d+)\//, / drops (\d+)/].map((re) => Number(re.exec(s.client1!)![1]));
+    const [tx0, drops0] = [/ tx (\d+)\//, / drops (\d+)/].map((re) => Number(re.exec(before.client1!)![1]));
+    expect(drops! - drops0!).toBeGreaterThan(0);
+    expect(tx! - tx0! + drops! - drops0!).toBe(8000);
+    expect(/ drops (\d+)/.exec(s.client2!)![1]).toBe('0');
+    expect(Number(s.tx_drops) - Number(before.tx_drops)).toBe(drops! - drops0!);
+    const got = () => a.log.filter((g) => g[12] === 0x88 && g[13] === 0xb5).length;
+    const got0 = got();
+    sock.resume();
+    // A reads again: every frame that was queued arrives (the drops were the only loss), then A is a station as before
+    for (const deadline = Date.now() + 10_000; got() - got0 < tx! - tx0! && Date.now() < deadline; )
+      await new Promise((r) => setTimeout(r, 20));
+    expect(got() - got0).toBe(tx! - tx0!);
+    await a.ping('10.77.0.1', ROUTER_MAC);
+    await a.ping('10.77.0.11', b.mac);
+  });
+
   test('messages that are no frame are counted drops; one past the payload limit closes its client (1009)', async () => {
     const [a, b] = stations as [Station, Station];
     const before = linkStats();
@@ -422,5 +453,6 @@ function linkStats(): Record<string, string> {
   if (r.status !== 0) throw new Error(`mpstack ifconfig ws0: ${r.stderr}`);
   const out: Record<string, string> = {};
   for (const m of r.stdout.matchAll(/\b([a-z_]+)=(\S+)/g)) out[m[1]!] = m[2]!;
+  for (const m of r.stdout.matchAll(/^\t(client\d+): (.*)$/gm)) out[m[1]!] = m[2]!;
   return out;
 }
