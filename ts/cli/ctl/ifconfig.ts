@@ -27,8 +27,16 @@ export function formatIfconfig(e: IfconfigEntry): string {
     // the driver's counters: numbers and single words as key=value on one line, a value with spaces
     // (one websocket client, say) on a line of its own
     lines.push(`\tlink: carrier ${e.link.carrier ? 'up' : 'down'} (${e.link.why})`);
-    const kv = Object.entries(e.link.stats).filter(([, v]) => !String(v).includes(' '));
-    if (kv.length) lines.push(`\t${kv.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    let line = '';
+    for (const [k, v] of Object.entries(e.link.stats)) {
+      if (String(v).includes(' ')) continue;
+      if (line && line.length + k.length + String(v).length > 96) {
+        lines.push(`\t${line}`);
+        line = '';
+      }
+      line += `${line ? ' ' : ''}${k}=${v}`;
+    }
+    if (line) lines.push(`\t${line}`);
     for (const [k, v] of Object.entries(e.link.stats)) if (String(v).includes(' ')) lines.push(`\t${k}: ${v}`);
   }
   for (const a of e.addresses) {
