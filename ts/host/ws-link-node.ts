@@ -114,18 +114,19 @@ export function openWsLink(
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') oversizeClosed++;
       else socketErrors++;
     });
+    // every socket until it is closed, refused ones too: close() cuts those that linger
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
     if (!p) {
       ws.close(WS_CLOSE_FULL, `mpstack ${ifc.name}: ${cfg.maxClients} clients connected`);
       return;
     }
-    sockets.add(ws);
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (stopped) return;
       if (!isBinary || data.length > MAX_FRAME) sw.inputBad(p);
       else sw.input(p, data);
     });
     ws.on('close', () => {
-      sockets.delete(ws);
       sw.detach(p);
       for (const k of Object.keys(gone) as (keyof typeof gone)[]) gone[k] += p[k];
     });
