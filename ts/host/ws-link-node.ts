@@ -7,14 +7,14 @@
 // Data path (ws-switch.ts decides where each frame goes):
 //   client → switch → router   the message is copied into the RX ring of queue (client id mod queues)
 //                              (LinkPort.rxFrame; a full ring is the ring's counted miss), published
-//                              once per turn of the event loop (a microtask after the socket's burst).
+//                              once the messages of one socket read are handled (a microtask).
 //   client → switch → client   the received buffer itself is queued to the other client(s).
 //   router → switch → client   Atomics.waitAsync on the CPUs' TX doorbell; each posted frame is copied
 //                              out of its cluster (the CPUs reclaim it once txDrain returns, while the
 //                              socket writes later) and queued to its client(s).
 // Back-pressure: a client's queue is the frames handed to ws.send whose write has not completed; at
 // `queue` frames the next one for it is a counted drop (txDrops), so a slow or stalled client holds at
-// most queue × MAX_FRAME bytes. Messages that are no frame (text, empty, shorter than 14 bytes, longer
+// most queue × MAX_FRAME bytes of this process (beside what the kernel's socket buffer holds). Messages that are no frame (text, empty, shorter than 14 bytes, longer
 // than MAX_FRAME) are counted drops (rxBad); one longer than WS_MAX_PAYLOAD is not even buffered:
 // ws closes that client with 1009 (counted in `oversize_closed`).
 //

@@ -21,7 +21,7 @@
 //
 // Not safe for concurrent use: one event loop (Node's main thread) owns a switch.
 
-/** IEEE 802.1D's default ageing time, which NetBSD's bridge(4) and Linux's bridge use too. */
+/** IEEE 802.1D's default ageing time, Linux's bridge's too (NetBSD's bridge(4) keeps entries 1200 s). */
 export const SWITCH_AGE_MS = 300_000;
 /** Default bound on the learned table (NetBSD's bridge defaults to 100 per bridge; a segment of VMs is small). */
 export const SWITCH_MAX_MACS = 4096;
