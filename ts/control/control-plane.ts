@@ -31,6 +31,7 @@ import { routeEntry, routeGet } from './route-text.js';
 import type {
   IfconfigEntry,
   IntrctlListResult,
+  LinkInfo,
   NetstatIResult,
   NetstatMResult,
   NetstatSResult,
@@ -61,8 +62,8 @@ export interface Dataplane {
   synchronize(): Promise<void>;
   readonly interrupts?: InterruptControl;
   readonly stats?: MachineStats;
-  /** the NIC model and driver the config gave an interface, for ifconfig */
-  describeInterface?(index: number): { model: string | null; driver: string | null };
+  /** the NIC model and driver the config gave an interface, and its real link if it has one, for ifconfig */
+  describeInterface?(index: number): { model: string | null; driver: string | null; link?: LinkInfo };
 }
 
 /**
@@ -317,6 +318,7 @@ export class ControlPlane {
       model: d.model,
       driver: d.driver,
       vlan: s.vlan ? { parent: stack.ifName(s.vlan.parent), id: s.vlan.id } : null,
+      ...(d.link ? { link: d.link } : {}),
     };
   }
 

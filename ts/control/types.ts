@@ -79,6 +79,15 @@ export interface IfconfigEntry {
   model: string | null;
   driver: string | null;
   vlan: { parent: string; id: number } | null;
+  /** a real link's state (driver: tap|udp|stream|websocket): absent for the other interfaces */
+  link?: LinkInfo;
+}
+
+/** A real link as ifconfig shows it: its carrier, why, and the driver's own counters. */
+export interface LinkInfo {
+  carrier: boolean;
+  why: string;
+  stats: Record<string, number | string>;
 }
 
 export interface NetstatIfRow {

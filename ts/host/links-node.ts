@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import type { Link, LinkEvents } from '../machine/machine.js';
 import type { LinkPortSpec } from '../machine/link-port.js';
 import { openTapLink } from './tap-link-node.js';
+import { openWsLink } from './ws-link-node.js';
 
 export function openLink(
   ifc: InterfaceConfig,
@@ -17,6 +18,8 @@ export function openLink(
   switch (l.driver) {
     case 'tap':
       return openTapLink(ifc, l.device, memory, port, events);
+    case 'websocket':
+      return openWsLink(ifc, l, memory, port, events);
     default:
       throw new UserError(`${ifc.name}: driver '${l.driver}' is not available in this build yet`);
   }

@@ -74,6 +74,7 @@ import { UserError } from '../errors.js';
 import type { CpuWorkerData } from './cpu-loop.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
 import type { Dataplane } from '../control/control-plane.js';
+import type { LinkInfo } from '../control/types.js';
 import { InterruptTable } from './interrupts.js';
 import { MachineCounters } from './machine-stats.js';
 import { nicModel } from './nic-models.js';
@@ -682,10 +683,15 @@ export class MpMachine implements Dataplane {
     }));
   }
 
-  /** The NIC model and driver the config gave an interface (null for run-time vlans). */
-  describeInterface(index: number): { model: string | null; driver: string | null } {
+  /** The NIC model and driver the config gave an interface (null for run-time vlans), and its real link's state. */
+  describeInterface(index: number): { model: string | null; driver: string | null; link?: LinkInfo } {
     const c = this.cfg.interfaces.find((i) => i.index === index);
-    return { model: c?.model ?? null, driver: c?.driver ?? null };
+    const l = this.links.get(index);
+    return {
+      model: c?.model ?? null,
+      driver: c?.driver ?? null,
+      ...(l ? { link: { carrier: l.carrier, why: l.why, stats: l.link?.stats() ?? {} } } : {}),
+    };
   }
 
   /** Stops the workers (each finishes its batch and gives up its queues), waits for them, writes recordings. */

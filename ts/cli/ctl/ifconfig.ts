@@ -23,6 +23,22 @@ export function formatIfconfig(e: IfconfigEntry): string {
     lines.push(
       `\tqueues: ${e.queues} (rss ${e.rssUdp ? 'tcp+udp ports' : 'tcp ports'})  model: ${e.model ?? '-'}  driver: ${e.driver ?? '-'}`,
     );
+  if (e.link) {
+    // the driver's counters: numbers and single words as key=value on one line, a value with spaces
+    // (one websocket client, say) on a line of its own
+    lines.push(`\tlink: carrier ${e.link.carrier ? 'up' : 'down'} (${e.link.why})`);
+    let line = '';
+    for (const [k, v] of Object.entries(e.link.stats)) {
+      if (String(v).includes(' ')) continue;
+      if (line && line.length + k.length + String(v).length > 96) {
+        lines.push(`\t${line}`);
+        line = '';
+      }
+      line += `${line ? ' ' : ''}${k}=${v}`;
+    }
+    if (line) lines.push(`\t${line}`);
+    for (const [k, v] of Object.entries(e.link.stats)) if (String(v).includes(' ')) lines.push(`\t${k}: ${v}`);
+  }
   for (const a of e.addresses) {
     const bc = broadcast(a);
     lines.push(a.includes(':') ? `\tinet6 ${a}` : `\tinet ${a}${bc ? ` broadcast ${bc}` : ''}`);
