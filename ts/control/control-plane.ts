@@ -31,6 +31,7 @@ import { routeEntry, routeGet } from './route-text.js';
 import type {
   IfconfigEntry,
   IntrctlListResult,
+  LinkState,
   NetstatIResult,
   NetstatMResult,
   NetstatSResult,
@@ -63,6 +64,8 @@ export interface Dataplane {
   readonly stats?: MachineStats;
   /** the NIC model and driver the config gave an interface, for ifconfig */
   describeInterface?(index: number): { model: string | null; driver: string | null };
+  /** the real links (tap, udp, stream, websocket), for ifconfig's `link:` line */
+  linkStats?(): LinkState[];
 }
 
 /**
@@ -297,6 +300,7 @@ export class ControlPlane {
     const s = stack.tables.ifs[index];
     if (!s) throw new UserError(`no interface with index ${index}`);
     const d = this.dp.describeInterface?.(index) ?? { model: null, driver: null };
+    const link = this.dp.linkStats?.().find((l) => l.name === s.name);
     return {
       name: s.name,
       index,
@@ -310,6 +314,7 @@ export class ControlPlane {
       model: d.model,
       driver: d.driver,
       vlan: s.vlan ? { parent: stack.ifName(s.vlan.parent), id: s.vlan.id } : null,
+      ...(link ? { link } : {}),
     };
   }
 

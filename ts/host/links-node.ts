@@ -4,7 +4,9 @@ import type { InterfaceConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import type { Link, LinkEvents } from '../machine/machine.js';
 import type { LinkPortSpec } from '../machine/link-port.js';
+import { openStreamLink } from './stream-link-node.js';
 import { openTapLink } from './tap-link-node.js';
+import { openUdpLink } from './udp-link-node.js';
 
 export function openLink(
   ifc: InterfaceConfig,
@@ -17,6 +19,10 @@ export function openLink(
   switch (l.driver) {
     case 'tap':
       return openTapLink(ifc, l.device, memory, port, events);
+    case 'udp':
+      return openUdpLink(ifc, l, memory, port, events);
+    case 'stream':
+      return openStreamLink(ifc, l, memory, port, events);
     default:
       throw new UserError(`${ifc.name}: driver '${l.driver}' is not available in this build yet`);
   }

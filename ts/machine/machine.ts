@@ -74,6 +74,7 @@ import { UserError } from '../errors.js';
 import type { CpuWorkerData } from './cpu-loop.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
 import type { Dataplane } from '../control/control-plane.js';
+import type { LinkState } from '../control/types.js';
 import { InterruptTable } from './interrupts.js';
 import { MachineCounters } from './machine-stats.js';
 import { nicModel } from './nic-models.js';
@@ -494,14 +495,8 @@ export class MpMachine implements Dataplane {
       });
   }
 
-  /** Per real link: its driver, carrier and the driver's own counters. */
-  linkStats(): {
-    name: string;
-    driver: string;
-    carrier: boolean;
-    why: string;
-    stats: Record<string, number | string>;
-  }[] {
+  /** Per real link: its driver, carrier and the driver's own counters (ifconfig's `link:` line). */
+  linkStats(): LinkState[] {
     return [...this.links.values()].map((l) => ({
       name: l.ifc.name,
       driver: l.ifc.driver!,

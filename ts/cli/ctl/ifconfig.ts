@@ -23,11 +23,25 @@ export function formatIfconfig(e: IfconfigEntry): string {
     lines.push(
       `\tqueues: ${e.queues} (rss ${e.rssUdp ? 'tcp+udp ports' : 'tcp ports'})  model: ${e.model ?? '-'}  driver: ${e.driver ?? '-'}`,
     );
+  if (e.link) lines.push(...formatLink(e.link));
   for (const a of e.addresses) {
     const bc = broadcast(a);
     lines.push(a.includes(':') ? `\tinet6 ${a}` : `\tinet ${a}${bc ? ` broadcast ${bc}` : ''}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * A real link's lines: `link: carrier up  peer 127.0.0.1:10002 (bound 127.0.0.1:10001, ...)`, then
+ * its driver's counters that are not zero.
+ */
+function formatLink(l: NonNullable<IfconfigEntry['link']>): string[] {
+  const peer = l.stats.peer;
+  const head = `\tlink: carrier ${l.carrier ? 'up' : 'down'}${peer !== undefined ? `  peer ${peer}` : ''} (${l.why})`;
+  const counts = Object.entries(l.stats)
+    .filter(([, v]) => typeof v === 'number' && v !== 0)
+    .map(([k, v]) => `${k} ${v}`);
+  return counts.length ? [head, `\t      ${counts.join('  ')}`] : [head];
 }
 
 export async function ifconfigCommand(ifname: string | undefined, words: string[], o: CtlOptions): Promise<void> {
