@@ -16,6 +16,7 @@
 // (tx-full: a slow peer costs frames, never unbounded memory).
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
+import { dirname } from 'node:path';
 import type { InterfaceConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { LinkPort, type LinkPortSpec } from '../machine/link-port.js';
@@ -216,10 +217,13 @@ async function listen(what: string, ep: SockEndpoint, text: string): Promise<Ser
       if (ep.kind === 'unix') server.listen({ path: ep.path, exclusive: true }, ready);
       else server.listen({ host: ep.host, port: ep.port, exclusive: true }, ready);
     });
-  const failed = (err: NodeJS.ErrnoException) =>
-    new UserError(
-      `${what} listen ${text}: ${err.code === 'ENOTFOUND' ? `cannot resolve '${(ep as { host: string }).host}'` : bindFailure(err.code, err.message)}`,
-    );
+  const failed = (err: NodeJS.ErrnoException) => {
+    // libuv reports a unix path in a missing directory as EACCES
+    const code = ep.kind === 'unix' && !existsSync(dirname(ep.path)) ? 'ENOENT' : err.code;
+    const why =
+      code === 'ENOTFOUND' ? `cannot resolve '${(ep as { host: string }).host}'` : bindFailure(code, err.message);
+    return new UserError(`${what} listen ${text}: ${why}`);
+  };
   try {
     return await once();
   } catch (err) {

@@ -113,7 +113,7 @@ export async function openUdpLink(
     st['tx-frames']++;
   };
   const tx = txLoop(port, send, () => stopped);
-  events.carrier(true, `bound ${formatHostPort(bound.address, bound.port)}, peer ${peer}`);
+  events.carrier(true, `bound ${formatHostPort(bound.address, bound.port)}`);
 
   return {
     async close() {
