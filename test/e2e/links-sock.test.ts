@@ -140,6 +140,8 @@ describe('udp and stream links, frame level', () => {
     addresses: [203.0.113.1/24]
     driver: stream
     stream: { connect: "unix:${unixPeer()}" }
+neighbors:
+  - { address: 198.51.100.99, mac: 02:00:00:00:bb:99, dev: wm1 }
 `,
     );
   }, 20_000);
@@ -235,7 +237,48 @@ describe('udp and stream links, frame level', () => {
     await resolveAndPing(st2, '198.51.100.1', R1);
     expect(await r.ctl(['ifconfig', 'wm1'])).toMatch(/^wm1: flags=<UP>/);
     c2.close();
+    // the router has seen it go before the next test's peer comes (else that one is refused)
+    for (let i = 0; i < 100 && !/carrier down/.test(await r.ctl(['ifconfig', 'wm1'])); i++)
+      await new Promise((res) => setTimeout(res, 20));
   });
+
+  test('stream back-pressure: a peer that does not read costs counted TX drops, not memory', async () => {
+    const c = await streamConnect(ports.tcp);
+    c.sock.pause(); // reads nothing: its receive buffer, then the router's send buffer, fill up
+    await new Promise((res) => setTimeout(res, 200));
+    // frames routed out of wm1 to a static neighbor behind it, sent in over the udp link
+    const src = await udpPipe(ports.udpPeer, ports.udpLocal);
+    const f = buildFrame({
+      dstMac: R0,
+      srcMac: mac('02:00:00:00:aa:10'),
+      src: ip('192.0.2.10'),
+      dst: ip('198.51.100.99'),
+      proto: 'udp',
+      payload: 1400,
+    });
+    const mib = 1 << 20;
+    let out = '';
+    try {
+      for (let burst = 0; burst < 400; burst++) {
+        for (let i = 0; i < 64; i++) src.send(f);
+        await new Promise((res) => setTimeout(res, 2));
+        if (burst % 50 === 49) {
+          out = await r.ctl(['ifconfig', 'wm1']);
+          if (/tx-full \d+/.test(out)) break;
+        }
+      }
+      expect(out).toMatch(/tx-full [1-9]\d*/);
+      // the drops began only once the bound was reached: more than a MiB had been written
+      const json = JSON.parse(await r.ctl(['ifconfig', 'wm1', '--json'])) as {
+        link: { stats: Record<string, number> };
+      };
+      expect(json.link.stats['tx-frames']! * f.length).toBeGreaterThan(mib);
+    } finally {
+      src.close();
+      c.close();
+      await c.closed;
+    }
+  }, 30_000);
 
   test('stream client (unix socket): connects, and connects again when the peer goes', async () => {
     const deadline = Date.now() + 5000;
