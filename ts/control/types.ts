@@ -88,7 +88,7 @@ export interface LinkState {
   name: string;
   driver: string;
   carrier: boolean;
-  /** what last changed the carrier: `peer 127.0.0.1:40312 connected`, `bound ..., peer ...` */
+  /** what last changed the carrier: `peer 127.0.0.1:40312 connected`, `bound 127.0.0.1:10001` */
   why: string;
   /** the driver's counters (rx-frames, drops by reason, connects) and strings (its peer, endpoints) */
   stats: Record<string, number | string>;

@@ -32,7 +32,7 @@ export function formatIfconfig(e: IfconfigEntry): string {
 }
 
 /**
- * A real link's lines: `link: carrier up  peer 127.0.0.1:10002 (bound 127.0.0.1:10001, ...)`, then
+ * A real link's lines: `link: carrier up  peer 127.0.0.1:10002 (bound 127.0.0.1:10001)` (no peer for tap), then
  * its driver's counters that are not zero.
  */
 function formatLink(l: NonNullable<IfconfigEntry['link']>): string[] {
