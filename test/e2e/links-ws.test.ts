@@ -329,7 +329,7 @@ suite('websocket link: two clients on a switched segment, a namespace host behin
     expect([srcMac(r6), ttl(r6)]).toEqual([formatMac(b.mac), 64]);
     // the unicast frames between them never reached the router: only the two flooded solicitations did
     const after = linkStats();
-    expect(Number(after.to_router) - Number(before.to_router)).toBe(2);
+    expect(Number(after['to-router']) - Number(before['to-router'])).toBe(2);
     expect(Number(after.macs)).toBe(2);
   }, 30_000);
 
@@ -392,7 +392,7 @@ suite('websocket link: two clients on a switched segment, a namespace host behin
     expect(drops).toBeGreaterThan(0);
     expect(tx + drops).toBeGreaterThanOrEqual(N);
     expect(/ drops (\d+)/.exec(s.client2!)![1]).toBe('0');
-    expect(Number(s.tx_drops) - Number(before.tx_drops)).toBe(drops);
+    expect(Number(s['tx-drops']) - Number(before['tx-drops'])).toBe(drops);
     // A reads again: every broadcast that was not dropped arrives, then A is a station as before
     const got = () => a.log.filter(flood).length - got0;
     for (const deadline = Date.now() + 10_000; got() + drops < N && Date.now() < deadline; )
@@ -413,8 +413,8 @@ suite('websocket link: two clients on a switched segment, a namespace host behin
     // still a station: the router answers it
     await a.ping('10.77.0.1', ROUTER_MAC);
     const mid = linkStats();
-    expect(Number(mid.rx_bad) - Number(before.rx_bad)).toBe(4);
-    expect(mid.to_router_missed).toBe(before.to_router_missed);
+    expect(Number(mid['rx-bad']) - Number(before['rx-bad'])).toBe(4);
+    expect(mid['to-router-missed']).toBe(before['to-router-missed']);
     const closed = new Promise<number>((r) => a.ws.once('close', (c: number) => r(c)));
     a.ws.send(new Uint8Array(WS_MAX_PAYLOAD + 1));
     expect(await closed).toBe(1009);
@@ -422,7 +422,7 @@ suite('websocket link: two clients on a switched segment, a namespace host behin
     await b.ping('10.77.0.1', ROUTER_MAC);
     await b.ping('10.78.0.2', ROUTER_MAC);
     const after = linkStats();
-    expect([after.oversize_closed, after.clients, after.rx_bad]).toEqual(['1', '1', mid.rx_bad]);
+    expect([after['oversize-closed'], after.clients, after['rx-bad']]).toEqual(['1', '1', mid['rx-bad']]);
   });
 });
 
@@ -462,7 +462,7 @@ function linkStats(): Record<string, string> {
   const r = mpstack(['ifconfig', 'ws0', '--socket', join(dir, 'ctl.sock')]);
   if (r.status !== 0) throw new Error(`mpstack ifconfig ws0: ${r.stderr}`);
   const out: Record<string, string> = {};
-  for (const m of r.stdout.matchAll(/\b([a-z_]+)=(\S+)/g)) out[m[1]!] = m[2]!;
+  for (const m of r.stdout.matchAll(/\b([a-z_-]+)=(\S+)/g)) out[m[1]!] = m[2]!;
   for (const m of r.stdout.matchAll(/^\t(client\d+): (.*)$/gm)) out[m[1]!] = m[2]!;
   return out;
 }

@@ -31,7 +31,7 @@ import { routeEntry, routeGet } from './route-text.js';
 import type {
   IfconfigEntry,
   IntrctlListResult,
-  LinkInfo,
+  LinkState,
   NetstatIResult,
   NetstatMResult,
   NetstatSResult,
@@ -63,7 +63,7 @@ export interface Dataplane {
   readonly interrupts?: InterruptControl;
   readonly stats?: MachineStats;
   /** the NIC model and driver the config gave an interface, and its real link if it has one, for ifconfig */
-  describeInterface?(index: number): { model: string | null; driver: string | null; link?: LinkInfo };
+  describeInterface?(index: number): { model: string | null; driver: string | null; link?: LinkState };
 }
 
 /**

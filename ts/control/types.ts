@@ -79,14 +79,19 @@ export interface IfconfigEntry {
   model: string | null;
   driver: string | null;
   vlan: { parent: string; id: number } | null;
-  /** a real link's state (driver: tap|udp|stream|websocket): absent for the other interfaces */
-  link?: LinkInfo;
+  /** a real link's state (tap, udp, stream, websocket); absent for the other drivers */
+  link?: LinkState;
 }
 
-/** A real link as ifconfig shows it: its carrier, why, and the driver's own counters. */
-export interface LinkInfo {
+/** A real link as its driver reports it: carrier, why it is so, the driver's counters and peer. */
+export interface LinkState {
+  name: string;
+  ifindex: number;
+  driver: string;
   carrier: boolean;
+  /** what last changed the carrier: `peer 127.0.0.1:40312 connected`, `bound 127.0.0.1:10001` */
   why: string;
+  /** the driver's counters (rx-frames, drops by reason, connects) and strings (its peer, endpoints) */
   stats: Record<string, number | string>;
 }
 

@@ -4,8 +4,10 @@ import type { InterfaceConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import type { Link, LinkEvents } from '../machine/machine.js';
 import type { LinkPortSpec } from '../machine/link-port.js';
+import { openStreamLink } from './stream-link-node.js';
 import { openTapLink } from './tap-link-node.js';
 import { openWsLink } from './ws-link-node.js';
+import { openUdpLink } from './udp-link-node.js';
 
 export function openLink(
   ifc: InterfaceConfig,
@@ -20,7 +22,11 @@ export function openLink(
       return openTapLink(ifc, l.device, memory, port, events);
     case 'websocket':
       return openWsLink(ifc, l, memory, port, events);
+    case 'udp':
+      return openUdpLink(ifc, l, memory, port, events);
+    case 'stream':
+      return openStreamLink(ifc, l, memory, port, events);
     default:
-      throw new UserError(`${ifc.name}: driver '${l.driver}' is not available in this build yet`);
+      throw new UserError(`${ifc.name}: driver '${ifc.driver}' is not available in this build`);
   }
 }

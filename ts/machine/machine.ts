@@ -74,7 +74,7 @@ import { UserError } from '../errors.js';
 import type { CpuWorkerData } from './cpu-loop.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
 import type { Dataplane } from '../control/control-plane.js';
-import type { LinkInfo } from '../control/types.js';
+import type { LinkState } from '../control/types.js';
 import { InterruptTable } from './interrupts.js';
 import { MachineCounters } from './machine-stats.js';
 import { nicModel } from './nic-models.js';
@@ -503,16 +503,11 @@ export class MpMachine implements Dataplane {
       });
   }
 
-  /** Per real link: its driver, carrier and the driver's own counters. */
-  linkStats(): {
-    name: string;
-    driver: string;
-    carrier: boolean;
-    why: string;
-    stats: Record<string, number | string>;
-  }[] {
+  /** Per real link: its driver, carrier and the driver's own counters (ifconfig's `link:` line). */
+  linkStats(): LinkState[] {
     return [...this.links.values()].map((l) => ({
       name: l.ifc.name,
+      ifindex: l.ifc.index,
       driver: l.ifc.driver!,
       carrier: l.carrier,
       why: l.why,
@@ -684,14 +679,10 @@ export class MpMachine implements Dataplane {
   }
 
   /** The NIC model and driver the config gave an interface (null for run-time vlans), and its real link's state. */
-  describeInterface(index: number): { model: string | null; driver: string | null; link?: LinkInfo } {
+  describeInterface(index: number): { model: string | null; driver: string | null; link?: LinkState } {
     const c = this.cfg.interfaces.find((i) => i.index === index);
-    const l = this.links.get(index);
-    return {
-      model: c?.model ?? null,
-      driver: c?.driver ?? null,
-      ...(l ? { link: { carrier: l.carrier, why: l.why, stats: l.link?.stats() ?? {} } } : {}),
-    };
+    const link = this.linkStats().find((l) => l.ifindex === index);
+    return { model: c?.model ?? null, driver: c?.driver ?? null, ...(link ? { link } : {}) };
   }
 
   /** Stops the workers (each finishes its batch and gives up its queues), waits for them, writes recordings. */

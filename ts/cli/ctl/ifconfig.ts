@@ -23,27 +23,37 @@ export function formatIfconfig(e: IfconfigEntry): string {
     lines.push(
       `\tqueues: ${e.queues} (rss ${e.rssUdp ? 'tcp+udp ports' : 'tcp ports'})  model: ${e.model ?? '-'}  driver: ${e.driver ?? '-'}`,
     );
-  if (e.link) {
-    // the driver's counters: numbers and single words as key=value on one line, a value with spaces
-    // (one websocket client, say) on a line of its own
-    lines.push(`\tlink: carrier ${e.link.carrier ? 'up' : 'down'} (${e.link.why})`);
-    let line = '';
-    for (const [k, v] of Object.entries(e.link.stats)) {
-      if (String(v).includes(' ')) continue;
-      if (line && line.length + k.length + String(v).length > 96) {
-        lines.push(`\t${line}`);
-        line = '';
-      }
-      line += `${line ? ' ' : ''}${k}=${v}`;
-    }
-    if (line) lines.push(`\t${line}`);
-    for (const [k, v] of Object.entries(e.link.stats)) if (String(v).includes(' ')) lines.push(`\t${k}: ${v}`);
-  }
+  if (e.link) lines.push(...formatLink(e.link));
   for (const a of e.addresses) {
     const bc = broadcast(a);
     lines.push(a.includes(':') ? `\tinet6 ${a}` : `\tinet ${a}${bc ? ` broadcast ${bc}` : ''}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * A real link's lines: `link: carrier up  peer 127.0.0.1:10002 (bound 127.0.0.1:10001)` (no peer for tap), then
+ * its driver's counters that are not zero.
+ */
+function formatLink(l: NonNullable<IfconfigEntry['link']>): string[] {
+  const peer = l.stats['peer'];
+  const lines = [
+    `\tlink: carrier ${l.carrier ? 'up' : 'down'}${peer !== undefined ? `  peer ${peer}` : ''} (${l.why})`,
+  ];
+  // the driver's counters as key=value, a few to a line; a value with spaces (one websocket client,
+  // say) on a line of its own
+  let line = '';
+  for (const [k, v] of Object.entries(l.stats)) {
+    if (k === 'peer' || String(v).includes(' ')) continue;
+    if (line && line.length + k.length + String(v).length > 96) {
+      lines.push(`\t${line}`);
+      line = '';
+    }
+    line += `${line ? ' ' : ''}${k}=${v}`;
+  }
+  if (line) lines.push(`\t${line}`);
+  for (const [k, v] of Object.entries(l.stats)) if (String(v).includes(' ')) lines.push(`\t${k}: ${v}`);
+  return lines;
 }
 
 export async function ifconfigCommand(ifname: string | undefined, words: string[], o: CtlOptions): Promise<void> {
