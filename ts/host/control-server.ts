@@ -336,7 +336,16 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
         // that answer is written (end, not destroy: destroy would drop it), and destroyed after a
         // while if the client does not hang up
         const capturing = [...conns].filter(([, c]) => c.session.taps.size > 0);
-        await Promise.race([Promise.all(capturing.map(([, c]) => c.chain)), sleep(2 * CAPTURE_MAX_WAIT_MS)]);
+        if (capturing.length) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            Promise.all(capturing.map(([, c]) => c.chain)),
+            new Promise((r) => {
+              timer = setTimeout(r, 2 * CAPTURE_MAX_WAIT_MS);
+            }),
+          ]);
+          clearTimeout(timer);
+        }
         for (const [sock, c] of conns) {
           if (c.session.taps.size === 0) {
             sock.destroy();
