@@ -67,6 +67,8 @@ function fileSink(path: string): Sink {
 }
 
 export async function captureCommand(ifname: string, o: CaptureOptions): Promise<void> {
+  if (o.w === '-' && process.stdout.isTTY)
+    throw new UserError('capture: stdout is a terminal: write to a file (-w FILE) or a pipe (| tshark -r -)');
   const c = await ControlClient.connect(findInstance(o.socket));
   let stop = false;
   const onSignal = () => {
