@@ -83,7 +83,7 @@
 //   PSRT_         psref target (embedded in the object it protects), and its states         sync.ts
 //   PSLH_         pslist head                                                               sync.ts
 //   PSLE_         pslist entry (embedded in each element)                                   sync.ts
-//   CR_           capture ring header, one per (recording interface, CPU)                   capture.ts
+//   CR_           capture ring header, one per (tap, CPU); CRD_ its directions              capture.ts
 //   CRS_          capture ring slot header                                                  capture.ts
 
 import { LAYOUT_BASE, ALIGN, POISON } from './layout/base.ts';
@@ -511,6 +511,7 @@ import {
   MP_RUNNING,
   MP_DOORBELL,
   MP_TXBELL,
+  MP_TAPS,
 } from './layout/machine.ts';
 import {
   PSZ_MAXCPU,
@@ -557,9 +558,13 @@ import {
   CR_SLOT_BYTES,
   CR_OVERRUNS,
   CR_IF,
+  CR_DIR,
+  CRD_IN,
+  CRD_OUT,
   CRS_LEN,
   CRS_SEC,
   CRS_NSEC,
+  CRS_DIR,
   CRS_DATA,
 } from './layout/capture.ts';
 
@@ -976,6 +981,7 @@ export {
   MP_RUNNING,
   MP_DOORBELL,
   MP_TXBELL,
+  MP_TAPS,
 };
 export {
   PSZ_MAXCPU,
@@ -1014,4 +1020,20 @@ export {
   PSLE_NEXT,
   PSLE_PREVP,
 };
-export { CR_SIZE, CR_HEAD, CR_TAIL, CR_SLOTS, CR_SLOT_BYTES, CR_OVERRUNS, CR_IF, CRS_LEN, CRS_SEC, CRS_NSEC, CRS_DATA };
+export {
+  CR_SIZE,
+  CR_HEAD,
+  CR_TAIL,
+  CR_SLOTS,
+  CR_SLOT_BYTES,
+  CR_OVERRUNS,
+  CR_IF,
+  CR_DIR,
+  CRD_IN,
+  CRD_OUT,
+  CRS_LEN,
+  CRS_SEC,
+  CRS_NSEC,
+  CRS_DIR,
+  CRS_DATA,
+};

@@ -306,7 +306,7 @@ class BenchMachine extends MpMachine {
     cfg: Config,
     o: MpOptions,
     host: MpHost,
-    /** what the pcap driver recorded, by interface name (written at stop) */
+    /** what the pcap driver recorded, by interface name (complete at stop) */
     readonly recorded: Map<string, Uint8Array>,
   ) {
     super(cfg, o, host);
@@ -346,7 +346,14 @@ class BenchMachine extends MpMachine {
         return { terminate: () => void w.terminate() };
       },
       readPcap: (_cfg, ifc) => ({ frames: wires.get(ifc.name)!, loop: false, rate: 0, out: ifc.name }),
-      writeFile: (path, bytes) => recorded.set(path, bytes),
+      // a recording kept in memory: its appends, joined when the engine closes it at stop
+      createFile: (path) => {
+        const parts: Uint8Array[] = [];
+        return {
+          append: (bytes) => parts.push(bytes),
+          close: () => recorded.set(path, Buffer.concat(parts)),
+        };
+      },
     };
     return MpMachine.boot(new BenchMachine(cfg, o, host, recorded));
   }

@@ -68,3 +68,7 @@ export const MP_NVEC = 8; // u32 vectors
 export const MP_RUNNING = 12; // u32 workers that have started (atomic)
 export const MP_DOORBELL = 16; // u32 bumped + notified to wake idle CPUs
 export const MP_TXBELL = 20; // u32 bumped + notified by a CPU that posted frames, to wake the links' drivers
+// u32 one bit per armed tap (capture rings, ../layout/capture.ts): the only word a CPU reads per batch
+// for captures, so an engine nobody captures on pays one load. Set (Atomics.or) after the tap's rings
+// are initialised; cleared (Atomics.and) before a grace period, after which no CPU writes them.
+export const MP_TAPS = 24;

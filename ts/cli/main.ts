@@ -11,6 +11,7 @@ import { intrctlAffinityCommand, intrctlListCommand, intrctlNointrCommand } from
 import { netstatCommand } from './ctl/netstat.js';
 import { routeAddCommand, routeDeleteCommand, routeGetCommand, routeShowCommand } from './ctl/route.js';
 import { type NeighborCmdOptions, neighborCommand } from './ctl/arp.js';
+import { type CaptureOptions, captureCommand } from './ctl/capture.js';
 import { demoCommand } from './demo.js';
 import { UserError, reportError } from './errors.js';
 import { NodeMachine } from '../host/host-node.js';
@@ -301,6 +302,22 @@ export function program(): Command {
       .addOption(jsonOption())
       .action((args: string[], o: NeighborCmdOptions) => neighborCommand(tool, args, o));
   }
+
+  p.command('capture')
+    .description(
+      'live capture of a running engine, as tcpdump -w: the frames passing IF, written as they pass (pcap, or pcapng with directions)',
+    )
+    .argument('<interface>', 'e.g. wm0 (a physical interface: vlans pass it with their tag)')
+    .option('-w <file>', "write to FILE ('-': stdout)", '-')
+    .option('-c <count>', 'stop after COUNT frames', intArg(1, 2 ** 31))
+    .addOption(
+      new Option('--direction <dir>', 'frames received, transmitted, or both')
+        .choices(['in', 'out', 'both'])
+        .default('both'),
+    )
+    .option('--pcapng', "pcapng with the interface's name and each frame's direction (epb_flags)")
+    .addOption(socketOption())
+    .action((ifname: string, o: CaptureOptions) => captureCommand(ifname, o));
 
   p.command('netstat')
     .description('interface table (-i), counters (-s) or packet clusters (-m) of a running engine')

@@ -14,6 +14,12 @@
 // Writers (every command that changes state) run one at a time across all connections, under the
 // server's writer lock; so do the route readers, which share the writer's scratch memory.
 //
+// Live captures (capture.*) belong to the connection that opened them: a capture.read waits up to
+// `waitMs` for frames (a long poll: the client asks again once it has written them, which is the
+// back-pressure: a reader that does not ask loses frames in the engine's capture rings, counted as
+// `dropped`), and a connection that goes away closes its captures. When the engine stops, a pending
+// read returns what is left with `ended`, and the server ends the connection.
+//
 // Where: $XDG_RUNTIME_DIR (else the system temp directory)/mpstack-UID/mpstack-PID.sock, the
 // directory mode 0700. An instance's socket is removed when it stops; one whose process is gone is
 // stale, and clients listing the directory remove it.
@@ -61,6 +67,17 @@ export function defaultSocketPath(pid = process.pid, env: NodeJS.ProcessEnv = pr
   return join(socketDir(env), `mpstack-${pid}.sock`);
 }
 
+/** The longest a capture.read may wait for frames, ms. */
+export const CAPTURE_MAX_WAIT_MS = 1000;
+/** The most frames one capture.read returns. */
+export const CAPTURE_MAX_READ = 4096;
+
+/**
+ * One frame of a live capture: when the CPU saw it (seconds and nanoseconds since the epoch), which
+ * way it went (1 received, 2 transmitted: pcapng's epb_flags direction bits), its bytes in base64.
+ */
+export type CaptureFrame = [sec: number, nsec: number, dir: 1 | 2, data: string];
+
 export interface ControlRequest {
   id: number;
   cmd: string;
@@ -96,5 +113,14 @@ export interface ControlCommands {
   'neighbor.list': { args: { family?: 4 | 6 }; result: { neighbors: NeighborEntry[] } };
   'neighbor.set': { args: { address: string; mac: string; if?: string }; result: { neighbors: NeighborEntry[] } };
   'neighbor.delete': { args: { address: string; if?: string }; result: { deleted: number } };
+  /** arms a tap on a (physical) interface; `tap` names it in capture.read and capture.close */
+  'capture.open': { args: { if: string; direction?: 'in' | 'out' | 'both' }; result: { tap: number; if: string } };
+  /** frames recorded since the last read (up to `max`, default CAPTURE_MAX_READ), waiting up to `waitMs` (default 200) for the first */
+  'capture.read': {
+    args: { tap: number; max?: number; waitMs?: number };
+    result: { frames: CaptureFrame[]; dropped: number; ended?: string };
+  };
+  /** disarms the tap; `dropped`: frames it lost in all because the reader was too slow */
+  'capture.close': { args: { tap: number }; result: { dropped: number } };
 }
 export type ControlCommand = keyof ControlCommands;

@@ -11,7 +11,15 @@ import { ControlPlane, parseRouteKey, parseRouteLine } from '../control/control-
 import { UserError, isUserError } from '../errors.js';
 import { formatIP, macIsGroup, macIsZero, parseIP, parseMac } from '../addr/addr.js';
 import type { NodeMachine } from './host-node.js';
-import { CONTROL_MAX_LINE, type ControlCommand, type ControlResponse, defaultSocketPath } from './control-protocol.js';
+import {
+  CAPTURE_MAX_READ,
+  CAPTURE_MAX_WAIT_MS,
+  CONTROL_MAX_LINE,
+  type CaptureFrame,
+  type ControlCommand,
+  type ControlResponse,
+  defaultSocketPath,
+} from './control-protocol.js';
 
 export interface ControlServer {
   /** the socket's path */
@@ -21,6 +29,15 @@ export interface ControlServer {
 }
 
 type Args = Record<string, unknown>;
+
+/** What one connection owns: the live captures it opened (closed when it goes away). */
+interface Session {
+  taps: Set<number>;
+}
+
+/** How often a waiting capture.read looks at its tap's rings, ms. */
+const CAPTURE_POLL_MS = 5;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Argument readers: a wrong, missing or unknown argument is the request's error. */
 function argReader(args: Args, allowed: readonly string[]) {
@@ -41,6 +58,13 @@ function argReader(args: Args, allowed: readonly string[]) {
     if (typeof v !== 'number' || !Number.isInteger(v)) throw new UserError(`'${k}' must be an integer`);
     return v;
   };
+  /** an optional integer in [min, max], `dflt` when absent */
+  const optInt = (k: string, min: number, max: number, dflt: number): number => {
+    if (args[k] === undefined) return dflt;
+    const v = int(k);
+    if (v < min || v > max) throw new UserError(`'${k}' must be from ${min} to ${max}`);
+    return v;
+  };
   const family = (k: string): 4 | 6 | undefined => {
     const v = args[k];
     if (v === undefined) return undefined;
@@ -53,14 +77,24 @@ function argReader(args: Args, allowed: readonly string[]) {
     if (typeof v !== 'boolean') throw new UserError(`'${k}' must be true or false`);
     return v;
   };
-  return { str, optStr, int, family, bool };
+  return { str, optStr, int, optInt, family, bool };
 }
 
 export async function startControlServer(engine: NodeMachine, path?: string): Promise<ControlServer> {
   const cp = new ControlPlane(engine);
   const sockPath = path ?? defaultSocketPath();
 
-  type Run = (args: Args) => unknown;
+  type Run = (args: Args, session: Session) => unknown;
+  /** The session's tap `k` names, or the request's error. */
+  const ownTap = (a: ReturnType<typeof argReader>, s: Session): number => {
+    const tap = a.int('tap');
+    if (!s.taps.has(tap)) throw new UserError(`no capture ${tap} on this connection`);
+    return tap;
+  };
+  const closeTap = async (s: Session, tap: number) => {
+    s.taps.delete(tap);
+    return engine.tapClose(tap);
+  };
   const commands: Record<ControlCommand, Run> = {
     'intrctl.list': (args) => {
       argReader(args, []);
@@ -145,10 +179,41 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
       if (deleted === 0) throw new UserError(`${formatIP(ip.bytes)}: no entry`);
       return { deleted };
     },
+
+    // live captures: the engine's taps (ts/machine/capture-ring.ts), not the tables: no writer lock
+    'capture.open': (args, s) => {
+      const a = argReader(args, ['if', 'direction']);
+      const name = a.str('if');
+      const dir = a.optStr('direction') ?? 'both';
+      if (dir !== 'in' && dir !== 'out' && dir !== 'both') throw new UserError(`'direction' must be in, out or both`);
+      const tap = engine.tapOpen(name, dir);
+      s.taps.add(tap);
+      return { tap, if: name };
+    },
+    'capture.read': async (args, s) => {
+      const a = argReader(args, ['tap', 'max', 'waitMs']);
+      const tap = ownTap(a, s);
+      const max = a.optInt('max', 1, CAPTURE_MAX_READ, CAPTURE_MAX_READ);
+      const deadline = performance.now() + a.optInt('waitMs', 0, CAPTURE_MAX_WAIT_MS, 200);
+      for (;;) {
+        const frames = engine.tapRead(tap, max);
+        const ending = closing || !s.taps.has(tap);
+        if (frames.length || ending || performance.now() >= deadline)
+          return {
+            frames: frames.map(
+              (f): CaptureFrame => [f.sec, f.nsec, f.dir as 1 | 2, Buffer.from(f.data).toString('base64')],
+            ),
+            dropped: engine.tapDropped(tap),
+            ...(ending ? { ended: 'mpstack is stopping' } : {}),
+          };
+        await sleep(CAPTURE_POLL_MS);
+      }
+    },
+    'capture.close': async (args, s) => closeTap(s, ownTap(argReader(args, ['tap']), s)),
   };
 
   /** Answers one request line. Never throws. */
-  const handle = async (line: string): Promise<ControlResponse> => {
+  const handle = async (line: string, session: Session): Promise<ControlResponse> => {
     let id: number | null = null;
     let label = ''; // 'route add: ' once the command is known: every error names it
     try {
@@ -173,7 +238,7 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
       if (!c) throw new UserError(`unknown command '${cmd}' (expected ${Object.keys(commands).join(', ')})`);
       if (closing) throw new UserError('mpstack is stopping');
       label = `${cmd.replace('.', ' ')}: `;
-      const result = await c(args as Args);
+      const result = await c(args as Args, session);
       return { id, ok: true, result };
     } catch (e) {
       if (isUserError(e)) return { id, ok: false, error: label + e.message };
@@ -185,9 +250,12 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
   };
 
   let closing = false;
-  const conns = new Set<Socket>();
+  /** every connection, with its session and the promise of its last request's answer */
+  const conns = new Map<Socket, { session: Session; chain: Promise<void> }>();
   const server: Server = createServer((sock) => {
-    conns.add(sock);
+    const session: Session = { taps: new Set() };
+    const conn = { session, chain: Promise.resolve() };
+    conns.set(sock, conn);
     sock.setEncoding('utf8');
     let buf = '';
     let chain: Promise<void> = Promise.resolve();
@@ -214,14 +282,22 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
         const line = buf.slice(0, nl).replace(/\r$/, '');
         buf = buf.slice(nl + 1);
         if (line.trim() === '') continue;
-        chain = chain.then(async () => reply(await handle(line)));
+        chain = chain.then(async () => reply(await handle(line, session)));
+        conn.chain = chain;
       }
       if (buf.length > CONTROL_MAX_LINE) overflow();
     });
     sock.on('error', () => {
       /* the client went away; nothing to clean up but the socket */
     });
-    sock.on('close', () => conns.delete(sock));
+    sock.on('close', () => {
+      conns.delete(sock);
+      // its captures end with it: each tap is disarmed and free for the next capture
+      for (const tap of [...session.taps])
+        closeTap(session, tap).catch((e: unknown) =>
+          process.stderr.write(`mpstack: control: closing capture ${tap}: ${(e as Error).message}\n`),
+        );
+    });
   });
 
   await prepareSocketPath(sockPath, path === undefined);
@@ -256,7 +332,29 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
         const done = new Promise<void>((resolve) => server.close(() => resolve())); // resolves once every connection is gone
         unlinkSocket(); // no new client finds it from now on
         await cp.idle(); // a writer half way (route delete in its grace period) finishes
-        for (const c of conns) c.destroy();
+        // a capture's pending read returns what is left, `ended`; its connection is ended once
+        // that answer is written (end, not destroy: destroy would drop it), and destroyed after a
+        // while if the client does not hang up
+        const capturing = [...conns].filter(([, c]) => c.session.taps.size > 0);
+        if (capturing.length) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            Promise.all(capturing.map(([, c]) => c.chain)),
+            new Promise((r) => {
+              timer = setTimeout(r, 2 * CAPTURE_MAX_WAIT_MS);
+            }),
+          ]);
+          clearTimeout(timer);
+        }
+        for (const [sock, c] of conns) {
+          if (c.session.taps.size === 0) {
+            sock.destroy();
+            continue;
+          }
+          for (const tap of [...c.session.taps]) await closeTap(c.session, tap).catch(() => undefined);
+          sock.end();
+          setTimeout(() => sock.destroy(), 1000).unref();
+        }
         await done;
         process.off('exit', unlinkSocket);
       })();

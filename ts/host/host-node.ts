@@ -1,7 +1,7 @@
 // The multi-CPU engine in Node: MpMachine (machine.ts) with worker threads for CPUs and the file
 // system for the pcap driver's captures and recordings. Everything else, the layout, vectors,
 // affinity, counters and grace periods, is the runtime-neutral MpMachine's.
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
@@ -35,7 +35,19 @@ export const NODE_HOST: MpHost = {
   },
   readPcap: pcapSource,
   openLink,
-  writeFile: (path, bytes) => writeFileSync(path, bytes),
+  createFile(path) {
+    const fd = openSync(path, 'w');
+    let open = true;
+    return {
+      append(bytes) {
+        for (let o = 0; o < bytes.length; ) o += writeSync(fd, bytes, o);
+      },
+      close() {
+        if (open) closeSync(fd);
+        open = false;
+      },
+    };
+  },
 };
 
 export class NodeMachine extends MpMachine {

@@ -360,3 +360,20 @@ describe('readPcap properties', () => {
     );
   });
 });
+
+describe('PcapWriter.takeBytes', () => {
+  test('the appends in order are the whole file, valid after each', () => {
+    const w = new PcapWriter();
+    const parts = [w.takeBytes()];
+    expect(readPcap(parts[0]!, 'h.pcap')).toEqual([]);
+    w.add(Uint8Array.of(1, 2, 3), 5, 6000);
+    parts.push(w.takeBytes());
+    w.add(Uint8Array.of(4), 7, 8000);
+    w.add(Uint8Array.of(5, 6), 9, 0);
+    parts.push(w.takeBytes());
+    const file = Uint8Array.from(parts.flatMap((p) => [...p]));
+    expect(readPcap(file, 'f.pcap').map((f) => [...f.data])).toEqual([[1, 2, 3], [4], [5, 6]]);
+    expect(w.count).toBe(3);
+    expect(w.takeBytes()).toHaveLength(0);
+  });
+});

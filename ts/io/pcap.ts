@@ -228,9 +228,23 @@ export class PcapWriter {
     this.frames++;
   }
 
-  /** The file so far, as a fresh copy (later add() calls do not change it). */
+  /**
+   * The file so far, as a fresh copy (later add() calls do not change it); after takeBytes(), what
+   * was added since the last takeBytes().
+   */
   toBytes(): Uint8Array {
     return this.buf.slice(0, this.used);
+  }
+
+  /**
+   * For a file written as frames come: the bytes added since the last call (the first call's start
+   * with the file header), as a fresh copy, and forgets them. Appending every result in order to a
+   * file gives a valid pcap file after each append.
+   */
+  takeBytes(): Uint8Array {
+    const out = this.buf.slice(0, this.used);
+    this.used = 0;
+    return out;
   }
 
   private reserve(n: number): void {

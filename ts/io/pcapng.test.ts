@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { CaptureError, type CapturedFrame } from './frame.js';
-import { readPcapng } from './pcapng.js';
+import { PCAPNG_DIR_INBOUND, PCAPNG_DIR_OUTBOUND, PcapngWriter, readPcapng } from './pcapng.js';
 
 // --- Golden files, field by field (draft-ietf-opsawg-pcapng) --------------------------------
 
@@ -761,5 +761,44 @@ describe('readPcapng properties', () => {
         parsesOrCaptureError(() => readPcapng(bytes(shb(le), [...tail]), 'rand.pcapng'));
       }),
     );
+  });
+});
+
+// --- The writer -----------------------------------------------------------------------------
+
+describe('PcapngWriter', () => {
+  test('SHB, an IDB per interface, EPBs with epb_flags: read back whole, valid after every takeBytes', () => {
+    const w = new PcapngWriter();
+    expect(w.addInterface('wm0')).toBe(0);
+    expect(w.addInterface('wm1.long-name', 1, 64)).toBe(1);
+    const head = w.takeBytes();
+    expect(readPcapng(head, 'head.pcapng')).toEqual([]);
+    w.add(0, Uint8Array.of(1, 2, 3, 4, 5), 1_700_000_000, 123_456_789, PCAPNG_DIR_INBOUND);
+    w.add(1, new Uint8Array(100).fill(7), 4_000_000_000, 999_999_999, PCAPNG_DIR_OUTBOUND);
+    w.add(0, Uint8Array.of(9), 0, 0);
+    expect(w.count).toBe(3);
+    const all = bytes([...head], [...w.takeBytes()]);
+    const f = readPcapng(all, 'w.pcapng');
+    expect(f.map((x) => [x.data.length, x.tsSec, x.tsNsec, x.origLen])).toEqual([
+      [5, 1_700_000_000, 123_456_789, 5],
+      [64, 4_000_000_000, 999_999_999, 100], // cut at its interface's snaplen
+      [1, 0, 0, 1],
+    ]);
+    // the first EPB (after SHB 28, IDB wm0 40, IDB wm1.long-name 52): its option 2 (epb_flags) = inbound
+    const dv = new DataView(all.buffer, all.byteOffset);
+    expect(dv.getUint32(120, true)).toBe(6); // EPB
+    expect(dv.getUint32(120 + 4, true)).toBe(52); // 12 + 20 fixed + 5 bytes padded to 8 + epb_flags 8 + end 4
+    expect([dv.getUint16(120 + 36, true), dv.getUint16(120 + 38, true), dv.getUint32(120 + 40, true)]).toEqual([
+      2, 4, 1,
+    ]);
+    expect(w.takeBytes()).toEqual(new Uint8Array(0));
+  });
+
+  test("an unknown interface or a bad timestamp is the caller's bug: RangeError", () => {
+    const w = new PcapngWriter();
+    expect(() => w.add(0, Uint8Array.of(1), 0, 0)).toThrow(RangeError);
+    w.addInterface('x');
+    expect(() => w.add(0, Uint8Array.of(1), 0, 1e9)).toThrow(RangeError);
+    expect(() => w.add(0, Uint8Array.of(1), -1, 0)).toThrow(RangeError);
   });
 });

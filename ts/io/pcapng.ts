@@ -1,4 +1,4 @@
-// pcapng capture files: reader only.
+// pcapng capture files: reader, and a writer for live captures (interfaces and directions).
 // Format: draft-ietf-opsawg-pcapng ("PCAP Now Generic (pcapng) Capture File Format").
 //
 // A file is a sequence of blocks, all of one shape:
@@ -32,6 +32,10 @@
 //   SPB  00000003  8 origlen u32, 12 data; interface 0; no timestamp; caplen = min(origlen,
 //                  snaplen of interface 0, room in the block)
 // Every other block type is skipped by its length.
+//
+// The writer (PcapngWriter) emits one little-endian section: an SHB, one IDB per interface (if_name,
+// if_tsresol 9: nanoseconds) and an EPB per packet with its epb_flags (option 2, u32; bits 0-1 the
+// direction: 1 inbound, 2 outbound), each block written whole, so the file is valid after each one.
 //
 // Timestamps in EPB/PB are one 64-bit count of units since the epoch, split high/low. The unit
 // is the interface's if_tsresol: top bit clear, 10^-n s; top bit set, 2^-n s; absent, 10^-6 s.
@@ -349,4 +353,122 @@ function pcapngTimestamp(ifc: PcapngInterface, hi: number, lo: number, out: numb
   }
   out[0] = sec + ifc.offsetSec;
   out[1] = Math.floor((r * ifc.nsMul) / ifc.nsDiv);
+}
+
+const PCAPNG_OPT_IF_NAME = 2;
+const PCAPNG_OPT_EPB_FLAGS = 2;
+/** epb_flags direction bits (draft-ietf-opsawg-pcapng, Enhanced Packet Block Flags Word). */
+export const PCAPNG_DIR_INBOUND = 1;
+export const PCAPNG_DIR_OUTBOUND = 2;
+
+/**
+ * Builds a pcapng file block by block, little-endian, one section, nanosecond timestamps.
+ * Interfaces are numbered in the order addInterface() is called; a packet names one by that number.
+ * Not safe for concurrent use. Frames longer than the interface's snaplen are cut to it; bad
+ * arguments (an unknown interface, out-of-range timestamps) throw RangeError: the caller's bug.
+ * takeBytes() hands what was written since its last call: appending every result in order to a
+ * file gives a valid pcapng file after each append.
+ */
+export class PcapngWriter {
+  private readonly snaplens: number[] = [];
+  private chunks: Uint8Array[] = [];
+  private frames = 0;
+
+  constructor() {
+    // SHB: byte-order magic, version 1.0, section length -1 (not known: the file is written as it goes)
+    const b = this.block(PCAPNG_BT_SHB, 16);
+    b.dv.setUint32(8, PCAPNG_BYTE_ORDER_MAGIC, true);
+    b.dv.setUint16(12, PCAPNG_VERSION_MAJOR, true);
+    b.dv.setUint16(14, 0, true);
+    b.dv.setInt32(16, -1, true);
+    b.dv.setInt32(20, -1, true);
+    this.chunks.push(b.bytes);
+  }
+
+  /** Packets written so far. */
+  get count(): number {
+    return this.frames;
+  }
+
+  /** Describes the next interface (LINKTYPE_* `linktype`, its name); returns its number. */
+  addInterface(name: string, linktype = 1, snaplen = 65535): number {
+    if (!Number.isInteger(snaplen) || snaplen < 1 || snaplen > CAPTURE_MAX_RECORD)
+      throw new RangeError(`PcapngWriter: snaplen ${snaplen} is not an integer in [1, ${CAPTURE_MAX_RECORD}]`);
+    const nameBytes = new TextEncoder().encode(name);
+    const opts = 4 + pad4(nameBytes.length) + 4 + 4 + 4; // if_name, if_tsresol (1 byte, padded), end
+    const b = this.block(PCAPNG_BT_IDB, 8 + opts);
+    b.dv.setUint16(8, linktype, true);
+    b.dv.setUint32(12, snaplen, true);
+    let o = 16;
+    b.dv.setUint16(o, PCAPNG_OPT_IF_NAME, true);
+    b.dv.setUint16(o + 2, nameBytes.length, true);
+    b.bytes.set(nameBytes, o + 4);
+    o += 4 + pad4(nameBytes.length);
+    b.dv.setUint16(o, PCAPNG_OPT_IF_TSRESOL, true);
+    b.dv.setUint16(o + 2, 1, true);
+    b.dv.setUint8(o + 4, 9); // 10^-9 s
+    // then opt_endofopt: zeros
+    this.chunks.push(b.bytes);
+    this.snaplens.push(snaplen);
+    return this.snaplens.length - 1;
+  }
+
+  /**
+   * Appends one Enhanced Packet Block on interface `ifc`: `tsSec` (u32 seconds) and `tsNsec`
+   * (integer in [0, 1e9)), `dir` PCAPNG_DIR_INBOUND / PCAPNG_DIR_OUTBOUND (0: unknown, no flags option).
+   */
+  add(ifc: number, data: Uint8Array, tsSec: number, tsNsec: number, dir = 0): void {
+    const snaplen = this.snaplens[ifc];
+    if (snaplen === undefined) throw new RangeError(`PcapngWriter: no interface ${ifc}`);
+    if (!Number.isInteger(tsSec) || tsSec < 0 || tsSec > 0xffffffff)
+      throw new RangeError(`PcapngWriter: tsSec ${tsSec} is not a u32`);
+    if (!Number.isInteger(tsNsec) || tsNsec < 0 || tsNsec > 999_999_999)
+      throw new RangeError(`PcapngWriter: tsNsec ${tsNsec} is not an integer in [0, 1e9)`);
+    const caplen = Math.min(data.length, snaplen);
+    const opts = dir !== 0 ? 4 + 4 + 4 : 0; // epb_flags, end
+    const b = this.block(PCAPNG_BT_EPB, 20 + pad4(caplen) + opts);
+    const v = BigInt(tsSec) * 1_000_000_000n + BigInt(tsNsec); // nanoseconds: past 2^53, so not a double
+    b.dv.setUint32(8, ifc, true);
+    b.dv.setUint32(12, Number(v >> 32n), true);
+    b.dv.setUint32(16, Number(v & 0xffffffffn), true);
+    b.dv.setUint32(20, caplen, true);
+    b.dv.setUint32(24, data.length, true);
+    b.bytes.set(caplen === data.length ? data : data.subarray(0, caplen), PCAPNG_PKT_DATA);
+    if (dir !== 0) {
+      const o = PCAPNG_PKT_DATA + pad4(caplen);
+      b.dv.setUint16(o, PCAPNG_OPT_EPB_FLAGS, true);
+      b.dv.setUint16(o + 2, 4, true);
+      b.dv.setUint32(o + 4, dir & 3, true);
+    }
+    this.chunks.push(b.bytes);
+    this.frames++;
+  }
+
+  /** The blocks written since the last call (the first call's start with the section header), and forgets them. */
+  takeBytes(): Uint8Array {
+    const n = this.chunks.reduce((s, c) => s + c.length, 0);
+    const out = new Uint8Array(n);
+    let o = 0;
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
+    this.chunks = [];
+    return out;
+  }
+
+  /** A zeroed block of type `type` with `body` bytes between its two length words. */
+  private block(type: number, body: number): { bytes: Uint8Array; dv: DataView } {
+    const len = 12 + body;
+    const bytes = new Uint8Array(len);
+    const dv = new DataView(bytes.buffer);
+    dv.setUint32(0, type, true);
+    dv.setUint32(4, len, true);
+    dv.setUint32(len - 4, len, true);
+    return { bytes, dv };
+  }
+}
+
+function pad4(n: number): number {
+  return (n + 3) & ~3;
 }

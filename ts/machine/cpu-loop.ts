@@ -68,6 +68,7 @@ import {
   MP_RUNNING,
   MP_DOORBELL,
   MP_TXBELL,
+  MP_TAPS,
   CTX_POOL,
   PD_TXIF,
   IF_SIZE,
@@ -78,7 +79,7 @@ import {
 } from '../../assembly/layout.js';
 import { type KernelImpl, makeKernels } from '../stack/kernels.js';
 import type { Layout } from '../stack/memory-plan.js';
-import { ringRecord } from './capture-ring.js';
+import { tapRecordRx, tapRecordTx } from './capture-ring.js';
 
 export interface CpuWorkerData {
   memory: WebAssembly.Memory;
@@ -96,7 +97,8 @@ export interface CpuWorkerData {
   /** stress mode: after each batch, check every forwarded frame's nexthop is live (not freed or poisoned) */
   verify: boolean;
   violations: number; // per-CPU u32 counter of frames forwarded with a dead nexthop
-  rings: number[]; // this CPU's capture rings (pcap driver, transmit side), one per recording interface
+  /** this CPU's capture ring of every tap, by its MP_TAPS bit (capture-ring.ts): recordings, then live captures */
+  taps: number[];
   pool: number; // the cluster pool (MB_*)
   pktq: number; // this CPU's pktq (PQ_*)
   txmap: number; // TX rings by ifindex (TXM_*)
@@ -129,6 +131,7 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
 
   const u32 = (p: number) => dv.getUint32(p, true);
   const txBell = (d.mp + MP_TXBELL) >> 2;
+  const tapsWord = (d.mp + MP_TAPS) >> 2;
   /** After tx_post: wake the links' drivers if it posted anything (they send from the TX rings, link-port.ts). */
   const rangTx = (posted: number) => {
     if (posted === 0 || !d.links) return;
@@ -161,14 +164,21 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
   /** The softint's work on descriptors [0, n): the pipeline, then the TX rings. `t0`: when the NIC work began. */
   const runBatch = (n: number, now: number, nowMs: number, t0: number, lineRate: boolean) => {
     k.rss_batch(ctx, n); // the NIC's hash, carried in the descriptor
-    const t1 = performance.now();
+    let t1 = performance.now();
     // the softint's batch is one pserialize read section: what it reaches (routes, nexthops, FIB
-    // groups, neighbors) a writer may unpublish, but not free until this section has ended
+    // groups, neighbors) a writer may unpublish, but not free until this section has ended; so are
+    // the taps (capture-ring.ts): one load when nobody listens, and a tap disarmed before this
+    // section began is not written
     k.psz_read_enter(d.psz, d.cpu);
+    const taps = Atomics.load(i32, tapsWord);
+    if (taps !== 0) {
+      tapRecordRx(i32, dv, u8, d.taps, taps, cpu.pd, n, nowMs); // as received, before fwd_batch rewrites them
+      t1 = performance.now(); // a tap's copies are NIC time (bpf in the driver), not the stack's
+    }
     const ntx = k.fwd_batch(ctx, n, now);
     const t2 = performance.now();
     if (d.verify) verifyBatch(n);
-    if (d.rings.length) ringRecord(i32, dv, u8, d.rings, cpu.tx, ntx, nowMs);
+    if (taps !== 0) tapRecordTx(i32, dv, u8, d.taps, taps, cpu.tx, ntx, nowMs);
     k.psz_read_exit(d.psz, d.cpu);
     rangTx(k.tx_post(ctx, n, d.txmap, d.cpu, d.pool));
     k.pool_balance(fs, d.pool, batch);
@@ -323,7 +333,8 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
       const nowMs = performance.timeOrigin + performance.now();
       k.psz_read_enter(d.psz, d.cpu);
       const one = k.nev_down_drain(ctx, d.nevDown, batch, Math.floor(nowMs) >>> 0);
-      if (one !== 0 && d.rings.length) ringRecord(i32, dv, u8, d.rings, cpu.tx, u32(ctx + CTX_NTX), nowMs);
+      const taps = one !== 0 ? Atomics.load(i32, tapsWord) : 0;
+      if (taps !== 0) tapRecordTx(i32, dv, u8, d.taps, taps, cpu.tx, u32(ctx + CTX_NTX), nowMs);
       k.psz_read_exit(d.psz, d.cpu);
       if (one !== 0) {
         rangTx(k.tx_post(ctx, 1, d.txmap, d.cpu, d.pool));

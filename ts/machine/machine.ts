@@ -50,6 +50,7 @@ import {
   MP_NVEC,
   MP_RUNNING,
   MP_DOORBELL,
+  MP_TAPS,
   NEVR_SIZE,
   NEVR_HEAD,
   NEVR_SLOTS,
@@ -79,7 +80,7 @@ import { InterruptTable } from './interrupts.js';
 import { MachineCounters } from './machine-stats.js';
 import { nicModel } from './nic-models.js';
 import { framesByQueue } from './rss-queues.js';
-import { ringBytes, ringDrain, ringInit, ringOverruns } from './capture-ring.js';
+import { CRD_IN, CRD_OUT, type TapFrame, ringBytes, ringDrain, ringOverruns, tapArm } from './capture-ring.js';
 import { type Buffers, type BufferAudit, auditBuffers, buffersBytes, buildBuffers } from './buffers.js';
 import { PcapWriter } from '../io/pcap.js';
 import type { LinkPortSpec } from './link-port.js';
@@ -92,6 +93,15 @@ export const SPARE_INTERFACES = 8;
 const RING_SLOTS = 2048;
 /** TX ring slots of a real link's queues (a generated NIC's are two batches). */
 const LINK_TX_SLOTS = 2048;
+/**
+ * Capture-ring slots per CPU and live capture (about 560 KiB each): about 5 ms of one CPU's
+ * forwarding at 50 kpps; a reader that falls further behind loses frames to its capture, counted.
+ */
+const TAP_SLOTS = 256;
+/** Live captures that can run at once (`mpstack capture`), unless MpOptions.taps says otherwise. */
+export const LIVE_TAPS = 4;
+/** MP_TAPS has a bit per tap: recordings and live captures together. */
+const MAX_TAPS = 32;
 /** How often the neighbor cache's step (nbrStep) runs on the control plane's thread, ms. */
 const NBR_STEP_MS = 5;
 
@@ -110,7 +120,12 @@ export interface MpOptions {
    * in the RX ring are missed there (QSF_PACED in assembly/layout/machine.ts)
    */
   paced?: boolean;
+  /** live captures that can run at once (tapOpen); default LIVE_TAPS, 0 for none */
+  taps?: number;
 }
+
+/** Which way the frames a live capture takes go: received, transmitted, or both. */
+export type TapDirection = 'in' | 'out' | 'both';
 
 export type { Vector } from './interrupts.js';
 
@@ -168,8 +183,26 @@ export interface MpHost {
   spawn(data: CpuWorkerData, events: CpuThreadEvents): CpuThread;
   /** The `pcap` driver's capture for `ifc` (pcap-source.ts's pcapSource in Node). */
   readPcap(cfg: Config, ifc: InterfaceConfig): PcapSource;
-  /** Writes a recording (the pcap driver's `out:`). */
-  writeFile(path: string, bytes: Uint8Array): void;
+  /**
+   * Creates (or empties) a recording's file (the pcap driver's `out:`), which the engine then
+   * writes as frames pass: each append is whole records, so the file is valid pcap after each.
+   */
+  createFile(path: string): RecordingFile;
+}
+
+/** A file the engine writes as it runs. */
+export interface RecordingFile {
+  append(bytes: Uint8Array): void;
+  close(): void;
+}
+
+/** A live capture's tap: its MP_TAPS bit and its ring on each CPU. */
+interface LiveTap {
+  bit: number;
+  rings: number[];
+  /** free: disarmed, its rings no CPU's; armed: bit set; closing: bit cleared, grace period running */
+  state: 'free' | 'armed' | 'closing';
+  ifindex: number;
 }
 
 export class MpMachine implements Dataplane {
@@ -199,7 +232,16 @@ export class MpMachine implements Dataplane {
   private readonly pszAt: number;
   private readonly viol: number;
   private startedAt = 0;
-  private readonly recorders: { name: string; path: string; rings: number[]; writer: PcapWriter }[] = [];
+  /** the pcap driver's recordings: taps armed for the whole run, on MP_TAPS bits 0.. */
+  private readonly recorders: {
+    name: string;
+    path: string;
+    rings: number[];
+    writer: PcapWriter;
+    file: RecordingFile | null;
+  }[] = [];
+  /** the live captures' taps, on the MP_TAPS bits after the recordings' (tapOpen) */
+  private readonly taps: LiveTap[] = [];
   private drainTimer: ReturnType<typeof setInterval> | undefined;
   private stopping = false;
   /** trial mode: the gen sources' queues, each with its share of the flows */
@@ -240,8 +282,14 @@ export class MpMachine implements Dataplane {
     const nvec = phys.reduce((n, i) => n + Math.max(1, i.rss.queues) + 1, 0); // queue pairs + a link vector each
     const slot = (len: number, variable: boolean) => Math.ceil((len + (variable ? 4 : 0)) / 64) * 64;
     const recorders = pcaps.filter(({ p }) => p.out !== null);
+    const liveTaps = o.taps ?? LIVE_TAPS;
+    if (!Number.isInteger(liveTaps) || liveTaps < 0 || recorders.length + liveTaps > MAX_TAPS)
+      throw new UserError(
+        `recordings and live captures together: at most ${MAX_TAPS} (${recorders.length} pcap out: files, ${liveTaps} live captures)`,
+      );
     const tmplBytes =
       recorders.length * o.cpus * ringBytes(RING_SLOTS) +
+      liveTaps * o.cpus * ringBytes(TAP_SLOTS) +
       [...byQueue.values()].reduce((n, q) => n + q.frames.flat().reduce((m, f) => m + slot(f.length, false), 0), 0) +
       // a queue's slots all take its longest frame's size: bound it by the capture's longest
       pcaps.reduce(
@@ -300,14 +348,23 @@ export class MpMachine implements Dataplane {
     this.timeStats = a.alloc(o.cpus * 64, 8);
     this.hist = a.alloc(o.cpus * 128);
     this.bufs = buildBuffers(this.dv, a, plan);
+    // a recording is a tap armed before the CPUs start, on the frames its interface transmits
     for (const { ifc, p } of recorders) {
       const rings = Array.from({ length: o.cpus }, () => {
         const r = a.alloc(ringBytes(RING_SLOTS));
-        ringInit(this.dv, r, RING_SLOTS, ifc.index);
+        tapArm(this.dv, r, RING_SLOTS, ifc.index, CRD_OUT);
         return r;
       });
-      this.recorders.push({ name: ifc.name, path: p.out!, rings, writer: new PcapWriter() });
+      Atomics.or(this.i32, (this.mp + MP_TAPS) >> 2, 1 << this.recorders.length);
+      this.recorders.push({ name: ifc.name, path: p.out!, rings, writer: new PcapWriter(), file: null });
     }
+    for (let t = 0; t < liveTaps; t++)
+      this.taps.push({
+        bit: this.recorders.length + t,
+        rings: Array.from({ length: o.cpus }, () => a.alloc(ringBytes(TAP_SLOTS))),
+        state: 'free',
+        ifindex: 0,
+      });
     this.pszAt = a.alloc(pszSize(o.cpus));
     this.psz = Pserialize.init(mem, this.pszAt, o.cpus);
     this.viol = a.alloc(o.cpus * 4, 4);
@@ -403,7 +460,7 @@ export class MpMachine implements Dataplane {
         psz: e.pszAt,
         verify: !!o.verify,
         violations: e.viol,
-        rings: e.recorders.map((r) => r.rings[c]!),
+        taps: [...e.recorders, ...e.taps].map((r) => r.rings[c]!),
         pool: e.bufs.pool,
         pktq: e.bufs.pktq[c]!,
         txmap: e.bufs.txmap,
@@ -445,6 +502,10 @@ export class MpMachine implements Dataplane {
       };
       e.nbrTimer = setInterval(() => e.nbrStep(), NBR_STEP_MS);
       (e.nbrTimer as { unref?: () => void }).unref?.();
+    }
+    for (const r of e.recorders) {
+      r.file = e.host.createFile(r.path);
+      r.file.append(r.writer.takeBytes()); // the header: a valid, empty capture from the start
     }
     if (e.recorders.length) {
       e.drainTimer = setInterval(() => e.drain(), 5);
@@ -653,10 +714,92 @@ export class MpMachine implements Dataplane {
     );
   }
 
-  /** Moves what the CPUs recorded into the pcap writers. */
+  /** Moves what the CPUs recorded into the recordings' files (appended: valid pcap after each drain). */
   private drain(): void {
     const u8 = new Uint8Array(this.stack.k.memory.buffer);
-    for (const r of this.recorders) for (const ring of r.rings) ringDrain(this.i32, this.dv, u8, ring, r.writer);
+    for (const r of this.recorders) {
+      const add = (f: TapFrame) => r.writer.add(f.data, f.sec, f.nsec);
+      for (const ring of r.rings) ringDrain(this.i32, this.dv, u8, ring, add);
+      const bytes = r.writer.takeBytes();
+      if (bytes.length && r.file) r.file.append(bytes);
+    }
+  }
+
+  // ---- live captures (`mpstack capture`): taps armed at run time ---------------------------------
+
+  /**
+   * Arms a tap on interface `name` for the frames it receives, transmits or both: from now on every
+   * CPU copies them into its ring of the tap (capture-ring.ts). Returns the tap's id, for tapRead
+   * and tapClose. Frames are taken as they pass the wire interface, so a vlan is captured on the
+   * interface it rides on (its frames tagged). Throws UserError for an unknown interface, a vlan,
+   * or when every live capture is in use.
+   */
+  tapOpen(name: string, dir: TapDirection): number {
+    const ifindex = this.stack.ifByName.get(name);
+    if (ifindex === undefined)
+      throw new UserError(`no interface '${name}' (have: ${[...this.stack.ifByName.keys()].join(', ')})`);
+    const vlan = this.stack.tables.ifs[ifindex]?.vlan;
+    if (vlan) {
+      const parent = [...this.stack.ifByName].find(([, i]) => i === vlan.parent)?.[0] ?? `ifindex ${vlan.parent}`;
+      throw new UserError(`${name} is a vlan: capture on ${parent}, where its frames pass with their 802.1Q tag`);
+    }
+    if (this.stopping) throw new UserError('mpstack is stopping');
+    const t = this.taps.findIndex((x) => x.state === 'free');
+    if (t < 0)
+      throw new UserError(
+        this.taps.length === 0
+          ? 'this engine runs without live captures'
+          : `all ${this.taps.length} live captures are in use`,
+      );
+    const tap = this.taps[t]!;
+    const dirs = dir === 'in' ? CRD_IN : dir === 'out' ? CRD_OUT : CRD_IN | CRD_OUT;
+    for (const r of tap.rings) tapArm(this.dv, r, TAP_SLOTS, ifindex, dirs);
+    tap.state = 'armed';
+    tap.ifindex = ifindex;
+    Atomics.or(this.i32, (this.mp + MP_TAPS) >> 2, 1 << tap.bit); // after the rings: a CPU that sees the bit sees them
+    return t;
+  }
+
+  private liveTap(id: number): LiveTap {
+    const tap = this.taps[id];
+    if (tap?.state !== 'armed') throw new UserError(`no live capture ${id}`);
+    return tap;
+  }
+
+  /**
+   * Up to `max` frames the tap has recorded and nobody has read, in time order across the CPUs;
+   * their slots are free again as it returns (a reader that does not call it loses frames, counted
+   * by tapDropped, never slowing a CPU down).
+   */
+  tapRead(id: number, max = Number.POSITIVE_INFINITY): TapFrame[] {
+    const tap = this.liveTap(id);
+    const u8 = new Uint8Array(this.stack.k.memory.buffer);
+    const out: TapFrame[] = [];
+    const take = (f: TapFrame) => out.push(f);
+    for (const r of tap.rings) if (out.length < max) ringDrain(this.i32, this.dv, u8, r, take, max - out.length);
+    // each CPU's ring is in order; across CPUs, by when each CPU saw its batch (a stable sort)
+    if (tap.rings.length > 1) out.sort((a, b) => a.sec - b.sec || a.nsec - b.nsec);
+    return out;
+  }
+
+  /** Frames the tap lost so far because a CPU found its ring full (the reader was too slow). */
+  tapDropped(id: number): number {
+    return this.liveTap(id).rings.reduce((s, r) => s + ringOverruns(this.dv, r), 0);
+  }
+
+  /**
+   * Disarms the tap: once it resolves no CPU writes its rings (a grace period has passed since its
+   * bit was cleared), the frames still unread are discarded, and the id may be reused. Resolves
+   * with how many frames it lost to full rings in all. Closing a closed id is a UserError.
+   */
+  async tapClose(id: number): Promise<{ dropped: number }> {
+    const tap = this.liveTap(id);
+    tap.state = 'closing';
+    Atomics.and(this.i32, (this.mp + MP_TAPS) >> 2, ~(1 << tap.bit));
+    await this.synchronize();
+    const dropped = tap.rings.reduce((s, r) => s + ringOverruns(this.dv, r), 0);
+    tap.state = 'free';
+    return { dropped };
   }
 
   private caches(): number[] {
@@ -696,7 +839,7 @@ export class MpMachine implements Dataplane {
     await Promise.all(this.exits);
     if (this.drainTimer) clearInterval(this.drainTimer);
     this.drain();
-    for (const r of this.recorders) this.host.writeFile(r.path, r.writer.toBytes());
+    for (const r of this.recorders) r.file?.close();
     if (this.failure) throw this.failure;
   }
 }

@@ -258,7 +258,11 @@ const STRUCTS: Struct[] = [
       FLAGS: U32,
     },
   },
-  { prefix: 'MP_', line: true, fields: { STOP: U32, NCPU: U32, NVEC: U32, RUNNING: U32, DOORBELL: U32, TXBELL: U32 } },
+  {
+    prefix: 'MP_',
+    line: true,
+    fields: { STOP: U32, NCPU: U32, NVEC: U32, RUNNING: U32, DOORBELL: U32, TXBELL: U32, TAPS: U32 },
+  },
   // sync.ts: the pserialize header ends where CPU 0's slot begins
   {
     prefix: 'PSZ_',
@@ -287,8 +291,12 @@ const STRUCTS: Struct[] = [
   { prefix: 'PSLH_', fields: { FIRST: U32 } },
   { prefix: 'PSLE_', fields: { NEXT: U32, PREVP: U32 } },
   // capture.ts: a slot is its header (up to CRS_DATA) and the frame bytes
-  { prefix: 'CR_', line: true, fields: { HEAD: U32, TAIL: U32, SLOTS: U32, SLOT_BYTES: U32, OVERRUNS: U32, IF: U32 } },
-  { prefix: 'CRS_', size: 'CRS_DATA', fields: { LEN: U32, SEC: U32, NSEC: U32 } },
+  {
+    prefix: 'CR_',
+    line: true,
+    fields: { HEAD: U32, TAIL: U32, SLOTS: U32, SLOT_BYTES: U32, OVERRUNS: U32, IF: U32, DIR: U32 },
+  },
+  { prefix: 'CRS_', size: 'CRS_DATA', fields: { LEN: U32, SEC: U32, NSEC: U32, DIR: U32 } },
 ];
 
 /** Flag sets: each value one bit, no two alike. */
@@ -311,6 +319,7 @@ const FLAGS: Record<string, string[]> = {
   NEVF_: ['MAC', 'REQUEST', 'TARGET_OURS', 'ROUTER', 'SOLICITED', 'OVERRIDE'],
   VTF_: ['DISABLED', 'LINK'],
   QSF_: ['PACED', 'LINK'],
+  CRD_: ['IN', 'OUT'],
 };
 
 /** Enumerations: no two values alike. */

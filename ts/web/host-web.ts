@@ -50,7 +50,7 @@ const WEB_HOST: MpHost = {
   readPcap(_cfg, ifc) {
     throw new Error(`${ifc.name}: the pcap driver reads files: not in a browser (use driver: gen)`);
   },
-  writeFile(path) {
+  createFile(path) {
     throw new Error(`${path}: no file system in a browser`);
   },
 };
