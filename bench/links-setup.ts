@@ -188,6 +188,8 @@ export interface Topology {
   /** the host-side devices in A and B (for their `ip -s link` counters) */
   devA: string;
   devB: string;
+  /** K: the router's namespace and its two devices */
+  r?: { ns: Ns; devs: string[] };
 }
 
 // ---- M: mpstack run -----------------------------------------------------------------------------
@@ -316,5 +318,5 @@ export function setupKernel(tag: string, cleanup: Cleanup): Topology {
   if (s.status !== 0) throw new Error(`sysctl in ${r.name}: ${s.stderr.trim()}`);
   configureHost(a, devA, HOST_A);
   configureHost(b, devB, HOST_B);
-  return { id: 'K', title: 'Linux kernel (veth, ip_forward)', a, b, devA, devB };
+  return { id: 'K', title: 'Linux kernel (veth, ip_forward)', a, b, devA, devB, r: { ns: r, devs: [rA, rB] } };
 }

@@ -23,6 +23,7 @@
 //
 // Needs root, /dev/net/tun, iproute2, ping and iperf3; not part of run-all (see bench/README.md).
 // Usage: node dist/bench/links.js [--seconds N] [--cpus N] [--trial-seconds N] [--trials N]
+import { readFileSync } from 'node:fs';
 import {
   Cleanup,
   HOST_B,
@@ -72,19 +73,29 @@ function quantile(sorted: readonly number[], q: number): number {
 
 // ---- counters around a measurement --------------------------------------------------------------
 
-interface DevCounters {
-  rxPackets: number;
-  rxDropped: number;
-  txPackets: number;
-  txDropped: number;
+/** A device's rx/tx dropped counters (`ip -s link`), as `<who> rx-dropped` / `<who> tx-dropped`. */
+async function devDrops(ns: Ns, devs: readonly string[], who: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = { [`${who} rx-dropped`]: 0, [`${who} tx-dropped`]: 0 };
+  for (const dev of devs) {
+    const j = JSON.parse(await ns.run('ip', ['-s', '-j', 'link', 'show', dev], 10_000)) as {
+      stats64: { rx: { dropped: number }; tx: { dropped: number } };
+    }[];
+    out[`${who} rx-dropped`]! += j[0]!.stats64.rx.dropped;
+    out[`${who} tx-dropped`]! += j[0]!.stats64.tx.dropped;
+  }
+  return out;
 }
 
-async function devCounters(ns: Ns, dev: string): Promise<DevCounters> {
-  const j = JSON.parse(await ns.run('ip', ['-s', '-j', 'link', 'show', dev], 10_000)) as {
-    stats64: { rx: { packets: number; dropped: number }; tx: { packets: number; dropped: number } };
-  }[];
-  const s = j[0]!.stats64;
-  return { rxPackets: s.rx.packets, rxDropped: s.rx.dropped, txPackets: s.tx.packets, txDropped: s.tx.dropped };
+/**
+ * Frames the kernel dropped with its per-CPU input backlog full (/proc/net/softnet_stat, second
+ * column, summed over the CPUs): where a frame written into a TAP device or sent over a veth can be
+ * lost before any device counts it. Machine-wide, so other traffic on the machine shows here too.
+ */
+function softnetDropped(): number {
+  return readFileSync('/proc/net/softnet_stat', 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .reduce((n, l) => n + Number.parseInt(l.trim().split(/\s+/)[1] ?? '0', 16), 0);
 }
 
 /** Udp: InDatagrams, RcvbufErrors, InErrors of a namespace (/proc/net/snmp). */
@@ -115,17 +126,44 @@ async function mpCounters(router: MpstackRun): Promise<MpCounters> {
   };
 }
 
-/**
- * after - before: the ring and pool losses, and the non-zero drop/local reasons (`reason:*`); with
- * `frames`, also the frame and byte counters (`rx-*`, `tx-*`).
- */
-function mpDelta(before: MpCounters, after: MpCounters, frames = true): Record<string, number> {
+/** after - before: the ring and pool losses, and the non-zero reasons, frame and byte counters. */
+function mpDelta(before: MpCounters, after: MpCounters): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of ['rxMissed', 'rxNobufs', 'pktqDrops', 'txDrops'] as const) out[k] = after[k] - before[k];
   for (const [k, v] of Object.entries(after.counters)) {
     const d = v - (before.counters[k] ?? 0);
-    if (d !== 0 && (k.startsWith('reason:') || (frames && (k.startsWith('rx-') || k.startsWith('tx-'))))) out[k] = d;
+    if (d !== 0 && (k.startsWith('reason:') || k.startsWith('rx-') || k.startsWith('tx-'))) out[k] = d;
   }
+  return out;
+}
+
+/**
+ * Every counter where a packet between A and B can be lost, flat: the host-side devices (A's
+ * tx-dropped: its link's queue full, the router not taking frames fast enough; B's rx-dropped), the
+ * kernel router's devices (K), B's UDP receive-buffer overflows (the receiving iperf3 too slow), the
+ * kernel's input backlog (machine-wide), and mpstack's rings and drop reasons (M). Not here: the TAP
+ * I/O thread's write errors (its link stats are not on the control socket).
+ */
+async function lossCounters(t: Topology, router: MpstackRun | null): Promise<Record<string, number>> {
+  const parts = await Promise.all([
+    devDrops(t.a, [t.devA], 'A'),
+    devDrops(t.b, [t.devB], 'B'),
+    t.r ? devDrops(t.r.ns, t.r.devs, 'R') : {},
+    udpSnmp(t.b).then((u) => ({ 'B udp RcvbufErrors': u['RcvbufErrors'] ?? 0, 'B udp InErrors': u['InErrors'] ?? 0 })),
+  ]);
+  const out: Record<string, number> = Object.assign({}, ...parts, { 'softnet backlog dropped': softnetDropped() });
+  if (router) {
+    const m = await mpCounters(router);
+    for (const k of ['rxMissed', 'rxNobufs', 'pktqDrops', 'txDrops'] as const) out[`mpstack ${k}`] = m[k];
+    for (const [k, v] of Object.entries(m.counters)) if (k.startsWith('reason:')) out[`mpstack ${k}`] = v;
+  }
+  return out;
+}
+
+/** after - before, the non-zero ones. */
+function lossDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) if (v !== (before[k] ?? 0)) out[k] = v - (before[k] ?? 0);
   return out;
 }
 
@@ -136,9 +174,12 @@ interface TcpResult {
   senderGbps: number;
   retransmits: number;
   seconds: number;
+  /** lossCounters() over the run (TCP's losses become its retransmits) */
+  where: Record<string, number>;
 }
 
-async function tcpRun(t: Topology, port: number, seconds: number): Promise<TcpResult> {
+async function tcpRun(t: Topology, port: number, seconds: number, router: MpstackRun | null): Promise<TcpResult> {
+  const before = await lossCounters(t, router);
   const out = await t.a.run(
     'iperf3',
     ['-c', addrOf(HOST_B.v4), '-p', String(port), '-t', String(seconds), '-J'],
@@ -157,6 +198,7 @@ async function tcpRun(t: Topology, port: number, seconds: number): Promise<TcpRe
     senderGbps: sig(j.end.sum_sent.bits_per_second / 1e9),
     retransmits: j.end.sum_sent.retransmits,
     seconds: sig(j.end.sum_sent.seconds),
+    where: lossDelta(before, await lossCounters(t, router)),
   };
 }
 
@@ -192,7 +234,7 @@ interface UdpTrial {
   /** iperf3's own lost count (gaps in the sequence up to the last packet the server saw) */
   iperfLost: number;
   outOfOrder: number;
-  /** where loss shows: host-side device drops (A sending, B receiving), B's socket-buffer overflows, mpstack's rings */
+  /** lossCounters() over the trial: where the lost packets show */
   where: Record<string, number>;
 }
 
@@ -203,12 +245,7 @@ async function udpTrial(
   seconds: number,
   router: MpstackRun | null,
 ): Promise<UdpTrial> {
-  const [a0, b0, s0, m0] = await Promise.all([
-    devCounters(t.a, t.devA),
-    devCounters(t.b, t.devB),
-    udpSnmp(t.b),
-    router ? mpCounters(router) : null,
-  ]);
+  const before = await lossCounters(t, router);
   const bps = Math.round(pps * UDP_PAYLOAD * 8);
   const out = await t.a.run(
     'iperf3',
@@ -230,21 +267,9 @@ async function udpTrial(
     };
   };
   if (j.error) throw new Error(`${t.id}: iperf3 -u: ${j.error}`);
-  const [a1, b1, s1, m1] = await Promise.all([
-    devCounters(t.a, t.devA),
-    devCounters(t.b, t.devB),
-    udpSnmp(t.b),
-    router ? mpCounters(router) : null,
-  ]);
+  const where = lossDelta(before, await lossCounters(t, router));
   const sent = j.end.sum_sent.packets;
   const received = j.end.sum_received.packets - j.end.sum_received.lost_packets;
-  const where: Record<string, number> = {
-    'A tx-dropped': a1.txDropped - a0.txDropped,
-    'B rx-dropped': b1.rxDropped - b0.rxDropped,
-    'B udp RcvbufErrors': (s1['RcvbufErrors'] ?? 0) - (s0['RcvbufErrors'] ?? 0),
-    'B udp InErrors': (s1['InErrors'] ?? 0) - (s0['InErrors'] ?? 0),
-  };
-  if (m0 && m1) for (const [k, v] of Object.entries(mpDelta(m0, m1, false))) where[`mpstack ${k}`] = v;
   return {
     topology: t.id,
     targetPps: Math.round(pps),
@@ -367,12 +392,9 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
 
     // 1. TCP
     const tcp = new Map<'M' | 'K', TcpResult>();
-    const tcpWhere: Record<string, number> = {};
     for (const t of tops) {
       log(`  tcp ${t.id}: iperf3 -t ${seconds}`);
-      const before = t.id === 'M' ? await mpCounters(router) : null;
-      tcp.set(t.id, await tcpRun(t, port, seconds));
-      if (before) Object.assign(tcpWhere, mpDelta(before, await mpCounters(router)));
+      tcp.set(t.id, await tcpRun(t, port, seconds, t.id === 'M' ? router : null));
       const r = tcp.get(t.id)!;
       log(`  tcp ${t.id}: ${num(r.receiverGbps)} Gbit/s, ${r.retransmits} retransmits`);
     }
@@ -494,7 +516,7 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
         ['left', 'right', 'right', 'right', 'right', 'right', 'left'],
       ),
       ...notes.map((n) => `note: ${n}`),
-      `mpstack during TCP: ${JSON.stringify(tcpWhere)}`,
+      ...(['M', 'K'] as const).map((id) => `TCP ${id}, where lost (counter deltas): ${JSON.stringify(T(id).where)}`),
       `mpstack over the whole run: ${JSON.stringify(mpAll)}`,
       `mpstack netstat -m at the end:\n${netstatM.trim()}`,
       `mpstack run exited ${code}; its summary's last lines:\n${summary.split('\n').slice(-2).join('\n')}`,
@@ -539,7 +561,6 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
         M: T('M'),
         K: T('K'),
         ratio: sig(ratio(T('M').receiverGbps, T('K').receiverGbps)),
-        mpstackDeltas: tcpWhere,
       },
       ping: Object.fromEntries(
         [...rtt].map(([id, r]) => [
