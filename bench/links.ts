@@ -24,6 +24,7 @@
 // Needs root, /dev/net/tun, iproute2, ping and iperf3; not part of run-all (see bench/README.md).
 // Usage: node dist/bench/links.js [--seconds N] [--cpus N] [--trial-seconds N] [--trials N]
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import {
   Cleanup,
   HOST_B,
@@ -126,16 +127,20 @@ async function mpCounters(router: MpstackRun): Promise<MpCounters> {
   };
 }
 
-/** after - before: the ring and pool losses, and the non-zero reasons, frame and byte counters. */
+/** after - before: the ring and pool losses, and the non-zero reasons, neighbor, frame and byte counters. */
 function mpDelta(before: MpCounters, after: MpCounters): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of ['rxMissed', 'rxNobufs', 'pktqDrops', 'txDrops'] as const) out[k] = after[k] - before[k];
   for (const [k, v] of Object.entries(after.counters)) {
     const d = v - (before.counters[k] ?? 0);
-    if (d !== 0 && (k.startsWith('reason:') || k.startsWith('rx-') || k.startsWith('tx-'))) out[k] = d;
+    if (d !== 0 && (k.startsWith('reason:') || k.startsWith('nbr-') || k.startsWith('rx-') || k.startsWith('tx-')))
+      out[k] = d;
   }
   return out;
 }
+
+/** The neighbor cache's counters that say a packet waited or was lost for want of a MAC (ts/stack/lltable.ts). */
+const NBR_LOSS = ['nbr-held', 'nbr-hold-overflow', 'nbr-timeouts', 'nbr-timeout-drops', 'nbr-probe-failures'];
 
 /**
  * Every counter where a packet between A and B can be lost, flat: the host-side devices (A's
@@ -155,7 +160,8 @@ async function lossCounters(t: Topology, router: MpstackRun | null): Promise<Rec
   if (router) {
     const m = await mpCounters(router);
     for (const k of ['rxMissed', 'rxNobufs', 'pktqDrops', 'txDrops'] as const) out[`mpstack ${k}`] = m[k];
-    for (const [k, v] of Object.entries(m.counters)) if (k.startsWith('reason:')) out[`mpstack ${k}`] = v;
+    for (const [k, v] of Object.entries(m.counters))
+      if (k.startsWith('reason:') || NBR_LOSS.includes(k)) out[`mpstack ${k}`] = v;
   }
   return out;
 }
@@ -507,7 +513,9 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
     }
     const mpAll = mpDelta(mp0, mp1);
     const text = [
-      `links: ${m.title} vs ${k.title}; A 10.93.1.2 -> B 10.93.2.2; ${elapsedS.toFixed(0)} s`,
+      `links: ${m.title} vs ${k.title}; A 10.93.1.2 -> B 10.93.2.2; ${elapsedS.toFixed(0)} s, load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
       table(head, rows, ['left', 'right', 'right', 'right', 'left']),
       `64-byte UDP trials (${trialSeconds} s each, RFC 2544-like binary search, M and K alternated):`,
       table(
