@@ -127,8 +127,12 @@ export class Ns {
     ipSync(['-n', this.name, ...line.split(' ')]);
   }
 
-  /** Runs `cmd` in the namespace; resolves with stdout, rejects with the command and its stderr. */
-  async run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
+  /**
+   * Runs `cmd` in the namespace; resolves with stdout, rejects with the command and its stderr. With
+   * `anyExit`, a command that exits non-zero still resolves with its stdout (ping exits 1 when a reply
+   * is missing); a timeout or a failure to start still rejects.
+   */
+  async run(cmd: string, args: string[], timeoutMs: number, anyExit = false): Promise<string> {
     try {
       const p = execFileP('ip', ['netns', 'exec', this.name, cmd, ...args], {
         encoding: 'utf8',
@@ -139,7 +143,8 @@ export class Ns {
       this.cleanup.track(p.child);
       return (await p).stdout;
     } catch (e) {
-      const x = e as { stdout?: string; stderr?: string; message: string };
+      const x = e as { stdout?: string; stderr?: string; message: string; code?: unknown; killed?: boolean };
+      if (anyExit && typeof x.code === 'number' && !x.killed && x.stdout !== undefined) return x.stdout;
       const out = x.stdout?.trim() ? `\n${x.stdout.trim().slice(0, 2000)}` : '';
       throw new Error(`[${this.name}] ${cmd} ${args.join(' ')}: ${(x.stderr || x.message).trim()}${out}`);
     }
