@@ -1,0 +1,600 @@
+// Real links suite (issue 11, "Benchmarks"): two Linux hosts in network namespaces, routed once by
+// mpstack over TAP links (topology M) and once by the Linux kernel over veth pairs (topology K), the
+// same addresses, the same commands, side by side in one run (bench/links-setup.ts builds both).
+//
+//   1. TCP throughput   iperf3 -c B -t SECONDS -J from A (server in B): receiver's Gbit/s, the
+//                       sender's retransmits. M first, then K.
+//   2. ping RTT         ping -c 200 -i 0.01 A -> B, twice per topology in turn (M K M K), the
+//                       per-packet times pooled: median and p99; "added latency" = median(M) -
+//                       median(K), in µs: what crossing mpstack costs more than crossing the kernel.
+//   3. 64-byte UDP      iperf3 -u -l 18 -w 4M (14 + 20 + 8 + 18 = 60 bytes, 64 with the FCS) at a target
+//                       rate, RFC 2544-like: the first trial at MAX_PPS finds the sender's ceiling (what
+//                       iperf3 manages to send, one packet per syscall); then a binary search between 0
+//                       and that ceiling, trials of TRIAL_S seconds, M and K trials alternated. A trial
+//                       passes with zero loss: every packet the client sent counted by the server
+//                       (sent - (received - lost), so packets lost after the last one that arrived
+//                       count too). Reported: the highest zero-loss target, and the rate the sender
+//                       actually achieved in that trial; when that is under the target, iperf3 was the
+//                       limit, not the router.
+//
+// Where the packets went: for M, `mpstack netstat -m` and `netstat -s` before and after each phase
+// (RX ring / pktq / TX ring drops, drop reasons); for both, the host-side devices' `ip -s link`
+// counters and B's UDP receive-buffer errors (/proc/net/snmp) per UDP trial.
+//
+// Needs root, /dev/net/tun, iproute2, ping and iperf3; not part of run-all (see bench/README.md).
+// Usage: node dist/bench/links.js [--seconds N] [--cpus N] [--trial-seconds N] [--trials N]
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import {
+  Cleanup,
+  HOST_B,
+  type MpstackRun,
+  type Ns,
+  type Topology,
+  addrOf,
+  linksUnavailable,
+  setupKernel,
+  setupMpstack,
+} from './links-setup.js';
+import { type SuiteReport, isMain, median, num, sig, table, writeResults } from './common.js';
+
+export interface LinksOptions {
+  /** iperf3 TCP duration (default 10) */
+  seconds?: number;
+  /** mpstack worker CPUs (default 1) */
+  cpus?: number;
+  /** one UDP trial's length (default 3) */
+  trialSeconds?: number;
+  /** UDP trials per topology, the ceiling trial included (default 7) */
+  trials?: number;
+}
+
+/** The first UDP trial's target: above anything iperf3 sends here, so that it finds the ceiling. */
+const MAX_PPS = 2_000_000;
+const UDP_PAYLOAD = 18;
+/**
+ * iperf3 -w for the UDP trials: both sockets' buffers (the server's receive buffer is the one that
+ * matters; the kernel caps it at net.core.rmem_max). With the default 208 KiB the receiving iperf3,
+ * descheduled for a few ms on a shared 2-core machine, overflows its socket at well under 100 kpps,
+ * in either topology: loss that is the receiver's, not the router's.
+ */
+const UDP_SOCKBUF = '4M';
+const PINGS = 200;
+const PING_ROUNDS = 2;
+
+const TARGETS = { tcpGbps: 2, udpKpps: 500, addedLatencyUs: 50 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Nearest-rank quantile of sorted values. */
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+// ---- counters around a measurement --------------------------------------------------------------
+
+/** A device's rx/tx dropped counters (`ip -s link`), as `<who> rx-dropped` / `<who> tx-dropped`. */
+async function devDrops(ns: Ns, devs: readonly string[], who: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = { [`${who} rx-dropped`]: 0, [`${who} tx-dropped`]: 0 };
+  for (const dev of devs) {
+    const j = JSON.parse(await ns.run('ip', ['-s', '-j', 'link', 'show', dev], 10_000)) as {
+      stats64: { rx: { dropped: number }; tx: { dropped: number } };
+    }[];
+    out[`${who} rx-dropped`]! += j[0]!.stats64.rx.dropped;
+    out[`${who} tx-dropped`]! += j[0]!.stats64.tx.dropped;
+  }
+  return out;
+}
+
+/**
+ * Frames the kernel dropped with its per-CPU input backlog full (/proc/net/softnet_stat, second
+ * column, summed over the CPUs): where a frame written into a TAP device or sent over a veth can be
+ * lost before any device counts it. Machine-wide, so other traffic on the machine shows here too.
+ */
+function softnetDropped(): number {
+  return readFileSync('/proc/net/softnet_stat', 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .reduce((n, l) => n + Number.parseInt(l.trim().split(/\s+/)[1] ?? '0', 16), 0);
+}
+
+/** Udp: InDatagrams, RcvbufErrors, InErrors of a namespace (/proc/net/snmp). */
+async function udpSnmp(ns: Ns): Promise<Record<string, number>> {
+  const lines = (await ns.run('cat', ['/proc/net/snmp'], 10_000)).split('\n').filter((l) => l.startsWith('Udp:'));
+  const names = lines[0]!.split(/\s+/).slice(1);
+  const values = lines[1]!.split(/\s+/).slice(1).map(Number);
+  return Object.fromEntries(names.map((n, i) => [n, values[i]!]));
+}
+
+interface MpCounters {
+  rxMissed: number;
+  rxNobufs: number;
+  pktqDrops: number;
+  txDrops: number;
+  counters: Record<string, number>;
+}
+
+async function mpCounters(router: MpstackRun): Promise<MpCounters> {
+  const m = JSON.parse(await router.cli('netstat', '-m', '--json')) as Omit<MpCounters, 'counters'>;
+  const s = JSON.parse(await router.cli('netstat', '-s', '--json')) as { counters: Record<string, number> };
+  return {
+    rxMissed: m.rxMissed,
+    rxNobufs: m.rxNobufs,
+    pktqDrops: m.pktqDrops,
+    txDrops: m.txDrops,
+    counters: s.counters,
+  };
+}
+
+/** after - before: the ring and pool losses, and the non-zero reasons, neighbor, frame and byte counters. */
+function mpDelta(before: MpCounters, after: MpCounters): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of ['rxMissed', 'rxNobufs', 'pktqDrops', 'txDrops'] as const) out[k] = after[k] - before[k];
+  for (const [k, v] of Object.entries(after.counters)) {
+    const d = v - (before.counters[k] ?? 0);
+    if (d !== 0 && (k.startsWith('reason:') || k.startsWith('nbr-') || k.startsWith('rx-') || k.startsWith('tx-')))
+      out[k] = d;
+  }
+  return out;
+}
+
+/** The neighbor cache's counters that say a packet waited or was lost for want of a MAC (ts/stack/lltable.ts). */
+const NBR_LOSS = ['nbr-held', 'nbr-hold-overflow', 'nbr-timeouts', 'nbr-timeout-drops', 'nbr-probe-failures'];
+
+/**
+ * Every counter where a packet between A and B can be lost, flat: the host-side devices (A's
+ * tx-dropped: its link's queue full, the router not taking frames fast enough; B's rx-dropped), the
+ * kernel router's devices (K), B's UDP receive-buffer overflows (the receiving iperf3 too slow), the
+ * kernel's input backlog (machine-wide), and mpstack's rings and drop reasons (M). Not here: the TAP
+ * I/O thread's write errors (its link stats are not on the control socket).
+ */
+async function lossCounters(t: Topology, router: MpstackRun | null): Promise<Record<string, number>> {
+  const parts = await Promise.all([
+    devDrops(t.a, [t.devA], 'A'),
+    devDrops(t.b, [t.devB], 'B'),
+    t.r ? devDrops(t.r.ns, t.r.devs, 'R') : {},
+    udpSnmp(t.b).then((u) => ({ 'B udp RcvbufErrors': u['RcvbufErrors'] ?? 0, 'B udp InErrors': u['InErrors'] ?? 0 })),
+  ]);
+  const out: Record<string, number> = Object.assign({}, ...parts, { 'softnet backlog dropped': softnetDropped() });
+  if (router) {
+    const m = await mpCounters(router);
+    for (const k of ['rxMissed', 'rxNobufs', 'pktqDrops', 'txDrops'] as const) out[`mpstack ${k}`] = m[k];
+    for (const [k, v] of Object.entries(m.counters))
+      if (k.startsWith('reason:') || NBR_LOSS.includes(k)) out[`mpstack ${k}`] = v;
+  }
+  return out;
+}
+
+/** after - before, the non-zero ones. */
+function lossDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) if (v !== (before[k] ?? 0)) out[k] = v - (before[k] ?? 0);
+  return out;
+}
+
+// ---- 1. TCP ------------------------------------------------------------------------------------
+
+interface TcpResult {
+  receiverGbps: number;
+  senderGbps: number;
+  retransmits: number;
+  seconds: number;
+  /** lossCounters() over the run (TCP's losses become its retransmits) */
+  where: Record<string, number>;
+}
+
+async function tcpRun(t: Topology, port: number, seconds: number, router: MpstackRun | null): Promise<TcpResult> {
+  const before = await lossCounters(t, router);
+  const out = await t.a.run(
+    'iperf3',
+    ['-c', addrOf(HOST_B.v4), '-p', String(port), '-t', String(seconds), '-J'],
+    (seconds + 30) * 1000,
+  );
+  const j = JSON.parse(out) as {
+    error?: string;
+    end: {
+      sum_sent: { bits_per_second: number; retransmits: number; seconds: number };
+      sum_received: { bits_per_second: number };
+    };
+  };
+  if (j.error) throw new Error(`${t.id}: iperf3: ${j.error}`);
+  return {
+    receiverGbps: sig(j.end.sum_received.bits_per_second / 1e9),
+    senderGbps: sig(j.end.sum_sent.bits_per_second / 1e9),
+    retransmits: j.end.sum_sent.retransmits,
+    seconds: sig(j.end.sum_sent.seconds),
+    where: lossDelta(before, await lossCounters(t, router)),
+  };
+}
+
+// ---- 2. ping -----------------------------------------------------------------------------------
+
+async function pingRun(t: Topology, count: number): Promise<{ rttUs: number[]; sent: number; received: number }> {
+  const args = ['-n', '-c', String(count), '-i', '0.01', '-W', '1', addrOf(HOST_B.v4)];
+  // ping exits 1 when replies are missing; its per-packet lines are still wanted
+  const out = await t.a.run('ping', args, 60_000, true);
+  const rttUs = [...out.matchAll(/time=([\d.]+) ms/g)].map((m) => Math.round(Number(m[1]) * 1000));
+  const sum = /(\d+) packets transmitted, (\d+) received/.exec(out);
+  if (!sum) throw new Error(`${t.id}: ping: no summary: ${out.slice(0, 500)}`);
+  return { rttUs, sent: Number(sum[1]), received: Number(sum[2]) };
+}
+
+// ---- 3. 64-byte UDP ----------------------------------------------------------------------------
+
+interface UdpTrial {
+  topology: 'M' | 'K';
+  targetPps: number;
+  /** what the client sent, per second of its sending time */
+  sentPps: number;
+  receivedPps: number;
+  sent: number;
+  received: number;
+  /** sent - received: every packet not counted by the server */
+  lost: number;
+  /** iperf3's own lost count (gaps in the sequence up to the last packet the server saw) */
+  iperfLost: number;
+  outOfOrder: number;
+  /** lossCounters() over the trial: where the lost packets show */
+  where: Record<string, number>;
+}
+
+async function udpTrial(
+  t: Topology,
+  port: number,
+  pps: number,
+  seconds: number,
+  router: MpstackRun | null,
+): Promise<UdpTrial> {
+  const before = await lossCounters(t, router);
+  const bps = Math.round(pps * UDP_PAYLOAD * 8);
+  const out = await t.a.run(
+    'iperf3',
+    ['-c', addrOf(HOST_B.v4), '-p', String(port), '-u', '-l', String(UDP_PAYLOAD), '-b', String(bps)].concat([
+      '-w',
+      UDP_SOCKBUF,
+      '-t',
+      String(seconds),
+      '-J',
+    ]),
+    (seconds + 30) * 1000,
+  );
+  const j = JSON.parse(out) as {
+    error?: string;
+    end: {
+      sum_sent: { packets: number; seconds: number };
+      sum_received: { packets: number; lost_packets: number; seconds: number };
+      streams: { udp: { out_of_order?: number } }[];
+    };
+  };
+  if (j.error) throw new Error(`${t.id}: iperf3 -u: ${j.error}`);
+  const where = lossDelta(before, await lossCounters(t, router));
+  const sent = j.end.sum_sent.packets;
+  const received = j.end.sum_received.packets - j.end.sum_received.lost_packets;
+  return {
+    topology: t.id,
+    targetPps: Math.round(pps),
+    sentPps: Math.round(sent / j.end.sum_sent.seconds),
+    receivedPps: Math.round(received / j.end.sum_sent.seconds),
+    sent,
+    received,
+    lost: Math.max(0, sent - received),
+    iperfLost: j.end.sum_received.lost_packets,
+    outOfOrder: j.end.streams[0]?.udp.out_of_order ?? 0,
+    where,
+  };
+}
+
+interface UdpSearch {
+  /** the first trial: the sender's ceiling */
+  ceilingPps: number;
+  /** the highest zero-loss trial (null: none) */
+  best: UdpTrial | null;
+  /** the best trial's sender fell short of its target by more than 2%: iperf3 was the limit */
+  senderLimited: boolean;
+  trials: UdpTrial[];
+}
+
+/**
+ * The RFC 2544-like search, M and K in lockstep: trial 0 at MAX_PPS (the ceiling: what the sender
+ * achieved), then a binary search over [0, ceiling].
+ */
+async function udpSearch(
+  tops: { t: Topology; port: number; router: MpstackRun | null }[],
+  trials: number,
+  seconds: number,
+  log: (s: string) => void,
+): Promise<Map<'M' | 'K', UdpSearch>> {
+  const st = tops.map((x) => ({ ...x, lo: 0, hi: MAX_PPS, target: MAX_PPS, s: null as UdpSearch | null }));
+  for (let i = 0; i < trials; i++) {
+    for (const x of st) {
+      const r = await udpTrial(x.t, x.port, x.target, seconds, x.router);
+      const ok = r.lost === 0;
+      log(
+        `  udp ${x.t.id} trial ${i + 1}/${trials}: target ${num(r.targetPps / 1e3)} kpps, sent ${num(r.sentPps / 1e3)}, ` +
+          `received ${num(r.receivedPps / 1e3)} kpps, lost ${r.lost}${ok ? ' (zero loss)' : ''}`,
+      );
+      if (!x.s) {
+        x.s = { ceilingPps: r.sentPps, best: null, senderLimited: false, trials: [] };
+        x.hi = r.sentPps;
+      } else {
+        if (ok) x.lo = x.target;
+        else x.hi = x.target;
+      }
+      x.s.trials.push(r);
+      if (ok && (!x.s.best || r.sentPps > x.s.best.sentPps)) x.s.best = r;
+      x.target = (x.lo + x.hi) / 2;
+      await sleep(200);
+    }
+  }
+  const out = new Map<'M' | 'K', UdpSearch>();
+  for (const x of st) {
+    const s = x.s!;
+    s.senderLimited = s.best !== null && s.best.sentPps < 0.98 * s.best.targetPps;
+    out.set(x.t.id, s);
+  }
+  return out;
+}
+
+// ---- the suite ---------------------------------------------------------------------------------
+
+function parseArgs(argv: string[]): LinksOptions {
+  const o: LinksOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = Number(argv[i + 1]);
+    const need = () => {
+      if (!Number.isFinite(v) || v <= 0) throw new Error(`${a} needs a positive number`);
+      i++;
+      return v;
+    };
+    if (a === '--seconds') o.seconds = need();
+    else if (a === '--cpus') o.cpus = Math.round(need());
+    else if (a === '--trial-seconds') o.trialSeconds = need();
+    else if (a === '--trials') o.trials = Math.round(need());
+    else throw new Error(`unknown argument ${a} (--seconds N, --cpus N, --trial-seconds N, --trials N)`);
+  }
+  return o;
+}
+
+const ratio = (m: number, k: number) => (Number.isFinite(m) && Number.isFinite(k) && k !== 0 ? m / k : NaN);
+const met = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+
+export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
+  const seconds = opts.seconds ?? 10;
+  const cpus = opts.cpus ?? 1;
+  const trialSeconds = opts.trialSeconds ?? 3;
+  const trials = opts.trials ?? 7;
+  const missing = linksUnavailable();
+  if (missing) throw new Error(`links: cannot run: ${missing}`);
+  const log = (s: string) => console.error(s);
+  const tag = String(process.pid);
+  // iperf3's port inside B (each topology's B is a namespace of ours: the pid only keeps logs apart)
+  const port = 20_000 + (process.pid % 20_000);
+  const cleanup = new Cleanup();
+  cleanup.onSignals();
+  const t0 = Date.now();
+  try {
+    log(`links: topology M (mpstack run --cpus ${cpus}, two TAP links) and K (kernel, veth), tag ${tag}`);
+    const { topo: m, router } = await setupMpstack(tag, cpus, cleanup);
+    const k = setupKernel(tag, cleanup);
+    const tops = [m, k];
+    for (const t of tops) {
+      const srv = t.b.spawn('iperf3', ['-s', '-p', String(port)]);
+      srv.stderr!.setEncoding('utf8').on('data', (d: string) => log(`  iperf3 -s (${t.id}): ${d.trim()}`));
+    }
+    // resolve every neighbor on the way (ARP/NDP in both directions) and let the servers listen
+    await sleep(300);
+    for (const t of tops) {
+      const p = await pingRun(t, 5);
+      if (p.received === 0) throw new Error(`${t.id}: B does not answer A's ping`);
+    }
+    const mp0 = await mpCounters(router);
+
+    // 1. TCP
+    const tcp = new Map<'M' | 'K', TcpResult>();
+    for (const t of tops) {
+      log(`  tcp ${t.id}: iperf3 -t ${seconds}`);
+      tcp.set(t.id, await tcpRun(t, port, seconds, t.id === 'M' ? router : null));
+      const r = tcp.get(t.id)!;
+      log(`  tcp ${t.id}: ${num(r.receiverGbps)} Gbit/s, ${r.retransmits} retransmits`);
+    }
+
+    // 2. ping, rounds alternated
+    const pings = new Map<'M' | 'K', { rttUs: number[]; sent: number; received: number }>();
+    for (let round = 0; round < PING_ROUNDS; round++) {
+      for (const t of tops) {
+        const p = await pingRun(t, PINGS);
+        const acc = pings.get(t.id) ?? { rttUs: [], sent: 0, received: 0 };
+        acc.rttUs.push(...p.rttUs);
+        acc.sent += p.sent;
+        acc.received += p.received;
+        pings.set(t.id, acc);
+        log(`  ping ${t.id} round ${round + 1}: median ${median(p.rttUs)} µs, ${p.received}/${p.sent} answered`);
+      }
+    }
+    const rtt = new Map(
+      [...pings].map(([id, p]) => {
+        const s = [...p.rttUs].sort((a, b) => a - b);
+        return [id, { medianUs: median(s), p99Us: quantile(s, 0.99), minUs: s[0] ?? NaN, ...p }] as const;
+      }),
+    );
+
+    // 3. 64-byte UDP
+    const udp = await udpSearch(
+      [
+        { t: m, port, router },
+        { t: k, port, router: null },
+      ],
+      trials,
+      trialSeconds,
+      log,
+    );
+    const mp1 = await mpCounters(router);
+    const netstatM = await router.cli('netstat', '-m');
+
+    // stop the router before the namespaces go, and keep its summary (accounting, buffers)
+    const code = await router.stop();
+    const summary = router.stdout.trim();
+    await cleanup.run();
+    const elapsedS = (Date.now() - t0) / 1000;
+
+    // ---- the table ----
+    const T = (id: 'M' | 'K') => tcp.get(id)!;
+    const R = (id: 'M' | 'K') => rtt.get(id)!;
+    const U = (id: 'M' | 'K') => udp.get(id)!;
+    const addedUs = R('M').medianUs - R('K').medianUs;
+    const udpBest = (id: 'M' | 'K') => U(id).best;
+    const kpps = (x: number | undefined) => (x === undefined ? NaN : x / 1e3);
+    const rows: (string | number)[][] = [
+      [
+        'TCP throughput, Gbit/s (receiver)',
+        num(T('M').receiverGbps),
+        num(T('K').receiverGbps),
+        num(ratio(T('M').receiverGbps, T('K').receiverGbps)),
+        `>= ${TARGETS.tcpGbps}: ${met(T('M').receiverGbps >= TARGETS.tcpGbps)}`,
+      ],
+      ['TCP retransmits', T('M').retransmits, T('K').retransmits, '', ''],
+      [
+        'ping RTT median, µs',
+        R('M').medianUs,
+        R('K').medianUs,
+        num(ratio(R('M').medianUs, R('K').medianUs)),
+        `added ${addedUs} µs, <= ${TARGETS.addedLatencyUs}: ${met(addedUs <= TARGETS.addedLatencyUs)}`,
+      ],
+      ['ping RTT p99, µs', R('M').p99Us, R('K').p99Us, num(ratio(R('M').p99Us, R('K').p99Us)), ''],
+      ['ping answered', `${R('M').received}/${R('M').sent}`, `${R('K').received}/${R('K').sent}`, '', ''],
+      [
+        '64-byte UDP zero loss, kpps sent',
+        num(kpps(udpBest('M')?.sentPps)),
+        num(kpps(udpBest('K')?.sentPps)),
+        num(ratio(kpps(udpBest('M')?.sentPps), kpps(udpBest('K')?.sentPps))),
+        `>= ${TARGETS.udpKpps}: ${met(kpps(udpBest('M')?.sentPps) >= TARGETS.udpKpps)}`,
+      ],
+      [
+        '  at target, kpps',
+        num(kpps(udpBest('M')?.targetPps)) + (U('M').senderLimited ? ' (sender-limited)' : ''),
+        num(kpps(udpBest('K')?.targetPps)) + (U('K').senderLimited ? ' (sender-limited)' : ''),
+        '',
+        '',
+      ],
+      ['  iperf3 ceiling (first trial sent), kpps', num(kpps(U('M').ceilingPps)), num(kpps(U('K').ceilingPps)), '', ''],
+    ];
+    const head = ['measure', m.title, k.title, 'M/K', 'issue 11 target (M)'];
+    const trialRows = [...U('M').trials, ...U('K').trials].map((r, i) => [
+      r.topology,
+      (i % trials) + 1,
+      num(r.targetPps / 1e3),
+      num(r.sentPps / 1e3),
+      num(r.receivedPps / 1e3),
+      r.lost,
+      Object.entries(r.where)
+        .filter(([, v]) => v !== 0)
+        .map(([w, v]) => `${w} ${v}`)
+        .join(', '),
+    ]);
+    const notes: string[] = [];
+    for (const id of ['M', 'K'] as const) {
+      const u = U(id);
+      if (!u.best) notes.push(`${id}: no UDP trial was free of loss (the lowest target still lost packets)`);
+      else if (u.senderLimited)
+        notes.push(
+          `${id}: at the best zero-loss trial iperf3 sent ${num(u.best.sentPps / 1e3)} of ${num(u.best.targetPps / 1e3)} kpps asked: the sender was the limit`,
+        );
+      if (u.ceilingPps < TARGETS.udpKpps * 1e3)
+        notes.push(
+          `${id}: iperf3's ceiling here is ${num(u.ceilingPps / 1e3)} kpps, under the ${TARGETS.udpKpps} kpps target: this sender cannot show the target`,
+        );
+    }
+    const mpAll = mpDelta(mp0, mp1);
+    const text = [
+      `links: ${m.title} vs ${k.title}; A 10.93.1.2 -> B 10.93.2.2; ${elapsedS.toFixed(0)} s, load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+      table(head, rows, ['left', 'right', 'right', 'right', 'left']),
+      `64-byte UDP trials (${trialSeconds} s each, RFC 2544-like binary search, M and K alternated):`,
+      table(
+        ['topo', 'trial', 'target kpps', 'sent kpps', 'received kpps', 'lost', 'where lost (counter deltas)'],
+        trialRows,
+        ['left', 'right', 'right', 'right', 'right', 'right', 'left'],
+      ),
+      ...notes.map((n) => `note: ${n}`),
+      ...(['M', 'K'] as const).map((id) => `TCP ${id}, where lost (counter deltas): ${JSON.stringify(T(id).where)}`),
+      `mpstack over the whole run: ${JSON.stringify(mpAll)}`,
+      `mpstack netstat -m at the end:\n${netstatM.trim()}`,
+      `mpstack run exited ${code}; its summary's last lines:\n${summary.split('\n').slice(-2).join('\n')}`,
+    ].join('\n');
+
+    const jsonPath = writeResults('links', {
+      method: {
+        topologies: {
+          M: `mpstack run --cpus ${cpus}: two TAP interfaces, each TAP in its own namespace with one host`,
+          K: 'three namespaces A - R - B joined by two veth pairs; R forwards (ip_forward=1, IPv6 forwarding=1)',
+        },
+        addressing: 'A 10.93.1.2/24 fd00:93:1::2/64 via .1; B 10.93.2.2/24 fd00:93:2::2/64 via .1',
+        tcp: `iperf3 -c B -t ${seconds} -J from A; receiver bits/s and sender retransmits; M then K`,
+        ping: `ping -c ${PINGS} -i 0.01 A -> B, ${PING_ROUNDS} rounds alternated M K M K, per-packet times pooled; p99 nearest rank`,
+        udp: `iperf3 -u -l ${UDP_PAYLOAD} (64-byte frames on the wire) -w ${UDP_SOCKBUF} -t ${trialSeconds}; first trial at ${MAX_PPS} pps gives the sender ceiling, then binary search on [0, ceiling], ${trials} trials per topology, M and K alternated; zero loss = sent - (server packets - server lost) == 0`,
+        cpus,
+        seconds,
+        trialSeconds,
+        trials,
+      },
+      targets: [
+        {
+          what: 'TCP Gbit/s (M)',
+          goal: `>= ${TARGETS.tcpGbps}`,
+          value: T('M').receiverGbps,
+          met: T('M').receiverGbps >= TARGETS.tcpGbps,
+        },
+        {
+          what: '64-byte UDP zero-loss kpps (M, sent)',
+          goal: `>= ${TARGETS.udpKpps}`,
+          value: sig(kpps(udpBest('M')?.sentPps)),
+          met: kpps(udpBest('M')?.sentPps) >= TARGETS.udpKpps,
+        },
+        {
+          what: 'added latency µs (median M - median K)',
+          goal: `<= ${TARGETS.addedLatencyUs}`,
+          value: addedUs,
+          met: addedUs <= TARGETS.addedLatencyUs,
+        },
+      ],
+      tcp: {
+        M: T('M'),
+        K: T('K'),
+        ratio: sig(ratio(T('M').receiverGbps, T('K').receiverGbps)),
+      },
+      ping: Object.fromEntries(
+        [...rtt].map(([id, r]) => [
+          id,
+          {
+            medianUs: r.medianUs,
+            p99Us: r.p99Us,
+            minUs: r.minUs,
+            sent: r.sent,
+            received: r.received,
+            samplesUs: [...r.rttUs].sort((a, b) => a - b),
+          },
+        ]),
+      ),
+      addedLatencyUs: addedUs,
+      udp: Object.fromEntries([...udp].map(([id, u]) => [id, u])),
+      mpstack: { deltas: mpAll, netstatM, exitCode: code, summary },
+      elapsedS: sig(elapsedS),
+    });
+    return { suite: 'links', text, jsonPath };
+  } finally {
+    await cleanup.run();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  try {
+    const r = await runLinks(parseArgs(process.argv.slice(2)));
+    console.log(`${r.text}\nresults: ${r.jsonPath}`);
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exitCode = 1;
+  }
+}
