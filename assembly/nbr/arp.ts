@@ -120,9 +120,11 @@ export function arp_input(ctx: usize, pd: usize, a: usize, alen: u32, rxif: u32)
   if (spa != 0) {
     if (in4_is_ours(ctx, spa, rxif)) {
       cnt_add(cnt, C_ARP_CONFLICT, 1);
-    } else if (arp_learn(ctx, spa, rxif, a + 8, ours)) {
+    } else if ((op == ARPOP_REPLY && ours) || arp_learn(ctx, spa, rxif, a + 8, ours)) {
       // RFC 826's merge: the control plane adds the sender when we are the target, and updates an
-      // entry it has; the data path posts only those, and not a cache hit with the same MAC
+      // entry it has; the data path posts only those, and not a cache hit with the same MAC. A
+      // reply to us always goes up: it is the answer a probe (PROBE, INCOMPLETE) waits for, and
+      // the entry it confirms already has that MAC in the data path's table
       nev_post_learn(
         ctx,
         pd,

@@ -119,6 +119,26 @@ describe.each(KERNEL_IMPLS)('lltable (%s kernels)', (engine) => {
     expect(entries(s)).toContain('198.51.100.254 - wm1 incomplete');
   });
 
+  test('a probed entry is confirmed by the unicast ARP reply with the MAC it already has (no broadcast, no loss)', () => {
+    // the reply carries the same MAC as the entry the data path already holds: it must still reach
+    // the cache, or every PROBE ends in a give-up under steady traffic (found by bench/links.ts)
+    const s = mk({ reachableMs: 10_000, delayMs: 2_000, retransMs: 500, ucastSolicit: 2 });
+    at(s, 1000, toGw());
+    at(s, 1100, arpFrom(2, '198.51.100.254', MAC.gw1, '198.51.100.1').data, 2);
+    at(s, 20_000, arpFrom(1, '192.0.2.10', MAC.host0, '192.0.2.1', 1).data, 1);
+    at(s, 20_100, toGw());
+    at(s, 21_000, toGw('203.0.113.99'));
+    at(s, 23_000, toGw()); // the first unicast probe
+    expect(entries(s)).toContain('198.51.100.254 02:00:00:00:bb:fe wm1 probe');
+    at(s, 23_050, arpFrom(2, '198.51.100.254', MAC.gw1, '198.51.100.1').data, 2); // answered
+    expect(entries(s)).toContain('198.51.100.254 02:00:00:00:bb:fe wm1 reachable');
+    const later = at(s, 24_000, toGw());
+    expect(['fast', 'normal']).toContain(later.path);
+    expect(later.out.filter((o) => o.data[12] === 0x08 && o.data[13] === 0x06)).toEqual([]);
+    const c = s.counters();
+    expect([c['nbr-probe-failures'], c['nbr-hold-overflow']]).toEqual([0, 0]);
+  });
+
   test('static entries: set, learned from by nobody, never expire, deleted', () => {
     const s = mk({ reachableMs: 1_000 });
     s.neighborSet(ip('198.51.100.254'), 2, MAC.gw1);

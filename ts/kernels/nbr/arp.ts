@@ -78,7 +78,8 @@ export function arp_input(m: Mem, ctx: number, pd: number, a: number, alen: numb
   if (spa !== 0) {
     if (in4_is_ours(m, ctx, spa, rxif)) {
       cnt_add(m, cnt, C_ARP_CONFLICT, 1);
-    } else if (arp_learn(m, ctx, spa, rxif, a + 8, ours)) {
+    } else if ((op === ARPOP_REPLY && ours) || arp_learn(m, ctx, spa, rxif, a + 8, ours)) {
+      // a reply to us always goes up: it confirms a probed entry (see the AssemblyScript twin)
       const flags = (op === ARPOP_REQUEST ? NEVF_REQUEST : 0) | (ours ? NEVF_TARGET_OURS : 0);
       nev_post_learn(m, ctx, pd, NEVK_ARP, flags, rxif, a + 14, 4, a + 8);
     }
