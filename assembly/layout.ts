@@ -83,7 +83,8 @@
 //   PSRT_         psref target (embedded in the object it protects), and its states         sync.ts
 //   PSLH_         pslist head                                                               sync.ts
 //   PSLE_         pslist entry (embedded in each element)                                   sync.ts
-//   CR_           capture ring header, one per (tap, CPU); CRD_ its directions              capture.ts
+//   CR_           capture ring header, one per (tap, CPU)                                   capture.ts
+//   CRD_          capture directions (a ring's mask, a slot's direction)                    capture.ts
 //   CRS_          capture ring slot header                                                  capture.ts
 
 import { LAYOUT_BASE, ALIGN, POISON } from './layout/base.ts';
