@@ -32,6 +32,13 @@ export function fsErrorText(e: unknown): string | null {
       return 'is a directory, not a file';
     case 'ENOTDIR':
       return 'a component of the path is not a directory';
+    case 'ENXIO':
+    case 'ENODEV':
+      return 'no such device (a socket or device that cannot be opened as a file)';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    case 'ENAMETOOLONG':
+      return 'the path is too long';
     default:
       return null;
   }

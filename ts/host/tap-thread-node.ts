@@ -29,7 +29,7 @@ let retry: ReturnType<typeof setTimeout> | undefined;
 /** Attaches to the device (creating it the first time); false while it is not there. */
 function attach(first: boolean): boolean {
   if (!first && !deviceExists(d.device)) return false;
-  fd = openTap(d.ifname, d.device);
+  fd = openTap(d.ifname, d.device, d.multiQueue);
   st[5]!++;
   watch = koffi.node.poll(fd, { readable: true }, onReadable);
   post({ kind: 'carrier', up: true, why: `attached to ${d.device}` });

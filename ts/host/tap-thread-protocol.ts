@@ -10,6 +10,8 @@ export interface TapThreadData {
   device: string;
   /** counters the main thread reads (TAP_STATS order) */
   stats: Float64Array;
+  /** one of several queues (IFF_MULTI_QUEUE): this thread serves its port's one RX and one TX ring */
+  multiQueue: boolean;
 }
 
 /** The thread's counters, in their slots of TapThreadData.stats. */
