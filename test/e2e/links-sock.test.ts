@@ -191,6 +191,17 @@ neighbors:
   test('stream listener: frames split and merged; one peer at a time; a bad length drops the connection', async () => {
     const c = await streamConnect(ports.tcp);
     const st = new Station(c, mac('02:00:00:00:bb:10'), ip('198.51.100.10'));
+    // the link came up under an up interface: the router announces its address (gratuitous ARP
+    // request, sender = target = 198.51.100.1, RFC 5227), as NetBSD does on a link-state change
+    await st.expect(
+      'gratuitous ARP on connect',
+      (f, dv) =>
+        f.length >= 42 &&
+        dv.getUint16(12) === 0x0806 &&
+        dv.getUint16(20) === 1 &&
+        eq(f.subarray(28, 32), ip('198.51.100.1')) &&
+        eq(f.subarray(38, 42), ip('198.51.100.1')),
+    );
     // the first ARP request a byte at a time (segments as small as they come)
     const req = buildArp({
       dstMac: BCAST,
