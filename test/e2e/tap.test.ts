@@ -23,6 +23,7 @@ interfaces:
     driver: tap
     tap: ${DEV[1]}
     rss: { queues: 2 }
+    mtu: 1400
     addresses: [10.91.2.1/24, "fd00:91:2::1/64"]
 `;
 
@@ -106,6 +107,14 @@ describeWithHosts('Linux hosts in namespaces through TAP links', ['ping', 'trace
     expect(await h1.run('ping', ['-c', '1', '-W', '2', h2.address])).toMatch(/ttl=63/);
     expect(await h2.run('ping', ['-6', '-c', '3', '-i', '0.2', '-W', '2', h1.address6])).toMatch(/3 received/);
     expect(await h2.run('ping', ['-6', '-c', '1', '-W', '2', 'fd00:91:2::1'])).toMatch(/1 received/);
+  }, 30_000);
+
+  test("the TAP device takes its interface's MTU; a bigger packet gets fragmentation-needed", async () => {
+    expect(await h2.run('ip', ['link', 'show', DEV[1]!])).toMatch(/ mtu 1400 /);
+    const big = await h1
+      .run('ping', ['-c', '1', '-W', '2', '-M', 'do', '-s', '1472', h2.address])
+      .catch((e: Error) => e.message);
+    expect(big).toMatch(/[Ff]rag needed and DF set \(mtu = 1400\)|mtu = 1400/);
   }, 30_000);
 
   test('traceroute shows the router as the first hop', async () => {

@@ -19,6 +19,8 @@ export const EIO = 5;
 
 interface Libc {
   ioctl(fd: number, req: number, ifr: Uint8Array): number;
+  socket(domain: number, type: number, proto: number): number;
+  close(fd: number): number;
   read(fd: number, buf: Uint8Array, n: number): number;
   write(fd: number, buf: Uint8Array, n: number): number;
 }
@@ -31,6 +33,8 @@ export function tapLibc(): Libc {
   const lib = koffi.load('libc.so.6');
   libc = {
     ioctl: lib.func('int ioctl(int fd, unsigned long req, _Inout_ uint8_t *ifr)') as Libc['ioctl'],
+    socket: lib.func('int socket(int domain, int type, int proto)') as Libc['socket'],
+    close: lib.func('int close(int fd)') as Libc['close'],
     read: lib.func('long read(int fd, _Out_ uint8_t *buf, unsigned long n)') as Libc['read'],
     write: lib.func('long write(int fd, const uint8_t *buf, unsigned long n)') as Libc['write'],
   };
@@ -86,6 +90,26 @@ export function openTap(ifname: string, name: string, multiQueue = false): numbe
     throw new UserError(`${ifname}: tap ${name}: ${why}`);
   }
   return fd;
+}
+
+const SIOCSIFMTU = 0x8922;
+const AF_INET = 2;
+const SOCK_DGRAM = 2;
+
+/**
+ * Sets the device's MTU (SIOCSIFMTU on a socket, as `ip link set NAME mtu N`): the host side of the
+ * link then sends no frame larger than the router's interface takes. Returns the errno, 0 when set.
+ */
+export function setDeviceMtu(name: string, mtu: number): number {
+  const c = tapLibc();
+  const s = c.socket(AF_INET, SOCK_DGRAM, 0);
+  if (s < 0) return errno();
+  const ifr = new Uint8Array(40);
+  ifr.set(Buffer.from(name, 'latin1'));
+  new DataView(ifr.buffer).setInt32(IFNAMSIZ, mtu, true);
+  const r = c.ioctl(s, SIOCSIFMTU, ifr) < 0 ? errno() : 0;
+  c.close(s);
+  return r;
 }
 
 export function closeTap(fd: number): void {

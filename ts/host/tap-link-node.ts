@@ -74,7 +74,7 @@ function startThread(
   carrier: LinkEvents | null,
   events: LinkEvents,
 ): Promise<TapThread> {
-  const data: TapThreadData = { memory, port, ifname: ifc.name, device, stats, multiQueue };
+  const data: TapThreadData = { memory, port, ifname: ifc.name, device, stats, multiQueue, mtu: ifc.mtu };
   const w = new Worker(threadPath(), { workerData: data });
   const exited = new Promise<void>((res) => w.once('exit', () => res()));
   const thread: TapThread = {

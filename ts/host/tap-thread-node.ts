@@ -13,7 +13,7 @@ import koffi from 'koffi';
 import { MAX_FRAME } from '../../assembly/layout.js';
 import { LinkPort } from '../machine/link-port.js';
 import type { TapMessage, TapThreadData } from './tap-thread-protocol.js';
-import { EAGAIN, closeTap, deviceExists, errno, openTap, tapLibc } from './tap-device.js';
+import { EAGAIN, closeTap, deviceExists, errno, openTap, setDeviceMtu, tapLibc } from './tap-device.js';
 
 const d = workerData as TapThreadData;
 const port = new LinkPort(d.memory, d.port);
@@ -31,6 +31,9 @@ function attach(first: boolean): boolean {
   if (!first && !deviceExists(d.device)) return false;
   fd = openTap(d.ifname, d.device, d.multiQueue);
   st[5]!++;
+  // the host side sends nothing larger than the interface takes (a 9000-byte host MTU would otherwise
+  // make frames the clusters cannot hold: those are counted and dropped below)
+  if (d.mtu !== 0) setDeviceMtu(d.device, d.mtu);
   watch = koffi.node.poll(fd, { readable: true }, onReadable);
   post({ kind: 'carrier', up: true, why: `attached to ${d.device}` });
   return true;
@@ -78,6 +81,11 @@ function onReadable(): void {
     }
     if (n < 14) {
       st[2]!++;
+      continue;
+    }
+    if (n > MAX_FRAME) {
+      // longer than a cluster holds (the kernel reports the whole length it could not copy)
+      st[6]!++;
       continue;
     }
     port.rxDone(0, n);

@@ -12,10 +12,12 @@ export interface TapThreadData {
   stats: Float64Array;
   /** one of several queues (IFF_MULTI_QUEUE): this thread serves its port's one RX and one TX ring */
   multiQueue: boolean;
+  /** the interface's MTU, set on the device when attached (0: leave it) */
+  mtu: number;
 }
 
 /** The thread's counters, in their slots of TapThreadData.stats. */
-export const TAP_STATS = ['rx-frames', 'rx-missed', 'rx-runts', 'tx-frames', 'tx-errors', 'attaches'] as const;
+export const TAP_STATS = ['rx-frames', 'rx-missed', 'rx-runts', 'tx-frames', 'tx-errors', 'attaches', 'rx-oversize'] as const;
 
 /** Messages to the main thread. */
 export type TapMessage = { kind: 'carrier'; up: boolean; why: string } | { kind: 'error'; message: string };
