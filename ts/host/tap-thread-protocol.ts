@@ -17,7 +17,15 @@ export interface TapThreadData {
 }
 
 /** The thread's counters, in their slots of TapThreadData.stats. */
-export const TAP_STATS = ['rx-frames', 'rx-missed', 'rx-runts', 'tx-frames', 'tx-errors', 'attaches', 'rx-oversize'] as const;
+export const TAP_STATS = [
+  'rx-frames',
+  'rx-missed',
+  'rx-runts',
+  'tx-frames',
+  'tx-errors',
+  'attaches',
+  'rx-oversize',
+] as const;
 
 /** Messages to the main thread. */
 export type TapMessage = { kind: 'carrier'; up: boolean; why: string } | { kind: 'error'; message: string };
