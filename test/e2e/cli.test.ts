@@ -10,6 +10,7 @@ import { PcapWriter } from '../../ts/io/pcap.js';
 import { readCapture } from '../../ts/io/capture.js';
 import { buildFrame } from '../../ts/packet/build.js';
 import { MAC, ip } from '../fixtures/topology.js';
+import { forwardBothEngines, tshark as tsharkFields } from './forward-run.js';
 import { routeGetLine } from '../../ts/control/route-text.js';
 import { parseIP } from '../../ts/addr/addr.js';
 import { parseRoutesText } from '../../ts/config/routes-file.js';
@@ -98,29 +99,7 @@ beforeAll(() => {
   }
 });
 
-const tshark = (file: string, fields: string[]) => {
-  const r = spawnSync(
-    'tshark',
-    [
-      '-r',
-      file,
-      '-o',
-      'ip.check_checksum:TRUE',
-      '-o',
-      'udp.check_checksum:TRUE',
-      '-T',
-      'fields',
-      ...fields.flatMap((f) => ['-e', f]),
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.error) throw new Error(`tshark is needed for this test (apt-get install tshark): ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => l.split('\t'));
-};
+const tshark = (file: string, fields: string[]) => tsharkFields(file, fields, { check: ['ip', 'udp'] });
 
 describe('mpstack forward', () => {
   test('wasm and ts engines write byte-identical pcaps and traces', () => {
@@ -269,25 +248,7 @@ describe('mpstack forward: IPv6 hop-by-hop options', () => {
   ];
   let out = '';
   beforeAll(() => {
-    const w = new PcapWriter();
-    HBH.forEach((f, i) => w.add(f, 1_700_000_100 + i, 0));
-    writeFileSync(join(dir, 'hbh.pcap'), w.toBytes());
-    for (const e of ['wasm', 'ts']) {
-      const r = mpstack([
-        'forward',
-        '--config',
-        join(dir, 'router.yaml'),
-        '--in',
-        `wm0=${join(dir, 'hbh.pcap')}`,
-        '--out',
-        join(dir, `hbh-${e}`),
-        '--engine',
-        e,
-        '-q',
-      ]);
-      expect([r.status, r.stderr]).toEqual([0, '']);
-    }
-    out = join(dir, 'hbh-wasm');
+    out = forwardBothEngines(dir, HBH, { name: 'hbh', out: 'hbh', t0: 1_700_000_100 });
   });
 
   test('verdicts in the trace, alike on both engines', () => {

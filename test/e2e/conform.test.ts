@@ -5,16 +5,12 @@
 // code 5), a directed broadcast forwarded as link-layer broadcast, a reverse-path filter drop, and an
 // IPv6 Redirect (RFC 4861) beside the packet it is about.
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PcapWriter } from '../../ts/io/pcap.js';
 import { buildFrame, type FrameSpec } from '../../ts/packet/build.js';
 import { MAC, ip } from '../fixtures/topology.js';
-
-const CLI = join(process.cwd(), 'dist/ts/cli/main.js');
-const mpstack = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+import { forwardBothEngines, tshark as tsharkFields } from './forward-run.js';
 
 const CONFIG = `interfaces:
   - name: wm0
@@ -85,55 +81,15 @@ let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mpstack-conform-'));
   writeFileSync(join(dir, 'router.yaml'), CONFIG);
-  const w = new PcapWriter();
-  INPUT.forEach(([, f], i) => w.add(f, 1_700_000_000 + i, 0));
-  writeFileSync(join(dir, 'in.pcap'), w.toBytes());
-  if (!existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build`);
-  for (const e of ['wasm', 'ts']) {
-    const r = mpstack([
-      'forward',
-      '--config',
-      join(dir, 'router.yaml'),
-      '--in',
-      `wm0=${join(dir, 'in.pcap')}`,
-      '--out',
-      join(dir, `out-${e}`),
-      '--engine',
-      e,
-      '-q',
-    ]);
-    expect([r.status, r.stderr]).toEqual([0, '']);
-  }
+  forwardBothEngines(
+    dir,
+    INPUT.map(([, f]) => f),
+  );
 });
 
-/** tshark's fields for each frame of a pcap, every checksum validated. */
-const tshark = (file: string, fields: string[]) => {
-  const r = spawnSync(
-    'tshark',
-    [
-      '-r',
-      file,
-      ...['ip', 'udp'].flatMap((p) => ['-o', `${p}.check_checksum:TRUE`]),
-      '-T',
-      'fields',
-      '-E',
-      'separator=;',
-      ...fields.flatMap((f) => ['-e', f]),
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.error) throw new Error(`tshark is needed for this test (apt-get install tshark): ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .map((l) =>
-      l
-        .split(';')
-        .filter((x) => x !== '')
-        .join(' '),
-    );
-};
+/** tshark's fields for each frame of a pcap, every checksum validated, the non-empty ones joined. */
+const tshark = (file: string, fields: string[]) =>
+  tsharkFields(file, fields, { check: ['ip', 'udp'] }).map((r) => r.filter((x) => x !== '').join(' '));
 
 describe('mpstack forward: router requirements with the switches on', () => {
   test('both engines write the same bytes; the trace has each verdict', () => {

@@ -2,16 +2,13 @@
 // for the router's addresses, and drops the invalid ones with their reasons; tshark (an independent
 // decoder) reads the answers and checks their ICMPv6 checksums.
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcapWriter } from '../../ts/io/pcap.js';
 import { buildArp, buildFrame, buildNd } from '../../ts/packet/build.js';
 import { MAC, ip } from '../fixtures/topology.js';
-
-const CLI = join(process.cwd(), 'dist/ts/cli/main.js');
-const mpstack = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+import { forwardBothEngines, mpstack, tshark as tsharkFields } from './forward-run.js';
 
 const CONFIG = `interfaces:
   - name: wm0
@@ -59,41 +56,12 @@ const INPUT = [
 
 let dir = '';
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build`);
   dir = mkdtempSync(join(tmpdir(), 'mpstack-nbr-'));
   writeFileSync(join(dir, 'router.yaml'), CONFIG);
-  const w = new PcapWriter();
-  INPUT.forEach((f, i) => w.add(f, 1_700_000_000 + i, 0));
-  writeFileSync(join(dir, 'in.pcap'), w.toBytes());
-  for (const e of ['wasm', 'ts']) {
-    const r = mpstack([
-      'forward',
-      '--config',
-      join(dir, 'router.yaml'),
-      '--in',
-      `wm0=${join(dir, 'in.pcap')}`,
-      '--out',
-      join(dir, `out-${e}`),
-      '--engine',
-      e,
-      '-q',
-    ]);
-    expect([r.status, r.stderr]).toEqual([0, '']);
-  }
+  forwardBothEngines(dir, INPUT);
 });
 
-const tshark = (file: string, filter: string, fields: string[]) => {
-  const r = spawnSync('tshark', ['-r', file, '-Y', filter, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], {
-    encoding: 'utf8',
-  });
-  if (r.error) throw new Error(`tshark is needed for this test (apt-get install tshark): ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l)
-    .map((l) => l.split('\t'));
-};
+const tshark = (file: string, filter: string, fields: string[]) => tsharkFields(file, fields, { filter });
 
 describe('mpstack forward: ARP and neighbor discovery for the router', () => {
   test('verdicts in the trace, alike on both engines', () => {
