@@ -18,21 +18,13 @@
 //
 // Needs root (namespaces, TAP), /dev/net/tun, iproute2, ping and iperf3: linksUnavailable() names
 // the first thing missing.
+import { RouterRun } from './router-run.js';
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
 
-/** dist/ts/cli/main.js, from dist/bench/ (where this file runs once built). */
-export function cliPath(): string {
-  const p = fileURLToPath(new URL('../ts/cli/main.js', import.meta.url));
-  if (!existsSync(p)) throw new Error(`${p} not found: run \`npm run build\` and start dist/bench/links.js`);
-  return p;
-}
 
 /** What this machine lacks for the links bench, or null when everything is there. */
 export function linksUnavailable(): string | null {
@@ -204,63 +196,8 @@ export interface Topology {
  * outside the build): its own XDG_RUNTIME_DIR so the CLI finds it without --socket, stopped with
  * SIGINT, its summary kept.
  */
-export class MpstackRun {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<number | null>;
-
-  private constructor(
-    readonly child: ChildProcess,
-    private readonly env: NodeJS.ProcessEnv,
-  ) {
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      this.stdout += d;
-    });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      this.stderr += d;
-    });
-    this.exited = new Promise((r) => child.on('exit', (code) => r(code)));
-  }
-
-  /** Starts `mpstack run --config <yaml> ARGS`; resolves once its control socket listens. */
-  static async start(yaml: string, args: string[], cleanup: Cleanup): Promise<MpstackRun> {
-    const dir = mkdtempSync(join(tmpdir(), 'mpstack-links-'));
-    cleanup.add(`directory ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
-    const env = { ...process.env, XDG_RUNTIME_DIR: dir };
-    writeFileSync(join(dir, 'router.yaml'), yaml);
-    const child = spawn(process.execPath, [cliPath(), 'run', '--config', join(dir, 'router.yaml'), ...args], { env });
-    const r = new MpstackRun(child, env);
-    cleanup.add('mpstack run', async () => {
-      await r.stop();
-    });
-    const deadline = Date.now() + 15_000;
-    while (!/control socket (\S+)/.test(r.stderr)) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mpstack run did not come up: ${r.stderr}`);
-      await new Promise((res) => setTimeout(res, 20));
-    }
-    return r;
-  }
-
-  /** Runs `mpstack ARGS` against this instance: its stdout, or an Error with its stderr. */
-  async cli(...args: string[]): Promise<string> {
-    try {
-      return (await execFileP(process.execPath, [cliPath(), ...args], { env: this.env, encoding: 'utf8' })).stdout;
-    } catch (e) {
-      const x = e as { stderr?: string; message: string };
-      throw new Error(`mpstack ${args.join(' ')}: ${x.stderr || x.message}`);
-    }
-  }
-
-  /** SIGINT, then its exit status (SIGKILL after `ms`). */
-  async stop(ms = 10_000): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    this.child.kill('SIGINT');
-    const t = setTimeout(() => this.child.kill('SIGKILL'), ms);
-    const code = await this.exited;
-    clearTimeout(t);
-    return code;
-  }
-}
+/** `mpstack run` for the bench: RouterRun, stopped by the cleanup. */
+export type MpstackRun = RouterRun;
 
 /**
  * Topology M: mpstack with two TAP interfaces (wm0, wm1), each TAP moved into its own namespace with
@@ -283,7 +220,11 @@ export async function setupMpstack(
     tap: ${devB}
     addresses: [${HOST_B.gw4}/24, "${HOST_B.gw6}/64"]
 `;
-  const router = await MpstackRun.start(yaml, ['--cpus', String(cpus)], cleanup);
+  const router = await RouterRun.start(yaml, ['--cpus', String(cpus)]);
+  cleanup.add(`directory ${router.dir}`, () => rmSync(router.dir, { recursive: true, force: true }));
+  cleanup.add('mpstack run', async () => {
+    await router.stop();
+  });
   const a = Ns.create(`mlMa-${tag}`, cleanup);
   const b = Ns.create(`mlMb-${tag}`, cleanup);
   ipSync(['link', 'set', devA, 'netns', a.name]);

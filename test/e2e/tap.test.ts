@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Host, describeWithHosts } from './hosts.js';
-import { CLI, RouterRun } from './router-run.js';
+import { CLI, RouterRun } from '../../bench/router-run.js';
 
 const tag = `${process.pid % 100000}`;
 const DEV = [`mpa${tag}`, `mpb${tag}`];

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../ts/config/load.js';
 import { planReload } from '../../ts/control/reload.js';
-import { RouterRun } from '../e2e/router-run.js';
+import { RouterRun } from '../../bench/router-run.js';
 
 const BASE = `interfaces:
   - name: wm0

@@ -1,13 +1,23 @@
-// `mpstack run` as a child process for end-to-end tests: started on a config, waited for until its
-// control socket is up, driven with the CLI (its own XDG_RUNTIME_DIR, so it is found without
-// --socket), stopped with SIGINT and its exit status and summary collected.
+// `mpstack run` as a child process, for end-to-end tests and the links bench: started on a config,
+// waited for until its control socket is up, driven with the CLI (its own XDG_RUNTIME_DIR, so it is
+// found without --socket), stopped with SIGINT and its exit status and summary collected.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-export const CLI = join(process.cwd(), 'dist/ts/cli/main.js');
+/** The built CLI: beside dist/bench/ when this runs built, under dist/ when it runs from source (jest). */
+function cliPath(): string {
+  for (const rel of ['../ts/cli/main.js', '../dist/ts/cli/main.js']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new Error('dist/ts/cli/main.js not found: run `npm run build`');
+}
+
+export const CLI = cliPath();
 const exec = promisify(execFile);
 
 export class RouterRun {
@@ -59,7 +69,7 @@ export class RouterRun {
 
   /** SIGINT, then the exit status (SIGKILL after `ms`). */
   async stop(ms = 10_000): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     this.child.kill('SIGINT');
     const t = setTimeout(() => this.child.kill('SIGKILL'), ms);
     const code = await this.exited;
