@@ -25,7 +25,6 @@ import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
 
-
 /** What this machine lacks for the links bench, or null when everything is there. */
 export function linksUnavailable(): string | null {
   if (process.getuid?.() !== 0) return 'not root (namespaces and TAP devices need CAP_SYS_ADMIN and CAP_NET_ADMIN)';
