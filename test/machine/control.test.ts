@@ -647,7 +647,7 @@ describe('mpstack run + the control commands (end to end)', () => {
         (async () => {
           expect((await cli('ifconfig', 'vlan5', 'create', 'vlan', '5', 'vlanif', 'wm1')).stdout).toBe('');
           expect((await cli('ifconfig', 'vlan5')).stdout).toMatch(
-            /^vlan5: flags=<UP,VLAN> mtu 1500\n\taddress: 02:00:00:00:00:02\n\tvlan: 5 parent: wm1\n$/,
+            /^vlan5: flags=<UP,VLAN> mtu 1500\n\taddress: 02:00:00:00:00:02\n\tvlan: 5 parent: wm1\n\tinet6 fe80::ff:fe00:2%vlan5\/64\n$/,
           );
           expect((await fails('ifconfig', 'vlan6', 'create', 'vlan', 'x', 'vlanif', 'wm1')).stderr).toBe(
             "mpstack: ifconfig: vlan id must be 1..4094, not 'x'\n",
@@ -659,7 +659,7 @@ describe('mpstack run + the control commands (end to end)', () => {
           // NetBSD's ifconfig: alias adds, -alias and delete remove, inet without alias replaces, mtu
           expect((await cli('ifconfig', 'wm1', 'inet', '100.64.0.1/10', 'alias')).stdout).toBe('');
           expect((await cli('ifconfig', 'wm1')).stdout).toMatch(
-            /\tinet 198\.51\.100\.1\/24 broadcast 198\.51\.100\.255\n\tinet 100\.64\.0\.1\/10 broadcast 100\.127\.255\.255\n$/,
+            /\tinet 198\.51\.100\.1\/24 broadcast 198\.51\.100\.255\n\tinet 100\.64\.0\.1\/10 broadcast 100\.127\.255\.255\n\tinet6 fe80::ff:fe00:2%wm1\/64\n$/,
           );
           expect((await cli('ifconfig', 'wm1', 'inet', '100.64.0.1', '-alias')).stdout).toBe('');
           expect((await cli('ifconfig', 'wm1')).stdout).not.toMatch(/100\.64/);

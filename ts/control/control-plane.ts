@@ -22,7 +22,16 @@
 // Operations that only publish (route add, address add, vlan create) have no step 3 or 4. Two table
 // writers take steps 3-4 inside their operation, synchronously, when their limbo fills (see Tables'
 // graceWait): the same order, a blocking wait.
-import { formatIP, formatMac, formatPrefix, hostBitsZero, maskPrefix, parseIP, parsePrefix } from '../addr/addr.js';
+import {
+  formatIP,
+  formatMac,
+  formatPrefix,
+  hostBitsZero,
+  ipEqual,
+  maskPrefix,
+  parseIP,
+  parsePrefix,
+} from '../addr/addr.js';
 import { ConfigError } from '../config/error.js';
 import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
 import { UserError } from '../errors.js';
@@ -313,6 +322,8 @@ export class ControlPlane {
       mtu: s.mtu,
       mac: formatMac(s.mac),
       addresses: stack.addresses(index).map((a) => formatPrefix(a.bytes, a.plen)),
+      linkLocal:
+        s.ll6 && !stack.addresses(index).some((a) => ipEqual(a.bytes, s.ll6!)) ? formatPrefix(s.ll6, 64) : null,
       queues: Math.max(1, s.queues),
       rssUdp: s.rssUdp,
       model: d.model,

@@ -74,6 +74,8 @@ export interface IfconfigEntry {
   mac: string;
   /** 'address/plen' */
   addresses: string[];
+  /** the IPv6 link-local address the interface answers on (EUI-64 from its MAC unless configured), if not in `addresses` */
+  linkLocal: string | null;
   queues: number;
   rssUdp: boolean;
   model: string | null;

@@ -28,6 +28,8 @@ export function formatIfconfig(e: IfconfigEntry): string {
     const bc = broadcast(a);
     lines.push(a.includes(':') ? `\tinet6 ${a}` : `\tinet ${a}${bc ? ` broadcast ${bc}` : ''}`);
   }
+  // NetBSD's form for a scoped address: fe80::...%wm0/64
+  if (e.linkLocal) lines.push(`\tinet6 ${e.linkLocal.replace('/', `%${e.name}/`)}`);
   return lines.join('\n');
 }
 
