@@ -65,7 +65,7 @@ export function benchOptions(a: Rfc2544Args): BenchOptions {
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** A bar with ETA on a terminal (counting trials, the total an estimate that shrinks as searches end), plain lines otherwise. */
-function progress(tty: boolean): (ev: BenchEvent) => void {
+export function rfc2544Progress(tty: boolean): (ev: BenchEvent) => void {
   let bar: SingleBar | null = null;
   let total = 0;
   let perSearch = 0;
@@ -123,7 +123,7 @@ export async function rfc2544Command(a: Rfc2544Args): Promise<void> {
   const o = benchOptions(a);
   const tty = !!process.stderr.isTTY;
   const t0 = performance.now();
-  const on = progress(tty);
+  const on = rfc2544Progress(tty);
   const rs = await runBench(o, on);
   const files = await writeOutputs(a.out, rs, o);
   process.stderr.write(`rfc2544: done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
