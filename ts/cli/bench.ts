@@ -71,10 +71,13 @@ export function rfc2544Progress(tty: boolean): (ev: BenchEvent) => void {
   let perSearch = 0;
   let done = 0;
   let searchTrials = 0;
+  let searches = 0;
+  let ended = 0;
   const line = (s: string) => process.stderr.write(`${s}\n`);
   return (ev) => {
     if (ev.kind === 'start') {
       perSearch = ev.trialsPerSearch;
+      searches = ev.searches;
       total = ev.searches * perSearch;
       if (tty) {
         bar = new SingleBar(
@@ -113,7 +116,10 @@ export function rfc2544Progress(tty: boolean): (ev: BenchEvent) => void {
       if (bar) {
         bar.stop();
         line(msg);
-        bar.start(total, done, { what: '' });
+        // after the last search the bar stays stopped: its timer ends and the terminal gets its
+        // line wrapping back (the bar turns it off while it runs) for what is printed next
+        if (++ended < searches) bar.start(total, done, { what: '' });
+        else bar = null;
       } else line(`  => ${msg}`);
     }
   };
