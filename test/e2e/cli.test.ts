@@ -383,9 +383,9 @@ describe('mpstack route lookup', () => {
   });
 });
 
-describe('mpstack (demo)', () => {
+describe('mpstack demo', () => {
   test('runs the embedded default scenario and reports engine agreement', () => {
-    const r = mpstack(['--frames', '3000', '--no-bench']);
+    const r = mpstack(['demo', '--frames', '3000', '--no-bench']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/identical verdicts/);
     expect(r.stdout).toMatch(/queue 3/);

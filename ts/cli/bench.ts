@@ -65,16 +65,19 @@ export function benchOptions(a: Rfc2544Args): BenchOptions {
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** A bar with ETA on a terminal (counting trials, the total an estimate that shrinks as searches end), plain lines otherwise. */
-function progress(tty: boolean): (ev: BenchEvent) => void {
+export function rfc2544Progress(tty: boolean): (ev: BenchEvent) => void {
   let bar: SingleBar | null = null;
   let total = 0;
   let perSearch = 0;
   let done = 0;
   let searchTrials = 0;
+  let searches = 0;
+  let ended = 0;
   const line = (s: string) => process.stderr.write(`${s}\n`);
   return (ev) => {
     if (ev.kind === 'start') {
       perSearch = ev.trialsPerSearch;
+      searches = ev.searches;
       total = ev.searches * perSearch;
       if (tty) {
         bar = new SingleBar(
@@ -113,7 +116,10 @@ function progress(tty: boolean): (ev: BenchEvent) => void {
       if (bar) {
         bar.stop();
         line(msg);
-        bar.start(total, done, { what: '' });
+        // after the last search the bar stays stopped: its timer ends and the terminal gets its
+        // line wrapping back (the bar turns it off while it runs) for what is printed next
+        if (++ended < searches) bar.start(total, done, { what: '' });
+        else bar = null;
       } else line(`  => ${msg}`);
     }
   };
@@ -123,7 +129,7 @@ export async function rfc2544Command(a: Rfc2544Args): Promise<void> {
   const o = benchOptions(a);
   const tty = !!process.stderr.isTTY;
   const t0 = performance.now();
-  const on = progress(tty);
+  const on = rfc2544Progress(tty);
   const rs = await runBench(o, on);
   const files = await writeOutputs(a.out, rs, o);
   process.stderr.write(`rfc2544: done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);

@@ -1,6 +1,7 @@
-// `mpstack demo` (what `mpstack` and `npm start` run): the embedded default scenario. It builds the
-// router, forwards a seeded traffic mix with both engines, checks they agree byte for byte, and
-// prints what happened and how fast each engine forwards.
+// `mpstack demo`: the embedded default scenario, offline on one CPU. It builds the router, forwards
+// a seeded traffic mix with both engines, checks they agree byte for byte, and prints what happened
+// and how fast each engine forwards. (`mpstack` alone and `npm start` run `start`, the live
+// multi-CPU router on the same config: start.ts.)
 import type { Config } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import { Stack, type FrameResult } from '../stack/stack.js';

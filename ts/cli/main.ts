@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // mpstack's command line. Commands in the spirit of the BSD tools — `intrctl`, `route`, `ifconfig`,
-// `netstat` — talk to a running engine (`run`) over its control socket; plus `forward` (offline,
-// pcap in and out), `route lookup` (offline, over a config) and `demo` (the default scenario).
+// `netstat` — talk to a running engine (`run`) over its control socket; plus `start` (the default:
+// the live multi-CPU router and a short RFC 2544 run, what `npm start` runs), `forward` (offline,
+// pcap in and out), `route lookup` (offline, over a config) and `demo` (the offline default scenario).
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FIB_BACKENDS, type FibBackend } from '../config/schema.js';
@@ -20,6 +21,7 @@ import { forwardCommand } from './forward.js';
 import { genRoutesCommand } from './gen-routes.js';
 import { routeLookupCommand } from './route.js';
 import { runCommand } from './run.js';
+import { startCommand } from './start.js';
 import { rfc2544Command, type Rfc2544Args } from './bench.js';
 
 function version(): string {
@@ -31,6 +33,15 @@ function version(): string {
     }
   }
   return 'unknown';
+}
+
+function secondsArg(min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max)
+      throw new InvalidArgumentError(`expected seconds from ${min} to ${max}`);
+    return n;
+  };
 }
 
 function intArg(min: number, max: number) {
@@ -66,19 +77,42 @@ export function program(): Command {
     .version(version())
     .showHelpAfterError('(run with --help for usage)');
 
-  // `mpstack` alone (or with only the demo's options) runs the demo; a first word that is not a
-  // command is an unknown command, not an argument of the default command, which commander would
-  // make of it ("too many arguments for 'demo'", or "unknown option" for the word's own options)
+  // `mpstack` alone (or with only start's options) runs start; a first word that is not a command
+  // is an unknown command, not an argument of the default command, which commander would make of
+  // it ("too many arguments for 'start'", or "unknown option" for the word's own options)
   p.hook('preSubcommand', (cmd, sub) => {
     const first = cmd.args[0];
-    if (sub.name() === 'demo' && first !== undefined && !first.startsWith('-') && first !== 'demo') {
+    if (sub.name() === 'start' && first !== undefined && !first.startsWith('-') && first !== 'start') {
       cmd.error(`error: unknown command '${first}'`, { code: 'commander.unknownCommand', exitCode: 1 });
     }
   });
 
-  p.command('demo', { isDefault: true })
+  p.command('start', { isDefault: true })
     .description(
-      'run the embedded default scenario: forward mixed traffic with both engines and summarise (what `npm start` runs)',
+      "the default: the live router, what `npm start` runs (under a minute, ends by itself): the multi-CPU engine on every CPU with generated IPv4, IPv6 and vlan traffic and a live view, then a short RFC 2544 run of fast and normal forwarding at 64 bytes as the talk's table",
+    )
+    .option('--duration <s>', 'seconds of the live stage', secondsArg(1, 3600), 15)
+    .option('--trial-seconds <s>', 'seconds per RFC 2544 trial', secondsArg(0.1, 60), 0.5)
+    .option('--cpus <n>', 'worker CPUs (default: every CPU of the machine)', intArg(1, 24))
+    .addOption(engineOption())
+    .option('--no-rfc2544', 'the live stage only')
+    .option('--out <dir>', 'also write the RFC 2544 results there (results.json, results.md, charts)')
+    .option('--print-config', 'print the live router (YAML, for `mpstack run --config`) and exit')
+    .action(
+      (o: {
+        duration: number;
+        trialSeconds: number;
+        cpus?: number;
+        engine: KernelImpl;
+        rfc2544: boolean;
+        out?: string;
+        printConfig?: boolean;
+      }) => startCommand({ ...o, printConfig: !!o.printConfig }),
+    );
+
+  p.command('demo')
+    .description(
+      'the embedded default scenario offline, on one CPU: forward mixed traffic with both engines, check they agree, and summarise',
     )
     .option('--frames <n>', 'frames of traffic to generate', intArg(1, 5_000_000), 20000)
     .option('--seed <n>', 'traffic seed', intArg(0, 2 ** 31), 1)

@@ -1,7 +1,7 @@
 // The embedded default scenario's router: three ports, IPv4 and IPv6, a vlan, static neighbors.
-// `mpstack` with no arguments (npm start) runs on this plus a generated table of routes;
-// `mpstack demo --print-config` prints both (default.ts's defaultRouterYaml) so the router can be
-// saved and edited as a starting point.
+// `mpstack demo` runs on this plus a generated table of routes, and `mpstack start` (npm start) on
+// it with every port generating traffic (live.ts); `mpstack demo --print-config` prints the router
+// and its table (default.ts's defaultRouterYaml) so it can be saved and edited as a starting point.
 export const DEFAULT_CONFIG_NAME = '<embedded default>';
 
 export const DEFAULT_CONFIG_YAML = `# mpstack default scenario: a three-port router with a vlan.

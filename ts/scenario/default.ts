@@ -40,8 +40,10 @@ export function defaultScenarioConfig(o: DefaultScenarioOptions = {}): Config {
  * generated table (defaultRoutesText) written inline under `routes:`, after the config's own two,
  * so loading it gives defaultScenarioConfig's routes in the same order. What `mpstack demo
  * --print-config` prints: saved as router.yaml, `route lookup` over it answers as the demo does.
+ * `base` is a variant of DEFAULT_CONFIG_YAML (the live scenario's, ts/scenario/live.ts) whose
+ * `routes:` list also comes just before `ipflow:`.
  */
-export function defaultRouterYaml(o: DefaultScenarioOptions = {}): string {
+export function defaultRouterYaml(o: DefaultScenarioOptions = {}, base: string = DEFAULT_CONFIG_YAML): string {
   const lines: string[] = [];
   const n = parseRoutesText(defaultRoutesText(o), '<generated routes>', (r) => {
     const f = [`dst: ${formatPrefix(r.dst, r.plen)}`];
@@ -52,9 +54,9 @@ export function defaultRouterYaml(o: DefaultScenarioOptions = {}): string {
     lines.push(`  - { ${f.join(', ')} }`);
   });
   // the routes: list is the last before ipflow:
-  const at = DEFAULT_CONFIG_YAML.indexOf('\nipflow:');
-  if (at < 0 || DEFAULT_CONFIG_YAML.lastIndexOf('\nroutes:\n', at) < 0)
-    throw new Error('DEFAULT_CONFIG_YAML: routes: must come just before ipflow:');
+  const at = base.indexOf('\nipflow:');
+  if (at < 0 || base.lastIndexOf('\nroutes:\n', at) < 0)
+    throw new Error('the default config: routes: must come just before ipflow:');
   const head = `  # the demo's generated table (mpstack demo --print-routes): ${n} routes over the wm1 and wm2 gateways`;
-  return `${DEFAULT_CONFIG_YAML.slice(0, at)}\n${head}\n${lines.join('\n')}${DEFAULT_CONFIG_YAML.slice(at)}`;
+  return `${base.slice(0, at)}\n${head}\n${lines.join('\n')}${base.slice(at)}`;
 }
