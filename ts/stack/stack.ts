@@ -1232,6 +1232,8 @@ export class Stack implements LlHost {
   }
 
   private lastBridgeSweep = 0;
+  /** The data path's clock when the CPUs run on their own (the multi-CPU engine sets it); null: the last batch's time. */
+  wallClock: (() => number) | null = null;
 
   /**
    * The bridges' FDB sweep (NetBSD's bridge_timer): once a second of the clock `now` (ms, the data
@@ -1337,7 +1339,7 @@ export class Stack implements LlHost {
     count: number;
   } {
     const br = this.bridgeIndex(bridge);
-    const now = nowMs === undefined ? this.clockNow : nowMs >>> 0;
+    const now = nowMs !== undefined ? nowMs >>> 0 : (this.wallClock?.() ?? this.clockNow);
     if (this.tables.wlock.held) this.tables.bridgeSweep(br, now);
     const st = this.tables.bridgeState(br);
     const cfg = this.tables.ifs[br]!.bridge!;
