@@ -757,6 +757,8 @@ export class MpMachine implements Dataplane {
       const parent = [...this.stack.ifByName].find(([, i]) => i === vlan.parent)?.[0] ?? `ifindex ${vlan.parent}`;
       throw new UserError(`${name} is a vlan: capture on ${parent}, where its frames pass with their 802.1Q tag`);
     }
+    if (this.stack.tables.bridges.has(ifindex))
+      throw new UserError(`${name} is a bridge: capture on its members, where its frames pass`);
     if (this.stopping) throw new UserError('mpstack is stopping');
     const t = this.taps.findIndex((x) => x.state === 'free');
     if (t < 0)
