@@ -56,6 +56,7 @@ describe.each(KERNEL_IMPLS)('brconfig (%s)', (engine) => {
     await expect(cp.brStatic('bridge0', 'ff:ff:ff:ff:ff:ff', 'wm1')).rejects.toThrow(/group address/);
     await expect(cp.brStatic('bridge0', 'nope', 'wm1')).rejects.toThrow(/not a MAC address/);
     await expect(cp.brLimits('bridge0', 0)).rejects.toThrow(/maxaddr must be/);
+    await expect(cp.ifAddressAdd('wm1', '10.9.9.1/24')).rejects.toThrow(/wm1 is a member of bridge bridge0/);
     expect((await cp.brconfig('bridge0'))[0]!.members.map((m) => m.name)).toEqual(['wm1', 'wm2']);
   });
 

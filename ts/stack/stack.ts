@@ -490,6 +490,12 @@ export class Stack implements LlHost {
     const ifs = this.tables.ifs[ifindex];
     if (!ifs) throw new StackConfigError(undefined, undefined, `no interface with index ${ifindex}`);
     const text = fmtPrefix(a.bytes, a.plen);
+    if (ifs.bridgeOf)
+      throw new StackConfigError(
+        undefined,
+        undefined,
+        `${ifs.name} is a member of bridge ${this.ifName(ifs.bridgeOf)} and cannot carry addresses of its own: give ${text} to ${this.ifName(ifs.bridgeOf)}`,
+      );
     const bits = a.family === 4 ? 32 : 128;
     if (a.bytes.length !== (a.family === 4 ? 4 : 16) || !Number.isInteger(a.plen) || a.plen < 1 || a.plen > bits) {
       throw new StackConfigError(undefined, undefined, `${text}: prefix length must be 1..${bits}`);
