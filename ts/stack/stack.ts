@@ -1248,7 +1248,8 @@ export class Stack implements LlHost {
    * The multi-CPU engine calls it from its control-plane timer; forward() before each batch.
    */
   bridgeTimers(now: number): number {
-    if (this.tables.bridges.size === 0 || ((now - this.lastBridgeSweep) | 0) < 1000) return 0;
+    // a u32 clock: a second on either side of the last sweep (a wall clock starts anywhere in u32)
+    if (this.tables.bridges.size === 0 || Math.abs((now - this.lastBridgeSweep) | 0) < 1000) return 0;
     this.lastBridgeSweep = now;
     let n = 0;
     this.locked('bridge timers', () => {
