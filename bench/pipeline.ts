@@ -25,6 +25,7 @@ import type { Config } from '../ts/config/schema.js';
 import { KERNEL_IMPLS, type KernelImpl } from '../ts/stack/kernels.js';
 import { Stack } from '../ts/stack/stack.js';
 import { buildFrame } from '../ts/packet/build.js';
+import { parseConfig } from '../ts/config/load.js';
 import { PipelineDriver, measureRate, type Rate } from '../ts/scenario/pipeline-driver.js';
 import { defaultScenarioConfig } from '../ts/scenario/default.js';
 import { rng } from '../ts/scenario/routes-gen.js';
@@ -264,7 +265,7 @@ interface Workload {
   title: string;
   config: () => Config;
   templates: (cfg: Config) => Template[];
-  kind: 'fast' | 'normal' | 'mixed';
+  kind: 'fast' | 'normal' | 'mixed' | 'bridge';
   describe: (t: Template[]) => string;
 }
 
@@ -331,6 +332,55 @@ function normalCase(fib: 'compiled' | 'radix'): Workload {
   };
 }
 
+/**
+ * (d): bridge(4) forwarding between two members, every destination learned: 512 stations behind
+ * wm1 talk to 512 behind wm2 and back (1,024 learned MACs after the warm-up's first batches), each
+ * frame switched to the member the FDB names (known unicast: no copy).
+ */
+const BRIDGE_STATIONS = 512;
+function bridgeCase(): Workload {
+  const station = (side: number, i: number) => Uint8Array.of(2, 0x62, side, 0, i >> 8, i & 0xff);
+  return {
+    id: 'bridge-1k',
+    title: '(d) bridge, 1k learned MACs',
+    kind: 'bridge',
+    config: () =>
+      parseConfig(
+        `interfaces:
+  - { name: wm1, mac: 02:00:00:00:00:01 }
+  - { name: wm2, mac: 02:00:00:00:00:02 }
+  - { name: bridge0, bridge: { members: [wm1, wm2], maxaddr: 2048, timeout: 1200 }, addresses: [198.51.100.1/24] }
+`,
+        '<bench>',
+        '.',
+      ),
+    templates: (cfg) => {
+      const [wm1, wm2] = [cfg.interfaces[0]!.index, cfg.interfaces[1]!.index];
+      const out: Template[] = [];
+      for (let i = 0; i < BRIDGE_STATIONS; i++) {
+        const a = station(1, i);
+        const b = station(2, i);
+        const f = (src: Uint8Array, dst: Uint8Array, sip: number, dip: number) =>
+          buildFrame({
+            dstMac: dst,
+            srcMac: src,
+            src: Uint8Array.of(198, 51, 100, sip),
+            dst: Uint8Array.of(198, 51, 100, dip),
+            proto: 'udp',
+            sport: 10000 + i,
+            dport: 443,
+            minFrame: FRAME,
+          });
+        out.push({ data: f(a, b, 10, 20), ifindex: wm1 }, { data: f(b, a, 20, 10), ifindex: wm2 });
+      }
+      return out;
+    },
+    describe: (t) =>
+      `${t.length} templates (${t[0]!.data.length} B UDP), ${BRIDGE_STATIONS} stations behind each of two members of bridge0 ` +
+      'sending to each other (alternating ingress ports), every MAC learned after the warm-up: known unicast, switched without a copy; maxaddr 2048',
+  };
+}
+
 const WORKLOADS: Workload[] = [
   fastCase(32),
   fastCase(256),
@@ -356,6 +406,7 @@ const WORKLOADS: Workload[] = [
       );
     },
   },
+  bridgeCase(),
 ];
 
 // ---- running -------------------------------------------------------------------------------------
@@ -414,7 +465,7 @@ function runEngine(w: Workload, engine: KernelImpl, clockNs: number): EngineResu
   const c: Record<string, number> = {};
   for (const k of Object.keys(after)) c[k] = after[k]! - (before[k] ?? 0);
   const rx = c['rx-frames']!;
-  const paths = Object.fromEntries(['fast', 'normal', 'local', 'drop'].map((p) => [p, pct(c[p]! / rx)]));
+  const paths = Object.fromEntries(['fast', 'normal', 'bridge', 'local', 'drop'].map((p) => [p, pct(c[p]! / rx)]));
   const drops = Object.entries(c)
     .filter(([k, v]) => k.startsWith('reason:') && v > 0)
     .sort((a, b) => b[1] - a[1]);
@@ -467,7 +518,7 @@ export async function runPipeline(opts: SuiteOptions = {}): Promise<SuiteReport>
         num(e.endToEnd.nsPerFrame),
         num(e.genNsPerFrame.median),
         num(e.rssNsPerFrame.median),
-        `${e.paths.fast}/${e.paths.normal}/${e.paths.local}/${e.paths.drop}`,
+        `${e.paths.bridge ? `bridge ${e.paths.bridge} + ` : ''}${e.paths.fast}/${e.paths.normal}/${e.paths.local}/${e.paths.drop}`,
       ]);
     }
     rows.push([
@@ -511,6 +562,14 @@ export async function runPipeline(opts: SuiteOptions = {}): Promise<SuiteReport>
       unit: 'Mpps',
     });
   }
+  targets.push({
+    target: 'bridge, 1,000 learned MACs >= 30 Mpps (WASM)',
+    caseId: 'bridge-1k',
+    metric: 'stack only',
+    value: wasm('bridge-1k').stackOnly.pps / 1e6,
+    goal: 30,
+    unit: 'Mpps',
+  });
   for (const id of ['normal-1k', 'normal-1k-radix']) {
     targets.push({
       target: 'normal path, 1k routes >= 20 Mpps (WASM)',

@@ -8,6 +8,7 @@ export * from './portable/index.js';
 export { ControlPlane, localDataplane, parseRouteKey, parseRouteLine } from './control/control-plane.js';
 export type { Dataplane, InterruptControl, MachineStats, RouteKey } from './control/control-plane.js';
 export type {
+  BrconfigEntry,
   IfconfigEntry,
   IntrctlListResult,
   NetstatIResult,

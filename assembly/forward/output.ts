@@ -1,4 +1,5 @@
-// Output side of the pipeline: Ethernet encapsulation (with an 802.1Q tag for vlan interfaces),
+// Output side of the pipeline: Ethernet encapsulation (with an 802.1Q tag for vlan interfaces; by a
+// member port for a bridge, bridge.ts),
 // minimum-frame padding, the tx list and the free-cluster stack. TS twin: ts/kernels/forward/output.ts.
 //
 // Reads:  ifnet[txif] (MAC, flags, VID, parent), ctx tx list and free stack (and the pool behind it).
@@ -24,6 +25,7 @@ import {
   IF_VID,
   IF_PARENT,
   IFF_VLAN,
+  IFF_BRIDGE,
   TX_SIZE,
   TX_BUF,
   TX_LEN,
@@ -31,6 +33,7 @@ import {
   PD_NTX,
 } from '../layout';
 import { pool_refill } from '../nic/mbuf';
+import { bridge_output } from './bridge';
 import { ld32, st32, ld16, st16, st16be, cnt_add } from '../util/mem';
 
 export const ETHERTYPE_IP: u32 = 0x0800;
@@ -123,6 +126,8 @@ export function buf_free(ctx: usize, c: usize): void {
     memory.fill(l3 + l3len, 0, ETHER_MIN_LEN - flen);
     flen = ETHER_MIN_LEN;
   }
+  // a bridge sends by its members: the one its FDB names, or all of them (copies queued first)
+  if (ld32(ifp + IF_FLAGS) & IFF_BRIDGE) wire = bridge_output(ctx, pd, start, flen, txif);
   const ntx = ld32(ctx + CTX_NTX);
   const t = <usize>ld32(ctx + CTX_TX) + <usize>ntx * TX_SIZE;
   st32(t + TX_BUF, <u32>start);

@@ -12,9 +12,12 @@
 //                                  ├─ ND to a group, our link-local or a local address ─► nd6_input ─► local (+ NA)
 //                                  └─ then the same shape as IPv4 (ICMPv6, no fragmentation; ip6_local)
 //
-// Per frame it reads PD_BUF, PD_LEN, PD_RXIF and writes PD_RXIF (after VLAN demux), PD_PATH,
+// A frame on a bridge member (IFF_BRPORT) goes to bridge_input first (bridge.ts): switched to other
+// members (PATH_BRIDGE, C_BRIDGE) or up into ether_input as received on the bridge.
+//
+// Per frame it reads PD_BUF, PD_LEN, PD_RXIF and writes PD_RXIF (after VLAN demux, or the bridge), PD_PATH,
 // PD_REASON, PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH. Every frame ends in exactly one of the counters
-// C_FAST, C_NORMAL, C_LOCAL or C_DROP, and local/drop frames also in C_REASON_BASE + reason.
+// C_FAST, C_NORMAL, C_BRIDGE, C_LOCAL or C_DROP, and local/drop frames also in C_REASON_BASE + reason.
 // The router switches act on the normal path only: rp_filter (IFF_RPF_*, R_RPF) after the martian
 // source checks, source routes followed in ip4opts.ts (OPT_SRCRT; the destination is read again),
 // directed broadcasts to an IFF_DIRBCAST interface (ip4_dirbcast), IPv6 redirects (redirect.ts).
@@ -54,12 +57,15 @@ import {
   PATH_FAST,
   PATH_NORMAL,
   PATH_LOCAL,
+  PATH_BRIDGE,
   MAX_FRAME,
   IF_SIZE,
   IF_FLAGS,
   IF_MAC,
   IF_MTU,
   IF_VLANMAP,
+  IF_BRIDGE,
+  IFF_BRPORT,
   IFF_UP,
   IFF_EXISTS,
   IFF_DIRBCAST,
@@ -165,6 +171,7 @@ import { ip4_redirect, ip6_redirect } from './redirect';
 import { ip4_fragment } from './frag';
 import { ip6_hopopts_input } from './hbh';
 import { ip4_local, ip4_local_group, ip6_local, ip6_local_group } from './local';
+import { bridge_input, br_batch_begin, BR_UP } from './bridge';
 
 // A stage's result: path in bits 8..15, reason in bits 0..7.
 @inline function V(path: u32, reason: u32): u32 {
@@ -188,6 +195,7 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   batch_tx_bytes = 0;
   batch_flow_hit = 0;
   batch_flow_miss = 0;
+  br_batch_begin();
   let rxBytes: u64 = 0;
   let fast: u32 = 0;
   let normal: u32 = 0;
@@ -220,7 +228,7 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
     }
     if (path == PATH_FAST) fast++;
     else if (path == PATH_NORMAL) normal++;
-    else {
+    else if (path != PATH_BRIDGE) {
       cnt_add(cnt, path == PATH_LOCAL ? C_LOCAL : C_DROP, 1);
       cnt_add(cnt, C_REASON_BASE + (v & 0xff), 1);
     }
@@ -248,6 +256,15 @@ function ether_input(ctx: usize, pd: usize, buf: usize, len: u32, now: u32): u32
   const ifnet = <usize>ld32(ctx + CTX_IFNET);
   let ifp = ifnet + <usize>rxif * IF_SIZE;
   if (!ifOk(ifp)) return V(PATH_DROP, R_IF_DOWN);
+  // a bridge member's frames belong to its bridge (bridge.ts): switched there, or up as received on it
+  if (ld32(ifp + IF_FLAGS) & IFF_BRPORT) {
+    const brif = ld32(ifp + IF_BRIDGE);
+    const bv = bridge_input(ctx, pd, buf, len, rxif, brif, now);
+    if (bv != BR_UP) return bv;
+    rxif = brif;
+    st16(pd + PD_RXIF, brif);
+    ifp = ifnet + <usize>brif * IF_SIZE;
+  }
   const l2mc = (ld8(buf) & 1) != 0; // group address: broadcast or multicast
   if (!l2mc && (load<u32>(buf) != load<u32>(ifp + IF_MAC) || load<u16>(buf + 4) != load<u16>(ifp + IF_MAC + 4))) {
     return V(PATH_DROP, R_L2_OTHER_HOST);

@@ -32,6 +32,11 @@ export const C_ND_NS_IN = 24; // valid neighbor solicitations received
 export const C_ND_NA_IN = 25; // valid neighbor advertisements received
 export const C_ND_NA_OUT = 26; // solicited neighbor advertisements sent
 export const C_NEV_LOST = 27; // learn events lost to a full neighbor event ring
+// bridge(4) (assembly/forward/bridge.ts)
+export const C_BRIDGE = 28; // frames switched by a bridge (PATH_BRIDGE)
+export const C_BR_FLOOD = 29; // frames a flood sent out of a member port (its copies and the frame itself)
+export const C_BR_FLOOD_CAP = 30; // flood copies not sent: the batch's bound (BR_FLOOD_BATCH), no cluster or no tx entry
+export const C_BR_FDB_FULL = 31; // source MACs not learned: the FDB at maxaddr or its probe window full
 export const C_REASON_BASE = 32;
 export const C_COUNT = 96; // C_REASON_BASE + R_COUNT <= C_COUNT
 

@@ -28,6 +28,7 @@ export const PATH_DROP = 0;
 export const PATH_FAST = 1;
 export const PATH_NORMAL = 2;
 export const PATH_LOCAL = 3;
+export const PATH_BRIDGE = 4; // switched by a bridge(4) from one member to another (or flooded), never routed
 
 // RSS hash types (which fields went into the Toeplitz hash)
 export const HT_NONE = 0;
@@ -98,4 +99,7 @@ export const R_HELD = 44; // local: next hop unresolved, the packet handed to th
 export const R_NEV_FULL = 45; // next hop unresolved and the CPU's neighbor event ring full: dropped, not held
 // Reverse-path filter (pipeline.ts, ip4_rpf_ok)
 export const R_RPF = 46; // IPv4 source failing the receiving interface's rp_filter (strict: the route back leaves by another interface; loose: no usable route back)
-export const R_COUNT = 47;
+// bridge(4) (assembly/forward/bridge.ts)
+export const R_BR_SAME_PORT = 47; // bridged unicast whose destination the FDB places on the receiving port: filtered
+export const R_BR_NO_PORT = 48; // bridged unicast with no other member up to send it to (unknown destination, a bridge of one)
+export const R_COUNT = 49;

@@ -9,6 +9,10 @@
 
 import {
   CTX_NEV,
+  CTX_IFNET,
+  IF_SIZE,
+  IF_FLAGS,
+  IFF_BRIDGE,
   CTX_PD,
   CTX_CNT,
   CTX_NTX,
@@ -51,6 +55,7 @@ import {
 import { ld8, ld16, ld16be, ld32, st8, st16, st32, st16be, st32be, ald32, ast32, cnt_add } from '../util/mem';
 import { in_cksum_update16 } from '../wire/cksum';
 import { buf_alloc, tx_room } from '../forward/output';
+import { bridge_output, br_batch_begin } from '../forward/bridge';
 import {
   icmp4_error,
   icmp6_error,
@@ -205,6 +210,7 @@ export function nev_down_drain(ctx: usize, ring: usize, max: u32, now: u32): u32
   st32(pd + PD_TXFIRST, 0);
   st32(ctx + CTX_NTX, 0);
   st32(ctx + CTX_NOW, now);
+  br_batch_begin();
   const slots = ld32(ring + NEVR_SLOTS);
   const bytes = <usize>ld32(ring + NEVR_SLOT_BYTES);
   for (let k: u32 = 0; k < max && tail != head && tx_room(ctx) != 0; k++) {
@@ -214,11 +220,18 @@ export function nev_down_drain(ctx: usize, ring: usize, max: u32, now: u32): u32
       const c = buf_alloc(ctx);
       if (c == 0) break;
       memory.copy(c + BUF_HEADROOM, e + NEV_DATA, len);
+      // a bridge's frame leaves by the member its FDB names, or by all of them (bridge.ts: its
+      // flood copies take tx entries first)
+      const nif = ld32(e + NEV_IF);
+      const wire =
+        ld32(<usize>ld32(ctx + CTX_IFNET) + <usize>nif * IF_SIZE + IF_FLAGS) & IFF_BRIDGE
+          ? bridge_output(ctx, pd, c + BUF_HEADROOM, len, nif)
+          : nif;
       const ntx = ld32(ctx + CTX_NTX);
       const t = <usize>ld32(ctx + CTX_TX) + <usize>ntx * TX_SIZE;
       st32(t + TX_BUF, <u32>(c + BUF_HEADROOM));
       st16(t + TX_LEN, len);
-      st16(t + TX_IF, ld32(e + NEV_IF));
+      st16(t + TX_IF, wire);
       st32(ctx + CTX_NTX, ntx + 1);
       st16(pd + PD_NTX, ld16(pd + PD_NTX) + 1);
     } else {

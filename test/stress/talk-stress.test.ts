@@ -4,7 +4,7 @@ import { NodeMachine } from '../../ts/host/host-node.js';
 import { runStress } from '../../ts/machine/stress.js';
 
 describe.each(['wasm', 'ts'] as const)('stress under traffic (%s)', (engine) => {
-  test('route flaps, table churn, interface and affinity changes: nothing lost, nothing freed early', async () => {
+  test('route flaps, table churn, interface, affinity and bridge member changes: nothing lost, nothing freed early', async () => {
     const r = await runStress({
       cpus: 2,
       engine,
@@ -16,6 +16,7 @@ describe.each(['wasm', 'ts'] as const)('stress under traffic (%s)', (engine) => 
     expect(r.accounted).toBe(r.frames);
     expect(r.fast).toBeGreaterThan(0);
     expect(r.normal).toBeGreaterThan(0);
+    expect(r.floods).toBeGreaterThan(0); // an eighth of the traffic leaves by the bridge, flooded to its members
     for (const k of [
       'route-flap',
       'route-change',
@@ -27,6 +28,7 @@ describe.each(['wasm', 'ts'] as const)('stress under traffic (%s)', (engine) => 
       'route-burst',
       'vlan-attach-detach',
       'vlan-frames',
+      'bridge-member',
     ])
       expect(r.ops[k]).toBeGreaterThan(0);
     // everything that was not forwarded was dropped for a reason the churn explains (a deleted

@@ -52,6 +52,13 @@ async function readInputs(stack: Stack, specs: string[]): Promise<InFrame[]> {
       throw new UserError(
         `--in '${spec}': ${ifname} is a vlan interface; its frames arrive tagged on ${stack.ifName(st.vlan.parent)}`,
       );
+    if (stack.tables.bridges.has(ifindex))
+      throw new UserError(
+        `--in '${spec}': ${ifname} is a bridge; its frames arrive on its members (${stack
+          .bridgeShow(ifname)
+          .members.map((m) => m.name)
+          .join(', ')})`,
+      );
     const cap = await readCaptureFile(file).catch((e: unknown) => {
       const why = fsErrorText(e);
       throw why === null ? e : new UserError(`--in ${spec}: ${why}`);

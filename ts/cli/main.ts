@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { FIB_BACKENDS, type FibBackend } from '../config/schema.js';
 import { KERNEL_IMPLS, type KernelImpl } from '../stack/kernels.js';
 import { ifconfigCommand } from './ctl/ifconfig.js';
+import { brconfigCommand } from './ctl/brconfig.js';
 import { intrctlAffinityCommand, intrctlListCommand, intrctlNointrCommand } from './ctl/intrctl.js';
 import { netstatCommand } from './ctl/netstat.js';
 import { routeAddCommand, routeDeleteCommand, routeGetCommand, routeShowCommand } from './ctl/route.js';
@@ -319,6 +320,16 @@ export function program(): Command {
     // which takes `-alias` and refuses any other as commander would
     .allowUnknownOption()
     .action((ifname: string | undefined, change: string[], o: Ctl) => ifconfigCommand(ifname, change, o));
+
+  p.command('brconfig')
+    .description(
+      "the bridges of a running engine, as NetBSD's brconfig(8): members with per-port counters, the address cache; add and delete members, flush, static entries",
+    )
+    .argument('[bridge]', 'e.g. bridge0 (default: every bridge)')
+    .argument('[change...]', 'add IF | delete IF | flush | flushall | static ADDR IF | maxaddr N | timeout SECONDS')
+    .addOption(socketOption())
+    .addOption(jsonOption())
+    .action((bridge: string | undefined, change: string[], o: Ctl) => brconfigCommand(bridge, change, o));
 
   for (const tool of ['arp', 'ndp'] as const) {
     p.command(tool)

@@ -24,9 +24,22 @@ export function runSummary(e: NodeMachine): string {
   const per = e.stats.cpuCounters();
   const times = e.stats.cpuTimes();
   const secs = e.elapsedMs / 1000;
+  // a bridge(4)'s switched frames get a column of their own, only when there is a bridge
+  const br = e.stack.tables.bridges.size > 0;
   const t = table(
-    ['CPU', 'rx frames', 'fast', 'normal', 'local', 'drop', 'tx frames', 'stack Mpps', 'stack busy'],
-    [1, 2, 3, 4, 5, 6, 7, 8],
+    [
+      'CPU',
+      'rx frames',
+      'fast',
+      'normal',
+      ...(br ? ['bridge'] : []),
+      'local',
+      'drop',
+      'tx frames',
+      'stack Mpps',
+      'stack busy',
+    ],
+    br ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : [1, 2, 3, 4, 5, 6, 7, 8],
   );
   let rx = 0;
   per.forEach((c, i) => {
@@ -37,6 +50,7 @@ export function runSummary(e: NodeMachine): string {
       c['rx-frames']!,
       c['fast']!,
       c['normal']!,
+      ...(br ? [c['bridge']!] : []),
       c['local']!,
       c['drop']!,
       c['tx-frames']!,
@@ -46,7 +60,7 @@ export function runSummary(e: NodeMachine): string {
   });
   const gen = e.stats.generated();
   const sum = (k: string) => per.reduce((s, c) => s + (c[k] ?? 0), 0);
-  const accounted = sum('fast') + sum('normal') + sum('local') + sum('drop');
+  const accounted = sum('fast') + sum('normal') + sum('bridge') + sum('local') + sum('drop');
   const stackNs = times.reduce((s, x) => s + x.stackNs, 0);
   const lost = e.stats.rxLost();
   const lostIn = lost.missed + lost.nobufs + lost.pktqDrops + lost.queued;
@@ -55,7 +69,7 @@ export function runSummary(e: NodeMachine): string {
     `ran ${secs.toFixed(1)} s on ${per.length} CPU${per.length > 1 ? 's' : ''}: ${rx} frames received, ${num(rx / secs / 1e6)} Mpps in all; stack-only capacity ${num((rx / stackNs) * 1e3 * per.length)} Mpps (frames per pipeline-second, times CPUs)`,
     t.toString(),
     e.intrctlList(),
-    `accounting: generated ${gen.frames} = received ${rx}${lostIn ? ` + lost before the stack ${lostIn} (ring full ${lost.missed}, no cluster ${lost.nobufs}, pktq full ${lost.pktqDrops}, still queued ${lost.queued})` : ''}; received = fast + normal + local + drop ${accounted}: ${gen.frames === rx + lostIn && rx === accounted ? 'ok' : 'MISMATCH'}`,
+    `accounting: generated ${gen.frames} = received ${rx}${lostIn ? ` + lost before the stack ${lostIn} (ring full ${lost.missed}, no cluster ${lost.nobufs}, pktq full ${lost.pktqDrops}, still queued ${lost.queued})` : ''}; received = fast + normal + ${br ? 'bridge + ' : ''}local + drop ${accounted}: ${gen.frames === rx + lostIn && rx === accounted ? 'ok' : 'MISMATCH'}`,
     `buffers: ${audit.total} clusters, ${audit.ok ? 'each found once' : `LOST OR DOUBLED (missing ${audit.missing}, twice ${audit.duplicates}, not a cluster ${audit.foreign})`}: pool ${audit.pool}, CPU caches ${audit.caches}, RX rings ${audit.rxRings}, pktqs ${audit.pktqs}, TX rings ${audit.txRings}`,
     ...e.stats
       .ifSnd()

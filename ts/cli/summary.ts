@@ -23,13 +23,24 @@ export function printCounters(
 ): void {
   const rx = c['rx-frames'] ?? 0;
   const t = table(['frames by path', 'count', 'share'], [1, 2]);
-  for (const p of PATHS) t.push([p, c[p] ?? 0, pct(c[p] ?? 0, rx)]);
+  for (const p of PATHS) {
+    t.push([p, c[p] ?? 0, pct(c[p] ?? 0, rx)]);
+    // a bridge(4)'s switched frames: a path of their own, shown when there are any
+    if (p === 'normal' && c['bridge']) t.push(['bridge', c['bridge'], pct(c['bridge'], rx)]);
+  }
   t.push(['received', rx, '']);
   const r = table(['local / drop reason', 'count'], [1]);
   for (const [k, v] of Object.entries(c)) if (k.startsWith('reason:') && v) r.push([k.slice(7), v]);
   const o = table(['other counters', 'count'], [1]);
   for (const [k, v] of Object.entries(c))
-    if (!k.startsWith('reason:') && !(PATHS as readonly string[]).includes(k) && k !== 'rx-frames' && v) o.push([k, v]);
+    if (
+      !k.startsWith('reason:') &&
+      !(PATHS as readonly string[]).includes(k) &&
+      k !== 'bridge' &&
+      k !== 'rx-frames' &&
+      v
+    )
+      o.push([k, v]);
   out(`${t.toString()}\n${r.length ? `${r.toString()}\n` : ''}${o.toString()}\n`);
 }
 

@@ -133,6 +133,7 @@ describe('valid configs', () => {
       addresses: [],
       rss: { key: DEFAULT_RSS_KEY_HEX, queues: 1, udp: false },
       vlan: null,
+      bridge: null,
       model: null,
       driver: null,
       gen: null,

@@ -305,6 +305,9 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
       addresses: ri.addresses ?? [],
       rss: { key: ri.rss.key ?? defaultKey.slice(), queues: ri.rss.queues, udp: ri.rss.udp },
       vlan: ri.vlan ? { parent: ri.vlan.parent, id: ri.vlan.id } : null,
+      bridge: ri.bridge
+        ? { members: [...ri.bridge.members], maxaddr: ri.bridge.maxaddr, timeout: ri.bridge.timeout }
+        : null,
       model: ri.model ?? null,
       driver: ri.driver ?? null,
       link: linkConfig(ri, at, loc),
@@ -353,6 +356,36 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
         `mtu ${ifc.mtu} is larger than the parent ${parent.name}'s mtu ${parent.mtu}`,
       );
     if (raw.interfaces[i]!.mac === undefined) ifc.mac = parent.mac.slice();
+  });
+
+  // bridge(4): members exist, are NICs (not a vlan, not a bridge), belong to one bridge, and carry
+  // no addresses (their frames belong to the bridge, which carries the addresses).
+  const memberOf = new Map<string, number>();
+  interfaces.forEach((ifc, i) => {
+    if (ifc.bridge === null) return;
+    const at = ['interfaces', i, 'bridge'];
+    if (ifc.vlan !== null) throw loc.error(at, 'an interface is a vlan or a bridge, not both');
+    ifc.bridge.members.forEach((name, j) => {
+      const mat = [...at, 'members', j];
+      const mi = byName.get(name);
+      if (mi === undefined) throw loc.error(mat, `no interface named '${name}'`);
+      if (mi === i) throw loc.error(mat, 'a bridge cannot be its own member');
+      const member = interfaces[mi]!;
+      if (member.vlan !== null || raw.interfaces[mi]!.bridge !== undefined)
+        throw loc.error(mat, `'${name}' is a ${member.vlan ? 'vlan' : 'bridge'}: a bridge's members are NICs`);
+      const prev = memberOf.get(name);
+      if (prev !== undefined)
+        throw loc.error(
+          mat,
+          `'${name}' is already a member of ${interfaces[prev]!.name} (line ${interfaces[prev]!.line})`,
+        );
+      memberOf.set(name, i);
+      if (member.addresses.length > 0)
+        throw loc.error(
+          ['interfaces', mi, 'addresses'],
+          `${name} is a member of bridge ${ifc.name} and cannot carry addresses of its own (${member.addresses.map((a) => a.text).join(', ')}): give them to ${ifc.name}`,
+        );
+    });
   });
 
   // MACs, addresses, the IPv6 minimum MTU.

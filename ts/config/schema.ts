@@ -58,6 +58,25 @@ export interface VlanConfig {
   id: number;
 }
 
+/**
+ * This interface is a bridge(4) over `members` (brconfig's maxaddr and timeout). A member carries no
+ * addresses of its own: its frames belong to the bridge, which carries the addresses.
+ */
+export interface BridgeConfig {
+  members: string[];
+  /** forwarding database entries, at most (brconfig maxaddr; default 100) */
+  maxaddr: number;
+  /** seconds a learned address lives unrefreshed (brconfig timeout; default 1200; 0 = forever) */
+  timeout: number;
+}
+
+/** brconfig(8)'s defaults. */
+export const BRIDGE_MAXADDR_DEFAULT = 100;
+export const BRIDGE_TIMEOUT_DEFAULT = 1200;
+/** members a bridge may have (BR_MAXPORTS) and entries its forwarding database may hold */
+export const BRIDGE_MAX_MEMBERS = 16;
+export const BRIDGE_MAXADDR_MAX = 65536;
+
 export type NicModel = 'wm' | 'vioif' | 'vmx';
 
 /**
@@ -85,6 +104,8 @@ export interface InterfaceConfig {
   addresses: IfAddress[];
   rss: RssConfig;
   vlan: VlanConfig | null;
+  /** a bridge(4) over member interfaces, null for the others */
+  bridge: BridgeConfig | null;
   model: NicModel | null;
   driver: string | null;
   /** the real link behind a tap/udp/stream/websocket interface, null for the others */
@@ -318,6 +339,13 @@ export const interfaceSchema = z.strictObject({
     })
     .prefault({}),
   vlan: z.strictObject({ parent: ifName, id: int(1, 4094) }).optional(),
+  bridge: z
+    .strictObject({
+      members: z.array(ifName).max(16).default([]),
+      maxaddr: int(1, 65536).default(100),
+      timeout: int(0, 1_000_000).default(1200),
+    })
+    .optional(),
   model: z.enum(['wm', 'vioif', 'vmx']).optional(),
   driver: z.string().min(1).optional(),
   gen: anyObject.optional(),

@@ -30,6 +30,7 @@ import {
   ipEqual,
   maskPrefix,
   parseIP,
+  parseMac,
   parsePrefix,
 } from '../addr/addr.js';
 import { ConfigError } from '../config/error.js';
@@ -38,6 +39,7 @@ import { UserError } from '../errors.js';
 import type { NeighborInfo, Stack } from '../stack/stack.js';
 import { routeEntry, routeGet } from './route-text.js';
 import type {
+  BrconfigEntry,
   IfconfigEntry,
   IntrctlListResult,
   LinkState,
@@ -315,6 +317,8 @@ export class ControlPlane {
       flags: [
         s.up ? 'UP' : 'DOWN',
         ...(s.vlan ? ['VLAN'] : []),
+        ...(s.bridge ? ['BRIDGE'] : []),
+        ...(s.bridgeOf ? [`BRPORT(${stack.ifName(s.bridgeOf)})`] : []),
         ...(s.sendRedirects === false ? ['NOREDIRECT'] : []),
         ...(s.directedBroadcast ? ['DIRBCAST'] : []),
         ...(s.rpFilter === 1 ? ['RPF_STRICT'] : s.rpFilter === 2 ? ['RPF_LOOSE'] : []),
@@ -416,6 +420,90 @@ export class ControlPlane {
       await this.dp.synchronize();
       this.stack.freeInterface(index);
       return routes;
+    });
+  }
+
+  // ---- bridges (brconfig) ---------------------------------------------------------------------------
+
+  /** One bridge as `brconfig BRIDGE` shows it (its learned addresses swept of the expired, under the lock). */
+  private brconfigEntry(name: string): BrconfigEntry {
+    const { stack } = this;
+    const b = stack.bridgeShow(name);
+    const counters = stack.interfaceCounters();
+    const index = this.ifIndex(name);
+    return {
+      name,
+      index,
+      up: stack.tables.ifs[index]!.up,
+      maxaddr: b.maxaddr,
+      timeout: b.timeout,
+      count: b.count,
+      members: b.members.map((m) => ({
+        name: m.name,
+        index: m.index,
+        up: m.up,
+        ...(counters[m.name] ?? { ipkts: 0, ibytes: 0, opkts: 0, obytes: 0, idrops: 0 }),
+      })),
+      addresses: b.entries
+        .map((e) => ({ mac: formatMac(e.mac), port: e.port, age: Math.floor(e.age / 1000), static: e.static }))
+        .sort((x, y) => (x.mac < y.mac ? -1 : x.mac > y.mac ? 1 : 0)),
+    };
+  }
+
+  /** `brconfig [BRIDGE]`: one bridge, or every bridge. */
+  brconfig(name?: string): Promise<BrconfigEntry[]> {
+    return this.writer('brconfig', () => {
+      if (name !== undefined) return [this.brconfigEntry(name)];
+      return this.stack.bridges().map((b) => this.brconfigEntry(b));
+    });
+  }
+
+  /** `brconfig BRIDGE add IF`: IF becomes a port under traffic (published last: IFF_BRPORT). */
+  brAdd(name: string, member: string): Promise<BrconfigEntry> {
+    return this.writer('brconfig add', () => {
+      this.stack.bridgeAdd(name, member);
+      return this.brconfigEntry(name);
+    });
+  }
+
+  /**
+   * `brconfig BRIDGE delete IF`: unpublishes the port (its frames stop entering the bridge, its
+   * slot leaves the member list, the FDB forgets it), waits a grace period, then frees its slot.
+   */
+  brDelete(name: string, member: string): Promise<BrconfigEntry> {
+    return this.writer('brconfig delete', async () => {
+      const { index } = this.stack.bridgeUnpublishMember(name, member);
+      await this.dp.synchronize();
+      this.stack.bridgeFreeMember(name, index);
+      return this.brconfigEntry(name);
+    });
+  }
+
+  /** `brconfig BRIDGE flush` (learned entries), or `flushall` (static ones too). */
+  brFlush(name: string, all = false): Promise<{ deleted: number }> {
+    return this.writer('brconfig flush', () => ({ deleted: this.stack.bridgeFlush(name, all) }));
+  }
+
+  /** `brconfig BRIDGE static ADDR IF`: a static forwarding entry (never expires, never moves). */
+  brStatic(name: string, address: string, member: string): Promise<BrconfigEntry> {
+    return this.writer('brconfig static', () => {
+      const mac = parseMac(address);
+      if (!mac) throw new UserError(`'${address}' is not a MAC address (like 02:00:00:00:00:01)`);
+      if ((mac[0]! & 1) !== 0) throw new UserError(`${address} is a group address: a static entry names one station`);
+      this.stack.bridgeStatic(name, mac, member);
+      return this.brconfigEntry(name);
+    });
+  }
+
+  /** `brconfig BRIDGE maxaddr N` and `timeout SECONDS`. */
+  brLimits(name: string, maxaddr?: number, timeout?: number): Promise<BrconfigEntry> {
+    return this.writer('brconfig limits', () => {
+      if (maxaddr !== undefined && (!Number.isInteger(maxaddr) || maxaddr < 1 || maxaddr > 65536))
+        throw new UserError(`maxaddr must be 1..65536, not ${maxaddr}`);
+      if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0 || timeout > 1_000_000))
+        throw new UserError(`timeout must be 0..1000000 seconds, not ${timeout}`);
+      this.stack.bridgeLimits(name, maxaddr, timeout);
+      return this.brconfigEntry(name);
     });
   }
 

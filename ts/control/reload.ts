@@ -76,6 +76,21 @@ export function planReload(cur: Config, next: Config): ReloadPlan {
       come.push(...createVlan(j));
       continue;
     }
+    if (i.bridge && j.bridge && fixed.length === 1 && fixed[0] === 'bridge') {
+      // bridge(4) members and limits change under traffic, as brconfig changes them
+      const [ib, jb] = [i.bridge, j.bridge];
+      for (const m of ib.members)
+        if (!jb.members.includes(m))
+          gone.push({ what: `brconfig ${name} delete ${m}`, run: (cp) => cp.brDelete(name, m) });
+      for (const m of jb.members)
+        if (!ib.members.includes(m)) come.push({ what: `brconfig ${name} add ${m}`, run: (cp) => cp.brAdd(name, m) });
+      if (ib.maxaddr !== jb.maxaddr || ib.timeout !== jb.timeout)
+        come.push({
+          what: `brconfig ${name} maxaddr ${jb.maxaddr} timeout ${jb.timeout}`,
+          run: (cp) => cp.brLimits(name, jb.maxaddr, jb.timeout),
+        });
+      fixed.length = 0;
+    }
     for (const f of fixed) refused.push(`interfaces: ${name}.${f}`);
     const ai = new Set(i.addresses.map((x) => x.text));
     const bi = new Set(j.addresses.map((x) => x.text));
@@ -98,7 +113,8 @@ export function planReload(cur: Config, next: Config): ReloadPlan {
   for (const [name, j] of b) {
     if (a.has(name)) continue;
     if (j.vlan) come.unshift(...createVlan(j));
-    else refused.push(`interfaces: ${name} added (a physical interface)`);
+    else
+      refused.push(`interfaces: ${name} added (a ${j.bridge ? 'bridge: restart to add one' : 'physical interface'})`);
   }
 
   const ra = new Map(cur.routes.map((r) => [routeKey(r), r]));

@@ -85,6 +85,31 @@ export interface IfconfigEntry {
   link?: LinkState;
 }
 
+/** `brconfig BRIDGE`: a bridge(4), its members with their per-port counters, and its learned addresses. */
+export interface BrconfigEntry {
+  name: string;
+  index: number;
+  up: boolean;
+  /** forwarding database limits: entries, and seconds an unrefreshed entry lives (0 = forever) */
+  maxaddr: number;
+  timeout: number;
+  /** entries in use */
+  count: number;
+  /** in the order added; the counters are the member interface's (frames it received and sent for the bridge) */
+  members: {
+    name: string;
+    index: number;
+    up: boolean;
+    ipkts: number;
+    ibytes: number;
+    opkts: number;
+    obytes: number;
+    idrops: number;
+  }[];
+  /** the forwarding database: MAC, the member it is behind, seconds since last seen (0 static) */
+  addresses: { mac: string; port: string; age: number; static: boolean }[];
+}
+
 /** A real link as its driver reports it: carrier, why it is so, the driver's counters and peer. */
 export interface LinkState {
   name: string;

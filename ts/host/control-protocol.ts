@@ -26,6 +26,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {
+  BrconfigEntry,
   IfconfigEntry,
   IntrctlListResult,
   NetstatIResult,
@@ -38,6 +39,7 @@ import type {
 
 export { formatIntrctlList } from '../control/types.js';
 export type {
+  BrconfigEntry,
   IfconfigEntry,
   IntrctlListResult,
   IntrctlRow,
@@ -107,6 +109,16 @@ export interface ControlCommands {
   'ifconfig.mtu': { args: { if: string; mtu: number }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.create': { args: { if: string; vlan: number; vlanif: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.destroy': { args: { if: string }; result: { routes: number } };
+  /** brconfig(8): show a bridge (or all), add/delete members, flush, static entries, limits */
+  brconfig: { args: { bridge?: string }; result: { bridges: BrconfigEntry[] } };
+  'brconfig.add': { args: { bridge: string; if: string }; result: { bridges: BrconfigEntry[] } };
+  'brconfig.delete': { args: { bridge: string; if: string }; result: { bridges: BrconfigEntry[] } };
+  'brconfig.flush': { args: { bridge: string; all?: boolean }; result: { deleted: number } };
+  'brconfig.static': { args: { bridge: string; address: string; if: string }; result: { bridges: BrconfigEntry[] } };
+  'brconfig.limits': {
+    args: { bridge: string; maxaddr?: number; timeout?: number };
+    result: { bridges: BrconfigEntry[] };
+  };
   'netstat.i': { args: Record<string, never>; result: NetstatIResult };
   'netstat.s': { args: { perCpu?: boolean }; result: NetstatSResult };
   'netstat.m': { args: Record<string, never>; result: NetstatMResult };

@@ -118,6 +118,28 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
     'route.show': async (args) => ({ routes: await cp.routeShow(argReader(args, ['family']).family('family')) }),
     'route.get': (args) => cp.routeGet(argReader(args, ['address']).str('address')),
 
+    brconfig: async (args) => ({ bridges: await cp.brconfig(argReader(args, ['bridge']).optStr('bridge')) }),
+    'brconfig.add': async (args) => {
+      const a = argReader(args, ['bridge', 'if']);
+      return { bridges: [await cp.brAdd(a.str('bridge'), a.str('if'))] };
+    },
+    'brconfig.delete': async (args) => {
+      const a = argReader(args, ['bridge', 'if']);
+      return { bridges: [await cp.brDelete(a.str('bridge'), a.str('if'))] };
+    },
+    'brconfig.flush': (args) => {
+      const a = argReader(args, ['bridge', 'all']);
+      return cp.brFlush(a.str('bridge'), a.bool('all'));
+    },
+    'brconfig.static': async (args) => {
+      const a = argReader(args, ['bridge', 'address', 'if']);
+      return { bridges: [await cp.brStatic(a.str('bridge'), a.str('address'), a.str('if'))] };
+    },
+    'brconfig.limits': async (args) => {
+      const a = argReader(args, ['bridge', 'maxaddr', 'timeout']);
+      const opt = (k: string) => (args[k] === undefined ? undefined : a.int(k));
+      return { bridges: [await cp.brLimits(a.str('bridge'), opt('maxaddr'), opt('timeout'))] };
+    },
     ifconfig: (args) => ({ interfaces: cp.ifconfig(argReader(args, ['if']).optStr('if')) }),
     'ifconfig.up': async (args) => ({ interfaces: [await cp.ifUp(argReader(args, ['if']).str('if'), true)] }),
     'ifconfig.down': async (args) => ({ interfaces: [await cp.ifUp(argReader(args, ['if']).str('if'), false)] }),

@@ -260,7 +260,8 @@ export class MpMachine implements Dataplane {
       throw new UserError(`--cpus must be from 1 to ${VT_MAXCPU}`);
     const batch = o.batch ?? 256;
     // RX queues of every physical interface with a traffic source; one vector per queue pair
-    const phys = cfg.interfaces.filter((i) => !i.vlan);
+    // (a vlan rides on its parent's queues; a bridge sends and receives by its members')
+    const phys = cfg.interfaces.filter((i) => !i.vlan && !i.bridge);
     for (const i of phys) this.singleQueue[i.index] = !nicModel(i).multiqueue; // and queue counts within what the model has
     const gens = phys.filter((i) => i.driver === 'gen').map((i) => ({ ifc: i, g: parseGen(i) }));
     const pcaps = phys.filter((i) => i.driver === 'pcap').map((i) => ({ ifc: i, p: host.readPcap(cfg, i) }));
@@ -503,6 +504,18 @@ export class MpMachine implements Dataplane {
       e.nbrTimer = setInterval(() => e.nbrStep(), NBR_STEP_MS);
       (e.nbrTimer as { unref?: () => void }).unref?.();
     }
+    e.stack.wallClock = () => Math.floor(performance.timeOrigin + performance.now()) >>> 0;
+    if (e.stack.tables.bridges.size > 0) {
+      // bridge(4): the FDB's expiry sweep (the data path already treats an expired entry as absent)
+      e.bridgeTimer = setInterval(() => {
+        void e.stack.tables.wlock
+          .run('bridge timers', async () => {
+            e.stack.bridgeTimers(e.stack.wallClock!());
+          })
+          .catch(() => undefined);
+      }, 1000);
+      (e.bridgeTimer as { unref?: () => void }).unref?.();
+    }
     for (const r of e.recorders) {
       r.file = e.host.createFile(r.path);
       r.file.append(r.writer.takeBytes()); // the header: a valid, empty capture from the start
@@ -584,6 +597,7 @@ export class MpMachine implements Dataplane {
   // ---- the neighbor cache's step -------------------------------------------------------------------
 
   private nbrTimer: ReturnType<typeof setInterval> | undefined;
+  private bridgeTimer: ReturnType<typeof setInterval> | undefined;
   private nbrBusy = false;
   private nbrReclaim = false;
   private nbrNextCpu = 0;
@@ -748,6 +762,8 @@ export class MpMachine implements Dataplane {
       const parent = [...this.stack.ifByName].find(([, i]) => i === vlan.parent)?.[0] ?? `ifindex ${vlan.parent}`;
       throw new UserError(`${name} is a vlan: capture on ${parent}, where its frames pass with their 802.1Q tag`);
     }
+    if (this.stack.tables.bridges.has(ifindex))
+      throw new UserError(`${name} is a bridge: capture on its members, where its frames pass`);
     if (this.stopping) throw new UserError('mpstack is stopping');
     const t = this.taps.findIndex((x) => x.state === 'free');
     if (t < 0)
@@ -843,6 +859,7 @@ export class MpMachine implements Dataplane {
     if (this.nbrTimer) clearInterval(this.nbrTimer);
     await Promise.all(this.exits);
     if (this.drainTimer) clearInterval(this.drainTimer);
+    if (this.bridgeTimer) clearInterval(this.bridgeTimer);
     this.drain();
     for (const r of this.recorders) r.file?.close();
     if (this.failure) throw this.failure;

@@ -1,10 +1,12 @@
 // The talk's MP-safety test, automated: "do ioctl repeatedly while applying fluctuating traffic".
 // Worker CPUs forward at full speed while the control plane flaps routes, churns the table (radix
 // nodes and FIB groups freed, poisoned and reused), takes interfaces down and up, rewrites
-// neighbors and moves interrupts between CPUs. Invariants, checked continuously and at the end:
+// neighbors, moves interrupts between CPUs, and deletes and adds bridge members (an eighth of the
+// traffic is routed through a bridge, flooded to its members: its gateway's MAC is never learned).
+// Invariants, checked continuously and at the end:
 // no crash or hang; no frame forwarded with a freed nexthop (workers check every frame inside its
 // grace window: verify mode); reclaimed memory is poisoned, so a reader reaching it would be caught
-// by that check or trap; every generated frame is accounted for (fast + normal + local + drop).
+// by that check or trap; every generated frame is accounted for (fast + normal + bridge + local + drop).
 //
 // Runtime-neutral: the caller says how the engine starts (NodeMachine.start: Node's worker threads;
 // ts/web/host-web.ts's WebMachine.start: Web Workers in a cross-origin-isolated page).
@@ -27,11 +29,19 @@ export const STRESS_CONFIG = `interfaces:
     gen: { src: 192.0.2.0/24, dst: 203.0.113.0/24, flows: 512, size: 64, rate: RATE }
   - { name: wm1, mac: 02:00:00:00:00:02, addresses: [198.51.100.1/24], driver: sink }
   - { name: wm2, mac: 02:00:00:00:00:03, addresses: [100.64.0.1/24], driver: sink }
+  - { name: wm3, mac: 02:00:00:00:00:04, driver: sink }
+  - { name: wm4, mac: 02:00:00:00:00:05, driver: sink }
+  - name: bridge0
+    mac: 02:00:00:00:00:b0
+    bridge: { members: [wm3, wm4] }
+    addresses: [100.65.0.1/24]
 routes:
   - { dst: 203.0.113.0/24, via: 198.51.100.254 }
+  - { dst: 203.0.113.224/27, via: 100.65.0.254 }
 neighbors:
   - { address: 198.51.100.254, mac: 02:00:00:00:bb:fe, dev: wm1 }
   - { address: 100.64.0.254, mac: 02:00:00:00:dd:fe, dev: wm2 }
+  - { address: 100.65.0.254, mac: 02:00:00:00:ee:fe, dev: bridge0 }
 fastforward: true
 `;
 
@@ -56,6 +66,9 @@ export interface StressReport {
   accounted: number;
   fast: number;
   normal: number;
+  /** frames the bridge switched (none here: its frames are routed to it) and copies it flooded */
+  bridge: number;
+  floods: number;
   drops: Record<string, number>;
   violations: number;
   /** the longest a control-plane operation (including its grace period) took, ms */
@@ -122,7 +135,7 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   const deadline = performance.now() + o.seconds * 1000;
   try {
     while (performance.now() < deadline) {
-      const op = Math.floor(rnd() * 7);
+      const op = Math.floor(rnd() * 8);
       const t0 = performance.now();
       switch (op) {
         case 0: {
@@ -199,6 +212,22 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
           ops['vlan-attach-detach'] = (ops['vlan-attach-detach'] ?? 0) + 1;
           break;
         }
+        case 7: {
+          // bridge(4): a member deleted under traffic (its port slot unlinked, a grace period, then
+          // freed) and added back; sometimes a static entry for the gateway on it, flushed after
+          const m = rnd() < 0.5 ? 'wm3' : 'wm4';
+          await cp.brDelete('bridge0', m);
+          await tick();
+          await cp.brAdd('bridge0', m);
+          if (rnd() < 0.3) {
+            await cp.brStatic('bridge0', '02:00:00:00:ee:fe', m);
+            await tick();
+            await cp.brFlush('bridge0', true);
+            ops['bridge-static'] = (ops['bridge-static'] ?? 0) + 1;
+          }
+          ops['bridge-member'] = (ops['bridge-member'] ?? 0) + 1;
+          break;
+        }
         default: {
           // a burst of unrelated routes added and deleted (radix nodes reclaimed and reused)
           const specs: RouteSpec[] = [];
@@ -219,7 +248,7 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   const per = e.stats.cpuCounters();
   const sum = (k: string) => per.reduce((s, c) => s + (c[k] ?? 0), 0);
   const frames = sum('rx-frames');
-  const accounted = sum('fast') + sum('normal') + sum('local') + sum('drop');
+  const accounted = sum('fast') + sum('normal') + sum('bridge') + sum('local') + sum('drop');
   const drops: Record<string, number> = {};
   for (const c of per)
     for (const [k, v] of Object.entries(c))
@@ -235,6 +264,8 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
     accounted,
     fast: sum('fast'),
     normal: sum('normal'),
+    bridge: sum('bridge'),
+    floods: sum('bridge-floods'),
     drops,
     violations,
     maxOpMs,

@@ -14,7 +14,7 @@
 //
 // Runtime-neutral: nothing here imports a Node module (test/runtimes/portable-imports.test.ts).
 import { ControlPlane, localDataplane, parseRouteKey, parseRouteLine } from '../control/control-plane.js';
-import type { IfconfigEntry, RouteEntry, RouteGetResult } from '../control/types.js';
+import type { BrconfigEntry, IfconfigEntry, RouteEntry, RouteGetResult } from '../control/types.js';
 import { UserError } from '../errors.js';
 import { parseIP, parseMac } from '../addr/addr.js';
 import type { Stack, TxFrame } from '../stack/stack.js';
@@ -180,6 +180,21 @@ export class Router {
       this.control.ifCreateVlan(name, parent, vid),
     /** resolves with how many routes went with it */
     destroy: (name: string): Promise<number> => this.control.ifDestroy(name),
+  };
+
+  /** bridge(4)s (configured with `bridge:`), as `mpstack brconfig` handles them. */
+  readonly bridges = {
+    /** one bridge (members with per-port counters, the address cache), or every bridge */
+    list: (bridge?: string): Promise<BrconfigEntry[]> => this.control.brconfig(bridge),
+    /** makes `ifname` (with no addresses of its own) a member */
+    add: (bridge: string, ifname: string): Promise<BrconfigEntry> => this.control.brAdd(bridge, ifname),
+    /** takes a member off the bridge, after a grace period */
+    delete: (bridge: string, ifname: string): Promise<BrconfigEntry> => this.control.brDelete(bridge, ifname),
+    /** forgets the learned addresses (`all`: the static ones too); resolves with how many went */
+    flush: async (bridge: string, all = false): Promise<number> => (await this.control.brFlush(bridge, all)).deleted,
+    /** a static address-cache entry: `mac` is behind member `ifname` */
+    static: (bridge: string, mac: string, ifname: string): Promise<BrconfigEntry> =>
+      this.control.brStatic(bridge, mac, ifname),
   };
 
   /** Static neighbor entries (ARP/NDP), as the config's `neighbors`. */

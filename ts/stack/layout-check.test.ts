@@ -5,6 +5,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import * as Layout from '../../assembly/layout.js';
 import * as base from '../../assembly/layout/base.js';
+import * as bridge from '../../assembly/layout/bridge.js';
 import * as buffers from '../../assembly/layout/buffers.js';
 import * as capture from '../../assembly/layout/capture.js';
 import * as cpu from '../../assembly/layout/cpu.js';
@@ -23,6 +24,7 @@ import { type LayoutValues, checkLayout } from './layout-check.js';
 const real = { ...Layout } as LayoutValues;
 const files: Record<string, LayoutValues> = {
   'base.ts': base,
+  'bridge.ts': bridge,
   'buffers.ts': buffers,
   'capture.ts': capture,
   'cpu.ts': cpu,

@@ -121,6 +121,8 @@ const STRUCTS: Struct[] = [
       VLANMAP: U32,
       ADDR6: ADDR,
       LL6: ADDR,
+      BRIDGE: U32,
+      BRSC: U32,
     },
   },
   // route.ts
@@ -147,6 +149,15 @@ const STRUCTS: Struct[] = [
   // nbr.ts
   { prefix: 'NBH_', line: true, fields: { CAP: U32, COUNT: U32, TOMBS: U32 } },
   { prefix: 'NB_', fields: { KEY: ADDR, IF: U32, STATE: U32, MAC: MAC, USED: U8 } },
+  // bridge.ts: the softc's header (its port slots follow, BR_BYTES in all) and the FDB entry
+  {
+    prefix: 'BR_',
+    line: true,
+    fields: { IFINDEX: U32, MEMBERS: U32, FDB: U32, MASK: U32, MAXADDR: U32, TIMEOUT: U32, COUNT: U32 },
+    other: ['MAXPORTS', 'BYTES', 'FLOOD_BATCH'],
+  },
+  { prefix: 'BRP_', fields: { LINK: (l) => [l.PSLE_SIZE!, 4], IFINDEX: U32, FLAGS: U32 } },
+  { prefix: 'FDB_', fields: { SEQ: U32, MAC: MAC, PORT: U16, SEEN: U32 }, other: ['PROBE', 'GEN_ONE'] },
   // nev.ts: a slot is its header (up to NEV_SIZE) and the packet bytes
   { prefix: 'NEVR_', line: true, fields: { HEAD: U32, SLOTS: U32, SLOT_BYTES: U32, TAIL: U32 } },
   {
@@ -313,6 +324,8 @@ const FLAGS: Record<string, string[]> = {
     'DIRBCAST',
     'RPF_STRICT',
     'RPF_LOOSE',
+    'BRIDGE',
+    'BRPORT',
   ],
   NHF_: ['VALID', 'GATEWAY', 'LOCAL', 'BROADCAST', 'REJECT', 'BLACKHOLE', 'V6', 'PROHIBIT'],
   OPT_: ['FASTFWD', 'ICMP', 'FIBWARM', 'SRCRT'],
@@ -320,11 +333,12 @@ const FLAGS: Record<string, string[]> = {
   VTF_: ['DISABLED', 'LINK'],
   QSF_: ['PACED', 'LINK'],
   CRD_: ['IN', 'OUT'],
+  FDBF_: ['BUSY', 'VALID', 'STATIC'],
 };
 
 /** Enumerations: no two values alike. */
 const ENUMS: Record<string, string[]> = {
-  PATH_: ['DROP', 'FAST', 'NORMAL', 'LOCAL'],
+  PATH_: ['DROP', 'FAST', 'NORMAL', 'LOCAL', 'BRIDGE'],
   HT_: ['NONE', 'IPV4', 'TCP4', 'UDP4', 'IPV6', 'TCP6', 'UDP6'],
   NBS_: ['EMPTY', 'VALID', 'TOMB', 'LIMBO'],
   NEVK_: ['MISS4', 'MISS6', 'ARP', 'NS', 'NA', 'TX', 'UNREACH4', 'UNREACH6'],
@@ -441,6 +455,15 @@ export function checkLayout(l: LayoutValues = Layout as unknown as LayoutValues)
   );
   const states = [v('PSRT_DEAD'), v('PSRT_LIVE'), v('PSRT_DRAINING')];
   need(new Set(states).size === 3, 'PSRT_DEAD/LIVE/DRAINING: two states share a value');
+  need(
+    v('BR_BYTES') === v('BR_SIZE') + v('BR_MAXPORTS') * v('BRP_SIZE') && v('BR_BYTES') % ALIGN === 0,
+    'BR_BYTES: not BR_SIZE + BR_MAXPORTS * BRP_SIZE in whole cache lines',
+  );
+  need(
+    v('FDB_GEN_ONE') > (v('FDBF_BUSY') | v('FDBF_VALID') | v('FDBF_STATIC')),
+    'FDB_GEN_ONE: the generation must sit above the FDBF_ bits',
+  );
+  need(v('FDB_MAC') === 4 && v('FDB_PORT') === 10, 'FDB_MAC/FDB_PORT: read as the two atomic words at 4 and 8');
   const v6 = v('NBS_V6');
   need(
     v6 > Math.max(v('NBS_EMPTY'), v('NBS_VALID'), v('NBS_TOMB')) && (v6 & (v6 - 1)) === 0,

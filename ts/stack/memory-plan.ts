@@ -28,6 +28,8 @@ import {
   MAX_FRAME,
   ALIGN,
   LAF_BYTES,
+  BR_BYTES,
+  FDB_SIZE,
 } from '../../assembly/layout.js';
 import { Arena } from './arena.js';
 import { assertLayout } from './layout-check.js';
@@ -53,6 +55,8 @@ export interface LayoutSizes {
   rssInterfaces: number;
   /** ifnet slots that carry a VLAN map (parents of vlan interfaces) */
   vlanParents: number;
+  /** per bridge(4) interface: its forwarding database's slots (a power of two) */
+  bridges?: number[];
   cpus: number;
   flowHashSize: number;
   flowMax: number;
@@ -108,6 +112,8 @@ export interface Layout {
   rss: { table: number; key: number; reta: number }[];
   /** per VLAN parent: u16[4096] vid -> ifindex */
   vlanMaps: number[];
+  /** per bridge: its softc (BR_BYTES, with the port slots) and forwarding database (FDB_SIZE per slot) */
+  bridges: { sc: number; fdb: number; slots: number }[];
   scratch: number;
   cpu: CpuRegions[];
   /** the cluster pool: CPU c's slice starts at cpu[c].clusters (CPU 0's at `clusters`) */
@@ -153,6 +159,7 @@ export function planLayout(s: LayoutSizes): Layout {
   }
   const vlanMaps = [];
   for (let i = 0; i < s.vlanParents; i++) vlanMaps.push(a.alloc(4096 * 2));
+  const bridges = (s.bridges ?? []).map((slots) => ({ sc: a.alloc(BR_BYTES), fdb: a.alloc(slots * FDB_SIZE), slots }));
   const scratch = a.alloc(s.scratch);
   const cpu: CpuRegions[] = [];
   for (let c = 0; c < s.cpus; c++) {
@@ -192,6 +199,7 @@ export function planLayout(s: LayoutSizes): Layout {
     gen,
     rss,
     vlanMaps,
+    bridges,
     scratch,
     cpu,
     clusters,

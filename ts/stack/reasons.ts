@@ -2,7 +2,7 @@
 // These strings are user-facing: trace.jsonl "reason", netstat output, JSON summaries.
 import * as L from '../../assembly/layout.js';
 
-export const PATH_NAMES = ['drop', 'fast', 'normal', 'local'] as const;
+export const PATH_NAMES = ['drop', 'fast', 'normal', 'local', 'bridge'] as const;
 export type PathName = (typeof PATH_NAMES)[number];
 
 export const REASON_NAMES: readonly string[] = [
@@ -53,6 +53,8 @@ export const REASON_NAMES: readonly string[] = [
   'held',
   'nbr-event-ring-full',
   'rp-filter',
+  'bridge-same-port',
+  'bridge-no-port',
 ];
 
 export const HTYPE_NAMES = ['none', 'ipv4', 'tcp4', 'udp4', 'ipv6', 'tcp6', 'udp6'] as const;
@@ -86,6 +88,10 @@ export const COUNTER_NAMES: Record<number, string> = {
   [L.C_ND_NA_IN]: 'nd-adverts-in',
   [L.C_ND_NA_OUT]: 'nd-adverts-out',
   [L.C_NEV_LOST]: 'nbr-events-lost',
+  [L.C_BRIDGE]: 'bridge',
+  [L.C_BR_FLOOD]: 'bridge-floods',
+  [L.C_BR_FLOOD_CAP]: 'bridge-flood-capped',
+  [L.C_BR_FDB_FULL]: 'bridge-fdb-full',
 };
 REASON_NAMES.forEach((n, r) => {
   if (r > 0) COUNTER_NAMES[L.C_REASON_BASE + r] = `reason:${n}`;

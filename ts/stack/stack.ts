@@ -72,6 +72,7 @@ import { type KernelImpl, type Kernels, makeKernels } from './kernels.js';
 import { type Layout, NEV_SLOT_BYTES, planLayout } from './memory-plan.js';
 import { type LlHost, type LlSend, Lltable, NUD_DEFAULTS, type NudParams, type NudState } from './lltable.js';
 import { Mem } from '../kernels/util/mem.js';
+import { br_lookup } from '../kernels/forward/bridge.js';
 import { COUNTER_NAMES, HTYPE_NAMES, PATH_NAMES, REASON_NAMES, type PathName } from './reasons.js';
 import { type IfState, type Nexthop, type RouteKind, TableError, Tables } from './tables.js';
 import { createMemory } from './wasm.js';
@@ -88,6 +89,8 @@ export interface StackConfig {
     addresses: readonly { family: 4 | 6; bytes: Uint8Array; plen: number }[];
     rss: { key: Uint8Array; queues: number; udp: boolean };
     vlan?: { parent: string; id: number } | null;
+    /** a bridge(4) over `members` (brconfig's maxaddr and timeout, seconds) */
+    bridge?: { members: readonly string[]; maxaddr: number; timeout: number } | null;
     /** ICMP redirects out of this interface (default true) */
     sendRedirects?: boolean;
     /** forward directed broadcasts to this interface's subnet (default false) */
@@ -283,7 +286,9 @@ export class Stack implements LlHost {
       neighborSlots:
         opts.neighborSlots ?? pow2(Math.max(64, Math.ceil(((config.neighbors.length + learned) * 4) / 3) + 1)),
       neighborEvents: resolve ? pow2(Math.max(NEV_SLOTS, batch)) : 0,
-      rssInterfaces: config.interfaces.filter((i) => !i.vlan).length,
+      rssInterfaces: config.interfaces.filter((i) => !i.vlan && !i.bridge).length,
+      // an FDB of at least twice maxaddr slots, so the probe window rarely fills before maxaddr does
+      bridges: config.interfaces.filter((i) => i.bridge).map((i) => pow2(Math.max(64, 2 * i.bridge!.maxaddr))),
       // with room for run-time vlans, any NIC may become a parent
       vlanParents: opts.spareInterfaces
         ? config.interfaces.filter((i) => !i.vlan).length
@@ -406,8 +411,13 @@ export class Stack implements LlHost {
         sendRedirects: i.sendRedirects ?? true,
         directedBroadcast: i.directedBroadcast ?? false,
         rpFilter: i.rpFilter ?? 0,
+        bridge: i.bridge ? { maxaddr: i.bridge.maxaddr, timeout: i.bridge.timeout } : null,
       };
       tables.attachInterface(st);
+    }
+    // bridge(4) members, in the config's order
+    for (const i of config.interfaces) {
+      for (const m of i.bridge?.members ?? []) tables.bridgeAddMember(i.index, this.ifByName.get(m)!);
     }
     // connected routes, our own addresses, directed broadcasts
     for (const i of config.interfaces) {
@@ -480,6 +490,12 @@ export class Stack implements LlHost {
     const ifs = this.tables.ifs[ifindex];
     if (!ifs) throw new StackConfigError(undefined, undefined, `no interface with index ${ifindex}`);
     const text = fmtPrefix(a.bytes, a.plen);
+    if (ifs.bridgeOf)
+      throw new StackConfigError(
+        undefined,
+        undefined,
+        `${ifs.name} is a member of bridge ${this.ifName(ifs.bridgeOf)} and cannot carry addresses of its own: give ${text} to ${this.ifName(ifs.bridgeOf)}`,
+      );
     const bits = a.family === 4 ? 32 : 128;
     if (a.bytes.length !== (a.family === 4 ? 4 : 16) || !Number.isInteger(a.plen) || a.plen < 1 || a.plen > bits) {
       throw new StackConfigError(undefined, undefined, `${text}: prefix length must be 1..${bits}`);
@@ -858,16 +874,16 @@ export class Stack implements LlHost {
    * tx-frames / tx-bytes (the data path counts its own frames per batch; these it never saw).
    */
   private attach(results: FrameResult[], first: number, sends: readonly LlSend[]): void {
-    const txs = this.sent(sends);
-    sends.forEach((f, i) => results[first + Math.max(0, f.frame)]?.out.push(txs[i]!));
+    sends.forEach((f) => results[first + Math.max(0, f.frame)]?.out.push(...this.sent([f])));
   }
 
   /**
    * What the neighbor cache sent, as frames, counted in CPU 0's tx-frames / tx-bytes (the data path
    * counts its own frames per batch; these it never saw).
    */
-  private sent(sends: readonly LlSend[]): TxFrame[] {
+  private sent(sends0: readonly LlSend[]): TxFrame[] {
     const c = this.L.cpu[0]!.counters;
+    const sends = sends0.flatMap((f) => this.bridgeOut(f));
     for (const f of sends) {
       for (const [idx, v] of [
         [C_TX_FRAMES, 1],
@@ -890,6 +906,7 @@ export class Stack implements LlHost {
     const now = this.clock(nowMs);
     this.clockNow = now;
     const timed = lltable ? this.locked('neighbor timers', () => lltable.tick(now)) : [];
+    this.bridgeTimers(now);
     // clusters [0, n) of CPU 0's slice receive; the rest are free for fragments and ICMP errors
     this.freeClustersFrom(n);
     for (let j = 0; j < n; j++) {
@@ -1199,6 +1216,156 @@ export class Stack implements LlHost {
   freeInterface(index: number): void {
     this.tables.freeInterface(index);
     this.lltable?.purge(index);
+  }
+
+  /**
+   * A frame the neighbor cache sends on a bridge leaves by its members, as the data path's
+   * bridge_output sends them (assembly/forward/bridge.ts): the member the FDB names for its
+   * destination, else every member up. Other frames pass as they are.
+   */
+  private bridgeOut<F extends { ifindex: number; data: Uint8Array }>(f: F): F[] {
+    const b = this.tables.bridges.get(f.ifindex);
+    if (!b) return [f];
+    const up = (x: number) => this.tables.ifs[x]?.up === true;
+    if ((f.data[0]! & 1) === 0) {
+      const m = new Mem({ buffer: this.dv.buffer });
+      const p = this.L.scratch;
+      this.u8.set(f.data.subarray(0, 6), p);
+      const port = br_lookup(m, b.sc, p, this.clockNow);
+      if (port !== 0 && b.members.includes(port) && up(port)) return [{ ...f, ifindex: port }];
+    }
+    return b.members.filter(up).map((port) => ({ ...f, ifindex: port, data: f.data.slice() }));
+  }
+
+  private lastBridgeSweep = 0;
+  /** The data path's clock when the CPUs run on their own (the multi-CPU engine sets it); null: the last batch's time. */
+  wallClock: (() => number) | null = null;
+
+  /**
+   * The bridges' FDB sweep (NetBSD's bridge_timer): once a second of the clock `now` (ms, the data
+   * path's), expired entries are deleted, so the count (maxaddr) counts live stations only. The
+   * data path treats an expired entry as absent at once; the sweep only gives its slot back.
+   * The multi-CPU engine calls it from its control-plane timer; forward() before each batch.
+   */
+  bridgeTimers(now: number): number {
+    // a u32 clock: a second on either side of the last sweep (a wall clock starts anywhere in u32)
+    if (this.tables.bridges.size === 0 || Math.abs((now - this.lastBridgeSweep) | 0) < 1000) return 0;
+    this.lastBridgeSweep = now;
+    let n = 0;
+    this.locked('bridge timers', () => {
+      for (const br of this.tables.bridges.keys()) n += this.tables.bridgeSweep(br, now);
+    });
+    return n;
+  }
+
+  private bridgeIndex(name: string): number {
+    const i = this.ifByName.get(name);
+    if (i === undefined) throw new StackConfigError(undefined, undefined, `no interface '${name}'`);
+    if (!this.tables.bridges.has(i)) throw new StackConfigError(undefined, undefined, `${name} is not a bridge`);
+    return i;
+  }
+
+  private memberIndex(name: string): number {
+    const i = this.ifByName.get(name);
+    if (i === undefined) throw new StackConfigError(undefined, undefined, `no interface '${name}'`);
+    return i;
+  }
+
+  /** Runs a Tables writer, its TableError as a StackConfigError (a user's mistake, said plainly). */
+  private tableOp<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof TableError) throw new StackConfigError(undefined, undefined, e.message);
+      throw e;
+    }
+  }
+
+  /** `brconfig BRIDGE add IF` (caller holds the writer lock). Returns the member's ifindex. */
+  bridgeAdd(bridge: string, member: string): number {
+    const br = this.bridgeIndex(bridge);
+    const m = this.memberIndex(member);
+    if ((this.ifAddrs.get(m) ?? []).length > 0)
+      throw new StackConfigError(
+        undefined,
+        undefined,
+        `${member} carries addresses of its own: a bridge member cannot (give them to ${bridge})`,
+      );
+    this.tableOp(() => this.tables.bridgeAddMember(br, m));
+    return m;
+  }
+
+  /**
+   * `brconfig BRIDGE delete IF`, step 1 (Tables.bridgeUnpublishMember): the caller holds the writer
+   * lock, waits a grace period, then calls bridgeFreeMember. Returns the member's ifindex and the
+   * FDB entries forgotten with it.
+   */
+  bridgeUnpublishMember(bridge: string, member: string): { index: number; entries: number } {
+    const br = this.bridgeIndex(bridge);
+    const m = this.memberIndex(member);
+    const entries = this.tableOp(() => this.tables.bridgeUnpublishMember(br, m));
+    return { index: m, entries };
+  }
+
+  /** `brconfig BRIDGE delete IF`, step 2, after the grace period. */
+  bridgeFreeMember(bridge: string, index: number): void {
+    this.tables.bridgeFreeMember(this.bridgeIndex(bridge), index);
+  }
+
+  /** `brconfig BRIDGE static ADDR IF`. */
+  bridgeStatic(bridge: string, mac: Uint8Array, member: string): void {
+    const br = this.bridgeIndex(bridge);
+    const m = this.memberIndex(member);
+    this.tableOp(() => this.tables.bridgeStatic(br, mac, m));
+  }
+
+  /** `brconfig BRIDGE flush` (learned entries; `all`: static ones too). Returns how many went. */
+  bridgeFlush(bridge: string, all = false): number {
+    return this.tables.bridgeFlush(this.bridgeIndex(bridge), all);
+  }
+
+  /** `brconfig BRIDGE maxaddr N` / `timeout SECONDS`. */
+  bridgeLimits(bridge: string, maxaddr?: number, timeout?: number): void {
+    this.tables.bridgeSetLimits(this.bridgeIndex(bridge), maxaddr, timeout);
+  }
+
+  /**
+   * What `brconfig BRIDGE` shows at `nowMs` (the data path's clock; default: the last batch's):
+   * members in order, the FDB's entries (expired ones swept first when the caller holds the writer
+   * lock), the limits. Bridges by name: `bridges()`.
+   */
+  bridgeShow(
+    bridge: string,
+    nowMs?: number,
+  ): {
+    name: string;
+    members: { name: string; index: number; up: boolean }[];
+    entries: { mac: Uint8Array; port: string; static: boolean; age: number }[];
+    maxaddr: number;
+    timeout: number;
+    count: number;
+  } {
+    const br = this.bridgeIndex(bridge);
+    const now = nowMs !== undefined ? nowMs >>> 0 : (this.wallClock?.() ?? this.clockNow);
+    if (this.tables.wlock.held) this.tables.bridgeSweep(br, now);
+    const st = this.tables.bridgeState(br);
+    const cfg = this.tables.ifs[br]!.bridge!;
+    return {
+      name: bridge,
+      members: st.members.map((m) => ({ name: this.ifName(m), index: m, up: this.tables.ifs[m]?.up === true })),
+      entries: this.tables
+        .bridgeList(br, now)
+        .filter((e) => !e.expired)
+        .map((e) => ({ mac: e.mac, port: this.ifName(e.port), static: e.static, age: e.age })),
+      maxaddr: cfg.maxaddr,
+      timeout: cfg.timeout,
+      count: st.fdb.count(),
+    };
+  }
+
+  /** The bridge interfaces' names, in ifindex order. */
+  bridges(): string[] {
+    return [...this.tables.bridges.keys()].sort((a, b) => a - b).map((i) => this.ifName(i));
   }
 
   ifName(index: number): string {

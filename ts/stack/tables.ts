@@ -24,6 +24,23 @@ import {
   IF_VLANMAP,
   IF_ADDR6,
   IF_LL6,
+  IF_BRIDGE,
+  IF_BRSC,
+  IFF_BRIDGE,
+  IFF_BRPORT,
+  BR_IFINDEX,
+  BR_MEMBERS,
+  BR_FDB,
+  BR_MASK,
+  BR_MAXADDR,
+  BR_TIMEOUT,
+  BR_SIZE,
+  BR_MAXPORTS,
+  BR_BYTES,
+  BRP_SIZE,
+  BRP_LINK,
+  BRP_IFINDEX,
+  FDB_SIZE,
   IFF_EXISTS,
   IFF_UP,
   IFF_VLAN,
@@ -78,6 +95,18 @@ import { Fib6Writer, Fib6FullError } from './fib6-writer.js';
 import { UserError } from '../errors.js';
 import { laf_fold6, laf_hash } from '../kernels/fib/route.js';
 import { WriterLock } from './writer-lock.js';
+import { BridgeFdb, type FdbEntry, FdbFullError } from './bridge-fdb.js';
+import { Mem } from '../kernels/util/mem.js';
+import {
+  pslist_init,
+  pslist_entry_init,
+  pslist_entry_destroy,
+  pslist_writer_insert_head,
+  pslist_writer_insert_after,
+  pslist_writer_remove,
+  pslist_writer_first,
+  pslist_writer_next,
+} from '../sync/pslist.js';
 
 export type RouteKind = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'local' | 'broadcast';
 
@@ -112,6 +141,22 @@ export interface IfState {
   rpFilter?: 0 | 1 | 2;
   /** ll6 is the EUI-64 one the stack formed itself: a configured link-local address replaces it */
   ll6Auto?: boolean;
+  /** a bridge(4): its FDB limits (maxaddr entries, timeout in seconds, 0 = forever); null or absent for the others */
+  bridge?: { maxaddr: number; timeout: number } | null;
+  /** the ifindex of the bridge this interface is a member of (0 or absent: none) */
+  bridgeOf?: number;
+}
+
+/** A bridge's state on the writer side: its softc, the port slots in use, its FDB writer. */
+export interface BridgeState {
+  sc: number;
+  fdb: BridgeFdb;
+  /** member ifindexes, in the order they were added */
+  members: number[];
+  /** the port slot of each member */
+  slotOf: Map<number, number>;
+  /** port slots unlinked, waiting for a grace period before reuse (bridgeFreeMember) */
+  limbo: number[];
 }
 
 export class TableError extends UserError {
@@ -149,6 +194,10 @@ export class Tables {
   private nhNext = 1;
   private rssUsed = 0;
   private vlanUsed = 0;
+  private bridgeUsed = 0;
+  /** bridge(4) writer state, by the bridge's ifindex */
+  readonly bridges = new Map<number, BridgeState>();
+  private readonly mem: Mem;
   readonly ifs: (IfState | undefined)[] = [];
   /** In bulk mode route changes skip the compiled FIB; endBulk() compiles it once. */
   private bulk = false;
@@ -179,6 +228,7 @@ export class Tables {
   ) {
     this.dv = new DataView(k.memory.buffer);
     this.u8 = new Uint8Array(k.memory.buffer);
+    this.mem = new Mem(k.memory);
     this.genWord = new Uint32Array(k.memory.buffer, L.gen, 1);
     k.rt_pool_init(L.pool, L.poolNodes, L.sizes.radixNodes, L.poolLimbo);
     k.rt_init(L.rt4, L.pool, 32);
@@ -288,6 +338,27 @@ export class Tables {
         dv.setUint32(pp + IF_VLANMAP, map, true);
       }
       vlanEntry = map + s.vlan.id * 2;
+    } else if (s.bridge) {
+      // bridge(4): no queues of its own (its members have them); the softc and an empty FDB
+      if (this.bridgeUsed >= L.bridges.length) throw new TableError('no bridge softc left in the layout');
+      const b = L.bridges[this.bridgeUsed++]!;
+      u8.fill(0, b.sc, b.sc + BR_BYTES);
+      u8.fill(0, b.fdb, b.fdb + b.slots * FDB_SIZE);
+      dv.setUint32(b.sc + BR_IFINDEX, s.index, true);
+      pslist_init(this.mem, b.sc + BR_MEMBERS);
+      dv.setUint32(b.sc + BR_FDB, b.fdb, true);
+      dv.setUint32(b.sc + BR_MASK, b.slots - 1, true);
+      dv.setUint32(b.sc + BR_MAXADDR, s.bridge.maxaddr, true);
+      dv.setUint32(b.sc + BR_TIMEOUT, s.bridge.timeout * 1000, true);
+      dv.setUint32(p + IF_BRSC, b.sc, true);
+      flags |= IFF_BRIDGE;
+      this.bridges.set(s.index, {
+        sc: b.sc,
+        fdb: new BridgeFdb(this.k.memory, b.sc),
+        members: [],
+        slotOf: new Map(),
+        limbo: [],
+      });
     } else {
       if (this.rssUsed >= L.rss.length) throw new TableError('no RSS table left in the layout');
       const r = L.rss[this.rssUsed++]!;
@@ -368,6 +439,154 @@ export class Tables {
     const p = this.L.ifnet + index * IF_SIZE;
     this.u8.fill(0, p, p + IF_SIZE);
     this.ifs[index] = undefined;
+  }
+
+  // ---- bridge(4) -------------------------------------------------------------------------------
+  // Members come and go under traffic in the talk's order (the protocol is drawn in
+  // assembly/layout/bridge.ts): add publishes the port slot on the member list, then IF_BRIDGE, then
+  // IFF_BRPORT; delete takes IFF_BRPORT away and unlinks the slot and the port's FDB entries
+  // (bridgeUnpublishMember), and only after a grace period reuses the slot (bridgeFreeMember).
+
+  private bridgeOf(brif: number): BridgeState {
+    const b = this.bridges.get(brif);
+    if (!b) throw new TableError(`${this.ifs[brif]?.name ?? `ifindex ${brif}`} is not a bridge`);
+    return b;
+  }
+
+  /**
+   * Makes `member` a port of bridge `brif`: refuses (TableError) a vlan or bridge, an interface that
+   * carries addresses, one already a member of a bridge, and a full bridge (BR_MAXPORTS).
+   */
+  bridgeAddMember(brif: number, member: number): void {
+    this.wlock.assertHeld('bridgeAddMember');
+    const { dv, L } = this;
+    const b = this.bridgeOf(brif);
+    const br = this.ifs[brif]!;
+    const ms = this.ifs[member];
+    if (!ms) throw new TableError(`no interface with index ${member}`);
+    if (ms.vlan || ms.bridge)
+      throw new TableError(`${ms.name} is a ${ms.vlan ? 'vlan' : 'bridge'}: a bridge's members are NICs`);
+    if (ms.bridgeOf) throw new TableError(`${ms.name} is already a member of ${this.ifs[ms.bridgeOf]?.name}`);
+    if (ms.addr4 !== 0 || ms.addr6 !== null || (ms.ll6 !== null && !ms.ll6Auto))
+      throw new TableError(`${ms.name} carries addresses of its own: a bridge member cannot (give them to ${br.name})`);
+    const used = new Set([...b.slotOf.values(), ...b.limbo]);
+    let slot = 0;
+    while (slot < BR_MAXPORTS && used.has(slot)) slot++;
+    if (slot >= BR_MAXPORTS)
+      throw new TableError(`${br.name} has ${BR_MAXPORTS} members already (or ports awaiting reuse)`);
+    const e = b.sc + BR_SIZE + slot * BRP_SIZE;
+    this.u8.fill(0, e, e + BRP_SIZE);
+    pslist_entry_init(this.mem, e, BRP_LINK);
+    dv.setUint32(e + BRP_IFINDEX, member, true);
+    // on the list in the order added: after the last member
+    let last = 0;
+    for (
+      let x = pslist_writer_first(this.mem, b.sc + BR_MEMBERS);
+      x !== 0;
+      x = pslist_writer_next(this.mem, x, BRP_LINK)
+    )
+      last = x;
+    if (last === 0) pslist_writer_insert_head(this.mem, b.sc + BR_MEMBERS, e, BRP_LINK);
+    else pslist_writer_insert_after(this.mem, last, e, BRP_LINK);
+    const p = L.ifnet + member * IF_SIZE;
+    Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_BRIDGE, 1), 0, brif);
+    const view = new Uint32Array(this.k.memory.buffer, p + IF_FLAGS, 1);
+    Atomics.store(view, 0, Atomics.load(view, 0) | IFF_BRPORT);
+    b.members.push(member);
+    b.slotOf.set(member, slot);
+    ms.bridgeOf = brif;
+    this.bumpGeneration();
+  }
+
+  /**
+   * Step 1 of taking `member` off bridge `brif`: its frames stop entering the bridge (IFF_BRPORT
+   * cleared), its port slot leaves the member list, and the FDB forgets what it learned on it. The
+   * caller waits a grace period, then calls bridgeFreeMember. Returns the FDB entries deleted.
+   */
+  bridgeUnpublishMember(brif: number, member: number): number {
+    this.wlock.assertHeld('bridgeUnpublishMember');
+    const b = this.bridgeOf(brif);
+    const slot = b.slotOf.get(member);
+    if (slot === undefined)
+      throw new TableError(`${this.ifs[member]?.name ?? member} is not a member of ${this.ifs[brif]!.name}`);
+    const p = this.L.ifnet + member * IF_SIZE;
+    const view = new Uint32Array(this.k.memory.buffer, p + IF_FLAGS, 1);
+    Atomics.store(view, 0, Atomics.load(view, 0) & ~IFF_BRPORT);
+    pslist_writer_remove(this.mem, b.sc + BR_SIZE + slot * BRP_SIZE, BRP_LINK);
+    b.slotOf.delete(member);
+    b.members = b.members.filter((x) => x !== member);
+    b.limbo.push(slot);
+    this.ifs[member]!.bridgeOf = 0;
+    this.bumpGeneration();
+    return b.fdb.delete(0, (port) => port === member);
+  }
+
+  /** Step 2, after the grace period: the port slots unlinked since are poisoned and free, the member's IF_BRIDGE cleared. */
+  bridgeFreeMember(brif: number, member: number): void {
+    this.wlock.assertHeld('bridgeFreeMember');
+    const b = this.bridgeOf(brif);
+    for (const slot of b.limbo) pslist_entry_destroy(this.mem, b.sc + BR_SIZE + slot * BRP_SIZE, BRP_LINK);
+    b.limbo.length = 0;
+    const p = this.L.ifnet + member * IF_SIZE;
+    if ((this.ifs[member]?.bridgeOf ?? 0) === 0)
+      Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_BRIDGE, 1), 0, 0);
+  }
+
+  /** The bridge's forwarding database, for brconfig (list, flush, static entries). */
+  bridgeFdb(brif: number): BridgeFdb {
+    return this.bridgeOf(brif).fdb;
+  }
+
+  /** The bridge's writer-side state (members in order). */
+  bridgeState(brif: number): BridgeState {
+    return this.bridgeOf(brif);
+  }
+
+  /** brconfig maxaddr / timeout (seconds): read by the CPUs as they learn and look up. */
+  bridgeSetLimits(brif: number, maxaddr?: number, timeout?: number): void {
+    this.wlock.assertHeld('bridgeSetLimits');
+    const b = this.bridgeOf(brif);
+    const s = this.ifs[brif]!.bridge!;
+    const w = new Uint32Array(this.k.memory.buffer);
+    if (maxaddr !== undefined) {
+      s.maxaddr = maxaddr;
+      Atomics.store(w, (b.sc + BR_MAXADDR) >>> 2, maxaddr);
+    }
+    if (timeout !== undefined) {
+      s.timeout = timeout;
+      Atomics.store(w, (b.sc + BR_TIMEOUT) >>> 2, timeout * 1000);
+    }
+  }
+
+  /** A static FDB entry on bridge `brif`: `mac` behind member `port`. TableError when full or not a member. */
+  bridgeStatic(brif: number, mac: Uint8Array, port: number): void {
+    this.wlock.assertHeld('bridgeStatic');
+    const b = this.bridgeOf(brif);
+    if (!b.slotOf.has(port))
+      throw new TableError(`${this.ifs[port]?.name ?? port} is not a member of ${this.ifs[brif]!.name}`);
+    try {
+      b.fdb.setStatic(mac, port, this.ifs[brif]!.bridge!.maxaddr);
+    } catch (e) {
+      if (e instanceof FdbFullError) throw new TableError(`${this.ifs[brif]!.name}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** Deletes the bridge's learned entries (flush), or with `all` the static ones too; returns how many. */
+  bridgeFlush(brif: number, all = false): number {
+    this.wlock.assertHeld('bridgeFlush');
+    return this.bridgeOf(brif).fdb.delete(0, (_port, st) => all || !st);
+  }
+
+  /** Deletes the bridge's expired entries at `now` (ms, the data path's clock); returns how many. */
+  bridgeSweep(brif: number, now: number): number {
+    this.wlock.assertHeld('bridgeSweep');
+    return this.bridgeOf(brif).fdb.delete(now, (_port, _st, expired) => expired);
+  }
+
+  /** The FDB's entries at `now`. */
+  bridgeList(brif: number, now: number): FdbEntry[] {
+    return this.bridgeOf(brif).fdb.list(now);
   }
 
   /** Every live entry of the data-path neighbor table: address (wire order), ifindex, MAC. */

@@ -17,6 +17,7 @@ import {
   IF_VID,
   IF_PARENT,
   IFF_VLAN,
+  IFF_BRIDGE,
   TX_SIZE,
   TX_BUF,
   TX_LEN,
@@ -25,6 +26,7 @@ import {
 } from '../../../assembly/layout.js';
 import { type Mem, ld32, st32, ld16, st16, st16be, cnt_add } from '../util/mem.js';
 import { pool_refill } from '../nic/mbuf.js';
+import { bridge_output } from './bridge.js';
 
 export const ETHERTYPE_IP = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;
@@ -99,6 +101,7 @@ export function ether_output(
     m.u8.fill(0, l3 + l3len, l3 + l3len + ETHER_MIN_LEN - flen);
     flen = ETHER_MIN_LEN;
   }
+  if (ld32(m, ifp + IF_FLAGS) & IFF_BRIDGE) wire = bridge_output(m, ctx, pd, start, flen, txif);
   const ntx = ld32(m, ctx + CTX_NTX);
   const t = ld32(m, ctx + CTX_TX) + ntx * TX_SIZE;
   st32(m, t + TX_BUF, start);

@@ -32,12 +32,15 @@ import {
   PATH_FAST,
   PATH_NORMAL,
   PATH_LOCAL,
+  PATH_BRIDGE,
   MAX_FRAME,
   IF_SIZE,
   IF_FLAGS,
   IF_MAC,
   IF_MTU,
   IF_VLANMAP,
+  IF_BRIDGE,
+  IFF_BRPORT,
   IFF_UP,
   IFF_EXISTS,
   IFF_DIRBCAST,
@@ -132,6 +135,7 @@ import { ip4_redirect, ip6_redirect } from './redirect.js';
 import { ip4_fragment } from './frag.js';
 import { ip6_hopopts_input } from './hbh.js';
 import { ip4_local, ip4_local_group, ip6_local, ip6_local_group } from './local.js';
+import { bridge_input, br_batch_begin, BR_UP } from './bridge.js';
 
 const V = (path: number, reason: number): number => (path << 8) | reason;
 const FAST = PATH_FAST << 8;
@@ -147,6 +151,7 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
   batch.txBytes = 0;
   batch.flowHit = 0;
   batch.flowMiss = 0;
+  br_batch_begin();
   let rxBytes = 0;
   let fast = 0;
   let normal = 0;
@@ -179,7 +184,7 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
     }
     if (path === PATH_FAST) fast++;
     else if (path === PATH_NORMAL) normal++;
-    else {
+    else if (path !== PATH_BRIDGE) {
       cnt_add(m, cnt, path === PATH_LOCAL ? C_LOCAL : C_DROP, 1);
       cnt_add(m, cnt, C_REASON_BASE + (v & 0xff), 1);
     }
@@ -216,6 +221,14 @@ function ether_input(m: Mem, ctx: number, pd: number, buf: number, len: number, 
   const ifnet = ld32(m, ctx + CTX_IFNET);
   let ifp = ifnet + rxif * IF_SIZE;
   if (!ifOk(m, ifp)) return V(PATH_DROP, R_IF_DOWN);
+  if (ld32(m, ifp + IF_FLAGS) & IFF_BRPORT) {
+    const brif = ld32(m, ifp + IF_BRIDGE);
+    const bv = bridge_input(m, ctx, pd, buf, len, rxif, brif, now);
+    if (bv !== BR_UP) return bv;
+    rxif = brif;
+    st16(m, pd + PD_RXIF, brif);
+    ifp = ifnet + brif * IF_SIZE;
+  }
   const l2mc = (ld8(m, buf) & 1) !== 0;
   if (!l2mc && (ld32(m, buf) !== ld32(m, ifp + IF_MAC) || ld16(m, buf + 4) !== ld16(m, ifp + IF_MAC + 4))) {
     return V(PATH_DROP, R_L2_OTHER_HOST);

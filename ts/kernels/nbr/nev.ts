@@ -2,6 +2,10 @@
 // and assembly/layout/nev.ts for the protocol.
 import {
   CTX_NEV,
+  CTX_IFNET,
+  IF_SIZE,
+  IF_FLAGS,
+  IFF_BRIDGE,
   CTX_PD,
   CTX_CNT,
   CTX_NTX,
@@ -58,6 +62,7 @@ import {
 } from '../util/mem.js';
 import { in_cksum_update16 } from '../wire/cksum.js';
 import { buf_alloc, tx_room } from '../forward/output.js';
+import { bridge_output, br_batch_begin } from '../forward/bridge.js';
 import {
   icmp4_error,
   icmp6_error,
@@ -184,6 +189,7 @@ export function nev_down_drain(m: Mem, ctx: number, ring: number, max: number, n
   st32(m, pd + PD_TXFIRST, 0);
   st32(m, ctx + CTX_NTX, 0);
   st32(m, ctx + CTX_NOW, now >>> 0);
+  br_batch_begin();
   const slots = ld32(m, ring + NEVR_SLOTS);
   const bytes = ld32(m, ring + NEVR_SLOT_BYTES);
   for (let k = 0; k < max && tail !== head && tx_room(m, ctx) !== 0; k++) {
@@ -193,11 +199,16 @@ export function nev_down_drain(m: Mem, ctx: number, ring: number, max: number, n
       const c = buf_alloc(m, ctx);
       if (c === 0) break;
       m.u8.copyWithin(c + BUF_HEADROOM, e + NEV_DATA, e + NEV_DATA + len);
+      const nif = ld32(m, e + NEV_IF);
+      const wire =
+        ld32(m, ld32(m, ctx + CTX_IFNET) + nif * IF_SIZE + IF_FLAGS) & IFF_BRIDGE
+          ? bridge_output(m, ctx, pd, c + BUF_HEADROOM, len, nif)
+          : nif;
       const ntx = ld32(m, ctx + CTX_NTX);
       const t = ld32(m, ctx + CTX_TX) + ntx * TX_SIZE;
       st32(m, t + TX_BUF, c + BUF_HEADROOM);
       st16(m, t + TX_LEN, len);
-      st16(m, t + TX_IF, ld32(m, e + NEV_IF));
+      st16(m, t + TX_IF, wire);
       st32(m, ctx + CTX_NTX, ntx + 1);
       st16(m, pd + PD_NTX, ld16(m, pd + PD_NTX) + 1);
     } else {
