@@ -55,6 +55,8 @@ export interface BufferPlan {
   ifSlots: number;
   cpus: number;
   batch: number;
+  /** RX ring slots per queue (default: one batch) */
+  rxSlots?: number;
   /** each CPU's cache capacity (the Stack's per-CPU free stack) */
   cacheCap: number;
 }
@@ -62,7 +64,7 @@ export interface BufferPlan {
 function sizes(p: BufferPlan) {
   // a service fills at most a batch and takes it at once: a batch of slots is enough, and every
   // slot more is a cluster more in the working set the NIC copies into
-  const rxSlots = pow2(p.batch);
+  const rxSlots = pow2(p.rxSlots ?? p.batch);
   const txSlots = pow2(2 * p.batch);
   const txOf = (x: BufferPlan['nics'][number]) => pow2(x.txSlots ?? txSlots);
   const pqSlots = pow2(2 * p.batch);

@@ -64,6 +64,7 @@ import {
   QSF_LINK,
   RXR_HW,
   RXR_SW,
+  RXR_NSLOT,
   MP_STOP,
   MP_RUNNING,
   MP_DOORBELL,
@@ -283,7 +284,10 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     const nowMs = performance.timeOrigin + t0;
     const now = Math.floor(nowMs) >>> 0;
     const sent = txr !== 0 && (!poll || first) ? k.txr_reclaim(txr, fs, d.pool, d.cpu) : 0;
-    const arrived = rxr !== 0 ? receive(qs, rxr, poll, nowMs) : 0;
+    // what the wire brought now, and what an earlier pass left in the ring (a wire that brought more
+    // than a batch, a trial stopped early): the driver takes done slots whenever there are some
+    if (rxr !== 0) receive(qs, rxr, poll, nowMs);
+    const arrived = rxr !== 0 ? (Atomics.load(i32, (rxr + RXR_HW) >> 2) - u32(rxr + RXR_SW)) >>> 0 : 0;
     if (sent === 0 && arrived === 0) return false;
     if (first || !poll) dv.setUint32(vt + VT_COUNTS + d.cpu * 4, u32(vt + VT_COUNTS + d.cpu * 4) + 1, true); // the interrupt
     if (arrived === 0) return true;
@@ -302,9 +306,29 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     }
     return true;
   };
+  /**
+   * How long this CPU may nap while queue state `qs`'s generated wire runs: the NIC lives on this CPU,
+   * so frames that fall due while it naps wait for it, and those beyond the RX ring's room are missed
+   * (RXR_MISSED), which no real NIC would do for a sleeping CPU. So it naps no longer than half the
+   * ring takes to fill at the wire's rate. Infinity: no wire running (no generator, or all sent).
+   */
+  const wireNapMs = (qs: number): number => {
+    if (u32(qs + QS_COUNT) === 0) return Infinity;
+    if ((u32(qs + QS_FLAGS) & QSF_PACED) !== 0) {
+      if ((u32(qs + QS_FRAMES) - u32(qs + QS_LIMIT)) >>> 0 >= u32(qs + QS_TOKENS)) return Infinity; // trial over
+    } else {
+      const limit = u32(qs + QS_LIMIT);
+      if (limit !== 0 && Number(dv.getBigUint64(qs + QS_FRAMES, true)) >= limit) return Infinity;
+    }
+    const rate = u32(qs + QS_RATE);
+    return rate === 0 ? 0 : (500 * u32(u32(qs + QS_RXR) + RXR_NSLOT)) / rate;
+  };
+  /** Naps shorter than this are not worth a sleep (the kernel's timer slack alone is 50 us): poll on. */
+  const MIN_NAP_MS = 0.2;
   while (Atomics.load(i32, (d.mp + MP_STOP) >> 2) === 0) {
     const bell = Atomics.load(i32, (d.mp + MP_DOORBELL) >> 2);
     let worked = false;
+    let napMs = 1;
     for (let v = 0; v < d.nvec; v++) {
       const vt = d.vt + v * VT_SIZE;
       const bound = u32(vt + VT_CPU);
@@ -326,6 +350,7 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
         if (!service(v, vt, poll, t === 0)) break;
         worked = true;
       }
+      napMs = Math.min(napMs, wireNapMs(d.qs + v * QS_SIZE));
     }
     // what the control plane handed this CPU to send (the neighbor cache's frames): between batches,
     // as a batch of its own on descriptor 0, inside a read section (give-up errors look up routes)
@@ -342,9 +367,10 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
         worked = true;
       }
     }
-    if (!worked) {
+    // idle: nap until rung, or 1 ms, or until a generated wire of ours would raise its interrupt
+    if (!worked && napMs >= MIN_NAP_MS) {
       st[3]! += 1;
-      Atomics.wait(i32, (d.mp + MP_DOORBELL) >> 2, bell, 1); // idle: nap until rung or 1 ms
+      Atomics.wait(i32, (d.mp + MP_DOORBELL) >> 2, bell, napMs);
     }
   }
   // drain: give up every queue this CPU owns

@@ -122,6 +122,8 @@ export interface MpOptions {
   paced?: boolean;
   /** live captures that can run at once (tapOpen); default LIVE_TAPS, 0 for none */
   taps?: number;
+  /** RX ring slots per queue (a power of two; default: one batch, as NetBSD wm(4)'s 256 descriptors) */
+  rxRing?: number;
 }
 
 /** Which way the frames a live capture takes go: received, transmitted, or both. */
@@ -314,6 +316,7 @@ export class MpMachine implements Dataplane {
       ifSlots: cfg.interfaces.length + 1 + SPARE_INTERFACES,
       cpus: o.cpus,
       batch,
+      rxSlots: o.rxRing,
       cacheCap: Stack.clustersPerCpu(batch),
     };
     const reserve =

@@ -65,16 +65,25 @@ export type BenchEvent =
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until the machine holds no frames: queues empty and the sink's count still for two reads. */
-async function drain(e: NodeMachine, sink: number, maxMs = 1000): Promise<void> {
+/** RX descriptors per queue in trials (see NodeMachine.start below). */
+export const RX_RING = 2048;
+
+/**
+ * Waits until the machine holds no frames of the trial: no frame in an RX ring, a pktq or a TX ring
+ * not yet reclaimed, and none in a batch a CPU is working on (a grace period: every batch under way
+ * when it began has ended and posted what it sent). Two quiet reads around the grace period, or
+ * `maxMs`. A frame still in flight when the next trial's counters are read would count there.
+ */
+async function drain(e: NodeMachine, sink: number, maxMs = 2000): Promise<void> {
   const end = performance.now() + maxMs;
-  let last = -1;
+  const held = () => e.stats.rxLost().queued + e.stats.transmitted(sink).queued;
   while (performance.now() < end) {
-    const t = e.stats.transmitted(sink);
-    const q = e.stats.rxLost().queued + t.queued;
-    if (q === 0 && t.frames === last) return;
-    last = t.frames;
-    await sleep(5);
+    if (held() === 0) {
+      const before = e.stats.transmitted(sink).frames;
+      await e.synchronize();
+      if (held() === 0 && e.stats.transmitted(sink).frames === before) return;
+    }
+    await sleep(2);
   }
 }
 
@@ -139,7 +148,15 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
     const queues = Math.max(4, j.cpus);
     const sc = buildScenario(j.scenario, { size: j.size, flows: o.flows, queues, routes: o.routes });
     const tb = performance.now();
-    const e = await NodeMachine.start(sc.cfg, { cpus: j.cpus, engine: j.engine, paced: true, routes: sc.routes });
+    // RX rings of 2048 descriptors, the ixgbe drivers' PERFORM_RXD (their DEFAULT_RXD is 256): the
+    // generator shares the CPUs, so a ring must ride out the moments another thread has the core
+    const e = await NodeMachine.start(sc.cfg, {
+      cpus: j.cpus,
+      engine: j.engine,
+      paced: true,
+      routes: sc.routes,
+      rxRing: RX_RING,
+    });
     const bootMs = performance.now() - tb;
     try {
       // warm-up: every flow seen a few times (flow caches and the FIB's paths filled), then drained
