@@ -86,6 +86,11 @@
 //   CR_           capture ring header, one per (tap, CPU)                                   capture.ts
 //   CRD_          capture directions (a ring's mask, a slot's direction)                    capture.ts
 //   CRS_          capture ring slot header                                                  capture.ts
+//   ENC_          encap table header (tunnel input: outer addresses -> gif ifindex)         encap.ts
+//   ENCE_         encap table entry                                                         encap.ts
+//   ENCS_         values of ENCE_STATE                                                      encap.ts
+//   ENCP_         bits of ENCE_PROTO: the inner protocols an entry takes (4, 41)            encap.ts
+//   GIF_          gif(4) defaults: outer TTL, MTU, nesting limit                            encap.ts
 
 import { LAYOUT_BASE, ALIGN, POISON } from './layout/base.ts';
 import {
@@ -164,6 +169,8 @@ import {
   R_HELD,
   R_NEV_FULL,
   R_RPF,
+  R_GIF_NEST,
+  R_GIF_NOTUNNEL,
   R_COUNT,
 } from './layout/pktdesc.ts';
 import {
@@ -195,6 +202,8 @@ import {
   C_ND_NA_IN,
   C_ND_NA_OUT,
   C_NEV_LOST,
+  C_GIF_ENCAP,
+  C_GIF_DECAP,
   C_REASON_BASE,
   C_COUNT,
   IFC_SIZE,
@@ -234,6 +243,7 @@ import {
   CTX_NEV,
   CTX_WARM,
   CTX_LAF,
+  CTX_ENCAP,
   LAF_BYTES,
   OPT_FASTFWD,
   OPT_ICMP,
@@ -272,6 +282,12 @@ import {
   IFF_DIRBCAST,
   IFF_RPF_STRICT,
   IFF_RPF_LOOSE,
+  IFF_GIF,
+  IFF_GIF_TUNNEL,
+  IFF_GIF_V6,
+  IF_GIF_SRC,
+  IF_GIF_DST,
+  IF_GIF_TTL,
   TOE_KEY_LEN,
   TOE_MAX_INPUT,
   TOE_TABLE_SIZE,
@@ -568,6 +584,28 @@ import {
   CRS_DIR,
   CRS_DATA,
 } from './layout/capture.ts';
+import {
+  ENC_SIZE,
+  ENC_CAP,
+  ENC_HWM,
+  ENC_MAX,
+  ENCE_SIZE,
+  ENCE_STATE,
+  ENCE_IF,
+  ENCE_AF,
+  ENCE_PROTO,
+  ENCE_SPLEN,
+  ENCE_DPLEN,
+  ENCE_SRC,
+  ENCE_DST,
+  ENCS_FREE,
+  ENCS_LIVE,
+  ENCP_IPV4,
+  ENCP_IPV6,
+  GIF_TTL,
+  GIF_MTU,
+  GIF_NEST_MAX,
+} from './layout/encap.ts';
 
 export { LAYOUT_BASE, ALIGN, POISON };
 export {
@@ -646,6 +684,8 @@ export {
   R_HELD,
   R_NEV_FULL,
   R_RPF,
+  R_GIF_NEST,
+  R_GIF_NOTUNNEL,
   R_COUNT,
 };
 export {
@@ -677,6 +717,8 @@ export {
   C_ND_NA_IN,
   C_ND_NA_OUT,
   C_NEV_LOST,
+  C_GIF_ENCAP,
+  C_GIF_DECAP,
   C_REASON_BASE,
   C_COUNT,
   IFC_SIZE,
@@ -716,6 +758,7 @@ export {
   CTX_NEV,
   CTX_WARM,
   CTX_LAF,
+  CTX_ENCAP,
   LAF_BYTES,
   OPT_FASTFWD,
   OPT_ICMP,
@@ -754,6 +797,12 @@ export {
   IFF_DIRBCAST,
   IFF_RPF_STRICT,
   IFF_RPF_LOOSE,
+  IFF_GIF,
+  IFF_GIF_TUNNEL,
+  IFF_GIF_V6,
+  IF_GIF_SRC,
+  IF_GIF_DST,
+  IF_GIF_TTL,
   TOE_KEY_LEN,
   TOE_MAX_INPUT,
   TOE_TABLE_SIZE,
@@ -1037,4 +1086,26 @@ export {
   CRS_NSEC,
   CRS_DIR,
   CRS_DATA,
+};
+export {
+  ENC_SIZE,
+  ENC_CAP,
+  ENC_HWM,
+  ENC_MAX,
+  ENCE_SIZE,
+  ENCE_STATE,
+  ENCE_IF,
+  ENCE_AF,
+  ENCE_PROTO,
+  ENCE_SPLEN,
+  ENCE_DPLEN,
+  ENCE_SRC,
+  ENCE_DST,
+  ENCS_FREE,
+  ENCS_LIVE,
+  ENCP_IPV4,
+  ENCP_IPV6,
+  GIF_TTL,
+  GIF_MTU,
+  GIF_NEST_MAX,
 };

@@ -32,6 +32,8 @@ export const C_ND_NS_IN = 24; // valid neighbor solicitations received
 export const C_ND_NA_IN = 25; // valid neighbor advertisements received
 export const C_ND_NA_OUT = 26; // solicited neighbor advertisements sent
 export const C_NEV_LOST = 27; // learn events lost to a full neighbor event ring
+export const C_GIF_ENCAP = 28; // packets encapsulated by a gif (assembly/forward/gif.ts)
+export const C_GIF_DECAP = 29; // outer packets matched in the encap table and decapsulated
 export const C_REASON_BASE = 32;
 export const C_COUNT = 96; // C_REASON_BASE + R_COUNT <= C_COUNT
 
@@ -77,6 +79,7 @@ export const CTX_FIB6 = 100; // u32 ptr to the compiled IPv6 FIB header, 0 = loo
 export const CTX_POOL = 104; // u32 ptr to the cluster pool behind the CTX_FREE cache (MB_*), 0 = the cache is all there is
 export const CTX_NEV = 112; // u32 ptr to this CPU's neighbor event ring (nev.ts), 0 = none: a miss is dropped as unresolved
 export const CTX_LAF = 116; // u32 ptr to the local-address filter (LAF_BYTES bitmap), 0 = none: always look the source up
+export const CTX_ENCAP = 120; // u32 ptr to the encap table (layout/encap.ts), 0 = no tunnels
 export const CTX_WARM = 108; // u32 out: xor of the tbl24 words route4_warm loaded (kept so the loads are not optimised away)
 
 // Local-address filter: a bitmap of LAF_BYTES * 8 bits, one per hash of an address the router owns

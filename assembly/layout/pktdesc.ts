@@ -98,4 +98,7 @@ export const R_HELD = 44; // local: next hop unresolved, the packet handed to th
 export const R_NEV_FULL = 45; // next hop unresolved and the CPU's neighbor event ring full: dropped, not held
 // Reverse-path filter (pipeline.ts, ip4_rpf_ok)
 export const R_RPF = 46; // IPv4 source failing the receiving interface's rp_filter (strict: the route back leaves by another interface; loose: no usable route back)
-export const R_COUNT = 47;
+// Tunnels (assembly/forward/gif.ts)
+export const R_GIF_NEST = 47; // gif: past the nesting limit (an outer packet routed into a tunnel again, back to us, or a tunnel inside a tunnel)
+export const R_GIF_NOTUNNEL = 48; // gif: a route through a gif interface that has no tunnel addresses
+export const R_COUNT = 49;

@@ -28,6 +28,9 @@ import {
   MAX_FRAME,
   ALIGN,
   LAF_BYTES,
+  ENC_SIZE,
+  ENC_MAX,
+  ENCE_SIZE,
 } from '../../assembly/layout.js';
 import { Arena } from './arena.js';
 import { assertLayout } from './layout-check.js';
@@ -108,6 +111,8 @@ export interface Layout {
   rss: { table: number; key: number; reta: number }[];
   /** per VLAN parent: u16[4096] vid -> ifindex */
   vlanMaps: number[];
+  /** the encap table (assembly/layout/encap.ts): ENC_MAX tunnel entries */
+  encap: number;
   scratch: number;
   cpu: CpuRegions[];
   /** the cluster pool: CPU c's slice starts at cpu[c].clusters (CPU 0's at `clusters`) */
@@ -153,6 +158,7 @@ export function planLayout(s: LayoutSizes): Layout {
   }
   const vlanMaps = [];
   for (let i = 0; i < s.vlanParents; i++) vlanMaps.push(a.alloc(4096 * 2));
+  const encap = a.alloc(ENC_SIZE + ENC_MAX * ENCE_SIZE);
   const scratch = a.alloc(s.scratch);
   const cpu: CpuRegions[] = [];
   for (let c = 0; c < s.cpus; c++) {
@@ -192,6 +198,7 @@ export function planLayout(s: LayoutSizes): Layout {
     gen,
     rss,
     vlanMaps,
+    encap,
     scratch,
     cpu,
     clusters,
