@@ -105,7 +105,10 @@ export interface ControlCommands {
   /** `inet ADDR[/LEN] -alias` or `delete`: the address and its routes go, after a grace period */
   'ifconfig.delete': { args: { if: string; address: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.mtu': { args: { if: string; mtu: number }; result: { interfaces: IfconfigEntry[] } };
-  'ifconfig.create': { args: { if: string; vlan: number; vlanif: string }; result: { interfaces: IfconfigEntry[] } };
+  /** a vlan with vlan and vlanif; without them a gif (the name must be gifN, as NetBSD's cloner) */
+  'ifconfig.create': { args: { if: string; vlan?: number; vlanif?: string }; result: { interfaces: IfconfigEntry[] } };
+  'ifconfig.tunnel': { args: { if: string; src: string; dst: string }; result: { interfaces: IfconfigEntry[] } };
+  'ifconfig.deletetunnel': { args: { if: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.destroy': { args: { if: string }; result: { routes: number } };
   'netstat.i': { args: Record<string, never>; result: NetstatIResult };
   'netstat.s': { args: { perCpu?: boolean }; result: NetstatSResult };

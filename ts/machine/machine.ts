@@ -260,7 +260,7 @@ export class MpMachine implements Dataplane {
       throw new UserError(`--cpus must be from 1 to ${VT_MAXCPU}`);
     const batch = o.batch ?? 256;
     // RX queues of every physical interface with a traffic source; one vector per queue pair
-    const phys = cfg.interfaces.filter((i) => !i.vlan);
+    const phys = cfg.interfaces.filter((i) => !i.vlan && !i.gif);
     for (const i of phys) this.singleQueue[i.index] = !nicModel(i).multiqueue; // and queue counts within what the model has
     const gens = phys.filter((i) => i.driver === 'gen').map((i) => ({ ifc: i, g: parseGen(i) }));
     const pcaps = phys.filter((i) => i.driver === 'pcap').map((i) => ({ ifc: i, p: host.readPcap(cfg, i) }));
@@ -743,6 +743,10 @@ export class MpMachine implements Dataplane {
       const parent = [...this.stack.ifByName].find(([, i]) => i === vlan.parent)?.[0] ?? `ifindex ${vlan.parent}`;
       throw new UserError(`${name} is a vlan: capture on ${parent}, where its frames pass with their 802.1Q tag`);
     }
+    if (this.stack.tables.ifs[ifindex]?.gif)
+      throw new UserError(
+        `${name} is a gif: capture on the interface its outer packets pass, where they meet the wire`,
+      );
     if (this.stopping) throw new UserError('mpstack is stopping');
     const t = this.taps.findIndex((x) => x.state === 'free');
     if (t < 0)

@@ -1192,7 +1192,7 @@ export class Stack implements LlHost {
    * gif-no-tunnel until `tunnel`). Refuses a name in use and a full interface table. Caller holds the
    * writer lock. Returns the ifindex.
    */
-  createGif(name: string): number {
+  createGif(name: string, ttl = GIF_TTL): number {
     const fail = (msg: string): never => {
       throw new StackConfigError(undefined, undefined, msg);
     };
@@ -1209,7 +1209,7 @@ export class Stack implements LlHost {
       mtu: GIF_MTU,
       up: true,
       vlan: null,
-      gif: { tunnel: null, ttl: GIF_TTL },
+      gif: { tunnel: null, ttl },
       queues: 1,
       rssUdp: false,
       rssKey: new Uint8Array(40),
