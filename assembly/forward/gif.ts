@@ -181,7 +181,17 @@ export function encap_lookup(tab: usize, v6: u32, src: usize, dst: usize, proto:
  * an IPv4 one without DF is encapsulated whole and the outer datagram fragmented on its way out
  * (RFC 2003 5.1: the encapsulator may fragment when the inner DF is clear).
  */
-export function gif_output(ctx: usize, pd: usize, l3: usize, len: u32, v6in: u32, rxif: u32, gif: u32, nh: u32): u32 {
+export function gif_output(
+  ctx: usize,
+  pd: usize,
+  l3: usize,
+  len: u32,
+  v6in: u32,
+  rxif: u32,
+  gif: u32,
+  nh: u32,
+  fwd: u32,
+): u32 {
   const gp = <usize>ld32(ctx + CTX_IFNET) + <usize>gif * IF_SIZE;
   const gfl = ald32(gp + IF_FLAGS);
   if ((gfl & IFF_GIF_TUNNEL) == 0) return V(PATH_DROP, R_GIF_NOTUNNEL);
@@ -190,24 +200,26 @@ export function gif_output(ctx: usize, pd: usize, l3: usize, len: u32, v6in: u32
   let tos: u32;
   if (v6in) {
     if (len > gmtu) {
-      icmp6_error(ctx, pd, l3, len, rxif, ICMP6_PACKET_TOO_BIG, 0, gmtu);
+      if (fwd) icmp6_error(ctx, pd, l3, len, rxif, ICMP6_PACKET_TOO_BIG, 0, gmtu);
       return V(PATH_DROP, R_TOO_BIG);
     }
     tos = (ld32be(l3) >>> 20) & 0xff;
-    st8(l3 + 7, ld8(l3 + 7) - 1);
+    if (fwd) st8(l3 + 7, ld8(l3 + 7) - 1);
   } else {
     df = ld16be(l3 + 6) & 0x4000;
-    if (len > gmtu && df != 0) {
-      icmp4_error(ctx, pd, l3, len, rxif, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, gmtu);
+    if (len > gmtu && (df != 0 || !fwd)) {
+      if (fwd) icmp4_error(ctx, pd, l3, len, rxif, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, gmtu);
       return V(PATH_DROP, R_NEED_FRAG);
     }
     tos = ld8(l3 + 1);
+  }
+  if (fwd && !v6in) {
     const old = ld16be(l3 + 8);
     const nw = old - 0x100;
     st16be(l3 + 8, nw);
     st16be(l3 + 10, in_cksum_update16(ld16be(l3 + 10), old, nw));
   }
-  st32(pd + PD_NH, nh);
+  if (fwd) st32(pd + PD_NH, nh);
   const proto: u32 = v6in ? IPPROTO_IPV6 : IPPROTO_IPV4;
   const ttl = ld32(gp + IF_GIF_TTL);
   if ((gfl & IFF_GIF_V6) == 0) {
@@ -221,7 +233,7 @@ export function gif_output(ctx: usize, pd: usize, l3: usize, len: u32, v6in: u32
     st32be(o + 12, ld32be(gp + IF_GIF_SRC));
     st32be(o + 16, ld32be(gp + IF_GIF_DST));
     st16be(o + 10, in_cksum_hdr20(o));
-    return gif_route4(ctx, pd, o, olen, l3, len, v6in, df, rxif, gif);
+    return gif_route4(ctx, pd, o, olen, l3, len, v6in, df, rxif, gif, fwd);
   }
   const o = l3 - 40;
   st32be(o, 0x60000000 | (tos << 20));
@@ -230,7 +242,7 @@ export function gif_output(ctx: usize, pd: usize, l3: usize, len: u32, v6in: u32
     st32be(o + 8 + w, ld32be(gp + IF_GIF_SRC + w));
     st32be(o + 24 + w, ld32be(gp + IF_GIF_DST + w));
   }
-  return gif_route6(ctx, pd, o, len + 40, l3, len, v6in, rxif, gif);
+  return gif_route6(ctx, pd, o, len + 40, l3, len, v6in, rxif, gif, fwd);
 }
 
 /** The outer packet left: the tallies of the gif (its IFC_ output counters, C_GIF_ENCAP). */
@@ -337,6 +349,7 @@ function gif_route4(
   df: u32,
   rxif: u32,
   gif: u32,
+  fwd: u32,
 ): u32 {
   const dst = ld32be(o + 16);
   const nhp = gif_outer_nh(ctx, route4(ctx, dst));
@@ -348,7 +361,10 @@ function gif_route4(
   if (ne == 0) return gif_unresolved(ctx, pd, 0, otif, gw, 0, 0, 0, o, olen, olen <= mtu, rxif);
   if (ld8(ne + NB_USED) == 0) st8(ne + NB_USED, 1);
   if (olen > mtu) {
-    if (df != 0) return gif_inner_too_big(ctx, pd, l3, len, v6in, rxif, mtu - 20);
+    // ours (fwd 0: an ICMP error or an echo reply) is dropped rather than fragmented: its cluster
+    // must stay the one the tx entry points into
+    if (df != 0 || !fwd)
+      return fwd ? gif_inner_too_big(ctx, pd, l3, len, v6in, rxif, mtu - 20) : V(PATH_DROP, R_NEED_FRAG);
     st16(pd + PD_TXIF, otif);
     if (ip4_fragment(ctx, pd, o, 20, olen, otif, ne + NB_MAC, mtu) == 0) {
       st16(pd + PD_TXIF, 0);
@@ -358,7 +374,7 @@ function gif_route4(
     return V(PATH_NORMAL, 0);
   }
   if (tx_room(ctx) == 0) return V(PATH_DROP, R_NOBUFS);
-  st16(pd + PD_TXIF, otif);
+  if (fwd) st16(pd + PD_TXIF, otif);
   ether_output(ctx, pd, o, olen, ETHERTYPE_IP, otif, ne + NB_MAC);
   gif_count(ctx, gif, len);
   return V(PATH_NORMAL, 0);
@@ -374,6 +390,7 @@ function gif_route6(
   v6in: u32,
   rxif: u32,
   gif: u32,
+  fwd: u32,
 ): u32 {
   const nhp = gif_outer_nh(ctx, route6(ctx, o + 24));
   if (nhp == 0) return V(PATH_DROP, gif_route_reason);
@@ -389,9 +406,9 @@ function gif_route6(
   if (ld8(ne + NB_USED) == 0) st8(ne + NB_USED, 1);
   // an IPv6 outer packet is never fragmented here (we are its source, but keep no fragment header
   // code): whatever does not fit is refused back to the inner source, DF or not
-  if (olen > mtu) return gif_inner_too_big(ctx, pd, l3, len, v6in, rxif, mtu - 40);
+  if (olen > mtu) return fwd ? gif_inner_too_big(ctx, pd, l3, len, v6in, rxif, mtu - 40) : V(PATH_DROP, R_TOO_BIG);
   if (tx_room(ctx) == 0) return V(PATH_DROP, R_NOBUFS);
-  st16(pd + PD_TXIF, otif);
+  if (fwd) st16(pd + PD_TXIF, otif);
   ether_output(ctx, pd, o, olen, ETHERTYPE_IPV6, otif, ne + NB_MAC);
   gif_count(ctx, gif, len);
   return V(PATH_NORMAL, 0);

@@ -438,7 +438,7 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
     return V(PATH_DROP, R_IF_DOWN);
   }
-  if (ld32(tifp + IF_FLAGS) & IFF_GIF) return gif_output(ctx, pd, l3, iplen, 0, rxif, txif, nh);
+  if (ld32(tifp + IF_FLAGS) & IFF_GIF) return gif_output(ctx, pd, l3, iplen, 0, rxif, txif, nh, 1);
   const gw = fl & NHF_GATEWAY ? ld32(nhp + NH_GW) : dst;
   let mtu = ld32(tifp + IF_MTU);
   const rmtu = ld32(nhp + NH_MTU);
@@ -660,7 +660,7 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     icmp6_error(ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0);
     return V(PATH_DROP, R_IF_DOWN);
   }
-  if (ld32(tifp + IF_FLAGS) & IFF_GIF) return gif_output(ctx, pd, l3, total, 1, rxif, txif, nh);
+  if (ld32(tifp + IF_FLAGS) & IFF_GIF) return gif_output(ctx, pd, l3, total, 1, rxif, txif, nh, 1);
   let ne: usize;
   if (fl & NHF_GATEWAY) {
     ne = nb_find(

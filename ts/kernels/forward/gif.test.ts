@@ -299,6 +299,41 @@ describe.each([
     expect([r4.path, r4.reason]).toEqual(['drop', 'ip-version']);
   });
 
+  test('answers from the router go back into the tunnel: echo replies and ICMP errors, encapsulated as ours', () => {
+    const s = stack();
+    // ping gif0's own address through the tunnel: the reply is encapsulated toward the remote end
+    const echo = inner4({ src: ip('10.20.0.2'), dst: ip('10.20.0.1'), proto: 'icmp' });
+    const r = one(s, outer('203.0.113.99', '198.51.100.1', echo.subarray(14)), 2);
+    expect([r.path, r.reason]).toEqual(['local', 'echo-reply']);
+    expect(r.out).toHaveLength(1);
+    const d = r.out[0]!.data;
+    expect([r.out[0]!.ifindex, d[23], d[22]]).toEqual([2, 4, 30]);
+    expect(Array.from(d.subarray(30, 34))).toEqual([203, 0, 113, 99]);
+    expect(Array.from(d.subarray(34 + 12, 34 + 20))).toEqual([10, 20, 0, 1, 10, 20, 0, 2]);
+    expect(d[34 + 20]).toBe(0); // echo reply
+    expect(cksumOk(d, 14, 20)).toBe(true);
+    // an inner packet whose TTL runs out here: time exceeded, from gif0's address, into the tunnel
+    const old = one(
+      s,
+      outer(
+        '203.0.113.99',
+        '198.51.100.1',
+        inner4({ src: ip('10.20.0.2'), dst: ip('192.0.2.10'), ttl: 1 }).subarray(14),
+      ),
+      2,
+    );
+    expect([old.path, old.reason]).toEqual(['drop', 'ttl-exceeded']);
+    const e = old.out[0]!.data;
+    expect([old.out[0]!.ifindex, e[23]]).toEqual([2, 4]);
+    expect(Array.from(e.subarray(34 + 12, 34 + 20))).toEqual([10, 20, 0, 1, 10, 20, 0, 2]);
+    expect([e[34 + 20], e[34 + 21]]).toEqual([11, 0]);
+    // IPv6 through gif1: echo reply back inside IPv6
+    const echo6 = inner6({ src: ip('2001:db8:21::2'), dst: ip('2001:db8:21::1'), proto: 58 });
+    const r6 = one(s, outer('2001:db8:100::99', '2001:db8:1::1', echo6.subarray(14)), 2);
+    expect([r6.path, r6.reason]).toEqual(['local', 'echo-reply']);
+    expect(r6.out[0]!.data[20]).toBe(41);
+  });
+
   test('deletetunnel: output drops as gif-no-tunnel, input is no longer matched; a new tunnel works', () => {
     const s = stack();
     s.tables.wlock.runSync('test', () => s.tables.deleteTunnel(4));

@@ -146,6 +146,7 @@ export function gif_output(
   rxif: number,
   gif: number,
   nh: number,
+  fwd: number,
 ): number {
   const gp = ld32(m, ctx + CTX_IFNET) + gif * IF_SIZE;
   const gfl = ald32(m, gp + IF_FLAGS);
@@ -155,24 +156,26 @@ export function gif_output(
   let tos: number;
   if (v6in) {
     if (len > gmtu) {
-      icmp6_error(m, ctx, pd, l3, len, rxif, ICMP6_PACKET_TOO_BIG, 0, gmtu);
+      if (fwd) icmp6_error(m, ctx, pd, l3, len, rxif, ICMP6_PACKET_TOO_BIG, 0, gmtu);
       return V(PATH_DROP, R_TOO_BIG);
     }
     tos = (ld32be(m, l3) >>> 20) & 0xff;
-    st8(m, l3 + 7, ld8(m, l3 + 7) - 1);
+    if (fwd) st8(m, l3 + 7, ld8(m, l3 + 7) - 1);
   } else {
     df = ld16be(m, l3 + 6) & 0x4000;
-    if (len > gmtu && df !== 0) {
-      icmp4_error(m, ctx, pd, l3, len, rxif, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, gmtu);
+    if (len > gmtu && (df !== 0 || !fwd)) {
+      if (fwd) icmp4_error(m, ctx, pd, l3, len, rxif, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, gmtu);
       return V(PATH_DROP, R_NEED_FRAG);
     }
     tos = ld8(m, l3 + 1);
+  }
+  if (fwd && !v6in) {
     const old = ld16be(m, l3 + 8);
     const nw = old - 0x100;
     st16be(m, l3 + 8, nw);
     st16be(m, l3 + 10, in_cksum_update16(ld16be(m, l3 + 10), old, nw));
   }
-  st32(m, pd + PD_NH, nh);
+  if (fwd) st32(m, pd + PD_NH, nh);
   const proto = v6in ? IPPROTO_IPV6 : IPPROTO_IPV4;
   const ttl = ld32(m, gp + IF_GIF_TTL);
   if ((gfl & IFF_GIF_V6) === 0) {
@@ -186,7 +189,7 @@ export function gif_output(
     st32be(m, o + 12, ld32be(m, gp + IF_GIF_SRC));
     st32be(m, o + 16, ld32be(m, gp + IF_GIF_DST));
     st16be(m, o + 10, in_cksum_hdr20(m, o));
-    return gif_route4(m, ctx, pd, o, olen, l3, len, v6in, df, rxif, gif);
+    return gif_route4(m, ctx, pd, o, olen, l3, len, v6in, df, rxif, gif, fwd);
   }
   const o = l3 - 40;
   st32be(m, o, 0x60000000 | (tos << 20));
@@ -195,7 +198,7 @@ export function gif_output(
     st32be(m, o + 8 + w, ld32be(m, gp + IF_GIF_SRC + w));
     st32be(m, o + 24 + w, ld32be(m, gp + IF_GIF_DST + w));
   }
-  return gif_route6(m, ctx, pd, o, len + 40, l3, len, v6in, rxif, gif);
+  return gif_route6(m, ctx, pd, o, len + 40, l3, len, v6in, rxif, gif, fwd);
 }
 
 function gif_count(m: Mem, ctx: number, gif: number, len: number): void {
@@ -301,6 +304,7 @@ function gif_route4(
   df: number,
   rxif: number,
   gif: number,
+  fwd: number,
 ): number {
   const dst = ld32be(m, o + 16);
   const nhp = gif_outer_nh(m, ctx, route4(m, ctx, dst));
@@ -312,7 +316,8 @@ function gif_route4(
   if (ne === 0) return gif_unresolved(m, ctx, pd, 0, otif, gw, 0, 0, 0, o, olen, olen <= mtu, rxif);
   if (ld8(m, ne + NB_USED) === 0) st8(m, ne + NB_USED, 1);
   if (olen > mtu) {
-    if (df !== 0) return gif_inner_too_big(m, ctx, pd, l3, len, v6in, rxif, mtu - 20);
+    if (df !== 0 || !fwd)
+      return fwd ? gif_inner_too_big(m, ctx, pd, l3, len, v6in, rxif, mtu - 20) : V(PATH_DROP, R_NEED_FRAG);
     st16(m, pd + PD_TXIF, otif);
     if (ip4_fragment(m, ctx, pd, o, 20, olen, otif, ne + NB_MAC, mtu) === 0) {
       st16(m, pd + PD_TXIF, 0);
@@ -322,7 +327,7 @@ function gif_route4(
     return V(PATH_NORMAL, 0);
   }
   if (tx_room(m, ctx) === 0) return V(PATH_DROP, R_NOBUFS);
-  st16(m, pd + PD_TXIF, otif);
+  if (fwd) st16(m, pd + PD_TXIF, otif);
   ether_output(m, ctx, pd, o, olen, ETHERTYPE_IP, otif, ne + NB_MAC);
   gif_count(m, ctx, gif, len);
   return V(PATH_NORMAL, 0);
@@ -339,6 +344,7 @@ function gif_route6(
   v6in: number,
   rxif: number,
   gif: number,
+  fwd: number,
 ): number {
   const nhp = gif_outer_nh(m, ctx, route6(m, ctx, o + 24));
   if (nhp === 0) return V(PATH_DROP, gif_route_reason);
@@ -352,9 +358,9 @@ function gif_route6(
   const ne = nb_find(m, ld32(m, ctx + CTX_NBR), a0, a1, a2, a3, otif, NBS_V6);
   if (ne === 0) return gif_unresolved(m, ctx, pd, 1, otif, a0, a1, a2, a3, o, olen, olen <= mtu, rxif);
   if (ld8(m, ne + NB_USED) === 0) st8(m, ne + NB_USED, 1);
-  if (olen > mtu) return gif_inner_too_big(m, ctx, pd, l3, len, v6in, rxif, mtu - 40);
+  if (olen > mtu) return fwd ? gif_inner_too_big(m, ctx, pd, l3, len, v6in, rxif, mtu - 40) : V(PATH_DROP, R_TOO_BIG);
   if (tx_room(m, ctx) === 0) return V(PATH_DROP, R_NOBUFS);
-  st16(m, pd + PD_TXIF, otif);
+  if (fwd) st16(m, pd + PD_TXIF, otif);
   ether_output(m, ctx, pd, o, olen, ETHERTYPE_IPV6, otif, ne + NB_MAC);
   gif_count(m, ctx, gif, len);
   return V(PATH_NORMAL, 0);

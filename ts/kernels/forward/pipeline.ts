@@ -407,7 +407,7 @@ function ip4_input(
     icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
     return V(PATH_DROP, R_IF_DOWN);
   }
-  if (ld32(m, tifp + IF_FLAGS) & IFF_GIF) return gif_output(m, ctx, pd, l3, iplen, 0, rxif, txif, nh);
+  if (ld32(m, tifp + IF_FLAGS) & IFF_GIF) return gif_output(m, ctx, pd, l3, iplen, 0, rxif, txif, nh, 1);
   const gw = fl & NHF_GATEWAY ? ld32(m, nhp + NH_GW) : dst;
   let mtu = ld32(m, tifp + IF_MTU);
   const rmtu = ld32(m, nhp + NH_MTU);
@@ -617,7 +617,7 @@ function ip6_input(
     icmp6_error(m, ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0);
     return V(PATH_DROP, R_IF_DOWN);
   }
-  if (ld32(m, tifp + IF_FLAGS) & IFF_GIF) return gif_output(m, ctx, pd, l3, total, 1, rxif, txif, nh);
+  if (ld32(m, tifp + IF_FLAGS) & IFF_GIF) return gif_output(m, ctx, pd, l3, total, 1, rxif, txif, nh, 1);
   const nbr = ld32(m, ctx + CTX_NBR);
   const ne =
     fl & NHF_GATEWAY
