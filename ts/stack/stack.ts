@@ -1021,7 +1021,7 @@ export class Stack implements LlHost {
 
   linkOf(ifindex: number): { mac: Uint8Array; vid: number; wire: number } | null {
     const s = this.tables.ifs[ifindex];
-    if (!s?.up) return null;
+    if (!s?.up || s.gif) return null; // a gif has no link layer: nothing to resolve or announce on it
     return { mac: s.mac, vid: s.vlan?.id ?? 0, wire: s.vlan?.parent ?? ifindex };
   }
 
