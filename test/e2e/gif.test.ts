@@ -190,21 +190,23 @@ describeWithHosts('gif(4) with Linux tunnel endpoints over TAP links', ['ping', 
       if (missing) throw new Error(`cannot run: ${missing}`);
       const ns = `mpg1-${tag}`;
       const sh = (cmds: string[]) => {
-        const r = spawnSync('ip', ['-batch', '-'], { input: `${cmds.join('\n')}\n`, encoding: 'utf8' });
-        if (r.status !== 0) throw new Error(`ip -batch: ${r.stderr}`);
+        for (const c of cmds) {
+          const r = spawnSync('ip', ['netns', 'exec', ns, ...c.split(' ')], { encoding: 'utf8' });
+          if (r.status !== 0) throw new Error(`${c}: ${r.stderr}`);
+        }
       };
       sh([
-        `netns exec ${ns} ip tunnel add tip4 mode ipip local 10.93.1.2 remote 10.93.1.1 ttl 64`,
-        `netns exec ${ns} ip addr add 10.20.0.2/30 dev tip4`,
-        `netns exec ${ns} ip link set tip4 up`,
-        `netns exec ${ns} ip route add 10.93.2.0/24 dev tip4 src 10.20.0.2`,
-        `netns exec ${ns} ip tunnel add tsit mode sit local 10.93.1.2 remote 10.93.1.1 ttl 64`,
-        `netns exec ${ns} ip -6 addr add fd00:20::2/64 dev tsit nodad`,
-        `netns exec ${ns} ip link set tsit up`,
-        `netns exec ${ns} ip -6 route add fd00:93:2::/64 dev tsit`,
-        `netns exec ${ns} ip -6 tunnel add t66 mode ip6ip6 local fd00:93:1::2 remote fd00:93:1::1`,
-        `netns exec ${ns} ip -6 addr add fd00:21::2/64 dev t66 nodad`,
-        `netns exec ${ns} ip link set t66 up`,
+        `ip tunnel add tip4 mode ipip local 10.93.1.2 remote 10.93.1.1 ttl 64`,
+        `ip addr add 10.20.0.2/30 dev tip4`,
+        `ip link set tip4 up`,
+        `ip route add 10.93.2.0/24 dev tip4 src 10.20.0.2`,
+        `ip tunnel add tsit mode sit local 10.93.1.2 remote 10.93.1.1 ttl 64`,
+        `ip -6 addr add fd00:20::2/64 dev tsit nodad`,
+        `ip link set tsit up`,
+        `ip -6 route add fd00:93:2::/64 dev tsit`,
+        `ip -6 tunnel add t66 mode ip6ip6 local fd00:93:1::2 remote fd00:93:1::1`,
+        `ip -6 addr add fd00:21::2/64 dev t66 nodad`,
+        `ip link set t66 up`,
       ]);
       const ping = (args: string[]) => h1.run('ping', ['-c', '3', '-i', '0.2', '-W', '2', ...args]);
       expect(await ping(['10.20.0.1'])).toMatch(/[23] received/); // ipip, mpstack's gif0
