@@ -171,6 +171,7 @@ import {
   R_RPF,
   R_GIF_NEST,
   R_GIF_NOTUNNEL,
+  R_GIF_RELAY,
   R_COUNT,
 } from './layout/pktdesc.ts';
 import {
@@ -686,6 +687,7 @@ export {
   R_RPF,
   R_GIF_NEST,
   R_GIF_NOTUNNEL,
+  R_GIF_RELAY,
   R_COUNT,
 };
 export {

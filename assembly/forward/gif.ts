@@ -90,14 +90,27 @@ import {
   ENCS_LIVE,
   ENCP_IPV4,
   ENCP_IPV6,
+  CTX_ENCAP,
+  R_GIF_RELAY,
 } from '../layout';
 import { ld8, ld16be, ld32, ld32be, st8, st16, st32, st16be, st32be, ald32, cnt_add } from '../util/mem';
-import { in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum';
+import { in_cksum, in_cksum_acc, in_cksum_hdr20, in_cksum_update16, in_pseudo6 } from '../wire/cksum';
 import { route4, route6 } from '../fib/route';
 import { nb_find } from '../nbr/nbr';
 import { nev_post_miss } from '../nbr/nev';
 import { ether_output, tx_room, ETHERTYPE_IP, ETHERTYPE_IPV6 } from './output';
-import { icmp4_error, icmp6_error, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, ICMP6_PACKET_TOO_BIG } from './icmp';
+import {
+  icmp4_error,
+  icmp6_error,
+  ICMP_UNREACH,
+  ICMP_UNREACH_NEEDFRAG,
+  ICMP_UNREACH_HOST,
+  ICMP_TIMXCEED,
+  ICMP6_PACKET_TOO_BIG,
+  ICMP6_DST_UNREACH,
+  ICMP6_DST_UNREACH_ADDR,
+  ICMP6_TIME_EXCEEDED,
+} from './icmp';
 import { ip4_fragment } from './frag';
 
 export const IPPROTO_IPV4: u32 = 4;
@@ -328,7 +341,7 @@ function gif_outer_nh(ctx: usize, nh: u32): usize {
 /** The inner packet does not fit the outer path's MTU less `hdr`: tell its source (RFC 2003 5.1, RFC 4213 3.2). */
 function gif_inner_too_big(ctx: usize, pd: usize, l3: usize, len: u32, v6in: u32, rxif: u32, mtu: u32): u32 {
   if (v6in) {
-    icmp6_error(ctx, pd, l3, len, rxif, ICMP6_PACKET_TOO_BIG, 0, mtu < 1280 ? 1280 : mtu);
+    icmp6_error(ctx, pd, l3, len, rxif, ICMP6_PACKET_TOO_BIG, 0, max<u32>(mtu, 1280));
     return V(PATH_DROP, R_TOO_BIG);
   }
   if (ld16be(l3 + 6) & 0x4000) {
@@ -412,4 +425,73 @@ function gif_route6(
   ether_output(ctx, pd, o, olen, ETHERTYPE_IPV6, otif, ne + NB_MAC);
   gif_count(ctx, gif, len);
   return V(PATH_NORMAL, 0);
+}
+
+/**
+ * RFC 2003 4 (and RFC 2473 8 for IPv6 outer headers): an ICMP error for us (`icmp`, ilen bytes of
+ * the message, checksum not yet checked; v6outer: ICMPv6) whose quote is the outer header of a packet
+ * one of our tunnels sent (from our end to its remote end, protocol 4 or 41: the encap table, with
+ * the quote's addresses swapped) is relayed to the source of the inner packet quoted behind it, when
+ * the quote holds the inner header whole: "too big" as frag-needed (inner IPv4 with DF) or packet
+ * too big (inner IPv6), with the MTU less the outer header; the other unreachables and time exceeded
+ * as host / address unreachable (the tunnel's far side failed, which the inner sender cannot fix).
+ * The new error goes out under the error rules and limiter (icmp4_error/icmp6_error). Returns the
+ * verdict (local, gif-icmp-relayed), or 0 when the message is not such an error (the caller goes on
+ * to local delivery, which counts and checks it as any other).
+ */
+export function gif_icmp_relay(ctx: usize, pd: usize, icmp: usize, ilen: u32, v6outer: u32, l3: usize, rxif: u32): u32 {
+  const tab = <usize>ld32(ctx + CTX_ENCAP);
+  if (tab == 0 || ilen < 8) return 0;
+  const type = ld8(icmp);
+  let toobig = false;
+  let mtu: u32 = 0;
+  if (v6outer) {
+    if (type == ICMP6_PACKET_TOO_BIG) {
+      toobig = true;
+      mtu = ld32be(icmp + 4);
+    } else if (type != ICMP6_DST_UNREACH && type != ICMP6_TIME_EXCEEDED) return 0;
+    if (~in_cksum_acc(icmp, ilen, in_pseudo6(l3 + 8, l3 + 24, 58, ilen)) & 0xffff) return 0;
+  } else {
+    if (type == ICMP_UNREACH) {
+      toobig = ld8(icmp + 1) == ICMP_UNREACH_NEEDFRAG;
+      mtu = ld16be(icmp + 6);
+    } else if (type != ICMP_TIMXCEED) return 0;
+    if (in_cksum(icmp, ilen) != 0) return 0;
+  }
+  const q = icmp + 8;
+  const qlen = ilen - 8;
+  let qh: u32 = 40;
+  let proto: u32;
+  let qs: usize;
+  let qd: usize;
+  if (v6outer) {
+    if (qlen < 40 || ld8(q) >> 4 != 6) return 0;
+    proto = ld8(q + 6);
+    qs = q + 8;
+    qd = q + 24;
+  } else {
+    if (qlen < 20 || ld8(q) >> 4 != 4) return 0;
+    qh = (ld8(q) & 15) << 2;
+    if (qh < 20 || qh > qlen) return 0;
+    proto = ld8(q + 9);
+    qs = q + 12;
+    qd = q + 16;
+  }
+  if (proto != IPPROTO_IPV4 && proto != IPPROTO_IPV6) return 0;
+  // the quote left from our end (its source) to the remote end (its destination)
+  if (encap_lookup(tab, v6outer, qd, qs, proto) == 0) return 0;
+  const inner = q + qh;
+  const n = qlen - qh;
+  const less = mtu > qh ? mtu - qh : 0;
+  if (proto == IPPROTO_IPV4) {
+    if (n >= 20 && ld8(inner) >> 4 == 4 && (ld8(inner) & 15) << 2 <= n) {
+      if (!toobig) icmp4_error(ctx, pd, inner, n, rxif, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
+      else if (ld16be(inner + 6) & 0x4000)
+        icmp4_error(ctx, pd, inner, n, rxif, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, less);
+    }
+  } else if (n >= 40 && ld8(inner) >> 4 == 6) {
+    if (toobig) icmp6_error(ctx, pd, inner, n, rxif, ICMP6_PACKET_TOO_BIG, 0, max<u32>(less, 1280));
+    else icmp6_error(ctx, pd, inner, n, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0);
+  }
+  return V(PATH_LOCAL, R_GIF_RELAY);
 }

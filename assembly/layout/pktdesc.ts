@@ -101,4 +101,5 @@ export const R_RPF = 46; // IPv4 source failing the receiving interface's rp_fil
 // Tunnels (assembly/forward/gif.ts)
 export const R_GIF_NEST = 47; // gif: past the nesting limit (an outer packet routed into a tunnel again, back to us, or a tunnel inside a tunnel)
 export const R_GIF_NOTUNNEL = 48; // gif: a route through a gif interface that has no tunnel addresses
-export const R_COUNT = 49;
+export const R_GIF_RELAY = 49; // local: an ICMP error about one of our tunnels' outer packets, relayed to the inner source (RFC 2003 4)
+export const R_COUNT = 50;

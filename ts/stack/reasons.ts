@@ -55,6 +55,7 @@ export const REASON_NAMES: readonly string[] = [
   'rp-filter',
   'gif-nesting',
   'gif-no-tunnel',
+  'gif-icmp-relayed',
 ];
 
 export const HTYPE_NAMES = ['none', 'ipv4', 'tcp4', 'udp4', 'ipv6', 'tcp6', 'udp6'] as const;

@@ -334,6 +334,58 @@ describe.each([
     expect(r6.out[0]!.data[20]).toBe(41);
   });
 
+  test('ICMP errors about our outer packets are relayed to the inner source (RFC 2003 4)', () => {
+    const s = stack();
+    /** An ICMP error from the gateway to wm1's address quoting a packet gif0 sent (its outer header to `to`). */
+    const err = (type: number, code: number, mtu: number, inner: Uint8Array, to = '203.0.113.99', v6 = false) => {
+      const quote = outer(
+        v6 ? '2001:db8:1::1' : '198.51.100.1',
+        v6 ? '2001:db8:100::99' : to,
+        inner.subarray(14),
+      ).subarray(14, 14 + (v6 ? 40 : 20) + (inner[14]! >> 4 === 6 ? 48 : 28));
+      const icmp = new Uint8Array(8 + quote.length);
+      icmp.set([type, code, 0, 0, 0, 0, mtu >> 8, mtu & 255]);
+      icmp.set(quote, 8);
+      if (v6) {
+        // the ICMPv6 checksum over the pseudo-header (from the gateway to wm1's address)
+        const ph = new Uint8Array(40 + icmp.length);
+        ph.set(ip('2001:db8:1::fe'), 0);
+        ph.set(ip('2001:db8:1::1'), 16);
+        ph[34] = icmp.length >> 8;
+        ph[35] = icmp.length & 255;
+        ph[39] = 58;
+        ph.set(icmp, 40);
+        const c = ~sum16(ph, 0, ph.length) & 0xffff;
+        icmp[2] = c >> 8;
+        icmp[3] = c & 255;
+        return outer('2001:db8:1::fe', '2001:db8:1::1', icmp, 58);
+      }
+      const c = ~sum16(icmp, 0, icmp.length) & 0xffff;
+      icmp[2] = c >> 8;
+      icmp[3] = c & 255;
+      return outer('198.51.100.254', '198.51.100.1', icmp, 1);
+    };
+    const sent = inner4({ dst: ip('10.20.0.2'), df: true, ttl: 63 });
+    const r = one(s, err(3, 4, 1400, sent), 2);
+    expect([r.path, r.reason]).toEqual(['local', 'gif-icmp-relayed']);
+    expect(r.out).toHaveLength(1);
+    const e = r.out[0]!.data;
+    expect([r.out[0]!.ifindex, e[34], e[35], be16(e, 40)]).toEqual([1, 3, 4, 1380]); // the MTU less 20
+    expect(Array.from(e.subarray(30, 34))).toEqual([192, 0, 2, 10]);
+    expect(e.subarray(42, 42 + 28)).toEqual(sent.subarray(14, 14 + 28)); // the inner packet quoted
+    // time exceeded on the far side: host unreachable to the inner source
+    const t = one(s, err(11, 0, 0, sent), 2);
+    expect([t.reason, t.out[0]!.data[34], t.out[0]!.data[35]]).toEqual(['gif-icmp-relayed', 3, 1]);
+    // a packet no tunnel of ours sent: an ordinary ICMP message for us
+    expect(one(s, err(3, 4, 1400, sent, '203.0.113.98'), 2).reason).toBe('local');
+    // IPv6 outer (gif1), IPv6 inside: packet too big, relayed with the MTU less 40 (at least 1280)
+    const sent6 = inner6({ dst: ip('2001:db8:21::2') });
+    const r6 = one(s, err(2, 0, 1500, sent6, '', true), 2);
+    expect([r6.path, r6.reason]).toEqual(['local', 'gif-icmp-relayed']);
+    const e6 = r6.out[0]!.data;
+    expect([r6.out[0]!.ifindex, e6[54], be16(e6, 60)]).toEqual([1, 2, 1460]);
+  });
+
   test('deletetunnel: output drops as gif-no-tunnel, input is no longer matched; a new tunnel works', () => {
     const s = stack();
     s.tables.wlock.runSync('test', () => s.tables.deleteTunnel(4));

@@ -66,14 +66,27 @@ import {
   ENCS_LIVE,
   ENCP_IPV4,
   ENCP_IPV6,
+  CTX_ENCAP,
+  R_GIF_RELAY,
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16be, ld32, ld32be, st8, st16, st32, st16be, st32be, ald32, cnt_add } from '../util/mem.js';
-import { in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
+import { in_cksum, in_cksum_acc, in_cksum_hdr20, in_cksum_update16, in_pseudo6 } from '../wire/cksum.js';
 import { route4, route6 } from '../fib/route.js';
 import { nb_find } from '../nbr/nbr.js';
 import { nev_post_miss } from '../nbr/nev.js';
 import { ether_output, tx_room, ETHERTYPE_IP, ETHERTYPE_IPV6 } from './output.js';
-import { icmp4_error, icmp6_error, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, ICMP6_PACKET_TOO_BIG } from './icmp.js';
+import {
+  icmp4_error,
+  icmp6_error,
+  ICMP_UNREACH,
+  ICMP_UNREACH_NEEDFRAG,
+  ICMP_UNREACH_HOST,
+  ICMP_TIMXCEED,
+  ICMP6_PACKET_TOO_BIG,
+  ICMP6_DST_UNREACH,
+  ICMP6_DST_UNREACH_ADDR,
+  ICMP6_TIME_EXCEEDED,
+} from './icmp.js';
 import { ip4_fragment } from './frag.js';
 
 export const IPPROTO_IPV4 = 4;
@@ -364,4 +377,70 @@ function gif_route6(
   ether_output(m, ctx, pd, o, olen, ETHERTYPE_IPV6, otif, ne + NB_MAC);
   gif_count(m, ctx, gif, len);
   return V(PATH_NORMAL, 0);
+}
+
+/** See assembly/forward/gif.ts: an ICMP error about a tunnel's outer packet, relayed to the inner source (RFC 2003 4). */
+export function gif_icmp_relay(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  icmp: number,
+  ilen: number,
+  v6outer: number,
+  l3: number,
+  rxif: number,
+): number {
+  const tab = ld32(m, ctx + CTX_ENCAP);
+  if (tab === 0 || ilen < 8) return 0;
+  const type = ld8(m, icmp);
+  let toobig = false;
+  let mtu = 0;
+  if (v6outer) {
+    if (type === ICMP6_PACKET_TOO_BIG) {
+      toobig = true;
+      mtu = ld32be(m, icmp + 4);
+    } else if (type !== ICMP6_DST_UNREACH && type !== ICMP6_TIME_EXCEEDED) return 0;
+    if (~in_cksum_acc(m, icmp, ilen, in_pseudo6(m, l3 + 8, l3 + 24, 58, ilen)) & 0xffff) return 0;
+  } else {
+    if (type === ICMP_UNREACH) {
+      toobig = ld8(m, icmp + 1) === ICMP_UNREACH_NEEDFRAG;
+      mtu = ld16be(m, icmp + 6);
+    } else if (type !== ICMP_TIMXCEED) return 0;
+    if (in_cksum(m, icmp, ilen) !== 0) return 0;
+  }
+  const q = icmp + 8;
+  const qlen = ilen - 8;
+  let qh = 40;
+  let proto: number;
+  let qs: number;
+  let qd: number;
+  if (v6outer) {
+    if (qlen < 40 || ld8(m, q) >> 4 !== 6) return 0;
+    proto = ld8(m, q + 6);
+    qs = q + 8;
+    qd = q + 24;
+  } else {
+    if (qlen < 20 || ld8(m, q) >> 4 !== 4) return 0;
+    qh = (ld8(m, q) & 15) << 2;
+    if (qh < 20 || qh > qlen) return 0;
+    proto = ld8(m, q + 9);
+    qs = q + 12;
+    qd = q + 16;
+  }
+  if (proto !== IPPROTO_IPV4 && proto !== IPPROTO_IPV6) return 0;
+  if (encap_lookup(m, tab, v6outer, qd, qs, proto) === 0) return 0;
+  const inner = q + qh;
+  const n = qlen - qh;
+  const less = mtu > qh ? mtu - qh : 0;
+  if (proto === IPPROTO_IPV4) {
+    if (n >= 20 && ld8(m, inner) >> 4 === 4 && (ld8(m, inner) & 15) << 2 <= n) {
+      if (!toobig) icmp4_error(m, ctx, pd, inner, n, rxif, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
+      else if (ld16be(m, inner + 6) & 0x4000)
+        icmp4_error(m, ctx, pd, inner, n, rxif, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, less);
+    }
+  } else if (n >= 40 && ld8(m, inner) >> 4 === 6) {
+    if (toobig) icmp6_error(m, ctx, pd, inner, n, rxif, ICMP6_PACKET_TOO_BIG, 0, Math.max(less, 1280));
+    else icmp6_error(m, ctx, pd, inner, n, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0);
+  }
+  return V(PATH_LOCAL, R_GIF_RELAY);
 }

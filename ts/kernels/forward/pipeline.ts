@@ -136,7 +136,7 @@ import { ip4_redirect, ip6_redirect } from './redirect.js';
 import { ip4_fragment } from './frag.js';
 import { ip6_hopopts_input } from './hbh.js';
 import { ip4_local, ip4_local_group, ip6_local, ip6_local_group } from './local.js';
-import { encap_lookup, gif_output, gif_is_tunnel, IPPROTO_IPV4, IPPROTO_IPV6 } from './gif.js';
+import { encap_lookup, gif_output, gif_is_tunnel, gif_icmp_relay, IPPROTO_IPV4, IPPROTO_IPV6 } from './gif.js';
 
 const V = (path: number, reason: number): number => (path << 8) | reason;
 const FAST = PATH_FAST << 8;
@@ -370,6 +370,10 @@ function ip4_input(
       const gif = tab !== 0 ? encap_lookup(m, tab, 0, l3 + 12, l3 + 16, proto) : 0;
       if (gif !== 0) return gif_decap(m, ctx, pd, l3 + hlen, iplen - hlen, proto === IPPROTO_IPV6, rxif, gif, now);
     }
+    if (proto === 1 && (off & 0x3fff) === 0 && !l2mc) {
+      const r = gif_icmp_relay(m, ctx, pd, l3 + hlen, iplen - hlen, 0, l3, rxif);
+      if (r !== 0) return r;
+    }
     return ip4_local(m, ctx, pd, l3, hlen, iplen, rxif, l2mc);
   }
   if (fl & NHF_BROADCAST) {
@@ -580,6 +584,10 @@ function ip6_input(
       const tab = ld32(m, ctx + CTX_ENCAP);
       const gif = tab !== 0 ? encap_lookup(m, tab, 1, l3 + 8, l3 + 24, nxt) : 0;
       if (gif !== 0) return gif_decap(m, ctx, pd, l3 + 40, total - 40, nxt === IPPROTO_IPV6, rxif, gif, now);
+    }
+    if (nxt === 58 && !l2mc) {
+      const r = gif_icmp_relay(m, ctx, pd, l3 + 40, total - 40, 1, l3, rxif);
+      if (r !== 0) return r;
     }
     return nd6_is_nd(m, l3, total)
       ? nd6_input(m, ctx, pd, l3, total, rxif)
