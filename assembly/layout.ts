@@ -90,6 +90,11 @@
 //   BRP_          bridge port slot: one member on the bridge's pslist                       bridge.ts
 //   FDB_          bridge forwarding database entry (a seqlock claimed by CAS)               bridge.ts
 //   FDBF_         bits of FDB_SEQ                                                           bridge.ts
+//   ENC_          encap table header (tunnel input: outer addresses -> gif ifindex)         encap.ts
+//   ENCE_         encap table entry                                                         encap.ts
+//   ENCS_         values of ENCE_STATE                                                      encap.ts
+//   ENCP_         bits of ENCE_PROTO: the inner protocols an entry takes (4, 41)            encap.ts
+//   GIF_          gif(4) defaults: outer TTL, MTU, nesting limit                            encap.ts
 
 import {
   BR_SIZE,
@@ -198,6 +203,9 @@ import {
   R_RPF,
   R_BR_SAME_PORT,
   R_BR_NO_PORT,
+  R_GIF_NEST,
+  R_GIF_NOTUNNEL,
+  R_GIF_RELAY,
   R_COUNT,
 } from './layout/pktdesc.ts';
 import {
@@ -233,6 +241,8 @@ import {
   C_BR_FLOOD,
   C_BR_FLOOD_CAP,
   C_BR_FDB_FULL,
+  C_GIF_ENCAP,
+  C_GIF_DECAP,
   C_REASON_BASE,
   C_COUNT,
   IFC_SIZE,
@@ -272,6 +282,7 @@ import {
   CTX_NEV,
   CTX_WARM,
   CTX_LAF,
+  CTX_ENCAP,
   LAF_BYTES,
   OPT_FASTFWD,
   OPT_ICMP,
@@ -314,6 +325,12 @@ import {
   IFF_RPF_LOOSE,
   IFF_BRIDGE,
   IFF_BRPORT,
+  IFF_GIF,
+  IFF_GIF_TUNNEL,
+  IFF_GIF_V6,
+  IF_GIF_SRC,
+  IF_GIF_DST,
+  IF_GIF_TTL,
   TOE_KEY_LEN,
   TOE_MAX_INPUT,
   TOE_TABLE_SIZE,
@@ -610,6 +627,28 @@ import {
   CRS_DIR,
   CRS_DATA,
 } from './layout/capture.ts';
+import {
+  ENC_SIZE,
+  ENC_CAP,
+  ENC_HWM,
+  ENC_MAX,
+  ENCE_SIZE,
+  ENCE_STATE,
+  ENCE_IF,
+  ENCE_AF,
+  ENCE_PROTO,
+  ENCE_SPLEN,
+  ENCE_DPLEN,
+  ENCE_SRC,
+  ENCE_DST,
+  ENCS_FREE,
+  ENCS_LIVE,
+  ENCP_IPV4,
+  ENCP_IPV6,
+  GIF_TTL,
+  GIF_MTU,
+  GIF_NEST_MAX,
+} from './layout/encap.ts';
 
 export { LAYOUT_BASE, ALIGN, POISON };
 export {
@@ -691,6 +730,9 @@ export {
   R_RPF,
   R_BR_SAME_PORT,
   R_BR_NO_PORT,
+  R_GIF_NEST,
+  R_GIF_NOTUNNEL,
+  R_GIF_RELAY,
   R_COUNT,
 };
 export {
@@ -726,6 +768,8 @@ export {
   C_BR_FLOOD,
   C_BR_FLOOD_CAP,
   C_BR_FDB_FULL,
+  C_GIF_ENCAP,
+  C_GIF_DECAP,
   C_REASON_BASE,
   C_COUNT,
   IFC_SIZE,
@@ -765,6 +809,7 @@ export {
   CTX_NEV,
   CTX_WARM,
   CTX_LAF,
+  CTX_ENCAP,
   LAF_BYTES,
   OPT_FASTFWD,
   OPT_ICMP,
@@ -807,6 +852,12 @@ export {
   IFF_RPF_LOOSE,
   IFF_BRIDGE,
   IFF_BRPORT,
+  IFF_GIF,
+  IFF_GIF_TUNNEL,
+  IFF_GIF_V6,
+  IF_GIF_SRC,
+  IF_GIF_DST,
+  IF_GIF_TTL,
   TOE_KEY_LEN,
   TOE_MAX_INPUT,
   TOE_TABLE_SIZE,
@@ -1117,4 +1168,24 @@ export {
   FDBF_STATIC,
   FDB_GEN_ONE,
   BR_FLOOD_BATCH,
+  ENC_SIZE,
+  ENC_CAP,
+  ENC_HWM,
+  ENC_MAX,
+  ENCE_SIZE,
+  ENCE_STATE,
+  ENCE_IF,
+  ENCE_AF,
+  ENCE_PROTO,
+  ENCE_SPLEN,
+  ENCE_DPLEN,
+  ENCE_SRC,
+  ENCE_DST,
+  ENCS_FREE,
+  ENCS_LIVE,
+  ENCP_IPV4,
+  ENCP_IPV6,
+  GIF_TTL,
+  GIF_MTU,
+  GIF_NEST_MAX,
 };

@@ -51,6 +51,8 @@ import {
   NB_MAC,
   NBS_V6,
   BUF_HEADROOM,
+  PATH_NORMAL,
+  PATH_LOCAL,
   C_ICMP_OUT,
   C_ICMP_RATELIM,
   C_ICMP_SUPPRESSED,
@@ -63,6 +65,7 @@ import { route4, route6 } from '../fib/route';
 import { nb_find } from '../nbr/nbr';
 import { nev_post_miss } from '../nbr/nev';
 import { buf_alloc, buf_free, tx_room, ether_output, ETHERTYPE_IP, ETHERTYPE_IPV6 } from './output';
+import { gif_is_tunnel, gif_output } from './gif';
 
 export const ICMP_UNREACH: u32 = 3;
 export const ICMP_UNREACH_NET: u32 = 0;
@@ -175,10 +178,12 @@ export function icmp4_error(
   let me = oif != 0 ? ld32(ifnet + <usize>oif * IF_SIZE + IF_ADDR4) : 0;
   if (me == 0) me = ld32(ifnet + <usize>rxif * IF_SIZE + IF_ADDR4);
   const gw = nhp != 0 && ld32(nhp + NH_FLAGS) & NHF_GATEWAY ? ld32(nhp + NH_GW) : src;
-  const ne = oif != 0 ? nb_find(<usize>ld32(ctx + CTX_NBR), gw, 0, 0, 0, oif, 0) : 0;
+  // back into a tunnel (gif.ts): encapsulated as ours, no neighbor on the gif itself
+  const tun = oif != 0 && gif_is_tunnel(ctx, oif);
+  const ne = oif != 0 && !tun ? nb_find(<usize>ld32(ctx + CTX_NBR), gw, 0, 0, 0, oif, 0) : 0;
   // no neighbor entry for the way back: the error waits for its resolution like a forwarded packet
-  const held = ne == 0 && oif != 0 && ld32(ctx + CTX_NEV) != 0;
-  const o = icmp_cluster(ctx, cnt, (ne != 0 || held) && me != 0);
+  const held = ne == 0 && oif != 0 && !tun && ld32(ctx + CTX_NEV) != 0;
+  const o = icmp_cluster(ctx, cnt, (ne != 0 || held || tun) && me != 0);
   if (o == 0) return;
   const quote = min(iplen, ICMP_QUOTE_MAX4);
   const ipid = ld32(ctx + CTX_IPID);
@@ -195,6 +200,10 @@ export function icmp4_error(
   st16be(o + 22, in_cksum(o + 20, 8 + quote));
   if (held) {
     icmp_hold(ctx, pd, cnt, 0, oif, gw, 0, 0, 0, o, 28 + quote, rxif);
+    return;
+  }
+  if (tun) {
+    icmp_tunnel(ctx, pd, cnt, 0, oif, o, 28 + quote, rxif);
     return;
   }
   ether_output(ctx, pd, o, 28 + quote, ETHERTYPE_IP, oif, ne + NB_MAC);
@@ -223,6 +232,18 @@ function icmp_hold(
   if (nev_post_miss(ctx, pd, v6, oif, a0, a1, a2, a3, o, len, rxif)) cnt_add(cnt, C_ICMP_OUT, 1);
   else cnt_add(cnt, C_ICMP_SUPPRESSED, 1);
   buf_free(ctx, o - BUF_HEADROOM - 18);
+}
+
+/**
+ * The way back to the source is a tunnel: the error (built in cluster `o`, len bytes; v6: ICMPv6)
+ * is encapsulated as a packet of ours (gif_output, fwd 0) and leaves in its own cluster, which goes
+ * back to the free stack when it did not leave (no outer route, too big) or left as a held copy.
+ */
+function icmp_tunnel(ctx: usize, pd: usize, cnt: usize, v6: u32, gif: u32, o: usize, len: u32, rxif: u32): void {
+  const v = gif_output(ctx, pd, o, len, v6, rxif, gif, 0, 0);
+  const path = v >> 8;
+  cnt_add(cnt, path == PATH_NORMAL || path == PATH_LOCAL ? C_ICMP_OUT : C_ICMP_SUPPRESSED, 1);
+  if (path != PATH_NORMAL) buf_free(ctx, o - BUF_HEADROOM - 18);
 }
 
 /**
@@ -277,9 +298,10 @@ export function icmp6_error(
   const h1 = gw6 ? ld32(nhp + NH_GW + 4) : ld32be(l3 + 12);
   const h2 = gw6 ? ld32(nhp + NH_GW + 8) : ld32be(l3 + 16);
   const h3 = gw6 ? ld32(nhp + NH_GW + 12) : ld32be(l3 + 20);
-  const ne: usize = oif != 0 ? nb_find(<usize>ld32(ctx + CTX_NBR), h0, h1, h2, h3, oif, NBS_V6) : 0;
-  const held = ne == 0 && oif != 0 && ld32(ctx + CTX_NEV) != 0;
-  const o = icmp_cluster(ctx, cnt, (ne != 0 || held) && haveMe);
+  const tun = oif != 0 && gif_is_tunnel(ctx, oif);
+  const ne: usize = oif != 0 && !tun ? nb_find(<usize>ld32(ctx + CTX_NBR), h0, h1, h2, h3, oif, NBS_V6) : 0;
+  const held = ne == 0 && oif != 0 && !tun && ld32(ctx + CTX_NEV) != 0;
+  const o = icmp_cluster(ctx, cnt, (ne != 0 || held || tun) && haveMe);
   if (o == 0) return;
   const quote = min(total, ICMP_QUOTE_MAX6);
   st32be(o, 0x60000000);
@@ -293,6 +315,10 @@ export function icmp6_error(
   st16be(o + 42, ~in_cksum_acc(o + 40, 8 + quote, in_pseudo6(o + 8, o + 24, 58, 8 + quote)) & 0xffff);
   if (held) {
     icmp_hold(ctx, pd, cnt, 1, oif, h0, h1, h2, h3, o, 40 + 8 + quote, rxif);
+    return;
+  }
+  if (tun) {
+    icmp_tunnel(ctx, pd, cnt, 1, oif, o, 40 + 8 + quote, rxif);
     return;
   }
   ether_output(ctx, pd, o, 40 + 8 + quote, ETHERTYPE_IPV6, oif, ne + NB_MAC);

@@ -81,6 +81,7 @@ import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, st32be } from
 import { in_cksum, in_cksum_acc, in_cksum_hdr20, in_pseudo4, in_pseudo6 } from '../wire/cksum';
 import { ether_output, tx_room, ETHERTYPE_IP, ETHERTYPE_IPV6 } from './output';
 import { icmp4_error, icmp6_error, ICMP_UNREACH, ICMP6_DST_UNREACH } from './icmp';
+import { gif_is_tunnel, gif_output } from './gif';
 
 const IPPROTO_ICMP: u32 = 1;
 const IPPROTO_TCP: u32 = 6;
@@ -102,6 +103,16 @@ const REPLY_TTL: u32 = 64; // a fresh TTL / hop limit, as for the errors
 
 @inline function V(path: u32, reason: u32): u32 {
   return (path << 8) | reason;
+}
+
+/**
+ * Sends a reply built in place at l3 (len bytes) back the way the request came: out rxif to `mac`,
+ * or, when the request came out of a tunnel, encapsulated into that tunnel as a packet of ours
+ * (gif.ts; a reply that cannot leave is lost, as a frame the wire drops).
+ */
+function reply_output(ctx: usize, pd: usize, l3: usize, len: u32, etype: u32, rxif: u32, mac: usize): void {
+  if (gif_is_tunnel(ctx, rxif)) gif_output(ctx, pd, l3, len, etype == ETHERTYPE_IPV6 ? 1 : 0, rxif, rxif, 0, 0);
+  else ether_output(ctx, pd, l3, len, etype, rxif, mac);
 }
 
 /** Token bucket as icmp.ts's, over the echo fields: tokens are thousandths of a reply. */
@@ -240,7 +251,7 @@ export function ip4_local(ctx: usize, pd: usize, l3: usize, hlen: u32, iplen: u3
     st8(icmp, ICMP_ECHOREPLY);
     st16(icmp + 2, 0);
     st16be(icmp + 2, in_cksum(icmp, l4len));
-    ether_output(ctx, pd, l3, 20 + l4len, ETHERTYPE_IP, rxif, mac);
+    reply_output(ctx, pd, l3, 20 + l4len, ETHERTYPE_IP, rxif, mac);
     return V(PATH_LOCAL, R_ECHO_REPLY);
   }
   if (proto == IPPROTO_UDP) {
@@ -271,7 +282,7 @@ export function ip4_local(ctx: usize, pd: usize, l3: usize, hlen: u32, iplen: u3
     const th = l3 + 20;
     tcp_reset_header(th, sport, dport, seq, ack, flags, l4len - doff);
     st16be(th + 16, ~in_cksum_acc(th, 20, in_pseudo4(me, peer, IPPROTO_TCP, 20)) & 0xffff);
-    ether_output(ctx, pd, l3, 40, ETHERTYPE_IP, rxif, mac);
+    reply_output(ctx, pd, l3, 40, ETHERTYPE_IP, rxif, mac);
     return V(PATH_LOCAL, R_TCP_RESET);
   }
   return V(PATH_LOCAL, R_LOCAL);
@@ -340,7 +351,7 @@ export function ip6_local(ctx: usize, pd: usize, l3: usize, total: u32, rxif: u3
     st8(icmp, ICMP6_ECHO_REPLY);
     st16(icmp + 2, 0);
     st16be(icmp + 2, ~in_cksum_acc(icmp, l4len, in_pseudo6(l3 + 8, l3 + 24, IPPROTO_ICMPV6, l4len)) & 0xffff);
-    ether_output(ctx, pd, l3, 40 + l4len, ETHERTYPE_IPV6, rxif, mac);
+    reply_output(ctx, pd, l3, 40 + l4len, ETHERTYPE_IPV6, rxif, mac);
     return V(PATH_LOCAL, R_ECHO_REPLY);
   }
   if (nxt == IPPROTO_UDP) {
@@ -373,7 +384,7 @@ export function ip6_local(ctx: usize, pd: usize, l3: usize, total: u32, rxif: u3
     const th = l3 + 40;
     tcp_reset_header(th, sport, dport, seq, ack, flags, l4len - doff);
     st16be(th + 16, ~in_cksum_acc(th, 20, in_pseudo6(l3 + 8, l3 + 24, IPPROTO_TCP, 20)) & 0xffff);
-    ether_output(ctx, pd, l3, 60, ETHERTYPE_IPV6, rxif, mac);
+    reply_output(ctx, pd, l3, 60, ETHERTYPE_IPV6, rxif, mac);
     return V(PATH_LOCAL, R_TCP_RESET);
   }
   return V(PATH_LOCAL, R_LOCAL);

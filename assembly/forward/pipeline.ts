@@ -43,6 +43,10 @@ import {
   CTX_NH,
   CTX_NBR,
   CTX_NEV,
+  CTX_ENCAP,
+  C_GIF_DECAP,
+  IFF_GIF,
+  R_GIF_NEST,
   OPT_FASTFWD,
   OPT_FIBWARM,
   PD_SIZE,
@@ -172,6 +176,7 @@ import { ip4_fragment } from './frag';
 import { ip6_hopopts_input } from './hbh';
 import { ip4_local, ip4_local_group, ip6_local, ip6_local_group } from './local';
 import { bridge_input, br_batch_begin, BR_UP } from './bridge';
+import { encap_lookup, gif_output, gif_is_tunnel, gif_icmp_relay, IPPROTO_IPV4, IPPROTO_IPV6 } from './gif';
 
 // A stage's result: path in bits 8..15, reason in bits 0..7.
 @inline function V(path: u32, reason: u32): u32 {
@@ -405,7 +410,20 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   }
   const nhp = <usize>ld32(ctx + CTX_NH) + <usize>nh * NH_SIZE;
   const fl = ld32(nhp + NH_FLAGS);
-  if (fl & NHF_LOCAL) return ip4_local(ctx, pd, l3, hlen, iplen, rxif, l2mc);
+  if (fl & NHF_LOCAL) {
+    // a tunnel's outer packet (assembly/forward/gif.ts): whole datagrams only (no reassembly here)
+    const proto = ld8(l3 + 9);
+    if ((proto == IPPROTO_IPV4 || proto == IPPROTO_IPV6) && (off & 0x3fff) == 0 && !l2mc) {
+      const tab = <usize>ld32(ctx + CTX_ENCAP);
+      const gif = tab != 0 ? encap_lookup(tab, 0, l3 + 12, l3 + 16, proto) : 0;
+      if (gif != 0) return gif_decap(ctx, pd, l3 + hlen, iplen - hlen, proto == IPPROTO_IPV6, rxif, gif, now);
+    }
+    if (proto == 1 && (off & 0x3fff) == 0 && !l2mc) {
+      const r = gif_icmp_relay(ctx, pd, l3 + hlen, iplen - hlen, 0, l3, rxif);
+      if (r != 0) return r;
+    }
+    return ip4_local(ctx, pd, l3, hlen, iplen, rxif, l2mc);
+  }
   if (fl & NHF_BROADCAST) {
     // a directed broadcast (RFC 2644, RFC 1812 5.3.5.2): forwarded only to another interface's
     // subnet when that interface has directed_broadcast, and only when it came as unicast
@@ -441,6 +459,7 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
     return V(PATH_DROP, R_IF_DOWN);
   }
+  if (ld32(tifp + IF_FLAGS) & IFF_GIF) return gif_output(ctx, pd, l3, iplen, 0, rxif, txif, nh, 1);
   const gw = fl & NHF_GATEWAY ? ld32(nhp + NH_GW) : dst;
   let mtu = ld32(tifp + IF_MTU);
   const rmtu = ld32(nhp + NH_MTU);
@@ -618,10 +637,21 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   }
   const nhp = <usize>ld32(ctx + CTX_NH) + <usize>nh * NH_SIZE;
   const fl = ld32(nhp + NH_FLAGS);
-  if (fl & NHF_LOCAL)
+  if (fl & NHF_LOCAL) {
+    // a tunnel's outer packet: the protocol right after the fixed header (no extension headers)
+    if ((nxt == IPPROTO_IPV4 || nxt == IPPROTO_IPV6) && !l2mc) {
+      const tab = <usize>ld32(ctx + CTX_ENCAP);
+      const gif = tab != 0 ? encap_lookup(tab, 1, l3 + 8, l3 + 24, nxt) : 0;
+      if (gif != 0) return gif_decap(ctx, pd, l3 + 40, total - 40, nxt == IPPROTO_IPV6, rxif, gif, now);
+    }
+    if (nxt == 58 && !l2mc) {
+      const r = gif_icmp_relay(ctx, pd, l3 + 40, total - 40, 1, l3, rxif);
+      if (r != 0) return r;
+    }
     return nd6_is_nd(l3, total)
       ? nd6_input(ctx, pd, l3, total, rxif)
       : ip6_local(ctx, pd, l3, total, rxif, l2mc, ld32(nhp + NH_IFINDEX));
+  }
   if (l2mc) return V(PATH_DROP, R_CANTFORWARD);
   // link-local addresses never leave their link (RFC 4291 2.5.6); a link-local source bound for a
   // wider scope is told so: destination unreachable code 2, beyond scope of source (RFC 4443 3.1)
@@ -655,6 +685,7 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
     icmp6_error(ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0);
     return V(PATH_DROP, R_IF_DOWN);
   }
+  if (ld32(tifp + IF_FLAGS) & IFF_GIF) return gif_output(ctx, pd, l3, total, 1, rxif, txif, nh, 1);
   let ne: usize;
   if (fl & NHF_GATEWAY) {
     ne = nb_find(
@@ -704,4 +735,24 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   st16(pd + PD_TXIF, txif);
   ether_output(ctx, pd, l3, total, ETHERTYPE_IPV6, txif, ne + NB_MAC);
   return NORMAL;
+}
+
+/**
+ * The outer packet (received on rxif, for a local address) matched the encap table entry of `gif`:
+ * the inner packet at inner (ilen bytes; v6in: IPv6, else IPv4) re-enters input as received on the
+ * gif, where the fast path, the routes and local delivery treat it as any other packet (NetBSD's
+ * gif_input -> pktq). A packet that came out of a tunnel is not decapsulated again (GIF_NEST_MAX,
+ * one level: bounds a tunnel to itself, and an inner packet for the tunnel's own outer address), and
+ * a gif that is down takes nothing. The frame counts as received on the physical interface here and
+ * on the gif in fwd_batch (PD_RXIF becomes the gif). Reads the gif's flags; writes PD_RXIF, C_GIF_DECAP.
+ */
+function gif_decap(ctx: usize, pd: usize, inner: usize, ilen: u32, v6in: bool, rxif: u32, gif: u32, now: u32): u32 {
+  if (gif_is_tunnel(ctx, rxif)) return V(PATH_DROP, R_GIF_NEST);
+  if (!ifOk(<usize>ld32(ctx + CTX_IFNET) + <usize>gif * IF_SIZE)) return V(PATH_DROP, R_IF_DOWN);
+  const ic = <usize>ld32(ctx + CTX_IFCNT) + <usize>rxif * IFC_SIZE;
+  cnt_add(ic, IFC_IPKTS >> 3, 1);
+  cnt_add(ic, IFC_IBYTES >> 3, ld16(pd + PD_LEN));
+  cnt_add(<usize>ld32(ctx + CTX_CNT), C_GIF_DECAP, 1);
+  st16(pd + PD_RXIF, gif);
+  return v6in ? ip6_input(ctx, pd, inner, ilen, gif, false, now) : ip4_input(ctx, pd, inner, ilen, gif, false, now);
 }

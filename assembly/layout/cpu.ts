@@ -37,7 +37,9 @@ export const C_BRIDGE = 28; // frames switched by a bridge (PATH_BRIDGE)
 export const C_BR_FLOOD = 29; // frames a flood sent out of a member port (its copies and the frame itself)
 export const C_BR_FLOOD_CAP = 30; // flood copies not sent: the batch's bound (BR_FLOOD_BATCH), no cluster or no tx entry
 export const C_BR_FDB_FULL = 31; // source MACs not learned: the FDB at maxaddr or its probe window full
-export const C_REASON_BASE = 32;
+export const C_GIF_ENCAP = 32; // packets encapsulated by a gif (assembly/forward/gif.ts)
+export const C_GIF_DECAP = 33; // outer packets matched in the encap table and decapsulated
+export const C_REASON_BASE = 34;
 export const C_COUNT = 96; // C_REASON_BASE + R_COUNT <= C_COUNT
 
 // Per-CPU per-interface counters (netstat -i): IFC_SIZE bytes per ifindex, u64 each. Received
@@ -82,6 +84,7 @@ export const CTX_FIB6 = 100; // u32 ptr to the compiled IPv6 FIB header, 0 = loo
 export const CTX_POOL = 104; // u32 ptr to the cluster pool behind the CTX_FREE cache (MB_*), 0 = the cache is all there is
 export const CTX_NEV = 112; // u32 ptr to this CPU's neighbor event ring (nev.ts), 0 = none: a miss is dropped as unresolved
 export const CTX_LAF = 116; // u32 ptr to the local-address filter (LAF_BYTES bitmap), 0 = none: always look the source up
+export const CTX_ENCAP = 120; // u32 ptr to the encap table (layout/encap.ts), 0 = no tunnels
 export const CTX_WARM = 108; // u32 out: xor of the tbl24 words route4_warm loaded (kept so the loads are not optimised away)
 
 // Local-address filter: a bitmap of LAF_BYTES * 8 bits, one per hash of an address the router owns

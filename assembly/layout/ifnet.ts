@@ -23,9 +23,16 @@ export const IF_ADDR4 = 32; // u32 primary IPv4 address, host order (0 = none)
 export const IF_VLANMAP = 36; // u32 ptr to u16[4096] vid -> vlan ifindex (0 = none)
 export const IF_ADDR6 = 40; // 16 bytes primary global IPv6 address, wire order (all zero = none)
 export const IF_LL6 = 56; // 16 bytes link-local IPv6 address, wire order
+// gif(4) tunnel (IFF_GIF): the outer addresses and TTL, valid while IFF_GIF_TUNNEL is set. Written
+// with IFF_GIF_TUNNEL clear and published by setting it (atomic); a tunnel is changed by clearing
+// the bit, a grace period, the new words, the bit again (Tables.setTunnel), so no reader ever sees
+// half an address.
+export const IF_GIF_SRC = 72; // 16 bytes outer source (one of our addresses), wire order; IPv4 in the first 4
+export const IF_GIF_DST = 88; // 16 bytes outer destination (the remote end), wire order
+export const IF_GIF_TTL = 104; // u32 outer TTL / hop limit (GIF_TTL by default)
 // bridge(4) (layout/bridge.ts): a member's bridge, and a bridge's softc
-export const IF_BRIDGE = 96; // u32 ifindex of the bridge this interface is a port of (with IFF_BRPORT)
-export const IF_BRSC = 100; // u32 ptr to the bridge softc (BR_) when IFF_BRIDGE
+export const IF_BRIDGE = 108; // u32 ifindex of the bridge this interface is a port of (with IFF_BRPORT)
+export const IF_BRSC = 112; // u32 ptr to the bridge softc (BR_) when IFF_BRIDGE
 
 export const IFF_EXISTS = 1;
 export const IFF_UP = 2;
@@ -38,6 +45,9 @@ export const IFF_NOREDIRECT = 128; // send no ICMP redirects out of this interfa
 export const IFF_DIRBCAST = 256; // forward directed broadcasts to this interface's subnet (directed_broadcast: true)
 export const IFF_RPF_STRICT = 512; // reverse-path filter, strict: the route back to an IPv4 source must leave by this interface (rp_filter: 1)
 export const IFF_RPF_LOOSE = 1024; // reverse-path filter, loose: some usable route back to an IPv4 source (rp_filter: 2)
+export const IFF_GIF = 2048; // a gif(4) tunnel interface: a route through it encapsulates (assembly/forward/gif.ts)
+export const IFF_GIF_TUNNEL = 4096; // the gif has its tunnel addresses (IF_GIF_*): without them its output is dropped
+export const IFF_GIF_V6 = 8192; // the tunnel's outer header is IPv6
 export const IFF_BRIDGE = 0x10000; // a bridge(4): IF_BRSC is its softc; output goes to a member (assembly/forward/bridge.ts)
 export const IFF_BRPORT = 0x20000; // a member of the bridge IF_BRIDGE: its frames enter the bridge, never its own IP input
 

@@ -102,4 +102,8 @@ export const R_RPF = 46; // IPv4 source failing the receiving interface's rp_fil
 // bridge(4) (assembly/forward/bridge.ts)
 export const R_BR_SAME_PORT = 47; // bridged unicast whose destination the FDB places on the receiving port: filtered
 export const R_BR_NO_PORT = 48; // bridged unicast with no other member up to send it to (unknown destination, a bridge of one)
-export const R_COUNT = 49;
+// Tunnels (assembly/forward/gif.ts)
+export const R_GIF_NEST = 49; // gif: past the nesting limit (an outer packet routed into a tunnel again, back to us, or a tunnel inside a tunnel)
+export const R_GIF_NOTUNNEL = 50; // gif: a route through a gif interface that has no tunnel addresses
+export const R_GIF_RELAY = 51; // local: an ICMP error about one of our tunnels' outer packets, relayed to the inner source (RFC 2003 4)
+export const R_COUNT = 52;

@@ -2,7 +2,7 @@
 // frames, counters and every byte of linear memory — on random, truncated and mutated frames (IPv6 ones
 // with and without hop-by-hop options headers, good, malformed and with unknown options; frames for
 // the router's own addresses: echo, UDP, TCP with any flags, truncated and corrupted; ARP and
-// neighbor discovery, valid and not, answered and not).
+// neighbor discovery, valid and not, answered and not; gif tunnel traffic, good and malformed).
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { CTX_OPTS, LAYOUT_BASE, OPT_FIBWARM } from '../../assembly/layout.js';
@@ -275,6 +275,114 @@ const nbrArb = fc
     return { data: f, ifindex: r.rxif };
   });
 
+/**
+ * Tunnel traffic for gif0 (IPv4 outer, 198.51.100.1 <-> 203.0.113.99) and gif1 (IPv6 outer,
+ * 2001:db8:1::1 <-> 2001:db8:100::99): outer packets from wm1 around inner packets of either family
+ * (to hosts, to the router, to the tunnel's own outer address, tunnels in tunnels, the wrong protocol
+ * number, an unknown remote end), truncated or flipped; and inner packets from wm0 routed into them,
+ * small and past the 576-byte wm1 MTU, with and without DF.
+ */
+const INNER4 = ['10.20.0.2', '10.20.0.1', '192.0.2.10', '198.51.100.1', '203.0.113.99', '10.21.0.2', '8.8.8.8'];
+const INNER6 = ['2001:db8:20::2', '2001:db8:20::1', '2001:db8::10', '2001:db8:1::1', '2001:db8:21::2'];
+const tunnelArb = fc
+  .record({
+    out6: fc.boolean(),
+    in6: fc.boolean(),
+    src: fc.nat(),
+    dst: fc.nat(),
+    proto: fc.constantFrom(0, 0, 0, 4, 41), // 0: the right one
+    remote: fc.constantFrom(0, 0, 0, 1), // 1: an unknown remote end
+    nest: fc.integer({ min: 0, max: 5 }), // 0: a tunnel packet inside
+    kind: fc.constantFrom('icmp', 'udp', 'tcp') as fc.Arbitrary<'udp' | 'tcp' | 'icmp'>,
+    ttl: fc.constantFrom(1, 2, 64),
+    payload: fc.constantFrom(0, 18, 200, 700, 1300),
+    df: fc.boolean(),
+    fromInside: fc.integer({ min: 0, max: 2 }), // 0: an inner packet from wm0, routed into a tunnel
+    cut: fc.option(fc.integer({ min: 14, max: 120 }), { nil: undefined, freq: 5 }),
+    flip: fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { nil: undefined, freq: 6 }),
+  })
+  .map((r) => {
+    const list = r.in6 ? INNER6 : INNER4;
+    const inner = (src: string, dst: string) =>
+      buildFrame({
+        dstMac: MAC.wm0,
+        srcMac: MAC.host0,
+        src: ip(src),
+        dst: ip(dst),
+        proto: r.kind,
+        ttl: r.ttl,
+        payload: r.payload,
+        df: r.df,
+      });
+    let data: Uint8Array;
+    let ifindex = 2;
+    if (r.fromInside === 0) {
+      data = inner(
+        r.in6 ? '2001:db8::10' : '192.0.2.10',
+        r.in6 ? INNER6[(r.dst % 2) * 4]! : ['10.20.0.2', '10.21.0.2'][r.dst % 2]!,
+      );
+      ifindex = 1;
+    } else {
+      let l3 = inner(list[r.src % list.length]!, list[r.dst % list.length]!).subarray(14);
+      const [me, peer] = r.out6 ? ['2001:db8:1::1', '2001:db8:100::99'] : ['198.51.100.1', '203.0.113.99'];
+      const far = r.remote ? (r.out6 ? '2001:db8:100::98' : '203.0.113.98') : peer;
+      if (r.nest === 0) l3 = wrap(far, me, l3, r.in6 ? 41 : 4);
+      data = withEther(wrap(far, me, l3, r.proto || (r.nest === 0 ? (r.out6 ? 41 : 4) : r.in6 ? 41 : 4)));
+    }
+    if (r.cut !== undefined) data = data.subarray(0, Math.min(data.length, r.cut));
+    if (r.flip) {
+      data = data.slice();
+      data[r.flip[0] % data.length] = r.flip[1];
+    }
+    return { data, ifindex };
+  });
+
+function sum16(b: Uint8Array, off: number, len: number): number {
+  let s = 0;
+  for (let i = 0; i < len; i += 2) s += (b[off + i]! << 8) | (i + 1 < len ? b[off + i + 1]! : 0);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return s;
+}
+
+/** An outer IPv4 or IPv6 header from src to dst with protocol `proto` in front of the L3 packet. */
+function wrap(src: string, dst: string, l3: Uint8Array, proto: number): Uint8Array {
+  const [s, d] = [ip(src), ip(dst)];
+  const h = s.length === 16 ? 40 : 20;
+  const f = new Uint8Array(h + l3.length);
+  if (h === 40) {
+    f[0] = 0x60;
+    f[4] = l3.length >> 8;
+    f[5] = l3.length & 0xff;
+    f[6] = proto;
+    f[7] = 64;
+    f.set(s, 8);
+    f.set(d, 24);
+  } else {
+    f[0] = 0x45;
+    f[2] = (20 + l3.length) >> 8;
+    f[3] = (20 + l3.length) & 0xff;
+    f[8] = 64;
+    f[9] = proto;
+    f.set(s, 12);
+    f.set(d, 16);
+    const c = ~sum16(f, 0, 20) & 0xffff;
+    f[10] = c >> 8;
+    f[11] = c & 0xff;
+  }
+  f.set(l3, h);
+  return f;
+}
+
+function withEther(l3: Uint8Array): Uint8Array {
+  const f = new Uint8Array(14 + l3.length);
+  f.set(MAC.wm1, 0);
+  f.set(MAC.gw1, 6);
+  f[12] = l3[0]! >> 4 === 6 ? 0x86 : 0x08;
+  f[13] = l3[0]! >> 4 === 6 ? 0xdd : 0x00;
+  f.set(l3, 14);
+  return f;
+}
+
 type Batch = { data: Uint8Array; ifindex: number }[];
 /** Every drop/local reason the runs produced: the generator must reach the checks it is meant to. */
 const seen = new Set<string>();
@@ -308,6 +416,7 @@ function run(
   fib: 'radix' | 'compiled' = 'radix',
   warm = false,
   switches = false,
+  gifs = false,
 ) {
   const v6ll: RouteSpec = {
     ...route4via('0.0.0.0/0', '0.0.0.0'),
@@ -345,6 +454,27 @@ function run(
   ] as const) {
     const ifc = cfg.interfaces[i]! as unknown as { addresses: { family: 4 | 6; bytes: Uint8Array; plen: number }[] };
     ifc.addresses = [...ifc.addresses, { family: 6, bytes: ip(a), plen: 64 }];
+  }
+  if (gifs) {
+    const rss = cfg.interfaces[0]!.rss;
+    const gif = (name: string, index: number, src: string, dst: string, a4: string, a6: string) => ({
+      name,
+      index,
+      mac: new Uint8Array(6),
+      mtu: 1280,
+      up: true,
+      rss,
+      addresses: [a4, a6].map((t) => {
+        const p = parsePrefix(t)!;
+        return { family: p.family, bytes: p.bytes, plen: p.plen };
+      }),
+      gif: { src: ip(src), dst: ip(dst) },
+    });
+    cfg.interfaces = [
+      ...cfg.interfaces,
+      gif('gif0', 4, '198.51.100.1', '203.0.113.99', '10.20.0.1/30', '2001:db8:20::1/64'),
+      gif('gif1', 5, '2001:db8:1::1', '2001:db8:100::99', '10.21.0.1/30', '2001:db8:21::1/64'),
+    ];
   }
   const w = new Stack(cfg, { engine: 'wasm', batch: 16 });
   const s = new Stack(cfg, { engine: 'ts', batch: 16 });
@@ -440,6 +570,20 @@ describe('pipeline differential (WASM vs TS)', () => {
       { numRuns: 60 },
     );
     expect(seen).toContain('rp-filter');
+  });
+
+  test('gif tunnels: encapsulation and decapsulation, malformed, nested and looping tunnel traffic', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.oneof(tunnelArb, tunnelArb, frameArb), { minLength: 1, maxLength: 40 }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (b) => run(b, undefined, 'radix', false, false, true),
+      ),
+      { numRuns: 80 },
+    );
+    for (const r of ['gif-nesting', 'echo-reply', 'too-short', 'need-fragmentation']) expect(seen).toContain(r);
   });
 
   test('with the compiled FIB (DIR-24-8) as the IPv4 lookup', () => {

@@ -64,6 +64,25 @@ describe('planReload', () => {
     expect(plan(BASE, BASE).steps).toEqual([]);
   });
 
+  test('gifs: created (tunnel last, its source may be new), moved to another tunnel, destroyed', () => {
+    const gif = (dst: string, extra = '') =>
+      `  - { name: gif0, gif: { src: 198.51.100.1, dst: ${dst}${extra} }, addresses: [10.20.0.1/30] }\n`;
+    const withGif = (dst: string, extra = '') => BASE.replace('routes:', `${gif(dst, extra)}routes:`);
+    expect(plan(BASE, withGif('198.51.100.99')).steps.map((s) => s.what)).toEqual([
+      'ifconfig gif0 create',
+      'ifconfig gif0 inet 10.20.0.1/30 alias',
+      'ifconfig gif0 mtu 1280',
+      'ifconfig gif0 tunnel 198.51.100.1 198.51.100.99',
+    ]);
+    expect(plan(withGif('198.51.100.99'), withGif('198.51.100.98')).steps.map((s) => s.what)).toEqual([
+      'ifconfig gif0 tunnel 198.51.100.1 198.51.100.98',
+    ]);
+    expect(plan(withGif('198.51.100.99'), BASE).steps.map((s) => s.what)).toEqual(['ifconfig gif0 destroy']);
+    expect(plan(withGif('198.51.100.99'), withGif('198.51.100.99', ', ttl: 64')).refused).toEqual([
+      'interfaces: gif0.gif',
+    ]);
+  });
+
   test('refuses, whole, what needs a restart', () => {
     const p = plan(
       BASE,

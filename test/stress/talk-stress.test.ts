@@ -4,7 +4,7 @@ import { NodeMachine } from '../../ts/host/host-node.js';
 import { runStress } from '../../ts/machine/stress.js';
 
 describe.each(['wasm', 'ts'] as const)('stress under traffic (%s)', (engine) => {
-  test('route flaps, table churn, interface, affinity and bridge member changes: nothing lost, nothing freed early', async () => {
+  test('route flaps, table churn, interface, affinity and bridge member changes, vlans and gifs come and go: nothing lost, nothing freed early', async () => {
     const r = await runStress({
       cpus: 2,
       engine,
@@ -29,12 +29,14 @@ describe.each(['wasm', 'ts'] as const)('stress under traffic (%s)', (engine) => 
       'vlan-attach-detach',
       'vlan-frames',
       'bridge-member',
+      'gif-create-destroy',
+      'gif-frames',
     ])
       expect(r.ops[k]).toBeGreaterThan(0);
     // everything that was not forwarded was dropped for a reason the churn explains (a deleted
     // gateway entry: its frames held, dropped when the hold queue overflows or the cache gives up)
     for (const reason of Object.keys(r.drops))
-      expect(['no-route', 'if-down', 'unresolved', 'held', 'nbr-event-ring-full']).toContain(reason);
+      expect(['no-route', 'if-down', 'unresolved', 'held', 'nbr-event-ring-full', 'gif-no-tunnel']).toContain(reason);
     expect(r.ok).toBe(true);
   }, 30_000);
 });

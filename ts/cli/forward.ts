@@ -59,6 +59,10 @@ async function readInputs(stack: Stack, specs: string[]): Promise<InFrame[]> {
           .members.map((m) => m.name)
           .join(', ')})`,
       );
+    if (st.gif)
+      throw new UserError(
+        `--in '${spec}': ${ifname} is a gif (a tunnel); its packets arrive encapsulated on the interface that carries them`,
+      );
     const cap = await readCaptureFile(file).catch((e: unknown) => {
       const why = fsErrorText(e);
       throw why === null ? e : new UserError(`--in ${spec}: ${why}`);

@@ -134,6 +134,7 @@ describe('valid configs', () => {
       rss: { key: DEFAULT_RSS_KEY_HEX, queues: 1, udp: false },
       vlan: null,
       bridge: null,
+      gif: null,
       model: null,
       driver: null,
       gen: null,
@@ -186,6 +187,40 @@ describe('valid configs', () => {
     ]);
     expect(c.ip).toEqual({ forwardSourceRoute: true });
     expect(() => cfg('interfaces:\n  - { name: wm0, rp_filter: 3 }\n')).toThrow(/rp_filter/);
+  });
+
+  test('gif(4): the tunnel, its MTU (1280 by default) and TTL (30); what a gif may not have', () => {
+    const base = 'interfaces:\n  - { name: wm0, addresses: [198.51.100.1/24, 2001:db8::1/64] }\n';
+    const c = cfg(
+      `${base}  - { name: gif0, gif: { src: 198.51.100.1, dst: 198.51.100.99 }, addresses: [10.20.0.1/30] }\n` +
+        '  - { name: gif1, gif: { src: 2001:db8::1, dst: 2001:db8:1::9, ttl: 64 }, mtu: 1400 }\n',
+    );
+    const [g0, g1] = [c.interfaces[1]!, c.interfaces[2]!];
+    expect([formatIP(g0.gif!.src), formatIP(g0.gif!.dst), g0.gif!.ttl, g0.mtu]).toEqual([
+      '198.51.100.1',
+      '198.51.100.99',
+      30,
+      1280,
+    ]);
+    expect([formatIP(g1.gif!.dst), g1.gif!.ttl, g1.mtu]).toEqual(['2001:db8:1::9', 64, 1400]);
+    expect(c.interfaces[0]!.mtu).toBe(1500);
+    expect(() => cfg(`${base}  - { name: gif0, gif: { src: 198.51.100.2, dst: 198.51.100.99 } }\n`)).toThrow(
+      /tunnel source 198.51.100.2 is not an address/,
+    );
+    expect(() => cfg(`${base}  - { name: gif0, gif: { src: 198.51.100.1, dst: 2001:db8::9 } }\n`)).toThrow(
+      /both IPv4 or both IPv6/,
+    );
+    expect(() => cfg(`${base}  - { name: gif0, gif: { src: 198.51.100.1, dst: 1.2.3 } }\n`)).toThrow(
+      /not an IPv4 or IPv6 address/,
+    );
+    expect(() =>
+      cfg(`${base}  - { name: gif0, driver: gen, gif: { src: 198.51.100.1, dst: 198.51.100.99 } }\n`),
+    ).toThrow(/a gif is a tunnel, not a NIC: it takes no 'driver'/);
+    expect(() =>
+      cfg(
+        `${base}  - { name: gif0, gif: { src: 198.51.100.1, dst: 198.51.100.99 } }\n  - { name: gif1, gif: { src: 198.51.100.1, dst: 198.51.100.99 } }\n`,
+      ),
+    ).toThrow(/gif0 has the same tunnel/);
   });
 
   test('empty lists, flow style, comments and anchors', () => {

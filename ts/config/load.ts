@@ -26,12 +26,14 @@
 
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
+import { GIF_MTU } from '../../assembly/layout.js';
 import { ConfigError } from './error.js';
 import { resolvePath } from './path.js';
 import type { RouteSpec } from './routes-file.js';
 import {
   type Config,
   configSchema,
+  DEFAULT_MTU,
   DEFAULT_RSS_KEY_HEX,
   defaultMac,
   hexBytes,
@@ -300,7 +302,7 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
       name: ri.name,
       index: i + 1,
       mac: ri.mac ?? defaultMac(i + 1),
-      mtu: ri.mtu,
+      mtu: ri.mtu ?? (ri.gif ? GIF_MTU : DEFAULT_MTU),
       up: ri.up,
       addresses: ri.addresses ?? [],
       rss: { key: ri.rss.key ?? defaultKey.slice(), queues: ri.rss.queues, udp: ri.rss.udp },
@@ -308,6 +310,7 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
       bridge: ri.bridge
         ? { members: [...ri.bridge.members], maxaddr: ri.bridge.maxaddr, timeout: ri.bridge.timeout }
         : null,
+      gif: ri.gif ? { src: ri.gif.src.bytes, dst: ri.gif.dst.bytes, ttl: ri.gif.ttl } : null,
       model: ri.model ?? null,
       driver: ri.driver ?? null,
       link: linkConfig(ri, at, loc),
@@ -328,6 +331,32 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
       field: formatField(at),
       places,
     };
+  });
+
+  // gif(4): a tunnel, not a NIC; its outer source is one of our addresses (RFC 2003 3.1), both ends
+  // of one family, and no two gifs with the same pair (the encap table could not tell them apart)
+  const tunnels = new Map<string, number>();
+  interfaces.forEach((ifc, i) => {
+    if (ifc.gif === null) return;
+    const at = ['interfaces', i, 'gif'];
+    const ri = raw.interfaces[i]!;
+    const extra = (
+      ['vlan', 'model', 'driver', 'tap', 'udp', 'stream', 'websocket', 'gen', 'pcap', 'poll'] as const
+    ).find((k) => ri[k] !== undefined);
+    if (extra) throw loc.error(['interfaces', i, extra], `a gif is a tunnel, not a NIC: it takes no '${extra}'`);
+    const { src, dst } = ifc.gif;
+    if (src.length !== dst.length)
+      throw loc.error([...at, 'dst'], 'tunnel source and destination must be both IPv4 or both IPv6');
+    if (!interfaces.some((x) => x.addresses.some((a) => ipEqual(a.bytes, src))))
+      throw loc.error([...at, 'src'], `tunnel source ${formatIP(src)} is not an address of any interface`);
+    const key = `${hex(src)}-${hex(dst)}`;
+    const prev = tunnels.get(key);
+    if (prev !== undefined)
+      throw loc.error(
+        [...at, 'dst'],
+        `${interfaces[prev]!.name} has the same tunnel (line ${loc.line(['interfaces', prev])})`,
+      );
+    tunnels.set(key, i);
   });
 
   // vlan(4): parent, tag, MTU, and the parent's MAC unless one is given.

@@ -22,6 +22,7 @@ import {
   ipIsUnspecified,
   macIsGroup,
   macIsZero,
+  parseIP,
   parseMac,
   parsePrefix,
 } from '../addr/addr.js';
@@ -93,6 +94,14 @@ export type LinkConfig =
   /** a WebSocket listener: each client a station on one switched segment with the interface */
   | { driver: 'websocket'; listen: string; maxClients: number; queue: number };
 
+/** gif(4): outer source (one of our addresses) and destination, wire order, both IPv4 or both IPv6. */
+export interface GifConfig {
+  src: Uint8Array;
+  dst: Uint8Array;
+  /** outer TTL / hop limit (NetBSD's GIF_TTL, 30, by default) */
+  ttl: number;
+}
+
 export interface InterfaceConfig {
   name: string;
   /** 1-based, in file order. */
@@ -106,6 +115,8 @@ export interface InterfaceConfig {
   vlan: VlanConfig | null;
   /** a bridge(4) over member interfaces, null for the others */
   bridge: BridgeConfig | null;
+  /** a gif(4) tunnel interface (no NIC, no driver); null for the others */
+  gif: GifConfig | null;
   model: NicModel | null;
   driver: string | null;
   /** the real link behind a tap/udp/stream/websocket interface, null for the others */
@@ -302,6 +313,15 @@ const ifAddress = z.string().transform((s, ctx): IfAddress => {
   return z.NEVER;
 });
 
+const ipAddr = z.string().transform((s, ctx) => {
+  const a = parseIP(s);
+  if (!a) {
+    ctx.addIssue({ code: 'custom', message: `'${s}' is not an IPv4 or IPv6 address` });
+    return z.NEVER;
+  }
+  return a;
+});
+
 const rssKey = z.string().transform((s, ctx) => {
   const k = hexBytes(s, RSS_KEY_BYTES);
   if (k === null) {
@@ -328,7 +348,7 @@ const streamEndpoint = z.union([hostPort, z.string().regex(/^unix:.+$/, 'expecte
 export const interfaceSchema = z.strictObject({
   name: ifName,
   mac: mac.optional(),
-  mtu: int(MIN_MTU, MAX_MTU).default(DEFAULT_MTU),
+  mtu: int(MIN_MTU, MAX_MTU).optional(), // DEFAULT_MTU, a gif's GIF_MTU (1280)
   up: z.boolean().default(true),
   addresses: z.array(ifAddress).nullish(),
   rss: z
@@ -346,6 +366,7 @@ export const interfaceSchema = z.strictObject({
       timeout: int(0, 1_000_000).default(1200),
     })
     .optional(),
+  gif: z.strictObject({ src: ipAddr, dst: ipAddr, ttl: int(1, 255).default(30) }).optional(),
   model: z.enum(['wm', 'vioif', 'vmx']).optional(),
   driver: z.string().min(1).optional(),
   gen: anyObject.optional(),

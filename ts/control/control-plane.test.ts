@@ -125,6 +125,38 @@ describe.each(['wasm', 'ts'] as const)('control plane (%s)', (engine) => {
     expect((await cp.ifCreateVlan('vlan8', 'wm0', 8)).index).toBe(v.index);
   });
 
+  test('ifconfig gif0 create / tunnel / deletetunnel / destroy, with a grace period before words are reused', async () => {
+    const stack = stackOf(engine);
+    const g = gatedDataplane(stack);
+    const cp = new ControlPlane(g.dp);
+    const gif = await cp.ifCreateGif('gif0');
+    expect([gif.flags, gif.mtu, gif.tunnel]).toEqual([['UP', 'GIF'], 1280, null]);
+    await expect(cp.ifTunnel('gif0', '198.51.100.7', '203.0.113.9')).rejects.toThrow(
+      /tunnel source 198.51.100.7 is not an address of this router/,
+    );
+    await expect(cp.ifTunnel('wm0', '198.51.100.1', '203.0.113.9')).rejects.toThrow(/wm0 is not a gif interface/);
+    const t = await cp.ifTunnel('gif0', '198.51.100.1', '203.0.113.9');
+    expect(t.tunnel).toEqual({ src: '198.51.100.1', dst: '203.0.113.9', ttl: 30 });
+    await cp.ifAddressAdd('gif0', '10.20.0.1/30');
+    // a second tunnel on it: the old one goes, a grace period, reclaim, then the new words
+    const p = cp.ifTunnel('gif0', '198.51.100.1', '203.0.113.10');
+    await tick();
+    expect(g.log).toEqual(['grace-begin']);
+    expect(stack.tables.ifs[gif.index]!.gif!.tunnel).toBeNull();
+    g.release();
+    expect((await p).tunnel).toEqual({ src: '198.51.100.1', dst: '203.0.113.10', ttl: 30 });
+    expect(g.log).toEqual(['grace-begin', 'grace-end', 'reclaim']);
+    const d = cp.ifDeleteTunnel('gif0');
+    await tick();
+    g.release();
+    expect((await d).tunnel).toBeNull();
+    const x = cp.ifDestroy('gif0');
+    await tick();
+    g.release();
+    expect(await x).toBe(3); // its connected network, local address and broadcast
+    expect(cp.ifconfig().map((i) => i.name)).toEqual(['wm0', 'wm1']);
+  });
+
   test("ifconfig IF inet ADDR/LEN replaces the primary address: the new one and its routes first, the old one's after", async () => {
     const stack = stackOf(engine);
     const cp = new ControlPlane(localDataplane(stack));

@@ -319,6 +319,7 @@ export class ControlPlane {
         ...(s.vlan ? ['VLAN'] : []),
         ...(s.bridge ? ['BRIDGE'] : []),
         ...(s.bridgeOf ? [`BRPORT(${stack.ifName(s.bridgeOf)})`] : []),
+        ...(s.gif ? ['GIF'] : []),
         ...(s.sendRedirects === false ? ['NOREDIRECT'] : []),
         ...(s.directedBroadcast ? ['DIRBCAST'] : []),
         ...(s.rpFilter === 1 ? ['RPF_STRICT'] : s.rpFilter === 2 ? ['RPF_LOOSE'] : []),
@@ -333,6 +334,13 @@ export class ControlPlane {
       model: d.model,
       driver: d.driver,
       vlan: s.vlan ? { parent: stack.ifName(s.vlan.parent), id: s.vlan.id } : null,
+      ...(s.gif
+        ? {
+            tunnel: s.gif.tunnel
+              ? { src: formatIP(s.gif.tunnel.src), dst: formatIP(s.gif.tunnel.dst), ttl: s.gif.ttl }
+              : null,
+          }
+        : {}),
       ...(d.link ? { link: d.link } : {}),
     };
   }
@@ -408,6 +416,47 @@ export class ControlPlane {
   /** `ifconfig NAME create vlan VID vlanif PARENT`: attaches a vlan under traffic. */
   ifCreateVlan(name: string, parent: string, vid: number): Promise<IfconfigEntry> {
     return this.writer('ifconfig create', () => this.ifconfigEntry(this.stack.createVlan(name, parent, vid)));
+  }
+
+  /** `ifconfig gifN create`: attaches a gif(4) interface, with no tunnel yet, under traffic. */
+  ifCreateGif(name: string, ttl?: number): Promise<IfconfigEntry> {
+    return this.writer('ifconfig create', () => this.ifconfigEntry(this.stack.createGif(name, ttl)));
+  }
+
+  /**
+   * `ifconfig gifN tunnel SRC DST`: gives the gif its tunnel (SRC one of our addresses; Stack.checkTunnel
+   * refuses before anything changes). A gif that has one loses it first and a grace period passes
+   * before the new words are written, so no CPU reads half an old and half a new address (the
+   * encap entry likewise); in between its packets drop as gif-no-tunnel.
+   */
+  ifTunnel(name: string, src: string, dst: string): Promise<IfconfigEntry> {
+    return this.writer('ifconfig tunnel', async () => {
+      const a = parseIP(src);
+      const b = parseIP(dst);
+      if (!a) throw new UserError(`ifconfig: '${src}' is not an IP address`);
+      if (!b) throw new UserError(`ifconfig: '${dst}' is not an IP address`);
+      const index = this.stack.checkTunnel(name, a.bytes, b.bytes);
+      const s = this.stack.tables.ifs[index]!;
+      if (s.gif?.tunnel) {
+        this.stack.tables.deleteTunnel(index);
+        await this.dp.synchronize();
+        this.stack.tables.reclaim();
+      }
+      this.stack.tables.setTunnel(index, a.bytes, b.bytes);
+      return this.ifconfigEntry(index);
+    });
+  }
+
+  /** `ifconfig gifN deletetunnel`: unpublishes the tunnel, then reclaims its encap entry after a grace period. */
+  ifDeleteTunnel(name: string): Promise<IfconfigEntry> {
+    return this.writer('ifconfig deletetunnel', async () => {
+      const index = this.ifIndex(name);
+      if (!this.stack.tables.ifs[index]!.gif) throw new UserError(`${name} is not a gif interface`);
+      this.stack.tables.deleteTunnel(index);
+      await this.dp.synchronize();
+      this.stack.tables.reclaim();
+      return this.ifconfigEntry(index);
+    });
   }
 
   /**

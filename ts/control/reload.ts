@@ -46,6 +46,8 @@ export function planReload(cur: Config, next: Config): ReloadPlan {
   const refused: string[] = [];
   const gone: ReloadStep[] = [];
   const come: ReloadStep[] = [];
+  /** tunnels last: their source may be an address this reload adds */
+  const last: ReloadStep[] = [];
 
   for (const f of ['ipflow', 'icmp', 'arp', 'nd', 'fastforward', 'ip', 'fib', 'routesFile'] as const)
     if (key(cur[f]) !== key(next[f])) refused.push(f === 'routesFile' ? 'routes_file' : f);
@@ -56,7 +58,7 @@ export function planReload(cur: Config, next: Config): ReloadPlan {
   for (const [name, i] of a) {
     const j = b.get(name);
     if (!j) {
-      if (i.vlan) gone.push({ what: `ifconfig ${name} destroy`, run: (cp) => cp.ifDestroy(name) });
+      if (i.vlan || i.gif) gone.push({ what: `ifconfig ${name} destroy`, run: (cp) => cp.ifDestroy(name) });
       else refused.push(`interfaces: ${name} removed (a physical interface)`);
       continue;
     }
@@ -64,7 +66,11 @@ export function planReload(cur: Config, next: Config): ReloadPlan {
       refused.push(`interfaces: ${name} changed between vlan and physical`);
       continue;
     }
-    const fixed = Object.keys(i).filter(
+    if (!i.gif !== !j.gif) {
+      refused.push(`interfaces: ${name} changed between gif and another kind`);
+      continue;
+    }
+    let fixed = Object.keys(i).filter(
       (f) =>
         !LIVE_FIELDS.has(f) &&
         !WHERE.has(f) &&
@@ -91,6 +97,11 @@ export function planReload(cur: Config, next: Config): ReloadPlan {
         });
       fixed.length = 0;
     }
+    if (i.gif && j.gif && fixed.includes('gif') && i.gif.ttl === j.gif.ttl) {
+      // a gif's tunnel moved: `ifconfig NAME tunnel SRC DST` (the old one goes after a grace period)
+      fixed = fixed.filter((f) => f !== 'gif');
+      last.push(tunnelStep(j));
+    }
     for (const f of fixed) refused.push(`interfaces: ${name}.${f}`);
     const ai = new Set(i.addresses.map((x) => x.text));
     const bi = new Set(j.addresses.map((x) => x.text));
@@ -113,7 +124,12 @@ export function planReload(cur: Config, next: Config): ReloadPlan {
   for (const [name, j] of b) {
     if (a.has(name)) continue;
     if (j.vlan) come.unshift(...createVlan(j));
-    else
+    else if (j.gif) {
+      come.unshift(
+        ...createIf(j, { what: `ifconfig ${j.name} create`, run: (cp) => cp.ifCreateGif(j.name, j.gif!.ttl) }),
+      );
+      last.push(tunnelStep(j));
+    } else
       refused.push(`interfaces: ${name} added (a ${j.bridge ? 'bridge: restart to add one' : 'physical interface'})`);
   }
 
@@ -142,18 +158,27 @@ export function planReload(cur: Config, next: Config): ReloadPlan {
         run: (cp) => cp.neighborSet(n.address, n.dev, n.mac),
       });
 
-  return { refused, steps: [...gone, ...come] };
+  return { refused, steps: [...gone, ...come, ...last] };
+}
+
+/** `ifconfig gifN tunnel SRC DST` for a gif of the new config. */
+function tunnelStep(j: InterfaceConfig): ReloadStep {
+  const [src, dst] = [formatIP(j.gif!.src), formatIP(j.gif!.dst)];
+  return { what: `ifconfig ${j.name} tunnel ${src} ${dst}`, run: (cp) => cp.ifTunnel(j.name, src, dst) };
 }
 
 /** A vlan the new config adds: created, then its addresses, MTU and state. */
 function createVlan(j: InterfaceConfig): ReloadStep[] {
   const v = j.vlan!;
-  const steps: ReloadStep[] = [
-    {
-      what: `ifconfig ${j.name} create vlan ${v.id} vlanif ${v.parent}`,
-      run: (cp) => cp.ifCreateVlan(j.name, v.parent, v.id),
-    },
-  ];
+  return createIf(j, {
+    what: `ifconfig ${j.name} create vlan ${v.id} vlanif ${v.parent}`,
+    run: (cp) => cp.ifCreateVlan(j.name, v.parent, v.id),
+  });
+}
+
+/** An interface the new config adds (vlan or gif): `create`, then its addresses, MTU and state. */
+function createIf(j: InterfaceConfig, create: ReloadStep): ReloadStep[] {
+  const steps: ReloadStep[] = [create];
   for (const x of j.addresses)
     steps.push({
       what: `ifconfig ${j.name} ${x.family === 4 ? 'inet' : 'inet6'} ${x.text} alias`,

@@ -81,6 +81,8 @@ export interface IfconfigEntry {
   model: string | null;
   driver: string | null;
   vlan: { parent: string; id: number } | null;
+  /** a gif(4) interface's tunnel (null: a gif without one); absent for the other interfaces */
+  tunnel?: { src: string; dst: string; ttl: number } | null;
   /** a real link's state (tap, udp, stream, websocket); absent for the other drivers */
   link?: LinkState;
 }

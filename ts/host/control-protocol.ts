@@ -107,7 +107,10 @@ export interface ControlCommands {
   /** `inet ADDR[/LEN] -alias` or `delete`: the address and its routes go, after a grace period */
   'ifconfig.delete': { args: { if: string; address: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.mtu': { args: { if: string; mtu: number }; result: { interfaces: IfconfigEntry[] } };
-  'ifconfig.create': { args: { if: string; vlan: number; vlanif: string }; result: { interfaces: IfconfigEntry[] } };
+  /** a vlan with vlan and vlanif; without them a gif (the name must be gifN, as NetBSD's cloner) */
+  'ifconfig.create': { args: { if: string; vlan?: number; vlanif?: string }; result: { interfaces: IfconfigEntry[] } };
+  'ifconfig.tunnel': { args: { if: string; src: string; dst: string }; result: { interfaces: IfconfigEntry[] } };
+  'ifconfig.deletetunnel': { args: { if: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.destroy': { args: { if: string }; result: { routes: number } };
   /** brconfig(8): show a bridge (or all), add/delete members, flush, static entries, limits */
   brconfig: { args: { bridge?: string }; result: { bridges: BrconfigEntry[] } };

@@ -145,8 +145,20 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
     'ifconfig.down': async (args) => ({ interfaces: [await cp.ifUp(argReader(args, ['if']).str('if'), false)] }),
     'ifconfig.create': async (args) => {
       const a = argReader(args, ['if', 'vlan', 'vlanif']);
+      if (args['vlan'] === undefined && args['vlanif'] === undefined) {
+        if (!/^gif\d+$/.test(a.str('if')))
+          throw new UserError(`create takes 'vlan VID vlanif PARENT', or names a gif (gif0, gif1, ...)`);
+        return { interfaces: [await cp.ifCreateGif(a.str('if'))] };
+      }
       return { interfaces: [await cp.ifCreateVlan(a.str('if'), a.str('vlanif'), a.int('vlan'))] };
     },
+    'ifconfig.tunnel': async (args) => {
+      const a = argReader(args, ['if', 'src', 'dst']);
+      return { interfaces: [await cp.ifTunnel(a.str('if'), a.str('src'), a.str('dst'))] };
+    },
+    'ifconfig.deletetunnel': async (args) => ({
+      interfaces: [await cp.ifDeleteTunnel(argReader(args, ['if']).str('if'))],
+    }),
     'ifconfig.destroy': async (args) => ({ routes: await cp.ifDestroy(argReader(args, ['if']).str('if')) }),
     'ifconfig.inet': async (args) => {
       const a = argReader(args, ['if', 'address', 'alias']);

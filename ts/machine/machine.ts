@@ -262,8 +262,8 @@ export class MpMachine implements Dataplane {
       throw new UserError(`--cpus must be from 1 to ${VT_MAXCPU}`);
     const batch = o.batch ?? 256;
     // RX queues of every physical interface with a traffic source; one vector per queue pair
-    // (a vlan rides on its parent's queues; a bridge sends and receives by its members')
-    const phys = cfg.interfaces.filter((i) => !i.vlan && !i.bridge);
+    // (a vlan rides on its parent's queues; a bridge sends and receives by its members'; a gif has no NIC)
+    const phys = cfg.interfaces.filter((i) => !i.vlan && !i.bridge && !i.gif);
     for (const i of phys) this.singleQueue[i.index] = !nicModel(i).multiqueue; // and queue counts within what the model has
     const gens = phys.filter((i) => i.driver === 'gen').map((i) => ({ ifc: i, g: parseGen(i) }));
     const pcaps = phys.filter((i) => i.driver === 'pcap').map((i) => ({ ifc: i, p: host.readPcap(cfg, i) }));
@@ -767,6 +767,10 @@ export class MpMachine implements Dataplane {
     }
     if (this.stack.tables.bridges.has(ifindex))
       throw new UserError(`${name} is a bridge: capture on its members, where its frames pass`);
+    if (this.stack.tables.ifs[ifindex]?.gif)
+      throw new UserError(
+        `${name} is a gif: capture on the interface its outer packets pass, where they meet the wire`,
+      );
     if (this.stopping) throw new UserError('mpstack is stopping');
     const t = this.taps.findIndex((x) => x.state === 'free');
     if (t < 0)

@@ -135,7 +135,7 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
   const deadline = performance.now() + o.seconds * 1000;
   try {
     while (performance.now() < deadline) {
-      const op = Math.floor(rnd() * 8);
+      const op = Math.floor(rnd() * 9);
       const t0 = performance.now();
       switch (op) {
         case 0: {
@@ -226,6 +226,24 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
             ops['bridge-static'] = (ops['bridge-static'] ?? 0) + 1;
           }
           ops['bridge-member'] = (ops['bridge-member'] ?? 0) + 1;
+          break;
+        }
+        case 8: {
+          // a gif attached under traffic, a quarter of the traffic routed into it (encapsulated out
+          // wm1), its tunnel moved to wm2's gateway (the old one unpublished, a grace period, the new
+          // words), then destroyed (its routes, a grace period, its encap entry and slot)
+          await cp.ifCreateGif('gs0');
+          await cp.ifTunnel('gs0', '198.51.100.1', '198.51.100.254');
+          await cp.ifAddressAdd('gs0', '10.31.0.1/30');
+          await cp.routeAdd(
+            route(Uint8Array.of(203, 0, 113, Math.floor(rnd() * 4) << 6), 26, Uint8Array.of(10, 31, 0, 2), 'gs0'),
+          );
+          for (let k = 0; k < 20 && (e.stack.interfaceCounters()['gs0']?.opkts ?? 0) === 0; k++) await tick();
+          await cp.ifTunnel('gs0', '100.64.0.1', '100.64.0.254');
+          await tick();
+          ops['gif-frames'] = (ops['gif-frames'] ?? 0) + (e.stack.interfaceCounters()['gs0']?.opkts ?? 0);
+          await cp.ifDestroy('gs0');
+          ops['gif-create-destroy'] = (ops['gif-create-destroy'] ?? 0) + 1;
           break;
         }
         default: {

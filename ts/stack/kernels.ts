@@ -61,6 +61,8 @@ export const KERNELS = {
   // neighbors (assembly/nbr/nbr.ts)
   nb_init: 'void',
   nb_find: 'u32',
+  // tunnels (assembly/forward/gif.ts)
+  encap_lookup: 'u32',
   nb_set: 'u32',
   nb_del: 'u32',
   nb_reclaim: 'u32',

@@ -9,6 +9,7 @@ import * as bridge from '../../assembly/layout/bridge.js';
 import * as buffers from '../../assembly/layout/buffers.js';
 import * as capture from '../../assembly/layout/capture.js';
 import * as cpu from '../../assembly/layout/cpu.js';
+import * as encap from '../../assembly/layout/encap.js';
 import * as fib4 from '../../assembly/layout/fib4.js';
 import * as fib6 from '../../assembly/layout/fib6.js';
 import * as ifnet from '../../assembly/layout/ifnet.js';
@@ -28,6 +29,7 @@ const files: Record<string, LayoutValues> = {
   'buffers.ts': buffers,
   'capture.ts': capture,
   'cpu.ts': cpu,
+  'encap.ts': encap,
   'fib4.ts': fib4,
   'fib6.ts': fib6,
   'ifnet.ts': ifnet,

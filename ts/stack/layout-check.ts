@@ -96,6 +96,7 @@ const STRUCTS: Struct[] = [
       WARM: U32,
       NEV: U32,
       LAF: U32,
+      ENCAP: U32,
       SCRATCH: (l) => [l.TOE_MAX_INPUT!, 4],
       ECHO_PPS: U32,
       ECHO_BURST: U32,
@@ -123,6 +124,9 @@ const STRUCTS: Struct[] = [
       LL6: ADDR,
       BRIDGE: U32,
       BRSC: U32,
+      GIF_SRC: ADDR,
+      GIF_DST: ADDR,
+      GIF_TTL: U32,
     },
   },
   // route.ts
@@ -308,6 +312,12 @@ const STRUCTS: Struct[] = [
     fields: { HEAD: U32, TAIL: U32, SLOTS: U32, SLOT_BYTES: U32, OVERRUNS: U32, IF: U32, DIR: U32 },
   },
   { prefix: 'CRS_', size: 'CRS_DATA', fields: { LEN: U32, SEC: U32, NSEC: U32, DIR: U32 } },
+  // encap.ts: the header, then ENC_MAX entries
+  { prefix: 'ENC_', fields: { CAP: U32, HWM: U32 }, other: ['MAX'] },
+  {
+    prefix: 'ENCE_',
+    fields: { STATE: U32, IF: U32, AF: U8, PROTO: U8, SPLEN: U8, DPLEN: U8, SRC: ADDR, DST: ADDR },
+  },
 ];
 
 /** Flag sets: each value one bit, no two alike. */
@@ -326,6 +336,9 @@ const FLAGS: Record<string, string[]> = {
     'RPF_LOOSE',
     'BRIDGE',
     'BRPORT',
+    'GIF',
+    'GIF_TUNNEL',
+    'GIF_V6',
   ],
   NHF_: ['VALID', 'GATEWAY', 'LOCAL', 'BROADCAST', 'REJECT', 'BLACKHOLE', 'V6', 'PROHIBIT'],
   OPT_: ['FASTFWD', 'ICMP', 'FIBWARM', 'SRCRT'],
@@ -334,6 +347,7 @@ const FLAGS: Record<string, string[]> = {
   QSF_: ['PACED', 'LINK'],
   CRD_: ['IN', 'OUT'],
   FDBF_: ['BUSY', 'VALID', 'STATIC'],
+  ENCP_: ['IPV4', 'IPV6'],
 };
 
 /** Enumerations: no two values alike. */
@@ -343,6 +357,7 @@ const ENUMS: Record<string, string[]> = {
   NBS_: ['EMPTY', 'VALID', 'TOMB', 'LIMBO'],
   NEVK_: ['MISS4', 'MISS6', 'ARP', 'NS', 'NA', 'TX', 'UNREACH4', 'UNREACH6'],
   VTM_: ['INTR', 'POLL'],
+  ENCS_: ['FREE', 'LIVE'],
 };
 
 /** Names outside any structure or value set; NBS_V6 is a bit or-ed onto a state. */
@@ -363,6 +378,9 @@ const LONE = [
   'R_COUNT',
   'C_REASON_BASE',
   'C_COUNT',
+  'GIF_TTL',
+  'GIF_MTU',
+  'GIF_NEST_MAX',
 ];
 
 /**

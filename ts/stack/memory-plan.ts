@@ -30,6 +30,9 @@ import {
   LAF_BYTES,
   BR_BYTES,
   FDB_SIZE,
+  ENC_SIZE,
+  ENC_MAX,
+  ENCE_SIZE,
 } from '../../assembly/layout.js';
 import { Arena } from './arena.js';
 import { assertLayout } from './layout-check.js';
@@ -114,6 +117,8 @@ export interface Layout {
   vlanMaps: number[];
   /** per bridge: its softc (BR_BYTES, with the port slots) and forwarding database (FDB_SIZE per slot) */
   bridges: { sc: number; fdb: number; slots: number }[];
+  /** the encap table (assembly/layout/encap.ts): ENC_MAX tunnel entries */
+  encap: number;
   scratch: number;
   cpu: CpuRegions[];
   /** the cluster pool: CPU c's slice starts at cpu[c].clusters (CPU 0's at `clusters`) */
@@ -160,6 +165,7 @@ export function planLayout(s: LayoutSizes): Layout {
   const vlanMaps = [];
   for (let i = 0; i < s.vlanParents; i++) vlanMaps.push(a.alloc(4096 * 2));
   const bridges = (s.bridges ?? []).map((slots) => ({ sc: a.alloc(BR_BYTES), fdb: a.alloc(slots * FDB_SIZE), slots }));
+  const encap = a.alloc(ENC_SIZE + ENC_MAX * ENCE_SIZE);
   const scratch = a.alloc(s.scratch);
   const cpu: CpuRegions[] = [];
   for (let c = 0; c < s.cpus; c++) {
@@ -200,6 +206,7 @@ export function planLayout(s: LayoutSizes): Layout {
     rss,
     vlanMaps,
     bridges,
+    encap,
     scratch,
     cpu,
     clusters,

@@ -55,6 +55,9 @@ export const REASON_NAMES: readonly string[] = [
   'rp-filter',
   'bridge-same-port',
   'bridge-no-port',
+  'gif-nesting',
+  'gif-no-tunnel',
+  'gif-icmp-relayed',
 ];
 
 export const HTYPE_NAMES = ['none', 'ipv4', 'tcp4', 'udp4', 'ipv6', 'tcp6', 'udp6'] as const;
@@ -80,6 +83,8 @@ export const COUNTER_NAMES: Record<number, string> = {
   [L.C_FLOW_EXPIRE]: 'ipflow-expire',
   [L.C_FLOW_FLUSH]: 'ipflow-flush',
   [L.C_ICMP_REDIRECT]: 'icmp-redirects-out',
+  [L.C_GIF_ENCAP]: 'gif-encapsulated',
+  [L.C_GIF_DECAP]: 'gif-decapsulated',
   [L.C_ARP_REQ_IN]: 'arp-requests-in',
   [L.C_ARP_REP_IN]: 'arp-replies-in',
   [L.C_ARP_REP_OUT]: 'arp-replies-out',

@@ -2,6 +2,9 @@
 // control plane, and batches of frames pushed through RSS + the pipeline of the chosen engine.
 // The multi-CPU engine builds on the same pieces with one context per worker CPU.
 import {
+  GIF_TTL,
+  GIF_MTU,
+  CTX_ENCAP,
   BUF_SIZE,
   BUF_HEADROOM,
   MAX_FRAME,
@@ -91,6 +94,8 @@ export interface StackConfig {
     vlan?: { parent: string; id: number } | null;
     /** a bridge(4) over `members` (brconfig's maxaddr and timeout, seconds) */
     bridge?: { members: readonly string[]; maxaddr: number; timeout: number } | null;
+    /** a gif(4) tunnel: outer source (ours) and destination, wire order, both 4 or both 16 bytes; ttl default GIF_TTL */
+    gif?: { src: Uint8Array | null; dst: Uint8Array | null; ttl?: number } | null;
     /** ICMP redirects out of this interface (default true) */
     sendRedirects?: boolean;
     /** forward directed broadcasts to this interface's subnet (default false) */
@@ -286,12 +291,12 @@ export class Stack implements LlHost {
       neighborSlots:
         opts.neighborSlots ?? pow2(Math.max(64, Math.ceil(((config.neighbors.length + learned) * 4) / 3) + 1)),
       neighborEvents: resolve ? pow2(Math.max(NEV_SLOTS, batch)) : 0,
-      rssInterfaces: config.interfaces.filter((i) => !i.vlan && !i.bridge).length,
+      rssInterfaces: config.interfaces.filter((i) => !i.vlan && !i.bridge && !i.gif).length,
       // an FDB of at least twice maxaddr slots, so the probe window rarely fills before maxaddr does
       bridges: config.interfaces.filter((i) => i.bridge).map((i) => pow2(Math.max(64, 2 * i.bridge!.maxaddr))),
       // with room for run-time vlans, any NIC may become a parent
       vlanParents: opts.spareInterfaces
-        ? config.interfaces.filter((i) => !i.vlan).length
+        ? config.interfaces.filter((i) => !i.vlan && !i.gif).length
         : new Set(config.interfaces.filter((i) => i.vlan).map((i) => i.vlan!.parent)).size,
       cpus: opts.cpus ?? 1,
       flowHashSize: config.ipflow.hashsize,
@@ -349,6 +354,7 @@ export class Stack implements LlHost {
     set(CTX_RT6, L.rt6);
     set(CTX_NBR, L.nbr);
     set(CTX_LAF, L.laf);
+    set(CTX_ENCAP, L.encap);
     set(CTX_FLOW, r.flow);
     set(CTX_CNT, r.counters);
     set(CTX_PD, r.pd);
@@ -400,14 +406,21 @@ export class Stack implements LlHost {
         mtu: i.mtu,
         up: i.up,
         vlan: i.vlan ? { parent, id: i.vlan.id } : null,
+        gif: i.gif
+          ? {
+              tunnel: i.gif.src && i.gif.dst ? { src: i.gif.src, dst: i.gif.dst } : null,
+              ttl: i.gif.ttl ?? GIF_TTL,
+            }
+          : null,
         queues: i.rss.queues,
         rssUdp: i.rss.udp,
         rssKey: i.rss.key,
         addr4: v4 ? new DataView(v4.bytes.buffer, v4.bytes.byteOffset).getUint32(0) : 0,
         addr6: v6 ? v6.bytes : null,
         // every interface has a link-local address: the configured one, else its EUI-64 one (RFC 4862 5.3)
-        ll6: ll ? ll.bytes : linkLocalFromMac(i.mac),
-        ll6Auto: !ll,
+        // a gif has no MAC of its own: no EUI-64 link-local address unless one is configured
+        ll6: ll ? ll.bytes : i.gif ? null : linkLocalFromMac(i.mac),
+        ll6Auto: !ll && !i.gif,
         sendRedirects: i.sendRedirects ?? true,
         directedBroadcast: i.directedBroadcast ?? false,
         rpFilter: i.rpFilter ?? 0,
@@ -1025,7 +1038,7 @@ export class Stack implements LlHost {
 
   linkOf(ifindex: number): { mac: Uint8Array; vid: number; wire: number } | null {
     const s = this.tables.ifs[ifindex];
-    if (!s?.up) return null;
+    if (!s?.up || s.gif) return null; // a gif has no link layer: nothing to resolve or announce on it
     return { mac: s.mac, vid: s.vlan?.id ?? 0, wire: s.vlan?.parent ?? ifindex };
   }
 
@@ -1187,6 +1200,66 @@ export class Stack implements LlHost {
     });
     this.ifByName.set(name, index);
     this.ifAddrs.set(index, []);
+    return index;
+  }
+
+  /**
+   * `ifconfig gifN create` on a running engine: attaches a gif(4) interface in the lowest free
+   * ifindex, up, MTU GIF_MTU (1280, NetBSD's), no tunnel and no addresses (its output drops as
+   * gif-no-tunnel until `tunnel`). Refuses a name in use and a full interface table. Caller holds the
+   * writer lock. Returns the ifindex.
+   */
+  createGif(name: string, ttl = GIF_TTL): number {
+    const fail = (msg: string): never => {
+      throw new StackConfigError(undefined, undefined, msg);
+    };
+    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(name))
+      fail(`'${name}' is not an interface name (a letter, then up to 14 letters, digits, '_', '.', '-')`);
+    if (this.ifByName.has(name)) fail(`interface ${name} exists already`);
+    let index = 1;
+    while (index < this.L.sizes.ifSlots && this.tables.ifs[index]) index++;
+    if (index >= this.L.sizes.ifSlots) fail(`no free interface slot (${this.L.sizes.ifSlots - 1} in this engine)`);
+    this.tables.attachInterface({
+      index,
+      name,
+      mac: new Uint8Array(6),
+      mtu: GIF_MTU,
+      up: true,
+      vlan: null,
+      gif: { tunnel: null, ttl },
+      queues: 1,
+      rssUdp: false,
+      rssKey: new Uint8Array(40),
+      addr4: 0,
+      addr6: null,
+      ll6: null,
+    });
+    this.ifByName.set(name, index);
+    this.ifAddrs.set(index, []);
+    return index;
+  }
+
+  /**
+   * Checks `ifconfig NAME tunnel SRC DST` before the control plane changes anything: NAME is a gif,
+   * SRC and DST are of one family, SRC is one of our addresses (the outer packets' source, RFC 2003
+   * 3.1) and no other gif has the same pair (NetBSD refuses it too: the encap table could not tell
+   * them apart). Returns the gif's ifindex.
+   */
+  checkTunnel(name: string, src: Uint8Array, dst: Uint8Array): number {
+    const fail = (msg: string): never => {
+      throw new StackConfigError(undefined, undefined, msg);
+    };
+    const index = this.ifByName.get(name) ?? fail(`no interface '${name}'`);
+    const s = this.tables.ifs[index]!;
+    if (!s.gif) fail(`${name} is not a gif interface`);
+    if (src.length !== dst.length) fail('tunnel source and destination must be both IPv4 or both IPv6');
+    const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, j) => v === b[j]);
+    const ours = [...this.ifAddrs.values()].some((l) => l.some((a) => same(a.bytes, src)));
+    if (!ours) fail(`tunnel source ${fmt(src)} is not an address of this router`);
+    for (const x of this.tables.ifs) {
+      if (x && x.index !== index && x.gif?.tunnel && same(x.gif.tunnel.src, src) && same(x.gif.tunnel.dst, dst))
+        fail(`${x.name} has the tunnel ${fmt(src)} -> ${fmt(dst)} already`);
+    }
     return index;
   }
 

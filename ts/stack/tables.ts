@@ -88,6 +88,29 @@ import {
   RH_ROOT,
   RH_SIZE,
   RT_WALK_REC,
+  IFF_GIF,
+  IFF_GIF_TUNNEL,
+  IFF_GIF_V6,
+  IF_GIF_SRC,
+  IF_GIF_DST,
+  IF_GIF_TTL,
+  ENC_CAP,
+  ENC_HWM,
+  ENC_MAX,
+  ENC_SIZE,
+  ENCE_SIZE,
+  ENCE_STATE,
+  ENCE_IF,
+  ENCE_AF,
+  ENCE_PROTO,
+  ENCE_SPLEN,
+  ENCE_DPLEN,
+  ENCE_SRC,
+  ENCE_DST,
+  ENCS_FREE,
+  ENCS_LIVE,
+  ENCP_IPV4,
+  ENCP_IPV6,
 } from '../../assembly/layout.js';
 import type { Kernels } from './kernels.js';
 import type { Layout } from './memory-plan.js';
@@ -145,6 +168,8 @@ export interface IfState {
   bridge?: { maxaddr: number; timeout: number } | null;
   /** the ifindex of the bridge this interface is a member of (0 or absent: none) */
   bridgeOf?: number;
+  /** a gif(4) tunnel interface (IFF_GIF) and its tunnel, if it has one */
+  gif?: GifState | null;
 }
 
 /** A bridge's state on the writer side: its softc, the port slots in use, its FDB writer. */
@@ -157,6 +182,13 @@ export interface BridgeState {
   slotOf: Map<number, number>;
   /** port slots unlinked, waiting for a grace period before reuse (bridgeFreeMember) */
   limbo: number[];
+}
+
+/** A gif's tunnel: outer source (one of our addresses) and destination, wire order, 4 or 16 bytes each. */
+export interface GifState {
+  tunnel: { src: Uint8Array; dst: Uint8Array } | null;
+  /** outer TTL / hop limit */
+  ttl: number;
 }
 
 export class TableError extends UserError {
@@ -198,6 +230,12 @@ export class Tables {
   /** bridge(4) writer state, by the bridge's ifindex */
   readonly bridges = new Map<number, BridgeState>();
   private readonly mem: Mem;
+  /** encap table slots: the ifindex each live slot leads to; slots unpublished and awaiting reclaim() */
+  private readonly encapOwner: (number | undefined)[] = [];
+  private readonly encapLimbo: number[] = [];
+  private readonly encapByIf = new Map<number, number>();
+  /** gifs whose tunnel words were retired: rewritten only after a grace period (reclaim) */
+  private readonly gifRetired = new Set<number>();
   readonly ifs: (IfState | undefined)[] = [];
   /** In bulk mode route changes skip the compiled FIB; endBulk() compiles it once. */
   private bulk = false;
@@ -244,6 +282,10 @@ export class Tables {
     }
     k.nb_init(L.nbr, L.sizes.neighborSlots);
     this.dv.setUint32(L.gen, 1, true);
+    if (L.encap) {
+      this.u8.fill(0, L.encap, L.encap + ENC_SIZE + ENC_MAX * ENCE_SIZE);
+      this.dv.setUint32(L.encap + ENC_CAP, ENC_MAX, true);
+    }
   }
 
   /**
@@ -359,6 +401,8 @@ export class Tables {
         slotOf: new Map(),
         limbo: [],
       });
+    } else if (s.gif) {
+      flags |= IFF_GIF; // no queues, no RSS: frames reach it decapsulated, by the encap table
     } else {
       if (this.rssUsed >= L.rss.length) throw new TableError('no RSS table left in the layout');
       const r = L.rss[this.rssUsed++]!;
@@ -385,7 +429,117 @@ export class Tables {
     Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_FLAGS, 1), 0, flags);
     if (vlanEntry) Atomics.store(new Uint16Array(this.k.memory.buffer, vlanEntry, 1), 0, s.index);
     this.ifs[s.index] = s;
+    if (s.gif?.tunnel) {
+      const t = s.gif.tunnel;
+      s.gif.tunnel = null;
+      this.setTunnel(s.index, t.src, t.dst);
+    }
     this.bumpGeneration();
+  }
+
+  // ---- tunnels (gif(4), the encap table) -------------------------------------------------------
+
+  private flagsView(index: number): Uint32Array {
+    return new Uint32Array(this.k.memory.buffer, this.L.ifnet + index * IF_SIZE + IF_FLAGS, 1);
+  }
+
+  /**
+   * Gives the gif at `index` its tunnel: outer source `src` (the caller checked it is one of our
+   * addresses) and destination `dst`, both IPv4 or both IPv6, wire order. Publication: the words
+   * are written, then the flags say IFF_GIF_TUNNEL (atomic), then the encap entry that lets the
+   * remote end's packets in. Refuses a gif that has a tunnel (deleteTunnel first) or whose old
+   * tunnel words a reader may still be reading (no grace period since deleteTunnel: reclaim()).
+   */
+  setTunnel(index: number, src: Uint8Array, dst: Uint8Array): void {
+    this.wlock.assertHeld('setTunnel');
+    const s = this.ifs[index];
+    if (!s?.gif) throw new TableError(`interface ${index} is not a gif`);
+    if (s.gif.tunnel) throw new TableError(`${s.name} has a tunnel: delete it first`);
+    if (this.gifRetired.has(index)) throw new TableError(`${s.name}: its old tunnel awaits a grace period`);
+    if (src.length !== dst.length || (src.length !== 4 && src.length !== 16))
+      throw new TableError('tunnel source and destination must be both IPv4 or both IPv6');
+    const { u8, dv } = this;
+    const p = this.L.ifnet + index * IF_SIZE;
+    u8.fill(0, p + IF_GIF_SRC, p + IF_GIF_TTL + 4);
+    u8.set(src, p + IF_GIF_SRC);
+    u8.set(dst, p + IF_GIF_DST);
+    dv.setUint32(p + IF_GIF_TTL, s.gif.ttl, true);
+    const v = this.flagsView(index);
+    const v6 = src.length === 16;
+    Atomics.store(v, 0, (Atomics.load(v, 0) & ~IFF_GIF_V6) | IFF_GIF_TUNNEL | (v6 ? IFF_GIF_V6 : 0));
+    s.gif.tunnel = { src: Uint8Array.from(src), dst: Uint8Array.from(dst) };
+    const bits = src.length * 8;
+    this.encapByIf.set(index, this.encapAttach(index, dst, bits, src, bits));
+    this.bumpGeneration();
+  }
+
+  /**
+   * Takes the gif's tunnel away (`ifconfig gifN deletetunnel`): its flags lose IFF_GIF_TUNNEL (its
+   * output drops, gif-no-tunnel) and its encap entry is unpublished. The words and the entry are
+   * reused only after reclaim(), which the caller runs after a grace period. No tunnel: nothing.
+   */
+  deleteTunnel(index: number): void {
+    this.wlock.assertHeld('deleteTunnel');
+    const s = this.ifs[index];
+    if (!s?.gif) throw new TableError(`interface ${index} is not a gif`);
+    if (!s.gif.tunnel) return;
+    const v = this.flagsView(index);
+    Atomics.store(v, 0, Atomics.load(v, 0) & ~(IFF_GIF_TUNNEL | IFF_GIF_V6));
+    const slot = this.encapByIf.get(index);
+    if (slot !== undefined) this.encapDetach(slot);
+    this.encapByIf.delete(index);
+    s.gif.tunnel = null;
+    this.gifRetired.add(index);
+    this.bumpGeneration();
+  }
+
+  /**
+   * Publishes an encap table entry (NetBSD's encap_attach): outer packets of the address family of
+   * `src`, from src/splen (the remote end) to dst/dplen (ours), carrying one of `protos` (ENCP_*),
+   * enter on `ifindex`. Every field is written before the state word says ENCS_LIVE (atomic); the
+   * high-water mark is raised first. Returns the slot.
+   */
+  encapAttach(
+    ifindex: number,
+    src: Uint8Array,
+    splen: number,
+    dst: Uint8Array,
+    dplen: number,
+    protos = ENCP_IPV4 | ENCP_IPV6,
+  ): number {
+    this.wlock.assertHeld('encapAttach');
+    const { dv, L } = this;
+    let slot = 0;
+    while (slot < ENC_MAX && (this.encapOwner[slot] !== undefined || this.encapLimbo.includes(slot))) slot++;
+    if (slot >= ENC_MAX) throw new TableError(`encap table full (${ENC_MAX} tunnels)`);
+    const e = L.encap + ENC_SIZE + slot * ENCE_SIZE;
+    this.u8.fill(0, e, e + ENCE_SIZE);
+    dv.setUint32(e + ENCE_IF, ifindex, true);
+    this.u8[e + ENCE_AF] = src.length === 16 ? 6 : 4;
+    this.u8[e + ENCE_PROTO] = protos;
+    this.u8[e + ENCE_SPLEN] = splen;
+    this.u8[e + ENCE_DPLEN] = dplen;
+    const words = (a: Uint8Array, plen: number, at: number) => {
+      const m = maskBytes(a, plen);
+      const mdv = new DataView(m.buffer, m.byteOffset, m.length);
+      for (let w = 0; w < a.length / 4; w++) dv.setUint32(at + w * 4, mdv.getUint32(w * 4), true);
+    };
+    words(src, splen, e + ENCE_SRC);
+    words(dst, dplen, e + ENCE_DST);
+    const hwm = new Uint32Array(this.k.memory.buffer, L.encap + ENC_HWM, 1);
+    if (Atomics.load(hwm, 0) <= slot) Atomics.store(hwm, 0, slot + 1);
+    Atomics.store(new Uint32Array(this.k.memory.buffer, e + ENCE_STATE, 1), 0, ENCS_LIVE);
+    this.encapOwner[slot] = ifindex;
+    return slot;
+  }
+
+  /** Unpublishes encap entry `slot` (ENCS_FREE, atomic); it is reused after reclaim(). */
+  encapDetach(slot: number): void {
+    this.wlock.assertHeld('encapDetach');
+    const e = this.L.encap + ENC_SIZE + slot * ENCE_SIZE;
+    Atomics.store(new Uint32Array(this.k.memory.buffer, e + ENCE_STATE, 1), 0, ENCS_FREE);
+    this.encapOwner[slot] = undefined;
+    this.encapLimbo.push(slot);
   }
 
   /**
@@ -407,10 +561,14 @@ export class Tables {
     const { dv, L } = this;
     const s = this.ifs[index];
     if (!s) throw new TableError(`no interface with index ${index}`);
-    if (!s.vlan) throw new TableError(`${s.name} is a NIC: only vlan interfaces can be destroyed`);
+    if (!s.vlan && !s.gif) throw new TableError(`${s.name} is a NIC: only vlan and gif interfaces can be destroyed`);
     const p = L.ifnet + index * IF_SIZE;
-    const map = dv.getUint32(L.ifnet + s.vlan.parent * IF_SIZE + IF_VLANMAP, true);
-    Atomics.store(new Uint16Array(this.k.memory.buffer, map + s.vlan.id * 2, 1), 0, 0);
+    if (s.vlan) {
+      const map = dv.getUint32(L.ifnet + s.vlan.parent * IF_SIZE + IF_VLANMAP, true);
+      Atomics.store(new Uint16Array(this.k.memory.buffer, map + s.vlan.id * 2, 1), 0, 0);
+    } else {
+      this.deleteTunnel(index); // no outer packet finds it any more
+    }
     Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_FLAGS, 1), 0, 0);
     const gone: { family: 4 | 6; prefix: Uint8Array; plen: number }[] = [];
     for (const family of [4, 6] as const) {
@@ -1047,5 +1205,11 @@ export class Tables {
       this.nhFree.push(id);
     }
     this.nhLimbo.length = 0;
+    this.encapLimbo.length = 0; // unpublished encap slots: free to write again
+    this.gifRetired.clear();
   }
+}
+
+function maskBytes(b: Uint8Array, plen: number): Uint8Array {
+  return Uint8Array.from(b, (v, j) => v & ((0xff << (8 - Math.max(0, Math.min(8, plen - j * 8)))) & 0xff));
 }

@@ -1,6 +1,7 @@
 // `mpstack ifconfig [IF [up | down | inet ADDR/LEN [alias] | inet ADDR[/LEN] -alias | inet ADDR[/LEN]
-// delete | mtu N | create vlan VID vlanif PARENT | destroy]]` (inet6 as inet) against a running
-// engine: show one or every interface, change one, or create and destroy vlan interfaces, in the
+// delete | mtu N | create vlan VID vlanif PARENT | create | tunnel SRC DST | deletetunnel | destroy]]`
+// (inet6 as inet) against a running engine: show one or every interface, change one, or create and
+// destroy vlan and gif interfaces (and give a gif its tunnel), in the
 // manner of NetBSD's ifconfig(8): `inet ADDR/LEN` replaces the primary address of its kind (IPv4,
 // global IPv6, link-local), `alias` adds one, `-alias` and `delete` remove one.
 import type { IfconfigEntry } from '../../host/control-protocol.js';
@@ -17,8 +18,15 @@ function broadcast(text: string): string | null {
 
 /** One interface as ifconfig(8) shows it: flags and mtu, then one detail per line. */
 export function formatIfconfig(e: IfconfigEntry): string {
-  const lines = [`${e.name}: flags=<${e.flags.join(',')}> mtu ${e.mtu}`, `\taddress: ${e.mac}`];
+  const lines = [`${e.name}: flags=<${e.flags.join(',')}> mtu ${e.mtu}`];
+  if (e.tunnel === undefined) lines.push(`\taddress: ${e.mac}`); // a gif has no link-layer address
   if (e.vlan) lines.push(`\tvlan: ${e.vlan.id} parent: ${e.vlan.parent}`);
+  else if (e.tunnel !== undefined)
+    lines.push(
+      e.tunnel
+        ? `\ttunnel ${e.tunnel.src.includes(':') ? 'inet6' : 'inet'} ${e.tunnel.src} --> ${e.tunnel.dst}  ttl ${e.tunnel.ttl}`
+        : '\ttunnel: none',
+    );
   else
     lines.push(
       `\tqueues: ${e.queues} (rss ${e.rssUdp ? 'tcp+udp ports' : 'tcp ports'})  model: ${e.model ?? '-'}  driver: ${e.driver ?? '-'}`,
@@ -67,6 +75,15 @@ export async function ifconfigCommand(ifname: string | undefined, words: string[
     if (verb === undefined) return c.call('ifconfig', { if: ifname });
     if ((verb === 'up' || verb === 'down') && rest.length === 0)
       return c.call(verb === 'up' ? 'ifconfig.up' : 'ifconfig.down', { if: ifname });
+    if (verb === 'create' && rest.length === 0) return c.call('ifconfig.create', { if: ifname });
+    if (verb === 'tunnel') {
+      if (rest.length !== 2)
+        throw new UserError(
+          `ifconfig: tunnel takes 'SRC DST', as in: ifconfig ${ifname} tunnel 198.51.100.1 198.51.100.99`,
+        );
+      return c.call('ifconfig.tunnel', { if: ifname, src: rest[0]!, dst: rest[1]! });
+    }
+    if (verb === 'deletetunnel' && rest.length === 0) return c.call('ifconfig.deletetunnel', { if: ifname });
     if (verb === 'create') {
       if (rest.length !== 4 || rest[0] !== 'vlan' || rest[2] !== 'vlanif')
         throw new UserError(
@@ -94,7 +111,7 @@ export async function ifconfigCommand(ifname: string | undefined, words: string[
       return c.call('ifconfig.mtu', { if: ifname, mtu: Number(rest[0]) });
     }
     throw new UserError(
-      `ifconfig: expected 'up', 'down', 'inet ADDR/LEN [alias]', 'inet ADDR -alias', 'mtu N', 'create vlan VID vlanif PARENT' or 'destroy' after ${ifname}, not '${words.join(' ')}'`,
+      `ifconfig: expected 'up', 'down', 'inet ADDR/LEN [alias]', 'inet ADDR -alias', 'mtu N', 'create vlan VID vlanif PARENT', 'create' (gifN), 'tunnel SRC DST', 'deletetunnel' or 'destroy' after ${ifname}, not '${words.join(' ')}'`,
     );
   });
   const change = ifname !== undefined && words.length > 0;

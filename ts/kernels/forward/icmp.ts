@@ -35,6 +35,8 @@ import {
   NB_MAC,
   NBS_V6,
   BUF_HEADROOM,
+  PATH_NORMAL,
+  PATH_LOCAL,
   C_ICMP_OUT,
   C_ICMP_RATELIM,
   C_ICMP_SUPPRESSED,
@@ -48,6 +50,7 @@ import { route4, route6 } from '../fib/route.js';
 import { nb_find } from '../nbr/nbr.js';
 import { nev_post_miss } from '../nbr/nev.js';
 import { buf_alloc, buf_free, tx_room, ether_output, ETHERTYPE_IP, ETHERTYPE_IPV6 } from './output.js';
+import { gif_is_tunnel, gif_output } from './gif.js';
 
 export const ICMP_UNREACH = 3;
 export const ICMP_UNREACH_NET = 0;
@@ -146,10 +149,11 @@ export function icmp4_error(
   let me = oif !== 0 ? ld32(m, ifnet + oif * IF_SIZE + IF_ADDR4) : 0;
   if (me === 0) me = ld32(m, ifnet + rxif * IF_SIZE + IF_ADDR4);
   const gw = nhp !== 0 && ld32(m, nhp + NH_FLAGS) & NHF_GATEWAY ? ld32(m, nhp + NH_GW) : src;
-  const ne = oif !== 0 ? nb_find(m, ld32(m, ctx + CTX_NBR), gw, 0, 0, 0, oif, 0) : 0;
+  const tun = oif !== 0 && gif_is_tunnel(m, ctx, oif);
+  const ne = oif !== 0 && !tun ? nb_find(m, ld32(m, ctx + CTX_NBR), gw, 0, 0, 0, oif, 0) : 0;
   // no neighbor entry for the way back: the error waits for its resolution like a forwarded packet
-  const held = ne === 0 && oif !== 0 && ld32(m, ctx + CTX_NEV) !== 0;
-  const o = icmp_cluster(m, ctx, cnt, (ne !== 0 || held) && me !== 0);
+  const held = ne === 0 && oif !== 0 && !tun && ld32(m, ctx + CTX_NEV) !== 0;
+  const o = icmp_cluster(m, ctx, cnt, (ne !== 0 || held || tun) && me !== 0);
   if (o === 0) return;
   const quote = Math.min(iplen, ICMP_QUOTE_MAX4);
   const ipid = ld32(m, ctx + CTX_IPID);
@@ -166,6 +170,10 @@ export function icmp4_error(
   st16be(m, o + 22, in_cksum(m, o + 20, 8 + quote));
   if (held) {
     icmp_hold(m, ctx, pd, cnt, 0, oif, gw, 0, 0, 0, o, 28 + quote, rxif);
+    return;
+  }
+  if (tun) {
+    icmp_tunnel(m, ctx, pd, cnt, 0, oif, o, 28 + quote, rxif);
     return;
   }
   ether_output(m, ctx, pd, o, 28 + quote, ETHERTYPE_IP, oif, ne + NB_MAC);
@@ -191,6 +199,24 @@ function icmp_hold(
   if (nev_post_miss(m, ctx, pd, v6, oif, a0, a1, a2, a3, o, len, rxif)) cnt_add(m, cnt, C_ICMP_OUT, 1);
   else cnt_add(m, cnt, C_ICMP_SUPPRESSED, 1);
   buf_free(m, ctx, o - BUF_HEADROOM - 18);
+}
+
+/** See assembly/forward/icmp.ts: the error goes back into a tunnel, encapsulated as ours. */
+function icmp_tunnel(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  cnt: number,
+  v6: number,
+  gif: number,
+  o: number,
+  len: number,
+  rxif: number,
+): void {
+  const v = gif_output(m, ctx, pd, o, len, v6, rxif, gif, 0, 0);
+  const path = v >> 8;
+  cnt_add(m, cnt, path === PATH_NORMAL || path === PATH_LOCAL ? C_ICMP_OUT : C_ICMP_SUPPRESSED, 1);
+  if (path !== PATH_NORMAL) buf_free(m, ctx, o - BUF_HEADROOM - 18);
 }
 
 export function icmp6_error(
@@ -237,9 +263,10 @@ export function icmp6_error(
   const h1 = gw6 ? ld32(m, nhp + NH_GW + 4) : ld32be(m, l3 + 12);
   const h2 = gw6 ? ld32(m, nhp + NH_GW + 8) : ld32be(m, l3 + 16);
   const h3 = gw6 ? ld32(m, nhp + NH_GW + 12) : ld32be(m, l3 + 20);
-  const ne = oif !== 0 ? nb_find(m, ld32(m, ctx + CTX_NBR), h0, h1, h2, h3, oif, NBS_V6) : 0;
-  const held = ne === 0 && oif !== 0 && ld32(m, ctx + CTX_NEV) !== 0;
-  const o = icmp_cluster(m, ctx, cnt, (ne !== 0 || held) && haveMe);
+  const tun = oif !== 0 && gif_is_tunnel(m, ctx, oif);
+  const ne = oif !== 0 && !tun ? nb_find(m, ld32(m, ctx + CTX_NBR), h0, h1, h2, h3, oif, NBS_V6) : 0;
+  const held = ne === 0 && oif !== 0 && !tun && ld32(m, ctx + CTX_NEV) !== 0;
+  const o = icmp_cluster(m, ctx, cnt, (ne !== 0 || held || tun) && haveMe);
   if (o === 0) return;
   const quote = Math.min(total, ICMP_QUOTE_MAX6);
   st32be(m, o, 0x60000000);
@@ -253,6 +280,10 @@ export function icmp6_error(
   st16be(m, o + 42, ~in_cksum_acc(m, o + 40, 8 + quote, in_pseudo6(m, o + 8, o + 24, 58, 8 + quote)) & 0xffff);
   if (held) {
     icmp_hold(m, ctx, pd, cnt, 1, oif, h0, h1, h2, h3, o, 48 + quote, rxif);
+    return;
+  }
+  if (tun) {
+    icmp_tunnel(m, ctx, pd, cnt, 1, oif, o, 48 + quote, rxif);
     return;
   }
   ether_output(m, ctx, pd, o, 48 + quote, ETHERTYPE_IPV6, oif, ne + NB_MAC);

@@ -36,6 +36,7 @@ import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, st3
 import { in_cksum, in_cksum_acc, in_cksum_hdr20, in_pseudo4, in_pseudo6 } from '../wire/cksum.js';
 import { ether_output, tx_room, ETHERTYPE_IP, ETHERTYPE_IPV6 } from './output.js';
 import { icmp4_error, icmp6_error, ICMP_UNREACH, ICMP6_DST_UNREACH } from './icmp.js';
+import { gif_is_tunnel, gif_output } from './gif.js';
 
 const IPPROTO_ICMP = 1;
 const IPPROTO_TCP = 6;
@@ -56,6 +57,21 @@ const TH_ACK = 0x10;
 const REPLY_TTL = 64;
 
 const V = (path: number, reason: number): number => (path << 8) | reason;
+
+/** See assembly/forward/local.ts: the reply goes back out rxif, or into the tunnel it came out of. */
+function reply_output(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  l3: number,
+  len: number,
+  etype: number,
+  rxif: number,
+  mac: number,
+): void {
+  if (gif_is_tunnel(m, ctx, rxif)) gif_output(m, ctx, pd, l3, len, etype === ETHERTYPE_IPV6 ? 1 : 0, rxif, rxif, 0, 0);
+  else ether_output(m, ctx, pd, l3, len, etype, rxif, mac);
+}
 
 function echo_ratelimit(m: Mem, ctx: number, tokOff: number, lastOff: number): boolean {
   const pps = ld32(m, ctx + CTX_ECHO_PPS);
@@ -191,7 +207,7 @@ export function ip4_local(
     st8(m, icmp, ICMP_ECHOREPLY);
     st16(m, icmp + 2, 0);
     st16be(m, icmp + 2, in_cksum(m, icmp, l4len));
-    ether_output(m, ctx, pd, l3, 20 + l4len, ETHERTYPE_IP, rxif, mac);
+    reply_output(m, ctx, pd, l3, 20 + l4len, ETHERTYPE_IP, rxif, mac);
     return V(PATH_LOCAL, R_ECHO_REPLY);
   }
   if (proto === IPPROTO_UDP) {
@@ -223,7 +239,7 @@ export function ip4_local(
     const th = l3 + 20;
     tcp_reset_header(m, th, sport, dport, seq, ack, flags, l4len - doff);
     st16be(m, th + 16, ~in_cksum_acc(m, th, 20, in_pseudo4(me, peer, IPPROTO_TCP, 20)) & 0xffff);
-    ether_output(m, ctx, pd, l3, 40, ETHERTYPE_IP, rxif, mac);
+    reply_output(m, ctx, pd, l3, 40, ETHERTYPE_IP, rxif, mac);
     return V(PATH_LOCAL, R_TCP_RESET);
   }
   return V(PATH_LOCAL, R_LOCAL);
@@ -291,7 +307,7 @@ export function ip6_local(
     st8(m, icmp, ICMP6_ECHO_REPLY);
     st16(m, icmp + 2, 0);
     st16be(m, icmp + 2, ~in_cksum_acc(m, icmp, l4len, in_pseudo6(m, l3 + 8, l3 + 24, IPPROTO_ICMPV6, l4len)) & 0xffff);
-    ether_output(m, ctx, pd, l3, 40 + l4len, ETHERTYPE_IPV6, rxif, mac);
+    reply_output(m, ctx, pd, l3, 40 + l4len, ETHERTYPE_IPV6, rxif, mac);
     return V(PATH_LOCAL, R_ECHO_REPLY);
   }
   if (nxt === IPPROTO_UDP) {
@@ -326,7 +342,7 @@ export function ip6_local(
     const th = l3 + 40;
     tcp_reset_header(m, th, sport, dport, seq, ack, flags, l4len - doff);
     st16be(m, th + 16, ~in_cksum_acc(m, th, 20, in_pseudo6(m, l3 + 8, l3 + 24, IPPROTO_TCP, 20)) & 0xffff);
-    ether_output(m, ctx, pd, l3, 60, ETHERTYPE_IPV6, rxif, mac);
+    reply_output(m, ctx, pd, l3, 60, ETHERTYPE_IPV6, rxif, mac);
     return V(PATH_LOCAL, R_TCP_RESET);
   }
   return V(PATH_LOCAL, R_LOCAL);

@@ -18,6 +18,10 @@ import {
   CTX_NH,
   CTX_NBR,
   CTX_NEV,
+  CTX_ENCAP,
+  C_GIF_DECAP,
+  IFF_GIF,
+  R_GIF_NEST,
   OPT_FASTFWD,
   OPT_FIBWARM,
   PD_SIZE,
@@ -136,6 +140,7 @@ import { ip4_fragment } from './frag.js';
 import { ip6_hopopts_input } from './hbh.js';
 import { ip4_local, ip4_local_group, ip6_local, ip6_local_group } from './local.js';
 import { bridge_input, br_batch_begin, BR_UP } from './bridge.js';
+import { encap_lookup, gif_output, gif_is_tunnel, gif_icmp_relay, IPPROTO_IPV4, IPPROTO_IPV6 } from './gif.js';
 
 const V = (path: number, reason: number): number => (path << 8) | reason;
 const FAST = PATH_FAST << 8;
@@ -370,7 +375,20 @@ function ip4_input(
   }
   const nhp = ld32(m, ctx + CTX_NH) + nh * NH_SIZE;
   const fl = ld32(m, nhp + NH_FLAGS);
-  if (fl & NHF_LOCAL) return ip4_local(m, ctx, pd, l3, hlen, iplen, rxif, l2mc);
+  if (fl & NHF_LOCAL) {
+    // a tunnel's outer packet (gif.ts): whole datagrams only
+    const proto = ld8(m, l3 + 9);
+    if ((proto === IPPROTO_IPV4 || proto === IPPROTO_IPV6) && (off & 0x3fff) === 0 && !l2mc) {
+      const tab = ld32(m, ctx + CTX_ENCAP);
+      const gif = tab !== 0 ? encap_lookup(m, tab, 0, l3 + 12, l3 + 16, proto) : 0;
+      if (gif !== 0) return gif_decap(m, ctx, pd, l3 + hlen, iplen - hlen, proto === IPPROTO_IPV6, rxif, gif, now);
+    }
+    if (proto === 1 && (off & 0x3fff) === 0 && !l2mc) {
+      const r = gif_icmp_relay(m, ctx, pd, l3 + hlen, iplen - hlen, 0, l3, rxif);
+      if (r !== 0) return r;
+    }
+    return ip4_local(m, ctx, pd, l3, hlen, iplen, rxif, l2mc);
+  }
   if (fl & NHF_BROADCAST) {
     // a directed broadcast: forwarded only to another interface's subnet with directed_broadcast
     const bif = ld32(m, nhp + NH_IFINDEX);
@@ -406,6 +424,7 @@ function ip4_input(
     icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
     return V(PATH_DROP, R_IF_DOWN);
   }
+  if (ld32(m, tifp + IF_FLAGS) & IFF_GIF) return gif_output(m, ctx, pd, l3, iplen, 0, rxif, txif, nh, 1);
   const gw = fl & NHF_GATEWAY ? ld32(m, nhp + NH_GW) : dst;
   let mtu = ld32(m, tifp + IF_MTU);
   const rmtu = ld32(m, nhp + NH_MTU);
@@ -573,6 +592,16 @@ function ip6_input(
   const nhp = ld32(m, ctx + CTX_NH) + nh * NH_SIZE;
   const fl = ld32(m, nhp + NH_FLAGS);
   if (fl & NHF_LOCAL) {
+    // a tunnel's outer packet: the protocol right after the fixed header
+    if ((nxt === IPPROTO_IPV4 || nxt === IPPROTO_IPV6) && !l2mc) {
+      const tab = ld32(m, ctx + CTX_ENCAP);
+      const gif = tab !== 0 ? encap_lookup(m, tab, 1, l3 + 8, l3 + 24, nxt) : 0;
+      if (gif !== 0) return gif_decap(m, ctx, pd, l3 + 40, total - 40, nxt === IPPROTO_IPV6, rxif, gif, now);
+    }
+    if (nxt === 58 && !l2mc) {
+      const r = gif_icmp_relay(m, ctx, pd, l3 + 40, total - 40, 1, l3, rxif);
+      if (r !== 0) return r;
+    }
     return nd6_is_nd(m, l3, total)
       ? nd6_input(m, ctx, pd, l3, total, rxif)
       : ip6_local(m, ctx, pd, l3, total, rxif, l2mc, ld32(m, nhp + NH_IFINDEX));
@@ -609,6 +638,7 @@ function ip6_input(
     icmp6_error(m, ctx, pd, l3, total, rxif, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, 0);
     return V(PATH_DROP, R_IF_DOWN);
   }
+  if (ld32(m, tifp + IF_FLAGS) & IFF_GIF) return gif_output(m, ctx, pd, l3, total, 1, rxif, txif, nh, 1);
   const nbr = ld32(m, ctx + CTX_NBR);
   const ne =
     fl & NHF_GATEWAY
@@ -659,4 +689,28 @@ function ip6_input(
   st16(m, pd + PD_TXIF, txif);
   ether_output(m, ctx, pd, l3, total, ETHERTYPE_IPV6, txif, ne + NB_MAC);
   return NORMAL;
+}
+
+/** See assembly/forward/pipeline.ts: the inner packet re-enters input as received on the gif. */
+function gif_decap(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  inner: number,
+  ilen: number,
+  v6in: boolean,
+  rxif: number,
+  gif: number,
+  now: number,
+): number {
+  if (gif_is_tunnel(m, ctx, rxif)) return V(PATH_DROP, R_GIF_NEST);
+  if (!ifOk(m, ld32(m, ctx + CTX_IFNET) + gif * IF_SIZE)) return V(PATH_DROP, R_IF_DOWN);
+  const ic = ld32(m, ctx + CTX_IFCNT) + rxif * IFC_SIZE;
+  cnt_add(m, ic, IFC_IPKTS >> 3, 1);
+  cnt_add(m, ic, IFC_IBYTES >> 3, ld16(m, pd + PD_LEN));
+  cnt_add(m, ld32(m, ctx + CTX_CNT), C_GIF_DECAP, 1);
+  st16(m, pd + PD_RXIF, gif);
+  return v6in
+    ? ip6_input(m, ctx, pd, inner, ilen, gif, false, now)
+    : ip4_input(m, ctx, pd, inner, ilen, gif, false, now);
 }
