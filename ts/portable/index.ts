@@ -13,7 +13,7 @@ import { parseConfig } from '../config/load.js';
 import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
 import type { Config, FibBackend } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
-import { Stack } from '../stack/stack.js';
+import { Stack, type StackOptions } from '../stack/stack.js';
 
 export { createMemory, loadWasm, loadedWasmModule, useWasmModule } from '../stack/wasm.js';
 export { Stack, StackConfigError, type FrameResult, type RxFrame, type TxFrame } from '../stack/stack.js';
@@ -21,6 +21,9 @@ export { ConfigError, parseConfig } from '../config/load.js';
 export type { Config } from '../config/schema.js';
 export type { KernelImpl } from '../stack/kernels.js';
 export { createRouter, Router, type CreateRouterOptions, type RouterFrame, type RouterPort } from './router.js';
+export { MpRouter, type MpRouterOptions } from './router-mp.js';
+export { RouterControl } from './router-control.js';
+export { WORKER_HOST, hasWebWorkers } from './worker-host.js';
 export { UserError } from '../errors.js';
 
 /** A configuration: YAML text as `mpstack forward --config` reads it, or the same as a plain object. */
@@ -53,15 +56,17 @@ export function configFrom(input: ConfigInput, name = '<config>'): Config {
   return cfg;
 }
 
-/** A single-CPU stack built from a configuration (see configFrom); the WASM engine needs loadWasm first outside Node. */
-export function createStack(input: ConfigInput, options: CreateStackOptions = {}): Stack {
-  const name = options.name ?? '<config>';
-  const cfg = configFrom(input, name);
+/** A routes_file table (`options.routes`) as the Stack's extra routes: their counts and loader (null: none). */
+export function extraRoutes(
+  cfg: Config,
+  routes: string | undefined,
+  name: string,
+): Pick<StackOptions, 'extraRoutes' | 'extraLongV4' | 'extraV6' | 'moreRoutes'> {
   const extra: RouteSpec[] = [];
-  if (options.routes !== undefined) {
+  if (routes !== undefined) {
     const devs = new Set(cfg.interfaces.map((i) => i.name));
     parseRoutesText(
-      options.routes,
+      routes,
       `${name} routes`,
       (r) => {
         extra.push({ ...r, dst: Uint8Array.from(r.dst), via: r.via ? Uint8Array.from(r.via) : null });
@@ -69,11 +74,7 @@ export function createStack(input: ConfigInput, options: CreateStackOptions = {}
       { devs },
     );
   }
-  return new Stack(cfg, {
-    engine: options.engine ?? 'wasm',
-    batch: options.batch,
-    fib: options.fib,
-    spareInterfaces: options.spareInterfaces,
+  return {
     extraRoutes: extra.length,
     extraLongV4: extra.filter((r) => r.family === 4 && r.plen > 24).length,
     extraV6: extra.filter((r) => r.family === 6).length,
@@ -82,5 +83,18 @@ export function createStack(input: ConfigInput, options: CreateStackOptions = {}
           for (const r of extra) add(r);
         }
       : undefined,
+  };
+}
+
+/** A single-CPU stack built from a configuration (see configFrom); the WASM engine needs loadWasm first outside Node. */
+export function createStack(input: ConfigInput, options: CreateStackOptions = {}): Stack {
+  const name = options.name ?? '<config>';
+  const cfg = configFrom(input, name);
+  return new Stack(cfg, {
+    engine: options.engine ?? 'wasm',
+    batch: options.batch,
+    fib: options.fib,
+    spareInterfaces: options.spareInterfaces,
+    ...extraRoutes(cfg, options.routes, name),
   });
 }
