@@ -24,6 +24,17 @@ export { createRouter, Router, type CreateRouterOptions, type RouterFrame, type 
 export { MpRouter, type MpRouterOptions } from './router-mp.js';
 export { RouterControl } from './router-control.js';
 export { WORKER_HOST, hasWebWorkers } from './worker-host.js';
+export type { Attachment, FramePort } from './adapters/frame-port.js';
+export { attachV86, type V86Like } from './adapters/v86.js';
+export { attachBroadcastChannel, v86ChannelName } from './adapters/broadcast-channel.js';
+export {
+  connectWebSocket,
+  type WebSocketAttachment,
+  type WebSocketCtor,
+  type WebSocketLike,
+  type WebSocketPortOptions,
+} from './adapters/websocket.js';
+export { attachFrameRings, FrameRing, type FrameRingAttachment } from './adapters/frame-ring.js';
 export { UserError } from '../errors.js';
 
 /** A configuration: YAML text as `mpstack forward --config` reads it, or the same as a plain object. */

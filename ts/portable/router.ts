@@ -124,6 +124,9 @@ export class Router extends RouterControl {
     return out;
   }
 
+  /** Nothing to stop on the caller's thread: for the API both modes share (MpRouter.close stops its CPUs). */
+  async close(): Promise<void> {}
+
   /** The interface `ifname` as streams and callbacks (one port object per interface). */
   port(ifname: string): RouterPort {
     this.ifindex(ifname);
