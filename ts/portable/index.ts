@@ -10,10 +10,10 @@
 // and Deno resolve them from node_modules; a page maps them with an import map (web/index.html).
 // Everything under ts/stack/ needs no package at all, so Web Workers (no import maps) can load it.
 import { parseConfig } from '../config/load.js';
-import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
 import type { Config, FibBackend } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
-import { Stack, type StackOptions } from '../stack/stack.js';
+import { Stack } from '../stack/stack.js';
+import { extraRoutes } from './extra-routes.js';
 
 export { createMemory, loadWasm, loadedWasmModule, useWasmModule } from '../stack/wasm.js';
 export { Stack, StackConfigError, type FrameResult, type RxFrame, type TxFrame } from '../stack/stack.js';
@@ -65,36 +65,6 @@ export function configFrom(input: ConfigInput, name = '<config>'): Config {
   if (cfg.routesFile !== null)
     throw new Error(`${name}: routes_file needs a file system: pass the routes as text (createStack's options.routes)`);
   return cfg;
-}
-
-/** A routes_file table (`options.routes`) as the Stack's extra routes: their counts and loader (null: none). */
-export function extraRoutes(
-  cfg: Config,
-  routes: string | undefined,
-  name: string,
-): Pick<StackOptions, 'extraRoutes' | 'extraLongV4' | 'extraV6' | 'moreRoutes'> {
-  const extra: RouteSpec[] = [];
-  if (routes !== undefined) {
-    const devs = new Set(cfg.interfaces.map((i) => i.name));
-    parseRoutesText(
-      routes,
-      `${name} routes`,
-      (r) => {
-        extra.push({ ...r, dst: Uint8Array.from(r.dst), via: r.via ? Uint8Array.from(r.via) : null });
-      },
-      { devs },
-    );
-  }
-  return {
-    extraRoutes: extra.length,
-    extraLongV4: extra.filter((r) => r.family === 4 && r.plen > 24).length,
-    extraV6: extra.filter((r) => r.family === 6).length,
-    moreRoutes: extra.length
-      ? (add) => {
-          for (const r of extra) add(r);
-        }
-      : undefined,
-  };
 }
 
 /** A single-CPU stack built from a configuration (see configFrom); the WASM engine needs loadWasm first outside Node. */
