@@ -113,10 +113,11 @@ async function scenario(engine, cpus) {
     );
     const w = a.port('wm0').writable.getWriter();
     for (let i = 0; i < frames; i++) await w.write(udp(1000 + (i % 5), i));
-    await Promise.race([
-      done,
-      new Promise((_, no) => setTimeout(() => no(new Error(`${out.length} of ${frames}`)), 15000)),
-    ]);
+    let timer;
+    const late = new Promise((_, no) => {
+      timer = setTimeout(() => no(new Error(`${out.length} of ${frames} frames within 15 s`)), 15000);
+    });
+    await Promise.race([done, late]).finally(() => clearTimeout(timer));
     // per flow in order (the multi-CPU machine may interleave flows, never reorder one)
     const byFlow = [0, 1, 2, 3, 4].flatMap((f) => out.filter((x) => ((x[34] << 8) | x[35]) === 1000 + f));
     return { digest: await sha256(byFlow), ttl: [...new Set(out.map((x) => x[22]))] };

@@ -13,7 +13,7 @@
 //        writable, which waits for room (back-pressure for pipeTo).
 //   out  txDrain of every port's TX rings, each frame copied out of its cluster and handed to the
 //        port's listeners (onFrame, readable) in the order the CPUs posted it: by one pump per router,
-//        which sleeps on the TX doorbell (waitTx) when nothing is posted, and at every publish.
+//        which sleeps on the TX doorbell (waitTx) when nothing is posted, and before every publish.
 //
 // So receive() cannot return what a frame causes: the CPUs forward it later, on other threads, and
 // its consequences come out of the ports. It resolves once the frame is in the ring and published,
@@ -167,8 +167,10 @@ export class MpRouter extends RouterControl {
   private publishSoon(): Promise<void> {
     this.publishing ??= Promise.resolve().then(() => {
       this.publishing = null;
-      for (const p of this.links.values()) p.nic.rxPublish();
+      // drain first: what earlier frames caused, never this turn's (a receive resolves before the
+      // frames it causes reach a listener, even when a CPU forwards before this thread goes on)
       this.drainTx();
+      for (const p of this.links.values()) p.nic.rxPublish();
     });
     return this.publishing;
   }
