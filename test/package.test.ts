@@ -6,11 +6,13 @@
 // dependencies.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve('.');
+const DENO = join(ROOT, 'node_modules/.bin/deno');
+const DENO_ENV = { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' };
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
   name: string;
   main: string;
@@ -94,12 +96,78 @@ describe('the packed package', () => {
     const node = spawnSync(process.execPath, ['core-example.mjs'], { cwd: dir, encoding: 'utf8' });
     expect(node.stderr).toBe('');
     expect(node.stdout.trim()).toBe('drop l2-other-host');
-    const deno = spawnSync(
-      join(ROOT, 'node_modules/.bin/deno'),
-      ['run', '--allow-read', '--allow-env', 'core-example.mjs'],
-      { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-    );
+    const deno = spawnSync(DENO, ['run', '--allow-read', '--allow-env', 'core-example.mjs'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: DENO_ENV,
+    });
     expect(deno.status).toBe(0);
     expect(deno.stdout.trim()).toBe(node.stdout.trim());
   });
+
+  test("the README's multi-CPU example runs on worker threads against the installed package", () => {
+    writeFileSync(join(dir, 'mp-example.mjs'), readmeExample('mp'));
+    const r = spawnSync(process.execPath, ['mp-example.mjs'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['true', 'wm1 sends 60 bytes, TTL 63']);
+  }, 40_000);
+
+  // each adapter's example: what it prints, and whether it runs in Deno too (the websocket one
+  // imports the `ws` package's server, a Node API)
+  test.each([
+    ['v86', 'net0-receive 60 bytes, ARP op 2', true],
+    ['hub', 'the VM hears 60 bytes, ARP op 2', true],
+    ['websocket', 'the relay gets 60 bytes, ARP op 2', false],
+    ['ring', 'out of the ring: 60 bytes, ARP op 2', true],
+  ] as const)(
+    "the README's %s adapter example runs against the installed package",
+    (name, line, inDeno) => {
+      writeFileSync(join(dir, `${name}-example.mjs`), readmeExample(name));
+      const node = spawnSync(process.execPath, [`${name}-example.mjs`], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(node.stderr).toBe('');
+      expect(node.stdout.trim()).toBe(line);
+      if (!inDeno) return;
+      const deno = spawnSync(DENO, ['run', '--allow-read', '--allow-env', `${name}-example.mjs`], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: DENO_ENV,
+        timeout: 20_000,
+      });
+      expect(deno.stderr).toBe('');
+      expect(deno.stdout.trim()).toBe(line);
+    },
+    60_000,
+  );
+
+  // deno/package/core.test.js: golden vectors and a forwarding scenario, both engines, importing
+  // only mpstack/core; under Deno also with cpus: 2 on Web Workers. Node runs the same file.
+  test('the core test suite passes under deno test, against the installed package', () => {
+    copyFileSync(join(ROOT, 'deno/package/core.test.js'), join(dir, 'core.test.js'));
+    const deno = spawnSync(DENO, ['test', '--allow-read', '--allow-env', 'core.test.js'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: DENO_ENV,
+      timeout: 120_000,
+    });
+    if (deno.status !== 0) throw new Error(`deno test failed:\n${deno.stdout}\n${deno.stderr}`);
+    expect(deno.stdout).toMatch(/ok \| 13 passed \| 0 failed/);
+    expect(deno.stdout).toContain('two routers on 2 CPUs each, Web Workers (wasm) ... ok');
+  }, 150_000);
+
+  test('the same suite passes in Node, against the installed package', () => {
+    copyFileSync(join(ROOT, 'deno/package/core.test.js'), join(dir, 'core.test.js'));
+    const node = spawnSync(process.execPath, ['core.test.js'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(node.stderr).toBe('');
+    expect(
+      node.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('ok ')),
+    ).toEqual([]);
+    expect(node.stdout.trim().split('\n')).toHaveLength(11);
+  }, 70_000);
 });

@@ -85,4 +85,46 @@ describe('browser (headless Chromium)', () => {
     expect(mp.ok).toBe(true);
     await page.close();
   }, 60_000);
+
+  // web/router.html: createRouter between two stand-in VMs on v86 inbrowser channels (attachBroadcastChannel),
+  // on Web Workers (cpus=2, the multi-CPU machine's port links) and on the page's thread (cpus=0)
+  test.each([2, 0])(
+    'web/router.html: a router between two VMs on BroadcastChannels (cpus=%i)',
+    async (cpus) => {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(`${m.text()} ${m.location().url}`);
+      });
+      await page.goto(`${server.url}web/router.html?cpus=${cpus}`);
+      await page.waitForFunction(
+        () => (globalThis as { mpstackRouterDemo?: { state: string } }).mpstackRouterDemo?.state !== 'running',
+        null,
+        { timeout: 30_000 },
+      );
+      const o = await page.evaluate(
+        () =>
+          (
+            globalThis as unknown as {
+              mpstackRouterDemo: {
+                state: string;
+                error?: string;
+                ttl: number;
+                payload: string;
+                crossOriginIsolated: boolean;
+              };
+            }
+          ).mpstackRouterDemo,
+      );
+      expect(o.error).toBeUndefined();
+      expect(errors).toEqual([]);
+      expect(o.state).toBe('done');
+      expect(o.crossOriginIsolated).toBe(true);
+      expect([o.payload, o.ttl]).toEqual(['hello, vm2', 63]);
+      expect(await page.textContent('#status')).toMatch(/VM 2 got "hello, vm2" \(TTL 63\)/);
+      await page.close();
+    },
+    60_000,
+  );
 });

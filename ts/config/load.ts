@@ -582,6 +582,8 @@ function linkConfig(ri: RawConfig['interfaces'][number], at: Path, loc: Locator)
       const w = ri.websocket ?? { listen: '127.0.0.1:8086', max_clients: 64, queue: 1024 };
       return { driver: 'websocket', listen: w.listen, maxClients: w.max_clients, queue: w.queue };
     }
+    case 'port':
+      return { driver: 'port' };
     default:
       return null;
   }

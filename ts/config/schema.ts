@@ -81,8 +81,9 @@ export const BRIDGE_MAXADDR_MAX = 65536;
 export type NicModel = 'wm' | 'vioif' | 'vmx';
 
 /**
- * A real link's endpoint (`driver: tap|udp|stream|websocket` and its block): where the frames come
- * from and go to (ts/host/links-node.ts opens them).
+ * A real link's endpoint (`driver: tap|udp|stream|websocket|port` and its block): where the frames come
+ * from and go to (ts/host/links-node.ts opens them; a `port` is the embedding program's own, opened by
+ * createRouter's multi-CPU mode in ts/portable/router-mp.ts).
  */
 export type LinkConfig =
   /** a Linux TAP device, created or attached to by name */
@@ -92,7 +93,9 @@ export type LinkConfig =
   /** frames each after a 4-byte big-endian length over TCP or a unix socket (QEMU -netdev stream) */
   | { driver: 'stream'; listen: string | null; connect: string | null }
   /** a WebSocket listener: each client a station on one switched segment with the interface */
-  | { driver: 'websocket'; listen: string; maxClients: number; queue: number };
+  | { driver: 'websocket'; listen: string; maxClients: number; queue: number }
+  /** the program that embeds mpstack: its frames in and out through createRouter's ports */
+  | { driver: 'port' };
 
 /** gif(4): outer source (one of our addresses) and destination, wire order, both IPv4 or both IPv6. */
 export interface GifConfig {

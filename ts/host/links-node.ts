@@ -26,6 +26,10 @@ export function openLink(
       return openUdpLink(ifc, l, memory, port, events);
     case 'stream':
       return openStreamLink(ifc, l, memory, port, events);
+    case 'port':
+      throw new UserError(
+        `${ifc.name}: driver 'port' is a program's own port: createRouter(config, { cpus }) opens it, mpstack run cannot`,
+      );
     default:
       throw new UserError(`${ifc.name}: driver '${ifc.driver}' is not available in this build`);
   }

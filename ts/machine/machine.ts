@@ -154,8 +154,11 @@ export interface PcapSource {
   out: string | null;
 }
 
-/** The drivers of real links: the host's I/O (link-port.ts is their side of the rings). */
-export const LINK_DRIVERS = ['tap', 'udp', 'stream', 'websocket'] as const;
+/**
+ * The drivers of real links: the host's I/O (link-port.ts is their side of the rings). `port` is the
+ * embedding program's (createRouter's multi-CPU mode): its host opens it in process.
+ */
+export const LINK_DRIVERS = ['tap', 'udp', 'stream', 'websocket', 'port'] as const;
 const DRIVERS = ['gen', 'pcap', 'sink', ...LINK_DRIVERS];
 
 /** What a link's driver reports to the engine. */

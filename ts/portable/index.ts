@@ -10,10 +10,10 @@
 // and Deno resolve them from node_modules; a page maps them with an import map (web/index.html).
 // Everything under ts/stack/ needs no package at all, so Web Workers (no import maps) can load it.
 import { parseConfig } from '../config/load.js';
-import { parseRoutesText, type RouteSpec } from '../config/routes-file.js';
 import type { Config, FibBackend } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import { Stack } from '../stack/stack.js';
+import { extraRoutes } from './extra-routes.js';
 
 export { createMemory, loadWasm, loadedWasmModule, useWasmModule } from '../stack/wasm.js';
 export { Stack, StackConfigError, type FrameResult, type RxFrame, type TxFrame } from '../stack/stack.js';
@@ -21,6 +21,20 @@ export { ConfigError, parseConfig } from '../config/load.js';
 export type { Config } from '../config/schema.js';
 export type { KernelImpl } from '../stack/kernels.js';
 export { createRouter, Router, type CreateRouterOptions, type RouterFrame, type RouterPort } from './router.js';
+export { MpRouter, type MpRouterOptions } from './router-mp.js';
+export { RouterControl } from './router-control.js';
+export { WORKER_HOST, hasWebWorkers } from './worker-host.js';
+export type { Attachment, FramePort } from './adapters/frame-port.js';
+export { attachV86, type V86Like } from './adapters/v86.js';
+export { attachBroadcastChannel, v86ChannelName } from './adapters/broadcast-channel.js';
+export {
+  connectWebSocket,
+  type WebSocketAttachment,
+  type WebSocketCtor,
+  type WebSocketLike,
+  type WebSocketPortOptions,
+} from './adapters/websocket.js';
+export { attachFrameRings, FrameRing, type FrameRingAttachment } from './adapters/frame-ring.js';
 export { UserError } from '../errors.js';
 
 /** A configuration: YAML text as `mpstack forward --config` reads it, or the same as a plain object. */
@@ -57,30 +71,11 @@ export function configFrom(input: ConfigInput, name = '<config>'): Config {
 export function createStack(input: ConfigInput, options: CreateStackOptions = {}): Stack {
   const name = options.name ?? '<config>';
   const cfg = configFrom(input, name);
-  const extra: RouteSpec[] = [];
-  if (options.routes !== undefined) {
-    const devs = new Set(cfg.interfaces.map((i) => i.name));
-    parseRoutesText(
-      options.routes,
-      `${name} routes`,
-      (r) => {
-        extra.push({ ...r, dst: Uint8Array.from(r.dst), via: r.via ? Uint8Array.from(r.via) : null });
-      },
-      { devs },
-    );
-  }
   return new Stack(cfg, {
     engine: options.engine ?? 'wasm',
     batch: options.batch,
     fib: options.fib,
     spareInterfaces: options.spareInterfaces,
-    extraRoutes: extra.length,
-    extraLongV4: extra.filter((r) => r.family === 4 && r.plen > 24).length,
-    extraV6: extra.filter((r) => r.family === 6).length,
-    moreRoutes: extra.length
-      ? (add) => {
-          for (const r of extra) add(r);
-        }
-      : undefined,
+    ...extraRoutes(cfg, options.routes, name),
   });
 }

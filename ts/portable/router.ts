@@ -4,20 +4,22 @@
 // the web-streams shape (`readable`/`writable`, as tcpip.js uses, so `pipeTo` joins stacks) and a
 // callback form.
 //
-// Single-threaded: the stack's pipeline runs on the caller's thread, inside `receive`, so no
-// SharedArrayBuffer is needed (a page without cross-origin isolation works) and a grace period is
-// immediate (localDataplane). The multi-CPU mode of issue 12 is not here yet.
+// Single-threaded (this file's Router): the stack's pipeline runs on the caller's thread, inside
+// `receive`, so no SharedArrayBuffer is needed (a page without cross-origin isolation works) and a
+// grace period is immediate (localDataplane). Multi-CPU (`{ cpus: N }`): router-mp.ts's MpRouter,
+// the same methods over the multi-CPU machine, with receive() asynchronous.
 //
 // Time: `clock: 'real'` (the default) stamps each frame with the wall clock. `clock: 'manual'`
 // stamps it with the last time given to `tick(nowMs)`, for deterministic runs (replays, tests): the
 // flow cache's idle expiry and the ICMP rate limits then move only when the caller says so.
 //
 // Runtime-neutral: nothing here imports a Node module (test/runtimes/portable-imports.test.ts).
-import { ControlPlane, localDataplane, parseRouteKey, parseRouteLine } from '../control/control-plane.js';
-import type { BrconfigEntry, IfconfigEntry, RouteEntry, RouteGetResult } from '../control/types.js';
+import { ControlPlane, localDataplane } from '../control/control-plane.js';
 import { UserError } from '../errors.js';
-import { parseIP, parseMac } from '../addr/addr.js';
 import type { Stack, TxFrame } from '../stack/stack.js';
+import type { MpHost } from '../machine/machine.js';
+import { RouterControl } from './router-control.js';
+import { MpRouter } from './router-mp.js';
 import { loadWasm } from '../stack/wasm.js';
 import { type ConfigInput, type CreateStackOptions, createStack } from './index.js';
 
@@ -34,6 +36,10 @@ export interface CreateRouterOptions extends CreateStackOptions {
   startMs?: number;
   /** the compiled core, where it cannot be read from the package (browsers, Deno): bytes, URL or a fetch Response */
   wasm?: BufferSource | Response | URL | string;
+  /** worker CPUs: the multi-CPU machine (an MpRouter) instead of the caller's thread */
+  cpus?: number;
+  /** multi-CPU: where CPUs run (`mpstack` in Node passes worker_threads; default: Web Workers) */
+  host?: MpHost;
 }
 
 /** One interface as a pair of streams, and the same as callbacks. */
@@ -50,18 +56,18 @@ export interface RouterPort {
 }
 
 /** mpstack as a router object. Build it with createRouter. */
-export class Router {
-  /** the control plane: the same operations as `mpstack route`, `ifconfig` (see ControlPlane) */
+export class Router extends RouterControl {
   readonly control: ControlPlane;
   private nowMs: number;
   private readonly listeners = new Map<string, Set<(frame: Uint8Array) => void>>();
   private readonly ports = new Map<string, RouterPort>();
 
   constructor(
-    readonly stack: Stack,
+    stack: Stack,
     private readonly clock: 'real' | 'manual',
     startMs: number,
   ) {
+    super();
     this.control = new ControlPlane(localDataplane(stack));
     this.nowMs = startMs;
   }
@@ -118,6 +124,9 @@ export class Router {
     return out;
   }
 
+  /** Nothing to stop on the caller's thread: for the API both modes share (MpRouter.close stops its CPUs). */
+  async close(): Promise<void> {}
+
   /** The interface `ifname` as streams and callbacks (one port object per interface). */
   port(ifname: string): RouterPort {
     this.ifindex(ifname);
@@ -147,92 +156,29 @@ export class Router {
     this.ports.set(ifname, port);
     return port;
   }
-
-  /** Routes, as `mpstack route …` handles them. */
-  readonly routes = {
-    /** `203.0.113.0/24 via 198.51.100.254 [dev wm1] [mtu N]`, `blackhole 198.18.0.0/15`, … */
-    add: (line: string): Promise<RouteEntry> => this.control.routeAdd(parseRouteLine(this.stack, line)),
-    change: (line: string): Promise<RouteEntry> => this.control.routeChange(parseRouteLine(this.stack, line)),
-    /** a prefix or `default` (IPv4 unless family is 6); resolves once no reader can still use it */
-    delete: async (dst: string, family?: 4 | 6): Promise<RouteEntry> =>
-      (await this.control.routeDelete([parseRouteKey(dst, family)]))[0]!,
-    get: (address: string): Promise<RouteGetResult> => this.control.routeGet(address),
-    list: (family?: 4 | 6): Promise<RouteEntry[]> => this.control.routeShow(family),
-  };
-
-  /** Interface addresses, as `mpstack ifconfig IF inet …` handles them. */
-  readonly addresses = {
-    /** adds ADDR/LEN (an alias) */
-    add: (ifname: string, prefix: string): Promise<IfconfigEntry> => this.control.ifAddressAdd(ifname, prefix),
-    /** replaces the primary address of that family, as `ifconfig IF inet ADDR/LEN` */
-    set: (ifname: string, prefix: string): Promise<IfconfigEntry> => this.control.ifAddressSet(ifname, prefix),
-    delete: (ifname: string, address: string): Promise<IfconfigEntry> => this.control.ifAddressDelete(ifname, address),
-    list: (ifname: string): string[] => this.control.ifconfig(ifname)[0]!.addresses,
-  };
-
-  /** Interfaces: list, up/down, MTU, vlans created and destroyed under traffic. */
-  readonly interfaces = {
-    list: (): IfconfigEntry[] => this.control.ifconfig(),
-    up: (ifname: string): Promise<IfconfigEntry> => this.control.ifUp(ifname, true),
-    down: (ifname: string): Promise<IfconfigEntry> => this.control.ifUp(ifname, false),
-    mtu: (ifname: string, mtu: number): Promise<IfconfigEntry> => this.control.ifMtu(ifname, mtu),
-    createVlan: (name: string, parent: string, vid: number): Promise<IfconfigEntry> =>
-      this.control.ifCreateVlan(name, parent, vid),
-    /** resolves with how many routes went with it */
-    destroy: (name: string): Promise<number> => this.control.ifDestroy(name),
-  };
-
-  /** bridge(4)s (configured with `bridge:`), as `mpstack brconfig` handles them. */
-  readonly bridges = {
-    /** one bridge (members with per-port counters, the address cache), or every bridge */
-    list: (bridge?: string): Promise<BrconfigEntry[]> => this.control.brconfig(bridge),
-    /** makes `ifname` (with no addresses of its own) a member */
-    add: (bridge: string, ifname: string): Promise<BrconfigEntry> => this.control.brAdd(bridge, ifname),
-    /** takes a member off the bridge, after a grace period */
-    delete: (bridge: string, ifname: string): Promise<BrconfigEntry> => this.control.brDelete(bridge, ifname),
-    /** forgets the learned addresses (`all`: the static ones too); resolves with how many went */
-    flush: async (bridge: string, all = false): Promise<number> => (await this.control.brFlush(bridge, all)).deleted,
-    /** a static address-cache entry: `mac` is behind member `ifname` */
-    static: (bridge: string, mac: string, ifname: string): Promise<BrconfigEntry> =>
-      this.control.brStatic(bridge, mac, ifname),
-  };
-
-  /** Static neighbor entries (ARP/NDP), as the config's `neighbors`. */
-  readonly neighbors = {
-    set: (address: string, ifname: string, mac: string): Promise<void> => {
-      const ip = parseIP(address);
-      const m = parseMac(mac);
-      if (!ip) return Promise.reject(new UserError(`'${address}' is not an IPv4 or IPv6 address`));
-      if (!m) return Promise.reject(new UserError(`'${mac}' is not a MAC address`));
-      return this.control.neighborSet(ip.bytes, ifname, m);
-    },
-    delete: (address: string, ifname: string): Promise<boolean> => {
-      const ip = parseIP(address);
-      if (!ip) return Promise.reject(new UserError(`'${address}' is not an IPv4 or IPv6 address`));
-      return this.control.neighborDelete(ip.bytes, ifname);
-    },
-  };
-
-  /** Every counter by name (frames per path, drops per reason, …), as `netstat -s` shows them. */
-  counters(): Record<string, number> {
-    return this.stack.counters();
-  }
-
-  /** Per-interface packets and bytes in and out, as `netstat -i` shows them. */
-  interfaceCounters(): ReturnType<Stack['interfaceCounters']> {
-    return this.stack.interfaceCounters();
-  }
 }
 
 /**
  * Builds a router from a configuration: the YAML file's object, or its text. In Node the core is
  * read from the package; elsewhere pass `options.wasm` (or call loadWasm first) unless the TS engine
  * is chosen. Config errors are ConfigError/StackConfigError with the CLI's messages.
+ *
+ * With `options.cpus` it is an MpRouter: the multi-CPU machine on worker threads (Node, through
+ * `mpstack`'s createRouter) or Web Workers (browsers, Deno), its interfaces ports; close() it when done.
  */
-export async function createRouter(config: ConfigInput, options: CreateRouterOptions = {}): Promise<Router> {
+export async function createRouter(
+  config: ConfigInput,
+  options: CreateRouterOptions & { cpus: number },
+): Promise<MpRouter>;
+export async function createRouter(config: ConfigInput, options?: CreateRouterOptions): Promise<Router>;
+export async function createRouter(config: ConfigInput, options: CreateRouterOptions = {}): Promise<Router | MpRouter> {
   if (options.wasm !== undefined) await loadWasm(options.wasm);
   const clock = options.clock ?? 'real';
   if (clock !== 'real' && clock !== 'manual') throw new UserError(`clock must be 'real' or 'manual', not '${clock}'`);
+  if (options.cpus !== undefined) {
+    if (clock !== 'real') throw new UserError("cpus: the multi-CPU machine runs on the wall clock (clock: 'real')");
+    return MpRouter.start(config, { ...options, cpus: options.cpus });
+  }
   const stack = createStack(config, { spareInterfaces: 8, ...options });
   return new Router(stack, clock, options.startMs ?? 0);
 }
