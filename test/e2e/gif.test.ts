@@ -180,9 +180,12 @@ describeWithHosts('gif(4) with Linux tunnel endpoints over TAP links', ['ping', 
     expect(me6[me6.length - 1]).toEqual({ from: 'fd00:93:2::2', outer_src: 'fd00:93:1::1', ttl: 63 });
   }, 30_000);
 
+  // A kernel built without ipip/sit/ip6_tunnel is not a runner that lost its privileges: the peer
+  // test above covers the wire format with a raw socket, so this one is reported as not run (in CI
+  // too) unless MPSTACK_REQUIRE_TUNNELS says the machine must have them.
   const missing = tunnelsMissing();
-  const kernelTest = missing && !process.env['CI'] ? test.skip : test;
-  if (missing && !process.env['CI']) console.warn(`gif e2e, Linux tunnel endpoints: not run: ${missing}`);
+  const kernelTest = missing && !process.env['MPSTACK_REQUIRE_TUNNELS'] ? test.skip : test;
+  if (missing) console.warn(`gif e2e, Linux tunnel endpoints: not run: ${missing}`);
 
   kernelTest(
     "Linux's ipip, sit and ip6ip6 endpoints: ping mpstack's gif addresses and the host behind it",

@@ -557,9 +557,10 @@ export class MpMachine implements Dataplane {
 
   /**
    * A link came or went: a link that goes away takes its interface down (routes through it stop
-   * matching, as an interface without carrier), and its return brings it back up, announced; a link
-   * coming up under an interface that is up (the first attach, a peer connecting) is announced too.
-   * An interface someone set down by hand stays down.
+   * matching, as an interface without carrier), and its return brings it back up, announced
+   * (gratuitous ARP, unsolicited NA, as NetBSD does on a link-state change). A link's first attach
+   * is not announced: the engine is starting, and an embedding's ports (driver: port) expect no
+   * frame they did not cause. An interface someone set down by hand stays down.
    */
   private carrier(ifindex: number, up: boolean, why: string): void {
     const entry = this.links.get(ifindex);
@@ -576,10 +577,6 @@ export class MpMachine implements Dataplane {
           this.downByLink.add(ifindex);
         } else if (up && this.downByLink.delete(ifindex)) {
           tables.setInterfaceUp(ifindex, true);
-          this.stack.announceInterface(ifindex);
-        } else if (up && s.up) {
-          // the link came up under an interface that is up (at start, or a peer connecting): announce
-          // its addresses (gratuitous ARP, unsolicited NA), as NetBSD does on a link-state change
           this.stack.announceInterface(ifindex);
         }
       })
