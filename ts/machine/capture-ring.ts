@@ -108,19 +108,7 @@ export function tapRecordRx(
   n: number,
   nowMs: number,
 ): void {
-  const sec = Math.floor(nowMs / 1000);
-  const nsec = Math.floor((nowMs - sec * 1000) * 1e6);
-  for (let b = 0; b < rings.length; b++) {
-    if ((armed & (1 << b)) === 0) continue;
-    const r = rings[b]!;
-    if ((dv.getUint32(r + CR_DIR, true) & CRD_IN) === 0) continue;
-    const ifx = dv.getUint32(r + CR_IF, true);
-    for (let i = 0; i < n; i++) {
-      const pd = pd0 + i * PD_SIZE;
-      if (dv.getUint16(pd + PD_RXIF, true) !== ifx) continue;
-      tapPut(i32, dv, u8, r, dv.getUint32(pd + PD_BUF, true), dv.getUint16(pd + PD_LEN, true), CRD_IN, sec, nsec);
-    }
-  }
+  tapRecord(i32, dv, u8, rings, armed, nowMs, CRD_IN, pd0, n, PD_SIZE, PD_RXIF, PD_BUF, PD_LEN);
 }
 
 /**
@@ -138,17 +126,40 @@ export function tapRecordTx(
   ntx: number,
   nowMs: number,
 ): void {
+  tapRecord(i32, dv, u8, rings, armed, nowMs, CRD_OUT, tx, ntx, TX_SIZE, TX_IF, TX_BUF, TX_LEN);
+}
+
+/**
+ * Both directions' walk: `n` records of `stride` bytes from `base`, each naming its interface (u16 at
+ * `atIf`), frame address (u32 at `atBuf`) and length (u16 at `atLen`), into every armed tap of that
+ * interface that takes direction `dir`.
+ */
+function tapRecord(
+  i32: Int32Array,
+  dv: DataView,
+  u8: Uint8Array,
+  rings: readonly number[],
+  armed: number,
+  nowMs: number,
+  dir: number,
+  base: number,
+  n: number,
+  stride: number,
+  atIf: number,
+  atBuf: number,
+  atLen: number,
+): void {
   const sec = Math.floor(nowMs / 1000);
   const nsec = Math.floor((nowMs - sec * 1000) * 1e6);
   for (let b = 0; b < rings.length; b++) {
     if ((armed & (1 << b)) === 0) continue;
     const r = rings[b]!;
-    if ((dv.getUint32(r + CR_DIR, true) & CRD_OUT) === 0) continue;
+    if ((dv.getUint32(r + CR_DIR, true) & dir) === 0) continue;
     const ifx = dv.getUint32(r + CR_IF, true);
-    for (let e = 0; e < ntx; e++) {
-      const t = tx + e * TX_SIZE;
-      if (dv.getUint16(t + TX_IF, true) !== ifx) continue;
-      tapPut(i32, dv, u8, r, dv.getUint32(t + TX_BUF, true), dv.getUint16(t + TX_LEN, true), CRD_OUT, sec, nsec);
+    for (let i = 0; i < n; i++) {
+      const e = base + i * stride;
+      if (dv.getUint16(e + atIf, true) !== ifx) continue;
+      tapPut(i32, dv, u8, r, dv.getUint32(e + atBuf, true), dv.getUint16(e + atLen, true), dir, sec, nsec);
     }
   }
 }
