@@ -10,12 +10,12 @@ import type { Link, LinkEvents } from '../machine/machine.js';
 import type { LinkPortSpec } from '../machine/link-port.js';
 import { TAP_STATS, type TapMessage, type TapThreadData } from './tap-thread-protocol.js';
 
-function threadPath(): string {
-  for (const rel of ['./tap-thread-node.js', '../../dist/ts/host/tap-thread-node.js']) {
+function threadPath(name = 'tap-thread-node'): string {
+  for (const rel of [`./${name}.js`, `../../dist/ts/host/${name}.js`]) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new Error('dist/ts/host/tap-thread-node.js not found: run `npm run build`');
+  throw new Error(`dist/ts/host/${name}.js not found: run \`npm run build\``);
 }
 
 /**
@@ -74,20 +74,40 @@ function startThread(
   carrier: LinkEvents | null,
   events: LinkEvents,
 ): Promise<TapThread> {
-  const data: TapThreadData = { memory, port, ifname: ifc.name, device, stats, multiQueue, mtu: ifc.mtu };
+  // transmit on a thread of its own unless MPSTACK_TAP_TX_THREAD=0 (then the receive thread's event
+  // loop does both, on Atomics.waitAsync)
+  const txCtl = process.env['MPSTACK_TAP_TX_THREAD'] === '0' ? null : new Int32Array(new SharedArrayBuffer(8)).fill(-1);
+  if (txCtl) txCtl[1] = 0;
+  const data: TapThreadData = { memory, port, ifname: ifc.name, device, stats, multiQueue, mtu: ifc.mtu, txCtl };
   const w = new Worker(threadPath(), { workerData: data });
-  const exited = new Promise<void>((res) => w.once('exit', () => res()));
+  const tx = txCtl
+    ? new Worker(threadPath('tap-tx-thread-node'), { workerData: { memory, port, ctl: txCtl, stats } })
+    : null;
+  const exited = Promise.all([
+    new Promise<void>((res) => w.once('exit', () => res())),
+    tx ? new Promise<void>((res) => tx.once('exit', () => res())) : Promise.resolve(),
+  ]);
   const thread: TapThread = {
     async close() {
       w.postMessage({ stop: true });
-      // the thread closes its descriptor and lets its loop end; a stuck one is ended
-      const t = setTimeout(() => void w.terminate(), 2000);
+      if (txCtl) Atomics.store(txCtl, 1, 1);
+      // the threads close the descriptor and end; a stuck one is ended
+      const t = setTimeout(() => {
+        void w.terminate();
+        void tx?.terminate();
+      }, 2000);
       await exited;
       clearTimeout(t);
     },
   };
-  return new Promise<TapThread>((resolve, reject) => {
+  tx?.on('error', (err) => events.error(err));
+  return new Promise<TapThread>((resolve, rejectOpen) => {
     let opened = false;
+    // a queue that never attached takes its transmit thread with it
+    const reject = (err: Error) => {
+      if (txCtl) Atomics.store(txCtl, 1, 1);
+      rejectOpen(err);
+    };
     w.on('message', (m: TapMessage) => {
       if (m.kind === 'error') {
         if (!opened) reject(new UserError(m.message));

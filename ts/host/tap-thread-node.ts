@@ -35,6 +35,7 @@ function attach(first: boolean): boolean {
   // make frames the clusters cannot hold: those are counted and dropped below)
   if (d.mtu !== 0) setDeviceMtu(d.device, d.mtu);
   watch = koffi.node.poll(fd, { readable: true }, onReadable);
+  if (d.txCtl) Atomics.store(d.txCtl, 0, fd);
   post({ kind: 'carrier', up: true, why: `attached to ${d.device}` });
   return true;
 }
@@ -42,6 +43,7 @@ function attach(first: boolean): boolean {
 function detach(why: string): void {
   watch?.close();
   watch = null;
+  if (d.txCtl) Atomics.store(d.txCtl, 0, -1);
   closeTap(fd);
   fd = -1;
   post({ kind: 'carrier', up: false, why });
@@ -124,6 +126,7 @@ parentPort!.on('message', (m: { stop?: boolean }) => {
   if (resume) clearImmediate(resume);
   watch?.close();
   watch = null;
+  if (d.txCtl) Atomics.store(d.txCtl, 0, -1);
   closeTap(fd);
   fd = -1;
   parentPort!.close();
@@ -131,7 +134,7 @@ parentPort!.on('message', (m: { stop?: boolean }) => {
 
 try {
   attach(true);
-  void txLoop().catch((err: unknown) => post({ kind: 'error', message: String(err) }));
+  if (!d.txCtl) void txLoop().catch((err: unknown) => post({ kind: 'error', message: String(err) }));
 } catch (err) {
   post({ kind: 'error', message: (err as Error).message });
   parentPort!.close();

@@ -14,6 +14,8 @@ export interface TapThreadData {
   multiQueue: boolean;
   /** the interface's MTU, set on the device when attached (0: leave it) */
   mtu: number;
+  /** with a transmit thread of its own (tap-tx-thread-node.ts): [descriptor, stop] shared with it; null: this thread transmits too */
+  txCtl: Int32Array | null;
 }
 
 /** The thread's counters, in their slots of TapThreadData.stats. */

@@ -61,7 +61,7 @@ const PORT_LOCK_ID = 0x7fff0000;
 export class LinkPort {
   readonly u8: Uint8Array;
   private readonly dv: DataView;
-  private readonly i32: Int32Array;
+  private readonly i32v: Int32Array;
   /** per RX queue: hw as this producer has written it (published by rxPublish) */
   private readonly hw: number[];
   private readonly published: number[];
@@ -75,7 +75,7 @@ export class LinkPort {
   ) {
     this.u8 = new Uint8Array(memory.buffer);
     this.dv = new DataView(memory.buffer);
-    this.i32 = new Int32Array(memory.buffer);
+    this.i32v = new Int32Array(memory.buffer);
     this.hw = spec.rx.map((q) => this.dv.getUint32(q.ring + RXR_HW, true));
     this.published = [...this.hw];
     this.bytesIn = spec.rx.map(() => 0);
@@ -95,7 +95,7 @@ export class LinkPort {
   rxSlot(q = 0): number {
     const r = this.spec.rx[q]!.ring;
     const size = this.u32(r + RXR_NSLOT);
-    const sw = Atomics.load(this.i32, (r + RXR_SW) >> 2) >>> 0; // acquire: the owner refilled up to sw
+    const sw = Atomics.load(this.i32v, (r + RXR_SW) >> 2) >>> 0; // acquire: the owner refilled up to sw
     const hw = this.hw[q]!;
     if ((hw - sw) >>> 0 >= size) return -1;
     const s = r + RXR_SIZE + (hw & (size - 1)) * RXD_SIZE;
@@ -155,13 +155,13 @@ export class LinkPort {
         this.bytesIn[q] = 0;
       }
       if (this.hw[q] === this.published[q]) continue;
-      Atomics.store(this.i32, (ring + RXR_HW) >> 2, this.hw[q]! | 0);
+      Atomics.store(this.i32v, (ring + RXR_HW) >> 2, this.hw[q]! | 0);
       this.published[q] = this.hw[q]!;
       any = true;
     }
     if (any) {
-      Atomics.add(this.i32, (this.spec.mp + MP_DOORBELL) >> 2, 1);
-      Atomics.notify(this.i32, (this.spec.mp + MP_DOORBELL) >> 2);
+      Atomics.add(this.i32v, (this.spec.mp + MP_DOORBELL) >> 2, 1);
+      Atomics.notify(this.i32v, (this.spec.mp + MP_DOORBELL) >> 2);
     }
   }
 
@@ -169,7 +169,15 @@ export class LinkPort {
 
   /** The TX doorbell's value: read it before txDrain, wait on it (waitTx) when txDrain found nothing. */
   txBell(): number {
-    return Atomics.load(this.i32, (this.spec.mp + MP_TXBELL) >> 2);
+    return Atomics.load(this.i32v, (this.spec.mp + MP_TXBELL) >> 2);
+  }
+
+  /** The engine memory as an Int32Array, and the TX doorbell's index in it (for a blocking Atomics.wait). */
+  get i32(): Int32Array {
+    return this.i32v;
+  }
+  get txBellIndex(): number {
+    return (this.spec.mp + MP_TXBELL) >> 2;
   }
 
   /**
@@ -181,7 +189,7 @@ export class LinkPort {
       Atomics as unknown as {
         waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string };
       }
-    ).waitAsync(this.i32, (this.spec.mp + MP_TXBELL) >> 2, seen, ms);
+    ).waitAsync(this.i32v, (this.spec.mp + MP_TXBELL) >> 2, seen, ms);
     if (!w.async) return Promise.resolve(w.value);
     // a timer of our own beside it: a thread whose event loop holds nothing else (no socket, no
     // descriptor watched) would otherwise end its loop and never see waitAsync's timeout (Node 20)
@@ -202,10 +210,10 @@ export class LinkPort {
     for (const r of this.spec.tx) {
       if (n >= max) break;
       const li = (r + TXR_LOCK) >> 2;
-      while (Atomics.compareExchange(this.i32, li, 0, PORT_LOCK_ID) !== 0)
-        Atomics.add(this.i32, (r + TXR_CONTENDED) >> 2, 1);
+      while (Atomics.compareExchange(this.i32v, li, 0, PORT_LOCK_ID) !== 0)
+        Atomics.add(this.i32v, (r + TXR_CONTENDED) >> 2, 1);
       const head = this.u32(r + TXR_HEAD);
-      Atomics.store(this.i32, li, 0);
+      Atomics.store(this.i32v, li, 0);
       let sent = this.u32(r + TXR_SENT);
       if (sent === head) continue;
       const mask = this.u32(r + TXR_NSLOT) - 1;
@@ -213,13 +221,13 @@ export class LinkPort {
         const s = r + TXR_SIZE + (sent & mask) * TXD_SIZE;
         send(this.u8, this.u32(s + TXD_BUF), this.dv.getUint16(s + TXD_LEN, true));
       }
-      Atomics.store(this.i32, (r + TXR_SENT) >> 2, sent | 0); // release: the CPUs may free them now
+      Atomics.store(this.i32v, (r + TXR_SENT) >> 2, sent | 0); // release: the CPUs may free them now
     }
     return n;
   }
 
   /** Whether any TX ring holds frames not yet sent. */
   txPending(): boolean {
-    return this.spec.tx.some((r) => Atomics.load(this.i32, (r + TXR_HEAD) >> 2) !== this.u32(r + TXR_SENT));
+    return this.spec.tx.some((r) => Atomics.load(this.i32v, (r + TXR_HEAD) >> 2) !== this.u32(r + TXR_SENT));
   }
 }
