@@ -2,7 +2,8 @@
 // mpstack's command line. Commands in the spirit of the BSD tools — `intrctl`, `route`, `ifconfig`,
 // `netstat` — talk to a running engine (`run`) over its control socket; plus `start` (the default:
 // the live multi-CPU router and a short RFC 2544 run, what `npm start` runs), `forward` (offline,
-// pcap in and out), `route lookup` (offline, over a config) and `demo` (the offline default scenario).
+// pcap in and out), `route lookup` (offline, over a config), `demo` (the offline default scenario) and
+// `serve` (the live page: the router on a browser's Web Workers).
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FIB_BACKENDS, type FibBackend } from '../config/schema.js';
@@ -22,6 +23,7 @@ import { forwardCommand } from './forward.js';
 import { genRoutesCommand } from './gen-routes.js';
 import { routeLookupCommand } from './route.js';
 import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
 import { rfc2544Command, type Rfc2544Args } from './bench.js';
 
@@ -175,6 +177,14 @@ export function program(): Command {
       (o: { config: string; cpus: number; duration?: number; engine: KernelImpl; fib?: FibBackend; socket?: string }) =>
         runCommand(o),
     );
+
+  p.command('serve')
+    .description(
+      'serve the live page: the router on Web Workers in a browser, emulated hosts pinging, streaming and flooding through it, packets per CPU and queue, an intrctl table you change by clicking, counters and routes',
+    )
+    .option('--port <n>', 'TCP port (0: any free one)', intArg(0, 65535), 8080)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .action((o: { port: number; host: string }) => serveCommand(o));
 
   const intrctl = p.command('intrctl').description("interrupt affinity of a running engine, as NetBSD's intrctl(8)");
   intrctl

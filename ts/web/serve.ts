@@ -1,6 +1,6 @@
-// A tiny static server for the browser demo (web/index.html): the page, the built core (dist/,
-// build/mpstack.wasm) and the two packages the page maps (yaml, zod), from this checkout, on
-// localhost. Every response carries the headers that make the page cross-origin isolated
+// A tiny static server for the browser pages (web/index.html, the demo; web/live.html, the live page
+// `mpstack serve` shows; web/router.html): the pages, the built core (dist/, build/mpstack.wasm) and
+// the two packages the pages map (yaml, zod), from this checkout, on localhost by default. Every response carries the headers that make the page cross-origin isolated
 // (COOP same-origin + COEP require-corp), without which browsers give it no SharedArrayBuffer and
 // the Web Worker CPUs could not share one WebAssembly.Memory.
 //
@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UserError } from '../errors.js';
 
 /** URL path prefixes served (everything else is 404): the page, the built code, the mapped packages. */
 const SERVED = ['/web/', '/dist/', '/build/', '/node_modules/yaml/', '/node_modules/zod/'];
@@ -41,9 +42,18 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-/** Serves the demo on host:port (port 0: any free one); resolves once it listens. */
-export function serveDemo(port = 0, host = '127.0.0.1'): Promise<WebServer> {
+export interface ServeOptions {
+  /** where `/` redirects (default: the demo, /web/index.html) */
+  home?: string;
+}
+
+/**
+ * Serves the pages on host:port (port 0: any free one); resolves once it listens, with the URL of
+ * the root. Rejects with a UserError when the address is taken or not ours to bind.
+ */
+export function serveDemo(port = 0, host = '127.0.0.1', o: ServeOptions = {}): Promise<WebServer> {
   const root = repoRoot();
+  const home = o.home ?? '/web/index.html';
   const server = createServer((req, res) => {
     const headers = {
       'Cross-Origin-Opener-Policy': 'same-origin',
@@ -53,7 +63,7 @@ export function serveDemo(port = 0, host = '127.0.0.1'): Promise<WebServer> {
     };
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     if (path === '/') {
-      res.writeHead(302, { ...headers, Location: '/web/index.html' }).end();
+      res.writeHead(302, { ...headers, Location: home }).end();
       return;
     }
     const file = normalize(join(root, path));
@@ -71,11 +81,19 @@ export function serveDemo(port = 0, host = '127.0.0.1'): Promise<WebServer> {
     res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`;
+      if (e.code === 'EADDRINUSE')
+        reject(new UserError(`serve: ${where} is in use (another server listens there): choose another --port`));
+      else if (e.code === 'EACCES') reject(new UserError(`serve: no permission to listen on ${where}`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
+        reject(new UserError(`serve: ${host} is not an address of this machine`));
+      else reject(e);
+    });
     server.listen(port, host, () => {
       const a = server.address() as AddressInfo;
       resolve({
-        url: `http://${host}:${a.port}/`,
+        url: `http://${host.includes(':') ? `[${host}]` : host}:${a.port}/`,
         server,
         close: () =>
           new Promise<void>((r) => {
