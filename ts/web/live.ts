@@ -1,0 +1,513 @@
+// The live page (web/live.html, what `mpstack serve` opens): the router on Web Workers, live.
+//
+// Topology: createRouter's multi-CPU machine (ts/portable/router-mp.ts) on `cpus` Web Workers over
+// one shared WebAssembly.Memory, with four NICs:
+//
+//   alice 10.0.1.10 ── wm0 (port) ──┐              ┌── wm1 (port) ── bob 10.0.2.20
+//                                   ├── router ────┤
+//   flood (gen) ────── wm2 (gen) ───┘   (CPUs)     └── wm3 (sink) ── 198.51.100.254
+//
+// alice and bob are emulated hosts on this page's thread, on the router's ports: each answers ARP
+// for its address, resolves its gateway by ARP, and answers pings. alice pings bob every 250 ms and
+// streams UDP datagrams to him (a port puts a frame on the RX queue its addresses hash to, so the
+// pair's traffic is one queue of each port's two); the router learns both from their ARP requests. The flood is the `gen` driver: made inside the worker CPUs, 64-byte
+// UDP over 4 RSS queues to 203.0.113.0/24, routed out of the sink.
+//
+// Twice a second the page reads the machine's counters (the same words `mpstack netstat`, `intrctl
+// list` read: per-CPU counters, each interrupt vector's count per CPU) and shows their rates over
+// the interval: packets per CPU, interrupts per queue and CPU, with the CPU each queue is bound to
+// marked. Clicking a queue's cell under another CPU binds it there (the control plane's affinity,
+// as `mpstack intrctl affinity`): the queue's interrupts, and its share of the load, move over.
+//
+// Query parameters: cpus (default 2), flood (frames/s, default 30000; 0 = as fast as the CPUs go),
+// stream (UDP datagrams/s alice sends, default 2000). The state is also left in globalThis.mpstackLive
+// for test/runtimes/serve.test.ts.
+import { parseIP } from '../addr/addr.js';
+import type { IntrctlListResult, RouteEntry } from '../control/types.js';
+import { formatArpLine } from '../control/types.js';
+import { buildArp, buildFrame } from '../packet/build.js';
+import type { MpRouter } from '../portable/router-mp.js';
+import { createRouter, type RouterPort } from '../portable/router.js';
+
+/** One interrupt vector as the page last read it. */
+export interface LiveVector {
+  id: string;
+  /** the CPU it is bound to */
+  cpu: number;
+  /** interrupts taken per CPU, cumulative (intrctl list's counts) */
+  counts: number[];
+  /** interrupts per second per CPU over the last interval */
+  rates: number[];
+  /** frames per second its traffic source put on the RX queue (null: no source, e.g. a port) */
+  framesRate: number | null;
+}
+
+export interface LiveHostStats {
+  name: string;
+  ip: string;
+  gatewayMac: string | null;
+  pingsSent: number;
+  pingsAnswered: number;
+  lastRttMs: number | null;
+  streamSent: number;
+  streamReceived: number;
+  arpAnswered: number;
+}
+
+export interface LiveOutcome {
+  state: 'starting' | 'running' | 'error';
+  crossOriginIsolated: boolean;
+  cpus: number;
+  /** how many times the page has read the counters */
+  updates: number;
+  /** per CPU: frames received, cumulative, and per second over the last interval */
+  perCpu: { rx: number; rxRate: number; txRate: number }[];
+  vectors: LiveVector[];
+  hosts: LiveHostStats[];
+  /** non-zero counters summed over the CPUs (netstat -s) */
+  counters: Record<string, number>;
+  /** affinity changes made by clicking: `wm2 txrx0 -> cpu1` */
+  moves: string[];
+  error?: string;
+}
+
+const outcome: LiveOutcome = {
+  state: 'starting',
+  crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+  cpus: 0,
+  updates: 0,
+  perCpu: [],
+  vectors: [],
+  hosts: [],
+  counters: {},
+  moves: [],
+};
+(globalThis as { mpstackLive?: LiveOutcome }).mpstackLive = outcome;
+
+const params = new URLSearchParams(location.search);
+const num = (k: string, d: number) => {
+  const v = Number(params.get(k) ?? d);
+  return Number.isFinite(v) && v >= 0 ? v : d;
+};
+
+/** How often the page reads the counters. */
+const UPDATE_MS = 500;
+const PING_MS = 250;
+/** alice's stream goes out in bursts this often */
+const STREAM_TICK_MS = 20;
+const STREAM_FLOWS = 8;
+
+function config(flood: number): Record<string, unknown> {
+  return {
+    interfaces: [
+      { name: 'wm0', mac: '02:00:00:00:00:01', addresses: ['10.0.1.1/24'], rss: { queues: 2, udp: true } },
+      { name: 'wm1', mac: '02:00:00:00:00:02', addresses: ['10.0.2.1/24'], rss: { queues: 2, udp: true } },
+      {
+        name: 'wm2',
+        mac: '02:00:00:00:00:03',
+        addresses: ['192.0.2.1/24'],
+        rss: { queues: 4, udp: true },
+        driver: 'gen',
+        gen: { src: '192.0.2.0/24', dst: '203.0.113.0/24', flows: 64, size: 64, rate: flood },
+      },
+      { name: 'wm3', mac: '02:00:00:00:00:04', addresses: ['198.51.100.1/24'], driver: 'sink' },
+    ],
+    routes: [{ dst: '203.0.113.0/24', via: '198.51.100.254' }],
+    neighbors: [{ address: '198.51.100.254', mac: '02:00:00:00:bb:fe', dev: 'wm3' }],
+  };
+}
+
+// ---- emulated hosts ---------------------------------------------------------------------------------
+
+const BROADCAST = new Uint8Array(6).fill(0xff);
+const macText = (m: Uint8Array) => [...m].map((x) => x.toString(16).padStart(2, '0')).join(':');
+const ip4 = (s: string) => parseIP(s)!.bytes;
+const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The one's-complement sum of an IPv4 header, for the replies a host writes (RFC 1071). */
+function ipHeaderChecksum(f: Uint8Array, at: number, len: number): number {
+  let sum = 0;
+  for (let i = 0; i < len; i += 2) if (i !== 10) sum += (f[at + i]! << 8) | f[at + i + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/**
+ * A host on one of the router's ports, on this page's thread: ARP (answers for its address, learns
+ * its gateway's MAC), ICMP echo (answers requests, times replies), and UDP datagrams it counts.
+ */
+class EmulatedHost {
+  gatewayMac: Uint8Array | null = null;
+  readonly stats: LiveHostStats;
+  private readonly pings = new Map<number, number>(); // IP id -> sent at (performance.now())
+  private pingSeq = 0;
+  private streamSeq = 0;
+
+  constructor(
+    name: string,
+    private readonly mac: Uint8Array,
+    private readonly ip: Uint8Array,
+    private readonly gateway: Uint8Array,
+    private readonly port: RouterPort,
+  ) {
+    this.stats = {
+      name,
+      ip: [...ip].join('.'),
+      gatewayMac: null,
+      pingsSent: 0,
+      pingsAnswered: 0,
+      lastRttMs: null,
+      streamSent: 0,
+      streamReceived: 0,
+      arpAnswered: 0,
+    };
+    port.onFrame((f) => this.receive(f));
+  }
+
+  /** Asks for the gateway's MAC (again, until it is known). */
+  resolveGateway(): void {
+    if (this.gatewayMac) return;
+    this.port.send(
+      buildArp({
+        dstMac: BROADCAST,
+        srcMac: this.mac,
+        op: 1,
+        senderMac: this.mac,
+        senderIp: this.ip,
+        targetIp: this.gateway,
+      }),
+    );
+  }
+
+  ping(to: Uint8Array): void {
+    if (!this.gatewayMac) return;
+    const id = (this.pingSeq = (this.pingSeq + 1) & 0xffff);
+    this.pings.set(id, performance.now());
+    this.stats.pingsSent++;
+    this.port.send(
+      buildFrame({ dstMac: this.gatewayMac, srcMac: this.mac, src: this.ip, dst: to, proto: 'icmp', id, payload: 56 }),
+    );
+  }
+
+  /** `n` UDP datagrams to `to`, round robin over STREAM_FLOWS source ports (iperf's port 5001). */
+  stream(to: Uint8Array, n: number): void {
+    if (!this.gatewayMac) return;
+    for (let i = 0; i < n; i++) {
+      const sport = 40000 + (this.streamSeq++ % STREAM_FLOWS);
+      this.port.send(
+        buildFrame({
+          dstMac: this.gatewayMac,
+          srcMac: this.mac,
+          src: this.ip,
+          dst: to,
+          sport,
+          dport: 5001,
+          payload: 512,
+        }),
+      );
+    }
+    this.stats.streamSent += n;
+  }
+
+  private receive(f: Uint8Array): void {
+    const type = (f[12]! << 8) | f[13]!;
+    if (type === 0x0806 && f.length >= 42) {
+      const op = f[21]!;
+      if (op === 1 && same(f.subarray(38, 42), this.ip)) {
+        this.stats.arpAnswered++;
+        this.port.send(
+          buildArp({
+            dstMac: f.subarray(22, 28),
+            srcMac: this.mac,
+            op: 2,
+            senderMac: this.mac,
+            senderIp: this.ip,
+            targetMac: f.subarray(22, 28),
+            targetIp: f.subarray(28, 32),
+          }),
+        );
+      } else if (op === 2 && same(f.subarray(28, 32), this.gateway)) {
+        this.gatewayMac = f.slice(22, 28);
+        this.stats.gatewayMac = macText(this.gatewayMac);
+      }
+      return;
+    }
+    if (type !== 0x0800 || f.length < 34 || !same(f.subarray(30, 34), this.ip)) return;
+    const ihl = (f[14]! & 0x0f) * 4;
+    const proto = f[23]!;
+    const l4 = 14 + ihl;
+    if (proto === 17) this.stats.streamReceived++;
+    else if (proto === 1 && f[l4] === 8) {
+      // echo request: the same datagram back, addresses swapped, type 0 (checksum adjusted, RFC 1624)
+      const r = f.slice();
+      r.set(f.subarray(6, 12), 0);
+      r.set(this.mac, 6);
+      r.set(f.subarray(30, 34), 26);
+      r.set(f.subarray(26, 30), 30);
+      r[22] = 64;
+      const ck = ipHeaderChecksum(r, 14, ihl);
+      r[24] = ck >> 8;
+      r[25] = ck & 0xff;
+      r[l4] = 0;
+      let sum = ((r[l4 + 2]! << 8) | r[l4 + 3]!) + 0x0800;
+      sum = (sum & 0xffff) + (sum >>> 16);
+      r[l4 + 2] = sum >> 8;
+      r[l4 + 3] = sum & 0xff;
+      this.port.send(r);
+    } else if (proto === 1 && f[l4] === 0) {
+      const sent = this.pings.get((f[18]! << 8) | f[19]!);
+      if (sent !== undefined) {
+        this.pings.delete((f[18]! << 8) | f[19]!);
+        this.stats.pingsAnswered++;
+        this.stats.lastRttMs = performance.now() - sent;
+      }
+    }
+  }
+}
+
+// ---- the view -------------------------------------------------------------------------------------
+
+function el(id: string): HTMLElement {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`web/live.html lacks #${id}`);
+  return e;
+}
+
+/** A rate for a narrow cell: 1.23M, 45.6k, 789. */
+function rate(perS: number): string {
+  if (!Number.isFinite(perS) || perS <= 0) return '0';
+  if (perS >= 1e6) return `${(perS / 1e6).toFixed(2)}M`;
+  if (perS >= 1e3) return `${(perS / 1e3).toFixed(1)}k`;
+  return perS.toFixed(0);
+}
+
+/** A table element from a header row and body rows of text (no HTML is interpreted). */
+function textTable(head: string[], rows: (string | number)[][]): HTMLTableElement {
+  const t = document.createElement('table');
+  const tr = t.insertRow();
+  for (const h of head) {
+    const th = document.createElement('th');
+    th.textContent = h;
+    tr.append(th);
+  }
+  for (const r of rows) {
+    const row = t.insertRow();
+    for (const v of r) row.insertCell().textContent = typeof v === 'number' ? v.toLocaleString('en') : v;
+  }
+  return t;
+}
+
+function show(id: string, node: Node): void {
+  el(id).replaceChildren(node);
+}
+
+function status(text: string): void {
+  el('status').textContent = text;
+}
+
+/** What two reads of the counters are differenced from. */
+interface Reading {
+  ms: number;
+  rx: number[];
+  tx: number[];
+  intr: IntrctlListResult;
+  frames: (number | null)[];
+}
+
+function read(router: MpRouter): Reading {
+  const m = router.machine;
+  const per = m.stats.cpuCounters();
+  return {
+    ms: performance.now(),
+    rx: per.map((c) => c['rx-frames'] ?? 0),
+    tx: per.map((c) => c['tx-frames'] ?? 0),
+    intr: router.control.intrctlList(),
+    frames: m.interrupts.vectors.map((v) => m.stats.queueGenerated(v)?.frames ?? null),
+  };
+}
+
+/**
+ * The intrctl table: a row per vector, a column per CPU with its interrupts/s there, the bound CPU's
+ * cell marked; a click on another CPU's cell binds the vector there.
+ */
+function intrctlTable(vectors: LiveVector[], cpus: number, move: (id: string, cpu: number) => void): HTMLTableElement {
+  const t = textTable(
+    ['interrupt id', ...Array.from({ length: cpus }, (_, c) => `CPU${c} intr/s`), 'queue frames/s'],
+    [],
+  );
+  const peak = Math.max(1, ...vectors.flatMap((v) => v.rates));
+  for (const v of vectors) {
+    const row = t.insertRow();
+    row.insertCell().textContent = v.id;
+    for (let c = 0; c < cpus; c++) {
+      const cell = row.insertCell();
+      cell.className = c === v.cpu ? 'bound' : 'cell';
+      cell.dataset['irq'] = v.id;
+      cell.dataset['cpu'] = String(c);
+      cell.textContent = `${rate(v.rates[c] ?? 0)}${c === v.cpu ? '*' : ''}`;
+      cell.title = c === v.cpu ? `${v.id} is bound to CPU${c}` : `click: bind ${v.id} to CPU${c}`;
+      const share = (v.rates[c] ?? 0) / peak;
+      cell.style.background = `linear-gradient(90deg, #8cc8ff ${(share * 100).toFixed(0)}%, transparent 0)`;
+      if (c !== v.cpu) cell.onclick = () => move(v.id, c);
+    }
+    row.insertCell().textContent = v.framesRate === null ? '' : rate(v.framesRate);
+  }
+  return t;
+}
+
+/** Per CPU: packets in and out per second, and a bar of the share of the packets it took. */
+function cpuTable(perCpu: LiveOutcome['perCpu']): HTMLTableElement {
+  const total = perCpu.reduce((s, c) => s + c.rxRate, 0) || 1;
+  const t = textTable(['CPU', 'rx pkts/s', 'tx pkts/s', 'rx total', 'share'], []);
+  perCpu.forEach((c, i) => {
+    const row = t.insertRow();
+    for (const v of [`cpu${i}`, rate(c.rxRate), rate(c.txRate), c.rx.toLocaleString('en')])
+      row.insertCell().textContent = v;
+    const bar = row.insertCell();
+    const b = document.createElement('div');
+    b.className = 'bar';
+    b.style.width = `${((c.rxRate / total) * 200).toFixed(0)}px`;
+    bar.append(b);
+  });
+  return t;
+}
+
+// ---- main -----------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  if (!outcome.crossOriginIsolated)
+    throw new Error('this page is not cross-origin isolated: open it from `mpstack serve` (COOP/COEP headers)');
+  const cpus = Math.max(1, Math.floor(num('cpus', 2)));
+  const flood = Math.floor(num('flood', 30000));
+  const streamRate = num('stream', 2000);
+  outcome.cpus = cpus;
+  status(`starting the router on ${cpus} Web Workers…`);
+  // dist/ts/web/live.js -> <root>/build/mpstack.wasm
+  const router = await createRouter(config(flood), {
+    cpus,
+    wasm: new URL('../../../build/mpstack.wasm', import.meta.url),
+  });
+  const alice = new EmulatedHost('alice', hostMac(0x0a), ip4('10.0.1.10'), ip4('10.0.1.1'), router.port('wm0'));
+  const bob = new EmulatedHost('bob', hostMac(0x14), ip4('10.0.2.20'), ip4('10.0.2.1'), router.port('wm1'));
+  const hosts = [alice, bob];
+  addEventListener('pagehide', () => void router.close());
+
+  // traffic: ARP until each host knows its gateway, pings, and the stream in bursts
+  setInterval(() => {
+    for (const h of hosts) h.resolveGateway();
+    alice.ping(ip4('10.0.2.20'));
+  }, PING_MS);
+  let owed = 0;
+  setInterval(() => {
+    owed += (streamRate * STREAM_TICK_MS) / 1000;
+    const n = Math.floor(owed);
+    owed -= n;
+    alice.stream(ip4('10.0.2.20'), n);
+  }, STREAM_TICK_MS);
+
+  const move = (id: string, cpu: number) => {
+    status(`binding ${id} to CPU${cpu}…`);
+    router.control.affinity(id, cpu).then(
+      () => {
+        outcome.moves.push(`${id} -> cpu${cpu}`);
+        status(`running: ${id} bound to CPU${cpu} (as \`mpstack intrctl affinity -i '${id}' -c ${cpu}\`)`);
+      },
+      (e: unknown) => status(`intrctl affinity: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  };
+
+  let last = read(router);
+  let routes: RouteEntry[] = await router.routes.list();
+  let tick = 0;
+  const update = async () => {
+    const now = read(router);
+    const s = (now.ms - last.ms) / 1000 || 1;
+    outcome.perCpu = now.rx.map((rx, c) => ({
+      rx,
+      rxRate: (rx - last.rx[c]!) / s,
+      txRate: (now.tx[c]! - last.tx[c]!) / s,
+    }));
+    outcome.vectors = now.intr.rows.map((r, i) => ({
+      id: r.id,
+      cpu: r.cpu,
+      counts: r.counts,
+      rates: r.counts.map((n, c) => (n - (last.intr.rows[i]?.counts[c] ?? 0)) / s),
+      framesRate: now.frames[i] === null ? null : (now.frames[i]! - (last.frames[i] ?? 0)) / s,
+    }));
+    outcome.hosts = hosts.map((h) => ({ ...h.stats }));
+    outcome.counters = Object.fromEntries(
+      Object.entries(router.control.netstatS(false).counters).filter(([, v]) => v !== 0),
+    );
+    if (++tick % 10 === 0) routes = await router.routes.list(); // the table changes only when told
+    last = now;
+
+    show('cpus', cpuTable(outcome.perCpu));
+    show('intrctl', intrctlTable(outcome.vectors, cpus, move));
+    show(
+      'hosts',
+      textTable(
+        ['host', 'address', 'gateway MAC', 'pings sent', 'answered', 'last RTT', 'UDP sent', 'UDP received'],
+        outcome.hosts.map((h) => [
+          h.name,
+          h.ip,
+          h.gatewayMac ?? '(resolving)',
+          h.pingsSent,
+          h.pingsAnswered,
+          h.lastRttMs === null ? '' : `${h.lastRttMs.toFixed(2)} ms`,
+          h.streamSent,
+          h.streamReceived,
+        ]),
+      ),
+    );
+    show(
+      'interfaces',
+      textTable(
+        ['name', 'mtu', 'mac', 'ipkts', 'idrops', 'opkts', 'source'],
+        router.control
+          .netstatI()
+          .interfaces.map((r) => [r.name, r.mtu, r.mac, r.ipkts, r.idrops, r.opkts, r.source ?? '']),
+      ),
+    );
+    show(
+      'counters',
+      textTable(
+        ['counter', 'value'],
+        Object.entries(outcome.counters).map(([k, v]) => [k, v]),
+      ),
+    );
+    show(
+      'routes',
+      textTable(
+        ['route'],
+        routes.map((r) => [r.text]),
+      ),
+    );
+    const pre = document.createElement('pre');
+    pre.textContent = router.control.neighborEntries(4).map(formatArpLine).join('\n');
+    show('arp', pre);
+    outcome.updates++;
+    if (outcome.state === 'starting') {
+      outcome.state = 'running';
+      status(`running on ${cpus} Web Workers: click a cell of the intrctl table to move that queue to that CPU`);
+    }
+  };
+  const loop = () =>
+    update().then(
+      () => setTimeout(loop, UPDATE_MS),
+      (e: unknown) => fail(e),
+    );
+  setTimeout(loop, UPDATE_MS);
+}
+
+/** A locally administered MAC for a host: 02:00:00:00:01:<last> */
+function hostMac(last: number): Uint8Array {
+  return Uint8Array.from([0x02, 0, 0, 0, 0x01, last]);
+}
+
+function fail(e: unknown): void {
+  outcome.error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  outcome.state = 'error';
+  status(`failed: ${outcome.error}`);
+}
+
+main().catch(fail);
