@@ -71,6 +71,27 @@ describe('mpstack serve', () => {
     }
   });
 
+  test('serves the pages, the built code and the mapped packages, isolated; nothing else', async () => {
+    const root = url.replace(/web\/live\.html$/, '');
+    for (const [path, status] of [
+      ['web/live.html', 200],
+      ['dist/ts/web/live.js', 200],
+      ['build/mpstack.wasm', 200],
+      ['node_modules/yaml/browser/index.js', 200],
+      ['node_modules/zod/index.js', 200],
+      ['package.json', 404],
+      ['web/%2e%2e/package.json', 404],
+      ['node_modules/commander/package.json', 404],
+    ] as const) {
+      const r = await fetch(`${root}${path}`, { redirect: 'manual' });
+      expect([path, r.status]).toEqual([path, status]);
+      expect(r.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(r.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    }
+    const home = await fetch(root, { redirect: 'manual' });
+    expect([home.status, home.headers.get('location')]).toEqual([302, '/web/live.html']);
+  });
+
   test('the live page: cross-origin isolated, traffic flows, a click moves a queue to another CPU', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     const errors: string[] = [];

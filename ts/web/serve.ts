@@ -8,12 +8,15 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError } from '../errors.js';
 
-/** URL path prefixes served (everything else is 404): the page, the built code, the mapped packages. */
-const SERVED = ['/web/', '/dist/', '/build/', '/node_modules/yaml/', '/node_modules/zod/'];
+/** Folders of the checkout (or the installed package) served under their own names: the pages, the built code. */
+const SERVED = ['web', 'dist', 'build'];
+/** The packages the pages map (their import maps say /node_modules/NAME/…), served from where Node finds them. */
+const MAPPED = ['yaml', 'zod'];
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -27,7 +30,7 @@ const TYPES: Record<string, string> = {
   '.wat': 'text/plain; charset=utf-8',
 };
 
-/** The checkout's root: two levels up from ts/web/ (tests) or three from dist/ts/web/ (built). */
+/** The checkout's (or installed package's) root: two levels up from ts/web/ (tests) or three from dist/ts/web/ (built). */
 function repoRoot(): string {
   for (const rel of ['../../', '../../../']) {
     const dir = fileURLToPath(new URL(rel, import.meta.url));
@@ -53,6 +56,13 @@ export interface ServeOptions {
  */
 export function serveDemo(port = 0, host = '127.0.0.1', o: ServeOptions = {}): Promise<WebServer> {
   const root = repoRoot();
+  // URL prefix -> folder; a package the pages map is wherever Node resolves it from here: under the
+  // checkout, or beside an installed mpstack in the user's node_modules
+  const require = createRequire(import.meta.url);
+  const mounts: [string, string][] = [
+    ...SERVED.map((d): [string, string] => [`/${d}/`, join(root, d)]),
+    ...MAPPED.map((p): [string, string] => [`/node_modules/${p}/`, dirname(require.resolve(`${p}/package.json`))]),
+  ];
   const home = o.home ?? '/web/index.html';
   const server = createServer((req, res) => {
     const headers = {
@@ -66,11 +76,13 @@ export function serveDemo(port = 0, host = '127.0.0.1', o: ServeOptions = {}): P
       res.writeHead(302, { ...headers, Location: home }).end();
       return;
     }
-    const file = normalize(join(root, path));
+    const mount = mounts.find(([prefix]) => path.startsWith(prefix));
+    const file = mount ? normalize(join(mount[1], path.slice(mount[0].length))) : '';
     // the resolved file, not just the asked path, must lie under a served folder (no '..' escapes)
     const ok =
       (req.method === 'GET' || req.method === 'HEAD') &&
-      SERVED.some((p) => file.startsWith(join(root, p))) &&
+      mount !== undefined &&
+      file.startsWith(mount[1] + sep) &&
       existsSync(file) &&
       statSync(file).isFile();
     if (!ok) {
