@@ -7,7 +7,9 @@
 // Chromium: see chromium.ts (a system package; without it this test fails, on purpose).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import type { LiveOutcome } from '../../ts/web/live.js';
@@ -21,10 +23,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let child: ChildProcessWithoutNullStreams;
 let url: string;
 let browser: Browser;
+/** a bench output directory for --results: two scenarios at 1 and 2 CPUs (the fields the chart reads) */
+let results: string;
+const POINTS = [
+  { scenario: 'fast', engine: 'wasm', cpus: 1, size: 64, fps: 400_000 },
+  { scenario: 'fast', engine: 'wasm', cpus: 2, size: 64, fps: 700_000 },
+  { scenario: 'normal', engine: 'wasm', cpus: 1, size: 64, fps: 200_000 },
+  { scenario: 'normal', engine: 'wasm', cpus: 2, size: 64, fps: 350_000 },
+];
 
-/** Starts `mpstack serve --port 0` and resolves with the page's URL it prints. */
+/** Starts `mpstack serve --port 0 --results DIR` and resolves with the page's URL it prints. */
 function startServe(): Promise<string> {
-  child = spawn(process.execPath, [CLI, 'serve', '--port', '0']);
+  child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--results', results]);
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -42,6 +52,8 @@ const live = (page: Page) => page.evaluate(() => (globalThis as unknown as { mps
 
 beforeAll(async () => {
   requireBuilt();
+  results = mkdtempSync(join(tmpdir(), 'mpstack-serve-'));
+  writeFileSync(join(results, 'results.json'), JSON.stringify(POINTS));
   url = await startServe();
   browser = await launchChromium();
 }, 40_000);
@@ -53,6 +65,7 @@ afterAll(async () => {
     child.kill('SIGINT');
     await gone;
   }
+  if (results) rmSync(results, { recursive: true, force: true });
 });
 
 describe('mpstack serve', () => {
@@ -69,6 +82,14 @@ describe('mpstack serve', () => {
     } finally {
       await new Promise((r) => taken.close(r));
     }
+  });
+
+  test('--results without results.json is a clear error, exit status 1', () => {
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--results', ROOT], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /^mpstack: serve: .* has no results\.json \(write one with `mpstack bench rfc2544 --out DIR`\)\n$/,
+    );
   });
 
   test('serves the pages, the built code and the mapped packages, isolated; nothing else', async () => {
@@ -111,7 +132,10 @@ describe('mpstack serve', () => {
         const o = (globalThis as unknown as { mpstackLive?: LiveOutcome }).mpstackLive;
         return (
           o?.state === 'error' ||
-          (o?.state === 'running' && o.hosts[0]!.pingsAnswered >= 2 && o.hosts[1]!.streamReceived > 0)
+          (o?.state === 'running' &&
+            o.rfc2544 !== null &&
+            o.hosts[0]!.pingsAnswered >= 2 &&
+            o.hosts[1]!.streamReceived > 0)
         );
       },
       null,
@@ -135,6 +159,9 @@ describe('mpstack serve', () => {
     expect(o.counters['fast'] ?? 0).toBeGreaterThan(before);
     for (const c of o.perCpu) expect(c.rxRate).toBeGreaterThan(0);
     expect(await page.locator('#routes').textContent()).toContain('203.0.113.0/24 via 198.51.100.254 dev wm3');
+    // the RFC 2544 results served with --results, charted: a line per scenario, a point per run
+    expect(o.rfc2544).toEqual({ series: 2, points: 4 });
+    expect(await page.locator('#rfc2544 svg circle.point').count()).toBe(4);
 
     // a click on CPU1's cell of a queue bound to CPU0 binds it there: from then on its interrupts
     // count on CPU1 only, and the page's rates show it

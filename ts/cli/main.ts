@@ -184,7 +184,11 @@ export function program(): Command {
     )
     .option('--port <n>', 'TCP port (0: any free one)', intArg(0, 65535), 8080)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .action((o: { port: number; host: string }) => serveCommand(o));
+    .option(
+      '--results <dir>',
+      'RFC 2544 results (`mpstack bench rfc2544 --out DIR`) to chart on the page (default: ./rfc2544-results if it has some)',
+    )
+    .action((o: { port: number; host: string; results?: string }) => serveCommand(o));
 
   const intrctl = p.command('intrctl').description("interrupt affinity of a running engine, as NetBSD's intrctl(8)");
   intrctl

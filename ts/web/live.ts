@@ -19,6 +19,8 @@
 // marked. Clicking a queue's cell under another CPU binds it there (the control plane's affinity,
 // as `mpstack intrctl affinity`): the queue's interrupts, and its share of the load, move over.
 //
+// Below, RFC 2544 throughput against CPUs when the server has results (`mpstack serve --results DIR`).
+//
 // Query parameters: cpus (default 2), flood (frames/s, default 30000; 0 = as fast as the CPUs go),
 // stream (UDP datagrams/s alice sends, default 2000). The state is also left in globalThis.mpstackLive
 // for test/runtimes/serve.test.ts.
@@ -68,6 +70,8 @@ export interface LiveOutcome {
   counters: Record<string, number>;
   /** affinity changes made by clicking: `wm2 txrx0 -> cpu1` */
   moves: string[];
+  /** the RFC 2544 chart: its series and points (0 and 0: no results served) */
+  rfc2544: { series: number; points: number } | null;
   error?: string;
 }
 
@@ -81,6 +85,7 @@ const outcome: LiveOutcome = {
   hosts: [],
   counters: {},
   moves: [],
+  rfc2544: null,
 };
 (globalThis as { mpstackLive?: LiveOutcome }).mpstackLive = outcome;
 
@@ -372,6 +377,103 @@ function cpuTable(perCpu: LiveOutcome['perCpu']): HTMLTableElement {
   return t;
 }
 
+// ---- RFC 2544 results ------------------------------------------------------------------------------
+
+/** The fields of `mpstack bench rfc2544`'s results.json the chart uses. */
+interface BenchPoint {
+  scenario: string;
+  engine: string;
+  cpus: number;
+  size: number;
+  fps: number;
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+  text?: string,
+): SVGElementTagNameMap[K] {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/**
+ * Throughput against CPUs: a line per scenario, engine and frame size, from the results the server
+ * has under /results/ (`mpstack serve --results DIR`); a sentence saying how to get some if none.
+ */
+async function rfc2544Chart(): Promise<void> {
+  const r = await fetch('/results/results.json');
+  const all = r.ok ? ((await r.json()) as BenchPoint[]) : [];
+  if (!Array.isArray(all) || all.length === 0) {
+    const p = document.createElement('p');
+    p.textContent =
+      'No RFC 2544 results served: run `mpstack bench rfc2544 --cpus 1,2 --out DIR`, then `mpstack serve --results DIR`.';
+    show('rfc2544', p);
+    outcome.rfc2544 = { series: 0, points: 0 };
+    return;
+  }
+  const series = new Map<string, BenchPoint[]>();
+  for (const p of all) {
+    const k = `${p.scenario} (${p.engine}) ${p.size} B`;
+    series.set(k, [...(series.get(k) ?? []), p]);
+  }
+  const W = 560;
+  const H = 300;
+  const L = 70;
+  const B = 40;
+  const maxCpu = Math.max(...all.map((p) => p.cpus));
+  const maxFps = Math.max(...all.map((p) => p.fps)) * 1.1 || 1;
+  const x = (c: number) => L + (W - L - 20) * (maxCpu === 1 ? 0.5 : (c - 1) / (maxCpu - 1));
+  const y = (f: number) => H - B - ((H - B - 10) * f) / maxFps;
+  const chart = svg('svg', { width: W + 200, height: H, viewBox: `0 0 ${W + 200} ${H}`, role: 'img' });
+  chart.append(svg('line', { x1: L, y1: H - B, x2: W - 10, y2: H - B, stroke: '#888' }));
+  chart.append(svg('line', { x1: L, y1: 10, x2: L, y2: H - B, stroke: '#888' }));
+  for (let i = 0; i <= 4; i++) {
+    const f = (maxFps * i) / 4;
+    chart.append(svg('text', { x: L - 6, y: y(f) + 4, 'text-anchor': 'end', 'font-size': 11 }, rate(f)));
+  }
+  for (const c of [...new Set(all.map((p) => p.cpus))])
+    chart.append(svg('text', { x: x(c), y: H - B + 16, 'text-anchor': 'middle', 'font-size': 11 }, String(c)));
+  chart.append(svg('text', { x: (L + W) / 2, y: H - 6, 'text-anchor': 'middle', 'font-size': 12 }, 'worker CPUs'));
+  chart.append(
+    svg(
+      'text',
+      { x: 14, y: H / 2, 'font-size': 12, transform: `rotate(-90 14 ${H / 2})`, 'text-anchor': 'middle' },
+      'frames/s',
+    ),
+  );
+  let i = 0;
+  for (const [name, pts] of series) {
+    const color = COLORS[i % COLORS.length]!;
+    const sorted = [...pts].sort((a, b) => a.cpus - b.cpus);
+    chart.append(
+      svg('polyline', {
+        points: sorted.map((p) => `${x(p.cpus)},${y(p.fps)}`).join(' '),
+        fill: 'none',
+        stroke: color,
+        'stroke-width': 2,
+      }),
+    );
+    for (const p of sorted) {
+      const dot = svg('circle', { cx: x(p.cpus), cy: y(p.fps), r: 4, fill: color, class: 'point' });
+      dot.append(
+        svg('title', {}, `${name}, ${p.cpus} CPU${p.cpus === 1 ? '' : 's'}: ${p.fps.toLocaleString('en')} fps`),
+      );
+      chart.append(dot);
+    }
+    chart.append(svg('rect', { x: W + 10, y: 14 + i * 18, width: 12, height: 12, fill: color }));
+    chart.append(svg('text', { x: W + 28, y: 24 + i * 18, 'font-size': 12 }, name));
+    i++;
+  }
+  show('rfc2544', chart);
+  outcome.rfc2544 = { series: series.size, points: all.length };
+}
+
 // ---- main -----------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -497,6 +599,7 @@ async function main(): Promise<void> {
       (e: unknown) => fail(e),
     );
   setTimeout(loop, UPDATE_MS);
+  await rfc2544Chart();
 }
 
 /** A locally administered MAC for a host: 02:00:00:00:01:<last> */

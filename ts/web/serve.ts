@@ -26,6 +26,9 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
   '.map': 'application/json',
   '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.md': 'text/plain; charset=utf-8',
   '.ts': 'text/plain; charset=utf-8',
   '.wat': 'text/plain; charset=utf-8',
 };
@@ -48,6 +51,8 @@ export interface WebServer {
 export interface ServeOptions {
   /** where `/` redirects (default: the demo, /web/index.html) */
   home?: string;
+  /** a directory of `mpstack bench rfc2544` output (results.json, charts), served under /results/ */
+  results?: string;
 }
 
 /**
@@ -62,6 +67,7 @@ export function serveDemo(port = 0, host = '127.0.0.1', o: ServeOptions = {}): P
   const mounts: [string, string][] = [
     ...SERVED.map((d): [string, string] => [`/${d}/`, join(root, d)]),
     ...MAPPED.map((p): [string, string] => [`/node_modules/${p}/`, dirname(require.resolve(`${p}/package.json`))]),
+    ...(o.results ? [['/results/', normalize(o.results)] as [string, string]] : []),
   ];
   const home = o.home ?? '/web/index.html';
   const server = createServer((req, res) => {
@@ -74,6 +80,11 @@ export function serveDemo(port = 0, host = '127.0.0.1', o: ServeOptions = {}): P
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     if (path === '/') {
       res.writeHead(302, { ...headers, Location: home }).end();
+      return;
+    }
+    if (path === '/results/results.json' && !o.results) {
+      // no results to chart: an empty list, which the live page reads as such (a 404 would be a console error there)
+      res.writeHead(200, { ...headers, 'Content-Type': 'application/json' }).end('[]\n');
       return;
     }
     const mount = mounts.find(([prefix]) => path.startsWith(prefix));
