@@ -21,15 +21,16 @@
 //
 // Below, RFC 2544 throughput against CPUs when the server has results (`mpstack serve --results DIR`).
 //
+// With `?attach=TOKEN` the page runs no router: it shows a running `mpstack run --web` (which prints
+// the URL with its token), over a WebSocket to the server it came from (remoteSource below).
+//
 // Query parameters: cpus (default 2), flood (frames/s, default 30000; 0 = as fast as the CPUs go),
 // stream (UDP datagrams/s alice sends, default 2000). The state is also left in globalThis.mpstackLive
 // for test/runtimes/serve.test.ts.
 import { parseIP } from '../addr/addr.js';
-import type { IntrctlListResult, RouteEntry } from '../control/types.js';
-import { formatArpLine } from '../control/types.js';
 import { buildArp, buildFrame } from '../packet/build.js';
-import type { MpRouter } from '../portable/router-mp.js';
 import { createRouter, type RouterPort } from '../portable/router.js';
+import { type LiveSnapshot, liveSnapshot } from './live-snapshot.js';
 
 /** One interrupt vector as the page last read it. */
 export interface LiveVector {
@@ -310,27 +311,6 @@ function status(text: string): void {
   el('status').textContent = text;
 }
 
-/** What two reads of the counters are differenced from. */
-interface Reading {
-  ms: number;
-  rx: number[];
-  tx: number[];
-  intr: IntrctlListResult;
-  frames: (number | null)[];
-}
-
-function read(router: MpRouter): Reading {
-  const m = router.machine;
-  const per = m.stats.cpuCounters();
-  return {
-    ms: performance.now(),
-    rx: per.map((c) => c['rx-frames'] ?? 0),
-    tx: per.map((c) => c['tx-frames'] ?? 0),
-    intr: router.control.intrctlList(),
-    frames: m.interrupts.vectors.map((v) => m.stats.queueGenerated(v)?.frames ?? null),
-  };
-}
-
 /**
  * The intrctl table: a row per vector, a column per CPU with its interrupts/s there, the bound CPU's
  * cell marked; a click on another CPU's cell binds the vector there.
@@ -476,13 +456,22 @@ async function rfc2544Chart(): Promise<void> {
 
 // ---- main -----------------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
+/** Where the page's numbers come from: the router it runs, or a running `mpstack run --web`. */
+interface LiveSource {
+  /** what it runs on, for the status line */
+  what: string;
+  snapshot(): Promise<LiveSnapshot>;
+  /** binds interrupt `id` to `cpu` (the control plane's affinity) */
+  affinity(id: string, cpu: number): Promise<void>;
+}
+
+/** The router on this page's Web Workers, with alice and bob on its ports and the flood on wm2. */
+async function localSource(): Promise<{ source: LiveSource; hosts: EmulatedHost[] }> {
   if (!outcome.crossOriginIsolated)
     throw new Error('this page is not cross-origin isolated: open it from `mpstack serve` (COOP/COEP headers)');
   const cpus = Math.max(1, Math.floor(num('cpus', 2)));
   const flood = Math.floor(num('flood', 30000));
   const streamRate = num('stream', 2000);
-  outcome.cpus = cpus;
   status(`starting the router on ${cpus} Web Workers…`);
   // dist/ts/web/live.js -> <root>/build/mpstack.wasm
   const router = await createRouter(config(flood), {
@@ -506,10 +495,68 @@ async function main(): Promise<void> {
     owed -= n;
     alice.stream(ip4('10.0.2.20'), n);
   }, STREAM_TICK_MS);
+  return {
+    source: {
+      what: `${cpus} Web Workers`,
+      snapshot: () => liveSnapshot(router.machine, router.control, () => performance.now()),
+      affinity: async (id, cpu) => void (await router.control.affinity(id, cpu)),
+    },
+    hosts,
+  };
+}
+
+/**
+ * A running `mpstack run --web` (ts/cli/live-web.ts), over a WebSocket to the server this page came
+ * from: requests `{ id, op: 'snapshot' }` or `{ id, op: 'affinity', irq, cpu }`, each answered by
+ * `{ id, snapshot }`, `{ id, ok: true }` or `{ id, error }`. The token in the page's URL (`?attach=`,
+ * printed by run) is the socket's key.
+ */
+function remoteSource(token: string): Promise<LiveSource> {
+  const ws = new WebSocket(`ws://${location.host}/live?token=${encodeURIComponent(token)}`);
+  const waiting = new Map<number, { ok: (v: unknown) => void; no: (e: Error) => void }>();
+  let next = 1;
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(String(ev.data)) as { id: number; error?: string };
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.error !== undefined) w?.no(new Error(m.error));
+    else w?.ok(m);
+  };
+  ws.onclose = () => {
+    for (const w of waiting.values()) w.no(new Error('mpstack run closed the connection (it stopped?)'));
+    waiting.clear();
+  };
+  const ask = <T>(req: Record<string, unknown>): Promise<T> =>
+    new Promise((ok, no) => {
+      if (ws.readyState !== WebSocket.OPEN) return no(new Error('not connected to mpstack run'));
+      const id = next++;
+      waiting.set(id, { ok: ok as (v: unknown) => void, no });
+      ws.send(JSON.stringify({ ...req, id }));
+    });
+  return new Promise((ok, no) => {
+    ws.onopen = () =>
+      ok({
+        what: 'a running mpstack run',
+        snapshot: async () => (await ask<{ snapshot: LiveSnapshot }>({ op: 'snapshot' })).snapshot,
+        affinity: async (irq, cpu) => void (await ask({ op: 'affinity', irq, cpu })),
+      });
+    ws.onerror = () => no(new Error('cannot reach mpstack run (stopped, or a wrong token)'));
+  });
+}
+
+async function main(): Promise<void> {
+  const token = params.get('attach');
+  let source: LiveSource;
+  let hosts: EmulatedHost[] = [];
+  if (token !== null) {
+    status('attaching to mpstack run…');
+    source = await remoteSource(token);
+    for (const id of ['topology', 'topology-text', 'hosts-section']) el(id).hidden = true;
+  } else ({ source, hosts } = await localSource());
 
   const move = (id: string, cpu: number) => {
     status(`binding ${id} to CPU${cpu}…`);
-    router.control.affinity(id, cpu).then(
+    source.affinity(id, cpu).then(
       () => {
         outcome.moves.push(`${id} -> cpu${cpu}`);
         status(`running: ${id} bound to CPU${cpu} (as \`mpstack intrctl affinity -i '${id}' -c ${cpu}\`)`);
@@ -518,11 +565,10 @@ async function main(): Promise<void> {
     );
   };
 
-  let last = read(router);
-  let routes: RouteEntry[] = await router.routes.list();
-  let tick = 0;
+  let last = await source.snapshot();
+  outcome.cpus = last.intr.cpus;
   const update = async () => {
-    const now = read(router);
+    const now = await source.snapshot();
     const s = (now.ms - last.ms) / 1000 || 1;
     outcome.perCpu = now.rx.map((rx, c) => ({
       rx,
@@ -537,14 +583,11 @@ async function main(): Promise<void> {
       framesRate: now.frames[i] === null ? null : (now.frames[i]! - (last.frames[i] ?? 0)) / s,
     }));
     outcome.hosts = hosts.map((h) => ({ ...h.stats }));
-    outcome.counters = Object.fromEntries(
-      Object.entries(router.control.netstatS(false).counters).filter(([, v]) => v !== 0),
-    );
-    if (++tick % 10 === 0) routes = await router.routes.list(); // the table changes only when told
+    outcome.counters = now.counters;
     last = now;
 
     show('cpus', cpuTable(outcome.perCpu));
-    show('intrctl', intrctlTable(outcome.vectors, cpus, move));
+    show('intrctl', intrctlTable(outcome.vectors, now.intr.cpus, move));
     show(
       'hosts',
       textTable(
@@ -565,32 +608,30 @@ async function main(): Promise<void> {
       'interfaces',
       textTable(
         ['name', 'mtu', 'mac', 'ipkts', 'idrops', 'opkts', 'source'],
-        router.control
-          .netstatI()
-          .interfaces.map((r) => [r.name, r.mtu, r.mac, r.ipkts, r.idrops, r.opkts, r.source ?? '']),
+        now.interfaces.map((r) => [r.name, r.mtu, r.mac, r.ipkts, r.idrops, r.opkts, r.source ?? '']),
       ),
     );
     show(
       'counters',
       textTable(
         ['counter', 'value'],
-        Object.entries(outcome.counters).map(([k, v]) => [k, v]),
+        Object.entries(now.counters).map(([k, v]) => [k, v]),
       ),
     );
     show(
       'routes',
       textTable(
         ['route'],
-        routes.map((r) => [r.text]),
+        now.routes.map((r) => [r]),
       ),
     );
     const pre = document.createElement('pre');
-    pre.textContent = router.control.neighborEntries(4).map(formatArpLine).join('\n');
+    pre.textContent = now.arp.join('\n');
     show('arp', pre);
     outcome.updates++;
     if (outcome.state === 'starting') {
       outcome.state = 'running';
-      status(`running on ${cpus} Web Workers: click a cell of the intrctl table to move that queue to that CPU`);
+      status(`running on ${source.what}: click a cell of the intrctl table to move that queue to that CPU`);
     }
   };
   const loop = () =>
