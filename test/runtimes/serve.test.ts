@@ -1,8 +1,9 @@
 // `mpstack serve` and its live page (web/live.html, ts/web/live.ts) in headless Chromium: the CLI
 // as a child process, the page loaded from it cross-origin isolated with no console errors, traffic
 // flowing through the router on Web Workers (pings answered, the stream received, the flood
-// forwarded), and a click on the intrctl table moving a queue's interrupts to the other CPU. A
-// screenshot of the page is kept in test-results/serve-live.png (gitignored).
+// forwarded), and a click on the intrctl table moving a queue's interrupts to the other CPU; then the
+// same page attached to a running `mpstack run --web 0` over its WebSocket. Screenshots of the page
+// are kept in test-results/ (serve-live.png, run-web-live.png; gitignored).
 //
 // Chromium: see chromium.ts (a system package; without it this test fails, on purpose).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -77,7 +78,7 @@ describe('mpstack serve', () => {
       const r = spawnSync(process.execPath, [CLI, 'serve', '--port', String(port)], { encoding: 'utf8' });
       expect(r.status).toBe(1);
       expect(r.stderr).toBe(
-        `mpstack: serve: 127.0.0.1:${port} is in use (another server listens there): choose another --port\n`,
+        `mpstack: serve: 127.0.0.1:${port} is in use (another server listens there): choose another port\n`,
       );
     } finally {
       await new Promise((r) => taken.close(r));
@@ -190,5 +191,128 @@ describe('mpstack serve', () => {
     await page.screenshot({ path: `${ARTIFACTS}/serve-live.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
+  }, 90_000);
+});
+
+// `mpstack run --web 0`: the same page attached to a running engine over a WebSocket (ts/cli/live-web.ts)
+describe('mpstack run --web', () => {
+  const CONFIG = `interfaces:
+  - name: wm0
+    mac: 02:00:00:00:00:01
+    addresses: [192.0.2.1/24]
+    rss: { queues: 4, udp: true }
+    driver: gen
+    gen: { src: 192.0.2.0/24, dst: 203.0.113.0/24, flows: 64, size: 64, rate: 20000 }
+  - { name: wm1, mac: '02:00:00:00:00:02', addresses: [198.51.100.1/24], driver: sink }
+routes:
+  - { dst: 203.0.113.0/24, via: 198.51.100.254 }
+neighbors:
+  - { address: 198.51.100.254, mac: '02:00:00:00:bb:fe', dev: wm1 }
+`;
+  let run: ChildProcessWithoutNullStreams;
+  let dir: string;
+  let out = '';
+
+  afterAll(async () => {
+    if (run && run.exitCode === null) {
+      const gone = new Promise((r) => run.once('exit', r));
+      run.kill('SIGINT');
+      await gone;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the live page shows a running engine; a wrong token is refused; a click moves its queue', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mpstack-run-web-'));
+    writeFileSync(join(dir, 'mp.yaml'), CONFIG);
+    run = spawn(process.execPath, [
+      CLI,
+      'run',
+      '--config',
+      join(dir, 'mp.yaml'),
+      '--cpus',
+      '2',
+      '--web',
+      '0',
+      '--socket',
+      join(dir, 'ctl.sock'),
+    ]);
+    run.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const pageUrl = await new Promise<string>((resolve, reject) => {
+      let err = '';
+      run.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        const m = /^mpstack: live page (http:\/\/127\.0\.0\.1:\d+\/web\/live\.html\?attach=[0-9a-f]{32})$/m.exec(err);
+        if (m) resolve(m[1]!);
+      });
+      run.once('exit', (code) => reject(new Error(`mpstack run exited (${code}): ${err}`)));
+    });
+
+    // the socket wants the token, and this page's origin
+    const wsUrl = pageUrl.replace(/^http:(.*)\/web\/live\.html\?attach=(.*)$/, 'ws:$1/live?token=$2');
+    const { WebSocket } = await import('ws');
+    const status = (u: string, origin?: string) =>
+      new Promise<string>((r) => {
+        const ws = new WebSocket(u, origin ? { origin } : {});
+        ws.once('open', () => {
+          ws.close();
+          r('open');
+        });
+        ws.once('unexpected-response', (_req, res) => r(String(res.statusCode)));
+        ws.once('error', () => r('error'));
+      });
+    expect(await status(wsUrl.replace(/token=.*$/, 'token=0123'))).toBe('401');
+    expect(await status(wsUrl, 'http://example.com')).toBe('403');
+    expect(await status(wsUrl)).toBe('open');
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`${m.text()} ${m.location().url}`);
+    });
+    await page.goto(pageUrl);
+    await page.waitForFunction(
+      () => {
+        const o = (globalThis as unknown as { mpstackLive?: LiveOutcome }).mpstackLive;
+        return o?.state === 'error' || (o?.state === 'running' && o.updates >= 2);
+      },
+      null,
+      { timeout: 30_000 },
+    );
+    let o = await live(page);
+    expect(o.error).toBeUndefined();
+    expect(o.cpus).toBe(2);
+    expect(o.hosts).toEqual([]); // no router of its own: the engine's traffic
+    expect(await page.locator('#hosts-section').isHidden()).toBe(true);
+    expect(await page.locator('#title').textContent()).toBe('mpstack live: attached to mpstack run');
+    for (const c of o.perCpu) expect(c.rxRate).toBeGreaterThan(0);
+    expect(await page.locator('#routes').textContent()).toContain('203.0.113.0/24 via 198.51.100.254 dev wm1');
+
+    const q = o.vectors.find((v) => v.id.startsWith('wm0 txrx') && v.cpu === 0)!;
+    await page.click(`#intrctl td[data-irq="${q.id}"][data-cpu="1"]`);
+    await page.waitForFunction(
+      (id) =>
+        (globalThis as unknown as { mpstackLive: LiveOutcome }).mpstackLive.vectors.find((v) => v.id === id)?.cpu === 1,
+      q.id,
+      { timeout: 10_000 },
+    );
+    await sleep(1200);
+    const a = (await live(page)).vectors.find((v) => v.id === q.id)!;
+    await sleep(1500);
+    o = await live(page);
+    const b = o.vectors.find((v) => v.id === q.id)!;
+    expect(b.counts[1]! - a.counts[1]!).toBeGreaterThan(0);
+    expect(b.counts[0]! - a.counts[0]!).toBe(0);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}/run-web-live.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+
+    // the engine itself says so: run's summary has the queue bound to CPU1
+    const gone = new Promise<number | null>((r) => run.once('exit', r));
+    run.kill('SIGINT');
+    expect(await gone).toBe(0);
+    expect(out).toMatch(new RegExp(`^${q.id} +\\d+ +\\d+\\*$`, 'm'));
   }, 90_000);
 });

@@ -173,9 +173,21 @@ export function program(): Command {
     .addOption(engineOption())
     .addOption(fibOption())
     .option('--socket <path>', 'control socket to listen on (default: $XDG_RUNTIME_DIR/mpstack-UID/mpstack-PID.sock)')
+    .option(
+      '--web <port>',
+      "also serve the live page attached to this engine on 127.0.0.1:PORT (0: any free port); its URL, with the page's token, is printed",
+      intArg(0, 65535),
+    )
     .action(
-      (o: { config: string; cpus: number; duration?: number; engine: KernelImpl; fib?: FibBackend; socket?: string }) =>
-        runCommand(o),
+      (o: {
+        config: string;
+        cpus: number;
+        duration?: number;
+        engine: KernelImpl;
+        fib?: FibBackend;
+        socket?: string;
+        web?: number;
+      }) => runCommand(o),
     );
 
   p.command('serve')

@@ -552,6 +552,7 @@ async function main(): Promise<void> {
     status('attaching to mpstack run…');
     source = await remoteSource(token);
     for (const id of ['topology', 'topology-text', 'hosts-section']) el(id).hidden = true;
+    el('title').textContent = document.title = 'mpstack live: attached to mpstack run';
   } else ({ source, hosts } = await localSource());
 
   const move = (id: string, cpu: number) => {

@@ -107,7 +107,7 @@ export function serveDemo(port = 0, host = '127.0.0.1', o: ServeOptions = {}): P
     server.once('error', (e: NodeJS.ErrnoException) => {
       const where = `${host}:${port}`;
       if (e.code === 'EADDRINUSE')
-        reject(new UserError(`serve: ${where} is in use (another server listens there): choose another --port`));
+        reject(new UserError(`serve: ${where} is in use (another server listens there): choose another port`));
       else if (e.code === 'EACCES') reject(new UserError(`serve: no permission to listen on ${where}`));
       else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
         reject(new UserError(`serve: ${host} is not an address of this machine`));
