@@ -10,11 +10,12 @@
 // alice and bob are emulated hosts on this page's thread, on the router's ports: each answers ARP
 // for its address, resolves its gateway by ARP, and answers pings. alice pings bob every 250 ms and
 // streams UDP datagrams to him (a port puts a frame on the RX queue its addresses hash to, so the
-// pair's traffic is one queue of each port's two); the router learns both from their ARP requests. The flood is the `gen` driver: made inside the worker CPUs, 64-byte
-// UDP over 4 RSS queues to 203.0.113.0/24, routed out of the sink.
+// pair's traffic is one queue of each port's two); the router learns both from their ARP requests.
+// The flood is the `gen` driver: made inside the worker CPUs, 64-byte UDP over 4 RSS queues to
+// 203.0.113.0/24, routed out of the sink.
 //
-// Twice a second the page reads the machine's counters (the same words `mpstack netstat`, `intrctl
-// list` read: per-CPU counters, each interrupt vector's count per CPU) and shows their rates over
+// Twice a second the page reads the machine (live-snapshot.ts: the same words `mpstack netstat`,
+// `intrctl list` read: per-CPU counters, each interrupt vector's count per CPU) and shows rates over
 // the interval: packets per CPU, interrupts per queue and CPU, with the CPU each queue is bound to
 // marked. Clicking a queue's cell under another CPU binds it there (the control plane's affinity,
 // as `mpstack intrctl affinity`): the queue's interrupts, and its share of the load, move over.
