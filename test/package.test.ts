@@ -1,11 +1,11 @@
 // The package as a user gets it: `npm pack`, installed into an empty project with its runtime
 // dependencies only, then the README's package examples run there (the node one in Node, the core
-// one in Node and Deno). Also: package.json names files the build makes, and the tarball holds no
-// benchmarks, tests or source maps. Needs the build (npm test builds first; pack runs no scripts, so it
-// never rebuilds dist/ under the other tests) and the npm registry or npm's cache for the runtime
-// dependencies.
+// one in Node and Deno), and `mpstack serve` serves its page from there. Also: package.json names
+// files the build makes, and the tarball holds no benchmarks, tests or source maps. Needs the build
+// (npm test builds first; pack runs no scripts, so it never rebuilds dist/ under the other tests)
+// and the npm registry or npm's cache for the runtime dependencies.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -170,4 +170,38 @@ describe('the packed package', () => {
     ).toEqual([]);
     expect(node.stdout.trim().split('\n')).toHaveLength(11);
   }, 70_000);
+
+  // `mpstack serve` from the installed package: the page ships, and the packages its import map
+  // names are served from the user's node_modules (where npm put them, beside mpstack)
+  test('mpstack serve serves the live page and what it loads from the installed package', async () => {
+    const serve = spawn(process.execPath, [join(dir, 'node_modules/.bin/mpstack'), 'serve', '--port', '0'], {
+      cwd: dir,
+    });
+    try {
+      const url = await new Promise<string>((ok, no) => {
+        let out = '';
+        serve.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /^mpstack serve: (http:\/\/127\.0\.0\.1:\d+\/)web\/live\.html/m.exec(out);
+          if (m) ok(m[1]!);
+        });
+        serve.once('exit', (code) => no(new Error(`mpstack serve exited (${code}): ${out}`)));
+      });
+      for (const path of [
+        'web/live.html',
+        'dist/ts/web/live.js',
+        'dist/ts/web/cpu-thread-web.js',
+        'build/mpstack.wasm',
+        'node_modules/yaml/browser/index.js',
+        'node_modules/zod/index.js',
+      ])
+        expect([path, (await fetch(`${url}${path}`)).status]).toEqual([path, 200]);
+    } finally {
+      if (serve.exitCode === null && serve.signalCode === null) {
+        const gone = new Promise((r) => serve.once('exit', r));
+        serve.kill('SIGINT');
+        await gone;
+      }
+    }
+  }, 30_000);
 });

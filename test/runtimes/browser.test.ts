@@ -3,42 +3,21 @@
 // traffic through the WASM core (must match Node's run byte for byte), then runs the stress test
 // with two Web Workers as CPUs over one shared memory, pserialize grace periods and all.
 //
-// Chromium is a system package (.ci/run installs it: apt-get install chromium). Without it this
-// test fails, on purpose: a browser test that skips itself would hide a broken CI.
+// Chromium: see chromium.ts (a system package; without it this test fails, on purpose).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { serveDemo, type WebServer } from '../../ts/web/serve.js';
 import type { DemoOutcome } from '../../ts/web/page.js';
+import { launchChromium } from './chromium.js';
 import { comparable, FRAMES, nodeRun, requireBuilt, SEED } from './reference.js';
-
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-// as root, headless, and nothing that reaches for the network (this machine has none); playwright
-// gives each launch a new empty profile
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-default-apps',
-  '--no-default-browser-check',
-];
 
 let server: WebServer;
 let browser: Browser;
 
 beforeAll(async () => {
   requireBuilt();
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`,
-    );
   server = await serveDemo();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+  browser = await launchChromium();
 }, 40_000);
 
 afterAll(async () => {

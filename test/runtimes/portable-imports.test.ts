@@ -35,6 +35,7 @@ describe('the portable entries import nothing of Node', () => {
     ['dist/ts/portable/index.js', ['yaml', 'zod']],
     ['dist/ts/scenario/digest.js', ['yaml', 'zod']],
     ['dist/ts/web/page.js', ['yaml', 'zod']],
+    ['dist/ts/web/live.js', ['yaml', 'zod']],
     ['dist/ts/web/cpu-thread-web.js', []],
   ])('%s', (entry, allowed) => {
     requireBuilt();

@@ -2,7 +2,8 @@
 // mpstack's command line. Commands in the spirit of the BSD tools — `intrctl`, `route`, `ifconfig`,
 // `netstat` — talk to a running engine (`run`) over its control socket; plus `start` (the default:
 // the live multi-CPU router and a short RFC 2544 run, what `npm start` runs), `forward` (offline,
-// pcap in and out), `route lookup` (offline, over a config) and `demo` (the offline default scenario).
+// pcap in and out), `route lookup` (offline, over a config), `demo` (the offline default scenario) and
+// `serve` (the live page: the router on a browser's Web Workers).
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FIB_BACKENDS, type FibBackend } from '../config/schema.js';
@@ -22,6 +23,7 @@ import { forwardCommand } from './forward.js';
 import { genRoutesCommand } from './gen-routes.js';
 import { routeLookupCommand } from './route.js';
 import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
 import { rfc2544Command, type Rfc2544Args } from './bench.js';
 
@@ -171,10 +173,34 @@ export function program(): Command {
     .addOption(engineOption())
     .addOption(fibOption())
     .option('--socket <path>', 'control socket to listen on (default: $XDG_RUNTIME_DIR/mpstack-UID/mpstack-PID.sock)')
+    .option(
+      '--web <port>',
+      "also serve the live page attached to this engine on 127.0.0.1:PORT (0: any free port); its URL, with the page's token, is printed",
+      intArg(0, 65535),
+    )
     .action(
-      (o: { config: string; cpus: number; duration?: number; engine: KernelImpl; fib?: FibBackend; socket?: string }) =>
-        runCommand(o),
+      (o: {
+        config: string;
+        cpus: number;
+        duration?: number;
+        engine: KernelImpl;
+        fib?: FibBackend;
+        socket?: string;
+        web?: number;
+      }) => runCommand(o),
     );
+
+  p.command('serve')
+    .description(
+      'serve the live page: the router on Web Workers in a browser, emulated hosts pinging, streaming and flooding through it, packets per CPU and queue, an intrctl table you change by clicking, counters and routes',
+    )
+    .option('--port <n>', 'TCP port (0: any free one)', intArg(0, 65535), 8080)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--results <dir>',
+      'RFC 2544 results (`mpstack bench rfc2544 --out DIR`) to chart on the page (default: ./rfc2544-results if it has some)',
+    )
+    .action((o: { port: number; host: string; results?: string }) => serveCommand(o));
 
   const intrctl = p.command('intrctl').description("interrupt affinity of a running engine, as NetBSD's intrctl(8)");
   intrctl

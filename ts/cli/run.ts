@@ -9,6 +9,7 @@ import { applyReload, planReload } from '../control/reload.js';
 import { startControlServer } from '../host/control-server.js';
 import { NodeMachine } from '../host/host-node.js';
 import { loadConfigWarn, withRoutesFile } from './build-stack.js';
+import { type LiveWeb, startLiveWeb } from './live-web.js';
 import { num, table } from './summary.js';
 
 export interface RunOptions {
@@ -18,6 +19,8 @@ export interface RunOptions {
   engine: KernelImpl;
   fib?: FibBackend;
   socket?: string;
+  /** also serve the live page attached to this engine on 127.0.0.1:web (0: any free port) */
+  web?: number;
 }
 
 export function runSummary(e: NodeMachine): string {
@@ -101,6 +104,15 @@ export async function runCommand(o: RunOptions): Promise<void> {
     `mpstack: running on ${o.cpus} CPU(s) with the ${o.engine} engine${o.duration ? ` for ${o.duration} s` : ' (Ctrl-C stops)'}\n`,
   );
   process.stderr.write(`mpstack: control socket ${ctl.path}\n`);
+  let web: LiveWeb | null = null;
+  if (o.web !== undefined) {
+    web = await startLiveWeb(e, new ControlPlane(e), o.web).catch(async (err: unknown) => {
+      await ctl.close();
+      await e.stop();
+      throw err;
+    });
+    process.stderr.write(`mpstack: live page ${web.url}\n`);
+  }
   const reloader = reloadOnHup(o.config, cfg, new ControlPlane(e));
   process.on('SIGHUP', reloader);
   await new Promise<void>((res) => {
@@ -115,6 +127,7 @@ export async function runCommand(o: RunOptions): Promise<void> {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
+  await web?.close();
   await ctl.close();
   await e.stop();
   process.stdout.write(runSummary(e) + '\n');
