@@ -192,11 +192,13 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     if (lastEnd !== 0 && lineRate) st[5] = Math.max(st[5]!, (t1 - lastEnd) * 1e6); // a stall shows at line rate only
     lastEnd = t2;
   };
-  /** The wire: up to `batch` frames from the queue's traffic source into its RX ring, as its line allows. Returns how many arrived. */
+  /**
+   * The wire: up to `batch` frames from the queue's traffic source into its RX ring, as its line
+   * allows. Returns how many it made (service reads what the ring holds, whoever filled it).
+   */
   const receive = (qs: number, rxr: number, poll: boolean, nowMs: number): number => {
-    // a real link: its driver is the NIC and has already placed what arrived (link-port.ts's protocol)
-    if ((u32(qs + QS_FLAGS) & QSF_LINK) !== 0)
-      return (Atomics.load(i32, (rxr + RXR_HW) >> 2) - u32(rxr + RXR_SW)) >>> 0;
+    // a real link: its driver is the NIC and places what arrives itself (link-port.ts's protocol)
+    if ((u32(qs + QS_FLAGS) & QSF_LINK) !== 0) return 0;
     const count = u32(qs + QS_COUNT);
     if (count === 0) return 0;
     // the queue's line: how many frames arrived since the last pass (rate 0: a full batch every pass)
