@@ -225,9 +225,4 @@ export class LinkPort {
     }
     return n;
   }
-
-  /** Whether any TX ring holds frames not yet sent. */
-  txPending(): boolean {
-    return this.spec.tx.some((r) => Atomics.load(this.i32v, (r + TXR_HEAD) >> 2) !== this.u32(r + TXR_SENT));
-  }
 }
