@@ -542,6 +542,21 @@ routes_file: ROUTES
   }, 20_000);
 });
 
+describe('output to a reader that goes away', () => {
+  test('`mpstack gen-routes | head -2` ends quietly with status 0, as a BSD tool ends on SIGPIPE', () => {
+    const r = spawnSync(
+      'bash',
+      ['-o', 'pipefail', '-c', `"${process.execPath}" "${CLI}" gen-routes --v4 300000 | head -2`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stdout.split('\n').filter((l) => l !== '').length).toBe(2);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 30_000);
+});
+
 describe('mpstack demo --print-config', () => {
   test("prints the router the demo runs: route lookup over it answers as the demo's stack does", () => {
     const d = mkdtempSync(join(tmpdir(), 'mpstack-print-'));

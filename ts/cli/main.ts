@@ -402,6 +402,15 @@ export function program(): Command {
   return p;
 }
 
+// A reader that goes away (`mpstack demo | head`) ends the output as it ends a BSD tool's (SIGPIPE),
+// quietly; a command with its own handler (capture) does its own cleanup instead.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (process.stdout.listenerCount('error') > 1) return;
+  if (e.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`mpstack: stdout: ${e.message}\n`);
+  process.exit(1);
+});
+
 program()
   .parseAsync(process.argv)
   .catch((e: unknown) => {
