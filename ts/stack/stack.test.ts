@@ -389,16 +389,20 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
     ]);
   });
 
-  // BUG (or a contract to settle): addAddress means to allow one link-local address on several
-  // interfaces (its duplicate check skips other interfaces' link-local addresses, as the config
-  // loader does), and a config doing so loads (the second interface's fe80::x/128 route is left to
-  // the first). At run time the next check, "a route to fe80::x/128 exists already", refuses it
-  // whenever another interface has it, so the special case can never apply.
-  test.failing('addAddress: the link-local address of one interface may be given to another, as in a config', () => {
+  test('addAddress: the link-local address of one interface may be given to another, as in a config', () => {
     const s = mk();
     s.addAddress(2, addr('fe80::2/64'));
     expect(() => s.addAddress(1, addr('fe80::2/64'))).not.toThrow();
     expect(s.tables.ifs[1]!.ll6).toEqual(ip('fe80::2'));
+    // the host route stays the first's; when the first lets the address go it passes to the second
+    expect(routes(s, 6).filter((r) => r.startsWith('fe80::2/'))).toEqual(['fe80::2/128 local if2']);
+    const change = s.deleteAddress(2, ip('fe80::2'));
+    expect(change.readd.map((r) => r.ifindex)).toEqual([1]);
+    s.settleAddresses(change);
+    expect(routes(s, 6).filter((r) => r.startsWith('fe80::2/'))).toEqual(['fe80::2/128 local if1']);
+    // but a global address stays unique
+    s.addAddress(2, addr('2001:db8:77::1/64'));
+    expect(() => s.addAddress(1, addr('2001:db8:77::1/64'))).toThrow('already configured on');
   });
 
   test('addAddress refuses, changing nothing, what is not a new unicast address', () => {

@@ -495,7 +495,7 @@ export class Stack implements LlHost {
   /**
    * Refuses, changing nothing, an address `ifindex` cannot take: not unicast, a prefix length of 0,
    * an address already configured (a link-local one only on the same interface), one whose host
-   * route exists already, and IPv6 on an interface whose MTU is below 1280. `replacing`, an address
+   * route exists already (unless it is a link-local address another interface has), and IPv6 on an interface whose MTU is below 1280. `replacing`, an address
    * of `ifindex` the new one replaces, is no conflict (nor is its host route, for the same address
    * with another prefix length).
    */
@@ -529,7 +529,11 @@ export class Stack implements LlHost {
       }
     }
     const same = replacing !== undefined && ipEqual(replacing.bytes, a.bytes);
-    if (!same && this.tables.getRoute(a.family, a.bytes, bits)) {
+    // one link-local address on several interfaces (as a config may give it) shares the host route
+    // of the first; retireAddressRoutes hands that route on when the first lets the address go
+    const sharedLL =
+      isLL && [...this.ifAddrs].some(([i, list]) => i !== ifindex && list.some((x) => ipEqual(x.bytes, a.bytes)));
+    if (!same && !sharedLL && this.tables.getRoute(a.family, a.bytes, bits)) {
       throw new StackConfigError(
         undefined,
         undefined,
