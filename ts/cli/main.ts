@@ -259,13 +259,11 @@ export function program(): Command {
     .description(
       "RFC 2544 throughput as ipgen measures it: binary search on the offered rate for zero loss, per scenario, CPU count and frame size; writes results.json, results.md (the talk's table) and charts",
     )
-    .option('--scenario <names>', 'fast | normal | vlan, comma-separated (bridge and gif: not yet)', 'fast')
+    .option('--scenario <names>', 'fast | normal | vlan | bridge | gif, comma-separated', 'fast')
     .option('--cpus <list>', 'worker CPU counts, one run each, e.g. 1,2', '1')
-    .option(
-      '--sizes <list>',
-      "frame sizes in bytes (RFC 2544's: 64,128,256,512,1024,1280,1518)",
-      '64,128,256,512,1024,1280,1518',
-    )
+    .option('--sizes <list>', "frame sizes in bytes (default RFC 2544's: 64,128,256,512,1024,1280,1518; IPv6 from 78)")
+    .option('--ip <family>', 'UDP over IPv4 or IPv6 (4 | 6; IPv6: scenarios fast and normal)', '4')
+    .option('--runs <n>', 'every search this many times, for the spread (repeatability)', intArg(1, 100), 1)
     .option('--duration <s>', 'seconds per trial', '2')
     .option('--routes <n>', 'synthetic routes in the table (scenario normal)', intArg(0, 2_000_000), 1000)
     .option('--engine <list>', 'wasm | ts, comma-separated', 'wasm')

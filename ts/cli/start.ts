@@ -133,6 +133,8 @@ async function rfc2544Stage(o: StartOptions, cpus: number): Promise<void> {
     lossPct: 0,
     resolution: RESOLUTION,
     flows: 1024,
+    family: 4,
+    runs: 1,
   };
   say();
   say(

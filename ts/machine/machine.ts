@@ -250,7 +250,7 @@ export class MpMachine implements Dataplane {
   private drainTimer: ReturnType<typeof setInterval> | undefined;
   private stopping = false;
   /** trial mode: the gen sources' queues, each with its share of the flows */
-  private readonly paced: { v: number; qs: number; weight: number }[] = [];
+  private readonly paced: { v: number; qs: number; weight: number; ifindex: number }[] = [];
   /** interfaces with a real link, and the links once open */
   private readonly linkIfs: InterfaceConfig[] = [];
   private readonly linkPorts = new Map<number, LinkPortSpec>();
@@ -442,7 +442,7 @@ export class MpMachine implements Dataplane {
         this.dv.setUint32(qs + QS_RATE, rate, true);
         if (o.paced && i.driver === 'gen') {
           this.dv.setUint32(qs + QS_FLAGS, QSF_PACED, true); // idle: a share of 0 frames
-          this.paced.push({ v: id, qs, weight: frames.length });
+          this.paced.push({ v: id, qs, weight: frames.length, ifindex: i.index });
         }
       }
     }
@@ -695,13 +695,20 @@ export class MpMachine implements Dataplane {
    * Trial mode: the gen sources offer `frames` frames in all from now, at `rate` frames/s (0 = as
    * fast as the CPUs take them), each queue its share by its flows. Each source's vector is taken
    * from its CPU while its words are rewritten (the intrctl handoff), so a CPU never sees half a trial.
-   * offer(0, 0) ends a trial early. Returns the frames each queue will offer.
+   * offer(0, 0) ends a trial early. `only`: the gen interface (ifindex) that offers, the others
+   * none (a scenario whose other port generates only to teach a bridge its stations). Returns the
+   * frames each queue will offer.
    */
-  async offer(frames: number, rate: number): Promise<number[]> {
+  async offer(frames: number, rate: number, only?: number): Promise<number[]> {
     if (this.paced.length === 0) throw new Error('offer() needs MpOptions.paced and a gen interface');
-    const total = this.paced.reduce((n, p) => n + p.weight, 0);
+    const weight = (p: { weight: number; ifindex: number }) =>
+      only === undefined || p.ifindex === only ? p.weight : 0;
+    const total = Math.max(
+      1,
+      this.paced.reduce((n, p) => n + weight(p), 0),
+    );
     // largest remainder: the shares add up to `frames` exactly
-    const exact = this.paced.map((p) => (frames * p.weight) / total);
+    const exact = this.paced.map((p) => (frames * weight(p)) / total);
     const shares = exact.map(Math.floor);
     const order = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0]);
     for (let k = 0, left = frames - shares.reduce((a, b) => a + b, 0); k < left; k++) shares[order[k]![1]]!++;
@@ -717,7 +724,7 @@ export class MpMachine implements Dataplane {
     for (const [j, p] of this.paced.entries()) {
       this.dv.setUint32(p.qs + QS_LIMIT, this.dv.getUint32(p.qs + QS_FRAMES, true), true);
       this.dv.setUint32(p.qs + QS_TOKENS, shares[j]!, true);
-      this.dv.setUint32(p.qs + QS_RATE, rate === 0 ? 0 : Math.max(1, Math.round((rate * p.weight) / total)), true);
+      this.dv.setUint32(p.qs + QS_RATE, rate === 0 ? 0 : Math.max(1, Math.round((rate * weight(p)) / total)), true);
       this.dv.setUint32(p.qs + QS_LAST, 0, true);
       this.dv.setUint32(p.qs + QS_SINCE, 0, true);
     }

@@ -10,7 +10,7 @@
 import { NodeMachine } from '../host/host-node.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import { lineRateFps, LINKS, type Link } from './line-rate.js';
-import { buildScenario, type Scenario } from './scenarios.js';
+import { buildScenario, type Family, type Scenario } from './scenarios.js';
 import { searchThroughput, type TrialResult } from './search.js';
 
 export interface BenchOptions {
@@ -25,10 +25,18 @@ export interface BenchOptions {
   lossPct: number;
   resolution: number;
   flows: number;
+  /** UDP over IPv4 or IPv6 */
+  family: Family;
+  /** each search this many times, one after the other (repeatability) */
+  runs: number;
 }
 
 export interface BenchResult {
   scenario: Scenario;
+  /** 4 or 6: UDP over IPv4 or IPv6 */
+  family: Family;
+  /** which of the --runs repetitions (1..runs) */
+  run: number;
   engine: KernelImpl;
   cpus: number;
   size: number;
@@ -94,13 +102,14 @@ export async function runTrial(
   rate: number,
   frames: number,
   allowed: number,
+  source?: number,
 ): Promise<Omit<TrialResult, 'pass'>> {
   const g0 = e.stats.generated().frames;
   const r0 = e.stats.transmitted(sink);
   const l0 = e.stats.rxLost();
   const lost0 = l0.missed + l0.nobufs + l0.pktqDrops + r0.drops;
   const inFlight = e.bufs.clusters; // no more frames than clusters can be anywhere but lost or sent
-  await e.offer(frames, rate);
+  await e.offer(frames, rate, source);
   const t0 = performance.now();
   const deadline = t0 + (frames / rate) * 2000 + 2000;
   let early = false;
@@ -136,17 +145,30 @@ export async function runTrial(
 }
 
 export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = () => {}): Promise<BenchResult[]> {
-  const jobs = o.scenarios.flatMap((scenario) =>
-    o.engines.flatMap((engine) => o.cpus.flatMap((cpus) => o.sizes.map((size) => ({ scenario, engine, cpus, size })))),
+  const runs = Math.max(1, o.runs);
+  const jobs = Array.from({ length: runs }, (_, r) => r + 1).flatMap((run) =>
+    o.scenarios.flatMap((scenario) =>
+      o.engines.flatMap((engine) =>
+        o.cpus.flatMap((cpus) => o.sizes.map((size) => ({ run, scenario, engine, cpus, size }))),
+      ),
+    ),
   );
   const perSearch = Math.ceil(Math.log2(lineRateFps(64, LINKS[o.link]) / o.resolution)) + 1;
   on({ kind: 'start', searches: jobs.length, trialsPerSearch: perSearch });
   const out: BenchResult[] = [];
   for (const [index, j] of jobs.entries()) {
-    const label = `${j.scenario} ${j.engine} ${j.cpus} CPU${j.cpus > 1 ? 's' : ''} ${j.size} B`;
+    const label =
+      `${j.scenario}${o.family === 6 ? ' IPv6' : ''} ${j.engine} ${j.cpus} CPU${j.cpus > 1 ? 's' : ''} ${j.size} B` +
+      (runs > 1 ? ` (run ${j.run} of ${runs})` : '');
     on({ kind: 'search', index, label });
     const queues = Math.max(4, j.cpus);
-    const sc = buildScenario(j.scenario, { size: j.size, flows: o.flows, queues, routes: o.routes });
+    const sc = buildScenario(j.scenario, {
+      size: j.size,
+      flows: o.flows,
+      queues,
+      routes: o.routes,
+      family: o.family,
+    });
     const tb = performance.now();
     // RX rings of 2048 descriptors, the ixgbe drivers' PERFORM_RXD (their DEFAULT_RXD is 256): the
     // generator shares the CPUs, so a ring must ride out the moments another thread has the core
@@ -160,10 +182,13 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
     const bootMs = performance.now() - tb;
     try {
       // warm-up: every flow seen a few times (flow caches and the FIB's paths filled), then drained
+      // (a scenario's other gen ports first: a bridge learns its far side's stations)
       const tw = performance.now();
-      await e.offer(Math.max(10_000, o.flows * 16), 0);
-      while (!e.offerDone()) await sleep(2);
-      await drain(e, sc.sink);
+      for (const src of [...sc.teach, sc.source]) {
+        await e.offer(Math.max(10_000, o.flows * 16), 0, src);
+        while (!e.offerDone()) await sleep(2);
+        await drain(e, sc.sink);
+      }
       const warmupMs = performance.now() - tw;
       const lineRate = lineRateFps(j.size, LINKS[o.link]);
       const ts = performance.now();
@@ -173,12 +198,14 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
         lossPct: o.lossPct,
         trial: (rate, allowed) => {
           const frames = Math.max(1, Math.round(rate * o.duration));
-          return runTrial(e, sc.sink, rate, frames, allowed(frames));
+          return runTrial(e, sc.sink, rate, frames, allowed(frames), sc.source);
         },
         onTrial: (t, b) => on({ kind: 'trial', label, t, pass: b.pass, fail: b.fail }),
       });
       const r: BenchResult = {
         scenario: j.scenario,
+        family: o.family,
+        run: j.run,
         engine: j.engine,
         cpus: j.cpus,
         size: j.size,
