@@ -3,7 +3,7 @@
 // bad options are one line and exit status 1.
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -124,6 +124,29 @@ describe('mpstack bench rfc2544', () => {
     expect(rs[0]).toMatchObject({ scenario: 'fast', family: 6, size: 78, lineRate: 1_275_510 });
     expect(readFileSync(join(out, 'results.md'), 'utf8')).toMatch(/78-byte UDP\/IPv6 frames/);
   }, 30_000);
+
+  test('compare: two crafted files as ratios, --json, and one-line errors for what is not results.json', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rfc2544-compare-'));
+    const e = (engine: string, fps: number) => ({ scenario: 'fast', engine, cpus: 1, size: 64, fps, loss: 0 });
+    writeFileSync(join(dir, 'a.json'), JSON.stringify([e('wasm', 2_000_000), e('ts', 500_000)]));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify([e('wasm', 3_000_000), e('ts', 500_000)]));
+    writeFileSync(join(dir, 'bad.json'), '{"not": "results"}');
+    const r = mpstack(['bench', 'compare', join(dir, 'a.json'), join(dir, 'b.json')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\| fast \| IPv4 \| wasm \| 1 \| 64 \| 2,000,000 \| 3,000,000 \| 1\.500× \|/);
+    expect(r.stdout).toMatch(/\| fast \| IPv4 \| ts \| 1 \| 64 \| 500,000 \| 500,000 \| 1\.000× \|/);
+    const j = mpstack(['bench', 'compare', join(dir, 'a.json'), join(dir, 'b.json'), '--json']);
+    expect(JSON.parse(j.stdout).map((x: { ratio: number }) => x.ratio)).toEqual([1.5, 1]);
+    for (const [args, msg] of [
+      [[join(dir, 'a.json'), join(dir, 'bad.json')], /bad\.json: not an RFC 2544 results\.json \(expected an array/],
+      [[join(dir, 'nope.json'), join(dir, 'a.json')], /nope\.json: cannot read \(ENOENT\)/],
+    ] as const) {
+      const x = mpstack(['bench', 'compare', ...args]);
+      expect(x.status).toBe(1);
+      expect(x.stderr).toMatch(msg);
+      expect(x.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
 
   test.each([
     [['--scenario', 'nope'], /unknown scenario 'nope'/],

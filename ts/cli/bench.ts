@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import { KERNEL_IMPLS } from '../stack/kernels.js';
 import { linkBps, LINKS, RFC2544_SIZES, type Link } from '../rfc2544/line-rate.js';
+import { compareResults, compareTable, readResults } from '../rfc2544/compare.js';
 import { writeOutputs } from '../rfc2544/report.js';
 import { type BenchEvent, type BenchOptions, runBench } from '../rfc2544/runner.js';
 import { checkScenario, type Family, MIN_SIZE } from '../rfc2544/scenarios.js';
@@ -150,4 +151,12 @@ export async function rfc2544Command(a: Rfc2544Args): Promise<void> {
       `${r.scenario}\tIPv${r.family}\trun ${r.run}\t${r.engine}\t${r.cpus} CPU\t${r.size} B\t${int(r.fps)} fps\t${r.pctOf1g.toFixed(1)}% of 1 GbE\t${r.pctOf10g.toFixed(1)}% of 10 GbE\n`,
     );
   process.stdout.write(`wrote ${files.join(', ')}\n`);
+}
+
+/** `mpstack bench compare A.json B.json [--json]`: ratios B / A per search. */
+export function compareCommand(a: string, b: string, o: { json?: boolean }): void {
+  const rows = compareResults(readResults(a), readResults(b));
+  if (rows.every((r) => r.ratio === null))
+    throw new UserError(`${a} and ${b} have no search in common (scenario, IP, engine, CPUs and size)`);
+  process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${compareTable(rows, a, b)}\n`);
 }

@@ -25,7 +25,7 @@ import { routeLookupCommand } from './route.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
-import { rfc2544Command, type Rfc2544Args } from './bench.js';
+import { compareCommand, rfc2544Command, type Rfc2544Args } from './bench.js';
 
 function version(): string {
   for (const rel of ['../../package.json', '../../../package.json']) {
@@ -278,6 +278,15 @@ export function program(): Command {
     .option('--flows <n>', 'UDP flows (address and port ranges, spread by RSS)', intArg(1, 65536), 1024)
     .option('--out <dir>', 'output directory (created if missing)', 'rfc2544-results')
     .action((o: Rfc2544Args) => rfc2544Command(o));
+  bench
+    .command('compare')
+    .description(
+      'two rfc2544 results.json side by side: zero-loss fps and the ratio B / A per scenario, IP, engine, CPUs and size',
+    )
+    .argument('<a>', 'results.json A (e.g. the TS engine, or before a change)')
+    .argument('<b>', 'results.json B')
+    .addOption(jsonOption())
+    .action((a: string, b: string, o: { json?: boolean }) => compareCommand(a, b, o));
 
   const route = p
     .command('route')
