@@ -48,8 +48,20 @@ describe('mpstack bench rfc2544', () => {
         expect(t.received).toBeLessThanOrEqual(t.offered);
         if (t.pass) expect(t.received).toBe(t.offered);
       }
+      // the trial at the throughput rate, counted per flow
+      const f = x['atThroughput'] as Record<string, number> & { latency: Record<string, number> | null };
+      if ((x['fps'] as number) === 0) expect(f).toBeNull();
+      else {
+        expect(f).toMatchObject({ rate: x['fps'], flows: 1024, unrecognized: 0, duplicated: 0 });
+        expect(f['offered']).toBe(f['trialOffered']);
+        expect(f['received']).toBeLessThanOrEqual(f['offered']);
+        expect(f['lost']).toBe(f['offered']! - f['received']!);
+        if (f['received']! > 0) expect(f.latency!['minUs']).toBeLessThanOrEqual(f.latency!['maxUs']!);
+      }
     }
     const md = readFileSync(join(out, 'results.md'), 'utf8');
+    expect(md).toMatch(/At the throughput rate, every frame counted per flow/);
+    expect(md).toMatch(/Latency = that moment minus the stamp/);
     expect(md).toMatch(/\| 1 \| [\d,]+ \| [\d.]+% \| [\d.]+% \| 455,727 \| 30\.6% \|/);
     expect(md).toMatch(/\| 5 \| not run \|/);
     expect(md).toMatch(/generator shares\s+those CPUs|generator shares those CPUs/);

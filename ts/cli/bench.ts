@@ -125,7 +125,11 @@ export function rfc2544Progress(tty: boolean): (ev: BenchEvent) => void {
       total -= Math.max(0, perSearch - searchTrials);
       bar?.setTotal(total);
       const r = ev.r;
-      const msg = `${r.scenario}${r.family === 6 ? ' IPv6' : ''} ${r.engine} ${r.cpus} CPU ${r.size} B${r.run > 1 ? ` run ${r.run}` : ''}: ${int(r.fps)} fps (${r.pctOf10g.toFixed(1)}% of 10 GbE), ${r.trials.length} trials, ${r.searchS} s`;
+      const f = r.atThroughput;
+      const lat = f?.latency
+        ? `; at that rate: lost ${int(f.lost)} of ${int(f.offered)}, latency min/avg/max ${f.latency.minUs}/${f.latency.avgUs.toFixed(0)}/${f.latency.maxUs} us, p99 <= ${f.latency.p99Us} us`
+        : '';
+      const msg = `${r.scenario}${r.family === 6 ? ' IPv6' : ''} ${r.engine} ${r.cpus} CPU ${r.size} B${r.run > 1 ? ` run ${r.run}` : ''}: ${int(r.fps)} fps (${r.pctOf10g.toFixed(1)}% of 10 GbE), ${r.trials.length} trials, ${r.searchS} s${lat}`;
       if (bar) {
         bar.stop();
         line(msg);

@@ -74,6 +74,7 @@ import { Stack, type StackOptions } from '../stack/stack.js';
 import { UserError } from '../errors.js';
 import type { CpuWorkerData } from './cpu-loop.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
+import { FlowProbe, type ProbeSummary, probeBytes } from './flow-probe.js';
 import type { Dataplane } from '../control/control-plane.js';
 import type { LinkState } from '../control/types.js';
 import { InterruptTable } from './interrupts.js';
@@ -124,6 +125,8 @@ export interface MpOptions {
   taps?: number;
   /** RX ring slots per queue (a power of two; default: one batch, as NetBSD wm(4)'s 256 descriptors) */
   rxRing?: number;
+  /** trial mode: room for the per-flow receive accounting (flow-probe.ts; probeArm, probeRead) */
+  probe?: boolean;
 }
 
 /** Which way the frames a live capture takes go: received, transmitted, or both. */
@@ -251,6 +254,8 @@ export class MpMachine implements Dataplane {
   private stopping = false;
   /** trial mode: the gen sources' queues, each with its share of the flows */
   private readonly paced: { v: number; qs: number; weight: number; ifindex: number }[] = [];
+  /** the per-flow receive accounting (MpOptions.probe), or null */
+  private readonly probe: FlowProbe | null = null;
   /** interfaces with a real link, and the links once open */
   private readonly linkIfs: InterfaceConfig[] = [];
   private readonly linkPorts = new Map<number, LinkPortSpec>();
@@ -322,8 +327,17 @@ export class MpMachine implements Dataplane {
       rxSlots: o.rxRing,
       cacheCap: Stack.clustersPerCpu(batch),
     };
+    const genFlows = [...byQueue.values()].reduce((n, q) => n + q.frames.flat().length, 0);
+    const probeAt = o.probe ? probeBytes(nvec, genFlows) + 64 : 0;
     const reserve =
-      MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 196 + pszSize(o.cpus) + buffersBytes(plan) + tmplBytes + 4096;
+      MP_SIZE +
+      nvec * (VT_SIZE + QS_SIZE) +
+      o.cpus * 196 +
+      pszSize(o.cpus) +
+      buffersBytes(plan) +
+      tmplBytes +
+      probeAt +
+      4096;
     this.stack = new Stack(cfg, {
       ...o.routes,
       engine: o.engine,
@@ -375,6 +389,7 @@ export class MpMachine implements Dataplane {
     this.pszAt = a.alloc(pszSize(o.cpus));
     this.psz = Pserialize.init(mem, this.pszAt, o.cpus);
     this.viol = a.alloc(o.cpus * 4, 4);
+    if (o.probe) this.probe = new FlowProbe(this.dv, this.i32, a.alloc(probeBytes(nvec, genFlows)), nvec, genFlows);
     this.stats = new MachineCounters(this.stack, cfg, o.cpus, this.interrupts, this.bufs, this.singleQueue, {
       qs: this.qs,
       timeStats: this.timeStats,
@@ -473,6 +488,7 @@ export class MpMachine implements Dataplane {
         txmap: e.bufs.txmap,
         nevDown: e.stack.L.cpu[c]!.nevDown,
         links: e.linkIfs.length > 0,
+        probe: e.probe?.at ?? 0,
       };
       let exited!: () => void;
       e.exits.push(
@@ -732,6 +748,25 @@ export class MpMachine implements Dataplane {
       Atomics.store(this.i32, (this.vt + p.v * VT_SIZE + VT_FLAGS) >> 2, flags[j]!);
     this.ring();
     return shares;
+  }
+
+  /**
+   * Trial mode with MpOptions.probe: from the next offer(), the frames of gen interface `source` are
+   * stamped and counted per flow as they go out `sink` (flow-probe.ts). Call with the machine drained.
+   */
+  probeArm(sink: number, source: number): void {
+    if (!this.probe) throw new Error('probeArm() needs MpOptions.probe');
+    this.probe.arm(
+      sink,
+      this.paced.filter((p) => p.ifindex === source),
+    );
+  }
+
+  /** The armed trial's per-flow counts and latency (read with the machine drained), the probe disarmed. */
+  probeRead(): ProbeSummary {
+    if (!this.probe) throw new Error('probeRead() needs MpOptions.probe');
+    this.probe.disarm();
+    return this.probe.read();
   }
 
   /** Trial mode: whether every gen source has offered all of its trial's frames. */

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus as osCpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { BenchOptions, BenchResult } from './runner.js';
+import { type BenchOptions, type BenchResult, LATENCY_HOW } from './runner.js';
 
 /** The talk's table: 64-byte frames/s for 1, 2, 4, 5 and 8 cores (ipgen's RFC 2544 throughput; 1,488,095 = 1 GbE). */
 export const TALK: Record<string, Record<number, number | null>> = {
@@ -85,6 +85,29 @@ export function spreadMarkdown(rs: BenchResult[]): string[] {
   return lines;
 }
 
+/** Per-flow accounting and latency of the trial at each result's throughput rate. */
+export function flowMarkdown(rs: BenchResult[]): string[] {
+  const with_ = rs.filter((r) => r.atThroughput);
+  if (with_.length === 0) return [];
+  const lines = [
+    'At the throughput rate, every frame counted per flow (a trial of its own after the search; latency in microseconds):',
+    '',
+    '| CPUs | size B | rate fps | flows | offered | received | lost | flows with loss | reordered | duplicated | latency min | avg | p99 ≤ | max |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of [...with_].sort((a, b) => a.cpus - b.cpus || a.size - b.size)) {
+    const f = r.atThroughput!;
+    const l = f.latency;
+    lines.push(
+      `| ${r.cpus} | ${r.size} | ${int(f.rate)} | ${f.flows} | ${int(f.offered)} | ${int(f.received)} | ${int(f.lost)} | ${f.flowsWithLoss} | ${int(f.reordered)} | ${int(f.duplicated)} | ${
+        l ? `${l.minUs} | ${l.avgUs.toFixed(1)} | ${l.p99Us} | ${l.maxUs}` : '– | – | – | –'
+      } |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
 export function resultsMarkdown(all: BenchResult[], o: BenchOptions): string {
   const rs = medianRuns(all);
   const lines: string[] = ['# RFC 2544 throughput (mpstack bench rfc2544)', ''];
@@ -94,6 +117,8 @@ export function resultsMarkdown(all: BenchResult[], o: BenchOptions): string {
       `${o.runs > 1 ? `; every search ${o.runs} times (the median run below, the spread at the end)` : ''}. Machine: ${machineLine()}.`,
     '',
     HOW,
+    '',
+    LATENCY_HOW,
     '',
   );
   for (const scenario of [...new Set(rs.map((r) => r.scenario))]) {
@@ -130,6 +155,7 @@ export function resultsMarkdown(all: BenchResult[], o: BenchOptions): string {
           `| ${r.cpus} | ${r.size} | ${int(r.fps)} | ${pct(r.pctOf1g)} | ${pct(r.pctOf10g)} | ${r.lineRatePassed ? 'yes' : 'no'} | ${r.trials.length} | ${r.loss} |`,
         );
       lines.push('');
+      lines.push(...flowMarkdown(mine));
     }
   }
   lines.push(...spreadMarkdown(all));
