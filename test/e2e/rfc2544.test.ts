@@ -58,10 +58,24 @@ describe('mpstack bench rfc2544', () => {
         expect(f['lost']).toBe(f['offered']! - f['received']!);
         if (f['received']! > 0) expect(f.latency!['minUs']).toBeLessThanOrEqual(f.latency!['maxUs']!);
       }
+      // back-to-back: bursts at line rate; every burst up to the answer passed, the next longer one tried failed
+      const b = x['backToBack'] as {
+        frames: number;
+        rate: number;
+        bursts: { frames: number; pass: boolean; loss: number }[];
+      };
+      expect(b.rate).toBe(1_488_095);
+      expect(b.bursts[0]!.frames).toBe(64);
+      for (const t of b.bursts) {
+        if (t.pass) expect(t.frames).toBeLessThanOrEqual(b.frames);
+        else expect(t.loss).toBeGreaterThan(0);
+      }
+      if (b.frames > 0) expect(b.bursts.some((t) => t.pass && t.frames === b.frames)).toBe(true);
     }
     const md = readFileSync(join(out, 'results.md'), 'utf8');
     expect(md).toMatch(/At the throughput rate, every frame counted per flow/);
     expect(md).toMatch(/Latency = that moment minus the stamp/);
+    expect(md).toMatch(/Back-to-back frames \(RFC 2544 26\.4\)/);
     expect(md).toMatch(/\| 1 \| [\d,]+ \| [\d.]+% \| [\d.]+% \| 455,727 \| 30\.6% \|/);
     expect(md).toMatch(/\| 5 \| not run \|/);
     expect(md).toMatch(/generator shares\s+those CPUs|generator shares those CPUs/);
@@ -88,12 +102,14 @@ describe('mpstack bench rfc2544', () => {
       '400000',
       '--runs',
       '3',
+      '--no-back-to-back',
       '--out',
       out,
     ]);
     expect(r.stderr).not.toMatch(/internal error/);
     expect(r.status).toBe(0);
     const rs = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Record<string, unknown>[];
+    for (const x of rs) expect(x['backToBack']).toBeNull();
     expect(rs.map((x) => `${x['scenario']} ${x['run']}`)).toEqual([
       'bridge 1',
       'gif 1',

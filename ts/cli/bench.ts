@@ -17,6 +17,7 @@ export interface Rfc2544Args {
   sizes?: string;
   ip: string;
   runs: number;
+  backToBack: boolean;
   duration: string;
   routes: number;
   engine: string;
@@ -72,6 +73,7 @@ export function benchOptions(a: Rfc2544Args): BenchOptions {
     flows: a.flows,
     family,
     runs: a.runs,
+    backToBack: a.backToBack,
   };
 }
 
@@ -129,7 +131,11 @@ export function rfc2544Progress(tty: boolean): (ev: BenchEvent) => void {
       const lat = f?.latency
         ? `; at that rate: lost ${int(f.lost)} of ${int(f.offered)}, latency min/avg/max ${f.latency.minUs}/${f.latency.avgUs.toFixed(0)}/${f.latency.maxUs} us, p99 <= ${f.latency.p99Us} us`
         : '';
-      const msg = `${r.scenario}${r.family === 6 ? ' IPv6' : ''} ${r.engine} ${r.cpus} CPU ${r.size} B${r.run > 1 ? ` run ${r.run}` : ''}: ${int(r.fps)} fps (${r.pctOf10g.toFixed(1)}% of 10 GbE), ${r.trials.length} trials, ${r.searchS} s${lat}`;
+      const b = r.backToBack;
+      const b2b = b
+        ? `; back-to-back: ${b.reachedLimit ? '>= ' : ''}${int(b.frames)} frames at ${int(b.rate)} fps (${b.bursts.length} bursts)`
+        : '';
+      const msg = `${r.scenario}${r.family === 6 ? ' IPv6' : ''} ${r.engine} ${r.cpus} CPU ${r.size} B${r.run > 1 ? ` run ${r.run}` : ''}: ${int(r.fps)} fps (${r.pctOf10g.toFixed(1)}% of 10 GbE), ${r.trials.length} trials, ${r.searchS} s${lat}${b2b}`;
       if (bar) {
         bar.stop();
         line(msg);

@@ -264,6 +264,7 @@ export function program(): Command {
     .option('--sizes <list>', "frame sizes in bytes (default RFC 2544's: 64,128,256,512,1024,1280,1518; IPv6 from 78)")
     .option('--ip <family>', 'UDP over IPv4 or IPv6 (4 | 6; IPv6: scenarios fast and normal)', '4')
     .option('--runs <n>', 'every search this many times, for the spread (repeatability)', intArg(1, 100), 1)
+    .option('--no-back-to-back', "skip RFC 2544's back-to-back test (the longest burst at line rate with no loss)")
     .option('--duration <s>', 'seconds per trial', '2')
     .option('--routes <n>', 'synthetic routes in the table (scenario normal)', intArg(0, 2_000_000), 1000)
     .option('--engine <list>', 'wasm | ts, comma-separated', 'wasm')

@@ -135,6 +135,7 @@ async function rfc2544Stage(o: StartOptions, cpus: number): Promise<void> {
     flows: 1024,
     family: 4,
     runs: 1,
+    backToBack: false,
   };
   say();
   say(

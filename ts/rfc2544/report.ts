@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus as osCpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { type BenchOptions, type BenchResult, LATENCY_HOW } from './runner.js';
+import { B2B_FIRST, type BenchOptions, type BenchResult, LATENCY_HOW } from './runner.js';
 
 /** The talk's table: 64-byte frames/s for 1, 2, 4, 5 and 8 cores (ipgen's RFC 2544 throughput; 1,488,095 = 1 GbE). */
 export const TALK: Record<string, Record<number, number | null>> = {
@@ -108,6 +108,27 @@ export function flowMarkdown(rs: BenchResult[]): string[] {
   return lines;
 }
 
+/** RFC 2544 26.4: the longest burst at line rate with no loss, per result. */
+export function backToBackMarkdown(rs: BenchResult[]): string[] {
+  const with_ = rs.filter((r) => r.backToBack);
+  if (with_.length === 0) return [];
+  const lines = [
+    `Back-to-back frames (RFC 2544 26.4): bursts at the ${with_[0]!.link} line rate, doubling from ${B2B_FIRST} frames, then a binary search to 1%; ` +
+      'the longest burst with no frame lost (≥: no loss up to the longest tried, a trial duration of line rate):',
+    '',
+    '| CPUs | size B | burst rate fps | longest burst, frames | its length | bursts tried |',
+    '|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of [...with_].sort((a, b) => a.cpus - b.cpus || a.size - b.size)) {
+    const b = r.backToBack!;
+    lines.push(
+      `| ${r.cpus} | ${r.size} | ${int(b.rate)} | ${b.reachedLimit ? '≥ ' : ''}${int(b.frames)} | ${((1e6 * b.frames) / b.rate).toFixed(0)} µs | ${b.bursts.length} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
 export function resultsMarkdown(all: BenchResult[], o: BenchOptions): string {
   const rs = medianRuns(all);
   const lines: string[] = ['# RFC 2544 throughput (mpstack bench rfc2544)', ''];
@@ -155,7 +176,7 @@ export function resultsMarkdown(all: BenchResult[], o: BenchOptions): string {
           `| ${r.cpus} | ${r.size} | ${int(r.fps)} | ${pct(r.pctOf1g)} | ${pct(r.pctOf10g)} | ${r.lineRatePassed ? 'yes' : 'no'} | ${r.trials.length} | ${r.loss} |`,
         );
       lines.push('');
-      lines.push(...flowMarkdown(mine));
+      lines.push(...flowMarkdown(mine), ...backToBackMarkdown(mine));
     }
   }
   lines.push(...spreadMarkdown(all));

@@ -30,6 +30,8 @@ export interface BenchOptions {
   family: Family;
   /** each search this many times, one after the other (repeatability) */
   runs: number;
+  /** after each search, RFC 2544's back-to-back test (26.4): the longest burst at line rate with no loss */
+  backToBack: boolean;
 }
 
 export interface BenchResult {
@@ -65,6 +67,8 @@ export interface BenchResult {
    * transmits it (flow-probe.ts): lost, reordered, duplicated, latency. Null if the search passed nothing.
    */
   atThroughput: FlowTrial | null;
+  /** RFC 2544 26.4, when asked (BenchOptions.backToBack) */
+  backToBack: BackToBack | null;
   /** ms to build the stack and start the CPUs; ms of warm-up; s of the whole search */
   bootMs: number;
   warmupMs: number;
@@ -79,6 +83,58 @@ export interface FlowTrial extends Omit<ProbeSummary, 'perFlow'> {
   sinkReceived: number;
   /** the flows with the most loss (at most 5), then the slowest */
   worstFlows: FlowStats[];
+}
+
+/** RFC 2544's back-to-back frames: bursts at line rate, the longest with no frame lost. */
+export interface BackToBack {
+  /** the longest burst that lost nothing (0: even the first, shortest, lost) */
+  frames: number;
+  /** the longest burst tried: a pass there means the device kept up for that long (a lower bound) */
+  limit: number;
+  reachedLimit: boolean;
+  /** frames/s of the bursts: the link's line rate at this size */
+  rate: number;
+  bursts: { frames: number; pass: boolean; loss: number }[];
+}
+
+/** The shortest burst tried, and the first of the doubling. */
+export const B2B_FIRST = 64;
+
+/**
+ * RFC 2544 26.4 on a drained machine: bursts at `rate` (line rate), doubling from B2B_FIRST frames
+ * while none is lost, then a binary search between the longest that passed and the shortest that
+ * failed, to within 1% (and 8 frames). A burst stops early once it has certainly lost a frame.
+ */
+export async function backToBack(
+  e: NodeMachine,
+  sink: number,
+  source: number,
+  rate: number,
+  limit: number,
+): Promise<BackToBack> {
+  const bursts: BackToBack['bursts'] = [];
+  const burst = async (n: number) => {
+    const t = await runTrial(e, sink, rate, n, 0, source);
+    const pass = t.offered === n && t.loss === 0;
+    bursts.push({ frames: n, pass, loss: t.loss });
+    return pass;
+  };
+  let pass = 0;
+  let fail = 0;
+  for (let n = Math.min(B2B_FIRST, limit); ; n = Math.min(limit, n * 2)) {
+    if (!(await burst(n))) {
+      fail = n;
+      break;
+    }
+    pass = n;
+    if (n >= limit) break;
+  }
+  while (fail !== 0 && fail - pass > Math.max(8, pass / 100)) {
+    const n = Math.round((pass + fail) / 2);
+    if (await burst(n)) pass = n;
+    else fail = n;
+  }
+  return { frames: pass, limit, reachedLimit: pass >= limit, rate, bursts };
 }
 
 export const LATENCY_HOW =
@@ -243,6 +299,10 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
         onTrial: (t, b) => on({ kind: 'trial', label, t, pass: b.pass, fail: b.fail }),
       });
       const atThroughput = s.fps > 0 ? await flowTrial(e, sc.sink, sc.source, s.fps, o.duration) : null;
+      // bursts of up to a trial's length at line rate (a pass at the limit: the throughput test's line-rate pass, in short)
+      const b2b = o.backToBack
+        ? await backToBack(e, sc.sink, sc.source, lineRate, Math.max(B2B_FIRST, Math.round(lineRate * o.duration)))
+        : null;
       const r: BenchResult = {
         scenario: j.scenario,
         family: o.family,
@@ -265,6 +325,7 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
         queues,
         describe: sc.describe,
         atThroughput,
+        backToBack: b2b,
         bootMs: Math.round(bootMs),
         warmupMs: Math.round(warmupMs),
         searchS: Math.round(performance.now() - ts) / 1000,
