@@ -29,3 +29,4 @@ export * from './sync/pserialize';
 export * from './sync/psref';
 export * from './sync/pslist';
 export { encap_lookup } from './forward/gif';
+export * from './probe/probe';

@@ -86,6 +86,11 @@
 //   CR_           capture ring header, one per (tap, CPU)                                   capture.ts
 //   CRD_          capture directions (a ring's mask, a slot's direction)                    capture.ts
 //   CRS_          capture ring slot header                                                  capture.ts
+//   PRB_          flow probe header: the RFC 2544 bench's per-flow receive accounting       probe.ts
+//   PRQ_          flow probe queue entry                                                    probe.ts
+//   PRF_          flow probe flow record                                                    probe.ts
+//   PRH_          flow probe latency histogram                                              probe.ts
+//   PRS_          flow probe stamp in each generated frame                                  probe.ts
 //   BR_           bridge(4) softc: member list, FDB, limits; then its port slots            bridge.ts
 //   BRP_          bridge port slot: one member on the bridge's pslist                       bridge.ts
 //   FDB_          bridge forwarding database entry (a seqlock claimed by CAS)               bridge.ts
@@ -627,6 +632,36 @@ import {
   CRS_DIR,
   CRS_DATA,
 } from './layout/capture.ts';
+import {
+  PRB_SIZE,
+  PRB_IF,
+  PRB_QUEUES,
+  PRB_FLOWS,
+  PRB_BUCKETS,
+  PRB_FOREIGN,
+  PRB_MAXCPU,
+  PRQ_SIZE,
+  PRQ_COUNT,
+  PRQ_FIRST,
+  PRQ_SEQ0,
+  PRQ_HIST,
+  PRF_SIZE,
+  PRF_NEXT,
+  PRF_WINDOW,
+  PRF_RECEIVED,
+  PRF_REORDERED,
+  PRF_DUPLICATES,
+  PRF_LATE,
+  PRF_LAT_MIN,
+  PRF_LAT_MAX,
+  PRF_LAT_SUM,
+  PRH_BUCKETS,
+  PRS_SIZE,
+  PRS_QUEUE,
+  PRS_J,
+  PRS_US,
+  PRS_FIX,
+} from './layout/probe.ts';
 import {
   ENC_SIZE,
   ENC_CAP,
@@ -1188,4 +1223,32 @@ export {
   GIF_TTL,
   GIF_MTU,
   GIF_NEST_MAX,
+  PRB_SIZE,
+  PRB_IF,
+  PRB_QUEUES,
+  PRB_FLOWS,
+  PRB_BUCKETS,
+  PRB_FOREIGN,
+  PRB_MAXCPU,
+  PRQ_SIZE,
+  PRQ_COUNT,
+  PRQ_FIRST,
+  PRQ_SEQ0,
+  PRQ_HIST,
+  PRF_SIZE,
+  PRF_NEXT,
+  PRF_WINDOW,
+  PRF_RECEIVED,
+  PRF_REORDERED,
+  PRF_DUPLICATES,
+  PRF_LATE,
+  PRF_LAT_MIN,
+  PRF_LAT_MAX,
+  PRF_LAT_SUM,
+  PRH_BUCKETS,
+  PRS_SIZE,
+  PRS_QUEUE,
+  PRS_J,
+  PRS_US,
+  PRS_FIX,
 };

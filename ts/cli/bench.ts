@@ -4,15 +4,20 @@ import { Presets, SingleBar } from 'cli-progress';
 import { UserError } from '../errors.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import { KERNEL_IMPLS } from '../stack/kernels.js';
-import { linkBps, LINKS, type Link } from '../rfc2544/line-rate.js';
+import { linkBps, LINKS, RFC2544_SIZES, type Link } from '../rfc2544/line-rate.js';
+import { compareResults, compareTable, readResults } from '../rfc2544/compare.js';
 import { writeOutputs } from '../rfc2544/report.js';
 import { type BenchEvent, type BenchOptions, runBench } from '../rfc2544/runner.js';
-import { checkScenario } from '../rfc2544/scenarios.js';
+import { checkScenario, type Family, MIN_SIZE } from '../rfc2544/scenarios.js';
 
 export interface Rfc2544Args {
   scenario: string;
   cpus: string;
-  sizes: string;
+  /** default: RFC 2544's sizes, from 78 bytes for IPv6 */
+  sizes?: string;
+  ip: string;
+  runs: number;
+  backToBack: boolean;
   duration: string;
   routes: number;
   engine: string;
@@ -35,13 +40,20 @@ function list(name: string, v: string, min: number, max: number): number[] {
 }
 
 export function benchOptions(a: Rfc2544Args): BenchOptions {
-  const scenarios = [...new Set(a.scenario.split(',').map((s) => checkScenario(s.trim())))];
+  if (a.ip !== '4' && a.ip !== '6') throw new UserError(`--ip: '${a.ip}' is not 4 or 6`);
+  const family = Number(a.ip) as Family;
+  const scenarios = [...new Set(a.scenario.split(',').map((s) => checkScenario(s.trim(), family)))];
   const engines = [...new Set(a.engine.split(',').map((s) => s.trim()))];
   for (const e of engines)
     if (!(KERNEL_IMPLS as readonly string[]).includes(e))
       throw new UserError(`--engine: '${e}' is not one of ${KERNEL_IMPLS.join(', ')}`);
   const cpus = list('cpus', a.cpus, 1, 24);
-  const sizes = list('sizes', a.sizes, 64, 1518);
+  const min = MIN_SIZE[family];
+  const sizes = list('sizes', a.sizes ?? RFC2544_SIZES.map((x) => Math.max(x, min)).join(','), 64, 1518);
+  for (const x of sizes)
+    if (x < min) throw new UserError(`--sizes: ${x} is below ${min}, the smallest UDP/IPv6 frame (CSIT's minimum)`);
+  if (!Number.isInteger(a.runs) || a.runs < 1 || a.runs > 100)
+    throw new UserError(`--runs: '${a.runs}' is not an integer from 1 to 100`);
   const duration = Number(a.duration);
   if (!(duration >= 0.1 && duration <= 3600)) throw new UserError(`--duration: '${a.duration}' is not 0.1 to 3600 s`);
   if (linkBps(a.link) === undefined)
@@ -59,6 +71,9 @@ export function benchOptions(a: Rfc2544Args): BenchOptions {
     lossPct,
     resolution: a.resolution,
     flows: a.flows,
+    family,
+    runs: a.runs,
+    backToBack: a.backToBack,
   };
 }
 
@@ -112,7 +127,15 @@ export function rfc2544Progress(tty: boolean): (ev: BenchEvent) => void {
       total -= Math.max(0, perSearch - searchTrials);
       bar?.setTotal(total);
       const r = ev.r;
-      const msg = `${r.scenario} ${r.engine} ${r.cpus} CPU ${r.size} B: ${int(r.fps)} fps (${r.pctOf10g.toFixed(1)}% of 10 GbE), ${r.trials.length} trials, ${r.searchS} s`;
+      const f = r.atThroughput;
+      const lat = f?.latency
+        ? `; at that rate: lost ${int(f.lost)} of ${int(f.offered)}, latency min/avg/max ${f.latency.minUs}/${f.latency.avgUs.toFixed(0)}/${f.latency.maxUs} us, p99 <= ${f.latency.p99Us} us`
+        : '';
+      const b = r.backToBack;
+      const b2b = b
+        ? `; back-to-back: ${b.reachedLimit ? '>= ' : ''}${int(b.frames)} frames at ${int(b.rate)} fps (${b.bursts.length} bursts)`
+        : '';
+      const msg = `${r.scenario}${r.family === 6 ? ' IPv6' : ''} ${r.engine} ${r.cpus} CPU ${r.size} B${r.run > 1 ? ` run ${r.run}` : ''}: ${int(r.fps)} fps (${r.pctOf10g.toFixed(1)}% of 10 GbE), ${r.trials.length} trials, ${r.searchS} s${lat}${b2b}`;
       if (bar) {
         bar.stop();
         line(msg);
@@ -135,7 +158,15 @@ export async function rfc2544Command(a: Rfc2544Args): Promise<void> {
   process.stderr.write(`rfc2544: done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   for (const r of rs)
     process.stdout.write(
-      `${r.scenario}\t${r.engine}\t${r.cpus} CPU\t${r.size} B\t${int(r.fps)} fps\t${r.pctOf1g.toFixed(1)}% of 1 GbE\t${r.pctOf10g.toFixed(1)}% of 10 GbE\n`,
+      `${r.scenario}\tIPv${r.family}\trun ${r.run}\t${r.engine}\t${r.cpus} CPU\t${r.size} B\t${int(r.fps)} fps\t${r.pctOf1g.toFixed(1)}% of 1 GbE\t${r.pctOf10g.toFixed(1)}% of 10 GbE\n`,
     );
   process.stdout.write(`wrote ${files.join(', ')}\n`);
+}
+
+/** `mpstack bench compare A.json B.json [--json]`: ratios B / A per search. */
+export function compareCommand(a: string, b: string, o: { json?: boolean }): void {
+  const rows = compareResults(readResults(a), readResults(b));
+  if (rows.every((r) => r.ratio === null))
+    throw new UserError(`${a} and ${b} have no search in common (scenario, IP, engine, CPUs and size)`);
+  process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${compareTable(rows, a, b)}\n`);
 }

@@ -25,7 +25,7 @@ import { routeLookupCommand } from './route.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
-import { rfc2544Command, type Rfc2544Args } from './bench.js';
+import { compareCommand, rfc2544Command, type Rfc2544Args } from './bench.js';
 
 function version(): string {
   for (const rel of ['../../package.json', '../../../package.json']) {
@@ -259,13 +259,12 @@ export function program(): Command {
     .description(
       "RFC 2544 throughput as ipgen measures it: binary search on the offered rate for zero loss, per scenario, CPU count and frame size; writes results.json, results.md (the talk's table) and charts",
     )
-    .option('--scenario <names>', 'fast | normal | vlan, comma-separated (bridge and gif: not yet)', 'fast')
+    .option('--scenario <names>', 'fast | normal | vlan | bridge | gif, comma-separated', 'fast')
     .option('--cpus <list>', 'worker CPU counts, one run each, e.g. 1,2', '1')
-    .option(
-      '--sizes <list>',
-      "frame sizes in bytes (RFC 2544's: 64,128,256,512,1024,1280,1518)",
-      '64,128,256,512,1024,1280,1518',
-    )
+    .option('--sizes <list>', "frame sizes in bytes (default RFC 2544's: 64,128,256,512,1024,1280,1518; IPv6 from 78)")
+    .option('--ip <family>', 'UDP over IPv4 or IPv6 (4 | 6; IPv6: scenarios fast and normal)', '4')
+    .option('--runs <n>', 'every search this many times, for the spread (repeatability)', intArg(1, 100), 1)
+    .option('--no-back-to-back', "skip RFC 2544's back-to-back test (the longest burst at line rate with no loss)")
     .option('--duration <s>', 'seconds per trial', '2')
     .option('--routes <n>', 'synthetic routes in the table (scenario normal)', intArg(0, 2_000_000), 1000)
     .option('--engine <list>', 'wasm | ts, comma-separated', 'wasm')
@@ -280,6 +279,15 @@ export function program(): Command {
     .option('--flows <n>', 'UDP flows (address and port ranges, spread by RSS)', intArg(1, 65536), 1024)
     .option('--out <dir>', 'output directory (created if missing)', 'rfc2544-results')
     .action((o: Rfc2544Args) => rfc2544Command(o));
+  bench
+    .command('compare')
+    .description(
+      'two rfc2544 results.json side by side: zero-loss fps and the ratio B / A per scenario, IP, engine, CPUs and size',
+    )
+    .argument('<a>', 'results.json A (e.g. the TS engine, or before a change)')
+    .argument('<b>', 'results.json B')
+    .addOption(jsonOption())
+    .action((a: string, b: string, o: { json?: boolean }) => compareCommand(a, b, o));
 
   const route = p
     .command('route')

@@ -133,13 +133,16 @@ async function rfc2544Stage(o: StartOptions, cpus: number): Promise<void> {
     lossPct: 0,
     resolution: RESOLUTION,
     flows: 1024,
+    family: 4,
+    runs: 1,
+    backToBack: false,
   };
   say();
   say(
     `RFC 2544 throughput, short: fast and normal forwarding, 64-byte UDP/IPv4, ${counts.join(' and ')} worker CPU(s), trials of ${o.trialSeconds} s, zero loss.`,
   );
   say(
-    `Each scenario builds its own two-port router (ts/rfc2544/scenarios.ts); the same run as \`mpstack bench rfc2544 --scenario fast,normal --cpus ${counts.join(',')} --sizes 64 --duration ${o.trialSeconds} --resolution ${RESOLUTION}\`.`,
+    `Each scenario builds its own two-port router (ts/rfc2544/scenarios.ts); the same run as \`mpstack bench rfc2544 --scenario fast,normal --cpus ${counts.join(',')} --sizes 64 --duration ${o.trialSeconds} --resolution ${RESOLUTION} --no-back-to-back\`.`,
   );
   say(
     'Trials this short on a shared machine are noisy: one stall loses frames and fails a trial, so these are lower bounds; the instrument itself defaults to 2 s trials and every size.',

@@ -826,6 +826,12 @@ describe('driver sub-objects (gen:, pcap:): errors name the file, line and field
     expect(() => parseGen(ifc(text.replace('flows: 0', 'src: 10.0.0.0/8, dst: "2001:db8::/64"')))).toThrow(
       'mp.yaml:5:34: interfaces[1].gen.dst: src and dst must be of one address family',
     );
+    expect(() => parseGen(ifc(text.replace('flows: 0', 'src_mac: "02:00:00:00:00:01"')))).toThrow(
+      'interfaces[1].gen.src_mac: src_mac, dst_mac and macs go together',
+    );
+    expect(() =>
+      parseGen(ifc(text.replace('flows: 0', 'src_mac: "nope", dst_mac: "02:00:00:00:00:02", macs: 4'))),
+    ).toThrow("interfaces[1].gen.src_mac: 'nope' is not a MAC address");
   });
 
   test('pcap, and a missing capture names the field', () => {

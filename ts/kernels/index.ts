@@ -32,3 +32,4 @@ export * from './sync/pserialize.js';
 export * from './sync/psref.js';
 export * from './sync/pslist.js';
 export { encap_lookup } from './forward/gif.js';
+export * from './probe/probe.js';

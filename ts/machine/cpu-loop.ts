@@ -77,6 +77,7 @@ import {
   NEVR_HEAD,
   NEVR_TAIL,
   CTX_NTX,
+  PRB_IF,
 } from '../../assembly/layout.js';
 import { type KernelImpl, makeKernels } from '../stack/kernels.js';
 import type { Layout } from '../stack/memory-plan.js';
@@ -107,6 +108,8 @@ export interface CpuWorkerData {
   nevDown: number;
   /** some interface is a real link: a CPU that posted frames rings MP_TXBELL to wake the links' drivers */
   links: boolean;
+  /** the RFC 2544 bench's per-flow accounting (PRB_*, flow-probe.ts): its frames stamped and counted while armed; 0: none */
+  probe: number;
 }
 
 /** Runs CPU d.cpu until the engine sets MP_STOP; calls `done` once it has given up its queues. */
@@ -178,6 +181,8 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     }
     const ntx = k.fwd_batch(ctx, n, now);
     const t2 = performance.now();
+    if (d.probe !== 0 && u32(d.probe + PRB_IF) !== 0)
+      k.probe_tx(d.probe, cpu.tx, ntx, d.cpu, Math.floor((performance.timeOrigin + t2) * 1000) >>> 0);
     if (d.verify) verifyBatch(n);
     if (taps !== 0) tapRecordTx(i32, dv, u8, d.taps, taps, cpu.tx, ntx, nowMs);
     k.psz_read_exit(d.psz, d.cpu);
@@ -265,7 +270,14 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     const tmpl = u32(qs + QS_TMPL);
     const stride = u32(qs + QS_STRIDE);
     const fixed = u32(qs + QS_LEN);
-    k.rxr_fill(rxr, n, tmpl, stride, count, fixed, seq);
+    const hw0 = u32(rxr + RXR_HW);
+    const filled = k.rxr_fill(rxr, n, tmpl, stride, count, fixed, seq);
+    // an armed probe (the RFC 2544 bench's per-flow accounting): the trial's frames stamped with their queue, number and time
+    if (d.probe !== 0 && u32(d.probe + PRB_IF) !== 0 && (u32(qs + QS_FLAGS) & QSF_PACED) !== 0) {
+      const us = Math.floor((performance.timeOrigin + performance.now()) * 1000) >>> 0;
+      const j0 = (u32(qs + QS_FRAMES) - u32(qs + QS_LIMIT)) >>> 0;
+      k.probe_stamp(rxr, hw0, filled, (qs - d.qs) / QS_SIZE, j0, us);
+    }
     let bytes = fixed !== 0 ? n * (fixed + 4) : 0; // + FCS: bytes on the wire
     if (fixed === 0)
       for (let i = 0, t = seq % count; i < n; i++, t = t + 1 === count ? 0 : t + 1) bytes += u32(tmpl + t * stride) + 4;

@@ -5,10 +5,13 @@
 //   gen: { src: 192.0.2.0/24, dst: 203.0.113.0/24, flows: 256, size: 64, rate: 1000000, proto: udp }
 //   size: frame size on the wire including the 4-byte FCS (64 = the RFC 2544 minimum); rate in
 //   frames/s for the whole interface, 0 = as fast as the CPUs go.
+//   src_mac, dst_mac, macs (optional): flow i is sent from src_mac + (i mod macs) to dst_mac + (i mod
+//   macs), stations on a switched segment (the RFC 2544 bridge scenario); default: one host on the
+//   link sending to the interface's own MAC.
 import type { InterfaceConfig } from '../config/schema.js';
 import { Mem } from '../kernels/util/mem.js';
 import { toe_hash_bitwise } from '../kernels/rss/toeplitz.js';
-import { parsePrefix } from '../addr/addr.js';
+import { parseMac, parsePrefix } from '../addr/addr.js';
 import { buildFrame } from '../packet/build.js';
 import { configErrorAt } from '../config/error.js';
 
@@ -21,9 +24,11 @@ export interface GenConfig {
   size: number;
   rate: number;
   proto: 'udp' | 'tcp';
+  /** base MACs of the flows' stations, and how many (null: the default host and the interface's MAC) */
+  stations: { src: Uint8Array; dst: Uint8Array; count: number } | null;
 }
 
-const KEYS = new Set(['src', 'dst', 'flows', 'size', 'rate', 'proto']);
+const KEYS = new Set(['src', 'dst', 'flows', 'size', 'rate', 'proto', 'src_mac', 'dst_mac', 'macs']);
 
 export function parseGen(ifc: InterfaceConfig): GenConfig {
   const g = ifc.gen ?? {};
@@ -49,6 +54,14 @@ export function parseGen(ifc: InterfaceConfig): GenConfig {
     bad(g['dst'] !== undefined ? 'dst' : 'src', 'src and dst must be of one address family');
   const proto = (g['proto'] ?? 'udp') as string;
   if (proto !== 'udp' && proto !== 'tcp') bad('proto', `must be udp or tcp, not '${proto}'`);
+  const mac = (k: string) => {
+    const m = parseMac(String(g[k]));
+    if (!m) bad(k, `'${String(g[k])}' is not a MAC address`);
+    return m!;
+  };
+  const l2 = ['src_mac', 'dst_mac', 'macs'].filter((k) => g[k] !== undefined);
+  if (l2.length > 0 && l2.length < 3) bad(l2[0]!, 'src_mac, dst_mac and macs go together');
+  const stations = l2.length ? { src: mac('src_mac'), dst: mac('dst_mac'), count: int('macs', 1, 1, 65536) } : null;
   return {
     src: src.bytes,
     srcPlen: src.plen,
@@ -58,7 +71,18 @@ export function parseGen(ifc: InterfaceConfig): GenConfig {
     size: int('size', 64, src.family === 4 ? 64 : 78, 1518),
     rate: int('rate', 0, 0, 100_000_000),
     proto: proto as 'udp' | 'tcp',
+    stations,
   };
+}
+
+/** `base` + i in its low three bytes (a station's MAC). */
+function macPlus(base: Uint8Array, i: number): Uint8Array {
+  const m = Uint8Array.from(base);
+  const v = (((m[3]! << 16) | (m[4]! << 8) | m[5]!) + i) & 0xffffff;
+  m[3] = v >> 16;
+  m[4] = (v >> 8) & 255;
+  m[5] = v & 255;
+  return m;
 }
 
 function addrIn(base: Uint8Array, plen: number, i: number): Uint8Array {
@@ -124,9 +148,10 @@ export function genFramesByQueue(ifc: InterfaceConfig, g: GenConfig): Uint8Array
     const sport = 1024 + (i % 60000);
     const dport = 9;
     const headers = 14 + (src.length === 4 ? 20 : 40) + (tcp ? 20 : 8);
+    const st = g.stations;
     const frame = buildFrame({
-      dstMac: ifc.mac,
-      srcMac: Uint8Array.of(0x02, 0x47, 0x45, 0x4e, ifc.index, 1),
+      dstMac: st ? macPlus(st.dst, i % st.count) : ifc.mac,
+      srcMac: st ? macPlus(st.src, i % st.count) : Uint8Array.of(0x02, 0x47, 0x45, 0x4e, ifc.index, 1),
       src,
       dst,
       proto: g.proto,

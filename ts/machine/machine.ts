@@ -74,6 +74,7 @@ import { Stack, type StackOptions } from '../stack/stack.js';
 import { UserError } from '../errors.js';
 import type { CpuWorkerData } from './cpu-loop.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
+import { FlowProbe, type ProbeSummary, probeBytes } from './flow-probe.js';
 import type { Dataplane } from '../control/control-plane.js';
 import type { LinkState } from '../control/types.js';
 import { InterruptTable } from './interrupts.js';
@@ -124,6 +125,8 @@ export interface MpOptions {
   taps?: number;
   /** RX ring slots per queue (a power of two; default: one batch, as NetBSD wm(4)'s 256 descriptors) */
   rxRing?: number;
+  /** trial mode: room for the per-flow receive accounting (flow-probe.ts; probeArm, probeRead) */
+  probe?: boolean;
 }
 
 /** Which way the frames a live capture takes go: received, transmitted, or both. */
@@ -250,7 +253,9 @@ export class MpMachine implements Dataplane {
   private drainTimer: ReturnType<typeof setInterval> | undefined;
   private stopping = false;
   /** trial mode: the gen sources' queues, each with its share of the flows */
-  private readonly paced: { v: number; qs: number; weight: number }[] = [];
+  private readonly paced: { v: number; qs: number; weight: number; ifindex: number }[] = [];
+  /** the per-flow receive accounting (MpOptions.probe), or null */
+  private readonly probe: FlowProbe | null = null;
   /** interfaces with a real link, and the links once open */
   private readonly linkIfs: InterfaceConfig[] = [];
   private readonly linkPorts = new Map<number, LinkPortSpec>();
@@ -322,8 +327,17 @@ export class MpMachine implements Dataplane {
       rxSlots: o.rxRing,
       cacheCap: Stack.clustersPerCpu(batch),
     };
+    const genFlows = [...byQueue.values()].reduce((n, q) => n + q.frames.flat().length, 0);
+    const probeAt = o.probe ? probeBytes(nvec, genFlows) + 64 : 0;
     const reserve =
-      MP_SIZE + nvec * (VT_SIZE + QS_SIZE) + o.cpus * 196 + pszSize(o.cpus) + buffersBytes(plan) + tmplBytes + 4096;
+      MP_SIZE +
+      nvec * (VT_SIZE + QS_SIZE) +
+      o.cpus * 196 +
+      pszSize(o.cpus) +
+      buffersBytes(plan) +
+      tmplBytes +
+      probeAt +
+      4096;
     this.stack = new Stack(cfg, {
       ...o.routes,
       engine: o.engine,
@@ -375,6 +389,7 @@ export class MpMachine implements Dataplane {
     this.pszAt = a.alloc(pszSize(o.cpus));
     this.psz = Pserialize.init(mem, this.pszAt, o.cpus);
     this.viol = a.alloc(o.cpus * 4, 4);
+    if (o.probe) this.probe = new FlowProbe(this.dv, this.i32, a.alloc(probeBytes(nvec, genFlows)), nvec, genFlows);
     this.stats = new MachineCounters(this.stack, cfg, o.cpus, this.interrupts, this.bufs, this.singleQueue, {
       qs: this.qs,
       timeStats: this.timeStats,
@@ -442,7 +457,7 @@ export class MpMachine implements Dataplane {
         this.dv.setUint32(qs + QS_RATE, rate, true);
         if (o.paced && i.driver === 'gen') {
           this.dv.setUint32(qs + QS_FLAGS, QSF_PACED, true); // idle: a share of 0 frames
-          this.paced.push({ v: id, qs, weight: frames.length });
+          this.paced.push({ v: id, qs, weight: frames.length, ifindex: i.index });
         }
       }
     }
@@ -473,6 +488,7 @@ export class MpMachine implements Dataplane {
         txmap: e.bufs.txmap,
         nevDown: e.stack.L.cpu[c]!.nevDown,
         links: e.linkIfs.length > 0,
+        probe: e.probe?.at ?? 0,
       };
       let exited!: () => void;
       e.exits.push(
@@ -695,13 +711,20 @@ export class MpMachine implements Dataplane {
    * Trial mode: the gen sources offer `frames` frames in all from now, at `rate` frames/s (0 = as
    * fast as the CPUs take them), each queue its share by its flows. Each source's vector is taken
    * from its CPU while its words are rewritten (the intrctl handoff), so a CPU never sees half a trial.
-   * offer(0, 0) ends a trial early. Returns the frames each queue will offer.
+   * offer(0, 0) ends a trial early. `only`: the gen interface (ifindex) that offers, the others
+   * none (a scenario whose other port generates only to teach a bridge its stations). Returns the
+   * frames each queue will offer.
    */
-  async offer(frames: number, rate: number): Promise<number[]> {
+  async offer(frames: number, rate: number, only?: number): Promise<number[]> {
     if (this.paced.length === 0) throw new Error('offer() needs MpOptions.paced and a gen interface');
-    const total = this.paced.reduce((n, p) => n + p.weight, 0);
+    const weight = (p: { weight: number; ifindex: number }) =>
+      only === undefined || p.ifindex === only ? p.weight : 0;
+    const total = Math.max(
+      1,
+      this.paced.reduce((n, p) => n + weight(p), 0),
+    );
     // largest remainder: the shares add up to `frames` exactly
-    const exact = this.paced.map((p) => (frames * p.weight) / total);
+    const exact = this.paced.map((p) => (frames * weight(p)) / total);
     const shares = exact.map(Math.floor);
     const order = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0]);
     for (let k = 0, left = frames - shares.reduce((a, b) => a + b, 0); k < left; k++) shares[order[k]![1]]!++;
@@ -717,7 +740,7 @@ export class MpMachine implements Dataplane {
     for (const [j, p] of this.paced.entries()) {
       this.dv.setUint32(p.qs + QS_LIMIT, this.dv.getUint32(p.qs + QS_FRAMES, true), true);
       this.dv.setUint32(p.qs + QS_TOKENS, shares[j]!, true);
-      this.dv.setUint32(p.qs + QS_RATE, rate === 0 ? 0 : Math.max(1, Math.round((rate * p.weight) / total)), true);
+      this.dv.setUint32(p.qs + QS_RATE, rate === 0 ? 0 : Math.max(1, Math.round((rate * weight(p)) / total)), true);
       this.dv.setUint32(p.qs + QS_LAST, 0, true);
       this.dv.setUint32(p.qs + QS_SINCE, 0, true);
     }
@@ -725,6 +748,25 @@ export class MpMachine implements Dataplane {
       Atomics.store(this.i32, (this.vt + p.v * VT_SIZE + VT_FLAGS) >> 2, flags[j]!);
     this.ring();
     return shares;
+  }
+
+  /**
+   * Trial mode with MpOptions.probe: from the next offer(), the frames of gen interface `source` are
+   * stamped and counted per flow as they go out `sink` (flow-probe.ts). Call with the machine drained.
+   */
+  probeArm(sink: number, source: number): void {
+    if (!this.probe) throw new Error('probeArm() needs MpOptions.probe');
+    this.probe.arm(
+      sink,
+      this.paced.filter((p) => p.ifindex === source),
+    );
+  }
+
+  /** The armed trial's per-flow counts and latency (read with the machine drained), the probe disarmed. */
+  probeRead(): ProbeSummary {
+    if (!this.probe) throw new Error('probeRead() needs MpOptions.probe');
+    this.probe.disarm();
+    return this.probe.read();
   }
 
   /** Trial mode: whether every gen source has offered all of its trial's frames. */

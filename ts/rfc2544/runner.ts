@@ -9,8 +9,9 @@
 // received = frames the sink NIC's TX rings sent; loss = offered - received, wherever it happened.
 import { NodeMachine } from '../host/host-node.js';
 import type { KernelImpl } from '../stack/kernels.js';
+import type { FlowStats, ProbeSummary } from '../machine/flow-probe.js';
 import { lineRateFps, LINKS, type Link } from './line-rate.js';
-import { buildScenario, type Scenario } from './scenarios.js';
+import { buildScenario, type Family, type Scenario } from './scenarios.js';
 import { searchThroughput, type TrialResult } from './search.js';
 
 export interface BenchOptions {
@@ -25,10 +26,20 @@ export interface BenchOptions {
   lossPct: number;
   resolution: number;
   flows: number;
+  /** UDP over IPv4 or IPv6 */
+  family: Family;
+  /** each search this many times, one after the other (repeatability) */
+  runs: number;
+  /** after each search, RFC 2544's back-to-back test (26.4): the longest burst at line rate with no loss */
+  backToBack: boolean;
 }
 
 export interface BenchResult {
   scenario: Scenario;
+  /** 4 or 6: UDP over IPv4 or IPv6 */
+  family: Family;
+  /** which of the --runs repetitions (1..runs) */
+  run: number;
   engine: KernelImpl;
   cpus: number;
   size: number;
@@ -51,11 +62,88 @@ export interface BenchResult {
   flows: number;
   queues: number;
   describe: string;
+  /**
+   * The trial at the throughput rate with every frame stamped and counted per flow as the sink
+   * transmits it (flow-probe.ts): lost, reordered, duplicated, latency. Null if the search passed nothing.
+   */
+  atThroughput: FlowTrial | null;
+  /** RFC 2544 26.4, when asked (BenchOptions.backToBack) */
+  backToBack: BackToBack | null;
   /** ms to build the stack and start the CPUs; ms of warm-up; s of the whole search */
   bootMs: number;
   warmupMs: number;
   searchS: number;
 }
+
+/** The per-flow accounting of one trial, the per-flow list cut to the flows that lost the most. */
+export interface FlowTrial extends Omit<ProbeSummary, 'perFlow'> {
+  rate: number;
+  /** the trial's aggregate: frames the sources made and the sink transmitted (TX ring drops counted there, not per flow) */
+  trialOffered: number;
+  sinkReceived: number;
+  /** the flows with the most loss (at most 5), then the slowest */
+  worstFlows: FlowStats[];
+}
+
+/** RFC 2544's back-to-back frames: bursts at line rate, the longest with no frame lost. */
+export interface BackToBack {
+  /** the longest burst that lost nothing (0: even the first, shortest, lost) */
+  frames: number;
+  /** the longest burst tried: a pass there means the device kept up for that long (a lower bound) */
+  limit: number;
+  reachedLimit: boolean;
+  /** frames/s of the bursts: the link's line rate at this size */
+  rate: number;
+  bursts: { frames: number; pass: boolean; loss: number }[];
+}
+
+/** The shortest burst tried, and the first of the doubling. */
+export const B2B_FIRST = 64;
+
+/**
+ * RFC 2544 26.4 on a drained machine: bursts at `rate` (line rate), doubling from B2B_FIRST frames
+ * while none is lost, then a binary search between the longest that passed and the shortest that
+ * failed, to within 1% (and 8 frames). A burst stops early once it has certainly lost a frame.
+ */
+export async function backToBack(
+  e: NodeMachine,
+  sink: number,
+  source: number,
+  rate: number,
+  limit: number,
+): Promise<BackToBack> {
+  const bursts: BackToBack['bursts'] = [];
+  const burst = async (n: number) => {
+    const t = await runTrial(e, sink, rate, n, 0, source);
+    const pass = t.offered === n && t.loss === 0;
+    bursts.push({ frames: n, pass, loss: t.loss });
+    return pass;
+  };
+  let pass = 0;
+  let fail = 0;
+  for (let n = Math.min(B2B_FIRST, limit); ; n = Math.min(limit, n * 2)) {
+    if (!(await burst(n))) {
+      fail = n;
+      break;
+    }
+    pass = n;
+    if (n >= limit) break;
+  }
+  while (fail !== 0 && fail - pass > Math.max(8, pass / 100)) {
+    const n = Math.round((pass + fail) / 2);
+    if (await burst(n)) pass = n;
+    else fail = n;
+  }
+  return { frames: pass, limit, reachedLimit: pass >= limit, rate, bursts };
+}
+
+export const LATENCY_HOW =
+  'Per-flow accounting: each generated frame carries its queue, its number and a microsecond timestamp in its ' +
+  "last 12 bytes (the UDP checksum kept right); the CPU that forwarded it reads them back as it hands the frame to the sink NIC's " +
+  'transmit (probe_tx, every frame, no sampling). Latency = that moment minus the stamp, on the same CPU clock: from the ' +
+  'generator writing the frame into the RX ring to its transmit, RX ring and pktq waits included; p99 is the top of its ' +
+  'histogram bucket (12.5% wide). Lost = offered - received per flow; reordered = arrived after a later frame of its flow; ' +
+  'duplicated = a number seen twice (a 32-frame window).';
 
 export type BenchEvent =
   | { kind: 'start'; searches: number; trialsPerSearch: number }
@@ -94,13 +182,14 @@ export async function runTrial(
   rate: number,
   frames: number,
   allowed: number,
+  source?: number,
 ): Promise<Omit<TrialResult, 'pass'>> {
   const g0 = e.stats.generated().frames;
   const r0 = e.stats.transmitted(sink);
   const l0 = e.stats.rxLost();
   const lost0 = l0.missed + l0.nobufs + l0.pktqDrops + r0.drops;
   const inFlight = e.bufs.clusters; // no more frames than clusters can be anywhere but lost or sent
-  await e.offer(frames, rate);
+  await e.offer(frames, rate, source);
   const t0 = performance.now();
   const deadline = t0 + (frames / rate) * 2000 + 2000;
   let early = false;
@@ -135,18 +224,46 @@ export async function runTrial(
   };
 }
 
+/** One trial at `rate` with the probe armed: every frame of it counted per flow (never stopped early). */
+export async function flowTrial(
+  e: NodeMachine,
+  sink: number,
+  source: number,
+  rate: number,
+  duration: number,
+): Promise<FlowTrial> {
+  e.probeArm(sink, source);
+  const t = await runTrial(e, sink, rate, Math.max(1, Math.round(rate * duration)), Infinity, source);
+  const { perFlow, ...sum } = e.probeRead();
+  const worstFlows = [...perFlow].sort((a, b) => b.lost - a.lost || (b.latMaxUs ?? 0) - (a.latMaxUs ?? 0)).slice(0, 5);
+  return { rate, trialOffered: t.offered, sinkReceived: t.received, ...sum, worstFlows };
+}
+
 export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = () => {}): Promise<BenchResult[]> {
-  const jobs = o.scenarios.flatMap((scenario) =>
-    o.engines.flatMap((engine) => o.cpus.flatMap((cpus) => o.sizes.map((size) => ({ scenario, engine, cpus, size })))),
+  const runs = Math.max(1, o.runs);
+  const jobs = Array.from({ length: runs }, (_, r) => r + 1).flatMap((run) =>
+    o.scenarios.flatMap((scenario) =>
+      o.engines.flatMap((engine) =>
+        o.cpus.flatMap((cpus) => o.sizes.map((size) => ({ run, scenario, engine, cpus, size }))),
+      ),
+    ),
   );
   const perSearch = Math.ceil(Math.log2(lineRateFps(64, LINKS[o.link]) / o.resolution)) + 1;
   on({ kind: 'start', searches: jobs.length, trialsPerSearch: perSearch });
   const out: BenchResult[] = [];
   for (const [index, j] of jobs.entries()) {
-    const label = `${j.scenario} ${j.engine} ${j.cpus} CPU${j.cpus > 1 ? 's' : ''} ${j.size} B`;
+    const label =
+      `${j.scenario}${o.family === 6 ? ' IPv6' : ''} ${j.engine} ${j.cpus} CPU${j.cpus > 1 ? 's' : ''} ${j.size} B` +
+      (runs > 1 ? ` (run ${j.run} of ${runs})` : '');
     on({ kind: 'search', index, label });
     const queues = Math.max(4, j.cpus);
-    const sc = buildScenario(j.scenario, { size: j.size, flows: o.flows, queues, routes: o.routes });
+    const sc = buildScenario(j.scenario, {
+      size: j.size,
+      flows: o.flows,
+      queues,
+      routes: o.routes,
+      family: o.family,
+    });
     const tb = performance.now();
     // RX rings of 2048 descriptors, the ixgbe drivers' PERFORM_RXD (their DEFAULT_RXD is 256): the
     // generator shares the CPUs, so a ring must ride out the moments another thread has the core
@@ -156,14 +273,18 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
       paced: true,
       routes: sc.routes,
       rxRing: RX_RING,
+      probe: true,
     });
     const bootMs = performance.now() - tb;
     try {
       // warm-up: every flow seen a few times (flow caches and the FIB's paths filled), then drained
+      // (a scenario's other gen ports first: a bridge learns its far side's stations)
       const tw = performance.now();
-      await e.offer(Math.max(10_000, o.flows * 16), 0);
-      while (!e.offerDone()) await sleep(2);
-      await drain(e, sc.sink);
+      for (const src of [...sc.teach, sc.source]) {
+        await e.offer(Math.max(10_000, o.flows * 16), 0, src);
+        while (!e.offerDone()) await sleep(2);
+        await drain(e, sc.sink);
+      }
       const warmupMs = performance.now() - tw;
       const lineRate = lineRateFps(j.size, LINKS[o.link]);
       const ts = performance.now();
@@ -173,12 +294,19 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
         lossPct: o.lossPct,
         trial: (rate, allowed) => {
           const frames = Math.max(1, Math.round(rate * o.duration));
-          return runTrial(e, sc.sink, rate, frames, allowed(frames));
+          return runTrial(e, sc.sink, rate, frames, allowed(frames), sc.source);
         },
         onTrial: (t, b) => on({ kind: 'trial', label, t, pass: b.pass, fail: b.fail }),
       });
+      const atThroughput = s.fps > 0 ? await flowTrial(e, sc.sink, sc.source, s.fps, o.duration) : null;
+      // bursts of up to a trial's length at line rate (a pass at the limit: the throughput test's line-rate pass, in short)
+      const b2b = o.backToBack
+        ? await backToBack(e, sc.sink, sc.source, lineRate, Math.max(B2B_FIRST, Math.round(lineRate * o.duration)))
+        : null;
       const r: BenchResult = {
         scenario: j.scenario,
+        family: o.family,
+        run: j.run,
         engine: j.engine,
         cpus: j.cpus,
         size: j.size,
@@ -196,6 +324,8 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
         flows: o.flows,
         queues,
         describe: sc.describe,
+        atThroughput,
+        backToBack: b2b,
         bootMs: Math.round(bootMs),
         warmupMs: Math.round(warmupMs),
         searchS: Math.round(performance.now() - ts) / 1000,

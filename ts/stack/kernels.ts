@@ -96,6 +96,9 @@ export const KERNELS = {
   pktq_dequeue: 'u32',
   tx_post: 'u32',
   txr_reclaim: 'u32',
+  // the RFC 2544 bench's per-flow receive accounting (assembly/probe/probe.ts)
+  probe_stamp: 'void',
+  probe_tx: 'u32',
 } as const satisfies { readonly [n in MemKernelName]?: ResultKind<ReturnType<WasmFunctions[n]>> };
 
 export type KernelName = keyof typeof KERNELS;

@@ -18,6 +18,7 @@ import * as machine from '../../assembly/layout/machine.js';
 import * as nbr from '../../assembly/layout/nbr.js';
 import * as nev from '../../assembly/layout/nev.js';
 import * as pktdesc from '../../assembly/layout/pktdesc.js';
+import * as probe from '../../assembly/layout/probe.js';
 import * as route from '../../assembly/layout/route.js';
 import * as sync from '../../assembly/layout/sync.js';
 import { type LayoutValues, checkLayout } from './layout-check.js';
@@ -38,6 +39,7 @@ const files: Record<string, LayoutValues> = {
   'nbr.ts': nbr,
   'nev.ts': nev,
   'pktdesc.ts': pktdesc,
+  'probe.ts': probe,
   'route.ts': route,
   'sync.ts': sync,
 };

@@ -312,6 +312,35 @@ const STRUCTS: Struct[] = [
     fields: { HEAD: U32, TAIL: U32, SLOTS: U32, SLOT_BYTES: U32, OVERRUNS: U32, IF: U32, DIR: U32 },
   },
   { prefix: 'CRS_', size: 'CRS_DATA', fields: { LEN: U32, SEC: U32, NSEC: U32, DIR: U32 } },
+  // probe.ts: the header, the queue table, the flow records (8-aligned), the histograms; the stamp's
+  // words are u16 (it starts at any even offset of a frame)
+  {
+    prefix: 'PRB_',
+    fields: {
+      IF: U32,
+      QUEUES: U32,
+      FLOWS: U32,
+      BUCKETS: U32,
+      FOREIGN: (l) => [l['PRB_MAXCPU']! * 4, 4],
+    },
+    other: ['MAXCPU'],
+  },
+  { prefix: 'PRQ_', fields: { COUNT: U32, FIRST: U32, SEQ0: U32, HIST: U32 } },
+  {
+    prefix: 'PRF_',
+    fields: {
+      NEXT: U32,
+      WINDOW: U32,
+      RECEIVED: U32,
+      REORDERED: U32,
+      DUPLICATES: U32,
+      LATE: U32,
+      LAT_MIN: U32,
+      LAT_MAX: U32,
+      LAT_SUM: U64,
+    },
+  },
+  { prefix: 'PRS_', fields: { QUEUE: U16, J: [4, 2], US: [4, 2], FIX: U16 } },
   // encap.ts: the header, then ENC_MAX entries
   { prefix: 'ENC_', fields: { CAP: U32, HWM: U32 }, other: ['MAX'] },
   {
@@ -381,6 +410,7 @@ const LONE = [
   'GIF_TTL',
   'GIF_MTU',
   'GIF_NEST_MAX',
+  'PRH_BUCKETS',
 ];
 
 /**
