@@ -206,6 +206,7 @@ import {
   R_GIF_NEST,
   R_GIF_NOTUNNEL,
   R_GIF_RELAY,
+  R_GIF_INGRESS,
   R_COUNT,
 } from './layout/pktdesc.ts';
 import {
@@ -331,6 +332,8 @@ import {
   IF_GIF_SRC,
   IF_GIF_DST,
   IF_GIF_TTL,
+  IF_GIF_PMTU,
+  IF_GIF_PMTU_AT,
   TOE_KEY_LEN,
   TOE_MAX_INPUT,
   TOE_TABLE_SIZE,
@@ -647,6 +650,8 @@ import {
   ENCP_IPV6,
   GIF_TTL,
   GIF_MTU,
+  GIF_PMTU_EXPIRE_MS,
+  GIF_PMTU_MIN,
   GIF_NEST_MAX,
 } from './layout/encap.ts';
 
@@ -733,6 +738,7 @@ export {
   R_GIF_NEST,
   R_GIF_NOTUNNEL,
   R_GIF_RELAY,
+  R_GIF_INGRESS,
   R_COUNT,
 };
 export {
@@ -858,6 +864,8 @@ export {
   IF_GIF_SRC,
   IF_GIF_DST,
   IF_GIF_TTL,
+  IF_GIF_PMTU,
+  IF_GIF_PMTU_AT,
   TOE_KEY_LEN,
   TOE_MAX_INPUT,
   TOE_TABLE_SIZE,
@@ -1187,5 +1195,7 @@ export {
   ENCP_IPV6,
   GIF_TTL,
   GIF_MTU,
+  GIF_PMTU_EXPIRE_MS,
+  GIF_PMTU_MIN,
   GIF_NEST_MAX,
 };

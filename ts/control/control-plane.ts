@@ -337,7 +337,12 @@ export class ControlPlane {
       ...(s.gif
         ? {
             tunnel: s.gif.tunnel
-              ? { src: formatIP(s.gif.tunnel.src), dst: formatIP(s.gif.tunnel.dst), ttl: s.gif.ttl }
+              ? {
+                  src: formatIP(s.gif.tunnel.src),
+                  dst: formatIP(s.gif.tunnel.dst),
+                  ttl: s.gif.ttl,
+                  pmtu: stack.gifPathMtu(index),
+                }
               : null,
           }
         : {}),

@@ -4,6 +4,10 @@
 import {
   GIF_TTL,
   GIF_MTU,
+  GIF_PMTU_EXPIRE_MS,
+  IF_SIZE,
+  IF_GIF_PMTU,
+  IF_GIF_PMTU_AT,
   CTX_ENCAP,
   BUF_SIZE,
   BUF_HEADROOM,
@@ -1305,6 +1309,19 @@ export class Stack implements LlHost {
     this.ifByName.set(name, index);
     this.ifAddrs.set(index, []);
     return index;
+  }
+
+  /**
+   * The path MTU gif `index` learned from its outer path (IF_GIF_PMTU: ICMP too-big about its outer
+   * packets), while fresh at `nowMs` (the data path's clock; default: the last batch's), or null.
+   */
+  gifPathMtu(index: number, nowMs?: number): number | null {
+    const p = this.L.ifnet + index * IF_SIZE;
+    const u32 = new Uint32Array(this.k.memory.buffer);
+    const pmtu = Atomics.load(u32, (p + IF_GIF_PMTU) >>> 2);
+    if (pmtu === 0) return null;
+    const now = nowMs !== undefined ? nowMs >>> 0 : (this.wallClock?.() ?? this.clockNow);
+    return (now - Atomics.load(u32, (p + IF_GIF_PMTU_AT) >>> 2)) >>> 0 > GIF_PMTU_EXPIRE_MS ? null : pmtu;
   }
 
   /**

@@ -94,6 +94,8 @@ import {
   IF_GIF_SRC,
   IF_GIF_DST,
   IF_GIF_TTL,
+  IF_GIF_PMTU,
+  IF_GIF_PMTU_AT,
   ENC_CAP,
   ENC_HWM,
   ENC_MAX,
@@ -471,6 +473,7 @@ export class Tables {
     const { u8, dv } = this;
     const p = this.L.ifnet + index * IF_SIZE;
     u8.fill(0, p + IF_GIF_SRC, p + IF_GIF_TTL + 4);
+    u8.fill(0, p + IF_GIF_PMTU, p + IF_GIF_PMTU_AT + 4); // what the old tunnel's outer path taught
     u8.set(src, p + IF_GIF_SRC);
     u8.set(dst, p + IF_GIF_DST);
     dv.setUint32(p + IF_GIF_TTL, s.gif.ttl, true);

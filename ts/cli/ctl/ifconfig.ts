@@ -24,7 +24,7 @@ export function formatIfconfig(e: IfconfigEntry): string {
   else if (e.tunnel !== undefined)
     lines.push(
       e.tunnel
-        ? `\ttunnel ${e.tunnel.src.includes(':') ? 'inet6' : 'inet'} ${e.tunnel.src} --> ${e.tunnel.dst}  ttl ${e.tunnel.ttl}`
+        ? `\ttunnel ${e.tunnel.src.includes(':') ? 'inet6' : 'inet'} ${e.tunnel.src} --> ${e.tunnel.dst}  ttl ${e.tunnel.ttl}${e.tunnel.pmtu !== null && e.tunnel.pmtu !== undefined ? `  pmtu ${e.tunnel.pmtu}` : ''}`
         : '\ttunnel: none',
     );
   else
