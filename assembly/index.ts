@@ -28,5 +28,5 @@ export * from './fib/batch';
 export * from './sync/pserialize';
 export * from './sync/psref';
 export * from './sync/pslist';
-export { encap_lookup } from './forward/gif';
+export { encap_lookup, encap_ingress_reject } from './forward/gif';
 export * from './probe/probe';

@@ -211,6 +211,7 @@ import {
   R_GIF_NEST,
   R_GIF_NOTUNNEL,
   R_GIF_RELAY,
+  R_GIF_INGRESS,
   R_COUNT,
 } from './layout/pktdesc.ts';
 import {
@@ -336,6 +337,8 @@ import {
   IF_GIF_SRC,
   IF_GIF_DST,
   IF_GIF_TTL,
+  IF_GIF_PMTU,
+  IF_GIF_PMTU_AT,
   TOE_KEY_LEN,
   TOE_MAX_INPUT,
   TOE_TABLE_SIZE,
@@ -682,6 +685,8 @@ import {
   ENCP_IPV6,
   GIF_TTL,
   GIF_MTU,
+  GIF_PMTU_EXPIRE_MS,
+  GIF_PMTU_MIN,
   GIF_NEST_MAX,
 } from './layout/encap.ts';
 
@@ -768,6 +773,7 @@ export {
   R_GIF_NEST,
   R_GIF_NOTUNNEL,
   R_GIF_RELAY,
+  R_GIF_INGRESS,
   R_COUNT,
 };
 export {
@@ -893,6 +899,8 @@ export {
   IF_GIF_SRC,
   IF_GIF_DST,
   IF_GIF_TTL,
+  IF_GIF_PMTU,
+  IF_GIF_PMTU_AT,
   TOE_KEY_LEN,
   TOE_MAX_INPUT,
   TOE_TABLE_SIZE,
@@ -1222,6 +1230,8 @@ export {
   ENCP_IPV6,
   GIF_TTL,
   GIF_MTU,
+  GIF_PMTU_EXPIRE_MS,
+  GIF_PMTU_MIN,
   GIF_NEST_MAX,
   PRB_SIZE,
   PRB_IF,

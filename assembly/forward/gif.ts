@@ -14,14 +14,15 @@
 //                gif_decap: the inner packet re-enters ip4_input/ip6_input as received on the gif
 //                (so the ipflow fast path applies to it)
 //
-// Reads: ifnet[gif] (IF_GIF_*, IF_MTU, flags), the routes and neighbors of the outer path, the encap
+// Reads: ifnet[gif] (IF_GIF_*, IF_MTU, flags, the learned path MTU against CTX_NOW), the routes and neighbors of the outer path, the encap
 // table (inside the batch's pserialize read section: see assembly/layout/encap.ts for its protocol).
 // Writes: the outer header in front of the inner packet (in place, into the cluster's headroom:
 // BUF_HEADROOM + 14 bytes lie before a received packet's L3, enough for 40 bytes of IPv6 outer
 // header and an 18-byte tagged Ethernet header), the inner TTL / hop limit, PD_TXIF, PD_NH, one tx
-// entry (or fragments), CTX_IPID, the gif's IFC_OPKTS/OBYTES and C_GIF_ENCAP.
+// entry (or fragments), CTX_IPID, the gif's IFC_OPKTS/OBYTES and C_GIF_ENCAP; IF_GIF_PMTU(_AT) when an
+// ICMP too-big from the outer path teaches the tunnel a lower path MTU (gif_icmp_relay).
 // Drops: R_GIF_NOTUNNEL (no tunnel addresses), R_GIF_NEST (the outer packet routed to us or into a
-// gif), R_NO_ROUTE, R_REJECT, R_IF_DOWN, R_UNRESOLVED/R_HELD/R_NEV_FULL, R_NEED_FRAG/R_TOO_BIG
+// gif), R_GIF_INGRESS (input: an outer source that is not the tunnel's remote end, RFC 4213 3.6), R_NO_ROUTE, R_REJECT, R_IF_DOWN, R_UNRESOLVED/R_HELD/R_NEV_FULL, R_NEED_FRAG/R_TOO_BIG
 // (tunnel or outer MTU), R_NOBUFS.
 
 import {
@@ -42,6 +43,11 @@ import {
   IF_GIF_SRC,
   IF_GIF_DST,
   IF_GIF_TTL,
+  IF_GIF_PMTU,
+  IF_GIF_PMTU_AT,
+  GIF_PMTU_EXPIRE_MS,
+  GIF_PMTU_MIN,
+  CTX_NOW,
   IFF_UP,
   IFF_EXISTS,
   IFF_GIF,
@@ -93,7 +99,7 @@ import {
   CTX_ENCAP,
   R_GIF_RELAY,
 } from '../layout';
-import { ld8, ld16be, ld32, ld32be, st8, st16, st32, st16be, st32be, ald32, cnt_add } from '../util/mem';
+import { ld8, ld16be, ld32, ld32be, st8, st16, st32, st16be, st32be, ald32, ast32, cnt_add } from '../util/mem';
 import { in_cksum, in_cksum_acc, in_cksum_hdr20, in_cksum_update16, in_pseudo6 } from '../wire/cksum';
 import { route4, route6 } from '../fib/route';
 import { nb_find } from '../nbr/nbr';
@@ -171,6 +177,63 @@ export function encap_lookup(tab: usize, v6: u32, src: usize, dst: usize, proto:
   return best;
 }
 
+/**
+ * RFC 4213 3.6 ingress filtering, by the encap table: an outer packet (protocol `proto`, for our
+ * address at `dst`) that encap_lookup matched to no tunnel is refused when some live tunnel of that
+ * family and protocol ends at `dst`: its source is not that tunnel's remote end, so it is a spoof
+ * (or a misconfigured peer), not a packet for another protocol handler. Returns 1 to refuse, else 0.
+ * Caller: as encap_lookup.
+ */
+export function encap_ingress_reject(tab: usize, v6: u32, dst: usize, proto: u32): u32 {
+  const hwm = ald32(tab + ENC_HWM);
+  const af: u32 = v6 ? 6 : 4;
+  const pbit: u32 = proto == IPPROTO_IPV6 ? ENCP_IPV6 : proto == IPPROTO_IPV4 ? ENCP_IPV4 : 0;
+  const nw: u32 = v6 ? 4 : 1;
+  for (let i: u32 = 0; i < hwm; i++) {
+    const e = tab + ENC_SIZE + <usize>i * ENCE_SIZE;
+    if (ald32(e + ENCE_STATE) != ENCS_LIVE) continue;
+    if (ld8(e + ENCE_AF) != af || (ld8(e + ENCE_PROTO) & pbit) == 0) continue;
+    const dp = ld8(e + ENCE_DPLEN);
+    let ok = true;
+    for (let w: u32 = 0; w < nw; w++) {
+      const o = (<usize>w) << 2;
+      if ((ld32be(dst + o) & pmask(dp, w)) != ld32(e + ENCE_DST + o)) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return 1;
+  }
+  return 0;
+}
+
+/**
+ * The MTU an inner packet (v6in: IPv6) must fit on gif `gp`: its own, or the path MTU learned from
+ * the outer path when that is lower and not older than GIF_PMTU_EXPIRE_MS; a learned value never
+ * takes IPv6 below its 1280 (RFC 4213 3.2: the outer IPv4 packet is then fragmented, DF clear).
+ */
+function gif_mtu(ctx: usize, gp: usize, v6in: u32): u32 {
+  const m = ld32(gp + IF_MTU);
+  const p = ald32(gp + IF_GIF_PMTU);
+  if (p == 0 || p >= m || ld32(ctx + CTX_NOW) - ald32(gp + IF_GIF_PMTU_AT) > <u32>GIF_PMTU_EXPIRE_MS) return m;
+  return v6in ? min<u32>(m, max<u32>(p, 1280)) : p;
+}
+
+/**
+ * A too-big error about an outer packet of gif `gif` reported `mtu` for the outer path; `hdr` is the
+ * outer header's length: the tunnel's path MTU becomes mtu - hdr (at least GIF_PMTU_MIN) when that
+ * is below its current MTU (gif_mtu's, IPv4 inside). Only ever lowered while a learned value is
+ * fresh; AT is stored before PMTU, so a reader that sees the new PMTU sees its time too.
+ */
+function gif_pmtu_learn(ctx: usize, gif: u32, mtu: u32, hdr: u32): void {
+  if (mtu <= hdr) return; // an old router's 0 (RFC 1191 plateaus are not guessed here)
+  const gp = <usize>ld32(ctx + CTX_IFNET) + <usize>gif * IF_SIZE;
+  const v = max<u32>(mtu - hdr, GIF_PMTU_MIN);
+  if (v >= gif_mtu(ctx, gp, 0)) return;
+  ast32(gp + IF_GIF_PMTU_AT, ld32(ctx + CTX_NOW));
+  ast32(gp + IF_GIF_PMTU, v);
+}
+
 /** Whether ifindex names a gif interface (a packet received on one was decapsulated already). */
 @inline export function gif_is_tunnel(ctx: usize, ifindex: u32): bool {
   return (ld32(<usize>ld32(ctx + CTX_IFNET) + <usize>ifindex * IF_SIZE + IF_FLAGS) & IFF_GIF) != 0;
@@ -208,7 +271,7 @@ export function gif_output(
   const gp = <usize>ld32(ctx + CTX_IFNET) + <usize>gif * IF_SIZE;
   const gfl = ald32(gp + IF_FLAGS);
   if ((gfl & IFF_GIF_TUNNEL) == 0) return V(PATH_DROP, R_GIF_NOTUNNEL);
-  const gmtu = ld32(gp + IF_MTU);
+  const gmtu = gif_mtu(ctx, gp, v6in);
   let df: u32 = 0;
   let tos: u32;
   if (v6in) {
@@ -435,6 +498,8 @@ function gif_route6(
  * the quote holds the inner header whole: "too big" as frag-needed (inner IPv4 with DF) or packet
  * too big (inner IPv6), with the MTU less the outer header; the other unreachables and time exceeded
  * as host / address unreachable (the tunnel's far side failed, which the inner sender cannot fix).
+ * A too-big also teaches the tunnel its path MTU (gif_pmtu_learn), whether or not the quote holds
+ * the inner header, so later inner packets that do not fit get their too-big from gif_output.
  * The new error goes out under the error rules and limiter (icmp4_error/icmp6_error). Returns the
  * verdict (local, gif-icmp-relayed), or 0 when the message is not such an error (the caller goes on
  * to local delivery, which counts and checks it as any other).
@@ -479,7 +544,9 @@ export function gif_icmp_relay(ctx: usize, pd: usize, icmp: usize, ilen: u32, v6
   }
   if (proto != IPPROTO_IPV4 && proto != IPPROTO_IPV6) return 0;
   // the quote left from our end (its source) to the remote end (its destination)
-  if (encap_lookup(tab, v6outer, qd, qs, proto) == 0) return 0;
+  const gif = encap_lookup(tab, v6outer, qd, qs, proto);
+  if (gif == 0) return 0;
+  if (toobig) gif_pmtu_learn(ctx, gif, mtu, qh);
   const inner = q + qh;
   const n = qlen - qh;
   const less = mtu > qh ? mtu - qh : 0;

@@ -47,6 +47,7 @@ import {
   C_GIF_DECAP,
   IFF_GIF,
   R_GIF_NEST,
+  R_GIF_INGRESS,
   OPT_FASTFWD,
   OPT_FIBWARM,
   PD_SIZE,
@@ -176,7 +177,15 @@ import { ip4_fragment } from './frag';
 import { ip6_hopopts_input } from './hbh';
 import { ip4_local, ip4_local_group, ip6_local, ip6_local_group } from './local';
 import { bridge_input, br_batch_begin, BR_UP } from './bridge';
-import { encap_lookup, gif_output, gif_is_tunnel, gif_icmp_relay, IPPROTO_IPV4, IPPROTO_IPV6 } from './gif';
+import {
+  encap_lookup,
+  encap_ingress_reject,
+  gif_output,
+  gif_is_tunnel,
+  gif_icmp_relay,
+  IPPROTO_IPV4,
+  IPPROTO_IPV6,
+} from './gif';
 
 // A stage's result: path in bits 8..15, reason in bits 0..7.
 @inline function V(path: u32, reason: u32): u32 {
@@ -417,6 +426,7 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
       const tab = <usize>ld32(ctx + CTX_ENCAP);
       const gif = tab != 0 ? encap_lookup(tab, 0, l3 + 12, l3 + 16, proto) : 0;
       if (gif != 0) return gif_decap(ctx, pd, l3 + hlen, iplen - hlen, proto == IPPROTO_IPV6, rxif, gif, now);
+      if (tab != 0 && encap_ingress_reject(tab, 0, l3 + 16, proto)) return V(PATH_DROP, R_GIF_INGRESS);
     }
     if (proto == 1 && (off & 0x3fff) == 0 && !l2mc) {
       const r = gif_icmp_relay(ctx, pd, l3 + hlen, iplen - hlen, 0, l3, rxif);
@@ -643,6 +653,7 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
       const tab = <usize>ld32(ctx + CTX_ENCAP);
       const gif = tab != 0 ? encap_lookup(tab, 1, l3 + 8, l3 + 24, nxt) : 0;
       if (gif != 0) return gif_decap(ctx, pd, l3 + 40, total - 40, nxt == IPPROTO_IPV6, rxif, gif, now);
+      if (tab != 0 && encap_ingress_reject(tab, 1, l3 + 24, nxt)) return V(PATH_DROP, R_GIF_INGRESS);
     }
     if (nxt == 58 && !l2mc) {
       const r = gif_icmp_relay(ctx, pd, l3 + 40, total - 40, 1, l3, rxif);

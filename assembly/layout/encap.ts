@@ -51,4 +51,6 @@ export const ENCP_IPV6 = 2; // IP protocol 41: IPv6 inside (RFC 4213, RFC 2473)
 // on one packet's way (max_gif_nesting): one encapsulation and one decapsulation per frame.
 export const GIF_TTL = 30;
 export const GIF_MTU = 1280;
+export const GIF_PMTU_EXPIRE_MS = 600000; // a learned tunnel path MTU lives 10 minutes (NetBSD's ip_mtudisc_timeout)
+export const GIF_PMTU_MIN = 68; // a learned path MTU is never taken below IPv4's minimum (RFC 791); IPv6 inside uses at least 1280
 export const GIF_NEST_MAX = 1;

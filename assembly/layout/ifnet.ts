@@ -33,6 +33,14 @@ export const IF_GIF_TTL = 104; // u32 outer TTL / hop limit (GIF_TTL by default)
 // bridge(4) (layout/bridge.ts): a member's bridge, and a bridge's softc
 export const IF_BRIDGE = 108; // u32 ifindex of the bridge this interface is a port of (with IFF_BRPORT)
 export const IF_BRSC = 112; // u32 ptr to the bridge softc (BR_) when IFF_BRIDGE
+// gif(4) path MTU learned from the outer path (gif_icmp_relay: frag-needed / packet-too-big about
+// one of its outer packets): the inner MTU the outer path carries (its MTU less the outer header),
+// 0 = none. Written by any CPU (atomic stores: AT first, then PMTU, only ever lowered while valid)
+// and cleared by Tables.setTunnel after the grace period that retires the old tunnel; read by
+// gif_output with AT against the batch clock (stale after GIF_PMTU_EXPIRE_MS, as NetBSD's
+// ip_mtudisc_timeout ages a learned route MTU).
+export const IF_GIF_PMTU = 116; // u32 atomic
+export const IF_GIF_PMTU_AT = 120; // u32 atomic: batch clock (ms) when PMTU was learned
 
 export const IFF_EXISTS = 1;
 export const IFF_UP = 2;

@@ -106,4 +106,5 @@ export const R_BR_NO_PORT = 48; // bridged unicast with no other member up to se
 export const R_GIF_NEST = 49; // gif: past the nesting limit (an outer packet routed into a tunnel again, back to us, or a tunnel inside a tunnel)
 export const R_GIF_NOTUNNEL = 50; // gif: a route through a gif interface that has no tunnel addresses
 export const R_GIF_RELAY = 51; // local: an ICMP error about one of our tunnels' outer packets, relayed to the inner source (RFC 2003 4)
-export const R_COUNT = 52;
+export const R_GIF_INGRESS = 52; // gif: an outer packet to a tunnel's local end from a source that is not its remote end (RFC 4213 3.6 ingress filtering)
+export const R_COUNT = 53;

@@ -2,7 +2,8 @@
 // frames, counters and every byte of linear memory — on random, truncated and mutated frames (IPv6 ones
 // with and without hop-by-hop options headers, good, malformed and with unknown options; frames for
 // the router's own addresses: echo, UDP, TCP with any flags, truncated and corrupted; ARP and
-// neighbor discovery, valid and not, answered and not; gif tunnel traffic, good and malformed).
+// neighbor discovery, valid and not, answered and not; gif tunnel traffic, good and malformed, with
+// spoofed outer sources and ICMP too-big errors that teach the tunnels their path MTU).
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { CTX_OPTS, LAYOUT_BASE, OPT_FIBWARM } from '../../assembly/layout.js';
@@ -337,6 +338,56 @@ const tunnelArb = fc
     return { data, ifindex };
   });
 
+/**
+ * ICMP too-big errors from the outer path (frag-needed, packet too big) about packets gif0 or gif1
+ * sent, from the gateway on wm1: random reported MTUs (0, below and above the tunnel's, past 1280),
+ * quotes with and without the inner header, about the tunnel's remote end or another address. They
+ * teach the tunnel a path MTU (IF_GIF_PMTU, compared with the rest of memory), which later inner
+ * packets from tunnelArb are checked against.
+ */
+const tooBigArb = fc
+  .record({
+    out6: fc.boolean(),
+    in6: fc.boolean(),
+    mtu: fc.constantFrom(0, 60, 68, 300, 576, 1000, 1279, 1280, 1300, 1400, 1500, 9000),
+    whole: fc.boolean(), // the quote holds the inner header (else 8 bytes past the outer header)
+    other: fc.constantFrom(0, 0, 0, 1), // 1: about a packet to another remote end
+  })
+  .map((r) => {
+    const [me, peer, gw] = r.out6
+      ? ['2001:db8:1::1', r.other ? '2001:db8:100::98' : '2001:db8:100::99', '2001:db8:1::fe']
+      : ['198.51.100.1', r.other ? '203.0.113.98' : '203.0.113.99', '198.51.100.254'];
+    const inner = buildFrame({
+      dstMac: MAC.wm0,
+      srcMac: MAC.host0,
+      src: ip(r.in6 ? '2001:db8::10' : '192.0.2.10'),
+      dst: ip(r.in6 ? '2001:db8:20::2' : '10.20.0.2'),
+      payload: 1000,
+      df: true,
+    }).subarray(14);
+    const sent = wrap(me, peer, inner, r.in6 ? 41 : 4);
+    const h = r.out6 ? 40 : 20;
+    const quote = sent.subarray(0, h + (r.whole ? (r.in6 ? 48 : 28) : 8));
+    const icmp = new Uint8Array(8 + quote.length);
+    if (r.out6) icmp.set([2, 0, 0, 0, r.mtu >>> 24, (r.mtu >> 16) & 255, (r.mtu >> 8) & 255, r.mtu & 255]);
+    else icmp.set([3, 4, 0, 0, 0, 0, (r.mtu >> 8) & 255, r.mtu & 255]);
+    icmp.set(quote, 8);
+    let c: number;
+    if (r.out6) {
+      const ph = new Uint8Array(40 + icmp.length);
+      ph.set(ip(gw), 0);
+      ph.set(ip(me), 16);
+      ph[34] = icmp.length >> 8;
+      ph[35] = icmp.length & 255;
+      ph[39] = 58;
+      ph.set(icmp, 40);
+      c = ~sum16(ph, 0, ph.length) & 0xffff;
+    } else c = ~sum16(icmp, 0, icmp.length) & 0xffff;
+    icmp[2] = c >> 8;
+    icmp[3] = c & 255;
+    return { data: withEther(wrap(gw, me, icmp, r.out6 ? 58 : 1)), ifindex: 2 };
+  });
+
 function sum16(b: Uint8Array, off: number, len: number): number {
   let s = 0;
   for (let i = 0; i < len; i += 2) s += (b[off + i]! << 8) | (i + 1 < len ? b[off + i + 1]! : 0);
@@ -387,6 +438,7 @@ type Batch = { data: Uint8Array; ifindex: number }[];
 /** Every drop/local reason the runs produced: the generator must reach the checks it is meant to. */
 const seen = new Set<string>();
 let redirects = 0;
+let pmtuLearned = 0;
 const route4via = (dst: string, via: string): RouteSpec => {
   const p = parsePrefix(dst)!;
   return {
@@ -501,6 +553,7 @@ function run(
   }
   expect(s.counters()).toEqual(w.counters());
   redirects += w.counters()['icmp-redirects-out'] ?? 0;
+  if (gifs) for (const g of [4, 5]) if (w.gifPathMtu(g, now) !== null) pmtuLearned++;
   const mw = new Uint8Array(w.k.memory.buffer, LAYOUT_BASE, w.L.bytes - LAYOUT_BASE);
   const ms = new Uint8Array(s.k.memory.buffer, LAYOUT_BASE, s.L.bytes - LAYOUT_BASE);
   expect(Buffer.compare(mw, ms)).toBe(0);
@@ -577,7 +630,7 @@ describe('pipeline differential (WASM vs TS)', () => {
   test('gif tunnels: encapsulation and decapsulation, malformed, nested and looping tunnel traffic', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.oneof(tunnelArb, tunnelArb, frameArb), { minLength: 1, maxLength: 40 }), {
+        fc.array(fc.array(fc.oneof(tunnelArb, tunnelArb, tooBigArb, frameArb), { minLength: 1, maxLength: 40 }), {
           minLength: 1,
           maxLength: 4,
         }),
@@ -585,7 +638,9 @@ describe('pipeline differential (WASM vs TS)', () => {
       ),
       { numRuns: 80 },
     );
-    for (const r of ['gif-nesting', 'echo-reply', 'too-short', 'need-fragmentation']) expect(seen).toContain(r);
+    for (const r of ['gif-nesting', 'echo-reply', 'too-short', 'need-fragmentation', 'gif-ingress', 'gif-icmp-relayed'])
+      expect(seen).toContain(r);
+    expect(pmtuLearned).toBeGreaterThan(0); // some run taught a tunnel its path MTU
   });
 
   test('with the compiled FIB (DIR-24-8) as the IPv4 lookup', () => {

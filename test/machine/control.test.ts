@@ -450,7 +450,7 @@ describe('control server: bad input', () => {
       ['ifconfig.create', { if: 'v5', vlan: 5, vlanif: 'wm9' }, /no interface 'wm9'/],
       ['ifconfig.create', { if: '5v', vlan: 5, vlanif: 'wm0' }, /'5v' is not an interface name/],
       ['ifconfig.create', { if: 'v5', vlanif: 'wm0' }, /'vlan' must be/],
-      ['ifconfig.destroy', { if: 'wm0' }, /wm0 is a NIC: only vlan and gif interfaces can be destroyed/],
+      ['ifconfig.destroy', { if: 'wm0' }, /wm0 is a NIC: only vlan, gif and bridge interfaces can be destroyed/],
       ['ifconfig.destroy', { if: 'v9' }, /no interface 'v9'/],
     ];
     for (const [cmd, args, re] of bad) {

@@ -4,7 +4,7 @@ import { NodeMachine } from '../../ts/host/host-node.js';
 import { runStress } from '../../ts/machine/stress.js';
 
 describe.each(['wasm', 'ts'] as const)('stress under traffic (%s)', (engine) => {
-  test('route flaps, table churn, interface, affinity and bridge member changes, vlans and gifs come and go: nothing lost, nothing freed early', async () => {
+  test('route flaps, table churn, interface, affinity and bridge member changes, vlans, gifs and bridges come and go: nothing lost, nothing freed early', async () => {
     const r = await runStress({
       cpus: 2,
       engine,
@@ -29,6 +29,7 @@ describe.each(['wasm', 'ts'] as const)('stress under traffic (%s)', (engine) => 
       'vlan-attach-detach',
       'vlan-frames',
       'bridge-member',
+      'bridge-create-destroy',
       'gif-create-destroy',
       'gif-frames',
     ])

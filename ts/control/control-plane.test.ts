@@ -136,7 +136,7 @@ describe.each(['wasm', 'ts'] as const)('control plane (%s)', (engine) => {
     );
     await expect(cp.ifTunnel('wm0', '198.51.100.1', '203.0.113.9')).rejects.toThrow(/wm0 is not a gif interface/);
     const t = await cp.ifTunnel('gif0', '198.51.100.1', '203.0.113.9');
-    expect(t.tunnel).toEqual({ src: '198.51.100.1', dst: '203.0.113.9', ttl: 30 });
+    expect(t.tunnel).toEqual({ src: '198.51.100.1', dst: '203.0.113.9', ttl: 30, pmtu: null });
     await cp.ifAddressAdd('gif0', '10.20.0.1/30');
     // a second tunnel on it: the old one goes, a grace period, reclaim, then the new words
     const p = cp.ifTunnel('gif0', '198.51.100.1', '203.0.113.10');
@@ -144,7 +144,7 @@ describe.each(['wasm', 'ts'] as const)('control plane (%s)', (engine) => {
     expect(g.log).toEqual(['grace-begin']);
     expect(stack.tables.ifs[gif.index]!.gif!.tunnel).toBeNull();
     g.release();
-    expect((await p).tunnel).toEqual({ src: '198.51.100.1', dst: '203.0.113.10', ttl: 30 });
+    expect((await p).tunnel).toEqual({ src: '198.51.100.1', dst: '203.0.113.10', ttl: 30, pmtu: null });
     expect(g.log).toEqual(['grace-begin', 'grace-end', 'reclaim']);
     const d = cp.ifDeleteTunnel('gif0');
     await tick();

@@ -337,7 +337,12 @@ export class ControlPlane {
       ...(s.gif
         ? {
             tunnel: s.gif.tunnel
-              ? { src: formatIP(s.gif.tunnel.src), dst: formatIP(s.gif.tunnel.dst), ttl: s.gif.ttl }
+              ? {
+                  src: formatIP(s.gif.tunnel.src),
+                  dst: formatIP(s.gif.tunnel.dst),
+                  ttl: s.gif.ttl,
+                  pmtu: stack.gifPathMtu(index),
+                }
               : null,
           }
         : {}),
@@ -424,6 +429,14 @@ export class ControlPlane {
   }
 
   /**
+   * `ifconfig bridgeN create`: attaches a bridge(4) with no members under traffic (brconfig's default
+   * limits, or `limits`); `brconfig bridgeN add IF` gives it members.
+   */
+  ifCreateBridge(name: string, limits?: { maxaddr: number; timeout: number }): Promise<IfconfigEntry> {
+    return this.writer('ifconfig create', () => this.ifconfigEntry(this.stack.createBridge(name, limits)));
+  }
+
+  /**
    * `ifconfig gifN tunnel SRC DST`: gives the gif its tunnel (SRC one of our addresses; Stack.checkTunnel
    * refuses before anything changes). A gif that has one loses it first and a grace period passes
    * before the new words are written, so no CPU reads half an old and half a new address (the
@@ -460,8 +473,10 @@ export class ControlPlane {
   }
 
   /**
-   * `ifconfig NAME destroy`: unpublishes the vlan and deletes its routes, waits a grace period, then
-   * frees its neighbors, what was retired, and its slot. Returns how many routes went with it.
+   * `ifconfig NAME destroy` (a vlan, gif or bridge): unpublishes it (a bridge releases its members:
+   * their frames stop entering it) and deletes its routes, waits a grace period, then frees its
+   * neighbors, what was retired, a bridge's port slots, FDB and softc, and its slot. Returns how many
+   * routes went with it.
    */
   ifDestroy(name: string): Promise<number> {
     return this.writer('ifconfig destroy', async () => {

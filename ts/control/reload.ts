@@ -1,7 +1,7 @@
 // Config reload (SIGHUP): the differences between the config in effect and a newly read one, applied
 // through the control plane's own operations without stopping forwarding. What can change under
-// traffic: inline routes, static neighbors, interface addresses, MTU and up/down, and vlan
-// interfaces added or removed. Anything else (a physical interface added or removed, a driver, MAC,
+// traffic: inline routes, static neighbors, interface addresses, MTU and up/down, vlan, gif and
+// bridge interfaces added or removed, bridge members and limits. Anything else (a physical interface added or removed, a driver, MAC,
 // RSS or link setting, the flow cache, ICMP, ARP/ND or IP switches, the routes_file) needs a restart:
 // such a reload is refused whole, nothing changed, and the message lists every such field.
 //
@@ -58,7 +58,7 @@ export function planReload(cur: Config, next: Config): ReloadPlan {
   for (const [name, i] of a) {
     const j = b.get(name);
     if (!j) {
-      if (i.vlan || i.gif) gone.push({ what: `ifconfig ${name} destroy`, run: (cp) => cp.ifDestroy(name) });
+      if (i.vlan || i.gif || i.bridge) gone.push({ what: `ifconfig ${name} destroy`, run: (cp) => cp.ifDestroy(name) });
       else refused.push(`interfaces: ${name} removed (a physical interface)`);
       continue;
     }
@@ -129,8 +129,8 @@ export function planReload(cur: Config, next: Config): ReloadPlan {
         ...createIf(j, { what: `ifconfig ${j.name} create`, run: (cp) => cp.ifCreateGif(j.name, j.gif!.ttl) }),
       );
       last.push(tunnelStep(j));
-    } else
-      refused.push(`interfaces: ${name} added (a ${j.bridge ? 'bridge: restart to add one' : 'physical interface'})`);
+    } else if (j.bridge) come.unshift(...createBridge(j));
+    else refused.push(`interfaces: ${name} added (a physical interface)`);
   }
 
   const ra = new Map(cur.routes.map((r) => [routeKey(r), r]));
@@ -176,7 +176,23 @@ function createVlan(j: InterfaceConfig): ReloadStep[] {
   });
 }
 
-/** An interface the new config adds (vlan or gif): `create`, then its addresses, MTU and state. */
+/**
+ * A bridge the new config adds: `ifconfig NAME create` with its limits, its members (after the
+ * `gone` steps took their addresses away), then its addresses, MTU and state.
+ */
+function createBridge(j: InterfaceConfig): ReloadStep[] {
+  const br = j.bridge!;
+  const [first, ...rest] = createIf(j, {
+    what: `ifconfig ${j.name} create`,
+    run: (cp) => cp.ifCreateBridge(j.name, { maxaddr: br.maxaddr, timeout: br.timeout }),
+  });
+  const members = br.members.map(
+    (m): ReloadStep => ({ what: `brconfig ${j.name} add ${m}`, run: (cp) => cp.brAdd(j.name, m) }),
+  );
+  return [first!, ...members, ...rest];
+}
+
+/** An interface the new config adds (vlan, gif or bridge): `create`, then its addresses, MTU and state. */
 function createIf(j: InterfaceConfig, create: ReloadStep): ReloadStep[] {
   const steps: ReloadStep[] = [create];
   for (const x of j.addresses)

@@ -82,7 +82,13 @@ export interface IfconfigEntry {
   driver: string | null;
   vlan: { parent: string; id: number } | null;
   /** a gif(4) interface's tunnel (null: a gif without one); absent for the other interfaces */
-  tunnel?: { src: string; dst: string; ttl: number } | null;
+  tunnel?: {
+    src: string;
+    dst: string;
+    ttl: number;
+    /** the path MTU learned from the outer path's too-big errors (inner bytes), while fresh; null: none */
+    pmtu: number | null;
+  } | null;
   /** a real link's state (tap, udp, stream, websocket); absent for the other drivers */
   link?: LinkState;
 }

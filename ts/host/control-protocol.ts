@@ -107,7 +107,7 @@ export interface ControlCommands {
   /** `inet ADDR[/LEN] -alias` or `delete`: the address and its routes go, after a grace period */
   'ifconfig.delete': { args: { if: string; address: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.mtu': { args: { if: string; mtu: number }; result: { interfaces: IfconfigEntry[] } };
-  /** a vlan with vlan and vlanif; without them a gif (the name must be gifN, as NetBSD's cloner) */
+  /** a vlan with vlan and vlanif; without them a gif or a bridge (gifN, bridgeN: NetBSD's cloners) */
   'ifconfig.create': { args: { if: string; vlan?: number; vlanif?: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.tunnel': { args: { if: string; src: string; dst: string }; result: { interfaces: IfconfigEntry[] } };
   'ifconfig.deletetunnel': { args: { if: string }; result: { interfaces: IfconfigEntry[] } };

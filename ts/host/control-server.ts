@@ -146,8 +146,11 @@ export async function startControlServer(engine: NodeMachine, path?: string): Pr
     'ifconfig.create': async (args) => {
       const a = argReader(args, ['if', 'vlan', 'vlanif']);
       if (args['vlan'] === undefined && args['vlanif'] === undefined) {
+        if (/^bridge\d+$/.test(a.str('if'))) return { interfaces: [await cp.ifCreateBridge(a.str('if'))] };
         if (!/^gif\d+$/.test(a.str('if')))
-          throw new UserError(`create takes 'vlan VID vlanif PARENT', or names a gif (gif0, gif1, ...)`);
+          throw new UserError(
+            `create takes 'vlan VID vlanif PARENT', or names a gif (gif0, gif1, ...) or a bridge (bridge0, ...)`,
+          );
         return { interfaces: [await cp.ifCreateGif(a.str('if'))] };
       }
       return { interfaces: [await cp.ifCreateVlan(a.str('if'), a.str('vlanif'), a.int('vlan'))] };

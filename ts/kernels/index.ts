@@ -31,5 +31,5 @@ export * from './fib/batch.js';
 export * from './sync/pserialize.js';
 export * from './sync/psref.js';
 export * from './sync/pslist.js';
-export { encap_lookup } from './forward/gif.js';
+export { encap_lookup, encap_ingress_reject } from './forward/gif.js';
 export * from './probe/probe.js';

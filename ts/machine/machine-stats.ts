@@ -128,6 +128,23 @@ export class MachineCounters implements MachineStats {
     return 2 ** 32;
   }
 
+  /**
+   * Batch counts from the batch-time histogram, over all CPUs: every batch, and those in buckets that
+   * start at or above `ns` (a bucket [2^i, 2^(i+1)) ns counts when 2^i >= ns: a lower bound of the
+   * batches that took at least `ns`).
+   */
+  batchesOver(ns: number): { total: number; over: number } {
+    const h = new Uint32Array(this.stack.k.memory.buffer, this.hist, this.cpus * 32);
+    let total = 0;
+    let over = 0;
+    for (let c = 0; c < this.cpus; c++)
+      for (let i = 0; i < 32; i++) {
+        total += h[c * 32 + i]!;
+        if (2 ** i >= ns) over += h[c * 32 + i]!;
+      }
+    return { total, over };
+  }
+
   /** Frames the stress checks caught forwarded with a dead nexthop (always 0 unless verify is on). */
   violations(): number {
     let v = 0;

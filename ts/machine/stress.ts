@@ -226,6 +226,25 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
             ops['bridge-static'] = (ops['bridge-static'] ?? 0) + 1;
           }
           ops['bridge-member'] = (ops['bridge-member'] ?? 0) + 1;
+          if (ops['bridge-member'] % 2 === 1) {
+            // every other time: a bridge created under traffic with wm4 taken from bridge0, a /27 of the traffic routed
+            // out through it (flooded: its gateway's MAC is never learned), then destroyed under that
+            // traffic (members released, routes deleted, a grace period, FDB and softc freed)
+            await cp.brDelete('bridge0', 'wm4');
+            await cp.ifCreateBridge('bs1');
+            await cp.brAdd('bs1', 'wm4');
+            await cp.ifAddressAdd('bs1', '100.66.0.1/24');
+            await cp.neighborSet(Uint8Array.of(100, 66, 0, 254), 'bs1', Uint8Array.of(2, 0, 0, 0, 0x66, 0xfe));
+            // (unless a flapped route holds that prefix: the bridge still comes and goes)
+            await addNew([
+              route(Uint8Array.of(203, 0, 113, Math.floor(rnd() * 8) << 5), 27, Uint8Array.of(100, 66, 0, 254), 'bs1'),
+            ]);
+            for (let k = 0; k < 20 && (e.stack.interfaceCounters()['bs1']?.opkts ?? 0) === 0; k++) await tick();
+            ops['bridge-frames'] = (ops['bridge-frames'] ?? 0) + (e.stack.interfaceCounters()['bs1']?.opkts ?? 0);
+            await cp.ifDestroy('bs1');
+            await cp.brAdd('bridge0', 'wm4');
+            ops['bridge-create-destroy'] = (ops['bridge-create-destroy'] ?? 0) + 1;
+          }
           break;
         }
         case 8: {

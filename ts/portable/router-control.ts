@@ -42,7 +42,7 @@ export abstract class RouterControl {
     list: (ifname: string): string[] => this.control.ifconfig(ifname)[0]!.addresses,
   };
 
-  /** Interfaces: list, up/down, MTU, vlans created and destroyed under traffic. */
+  /** Interfaces: list, up/down, MTU, vlans and bridges created and destroyed under traffic. */
   readonly interfaces = {
     list: (): IfconfigEntry[] => this.control.ifconfig(),
     up: (ifname: string): Promise<IfconfigEntry> => this.control.ifUp(ifname, true),
@@ -50,11 +50,14 @@ export abstract class RouterControl {
     mtu: (ifname: string, mtu: number): Promise<IfconfigEntry> => this.control.ifMtu(ifname, mtu),
     createVlan: (name: string, parent: string, vid: number): Promise<IfconfigEntry> =>
       this.control.ifCreateVlan(name, parent, vid),
-    /** resolves with how many routes went with it */
+    /** a bridge(4) with no members (`bridges.add` gives it some), brconfig's default limits unless given */
+    createBridge: (name: string, limits?: { maxaddr: number; timeout: number }): Promise<IfconfigEntry> =>
+      this.control.ifCreateBridge(name, limits),
+    /** a vlan, gif or bridge (its members released); resolves with how many routes went with it */
     destroy: (name: string): Promise<number> => this.control.ifDestroy(name),
   };
 
-  /** bridge(4)s (configured with `bridge:`), as `mpstack brconfig` handles them. */
+  /** bridge(4)s (configured with `bridge:` or made by `interfaces.createBridge`), as `mpstack brconfig` handles them. */
   readonly bridges = {
     /** one bridge (members with per-port counters, the address cache), or every bridge */
     list: (bridge?: string): Promise<BrconfigEntry[]> => this.control.brconfig(bridge),

@@ -74,6 +74,33 @@ describe.each(['wasm', 'ts'] as const)('createRouter (%s)', (engine) => {
     expect((await r.routes.get('10.1.2.3')).type).toBeNull();
   });
 
+  test('control: a bridge created at run time switches between its members, then is destroyed', async () => {
+    const r = await make({
+      interfaces: [
+        { name: 'wm0', mac: '02:00:00:00:0a:01', addresses: ['192.0.2.1/24'] },
+        { name: 'wm1', mac: '02:00:00:00:0a:02' },
+        { name: 'wm2', mac: '02:00:00:00:0a:03' },
+      ],
+    });
+    const e = await r.interfaces.createBridge('bridge0', { maxaddr: 50, timeout: 60 });
+    expect(e.flags).toContain('BRIDGE');
+    await r.bridges.add('bridge0', 'wm1');
+    await r.bridges.add('bridge0', 'wm2');
+    const station = (src: string, dst: string) =>
+      buildFrame({ dstMac: mac(dst), srcMac: mac(src), src: ip('10.9.0.1'), dst: ip('10.9.0.2'), proto: 'udp' });
+    // unknown destination: flooded to the other member only
+    expect(r.receive('wm1', station('02:00:00:00:01:01', '02:00:00:00:02:02')).map((o) => o.if)).toEqual(['wm2']);
+    const [b] = await r.bridges.list('bridge0');
+    expect([b!.maxaddr, b!.timeout, b!.addresses.map((a) => [a.mac, a.port])]).toEqual([
+      50,
+      60,
+      [['02:00:00:00:01:01', 'wm1']],
+    ]);
+    await r.interfaces.destroy('bridge0');
+    expect(r.interfaces.list().map((i) => i.name)).toEqual(['wm0', 'wm1', 'wm2']);
+    expect(r.receive('wm1', station('02:00:00:00:01:01', '02:00:00:00:02:02'))).toEqual([]); // not switched
+  });
+
   test('control: interfaces, addresses and neighbors', async () => {
     const r = await make();
     expect(r.interfaces.list().map((i) => i.name)).toEqual(['wm0', 'wm1']);

@@ -63,6 +63,7 @@ export const KERNELS = {
   nb_find: 'u32',
   // tunnels (assembly/forward/gif.ts)
   encap_lookup: 'u32',
+  encap_ingress_reject: 'u32',
   nb_set: 'u32',
   nb_del: 'u32',
   nb_reclaim: 'u32',

@@ -127,6 +127,8 @@ const STRUCTS: Struct[] = [
       GIF_SRC: ADDR,
       GIF_DST: ADDR,
       GIF_TTL: U32,
+      GIF_PMTU: U32,
+      GIF_PMTU_AT: U32,
     },
   },
   // route.ts
@@ -409,6 +411,8 @@ const LONE = [
   'C_COUNT',
   'GIF_TTL',
   'GIF_MTU',
+  'GIF_PMTU_EXPIRE_MS',
+  'GIF_PMTU_MIN',
   'GIF_NEST_MAX',
   'PRH_BUCKETS',
 ];

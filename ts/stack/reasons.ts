@@ -58,6 +58,7 @@ export const REASON_NAMES: readonly string[] = [
   'gif-nesting',
   'gif-no-tunnel',
   'gif-icmp-relayed',
+  'gif-ingress',
 ];
 
 export const HTYPE_NAMES = ['none', 'ipv4', 'tcp4', 'udp4', 'ipv6', 'tcp6', 'udp6'] as const;

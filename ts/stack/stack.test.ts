@@ -515,7 +515,7 @@ describe.each(KERNEL_IMPLS)('Stack (%s kernels)', (engine) => {
       [() => s.createVlan('vlan9', 'wm0', 0), 'vlan id must be 1..4094, not 0'],
       [() => s.createVlan('vlan9', 'wm0', 4095), 'vlan id must be 1..4094, not 4095'],
       [() => s.createVlan('vlan9', 'wm0', 50), 'vlan 50 on wm0 is vlan50 already'],
-      [() => destroyInterface(s, 'wm0'), 'wm0 is a NIC: only vlan and gif interfaces can be destroyed'],
+      [() => destroyInterface(s, 'wm0'), 'wm0 is a NIC: only vlan, gif and bridge interfaces can be destroyed'],
       [() => destroyInterface(s, 'vlan9'), "no interface 'vlan9'"],
     ];
     for (const [f, msg] of cases) expect(refusal(f).message).toBe(msg);

@@ -4,6 +4,10 @@
 import {
   GIF_TTL,
   GIF_MTU,
+  GIF_PMTU_EXPIRE_MS,
+  IF_SIZE,
+  IF_GIF_PMTU,
+  IF_GIF_PMTU_AT,
   CTX_ENCAP,
   BUF_SIZE,
   BUF_HEADROOM,
@@ -69,8 +73,14 @@ import {
   C_TX_BYTES,
 } from '../../assembly/layout.js';
 import type { RouteSpec } from '../config/routes-file.js';
-import { MAX_MTU, MIN_MTU, MIN_MTU_IPV6 } from '../config/schema.js';
-import { formatIP as fmt, formatPrefix as fmtPrefix, ipEqual, linkLocalFromMac } from '../addr/addr.js';
+import { MAX_MTU, MIN_MTU, MIN_MTU_IPV6, defaultMac } from '../config/schema.js';
+import {
+  formatIP as fmt,
+  formatMac as fmtMac,
+  formatPrefix as fmtPrefix,
+  ipEqual,
+  linkLocalFromMac,
+} from '../addr/addr.js';
 import { type KernelImpl, type Kernels, makeKernels } from './kernels.js';
 import { type Layout, NEV_SLOT_BYTES, planLayout } from './memory-plan.js';
 import { type LlHost, type LlSend, Lltable, NUD_DEFAULTS, type NudParams, type NudState } from './lltable.js';
@@ -147,6 +157,11 @@ export interface StackOptions {
   reserve?: number;
   /** ifnet slots beyond the config's, for vlan interfaces created at run time (createVlan) */
   spareInterfaces?: number;
+  /**
+   * bridge softcs (each with a SPARE_BRIDGE_FDB_SLOTS-slot FDB) beyond the config's, for bridges
+   * created at run time (createBridge); default SPARE_BRIDGES when spareInterfaces is given, else 0
+   */
+  spareBridges?: number;
   /**
    * resolve next hops (ARP / ND, the lltable) instead of dropping a miss as unresolved; default: on
    * for a single CPU. The multi-CPU engine has no event ring consumer yet: off there.
@@ -229,6 +244,12 @@ export class StackConfigError extends UserError {
 /** IPv4 routes from which batches warm the FIB first (measured: 1M routes +5-37% frames/s; 1k routes a few % less). */
 export const FIBWARM_ROUTES = 65536;
 
+/** bridges an engine with spare interfaces can create at run time (`ifconfig bridgeN create`) */
+export const SPARE_BRIDGES = 4;
+/** a run-time bridge's FDB slots: brconfig's default maxaddr (100) and up to 512 stay under half full */
+export const SPARE_BRIDGE_FDB_SLOTS = 1024;
+/** a run-time bridge's limits until brconfig changes them: brconfig's defaults */
+export const BRIDGE_DEFAULTS = { maxaddr: 100, timeout: 1200 } as const;
 const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(2, n)));
 
 /**
@@ -293,7 +314,12 @@ export class Stack implements LlHost {
       neighborEvents: resolve ? pow2(Math.max(NEV_SLOTS, batch)) : 0,
       rssInterfaces: config.interfaces.filter((i) => !i.vlan && !i.bridge && !i.gif).length,
       // an FDB of at least twice maxaddr slots, so the probe window rarely fills before maxaddr does
-      bridges: config.interfaces.filter((i) => i.bridge).map((i) => pow2(Math.max(64, 2 * i.bridge!.maxaddr))),
+      bridges: [
+        ...config.interfaces.filter((i) => i.bridge).map((i) => pow2(Math.max(64, 2 * i.bridge!.maxaddr))),
+        ...new Array<number>(opts.spareBridges ?? (opts.spareInterfaces ? SPARE_BRIDGES : 0)).fill(
+          SPARE_BRIDGE_FDB_SLOTS,
+        ),
+      ],
       // with room for run-time vlans, any NIC may become a parent
       vlanParents: opts.spareInterfaces
         ? config.interfaces.filter((i) => !i.vlan && !i.gif).length
@@ -1241,6 +1267,65 @@ export class Stack implements LlHost {
     this.ifByName.set(name, index);
     this.ifAddrs.set(index, []);
     return index;
+  }
+
+  /**
+   * `ifconfig bridgeN create` on a running engine: attaches a bridge(4) interface with no members in
+   * the lowest free ifindex, up, MTU 1500, a MAC of its own (02:6d:70:00:HH:LL from its index, the
+   * config's default, or the next such MAC no interface has), no addresses, brconfig's default
+   * limits. Its softc and FDB come from the spare ones the memory plan laid out (spareBridges).
+   * Refuses a name in use, a full interface table and no spare softc. Caller holds the writer lock.
+   */
+  createBridge(name: string, limits: { maxaddr: number; timeout: number } = BRIDGE_DEFAULTS): number {
+    const fail = (msg: string): never => {
+      throw new StackConfigError(undefined, undefined, msg);
+    };
+    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(name))
+      fail(`'${name}' is not an interface name (a letter, then up to 14 letters, digits, '_', '.', '-')`);
+    if (this.ifByName.has(name)) fail(`interface ${name} exists already`);
+    let index = 1;
+    while (index < this.L.sizes.ifSlots && this.tables.ifs[index]) index++;
+    if (index >= this.L.sizes.ifSlots) fail(`no free interface slot (${this.L.sizes.ifSlots - 1} in this engine)`);
+    if (!this.tables.bridgeSoftcFree())
+      fail(`no bridge left to create: this engine laid out ${this.L.bridges.length} bridges and all are in use`);
+    const macs = new Set(this.tables.ifs.flatMap((x) => (x ? [fmtMac(x.mac)] : [])));
+    let k = index;
+    while (macs.has(fmtMac(defaultMac(k)))) k++;
+    const mac = defaultMac(k);
+    this.tableOp(() =>
+      this.tables.attachInterface({
+        index,
+        name,
+        mac,
+        mtu: 1500,
+        up: true,
+        vlan: null,
+        bridge: { maxaddr: limits.maxaddr, timeout: limits.timeout },
+        queues: 1,
+        rssUdp: false,
+        rssKey: new Uint8Array(40),
+        addr4: 0,
+        addr6: null,
+        ll6: linkLocalFromMac(mac),
+        ll6Auto: true,
+      }),
+    );
+    this.ifByName.set(name, index);
+    this.ifAddrs.set(index, []);
+    return index;
+  }
+
+  /**
+   * The path MTU gif `index` learned from its outer path (IF_GIF_PMTU: ICMP too-big about its outer
+   * packets), while fresh at `nowMs` (the data path's clock; default: the last batch's), or null.
+   */
+  gifPathMtu(index: number, nowMs?: number): number | null {
+    const p = this.L.ifnet + index * IF_SIZE;
+    const u32 = new Uint32Array(this.k.memory.buffer);
+    const pmtu = Atomics.load(u32, (p + IF_GIF_PMTU) >>> 2);
+    if (pmtu === 0) return null;
+    const now = nowMs !== undefined ? nowMs >>> 0 : (this.wallClock?.() ?? this.clockNow);
+    return (now - Atomics.load(u32, (p + IF_GIF_PMTU_AT) >>> 2)) >>> 0 > GIF_PMTU_EXPIRE_MS ? null : pmtu;
   }
 
   /**

@@ -554,7 +554,7 @@ describe.each(KERNEL_IMPLS)('Tables (%s kernels)', (impl) => {
     t.setNeighbor(ip('10.100.0.5'), 3, mac('02:00:00:00:cc:05'));
     t.setNeighbor(ip('192.0.2.10'), 1, mac('02:00:00:00:aa:10'));
     expect(() => detachInterface(t, 1)).toThrow(
-      new TableError('wm0 is a NIC: only vlan and gif interfaces can be destroyed'),
+      new TableError('wm0 is a NIC: only vlan, gif and bridge interfaces can be destroyed'),
     );
     const gone = detachInterface(t, 3).map((r) => `${formatPrefix(r.prefix, r.plen)}`);
     expect(gone.sort()).toEqual(['10.100.0.0/24', '10.100.0.1/32', '172.16.0.0/12', '2001:db8:64::/64']);

@@ -94,6 +94,8 @@ import {
   IF_GIF_SRC,
   IF_GIF_DST,
   IF_GIF_TTL,
+  IF_GIF_PMTU,
+  IF_GIF_PMTU_AT,
   ENC_CAP,
   ENC_HWM,
   ENC_MAX,
@@ -182,6 +184,10 @@ export interface BridgeState {
   slotOf: Map<number, number>;
   /** port slots unlinked, waiting for a grace period before reuse (bridgeFreeMember) */
   limbo: number[];
+  /** which of the layout's softcs (L.bridges) it has */
+  region: number;
+  /** members released by unpublishInterface, whose IF_BRIDGE freeInterface clears */
+  released: number[];
 }
 
 /** A gif's tunnel: outer source (one of our addresses) and destination, wire order, 4 or 16 bytes each. */
@@ -226,7 +232,8 @@ export class Tables {
   private nhNext = 1;
   private rssUsed = 0;
   private vlanUsed = 0;
-  private bridgeUsed = 0;
+  /** the layout's bridge softcs (L.bridges) in use, by position */
+  private readonly bridgeRegions = new Set<number>();
   /** bridge(4) writer state, by the bridge's ifindex */
   readonly bridges = new Map<number, BridgeState>();
   private readonly mem: Mem;
@@ -382,8 +389,11 @@ export class Tables {
       vlanEntry = map + s.vlan.id * 2;
     } else if (s.bridge) {
       // bridge(4): no queues of its own (its members have them); the softc and an empty FDB
-      if (this.bridgeUsed >= L.bridges.length) throw new TableError('no bridge softc left in the layout');
-      const b = L.bridges[this.bridgeUsed++]!;
+      // the first free softc: the config's bridges take theirs in order, each sized for its maxaddr
+      const region = L.bridges.findIndex((_, j) => !this.bridgeRegions.has(j));
+      if (region < 0) throw new TableError('no bridge softc left in the layout');
+      this.bridgeRegions.add(region);
+      const b = L.bridges[region]!;
       u8.fill(0, b.sc, b.sc + BR_BYTES);
       u8.fill(0, b.fdb, b.fdb + b.slots * FDB_SIZE);
       dv.setUint32(b.sc + BR_IFINDEX, s.index, true);
@@ -400,6 +410,8 @@ export class Tables {
         members: [],
         slotOf: new Map(),
         limbo: [],
+        region,
+        released: [],
       });
     } else if (s.gif) {
       flags |= IFF_GIF; // no queues, no RSS: frames reach it decapsulated, by the encap table
@@ -461,6 +473,7 @@ export class Tables {
     const { u8, dv } = this;
     const p = this.L.ifnet + index * IF_SIZE;
     u8.fill(0, p + IF_GIF_SRC, p + IF_GIF_TTL + 4);
+    u8.fill(0, p + IF_GIF_PMTU, p + IF_GIF_PMTU_AT + 4); // what the old tunnel's outer path taught
     u8.set(src, p + IF_GIF_SRC);
     u8.set(dst, p + IF_GIF_DST);
     dv.setUint32(p + IF_GIF_TTL, s.gif.ttl, true);
@@ -561,11 +574,20 @@ export class Tables {
     const { dv, L } = this;
     const s = this.ifs[index];
     if (!s) throw new TableError(`no interface with index ${index}`);
-    if (!s.vlan && !s.gif) throw new TableError(`${s.name} is a NIC: only vlan and gif interfaces can be destroyed`);
+    if (!s.vlan && !s.gif && !s.bridge)
+      throw new TableError(`${s.name} is a NIC: only vlan, gif and bridge interfaces can be destroyed`);
     const p = L.ifnet + index * IF_SIZE;
     if (s.vlan) {
       const map = dv.getUint32(L.ifnet + s.vlan.parent * IF_SIZE + IF_VLANMAP, true);
       Atomics.store(new Uint16Array(this.k.memory.buffer, map + s.vlan.id * 2, 1), 0, 0);
+    } else if (s.bridge) {
+      // every member released as `brconfig delete` releases one: its frames stop entering the
+      // bridge, its port slot leaves the list; the softc and FDB stay readable until freeInterface
+      const b = this.bridgeOf(index);
+      for (const m of [...b.members]) {
+        this.bridgeUnpublishMember(index, m);
+        b.released.push(m);
+      }
     } else {
       this.deleteTunnel(index); // no outer packet finds it any more
     }
@@ -594,6 +616,17 @@ export class Tables {
     }
     this.purgeNeighbors(index);
     this.reclaim();
+    const b = this.bridges.get(index);
+    if (b) {
+      // no CPU can reach the softc any more (the bridge's flags and its members' IFF_BRPORT went a
+      // grace period ago): the members' IF_BRIDGE, the port slots, the FDB and the softc are freed
+      for (const m of b.released) this.bridgeFreeMember(index, m);
+      const r = this.L.bridges[b.region]!;
+      this.u8.fill(0, r.sc, r.sc + BR_BYTES);
+      this.u8.fill(0, r.fdb, r.fdb + r.slots * FDB_SIZE);
+      this.bridges.delete(index);
+      this.bridgeRegions.delete(b.region);
+    }
     const p = this.L.ifnet + index * IF_SIZE;
     this.u8.fill(0, p, p + IF_SIZE);
     this.ifs[index] = undefined;
@@ -688,6 +721,11 @@ export class Tables {
     const p = this.L.ifnet + member * IF_SIZE;
     if ((this.ifs[member]?.bridgeOf ?? 0) === 0)
       Atomics.store(new Uint32Array(this.k.memory.buffer, p + IF_BRIDGE, 1), 0, 0);
+  }
+
+  /** Whether a bridge softc is free for `ifconfig bridgeN create` (Stack.createBridge). */
+  bridgeSoftcFree(): boolean {
+    return this.bridgeRegions.size < this.L.bridges.length;
   }
 
   /** The bridge's forwarding database, for brconfig (list, flush, static entries). */

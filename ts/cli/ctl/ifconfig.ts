@@ -1,7 +1,7 @@
 // `mpstack ifconfig [IF [up | down | inet ADDR/LEN [alias] | inet ADDR[/LEN] -alias | inet ADDR[/LEN]
 // delete | mtu N | create vlan VID vlanif PARENT | create | tunnel SRC DST | deletetunnel | destroy]]`
 // (inet6 as inet) against a running engine: show one or every interface, change one, or create and
-// destroy vlan and gif interfaces (and give a gif its tunnel), in the
+// destroy vlan, gif and bridge interfaces (and give a gif its tunnel), in the
 // manner of NetBSD's ifconfig(8): `inet ADDR/LEN` replaces the primary address of its kind (IPv4,
 // global IPv6, link-local), `alias` adds one, `-alias` and `delete` remove one.
 import type { IfconfigEntry } from '../../host/control-protocol.js';
@@ -24,7 +24,7 @@ export function formatIfconfig(e: IfconfigEntry): string {
   else if (e.tunnel !== undefined)
     lines.push(
       e.tunnel
-        ? `\ttunnel ${e.tunnel.src.includes(':') ? 'inet6' : 'inet'} ${e.tunnel.src} --> ${e.tunnel.dst}  ttl ${e.tunnel.ttl}`
+        ? `\ttunnel ${e.tunnel.src.includes(':') ? 'inet6' : 'inet'} ${e.tunnel.src} --> ${e.tunnel.dst}  ttl ${e.tunnel.ttl}${e.tunnel.pmtu !== null && e.tunnel.pmtu !== undefined ? `  pmtu ${e.tunnel.pmtu}` : ''}`
         : '\ttunnel: none',
     );
   else
@@ -111,7 +111,7 @@ export async function ifconfigCommand(ifname: string | undefined, words: string[
       return c.call('ifconfig.mtu', { if: ifname, mtu: Number(rest[0]) });
     }
     throw new UserError(
-      `ifconfig: expected 'up', 'down', 'inet ADDR/LEN [alias]', 'inet ADDR -alias', 'mtu N', 'create vlan VID vlanif PARENT', 'create' (gifN), 'tunnel SRC DST', 'deletetunnel' or 'destroy' after ${ifname}, not '${words.join(' ')}'`,
+      `ifconfig: expected 'up', 'down', 'inet ADDR/LEN [alias]', 'inet ADDR -alias', 'mtu N', 'create vlan VID vlanif PARENT', 'create' (gifN, bridgeN), 'tunnel SRC DST', 'deletetunnel' or 'destroy' after ${ifname}, not '${words.join(' ')}'`,
     );
   });
   const change = ifname !== undefined && words.length > 0;

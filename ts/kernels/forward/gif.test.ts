@@ -1,11 +1,14 @@
 // gif(4) and the encap table (assembly/forward/gif.ts, its twin gif.ts), on both engines through the
 // Stack: encapsulation and decapsulation of every pair of families (protocols 4 and 41), the most
-// specific encap match, the nesting limit, the tunnel MTU, and malformed tunnel input.
+// specific encap match, ingress filtering, the nesting limit, the tunnel MTU and its path MTU learned
+// from the outer path, and malformed tunnel input.
 import { describe, expect, test } from '@jest/globals';
 import { Stack, type FrameResult, type StackConfig } from '../../stack/stack.js';
 import { buildFrame, type FrameSpec } from '../../packet/build.js';
 import { MAC, ip, topology } from '../../../test/fixtures/topology.js';
 import { parsePrefix } from '../../addr/addr.js';
+import { ControlPlane, localDataplane } from '../../control/control-plane.js';
+import { formatIfconfig } from '../../cli/ctl/ifconfig.js';
 
 const addrs = (...list: string[]) =>
   list.map((s) => {
@@ -189,16 +192,23 @@ describe.each([
     expect(s.interfaceCounters()['gif1']!.ipkts).toBe(4);
   });
 
-  test('decapsulation needs an encap match: another source is for the router itself', () => {
+  test('ingress filtering (RFC 4213 3.6): an outer source that is not the remote end is dropped and counted', () => {
     const s = stack();
-    const f = outer(
-      '203.0.113.98',
-      '198.51.100.1',
-      inner4({ src: ip('10.20.0.2'), dst: ip('192.0.2.10') }).subarray(14),
-    );
-    const r = one(s, f, 2);
-    expect(r.path).toBe('local');
+    const in4 = inner4({ src: ip('10.20.0.2'), dst: ip('192.0.2.10') }).subarray(14);
+    const in6 = inner6({ src: ip('2001:db8:20::2'), dst: ip('2001:db8::10') }).subarray(14);
+    // IPv6 in IPv4 (6in4) and ipip to gif0's local end, from another source: no decapsulation
+    for (const f of [outer('203.0.113.98', '198.51.100.1', in6), outer('203.0.113.98', '198.51.100.1', in4)]) {
+      const r = one(s, f, 2);
+      expect([r.path, r.reason, r.out.length]).toEqual(['drop', 'gif-ingress', 0]);
+    }
+    // IPv6 outer (gif1's local end), spoofed source
+    expect(one(s, outer('2001:db8:100::98', '2001:db8:1::1', in4), 2).reason).toBe('gif-ingress');
     expect(s.counters()['gif-decapsulated'] ?? 0).toBe(0);
+    // protocol 41 to one of our addresses that ends no tunnel: the router's own (protocol unreachable)
+    expect(one(s, outer('203.0.113.98', '192.0.2.1', in6), 2).reason).not.toBe('gif-ingress');
+    // the configured remote end still gets through
+    expect(one(s, outer('203.0.113.99', '198.51.100.1', in6), 2).path).not.toBe('drop');
+    expect(s.counters()['gif-decapsulated']).toBe(1);
   });
 
   test('encap_lookup: the most specific (source, destination) match wins, a freed entry is skipped', () => {
@@ -228,6 +238,16 @@ describe.each([
     expect(look('2001:db8:100::5', '2001:db8:1::1', 17)).toBe(0); // neither 4 nor 41
     t.wlock.runSync('test', () => t.encapDetach(slots[0]!));
     expect(look('8.8.8.8', '1.2.3.4')).toBe(0);
+    // ingress filtering: some tunnel ends at the destination (by its destination prefix), for that protocol
+    const ends = (dst: string, proto = 4) => {
+      const b = ip(dst);
+      t.u8.set(b, at + 16);
+      return k.encap_ingress_reject(s.L.encap, b.length === 16 ? 1 : 0, at + 16, proto);
+    };
+    expect([ends('198.51.100.1'), ends('198.51.100.7'), ends('198.51.100.7', 41), ends('1.2.3.4')]).toEqual([
+      1, 1, 1, 0,
+    ]);
+    expect([ends('2001:db8:1::1', 41), ends('2001:db8:1::2'), ends('198.51.100.1', 17)]).toEqual([1, 0, 0]);
   });
 
   test('nesting limit: an outer packet routed into a tunnel or back to us is dropped (gif-nesting)', () => {
@@ -334,37 +354,38 @@ describe.each([
     expect(r6.out[0]!.data[20]).toBe(41);
   });
 
-  test('ICMP errors about our outer packets are relayed to the inner source (RFC 2003 4)', () => {
-    const s = stack();
-    /** An ICMP error from the gateway to wm1's address quoting a packet gif0 sent (its outer header to `to`). */
-    const err = (type: number, code: number, mtu: number, inner: Uint8Array, to = '203.0.113.99', v6 = false) => {
-      const quote = outer(
-        v6 ? '2001:db8:1::1' : '198.51.100.1',
-        v6 ? '2001:db8:100::99' : to,
-        inner.subarray(14),
-      ).subarray(14, 14 + (v6 ? 40 : 20) + (inner[14]! >> 4 === 6 ? 48 : 28));
-      const icmp = new Uint8Array(8 + quote.length);
-      icmp.set([type, code, 0, 0, 0, 0, mtu >> 8, mtu & 255]);
-      icmp.set(quote, 8);
-      if (v6) {
-        // the ICMPv6 checksum over the pseudo-header (from the gateway to wm1's address)
-        const ph = new Uint8Array(40 + icmp.length);
-        ph.set(ip('2001:db8:1::fe'), 0);
-        ph.set(ip('2001:db8:1::1'), 16);
-        ph[34] = icmp.length >> 8;
-        ph[35] = icmp.length & 255;
-        ph[39] = 58;
-        ph.set(icmp, 40);
-        const c = ~sum16(ph, 0, ph.length) & 0xffff;
-        icmp[2] = c >> 8;
-        icmp[3] = c & 255;
-        return outer('2001:db8:1::fe', '2001:db8:1::1', icmp, 58);
-      }
-      const c = ~sum16(icmp, 0, icmp.length) & 0xffff;
+  /** An ICMP error from the gateway to wm1's address quoting a packet gif0 sent (its outer header to `to`). */
+  const err = (type: number, code: number, mtu: number, inner: Uint8Array, to = '203.0.113.99', v6 = false) => {
+    const quote = outer(
+      v6 ? '2001:db8:1::1' : '198.51.100.1',
+      v6 ? '2001:db8:100::99' : to,
+      inner.subarray(14),
+    ).subarray(14, 14 + (v6 ? 40 : 20) + (inner[14]! >> 4 === 6 ? 48 : 28));
+    const icmp = new Uint8Array(8 + quote.length);
+    icmp.set([type, code, 0, 0, 0, 0, mtu >> 8, mtu & 255]);
+    icmp.set(quote, 8);
+    if (v6) {
+      // the ICMPv6 checksum over the pseudo-header (from the gateway to wm1's address)
+      const ph = new Uint8Array(40 + icmp.length);
+      ph.set(ip('2001:db8:1::fe'), 0);
+      ph.set(ip('2001:db8:1::1'), 16);
+      ph[34] = icmp.length >> 8;
+      ph[35] = icmp.length & 255;
+      ph[39] = 58;
+      ph.set(icmp, 40);
+      const c = ~sum16(ph, 0, ph.length) & 0xffff;
       icmp[2] = c >> 8;
       icmp[3] = c & 255;
-      return outer('198.51.100.254', '198.51.100.1', icmp, 1);
-    };
+      return outer('2001:db8:1::fe', '2001:db8:1::1', icmp, 58);
+    }
+    const c = ~sum16(icmp, 0, icmp.length) & 0xffff;
+    icmp[2] = c >> 8;
+    icmp[3] = c & 255;
+    return outer('198.51.100.254', '198.51.100.1', icmp, 1);
+  };
+
+  test('ICMP errors about our outer packets are relayed to the inner source (RFC 2003 4)', () => {
+    const s = stack();
     const sent = inner4({ dst: ip('10.20.0.2'), df: true, ttl: 63 });
     const r = one(s, err(3, 4, 1400, sent), 2);
     expect([r.path, r.reason]).toEqual(['local', 'gif-icmp-relayed']);
@@ -384,6 +405,53 @@ describe.each([
     expect([r6.path, r6.reason]).toEqual(['local', 'gif-icmp-relayed']);
     const e6 = r6.out[0]!.data;
     expect([r6.out[0]!.ifindex, e6[54], be16(e6, 60)]).toEqual([1, 2, 1460]);
+  });
+
+  test('path MTU learning: a too-big from the outer path lowers the tunnel MTU (IPv6 inside: not below 1280)', () => {
+    const s = stack();
+    const sent = inner4({ dst: ip('10.20.0.2'), df: true });
+    // frag-needed for gif0's outer packets, outer path MTU 1000: the tunnel carries 980 inner bytes
+    expect(one(s, err(3, 4, 1000, sent), 2, 5000).reason).toBe('gif-icmp-relayed');
+    expect(s.gifPathMtu(4, 5000)).toBe(980);
+    const big4 = one(s, inner4({ df: true, payload: 1000 }), 1, 6000);
+    expect([big4.path, big4.reason]).toEqual(['drop', 'need-fragmentation']);
+    expect(be16(big4.out[0]!.data, 40)).toBe(980); // the learned MTU, to the inner source
+    expect(one(s, inner4({ df: true, payload: 900 }), 1, 6000).path).toBe('normal'); // 928 bytes fit
+    // IPv6 inside: the learned 980 is below IPv6's minimum, so 1280 still goes (the outer IPv4 is
+    // sent without DF and fragmented on the way), and past 1280 the too-big says 1280
+    expect(one(s, inner6({ payload: 1200 }), 1, 6000).path).toBe('normal');
+    const big6 = one(s, inner6({ payload: 1300 }), 1, 6000);
+    expect([big6.reason, be16(big6.out[0]!.data, 60)]).toEqual(['too-big', 1280]);
+    // only ever lowered while fresh: a larger report changes nothing, a smaller one lowers it
+    one(s, err(3, 4, 1200, sent), 2, 7000);
+    expect(s.gifPathMtu(4, 7000)).toBe(980);
+    one(s, err(3, 4, 700, sent), 2, 7000);
+    expect(s.gifPathMtu(4, 7000)).toBe(680);
+    // `ifconfig gif0` shows it (at the stack's clock: the last batch's)
+    const shown = new ControlPlane(localDataplane(s)).ifconfig('gif0')[0]!;
+    expect(shown.tunnel?.pmtu).toBe(680);
+    expect(formatIfconfig(shown)).toContain('\ttunnel inet 198.51.100.1 --> 203.0.113.99  ttl 30  pmtu 680\n');
+    // a report from a router that gives no MTU (0) teaches nothing; gif1's IPv6 outer path likewise
+    one(s, err(3, 4, 0, sent), 2, 7000);
+    expect(s.gifPathMtu(4, 7000)).toBe(680);
+    one(s, err(2, 0, 1300, inner6({ dst: ip('2001:db8:21::2') }), '', true), 2, 7000);
+    expect(s.gifPathMtu(5, 7000)).toBe(1260);
+    // about another destination: nothing learned
+    const s2 = stack();
+    one(s2, err(3, 4, 1000, sent, '203.0.113.98'), 2, 5000);
+    expect(s2.gifPathMtu(4, 5000)).toBeNull();
+    // stale after 10 minutes (NetBSD's ip_mtudisc_timeout): the gif's own MTU again
+    expect(s.gifPathMtu(4, 7000 + 600_001)).toBeNull();
+    expect(one(s, inner4({ df: true, payload: 1000 }), 1, 7000 + 600_001).path).toBe('normal');
+    // a new tunnel forgets what the old outer path taught
+    one(s, err(3, 4, 700, sent), 2, 700_000);
+    expect(s.gifPathMtu(4, 700_000)).toBe(680);
+    s.tables.wlock.runSync('test', () => {
+      s.tables.deleteTunnel(4);
+      s.tables.reclaim();
+      s.tables.setTunnel(4, ip('198.51.100.1'), ip('203.0.113.99'));
+    });
+    expect(s.gifPathMtu(4, 700_000)).toBeNull();
   });
 
   test('deletetunnel: output drops as gif-no-tunnel, input is no longer matched; a new tunnel works', () => {

@@ -18,6 +18,11 @@ import {
   IF_GIF_SRC,
   IF_GIF_DST,
   IF_GIF_TTL,
+  IF_GIF_PMTU,
+  IF_GIF_PMTU_AT,
+  GIF_PMTU_EXPIRE_MS,
+  GIF_PMTU_MIN,
+  CTX_NOW,
   IFF_UP,
   IFF_EXISTS,
   IFF_GIF,
@@ -69,7 +74,21 @@ import {
   CTX_ENCAP,
   R_GIF_RELAY,
 } from '../../../assembly/layout.js';
-import { type Mem, ld8, ld16be, ld32, ld32be, st8, st16, st32, st16be, st32be, ald32, cnt_add } from '../util/mem.js';
+import {
+  type Mem,
+  ld8,
+  ld16be,
+  ld32,
+  ld32be,
+  st8,
+  st16,
+  st32,
+  st16be,
+  st32be,
+  ald32,
+  ast32,
+  cnt_add,
+} from '../util/mem.js';
 import { in_cksum, in_cksum_acc, in_cksum_hdr20, in_cksum_update16, in_pseudo6 } from '../wire/cksum.js';
 import { route4, route6 } from '../fib/route.js';
 import { nb_find } from '../nbr/nbr.js';
@@ -139,6 +158,49 @@ export function encap_lookup(m: Mem, tab: number, v6: number, src: number, dst: 
   return best;
 }
 
+/** See assembly/forward/gif.ts: RFC 4213 3.6 ingress filtering (a tunnel ends at dst, the source matched none). */
+export function encap_ingress_reject(m: Mem, tab: number, v6: number, dst: number, proto: number): number {
+  const hwm = ald32(m, tab + ENC_HWM);
+  const af = v6 ? 6 : 4;
+  const pbit = proto === IPPROTO_IPV6 ? ENCP_IPV6 : proto === IPPROTO_IPV4 ? ENCP_IPV4 : 0;
+  const nw = v6 ? 4 : 1;
+  for (let i = 0; i < hwm; i++) {
+    const e = tab + ENC_SIZE + i * ENCE_SIZE;
+    if (ald32(m, e + ENCE_STATE) !== ENCS_LIVE) continue;
+    if (ld8(m, e + ENCE_AF) !== af || (ld8(m, e + ENCE_PROTO) & pbit) === 0) continue;
+    const dp = ld8(m, e + ENCE_DPLEN);
+    let ok = true;
+    for (let w = 0; w < nw; w++) {
+      const o = w << 2;
+      if ((ld32be(m, dst + o) & pmask(dp, w)) >>> 0 !== ld32(m, e + ENCE_DST + o)) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return 1;
+  }
+  return 0;
+}
+
+/** See assembly/forward/gif.ts: the gif's MTU, or its fresh learned path MTU when lower (IPv6 inside: >= 1280). */
+function gif_mtu(m: Mem, ctx: number, gp: number, v6in: number): number {
+  const mtu = ld32(m, gp + IF_MTU);
+  const p = ald32(m, gp + IF_GIF_PMTU);
+  if (p === 0 || p >= mtu || (ld32(m, ctx + CTX_NOW) - ald32(m, gp + IF_GIF_PMTU_AT)) >>> 0 > GIF_PMTU_EXPIRE_MS)
+    return mtu;
+  return v6in ? Math.min(mtu, Math.max(p, 1280)) : p;
+}
+
+/** See assembly/forward/gif.ts: a too-big from the outer path lowers the tunnel's path MTU to mtu - hdr. */
+function gif_pmtu_learn(m: Mem, ctx: number, gif: number, mtu: number, hdr: number): void {
+  if (mtu <= hdr) return;
+  const gp = ld32(m, ctx + CTX_IFNET) + gif * IF_SIZE;
+  const v = Math.max(mtu - hdr, GIF_PMTU_MIN);
+  if (v >= gif_mtu(m, ctx, gp, 0)) return;
+  ast32(m, gp + IF_GIF_PMTU_AT, ld32(m, ctx + CTX_NOW));
+  ast32(m, gp + IF_GIF_PMTU, v);
+}
+
 /** Whether ifindex names a gif interface (a packet received on one was decapsulated already). */
 export function gif_is_tunnel(m: Mem, ctx: number, ifindex: number): boolean {
   return (ld32(m, ld32(m, ctx + CTX_IFNET) + ifindex * IF_SIZE + IF_FLAGS) & IFF_GIF) !== 0;
@@ -164,7 +226,7 @@ export function gif_output(
   const gp = ld32(m, ctx + CTX_IFNET) + gif * IF_SIZE;
   const gfl = ald32(m, gp + IF_FLAGS);
   if ((gfl & IFF_GIF_TUNNEL) === 0) return V(PATH_DROP, R_GIF_NOTUNNEL);
-  const gmtu = ld32(m, gp + IF_MTU);
+  const gmtu = gif_mtu(m, ctx, gp, v6in);
   let df = 0;
   let tos: number;
   if (v6in) {
@@ -428,7 +490,9 @@ export function gif_icmp_relay(
     qd = q + 16;
   }
   if (proto !== IPPROTO_IPV4 && proto !== IPPROTO_IPV6) return 0;
-  if (encap_lookup(m, tab, v6outer, qd, qs, proto) === 0) return 0;
+  const gif = encap_lookup(m, tab, v6outer, qd, qs, proto);
+  if (gif === 0) return 0;
+  if (toobig) gif_pmtu_learn(m, ctx, gif, mtu, qh);
   const inner = q + qh;
   const n = qlen - qh;
   const less = mtu > qh ? mtu - qh : 0;

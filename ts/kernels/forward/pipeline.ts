@@ -22,6 +22,7 @@ import {
   C_GIF_DECAP,
   IFF_GIF,
   R_GIF_NEST,
+  R_GIF_INGRESS,
   OPT_FASTFWD,
   OPT_FIBWARM,
   PD_SIZE,
@@ -140,7 +141,15 @@ import { ip4_fragment } from './frag.js';
 import { ip6_hopopts_input } from './hbh.js';
 import { ip4_local, ip4_local_group, ip6_local, ip6_local_group } from './local.js';
 import { bridge_input, br_batch_begin, BR_UP } from './bridge.js';
-import { encap_lookup, gif_output, gif_is_tunnel, gif_icmp_relay, IPPROTO_IPV4, IPPROTO_IPV6 } from './gif.js';
+import {
+  encap_lookup,
+  encap_ingress_reject,
+  gif_output,
+  gif_is_tunnel,
+  gif_icmp_relay,
+  IPPROTO_IPV4,
+  IPPROTO_IPV6,
+} from './gif.js';
 
 const V = (path: number, reason: number): number => (path << 8) | reason;
 const FAST = PATH_FAST << 8;
@@ -382,6 +391,7 @@ function ip4_input(
       const tab = ld32(m, ctx + CTX_ENCAP);
       const gif = tab !== 0 ? encap_lookup(m, tab, 0, l3 + 12, l3 + 16, proto) : 0;
       if (gif !== 0) return gif_decap(m, ctx, pd, l3 + hlen, iplen - hlen, proto === IPPROTO_IPV6, rxif, gif, now);
+      if (tab !== 0 && encap_ingress_reject(m, tab, 0, l3 + 16, proto)) return V(PATH_DROP, R_GIF_INGRESS);
     }
     if (proto === 1 && (off & 0x3fff) === 0 && !l2mc) {
       const r = gif_icmp_relay(m, ctx, pd, l3 + hlen, iplen - hlen, 0, l3, rxif);
@@ -597,6 +607,7 @@ function ip6_input(
       const tab = ld32(m, ctx + CTX_ENCAP);
       const gif = tab !== 0 ? encap_lookup(m, tab, 1, l3 + 8, l3 + 24, nxt) : 0;
       if (gif !== 0) return gif_decap(m, ctx, pd, l3 + 40, total - 40, nxt === IPPROTO_IPV6, rxif, gif, now);
+      if (tab !== 0 && encap_ingress_reject(m, tab, 1, l3 + 24, nxt)) return V(PATH_DROP, R_GIF_INGRESS);
     }
     if (nxt === 58 && !l2mc) {
       const r = gif_icmp_relay(m, ctx, pd, l3 + 40, total - 40, 1, l3, rxif);
