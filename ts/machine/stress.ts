@@ -52,6 +52,13 @@ export interface StressOptions {
   cpus: number;
   engine: KernelImpl;
   seconds: number;
+  /**
+   * Op kinds (StressReport.ops keys) that must each have happened: after `seconds` the run goes on
+   * until they have, for at most `untilSeconds` more (default: `seconds`), so a slow machine still
+   * exercises every kind instead of the luck of a fixed time deciding.
+   */
+  until?: readonly string[];
+  untilSeconds?: number;
   rate?: number;
   seed?: number;
   log?: (s: string) => void;
@@ -133,8 +140,10 @@ export async function runStress(o: StressOptions): Promise<StressReport> {
     return added;
   };
   const deadline = performance.now() + o.seconds * 1000;
+  const hardDeadline = deadline + (o.untilSeconds ?? o.seconds) * 1000;
+  const pending = () => (o.until ?? []).some((k) => !((ops[k] ?? 0) > 0));
   try {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline || (pending() && performance.now() < hardDeadline)) {
       const op = Math.floor(rnd() * 9);
       const t0 = performance.now();
       switch (op) {
