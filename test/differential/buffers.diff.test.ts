@@ -24,6 +24,11 @@ import {
   TX_IF,
   BUF_SIZE,
   BUF_HEADROOM,
+  RXR_SIZE,
+  RXR_HW,
+  RXR_NSLOT,
+  RXD_SIZE,
+  RXD_BUF,
 } from '../../assembly/layout.js';
 import { Arena } from '../../ts/stack/arena.js';
 import { type Kernels, tsKernels, wasmKernels } from '../../ts/stack/kernels.js';
@@ -228,5 +233,28 @@ describe('packet buffers: WASM vs TS, and every cluster in one place', () => {
       bufs[2]! - BUF_HEADROOM,
     ]);
     expect(w.k.txr_reclaim(wm1, cache(w, 1), w.b.pool, 1)).toBe(0);
+  });
+  test('the NIC copies exactly len bytes at every length around the vector moves (1-160), WASM as TS', () => {
+    const dump = (make: (m: WebAssembly.Memory) => Kernels) => {
+      const w = world(make);
+      const r = rings(w)[0]!;
+      const out: number[][] = [];
+      for (let len = 1; len <= 160; len++) {
+        const slot = w.dv.getUint32(r + RXR_HW, true) & (w.dv.getUint32(r + RXR_NSLOT, true) - 1);
+        const dst = w.dv.getUint32(r + RXR_SIZE + slot * RXD_SIZE + RXD_BUF, true) + BUF_HEADROOM;
+        new Uint8Array(w.dv.buffer, dst, len + 32).fill(0xee);
+        // one frame of `len` bytes from template 1 (fixed length: the template's bytes from its start)
+        expect(w.k.rxr_fill(r, 1, w.tmpl + w.stride, w.stride, 1, len, 0)).toBe(1);
+        const got = [...new Uint8Array(w.dv.buffer, dst, len + 32)];
+        const want = [...new Uint8Array(w.dv.buffer, w.tmpl + w.stride, len), ...Array(32).fill(0xee)];
+        expect(got).toEqual(want);
+        out.push(got);
+        w.k.rxr_intr(r, w.b.pktq[0]!, cache(w, 0), w.b.pool, 8);
+        w.k.pktq_dequeue(w.ctx[0]!, w.b.pktq[0]!, BATCH);
+        w.k.pool_balance(cache(w, 0), w.b.pool, BATCH);
+      }
+      return out;
+    };
+    expect(dump(wasmKernels)).toEqual(dump(tsKernels));
   });
 });
