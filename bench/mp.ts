@@ -2,8 +2,8 @@
 // per CPU and in total, and the longest forwarding stall while routes change under full traffic.
 //
 // On a 2-core machine the traffic source cannot run on cores of its own, so each worker plays the
-// NIC for the queues it services (rxr_fill: the DMA copy into RX-ring clusters; rss_batch: the hash)
-// and times that, with the driver's ring, pktq and TX-ring work, apart from the pipeline (fwd_batch).
+// NIC for the queues it services (rxr_fill: the DMA copy into RX-ring clusters, with the hash its RSS
+// computed for the template in the descriptor) and times that, with the driver's ring, pktq and TX-ring work, apart from the pipeline (fwd_batch).
 // Both NICs have 4 queue pairs, as the talk's I354 ports have 8: each CPU transmits on a TX queue
 // of its own, reclaimed by itself. "Stack capacity" is frames per second of pipeline time, per CPU,
 // summed over the CPUs: the forwarding work the stack can do, with the traffic source's own cost

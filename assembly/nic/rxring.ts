@@ -11,10 +11,13 @@ import {
   RXR_MISSED,
   RXR_NOBUFS,
   RXR_IF,
+  RXR_QUEUE,
   RXD_SIZE,
   RXD_BUF,
   RXD_LEN,
   RXD_DONE,
+  RXD_RSS,
+  RXD_HTYPE,
   PQ_SIZE,
   PQ_NSLOT,
   PQ_HEAD,
@@ -24,15 +27,21 @@ import {
   PQE_BUF,
   PQE_LEN,
   PQE_IF,
+  PQE_RSS,
+  PQE_HTYPE,
+  PQE_QUEUE,
   CTX_PD,
   CTX_FREE,
   PD_SIZE,
   PD_BUF,
   PD_LEN,
   PD_RXIF,
+  PD_RSS,
+  PD_QUEUE,
+  PD_HTYPE,
   BUF_HEADROOM,
 } from '../layout';
-import { ald32, ast32, copy_frame, ld16, ld32, st16, st32 } from '../util/mem';
+import { ald32, ast32, copy_frame, ld16, ld32, st8, st16, st32 } from '../util/mem';
 import { pool_get } from './mbuf';
 
 @inline function slot_at(r: usize, mask: u32, i: u32): usize {
@@ -58,10 +67,20 @@ import { pool_get } from './mbuf';
 
 /**
  * The NIC receives `n` frames, templates seq, seq+1, ... (mod count) laid out as gen_fill's: it
- * writes each into the next empty slot's cluster (DMA) and marks the slot done. Frames that find
- * the ring full are lost (RXR_MISSED). Returns the frames placed.
+ * writes each into the next empty slot's cluster (DMA) with the template's RSS hash and type from
+ * `hashes` (QS_HASHES: u32 hash, u32 type per template; 0: none, HT_NONE) and marks the slot done.
+ * Frames that find the ring full are lost (RXR_MISSED). Returns the frames placed.
  */
-export function rxr_fill(r: usize, n: u32, tmpl: usize, stride: u32, count: u32, len: u32, seq: u32): u32 {
+export function rxr_fill(
+  r: usize,
+  n: u32,
+  tmpl: usize,
+  stride: u32,
+  count: u32,
+  len: u32,
+  seq: u32,
+  hashes: usize,
+): u32 {
   const size = ld32(r + RXR_NSLOT);
   let hw = ld32(r + RXR_HW);
   const room = size - (hw - ld32(r + RXR_SW));
@@ -73,6 +92,7 @@ export function rxr_fill(r: usize, n: u32, tmpl: usize, stride: u32, count: u32,
     const l = len != 0 ? len : load<u32>(src);
     copy_frame(<usize>ld32(s + RXD_BUF) + BUF_HEADROOM, len != 0 ? src : src + 4, l);
     st16(s + RXD_LEN, l);
+    store<u64>(s + RXD_RSS, hashes != 0 ? load<u64>(hashes + ((<usize>t) << 3)) : 0); // RXD_HTYPE too
     st16(s + RXD_DONE, 1);
     hw++;
     t = t + 1 == count ? 0 : t + 1;
@@ -93,6 +113,7 @@ export function rxr_intr(r: usize, pq: usize, fs: usize, pool: usize, max: u32):
   const avail = hw - sw;
   const k = max < avail ? max : avail;
   const ifx = ld32(r + RXR_IF);
+  const queue = ld32(r + RXR_QUEUE);
   const qmask = ld32(pq + PQ_NSLOT) - 1;
   const mask = ld32(r + RXR_NSLOT) - 1;
   let head = ld32(pq + PQ_HEAD);
@@ -110,6 +131,9 @@ export function rxr_intr(r: usize, pq: usize, fs: usize, pool: usize, max: u32):
     st32(e + PQE_BUF, <u32>b);
     st16(e + PQE_LEN, ld16(s + RXD_LEN));
     st16(e + PQE_IF, ifx);
+    st32(e + PQE_RSS, ld32(s + RXD_RSS));
+    st16(e + PQE_HTYPE, ld32(s + RXD_HTYPE));
+    st16(e + PQE_QUEUE, queue);
     head++;
   }
   st32(pq + PQ_HEAD, head);
@@ -118,7 +142,8 @@ export function rxr_intr(r: usize, pq: usize, fs: usize, pool: usize, max: u32):
 }
 
 /**
- * Poll mode: up to `max` done slots straight into descriptors [0, n) of the context's batch,
+ * Poll mode: up to `max` done slots straight into descriptors [0, n) of the context's batch (with
+ * the NIC's hash, hash type and queue),
  * each slot refilled from the context's cache (no cluster: dropped, RXR_NOBUFS). Returns n.
  */
 export function rxr_poll(ctx: usize, r: usize, pool: usize, max: u32): u32 {
@@ -128,6 +153,7 @@ export function rxr_poll(ctx: usize, r: usize, pool: usize, max: u32): u32 {
   const avail = ald32(r + RXR_HW) - sw; // acquire, as rxr_intr
   const k = max < avail ? max : avail;
   const ifx = ld32(r + RXR_IF);
+  const queue = ld32(r + RXR_QUEUE);
   const mask = ld32(r + RXR_NSLOT) - 1;
   let n: u32 = 0;
   for (let i: u32 = 0; i < k; i++, sw++) {
@@ -138,6 +164,9 @@ export function rxr_poll(ctx: usize, r: usize, pool: usize, max: u32): u32 {
     st32(pd + PD_BUF, <u32>b + BUF_HEADROOM);
     st16(pd + PD_LEN, ld16(s + RXD_LEN));
     st16(pd + PD_RXIF, ifx);
+    st32(pd + PD_RSS, ld32(s + RXD_RSS));
+    st16(pd + PD_QUEUE, queue);
+    st8(pd + PD_HTYPE, ld32(s + RXD_HTYPE));
     n++;
   }
   ast32(r + RXR_SW, sw); // release, as rxr_intr

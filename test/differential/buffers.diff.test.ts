@@ -29,6 +29,9 @@ import {
   RXR_NSLOT,
   RXD_SIZE,
   RXD_BUF,
+  PD_RSS,
+  PD_HTYPE,
+  PD_QUEUE,
 } from '../../assembly/layout.js';
 import { Arena } from '../../ts/stack/arena.js';
 import { type Kernels, tsKernels, wasmKernels } from '../../ts/stack/kernels.js';
@@ -57,6 +60,8 @@ interface World {
   tmpl: number;
   stride: number;
   seq: number[];
+  /** per template: the NIC's RSS hash and hash type (QS_HASHES) */
+  hashes: number;
 }
 
 function world(make: (m: WebAssembly.Memory) => Kernels): World {
@@ -64,7 +69,7 @@ function world(make: (m: WebAssembly.Memory) => Kernels): World {
     LAYOUT_BASE +
     buffersBytes(PLAN) +
     2 * (CTX_SIZE + BATCH * PD_SIZE + 4 * BATCH * TX_SIZE + 8 + CACHE * 4 + 256) +
-    LENS.length * 1600 +
+    LENS.length * (1600 + 8) +
     65536;
   const memory = createMemory(bytes);
   const k = make(memory);
@@ -86,9 +91,14 @@ function world(make: (m: WebAssembly.Memory) => Kernels): World {
     dv.setUint32(tmpl + i * stride, l, true);
     for (let j = 0; j < l; j++) dv.setUint8(tmpl + i * stride + 4 + j, (i * 31 + j) & 255);
   });
+  const hashes = a.alloc(LENS.length * 8, 8);
+  LENS.forEach((_, i) => {
+    dv.setUint32(hashes + i * 8, Math.imul(i + 1, 0x9e3779b9) >>> 0, true);
+    dv.setUint32(hashes + i * 8 + 4, 1 + (i % 6), true);
+  });
   const b = buildBuffers(dv, a, PLAN);
   for (const c of ctx) dv.setUint32(c + CTX_POOL, b.pool, true);
-  return { k, dv, b, ctx, tmpl, stride, seq: [0, 0, 0] };
+  return { k, dv, b, ctx, tmpl, stride, seq: [0, 0, 0], hashes };
 }
 
 const rings = (w: World) => [...w.b.rx.values()].flat();
@@ -146,7 +156,8 @@ function apply(w: World, o: Op): number {
   switch (o.op) {
     case 'fill': {
       const r = rings(w)[o.q]!;
-      const got = k.rxr_fill(r, o.n, w.tmpl, w.stride, LENS.length, 0, w.seq[o.q]!);
+      // wm2's NIC (queue 2) writes no hash
+      const got = k.rxr_fill(r, o.n, w.tmpl, w.stride, LENS.length, 0, w.seq[o.q]!, o.q === 2 ? 0 : w.hashes);
       w.seq[o.q] = (w.seq[o.q]! + o.n) % LENS.length;
       return got;
     }
@@ -212,13 +223,20 @@ describe('packet buffers: WASM vs TS, and every cluster in one place', () => {
   test('a frame the NIC received comes out of the TX ring with its bytes, and its cluster comes back', () => {
     const w = world(tsKernels);
     const r = rings(w)[0]!;
-    expect(w.k.rxr_fill(r, 3, w.tmpl, w.stride, LENS.length, 0, 0)).toBe(3);
+    expect(w.k.rxr_fill(r, 3, w.tmpl, w.stride, LENS.length, 0, 0, w.hashes)).toBe(3);
     expect(w.k.rxr_intr(r, w.b.pktq[0]!, cache(w, 0), w.b.pool, 8)).toBe(3);
     const n = w.k.pktq_dequeue(w.ctx[0]!, w.b.pktq[0]!, BATCH);
     expect(n).toBe(3);
     const pd0 = w.dv.getUint32(w.ctx[0]! + CTX_PD, true);
     const bufs = [0, 1, 2].map((i) => w.dv.getUint32(pd0 + i * PD_SIZE + PD_BUF, true));
     expect(bufs.map((p) => (p - BUF_HEADROOM - w.b.clusters) % BUF_SIZE)).toEqual([0, 0, 0]);
+    // the NIC's hash and type of each template, and the queue, came along in the descriptors
+    for (let i = 0; i < 3; i++) {
+      const pd = pd0 + i * PD_SIZE;
+      expect(w.dv.getUint32(pd + PD_RSS, true)).toBe(w.dv.getUint32(w.hashes + i * 8, true));
+      expect(w.dv.getUint8(pd + PD_HTYPE)).toBe(1 + i);
+      expect(w.dv.getUint16(pd + PD_QUEUE, true)).toBe(0);
+    }
     expect([...new Uint8Array(w.dv.buffer, bufs[1]!, LENS[1]!)]).toEqual(
       Array.from({ length: LENS[1]! }, (_, j) => (31 + j) & 255),
     );
@@ -244,7 +262,7 @@ describe('packet buffers: WASM vs TS, and every cluster in one place', () => {
         const dst = w.dv.getUint32(r + RXR_SIZE + slot * RXD_SIZE + RXD_BUF, true) + BUF_HEADROOM;
         new Uint8Array(w.dv.buffer, dst, len + 32).fill(0xee);
         // one frame of `len` bytes from template 1 (fixed length: the template's bytes from its start)
-        expect(w.k.rxr_fill(r, 1, w.tmpl + w.stride, w.stride, 1, len, 0)).toBe(1);
+        expect(w.k.rxr_fill(r, 1, w.tmpl + w.stride, w.stride, 1, len, 0, 0)).toBe(1);
         const got = [...new Uint8Array(w.dv.buffer, dst, len + 32)];
         const want = [...new Uint8Array(w.dv.buffer, w.tmpl + w.stride, len), ...Array(32).fill(0xee)];
         expect(got).toEqual(want);

@@ -3,7 +3,9 @@
 // (intrctl affinity, read from shared memory every pass):
 //
 //   "hardware"   the queue's traffic source receives frames into the RX ring's clusters (rxr_fill:
-//                the NIC's DMA); the NIC sends what was posted to its TX rings at once
+//                the NIC's DMA, with each template's RSS hash in the descriptor, as a NIC writes
+//                it); the NIC sends what was posted to its TX rings at once. A real link's driver
+//                writes no hash: its frames are hashed in software (rss_batch) before the pipeline
 //   hard intr    txeof: the queue's TX ring is reclaimed (txr_reclaim); the vector's per-CPU
 //                interrupt count goes up; done RX slots go onto this CPU's pktq (rxr_intr), each
 //                slot refilled with a fresh cluster
@@ -62,6 +64,7 @@ import {
   QS_FLAGS,
   QSF_PACED,
   QSF_LINK,
+  QS_HASHES,
   RXR_HW,
   RXR_SW,
   RXR_NSLOT,
@@ -162,9 +165,12 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
       }
     }
   };
-  /** The softint's work on descriptors [0, n): the pipeline, then the TX rings. `t0`: when the NIC work began. */
-  const runBatch = (n: number, now: number, nowMs: number, t0: number, lineRate: boolean) => {
-    k.rss_batch(ctx, n); // the NIC's hash, carried in the descriptor
+  /**
+   * The softint's work on descriptors [0, n): the pipeline, then the TX rings. `t0`: when the NIC
+   * work began; `soft`: the frames came without the NIC's hash (a real link), hash them here.
+   */
+  const runBatch = (n: number, now: number, nowMs: number, t0: number, lineRate: boolean, soft: boolean) => {
+    if (soft) k.rss_batch(ctx, n);
     let t1 = performance.now();
     // the softint's batch is one pserialize read section: what it reaches (routes, nexthops, FIB
     // groups, neighbors) a writer may unpublish, but not free until this section has ended; so are
@@ -265,7 +271,7 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     const tmpl = u32(qs + QS_TMPL);
     const stride = u32(qs + QS_STRIDE);
     const fixed = u32(qs + QS_LEN);
-    k.rxr_fill(rxr, n, tmpl, stride, count, fixed, seq);
+    k.rxr_fill(rxr, n, tmpl, stride, count, fixed, seq, u32(qs + QS_HASHES));
     let bytes = fixed !== 0 ? n * (fixed + 4) : 0; // + FCS: bytes on the wire
     if (fixed === 0)
       for (let i = 0, t = seq % count; i < n; i++, t = t + 1 === count ? 0 : t + 1) bytes += u32(tmpl + t * stride) + 4;
@@ -294,16 +300,17 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     if (first || !poll) dv.setUint32(vt + VT_COUNTS + d.cpu * 4, u32(vt + VT_COUNTS + d.cpu * 4) + 1, true); // the interrupt
     if (arrived === 0) return true;
     const lineRate = u32(qs + QS_RATE) === 0;
+    const soft = (u32(qs + QS_FLAGS) & QSF_LINK) !== 0;
     if (poll) {
       const n = k.rxr_poll(ctx, rxr, d.pool, batch);
-      if (n > 0) runBatch(n, now, nowMs, t0, lineRate);
+      if (n > 0) runBatch(n, now, nowMs, t0, lineRate, soft);
       return true;
     }
     // hard interrupt: onto the pktq; the softint runs as it returns, a batch at a time until the pktq is empty
     k.rxr_intr(rxr, d.pktq, fs, d.pool, batch);
     let tb = t0;
     for (let n = k.pktq_dequeue(ctx, d.pktq, batch); n > 0; n = k.pktq_dequeue(ctx, d.pktq, batch)) {
-      runBatch(n, now, nowMs, tb, lineRate);
+      runBatch(n, now, nowMs, tb, lineRate, soft);
       tb = performance.now();
     }
     return true;
