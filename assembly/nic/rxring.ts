@@ -42,6 +42,7 @@ import {
   BUF_HEADROOM,
 } from '../layout';
 import { ald32, ast32, copy_frame, ld16, ld32, st8, st16, st32 } from '../util/mem';
+import { pktq_dequeue } from '../net/pktq';
 import { pool_get } from './mbuf';
 
 @inline function slot_at(r: usize, mask: u32, i: u32): usize {
@@ -170,5 +171,25 @@ export function rxr_poll(ctx: usize, r: usize, pool: usize, max: u32): u32 {
     n++;
   }
   ast32(r + RXR_SW, sw); // release, as rxr_intr
+  return n;
+}
+
+/**
+ * The hardware interrupt and the softint's first dequeue in one call: leaves what rxr_intr(r, pq,
+ * CTX_FREE, pool, max) then pktq_dequeue(ctx, pq, max) leave, in one pass over the slots when the
+ * softint keeps up (the pktq empty): done slots go straight into descriptors [0, n) as rxr_poll
+ * takes them, and the pktq's head and tail both move on by n (counted through it, queued and
+ * dequeued). With older frames queued, the new ones queue behind them and the first `max` of the
+ * pktq are dequeued. Returns n, the descriptors filled.
+ */
+export function rxr_intr_softint(ctx: usize, r: usize, pq: usize, pool: usize, max: u32): u32 {
+  const head = ld32(pq + PQ_HEAD);
+  if (head != ld32(pq + PQ_TAIL)) {
+    rxr_intr(r, pq, <usize>ld32(ctx + CTX_FREE), pool, max);
+    return pktq_dequeue(ctx, pq, max);
+  }
+  const n = rxr_poll(ctx, r, pool, max);
+  st32(pq + PQ_HEAD, head + n);
+  st32(pq + PQ_TAIL, head + n);
   return n;
 }

@@ -109,6 +109,7 @@ type Op =
   | { op: 'fill'; q: number; n: number }
   | { op: 'intr'; q: number; cpu: number; max: number }
   | { op: 'softint'; cpu: number; verdicts: number[] }
+  | { op: 'intrsoft'; q: number; cpu: number; max: number; verdicts: number[] }
   | { op: 'poll'; q: number; cpu: number; verdicts: number[] }
   | { op: 'reclaim'; r: number; cpu: number }
   | { op: 'balance'; cpu: number; low: number };
@@ -168,6 +169,11 @@ function apply(w: World, o: Op): number {
       pipeline(w, o.cpu, n, o.verdicts);
       return k.tx_post(w.ctx[o.cpu]!, n, w.b.txmap, o.cpu, w.b.pool);
     }
+    case 'intrsoft': {
+      const n = k.rxr_intr_softint(w.ctx[o.cpu]!, rings(w)[o.q]!, w.b.pktq[o.cpu]!, w.b.pool, o.max);
+      pipeline(w, o.cpu, n, o.verdicts);
+      return k.tx_post(w.ctx[o.cpu]!, n, w.b.txmap, o.cpu, w.b.pool);
+    }
     case 'poll': {
       const n = k.rxr_poll(w.ctx[o.cpu]!, rings(w)[o.q]!, w.b.pool, BATCH);
       pipeline(w, o.cpu, n, o.verdicts);
@@ -187,6 +193,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('fill' as const), q, n: fc.integer({ min: 0, max: 80 }) }),
   fc.record({ op: fc.constant('intr' as const), q, cpu, max: fc.integer({ min: 0, max: 40 }) }),
   fc.record({ op: fc.constant('softint' as const), cpu, verdicts }),
+  fc.record({ op: fc.constant('intrsoft' as const), q, cpu, max: fc.integer({ min: 0, max: BATCH }), verdicts }),
   fc.record({ op: fc.constant('poll' as const), q, cpu, verdicts }),
   fc.record({ op: fc.constant('reclaim' as const), r: q, cpu }),
   fc.record({ op: fc.constant('balance' as const), cpu, low: fc.integer({ min: 0, max: 100 }) }),
@@ -274,5 +281,31 @@ describe('packet buffers: WASM vs TS, and every cluster in one place', () => {
       return out;
     };
     expect(dump(wasmKernels)).toEqual(dump(tsKernels));
+  });
+  test('rxr_intr_softint leaves what rxr_intr then pktq_dequeue leave (descriptors, rings, pktq counters, caches), pktq empty or not', () => {
+    for (const queued of [0, 5]) {
+      const [a, b] = [world(wasmKernels), world(wasmKernels)];
+      for (const w of [a, b]) {
+        const r = rings(w)[0]!;
+        if (queued) {
+          w.k.rxr_fill(r, queued, w.tmpl, w.stride, LENS.length, 0, 0, w.hashes);
+          w.k.rxr_intr(r, w.b.pktq[0]!, cache(w, 0), w.b.pool, BATCH);
+        }
+        w.k.rxr_fill(r, BATCH, w.tmpl, w.stride, LENS.length, 0, queued, w.hashes);
+      }
+      const r = (w: World) => rings(w)[0]!;
+      a.k.rxr_intr(r(a), a.b.pktq[0]!, cache(a, 0), a.b.pool, BATCH - 3);
+      const na = a.k.pktq_dequeue(a.ctx[0]!, a.b.pktq[0]!, BATCH - 3);
+      const nb = b.k.rxr_intr_softint(b.ctx[0]!, r(b), b.b.pktq[0]!, b.b.pool, BATCH - 3);
+      expect(nb).toBe(na);
+      const pd = (w: World) => [...new Uint8Array(w.dv.buffer, w.dv.getUint32(w.ctx[0]! + CTX_PD, true), na * PD_SIZE)];
+      expect(pd(b)).toEqual(pd(a));
+      const ring = (w: World) => [...new Uint8Array(w.dv.buffer, r(w), RXR_SIZE + BATCH * RXD_SIZE)];
+      expect(ring(b)).toEqual(ring(a));
+      const pq = (w: World) => [0, 4, 8, 12].map((o) => w.dv.getUint32(w.b.pktq[0]! + o, true));
+      expect(pq(b)).toEqual(pq(a));
+      const fs = (w: World) => [...new Uint8Array(w.dv.buffer, cache(w, 0), 8 + CACHE * 4)];
+      expect(fs(b)).toEqual(fs(a));
+    }
   });
 });

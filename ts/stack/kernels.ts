@@ -93,6 +93,7 @@ export const KERNELS = {
   rxr_fill: 'u32',
   rxr_intr: 'u32',
   rxr_poll: 'u32',
+  rxr_intr_softint: 'u32',
   pktq_dequeue: 'u32',
   tx_post: 'u32',
   txr_reclaim: 'u32',

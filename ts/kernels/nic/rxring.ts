@@ -38,6 +38,7 @@ import {
   BUF_HEADROOM,
 } from '../../../assembly/layout.js';
 import { type Mem, ald32, ast32, copy_frame, ld16, ld32, st8, st16, st32 } from '../util/mem.js';
+import { pktq_dequeue } from '../net/pktq.js';
 import { pool_get } from './mbuf.js';
 
 function slot_at(r: number, mask: number, i: number): number {
@@ -149,5 +150,17 @@ export function rxr_poll(m: Mem, ctx: number, r: number, pool: number, max: numb
     n++;
   }
   ast32(m, r + RXR_SW, sw);
+  return n;
+}
+
+export function rxr_intr_softint(m: Mem, ctx: number, r: number, pq: number, pool: number, max: number): number {
+  const head = ld32(m, pq + PQ_HEAD);
+  if (head !== ld32(m, pq + PQ_TAIL)) {
+    rxr_intr(m, r, pq, ld32(m, ctx + CTX_FREE), pool, max);
+    return pktq_dequeue(m, ctx, pq, max);
+  }
+  const n = rxr_poll(m, ctx, r, pool, max);
+  st32(m, pq + PQ_HEAD, (head + n) >>> 0);
+  st32(m, pq + PQ_TAIL, (head + n) >>> 0);
   return n;
 }
