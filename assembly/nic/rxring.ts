@@ -40,10 +40,11 @@ import {
   PD_QUEUE,
   PD_HTYPE,
   BUF_HEADROOM,
+  MB_BULK,
 } from '../layout';
 import { ald32, ast32, copy_frame, ld16, ld32, st8, st16, st32 } from '../util/mem';
 import { pktq_dequeue } from '../net/pktq';
-import { pool_get } from './mbuf';
+import { pool_get, pool_refill } from './mbuf';
 
 @inline function slot_at(r: usize, mask: u32, i: u32): usize {
   return r + RXR_SIZE + <usize>(i & mask) * RXD_SIZE;
@@ -157,19 +158,32 @@ export function rxr_poll(ctx: usize, r: usize, pool: usize, max: u32): u32 {
   const queue = ld32(r + RXR_QUEUE);
   const mask = ld32(r + RXR_NSLOT) - 1;
   let n: u32 = 0;
+  // rxd_take's pool_get with the cache's count in a local, stored once at the end (and before a refill)
+  let have = ld32(fs);
+  const rxif = (<u64>ifx) << (PD_RXIF * 8);
   for (let i: u32 = 0; i < k; i++, sw++) {
     const s = slot_at(r, mask, sw);
-    const b = rxd_take(r, s, fs, pool);
-    if (b == 0) continue;
+    st16(s + RXD_DONE, 0);
+    if (have == 0) {
+      st32(fs, 0);
+      have = pool_refill(fs, pool, MB_BULK);
+      if (have == 0) {
+        st32(r + RXR_NOBUFS, ld32(r + RXR_NOBUFS) + 1);
+        continue;
+      }
+    }
+    have--;
+    const b = ld32(s + RXD_BUF);
+    st32(s + RXD_BUF, ld32(fs + 8 + ((<usize>have) << 2)));
     const pd = pd0 + <usize>n * PD_SIZE;
-    st32(pd + PD_BUF, <u32>b + BUF_HEADROOM);
-    st16(pd + PD_LEN, ld16(s + RXD_LEN));
-    st16(pd + PD_RXIF, ifx);
+    // PD_BUF, PD_LEN, PD_RXIF: the descriptor's first 8 bytes in one store
+    store<u64>(pd, ((<u64>(b + BUF_HEADROOM)) << (PD_BUF * 8)) | ((<u64>ld16(s + RXD_LEN)) << (PD_LEN * 8)) | rxif);
     st32(pd + PD_RSS, ld32(s + RXD_RSS));
     st16(pd + PD_QUEUE, queue);
     st8(pd + PD_HTYPE, ld32(s + RXD_HTYPE));
     n++;
   }
+  st32(fs, have);
   ast32(r + RXR_SW, sw); // release, as rxr_intr
   return n;
 }
