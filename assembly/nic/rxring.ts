@@ -163,24 +163,27 @@ export function rxr_poll(ctx: usize, r: usize, pool: usize, max: u32): u32 {
   const rxif = (<u64>ifx) << (PD_RXIF * 8);
   for (let i: u32 = 0; i < k; i++, sw++) {
     const s = slot_at(r, mask, sw);
-    st16(s + RXD_DONE, 0);
+    const d = load<u64>(s); // RXD_BUF, RXD_LEN, RXD_DONE: the slot's first 8 bytes
     if (have == 0) {
       st32(fs, 0);
       have = pool_refill(fs, pool, MB_BULK);
       if (have == 0) {
+        st16(s + RXD_DONE, 0);
         st32(r + RXR_NOBUFS, ld32(r + RXR_NOBUFS) + 1);
         continue;
       }
     }
     have--;
-    const b = ld32(s + RXD_BUF);
-    st32(s + RXD_BUF, ld32(fs + 8 + ((<usize>have) << 2)));
+    const len = (d >> (RXD_LEN * 8)) & 0xffff;
+    // the slot's fresh cluster, its length as it was and done cleared, in one store
+    store<u64>(s, ((<u64>ld32(fs + 8 + ((<usize>have) << 2))) << (RXD_BUF * 8)) | (len << (RXD_LEN * 8)));
     const pd = pd0 + <usize>n * PD_SIZE;
     // PD_BUF, PD_LEN, PD_RXIF: the descriptor's first 8 bytes in one store
-    store<u64>(pd, ((<u64>(b + BUF_HEADROOM)) << (PD_BUF * 8)) | ((<u64>ld16(s + RXD_LEN)) << (PD_LEN * 8)) | rxif);
-    st32(pd + PD_RSS, ld32(s + RXD_RSS));
+    store<u64>(pd, ((<u64>(<u32>(d >> (RXD_BUF * 8)) + BUF_HEADROOM)) << (PD_BUF * 8)) | (len << (PD_LEN * 8)) | rxif);
+    const h = load<u64>(s + RXD_RSS); // with RXD_HTYPE
+    st32(pd + PD_RSS, <u32>h);
     st16(pd + PD_QUEUE, queue);
-    st8(pd + PD_HTYPE, ld32(s + RXD_HTYPE));
+    st8(pd + PD_HTYPE, <u32>(h >> ((RXD_HTYPE - RXD_RSS) * 8)));
     n++;
   }
   st32(fs, have);

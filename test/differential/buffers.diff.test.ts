@@ -32,6 +32,9 @@ import {
   PD_RSS,
   PD_HTYPE,
   PD_QUEUE,
+  MB_COUNT,
+  RXR_NOBUFS,
+  RXD_DONE,
 } from '../../assembly/layout.js';
 import { Arena } from '../../ts/stack/arena.js';
 import { type Kernels, tsKernels, wasmKernels } from '../../ts/stack/kernels.js';
@@ -340,5 +343,23 @@ describe('packet buffers: WASM vs TS, and every cluster in one place', () => {
     };
     const [a, b] = [run(wasmKernels), run(tsKernels)];
     expect(firstDifference(a, b)).toBe(-1);
+  });
+  test('no clusters left: the interrupt and poll drop what they take, count it, clear the slots, WASM as TS', () => {
+    const run = (make: (m: WebAssembly.Memory) => Kernels) => {
+      const w = world(make);
+      w.dv.setUint32(w.b.pool + MB_COUNT, 0, true); // the pool and CPU 0's cache empty
+      w.dv.setUint32(cache(w, 0), 0, true);
+      const [r0, r1] = rings(w);
+      w.k.rxr_fill(r0!, 5, w.tmpl, w.stride, LENS.length, 0, 0, w.hashes);
+      w.k.rxr_fill(r1!, 5, w.tmpl, w.stride, LENS.length, 0, 0, w.hashes);
+      expect(w.k.rxr_intr_softint(w.ctx[0]!, r0!, w.b.pktq[0]!, w.b.pool, BATCH)).toBe(0);
+      expect(w.k.rxr_poll(w.ctx[0]!, r1!, w.b.pool, BATCH)).toBe(0);
+      for (const r of [r0!, r1!]) {
+        expect(w.dv.getUint32(r + RXR_NOBUFS, true)).toBe(5);
+        for (let i = 0; i < 5; i++) expect(w.dv.getUint16(r + RXR_SIZE + i * RXD_SIZE + RXD_DONE, true)).toBe(0);
+      }
+      return w;
+    };
+    expect(firstDifference(run(wasmKernels), run(tsKernels))).toBe(-1);
   });
 });

@@ -138,6 +138,10 @@ function u32Result(f: F<1>): F<1> {
       return (a, b, c, d, e) => f(a, b, c, d, e) >>> 0;
     case 6:
       return (a, b, c, d, e, g) => f(a, b, c, d, e, g) >>> 0;
+    case 7:
+      return (a, b, c, d, e, g, h) => f(a, b, c, d, e, g, h) >>> 0;
+    case 8:
+      return (a, b, c, d, e, g, h, i) => f(a, b, c, d, e, g, h, i) >>> 0;
     default:
       return (...a: number[]) => f(...a) >>> 0;
   }
