@@ -93,9 +93,8 @@ export function rxr_fill(
     const src = tmpl + <usize>t * stride;
     const l = len != 0 ? len : load<u32>(src);
     copy_frame(<usize>ld32(s + RXD_BUF) + BUF_HEADROOM, len != 0 ? src : src + 4, l);
-    st16(s + RXD_LEN, l);
     store<u64>(s + RXD_RSS, hashes != 0 ? load<u64>(hashes + ((<usize>t) << 3)) : 0); // RXD_HTYPE too
-    st16(s + RXD_DONE, 1);
+    st32(s + RXD_LEN, l | (1 << ((RXD_DONE - RXD_LEN) * 8))); // and RXD_DONE set, in one store
     hw++;
     t = t + 1 == count ? 0 : t + 1;
   }
