@@ -56,8 +56,11 @@ export const MB_BULK = 64; // clusters moved between a cache and the pool at onc
 // consumer: it writes slots from hw and publishes hw (release), the owner takes slots up to hw (acquire)
 // and publishes sw (release) once their fresh clusters are in place; missed is the producer's.
 //   0 size (u32, power of two) | 4 hw (u32 slots filled, wrapping) | 8 sw (u32 slots taken)
-//   12 missed | 16 nobufs | 20 ifindex | RXR_SIZE: slots of RXD_SIZE bytes
-//   slot: 0 cluster (u32) | 4 length (u16) | 6 done (u16)
+//   12 missed | 16 nobufs | 20 ifindex | 24 queue (u32, the NIC's RX queue number) | RXR_SIZE: slots of RXD_SIZE bytes
+//   slot: 0 cluster (u32) | 4 length (u16) | 6 done (u16) | 8 RSS hash (u32) | 12 hash type (u32, HT_*)
+// The hash and its type are the NIC's, written with the frame as a NIC writes them into its RX
+// descriptor (82599's RSS hash field): a generated queue's NIC takes them from its template's
+// (QS_HASHES); a real link's driver writes none (HT_NONE), and its CPU hashes in software (rss_batch).
 export const RXR_SIZE = 64;
 export const RXR_NSLOT = 0;
 export const RXR_HW = 4;
@@ -65,24 +68,31 @@ export const RXR_SW = 8;
 export const RXR_MISSED = 12;
 export const RXR_NOBUFS = 16;
 export const RXR_IF = 20;
-export const RXD_SIZE = 8;
+export const RXR_QUEUE = 24;
+export const RXD_SIZE = 16;
 export const RXD_BUF = 0;
 export const RXD_LEN = 4;
 export const RXD_DONE = 6;
+export const RXD_RSS = 8;
+export const RXD_HTYPE = 12;
 
 // pktq (one per CPU): frames the hardware interrupt handler queued for this CPU's softint
 // (NetBSD's if_percpuq). Producer and consumer are the same CPU: no atomics.
 //   0 size (u32, power of two) | 4 head (u32 enqueued, wrapping) | 8 tail (u32 dequeued) | 12 drops (full)
 //   PQ_SIZE: entries of PQE_SIZE bytes: 0 cluster (u32) | 4 length (u16) | 6 rx ifindex (u16)
+//   | 8 RSS hash (u32) | 12 hash type (u16) | 14 RX queue (u16): the NIC's, for the descriptor
 export const PQ_SIZE = 64;
 export const PQ_NSLOT = 0;
 export const PQ_HEAD = 4;
 export const PQ_TAIL = 8;
 export const PQ_DROPS = 12;
-export const PQE_SIZE = 8;
+export const PQE_SIZE = 16;
 export const PQE_BUF = 0;
 export const PQE_LEN = 4;
 export const PQE_IF = 6;
+export const PQE_RSS = 8;
+export const PQE_HTYPE = 12;
+export const PQE_QUEUE = 14;
 
 // TX ring (one per NIC TX queue). A CPU posts its forwarded frames to queue (cpu mod queues) of the
 // output interface (wm(4)'s wm_select_txqueue); a NIC without TX multi-queue has one ring all CPUs

@@ -59,6 +59,10 @@ export const QSF_PACED = 1;
 // QSF_LINK: a real link's queue (tap, udp, stream, websocket): the CPU makes no frames, its link's
 // driver thread is the NIC that fills the RX ring (the producer side in ts/machine/link-port.ts).
 export const QSF_LINK = 2;
+// u32 pointer: per template (QS_COUNT of them) a u32 RSS hash and a u32 hash type (HT_*), which its
+// NIC computed once (the stack's rss kernel, when the machine laid the templates out) and writes into
+// the RX descriptor of every copy it receives (RXD_RSS); 0 = none.
+export const QS_HASHES = 76;
 
 // Engine control block: MP_SIZE bytes.
 export const MP_SIZE = 64;

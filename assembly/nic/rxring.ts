@@ -11,10 +11,13 @@ import {
   RXR_MISSED,
   RXR_NOBUFS,
   RXR_IF,
+  RXR_QUEUE,
   RXD_SIZE,
   RXD_BUF,
   RXD_LEN,
   RXD_DONE,
+  RXD_RSS,
+  RXD_HTYPE,
   PQ_SIZE,
   PQ_NSLOT,
   PQ_HEAD,
@@ -24,16 +27,24 @@ import {
   PQE_BUF,
   PQE_LEN,
   PQE_IF,
+  PQE_RSS,
+  PQE_HTYPE,
+  PQE_QUEUE,
   CTX_PD,
   CTX_FREE,
   PD_SIZE,
   PD_BUF,
   PD_LEN,
   PD_RXIF,
+  PD_RSS,
+  PD_QUEUE,
+  PD_HTYPE,
   BUF_HEADROOM,
+  MB_BULK,
 } from '../layout';
-import { ald32, ast32, copy_frame, ld16, ld32, st16, st32 } from '../util/mem';
-import { pool_get } from './mbuf';
+import { ald32, ast32, copy_frame, ld16, ld32, st8, st16, st32 } from '../util/mem';
+import { pktq_dequeue } from '../net/pktq';
+import { pool_get, pool_refill } from './mbuf';
 
 @inline function slot_at(r: usize, mask: u32, i: u32): usize {
   return r + RXR_SIZE + <usize>(i & mask) * RXD_SIZE;
@@ -58,10 +69,20 @@ import { pool_get } from './mbuf';
 
 /**
  * The NIC receives `n` frames, templates seq, seq+1, ... (mod count) laid out as gen_fill's: it
- * writes each into the next empty slot's cluster (DMA) and marks the slot done. Frames that find
- * the ring full are lost (RXR_MISSED). Returns the frames placed.
+ * writes each into the next empty slot's cluster (DMA) with the template's RSS hash and type from
+ * `hashes` (QS_HASHES: u32 hash, u32 type per template; 0: none, HT_NONE) and marks the slot done.
+ * Frames that find the ring full are lost (RXR_MISSED). Returns the frames placed.
  */
-export function rxr_fill(r: usize, n: u32, tmpl: usize, stride: u32, count: u32, len: u32, seq: u32): u32 {
+export function rxr_fill(
+  r: usize,
+  n: u32,
+  tmpl: usize,
+  stride: u32,
+  count: u32,
+  len: u32,
+  seq: u32,
+  hashes: usize,
+): u32 {
   const size = ld32(r + RXR_NSLOT);
   let hw = ld32(r + RXR_HW);
   const room = size - (hw - ld32(r + RXR_SW));
@@ -72,8 +93,8 @@ export function rxr_fill(r: usize, n: u32, tmpl: usize, stride: u32, count: u32,
     const src = tmpl + <usize>t * stride;
     const l = len != 0 ? len : load<u32>(src);
     copy_frame(<usize>ld32(s + RXD_BUF) + BUF_HEADROOM, len != 0 ? src : src + 4, l);
-    st16(s + RXD_LEN, l);
-    st16(s + RXD_DONE, 1);
+    store<u64>(s + RXD_RSS, hashes != 0 ? load<u64>(hashes + ((<usize>t) << 3)) : 0); // RXD_HTYPE too
+    st32(s + RXD_LEN, l | (1 << ((RXD_DONE - RXD_LEN) * 8))); // and RXD_DONE set, in one store
     hw++;
     t = t + 1 == count ? 0 : t + 1;
   }
@@ -93,6 +114,7 @@ export function rxr_intr(r: usize, pq: usize, fs: usize, pool: usize, max: u32):
   const avail = hw - sw;
   const k = max < avail ? max : avail;
   const ifx = ld32(r + RXR_IF);
+  const queue = ld32(r + RXR_QUEUE);
   const qmask = ld32(pq + PQ_NSLOT) - 1;
   const mask = ld32(r + RXR_NSLOT) - 1;
   let head = ld32(pq + PQ_HEAD);
@@ -110,6 +132,9 @@ export function rxr_intr(r: usize, pq: usize, fs: usize, pool: usize, max: u32):
     st32(e + PQE_BUF, <u32>b);
     st16(e + PQE_LEN, ld16(s + RXD_LEN));
     st16(e + PQE_IF, ifx);
+    st32(e + PQE_RSS, ld32(s + RXD_RSS));
+    st16(e + PQE_HTYPE, ld32(s + RXD_HTYPE));
+    st16(e + PQE_QUEUE, queue);
     head++;
   }
   st32(pq + PQ_HEAD, head);
@@ -118,7 +143,8 @@ export function rxr_intr(r: usize, pq: usize, fs: usize, pool: usize, max: u32):
 }
 
 /**
- * Poll mode: up to `max` done slots straight into descriptors [0, n) of the context's batch,
+ * Poll mode: up to `max` done slots straight into descriptors [0, n) of the context's batch (with
+ * the NIC's hash, hash type and queue),
  * each slot refilled from the context's cache (no cluster: dropped, RXR_NOBUFS). Returns n.
  */
 export function rxr_poll(ctx: usize, r: usize, pool: usize, max: u32): u32 {
@@ -128,18 +154,58 @@ export function rxr_poll(ctx: usize, r: usize, pool: usize, max: u32): u32 {
   const avail = ald32(r + RXR_HW) - sw; // acquire, as rxr_intr
   const k = max < avail ? max : avail;
   const ifx = ld32(r + RXR_IF);
+  const queue = ld32(r + RXR_QUEUE);
   const mask = ld32(r + RXR_NSLOT) - 1;
   let n: u32 = 0;
+  // rxd_take's pool_get with the cache's count in a local, stored once at the end (and before a refill)
+  let have = ld32(fs);
+  const rxif = (<u64>ifx) << (PD_RXIF * 8);
   for (let i: u32 = 0; i < k; i++, sw++) {
     const s = slot_at(r, mask, sw);
-    const b = rxd_take(r, s, fs, pool);
-    if (b == 0) continue;
+    const d = load<u64>(s); // RXD_BUF, RXD_LEN, RXD_DONE: the slot's first 8 bytes
+    if (have == 0) {
+      st32(fs, 0);
+      have = pool_refill(fs, pool, MB_BULK);
+      if (have == 0) {
+        st16(s + RXD_DONE, 0);
+        st32(r + RXR_NOBUFS, ld32(r + RXR_NOBUFS) + 1);
+        continue;
+      }
+    }
+    have--;
+    const len = (d >> (RXD_LEN * 8)) & 0xffff;
+    // the slot's fresh cluster, its length as it was and done cleared, in one store
+    store<u64>(s, ((<u64>ld32(fs + 8 + ((<usize>have) << 2))) << (RXD_BUF * 8)) | (len << (RXD_LEN * 8)));
     const pd = pd0 + <usize>n * PD_SIZE;
-    st32(pd + PD_BUF, <u32>b + BUF_HEADROOM);
-    st16(pd + PD_LEN, ld16(s + RXD_LEN));
-    st16(pd + PD_RXIF, ifx);
+    // PD_BUF, PD_LEN, PD_RXIF: the descriptor's first 8 bytes in one store
+    store<u64>(pd, ((<u64>(<u32>(d >> (RXD_BUF * 8)) + BUF_HEADROOM)) << (PD_BUF * 8)) | (len << (PD_LEN * 8)) | rxif);
+    const h = load<u64>(s + RXD_RSS); // with RXD_HTYPE
+    st32(pd + PD_RSS, <u32>h);
+    st16(pd + PD_QUEUE, queue);
+    st8(pd + PD_HTYPE, <u32>(h >> ((RXD_HTYPE - RXD_RSS) * 8)));
     n++;
   }
+  st32(fs, have);
   ast32(r + RXR_SW, sw); // release, as rxr_intr
+  return n;
+}
+
+/**
+ * The hardware interrupt and the softint's first dequeue in one call: leaves what rxr_intr(r, pq,
+ * CTX_FREE, pool, max) then pktq_dequeue(ctx, pq, max) leave, in one pass over the slots when the
+ * softint keeps up (the pktq empty): done slots go straight into descriptors [0, n) as rxr_poll
+ * takes them, and the pktq's head and tail both move on by n (counted through it, queued and
+ * dequeued). With older frames queued, the new ones queue behind them and the first `max` of the
+ * pktq are dequeued. Returns n, the descriptors filled.
+ */
+export function rxr_intr_softint(ctx: usize, r: usize, pq: usize, pool: usize, max: u32): u32 {
+  const head = ld32(pq + PQ_HEAD);
+  if (head != ld32(pq + PQ_TAIL)) {
+    rxr_intr(r, pq, <usize>ld32(ctx + CTX_FREE), pool, max);
+    return pktq_dequeue(ctx, pq, max);
+  }
+  const n = rxr_poll(ctx, r, pool, max);
+  st32(pq + PQ_HEAD, head + n);
+  st32(pq + PQ_TAIL, head + n);
   return n;
 }

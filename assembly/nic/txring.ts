@@ -40,9 +40,10 @@ import {
   TX_IF,
   BUF_SIZE,
   BUF_HEADROOM,
+  MB_BULK,
 } from '../layout';
-import { ald32, ld16, ld32, st16, st32 } from '../util/mem';
-import { pool_put } from './mbuf';
+import { ald32, ld16, ld32, st32 } from '../util/mem';
+import { pool_drain, pool_put } from './mbuf';
 
 @inline function txr_lock(r: usize, me: u32): void {
   while (atomic.cmpxchg<u32>(r + TXR_LOCK, 0, me) != 0) atomic.add<u32>(r + TXR_CONTENDED, 1);
@@ -64,12 +65,22 @@ function txr_reclaim_locked(r: usize, fs: usize, pool: usize): u32 {
   let tail = ld32(r + TXR_TAIL);
   const k = head - tail;
   let bytes: u64 = 0;
+  // pool_put with the cache's count in a local (stored before a drain and at the end), each slot
+  // in one load (TXD_SIZE is 8 bytes)
+  let cnt = ld32(fs);
+  const cap = ld32(fs + 4);
   for (; tail != head; tail++) {
-    const s = r + TXR_SIZE + <usize>(tail & mask) * TXD_SIZE;
-    const len = ld16(s + TXD_LEN);
-    bytes += len + 4; // + FCS: bytes on the wire
-    pool_put(fs, pool, <usize>(ld32(s + TXD_BUF) - ld16(s + TXD_OFF)));
+    const d = load<u64>(r + TXR_SIZE + <usize>(tail & mask) * TXD_SIZE);
+    bytes += ((d >> (TXD_LEN * 8)) & 0xffff) + 4; // + FCS: bytes on the wire
+    if (cnt == cap) {
+      st32(fs, cnt);
+      pool_drain(fs, pool, MB_BULK);
+      cnt -= MB_BULK;
+    }
+    store<u32>(fs + 8 + ((<usize>cnt) << 2), <u32>(d >> (TXD_BUF * 8)) - (<u32>(d >> (TXD_OFF * 8)) & 0xffff));
+    cnt++;
   }
+  st32(fs, cnt);
   st32(r + TXR_TAIL, tail);
   store<u64>(r + TXR_FRAMES, load<u64>(r + TXR_FRAMES) + k);
   store<u64>(r + TXR_BYTES, load<u64>(r + TXR_BYTES) + bytes);
@@ -104,21 +115,47 @@ export function tx_post(ctx: usize, n: u32, txmap: usize, cpu: u32, pool: usize)
     tail: u32 = 0; // the held ring's, head written back when let go
   let posted: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
+    if (held != 0) {
+      // the common case in a loop of its own: frames forwarded in place (one entry, in their own
+      // cluster) out of the held ring's interface, while it has room; the first other frame takes
+      // the general way below
+      const mask = size - 1;
+      let room = size - (head - tail);
+      for (; i < n && room != 0; i++, room--) {
+        const pd = pd0 + <usize>i * PD_SIZE;
+        if (ld16(pd + PD_NTX) != 1) break;
+        const te = load<u64>(tx0 + <usize>ld32(pd + PD_TXFIRST) * TX_SIZE);
+        if ((<u32>(te >> (TX_IF * 8)) & 0xffff) != heldIf) break;
+        const buf = <u32>(te >> (TX_BUF * 8));
+        const off = buf - (ld32(pd + PD_BUF) - BUF_HEADROOM);
+        if (off >= <u32>BUF_SIZE) break;
+        const len = (te >> (TX_LEN * 8)) & 0xffff;
+        store<u64>(
+          held + TXR_SIZE + <usize>(head & mask) * TXD_SIZE,
+          ((<u64>buf) << (TXD_BUF * 8)) | (len << (TXD_LEN * 8)) | ((<u64>off) << (TXD_OFF * 8)),
+        );
+        head++;
+        posted++;
+      }
+      if (i == n) break;
+    }
     const pd = pd0 + <usize>i * PD_SIZE;
     const cl = <usize>ld32(pd + PD_BUF) - BUF_HEADROOM;
     let kept = false;
     const first = ld32(pd + PD_TXFIRST);
     const end = first + ld16(pd + PD_NTX);
     for (let e = first; e < end; e++) {
-      const t = tx0 + <usize>e * TX_SIZE;
-      const buf = <usize>ld32(t + TX_BUF);
+      // the entry in one load and the slot in one store (TX_SIZE and TXD_SIZE are 8 bytes)
+      const te = load<u64>(tx0 + <usize>e * TX_SIZE);
+      const buf = <usize>(<u32>(te >> (TX_BUF * 8)));
+      const len = <u64>(<u32>(te >> (TX_LEN * 8)) & 0xffff);
       // a forwarded frame is in its own cluster; fragments and ICMP errors in clusters of their own
       let off: u32;
       if (buf - cl < <usize>BUF_SIZE) {
         kept = true;
         off = <u32>(buf - cl);
       } else off = <u32>((buf - base) % <usize>BUF_SIZE);
-      const ifx = <u32>ld16(t + TX_IF);
+      const ifx = <u32>(te >> (TX_IF * 8)) & 0xffff;
       if (ifx != heldIf) {
         if (held != 0) {
           st32(held + TXR_HEAD, head);
@@ -151,9 +188,7 @@ export function tx_post(ctx: usize, n: u32, txmap: usize, cpu: u32, pool: usize)
         }
       }
       const s = held + TXR_SIZE + <usize>(head & (size - 1)) * TXD_SIZE;
-      st32(s + TXD_BUF, <u32>buf);
-      st16(s + TXD_LEN, ld16(t + TX_LEN));
-      st16(s + TXD_OFF, off);
+      store<u64>(s, ((<u64>buf) << (TXD_BUF * 8)) | (len << (TXD_LEN * 8)) | ((<u64>off) << (TXD_OFF * 8)));
       head++;
       posted++;
     }

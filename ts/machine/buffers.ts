@@ -18,6 +18,7 @@ import {
   RXR_MISSED,
   RXR_NOBUFS,
   RXR_IF,
+  RXR_QUEUE,
   RXD_SIZE,
   RXD_BUF,
   PQ_SIZE,
@@ -126,6 +127,7 @@ export function buildBuffers(dv: DataView, a: Arena, p: BufferPlan): Buffers {
       const r = a.alloc(RXR_SIZE + s.rxSlots * RXD_SIZE);
       u32(r + RXR_NSLOT, s.rxSlots);
       u32(r + RXR_IF, n.ifindex);
+      u32(r + RXR_QUEUE, q);
       for (let i = 0; i < s.rxSlots; i++) u32(r + RXR_SIZE + i * RXD_SIZE + RXD_BUF, take());
       rings.push(r);
     }

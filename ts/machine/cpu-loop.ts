@@ -3,10 +3,13 @@
 // (intrctl affinity, read from shared memory every pass):
 //
 //   "hardware"   the queue's traffic source receives frames into the RX ring's clusters (rxr_fill:
-//                the NIC's DMA); the NIC sends what was posted to its TX rings at once
+//                the NIC's DMA, with each template's RSS hash in the descriptor, as a NIC writes
+//                it); the NIC sends what was posted to its TX rings at once. A real link's driver
+//                writes no hash: its frames are hashed in software (rss_batch) before the pipeline
 //   hard intr    txeof: the queue's TX ring is reclaimed (txr_reclaim); the vector's per-CPU
 //                interrupt count goes up; done RX slots go onto this CPU's pktq (rxr_intr), each
-//                slot refilled with a fresh cluster
+//                slot refilled with a fresh cluster (rxr_intr_softint: with the softint's first
+//                dequeue, straight into its batch when the pktq was empty)
 //   softint      runs as the interrupt returns: the pktq a batch at a time through the pipeline
 //                (fwd_batch, the stack's work, timed apart), then tx_post hands what it sent to the
 //                output interfaces' TX rings and frees what it did not
@@ -62,6 +65,7 @@ import {
   QS_FLAGS,
   QSF_PACED,
   QSF_LINK,
+  QS_HASHES,
   RXR_HW,
   RXR_SW,
   RXR_NSLOT,
@@ -134,6 +138,12 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
   Atomics.add(i32, (d.mp + MP_RUNNING) >> 2, 1);
 
   const u32 = (p: number) => dv.getUint32(p, true);
+  /** Adds x to the u64 counter at p (in two u32 halves: no BigInt on a path taken every batch). */
+  const add64 = (p: number, x: number) => {
+    const lo = u32(p) + x;
+    dv.setUint32(p, lo >>> 0, true);
+    if (lo > 0xffffffff) dv.setUint32(p + 4, u32(p + 4) + Math.floor(lo / 0x100000000), true);
+  };
   const txBell = (d.mp + MP_TXBELL) >> 2;
   const tapsWord = (d.mp + MP_TAPS) >> 2;
   /** After tx_post: wake the links' drivers if it posted anything (they send from the TX rings, link-port.ts). */
@@ -165,9 +175,13 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
       }
     }
   };
-  /** The softint's work on descriptors [0, n): the pipeline, then the TX rings. `t0`: when the NIC work began. */
-  const runBatch = (n: number, now: number, nowMs: number, t0: number, lineRate: boolean) => {
-    k.rss_batch(ctx, n); // the NIC's hash, carried in the descriptor
+  /**
+   * The softint's work on descriptors [0, n): the pipeline, then the TX rings. `t0`: when the NIC
+   * work began; `soft`: the frames came without the NIC's hash (a real link), hash them here.
+   * Returns when it ended (the next batch's NIC work begins there).
+   */
+  const runBatch = (n: number, now: number, nowMs: number, t0: number, lineRate: boolean, soft: boolean) => {
+    if (soft) k.rss_batch(ctx, n);
     let t1 = performance.now();
     // the softint's batch is one pserialize read section: what it reaches (routes, nexthops, FIB
     // groups, neighbors) a writer may unpublish, but not free until this section has ended; so are
@@ -196,6 +210,7 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     hist[31 - Math.clz32(Math.max(1, Math.round((t2 - t1) * 1e6)))]!++;
     if (lastEnd !== 0 && lineRate) st[5] = Math.max(st[5]!, (t1 - lastEnd) * 1e6); // a stall shows at line rate only
     lastEnd = t2;
+    return t3;
   };
   /**
    * The wire: up to `batch` frames from the queue's traffic source into its RX ring, as its line
@@ -271,7 +286,7 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     const stride = u32(qs + QS_STRIDE);
     const fixed = u32(qs + QS_LEN);
     const hw0 = u32(rxr + RXR_HW);
-    const filled = k.rxr_fill(rxr, n, tmpl, stride, count, fixed, seq);
+    const filled = k.rxr_fill(rxr, n, tmpl, stride, count, fixed, seq, u32(qs + QS_HASHES));
     // an armed probe (the RFC 2544 bench's per-flow accounting): the trial's frames stamped with their queue, number and time
     if (d.probe !== 0 && u32(d.probe + PRB_IF) !== 0 && (u32(qs + QS_FLAGS) & QSF_PACED) !== 0) {
       const us = Math.floor((performance.timeOrigin + performance.now()) * 1000) >>> 0;
@@ -282,8 +297,8 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     if (fixed === 0)
       for (let i = 0, t = seq % count; i < n; i++, t = t + 1 === count ? 0 : t + 1) bytes += u32(tmpl + t * stride) + 4;
     dv.setUint32(qs + QS_SEQ, (seq + n) % count, true);
-    dv.setBigUint64(qs + QS_FRAMES, dv.getBigUint64(qs + QS_FRAMES, true) + BigInt(n), true);
-    dv.setBigUint64(qs + QS_BYTES, dv.getBigUint64(qs + QS_BYTES, true) + BigInt(bytes), true);
+    add64(qs + QS_FRAMES, n);
+    add64(qs + QS_BYTES, bytes);
     return n;
   };
   /**
@@ -306,18 +321,18 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
     if (first || !poll) dv.setUint32(vt + VT_COUNTS + d.cpu * 4, u32(vt + VT_COUNTS + d.cpu * 4) + 1, true); // the interrupt
     if (arrived === 0) return true;
     const lineRate = u32(qs + QS_RATE) === 0;
+    const soft = (u32(qs + QS_FLAGS) & QSF_LINK) !== 0;
     if (poll) {
       const n = k.rxr_poll(ctx, rxr, d.pool, batch);
-      if (n > 0) runBatch(n, now, nowMs, t0, lineRate);
+      if (n > 0) runBatch(n, now, nowMs, t0, lineRate, soft);
       return true;
     }
-    // hard interrupt: onto the pktq; the softint runs as it returns, a batch at a time until the pktq is empty
-    k.rxr_intr(rxr, d.pktq, fs, d.pool, batch);
+    // hard interrupt: onto the pktq; the softint runs as it returns, a batch at a time until the pktq
+    // is empty (the interrupt and its first dequeue in one call: straight into the batch when the
+    // pktq was empty, see rxr_intr_softint)
     let tb = t0;
-    for (let n = k.pktq_dequeue(ctx, d.pktq, batch); n > 0; n = k.pktq_dequeue(ctx, d.pktq, batch)) {
-      runBatch(n, now, nowMs, tb, lineRate);
-      tb = performance.now();
-    }
+    for (let n = k.rxr_intr_softint(ctx, rxr, d.pktq, d.pool, batch); n > 0; n = k.pktq_dequeue(ctx, d.pktq, batch))
+      tb = runBatch(n, now, nowMs, tb, lineRate, soft);
     return true;
   };
   /**

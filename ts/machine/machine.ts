@@ -37,6 +37,7 @@ import {
   QS_FLAGS,
   QSF_PACED,
   QSF_LINK,
+  QS_HASHES,
   TXR_LINK,
   QS_TOKENS,
   QS_LAST,
@@ -80,7 +81,7 @@ import type { LinkState } from '../control/types.js';
 import { InterruptTable } from './interrupts.js';
 import { MachineCounters } from './machine-stats.js';
 import { nicModel } from './nic-models.js';
-import { framesByQueue } from './rss-queues.js';
+import { framesByQueue, rssHashes } from './rss-queues.js';
 import { CRD_IN, CRD_OUT, type TapFrame, ringBytes, ringDrain, ringOverruns, tapArm } from './capture-ring.js';
 import { type Buffers, type BufferAudit, auditBuffers, buffersBytes, buildBuffers } from './buffers.js';
 import { PcapWriter } from '../io/pcap.js';
@@ -312,7 +313,12 @@ export class MpMachine implements Dataplane {
               true,
             ),
         0,
-      );
+      ) +
+      // each template's RSS hash and type (QS_HASHES)
+      ([...byQueue.values()].reduce((n, q) => n + q.frames.flat().length, 0) +
+        pcaps.reduce((n, { p }) => n + p.frames.length, 0) +
+        nvec) *
+        8;
     const plan = {
       // a real link's TX rings are its qdisc: its driver thread sends while the CPUs post, and a
       // burst (a TCP window) must not overflow them while that thread waits for a core
@@ -451,6 +457,10 @@ export class MpMachine implements Dataplane {
         this.dv.setUint32(qs + QS_COUNT, frames.length, true);
         this.dv.setUint32(qs + QS_LEN, variable ? 0 : frames[0]!.length, true);
         this.dv.setUint32(qs + QS_STRIDE, stride, true);
+        // the NIC's RSS hash of each template, which it writes into the RX descriptor of every copy
+        const hashes = a.alloc(frames.length * 8, 8);
+        new Uint32Array(mem.buffer, hashes, 2 * frames.length).set(rssHashes(frames, i.index, this.stack));
+        this.dv.setUint32(qs + QS_HASHES, hashes, true);
         if (src!.limit) this.dv.setUint32(qs + QS_LIMIT, frames.length, true);
         // the interface's rate, shared among its queues by their share of the frames
         const rate = src!.rate === 0 ? 0 : Math.max(1, Math.round((src!.rate * frames.length) / src!.flows));

@@ -94,6 +94,7 @@ export const KERNELS = {
   rxr_fill: 'u32',
   rxr_intr: 'u32',
   rxr_poll: 'u32',
+  rxr_intr_softint: 'u32',
   pktq_dequeue: 'u32',
   tx_post: 'u32',
   txr_reclaim: 'u32',
@@ -141,6 +142,10 @@ function u32Result(f: F<1>): F<1> {
       return (a, b, c, d, e) => f(a, b, c, d, e) >>> 0;
     case 6:
       return (a, b, c, d, e, g) => f(a, b, c, d, e, g) >>> 0;
+    case 7:
+      return (a, b, c, d, e, g, h) => f(a, b, c, d, e, g, h) >>> 0;
+    case 8:
+      return (a, b, c, d, e, g, h, i) => f(a, b, c, d, e, g, h, i) >>> 0;
     default:
       return (...a: number[]) => f(...a) >>> 0;
   }

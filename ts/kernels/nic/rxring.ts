@@ -11,6 +11,9 @@ import {
   RXD_BUF,
   RXD_LEN,
   RXD_DONE,
+  RXD_RSS,
+  RXD_HTYPE,
+  RXR_QUEUE,
   PQ_SIZE,
   PQ_NSLOT,
   PQ_HEAD,
@@ -20,15 +23,22 @@ import {
   PQE_BUF,
   PQE_LEN,
   PQE_IF,
+  PQE_RSS,
+  PQE_HTYPE,
+  PQE_QUEUE,
   CTX_PD,
   CTX_FREE,
   PD_SIZE,
   PD_BUF,
   PD_LEN,
   PD_RXIF,
+  PD_RSS,
+  PD_QUEUE,
+  PD_HTYPE,
   BUF_HEADROOM,
 } from '../../../assembly/layout.js';
-import { type Mem, ald32, ast32, copy_frame, ld16, ld32, st16, st32 } from '../util/mem.js';
+import { type Mem, ald32, ast32, copy_frame, ld16, ld32, st8, st16, st32 } from '../util/mem.js';
+import { pktq_dequeue } from '../net/pktq.js';
 import { pool_get } from './mbuf.js';
 
 function slot_at(r: number, mask: number, i: number): number {
@@ -57,6 +67,7 @@ export function rxr_fill(
   count: number,
   len: number,
   seq: number,
+  hashes: number,
 ): number {
   const size = ld32(m, r + RXR_NSLOT);
   let hw = ld32(m, r + RXR_HW);
@@ -71,6 +82,8 @@ export function rxr_fill(
     const dst = ld32(m, s + RXD_BUF) + BUF_HEADROOM;
     copy_frame(m, dst, from, l);
     st16(m, s + RXD_LEN, l);
+    st32(m, s + RXD_RSS, hashes !== 0 ? ld32(m, hashes + t * 8) : 0);
+    st32(m, s + RXD_HTYPE, hashes !== 0 ? ld32(m, hashes + t * 8 + 4) : 0);
     st16(m, s + RXD_DONE, 1);
     hw = (hw + 1) >>> 0;
     t = t + 1 === count ? 0 : t + 1;
@@ -85,6 +98,7 @@ export function rxr_intr(m: Mem, r: number, pq: number, fs: number, pool: number
   const avail = (ald32(m, r + RXR_HW) - sw) >>> 0;
   const k = Math.min(max, avail);
   const ifx = ld32(m, r + RXR_IF);
+  const queue = ld32(m, r + RXR_QUEUE);
   const qmask = ld32(m, pq + PQ_NSLOT) - 1;
   const mask = ld32(m, r + RXR_NSLOT) - 1;
   let head = ld32(m, pq + PQ_HEAD);
@@ -102,6 +116,9 @@ export function rxr_intr(m: Mem, r: number, pq: number, fs: number, pool: number
     st32(m, e + PQE_BUF, b);
     st16(m, e + PQE_LEN, ld16(m, s + RXD_LEN));
     st16(m, e + PQE_IF, ifx);
+    st32(m, e + PQE_RSS, ld32(m, s + RXD_RSS));
+    st16(m, e + PQE_HTYPE, ld32(m, s + RXD_HTYPE));
+    st16(m, e + PQE_QUEUE, queue);
     head = (head + 1) >>> 0;
   }
   st32(m, pq + PQ_HEAD, head);
@@ -116,6 +133,7 @@ export function rxr_poll(m: Mem, ctx: number, r: number, pool: number, max: numb
   const avail = (ald32(m, r + RXR_HW) - sw) >>> 0;
   const k = Math.min(max, avail);
   const ifx = ld32(m, r + RXR_IF);
+  const queue = ld32(m, r + RXR_QUEUE);
   const mask = ld32(m, r + RXR_NSLOT) - 1;
   let n = 0;
   for (let i = 0; i < k; i++, sw = (sw + 1) >>> 0) {
@@ -126,8 +144,23 @@ export function rxr_poll(m: Mem, ctx: number, r: number, pool: number, max: numb
     st32(m, pd + PD_BUF, b + BUF_HEADROOM);
     st16(m, pd + PD_LEN, ld16(m, s + RXD_LEN));
     st16(m, pd + PD_RXIF, ifx);
+    st32(m, pd + PD_RSS, ld32(m, s + RXD_RSS));
+    st16(m, pd + PD_QUEUE, queue);
+    st8(m, pd + PD_HTYPE, ld32(m, s + RXD_HTYPE));
     n++;
   }
   ast32(m, r + RXR_SW, sw);
+  return n;
+}
+
+export function rxr_intr_softint(m: Mem, ctx: number, r: number, pq: number, pool: number, max: number): number {
+  const head = ld32(m, pq + PQ_HEAD);
+  if (head !== ld32(m, pq + PQ_TAIL)) {
+    rxr_intr(m, r, pq, ld32(m, ctx + CTX_FREE), pool, max);
+    return pktq_dequeue(m, ctx, pq, max);
+  }
+  const n = rxr_poll(m, ctx, r, pool, max);
+  st32(m, pq + PQ_HEAD, (head + n) >>> 0);
+  st32(m, pq + PQ_TAIL, (head + n) >>> 0);
   return n;
 }
