@@ -94,6 +94,10 @@ export const PQE_IF = 6;
 //   12 head (u32 posted, wrapping) | 16 tail (u32 reclaimed) | 20 drops (u32: ring full)
 //   24 frames (u64 sent) | 32 bytes (u64 sent) | 40 link (u32: nonzero when a real link's driver sends
 //   the frames) | 44 sent (u32, wrapping: frames the driver has sent, written by the driver only)
+//   | 48 descriptor (i32: a TAP link's file descriptor + 1, 0 none; changed only under the sender lock)
+//   | 52 sender lock (u32: 0 free; whoever sends [sent, head) of a link ring holds it: its I/O thread,
+//   or the CPU that posted a short burst and writes it at once, ts/host/tap-direct-tx.ts)
+//   | 56 direct frames (u32: frames posting CPUs wrote themselves) | 60 direct errors (u32: their failed writes)
 //   | TXR_SIZE: slots of TXD_SIZE bytes:
 //   0 frame address (u32, inside its cluster) | 4 length (u16) | 6 frame offset in its cluster (u16)
 // A generated NIC sends a posted frame at once: everything posted is reclaimable. A real link's driver
@@ -113,6 +117,10 @@ export const TXR_FRAMES = 24;
 export const TXR_BYTES = 32;
 export const TXR_LINK = 40;
 export const TXR_SENT = 44;
+export const TXR_FD = 48;
+export const TXR_SENDER = 52;
+export const TXR_DIRECT = 56;
+export const TXR_DIRECT_ERRORS = 60;
 export const TXD_SIZE = 8;
 export const TXD_BUF = 0;
 export const TXD_LEN = 4;

@@ -77,6 +77,7 @@ import {
   NEVR_HEAD,
   NEVR_TAIL,
   CTX_NTX,
+  TXR_HEAD,
 } from '../../assembly/layout.js';
 import { type KernelImpl, makeKernels } from '../stack/kernels.js';
 import type { Layout } from '../stack/memory-plan.js';
@@ -107,10 +108,19 @@ export interface CpuWorkerData {
   nevDown: number;
   /** some interface is a real link: a CPU that posted frames rings MP_TXBELL to wake the links' drivers */
   links: boolean;
+  /**
+   * the real links' TX rings: a CPU whose posts moved one's head notifies that word, so the one
+   * driver thread blocked on it (tap-tx-thread-node.ts) wakes, and no other
+   */
+  linkTx: number[];
 }
 
-/** Runs CPU d.cpu until the engine sets MP_STOP; calls `done` once it has given up its queues. */
-export function cpuRun(d: CpuWorkerData, done: () => void): void {
+/**
+ * Runs CPU d.cpu until the engine sets MP_STOP; calls `done` once it has given up its queues.
+ * `txDirect(i)`, from a host that can (ts/host/tap-direct-tx.ts): the link TX ring d.linkTx[i] just
+ * got frames; true when it sent them itself, so the ring's driver thread need not be woken.
+ */
+export function cpuRun(d: CpuWorkerData, done: () => void, txDirect?: (i: number) => boolean): void {
   const k = makeKernels(d.engine, d.memory);
   const buf = d.memory.buffer;
   const i32 = new Int32Array(buf);
@@ -133,11 +143,24 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
   const u32 = (p: number) => dv.getUint32(p, true);
   const txBell = (d.mp + MP_TXBELL) >> 2;
   const tapsWord = (d.mp + MP_TAPS) >> 2;
-  /** After tx_post: wake the links' drivers if it posted anything (they send from the TX rings, link-port.ts). */
+  const linkHeads = d.linkTx.map((r) => (r + TXR_HEAD) >> 2);
+  const notifiedHead = linkHeads.map((h) => Atomics.load(i32, h));
+  /**
+   * After tx_post: wake the links' drivers if it posted anything (they send from the TX rings,
+   * link-port.ts): the doorbell for those that wait on any post, each ring whose head moved for the
+   * thread that waits on that ring alone.
+   */
   const rangTx = (posted: number) => {
     if (posted === 0 || !d.links) return;
     Atomics.add(i32, txBell, 1);
     Atomics.notify(i32, txBell);
+    for (let r = 0; r < linkHeads.length; r++) {
+      const head = Atomics.load(i32, linkHeads[r]!);
+      if (head === notifiedHead[r]) continue;
+      notifiedHead[r] = head;
+      if (txDirect?.(r)) continue;
+      Atomics.notify(i32, linkHeads[r]!);
+    }
   };
   // Still inside this batch's read section: every nexthop a forwarded frame used must still be
   // live. A writer that freed before its perform returned shows up here.

@@ -14,7 +14,8 @@
 //        head is read under the ring's lock (posters write slots and head under it); the frames
 //        are sent from their clusters where they are, then sent is published (release). Reclaim
 //        (the vector's CPU, or a poster finding the ring full) frees only [tail, sent), so a
-//        cluster is never reused while the port still reads it. CPUs that post ring MP_TXBELL.
+//        cluster is never reused while the port still reads it. CPUs that post ring MP_TXBELL
+//        and notify the head word of each link ring whose head they moved (a driver waits on either).
 import {
   BUF_HEADROOM,
   MAX_FRAME,
@@ -35,6 +36,8 @@ import {
   TXD_LEN,
   TXD_SIZE,
   TXR_CONTENDED,
+  TXR_FD,
+  TXR_SENDER,
   TXR_HEAD,
   TXR_LOCK,
   TXR_NSLOT,
@@ -179,6 +182,13 @@ export class LinkPort {
   get txBellIndex(): number {
     return (this.spec.mp + MP_TXBELL) >> 2;
   }
+  /**
+   * The index in `i32` of TX ring `r`'s head: a CPU whose post moves it notifies that word, so a
+   * thread serving one ring waits there and wakes for its own frames only (not for every link's).
+   */
+  txHeadIndex(r = 0): number {
+    return (this.spec.tx[r]! + TXR_HEAD) >> 2;
+  }
 
   /**
    * Resolves once a CPU rings the TX doorbell after `seen` was read, or after `ms` (Atomics.waitAsync:
@@ -209,20 +219,73 @@ export class LinkPort {
     let n = 0;
     for (const r of this.spec.tx) {
       if (n >= max) break;
-      const li = (r + TXR_LOCK) >> 2;
-      while (Atomics.compareExchange(this.i32v, li, 0, PORT_LOCK_ID) !== 0)
-        Atomics.add(this.i32v, (r + TXR_CONTENDED) >> 2, 1);
-      const head = this.u32(r + TXR_HEAD);
-      Atomics.store(this.i32v, li, 0);
-      let sent = this.u32(r + TXR_SENT);
-      if (sent === head) continue;
-      const mask = this.u32(r + TXR_NSLOT) - 1;
-      for (; sent !== head && n < max; sent = (sent + 1) >>> 0, n++) {
-        const s = r + TXR_SIZE + (sent & mask) * TXD_SIZE;
-        send(this.u8, this.u32(s + TXD_BUF), this.dv.getUint16(s + TXD_LEN, true));
-      }
-      Atomics.store(this.i32v, (r + TXR_SENT) >> 2, sent | 0); // release: the CPUs may free them now
+      n += this.drainRing(r, send, max - n);
     }
     return n;
+  }
+
+  /** Sends ring r's [sent, head), up to `max` frames, then publishes sent. */
+  private drainRing(r: number, send: (u8: Uint8Array, at: number, len: number) => void, max: number): number {
+    const li = (r + TXR_LOCK) >> 2;
+    while (Atomics.compareExchange(this.i32v, li, 0, PORT_LOCK_ID) !== 0)
+      Atomics.add(this.i32v, (r + TXR_CONTENDED) >> 2, 1);
+    const head = this.u32(r + TXR_HEAD);
+    Atomics.store(this.i32v, li, 0);
+    let sent = this.u32(r + TXR_SENT);
+    if (sent === head) return 0;
+    const mask = this.u32(r + TXR_NSLOT) - 1;
+    let n = 0;
+    for (; sent !== head && n < max; sent = (sent + 1) >>> 0, n++) {
+      const s = r + TXR_SIZE + (sent & mask) * TXD_SIZE;
+      send(this.u8, this.u32(s + TXD_BUF), this.dv.getUint16(s + TXD_LEN, true));
+    }
+    Atomics.store(this.i32v, (r + TXR_SENT) >> 2, sent | 0); // release: the CPUs may free them now
+    return n;
+  }
+
+  // ---- TX with more than one sender (a TAP queue: its thread, and the CPU that posted) -----------
+
+  /** Ring q's descriptor (TXR_FD), -1 while it has none. */
+  txDescriptor(q = 0): number {
+    return Atomics.load(this.i32v, (this.spec.tx[q]! + TXR_FD) >> 2) - 1;
+  }
+
+  /** Frames posted on TX ring q and not sent yet (a hint: posters may be adding more). */
+  txBacklog(q = 0): number {
+    const r = this.spec.tx[q]!;
+    return (Atomics.load(this.i32v, (r + TXR_HEAD) >> 2) - Atomics.load(this.i32v, (r + TXR_SENT) >> 2)) >>> 0;
+  }
+
+  /**
+   * Sends ring q's posted frames to its descriptor (TXR_FD) under its sender lock (TXR_SENDER):
+   * `send(fd, u8, at, len)`, fd -1 while the link has none (detached: the frames are the sender's to
+   * count as lost). Returns the frames handed over; -1 when another sender holds the lock. A sender
+   * looks at the head again after letting the lock go, so a frame posted while it held it (whose
+   * poster found the lock taken) is never left behind.
+   */
+  txSendExclusive(send: (fd: number, u8: Uint8Array, at: number, len: number) => void, q = 0): number {
+    const r = this.spec.tx[q]!;
+    const li = (r + TXR_SENDER) >> 2;
+    let n = 0;
+    do {
+      if (Atomics.compareExchange(this.i32v, li, 0, 1) !== 0) return n > 0 ? n : -1;
+      const fd = Atomics.load(this.i32v, (r + TXR_FD) >> 2) - 1;
+      n += this.drainRing(r, (u8, at, len) => send(fd, u8, at, len), 1 << 30);
+      Atomics.store(this.i32v, li, 0);
+    } while (this.txBacklog(q) !== 0);
+    return n;
+  }
+
+  /**
+   * Sets ring q's descriptor (-1: none), under its sender lock, so that once this returns no sender
+   * still writes to the old one: the caller may close it then.
+   */
+  txSetDescriptor(fd: number, q = 0): void {
+    const r = this.spec.tx[q];
+    if (r === undefined) return;
+    const li = (r + TXR_SENDER) >> 2;
+    while (Atomics.compareExchange(this.i32v, li, 0, 1) !== 0) Atomics.wait(this.i32v, li, 1, 1);
+    Atomics.store(this.i32v, (r + TXR_FD) >> 2, fd + 1);
+    Atomics.store(this.i32v, li, 0);
   }
 }

@@ -473,6 +473,7 @@ export class MpMachine implements Dataplane {
         txmap: e.bufs.txmap,
         nevDown: e.stack.L.cpu[c]!.nevDown,
         links: e.linkIfs.length > 0,
+        linkTx: [...e.linkPorts.values()].flatMap((p) => p.tx),
       };
       let exited!: () => void;
       e.exits.push(
