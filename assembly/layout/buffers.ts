@@ -56,7 +56,9 @@ export const MB_BULK = 64; // clusters moved between a cache and the pool at onc
 // consumer: it writes slots from hw and publishes hw (release), the owner takes slots up to hw (acquire)
 // and publishes sw (release) once their fresh clusters are in place; missed is the producer's.
 //   0 size (u32, power of two) | 4 hw (u32 slots filled, wrapping) | 8 sw (u32 slots taken)
-//   12 missed | 16 nobufs | 20 ifindex | RXR_SIZE: slots of RXD_SIZE bytes
+//   12 missed | 16 nobufs | 20 ifindex | 24 producer lock (u32: 0 free; a real link's RX producer holds it
+//   while it places frames: its I/O thread, or a CPU reading the link right after writing to it,
+//   ts/host/tap-direct-tx.ts) | 28 direct frames (u32: frames such a CPU read) | RXR_SIZE: slots of RXD_SIZE bytes
 //   slot: 0 cluster (u32) | 4 length (u16) | 6 done (u16)
 export const RXR_SIZE = 64;
 export const RXR_NSLOT = 0;
@@ -65,6 +67,8 @@ export const RXR_SW = 8;
 export const RXR_MISSED = 12;
 export const RXR_NOBUFS = 16;
 export const RXR_IF = 20;
+export const RXR_PRODUCER = 24;
+export const RXR_DIRECT = 28;
 export const RXD_SIZE = 8;
 export const RXD_BUF = 0;
 export const RXD_LEN = 4;

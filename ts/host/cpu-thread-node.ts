@@ -6,4 +6,9 @@ import { tapDirectTx } from './tap-direct-tx.js';
 
 const d = workerData as CpuWorkerData;
 // TAP links: short bursts written by this CPU itself, not handed to their transmit threads
-cpuRun(d, () => parentPort?.postMessage({ done: d.cpu }), tapDirectTx(d.memory, d.mp, d.linkTx));
+cpuRun(
+  d,
+  () => parentPort?.postMessage({ done: d.cpu }),
+  tapDirectTx(d.memory, d.mp, d.linkTx, d.linkRx),
+  Number(process.env['MPSTACK_IDLE_SPIN_US'] ?? 0) / 1000,
+);

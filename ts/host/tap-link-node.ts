@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InterfaceConfig } from '../config/schema.js';
-import { TXR_DIRECT, TXR_DIRECT_ERRORS } from '../../assembly/layout.js';
+import { RXR_DIRECT, TXR_DIRECT, TXR_DIRECT_ERRORS } from '../../assembly/layout.js';
 import { UserError } from '../errors.js';
 import type { Link, LinkEvents } from '../machine/machine.js';
 import type { LinkPortSpec } from '../machine/link-port.js';
@@ -61,6 +61,9 @@ export async function openTapLink(
       out['tx-errors'] =
         (out['tx-errors'] as number) + port.tx.reduce((n, r) => n + (u32[(r + TXR_DIRECT_ERRORS) >> 2]! >>> 0), 0);
       out['tx-direct'] = direct;
+      const rxDirect = port.rx.reduce((n, q) => n + (u32[(q.ring + RXR_DIRECT) >> 2]! >>> 0), 0);
+      out['rx-frames'] = (out['rx-frames'] as number) + rxDirect;
+      out['rx-direct'] = rxDirect;
       if (queues > 1) out['queues'] = queues;
       return out;
     },

@@ -66,6 +66,7 @@ let resume: ReturnType<typeof setImmediate> | undefined;
 /** Reads what the device has, into the RX ring; a full ring leaves the rest in the device's queue for the next turn. */
 function onReadable(): void {
   if (fd < 0) return;
+  port.rxLock(0, true); // a CPU may be reading the device too, right after writing to it (tap-direct-tx.ts)
   let full = false;
   for (let i = 0; i < 256; i++) {
     const at = port.rxSlot(0);
@@ -77,7 +78,7 @@ function onReadable(): void {
     if (n < 0) {
       const e = errno();
       if (e !== EAGAIN) {
-        port.rxPublish();
+        port.rxUnlock(0);
         detach(`${d.device} went away (read: errno ${e})`);
         return;
       }
@@ -95,7 +96,7 @@ function onReadable(): void {
     port.rxDone(0, n);
     st[0]!++;
   }
-  port.rxPublish();
+  port.rxUnlock(0);
   // the ring is full: the CPU is behind; look again after the other events of this turn
   if (full && !resume) {
     resume = setImmediate(() => {

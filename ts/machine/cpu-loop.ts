@@ -113,14 +113,18 @@ export interface CpuWorkerData {
    * driver thread blocked on it (tap-tx-thread-node.ts) wakes, and no other
    */
   linkTx: number[];
+  /** the RX ring and queue state of each linkTx ring's queue (ring 0: none) */
+  linkRx: { ring: number; qs: number }[];
 }
 
 /**
  * Runs CPU d.cpu until the engine sets MP_STOP; calls `done` once it has given up its queues.
  * `txDirect(i)`, from a host that can (ts/host/tap-direct-tx.ts): the link TX ring d.linkTx[i] just
  * got frames; true when it sent them itself, so the ring's driver thread need not be woken.
+ * `idleSpinMs`: after work, how long the CPU keeps polling its queues before it sleeps on the
+ * doorbell (a frame that arrives meanwhile, a reply to what it just sent, costs no wake-up).
  */
-export function cpuRun(d: CpuWorkerData, done: () => void, txDirect?: (i: number) => boolean): void {
+export function cpuRun(d: CpuWorkerData, done: () => void, txDirect?: (i: number) => boolean, idleSpinMs = 0): void {
   const k = makeKernels(d.engine, d.memory);
   const buf = d.memory.buffer;
   const i32 = new Int32Array(buf);
@@ -350,6 +354,7 @@ export function cpuRun(d: CpuWorkerData, done: () => void, txDirect?: (i: number
   };
   /** Naps shorter than this are not worth a sleep (the kernel's timer slack alone is 50 us): poll on. */
   const MIN_NAP_MS = 0.2;
+  let lastWorked = 0;
   while (Atomics.load(i32, (d.mp + MP_STOP) >> 2) === 0) {
     const bell = Atomics.load(i32, (d.mp + MP_DOORBELL) >> 2);
     let worked = false;
@@ -393,6 +398,8 @@ export function cpuRun(d: CpuWorkerData, done: () => void, txDirect?: (i: number
       }
     }
     // idle: nap until rung, or 1 ms, or until a generated wire of ours would raise its interrupt
+    if (worked) lastWorked = idleSpinMs > 0 ? performance.now() : 0;
+    else if (lastWorked !== 0 && performance.now() - lastWorked < idleSpinMs) continue;
     if (!worked && napMs >= MIN_NAP_MS) {
       st[3]! += 1;
       Atomics.wait(i32, (d.mp + MP_DOORBELL) >> 2, bell, napMs);

@@ -30,6 +30,7 @@ import {
   RXR_HW,
   RXR_MISSED,
   RXR_NSLOT,
+  RXR_PRODUCER,
   RXR_SIZE,
   RXR_SW,
   TXD_BUF,
@@ -140,6 +141,30 @@ export class LinkPort {
     this.u8.set(frame, at);
     this.rxDone(q, frame.length);
     return true;
+  }
+
+  /**
+   * Takes RX queue q's producer lock (RXR_PRODUCER), for a ring with more than one producer (a TAP
+   * queue: its thread, and a CPU reading the device right after writing to it): false when another
+   * producer holds it (`wait`: wait for it instead). Holding it, this port continues from the ring's
+   * published hw; rxUnlock publishes what it placed and lets go.
+   */
+  rxLock(q = 0, wait = false): boolean {
+    const li = (this.spec.rx[q]!.ring + RXR_PRODUCER) >> 2;
+    while (Atomics.compareExchange(this.i32v, li, 0, 1) !== 0) {
+      if (!wait) return false;
+      Atomics.wait(this.i32v, li, 1, 0.05);
+    }
+    const hw = Atomics.load(this.i32v, (this.spec.rx[q]!.ring + RXR_HW) >> 2) >>> 0;
+    this.hw[q] = hw;
+    this.published[q] = hw;
+    return true;
+  }
+
+  /** Publishes what this port placed in RX queue q (rxPublish) and lets its producer lock go. */
+  rxUnlock(q = 0): void {
+    this.rxPublish();
+    Atomics.store(this.i32v, (this.spec.rx[q]!.ring + RXR_PRODUCER) >> 2, 0);
   }
 
   /** Publishes the frames placed since the last call (release) and wakes the CPUs. */
@@ -274,6 +299,26 @@ export class LinkPort {
       Atomics.store(this.i32v, li, 0);
     } while (this.txBacklog(q) !== 0);
     return n;
+  }
+
+  /**
+   * Runs `fn(fd)` with ring q's descriptor, holding its sender lock so that the descriptor stays open
+   * meanwhile; false (fn not run) when another sender holds the lock or there is no descriptor. Frames
+   * posted meanwhile by a poster that found the lock taken are handed to the ring's thread (its head
+   * word notified), as a sender's re-check would have sent them.
+   */
+  txWithDescriptor(fn: (fd: number) => void, q = 0): boolean {
+    const r = this.spec.tx[q]!;
+    const li = (r + TXR_SENDER) >> 2;
+    if (Atomics.compareExchange(this.i32v, li, 0, 1) !== 0) return false;
+    const fd = Atomics.load(this.i32v, (r + TXR_FD) >> 2) - 1;
+    try {
+      if (fd >= 0) fn(fd);
+    } finally {
+      Atomics.store(this.i32v, li, 0);
+      if (this.txBacklog(q) !== 0) Atomics.notify(this.i32v, (r + TXR_HEAD) >> 2);
+    }
+    return fd >= 0;
   }
 
   /**

@@ -212,7 +212,11 @@ const STRUCTS: Struct[] = [
     fields: { LOCK: U32, COUNT: U32, CAP: U32, BASE: U32, CONTENDED: U32, EMPTY: U32 },
     other: ['BULK'],
   },
-  { prefix: 'RXR_', line: true, fields: { NSLOT: U32, HW: U32, SW: U32, MISSED: U32, NOBUFS: U32, IF: U32 } },
+  {
+    prefix: 'RXR_',
+    line: true,
+    fields: { NSLOT: U32, HW: U32, SW: U32, MISSED: U32, NOBUFS: U32, IF: U32, PRODUCER: U32, DIRECT: U32 },
+  },
   { prefix: 'RXD_', fields: { BUF: U32, LEN: U16, DONE: U16 } },
   { prefix: 'PQ_', line: true, fields: { NSLOT: U32, HEAD: U32, TAIL: U32, DROPS: U32 } },
   { prefix: 'PQE_', fields: { BUF: U32, LEN: U16, IF: U16 } },
