@@ -143,10 +143,12 @@ export class Ns {
 
   /**
    * Starts a long-running `cmd` in the namespace (`ip netns exec` execs it, so the child's pid is the
-   * command's own), killed on cleanup.
+   * command's own), killed on cleanup; its stdout piped with `stdout`, else ignored.
    */
-  spawn(cmd: string, args: string[]): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.name, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  spawn(cmd: string, args: string[], stdout = false): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', this.name, cmd, ...args], {
+      stdio: ['ignore', stdout ? 'pipe' : 'ignore', 'pipe'],
+    });
     this.cleanup.add(`${cmd} in ${this.name}`, () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });

@@ -7,15 +7,16 @@
 //   2. ping RTT         ping -c 200 -i 0.01 A -> B, twice per topology in turn (M K M K), the
 //                       per-packet times pooled: median and p99; "added latency" = median(M) -
 //                       median(K), in µs: what crossing mpstack costs more than crossing the kernel.
-//   3. 64-byte UDP      iperf3 -u -l 18 -w 4M (14 + 20 + 8 + 18 = 60 bytes, 64 with the FCS) at a target
-//                       rate, RFC 2544-like: the first trial at MAX_PPS finds the sender's ceiling (what
-//                       iperf3 manages to send, one packet per syscall); then a binary search between 0
-//                       and that ceiling, trials of TRIAL_S seconds, M and K trials alternated. A trial
-//                       passes with zero loss: every packet the client sent counted by the server
-//                       (sent - (received - lost), so packets lost after the last one that arrived
-//                       count too). Reported: the highest zero-loss target, and the rate the sender
-//                       actually achieved in that trial; when that is under the target, iperf3 was the
-//                       limit, not the router.
+//   3. 64-byte UDP      bench/udp-blast.ts: 18-byte datagrams (14 + 20 + 8 + 18 = 60 bytes, 64 with the
+//                       FCS) from A, up to 256 per sendmmsg(2), paced to a target rate, counted by a
+//                       sink in B taking up to 256 per recvmmsg(2) (iperf3, one datagram per system
+//                       call, topped out near 200 kpps here: it measured itself). RFC 2544-like: the
+//                       first trial unpaced finds the sender's ceiling (what it manages to send); then
+//                       a binary search between 0 and that ceiling, trials of TRIAL_S seconds, M and K
+//                       trials alternated. A trial passes with zero loss: every datagram sent counted
+//                       by the sink. Reported: the highest zero-loss target, and the rate the sender
+//                       actually achieved in that trial; when that is under the target, the sender was
+//                       the limit, not the router.
 //
 // Where the packets went: for M, `mpstack netstat -m` and `netstat -s` before and after each phase
 // (RX ring / pktq / TX ring drops, drop reasons); for both, the host-side devices' `ip -s link`
@@ -23,7 +24,9 @@
 //
 // Needs root, /dev/net/tun, iproute2, ping and iperf3; not part of run-all (see bench/README.md).
 // Usage: node dist/bench/links.js [--seconds N] [--cpus N] [--trial-seconds N] [--trials N]
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import {
   Cleanup,
@@ -49,16 +52,9 @@ export interface LinksOptions {
   trials?: number;
 }
 
-/** The first UDP trial's target: above anything iperf3 sends here, so that it finds the ceiling. */
+/** The first UDP trial's target: above anything the sender manages here, so that it finds the ceiling. */
 const MAX_PPS = 2_000_000;
 const UDP_PAYLOAD = 18;
-/**
- * iperf3 -w for the UDP trials: both sockets' buffers (the server's receive buffer is the one that
- * matters; the kernel caps it at net.core.rmem_max). With the default 208 KiB the receiving iperf3,
- * descheduled for a few ms on a shared 2-core machine, overflows its socket at well under 100 kpps,
- * in either topology: loss that is the receiver's, not the router's.
- */
-const UDP_SOCKBUF = '4M';
 const PINGS = 200;
 const PING_ROUNDS = 2;
 
@@ -145,7 +141,7 @@ const NBR_LOSS = ['nbr-held', 'nbr-hold-overflow', 'nbr-timeouts', 'nbr-timeout-
 /**
  * Every counter where a packet between A and B can be lost, flat: the host-side devices (A's
  * tx-dropped: its link's queue full, the router not taking frames fast enough; B's rx-dropped), the
- * kernel router's devices (K), B's UDP receive-buffer overflows (the receiving iperf3 too slow), the
+ * kernel router's devices (K), B's UDP receive-buffer overflows (the receiving sink too slow), the
  * kernel's input backlog (machine-wide), and mpstack's rings and drop reasons (M). Not here: the TAP
  * I/O thread's write errors (its link stats are not on the control socket).
  */
@@ -225,62 +221,78 @@ async function pingRun(t: Topology, count: number): Promise<{ rttUs: number[]; s
 interface UdpTrial {
   topology: 'M' | 'K';
   targetPps: number;
-  /** what the client sent, per second of its sending time */
+  /** what the sender sent, per second of its sending time */
   sentPps: number;
   receivedPps: number;
   sent: number;
   received: number;
-  /** sent - received: every packet not counted by the server */
+  /** sent - received: every datagram the sink did not count */
   lost: number;
-  /** iperf3's own lost count (gaps in the sequence up to the last packet the server saw) */
-  iperfLost: number;
-  outOfOrder: number;
+  /** sendmmsg calls that failed (ENOBUFS and the like: those datagrams were not sent, nor counted as sent) */
+  sendErrors: number;
   /** lossCounters() over the trial: where the lost packets show */
   where: Record<string, number>;
 }
 
+/** The built bench/udp-blast.ts, run with this node inside the namespaces. */
+const BLAST = fileURLToPath(new URL('./udp-blast.js', import.meta.url));
+
+/** udp-blast's sink in B: its running count of datagrams received (the last line it printed). */
+class UdpSink {
+  received = 0;
+  private constructor(readonly child: ChildProcess) {
+    let buf = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buf += d;
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) if (l.trim()) this.received = (JSON.parse(l) as { received: number }).received;
+    });
+  }
+
+  static start(t: Topology, port: number, log: (s: string) => void): UdpSink {
+    const child = t.b.spawn(process.execPath, [BLAST, 'sink', String(port)], true);
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => log(`  udp sink (${t.id}): ${d.trim()}`));
+    return new UdpSink(child);
+  }
+
+  /** The count once it has stopped moving for 200 ms (datagrams still in flight have arrived). */
+  async settled(): Promise<number> {
+    for (let last = -1; this.received !== last; ) {
+      last = this.received;
+      await sleep(200);
+    }
+    return this.received;
+  }
+}
+
 async function udpTrial(
   t: Topology,
+  sink: UdpSink,
   port: number,
   pps: number,
   seconds: number,
   router: MpstackRun | null,
 ): Promise<UdpTrial> {
   const before = await lossCounters(t, router);
-  const bps = Math.round(pps * UDP_PAYLOAD * 8);
+  const got0 = await sink.settled();
   const out = await t.a.run(
-    'iperf3',
-    ['-c', addrOf(HOST_B.v4), '-p', String(port), '-u', '-l', String(UDP_PAYLOAD), '-b', String(bps)].concat([
-      '-w',
-      UDP_SOCKBUF,
-      '-t',
-      String(seconds),
-      '-J',
-    ]),
+    process.execPath,
+    [BLAST, 'send', addrOf(HOST_B.v4), String(port), String(Math.round(pps)), String(seconds), String(UDP_PAYLOAD)],
     (seconds + 30) * 1000,
   );
-  const j = JSON.parse(out) as {
-    error?: string;
-    end: {
-      sum_sent: { packets: number; seconds: number };
-      sum_received: { packets: number; lost_packets: number; seconds: number };
-      streams: { udp: { out_of_order?: number } }[];
-    };
-  };
-  if (j.error) throw new Error(`${t.id}: iperf3 -u: ${j.error}`);
+  const j = JSON.parse(out) as { sent: number; seconds: number; errors: number };
+  const received = (await sink.settled()) - got0;
   const where = lossDelta(before, await lossCounters(t, router));
-  const sent = j.end.sum_sent.packets;
-  const received = j.end.sum_received.packets - j.end.sum_received.lost_packets;
   return {
     topology: t.id,
     targetPps: Math.round(pps),
-    sentPps: Math.round(sent / j.end.sum_sent.seconds),
-    receivedPps: Math.round(received / j.end.sum_sent.seconds),
-    sent,
+    sentPps: Math.round(j.sent / j.seconds),
+    receivedPps: Math.round(received / j.seconds),
+    sent: j.sent,
     received,
-    lost: Math.max(0, sent - received),
-    iperfLost: j.end.sum_received.lost_packets,
-    outOfOrder: j.end.streams[0]?.udp.out_of_order ?? 0,
+    lost: Math.max(0, j.sent - received),
+    sendErrors: j.errors,
     where,
   };
 }
@@ -290,7 +302,7 @@ interface UdpSearch {
   ceilingPps: number;
   /** the highest zero-loss trial (null: none) */
   best: UdpTrial | null;
-  /** the best trial's sender fell short of its target by more than 2%: iperf3 was the limit */
+  /** the best trial's sender fell short of its target by more than 2%: the sender was the limit */
   senderLimited: boolean;
   trials: UdpTrial[];
 }
@@ -300,7 +312,7 @@ interface UdpSearch {
  * achieved), then a binary search over [0, ceiling].
  */
 async function udpSearch(
-  tops: { t: Topology; port: number; router: MpstackRun | null }[],
+  tops: { t: Topology; sink: UdpSink; port: number; router: MpstackRun | null }[],
   trials: number,
   seconds: number,
   log: (s: string) => void,
@@ -308,7 +320,7 @@ async function udpSearch(
   const st = tops.map((x) => ({ ...x, lo: 0, hi: MAX_PPS, target: MAX_PPS, s: null as UdpSearch | null }));
   for (let i = 0; i < trials; i++) {
     for (const x of st) {
-      const r = await udpTrial(x.t, x.port, x.target, seconds, x.router);
+      const r = await udpTrial(x.t, x.sink, x.port, x.target, seconds, x.router);
       const ok = r.lost === 0;
       log(
         `  udp ${x.t.id} trial ${i + 1}/${trials}: target ${num(r.targetPps / 1e3)} kpps, sent ${num(r.sentPps / 1e3)}, ` +
@@ -383,6 +395,7 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
       const srv = t.b.spawn('iperf3', ['-s', '-p', String(port)]);
       srv.stderr!.setEncoding('utf8').on('data', (d: string) => log(`  iperf3 -s (${t.id}): ${d.trim()}`));
     }
+    const sinks = tops.map((t) => UdpSink.start(t, port + 1, log));
     // resolve every neighbor on the way (ARP/NDP in both directions) and let the servers listen
     await sleep(300);
     for (const t of tops) {
@@ -423,8 +436,8 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
     // 3. 64-byte UDP
     const udp = await udpSearch(
       [
-        { t: m, port, router },
-        { t: k, port, router: null },
+        { t: m, sink: sinks[0]!, port: port + 1, router },
+        { t: k, sink: sinks[1]!, port: port + 1, router: null },
       ],
       trials,
       trialSeconds,
@@ -478,7 +491,7 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
         '',
         '',
       ],
-      ['  iperf3 ceiling (first trial sent), kpps', num(kpps(U('M').ceilingPps)), num(kpps(U('K').ceilingPps)), '', ''],
+      ['  sender ceiling (first trial sent), kpps', num(kpps(U('M').ceilingPps)), num(kpps(U('K').ceilingPps)), '', ''],
     ];
     const head = ['measure', m.title, k.title, 'M/K', 'issue 11 target (M)'];
     const trialRows = [...U('M').trials, ...U('K').trials].map((r, i) => [
@@ -499,11 +512,11 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
       if (!u.best) notes.push(`${id}: no UDP trial was free of loss (the lowest target still lost packets)`);
       else if (u.senderLimited)
         notes.push(
-          `${id}: at the best zero-loss trial iperf3 sent ${num(u.best.sentPps / 1e3)} of ${num(u.best.targetPps / 1e3)} kpps asked: the sender was the limit`,
+          `${id}: at the best zero-loss trial the sender sent ${num(u.best.sentPps / 1e3)} of ${num(u.best.targetPps / 1e3)} kpps asked: the sender was the limit`,
         );
       if (u.ceilingPps < TARGETS.udpKpps * 1e3)
         notes.push(
-          `${id}: iperf3's ceiling here is ${num(u.ceilingPps / 1e3)} kpps, under the ${TARGETS.udpKpps} kpps target: this sender cannot show the target`,
+          `${id}: the sender's ceiling here is ${num(u.ceilingPps / 1e3)} kpps, under the ${TARGETS.udpKpps} kpps target: this sender cannot show the target`,
         );
     }
     const mpAll = mpDelta(mp0, mp1);
@@ -534,7 +547,7 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
         addressing: 'A 10.93.1.2/24 fd00:93:1::2/64 via .1; B 10.93.2.2/24 fd00:93:2::2/64 via .1',
         tcp: `iperf3 -c B -t ${seconds} -J from A; receiver bits/s and sender retransmits; M then K`,
         ping: `ping -c ${PINGS} -i 0.01 A -> B, ${PING_ROUNDS} rounds alternated M K M K, per-packet times pooled; p99 nearest rank`,
-        udp: `iperf3 -u -l ${UDP_PAYLOAD} (64-byte frames on the wire) -w ${UDP_SOCKBUF} -t ${trialSeconds}; first trial at ${MAX_PPS} pps gives the sender ceiling, then binary search on [0, ceiling], ${trials} trials per topology, M and K alternated; zero loss = sent - (server packets - server lost) == 0`,
+        udp: `udp-blast send (sendmmsg, 256 a call) of ${UDP_PAYLOAD}-byte datagrams (64-byte frames on the wire) for ${trialSeconds} s, counted by udp-blast sink (recvmmsg) in B; first trial at ${MAX_PPS} pps gives the sender ceiling, then binary search on [0, ceiling], ${trials} trials per topology, M and K alternated; zero loss = sent - received == 0`,
         cpus,
         seconds,
         trialSeconds,

@@ -56,7 +56,10 @@ export const MB_BULK = 64; // clusters moved between a cache and the pool at onc
 // consumer: it writes slots from hw and publishes hw (release), the owner takes slots up to hw (acquire)
 // and publishes sw (release) once their fresh clusters are in place; missed is the producer's.
 //   0 size (u32, power of two) | 4 hw (u32 slots filled, wrapping) | 8 sw (u32 slots taken)
-//   12 missed | 16 nobufs | 20 ifindex | 24 queue (u32, the NIC's RX queue number) | RXR_SIZE: slots of RXD_SIZE bytes
+//   12 missed | 16 nobufs | 20 ifindex | 24 queue (u32, the NIC's RX queue number) | 28 producer lock (u32:
+//   0 free; a real link's RX producer holds it while it places frames: its I/O thread, or a CPU reading
+//   the link right after writing to it, ts/host/tap-direct-tx.ts) | 32 direct frames (u32: frames such a
+//   CPU read) | RXR_SIZE: slots of RXD_SIZE bytes
 //   slot: 0 cluster (u32) | 4 length (u16) | 6 done (u16) | 8 RSS hash (u32) | 12 hash type (u32, HT_*)
 // The hash and its type are the NIC's, written with the frame as a NIC writes them into its RX
 // descriptor (82599's RSS hash field): a generated queue's NIC takes them from its template's
@@ -69,6 +72,8 @@ export const RXR_MISSED = 12;
 export const RXR_NOBUFS = 16;
 export const RXR_IF = 20;
 export const RXR_QUEUE = 24;
+export const RXR_PRODUCER = 28;
+export const RXR_DIRECT = 32;
 export const RXD_SIZE = 16;
 export const RXD_BUF = 0;
 export const RXD_LEN = 4;
@@ -104,6 +109,10 @@ export const PQE_QUEUE = 14;
 //   12 head (u32 posted, wrapping) | 16 tail (u32 reclaimed) | 20 drops (u32: ring full)
 //   24 frames (u64 sent) | 32 bytes (u64 sent) | 40 link (u32: nonzero when a real link's driver sends
 //   the frames) | 44 sent (u32, wrapping: frames the driver has sent, written by the driver only)
+//   | 48 descriptor (i32: a TAP link's file descriptor + 1, 0 none; changed only under the sender lock)
+//   | 52 sender lock (u32: 0 free; whoever sends [sent, head) of a link ring holds it: its I/O thread,
+//   or the CPU that posted a short burst and writes it at once, ts/host/tap-direct-tx.ts)
+//   | 56 direct frames (u32: frames posting CPUs wrote themselves) | 60 direct errors (u32: their failed writes)
 //   | TXR_SIZE: slots of TXD_SIZE bytes:
 //   0 frame address (u32, inside its cluster) | 4 length (u16) | 6 frame offset in its cluster (u16)
 // A generated NIC sends a posted frame at once: everything posted is reclaimable. A real link's driver
@@ -123,6 +132,10 @@ export const TXR_FRAMES = 24;
 export const TXR_BYTES = 32;
 export const TXR_LINK = 40;
 export const TXR_SENT = 44;
+export const TXR_FD = 48;
+export const TXR_SENDER = 52;
+export const TXR_DIRECT = 56;
+export const TXR_DIRECT_ERRORS = 60;
 export const TXD_SIZE = 8;
 export const TXD_BUF = 0;
 export const TXD_LEN = 4;

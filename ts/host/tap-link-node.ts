@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InterfaceConfig } from '../config/schema.js';
+import { RXR_DIRECT, TXR_DIRECT, TXR_DIRECT_ERRORS } from '../../assembly/layout.js';
 import { UserError } from '../errors.js';
 import type { Link, LinkEvents } from '../machine/machine.js';
 import type { LinkPortSpec } from '../machine/link-port.js';
@@ -34,6 +35,7 @@ export async function openTapLink(
   const queues = port.rx.length;
   const stats = Array.from({ length: queues }, () => new Float64Array(new SharedArrayBuffer(8 * TAP_STATS.length)));
   const threads: TapThread[] = [];
+  const u32 = new Uint32Array(memory.buffer);
   try {
     // one after the other: the first attach creates the device, the others join it
     for (let q = 0; q < queues; q++) {
@@ -53,6 +55,15 @@ export async function openTapLink(
       TAP_STATS.forEach((k, i) => {
         out[k] = stats.reduce((n, s) => n + s[i]!, 0);
       });
+      // what the posting CPUs wrote themselves (tap-direct-tx.ts) counts as the link's too
+      const direct = port.tx.reduce((n, r) => n + (u32[(r + TXR_DIRECT) >> 2]! >>> 0), 0);
+      out['tx-frames'] = (out['tx-frames'] as number) + direct;
+      out['tx-errors'] =
+        (out['tx-errors'] as number) + port.tx.reduce((n, r) => n + (u32[(r + TXR_DIRECT_ERRORS) >> 2]! >>> 0), 0);
+      out['tx-direct'] = direct;
+      const rxDirect = port.rx.reduce((n, q) => n + (u32[(q.ring + RXR_DIRECT) >> 2]! >>> 0), 0);
+      out['rx-frames'] = (out['rx-frames'] as number) + rxDirect;
+      out['rx-direct'] = rxDirect;
       if (queues > 1) out['queues'] = queues;
       return out;
     },

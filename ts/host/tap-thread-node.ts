@@ -4,8 +4,10 @@
 //   RX  the non-blocking descriptor is watched by libuv (koffi's node.poll); when readable, frames
 //       are read straight into the RX ring's clusters (no copy in between), up to a ring's worth,
 //       then published at once and the CPUs' doorbell rung.
-//   TX  Atomics.waitAsync on the CPUs' TX doorbell; each wake sends every posted frame from its
-//       cluster with write(2).
+//   TX  on a thread of its own (tap-tx-thread-node.ts), or with MPSTACK_TAP_TX_THREAD=0 here:
+//       Atomics.waitAsync on the CPUs' TX doorbell; each wake sends every posted frame from its
+//       cluster with write(2). The descriptor is published in the TX ring (TXR_FD) for whoever sends:
+//       that thread, or a CPU that writes a short burst itself (tap-direct-tx.ts).
 // When the device goes away (deleted: reads fail with EBADFD/EIO) the link is down; the thread
 // looks for a device of that name again every second and attaches when one appears.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -35,7 +37,7 @@ function attach(first: boolean): boolean {
   // make frames the clusters cannot hold: those are counted and dropped below)
   if (d.mtu !== 0) setDeviceMtu(d.device, d.mtu);
   watch = koffi.node.poll(fd, { readable: true }, onReadable);
-  if (d.txCtl) Atomics.store(d.txCtl, 0, fd);
+  port.txSetDescriptor(fd);
   post({ kind: 'carrier', up: true, why: `attached to ${d.device}` });
   return true;
 }
@@ -43,7 +45,7 @@ function attach(first: boolean): boolean {
 function detach(why: string): void {
   watch?.close();
   watch = null;
-  if (d.txCtl) Atomics.store(d.txCtl, 0, -1);
+  port.txSetDescriptor(-1); // no sender writes to it any more: closing it cannot hit a reused number
   closeTap(fd);
   fd = -1;
   post({ kind: 'carrier', up: false, why });
@@ -64,6 +66,7 @@ let resume: ReturnType<typeof setImmediate> | undefined;
 /** Reads what the device has, into the RX ring; a full ring leaves the rest in the device's queue for the next turn. */
 function onReadable(): void {
   if (fd < 0) return;
+  port.rxLock(0, true); // a CPU may be reading the device too, right after writing to it (tap-direct-tx.ts)
   let full = false;
   for (let i = 0; i < 256; i++) {
     const at = port.rxSlot(0);
@@ -75,7 +78,7 @@ function onReadable(): void {
     if (n < 0) {
       const e = errno();
       if (e !== EAGAIN) {
-        port.rxPublish();
+        port.rxUnlock(0);
         detach(`${d.device} went away (read: errno ${e})`);
         return;
       }
@@ -93,7 +96,7 @@ function onReadable(): void {
     port.rxDone(0, n);
     st[0]!++;
   }
-  port.rxPublish();
+  port.rxUnlock(0);
   // the ring is full: the CPU is behind; look again after the other events of this turn
   if (full && !resume) {
     resume = setImmediate(() => {
@@ -103,15 +106,15 @@ function onReadable(): void {
   }
 }
 
-function send(u8: Uint8Array, at: number, len: number): void {
-  if (fd < 0 || libc.write(fd, u8.subarray(at, at + len), len) < 0) st[4]!++;
+function send(to: number, u8: Uint8Array, at: number, len: number): void {
+  if (to < 0 || libc.write(to, u8.subarray(at, at + len), len) < 0) st[4]!++;
   else st[3]!++;
 }
 
 async function txLoop(): Promise<void> {
   while (!stopped) {
     const seen = port.txBell();
-    if (port.txDrain(send) > 0) {
+    if (port.txSendExclusive(send) > 0) {
       await new Promise((r) => setImmediate(r)); // let RX have its turn
       continue;
     }
@@ -126,7 +129,7 @@ parentPort!.on('message', (m: { stop?: boolean }) => {
   if (resume) clearImmediate(resume);
   watch?.close();
   watch = null;
-  if (d.txCtl) Atomics.store(d.txCtl, 0, -1);
+  port.txSetDescriptor(-1); // no sender writes to it any more: closing it cannot hit a reused number
   closeTap(fd);
   fd = -1;
   parentPort!.close();

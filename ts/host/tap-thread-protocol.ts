@@ -14,7 +14,7 @@ export interface TapThreadData {
   multiQueue: boolean;
   /** the interface's MTU, set on the device when attached (0: leave it) */
   mtu: number;
-  /** with a transmit thread of its own (tap-tx-thread-node.ts): [descriptor, stop] shared with it; null: this thread transmits too */
+  /** with a transmit thread of its own (tap-tx-thread-node.ts): [unused, stop] shared with it; null: this thread transmits too */
   txCtl: Int32Array | null;
 }
 

@@ -82,6 +82,7 @@ import {
   NEVR_TAIL,
   CTX_NTX,
   PRB_IF,
+  TXR_HEAD,
 } from '../../assembly/layout.js';
 import { type KernelImpl, makeKernels } from '../stack/kernels.js';
 import type { Layout } from '../stack/memory-plan.js';
@@ -114,10 +115,23 @@ export interface CpuWorkerData {
   links: boolean;
   /** the RFC 2544 bench's per-flow accounting (PRB_*, flow-probe.ts): its frames stamped and counted while armed; 0: none */
   probe: number;
+  /**
+   * the real links' TX rings: a CPU whose posts moved one's head notifies that word, so the one
+   * driver thread blocked on it (tap-tx-thread-node.ts) wakes, and no other
+   */
+  linkTx: number[];
+  /** the RX ring and queue state of each linkTx ring's queue (ring 0: none) */
+  linkRx: { ring: number; qs: number }[];
 }
 
-/** Runs CPU d.cpu until the engine sets MP_STOP; calls `done` once it has given up its queues. */
-export function cpuRun(d: CpuWorkerData, done: () => void): void {
+/**
+ * Runs CPU d.cpu until the engine sets MP_STOP; calls `done` once it has given up its queues.
+ * `txDirect(i)`, from a host that can (ts/host/tap-direct-tx.ts): the link TX ring d.linkTx[i] just
+ * got frames; true when it sent them itself, so the ring's driver thread need not be woken.
+ * `idleSpinMs`: after work, how long the CPU keeps polling its queues before it sleeps on the
+ * doorbell (a frame that arrives meanwhile, a reply to what it just sent, costs no wake-up).
+ */
+export function cpuRun(d: CpuWorkerData, done: () => void, txDirect?: (i: number) => boolean, idleSpinMs = 0): void {
   const k = makeKernels(d.engine, d.memory);
   const buf = d.memory.buffer;
   const i32 = new Int32Array(buf);
@@ -146,11 +160,24 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
   };
   const txBell = (d.mp + MP_TXBELL) >> 2;
   const tapsWord = (d.mp + MP_TAPS) >> 2;
-  /** After tx_post: wake the links' drivers if it posted anything (they send from the TX rings, link-port.ts). */
+  const linkHeads = d.linkTx.map((r) => (r + TXR_HEAD) >> 2);
+  const notifiedHead = linkHeads.map((h) => Atomics.load(i32, h));
+  /**
+   * After tx_post: wake the links' drivers if it posted anything (they send from the TX rings,
+   * link-port.ts): the doorbell for those that wait on any post, each ring whose head moved for the
+   * thread that waits on that ring alone.
+   */
   const rangTx = (posted: number) => {
     if (posted === 0 || !d.links) return;
     Atomics.add(i32, txBell, 1);
     Atomics.notify(i32, txBell);
+    for (let r = 0; r < linkHeads.length; r++) {
+      const head = Atomics.load(i32, linkHeads[r]!);
+      if (head === notifiedHead[r]) continue;
+      notifiedHead[r] = head;
+      if (txDirect?.(r)) continue;
+      Atomics.notify(i32, linkHeads[r]!);
+    }
   };
   // Still inside this batch's read section: every nexthop a forwarded frame used must still be
   // live. A writer that freed before its perform returned shows up here.
@@ -354,6 +381,7 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
   };
   /** Naps shorter than this are not worth a sleep (the kernel's timer slack alone is 50 us): poll on. */
   const MIN_NAP_MS = 0.2;
+  let lastWorked = 0;
   while (Atomics.load(i32, (d.mp + MP_STOP) >> 2) === 0) {
     const bell = Atomics.load(i32, (d.mp + MP_DOORBELL) >> 2);
     let worked = false;
@@ -397,6 +425,8 @@ export function cpuRun(d: CpuWorkerData, done: () => void): void {
       }
     }
     // idle: nap until rung, or 1 ms, or until a generated wire of ours would raise its interrupt
+    if (worked) lastWorked = idleSpinMs > 0 ? performance.now() : 0;
+    else if (lastWorked !== 0 && performance.now() - lastWorked < idleSpinMs) continue;
     if (!worked && napMs >= MIN_NAP_MS) {
       st[3]! += 1;
       Atomics.wait(i32, (d.mp + MP_DOORBELL) >> 2, bell, napMs);

@@ -14,7 +14,8 @@
 //        head is read under the ring's lock (posters write slots and head under it); the frames
 //        are sent from their clusters where they are, then sent is published (release). Reclaim
 //        (the vector's CPU, or a poster finding the ring full) frees only [tail, sent), so a
-//        cluster is never reused while the port still reads it. CPUs that post ring MP_TXBELL.
+//        cluster is never reused while the port still reads it. CPUs that post ring MP_TXBELL
+//        and notify the head word of each link ring whose head they moved (a driver waits on either).
 import {
   BUF_HEADROOM,
   MAX_FRAME,
@@ -29,12 +30,15 @@ import {
   RXR_HW,
   RXR_MISSED,
   RXR_NSLOT,
+  RXR_PRODUCER,
   RXR_SIZE,
   RXR_SW,
   TXD_BUF,
   TXD_LEN,
   TXD_SIZE,
   TXR_CONTENDED,
+  TXR_FD,
+  TXR_SENDER,
   TXR_HEAD,
   TXR_LOCK,
   TXR_NSLOT,
@@ -139,6 +143,30 @@ export class LinkPort {
     return true;
   }
 
+  /**
+   * Takes RX queue q's producer lock (RXR_PRODUCER), for a ring with more than one producer (a TAP
+   * queue: its thread, and a CPU reading the device right after writing to it): false when another
+   * producer holds it (`wait`: wait for it instead). Holding it, this port continues from the ring's
+   * published hw; rxUnlock publishes what it placed and lets go.
+   */
+  rxLock(q = 0, wait = false): boolean {
+    const li = (this.spec.rx[q]!.ring + RXR_PRODUCER) >> 2;
+    while (Atomics.compareExchange(this.i32v, li, 0, 1) !== 0) {
+      if (!wait) return false;
+      Atomics.wait(this.i32v, li, 1, 0.05);
+    }
+    const hw = Atomics.load(this.i32v, (this.spec.rx[q]!.ring + RXR_HW) >> 2) >>> 0;
+    this.hw[q] = hw;
+    this.published[q] = hw;
+    return true;
+  }
+
+  /** Publishes what this port placed in RX queue q (rxPublish) and lets its producer lock go. */
+  rxUnlock(q = 0): void {
+    this.rxPublish();
+    Atomics.store(this.i32v, (this.spec.rx[q]!.ring + RXR_PRODUCER) >> 2, 0);
+  }
+
   /** Publishes the frames placed since the last call (release) and wakes the CPUs. */
   rxPublish(): void {
     let any = false;
@@ -179,6 +207,13 @@ export class LinkPort {
   get txBellIndex(): number {
     return (this.spec.mp + MP_TXBELL) >> 2;
   }
+  /**
+   * The index in `i32` of TX ring `r`'s head: a CPU whose post moves it notifies that word, so a
+   * thread serving one ring waits there and wakes for its own frames only (not for every link's).
+   */
+  txHeadIndex(r = 0): number {
+    return (this.spec.tx[r]! + TXR_HEAD) >> 2;
+  }
 
   /**
    * Resolves once a CPU rings the TX doorbell after `seen` was read, or after `ms` (Atomics.waitAsync:
@@ -209,20 +244,93 @@ export class LinkPort {
     let n = 0;
     for (const r of this.spec.tx) {
       if (n >= max) break;
-      const li = (r + TXR_LOCK) >> 2;
-      while (Atomics.compareExchange(this.i32v, li, 0, PORT_LOCK_ID) !== 0)
-        Atomics.add(this.i32v, (r + TXR_CONTENDED) >> 2, 1);
-      const head = this.u32(r + TXR_HEAD);
-      Atomics.store(this.i32v, li, 0);
-      let sent = this.u32(r + TXR_SENT);
-      if (sent === head) continue;
-      const mask = this.u32(r + TXR_NSLOT) - 1;
-      for (; sent !== head && n < max; sent = (sent + 1) >>> 0, n++) {
-        const s = r + TXR_SIZE + (sent & mask) * TXD_SIZE;
-        send(this.u8, this.u32(s + TXD_BUF), this.dv.getUint16(s + TXD_LEN, true));
-      }
-      Atomics.store(this.i32v, (r + TXR_SENT) >> 2, sent | 0); // release: the CPUs may free them now
+      n += this.drainRing(r, send, max - n);
     }
     return n;
+  }
+
+  /** Sends ring r's [sent, head), up to `max` frames, then publishes sent. */
+  private drainRing(r: number, send: (u8: Uint8Array, at: number, len: number) => void, max: number): number {
+    const li = (r + TXR_LOCK) >> 2;
+    while (Atomics.compareExchange(this.i32v, li, 0, PORT_LOCK_ID) !== 0)
+      Atomics.add(this.i32v, (r + TXR_CONTENDED) >> 2, 1);
+    const head = this.u32(r + TXR_HEAD);
+    Atomics.store(this.i32v, li, 0);
+    let sent = this.u32(r + TXR_SENT);
+    if (sent === head) return 0;
+    const mask = this.u32(r + TXR_NSLOT) - 1;
+    let n = 0;
+    for (; sent !== head && n < max; sent = (sent + 1) >>> 0, n++) {
+      const s = r + TXR_SIZE + (sent & mask) * TXD_SIZE;
+      send(this.u8, this.u32(s + TXD_BUF), this.dv.getUint16(s + TXD_LEN, true));
+    }
+    Atomics.store(this.i32v, (r + TXR_SENT) >> 2, sent | 0); // release: the CPUs may free them now
+    return n;
+  }
+
+  // ---- TX with more than one sender (a TAP queue: its thread, and the CPU that posted) -----------
+
+  /** Ring q's descriptor (TXR_FD), -1 while it has none. */
+  txDescriptor(q = 0): number {
+    return Atomics.load(this.i32v, (this.spec.tx[q]! + TXR_FD) >> 2) - 1;
+  }
+
+  /** Frames posted on TX ring q and not sent yet (a hint: posters may be adding more). */
+  txBacklog(q = 0): number {
+    const r = this.spec.tx[q]!;
+    return (Atomics.load(this.i32v, (r + TXR_HEAD) >> 2) - Atomics.load(this.i32v, (r + TXR_SENT) >> 2)) >>> 0;
+  }
+
+  /**
+   * Sends ring q's posted frames to its descriptor (TXR_FD) under its sender lock (TXR_SENDER):
+   * `send(fd, u8, at, len)`, fd -1 while the link has none (detached: the frames are the sender's to
+   * count as lost). Returns the frames handed over; -1 when another sender holds the lock. A sender
+   * looks at the head again after letting the lock go, so a frame posted while it held it (whose
+   * poster found the lock taken) is never left behind.
+   */
+  txSendExclusive(send: (fd: number, u8: Uint8Array, at: number, len: number) => void, q = 0): number {
+    const r = this.spec.tx[q]!;
+    const li = (r + TXR_SENDER) >> 2;
+    let n = 0;
+    do {
+      if (Atomics.compareExchange(this.i32v, li, 0, 1) !== 0) return n > 0 ? n : -1;
+      const fd = Atomics.load(this.i32v, (r + TXR_FD) >> 2) - 1;
+      n += this.drainRing(r, (u8, at, len) => send(fd, u8, at, len), 1 << 30);
+      Atomics.store(this.i32v, li, 0);
+    } while (this.txBacklog(q) !== 0);
+    return n;
+  }
+
+  /**
+   * Runs `fn(fd)` with ring q's descriptor, holding its sender lock so that the descriptor stays open
+   * meanwhile; false (fn not run) when another sender holds the lock or there is no descriptor. Frames
+   * posted meanwhile by a poster that found the lock taken are handed to the ring's thread (its head
+   * word notified), as a sender's re-check would have sent them.
+   */
+  txWithDescriptor(fn: (fd: number) => void, q = 0): boolean {
+    const r = this.spec.tx[q]!;
+    const li = (r + TXR_SENDER) >> 2;
+    if (Atomics.compareExchange(this.i32v, li, 0, 1) !== 0) return false;
+    const fd = Atomics.load(this.i32v, (r + TXR_FD) >> 2) - 1;
+    try {
+      if (fd >= 0) fn(fd);
+    } finally {
+      Atomics.store(this.i32v, li, 0);
+      if (this.txBacklog(q) !== 0) Atomics.notify(this.i32v, (r + TXR_HEAD) >> 2);
+    }
+    return fd >= 0;
+  }
+
+  /**
+   * Sets ring q's descriptor (-1: none), under its sender lock, so that once this returns no sender
+   * still writes to the old one: the caller may close it then.
+   */
+  txSetDescriptor(fd: number, q = 0): void {
+    const r = this.spec.tx[q];
+    if (r === undefined) return;
+    const li = (r + TXR_SENDER) >> 2;
+    while (Atomics.compareExchange(this.i32v, li, 0, 1) !== 0) Atomics.wait(this.i32v, li, 1, 1);
+    Atomics.store(this.i32v, (r + TXR_FD) >> 2, fd + 1);
+    Atomics.store(this.i32v, li, 0);
   }
 }

@@ -499,6 +499,8 @@ export class MpMachine implements Dataplane {
         nevDown: e.stack.L.cpu[c]!.nevDown,
         links: e.linkIfs.length > 0,
         probe: e.probe?.at ?? 0,
+        linkTx: [...e.linkPorts.values()].flatMap((p) => p.tx),
+        linkRx: [...e.linkPorts.values()].flatMap((p) => p.tx.map((_, q) => p.rx[q] ?? { ring: 0, qs: 0 })),
       };
       let exited!: () => void;
       e.exits.push(
