@@ -38,39 +38,97 @@ import { rt_lookup6 } from './radix';
   return <u32>((<u64>h * <u64>slots) >> 32);
 }
 
+/** The first len bits of address word a0 (len 17..64): chunk key word 0. Same in the TS twin. */
+@inline function fib6_k0(a0: u32, len: u32): u32 {
+  return len >= 32 ? a0 : a0 & ((<u32>0xffffffff) << (32 - len));
+}
+
+/** Chunk key word 1 of address word a1 for a chunk of len bits (17..64). Same in the TS twin. */
+@inline function fib6_k1(a1: u32, len: u32): u32 {
+  return len <= 32 ? 0 : len >= 64 ? a1 : a1 & ((<u32>0xffffffff) << (64 - len));
+}
+
+/** The slot address where the probe for the chunk of length `next` holding address a0:a1 starts. */
+@inline function fib6_first(tab: usize, slots: u32, a0: u32, a1: u32, next: u32): usize {
+  return tab + ((<usize>fib6_slot(fib6_hash(fib6_k0(a0, next), fib6_k1(a1, next), next), slots)) << 4);
+}
+
+/**
+ * One level down: v is an entry with next in 17..64; returns the entry of the chunk of that length
+ * holding address a0:a1, or v's nexthop id (next 0) when that chunk is absent.
+ */
+@inline function fib6_step(tab: usize, slots: u32, a0: u32, a1: u32, v: u32): u32 {
+  const next = v >>> 24;
+  const k0 = fib6_k0(a0, next);
+  const k1 = fib6_k1(a1, next);
+  let i = fib6_slot(fib6_hash(k0, k1, next), slots);
+  while (true) {
+    const p = tab + ((<usize>i) << 4);
+    const t = atomic.load<u32>(p + F6E_TAG);
+    if (t == 0) return v & F6_NH_MASK;
+    if (t == next && load<u32>(p + F6E_K0) == k0 && load<u32>(p + F6E_K1) == k1) return atomic.load<u32>(p + F6E_VAL);
+    i = i + 1 == slots ? 0 : i + 1;
+  }
+}
+
 /** Longest-prefix match for the 16-byte wire-order address at addrPtr: the nexthop id, 0 = none. Lock-free. */
 export function fib6_lookup(f: usize, addrPtr: usize): u32 {
   const a0 = ld32be(addrPtr);
   const a1 = ld32be(addrPtr + 4);
   let v = atomic.load<u32>(<usize>ld32(f + F6_TBL16) + ((<usize>(a0 >>> 16)) << 2));
-  let next = v >>> 24;
-  if (next == 0) return v;
+  if (v >>> 24 == 0) return v;
   const tab = <usize>ld32(f + F6_HASH);
   const slots = ld32(f + F6_SLOTS);
-  while (next != 0) {
-    if (next == F6_RADIX) return rt_lookup6(<usize>ld32(f + F6_RT), addrPtr);
-    const k0 = next >= 32 ? a0 : a0 & ((<u32>0xffffffff) << (32 - next));
-    const k1 = next <= 32 ? 0 : next >= 64 ? a1 : a1 & ((<u32>0xffffffff) << (64 - next));
-    let i = fib6_slot(fib6_hash(k0, k1, next), slots);
-    let hit = false;
-    while (true) {
-      const p = tab + ((<usize>i) << 4);
-      const t = atomic.load<u32>(p + F6E_TAG);
-      if (t == 0) break;
-      if (t == next && load<u32>(p + F6E_K0) == k0 && load<u32>(p + F6E_K1) == k1) {
-        v = atomic.load<u32>(p + F6E_VAL);
-        hit = true;
-        break;
-      }
-      i = i + 1 == slots ? 0 : i + 1;
-    }
-    if (!hit) break;
-    next = v >>> 24;
+  while (v >>> 24 != 0) {
+    if (v >>> 24 == F6_RADIX) return rt_lookup6(<usize>ld32(f + F6_RT), addrPtr);
+    v = fib6_step(tab, slots, a0, a1, v);
   }
-  return v & F6_NH_MASK;
+  return v;
 }
 
-/** Batched: addrs are 16-byte wire-order addresses, results u32. */
+/** Lookups a batch runs level by level together (their first probes' misses overlap). */
+const F6_GROUP: usize = 32;
+
+/**
+ * Batched: addrs are 16-byte wire-order addresses, results u32; the same answers as fib6_lookup.
+ * A lookup is a chain of dependent cache misses (tbl16, then a random slot of a hash far larger
+ * than the caches, per level), so the batch goes level by level over groups of F6_GROUP: a pass
+ * that only loads the tag of every pending lookup's first slot, independent loads whose misses the
+ * CPU overlaps (WebAssembly has no prefetch), then a pass that runs each probe over lines now in
+ * cache. out[i] holds lookup i's current entry meanwhile: next != 0 while it is pending.
+ */
 export function fib6_lookup_batch(f: usize, addrs: usize, out: usize, n: u32): void {
-  for (let i: usize = 0; i < <usize>n; i++) store<u32>(out + (i << 2), fib6_lookup(f, addrs + (i << 4)));
+  const tbl = <usize>ld32(f + F6_TBL16);
+  const tab = <usize>ld32(f + F6_HASH);
+  const slots = ld32(f + F6_SLOTS);
+  const rt = <usize>ld32(f + F6_RT);
+  for (let g: usize = 0; g < <usize>n; g += F6_GROUP) {
+    const e = min(g + F6_GROUP, <usize>n);
+    for (let i = g; i < e; i++)
+      store<u32>(out + (i << 2), atomic.load<u32>(tbl + ((<usize>(ld32be(addrs + (i << 4)) >>> 16)) << 2)));
+    let pending = true;
+    while (pending) {
+      pending = false;
+      // the touch pass: an empty first slot also settles the lookup (the chunk is absent), without a branch
+      for (let i = g; i < e; i++) {
+        const o = out + (i << 2);
+        const v = load<u32>(o);
+        const next = v >>> 24;
+        if (next == 0 || next == F6_RADIX) continue;
+        const a = addrs + (i << 4);
+        const t = atomic.load<u32>(fib6_first(tab, slots, ld32be(a), ld32be(a + 4), next) + F6E_TAG);
+        store<u32>(o, select<u32>(v & F6_NH_MASK, v, t == 0));
+      }
+      for (let i = g; i < e; i++) {
+        const o = out + (i << 2);
+        const v = load<u32>(o);
+        const next = v >>> 24;
+        if (next == 0) continue;
+        const a = addrs + (i << 4);
+        const w = next == F6_RADIX ? rt_lookup6(rt, a) : fib6_step(tab, slots, ld32be(a), ld32be(a + 4), v);
+        store<u32>(o, w);
+        if (w >>> 24 != 0) pending = true;
+      }
+    }
+  }
 }

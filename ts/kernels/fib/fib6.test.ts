@@ -275,6 +275,8 @@ describe('fib6 differential (FIB vs radix vs linear scan, WASM and TS readers)',
               expect(t.look(t.t, p)).toBe(after[i]);
               expect(t.radix(p)).toBe(after[i]);
             });
+            // the batched kernels (groups of 32, level by level) answer the same, on both engines
+            for (const k of [t.w, t.t]) expect(batch(k, t.f, pts)).toEqual(after);
             if (op.nh % 3 === 0) t.writer.reclaim(); // grace periods come at random points
           }
           // a bulk build from the same radix tree answers the same
@@ -296,6 +298,18 @@ describe('fib6 differential (FIB vs radix vs linear scan, WASM and TS readers)',
     );
   });
 });
+
+/** fib6_lookup_batch over addresses written at the end of memory (up to 256). */
+function batch(k: Kernels, f: number, addrs: bigint[]): number[] {
+  const base = k.memory.buffer.byteLength - 8192;
+  const u8 = new Uint8Array(k.memory.buffer);
+  addrs.forEach((a, i) => {
+    for (let j = 0; j < 16; j++) u8[base + i * 16 + j] = Number((a >> BigInt(8 * (15 - j))) & 0xffn);
+  });
+  k.fib6_lookup_batch(f, base, base + 4096, addrs.length);
+  const dv = new DataView(k.memory.buffer);
+  return addrs.map((_, i) => dv.getUint32(base + 4096 + i * 4, true));
+}
 
 /** Memory before an update plus the writer's stores in order: any word as it was at any moment. */
 class StoreLog {
@@ -374,5 +388,28 @@ describe('fib6 batched lookups', () => {
       k.fib6_lookup_batch(t.f, base, base + 4096, addrs.length);
       expect(addrs.map((_, i) => dv.getUint32(base + 4096 + i * 4, true))).toEqual([1, 2, 3, 2, 0]);
     }
+  });
+
+  test('over several groups, a partial last one and lookups of every depth mixed', () => {
+    const t = fib();
+    t.set(v6('2001:db8::'), 32, 1);
+    t.set(v6('2001:db8:1::'), 48, 2);
+    t.set(v6('2001:db8:1:2::'), 64, 4);
+    t.set(v6('2001:db8:1:2::5'), 128, 3);
+    t.set(v6('2400::'), 20, 5);
+    t.set(v6('2400:0:8::'), 45, 6);
+    const pool = [
+      '2001:db8::1',
+      '2001:db8:1::1',
+      '2001:db8:1:2::5',
+      '2001:db8:1:2::6',
+      'fe80::1',
+      '2400::1',
+      '2400:0:8::9',
+    ];
+    const addrs = Array.from({ length: 101 }, (_, i) => v6(pool[(i * 5) % pool.length]!) + BigInt(i % 3));
+    const want = addrs.map((a) => t.radix(a));
+    expect(new Set(want).size).toBe(7); // every answer, none among them missing
+    for (const k of [t.w, t.t]) expect(batch(k, t.f, addrs)).toEqual(want);
   });
 });

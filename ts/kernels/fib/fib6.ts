@@ -11,7 +11,7 @@ import {
   F6_RADIX,
   F6_NH_MASK,
 } from '../../../assembly/layout/fib6.js';
-import { type Mem, ld32, ld32be } from '../util/mem.js';
+import { type Mem, ld32, ld32be, st32 } from '../util/mem.js';
 import { rt_lookup6 } from './radix.js';
 
 /** Slot index hash of a chunk (k0, k1: its top 64 bits, masked; len 17..64), as u32. */
@@ -27,38 +27,85 @@ export function fib6_slot(h: number, slots: number): number {
   return Math.floor(((h >>> 16) * slots + Math.floor(((h & 0xffff) * slots) / 65536)) / 65536);
 }
 
+/** The first len bits of address word a0 (len 17..64): chunk key word 0. */
+function fib6_k0(a0: number, len: number): number {
+  return len >= 32 ? a0 : (a0 & (0xffffffff << (32 - len))) >>> 0;
+}
+
+/** Chunk key word 1 of address word a1 for a chunk of len bits (17..64). */
+function fib6_k1(a1: number, len: number): number {
+  return len <= 32 ? 0 : len >= 64 ? a1 : (a1 & (0xffffffff << (64 - len))) >>> 0;
+}
+
+/** The word index of the slot where the probe for the chunk of length `next` holding a0:a1 starts. */
+function fib6_first(tabw: number, slots: number, a0: number, a1: number, next: number): number {
+  return tabw + fib6_slot(fib6_hash(fib6_k0(a0, next), fib6_k1(a1, next), next), slots) * 4;
+}
+
+/** One level down from entry v (next 17..64): the entry of the chunk holding a0:a1, or v's nexthop id when absent. */
+function fib6_step(u32: Uint32Array, tabw: number, slots: number, a0: number, a1: number, v: number): number {
+  const next = v >>> 24;
+  const k0 = fib6_k0(a0, next);
+  const k1 = fib6_k1(a1, next);
+  let i = fib6_slot(fib6_hash(k0, k1, next), slots);
+  for (;;) {
+    const w = tabw + i * 4;
+    const t = Atomics.load(u32, w + (F6E_TAG >>> 2));
+    if (t === 0) return (v & F6_NH_MASK) >>> 0;
+    if (t === next && u32[w + (F6E_K0 >>> 2)] === k0 && u32[w + (F6E_K1 >>> 2)] === k1)
+      return Atomics.load(u32, w + (F6E_VAL >>> 2));
+    i = i + 1 === slots ? 0 : i + 1;
+  }
+}
+
 export function fib6_lookup(m: Mem, f: number, addrPtr: number): number {
   const u32 = m.u32;
   const a0 = ld32be(m, addrPtr);
   const a1 = ld32be(m, addrPtr + 4);
   let v = Atomics.load(u32, (ld32(m, f + F6_TBL16) >>> 2) + (a0 >>> 16));
-  let next = v >>> 24;
-  if (next === 0) return v;
-  const tab = ld32(m, f + F6_HASH);
+  if (v >>> 24 === 0) return v;
+  const tabw = ld32(m, f + F6_HASH) >>> 2;
   const slots = ld32(m, f + F6_SLOTS);
-  while (next !== 0) {
-    if (next === F6_RADIX) return rt_lookup6(m, ld32(m, f + F6_RT), addrPtr);
-    const k0 = next >= 32 ? a0 : (a0 & (0xffffffff << (32 - next))) >>> 0;
-    const k1 = next <= 32 ? 0 : next >= 64 ? a1 : (a1 & (0xffffffff << (64 - next))) >>> 0;
-    let i = fib6_slot(fib6_hash(k0, k1, next), slots);
-    let hit = false;
-    for (;;) {
-      const w = (tab >>> 2) + i * 4;
-      const t = Atomics.load(u32, w + (F6E_TAG >>> 2));
-      if (t === 0) break;
-      if (t === next && u32[w + (F6E_K0 >>> 2)] === k0 && u32[w + (F6E_K1 >>> 2)] === k1) {
-        v = Atomics.load(u32, w + (F6E_VAL >>> 2));
-        hit = true;
-        break;
-      }
-      i = i + 1 === slots ? 0 : i + 1;
-    }
-    if (!hit) break;
-    next = v >>> 24;
+  while (v >>> 24 !== 0) {
+    if (v >>> 24 === F6_RADIX) return rt_lookup6(m, ld32(m, f + F6_RT), addrPtr);
+    v = fib6_step(u32, tabw, slots, a0, a1, v);
   }
-  return (v & F6_NH_MASK) >>> 0;
+  return v;
 }
 
+const F6_GROUP = 32;
+
+/** Batched, level by level over groups of F6_GROUP, as the WASM kernel (same loads in the same order per lookup). */
 export function fib6_lookup_batch(m: Mem, f: number, addrs: number, out: number, n: number): void {
-  for (let i = 0; i < n; i++) m.dv.setUint32(out + i * 4, fib6_lookup(m, f, addrs + i * 16), true);
+  const u32 = m.u32;
+  const tblw = ld32(m, f + F6_TBL16) >>> 2;
+  const tabw = ld32(m, f + F6_HASH) >>> 2;
+  const slots = ld32(m, f + F6_SLOTS);
+  const rt = ld32(m, f + F6_RT);
+  for (let g = 0; g < n; g += F6_GROUP) {
+    const e = Math.min(g + F6_GROUP, n);
+    for (let i = g; i < e; i++) st32(m, out + i * 4, Atomics.load(u32, tblw + (ld32be(m, addrs + i * 16) >>> 16)));
+    let pending = true;
+    while (pending) {
+      pending = false;
+      for (let i = g; i < e; i++) {
+        const v = ld32(m, out + i * 4);
+        const next = v >>> 24;
+        if (next === 0 || next === F6_RADIX) continue;
+        const a = addrs + i * 16;
+        const t = Atomics.load(u32, fib6_first(tabw, slots, ld32be(m, a), ld32be(m, a + 4), next) + (F6E_TAG >>> 2));
+        st32(m, out + i * 4, t === 0 ? v & F6_NH_MASK : v);
+      }
+      for (let i = g; i < e; i++) {
+        const v = ld32(m, out + i * 4);
+        const next = v >>> 24;
+        if (next === 0) continue;
+        const a = addrs + i * 16;
+        const w =
+          next === F6_RADIX ? rt_lookup6(m, rt, a) : fib6_step(u32, tabw, slots, ld32be(m, a), ld32be(m, a + 4), v);
+        st32(m, out + i * 4, w);
+        if (w >>> 24 !== 0) pending = true;
+      }
+    }
+  }
 }
