@@ -72,6 +72,8 @@ export class Fib6Writer {
   private tombs = 0;
   // entries of the region being compiled, deepest first: k0, k1, len, value
   private out: number[] = [];
+  /** apply()'s scratch list of the entries being replaced (reused: no array per update). */
+  private readonly olds: number[] = [];
 
   constructor(
     memory: WebAssembly.Memory,
@@ -163,7 +165,8 @@ export class Fib6Writer {
         return;
       }
       if (next === 0 || next === F6_RADIX) return; // nothing stored below
-      const [dk0, dk1] = maskKey(k0, k1, next);
+      const dk0 = maskK0(k0, next);
+      const dk1 = maskK1(k1, next);
       const slot = next === plen ? -1 : this.find(dk0, dk1, next);
       if (slot < 0 || this.state[slot] !== LIVE) {
         this.recompute(s, dk0, dk1, next);
@@ -180,14 +183,15 @@ export class Fib6Writer {
   private updateShort(k0: number, plen: number): void {
     const p = Math.min(plen, 16);
     const k = (k0 & mask32(p)) >>> 0;
-    const [inh, n] = this.descend(k, 0, p);
-    this.walk16(k, p, inh, n);
+    const n = this.descend(k, 0, p);
+    this.walk16(k, p, this.inh, n);
   }
 
   /** Recomputes chunk k0:k1/len (len > 16) and everything below it in region s. */
   private recompute(s: number, k0: number, k1: number, len: number): void {
     this.out.length = 0;
-    const [inh, n] = this.descend(k0, k1, len);
+    const n = this.descend(k0, k1, len);
+    const inh = this.inh;
     if (n !== 0) {
       if (this.plen(n) === len) {
         const nh = this.nh(n);
@@ -200,11 +204,14 @@ export class Fib6Writer {
     this.apply(s, -1, k0, k1, len);
   }
 
+  /** The answer inherited from routes shorter than the last descend's prefix (a field: no tuple to allocate per call). */
+  private inh = 0;
+
   /**
-   * For prefix k0:k1/len (len <= 64): the answer inherited from routes shorter than len, and the
-   * top-most radix node inside the prefix (0 if none).
+   * For prefix k0:k1/len (len <= 64): the top-most radix node inside the prefix (0 if none); sets
+   * `inh` to the answer inherited from routes shorter than len.
    */
-  private descend(k0: number, k1: number, len: number): [number, number] {
+  private descend(k0: number, k1: number, len: number): number {
     let n: number;
     let inh: number;
     if (this.walkLen >= 0 && this.walkLen <= len && this.matchesKey(this.walkK0, this.walkK1, k0, k1, this.walkLen)) {
@@ -212,7 +219,7 @@ export class Fib6Writer {
       n = this.walkN;
       inh = this.walkInh;
     } else {
-      n = Atomics.load(this.u32, this.rtRoot);
+      n = this.u32[this.rtRoot]!;
       inh = 0;
     }
     while (n !== 0) {
@@ -231,7 +238,8 @@ export class Fib6Writer {
     this.walkLen = len;
     this.walkN = n;
     this.walkInh = inh;
-    return [inh, n !== 0 && this.matches(n, k0, k1, len) ? n : 0];
+    this.inh = inh;
+    return n !== 0 && this.matches(n, k0, k1, len) ? n : 0;
   }
 
   /**
@@ -262,7 +270,7 @@ export class Fib6Writer {
    * floor: no route inside is known to be shorter (the search stops at a route that long).
    */
   private nextOf(k0: number, k1: number, len: number, floor: number): number {
-    const [, n] = this.descend(k0, k1, len);
+    const n = this.descend(k0, k1, len);
     const f = floor > len && floor <= 128 ? floor : 0;
     const m =
       n === 0
@@ -305,18 +313,19 @@ export class Fib6Writer {
     this.young.push(slot);
   }
 
-  // --- radix access (host-order key words) ---
+  // --- radix access (host-order key words). Plain loads: this writer's thread is the tree's only
+  // mutator (rt_set and rt_del run under the same writer lock), so it always sees its own stores.
   private plen(n: number): number {
     return this.u32[(n + RN_PLEN) >>> 2]!;
   }
   private nh(n: number): number {
-    return Atomics.load(this.u32, (n + RN_NH) >>> 2);
+    return this.u32[(n + RN_NH) >>> 2]!;
   }
   private key(n: number, w: number): number {
     return this.u32[(n + RN_KEY + w * 4) >>> 2]!;
   }
   private child(n: number, b: number): number {
-    return Atomics.load(this.u32, (n + (b ? RN_CHILD1 : RN_CHILD0)) >>> 2);
+    return this.u32[(n + (b ? RN_CHILD1 : RN_CHILD0)) >>> 2]!;
   }
   /** Bit p (0 = most significant) of n's key; p < 64. */
   private bit(n: number, p: number): number {
@@ -379,9 +388,8 @@ export class Fib6Writer {
     const m = Math.min(this.minPlen(c0), this.minPlen(c1));
     if (m === NONE) return v;
     if (m > 64) return ((F6_RADIX << 24) | v) >>> 0;
-    const [h0, h1] = setBit(k0, k1, len);
     this.children(m, k0, k1, len + 1, v, c0);
-    this.children(m, h0, h1, len + 1, v, c1);
+    this.children(m, setBit0(k0, len), setBit1(k1, len), len + 1, v, c1);
     return ((m << 24) | v) >>> 0;
   }
 
@@ -406,9 +414,8 @@ export class Fib6Writer {
         this.emit(k0, k1, lc, this.chunk(k0, k1, lc, v, this.child(n, 0), this.child(n, 1)));
         return;
       }
-      const [h0, h1] = setBit(k0, k1, p);
       this.children(lc, k0, k1, p + 1, v, this.child(n, 0));
-      this.children(lc, h0, h1, p + 1, v, this.child(n, 1));
+      this.children(lc, setBit0(k0, p), setBit1(k1, p), p + 1, v, this.child(n, 1));
       return;
     }
     // n lies below chunk k0:k1/lc, in one of its halves
@@ -446,7 +453,8 @@ export class Fib6Writer {
     }
     // the region's entries at or below the chunk are replaced; a chunk without stored children
     // is found directly, else the region's list is scanned
-    const olds: number[] = [];
+    const olds = this.olds;
+    olds.length = 0;
     const top = flen === 16 ? -1 : this.find(fk0, fk1, flen);
     if (
       flen === 16 ||
@@ -494,12 +502,15 @@ export class Fib6Writer {
       Atomics.store(u32, this.tbl + s, val);
       this.onStore?.(this.tbl + s, val);
     }
-    const unwanted = olds.filter((slot) => this.mark[slot] !== epoch);
-    for (const slot of unwanted) {
+    let nu = 0; // olds[0, nu): the unwanted ones
+    for (const slot of olds) if (this.mark[slot] !== epoch) olds[nu++] = slot;
+    for (let i = 0; i < nu; i++) {
+      const slot = olds[i]!;
       this.stale[slot] = epoch;
       this.listDel(s, slot);
     }
-    for (const slot of unwanted) {
+    for (let i = 0; i < nu; i++) {
+      const slot = olds[i]!;
       if (this.reachable(slot, s, epoch)) this.kill(slot);
       else {
         this.state[slot] = PENDING;
@@ -534,8 +545,7 @@ export class Fib6Writer {
     const k1 = u32[w + (F6E_K1 >>> 2)]!;
     let next = u32[this.tbl + s]! >>> 24;
     while (next !== 0 && next !== F6_RADIX && next < len) {
-      const [a, b] = maskKey(k0, k1, next);
-      const p = this.find(a, b, next);
+      const p = this.find(maskK0(k0, next), maskK1(k1, next), next);
       if (p < 0 || this.state[p] !== LIVE || this.stale[p] === epoch) return false;
       next = u32[this.tab + p * 4 + (F6E_VAL >>> 2)]! >>> 24;
     }
@@ -608,12 +618,9 @@ export class Fib6Writer {
   }
 }
 
-/** k0:k1 cut to its first len bits (len <= 64). */
-function maskKey(k0: number, k1: number, len: number): [number, number] {
-  return [(k0 & mask32(len)) >>> 0, len > 32 ? (k1 & mask32(len - 32)) >>> 0 : 0];
-}
-
-/** k0:k1 with bit p (0 = most significant, p < 64) set. */
-function setBit(k0: number, k1: number, p: number): [number, number] {
-  return p < 32 ? [(k0 | (1 << (31 - p))) >>> 0, k1] : [k0, (k1 | (1 << (63 - p))) >>> 0];
-}
+// A key k0:k1 cut to its first len bits (len <= 64), and with bit p (0 = most significant, p < 64)
+// set: one word at a time, so the hot paths allocate no tuples.
+const maskK0 = (k0: number, len: number): number => (k0 & mask32(len)) >>> 0;
+const maskK1 = (k1: number, len: number): number => (len > 32 ? (k1 & mask32(len - 32)) >>> 0 : 0);
+const setBit0 = (k0: number, p: number): number => (p < 32 ? (k0 | (1 << (31 - p))) >>> 0 : k0);
+const setBit1 = (k1: number, p: number): number => (p < 32 ? k1 : (k1 | (1 << (63 - p))) >>> 0);

@@ -318,8 +318,9 @@ export class Tables {
 
   private fib6Update(dst: Uint8Array, plen: number, present: boolean): void {
     if (!this.fib6 || this.bulk) return;
-    const w = new DataView(dst.buffer, dst.byteOffset, 8);
-    this.fib6Do(() => this.fib6!.update(w.getUint32(0), w.getUint32(4), plen, present));
+    const k0 = ((dst[0]! << 24) | (dst[1]! << 16) | (dst[2]! << 8) | dst[3]!) >>> 0;
+    const k1 = ((dst[4]! << 24) | (dst[5]! << 16) | (dst[6]! << 8) | dst[7]!) >>> 0;
+    this.fib6Do(() => this.fib6!.update(k0, k1, plen, present));
   }
 
   private fib6Do(f: () => void): void {
