@@ -48,11 +48,6 @@ import { rt_lookup6 } from './radix';
   return len <= 32 ? 0 : len >= 64 ? a1 : a1 & ((<u32>0xffffffff) << (64 - len));
 }
 
-/** The slot address where the probe for the chunk of length `next` holding address a0:a1 starts. */
-@inline function fib6_first(tab: usize, slots: u32, a0: u32, a1: u32, next: u32): usize {
-  return tab + ((<usize>fib6_slot(fib6_hash(fib6_k0(a0, next), fib6_k1(a1, next), next), slots)) << 4);
-}
-
 /**
  * One level down: v is an entry with next in 17..64; returns the entry of the chunk of that length
  * holding address a0:a1, or v's nexthop id (next 0) when that chunk is absent.
@@ -86,49 +81,69 @@ export function fib6_lookup(f: usize, addrPtr: usize): u32 {
   return v;
 }
 
-/** Lookups a batch runs level by level together (their first probes' misses overlap). */
-const F6_GROUP: usize = 32;
-
 /**
  * Batched: addrs are 16-byte wire-order addresses, results u32; the same answers as fib6_lookup.
- * A lookup is a chain of dependent cache misses (tbl16, then a random slot of a hash far larger
- * than the caches, per level), so the batch goes level by level over groups of F6_GROUP: a pass
- * that only loads the tag of every pending lookup's first slot, independent loads whose misses the
- * CPU overlaps (WebAssembly has no prefetch), then a pass that runs each probe over lines now in
- * cache. out[i] holds lookup i's current entry meanwhile: next != 0 while it is pending.
+ * A lookup is a chain of dependent misses (tbl16, then a random slot of a hash far larger than the
+ * caches, one per level; on this VM mostly TLB misses), so the batch goes level by level over
+ * groups of 32 lookups, each group's pending ones a bit mask: a first pass loads the tag of every
+ * pending lookup's first slot, loads that nothing waits for but a bit (empty: the chunk is
+ * absent), so the CPU overlaps their misses (WebAssembly has no prefetch); a second pass settles
+ * the empty ones and runs the other probes over lines now in cache. out[i] holds lookup i's entry
+ * meanwhile. Per lookup the loads are fib6_lookup's in its order, the first tag read once more
+ * when the slot was not empty, so a racing writer leaves it the old answer or the new one.
  */
 export function fib6_lookup_batch(f: usize, addrs: usize, out: usize, n: u32): void {
   const tbl = <usize>ld32(f + F6_TBL16);
   const tab = <usize>ld32(f + F6_HASH);
   const slots = ld32(f + F6_SLOTS);
-  const rt = <usize>ld32(f + F6_RT);
-  for (let g: usize = 0; g < <usize>n; g += F6_GROUP) {
-    const e = min(g + F6_GROUP, <usize>n);
-    for (let i = g; i < e; i++)
-      store<u32>(out + (i << 2), atomic.load<u32>(tbl + ((<usize>(ld32be(addrs + (i << 4)) >>> 16)) << 2)));
-    let pending = true;
-    while (pending) {
-      pending = false;
-      // the touch pass: an empty first slot also settles the lookup (the chunk is absent), without a branch
-      for (let i = g; i < e; i++) {
-        const o = out + (i << 2);
-        const v = load<u32>(o);
-        const next = v >>> 24;
-        if (next == 0 || next == F6_RADIX) continue;
-        const a = addrs + (i << 4);
-        const t = atomic.load<u32>(fib6_first(tab, slots, ld32be(a), ld32be(a + 4), next) + F6E_TAG);
-        store<u32>(o, select<u32>(v & F6_NH_MASK, v, t == 0));
+  for (let g: u32 = 0; g < n; g += 32) {
+    const cnt = min<u32>(32, n - g);
+    const o = out + ((<usize>g) << 2);
+    const a = addrs + ((<usize>g) << 4);
+    let level: u32 = 0; // lookups with a chunk to probe next (or the radix tree)
+    for (let j: u32 = 0; j < cnt; j++) {
+      const v = atomic.load<u32>(tbl + ((<usize>(ld32be(a + ((<usize>j) << 4)) >>> 16)) << 2));
+      store<u32>(o + ((<usize>j) << 2), v);
+      level |= (<u32>(v >>> 24 != 0)) << j;
+    }
+    let radix: u32 = 0;
+    while (level != 0) {
+      // first slots: one tag load per pending lookup and nothing that waits for it but a bit, so
+      // the loads' misses overlap
+      let empty: u32 = 0;
+      for (let m = level; m != 0; m &= m - 1) {
+        const j = ctz(m);
+        const next = load<u32>(o + ((<usize>j) << 2)) >>> 24;
+        if (next == F6_RADIX) continue;
+        const p = a + ((<usize>j) << 4);
+        const sp =
+          tab +
+          ((<usize>fib6_slot(fib6_hash(fib6_k0(ld32be(p), next), fib6_k1(ld32be(p + 4), next), next), slots)) << 4);
+        empty |= (<u32>(atomic.load<u32>(sp + F6E_TAG) == 0)) << j;
       }
-      for (let i = g; i < e; i++) {
-        const o = out + (i << 2);
-        const v = load<u32>(o);
-        const next = v >>> 24;
-        if (next == 0) continue;
-        const a = addrs + (i << 4);
-        const w = next == F6_RADIX ? rt_lookup6(rt, a) : fib6_step(tab, slots, ld32be(a), ld32be(a + 4), v);
-        store<u32>(o, w);
-        if (w >>> 24 != 0) pending = true;
+      let deeper: u32 = 0; // found a chunk with longer routes inside
+      for (let m = level; m != 0; m &= m - 1) {
+        const j = ctz(m);
+        const q = o + ((<usize>j) << 2);
+        const v = load<u32>(q);
+        if (v >>> 24 == F6_RADIX) {
+          radix |= (<u32>1) << j;
+          continue;
+        }
+        if ((empty >>> j) & 1) {
+          store<u32>(q, v & F6_NH_MASK); // the chunk is absent
+          continue;
+        }
+        const p = a + ((<usize>j) << 4);
+        const w = fib6_step(tab, slots, ld32be(p), ld32be(p + 4), v);
+        store<u32>(q, w);
+        deeper |= (<u32>(w >>> 24 != 0)) << j;
       }
+      level = deeper;
+    }
+    for (let m = radix; m != 0; m &= m - 1) {
+      const j = ctz(m);
+      store<u32>(o + ((<usize>j) << 2), rt_lookup6(<usize>ld32(f + F6_RT), a + ((<usize>j) << 4)));
     }
   }
 }

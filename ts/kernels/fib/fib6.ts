@@ -37,11 +37,6 @@ function fib6_k1(a1: number, len: number): number {
   return len <= 32 ? 0 : len >= 64 ? a1 : (a1 & (0xffffffff << (64 - len))) >>> 0;
 }
 
-/** The word index of the slot where the probe for the chunk of length `next` holding a0:a1 starts. */
-function fib6_first(tabw: number, slots: number, a0: number, a1: number, next: number): number {
-  return tabw + fib6_slot(fib6_hash(fib6_k0(a0, next), fib6_k1(a1, next), next), slots) * 4;
-}
-
 /** One level down from entry v (next 17..64): the entry of the chunk holding a0:a1, or v's nexthop id when absent. */
 function fib6_step(u32: Uint32Array, tabw: number, slots: number, a0: number, a1: number, v: number): number {
   const next = v >>> 24;
@@ -73,39 +68,59 @@ export function fib6_lookup(m: Mem, f: number, addrPtr: number): number {
   return v;
 }
 
-const F6_GROUP = 32;
-
-/** Batched, level by level over groups of F6_GROUP, as the WASM kernel (same loads in the same order per lookup). */
+/** Batched, level by level over groups of 32 with bit masks, as the WASM kernel (same loads in the same order per lookup). */
 export function fib6_lookup_batch(m: Mem, f: number, addrs: number, out: number, n: number): void {
   const u32 = m.u32;
   const tblw = ld32(m, f + F6_TBL16) >>> 2;
   const tabw = ld32(m, f + F6_HASH) >>> 2;
   const slots = ld32(m, f + F6_SLOTS);
-  const rt = ld32(m, f + F6_RT);
-  for (let g = 0; g < n; g += F6_GROUP) {
-    const e = Math.min(g + F6_GROUP, n);
-    for (let i = g; i < e; i++) st32(m, out + i * 4, Atomics.load(u32, tblw + (ld32be(m, addrs + i * 16) >>> 16)));
-    let pending = true;
-    while (pending) {
-      pending = false;
-      for (let i = g; i < e; i++) {
-        const v = ld32(m, out + i * 4);
-        const next = v >>> 24;
-        if (next === 0 || next === F6_RADIX) continue;
-        const a = addrs + i * 16;
-        const t = Atomics.load(u32, fib6_first(tabw, slots, ld32be(m, a), ld32be(m, a + 4), next) + (F6E_TAG >>> 2));
-        st32(m, out + i * 4, t === 0 ? v & F6_NH_MASK : v);
+  const ctz = (x: number) => 31 - Math.clz32(x & -x);
+  for (let g = 0; g < n; g += 32) {
+    const cnt = Math.min(32, n - g);
+    const o = out + g * 4;
+    const a = addrs + g * 16;
+    let level = 0;
+    for (let j = 0; j < cnt; j++) {
+      const v = Atomics.load(u32, tblw + (ld32be(m, a + j * 16) >>> 16));
+      st32(m, o + j * 4, v);
+      if (v >>> 24 !== 0) level |= 1 << j;
+    }
+    let radix = 0;
+    while (level !== 0) {
+      let empty = 0;
+      for (let mk = level; mk !== 0; mk &= mk - 1) {
+        const j = ctz(mk);
+        const next = ld32(m, o + j * 4) >>> 24;
+        if (next === F6_RADIX) continue;
+        const p = a + j * 16;
+        const k0 = fib6_k0(ld32be(m, p), next);
+        const k1 = fib6_k1(ld32be(m, p + 4), next);
+        const w = tabw + fib6_slot(fib6_hash(k0, k1, next), slots) * 4;
+        if (Atomics.load(u32, w + (F6E_TAG >>> 2)) === 0) empty |= 1 << j;
       }
-      for (let i = g; i < e; i++) {
-        const v = ld32(m, out + i * 4);
-        const next = v >>> 24;
-        if (next === 0) continue;
-        const a = addrs + i * 16;
-        const w =
-          next === F6_RADIX ? rt_lookup6(m, rt, a) : fib6_step(u32, tabw, slots, ld32be(m, a), ld32be(m, a + 4), v);
-        st32(m, out + i * 4, w);
-        if (w >>> 24 !== 0) pending = true;
+      let deeper = 0;
+      for (let mk = level; mk !== 0; mk &= mk - 1) {
+        const j = ctz(mk);
+        const q = o + j * 4;
+        const v = ld32(m, q);
+        if (v >>> 24 === F6_RADIX) {
+          radix |= 1 << j;
+          continue;
+        }
+        if ((empty >>> j) & 1) {
+          st32(m, q, v & F6_NH_MASK);
+          continue;
+        }
+        const p = a + j * 16;
+        const w = fib6_step(u32, tabw, slots, ld32be(m, p), ld32be(m, p + 4), v);
+        st32(m, q, w);
+        if (w >>> 24 !== 0) deeper |= 1 << j;
       }
+      level = deeper;
+    }
+    for (let mk = radix; mk !== 0; mk &= mk - 1) {
+      const j = ctz(mk);
+      st32(m, o + j * 4, rt_lookup6(m, ld32(m, f + F6_RT), a + j * 16));
     }
   }
 }
