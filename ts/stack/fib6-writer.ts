@@ -48,6 +48,10 @@ const YOUNG = 2; // tombstone that a reader may still be looking at
 const AGED = 3; // tombstone past a grace period: reusable
 const PENDING = 4; // unwanted but still readable: only the old structure leads here; tombstoned at reclaim
 const NONE = 1000; // "no route inside" as a prefix length
+const MARK = 0;
+const STALE = 1;
+const LINK = 2;
+const BACK = 3;
 /** The hash is refused new entries beyond this fill (live + tombstones), so probes stay short and end. */
 const MAX_FILL = 0.85;
 
@@ -60,10 +64,13 @@ export class Fib6Writer {
   private readonly tbl: number; // word index of tbl16
   private readonly tab: number; // word index of slot 0
   private readonly state: Uint8Array;
-  private readonly mark: Uint32Array; // epoch of the last update that emitted the slot
-  private readonly stale: Uint32Array; // epoch of the last update that found the slot unwanted
-  private readonly link: Int32Array; // next slot on the same /16 region's list, -1 = end (LIVE slots only)
-  private readonly back: Int32Array; // previous slot on that list, -1 = head
+  /**
+   * Per slot, four words side by side (one cache line holds a slot's, where four arrays cost an
+   * update four misses): MARK, the epoch of the last update that emitted the slot; STALE, of the
+   * last that found it unwanted; LINK, the next slot on the same /16 region's list, -1 = end (LIVE
+   * slots only); BACK, the previous one there, -1 = head.
+   */
+  private readonly meta: Int32Array;
   private readonly heads = new Int32Array(65536).fill(-1);
   private young: number[] = [];
   private pending: number[] = [];
@@ -95,10 +102,7 @@ export class Fib6Writer {
     this.u32.fill(0, this.tbl, this.tbl + 65536);
     this.u32.fill(0, this.tab, this.tab + slots * 4);
     this.state = new Uint8Array(slots);
-    this.mark = new Uint32Array(slots);
-    this.stale = new Uint32Array(slots);
-    this.link = new Int32Array(slots);
-    this.back = new Int32Array(slots);
+    this.meta = new Int32Array(slots * 4);
     this.rtRoot = (rt + RH_ROOT) >>> 2;
   }
 
@@ -462,7 +466,7 @@ export class Fib6Writer {
     ) {
       const m0 = mask32(flen);
       const m1 = flen > 32 ? mask32(flen - 32) : 0;
-      for (let i = old; i !== -1; i = this.link[i]!) {
+      for (let i = old; i !== -1; i = this.meta[i * 4 + LINK]!) {
         const w = this.tab + i * 4;
         if (
           u32[w + (F6E_TAG >>> 2)]! >= flen &&
@@ -474,7 +478,7 @@ export class Fib6Writer {
     } else if (top >= 0 && this.state[top] === LIVE) {
       olds.push(top);
     }
-    const epoch = ++this.epoch;
+    const epoch = (this.epoch = (this.epoch + 1) | 0); // an int32, as the meta words that keep it
     for (let i = 0; i < out.length; i += 4) {
       const k0 = out[i]!;
       const k1 = out[i + 1]!;
@@ -496,17 +500,17 @@ export class Fib6Writer {
         slot = this.insert(k0, k1, len, v);
         this.listAdd(s, slot);
       }
-      this.mark[slot] = epoch;
+      this.meta[slot * 4 + MARK] = epoch;
     }
     if (val !== -1 && u32[this.tbl + s] !== val) {
       Atomics.store(u32, this.tbl + s, val);
       this.onStore?.(this.tbl + s, val);
     }
     let nu = 0; // olds[0, nu): the unwanted ones
-    for (const slot of olds) if (this.mark[slot] !== epoch) olds[nu++] = slot;
+    for (const slot of olds) if (this.meta[slot * 4 + MARK] !== epoch) olds[nu++] = slot;
     for (let i = 0; i < nu; i++) {
       const slot = olds[i]!;
-      this.stale[slot] = epoch;
+      this.meta[slot * 4 + STALE] = epoch;
       this.listDel(s, slot);
     }
     for (let i = 0; i < nu; i++) {
@@ -522,18 +526,18 @@ export class Fib6Writer {
 
   private listAdd(s: number, slot: number): void {
     const h = this.heads[s]!;
-    this.link[slot] = h;
-    this.back[slot] = -1;
-    if (h !== -1) this.back[h] = slot;
+    this.meta[slot * 4 + LINK] = h;
+    this.meta[slot * 4 + BACK] = -1;
+    if (h !== -1) this.meta[h * 4 + BACK] = slot;
     this.heads[s] = slot;
   }
 
   private listDel(s: number, slot: number): void {
-    const n = this.link[slot]!;
-    const b = this.back[slot]!;
+    const n = this.meta[slot * 4 + LINK]!;
+    const b = this.meta[slot * 4 + BACK]!;
     if (b === -1) this.heads[s] = n;
-    else this.link[b] = n;
-    if (n !== -1) this.back[n] = b;
+    else this.meta[b * 4 + LINK] = n;
+    if (n !== -1) this.meta[n * 4 + BACK] = b;
   }
 
   /** Whether a lookup through the new entries of region s can reach `slot` (not through unwanted ones). */
@@ -546,7 +550,7 @@ export class Fib6Writer {
     let next = u32[this.tbl + s]! >>> 24;
     while (next !== 0 && next !== F6_RADIX && next < len) {
       const p = this.find(maskK0(k0, next), maskK1(k1, next), next);
-      if (p < 0 || this.state[p] !== LIVE || this.stale[p] === epoch) return false;
+      if (p < 0 || this.state[p] !== LIVE || this.meta[p * 4 + STALE] === epoch) return false;
       next = u32[this.tab + p * 4 + (F6E_VAL >>> 2)]! >>> 24;
     }
     return next === len;
