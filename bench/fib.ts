@@ -31,7 +31,7 @@ import {
 } from './common.js';
 import LpmLib from 'longest-prefix-match';
 
-const CONFIG = `interfaces:
+export const CONFIG = `interfaces:
   - { name: wm0, mac: 02:00:00:00:00:01, addresses: [192.0.2.1/24, 2001:db8::1/64] }
   - { name: wm1, mac: 02:00:00:00:00:02, addresses: [198.51.100.1/24, 2001:db8:1::1/64] }
   - { name: wm2, mac: 02:00:00:00:00:03, addresses: [203.0.113.1/24, 2001:db8:2::1/64] }
@@ -40,10 +40,10 @@ neighbors:
   - { address: 203.0.113.254, mac: 02:00:00:00:dd:fe, dev: wm2 }
 fastforward: false
 `;
-const N_ADDR = 65536;
+export const N_ADDR = 65536;
 const SEED = 42;
 
-function routes(v4: number, v6: number): RouteSpec[] {
+export function routes(v4: number, v6: number): RouteSpec[] {
   const text = [
     ...generateRoutes({
       v4,
@@ -102,7 +102,7 @@ function addrs4(specs: RouteSpec[], kind: 'random' | 'skewed'): Uint32Array {
   return out;
 }
 
-function addrs6(specs: RouteSpec[]): Uint8Array {
+export function addrs6(specs: RouteSpec[]): Uint8Array {
   const v6 = specs.filter((r) => r.family === 6);
   const r = rng(9);
   const out = new Uint8Array(N_ADDR * 16);
@@ -241,7 +241,7 @@ function updateRate(stack: Stack, n: number): number {
 }
 
 /** As updateRate, for IPv6: fresh /48s, all in one /16 region (2001:db8::/32 is never generated): the writer's worst case. */
-function updateRate6(stack: Stack, n: number): number {
+export function updateRate6(stack: Stack, n: number): number {
   const r = rng(98);
   const pfx: Uint8Array[] = [];
   const seen = new Set<string>();
