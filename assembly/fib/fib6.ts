@@ -11,6 +11,7 @@ import {
   F6_HASH,
   F6_SLOTS,
   F6_RT,
+  F6_F24,
   F6E_TAG,
   F6E_VAL,
   F6E_K0,
@@ -66,12 +67,21 @@ import { rt_lookup6 } from './radix';
   }
 }
 
+/**
+ * The /24 bitmap's bit for address word a0 (bm: the bitmap, 0 = none: 1): clear when no route
+ * longer than /16 overlaps that /24, so the tbl16 word answers. Same in the TS twin.
+ */
+@inline function fib6_bit24(bm: usize, a0: u32): u32 {
+  return bm == 0 ? 1 : (atomic.load<u32>(bm + ((<usize>(a0 >>> 13)) << 2)) >>> ((a0 >>> 8) & 31)) & 1;
+}
+
 /** Longest-prefix match for the 16-byte wire-order address at addrPtr: the nexthop id, 0 = none. Lock-free. */
 export function fib6_lookup(f: usize, addrPtr: usize): u32 {
   const a0 = ld32be(addrPtr);
   const a1 = ld32be(addrPtr + 4);
   let v = atomic.load<u32>(<usize>ld32(f + F6_TBL16) + ((<usize>(a0 >>> 16)) << 2));
   if (v >>> 24 == 0) return v;
+  if (fib6_bit24(<usize>ld32(f + F6_F24), a0) == 0) return v & F6_NH_MASK;
   const tab = <usize>ld32(f + F6_HASH);
   const slots = ld32(f + F6_SLOTS);
   while (v >>> 24 != 0) {
@@ -96,13 +106,16 @@ export function fib6_lookup_batch(f: usize, addrs: usize, out: usize, n: u32): v
   const tbl = <usize>ld32(f + F6_TBL16);
   const tab = <usize>ld32(f + F6_HASH);
   const slots = ld32(f + F6_SLOTS);
+  const bm = <usize>ld32(f + F6_F24);
   for (let g: u32 = 0; g < n; g += 32) {
     const cnt = min<u32>(32, n - g);
     const o = out + ((<usize>g) << 2);
     const a = addrs + ((<usize>g) << 4);
     let level: u32 = 0; // lookups with a chunk to probe next (or the radix tree)
     for (let j: u32 = 0; j < cnt; j++) {
-      const v = atomic.load<u32>(tbl + ((<usize>(ld32be(a + ((<usize>j) << 4)) >>> 16)) << 2));
+      const a0 = ld32be(a + ((<usize>j) << 4));
+      let v = atomic.load<u32>(tbl + ((<usize>(a0 >>> 16)) << 2));
+      v = select<u32>(v & F6_NH_MASK, v, fib6_bit24(bm, a0) == 0); // no route past /16 in its /24: settled
       store<u32>(o + ((<usize>j) << 2), v);
       level |= (<u32>(v >>> 24 != 0)) << j;
     }

@@ -27,6 +27,7 @@ import {
   F6_HASH,
   F6_SLOTS,
   F6_RT,
+  F6_F24,
   F6E_TAG,
   F6E_VAL,
   F6E_K0,
@@ -89,6 +90,7 @@ export class Fib6Writer {
     hash: number,
     readonly slots: number,
     rt: number,
+    f24 = 0,
   ) {
     if (!Number.isInteger(slots) || slots < 2) throw new Error('fib6: slots must be an integer >= 2');
     this.u32 = new Uint32Array(memory.buffer);
@@ -97,6 +99,9 @@ export class Fib6Writer {
     this.u32[w + (F6_HASH >>> 2)] = hash;
     this.u32[w + (F6_SLOTS >>> 2)] = slots;
     this.u32[w + (F6_RT >>> 2)] = rt;
+    this.u32[w + (F6_F24 >>> 2)] = f24;
+    this.bmw = f24 >>> 2;
+    if (f24) this.u32.fill(0, this.bmw, this.bmw + (1 << 19));
     this.tbl = tbl16 >>> 2;
     this.tab = hash >>> 2;
     this.u32.fill(0, this.tbl, this.tbl + 65536);
@@ -107,6 +112,10 @@ export class Fib6Writer {
   }
 
   private readonly rtRoot: number;
+  /** Word index of the /24 bitmap (assembly/layout/fib6.ts), 0 = none. */
+  private readonly bmw: number = 0;
+  /** Deleted routes since the last reclaim, (k0, plen) pairs: their /24 bits may clear then. */
+  private clear24: number[] = [];
   /** During a build into an empty hash: entries are inserted without looking for old ones. */
   private fresh = false;
   /**
@@ -130,6 +139,7 @@ export class Fib6Writer {
     if (this.live === 0 && this.tombs === 0 && this.pending.length === 0 && this.young.length === 0) {
       // nothing to diff against: compile straight into the empty hash
       this.fresh = true;
+      if (this.bmw) this.u32.fill(0, this.bmw, this.bmw + (1 << 19));
       try {
         this.update(0, 0, 0);
       } finally {
@@ -138,6 +148,7 @@ export class Fib6Writer {
     } else {
       this.update(0, 0, 0);
     }
+    this.markAll24();
     this.reclaim();
     this.reclaim();
   }
@@ -147,6 +158,12 @@ export class Fib6Writer {
    * order)/plen changed; present: it is in the RIB now (added or changed), not deleted.
    */
   update(k0: number, k1: number, plen: number, present = true): void {
+    if (plen > 16 && present) this.set24(k0, plen); // before any entry can lead a reader to the route
+    this.updateFib(k0, k1, plen, present);
+    if (plen > 16 && !present) this.clear24.push(k0, plen);
+  }
+
+  private updateFib(k0: number, k1: number, plen: number, present: boolean): void {
     this.walkLen = -1; // the RIB may have changed since the last walk
     const s = k0 >>> 16;
     if (this.pending.length > 0 && (plen <= 16 || this.pendingIn[s]! > 0)) this.quiesce();
@@ -306,6 +323,60 @@ export class Fib6Writer {
     for (const s of this.pending) if (state[s] === PENDING) this.kill(s);
     this.pending = [];
     this.pendingIn.fill(0);
+    const c = this.clear24;
+    this.clear24 = [];
+    for (let i = 0; i < c.length; i += 2)
+      this.forEach24(c[i]!, c[i + 1]!, (x) => this.overlaps24(x) || this.bit24(x, 0));
+  }
+
+  // --- the /24 bitmap (assembly/layout/fib6.ts). One writer: a plain read, then an atomic store.
+
+  /** Calls f(x) for every /24 x that route k0/plen (plen > 16) overlaps. */
+  private forEach24(k0: number, plen: number, f: (x: number) => unknown): void {
+    if (this.bmw === 0) return;
+    const count = plen >= 24 ? 1 : 1 << (24 - plen);
+    const first = (k0 >>> 8) & ~(count - 1);
+    for (let x = first; x < first + count; x++) f(x);
+  }
+
+  /** Sets /24 x's bit to b (0 or 1). */
+  private bit24(x: number, b: number): void {
+    const w = this.bmw + (x >>> 5);
+    const old = this.u32[w]!;
+    const v = (b ? old | (1 << (x & 31)) : old & ~(1 << (x & 31))) >>> 0;
+    if (v === old) return;
+    Atomics.store(this.u32, w, v);
+    this.onStore?.(w, v);
+  }
+
+  private set24(k0: number, plen: number): void {
+    this.forEach24(k0, plen, (x) => this.bit24(x, 1));
+  }
+
+  /** Whether a route longer than /16 overlaps /24 x, in the RIB as it is now. */
+  private overlaps24(x: number): boolean {
+    const k = (x << 8) >>> 0;
+    let n = this.u32[this.rtRoot]!;
+    while (n !== 0) {
+      const np = this.plen(n);
+      if (np >= 24) return this.matches(n, k, 0, 24) && this.minPlen(n) !== NONE;
+      if (!this.matches(n, k, 0, np)) return false;
+      if (np > 16 && this.nh(n) !== 0) return true;
+      n = this.child(n, (k >>> (31 - np)) & 1);
+    }
+    return false;
+  }
+
+  /** Sets the bits of every route longer than /16 in the RIB (a build's). */
+  private markAll24(): void {
+    if (this.bmw === 0) return;
+    const todo = [this.u32[this.rtRoot]!];
+    while (todo.length > 0) {
+      const n = todo.pop()!;
+      if (n === 0) continue;
+      if (this.plen(n) > 16 && this.nh(n) !== 0) this.set24(this.key(n, 0), this.plen(n));
+      todo.push(this.child(n, 0), this.child(n, 1));
+    }
   }
 
   private kill(slot: number): void {

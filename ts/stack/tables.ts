@@ -274,7 +274,15 @@ export class Tables {
     if (L.fib4.head)
       k.fib4_init(L.fib4.head, L.fib4.tbl24, L.fib4.tbl8, L.sizes.fib4Groups, L.fib4.free, L.fib4.limbo, L.rt4);
     if (L.fib6.head) {
-      this.fib6 = new Fib6Writer(k.memory, L.fib6.head, L.fib6.tbl16, L.fib6.hash, L.sizes.fib6Slots!, L.rt6);
+      this.fib6 = new Fib6Writer(
+        k.memory,
+        L.fib6.head,
+        L.fib6.tbl16,
+        L.fib6.hash,
+        L.sizes.fib6Slots!,
+        L.rt6,
+        L.fib6.f24,
+      );
       this.fib6.quiesce = () => {
         this.graceWait();
         this.reclaim();

@@ -14,7 +14,10 @@ import { createMemory } from '../../stack/wasm.js';
 const CAP = 4096;
 const SLOTS = 4096;
 
-function fib(slots = SLOTS, memory = createMemory(LAYOUT_BASE + 65536 * 4 + slots * F6E_SIZE + CAP * 40 + (1 << 20))) {
+function fib(
+  slots = SLOTS,
+  memory = createMemory(LAYOUT_BASE + 2 * (65536 * 4 + slots * F6E_SIZE + (1 << 21)) + CAP * 40 + (1 << 20)),
+) {
   const w = makeKernels('wasm', memory);
   const t = makeKernels('ts', memory);
   const a = new Arena(LAYOUT_BASE, memory.buffer.byteLength);
@@ -25,14 +28,16 @@ function fib(slots = SLOTS, memory = createMemory(LAYOUT_BASE + 65536 * 4 + slot
   const f = a.alloc(F6_SIZE);
   const tbl16 = a.alloc(65536 * 4);
   const hash = a.alloc(slots * F6E_SIZE);
-  const writer = new Fib6Writer(memory, f, tbl16, hash, slots, rt);
+  const f24 = a.alloc(1 << 21);
+  const writer = new Fib6Writer(memory, f, tbl16, hash, slots, rt, f24);
   const key = a.alloc(16);
   // a second FIB over the same radix tree, for builds into an empty hash
   const f2 = a.alloc(F6_SIZE);
   const tbl16b = a.alloc(65536 * 4);
   const hash2 = a.alloc(slots * F6E_SIZE);
+  const f24b = a.alloc(1 << 21);
   const freshBuild = () => {
-    new Fib6Writer(memory, f2, tbl16b, hash2, slots, rt).build();
+    new Fib6Writer(memory, f2, tbl16b, hash2, slots, rt, f24b).build();
     return f2;
   };
   const u8 = new Uint8Array(memory.buffer);
@@ -68,6 +73,7 @@ function fib(slots = SLOTS, memory = createMemory(LAYOUT_BASE + 65536 * 4 + slot
     u32: new Uint32Array(memory.buffer),
     tbl16,
     hash,
+    f24,
     slots,
   };
 }
@@ -348,6 +354,7 @@ function racingLookup(t: ReturnType<typeof fib>, log: StoreLog, addr: bigint, ra
   const a1 = Number((addr >> 64n) & 0xffffffffn);
   let v = load(t.tbl16 + (a0 >>> 16) * 4);
   let next = v >>> 24;
+  if (next !== 0 && ((load(t.f24 + (a0 >>> 13) * 4) >>> ((a0 >>> 8) & 31)) & 1) === 0) return v & 0xffffff;
   while (next !== 0) {
     if (next === 0xff) return radixNow;
     const k0 = next >= 32 ? a0 : (a0 & (0xffffffff << (32 - next))) >>> 0;

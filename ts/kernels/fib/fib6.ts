@@ -4,6 +4,7 @@ import {
   F6_HASH,
   F6_SLOTS,
   F6_RT,
+  F6_F24,
   F6E_TAG,
   F6E_VAL,
   F6E_K0,
@@ -53,12 +54,18 @@ function fib6_step(u32: Uint32Array, tabw: number, slots: number, a0: number, a1
   }
 }
 
+/** The /24 bitmap's bit for address word a0 (bmw: the bitmap's word index, 0 = none: 1). */
+function fib6_bit24(u32: Uint32Array, bmw: number, a0: number): number {
+  return bmw === 0 ? 1 : (Atomics.load(u32, bmw + (a0 >>> 13)) >>> ((a0 >>> 8) & 31)) & 1;
+}
+
 export function fib6_lookup(m: Mem, f: number, addrPtr: number): number {
   const u32 = m.u32;
   const a0 = ld32be(m, addrPtr);
   const a1 = ld32be(m, addrPtr + 4);
   let v = Atomics.load(u32, (ld32(m, f + F6_TBL16) >>> 2) + (a0 >>> 16));
   if (v >>> 24 === 0) return v;
+  if (fib6_bit24(u32, ld32(m, f + F6_F24) >>> 2, a0) === 0) return (v & F6_NH_MASK) >>> 0;
   const tabw = ld32(m, f + F6_HASH) >>> 2;
   const slots = ld32(m, f + F6_SLOTS);
   while (v >>> 24 !== 0) {
@@ -74,6 +81,7 @@ export function fib6_lookup_batch(m: Mem, f: number, addrs: number, out: number,
   const tblw = ld32(m, f + F6_TBL16) >>> 2;
   const tabw = ld32(m, f + F6_HASH) >>> 2;
   const slots = ld32(m, f + F6_SLOTS);
+  const bmw = ld32(m, f + F6_F24) >>> 2;
   const ctz = (x: number) => 31 - Math.clz32(x & -x);
   for (let g = 0; g < n; g += 32) {
     const cnt = Math.min(32, n - g);
@@ -81,7 +89,9 @@ export function fib6_lookup_batch(m: Mem, f: number, addrs: number, out: number,
     const a = addrs + g * 16;
     let level = 0;
     for (let j = 0; j < cnt; j++) {
-      const v = Atomics.load(u32, tblw + (ld32be(m, a + j * 16) >>> 16));
+      const a0 = ld32be(m, a + j * 16);
+      let v = Atomics.load(u32, tblw + (a0 >>> 16));
+      if (fib6_bit24(u32, bmw, a0) === 0) v = (v & F6_NH_MASK) >>> 0;
       st32(m, o + j * 4, v);
       if (v >>> 24 !== 0) level |= 1 << j;
     }
