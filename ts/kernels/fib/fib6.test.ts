@@ -176,6 +176,30 @@ describe('fib6', () => {
     expect(t.look(t.w, v6('2a00:5::'))).toBe(0);
   });
 
+  test('the /24 bitmap: set by routes past /16, cleared at reclaim once none overlaps', () => {
+    const t = fib();
+    const bit = (addr: bigint) => {
+      const x = Number(addr >> 104n);
+      return (t.u32[(t.f24 >>> 2) + (x >>> 5)]! >>> (x & 31)) & 1;
+    };
+    t.set(v6('2400::'), 16, 9);
+    t.set(v6('2400:1000::'), 20, 1); // 16 /24s: 2400:1000:: to 2400:1f00::
+    t.set(v6('2400:1200:0:1::'), 64, 2);
+    expect([bit(v6('2400:1000::')), bit(v6('2400:1f00::')), bit(v6('2400:2000::')), bit(v6('2400::'))]).toEqual([
+      1, 1, 0, 0,
+    ]);
+    for (const k of [t.w, t.t]) {
+      expect(t.look(k, v6('2400:2000::1'))).toBe(9); // bit clear: the tbl16 word answers
+      expect(t.look(k, v6('2400:1200:0:1::1'))).toBe(2);
+      expect(t.look(k, v6('2400:1200:0:2::1'))).toBe(1);
+    }
+    t.del(v6('2400:1000::'), 20);
+    expect(bit(v6('2400:1000::'))).toBe(1); // a reader may still be on the old path
+    t.writer.reclaim();
+    expect([bit(v6('2400:1000::')), bit(v6('2400:1100::')), bit(v6('2400:1200::'))]).toEqual([0, 0, 1]);
+    for (const k of [t.w, t.t]) expect([t.look(k, v6('2400:1000::1')), t.look(k, v6('2400:1200::1'))]).toEqual([9, 9]);
+  });
+
   test('a full hash is reported, not overrun', () => {
     const t = fib(1024);
     // one /48 in each of 1,024 /16 regions: the 871st entry passes the 85% fill limit
