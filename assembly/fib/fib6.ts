@@ -95,7 +95,8 @@ export function fib6_lookup(f: usize, addrPtr: usize): u32 {
  * Batched: addrs are 16-byte wire-order addresses, results u32; the same answers as fib6_lookup.
  * A lookup is a chain of dependent misses (tbl16, then a random slot of a hash far larger than the
  * caches, one per level; on this VM mostly TLB misses), so the batch goes level by level over
- * groups of 32 lookups, each group's pending ones a bit mask: a first pass loads the tag of every
+ * groups of 32 lookups, each group's pending ones a bit mask (the tbl16 pass reads every lookup's
+ * /24 bit too, settling most of a sparse table's space there): a first pass loads the tag of every
  * pending lookup's first slot, loads that nothing waits for but a bit (empty: the chunk is
  * absent), so the CPU overlaps their misses (WebAssembly has no prefetch); a second pass settles
  * the empty ones and runs the other probes over lines now in cache. out[i] holds lookup i's entry
