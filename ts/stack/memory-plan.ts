@@ -130,6 +130,13 @@ export interface Layout {
 }
 
 /** Bytes of one neighbor event slot: its header and the largest packet, in whole cache lines. */
+/**
+ * The compiled IPv6 FIB gets its 2 MiB /24 bitmap (assembly/layout/fib6.ts) from this many hash
+ * slots (about 15k routes) on: below, the hash stays in the caches and a probe costs no more than
+ * the bitmap's read would.
+ */
+export const FIB6_BITMAP_SLOTS = 65536;
+
 export const NEV_SLOT_BYTES = Math.ceil((NEV_DATA + MAX_FRAME) / ALIGN) * ALIGN;
 
 export function planLayout(s: LayoutSizes): Layout {
@@ -157,7 +164,7 @@ export function planLayout(s: LayoutSizes): Layout {
         head: a.alloc(F6_SIZE),
         tbl16: a.alloc(65536 * 4),
         hash: a.alloc(s.fib6Slots * F6E_SIZE),
-        f24: a.alloc(1 << 21),
+        f24: s.fib6Slots >= FIB6_BITMAP_SLOTS ? a.alloc(1 << 21) : 0,
       }
     : { head: 0, tbl16: 0, hash: 0, f24: 0 };
   const nbr = a.alloc(NBH_SIZE + s.neighborSlots * NB_SIZE);
