@@ -78,8 +78,10 @@ export class Fib6Writer {
   private epoch = 0;
   private live = 0;
   private tombs = 0;
-  // entries of the region being compiled, deepest first: k0, k1, len, value
+  // entries of the region being compiled, deepest first: k0, k1, len, value; out[0, outN) (a count,
+  // not `length = 0`, which is a slow path in V8)
   private out: number[] = [];
+  private outN = 0;
   /** apply()'s scratch list of the entries being replaced (reused: no array per update). */
   private readonly olds: number[] = [];
 
@@ -178,7 +180,12 @@ export class Fib6Writer {
     for (;;) {
       const was = v >>> 24;
       // a route longer than the shortest one inside leaves that shortest one in place
-      const next = was !== 0 && was !== F6_RADIX && plen > was ? was : this.nextOf(ck0, ck1, len, present ? plen : was);
+      const next =
+        was !== 0 && was !== F6_RADIX && plen > was
+          ? was
+          : present
+            ? addedNext(was, plen)
+            : this.nextOf(ck0, ck1, len, was);
       if (next !== was) {
         // the anchor's own shape changes: recompute it from its parent
         if (len === 16) this.updateShort(k0, 16);
@@ -210,7 +217,7 @@ export class Fib6Writer {
 
   /** Recomputes chunk k0:k1/len (len > 16) and everything below it in region s. */
   private recompute(s: number, k0: number, k1: number, len: number): void {
-    this.out.length = 0;
+    this.outN = 0;
     const n = this.descend(k0, k1, len);
     const inh = this.inh;
     if (n !== 0) {
@@ -450,7 +457,7 @@ export class Fib6Writer {
 
   /** Recompiles /16 region s whose inherited answer is v; c0/c1: the subtrees in its two halves. */
   private region(s: number, v: number, c0: number, c1: number): void {
-    this.out.length = 0;
+    this.outN = 0;
     const val = this.chunk((s << 16) >>> 0, 0, 16, v, c0, c1);
     this.apply(s, val, (s << 16) >>> 0, 0, 16);
   }
@@ -499,7 +506,13 @@ export class Fib6Writer {
   }
 
   private emit(k0: number, k1: number, len: number, val: number): void {
-    this.out.push(k0, k1, len, val);
+    const { out } = this;
+    const n = this.outN;
+    out[n] = k0;
+    out[n + 1] = k1;
+    out[n + 2] = len;
+    out[n + 3] = val;
+    this.outN = n + 4;
   }
 
   /**
@@ -507,10 +520,10 @@ export class Fib6Writer {
    * tbl16[s] = val unless val is -1 (see the file comment for the order).
    */
   private apply(s: number, val: number, fk0: number, fk1: number, flen: number): void {
-    const { u32, out } = this;
+    const { u32, out, outN } = this;
     if (this.fresh) {
       // build into an empty hash: every entry is new, and none was there to retire
-      for (let i = 0; i < out.length; i += 4)
+      for (let i = 0; i < outN; i += 4)
         this.listAdd(s, this.insertFresh(out[i]!, out[i + 1]!, out[i + 2]!, out[i + 3]!));
       if (val !== -1 && u32[this.tbl + s] !== val) {
         Atomics.store(u32, this.tbl + s, val);
@@ -519,7 +532,7 @@ export class Fib6Writer {
       return;
     }
     const old = this.heads[s]!;
-    if (old === -1 && out.length === 0) {
+    if (old === -1 && outN === 0) {
       if (val !== -1 && u32[this.tbl + s] !== val) {
         Atomics.store(u32, this.tbl + s, val);
         this.onStore?.(this.tbl + s, val);
@@ -529,7 +542,7 @@ export class Fib6Writer {
     // the region's entries at or below the chunk are replaced; a chunk without stored children
     // is found directly, else the region's list is scanned
     const olds = this.olds;
-    olds.length = 0;
+    let no = 0; // olds[0, no)
     const top = flen === 16 ? -1 : this.find(fk0, fk1, flen);
     if (
       flen === 16 ||
@@ -544,13 +557,13 @@ export class Fib6Writer {
           (u32[w + (F6E_K0 >>> 2)]! & m0) >>> 0 === fk0 &&
           (u32[w + (F6E_K1 >>> 2)]! & m1) >>> 0 === fk1
         )
-          olds.push(i);
+          olds[no++] = i;
       }
     } else if (top >= 0 && this.state[top] === LIVE) {
-      olds.push(top);
+      olds[no++] = top;
     }
     const epoch = (this.epoch = (this.epoch + 1) | 0); // an int32, as the meta words that keep it
-    for (let i = 0; i < out.length; i += 4) {
+    for (let i = 0; i < outN; i += 4) {
       const k0 = out[i]!;
       const k1 = out[i + 1]!;
       const len = out[i + 2]!;
@@ -578,7 +591,7 @@ export class Fib6Writer {
       this.onStore?.(this.tbl + s, val);
     }
     let nu = 0; // olds[0, nu): the unwanted ones
-    for (const slot of olds) if (this.meta[slot * 4 + MARK] !== epoch) olds[nu++] = slot;
+    for (let i = 0; i < no; i++) if (this.meta[olds[i]! * 4 + MARK] !== epoch) olds[nu++] = olds[i]!;
     for (let i = 0; i < nu; i++) {
       const slot = olds[i]!;
       this.meta[slot * 4 + STALE] = epoch;
@@ -691,6 +704,15 @@ export class Fib6Writer {
     this.live++;
     return i;
   }
+}
+
+/**
+ * A chunk's `next` once a route of length plen (longer than the chunk) is added inside it, from
+ * `was`, its `next` before: the shortest route length inside can only have become plen.
+ */
+function addedNext(was: number, plen: number): number {
+  const m = Math.min(was === 0 ? NONE : was === F6_RADIX ? 65 : was, plen);
+  return m > 64 ? F6_RADIX : m;
 }
 
 // A key k0:k1 cut to its first len bits (len <= 64), and with bit p (0 = most significant, p < 64)
