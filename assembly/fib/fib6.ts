@@ -11,6 +11,7 @@ import {
   F6_HASH,
   F6_SLOTS,
   F6_RT,
+  F6_F24,
   F6E_TAG,
   F6E_VAL,
   F6E_K0,
@@ -38,39 +39,125 @@ import { rt_lookup6 } from './radix';
   return <u32>((<u64>h * <u64>slots) >> 32);
 }
 
+/** The first len bits of address word a0 (len 17..64): chunk key word 0. Same in the TS twin. */
+@inline function fib6_k0(a0: u32, len: u32): u32 {
+  return len >= 32 ? a0 : a0 & ((<u32>0xffffffff) << (32 - len));
+}
+
+/** Chunk key word 1 of address word a1 for a chunk of len bits (17..64). Same in the TS twin. */
+@inline function fib6_k1(a1: u32, len: u32): u32 {
+  return len <= 32 ? 0 : len >= 64 ? a1 : a1 & ((<u32>0xffffffff) << (64 - len));
+}
+
+/**
+ * One level down: v is an entry with next in 17..64; returns the entry of the chunk of that length
+ * holding address a0:a1, or v's nexthop id (next 0) when that chunk is absent.
+ */
+@inline function fib6_step(tab: usize, slots: u32, a0: u32, a1: u32, v: u32): u32 {
+  const next = v >>> 24;
+  const k0 = fib6_k0(a0, next);
+  const k1 = fib6_k1(a1, next);
+  let i = fib6_slot(fib6_hash(k0, k1, next), slots);
+  while (true) {
+    const p = tab + ((<usize>i) << 4);
+    const t = atomic.load<u32>(p + F6E_TAG);
+    if (t == 0) return v & F6_NH_MASK;
+    if (t == next && load<u32>(p + F6E_K0) == k0 && load<u32>(p + F6E_K1) == k1) return atomic.load<u32>(p + F6E_VAL);
+    i = i + 1 == slots ? 0 : i + 1;
+  }
+}
+
+/**
+ * The /24 bitmap's bit for address word a0 (bm: the bitmap, 0 = none: 1): clear when no route
+ * longer than /16 overlaps that /24, so the tbl16 word answers. Same in the TS twin.
+ */
+@inline function fib6_bit24(bm: usize, a0: u32): u32 {
+  return bm == 0 ? 1 : (atomic.load<u32>(bm + ((<usize>(a0 >>> 13)) << 2)) >>> ((a0 >>> 8) & 31)) & 1;
+}
+
 /** Longest-prefix match for the 16-byte wire-order address at addrPtr: the nexthop id, 0 = none. Lock-free. */
 export function fib6_lookup(f: usize, addrPtr: usize): u32 {
   const a0 = ld32be(addrPtr);
   const a1 = ld32be(addrPtr + 4);
   let v = atomic.load<u32>(<usize>ld32(f + F6_TBL16) + ((<usize>(a0 >>> 16)) << 2));
-  let next = v >>> 24;
-  if (next == 0) return v;
+  if (v >>> 24 == 0) return v;
+  if (fib6_bit24(<usize>ld32(f + F6_F24), a0) == 0) return v & F6_NH_MASK;
   const tab = <usize>ld32(f + F6_HASH);
   const slots = ld32(f + F6_SLOTS);
-  while (next != 0) {
-    if (next == F6_RADIX) return rt_lookup6(<usize>ld32(f + F6_RT), addrPtr);
-    const k0 = next >= 32 ? a0 : a0 & ((<u32>0xffffffff) << (32 - next));
-    const k1 = next <= 32 ? 0 : next >= 64 ? a1 : a1 & ((<u32>0xffffffff) << (64 - next));
-    let i = fib6_slot(fib6_hash(k0, k1, next), slots);
-    let hit = false;
-    while (true) {
-      const p = tab + ((<usize>i) << 4);
-      const t = atomic.load<u32>(p + F6E_TAG);
-      if (t == 0) break;
-      if (t == next && load<u32>(p + F6E_K0) == k0 && load<u32>(p + F6E_K1) == k1) {
-        v = atomic.load<u32>(p + F6E_VAL);
-        hit = true;
-        break;
-      }
-      i = i + 1 == slots ? 0 : i + 1;
-    }
-    if (!hit) break;
-    next = v >>> 24;
+  while (v >>> 24 != 0) {
+    if (v >>> 24 == F6_RADIX) return rt_lookup6(<usize>ld32(f + F6_RT), addrPtr);
+    v = fib6_step(tab, slots, a0, a1, v);
   }
-  return v & F6_NH_MASK;
+  return v;
 }
 
-/** Batched: addrs are 16-byte wire-order addresses, results u32. */
+/**
+ * Batched: addrs are 16-byte wire-order addresses, results u32; the same answers as fib6_lookup.
+ * A lookup is a chain of dependent misses (tbl16, then a random slot of a hash far larger than the
+ * caches, one per level; on this VM mostly TLB misses), so the batch goes level by level over
+ * groups of 32 lookups, each group's pending ones a bit mask (the tbl16 pass reads every lookup's
+ * /24 bit too, settling most of a sparse table's space there): a first pass loads the tag of every
+ * pending lookup's first slot, loads that nothing waits for but a bit (empty: the chunk is
+ * absent), so the CPU overlaps their misses (WebAssembly has no prefetch); a second pass settles
+ * the empty ones and runs the other probes over lines now in cache. out[i] holds lookup i's entry
+ * meanwhile. Per lookup the loads are fib6_lookup's in its order, the first tag read once more
+ * when the slot was not empty, so a racing writer leaves it the old answer or the new one.
+ */
 export function fib6_lookup_batch(f: usize, addrs: usize, out: usize, n: u32): void {
-  for (let i: usize = 0; i < <usize>n; i++) store<u32>(out + (i << 2), fib6_lookup(f, addrs + (i << 4)));
+  const tbl = <usize>ld32(f + F6_TBL16);
+  const tab = <usize>ld32(f + F6_HASH);
+  const slots = ld32(f + F6_SLOTS);
+  const bm = <usize>ld32(f + F6_F24);
+  for (let g: u32 = 0; g < n; g += 32) {
+    const cnt = min<u32>(32, n - g);
+    const o = out + ((<usize>g) << 2);
+    const a = addrs + ((<usize>g) << 4);
+    let level: u32 = 0; // lookups with a chunk to probe next (or the radix tree)
+    for (let j: u32 = 0; j < cnt; j++) {
+      const a0 = ld32be(a + ((<usize>j) << 4));
+      let v = atomic.load<u32>(tbl + ((<usize>(a0 >>> 16)) << 2));
+      v = select<u32>(v & F6_NH_MASK, v, fib6_bit24(bm, a0) == 0); // no route past /16 in its /24: settled
+      store<u32>(o + ((<usize>j) << 2), v);
+      level |= (<u32>(v >>> 24 != 0)) << j;
+    }
+    let radix: u32 = 0;
+    while (level != 0) {
+      // first slots: one tag load per pending lookup and nothing that waits for it but a bit, so
+      // the loads' misses overlap
+      let empty: u32 = 0;
+      for (let m = level; m != 0; m &= m - 1) {
+        const j = ctz(m);
+        const next = load<u32>(o + ((<usize>j) << 2)) >>> 24;
+        if (next == F6_RADIX) continue;
+        const p = a + ((<usize>j) << 4);
+        const sp =
+          tab +
+          ((<usize>fib6_slot(fib6_hash(fib6_k0(ld32be(p), next), fib6_k1(ld32be(p + 4), next), next), slots)) << 4);
+        empty |= (<u32>(atomic.load<u32>(sp + F6E_TAG) == 0)) << j;
+      }
+      let deeper: u32 = 0; // found a chunk with longer routes inside
+      for (let m = level; m != 0; m &= m - 1) {
+        const j = ctz(m);
+        const q = o + ((<usize>j) << 2);
+        const v = load<u32>(q);
+        if (v >>> 24 == F6_RADIX) {
+          radix |= (<u32>1) << j;
+          continue;
+        }
+        if ((empty >>> j) & 1) {
+          store<u32>(q, v & F6_NH_MASK); // the chunk is absent
+          continue;
+        }
+        const p = a + ((<usize>j) << 4);
+        const w = fib6_step(tab, slots, ld32be(p), ld32be(p + 4), v);
+        store<u32>(q, w);
+        deeper |= (<u32>(w >>> 24 != 0)) << j;
+      }
+      level = deeper;
+    }
+    for (let m = radix; m != 0; m &= m - 1) {
+      const j = ctz(m);
+      store<u32>(o + ((<usize>j) << 2), rt_lookup6(<usize>ld32(f + F6_RT), a + ((<usize>j) << 4)));
+    }
+  }
 }

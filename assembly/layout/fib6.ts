@@ -1,4 +1,4 @@
-// Compiled IPv6 FIB: the header (F6_), the chunk hash slot (F6E_) and the entry encoding.
+// Compiled IPv6 FIB: the header (F6_), the chunk hash slot (F6E_), the entry encoding and the /24 bitmap.
 // Plain `export const NAME = <integer>;` lines only: AssemblyScript and TypeScript both compile this
 // file (see ../layout.ts, which re-exports it and holds the prefix glossary).
 
@@ -26,11 +26,19 @@
 // slot is written key and value first, tag last (release); values change by one atomic store,
 // deepest chunks first, so a reader that reaches a chunk sees its children already in place; a
 // deleted slot becomes F6_TOMB at once and is reused (or emptied) only after a grace period.
+//
+// The /24 bitmap: 2^24 bits (u32 words, bit x & 31 of word x >>> 5 for the /24 x = address >>> 104),
+// set when some route longer than /16 overlaps that /24. A lookup whose tbl16 word has a `next`
+// reads its bit first: clear, the tbl16 word's nexthop is the answer and the hash is not touched
+// (most of a sparse table's address space, at the cost of one read in 2 MiB). The writer sets a
+// route's bits before any entry leads to it and clears a bit only at reclaim (a grace period after
+// the delete), and only when no route longer than /16 overlaps that /24 any more.
 export const F6_SIZE = 32;
 export const F6_TBL16 = 0; // u32 ptr
 export const F6_HASH = 4; // u32 ptr
 export const F6_SLOTS = 8; // u32 slots (any count >= 2: a probe starts at fib6_slot(hash, slots), multiply-high, and wraps at the end)
 export const F6_RT = 12; // u32 ptr to the IPv6 radix head (F6_RADIX answers)
+export const F6_F24 = 16; // u32 ptr to the /24 bitmap (0: none), above
 export const F6E_SIZE = 16;
 export const F6E_TAG = 0;
 export const F6E_VAL = 4;

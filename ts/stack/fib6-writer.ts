@@ -27,6 +27,7 @@ import {
   F6_HASH,
   F6_SLOTS,
   F6_RT,
+  F6_F24,
   F6E_TAG,
   F6E_VAL,
   F6E_K0,
@@ -48,6 +49,10 @@ const YOUNG = 2; // tombstone that a reader may still be looking at
 const AGED = 3; // tombstone past a grace period: reusable
 const PENDING = 4; // unwanted but still readable: only the old structure leads here; tombstoned at reclaim
 const NONE = 1000; // "no route inside" as a prefix length
+const MARK = 0;
+const STALE = 1;
+const LINK = 2;
+const BACK = 3;
 /** The hash is refused new entries beyond this fill (live + tombstones), so probes stay short and end. */
 const MAX_FILL = 0.85;
 
@@ -60,18 +65,25 @@ export class Fib6Writer {
   private readonly tbl: number; // word index of tbl16
   private readonly tab: number; // word index of slot 0
   private readonly state: Uint8Array;
-  private readonly mark: Uint32Array; // epoch of the last update that emitted the slot
-  private readonly stale: Uint32Array; // epoch of the last update that found the slot unwanted
-  private readonly link: Int32Array; // next slot on the same /16 region's list, -1 = end (LIVE slots only)
-  private readonly back: Int32Array; // previous slot on that list, -1 = head
+  /**
+   * Per slot, four words side by side (one cache line holds a slot's, where four arrays cost an
+   * update four misses): MARK, the epoch of the last update that emitted the slot; STALE, of the
+   * last that found it unwanted; LINK, the next slot on the same /16 region's list, -1 = end (LIVE
+   * slots only); BACK, the previous one there, -1 = head.
+   */
+  private readonly meta: Int32Array;
   private readonly heads = new Int32Array(65536).fill(-1);
   private young: number[] = [];
   private pending: number[] = [];
   private epoch = 0;
   private live = 0;
   private tombs = 0;
-  // entries of the region being compiled, deepest first: k0, k1, len, value
+  // entries of the region being compiled, deepest first: k0, k1, len, value; out[0, outN) (a count,
+  // not `length = 0`, which is a slow path in V8)
   private out: number[] = [];
+  private outN = 0;
+  /** apply()'s scratch list of the entries being replaced (reused: no array per update). */
+  private readonly olds: number[] = [];
 
   constructor(
     memory: WebAssembly.Memory,
@@ -80,6 +92,7 @@ export class Fib6Writer {
     hash: number,
     readonly slots: number,
     rt: number,
+    f24 = 0,
   ) {
     if (!Number.isInteger(slots) || slots < 2) throw new Error('fib6: slots must be an integer >= 2');
     this.u32 = new Uint32Array(memory.buffer);
@@ -88,19 +101,23 @@ export class Fib6Writer {
     this.u32[w + (F6_HASH >>> 2)] = hash;
     this.u32[w + (F6_SLOTS >>> 2)] = slots;
     this.u32[w + (F6_RT >>> 2)] = rt;
+    this.u32[w + (F6_F24 >>> 2)] = f24;
+    this.bmw = f24 >>> 2;
+    if (f24) this.u32.fill(0, this.bmw, this.bmw + (1 << 19));
     this.tbl = tbl16 >>> 2;
     this.tab = hash >>> 2;
     this.u32.fill(0, this.tbl, this.tbl + 65536);
     this.u32.fill(0, this.tab, this.tab + slots * 4);
     this.state = new Uint8Array(slots);
-    this.mark = new Uint32Array(slots);
-    this.stale = new Uint32Array(slots);
-    this.link = new Int32Array(slots);
-    this.back = new Int32Array(slots);
+    this.meta = new Int32Array(slots * 4);
     this.rtRoot = (rt + RH_ROOT) >>> 2;
   }
 
   private readonly rtRoot: number;
+  /** Word index of the /24 bitmap (assembly/layout/fib6.ts), 0 = none. */
+  private readonly bmw: number = 0;
+  /** Deleted routes since the last reclaim, (k0, plen) pairs: their /24 bits may clear then. */
+  private clear24: number[] = [];
   /** During a build into an empty hash: entries are inserted without looking for old ones. */
   private fresh = false;
   /**
@@ -124,6 +141,7 @@ export class Fib6Writer {
     if (this.live === 0 && this.tombs === 0 && this.pending.length === 0 && this.young.length === 0) {
       // nothing to diff against: compile straight into the empty hash
       this.fresh = true;
+      if (this.bmw) this.u32.fill(0, this.bmw, this.bmw + (1 << 19));
       try {
         this.update(0, 0, 0);
       } finally {
@@ -132,6 +150,7 @@ export class Fib6Writer {
     } else {
       this.update(0, 0, 0);
     }
+    this.markAll24();
     this.reclaim();
     this.reclaim();
   }
@@ -141,6 +160,12 @@ export class Fib6Writer {
    * order)/plen changed; present: it is in the RIB now (added or changed), not deleted.
    */
   update(k0: number, k1: number, plen: number, present = true): void {
+    if (plen > 16 && present) this.set24(k0, plen); // before any entry can lead a reader to the route
+    this.updateFib(k0, k1, plen, present);
+    if (plen > 16 && !present) this.clear24.push(k0, plen);
+  }
+
+  private updateFib(k0: number, k1: number, plen: number, present: boolean): void {
     this.walkLen = -1; // the RIB may have changed since the last walk
     const s = k0 >>> 16;
     if (this.pending.length > 0 && (plen <= 16 || this.pendingIn[s]! > 0)) this.quiesce();
@@ -155,7 +180,12 @@ export class Fib6Writer {
     for (;;) {
       const was = v >>> 24;
       // a route longer than the shortest one inside leaves that shortest one in place
-      const next = was !== 0 && was !== F6_RADIX && plen > was ? was : this.nextOf(ck0, ck1, len, present ? plen : was);
+      const next =
+        was !== 0 && was !== F6_RADIX && plen > was
+          ? was
+          : present
+            ? addedNext(was, plen)
+            : this.nextOf(ck0, ck1, len, was);
       if (next !== was) {
         // the anchor's own shape changes: recompute it from its parent
         if (len === 16) this.updateShort(k0, 16);
@@ -163,7 +193,8 @@ export class Fib6Writer {
         return;
       }
       if (next === 0 || next === F6_RADIX) return; // nothing stored below
-      const [dk0, dk1] = maskKey(k0, k1, next);
+      const dk0 = maskK0(k0, next);
+      const dk1 = maskK1(k1, next);
       const slot = next === plen ? -1 : this.find(dk0, dk1, next);
       if (slot < 0 || this.state[slot] !== LIVE) {
         this.recompute(s, dk0, dk1, next);
@@ -180,14 +211,15 @@ export class Fib6Writer {
   private updateShort(k0: number, plen: number): void {
     const p = Math.min(plen, 16);
     const k = (k0 & mask32(p)) >>> 0;
-    const [inh, n] = this.descend(k, 0, p);
-    this.walk16(k, p, inh, n);
+    const n = this.descend(k, 0, p);
+    this.walk16(k, p, this.inh, n);
   }
 
   /** Recomputes chunk k0:k1/len (len > 16) and everything below it in region s. */
   private recompute(s: number, k0: number, k1: number, len: number): void {
-    this.out.length = 0;
-    const [inh, n] = this.descend(k0, k1, len);
+    this.outN = 0;
+    const n = this.descend(k0, k1, len);
+    const inh = this.inh;
     if (n !== 0) {
       if (this.plen(n) === len) {
         const nh = this.nh(n);
@@ -200,11 +232,14 @@ export class Fib6Writer {
     this.apply(s, -1, k0, k1, len);
   }
 
+  /** The answer inherited from routes shorter than the last descend's prefix (a field: no tuple to allocate per call). */
+  private inh = 0;
+
   /**
-   * For prefix k0:k1/len (len <= 64): the answer inherited from routes shorter than len, and the
-   * top-most radix node inside the prefix (0 if none).
+   * For prefix k0:k1/len (len <= 64): the top-most radix node inside the prefix (0 if none); sets
+   * `inh` to the answer inherited from routes shorter than len.
    */
-  private descend(k0: number, k1: number, len: number): [number, number] {
+  private descend(k0: number, k1: number, len: number): number {
     let n: number;
     let inh: number;
     if (this.walkLen >= 0 && this.walkLen <= len && this.matchesKey(this.walkK0, this.walkK1, k0, k1, this.walkLen)) {
@@ -212,7 +247,7 @@ export class Fib6Writer {
       n = this.walkN;
       inh = this.walkInh;
     } else {
-      n = Atomics.load(this.u32, this.rtRoot);
+      n = this.u32[this.rtRoot]!;
       inh = 0;
     }
     while (n !== 0) {
@@ -231,7 +266,8 @@ export class Fib6Writer {
     this.walkLen = len;
     this.walkN = n;
     this.walkInh = inh;
-    return [inh, n !== 0 && this.matches(n, k0, k1, len) ? n : 0];
+    this.inh = inh;
+    return n !== 0 && this.matches(n, k0, k1, len) ? n : 0;
   }
 
   /**
@@ -262,7 +298,7 @@ export class Fib6Writer {
    * floor: no route inside is known to be shorter (the search stops at a route that long).
    */
   private nextOf(k0: number, k1: number, len: number, floor: number): number {
-    const [, n] = this.descend(k0, k1, len);
+    const n = this.descend(k0, k1, len);
     const f = floor > len && floor <= 128 ? floor : 0;
     const m =
       n === 0
@@ -294,6 +330,60 @@ export class Fib6Writer {
     for (const s of this.pending) if (state[s] === PENDING) this.kill(s);
     this.pending = [];
     this.pendingIn.fill(0);
+    const c = this.clear24;
+    this.clear24 = [];
+    for (let i = 0; i < c.length; i += 2)
+      this.forEach24(c[i]!, c[i + 1]!, (x) => this.overlaps24(x) || this.bit24(x, 0));
+  }
+
+  // --- the /24 bitmap (assembly/layout/fib6.ts). One writer: a plain read, then an atomic store.
+
+  /** Calls f(x) for every /24 x that route k0/plen (plen > 16) overlaps. */
+  private forEach24(k0: number, plen: number, f: (x: number) => unknown): void {
+    if (this.bmw === 0) return;
+    const count = plen >= 24 ? 1 : 1 << (24 - plen);
+    const first = (k0 >>> 8) & ~(count - 1);
+    for (let x = first; x < first + count; x++) f(x);
+  }
+
+  /** Sets /24 x's bit to b (0 or 1). */
+  private bit24(x: number, b: number): void {
+    const w = this.bmw + (x >>> 5);
+    const old = this.u32[w]!;
+    const v = (b ? old | (1 << (x & 31)) : old & ~(1 << (x & 31))) >>> 0;
+    if (v === old) return;
+    Atomics.store(this.u32, w, v);
+    this.onStore?.(w, v);
+  }
+
+  private set24(k0: number, plen: number): void {
+    this.forEach24(k0, plen, (x) => this.bit24(x, 1));
+  }
+
+  /** Whether a route longer than /16 overlaps /24 x, in the RIB as it is now. */
+  private overlaps24(x: number): boolean {
+    const k = (x << 8) >>> 0;
+    let n = this.u32[this.rtRoot]!;
+    while (n !== 0) {
+      const np = this.plen(n);
+      if (np >= 24) return this.matches(n, k, 0, 24) && this.minPlen(n) !== NONE;
+      if (!this.matches(n, k, 0, np)) return false;
+      if (np > 16 && this.nh(n) !== 0) return true;
+      n = this.child(n, (k >>> (31 - np)) & 1);
+    }
+    return false;
+  }
+
+  /** Sets the bits of every route longer than /16 in the RIB (a build's). */
+  private markAll24(): void {
+    if (this.bmw === 0) return;
+    const todo = [this.u32[this.rtRoot]!];
+    while (todo.length > 0) {
+      const n = todo.pop()!;
+      if (n === 0) continue;
+      if (this.plen(n) > 16 && this.nh(n) !== 0) this.set24(this.key(n, 0), this.plen(n));
+      todo.push(this.child(n, 0), this.child(n, 1));
+    }
   }
 
   private kill(slot: number): void {
@@ -305,18 +395,19 @@ export class Fib6Writer {
     this.young.push(slot);
   }
 
-  // --- radix access (host-order key words) ---
+  // --- radix access (host-order key words). Plain loads: this writer's thread is the tree's only
+  // mutator (rt_set and rt_del run under the same writer lock), so it always sees its own stores.
   private plen(n: number): number {
     return this.u32[(n + RN_PLEN) >>> 2]!;
   }
   private nh(n: number): number {
-    return Atomics.load(this.u32, (n + RN_NH) >>> 2);
+    return this.u32[(n + RN_NH) >>> 2]!;
   }
   private key(n: number, w: number): number {
     return this.u32[(n + RN_KEY + w * 4) >>> 2]!;
   }
   private child(n: number, b: number): number {
-    return Atomics.load(this.u32, (n + (b ? RN_CHILD1 : RN_CHILD0)) >>> 2);
+    return this.u32[(n + (b ? RN_CHILD1 : RN_CHILD0)) >>> 2]!;
   }
   /** Bit p (0 = most significant) of n's key; p < 64. */
   private bit(n: number, p: number): number {
@@ -366,7 +457,7 @@ export class Fib6Writer {
 
   /** Recompiles /16 region s whose inherited answer is v; c0/c1: the subtrees in its two halves. */
   private region(s: number, v: number, c0: number, c1: number): void {
-    this.out.length = 0;
+    this.outN = 0;
     const val = this.chunk((s << 16) >>> 0, 0, 16, v, c0, c1);
     this.apply(s, val, (s << 16) >>> 0, 0, 16);
   }
@@ -379,9 +470,8 @@ export class Fib6Writer {
     const m = Math.min(this.minPlen(c0), this.minPlen(c1));
     if (m === NONE) return v;
     if (m > 64) return ((F6_RADIX << 24) | v) >>> 0;
-    const [h0, h1] = setBit(k0, k1, len);
     this.children(m, k0, k1, len + 1, v, c0);
-    this.children(m, h0, h1, len + 1, v, c1);
+    this.children(m, setBit0(k0, len), setBit1(k1, len), len + 1, v, c1);
     return ((m << 24) | v) >>> 0;
   }
 
@@ -406,9 +496,8 @@ export class Fib6Writer {
         this.emit(k0, k1, lc, this.chunk(k0, k1, lc, v, this.child(n, 0), this.child(n, 1)));
         return;
       }
-      const [h0, h1] = setBit(k0, k1, p);
       this.children(lc, k0, k1, p + 1, v, this.child(n, 0));
-      this.children(lc, h0, h1, p + 1, v, this.child(n, 1));
+      this.children(lc, setBit0(k0, p), setBit1(k1, p), p + 1, v, this.child(n, 1));
       return;
     }
     // n lies below chunk k0:k1/lc, in one of its halves
@@ -417,7 +506,13 @@ export class Fib6Writer {
   }
 
   private emit(k0: number, k1: number, len: number, val: number): void {
-    this.out.push(k0, k1, len, val);
+    const { out } = this;
+    const n = this.outN;
+    out[n] = k0;
+    out[n + 1] = k1;
+    out[n + 2] = len;
+    out[n + 3] = val;
+    this.outN = n + 4;
   }
 
   /**
@@ -425,10 +520,10 @@ export class Fib6Writer {
    * tbl16[s] = val unless val is -1 (see the file comment for the order).
    */
   private apply(s: number, val: number, fk0: number, fk1: number, flen: number): void {
-    const { u32, out } = this;
+    const { u32, out, outN } = this;
     if (this.fresh) {
       // build into an empty hash: every entry is new, and none was there to retire
-      for (let i = 0; i < out.length; i += 4)
+      for (let i = 0; i < outN; i += 4)
         this.listAdd(s, this.insertFresh(out[i]!, out[i + 1]!, out[i + 2]!, out[i + 3]!));
       if (val !== -1 && u32[this.tbl + s] !== val) {
         Atomics.store(u32, this.tbl + s, val);
@@ -437,7 +532,7 @@ export class Fib6Writer {
       return;
     }
     const old = this.heads[s]!;
-    if (old === -1 && out.length === 0) {
+    if (old === -1 && outN === 0) {
       if (val !== -1 && u32[this.tbl + s] !== val) {
         Atomics.store(u32, this.tbl + s, val);
         this.onStore?.(this.tbl + s, val);
@@ -446,7 +541,8 @@ export class Fib6Writer {
     }
     // the region's entries at or below the chunk are replaced; a chunk without stored children
     // is found directly, else the region's list is scanned
-    const olds: number[] = [];
+    const olds = this.olds;
+    let no = 0; // olds[0, no)
     const top = flen === 16 ? -1 : this.find(fk0, fk1, flen);
     if (
       flen === 16 ||
@@ -454,20 +550,20 @@ export class Fib6Writer {
     ) {
       const m0 = mask32(flen);
       const m1 = flen > 32 ? mask32(flen - 32) : 0;
-      for (let i = old; i !== -1; i = this.link[i]!) {
+      for (let i = old; i !== -1; i = this.meta[i * 4 + LINK]!) {
         const w = this.tab + i * 4;
         if (
           u32[w + (F6E_TAG >>> 2)]! >= flen &&
           (u32[w + (F6E_K0 >>> 2)]! & m0) >>> 0 === fk0 &&
           (u32[w + (F6E_K1 >>> 2)]! & m1) >>> 0 === fk1
         )
-          olds.push(i);
+          olds[no++] = i;
       }
     } else if (top >= 0 && this.state[top] === LIVE) {
-      olds.push(top);
+      olds[no++] = top;
     }
-    const epoch = ++this.epoch;
-    for (let i = 0; i < out.length; i += 4) {
+    const epoch = (this.epoch = (this.epoch + 1) | 0); // an int32, as the meta words that keep it
+    for (let i = 0; i < outN; i += 4) {
       const k0 = out[i]!;
       const k1 = out[i + 1]!;
       const len = out[i + 2]!;
@@ -488,18 +584,21 @@ export class Fib6Writer {
         slot = this.insert(k0, k1, len, v);
         this.listAdd(s, slot);
       }
-      this.mark[slot] = epoch;
+      this.meta[slot * 4 + MARK] = epoch;
     }
     if (val !== -1 && u32[this.tbl + s] !== val) {
       Atomics.store(u32, this.tbl + s, val);
       this.onStore?.(this.tbl + s, val);
     }
-    const unwanted = olds.filter((slot) => this.mark[slot] !== epoch);
-    for (const slot of unwanted) {
-      this.stale[slot] = epoch;
+    let nu = 0; // olds[0, nu): the unwanted ones
+    for (let i = 0; i < no; i++) if (this.meta[olds[i]! * 4 + MARK] !== epoch) olds[nu++] = olds[i]!;
+    for (let i = 0; i < nu; i++) {
+      const slot = olds[i]!;
+      this.meta[slot * 4 + STALE] = epoch;
       this.listDel(s, slot);
     }
-    for (const slot of unwanted) {
+    for (let i = 0; i < nu; i++) {
+      const slot = olds[i]!;
       if (this.reachable(slot, s, epoch)) this.kill(slot);
       else {
         this.state[slot] = PENDING;
@@ -511,18 +610,18 @@ export class Fib6Writer {
 
   private listAdd(s: number, slot: number): void {
     const h = this.heads[s]!;
-    this.link[slot] = h;
-    this.back[slot] = -1;
-    if (h !== -1) this.back[h] = slot;
+    this.meta[slot * 4 + LINK] = h;
+    this.meta[slot * 4 + BACK] = -1;
+    if (h !== -1) this.meta[h * 4 + BACK] = slot;
     this.heads[s] = slot;
   }
 
   private listDel(s: number, slot: number): void {
-    const n = this.link[slot]!;
-    const b = this.back[slot]!;
+    const n = this.meta[slot * 4 + LINK]!;
+    const b = this.meta[slot * 4 + BACK]!;
     if (b === -1) this.heads[s] = n;
-    else this.link[b] = n;
-    if (n !== -1) this.back[n] = b;
+    else this.meta[b * 4 + LINK] = n;
+    if (n !== -1) this.meta[n * 4 + BACK] = b;
   }
 
   /** Whether a lookup through the new entries of region s can reach `slot` (not through unwanted ones). */
@@ -534,9 +633,8 @@ export class Fib6Writer {
     const k1 = u32[w + (F6E_K1 >>> 2)]!;
     let next = u32[this.tbl + s]! >>> 24;
     while (next !== 0 && next !== F6_RADIX && next < len) {
-      const [a, b] = maskKey(k0, k1, next);
-      const p = this.find(a, b, next);
-      if (p < 0 || this.state[p] !== LIVE || this.stale[p] === epoch) return false;
+      const p = this.find(maskK0(k0, next), maskK1(k1, next), next);
+      if (p < 0 || this.state[p] !== LIVE || this.meta[p * 4 + STALE] === epoch) return false;
       next = u32[this.tab + p * 4 + (F6E_VAL >>> 2)]! >>> 24;
     }
     return next === len;
@@ -608,12 +706,18 @@ export class Fib6Writer {
   }
 }
 
-/** k0:k1 cut to its first len bits (len <= 64). */
-function maskKey(k0: number, k1: number, len: number): [number, number] {
-  return [(k0 & mask32(len)) >>> 0, len > 32 ? (k1 & mask32(len - 32)) >>> 0 : 0];
+/**
+ * A chunk's `next` once a route of length plen (longer than the chunk) is added inside it, from
+ * `was`, its `next` before: the shortest route length inside can only have become plen.
+ */
+function addedNext(was: number, plen: number): number {
+  const m = Math.min(was === 0 ? NONE : was === F6_RADIX ? 65 : was, plen);
+  return m > 64 ? F6_RADIX : m;
 }
 
-/** k0:k1 with bit p (0 = most significant, p < 64) set. */
-function setBit(k0: number, k1: number, p: number): [number, number] {
-  return p < 32 ? [(k0 | (1 << (31 - p))) >>> 0, k1] : [k0, (k1 | (1 << (63 - p))) >>> 0];
-}
+// A key k0:k1 cut to its first len bits (len <= 64), and with bit p (0 = most significant, p < 64)
+// set: one word at a time, so the hot paths allocate no tuples.
+const maskK0 = (k0: number, len: number): number => (k0 & mask32(len)) >>> 0;
+const maskK1 = (k1: number, len: number): number => (len > 32 ? (k1 & mask32(len - 32)) >>> 0 : 0);
+const setBit0 = (k0: number, p: number): number => (p < 32 ? (k0 | (1 << (31 - p))) >>> 0 : k0);
+const setBit1 = (k1: number, p: number): number => (p < 32 ? k1 : (k1 | (1 << (63 - p))) >>> 0);

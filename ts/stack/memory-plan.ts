@@ -105,8 +105,8 @@ export interface Layout {
   poolLimbo: number;
   /** compiled IPv4 FIB: header, tables, group free stack and limbo (all 0 without one) */
   fib4: { head: number; tbl24: number; tbl8: number; free: number; limbo: number };
-  /** compiled IPv6 FIB: header, tbl16 and chunk hash (all 0 without one) */
-  fib6: { head: number; tbl16: number; hash: number };
+  /** compiled IPv6 FIB: header, tbl16, chunk hash and /24 bitmap (all 0 without one) */
+  fib6: { head: number; tbl16: number; hash: number; f24: number };
   nbr: number;
   /** the local-address filter: LAF_BYTES bitmap (assembly/layout/cpu.ts) */
   laf: number;
@@ -130,6 +130,13 @@ export interface Layout {
 }
 
 /** Bytes of one neighbor event slot: its header and the largest packet, in whole cache lines. */
+/**
+ * The compiled IPv6 FIB gets its 2 MiB /24 bitmap (assembly/layout/fib6.ts) from this many hash
+ * slots (about 15k routes) on: below, the hash stays in the caches and a probe costs no more than
+ * the bitmap's read would.
+ */
+export const FIB6_BITMAP_SLOTS = 65536;
+
 export const NEV_SLOT_BYTES = Math.ceil((NEV_DATA + MAX_FRAME) / ALIGN) * ALIGN;
 
 export function planLayout(s: LayoutSizes): Layout {
@@ -153,8 +160,13 @@ export function planLayout(s: LayoutSizes): Layout {
         }
       : { head: 0, tbl24: 0, tbl8: 0, free: 0, limbo: 0 };
   const fib6 = s.fib6Slots
-    ? { head: a.alloc(F6_SIZE), tbl16: a.alloc(65536 * 4), hash: a.alloc(s.fib6Slots * F6E_SIZE) }
-    : { head: 0, tbl16: 0, hash: 0 };
+    ? {
+        head: a.alloc(F6_SIZE),
+        tbl16: a.alloc(65536 * 4),
+        hash: a.alloc(s.fib6Slots * F6E_SIZE),
+        f24: s.fib6Slots >= FIB6_BITMAP_SLOTS ? a.alloc(1 << 21) : 0,
+      }
+    : { head: 0, tbl16: 0, hash: 0, f24: 0 };
   const nbr = a.alloc(NBH_SIZE + s.neighborSlots * NB_SIZE);
   const laf = a.alloc(LAF_BYTES);
   const gen = a.alloc(4);

@@ -281,7 +281,15 @@ export class Tables {
     if (L.fib4.head)
       k.fib4_init(L.fib4.head, L.fib4.tbl24, L.fib4.tbl8, L.sizes.fib4Groups, L.fib4.free, L.fib4.limbo, L.rt4);
     if (L.fib6.head) {
-      this.fib6 = new Fib6Writer(k.memory, L.fib6.head, L.fib6.tbl16, L.fib6.hash, L.sizes.fib6Slots!, L.rt6);
+      this.fib6 = new Fib6Writer(
+        k.memory,
+        L.fib6.head,
+        L.fib6.tbl16,
+        L.fib6.hash,
+        L.sizes.fib6Slots!,
+        L.rt6,
+        L.fib6.f24,
+      );
       this.fib6.quiesce = () => {
         this.graceWait();
         this.reclaim();
@@ -325,8 +333,9 @@ export class Tables {
 
   private fib6Update(dst: Uint8Array, plen: number, present: boolean): void {
     if (!this.fib6 || this.bulk) return;
-    const w = new DataView(dst.buffer, dst.byteOffset, 8);
-    this.fib6Do(() => this.fib6!.update(w.getUint32(0), w.getUint32(4), plen, present));
+    const k0 = ((dst[0]! << 24) | (dst[1]! << 16) | (dst[2]! << 8) | dst[3]!) >>> 0;
+    const k1 = ((dst[4]! << 24) | (dst[5]! << 16) | (dst[6]! << 8) | dst[7]!) >>> 0;
+    this.fib6Do(() => this.fib6!.update(k0, k1, plen, present));
   }
 
   private fib6Do(f: () => void): void {

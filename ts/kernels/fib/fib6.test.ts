@@ -14,7 +14,10 @@ import { createMemory } from '../../stack/wasm.js';
 const CAP = 4096;
 const SLOTS = 4096;
 
-function fib(slots = SLOTS, memory = createMemory(LAYOUT_BASE + 65536 * 4 + slots * F6E_SIZE + CAP * 40 + (1 << 20))) {
+function fib(
+  slots = SLOTS,
+  memory = createMemory(LAYOUT_BASE + 2 * (65536 * 4 + slots * F6E_SIZE + (1 << 21)) + CAP * 40 + (1 << 20)),
+) {
   const w = makeKernels('wasm', memory);
   const t = makeKernels('ts', memory);
   const a = new Arena(LAYOUT_BASE, memory.buffer.byteLength);
@@ -25,14 +28,16 @@ function fib(slots = SLOTS, memory = createMemory(LAYOUT_BASE + 65536 * 4 + slot
   const f = a.alloc(F6_SIZE);
   const tbl16 = a.alloc(65536 * 4);
   const hash = a.alloc(slots * F6E_SIZE);
-  const writer = new Fib6Writer(memory, f, tbl16, hash, slots, rt);
+  const f24 = a.alloc(1 << 21);
+  const writer = new Fib6Writer(memory, f, tbl16, hash, slots, rt, f24);
   const key = a.alloc(16);
   // a second FIB over the same radix tree, for builds into an empty hash
   const f2 = a.alloc(F6_SIZE);
   const tbl16b = a.alloc(65536 * 4);
   const hash2 = a.alloc(slots * F6E_SIZE);
+  const f24b = a.alloc(1 << 21);
   const freshBuild = () => {
-    new Fib6Writer(memory, f2, tbl16b, hash2, slots, rt).build();
+    new Fib6Writer(memory, f2, tbl16b, hash2, slots, rt, f24b).build();
     return f2;
   };
   const u8 = new Uint8Array(memory.buffer);
@@ -68,6 +73,7 @@ function fib(slots = SLOTS, memory = createMemory(LAYOUT_BASE + 65536 * 4 + slot
     u32: new Uint32Array(memory.buffer),
     tbl16,
     hash,
+    f24,
     slots,
   };
 }
@@ -168,6 +174,30 @@ describe('fib6', () => {
     t.writer.reclaim(); // ... and freed a grace period later
     expect(t.writer.stats()).toEqual({ slots: SLOTS, live: 0, tombstones: 0 });
     expect(t.look(t.w, v6('2a00:5::'))).toBe(0);
+  });
+
+  test('the /24 bitmap: set by routes past /16, cleared at reclaim once none overlaps', () => {
+    const t = fib();
+    const bit = (addr: bigint) => {
+      const x = Number(addr >> 104n);
+      return (t.u32[(t.f24 >>> 2) + (x >>> 5)]! >>> (x & 31)) & 1;
+    };
+    t.set(v6('2400::'), 16, 9);
+    t.set(v6('2400:1000::'), 20, 1); // 16 /24s: 2400:1000:: to 2400:1f00::
+    t.set(v6('2400:1200:0:1::'), 64, 2);
+    expect([bit(v6('2400:1000::')), bit(v6('2400:1f00::')), bit(v6('2400:2000::')), bit(v6('2400::'))]).toEqual([
+      1, 1, 0, 0,
+    ]);
+    for (const k of [t.w, t.t]) {
+      expect(t.look(k, v6('2400:2000::1'))).toBe(9); // bit clear: the tbl16 word answers
+      expect(t.look(k, v6('2400:1200:0:1::1'))).toBe(2);
+      expect(t.look(k, v6('2400:1200:0:2::1'))).toBe(1);
+    }
+    t.del(v6('2400:1000::'), 20);
+    expect(bit(v6('2400:1000::'))).toBe(1); // a reader may still be on the old path
+    t.writer.reclaim();
+    expect([bit(v6('2400:1000::')), bit(v6('2400:1100::')), bit(v6('2400:1200::'))]).toEqual([0, 0, 1]);
+    for (const k of [t.w, t.t]) expect([t.look(k, v6('2400:1000::1')), t.look(k, v6('2400:1200::1'))]).toEqual([9, 9]);
   });
 
   test('a full hash is reported, not overrun', () => {
@@ -275,6 +305,8 @@ describe('fib6 differential (FIB vs radix vs linear scan, WASM and TS readers)',
               expect(t.look(t.t, p)).toBe(after[i]);
               expect(t.radix(p)).toBe(after[i]);
             });
+            // the batched kernels (groups of 32, level by level) answer the same, on both engines
+            for (const k of [t.w, t.t]) expect(batch(k, t.f, pts)).toEqual(after);
             if (op.nh % 3 === 0) t.writer.reclaim(); // grace periods come at random points
           }
           // a bulk build from the same radix tree answers the same
@@ -296,6 +328,18 @@ describe('fib6 differential (FIB vs radix vs linear scan, WASM and TS readers)',
     );
   });
 });
+
+/** fib6_lookup_batch over addresses written at the end of memory (up to 256). */
+function batch(k: Kernels, f: number, addrs: bigint[]): number[] {
+  const base = k.memory.buffer.byteLength - 8192;
+  const u8 = new Uint8Array(k.memory.buffer);
+  addrs.forEach((a, i) => {
+    for (let j = 0; j < 16; j++) u8[base + i * 16 + j] = Number((a >> BigInt(8 * (15 - j))) & 0xffn);
+  });
+  k.fib6_lookup_batch(f, base, base + 4096, addrs.length);
+  const dv = new DataView(k.memory.buffer);
+  return addrs.map((_, i) => dv.getUint32(base + 4096 + i * 4, true));
+}
 
 /** Memory before an update plus the writer's stores in order: any word as it was at any moment. */
 class StoreLog {
@@ -334,6 +378,7 @@ function racingLookup(t: ReturnType<typeof fib>, log: StoreLog, addr: bigint, ra
   const a1 = Number((addr >> 64n) & 0xffffffffn);
   let v = load(t.tbl16 + (a0 >>> 16) * 4);
   let next = v >>> 24;
+  if (next !== 0 && ((load(t.f24 + (a0 >>> 13) * 4) >>> ((a0 >>> 8) & 31)) & 1) === 0) return v & 0xffffff;
   while (next !== 0) {
     if (next === 0xff) return radixNow;
     const k0 = next >= 32 ? a0 : (a0 & (0xffffffff << (32 - next))) >>> 0;
@@ -374,5 +419,28 @@ describe('fib6 batched lookups', () => {
       k.fib6_lookup_batch(t.f, base, base + 4096, addrs.length);
       expect(addrs.map((_, i) => dv.getUint32(base + 4096 + i * 4, true))).toEqual([1, 2, 3, 2, 0]);
     }
+  });
+
+  test('over several groups, a partial last one and lookups of every depth mixed', () => {
+    const t = fib();
+    t.set(v6('2001:db8::'), 32, 1);
+    t.set(v6('2001:db8:1::'), 48, 2);
+    t.set(v6('2001:db8:1:2::'), 64, 4);
+    t.set(v6('2001:db8:1:2::5'), 128, 3);
+    t.set(v6('2400::'), 20, 5);
+    t.set(v6('2400:0:8::'), 45, 6);
+    const pool = [
+      '2001:db8::1',
+      '2001:db8:1::1',
+      '2001:db8:1:2::5',
+      '2001:db8:1:2::6',
+      'fe80::1',
+      '2400::1',
+      '2400:0:8::9',
+    ];
+    const addrs = Array.from({ length: 101 }, (_, i) => v6(pool[(i * 5) % pool.length]!) + BigInt(i % 3));
+    const want = addrs.map((a) => t.radix(a));
+    expect(new Set(want).size).toBe(7); // every answer, none among them missing
+    for (const k of [t.w, t.t]) expect(batch(k, t.f, addrs)).toEqual(want);
   });
 });

@@ -4,6 +4,7 @@ import {
   F6_HASH,
   F6_SLOTS,
   F6_RT,
+  F6_F24,
   F6E_TAG,
   F6E_VAL,
   F6E_K0,
@@ -11,7 +12,7 @@ import {
   F6_RADIX,
   F6_NH_MASK,
 } from '../../../assembly/layout/fib6.js';
-import { type Mem, ld32, ld32be } from '../util/mem.js';
+import { type Mem, ld32, ld32be, st32 } from '../util/mem.js';
 import { rt_lookup6 } from './radix.js';
 
 /** Slot index hash of a chunk (k0, k1: its top 64 bits, masked; len 17..64), as u32. */
@@ -27,38 +28,109 @@ export function fib6_slot(h: number, slots: number): number {
   return Math.floor(((h >>> 16) * slots + Math.floor(((h & 0xffff) * slots) / 65536)) / 65536);
 }
 
+/** The first len bits of address word a0 (len 17..64): chunk key word 0. */
+function fib6_k0(a0: number, len: number): number {
+  return len >= 32 ? a0 : (a0 & (0xffffffff << (32 - len))) >>> 0;
+}
+
+/** Chunk key word 1 of address word a1 for a chunk of len bits (17..64). */
+function fib6_k1(a1: number, len: number): number {
+  return len <= 32 ? 0 : len >= 64 ? a1 : (a1 & (0xffffffff << (64 - len))) >>> 0;
+}
+
+/** One level down from entry v (next 17..64): the entry of the chunk holding a0:a1, or v's nexthop id when absent. */
+function fib6_step(u32: Uint32Array, tabw: number, slots: number, a0: number, a1: number, v: number): number {
+  const next = v >>> 24;
+  const k0 = fib6_k0(a0, next);
+  const k1 = fib6_k1(a1, next);
+  let i = fib6_slot(fib6_hash(k0, k1, next), slots);
+  for (;;) {
+    const w = tabw + i * 4;
+    const t = Atomics.load(u32, w + (F6E_TAG >>> 2));
+    if (t === 0) return (v & F6_NH_MASK) >>> 0;
+    if (t === next && u32[w + (F6E_K0 >>> 2)] === k0 && u32[w + (F6E_K1 >>> 2)] === k1)
+      return Atomics.load(u32, w + (F6E_VAL >>> 2));
+    i = i + 1 === slots ? 0 : i + 1;
+  }
+}
+
+/** The /24 bitmap's bit for address word a0 (bmw: the bitmap's word index, 0 = none: 1). */
+function fib6_bit24(u32: Uint32Array, bmw: number, a0: number): number {
+  return bmw === 0 ? 1 : (Atomics.load(u32, bmw + (a0 >>> 13)) >>> ((a0 >>> 8) & 31)) & 1;
+}
+
 export function fib6_lookup(m: Mem, f: number, addrPtr: number): number {
   const u32 = m.u32;
   const a0 = ld32be(m, addrPtr);
   const a1 = ld32be(m, addrPtr + 4);
   let v = Atomics.load(u32, (ld32(m, f + F6_TBL16) >>> 2) + (a0 >>> 16));
-  let next = v >>> 24;
-  if (next === 0) return v;
-  const tab = ld32(m, f + F6_HASH);
+  if (v >>> 24 === 0) return v;
+  if (fib6_bit24(u32, ld32(m, f + F6_F24) >>> 2, a0) === 0) return (v & F6_NH_MASK) >>> 0;
+  const tabw = ld32(m, f + F6_HASH) >>> 2;
   const slots = ld32(m, f + F6_SLOTS);
-  while (next !== 0) {
-    if (next === F6_RADIX) return rt_lookup6(m, ld32(m, f + F6_RT), addrPtr);
-    const k0 = next >= 32 ? a0 : (a0 & (0xffffffff << (32 - next))) >>> 0;
-    const k1 = next <= 32 ? 0 : next >= 64 ? a1 : (a1 & (0xffffffff << (64 - next))) >>> 0;
-    let i = fib6_slot(fib6_hash(k0, k1, next), slots);
-    let hit = false;
-    for (;;) {
-      const w = (tab >>> 2) + i * 4;
-      const t = Atomics.load(u32, w + (F6E_TAG >>> 2));
-      if (t === 0) break;
-      if (t === next && u32[w + (F6E_K0 >>> 2)] === k0 && u32[w + (F6E_K1 >>> 2)] === k1) {
-        v = Atomics.load(u32, w + (F6E_VAL >>> 2));
-        hit = true;
-        break;
-      }
-      i = i + 1 === slots ? 0 : i + 1;
-    }
-    if (!hit) break;
-    next = v >>> 24;
+  while (v >>> 24 !== 0) {
+    if (v >>> 24 === F6_RADIX) return rt_lookup6(m, ld32(m, f + F6_RT), addrPtr);
+    v = fib6_step(u32, tabw, slots, a0, a1, v);
   }
-  return (v & F6_NH_MASK) >>> 0;
+  return v;
 }
 
+/** Batched, level by level over groups of 32 with bit masks, as the WASM kernel (same loads in the same order per lookup). */
 export function fib6_lookup_batch(m: Mem, f: number, addrs: number, out: number, n: number): void {
-  for (let i = 0; i < n; i++) m.dv.setUint32(out + i * 4, fib6_lookup(m, f, addrs + i * 16), true);
+  const u32 = m.u32;
+  const tblw = ld32(m, f + F6_TBL16) >>> 2;
+  const tabw = ld32(m, f + F6_HASH) >>> 2;
+  const slots = ld32(m, f + F6_SLOTS);
+  const bmw = ld32(m, f + F6_F24) >>> 2;
+  const ctz = (x: number) => 31 - Math.clz32(x & -x);
+  for (let g = 0; g < n; g += 32) {
+    const cnt = Math.min(32, n - g);
+    const o = out + g * 4;
+    const a = addrs + g * 16;
+    let level = 0;
+    for (let j = 0; j < cnt; j++) {
+      const a0 = ld32be(m, a + j * 16);
+      let v = Atomics.load(u32, tblw + (a0 >>> 16));
+      if (fib6_bit24(u32, bmw, a0) === 0) v = (v & F6_NH_MASK) >>> 0;
+      st32(m, o + j * 4, v);
+      if (v >>> 24 !== 0) level |= 1 << j;
+    }
+    let radix = 0;
+    while (level !== 0) {
+      let empty = 0;
+      for (let mk = level; mk !== 0; mk &= mk - 1) {
+        const j = ctz(mk);
+        const next = ld32(m, o + j * 4) >>> 24;
+        if (next === F6_RADIX) continue;
+        const p = a + j * 16;
+        const k0 = fib6_k0(ld32be(m, p), next);
+        const k1 = fib6_k1(ld32be(m, p + 4), next);
+        const w = tabw + fib6_slot(fib6_hash(k0, k1, next), slots) * 4;
+        if (Atomics.load(u32, w + (F6E_TAG >>> 2)) === 0) empty |= 1 << j;
+      }
+      let deeper = 0;
+      for (let mk = level; mk !== 0; mk &= mk - 1) {
+        const j = ctz(mk);
+        const q = o + j * 4;
+        const v = ld32(m, q);
+        if (v >>> 24 === F6_RADIX) {
+          radix |= 1 << j;
+          continue;
+        }
+        if ((empty >>> j) & 1) {
+          st32(m, q, v & F6_NH_MASK);
+          continue;
+        }
+        const p = a + j * 16;
+        const w = fib6_step(u32, tabw, slots, ld32be(m, p), ld32be(m, p + 4), v);
+        st32(m, q, w);
+        if (w >>> 24 !== 0) deeper |= 1 << j;
+      }
+      level = deeper;
+    }
+    for (let mk = radix; mk !== 0; mk &= mk - 1) {
+      const j = ctz(mk);
+      st32(m, o + j * 4, rt_lookup6(m, ld32(m, f + F6_RT), a + j * 16));
+    }
+  }
 }
