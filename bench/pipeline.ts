@@ -309,7 +309,7 @@ function fastCase(flows: number): Workload {
     config: () => defaultScenarioConfig(),
     templates: (cfg) => udpFrames(cfg, flows, 100 + flows),
     describe: (t) =>
-      `${t.length} UDP flows (one template each, ${t[0]!.data.length} B), ipflow on; default scenario (400 IPv4 routes, fib compiled), ipflow hashsize 64 / maxflows 256`,
+      `${t.length} UDP flows (one template each, ${t[0]!.data.length} B), ipflow on; default scenario (400 IPv4 routes, fib compiled), ipflow hashsize 2048 / maxflows 1024`,
   };
 }
 

@@ -22,6 +22,9 @@
 // source checks, source routes followed in ip4opts.ts (OPT_SRCRT; the destination is read again),
 // directed broadcasts to an IFF_DIRBCAST interface (ip4_dirbcast), IPv6 redirects (redirect.ts).
 // A batch runs inside one pserialize read section: nexthops and radix nodes it reaches stay valid.
+// Two passes, as VPP shapes a node: pass 1 (ip4_classify) parses and verifies every frame of the batch
+// (Ethernet, the IPv4 header and its checksum) and marks the plain IPv4 unicast ones in PD_PATH; pass 2
+// sends those straight to ip4_route (ipflow, else the normal path) and every other frame to ether_input.
 // With OPT_FIBWARM (tables past FIBWARM_ROUTES IPv4 routes) the batch first loads every IPv4
 // destination's tbl24 word in one pass (route4_warm), so the misses overlap; it writes CTX_WARM only.
 
@@ -214,14 +217,17 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   if (ld32(ctx + CTX_OPTS) & OPT_FIBWARM) route4_warm(ctx, pd0, n); // the batch's FIB misses, overlapped
   const ifc = <usize>ld32(ctx + CTX_IFCNT);
   const nif = ld32(ctx + CTX_NIF);
+  ip4_classify(ctx, pd0, n); // pass 1: parse and verify the whole batch, mark plain IPv4 unicast
   for (let i: u32 = 0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
+    const plain = ld16(pd + PD_PATH) == PLAIN4; // pass 1's mark, overwritten below
     st32(pd + PD_TXIF, 0); // TXIF and NTX
     st32(pd + PD_TXFIRST, ld32(ctx + CTX_NTX));
     st32(pd + PD_NH, 0);
     const len = ld16(pd + PD_LEN);
     rxBytes += len;
-    const v = ether_input(ctx, pd, <usize>ld32(pd + PD_BUF), len, now);
+    const buf = <usize>ld32(pd + PD_BUF);
+    const v = plain ? ip4_plain(ctx, pd, buf + 14, now) : ether_input(ctx, pd, buf, len, now);
     const path = v >> 8;
     st16(pd + PD_PATH, (v >> 8) | ((v & 0xff) << 8)); // PATH and REASON
     const rxif = ld16(pd + PD_RXIF);
@@ -251,6 +257,65 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
 
 @inline function ifOk(ifp: usize): bool {
   return (ld32(ifp + IF_FLAGS) & (IFF_UP | IFF_EXISTS)) == (IFF_UP | IFF_EXISTS);
+}
+
+// pass 1's mark in PD_PATH: a frame ether_input and ip4_input would pass, unchanged, to ip4_route
+const PLAIN4: u32 = 0xffff;
+
+/**
+ * Pass 1 over the batch (VPP's shape: the checks of every frame in one tight loop, then the per-frame
+ * work): marks in PD_PATH each frame that ether_input and ip4_input would hand to ip4_route with no
+ * verdict and no write on the way: a unicast frame to the receiving interface's MAC (up, not a bridge
+ * member, no 802.1Q tag), IPv4 with a 20-byte header, a length that fits, a valid checksum and no
+ * martian or group address. It reads frames and the interface table only, which the batch's own work
+ * never changes, so the marks hold in pass 2; every other frame takes ether_input as before.
+ */
+function ip4_classify(ctx: usize, pd0: usize, n: u32): void {
+  const ifnet = <usize>ld32(ctx + CTX_IFNET);
+  const nif = ld32(ctx + CTX_NIF);
+  let lastIf: u32 = 0; // ifindex 0 never receives
+  let mac0: u32 = 0;
+  let mac1: u32 = 0;
+  let ifUsable = false;
+  for (let i: u32 = 0; i < n; i++) {
+    const pd = pd0 + <usize>i * PD_SIZE;
+    let mark: u32 = 0;
+    const len = ld16(pd + PD_LEN);
+    const rxif = ld16(pd + PD_RXIF);
+    if (rxif != lastIf) {
+      const ifp = ifnet + <usize>rxif * IF_SIZE;
+      lastIf = rxif;
+      ifUsable = rxif != 0 && rxif < nif && ifOk(ifp) && (ld32(ifp + IF_FLAGS) & IFF_BRPORT) == 0;
+      if (ifUsable) {
+        mac0 = load<u32>(ifp + IF_MAC);
+        mac1 = ld16(ifp + IF_MAC + 4);
+      }
+    }
+    const buf = <usize>ld32(pd + PD_BUF);
+    if (ifUsable && len >= 34 && len <= <u32>MAX_FRAME && (ld8(buf) & 1) == 0) {
+      const l3 = buf + 14;
+      const iplen = ld16be(l3 + 2);
+      if (
+        load<u32>(buf) == mac0 &&
+        ld16(buf + 4) == mac1 &&
+        ld16be(buf + 12) == ETHERTYPE_IP &&
+        ld8(l3) == 0x45 &&
+        iplen >= 20 &&
+        iplen <= len - 14 &&
+        in_cksum_hdr20(l3) == 0
+      ) {
+        const s8 = ld8(l3 + 12);
+        const d8 = ld8(l3 + 16);
+        if (s8 != 0 && s8 != 127 && s8 < 224 && d8 != 0 && d8 != 127 && d8 < 224) mark = PLAIN4;
+      }
+    }
+    st16(pd + PD_PATH, mark);
+  }
+}
+
+/** Pass 2 for a frame pass 1 marked: what ip4_input would do after its checks (ip4_route). */
+@inline function ip4_plain(ctx: usize, pd: usize, l3: usize, now: u32): u32 {
+  return ip4_route(ctx, pd, l3, 20, ld16be(l3 + 2), ld32be(l3 + 12), ld32be(l3 + 16), ld16(pd + PD_RXIF), false, now);
 }
 
 function ether_input(ctx: usize, pd: usize, buf: usize, len: u32, now: u32): u32 {
@@ -346,7 +411,7 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   if (iplen < hlen || iplen > l3len) return V(PATH_DROP, R_IP_LEN);
   if ((hlen == 20 ? in_cksum_hdr20(l3) : in_cksum(l3, hlen)) != 0) return V(PATH_DROP, R_IP_CKSUM);
   const src = ld32be(l3 + 12);
-  let dst = ld32be(l3 + 16);
+  const dst = ld32be(l3 + 16);
   // Martian sources (RFC 1812 5.3.7, 4.2.2.11): 0/8, 127/8, 224/4 multicast, 240/4 class E and the
   // limited broadcast here, before anything; one of our own addresses or a connected subnet's
   // broadcast on the normal path below (it needs a lookup; ipflow never holds such a source).
@@ -356,30 +421,69 @@ function ip4_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   const d8 = dst >>> 24;
   if (d8 >= 224 && d8 < 240) return ip4_local_group(l3, hlen, iplen, R_MULTICAST);
   if (d8 == 0 || d8 == 127 || d8 >= 240) return V(PATH_DROP, R_MARTIAN_DST);
+  return ip4_route(ctx, pd, l3, hlen, iplen, src, dst, rxif, l2mc, now);
+}
 
-  const cnt = <usize>ld32(ctx + CTX_CNT);
-  const ifnet = <usize>ld32(ctx + CTX_IFNET);
-  const ft = <usize>ld32(ctx + CTX_FLOW);
+/**
+ * A valid IPv4 datagram (header checked, src/dst host order, neither martian nor a group address):
+ * the ipflow fast path, else the normal path.
+ */
+@inline function ip4_route(
+  ctx: usize,
+  pd: usize,
+  l3: usize,
+  hlen: u32,
+  iplen: u32,
+  src: u32,
+  dst: u32,
+  rxif: u32,
+  l2mc: bool,
+  now: u32,
+): u32 {
   const off = ld16be(l3 + 6);
   const ttl = ld8(l3 + 8);
   // Fast path: option-less, unfragmented, unicast datagrams that will not expire here.
   const flowable = (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) != 0 && hlen == 20 && (off & 0x3fff) == 0 && !l2mc;
-  if (flowable && ttl > 1) {
-    const e = ipflow_lookup(ft, l3 + 12, l3 + 16, ld8(l3 + 1), now, cnt);
-    if (e != 0) {
-      const txif = ld32(e + FE_TXIF);
-      if (iplen <= ld32(e + FE_MTU) && ifOk(ifnet + <usize>txif * IF_SIZE) && tx_room(ctx) != 0) {
-        batch_flow_hit++;
-        st32(pd + PD_NH, ld32(e + FE_NH));
-        ip4_rewrite_output(ctx, pd, l3, iplen, txif, e + FE_DMAC);
-        return FAST;
-      }
-    } else {
-      batch_flow_miss++;
-    }
-  }
+  if (flowable && ttl > 1 && ip4_flow(ctx, pd, l3, iplen, now)) return FAST;
+  return ip4_normal(ctx, pd, l3, hlen, iplen, off, ttl, src, dst, rxif, l2mc, flowable, now);
+}
 
-  // Normal path (ip_input -> ip_forward -> ip_output).
+/** An ipflow hit that can leave as cached: forwarded (true); else false, a miss counted. */
+@inline function ip4_flow(ctx: usize, pd: usize, l3: usize, iplen: u32, now: u32): bool {
+  const e = ipflow_lookup(<usize>ld32(ctx + CTX_FLOW), l3 + 12, l3 + 16, ld8(l3 + 1), now, <usize>ld32(ctx + CTX_CNT));
+  if (e == 0) {
+    batch_flow_miss++;
+    return false;
+  }
+  const txif = ld32(e + FE_TXIF);
+  if (iplen > ld32(e + FE_MTU) || !ifOk(<usize>ld32(ctx + CTX_IFNET) + <usize>txif * IF_SIZE) || tx_room(ctx) == 0) {
+    return false;
+  }
+  batch_flow_hit++;
+  st32(pd + PD_NH, ld32(e + FE_NH));
+  ip4_rewrite_output(ctx, pd, l3, iplen, txif, e + FE_DMAC);
+  return true;
+}
+
+/** The normal path (ip_input -> ip_forward -> ip_output) of a datagram ipflow did not forward. */
+function ip4_normal(
+  ctx: usize,
+  pd: usize,
+  l3: usize,
+  hlen: u32,
+  iplen: u32,
+  off: u32,
+  ttl: u32,
+  src: u32,
+  dst: u32,
+  rxif: u32,
+  l2mc: bool,
+  flowable: bool,
+  now: u32,
+): u32 {
+  const cnt = <usize>ld32(ctx + CTX_CNT);
+  const ifnet = <usize>ld32(ctx + CTX_IFNET);
+  const ft = <usize>ld32(ctx + CTX_FLOW);
   // The source's own route: one of our addresses from outside (R_SRC_OURS, as Linux's martian
   // source) or a subnet broadcast is a martian; a connected one is what a redirect needs.
   let snh: u32 = 0;
