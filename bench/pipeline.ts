@@ -260,7 +260,7 @@ function measureSplit(d: SplitDriver, clockNs: number): SplitRate {
 
 // ---- workloads -----------------------------------------------------------------------------------
 
-interface Workload {
+export interface Workload {
   id: string;
   title: string;
   config: () => Config;
@@ -436,7 +436,7 @@ function gifDecapFrames(cfg: Config, n: number): Template[] {
   });
 }
 
-const WORKLOADS: Workload[] = [
+export const WORKLOADS: Workload[] = [
   fastCase(32),
   fastCase(256),
   normalCase('compiled'),

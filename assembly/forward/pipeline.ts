@@ -226,10 +226,6 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   const pd0 = <usize>ld32(ctx + CTX_PD);
   const ifc = <usize>ld32(ctx + CTX_IFCNT);
   const nif = ld32(ctx + CTX_NIF);
-  let runIf: u32 = 0;
-  let runPkts: u32 = 0;
-  let runBytes: u64 = 0;
-  let runDrops: u32 = 0;
   // pass 1: parse and verify the whole batch, mark plain IPv4 unicast (and route4_warm's loads)
   ip4_classify(ctx, pd0, n);
   for (let i: u32 = 0; i < n; i++) {
@@ -247,17 +243,10 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
     st16(pd + PD_PATH, (v >> 8) | ((v & 0xff) << 8)); // PATH and REASON
     const rxif = ld16(pd + PD_RXIF);
     if (rxif < nif) {
-      // the interface's receive counters once per run of frames from it, not per frame
-      if (rxif != runIf) {
-        if (runPkts != 0) ifc_rx_add(ifc, runIf, runPkts, runBytes, runDrops);
-        runIf = rxif;
-        runPkts = 0;
-        runBytes = 0;
-        runDrops = 0;
-      }
-      runPkts++;
-      runBytes += len;
-      if (path == PATH_DROP) runDrops++;
+      const ic = ifc + <usize>rxif * IFC_SIZE;
+      cnt_add(ic, IFC_IPKTS >> 3, 1);
+      cnt_add(ic, IFC_IBYTES >> 3, len);
+      if (path == PATH_DROP) cnt_add(ic, IFC_IDROPS >> 3, 1);
     }
     if (path == PATH_FAST) fast++;
     else if (path == PATH_NORMAL) normal++;
@@ -266,7 +255,6 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
       cnt_add(cnt, C_REASON_BASE + (v & 0xff), 1);
     }
   }
-  if (runPkts != 0) ifc_rx_add(ifc, runIf, runPkts, runBytes, runDrops);
   cnt_add(cnt, C_RX_FRAMES, n);
   cnt_add(cnt, C_RX_BYTES, rxBytes);
   cnt_add(cnt, C_FAST, fast);
@@ -278,15 +266,16 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   return ld32(ctx + CTX_NTX);
 }
 
-@inline function ifc_rx_add(ifc: usize, rxif: u32, pkts: u32, bytes: u64, drops: u32): void {
-  const ic = ifc + <usize>rxif * IFC_SIZE;
-  cnt_add(ic, IFC_IPKTS >> 3, pkts);
-  cnt_add(ic, IFC_IBYTES >> 3, bytes);
-  if (drops != 0) cnt_add(ic, IFC_IDROPS >> 3, drops);
-}
-
 @inline function ifOk(ifp: usize): bool {
   return (ld32(ifp + IF_FLAGS) & (IFF_UP | IFF_EXISTS)) == (IFF_UP | IFF_EXISTS);
+}
+
+/**
+ * Whether frames received on ifp can be plain: up, not a bridge member, and a unicast MAC of its own
+ * (with a group MAC, ether_input sees every frame for it as l2mc).
+ */
+@inline function ifPlainRx(ifp: usize): bool {
+  return ifOk(ifp) && (ld32(ifp + IF_FLAGS) & IFF_BRPORT) == 0 && (ld8(ifp + IF_MAC) & 1) == 0;
 }
 
 // pass 1's mark in PD_PATH: a frame ether_input and ip4_input would pass, unchanged, to ip4_route
@@ -303,10 +292,13 @@ const PLAIN4: u32 = 0xffff;
 function ip4_classify(ctx: usize, pd0: usize, n: u32): void {
   const ifnet = <usize>ld32(ctx + CTX_IFNET);
   const nif = ld32(ctx + CTX_NIF);
-  let lastIf: u32 = 0; // ifindex 0 never receives
-  let mac0: u32 = 0;
-  let mac1: u32 = 0;
-  let ifUsable = false;
+  // receiving interfaces whose frames can be plain, one bit each, worked out once per batch (up to 64
+  // of them; past that, per frame): a batch alternating between bridge members costs one test a frame
+  const masked = nif <= 64;
+  let plainIfs: u64 = 0;
+  if (masked) {
+    for (let j: u32 = 1; j < nif; j++) if (ifPlainRx(ifnet + <usize>j * IF_SIZE)) plainIfs |= (<u64>1) << j;
+  }
   const ft: usize = ld32(ctx + CTX_OPTS) & OPT_FASTFWD ? <usize>ld32(ctx + CTX_FLOW) : 0;
   // route4_warm's loads (OPT_FIBWARM) made here, in the same pass: one walk over the frames, not two
   const fib4 = ld32(ctx + CTX_OPTS) & OPT_FIBWARM ? <usize>ld32(ctx + CTX_FIB4) : 0;
@@ -315,17 +307,8 @@ function ip4_classify(ctx: usize, pd0: usize, n: u32): void {
   for (let i: u32 = 0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
     const rxif = ld16(pd + PD_RXIF);
-    if (rxif != lastIf) {
-      const ifp = ifnet + <usize>rxif * IF_SIZE;
-      lastIf = rxif;
-      ifUsable = rxif != 0 && rxif < nif && ifOk(ifp) && (ld32(ifp + IF_FLAGS) & IFF_BRPORT) == 0;
-      if (ifUsable) {
-        mac0 = load<u32>(ifp + IF_MAC);
-        mac1 = ld16(ifp + IF_MAC + 4);
-        // a group MAC as the interface's own: ether_input sees its frames as l2mc, never plain
-        if (mac0 & 1) ifUsable = false;
-      }
-    }
+    const ifp = ifnet + <usize>rxif * IF_SIZE;
+    const ifUsable = rxif != 0 && rxif < nif && (masked ? ((plainIfs >> <u64>rxif) & 1) != 0 : ifPlainRx(ifp));
     let mark: u32 = 0;
     const len = ld16(pd + PD_LEN);
     const buf = <usize>ld32(pd + PD_BUF);
@@ -335,8 +318,8 @@ function ip4_classify(ctx: usize, pd0: usize, n: u32): void {
       // and version 4 with a 20-byte header (bytes 12..14), 34 <= len <= MAX_FRAME, 20 <= iplen <= len - 14
       const iplen = ld16be(buf + 16);
       const ok =
-        (<u32>(load<u32>(buf) == mac0) &
-          <u32>(ld16(buf + 4) == mac1) &
+        (<u32>(load<u32>(buf) == load<u32>(ifp + IF_MAC)) &
+          <u32>(ld16(buf + 4) == ld16(ifp + IF_MAC + 4)) &
           <u32>((load<u32>(buf + 12) & 0xffffff) == 0x450008) &
           <u32>(len - 34 <= <u32>MAX_FRAME - 34) &
           <u32>(iplen - 20 <= len - 34)) !=

@@ -171,10 +171,6 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
   if (ld32(m, ctx + CTX_OPTS) & OPT_FIBWARM) route4_warm(m, ctx, pd0, n);
   const ifc = ld32(m, ctx + CTX_IFCNT);
   const nif = ld32(m, ctx + CTX_NIF);
-  let runIf = 0;
-  let runPkts = 0;
-  let runBytes = 0;
-  let runDrops = 0;
   ip4_classify(m, ctx, pd0, n);
   for (let i = 0; i < n; i++) {
     const pd = pd0 + i * PD_SIZE;
@@ -190,16 +186,10 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
     st16(m, pd + PD_PATH, path | ((v & 0xff) << 8));
     const rxif = ld16(m, pd + PD_RXIF);
     if (rxif < nif) {
-      if (rxif !== runIf) {
-        if (runPkts !== 0) ifc_rx_add(m, ifc, runIf, runPkts, runBytes, runDrops);
-        runIf = rxif;
-        runPkts = 0;
-        runBytes = 0;
-        runDrops = 0;
-      }
-      runPkts++;
-      runBytes += len;
-      if (path === PATH_DROP) runDrops++;
+      const ic = ifc + rxif * IFC_SIZE;
+      cnt_add(m, ic, IFC_IPKTS >> 3, 1);
+      cnt_add(m, ic, IFC_IBYTES >> 3, len);
+      if (path === PATH_DROP) cnt_add(m, ic, IFC_IDROPS >> 3, 1);
     }
     if (path === PATH_FAST) fast++;
     else if (path === PATH_NORMAL) normal++;
@@ -208,7 +198,6 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
       cnt_add(m, cnt, C_REASON_BASE + (v & 0xff), 1);
     }
   }
-  if (runPkts !== 0) ifc_rx_add(m, ifc, runIf, runPkts, runBytes, runDrops);
   cnt_add64(m, cnt, C_RX_FRAMES, n);
   cnt_add64(m, cnt, C_RX_BYTES, rxBytes);
   cnt_add64(m, cnt, C_FAST, fast);
@@ -227,13 +216,6 @@ function cnt_add64(m: Mem, cnt: number, idx: number, v: number): void {
     v -= 0xffffffff;
   }
   if (v) cnt_add(m, cnt, idx, v);
-}
-
-function ifc_rx_add(m: Mem, ifc: number, rxif: number, pkts: number, bytes: number, drops: number): void {
-  const ic = ifc + rxif * IFC_SIZE;
-  cnt_add(m, ic, IFC_IPKTS >> 3, pkts);
-  cnt_add64(m, ic, IFC_IBYTES >> 3, bytes);
-  if (drops !== 0) cnt_add(m, ic, IFC_IDROPS >> 3, drops);
 }
 
 function ifOk(m: Mem, ifp: number): boolean {
