@@ -65,7 +65,7 @@ export class SplitDriver {
   readonly stride: number;
   readonly mixed: boolean;
   private seq = 0;
-  private readonly ctx: number;
+  readonly ctx: number;
   private readonly pd0: number;
   private readonly tmpl: number;
   private readonly dv: DataView;
@@ -134,7 +134,7 @@ export class SplitDriver {
   }
 
   /** The NIC stand-in: gen_fill, then for mixed templates the descriptor fill-up. */
-  private fill(): void {
+  fill(): void {
     const { k, batch } = this.stack;
     const seq = this.seq;
     this.seq = k.gen_fill(this.ctx, batch, this.tmpl, this.stride, this.count, this.copyLen, seq, this.rxif0);
