@@ -141,7 +141,7 @@ import {
 } from '../layout';
 import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum';
-import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm_word, route6 } from '../fib/route';
+import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route4_warm_word, route6 } from '../fib/route';
 import { nb_find } from '../nbr/nbr';
 import { nev_post_miss } from '../nbr/nev';
 import { arp_input } from '../nbr/arp';
@@ -226,11 +226,18 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   const pd0 = <usize>ld32(ctx + CTX_PD);
   const ifc = <usize>ld32(ctx + CTX_IFCNT);
   const nif = ld32(ctx + CTX_NIF);
-  // pass 1: parse and verify the whole batch, mark plain IPv4 unicast (and route4_warm's loads)
-  ip4_classify(ctx, pd0, n);
+  // pass 1: parse and verify the whole batch, mark plain IPv4 unicast (and route4_warm's loads);
+  // skipped for PASS1_REST batches after one with under an eighth plain (a bridge's, say: 2 ns a frame)
+  const twoPass = pass1_rest == 0;
+  if (twoPass) {
+    if (ip4_classify(ctx, pd0, n) * 8 < n) pass1_rest = PASS1_REST;
+  } else {
+    pass1_rest--;
+    if (ld32(ctx + CTX_OPTS) & OPT_FIBWARM) route4_warm(ctx, pd0, n);
+  }
   for (let i: u32 = 0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
-    const plain = ld16(pd + PD_PATH) == PLAIN4; // pass 1's mark, overwritten below
+    const plain = twoPass && ld16(pd + PD_PATH) == PLAIN4; // pass 1's mark, overwritten below
     const fb = ld32(pd + PD_NH); // and, with ipflow on, the flow's bucket
     st32(pd + PD_TXIF, 0); // TXIF and NTX
     st32(pd + PD_TXFIRST, ld32(ctx + CTX_NTX));
@@ -289,7 +296,7 @@ const PLAIN4: u32 = 0xffff;
  * martian or group address. It reads frames and the interface table only, which the batch's own work
  * never changes, so the marks hold in pass 2; every other frame takes ether_input as before.
  */
-function ip4_classify(ctx: usize, pd0: usize, n: u32): void {
+function ip4_classify(ctx: usize, pd0: usize, n: u32): u32 {
   const ifnet = <usize>ld32(ctx + CTX_IFNET);
   const nif = ld32(ctx + CTX_NIF);
   // receiving interfaces whose frames can be plain, one bit each, worked out once per batch (up to 64
@@ -304,6 +311,7 @@ function ip4_classify(ctx: usize, pd0: usize, n: u32): void {
   const fib4 = ld32(ctx + CTX_OPTS) & OPT_FIBWARM ? <usize>ld32(ctx + CTX_FIB4) : 0;
   const tbl24 = fib4 != 0 ? <usize>ld32(fib4 + F4_TBL24) : 0;
   let warm: u32 = 0;
+  let plain: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
     const rxif = ld16(pd + PD_RXIF);
@@ -337,9 +345,16 @@ function ip4_classify(ctx: usize, pd0: usize, n: u32): void {
       }
     }
     st16(pd + PD_PATH, mark);
+    plain += mark & 1;
   }
   if (fib4 != 0) st32(ctx + CTX_WARM, warm);
+  return plain;
 }
+
+// Batches to run without pass 1 after one where it found little to mark (the marks change no
+// result, only the speed; the module's globals are per CPU, as the stack's instance is).
+const PASS1_REST: u32 = 15;
+let pass1_rest: u32 = 0;
 
 /** Pass 2 for a frame pass 1 marked: what ip4_input would do after its checks (ip4_route, inlined here). */
 @inline function ip4_plain(ctx: usize, pd: usize, l3: usize, fb: u32, now: u32): u32 {
