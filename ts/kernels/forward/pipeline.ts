@@ -167,7 +167,7 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
     ipflow_expire(m, ft, now, cnt);
   }
   const pd0 = ld32(m, ctx + CTX_PD);
-  // the batch's FIB misses, overlapped (the WASM twin makes these loads in ip4_classify: the same CTX_WARM)
+  // the batch's FIB misses, overlapped
   if (ld32(m, ctx + CTX_OPTS) & OPT_FIBWARM) route4_warm(m, ctx, pd0, n);
   const ifc = ld32(m, ctx + CTX_IFCNT);
   const nif = ld32(m, ctx + CTX_NIF);
