@@ -65,7 +65,7 @@ export class SplitDriver {
   readonly stride: number;
   readonly mixed: boolean;
   private seq = 0;
-  private readonly ctx: number;
+  readonly ctx: number;
   private readonly pd0: number;
   private readonly tmpl: number;
   private readonly dv: DataView;
@@ -134,7 +134,7 @@ export class SplitDriver {
   }
 
   /** The NIC stand-in: gen_fill, then for mixed templates the descriptor fill-up. */
-  private fill(): void {
+  fill(): void {
     const { k, batch } = this.stack;
     const seq = this.seq;
     this.seq = k.gen_fill(this.ctx, batch, this.tmpl, this.stride, this.count, this.copyLen, seq, this.rxif0);
@@ -260,7 +260,7 @@ function measureSplit(d: SplitDriver, clockNs: number): SplitRate {
 
 // ---- workloads -----------------------------------------------------------------------------------
 
-interface Workload {
+export interface Workload {
   id: string;
   title: string;
   config: () => Config;
@@ -309,7 +309,7 @@ function fastCase(flows: number): Workload {
     config: () => defaultScenarioConfig(),
     templates: (cfg) => udpFrames(cfg, flows, 100 + flows),
     describe: (t) =>
-      `${t.length} UDP flows (one template each, ${t[0]!.data.length} B), ipflow on; default scenario (400 IPv4 routes, fib compiled), ipflow hashsize 64 / maxflows 256`,
+      `${t.length} UDP flows (one template each, ${t[0]!.data.length} B), ipflow on; default scenario (400 IPv4 routes, fib compiled), ipflow hashsize 2048 / maxflows 1024`,
   };
 }
 
@@ -436,7 +436,7 @@ function gifDecapFrames(cfg: Config, n: number): Template[] {
   });
 }
 
-const WORKLOADS: Workload[] = [
+export const WORKLOADS: Workload[] = [
   fastCase(32),
   fastCase(256),
   normalCase('compiled'),

@@ -25,18 +25,21 @@ export function route4_warm(ctx: usize, pd0: usize, n: u32): void {
   let acc: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
-    const p = <usize>ld32(pd + PD_BUF);
-    const len = <u32>load<u16>(pd + PD_LEN);
-    let l3: u32 = 14;
-    let et = len >= 14 ? ld16be(p + 12) : 0;
-    if (et == 0x8100 && len >= 18) {
-      et = ld16be(p + 16);
-      l3 = 18;
-    }
-    if (et != 0x0800 || len < l3 + 20) continue;
-    acc ^= <u32>load<u16>(tbl + ((<usize>(ld32be(p + l3 + 16) >>> 8)) << 1));
+    acc ^= route4_warm_word(tbl, <usize>ld32(pd + PD_BUF), <u32>load<u16>(pd + PD_LEN));
   }
   st32(ctx + CTX_WARM, acc);
+}
+
+/** route4_warm's load for one frame (p, len bytes): its IPv4 destination's tbl24 word, or 0 (not IPv4). */
+@inline export function route4_warm_word(tbl: usize, p: usize, len: u32): u32 {
+  let l3: u32 = 14;
+  let et = len >= 14 ? ld16be(p + 12) : 0;
+  if (et == 0x8100 && len >= 18) {
+    et = ld16be(p + 16);
+    l3 = 18;
+  }
+  if (et != 0x0800 || len < l3 + 20) return 0;
+  return <u32>load<u16>(tbl + ((<usize>(ld32be(p + l3 + 16) >>> 8)) << 1));
 }
 
 /** addrPtr: 16-byte wire-order address. */

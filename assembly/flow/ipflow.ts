@@ -153,7 +153,19 @@ function flowRemove(ft: usize, e: usize): void {
  */
 // @inline: on the fast path of every frame; A/B on the pipeline bench, +8-14% fast-path frames/s
 @inline export function ipflow_lookup(ft: usize, src: usize, dst: usize, tos: u32, now: u32, cnt: usize): usize {
-  const b = ipflow_hash(ft, src, dst, tos);
+  return ipflow_lookup_at(ft, ipflow_hash(ft, src, dst, tos), src, dst, tos, now, cnt);
+}
+
+/** ipflow_lookup in bucket b, which must be ipflow_hash(ft, src, dst, tos) (fwd_batch's pass 1 computes it). */
+@inline export function ipflow_lookup_at(
+  ft: usize,
+  b: u32,
+  src: usize,
+  dst: usize,
+  tos: u32,
+  now: u32,
+  cnt: usize,
+): usize {
   let e = <usize>ld32(<usize>ld32(ft + FT_BUCKETS) + ((<usize>b) << 2));
   while (e != 0) {
     if (keyEq(e, src, dst, tos)) {

@@ -151,7 +151,7 @@ describe('valid configs', () => {
     expect(c.routes).toEqual([]);
     expect(c.routesFile).toBeNull();
     expect(c.neighbors).toEqual([]);
-    expect(c.ipflow).toEqual({ hashsize: 64, maxflows: 256, idle: 5 });
+    expect(c.ipflow).toEqual({ hashsize: 2048, maxflows: 1024, idle: 5 });
     expect(c.icmp).toEqual({ ratelimit: 100, burst: 10, echo_ratelimit: 1000, echo_burst: 50 });
     expect(c.ip).toEqual({ forwardSourceRoute: false });
     const nud = {

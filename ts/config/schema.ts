@@ -7,8 +7,10 @@
 // agree, defaults that depend on an interface's index) is load.ts's job, as is turning zod's issue
 // paths into file:line:col.
 //
-// Defaults are NetBSD's where NetBSD has one: ipflow's hash size, flow limit and idle time
-// (IPFLOW_HASHSIZE, ip_maxflows, net.inet.ip.ipflow timer), ICMP error rate limit (icmperrppslim).
+// Defaults are NetBSD's where NetBSD has one: ipflow's idle time (net.inet.ip.ipflow timer), ICMP
+// error rate limit (icmperrppslim). ipflow's table is larger than NetBSD's (IPFLOW_HASHSIZE 64,
+// ip_maxflows 256: NETBSD_IPFLOW_*, still one line of config away): 256 flows in 64 buckets make
+// chains of up to 10, and a flow count past maxflows makes every packet a miss that reaps another.
 // The echo reply limit has no NetBSD default (NetBSD answers every echo): it takes Linux's global
 // ICMP limit, net.ipv4.icmp_msgs_per_sec / icmp_msgs_burst (1000 / 50).
 
@@ -249,8 +251,10 @@ export const MIN_MTU_IPV6 = 1280; // RFC 8200 section 5
 export const DEFAULT_RSS_KEY_HEX = '6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa';
 export const RSS_KEY_BYTES = 40;
 export const MAX_RSS_QUEUES = 64;
-export const IPFLOW_HASHSIZE = 64;
-export const IPFLOW_MAXFLOWS = 256;
+export const IPFLOW_HASHSIZE = 2048; // two buckets per flow: chains of about one
+export const IPFLOW_MAXFLOWS = 1024;
+export const NETBSD_IPFLOW_HASHSIZE = 64;
+export const NETBSD_IPFLOW_MAXFLOWS = 256;
 export const IPFLOW_IDLE = 5;
 export const ICMP_RATELIMIT = 100;
 export const ICMP_BURST = 10;

@@ -41,7 +41,7 @@ neighbors:
 routes:
   - { dst: 192.0.2.128/26, type: unreachable }
   - { dst: 198.18.0.0/15, type: blackhole }
-ipflow: { hashsize: 64, maxflows: 256, idle: 5 }
+ipflow: { hashsize: 2048, maxflows: 1024, idle: 5 }
 icmp: { ratelimit: 1000, burst: 50 }
 fastforward: true
 `;

@@ -29,18 +29,21 @@ export function route4_warm(m: Mem, ctx: number, pd0: number, n: number): void {
   let acc = 0;
   for (let i = 0; i < n; i++) {
     const pd = pd0 + i * PD_SIZE;
-    const p = ld32(m, pd + PD_BUF);
-    const len = ld16(m, pd + PD_LEN);
-    let l3 = 14;
-    let et = len >= 14 ? ld16be(m, p + 12) : 0;
-    if (et === 0x8100 && len >= 18) {
-      et = ld16be(m, p + 16);
-      l3 = 18;
-    }
-    if (et !== 0x0800 || len < l3 + 20) continue;
-    acc ^= ld16(m, tbl + (ld32be(m, p + l3 + 16) >>> 8) * 2);
+    acc ^= route4_warm_word(m, tbl, ld32(m, pd + PD_BUF), ld16(m, pd + PD_LEN));
   }
   st32(m, ctx + CTX_WARM, acc);
+}
+
+/** route4_warm's load for one frame (p, len bytes): its IPv4 destination's tbl24 word, or 0 (not IPv4). */
+export function route4_warm_word(m: Mem, tbl: number, p: number, len: number): number {
+  let l3 = 14;
+  let et = len >= 14 ? ld16be(m, p + 12) : 0;
+  if (et === 0x8100 && len >= 18) {
+    et = ld16be(m, p + 16);
+    l3 = 18;
+  }
+  if (et !== 0x0800 || len < l3 + 20) return 0;
+  return ld16(m, tbl + (ld32be(m, p + l3 + 16) >>> 8) * 2);
 }
 
 /** addrPtr: 16-byte wire-order address. */

@@ -139,7 +139,20 @@ export function ipflow_lookup(
   now: number,
   cnt: number,
 ): number {
-  const b = ipflow_hash(m, ft, src, dst, tos);
+  return ipflow_lookup_at(m, ft, ipflow_hash(m, ft, src, dst, tos), src, dst, tos, now, cnt);
+}
+
+/** ipflow_lookup in bucket b, which must be ipflow_hash(ft, src, dst, tos). */
+export function ipflow_lookup_at(
+  m: Mem,
+  ft: number,
+  b: number,
+  src: number,
+  dst: number,
+  tos: number,
+  now: number,
+  cnt: number,
+): number {
   let e = ld32(m, ld32(m, ft + FT_BUCKETS) + b * 4);
   while (e !== 0) {
     if (keyEq(m, e, src, dst, tos)) {

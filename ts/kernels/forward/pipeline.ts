@@ -176,17 +176,21 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
     ipflow_expire(m, ft, now, cnt);
   }
   const pd0 = ld32(m, ctx + CTX_PD);
-  if (ld32(m, ctx + CTX_OPTS) & OPT_FIBWARM) route4_warm(m, ctx, pd0, n); // the batch's FIB misses, overlapped
+  // the batch's FIB misses, overlapped
+  if (ld32(m, ctx + CTX_OPTS) & OPT_FIBWARM) route4_warm(m, ctx, pd0, n);
   const ifc = ld32(m, ctx + CTX_IFCNT);
   const nif = ld32(m, ctx + CTX_NIF);
+  ip4_classify(m, ctx, pd0, n);
   for (let i = 0; i < n; i++) {
     const pd = pd0 + i * PD_SIZE;
+    const plain = ld16(m, pd + PD_PATH) === PLAIN4;
     st32(m, pd + PD_TXIF, 0);
     st32(m, pd + PD_TXFIRST, ld32(m, ctx + CTX_NTX));
     st32(m, pd + PD_NH, 0);
     const len = ld16(m, pd + PD_LEN);
     rxBytes += len;
-    const v = ether_input(m, ctx, pd, ld32(m, pd + PD_BUF), len, now);
+    const buf = ld32(m, pd + PD_BUF);
+    const v = plain ? ip4_plain(m, ctx, pd, buf + 14, now) : ether_input(m, ctx, pd, buf, len, now);
     const path = v >> 8;
     st16(m, pd + PD_PATH, path | ((v & 0xff) << 8));
     const rxif = ld16(m, pd + PD_RXIF);
@@ -225,6 +229,68 @@ function cnt_add64(m: Mem, cnt: number, idx: number, v: number): void {
 
 function ifOk(m: Mem, ifp: number): boolean {
   return (ld32(m, ifp + IF_FLAGS) & (IFF_UP | IFF_EXISTS)) === (IFF_UP | IFF_EXISTS);
+}
+
+const PLAIN4 = 0xffff;
+
+/** Pass 1 (see the WASM twin): marks in PD_PATH the frames ether_input and ip4_input pass to ip4_route. */
+function ip4_classify(m: Mem, ctx: number, pd0: number, n: number): void {
+  const ifnet = ld32(m, ctx + CTX_IFNET);
+  const nif = ld32(m, ctx + CTX_NIF);
+  let lastIf = 0;
+  let mac0 = 0;
+  let mac1 = 0;
+  let ifUsable = false;
+  for (let i = 0; i < n; i++) {
+    const pd = pd0 + i * PD_SIZE;
+    let mark = 0;
+    const len = ld16(m, pd + PD_LEN);
+    const rxif = ld16(m, pd + PD_RXIF);
+    if (rxif !== lastIf) {
+      const ifp = ifnet + rxif * IF_SIZE;
+      lastIf = rxif;
+      ifUsable = rxif !== 0 && rxif < nif && ifOk(m, ifp) && (ld32(m, ifp + IF_FLAGS) & IFF_BRPORT) === 0;
+      if (ifUsable) {
+        mac0 = ld32(m, ifp + IF_MAC);
+        mac1 = ld16(m, ifp + IF_MAC + 4);
+      }
+    }
+    const buf = ld32(m, pd + PD_BUF);
+    if (ifUsable && len >= 34 && len <= MAX_FRAME && (ld8(m, buf) & 1) === 0) {
+      const l3 = buf + 14;
+      const iplen = ld16be(m, l3 + 2);
+      if (
+        ld32(m, buf) === mac0 &&
+        ld16(m, buf + 4) === mac1 &&
+        ld16be(m, buf + 12) === ETHERTYPE_IP &&
+        ld8(m, l3) === 0x45 &&
+        iplen >= 20 &&
+        iplen <= len - 14 &&
+        in_cksum_hdr20(m, l3) === 0
+      ) {
+        const s8 = ld8(m, l3 + 12);
+        const d8 = ld8(m, l3 + 16);
+        if (s8 !== 0 && s8 !== 127 && s8 < 224 && d8 !== 0 && d8 !== 127 && d8 < 224) mark = PLAIN4;
+      }
+    }
+    st16(m, pd + PD_PATH, mark);
+  }
+}
+
+function ip4_plain(m: Mem, ctx: number, pd: number, l3: number, now: number): number {
+  return ip4_route(
+    m,
+    ctx,
+    pd,
+    l3,
+    20,
+    ld16be(m, l3 + 2),
+    ld32be(m, l3 + 12),
+    ld32be(m, l3 + 16),
+    ld16(m, pd + PD_RXIF),
+    false,
+    now,
+  );
 }
 
 function ether_input(m: Mem, ctx: number, pd: number, buf: number, len: number, now: number): number {
@@ -330,35 +396,71 @@ function ip4_input(
   if (iplen < hlen || iplen > l3len) return V(PATH_DROP, R_IP_LEN);
   if ((hlen === 20 ? in_cksum_hdr20(m, l3) : in_cksum(m, l3, hlen)) !== 0) return V(PATH_DROP, R_IP_CKSUM);
   const src = ld32be(m, l3 + 12);
-  let dst = ld32be(m, l3 + 16);
+  const dst = ld32be(m, l3 + 16);
   const s8 = src >>> 24;
   if (s8 === 0 || s8 === 127 || s8 >= 224) return V(PATH_DROP, R_MARTIAN_SRC);
   if (dst === 0xffffffff) return ip4_local_group(m, l3, hlen, iplen, R_BROADCAST);
   const d8 = dst >>> 24;
   if (d8 >= 224 && d8 < 240) return ip4_local_group(m, l3, hlen, iplen, R_MULTICAST);
   if (d8 === 0 || d8 === 127 || d8 >= 240) return V(PATH_DROP, R_MARTIAN_DST);
+  return ip4_route(m, ctx, pd, l3, hlen, iplen, src, dst, rxif, l2mc, now);
+}
 
-  const cnt = ld32(m, ctx + CTX_CNT);
-  const ifnet = ld32(m, ctx + CTX_IFNET);
-  const ft = ld32(m, ctx + CTX_FLOW);
+function ip4_route(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  l3: number,
+  hlen: number,
+  iplen: number,
+  src: number,
+  dst: number,
+  rxif: number,
+  l2mc: boolean,
+  now: number,
+): number {
   const off = ld16be(m, l3 + 6);
   const ttl = ld8(m, l3 + 8);
   const flowable = (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) !== 0 && hlen === 20 && (off & 0x3fff) === 0 && !l2mc;
-  if (flowable && ttl > 1) {
-    const e = ipflow_lookup(m, ft, l3 + 12, l3 + 16, ld8(m, l3 + 1), now, cnt);
-    if (e !== 0) {
-      const txif = ld32(m, e + FE_TXIF);
-      if (iplen <= ld32(m, e + FE_MTU) && ifOk(m, ifnet + txif * IF_SIZE) && tx_room(m, ctx) !== 0) {
-        batch.flowHit++;
-        st32(m, pd + PD_NH, ld32(m, e + FE_NH));
-        ip4_rewrite_output(m, ctx, pd, l3, iplen, txif, e + FE_DMAC);
-        return FAST;
-      }
-    } else {
-      batch.flowMiss++;
-    }
-  }
+  if (flowable && ttl > 1 && ip4_flow(m, ctx, pd, l3, iplen, now)) return FAST;
+  return ip4_normal(m, ctx, pd, l3, hlen, iplen, off, ttl, src, dst, rxif, l2mc, flowable, now);
+}
 
+function ip4_flow(m: Mem, ctx: number, pd: number, l3: number, iplen: number, now: number): boolean {
+  const e = ipflow_lookup(m, ld32(m, ctx + CTX_FLOW), l3 + 12, l3 + 16, ld8(m, l3 + 1), now, ld32(m, ctx + CTX_CNT));
+  if (e === 0) {
+    batch.flowMiss++;
+    return false;
+  }
+  const txif = ld32(m, e + FE_TXIF);
+  if (iplen > ld32(m, e + FE_MTU) || !ifOk(m, ld32(m, ctx + CTX_IFNET) + txif * IF_SIZE) || tx_room(m, ctx) === 0) {
+    return false;
+  }
+  batch.flowHit++;
+  st32(m, pd + PD_NH, ld32(m, e + FE_NH));
+  ip4_rewrite_output(m, ctx, pd, l3, iplen, txif, e + FE_DMAC);
+  return true;
+}
+
+function ip4_normal(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  l3: number,
+  hlen: number,
+  iplen: number,
+  off: number,
+  ttl: number,
+  src: number,
+  dst: number,
+  rxif: number,
+  l2mc: boolean,
+  flowable: boolean,
+  now: number,
+): number {
+  const cnt = ld32(m, ctx + CTX_CNT);
+  const ifnet = ld32(m, ctx + CTX_IFNET);
+  const ft = ld32(m, ctx + CTX_FLOW);
   let snh = 0;
   if (laf_maybe(m, ctx, laf_hash(src))) snh = route4(m, ctx, src);
   if (snh !== 0) {
