@@ -13,8 +13,10 @@
 //
 // Per frame it reads PD_RXIF and the frame's Ethernet header, and writes PD_RXIF (the bridge, for
 // frames going up), tx entries (TX_IF the member), PD_NTX, the per-port counters (IFC_ of the
-// members: frames a member received and sent for the bridge) and C_BRIDGE, C_BR_FLOOD,
-// C_BR_FLOOD_CAP, C_BR_FDB_FULL. Runs inside the batch's read section and never blocks, so member
+// members: frames a member received and sent for the bridge) and C_BR_FLOOD, C_BR_FLOOD_CAP,
+// C_BR_FDB_FULL (C_BRIDGE is fwd_batch's, once a batch, from the PATH_BRIDGE verdicts). The FDB
+// reader loads an entry's MAC and last-seen words plainly: the sequence word, loaded atomically
+// before and after them (seq_cst: nothing moves across it), catches a write in between. Runs inside the batch's read section and never blocks, so member
 // ports need no psref: the read section holds them.
 //
 // No spanning tree: a loop between members circulates broadcasts; flooding is bounded per batch
@@ -66,7 +68,6 @@ import {
   FDBF_STATIC,
   FDB_GEN_ONE,
   BR_FLOOD_BATCH,
-  C_BRIDGE,
   C_BR_FLOOD,
   C_BR_FLOOD_CAP,
   C_BR_FDB_FULL,
@@ -113,6 +114,11 @@ export function br_batch_begin(): void {
  * reader protocol); inside a read section.
  */
 export function br_lookup(sc: usize, mac: usize, now: u32): u32 {
+  return br_lookup_in(sc, mac, now);
+}
+
+/** br_lookup, inlined where the data path calls it. */
+@inline function br_lookup_in(sc: usize, mac: usize, now: u32): u32 {
   const a = load<u32>(mac);
   const b = <u32>load<u16>(mac + 4);
   const fdb = <usize>ld32(sc + BR_FDB);
@@ -123,10 +129,10 @@ export function br_lookup(sc: usize, mac: usize, now: u32): u32 {
     const s = atomic.load<u32>(e + FDB_SEQ);
     if (s == 0) return 0; // never used: the chain ends here
     if ((s & (FDBF_BUSY | FDBF_VALID)) != FDBF_VALID) continue;
-    const w1 = atomic.load<u32>(e + FDB_MAC);
-    const w2 = atomic.load<u32>(e + FDB_MAC + 4);
+    const w1 = load<u32>(e + FDB_MAC);
+    const w2 = load<u32>(e + FDB_MAC + 4);
     if (w1 != a || (w2 & 0xffff) != b) continue;
-    const seen = atomic.load<u32>(e + FDB_SEEN);
+    const seen = load<u32>(e + FDB_SEEN);
     if (atomic.load<u32>(e + FDB_SEQ) != s) return 0; // rewritten while we read it
     if ((s & FDBF_STATIC) == 0 && br_expired(sc, seen, now)) return 0;
     return w2 >>> 16;
@@ -142,6 +148,11 @@ export function br_lookup(sc: usize, mac: usize, now: u32): u32 {
  * room. Lock-free (the FDB's writer protocol); any CPU, inside a read section.
  */
 export function br_learn(cnt: usize, sc: usize, mac: usize, port: u32, now: u32): void {
+  br_learn_in(cnt, sc, mac, port, now);
+}
+
+/** br_learn, inlined where the data path calls it. */
+@inline function br_learn_in(cnt: usize, sc: usize, mac: usize, port: u32, now: u32): void {
   const a = load<u32>(mac);
   const b = <u32>load<u16>(mac + 4);
   const fdb = <usize>ld32(sc + BR_FDB);
@@ -167,12 +178,12 @@ export function br_learn(cnt: usize, sc: usize, mac: usize, port: u32, now: u32)
       }
       continue;
     }
-    const w1 = atomic.load<u32>(e + FDB_MAC);
-    const w2 = atomic.load<u32>(e + FDB_MAC + 4);
+    const w1 = load<u32>(e + FDB_MAC);
+    const w2 = load<u32>(e + FDB_MAC + 4);
     if (w1 == a && (w2 & 0xffff) == b) {
       if (atomic.load<u32>(e + FDB_SEQ) != s) return; // another writer: it learns for us
       if (w2 >>> 16 == port) {
-        if (atomic.load<u32>(e + FDB_SEEN) != now) atomic.store<u32>(e + FDB_SEEN, now);
+        if (load<u32>(e + FDB_SEEN) != now) atomic.store<u32>(e + FDB_SEEN, now);
         return;
       }
       if (s & FDBF_STATIC) return;
@@ -319,7 +330,7 @@ export function bridge_input(ctx: usize, pd: usize, buf: usize, len: u32, rxif: 
   const src = buf + 6;
   if ((ld8(src) & 1) == 0 && (load<u32>(src) | <u32>load<u16>(src + 4)) != 0) {
     if (load<u32>(src) != load<u32>(bifp + IF_MAC) || load<u16>(src + 4) != load<u16>(bifp + IF_MAC + 4))
-      br_learn(cnt, sc, src, rxif, now);
+      br_learn_in(cnt, sc, src, rxif, now);
   }
   if (ld8(buf) & 1) {
     br_flood(ctx, pd, sc, brif, buf, len, rxif, false, 0);
@@ -330,12 +341,11 @@ export function bridge_input(ctx: usize, pd: usize, buf: usize, len: u32, rxif: 
     br_count_in(ctx, rxif, len);
     return BR_UP;
   }
-  const port = br_lookup(sc, buf, now);
+  const port = br_lookup_in(sc, buf, now);
   if (port == rxif) return (PATH_DROP << 8) | R_BR_SAME_PORT;
   if (br_port_ok(ctx, port, brif)) {
     if (tx_room(ctx) == 0) return (PATH_DROP << 8) | R_NOBUFS;
     br_tx(ctx, pd, buf, len, port);
-    cnt_add(cnt, C_BRIDGE, 1);
     return PATH_BRIDGE << 8;
   }
   // unknown unicast: copies to all other members but one, the frame itself to that one
@@ -344,7 +354,6 @@ export function bridge_input(ctx: usize, pd: usize, buf: usize, len: u32, rxif: 
   if (lastPort == 0) return (PATH_DROP << 8) | R_BR_NO_PORT; // no other member up
   br_tx(ctx, pd, buf, len, lastPort); // the frame itself: no copy, outside the flood bound
   cnt_add(cnt, C_BR_FLOOD, 1);
-  cnt_add(cnt, C_BRIDGE, 1);
   return PATH_BRIDGE << 8;
 }
 

@@ -102,6 +102,7 @@ import {
   C_RX_BYTES,
   C_FAST,
   C_NORMAL,
+  C_BRIDGE,
   C_LOCAL,
   C_DROP,
   C_FLOW_HIT,
@@ -223,6 +224,7 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   let rxBytes: u64 = 0;
   let fast: u32 = 0;
   let normal: u32 = 0;
+  let bridged: u32 = 0;
   const cnt = <usize>ld32(ctx + CTX_CNT);
   if (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) {
     const ft = <usize>ld32(ctx + CTX_FLOW);
@@ -264,7 +266,8 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
     }
     if (path == PATH_FAST) fast++;
     else if (path == PATH_NORMAL) normal++;
-    else if (path != PATH_BRIDGE) {
+    else if (path == PATH_BRIDGE) bridged++;
+    else {
       cnt_add(cnt, path == PATH_LOCAL ? C_LOCAL : C_DROP, 1);
       cnt_add(cnt, C_REASON_BASE + (v & 0xff), 1);
     }
@@ -273,6 +276,7 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   cnt_add(cnt, C_RX_BYTES, rxBytes);
   cnt_add(cnt, C_FAST, fast);
   cnt_add(cnt, C_NORMAL, normal);
+  cnt_add(cnt, C_BRIDGE, bridged);
   cnt_add(cnt, C_TX_FRAMES, batch_tx_frames);
   cnt_add(cnt, C_TX_BYTES, batch_tx_bytes);
   cnt_add(cnt, C_FLOW_HIT, batch_flow_hit);

@@ -46,7 +46,6 @@ import {
   FDBF_STATIC,
   FDB_GEN_ONE,
   BR_FLOOD_BATCH,
-  C_BRIDGE,
   C_BR_FLOOD,
   C_BR_FLOOD_CAP,
   C_BR_FDB_FULL,
@@ -296,7 +295,6 @@ export function bridge_input(
   if (br_port_ok(m, ctx, port, brif)) {
     if (tx_room(m, ctx) === 0) return (PATH_DROP << 8) | R_NOBUFS;
     br_tx(m, ctx, pd, buf, len, port);
-    cnt_add(m, cnt, C_BRIDGE, 1);
     return PATH_BRIDGE << 8;
   }
   if (tx_room(m, ctx) === 0) return (PATH_DROP << 8) | R_NOBUFS;
@@ -304,7 +302,6 @@ export function bridge_input(
   if (lastPort === 0) return (PATH_DROP << 8) | R_BR_NO_PORT;
   br_tx(m, ctx, pd, buf, len, lastPort);
   cnt_add(m, cnt, C_BR_FLOOD, 1);
-  cnt_add(m, cnt, C_BRIDGE, 1);
   return PATH_BRIDGE << 8;
 }
 

@@ -74,6 +74,7 @@ import {
   C_RX_BYTES,
   C_FAST,
   C_NORMAL,
+  C_BRIDGE,
   C_LOCAL,
   C_DROP,
   C_FLOW_HIT,
@@ -169,6 +170,7 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
   let rxBytes = 0;
   let fast = 0;
   let normal = 0;
+  let bridged = 0;
   const cnt = ld32(m, ctx + CTX_CNT);
   if (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) {
     const ft = ld32(m, ctx + CTX_FLOW);
@@ -202,7 +204,8 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
     }
     if (path === PATH_FAST) fast++;
     else if (path === PATH_NORMAL) normal++;
-    else if (path !== PATH_BRIDGE) {
+    else if (path === PATH_BRIDGE) bridged++;
+    else {
       cnt_add(m, cnt, path === PATH_LOCAL ? C_LOCAL : C_DROP, 1);
       cnt_add(m, cnt, C_REASON_BASE + (v & 0xff), 1);
     }
@@ -211,6 +214,7 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
   cnt_add64(m, cnt, C_RX_BYTES, rxBytes);
   cnt_add64(m, cnt, C_FAST, fast);
   cnt_add64(m, cnt, C_NORMAL, normal);
+  cnt_add64(m, cnt, C_BRIDGE, bridged);
   cnt_add64(m, cnt, C_TX_FRAMES, batch.txFrames);
   cnt_add64(m, cnt, C_TX_BYTES, batch.txBytes);
   cnt_add64(m, cnt, C_FLOW_HIT, batch.flowHit);
