@@ -1191,6 +1191,30 @@ export class Stack implements LlHost {
     return res;
   }
 
+  /** Refuses a name an interface created at run time cannot take: not a name, or one in use. */
+  private checkNewIfName(name: string): void {
+    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(name))
+      throw new StackConfigError(
+        undefined,
+        undefined,
+        `'${name}' is not an interface name (a letter, then up to 14 letters, digits, '_', '.', '-')`,
+      );
+    if (this.ifByName.has(name)) throw new StackConfigError(undefined, undefined, `interface ${name} exists already`);
+  }
+
+  /** The lowest free ifindex for an interface created at run time; refuses a full interface table. */
+  private freeIfSlot(): number {
+    let index = 1;
+    while (index < this.L.sizes.ifSlots && this.tables.ifs[index]) index++;
+    if (index >= this.L.sizes.ifSlots)
+      throw new StackConfigError(
+        undefined,
+        undefined,
+        `no free interface slot (${this.L.sizes.ifSlots - 1} in this engine)`,
+      );
+    return index;
+  }
+
   /**
    * `ifconfig NAME create vlan VID vlanif PARENT` on a running engine: attaches a vlan interface in
    * the lowest free ifindex, up, with its parent's MAC and MTU, no addresses. Refuses, changing
@@ -1201,18 +1225,14 @@ export class Stack implements LlHost {
     const fail = (msg: string): never => {
       throw new StackConfigError(undefined, undefined, msg);
     };
-    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(name))
-      fail(`'${name}' is not an interface name (a letter, then up to 14 letters, digits, '_', '.', '-')`);
-    if (this.ifByName.has(name)) fail(`interface ${name} exists already`);
+    this.checkNewIfName(name);
     const parent = this.ifByName.get(parentName) ?? fail(`no interface '${parentName}'`);
     const ps = this.tables.ifs[parent]!;
     if (ps.vlan) fail(`${parentName} is a vlan: a vlan's parent must be a NIC`);
     if (!Number.isInteger(vid) || vid < 1 || vid > 4094) fail(`vlan id must be 1..4094, not ${vid}`);
     const taken = this.tables.ifs.find((x) => x?.vlan && x.vlan.parent === parent && x.vlan.id === vid);
     if (taken) fail(`vlan ${vid} on ${parentName} is ${taken.name} already`);
-    let index = 1;
-    while (index < this.L.sizes.ifSlots && this.tables.ifs[index]) index++;
-    if (index >= this.L.sizes.ifSlots) fail(`no free interface slot (${this.L.sizes.ifSlots - 1} in this engine)`);
+    const index = this.freeIfSlot();
     this.tables.attachInterface({
       index,
       name,
@@ -1240,15 +1260,8 @@ export class Stack implements LlHost {
    * writer lock. Returns the ifindex.
    */
   createGif(name: string, ttl = GIF_TTL): number {
-    const fail = (msg: string): never => {
-      throw new StackConfigError(undefined, undefined, msg);
-    };
-    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(name))
-      fail(`'${name}' is not an interface name (a letter, then up to 14 letters, digits, '_', '.', '-')`);
-    if (this.ifByName.has(name)) fail(`interface ${name} exists already`);
-    let index = 1;
-    while (index < this.L.sizes.ifSlots && this.tables.ifs[index]) index++;
-    if (index >= this.L.sizes.ifSlots) fail(`no free interface slot (${this.L.sizes.ifSlots - 1} in this engine)`);
+    this.checkNewIfName(name);
+    const index = this.freeIfSlot();
     this.tables.attachInterface({
       index,
       name,
@@ -1280,12 +1293,8 @@ export class Stack implements LlHost {
     const fail = (msg: string): never => {
       throw new StackConfigError(undefined, undefined, msg);
     };
-    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(name))
-      fail(`'${name}' is not an interface name (a letter, then up to 14 letters, digits, '_', '.', '-')`);
-    if (this.ifByName.has(name)) fail(`interface ${name} exists already`);
-    let index = 1;
-    while (index < this.L.sizes.ifSlots && this.tables.ifs[index]) index++;
-    if (index >= this.L.sizes.ifSlots) fail(`no free interface slot (${this.L.sizes.ifSlots - 1} in this engine)`);
+    this.checkNewIfName(name);
+    const index = this.freeIfSlot();
     if (!this.tables.bridgeSoftcFree())
       fail(`no bridge left to create: this engine laid out ${this.L.bridges.length} bridges and all are in use`);
     const macs = new Set(this.tables.ifs.flatMap((x) => (x ? [fmtMac(x.mac)] : [])));
