@@ -84,6 +84,7 @@ import {
   NH_IFINDEX,
   NH_GW,
   NH_MTU,
+  NH_NBR,
   NHF_GATEWAY,
   NHF_LOCAL,
   NHF_BROADCAST,
@@ -141,7 +142,7 @@ import {
 import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum';
 import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route6 } from '../fib/route';
-import { nb_find } from '../nbr/nbr';
+import { nb_find, nb_find4_hinted } from '../nbr/nbr';
 import { nev_post_miss } from '../nbr/nev';
 import { arp_input } from '../nbr/arp';
 import { nd6_is_nd, nd6_input } from '../nbr/nd6';
@@ -628,7 +629,9 @@ function ip4_normal(
   let mtu = ld32(tifp + IF_MTU);
   const rmtu = ld32(nhp + NH_MTU);
   if (rmtu != 0 && rmtu < mtu) mtu = rmtu;
-  const ne = nb_find(<usize>ld32(ctx + CTX_NBR), gw, 0, 0, 0, txif, 0);
+  // a gateway's entry through the nexthop's hint; a connected destination's varies frame by frame
+  const nbr = <usize>ld32(ctx + CTX_NBR);
+  const ne = fl & NHF_GATEWAY ? nb_find4_hinted(nbr, nhp + NH_NBR, gw, txif) : nb_find(nbr, gw, 0, 0, 0, txif, 0);
   if (ne == 0) return ip_unresolved(ctx, pd, 0, txif, gw, 0, 0, 0, l3, iplen, iplen <= mtu, rxif);
   nb_mark_used(ne);
   st32(pd + PD_NH, nh);

@@ -4,13 +4,14 @@
 // file (see ../layout.ts, which re-exports it and holds the prefix glossary).
 
 // Nexthop: what a route points at. NH_SIZE bytes, indexed by id (0 = none). Published before any
-// route refers to it; never changed while referenced; freed only after a grace period.
-export const NH_SIZE = 32;
+// route refers to it; never changed while referenced (but NH_NBR, a cache); freed only after a grace period.
+export const NH_SIZE = 36;
 export const NH_FLAGS = 0; // u32 NHF_*
 export const NH_IFINDEX = 4; // u32 output interface
 export const NH_GW = 8; // 16 bytes gateway, table order (v4: first word)
 export const NH_MTU = 24; // u32 route MTU (0 = the interface's)
 export const NH_REFS = 28; // u32 routes using it (control plane only)
+export const NH_NBR = 32; // u32 ptr the gateway's neighbor entry last found (IPv4 gateways; 0 = none): a hint the data path writes and validates before use
 
 export const NHF_VALID = 1;
 export const NHF_GATEWAY = 2; // next hop is NH_GW, else the destination itself (connected)

@@ -65,6 +65,21 @@ export function nb_find(t: usize, a0: u32, a1: u32, a2: u32, a3: u32, ifindex: u
 }
 
 /**
+ * nb_find for an IPv4 key, first trying the entry whose address the word at `hint` holds (a
+ * nexthop's NH_NBR: NetBSD's rt_llinfo, Linux's dst neighbour), which is used only if it is still
+ * the live entry for this key: a deleted one is LIMBO until a grace period has passed, and a slot
+ * reused after it fails the key check (its key is written before its state is published). A miss
+ * probes the table and stores what it found (0 too) as the new hint. Lock-free.
+ */
+export function nb_find4_hinted(t: usize, hint: usize, a0: u32, ifindex: u32): usize {
+  const c = <usize>ld32(hint);
+  if (c != 0 && ald32(c + NB_STATE) == NBS_VALID && ld32(c + NB_IF) == ifindex && ld32(c + NB_KEY) == a0) return c;
+  const e = nb_find(t, a0, 0, 0, 0, ifindex, 0);
+  if (e != c) st32(hint, <u32>e);
+  return e;
+}
+
+/**
  * Adds or updates (address words, ifindex) -> MAC at macPtr. v6 is 0 or NBS_V6.
  * Returns 1 when added, 0 when updated, 0xffffffff when the table is too full (3/4 used).
  * Caller holds the writer lock.

@@ -61,6 +61,7 @@ export const KERNELS = {
   // neighbors (assembly/nbr/nbr.ts)
   nb_init: 'void',
   nb_find: 'u32',
+  nb_find4_hinted: 'u32',
   // tunnels (assembly/forward/gif.ts)
   encap_lookup: 'u32',
   encap_ingress_reject: 'u32',

@@ -132,7 +132,7 @@ const STRUCTS: Struct[] = [
     },
   },
   // route.ts
-  { prefix: 'NH_', fields: { FLAGS: U32, IFINDEX: U32, GW: ADDR, MTU: U32, REFS: U32 } },
+  { prefix: 'NH_', fields: { FLAGS: U32, IFINDEX: U32, GW: ADDR, MTU: U32, REFS: U32, NBR: U32 } },
   { prefix: 'RN_', fields: { KEY: ADDR, PLEN: U32, NH: U32, CHILD0: U32, CHILD1: U32 } },
   { prefix: 'RH_', fields: { ROOT: U32, ROUTES: U32, NODES: U32, POOL: U32, BITS: U32 } },
   {

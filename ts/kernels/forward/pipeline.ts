@@ -56,6 +56,7 @@ import {
   NH_IFINDEX,
   NH_GW,
   NH_MTU,
+  NH_NBR,
   NHF_GATEWAY,
   NHF_LOCAL,
   NHF_BROADCAST,
@@ -113,7 +114,7 @@ import {
 import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
 import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route6 } from '../fib/route.js';
-import { nb_find } from '../nbr/nbr.js';
+import { nb_find, nb_find4_hinted } from '../nbr/nbr.js';
 import { nev_post_miss } from '../nbr/nev.js';
 import { arp_input } from '../nbr/arp.js';
 import { nd6_is_nd, nd6_input } from '../nbr/nd6.js';
@@ -545,7 +546,9 @@ function ip4_normal(
   let mtu = ld32(m, tifp + IF_MTU);
   const rmtu = ld32(m, nhp + NH_MTU);
   if (rmtu !== 0 && rmtu < mtu) mtu = rmtu;
-  const ne = nb_find(m, ld32(m, ctx + CTX_NBR), gw, 0, 0, 0, txif, 0);
+  // a gateway's entry through the nexthop's hint; a connected destination's varies frame by frame
+  const nbr = ld32(m, ctx + CTX_NBR);
+  const ne = fl & NHF_GATEWAY ? nb_find4_hinted(m, nbr, nhp + NH_NBR, gw, txif) : nb_find(m, nbr, gw, 0, 0, 0, txif, 0);
   if (ne === 0) return ip_unresolved(m, ctx, pd, 0, txif, gw, 0, 0, 0, l3, iplen, iplen <= mtu, rxif);
   nb_mark_used(m, ne);
   st32(m, pd + PD_NH, nh);

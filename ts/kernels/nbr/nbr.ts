@@ -61,6 +61,27 @@ export function nb_find(
   }
 }
 
+/**
+ * nb_find for an IPv4 key, first trying the entry whose address the word at `hint` holds (a
+ * nexthop's NH_NBR: NetBSD's rt_llinfo, Linux's dst neighbour), which is used only if it is still
+ * the live entry for this key: a deleted one is LIMBO until a grace period has passed, and a slot
+ * reused after it fails the key check (its key is written before its state is published). A miss
+ * probes the table and stores what it found (0 too) as the new hint. Lock-free.
+ */
+export function nb_find4_hinted(m: Mem, t: number, hint: number, a0: number, ifindex: number): number {
+  const c = ld32(m, hint);
+  if (
+    c !== 0 &&
+    ald32(m, c + NB_STATE) === NBS_VALID &&
+    ld32(m, c + NB_IF) === ifindex &&
+    ld32(m, c + NB_KEY) === a0 >>> 0
+  )
+    return c;
+  const e = nb_find(m, t, a0, 0, 0, 0, ifindex, 0);
+  if (e !== c) st32(m, hint, e);
+  return e;
+}
+
 export function nb_set(
   m: Mem,
   t: number,
