@@ -11,8 +11,9 @@
 // hash through Tables (setNeighbor/deleteNeighbor) only.
 //
 // Protocol (who does what):
-// - Readers: every CPU's pipeline, inside a pserialize read section, looks up the hash (nb_find);
-//   it may set NB_USED on an entry it used, nothing else.
+// - Readers: every CPU's pipeline, inside a pserialize read section, looks up the hash (nb_find;
+//   an IPv4 gateway's entry first through its nexthop's NH_NBR hint, nb_find4_hinted, which it
+//   rewrites on a miss); it may set NB_USED on an entry it used, nothing else in the hash.
 // - Writer: this module, on the control plane's thread, under the writer lock (Stack.forward takes
 //   it around each step when nobody holds it). An entry is in the hash exactly while its state has a
 //   MAC (REACHABLE, STALE, DELAY, PROBE, STATIC); INCOMPLETE entries live here only.
