@@ -150,8 +150,12 @@ async function rfc2544Stage(o: StartOptions, cpus: number): Promise<void> {
   say();
   const rs = await runBench(b, rfc2544Progress(!!process.stderr.isTTY));
   say();
-  say(resultsMarkdown(rs, b));
-  if (o.out) say(`wrote ${(await writeOutputs(o.out, rs, b)).join(', ')}`);
+  say(resultsMarkdown(rs, b, true));
+  say(
+    o.out
+      ? `wrote ${(await writeOutputs(o.out, rs, b)).join(', ')} (results.md in full: every size, per-flow loss and latency, the charts)`
+      : 'The full results (per-flow loss and latency at the throughput rate, results.json, charts): `mpstack start --out DIR`, or `mpstack bench rfc2544 ... --out DIR`.',
+  );
 }
 
 export async function startCommand(o: StartOptions): Promise<void> {

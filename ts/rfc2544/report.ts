@@ -129,7 +129,11 @@ export function backToBackMarkdown(rs: BenchResult[]): string[] {
   return lines;
 }
 
-export function resultsMarkdown(all: BenchResult[], o: BenchOptions): string {
+/**
+ * results.md. `brief`: the talk's table per scenario only (what `mpstack start` prints), without the
+ * every-size, per-flow, back-to-back and repeatability tables.
+ */
+export function resultsMarkdown(all: BenchResult[], o: BenchOptions, brief = false): string {
   const rs = medianRuns(all);
   const lines: string[] = ['# RFC 2544 throughput (mpstack bench rfc2544)', ''];
   lines.push(
@@ -139,8 +143,7 @@ export function resultsMarkdown(all: BenchResult[], o: BenchOptions): string {
     '',
     HOW,
     '',
-    LATENCY_HOW,
-    '',
+    ...(brief ? [] : [LATENCY_HOW, '']),
   );
   for (const scenario of [...new Set(rs.map((r) => r.scenario))]) {
     for (const engine of [...new Set(rs.map((r) => r.engine))]) {
@@ -168,6 +171,7 @@ export function resultsMarkdown(all: BenchResult[], o: BenchOptions): string {
         }
         lines.push('');
       }
+      if (brief) continue;
       lines.push('Every size:', '');
       lines.push('| CPUs | size B | fps | % of 1 GbE | % of 10 GbE | line rate passed | trials | loss |');
       lines.push('|---:|---:|---:|---:|---:|:---:|---:|---:|');
@@ -179,7 +183,7 @@ export function resultsMarkdown(all: BenchResult[], o: BenchOptions): string {
       lines.push(...flowMarkdown(mine), ...backToBackMarkdown(mine));
     }
   }
-  lines.push(...spreadMarkdown(all));
+  if (!brief) lines.push(...spreadMarkdown(all));
   return lines.join('\n');
 }
 
