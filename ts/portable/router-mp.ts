@@ -31,6 +31,7 @@ import type { KernelImpl } from '../stack/kernels.js';
 import { type ConfigInput, configFrom } from './index.js';
 import { extraRoutes } from './extra-routes.js';
 import { RouterControl } from './router-control.js';
+import { framesOut } from './port-frames.js';
 import type { RouterFrame, RouterPort } from './router.js';
 import { hasWebWorkers, WORKER_HOST } from './worker-host.js';
 
@@ -258,19 +259,7 @@ export class MpRouter extends RouterControl {
     const p = this.port1(ifname);
     const known = this.portObjects.get(ifname);
     if (known) return known;
-    const onFrame = (cb: (frame: Uint8Array) => void) => {
-      p.listeners.add(cb);
-      return () => p.listeners.delete(cb);
-    };
-    let off: (() => boolean) | null = null;
-    const readable = new ReadableStream<Uint8Array>({
-      start: (ctl) => {
-        off = onFrame((f) => ctl.enqueue(f));
-      },
-      cancel: () => {
-        off?.();
-      },
-    });
+    const { onFrame, readable } = framesOut(p.listeners);
     const writable = new WritableStream<Uint8Array>({
       write: async (frame) => {
         const q = queueOf(frame, p.nic.spec.rx.length);

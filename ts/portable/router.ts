@@ -20,6 +20,7 @@ import type { Stack, TxFrame } from '../stack/stack.js';
 import type { MpHost } from '../machine/machine.js';
 import { RouterControl } from './router-control.js';
 import { MpRouter } from './router-mp.js';
+import { framesOut } from './port-frames.js';
 import { loadWasm } from '../stack/wasm.js';
 import { type ConfigInput, type CreateStackOptions, createStack } from './index.js';
 
@@ -134,19 +135,7 @@ export class Router extends RouterControl {
     if (known) return known;
     const listeners = this.listeners.get(ifname) ?? new Set();
     this.listeners.set(ifname, listeners);
-    const onFrame = (cb: (frame: Uint8Array) => void) => {
-      listeners.add(cb);
-      return () => listeners.delete(cb);
-    };
-    let off: (() => boolean) | null = null;
-    const readable = new ReadableStream<Uint8Array>({
-      start: (ctl) => {
-        off = onFrame((f) => ctl.enqueue(f));
-      },
-      cancel: () => {
-        off?.();
-      },
-    });
+    const { onFrame, readable } = framesOut(listeners);
     const writable = new WritableStream<Uint8Array>({
       write: (frame) => {
         this.receive(ifname, frame);
