@@ -22,7 +22,7 @@ import { runStress } from '../machine/stress.js';
 import { forwardCommand } from './forward.js';
 import { genRoutesCommand } from './gen-routes.js';
 import { routeLookupCommand } from './route.js';
-import { runCommand } from './run.js';
+import { type RunOptions, runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 import { startCommand } from './start.js';
 import { compareCommand, rfc2544Command, type Rfc2544Args } from './bench.js';
@@ -178,17 +178,7 @@ export function program(): Command {
       "also serve the live page attached to this engine on 127.0.0.1:PORT (0: any free port); its URL, with the page's token, is printed",
       intArg(0, 65535),
     )
-    .action(
-      (o: {
-        config: string;
-        cpus: number;
-        duration?: number;
-        engine: KernelImpl;
-        fib?: FibBackend;
-        socket?: string;
-        web?: number;
-      }) => runCommand(o),
-    );
+    .action((o: RunOptions) => runCommand(o));
 
   p.command('serve')
     .description(
