@@ -34,6 +34,8 @@ import {
   F6E_K1,
   F6_TOMB,
   F6_RADIX,
+  F6_LEN_MASK,
+  F6_ROUTE_SHIFT,
   RH_ROOT,
   RN_KEY,
   RN_PLEN,
@@ -196,7 +198,8 @@ export class Fib6Writer {
       const dk0 = maskK0(k0, next);
       const dk1 = maskK1(k1, next);
       const slot = next === plen ? -1 : this.find(dk0, dk1, next);
-      if (slot < 0 || this.state[slot] !== LIVE) {
+      if (slot < 0 || this.state[slot] !== LIVE || this.u32[this.tab + slot * 4 + (F6E_TAG >>> 2)]! > F6_LEN_MASK) {
+        // absent, or a route slot (one route inside, stored whole): its shape may change either way
         this.recompute(s, dk0, dk1, next);
         return;
       }
@@ -223,10 +226,10 @@ export class Fib6Writer {
     if (n !== 0) {
       if (this.plen(n) === len) {
         const nh = this.nh(n);
-        this.emit(k0, k1, len, this.chunk(k0, k1, len, nh !== 0 ? nh : inh, this.child(n, 0), this.child(n, 1)));
+        this.emitChunk(k0, k1, len, nh !== 0 ? nh : inh, this.child(n, 0), this.child(n, 1), nh !== 0);
       } else {
         const b = this.bit(n, len);
-        this.emit(k0, k1, len, this.chunk(k0, k1, len, inh, b ? 0 : n, b ? n : 0));
+        this.emitChunk(k0, k1, len, inh, b ? 0 : n, b ? n : 0, false);
       }
     }
     this.apply(s, -1, k0, k1, len);
@@ -493,7 +496,7 @@ export class Fib6Writer {
       const nh = this.nh(n);
       if (nh !== 0) v = nh;
       if (p === lc) {
-        this.emit(k0, k1, lc, this.chunk(k0, k1, lc, v, this.child(n, 0), this.child(n, 1)));
+        this.emitChunk(k0, k1, lc, v, this.child(n, 0), this.child(n, 1), nh !== 0);
         return;
       }
       this.children(lc, k0, k1, p + 1, v, this.child(n, 0));
@@ -502,7 +505,38 @@ export class Fib6Writer {
     }
     // n lies below chunk k0:k1/lc, in one of its halves
     const b = this.bit(n, p);
-    this.emit(k0, k1, lc, this.chunk(k0, k1, lc, v, b ? 0 : n, b ? n : 0));
+    this.emitChunk(k0, k1, lc, v, b ? 0 : n, b ? n : 0, false);
+  }
+
+  /**
+   * Emits chunk k0:k1/len (answer v, route subtrees c0/c1 in its halves; own: a route sits at the
+   * chunk itself) and the entries below it: a route slot (layout/fib6.ts) when one route of at most
+   * /64 is inside and none at the chunk, whose answer elsewhere is then the parent's; else the chunk
+   * entry, its children first.
+   */
+  private emitChunk(k0: number, k1: number, len: number, v: number, c0: number, c1: number, own: boolean): void {
+    if (!own && this.count2(c1, this.count2(c0, 0)) === 1) {
+      const r = this.one;
+      const rl = this.plen(r);
+      if (rl <= 64) {
+        this.emit(maskK0(this.key(r, 0), rl), maskK1(this.key(r, 1), rl), len | (rl << F6_ROUTE_SHIFT), this.nh(r));
+        return;
+      }
+    }
+    this.emit(k0, k1, len, this.chunk(k0, k1, len, v, c0, c1));
+  }
+
+  /** count2's last route found. */
+  private one = 0;
+
+  /** c plus the routes in subtree n, counting no further than 2; sets `one` to the last one found. */
+  private count2(n: number, c: number): number {
+    if (n === 0 || c >= 2) return c;
+    if (this.nh(n) !== 0) {
+      this.one = n;
+      if (++c >= 2) return c;
+    }
+    return this.count2(this.child(n, 1), this.count2(this.child(n, 0), c));
   }
 
   private emit(k0: number, k1: number, len: number, val: number): void {
@@ -553,7 +587,7 @@ export class Fib6Writer {
       for (let i = old; i !== -1; i = this.meta[i * 4 + LINK]!) {
         const w = this.tab + i * 4;
         if (
-          u32[w + (F6E_TAG >>> 2)]! >= flen &&
+          (u32[w + (F6E_TAG >>> 2)]! & F6_LEN_MASK) >= flen &&
           (u32[w + (F6E_K0 >>> 2)]! & m0) >>> 0 === fk0 &&
           (u32[w + (F6E_K1 >>> 2)]! & m1) >>> 0 === fk1
         )
@@ -568,7 +602,7 @@ export class Fib6Writer {
       const k1 = out[i + 1]!;
       const len = out[i + 2]!;
       const v = out[i + 3]!;
-      let slot = this.find(k0, k1, len);
+      let slot = this.findExact(k0, k1, len);
       if (slot >= 0) {
         if (this.state[slot] === PENDING) {
           this.state[slot] = LIVE;
@@ -628,7 +662,7 @@ export class Fib6Writer {
   private reachable(slot: number, s: number, epoch: number): boolean {
     const { u32 } = this;
     const w = this.tab + slot * 4;
-    const len = u32[w + (F6E_TAG >>> 2)]!;
+    const len = u32[w + (F6E_TAG >>> 2)]! & F6_LEN_MASK;
     const k0 = u32[w + (F6E_K0 >>> 2)]!;
     const k1 = u32[w + (F6E_K1 >>> 2)]!;
     let next = u32[this.tbl + s]! >>> 24;
@@ -640,13 +674,39 @@ export class Fib6Writer {
     return next === len;
   }
 
+  /** The slot of chunk k0:k1/len (a chunk entry or a route slot), -1 = none: what a reader finds. */
   private find(k0: number, k1: number, len: number): number {
     const { u32, tab, slots } = this;
     for (let i = fib6_slot(fib6_hash(k0, k1, len), slots); ; i = i + 1 === slots ? 0 : i + 1) {
       const w = tab + i * 4;
       const t = u32[w + (F6E_TAG >>> 2)]!;
       if (t === 0) return -1;
-      if (t === len && u32[w + (F6E_K0 >>> 2)] === k0 && u32[w + (F6E_K1 >>> 2)] === k1) return i;
+      if (
+        (t & F6_LEN_MASK) === len &&
+        maskK0(u32[w + (F6E_K0 >>> 2)]!, len) === k0 &&
+        maskK1(u32[w + (F6E_K1 >>> 2)]!, len) === k1
+      )
+        return i;
+    }
+  }
+
+  /**
+   * The slot holding exactly entry k0:k1 with tag `tag` (as emitted), -1 = none. A chunk that
+   * turns from a route slot into a chunk entry or back, or whose route changes, gets a new slot:
+   * its tag and key words never change under a reader.
+   */
+  private findExact(k0: number, k1: number, tag: number): number {
+    const { u32, tab, slots } = this;
+    const len = tag & F6_LEN_MASK;
+    for (
+      let i = fib6_slot(fib6_hash(maskK0(k0, len), maskK1(k1, len), len), slots);
+      ;
+      i = i + 1 === slots ? 0 : i + 1
+    ) {
+      const w = tab + i * 4;
+      const t = u32[w + (F6E_TAG >>> 2)]!;
+      if (t === 0) return -1;
+      if (t === tag && u32[w + (F6E_K0 >>> 2)] === k0 && u32[w + (F6E_K1 >>> 2)] === k1) return i;
     }
   }
 
@@ -661,7 +721,8 @@ export class Fib6Writer {
       throw new Fib6FullError(`compiled IPv6 FIB full (${this.slots} slots, ${this.live} entries, 0 awaiting reclaim)`);
     }
     const { u32, tab, slots } = this;
-    let i = fib6_slot(fib6_hash(k0, k1, len), slots);
+    const cl = len & F6_LEN_MASK; // len: the tag (a route slot's carries its route's length)
+    let i = fib6_slot(fib6_hash(maskK0(k0, cl), maskK1(k1, cl), cl), slots);
     while (u32[tab + i * 4 + (F6E_TAG >>> 2)] !== 0) i = i + 1 === slots ? 0 : i + 1;
     const w = tab + i * 4;
     u32[w + (F6E_K0 >>> 2)] = k0;
@@ -686,7 +747,8 @@ export class Fib6Writer {
       );
     }
     const { u32, tab, slots, state } = this;
-    let i = fib6_slot(fib6_hash(k0, k1, len), slots);
+    const cl = len & F6_LEN_MASK; // len: the tag (a route slot's carries its route's length)
+    let i = fib6_slot(fib6_hash(maskK0(k0, cl), maskK1(k1, cl), cl), slots);
     while (state[i] === LIVE || state[i] === YOUNG || state[i] === PENDING) i = i + 1 === slots ? 0 : i + 1;
     if (state[i] === AGED) this.tombs--;
     const w = tab + i * 4;

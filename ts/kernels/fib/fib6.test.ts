@@ -376,6 +376,7 @@ function racingLookup(t: ReturnType<typeof fib>, log: StoreLog, addr: bigint, ra
   };
   const a0 = Number(addr >> 96n);
   const a1 = Number((addr >> 64n) & 0xffffffffn);
+  const m = (len: number) => (len <= 0 ? 0 : len >= 32 ? 0xffffffff : (0xffffffff << (32 - len)) >>> 0);
   let v = load(t.tbl16 + (a0 >>> 16) * 4);
   let next = v >>> 24;
   if (next !== 0 && ((load(t.f24 + (a0 >>> 13) * 4) >>> ((a0 >>> 8) & 31)) & 1) === 0) return v & 0xffffff;
@@ -389,10 +390,17 @@ function racingLookup(t: ReturnType<typeof fib>, log: StoreLog, addr: bigint, ra
       const p = t.hash + i * F6E_SIZE;
       const tag = load(p);
       if (tag === 0) break;
-      if (tag === next && load(p + 8) === k0 && load(p + 12) === k1) {
-        v = load(p + 4);
-        hit = true;
-        break;
+      if ((tag & 0xff) === next) {
+        const s0 = load(p + 8);
+        const s1 = load(p + 12);
+        if ((s0 & m(next)) >>> 0 === k0 && (s1 & m(next - 32)) >>> 0 === k1) {
+          const x = load(p + 4);
+          const r = tag >>> 8; // a route slot: the route's answer inside it, the parent's elsewhere
+          if (r !== 0 && (((a0 ^ s0) & m(r)) !== 0 || ((a1 ^ s1) & m(r - 32)) !== 0)) return v & 0xffffff;
+          v = x;
+          hit = true;
+          break;
+        }
       }
       i = i + 1 === t.slots ? 0 : i + 1;
     }
