@@ -180,6 +180,11 @@ export class Fib6Writer {
     let len = 16;
     let v = this.u32[this.tbl + s]!;
     for (;;) {
+      if (!present && len > 16 && this.routeSlotNow(ck0, ck1, len)) {
+        // a chunk entry left with one route inside becomes a route slot
+        this.recompute(s, ck0, ck1, len);
+        return;
+      }
       const was = v >>> 24;
       // a route longer than the shortest one inside leaves that shortest one in place
       const next =
@@ -526,6 +531,18 @@ export class Fib6Writer {
     this.emit(k0, k1, len, this.chunk(k0, k1, len, v, c0, c1));
   }
 
+  /** Whether chunk k0:k1/len (len > 16) is to be a route slot in the RIB as it is now (see emitChunk). */
+  private routeSlotNow(k0: number, k1: number, len: number): boolean {
+    const n = this.descend(k0, k1, len);
+    if (n === 0) return false;
+    let c: number;
+    if (this.plen(n) === len) {
+      if (this.nh(n) !== 0) return false;
+      c = this.count2(this.child(n, 1), this.count2(this.child(n, 0), 0));
+    } else c = this.count2(n, 0);
+    return c === 1 && this.plen(this.one) <= 64;
+  }
+
   /** count2's last route found. */
   private one = 0;
 
@@ -615,7 +632,11 @@ export class Fib6Writer {
           this.onStore?.(w, v);
         }
       } else {
-        slot = this.insert(k0, k1, len, v);
+        // a chunk whose form or route changes: the new slot goes after the old one in the probe
+        // sequence, so a reader that passes the old slot's place before the new one is published
+        // finds the old one still there, or else the new one
+        const cl = len & F6_LEN_MASK;
+        slot = this.insert(k0, k1, len, v, this.find(maskK0(k0, cl), maskK1(k1, cl), cl));
         this.listAdd(s, slot);
       }
       this.meta[slot * 4 + MARK] = epoch;
@@ -740,7 +761,8 @@ export class Fib6Writer {
     return i;
   }
 
-  private insert(k0: number, k1: number, len: number, v: number): number {
+  /** Inserts an entry (len: its tag) in the first free slot of its probe sequence after slot `after` (-1: anywhere). */
+  private insert(k0: number, k1: number, len: number, v: number, after = -1): number {
     if (this.live + this.tombs + 1 > this.slots * MAX_FILL) {
       throw new Fib6FullError(
         `compiled IPv6 FIB full (${this.slots} slots, ${this.live} entries, ${this.tombs} awaiting reclaim)`,
@@ -748,7 +770,12 @@ export class Fib6Writer {
     }
     const { u32, tab, slots, state } = this;
     const cl = len & F6_LEN_MASK; // len: the tag (a route slot's carries its route's length)
-    let i = fib6_slot(fib6_hash(maskK0(k0, cl), maskK1(k1, cl), cl), slots);
+    let i =
+      after >= 0
+        ? after + 1 === slots
+          ? 0
+          : after + 1
+        : fib6_slot(fib6_hash(maskK0(k0, cl), maskK1(k1, cl), cl), slots);
     while (state[i] === LIVE || state[i] === YOUNG || state[i] === PENDING) i = i + 1 === slots ? 0 : i + 1;
     if (state[i] === AGED) this.tombs--;
     const w = tab + i * 4;

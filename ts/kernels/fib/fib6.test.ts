@@ -176,6 +176,53 @@ describe('fib6', () => {
     expect(t.look(t.w, v6('2a00:5::'))).toBe(0);
   });
 
+  test('a chunk holding one route is a route slot; a second route there makes it a chunk entry, and back', () => {
+    const t = fib();
+    const tags = () => {
+      const out: number[] = [];
+      for (let i = 0; i < t.slots; i++) {
+        const tag = t.u32[(t.hash + i * F6E_SIZE) >>> 2]!;
+        if (tag !== 0 && tag !== 0xffffffff) out.push(tag);
+      }
+      return out.sort((x, y) => x - y);
+    };
+    t.set(v6('2400::'), 29, 1); // the region's chunks are /29s
+    t.set(v6('2400:10:1::'), 48, 2); // alone in 2400:10::/29
+    expect(tags()).toEqual([29, 29 | (48 << 8)]);
+    const probes: [string, number, number][] = [
+      // address, answer with one /48 in the chunk, with two
+      ['2400:10:1::5', 2, 2],
+      ['2400:10:2::5', 0, 3],
+      ['2400:11::', 0, 0],
+      ['2400::1', 1, 1],
+    ];
+    const check = (col: 1 | 2) => {
+      for (const p of probes) {
+        expect([p[0], t.look(t.w, v6(p[0]))]).toEqual([p[0], p[col]]);
+        expect([p[0], t.look(t.t, v6(p[0]))]).toEqual([p[0], p[col]]);
+      }
+    };
+    check(1);
+    const race = (op: () => void, from: 1 | 2, to: 1 | 2) => {
+      const log = new StoreLog(t.u32);
+      t.writer.onStore = (word, value) => log.store(word, value);
+      op();
+      t.writer.onStore = undefined;
+      for (const p of probes)
+        for (let r = 0; r < 50; r++) expect([p[0], p[from], p[to]]).toContain(racingLookup(t, log, v6(p[0]), 0, r));
+    };
+    race(() => t.set(v6('2400:10:2::'), 48, 3), 1, 2);
+    expect(tags()).toEqual([29, 29, 48, 48]);
+    check(2);
+    t.writer.reclaim();
+    t.writer.reclaim();
+    race(() => t.del(v6('2400:10:2::'), 48), 2, 1);
+    check(1);
+    t.writer.reclaim();
+    t.writer.reclaim();
+    expect(tags()).toEqual([29, 29 | (48 << 8)]);
+  });
+
   test('the /24 bitmap: set by routes past /16, cleared at reclaim once none overlaps', () => {
     const t = fib();
     const bit = (addr: bigint) => {
