@@ -5,7 +5,8 @@
 // Why this shape: an IPv6 table is mostly /48 and /32 routes spread over a 64-bit space, too sparse
 // for a direct array past the first 16 bits and too wide for fixed-stride expansion (a /36 would
 // become 4,096 /48 entries). Hashing each chunk at its exact length keeps one entry per chunk, and
-// the tbl16 word plus one probe per nesting level answers a /48 under a /32 in three reads.
+// the tbl16 word plus one probe per nesting level answers a /48 under a /32 in three reads; a chunk
+// holding a single route stores it whole (a route slot), so a /48 alone in a /29 chunk takes two.
 import {
   F6_TBL16,
   F6_HASH,

@@ -21,7 +21,9 @@
 //   3. entries no longer wanted that only the old structure leads to stay as they are until the
 //      next grace period (reclaim), for readers still on the old path.
 // So a reader meets, for each address, the old answer or the new one. Tombstones are reused only
-// after a further grace period, so a reader never sees a slot's key change under it.
+// after a further grace period, so a reader never sees a slot's key change under it. A chunk whose
+// tag or key words change (a route slot that gains a second route, or the reverse) gets a new slot
+// later in its probe sequence than the old one, which is then retired as in 2.
 import {
   F6_TBL16,
   F6_HASH,
