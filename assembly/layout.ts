@@ -410,6 +410,8 @@ import {
   F6_TOMB,
   F6_RADIX,
   F6_NH_MASK,
+  F6_LEN_MASK,
+  F6_ROUTE_SHIFT,
 } from './layout/fib6.ts';
 import {
   NBH_SIZE,
@@ -975,6 +977,8 @@ export {
   F6_TOMB,
   F6_RADIX,
   F6_NH_MASK,
+  F6_LEN_MASK,
+  F6_ROUTE_SHIFT,
 };
 export {
   NBH_SIZE,

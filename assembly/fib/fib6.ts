@@ -5,7 +5,8 @@
 // Why this shape: an IPv6 table is mostly /48 and /32 routes spread over a 64-bit space, too sparse
 // for a direct array past the first 16 bits and too wide for fixed-stride expansion (a /36 would
 // become 4,096 /48 entries). Hashing each chunk at its exact length keeps one entry per chunk, and
-// the tbl16 word plus one probe per nesting level answers a /48 under a /32 in three reads.
+// the tbl16 word plus one probe per nesting level answers a /48 under a /32 in three reads; a chunk
+// holding a single route stores it whole (a route slot), so a /48 alone in a /29 chunk takes two.
 import {
   F6_TBL16,
   F6_HASH,
@@ -18,6 +19,8 @@ import {
   F6E_K1,
   F6_RADIX,
   F6_NH_MASK,
+  F6_LEN_MASK,
+  F6_ROUTE_SHIFT,
 } from '../layout/fib6';
 import { ld32, ld32be } from '../util/mem';
 import { rt_lookup6 } from './radix';
@@ -51,7 +54,8 @@ import { rt_lookup6 } from './radix';
 
 /**
  * One level down: v is an entry with next in 17..64; returns the entry of the chunk of that length
- * holding address a0:a1, or v's nexthop id (next 0) when that chunk is absent.
+ * holding address a0:a1, or v's nexthop id (next 0) when that chunk is absent. A route slot
+ * (layout/fib6.ts) answers its route's nexthop id if the address is inside the route, else v's.
  */
 @inline function fib6_step(tab: usize, slots: u32, a0: u32, a1: u32, v: u32): u32 {
   const next = v >>> 24;
@@ -62,7 +66,16 @@ import { rt_lookup6 } from './radix';
     const p = tab + ((<usize>i) << 4);
     const t = atomic.load<u32>(p + F6E_TAG);
     if (t == 0) return v & F6_NH_MASK;
-    if (t == next && load<u32>(p + F6E_K0) == k0 && load<u32>(p + F6E_K1) == k1) return atomic.load<u32>(p + F6E_VAL);
+    if ((t & F6_LEN_MASK) == next) {
+      const s0 = load<u32>(p + F6E_K0);
+      const s1 = load<u32>(p + F6E_K1);
+      if (fib6_k0(s0, next) == k0 && fib6_k1(s1, next) == k1) {
+        const w = atomic.load<u32>(p + F6E_VAL);
+        const r = t >>> F6_ROUTE_SHIFT;
+        if (r == 0) return w;
+        return (fib6_k0(a0 ^ s0, r) | fib6_k1(a1 ^ s1, r)) == 0 ? w : v & F6_NH_MASK;
+      }
+    }
     i = i + 1 == slots ? 0 : i + 1;
   }
 }

@@ -22,6 +22,11 @@
 //
 // Slot: 0 tag | 4 value | 8 key word 0 | 12 key word 1 (the chunk's top 64 address bits, masked,
 // host-order words). tag = chunk length (17..64), 0 = empty (ends a probe), F6_TOMB = deleted.
+// A chunk holding a single route R (no longer than /64, none at the chunk itself) is one "route
+// slot" with no entries below it: tag = chunk length | R's length << F6_ROUTE_SHIFT, the key words
+// hold R's whole prefix (a probe compares them masked to the chunk length), the value is R's
+// nexthop id (next 0). An address inside R gets that id, any other the parent entry's. In a
+// table of scattered routes most chunks hold one, and a /48 under a /29 chunk costs one probe.
 // Reader protocol: load tag (acquire), then key, then value (atomic). Writer (one at a time): a new
 // slot is written key and value first, tag last (release); values change by one atomic store,
 // deepest chunks first, so a reader that reaches a chunk sees its children already in place; a
@@ -47,3 +52,5 @@ export const F6E_K1 = 12;
 export const F6_TOMB = 0xffffffff;
 export const F6_RADIX = 0xff;
 export const F6_NH_MASK = 0xffffff;
+export const F6_LEN_MASK = 0xff; // a tag's chunk length (route slots keep R's length above it)
+export const F6_ROUTE_SHIFT = 8;

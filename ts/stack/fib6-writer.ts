@@ -21,7 +21,9 @@
 //   3. entries no longer wanted that only the old structure leads to stay as they are until the
 //      next grace period (reclaim), for readers still on the old path.
 // So a reader meets, for each address, the old answer or the new one. Tombstones are reused only
-// after a further grace period, so a reader never sees a slot's key change under it.
+// after a further grace period, so a reader never sees a slot's key change under it. A chunk whose
+// tag or key words change (a route slot that gains a second route, or the reverse) gets a new slot
+// later in its probe sequence than the old one, which is then retired as in 2.
 import {
   F6_TBL16,
   F6_HASH,
@@ -34,6 +36,8 @@ import {
   F6E_K1,
   F6_TOMB,
   F6_RADIX,
+  F6_LEN_MASK,
+  F6_ROUTE_SHIFT,
   RH_ROOT,
   RN_KEY,
   RN_PLEN,
@@ -178,6 +182,11 @@ export class Fib6Writer {
     let len = 16;
     let v = this.u32[this.tbl + s]!;
     for (;;) {
+      if (!present && len > 16 && this.routeSlotNow(ck0, ck1, len)) {
+        // a chunk entry left with one route inside becomes a route slot
+        this.recompute(s, ck0, ck1, len);
+        return;
+      }
       const was = v >>> 24;
       // a route longer than the shortest one inside leaves that shortest one in place
       const next =
@@ -196,7 +205,8 @@ export class Fib6Writer {
       const dk0 = maskK0(k0, next);
       const dk1 = maskK1(k1, next);
       const slot = next === plen ? -1 : this.find(dk0, dk1, next);
-      if (slot < 0 || this.state[slot] !== LIVE) {
+      if (slot < 0 || this.state[slot] !== LIVE || this.u32[this.tab + slot * 4 + (F6E_TAG >>> 2)]! > F6_LEN_MASK) {
+        // absent, or a route slot (one route inside, stored whole): its shape may change either way
         this.recompute(s, dk0, dk1, next);
         return;
       }
@@ -223,10 +233,10 @@ export class Fib6Writer {
     if (n !== 0) {
       if (this.plen(n) === len) {
         const nh = this.nh(n);
-        this.emit(k0, k1, len, this.chunk(k0, k1, len, nh !== 0 ? nh : inh, this.child(n, 0), this.child(n, 1)));
+        this.emitChunk(k0, k1, len, nh !== 0 ? nh : inh, this.child(n, 0), this.child(n, 1), nh !== 0);
       } else {
         const b = this.bit(n, len);
-        this.emit(k0, k1, len, this.chunk(k0, k1, len, inh, b ? 0 : n, b ? n : 0));
+        this.emitChunk(k0, k1, len, inh, b ? 0 : n, b ? n : 0, false);
       }
     }
     this.apply(s, -1, k0, k1, len);
@@ -493,7 +503,7 @@ export class Fib6Writer {
       const nh = this.nh(n);
       if (nh !== 0) v = nh;
       if (p === lc) {
-        this.emit(k0, k1, lc, this.chunk(k0, k1, lc, v, this.child(n, 0), this.child(n, 1)));
+        this.emitChunk(k0, k1, lc, v, this.child(n, 0), this.child(n, 1), nh !== 0);
         return;
       }
       this.children(lc, k0, k1, p + 1, v, this.child(n, 0));
@@ -502,7 +512,50 @@ export class Fib6Writer {
     }
     // n lies below chunk k0:k1/lc, in one of its halves
     const b = this.bit(n, p);
-    this.emit(k0, k1, lc, this.chunk(k0, k1, lc, v, b ? 0 : n, b ? n : 0));
+    this.emitChunk(k0, k1, lc, v, b ? 0 : n, b ? n : 0, false);
+  }
+
+  /**
+   * Emits chunk k0:k1/len (answer v, route subtrees c0/c1 in its halves; own: a route sits at the
+   * chunk itself) and the entries below it: a route slot (layout/fib6.ts) when one route of at most
+   * /64 is inside and none at the chunk, whose answer elsewhere is then the parent's; else the chunk
+   * entry, its children first.
+   */
+  private emitChunk(k0: number, k1: number, len: number, v: number, c0: number, c1: number, own: boolean): void {
+    if (!own && this.count2(c1, this.count2(c0, 0)) === 1) {
+      const r = this.one;
+      const rl = this.plen(r);
+      if (rl <= 64) {
+        this.emit(maskK0(this.key(r, 0), rl), maskK1(this.key(r, 1), rl), len | (rl << F6_ROUTE_SHIFT), this.nh(r));
+        return;
+      }
+    }
+    this.emit(k0, k1, len, this.chunk(k0, k1, len, v, c0, c1));
+  }
+
+  /** Whether chunk k0:k1/len (len > 16) is to be a route slot in the RIB as it is now (see emitChunk). */
+  private routeSlotNow(k0: number, k1: number, len: number): boolean {
+    const n = this.descend(k0, k1, len);
+    if (n === 0) return false;
+    let c: number;
+    if (this.plen(n) === len) {
+      if (this.nh(n) !== 0) return false;
+      c = this.count2(this.child(n, 1), this.count2(this.child(n, 0), 0));
+    } else c = this.count2(n, 0);
+    return c === 1 && this.plen(this.one) <= 64;
+  }
+
+  /** count2's last route found. */
+  private one = 0;
+
+  /** c plus the routes in subtree n, counting no further than 2; sets `one` to the last one found. */
+  private count2(n: number, c: number): number {
+    if (n === 0 || c >= 2) return c;
+    if (this.nh(n) !== 0) {
+      this.one = n;
+      if (++c >= 2) return c;
+    }
+    return this.count2(this.child(n, 1), this.count2(this.child(n, 0), c));
   }
 
   private emit(k0: number, k1: number, len: number, val: number): void {
@@ -553,7 +606,7 @@ export class Fib6Writer {
       for (let i = old; i !== -1; i = this.meta[i * 4 + LINK]!) {
         const w = this.tab + i * 4;
         if (
-          u32[w + (F6E_TAG >>> 2)]! >= flen &&
+          (u32[w + (F6E_TAG >>> 2)]! & F6_LEN_MASK) >= flen &&
           (u32[w + (F6E_K0 >>> 2)]! & m0) >>> 0 === fk0 &&
           (u32[w + (F6E_K1 >>> 2)]! & m1) >>> 0 === fk1
         )
@@ -568,7 +621,7 @@ export class Fib6Writer {
       const k1 = out[i + 1]!;
       const len = out[i + 2]!;
       const v = out[i + 3]!;
-      let slot = this.find(k0, k1, len);
+      let slot = this.findExact(k0, k1, len);
       if (slot >= 0) {
         if (this.state[slot] === PENDING) {
           this.state[slot] = LIVE;
@@ -581,7 +634,11 @@ export class Fib6Writer {
           this.onStore?.(w, v);
         }
       } else {
-        slot = this.insert(k0, k1, len, v);
+        // a chunk whose form or route changes: the new slot goes after the old one in the probe
+        // sequence, so a reader that passes the old slot's place before the new one is published
+        // finds the old one still there, or else the new one
+        const cl = len & F6_LEN_MASK;
+        slot = this.insert(k0, k1, len, v, this.find(maskK0(k0, cl), maskK1(k1, cl), cl));
         this.listAdd(s, slot);
       }
       this.meta[slot * 4 + MARK] = epoch;
@@ -628,7 +685,7 @@ export class Fib6Writer {
   private reachable(slot: number, s: number, epoch: number): boolean {
     const { u32 } = this;
     const w = this.tab + slot * 4;
-    const len = u32[w + (F6E_TAG >>> 2)]!;
+    const len = u32[w + (F6E_TAG >>> 2)]! & F6_LEN_MASK;
     const k0 = u32[w + (F6E_K0 >>> 2)]!;
     const k1 = u32[w + (F6E_K1 >>> 2)]!;
     let next = u32[this.tbl + s]! >>> 24;
@@ -640,13 +697,39 @@ export class Fib6Writer {
     return next === len;
   }
 
+  /** The slot of chunk k0:k1/len (a chunk entry or a route slot), -1 = none: what a reader finds. */
   private find(k0: number, k1: number, len: number): number {
     const { u32, tab, slots } = this;
     for (let i = fib6_slot(fib6_hash(k0, k1, len), slots); ; i = i + 1 === slots ? 0 : i + 1) {
       const w = tab + i * 4;
       const t = u32[w + (F6E_TAG >>> 2)]!;
       if (t === 0) return -1;
-      if (t === len && u32[w + (F6E_K0 >>> 2)] === k0 && u32[w + (F6E_K1 >>> 2)] === k1) return i;
+      if (
+        (t & F6_LEN_MASK) === len &&
+        maskK0(u32[w + (F6E_K0 >>> 2)]!, len) === k0 &&
+        maskK1(u32[w + (F6E_K1 >>> 2)]!, len) === k1
+      )
+        return i;
+    }
+  }
+
+  /**
+   * The slot holding exactly entry k0:k1 with tag `tag` (as emitted), -1 = none. A chunk that
+   * turns from a route slot into a chunk entry or back, or whose route changes, gets a new slot:
+   * its tag and key words never change under a reader.
+   */
+  private findExact(k0: number, k1: number, tag: number): number {
+    const { u32, tab, slots } = this;
+    const len = tag & F6_LEN_MASK;
+    for (
+      let i = fib6_slot(fib6_hash(maskK0(k0, len), maskK1(k1, len), len), slots);
+      ;
+      i = i + 1 === slots ? 0 : i + 1
+    ) {
+      const w = tab + i * 4;
+      const t = u32[w + (F6E_TAG >>> 2)]!;
+      if (t === 0) return -1;
+      if (t === tag && u32[w + (F6E_K0 >>> 2)] === k0 && u32[w + (F6E_K1 >>> 2)] === k1) return i;
     }
   }
 
@@ -661,7 +744,8 @@ export class Fib6Writer {
       throw new Fib6FullError(`compiled IPv6 FIB full (${this.slots} slots, ${this.live} entries, 0 awaiting reclaim)`);
     }
     const { u32, tab, slots } = this;
-    let i = fib6_slot(fib6_hash(k0, k1, len), slots);
+    const cl = len & F6_LEN_MASK; // len: the tag (a route slot's carries its route's length)
+    let i = fib6_slot(fib6_hash(maskK0(k0, cl), maskK1(k1, cl), cl), slots);
     while (u32[tab + i * 4 + (F6E_TAG >>> 2)] !== 0) i = i + 1 === slots ? 0 : i + 1;
     const w = tab + i * 4;
     u32[w + (F6E_K0 >>> 2)] = k0;
@@ -679,14 +763,21 @@ export class Fib6Writer {
     return i;
   }
 
-  private insert(k0: number, k1: number, len: number, v: number): number {
+  /** Inserts an entry (len: its tag) in the first free slot of its probe sequence after slot `after` (-1: anywhere). */
+  private insert(k0: number, k1: number, len: number, v: number, after = -1): number {
     if (this.live + this.tombs + 1 > this.slots * MAX_FILL) {
       throw new Fib6FullError(
         `compiled IPv6 FIB full (${this.slots} slots, ${this.live} entries, ${this.tombs} awaiting reclaim)`,
       );
     }
     const { u32, tab, slots, state } = this;
-    let i = fib6_slot(fib6_hash(k0, k1, len), slots);
+    const cl = len & F6_LEN_MASK; // len: the tag (a route slot's carries its route's length)
+    let i =
+      after >= 0
+        ? after + 1 === slots
+          ? 0
+          : after + 1
+        : fib6_slot(fib6_hash(maskK0(k0, cl), maskK1(k1, cl), cl), slots);
     while (state[i] === LIVE || state[i] === YOUNG || state[i] === PENDING) i = i + 1 === slots ? 0 : i + 1;
     if (state[i] === AGED) this.tombs--;
     const w = tab + i * 4;

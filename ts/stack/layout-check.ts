@@ -149,7 +149,7 @@ const STRUCTS: Struct[] = [
   {
     prefix: 'F6_',
     fields: { TBL16: U32, HASH: U32, SLOTS: U32, RT: U32, F24: U32 },
-    other: ['TOMB', 'RADIX', 'NH_MASK'],
+    other: ['TOMB', 'RADIX', 'NH_MASK', 'LEN_MASK', 'ROUTE_SHIFT'],
   },
   { prefix: 'F6E_', fields: { TAG: U32, VAL: U32, K0: U32, K1: U32 } },
   // nbr.ts

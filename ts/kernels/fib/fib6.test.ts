@@ -176,6 +176,53 @@ describe('fib6', () => {
     expect(t.look(t.w, v6('2a00:5::'))).toBe(0);
   });
 
+  test('a chunk holding one route is a route slot; a second route there makes it a chunk entry, and back', () => {
+    const t = fib();
+    const tags = () => {
+      const out: number[] = [];
+      for (let i = 0; i < t.slots; i++) {
+        const tag = t.u32[(t.hash + i * F6E_SIZE) >>> 2]!;
+        if (tag !== 0 && tag !== 0xffffffff) out.push(tag);
+      }
+      return out.sort((x, y) => x - y);
+    };
+    t.set(v6('2400::'), 29, 1); // the region's chunks are /29s
+    t.set(v6('2400:10:1::'), 48, 2); // alone in 2400:10::/29
+    expect(tags()).toEqual([29, 29 | (48 << 8)]);
+    const probes: [string, number, number][] = [
+      // address, answer with one /48 in the chunk, with two
+      ['2400:10:1::5', 2, 2],
+      ['2400:10:2::5', 0, 3],
+      ['2400:11::', 0, 0],
+      ['2400::1', 1, 1],
+    ];
+    const check = (col: 1 | 2) => {
+      for (const p of probes) {
+        expect([p[0], t.look(t.w, v6(p[0]))]).toEqual([p[0], p[col]]);
+        expect([p[0], t.look(t.t, v6(p[0]))]).toEqual([p[0], p[col]]);
+      }
+    };
+    check(1);
+    const race = (op: () => void, from: 1 | 2, to: 1 | 2) => {
+      const log = new StoreLog(t.u32);
+      t.writer.onStore = (word, value) => log.store(word, value);
+      op();
+      t.writer.onStore = undefined;
+      for (const p of probes)
+        for (let r = 0; r < 50; r++) expect([p[0], p[from], p[to]]).toContain(racingLookup(t, log, v6(p[0]), 0, r));
+    };
+    race(() => t.set(v6('2400:10:2::'), 48, 3), 1, 2);
+    expect(tags()).toEqual([29, 29, 48, 48]);
+    check(2);
+    t.writer.reclaim();
+    t.writer.reclaim();
+    race(() => t.del(v6('2400:10:2::'), 48), 2, 1);
+    check(1);
+    t.writer.reclaim();
+    t.writer.reclaim();
+    expect(tags()).toEqual([29, 29 | (48 << 8)]);
+  });
+
   test('the /24 bitmap: set by routes past /16, cleared at reclaim once none overlaps', () => {
     const t = fib();
     const bit = (addr: bigint) => {
@@ -376,6 +423,7 @@ function racingLookup(t: ReturnType<typeof fib>, log: StoreLog, addr: bigint, ra
   };
   const a0 = Number(addr >> 96n);
   const a1 = Number((addr >> 64n) & 0xffffffffn);
+  const m = (len: number) => (len <= 0 ? 0 : len >= 32 ? 0xffffffff : (0xffffffff << (32 - len)) >>> 0);
   let v = load(t.tbl16 + (a0 >>> 16) * 4);
   let next = v >>> 24;
   if (next !== 0 && ((load(t.f24 + (a0 >>> 13) * 4) >>> ((a0 >>> 8) & 31)) & 1) === 0) return v & 0xffffff;
@@ -389,10 +437,17 @@ function racingLookup(t: ReturnType<typeof fib>, log: StoreLog, addr: bigint, ra
       const p = t.hash + i * F6E_SIZE;
       const tag = load(p);
       if (tag === 0) break;
-      if (tag === next && load(p + 8) === k0 && load(p + 12) === k1) {
-        v = load(p + 4);
-        hit = true;
-        break;
+      if ((tag & 0xff) === next) {
+        const s0 = load(p + 8);
+        const s1 = load(p + 12);
+        if ((s0 & m(next)) >>> 0 === k0 && (s1 & m(next - 32)) >>> 0 === k1) {
+          const x = load(p + 4);
+          const r = tag >>> 8; // a route slot: the route's answer inside it, the parent's elsewhere
+          if (r !== 0 && (((a0 ^ s0) & m(r)) !== 0 || ((a1 ^ s1) & m(r - 32)) !== 0)) return v & 0xffffff;
+          v = x;
+          hit = true;
+          break;
+        }
       }
       i = i + 1 === t.slots ? 0 : i + 1;
     }

@@ -11,6 +11,8 @@ import {
   F6E_K1,
   F6_RADIX,
   F6_NH_MASK,
+  F6_LEN_MASK,
+  F6_ROUTE_SHIFT,
 } from '../../../assembly/layout/fib6.js';
 import { type Mem, ld32, ld32be, st32 } from '../util/mem.js';
 import { rt_lookup6 } from './radix.js';
@@ -38,7 +40,10 @@ function fib6_k1(a1: number, len: number): number {
   return len <= 32 ? 0 : len >= 64 ? a1 : (a1 & (0xffffffff << (64 - len))) >>> 0;
 }
 
-/** One level down from entry v (next 17..64): the entry of the chunk holding a0:a1, or v's nexthop id when absent. */
+/**
+ * One level down from entry v (next 17..64): the entry of the chunk holding a0:a1, or v's nexthop
+ * id when absent; a route slot answers its route's id if a0:a1 is inside the route, else v's.
+ */
 function fib6_step(u32: Uint32Array, tabw: number, slots: number, a0: number, a1: number, v: number): number {
   const next = v >>> 24;
   const k0 = fib6_k0(a0, next);
@@ -48,8 +53,16 @@ function fib6_step(u32: Uint32Array, tabw: number, slots: number, a0: number, a1
     const w = tabw + i * 4;
     const t = Atomics.load(u32, w + (F6E_TAG >>> 2));
     if (t === 0) return (v & F6_NH_MASK) >>> 0;
-    if (t === next && u32[w + (F6E_K0 >>> 2)] === k0 && u32[w + (F6E_K1 >>> 2)] === k1)
-      return Atomics.load(u32, w + (F6E_VAL >>> 2));
+    if ((t & F6_LEN_MASK) === next) {
+      const s0 = u32[w + (F6E_K0 >>> 2)]!;
+      const s1 = u32[w + (F6E_K1 >>> 2)]!;
+      if (fib6_k0(s0, next) === k0 && fib6_k1(s1, next) === k1) {
+        const x = Atomics.load(u32, w + (F6E_VAL >>> 2));
+        const r = t >>> F6_ROUTE_SHIFT;
+        if (r === 0) return x;
+        return (fib6_k0((a0 ^ s0) >>> 0, r) | fib6_k1((a1 ^ s1) >>> 0, r)) === 0 ? x : (v & F6_NH_MASK) >>> 0;
+      }
+    }
     i = i + 1 === slots ? 0 : i + 1;
   }
 }
