@@ -43,6 +43,8 @@ import {
   CTX_NIF,
   CTX_FLOW,
   CTX_FIB4,
+  CTX_WARM,
+  F4_TBL24,
   CTX_GEN,
   CTX_NH,
   CTX_NBR,
@@ -142,7 +144,7 @@ import {
 } from '../layout';
 import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum';
-import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route6 } from '../fib/route';
+import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route4_warm_word, route6 } from '../fib/route';
 import { fib4_lookup } from '../fib/dir24';
 import { nb_find, nb_find4_hinted } from '../nbr/nbr';
 import { nev_post_miss } from '../nbr/nev';
@@ -237,18 +239,23 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   const pd0 = <usize>ld32(ctx + CTX_PD);
   const ifc = <usize>ld32(ctx + CTX_IFCNT);
   const nif = ld32(ctx + CTX_NIF);
-  // the batch's FIB misses, overlapped: a loop of its own (inside pass 1, 1M routes ran 8% slower)
-  if (ld32(ctx + CTX_OPTS) & OPT_FIBWARM) route4_warm(ctx, pd0, n);
+  // without ipflow, with a compiled FIB: pass 1's frames looked up after it (ip4_route_pass)
+  const routePass = (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) == 0 && ld32(ctx + CTX_FIB4) != 0;
+  const warm = (ld32(ctx + CTX_OPTS) & OPT_FIBWARM) != 0;
+  // the batch's FIB misses, overlapped: a loop of its own (inside pass 1, 1M routes ran 8% slower);
+  // with routePass, ip4_route_pass warms the frames pass 1 did not mark instead (no load twice)
+  if (warm && !routePass) route4_warm(ctx, pd0, n);
   // pass 1: parse and verify the whole batch, mark plain IPv4 unicast; skipped for PASS1_REST
-  // batches after one with under an eighth plain (a bridge's, say: 2 ns a frame for nothing)
-  const twoPass = pass1_rest == 0;
+  // batches after one with under an eighth plain (a bridge's, say: 2 ns a frame for nothing), but
+  // not when it decides which frames ip4_route_pass warms (CTX_WARM, which the TS twin writes alike)
+  const twoPass = pass1_rest == 0 || (routePass && warm);
   let routed = false; // PD_NH of marked frames holds the destination's nexthop (ip4_route_pass)
   if (twoPass) {
     const marked = ip4_classify(ctx, pd0, n);
     if (marked * 8 < n) pass1_rest = PASS1_REST;
-    if (marked != 0 && (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) == 0 && ld32(ctx + CTX_FIB4) != 0) {
-      ip4_route_pass(ctx, pd0, n);
-      routed = true;
+    if (routePass && (marked != 0 || warm)) {
+      ip4_route_pass(ctx, pd0, n, warm);
+      routed = marked != 0;
     }
   } else {
     pass1_rest--;
@@ -370,13 +377,20 @@ function ip4_classify(ctx: usize, pd0: usize, n: u32): u32 {
  * until pass 2), a loop of its own so the batch's FIB misses overlap (in ip4_classify it slowed the
  * fast path by code alone). The same answers pass 2 would get: the batch is one read section.
  * Compiled FIB only (a radix walk per frame gains nothing from the overlap: measured 13% slower).
+ * With `warm` (OPT_FIBWARM) it also loads the tbl24 word of every other frame, as route4_warm would,
+ * and writes their xor to CTX_WARM: route4_warm's work without loading a marked frame's word twice.
  */
-function ip4_route_pass(ctx: usize, pd0: usize, n: u32): void {
+function ip4_route_pass(ctx: usize, pd0: usize, n: u32, warm: bool): void {
   const f = <usize>ld32(ctx + CTX_FIB4);
+  const tbl = <usize>ld32(f + F4_TBL24);
+  let acc: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
-    if (ld16(pd + PD_PATH) == PLAIN4) st32(pd + PD_NH, fib4_lookup(f, ld32be(<usize>ld32(pd + PD_BUF) + 30)));
+    const buf = <usize>ld32(pd + PD_BUF);
+    if (ld16(pd + PD_PATH) == PLAIN4) st32(pd + PD_NH, fib4_lookup(f, ld32be(buf + 30)));
+    else if (warm) acc ^= route4_warm_word(tbl, buf, ld16(pd + PD_LEN));
   }
+  if (warm) st32(ctx + CTX_WARM, acc);
 }
 
 // Batches to run without pass 1 after one where it found little to mark (the marks change no

@@ -690,7 +690,7 @@ describe('pipeline differential (WASM vs TS)', () => {
     );
   });
 
-  test('with the compiled FIB and ipflow off: destinations looked up after pass 1 (ip4_route_pass)', () => {
+  test('with the compiled FIB and ipflow off: destinations looked up after pass 1, others warmed (ip4_route_pass)', () => {
     const [normal0, fast0] = [normalFrames, fastFrames];
     const batches = fc.array(fc.array(fc.oneof(fwd4Arb, frameArb), { minLength: 1, maxLength: 40 }), {
       minLength: 1,
@@ -703,6 +703,11 @@ describe('pipeline differential (WASM vs TS)', () => {
     // and with the router switches on (reverse-path filters, source routes, directed broadcasts)
     fc.assert(
       fc.property(batches, (b) => run(b, undefined, 'compiled', false, true, false, false)),
+      { numRuns: 15 },
+    );
+    // and with the warm-up forced on (OPT_FIBWARM), which ip4_route_pass then does for unmarked frames
+    fc.assert(
+      fc.property(batches, (b) => run(b, undefined, 'compiled', true, false, false, false)),
       { numRuns: 15 },
     );
     // the runs forwarded frames, all by the normal path

@@ -15,6 +15,8 @@ import {
   CTX_NIF,
   CTX_FLOW,
   CTX_FIB4,
+  CTX_WARM,
+  F4_TBL24,
   CTX_GEN,
   CTX_NH,
   CTX_NBR,
@@ -114,7 +116,7 @@ import {
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
-import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route6 } from '../fib/route.js';
+import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route4_warm_word, route6 } from '../fib/route.js';
 import { fib4_lookup } from '../fib/dir24.js';
 import { nb_find, nb_find4_hinted } from '../nbr/nbr.js';
 import { nev_post_miss } from '../nbr/nev.js';
@@ -181,19 +183,20 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
     ipflow_expire(m, ft, now, cnt);
   }
   const pd0 = ld32(m, ctx + CTX_PD);
+  // without ipflow, with a compiled FIB: pass 1's frames looked up after it (ip4_route_pass), which
+  // then also warms the others (see the WASM twin)
+  const routePass = (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) === 0 && ld32(m, ctx + CTX_FIB4) !== 0;
+  const warm = (ld32(m, ctx + CTX_OPTS) & OPT_FIBWARM) !== 0;
   // the batch's FIB misses, overlapped
-  if (ld32(m, ctx + CTX_OPTS) & OPT_FIBWARM) route4_warm(m, ctx, pd0, n);
+  if (warm && !routePass) route4_warm(m, ctx, pd0, n);
   const ifc = ld32(m, ctx + CTX_IFCNT);
   const nif = ld32(m, ctx + CTX_NIF);
   // routed: PD_NH of marked frames holds the destination's nexthop (ip4_route_pass)
   let routed = false;
-  if (
-    ip4_classify(m, ctx, pd0, n) !== 0 &&
-    (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) === 0 &&
-    ld32(m, ctx + CTX_FIB4) !== 0
-  ) {
-    ip4_route_pass(m, ctx, pd0, n);
-    routed = true;
+  const marked = ip4_classify(m, ctx, pd0, n);
+  if (routePass && (marked !== 0 || warm)) {
+    ip4_route_pass(m, ctx, pd0, n, warm);
+    routed = marked !== 0;
   }
   for (let i = 0; i < n; i++) {
     const pd = pd0 + i * PD_SIZE;
@@ -297,13 +300,21 @@ function ip4_classify(m: Mem, ctx: number, pd0: number, n: number): number {
   return marked;
 }
 
-/** Without ipflow, after pass 1 (see the WASM twin): each marked frame's destination nexthop into PD_NH. */
-function ip4_route_pass(m: Mem, ctx: number, pd0: number, n: number): void {
+/**
+ * Without ipflow, after pass 1 (see the WASM twin): each marked frame's destination nexthop into
+ * PD_NH; with `warm`, the other frames' tbl24 words xored into CTX_WARM.
+ */
+function ip4_route_pass(m: Mem, ctx: number, pd0: number, n: number, warm: boolean): void {
   const f = ld32(m, ctx + CTX_FIB4);
+  const tbl = ld32(m, f + F4_TBL24);
+  let acc = 0;
   for (let i = 0; i < n; i++) {
     const pd = pd0 + i * PD_SIZE;
-    if (ld16(m, pd + PD_PATH) === PLAIN4) st32(m, pd + PD_NH, fib4_lookup(m, f, ld32be(m, ld32(m, pd + PD_BUF) + 30)));
+    const buf = ld32(m, pd + PD_BUF);
+    if (ld16(m, pd + PD_PATH) === PLAIN4) st32(m, pd + PD_NH, fib4_lookup(m, f, ld32be(m, buf + 30)));
+    else if (warm) acc ^= route4_warm_word(m, tbl, buf, ld16(m, pd + PD_LEN));
   }
+  if (warm) st32(m, ctx + CTX_WARM, acc);
 }
 
 // ip4_normal's `dnh` when pass 1 did not look the destination up
