@@ -27,6 +27,8 @@
 // sends those straight to ip4_route (ipflow, else the normal path) and every other frame to ether_input.
 // With OPT_FIBWARM (tables past FIBWARM_ROUTES IPv4 routes) the batch first loads every IPv4
 // destination's tbl24 word in one pass (route4_warm), so the misses overlap; it writes CTX_WARM only.
+// Without ipflow, with a compiled FIB, a loop after pass 1 looks up the marked frames' destinations
+// (ip4_route_pass; pass 2 takes the nexthop from there) and does the warm-up for the others.
 
 import {
   CTX_PD,

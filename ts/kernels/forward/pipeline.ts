@@ -525,6 +525,7 @@ function ip4_normal(
     if (r !== 0) return V(PATH_DROP, r);
     dst = ld32be(m, l3 + 16); // a source route followed here names the next hop
   }
+  // dnh: pass 1's nexthop (ip4_route_pass) or NH_UNKNOWN; the WASM twin hands it over in a global
   const nh = dnh !== NH_UNKNOWN ? dnh : route4(m, ctx, dst);
   if (nh === 0) {
     if (!l2mc) icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_NET, 0);
