@@ -27,6 +27,8 @@
 // sends those straight to ip4_route (ipflow, else the normal path) and every other frame to ether_input.
 // With OPT_FIBWARM (tables past FIBWARM_ROUTES IPv4 routes) the batch first loads every IPv4
 // destination's tbl24 word in one pass (route4_warm), so the misses overlap; it writes CTX_WARM only.
+// Without ipflow, with a compiled FIB, a loop after pass 1 looks up the marked frames' destinations
+// (ip4_route_pass; pass 2 takes the nexthop from there) and does the warm-up for the others.
 
 import {
   CTX_PD,
@@ -42,6 +44,9 @@ import {
   CTX_IFNET,
   CTX_NIF,
   CTX_FLOW,
+  CTX_FIB4,
+  CTX_WARM,
+  F4_TBL24,
   CTX_GEN,
   CTX_NH,
   CTX_NBR,
@@ -141,7 +146,8 @@ import {
 } from '../layout';
 import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum';
-import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route6 } from '../fib/route';
+import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route4_warm_word, route6 } from '../fib/route';
+import { fib4_lookup } from '../fib/dir24';
 import { nb_find, nb_find4_hinted } from '../nbr/nbr';
 import { nev_post_miss } from '../nbr/nev';
 import { arp_input } from '../nbr/arp';
@@ -235,27 +241,38 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   const pd0 = <usize>ld32(ctx + CTX_PD);
   const ifc = <usize>ld32(ctx + CTX_IFCNT);
   const nif = ld32(ctx + CTX_NIF);
-  // the batch's FIB misses, overlapped: a loop of its own (inside pass 1, 1M routes ran 8% slower)
-  if (ld32(ctx + CTX_OPTS) & OPT_FIBWARM) route4_warm(ctx, pd0, n);
+  // without ipflow, with a compiled FIB: pass 1's frames looked up after it (ip4_route_pass)
+  const routePass = (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) == 0 && ld32(ctx + CTX_FIB4) != 0;
+  const warm = (ld32(ctx + CTX_OPTS) & OPT_FIBWARM) != 0;
+  // the batch's FIB misses, overlapped: a loop of its own (inside pass 1, 1M routes ran 8% slower);
+  // with routePass, ip4_route_pass warms the frames pass 1 did not mark instead (no load twice)
+  if (warm && !routePass) route4_warm(ctx, pd0, n);
   // pass 1: parse and verify the whole batch, mark plain IPv4 unicast; skipped for PASS1_REST
-  // batches after one with under an eighth plain (a bridge's, say: 2 ns a frame for nothing)
-  const twoPass = pass1_rest == 0;
+  // batches after one with under an eighth plain (a bridge's, say: 2 ns a frame for nothing), but
+  // not when it decides which frames ip4_route_pass warms (CTX_WARM, which the TS twin writes alike)
+  const twoPass = pass1_rest == 0 || (routePass && warm);
+  let routed = false; // PD_NH of marked frames holds the destination's nexthop (ip4_route_pass)
   if (twoPass) {
-    if (ip4_classify(ctx, pd0, n) * 8 < n) pass1_rest = PASS1_REST;
+    const marked = ip4_classify(ctx, pd0, n);
+    if (marked * 8 < n) pass1_rest = PASS1_REST;
+    if (routePass && (marked != 0 || warm)) {
+      ip4_route_pass(ctx, pd0, n, warm);
+      routed = marked != 0;
+    }
   } else {
     pass1_rest--;
   }
   for (let i: u32 = 0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
     const plain = twoPass && ld16(pd + PD_PATH) == PLAIN4; // pass 1's mark, overwritten below
-    const fb = ld32(pd + PD_NH); // and, with ipflow on, the flow's bucket
+    const fb = ld32(pd + PD_NH); // and, with ipflow on, the flow's bucket, else maybe the nexthop
     st32(pd + PD_TXIF, 0); // TXIF and NTX
     st32(pd + PD_TXFIRST, ld32(ctx + CTX_NTX));
     st32(pd + PD_NH, 0);
     const len = ld16(pd + PD_LEN);
     rxBytes += len;
     const buf = <usize>ld32(pd + PD_BUF);
-    const v = plain ? ip4_plain(ctx, pd, buf + 14, fb, now) : ether_input(ctx, pd, buf, len, now);
+    const v = plain ? ip4_plain(ctx, pd, buf + 14, fb, routed, now) : ether_input(ctx, pd, buf, len, now);
     const path = v >> 8;
     st16(pd + PD_PATH, (v >> 8) | ((v & 0xff) << 8)); // PATH and REASON
     const rxif = ld16(pd + PD_RXIF);
@@ -357,13 +374,34 @@ function ip4_classify(ctx: usize, pd0: usize, n: u32): u32 {
   return plain;
 }
 
+/**
+ * Without ipflow, after pass 1: the nexthop of every marked frame's destination into PD_NH (scratch
+ * until pass 2), a loop of its own so the batch's FIB misses overlap (in ip4_classify it slowed the
+ * fast path by code alone). The same answers pass 2 would get: the batch is one read section.
+ * Compiled FIB only (a radix walk per frame gains nothing from the overlap: measured 13% slower).
+ * With `warm` (OPT_FIBWARM) it also loads the tbl24 word of every other frame, as route4_warm would,
+ * and writes their xor to CTX_WARM: route4_warm's work without loading a marked frame's word twice.
+ */
+function ip4_route_pass(ctx: usize, pd0: usize, n: u32, warm: bool): void {
+  const f = <usize>ld32(ctx + CTX_FIB4);
+  const tbl = <usize>ld32(f + F4_TBL24);
+  let acc: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const pd = pd0 + <usize>i * PD_SIZE;
+    const buf = <usize>ld32(pd + PD_BUF);
+    if (ld16(pd + PD_PATH) == PLAIN4) st32(pd + PD_NH, fib4_lookup(f, ld32be(buf + 30)));
+    else if (warm) acc ^= route4_warm_word(tbl, buf, ld16(pd + PD_LEN));
+  }
+  if (warm) st32(ctx + CTX_WARM, acc);
+}
+
 // Batches to run without pass 1 after one where it found little to mark (the marks change no
 // result, only the speed; the module's globals are per CPU, as the stack's instance is).
 const PASS1_REST: u32 = 15;
 let pass1_rest: u32 = 0;
 
 /** Pass 2 for a frame pass 1 marked: what ip4_input would do after its checks (ip4_route, inlined here). */
-@inline function ip4_plain(ctx: usize, pd: usize, l3: usize, fb: u32, now: u32): u32 {
+@inline function ip4_plain(ctx: usize, pd: usize, l3: usize, fb: u32, routed: bool, now: u32): u32 {
   const iplen = ld16be(l3 + 2);
   const off = ld16be(l3 + 6);
   const ttl = ld8(l3 + 8);
@@ -371,7 +409,12 @@ let pass1_rest: u32 = 0;
   if (flowable && ttl > 1 && ip4_flow(ctx, pd, l3, iplen, fb, now)) return FAST;
   const src = ld32be(l3 + 12);
   const dst = ld32be(l3 + 16);
-  return ip4_normal(ctx, pd, l3, 20, iplen, off, ttl, src, dst, ld16(pd + PD_RXIF), false, flowable, now);
+  // routed: fb is the destination's nexthop (ip4_route_pass); else the flow's bucket, or nothing
+  if (!routed) return ip4_normal(ctx, pd, l3, 20, iplen, off, ttl, src, dst, ld16(pd + PD_RXIF), false, flowable, now);
+  pass1_nh = fb;
+  const v = ip4_normal(ctx, pd, l3, 20, iplen, off, ttl, src, dst, ld16(pd + PD_RXIF), false, flowable, now);
+  pass1_nh = NH_UNKNOWN; // not taken when ip4_normal returned before its lookup
+  return v;
 }
 
 function ether_input(ctx: usize, pd: usize, buf: usize, len: u32, now: u32): u32 {
@@ -525,7 +568,17 @@ function ip4_route(
   return true;
 }
 
-/** The normal path (ip_input -> ip_forward -> ip_output) of a datagram ipflow did not forward. */
+// pass1_nh when pass 1 did not look the destination up
+const NH_UNKNOWN: u32 = 0xffffffff;
+// The destination's nexthop from ip4_route_pass, for the ip4_normal call ip4_plain is about to make
+// (which takes it and puts NH_UNKNOWN back); a global, as a 14th parameter of ip4_normal cost the
+// normal path's other cases 1-2% (radix, gif). Per instance, so per CPU.
+let pass1_nh: u32 = NH_UNKNOWN;
+
+/**
+ * The normal path (ip_input -> ip_forward -> ip_output) of a datagram ipflow did not forward; the
+ * destination's nexthop comes from pass1_nh when ip4_plain set it (an option-less frame).
+ */
 function ip4_normal(
   ctx: usize,
   pd: usize,
@@ -567,7 +620,10 @@ function ip4_normal(
     if (r != 0) return V(PATH_DROP, r);
     dst = ld32be(l3 + 16); // a source route followed here names the next hop
   }
-  const nh = route4(ctx, dst);
+  // pass 1's nexthop, taken (an inner packet of the same frame must not see it)
+  let nh = pass1_nh;
+  if (nh == NH_UNKNOWN) nh = route4(ctx, dst);
+  else pass1_nh = NH_UNKNOWN;
   if (nh == 0) {
     if (!l2mc) icmp4_error(ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_NET, 0);
     return V(PATH_DROP, R_NO_ROUTE);

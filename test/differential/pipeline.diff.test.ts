@@ -160,6 +160,38 @@ const frameArb = fc
   });
 
 /**
+ * IPv4 frames to forward: well formed, to wm0's MAC on wm0, between the pool's addresses (routed,
+ * connected, unreachable, blackhole, ours, broadcast), any TTL, sometimes big enough to fragment
+ * toward wm1 (MTU 576) or with a flipped byte. Most are plain to pass 1 (ip4_classify).
+ */
+const fwd4Arb = fc
+  .record({
+    src: fc.nat(),
+    dst: fc.nat(),
+    ttl: fc.constantFrom(1, 2, 64),
+    payload: fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 500, max: 1200 })),
+    df: fc.boolean(),
+    flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 1 }),
+  })
+  .map((r) => {
+    const f = buildFrame({
+      dstMac: MAC.wm0,
+      srcMac: MAC.host0,
+      src: ip(ADDR4[r.src % ADDR4.length]!),
+      dst: ip(ADDR4[r.dst % ADDR4.length]!),
+      proto: 'udp',
+      ttl: r.ttl,
+      sport: 1000,
+      dport: 53,
+      payload: r.payload,
+      df: r.df,
+      minFrame: 60,
+    });
+    for (const [pos, v] of r.flips) f[pos % f.length] = v;
+    return { data: f, ifindex: 1 };
+  });
+
+/**
  * Frames for the router itself, mostly well formed (so echo, UDP and TCP are answered), on the
  * interface whose MAC they carry or in a link-layer broadcast, sometimes truncated or corrupted.
  */
@@ -472,6 +504,8 @@ function withEther(l3: Uint8Array): Uint8Array {
 type Batch = { data: Uint8Array; ifindex: number }[];
 /** Every drop/local reason the runs produced: the generator must reach the checks it is meant to. */
 const seen = new Set<string>();
+let normalFrames = 0; // forwarded by the normal path, over all runs so far
+let fastFrames = 0;
 let redirects = 0;
 let pmtuLearned = 0;
 const route4via = (dst: string, via: string): RouteSpec => {
@@ -504,6 +538,7 @@ function run(
   warm = false,
   switches = false,
   gifs = false,
+  fastforward = true,
 ) {
   const v6ll: RouteSpec = {
     ...route4via('0.0.0.0/0', '0.0.0.0'),
@@ -514,6 +549,7 @@ function run(
     dev: 'wm0',
   };
   const cfg = topology({
+    ...(fastforward ? {} : { fastforward: false }),
     wm1Mtu: 576,
     ipflow: { hashsize: 4, maxflows: 8, idle: 1 },
     icmp: { ratelimit: 50, burst: 3, echo_ratelimit: 50, echo_burst: 3 },
@@ -594,6 +630,8 @@ function run(
   expect(Buffer.compare(mw, ms)).toBe(0);
   const c = w.counters();
   expect(c['fast']! + c['normal']! + c['local']! + c['drop']!).toBe(c['rx-frames']);
+  normalFrames += c['normal']!;
+  fastFrames += c['fast']!;
 }
 
 describe('pipeline differential (WASM vs TS)', () => {
@@ -694,6 +732,31 @@ describe('pipeline differential (WASM vs TS)', () => {
       ),
       { numRuns: 15 },
     );
+  });
+
+  test('with the compiled FIB and ipflow off: destinations looked up after pass 1, others warmed (ip4_route_pass)', () => {
+    const [normal0, fast0] = [normalFrames, fastFrames];
+    const batches = fc.array(fc.array(fc.oneof(fwd4Arb, frameArb), { minLength: 1, maxLength: 40 }), {
+      minLength: 1,
+      maxLength: 4,
+    });
+    fc.assert(
+      fc.property(batches, (b) => run(b, undefined, 'compiled', false, false, false, false)),
+      { numRuns: 15 },
+    );
+    // and with the router switches on (reverse-path filters, source routes, directed broadcasts)
+    fc.assert(
+      fc.property(batches, (b) => run(b, undefined, 'compiled', false, true, false, false)),
+      { numRuns: 15 },
+    );
+    // and with the warm-up forced on (OPT_FIBWARM), which ip4_route_pass then does for unmarked frames
+    fc.assert(
+      fc.property(batches, (b) => run(b, undefined, 'compiled', true, false, false, false)),
+      { numRuns: 15 },
+    );
+    // the runs forwarded frames, all by the normal path
+    expect(normalFrames).toBeGreaterThan(normal0);
+    expect(fastFrames).toBe(fast0);
   });
 
   test('with the compiled FIB warmed before each batch (OPT_FIBWARM), on frames and random bytes', () => {

@@ -14,6 +14,9 @@ import {
   CTX_IFNET,
   CTX_NIF,
   CTX_FLOW,
+  CTX_FIB4,
+  CTX_WARM,
+  F4_TBL24,
   CTX_GEN,
   CTX_NH,
   CTX_NBR,
@@ -113,7 +116,8 @@ import {
 } from '../../../assembly/layout.js';
 import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_add } from '../util/mem.js';
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
-import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route6 } from '../fib/route.js';
+import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route4_warm_word, route6 } from '../fib/route.js';
+import { fib4_lookup } from '../fib/dir24.js';
 import { nb_find, nb_find4_hinted } from '../nbr/nbr.js';
 import { nev_post_miss } from '../nbr/nev.js';
 import { arp_input } from '../nbr/arp.js';
@@ -179,21 +183,32 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
     ipflow_expire(m, ft, now, cnt);
   }
   const pd0 = ld32(m, ctx + CTX_PD);
+  // without ipflow, with a compiled FIB: pass 1's frames looked up after it (ip4_route_pass), which
+  // then also warms the others (see the WASM twin)
+  const routePass = (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) === 0 && ld32(m, ctx + CTX_FIB4) !== 0;
+  const warm = (ld32(m, ctx + CTX_OPTS) & OPT_FIBWARM) !== 0;
   // the batch's FIB misses, overlapped
-  if (ld32(m, ctx + CTX_OPTS) & OPT_FIBWARM) route4_warm(m, ctx, pd0, n);
+  if (warm && !routePass) route4_warm(m, ctx, pd0, n);
   const ifc = ld32(m, ctx + CTX_IFCNT);
   const nif = ld32(m, ctx + CTX_NIF);
-  ip4_classify(m, ctx, pd0, n);
+  // routed: PD_NH of marked frames holds the destination's nexthop (ip4_route_pass)
+  let routed = false;
+  const marked = ip4_classify(m, ctx, pd0, n);
+  if (routePass && (marked !== 0 || warm)) {
+    ip4_route_pass(m, ctx, pd0, n, warm);
+    routed = marked !== 0;
+  }
   for (let i = 0; i < n; i++) {
     const pd = pd0 + i * PD_SIZE;
     const plain = ld16(m, pd + PD_PATH) === PLAIN4;
+    const dnh = routed && plain ? ld32(m, pd + PD_NH) : NH_UNKNOWN; // PD_NH is pass 1's scratch
     st32(m, pd + PD_TXIF, 0);
     st32(m, pd + PD_TXFIRST, ld32(m, ctx + CTX_NTX));
     st32(m, pd + PD_NH, 0);
     const len = ld16(m, pd + PD_LEN);
     rxBytes += len;
     const buf = ld32(m, pd + PD_BUF);
-    const v = plain ? ip4_plain(m, ctx, pd, buf + 14, now) : ether_input(m, ctx, pd, buf, len, now);
+    const v = plain ? ip4_plain(m, ctx, pd, buf + 14, dnh, now) : ether_input(m, ctx, pd, buf, len, now);
     const path = v >> 8;
     st16(m, pd + PD_PATH, path | ((v & 0xff) << 8));
     const rxif = ld16(m, pd + PD_RXIF);
@@ -239,13 +254,14 @@ function ifOk(m: Mem, ifp: number): boolean {
 const PLAIN4 = 0xffff;
 
 /** Pass 1 (see the WASM twin): marks in PD_PATH the frames ether_input and ip4_input pass to ip4_route. */
-function ip4_classify(m: Mem, ctx: number, pd0: number, n: number): void {
+function ip4_classify(m: Mem, ctx: number, pd0: number, n: number): number {
   const ifnet = ld32(m, ctx + CTX_IFNET);
   const nif = ld32(m, ctx + CTX_NIF);
   let lastIf = 0;
   let mac0 = 0;
   let mac1 = 0;
   let ifUsable = false;
+  let marked = 0;
   for (let i = 0; i < n; i++) {
     const pd = pd0 + i * PD_SIZE;
     let mark = 0;
@@ -279,10 +295,32 @@ function ip4_classify(m: Mem, ctx: number, pd0: number, n: number): void {
       }
     }
     st16(m, pd + PD_PATH, mark);
+    if (mark) marked++;
   }
+  return marked;
 }
 
-function ip4_plain(m: Mem, ctx: number, pd: number, l3: number, now: number): number {
+/**
+ * Without ipflow, after pass 1 (see the WASM twin): each marked frame's destination nexthop into
+ * PD_NH; with `warm`, the other frames' tbl24 words xored into CTX_WARM.
+ */
+function ip4_route_pass(m: Mem, ctx: number, pd0: number, n: number, warm: boolean): void {
+  const f = ld32(m, ctx + CTX_FIB4);
+  const tbl = ld32(m, f + F4_TBL24);
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    const pd = pd0 + i * PD_SIZE;
+    const buf = ld32(m, pd + PD_BUF);
+    if (ld16(m, pd + PD_PATH) === PLAIN4) st32(m, pd + PD_NH, fib4_lookup(m, f, ld32be(m, buf + 30)));
+    else if (warm) acc ^= route4_warm_word(m, tbl, buf, ld16(m, pd + PD_LEN));
+  }
+  if (warm) st32(m, ctx + CTX_WARM, acc);
+}
+
+// ip4_normal's `dnh` when pass 1 did not look the destination up
+const NH_UNKNOWN = 0xffffffff;
+
+function ip4_plain(m: Mem, ctx: number, pd: number, l3: number, dnh: number, now: number): number {
   return ip4_route(
     m,
     ctx,
@@ -295,6 +333,7 @@ function ip4_plain(m: Mem, ctx: number, pd: number, l3: number, now: number): nu
     ld16(m, pd + PD_RXIF),
     false,
     now,
+    dnh,
   );
 }
 
@@ -408,7 +447,7 @@ function ip4_input(
   const d8 = dst >>> 24;
   if (d8 >= 224 && d8 < 240) return ip4_local_group(m, l3, hlen, iplen, R_MULTICAST);
   if (d8 === 0 || d8 === 127 || d8 >= 240) return V(PATH_DROP, R_MARTIAN_DST);
-  return ip4_route(m, ctx, pd, l3, hlen, iplen, src, dst, rxif, l2mc, now);
+  return ip4_route(m, ctx, pd, l3, hlen, iplen, src, dst, rxif, l2mc, now, NH_UNKNOWN);
 }
 
 function ip4_route(
@@ -423,12 +462,13 @@ function ip4_route(
   rxif: number,
   l2mc: boolean,
   now: number,
+  dnh: number,
 ): number {
   const off = ld16be(m, l3 + 6);
   const ttl = ld8(m, l3 + 8);
   const flowable = (ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) !== 0 && hlen === 20 && (off & 0x3fff) === 0 && !l2mc;
   if (flowable && ttl > 1 && ip4_flow(m, ctx, pd, l3, iplen, now)) return FAST;
-  return ip4_normal(m, ctx, pd, l3, hlen, iplen, off, ttl, src, dst, rxif, l2mc, flowable, now);
+  return ip4_normal(m, ctx, pd, l3, hlen, iplen, off, ttl, src, dst, rxif, l2mc, flowable, now, dnh);
 }
 
 function ip4_flow(m: Mem, ctx: number, pd: number, l3: number, iplen: number, now: number): boolean {
@@ -462,6 +502,7 @@ function ip4_normal(
   l2mc: boolean,
   flowable: boolean,
   now: number,
+  dnh: number,
 ): number {
   const cnt = ld32(m, ctx + CTX_CNT);
   const ifnet = ld32(m, ctx + CTX_IFNET);
@@ -484,7 +525,8 @@ function ip4_normal(
     if (r !== 0) return V(PATH_DROP, r);
     dst = ld32be(m, l3 + 16); // a source route followed here names the next hop
   }
-  const nh = route4(m, ctx, dst);
+  // dnh: pass 1's nexthop (ip4_route_pass) or NH_UNKNOWN; the WASM twin hands it over in a global
+  const nh = dnh !== NH_UNKNOWN ? dnh : route4(m, ctx, dst);
   if (nh === 0) {
     if (!l2mc) icmp4_error(m, ctx, pd, l3, iplen, rxif, ICMP_UNREACH, ICMP_UNREACH_NET, 0);
     return V(PATH_DROP, R_NO_ROUTE);
