@@ -349,7 +349,11 @@ export function cpuRun(d: CpuWorkerData, done: () => void, txDirect?: (i: number
     const arrived = rxr !== 0 ? (Atomics.load(i32, (rxr + RXR_HW) >> 2) - u32(rxr + RXR_SW)) >>> 0 : 0;
     if (sent === 0 && arrived === 0) return false;
     if (first || !poll) dv.setUint32(vt + VT_COUNTS + d.cpu * 4, u32(vt + VT_COUNTS + d.cpu * 4) + 1, true); // the interrupt
-    if (arrived === 0) return true;
+    if (arrived === 0) {
+      // txeof alone (the sink's queues: where the frames went out) is the driver's time too
+      if (sent !== 0) st[1]! += (performance.now() - t0) * 1e6;
+      return true;
+    }
     const lineRate = u32(qs + QS_RATE) === 0;
     const soft = (u32(qs + QS_FLAGS) & QSF_LINK) !== 0;
     if (poll) {
