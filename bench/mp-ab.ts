@@ -73,6 +73,8 @@ export function runMpAb(dirA: string, dirB: string, rounds: number, cpuList: num
       ['stack capacity', (x: Run) => x.stackMpps],
       ['end to end', (x: Run) => x.e2eMpps],
       ['end to end / stack', (x: Run) => x.e2eMpps / x.stackMpps],
+      ['source ns/frame', (x: Run) => x.sourceNsPerFrame ?? NaN],
+      ['e2e less source / stack', (x: Run) => (x.e2eNoSourceMpps ?? NaN) / x.stackMpps],
     ] as const) {
       const [va, vb] = [a.map(f), b.map(f)];
       const [ma, mb] = [median(va), median(vb)];

@@ -33,6 +33,13 @@ export interface Run {
   /** per frame, over all CPUs: the pipeline's time and the NIC and driver work around it */
   stackNsPerFrame: number;
   nicNsPerFrame: number;
+  /**
+   * Of nicNsPerFrame, the generated traffic source's copy into the RX rings (rxr_fill, a real NIC's
+   * DMA); NaN from a build that does not time it apart
+   */
+  sourceNsPerFrame: number;
+  /** frames per second of each CPU's wall-clock time less its source copies, summed: the end to end of a NIC that copies for free */
+  e2eNoSourceMpps: number;
   maxBatchUs: number;
   maxGapUs: number;
   p50Us: number;
@@ -96,6 +103,8 @@ export async function measureMachine(
     stackMpps: perCpu.reduce((s, x) => s + x, 0),
     stackNsPerFrame: times.reduce((s, t) => s + t.stackNs, 0) / Math.max(1, total),
     nicNsPerFrame: times.reduce((s, t) => s + t.nicNs, 0) / Math.max(1, total),
+    sourceNsPerFrame: times.reduce((s, t) => s + (t.sourceNs ?? NaN), 0) / Math.max(1, total),
+    e2eNoSourceMpps: frames.reduce((s, f, i) => s + f / (el * 1e3 - (times[i]!.sourceNs ?? NaN) / 1e6), 0) / 1e3,
     maxBatchUs: Math.max(...times.map((t) => t.maxBatchNs)) / 1e3,
     maxGapUs: Math.max(...times.map((t) => t.maxGapNs)) / 1e3,
     p50Us,

@@ -43,6 +43,11 @@ describe.each(['wasm', 'ts'] as const)('NodeMachine (%s)', (engine) => {
     expect(runSummary(e)).toMatch(/buffers: \d+ clusters, each found once/);
     expect(e.bufferAudit().ok).toBe(true);
     expect(e.stats.rxLost()).toEqual({ missed: 0, nobufs: 0, pktqDrops: 0, queued: 0 });
+    // the traffic source's copy is timed apart, as a part of each CPU's NIC time
+    for (const t of e.stats.cpuTimes()) {
+      expect(t.sourceNs).toBeGreaterThan(0);
+      expect(t.sourceNs).toBeLessThan(t.nicNs);
+    }
     // the default affinity spreads the four queues over both CPUs
     expect(
       e.interrupts.vectors.filter((v) => v.ifindex === 1 && v.queue >= 0).map((v) => e.interrupts.boundCpu(v)),

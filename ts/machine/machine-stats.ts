@@ -89,7 +89,11 @@ export class MachineCounters implements MachineStats {
     });
   }
 
-  /** Per-CPU time split: ns in the pipeline, ns in the NIC model, batches, idle naps, longest batch, longest gap. */
+  /**
+   * Per-CPU time split: ns in the pipeline, ns in the NIC model (with the driver's ring, pktq and
+   * TX-ring work), batches, idle naps, longest batch, longest gap, and of the NIC time the ns the
+   * generated traffic source spent copying frames into RX rings (rxr_fill: a real NIC's DMA).
+   */
   cpuTimes(): {
     stackNs: number;
     nicNs: number;
@@ -97,10 +101,19 @@ export class MachineCounters implements MachineStats {
     idle: number;
     maxBatchNs: number;
     maxGapNs: number;
+    sourceNs: number;
   }[] {
     return Array.from({ length: this.cpus }, (_, c) => {
       const f = new Float64Array(this.stack.k.memory.buffer, this.timeStats + c * 64, 8);
-      return { stackNs: f[0]!, nicNs: f[1]!, batches: f[2]!, idle: f[3]!, maxBatchNs: f[4]!, maxGapNs: f[5]! };
+      return {
+        stackNs: f[0]!,
+        nicNs: f[1]!,
+        batches: f[2]!,
+        idle: f[3]!,
+        maxBatchNs: f[4]!,
+        maxGapNs: f[5]!,
+        sourceNs: f[6]!,
+      };
     });
   }
 
