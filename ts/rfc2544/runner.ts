@@ -2,11 +2,13 @@
 // frame size, a machine in trial mode (MpOptions.paced), a warm-up, then ipgen's search (search.ts)
 // over trials that each offer rate x duration frames and count what the sink NIC transmitted.
 //
-// Where the generator runs: on this machine the traffic source is the `gen` driver inside each worker
-// CPU's loop (cpu-loop.ts: rxr_fill copies template frames into the RX ring, paced on the CPU's
-// microsecond clock), so the CPUs that forward also generate and the generator's copying is part of
-// what limits them. Offered = frames the sources made (those that found the RX ring full included);
+// Where the generator runs (BenchOptions.generator): 'thread', a generator thread of its own on
+// another core (gen-loop.ts: the RX rings' producer, as a NIC fed by ipgen on another machine), or
+// 'inline', the `gen` driver inside each worker CPU's loop (cpu-loop.ts), so the CPUs that forward also
+// generate and the generator's copying is part of what limits them. Both copy with rxr_fill and pace
+// on a microsecond clock (gen-wire.ts). Offered = frames the sources made (those that found the RX ring full included);
 // received = frames the sink NIC's TX rings sent; loss = offered - received, wherever it happened.
+import { availableParallelism } from 'node:os';
 import { NodeMachine } from '../host/host-node.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import type { FlowStats, ProbeSummary } from '../machine/flow-probe.js';
@@ -32,6 +34,35 @@ export interface BenchOptions {
   runs: number;
   /** after each search, RFC 2544's back-to-back test (26.4): the longest burst at line rate with no loss */
   backToBack: boolean;
+  /** where the traffic source runs: its own thread, or inside the worker CPUs (defaultGenerator) */
+  generator: Generator;
+  /** RX descriptors per queue (a power of two; RX_RING by default) */
+  rxRing?: number;
+}
+
+export type Generator = 'thread' | 'inline';
+
+/**
+ * The generator on a core of its own when there is one beside the largest CPU count asked for,
+ * else inline; `why` says which and why, for the outputs.
+ */
+export function defaultGenerator(
+  maxCpus: number,
+  cores = availableParallelism(),
+): { generator: Generator; why: string } {
+  return maxCpus + 1 <= cores
+    ? { generator: 'thread', why: `generator thread by default: ${maxCpus} worker CPU(s) + 1 <= ${cores} cores` }
+    : {
+        generator: 'inline',
+        why: `generator inline by default: ${maxCpus} worker CPU(s) + 1 > ${cores} cores, no core left for it`,
+      };
+}
+
+/** One sentence for the outputs: where the frames were made. */
+export function generatorHow(g: Generator): string {
+  return g === 'thread'
+    ? "Generator: a thread of its own beside the worker CPUs (gen-loop.ts), the RX rings' producer as a NIC, paced on its own clock."
+    : 'Generator: inline, inside the worker CPUs that forward (cpu-loop.ts), paced on their clock; its copying counts against them.';
 }
 
 export interface BenchResult {
@@ -62,6 +93,9 @@ export interface BenchResult {
   flows: number;
   queues: number;
   describe: string;
+  /** where the traffic source ran, and the RX ring's descriptors per queue */
+  generator: Generator;
+  rxRing: number;
   /**
    * The trial at the throughput rate with every frame stamped and counted per flow as the sink
    * transmits it (flow-probe.ts): lost, reordered, duplicated, latency. Null if the search passed nothing.
@@ -272,8 +306,9 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
       engine: j.engine,
       paced: true,
       routes: sc.routes,
-      rxRing: RX_RING,
+      rxRing: o.rxRing ?? RX_RING,
       probe: true,
+      generator: o.generator,
     });
     const bootMs = performance.now() - tb;
     try {
@@ -324,6 +359,8 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
         flows: o.flows,
         queues,
         describe: sc.describe,
+        generator: o.generator,
+        rxRing: o.rxRing ?? RX_RING,
         atThroughput,
         backToBack: b2b,
         bootMs: Math.round(bootMs),
