@@ -191,6 +191,7 @@ describe('mpstack bench rfc2544', () => {
     [['--cpus', '0'], /--cpus: '0' is not an integer from 1 to 24/],
     [['--link', '2g'], /--link: '2g' is not one of 1g, 10g/],
     [['--engine', 'js'], /--engine: 'js' is not one of/],
+    [['--generator', 'gpu'], /--generator: 'gpu' is not thread or inline/],
   ])('refuses %j in one line, exit 1', (args, msg) => {
     const r = mpstack(['bench', 'rfc2544', ...args, '--out', join(tmpdir(), 'rfc2544-never')]);
     expect(r.status).toBe(1);
