@@ -81,9 +81,8 @@ describe('mpstack bench rfc2544', () => {
     // where the generator ran: said on stderr (the default for this machine), in results.md and in results.json
     const where = /generator (thread|inline) by default: 1 worker CPU\(s\) \+ 1 (<=|>) \d+ cores/.exec(r.stderr);
     expect(where).not.toBeNull();
-    expect(md).toMatch(
-      where![1] === 'thread' ? /Generator: a thread of its own/ : /Generator: inline, inside the worker CPUs/,
-    );
+    expect(md).toMatch(/Generator: per CPU count, a thread of its own when CPUs \+ 1 <= \d+ cores/);
+    expect(md).toMatch(new RegExp(`^\\| 1 \\| 64 \\| .* \\| ${where![1]} \\|$`, 'm'));
     for (const x of rs) expect(x).toMatchObject({ generator: where![1], rxRing: 2048 });
     for (const f of ['throughput-vs-cpus.svg', 'throughput-vs-size.svg']) {
       expect(existsSync(join(out, f))).toBe(true);

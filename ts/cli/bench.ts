@@ -77,17 +77,16 @@ export function benchOptions(a: Rfc2544Args): BenchOptions {
     family,
     runs: a.runs,
     backToBack: a.backToBack,
-    generator: generatorOption(a.generator, Math.max(...cpus)),
+    generator: generatorOption(a.generator, cpus),
     ...(a.rxRing !== undefined ? { rxRing: a.rxRing } : {}),
   };
 }
 
 /** --generator, or the default for this machine (said on stderr, and in results.md by its Generator line). */
-function generatorOption(g: string | undefined, maxCpus: number): Generator {
+function generatorOption(g: string | undefined, cpus: number[]): Generator | 'auto' {
   if (g === undefined) {
-    const d = defaultGenerator(maxCpus);
-    process.stderr.write(`rfc2544: ${d.why}\n`);
-    return d.generator;
+    for (const c of cpus) process.stderr.write(`rfc2544: ${defaultGenerator(c).why}\n`);
+    return 'auto';
   }
   if (g !== 'thread' && g !== 'inline') throw new UserError(`--generator: '${g}' is not thread or inline`);
   return g;

@@ -122,8 +122,6 @@ async function liveStage(o: StartOptions, cpus: number): Promise<boolean> {
 
 async function rfc2544Stage(o: StartOptions, cpus: number): Promise<void> {
   const counts = [...new Set([1, cpus])];
-  // the instrument's own default (bench rfc2544 --generator): a thread when a core is left for it
-  const gen = defaultGenerator(Math.max(...counts));
   const b: BenchOptions = {
     scenarios: ['fast', 'normal'],
     engines: [o.engine],
@@ -138,7 +136,7 @@ async function rfc2544Stage(o: StartOptions, cpus: number): Promise<void> {
     family: 4,
     runs: 1,
     backToBack: false,
-    generator: gen.generator,
+    generator: 'auto', // the instrument's own default: a thread when a core is left for it
   };
   say();
   say(
@@ -147,7 +145,7 @@ async function rfc2544Stage(o: StartOptions, cpus: number): Promise<void> {
   say(
     `Each scenario builds its own two-port router (ts/rfc2544/scenarios.ts); the same run as \`mpstack bench rfc2544 --scenario fast,normal --cpus ${counts.join(',')} --sizes 64 --duration ${o.trialSeconds} --resolution ${RESOLUTION} --no-back-to-back\`.`,
   );
-  say(`${generatorHow(gen.generator)} (${gen.why})`);
+  say(`${generatorHow('auto')} Here: ${counts.map((c) => defaultGenerator(c).why).join('; ')}.`);
   say(
     'Trials this short on a shared machine are noisy: one stall loses frames and fails a trial, so these are lower bounds; the instrument itself defaults to 2 s trials and every size.',
   );

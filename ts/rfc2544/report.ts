@@ -174,11 +174,11 @@ export function resultsMarkdown(all: BenchResult[], o: BenchOptions, brief = fal
       }
       if (brief) continue;
       lines.push('Every size:', '');
-      lines.push('| CPUs | size B | fps | % of 1 GbE | % of 10 GbE | line rate passed | trials | loss |');
-      lines.push('|---:|---:|---:|---:|---:|:---:|---:|---:|');
+      lines.push('| CPUs | size B | fps | % of 1 GbE | % of 10 GbE | line rate passed | trials | loss | generator |');
+      lines.push('|---:|---:|---:|---:|---:|:---:|---:|---:|---|');
       for (const r of [...mine].sort((a, b) => a.cpus - b.cpus || a.size - b.size))
         lines.push(
-          `| ${r.cpus} | ${r.size} | ${int(r.fps)} | ${pct(r.pctOf1g)} | ${pct(r.pctOf10g)} | ${r.lineRatePassed ? 'yes' : 'no'} | ${r.trials.length} | ${r.loss} |`,
+          `| ${r.cpus} | ${r.size} | ${int(r.fps)} | ${pct(r.pctOf1g)} | ${pct(r.pctOf10g)} | ${r.lineRatePassed ? 'yes' : 'no'} | ${r.trials.length} | ${r.loss} | ${r.generator} |`,
         );
       lines.push('');
       lines.push(...flowMarkdown(mine), ...backToBackMarkdown(mine));

@@ -34,8 +34,8 @@ export interface BenchOptions {
   runs: number;
   /** after each search, RFC 2544's back-to-back test (26.4): the longest burst at line rate with no loss */
   backToBack: boolean;
-  /** where the traffic source runs: its own thread, or inside the worker CPUs (defaultGenerator) */
-  generator: Generator;
+  /** where the traffic source runs: its own thread, inside the worker CPUs, or 'auto': per CPU count, defaultGenerator */
+  generator: Generator | 'auto';
   /** RX descriptors per queue (a power of two; RX_RING by default) */
   rxRing?: number;
 }
@@ -43,23 +43,22 @@ export interface BenchOptions {
 export type Generator = 'thread' | 'inline';
 
 /**
- * The generator on a core of its own when there is one beside the largest CPU count asked for,
- * else inline; `why` says which and why, for the outputs.
+ * The generator on a core of its own when there is one beside `cpus` worker CPUs, else inline;
+ * `why` says which and why, for the outputs.
  */
-export function defaultGenerator(
-  maxCpus: number,
-  cores = availableParallelism(),
-): { generator: Generator; why: string } {
-  return maxCpus + 1 <= cores
-    ? { generator: 'thread', why: `generator thread by default: ${maxCpus} worker CPU(s) + 1 <= ${cores} cores` }
+export function defaultGenerator(cpus: number, cores = availableParallelism()): { generator: Generator; why: string } {
+  return cpus + 1 <= cores
+    ? { generator: 'thread', why: `generator thread by default: ${cpus} worker CPU(s) + 1 <= ${cores} cores` }
     : {
         generator: 'inline',
-        why: `generator inline by default: ${maxCpus} worker CPU(s) + 1 > ${cores} cores, no core left for it`,
+        why: `generator inline by default: ${cpus} worker CPU(s) + 1 > ${cores} cores, no core left for it`,
       };
 }
 
 /** One sentence for the outputs: where the frames were made. */
-export function generatorHow(g: Generator): string {
+export function generatorHow(g: Generator | 'auto'): string {
+  if (g === 'auto')
+    return `Generator: per CPU count, a thread of its own when CPUs + 1 <= ${availableParallelism()} cores (gen-loop.ts, the RX rings' producer as a NIC, paced on its own clock), else inline inside the worker CPUs that forward (cpu-loop.ts); results.json's generator and the every-size table's column say which.`;
   return g === 'thread'
     ? "Generator: a thread of its own beside the worker CPUs (gen-loop.ts), the RX rings' producer as a NIC, paced on its own clock."
     : 'Generator: inline, inside the worker CPUs that forward (cpu-loop.ts), paced on their clock; its copying counts against them.';
@@ -174,7 +173,7 @@ export async function backToBack(
 export const LATENCY_HOW =
   'Per-flow accounting: each generated frame carries its queue, its number and a microsecond timestamp in its ' +
   "last 12 bytes (the UDP checksum kept right); the CPU that forwarded it reads them back as it hands the frame to the sink NIC's " +
-  'transmit (probe_tx, every frame, no sampling). Latency = that moment minus the stamp, on the same CPU clock: from the ' +
+  "transmit (probe_tx, every frame, no sampling). Latency = that moment minus the stamp, on the system clock (one CPU's, or the generator thread's and the CPU's): from the " +
   'generator writing the frame into the RX ring to its transmit, RX ring and pktq waits included; p99 is the top of its ' +
   'histogram bucket (12.5% wide). Lost = offered - received per flow; reordered = arrived after a later frame of its flow; ' +
   'duplicated = a number seen twice (a 32-frame window).';
@@ -291,6 +290,7 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
       (runs > 1 ? ` (run ${j.run} of ${runs})` : '');
     on({ kind: 'search', index, label });
     const queues = Math.max(4, j.cpus);
+    const gen = o.generator === 'auto' ? defaultGenerator(j.cpus).generator : o.generator;
     const sc = buildScenario(j.scenario, {
       size: j.size,
       flows: o.flows,
@@ -308,7 +308,7 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
       routes: sc.routes,
       rxRing: o.rxRing ?? RX_RING,
       probe: true,
-      generator: o.generator,
+      generator: gen,
     });
     const bootMs = performance.now() - tb;
     try {
@@ -359,7 +359,7 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
         flows: o.flows,
         queues,
         describe: sc.describe,
-        generator: o.generator,
+        generator: gen,
         rxRing: o.rxRing ?? RX_RING,
         atThroughput,
         backToBack: b2b,
