@@ -63,6 +63,13 @@ export const QSF_LINK = 2;
 // NIC computed once (the stack's rss kernel, when the machine laid the templates out) and writes into
 // the RX descriptor of every copy it receives (RXD_RSS); 0 = none.
 export const QS_HASHES = 76;
+// QSF_GENTHREAD: a trial source whose frames a generator thread makes (ts/machine/gen-loop.ts), not
+// the CPU: the thread is the queue's NIC and RX producer, by link-port.ts's protocol; the CPU only
+// consumes, as for QSF_LINK, but the frames carry their NIC's hash (QS_HASHES).
+export const QSF_GENTHREAD = 4;
+// u32 1 while the generator thread works on this queue's source (atomic): MpMachine.offer rewrites the
+// source only after it disabled the vector and saw this 0 (the thread re-checks VTF_DISABLED after setting it).
+export const QS_GENBUSY = 80;
 
 // Engine control block: MP_SIZE bytes.
 export const MP_SIZE = 64;

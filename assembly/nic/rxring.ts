@@ -83,9 +83,29 @@ export function rxr_fill(
   seq: u32,
   hashes: usize,
 ): u32 {
+  const k = rxr_place(r, n, tmpl, stride, count, len, seq, hashes);
+  ast32(r + RXR_HW, ld32(r + RXR_HW) + k); // release: the slots written before a consumer on another thread reads them
+  return k;
+}
+
+/**
+ * rxr_fill without publishing: the frames are in slots [hw, hw + k) but RXR_HW is not moved, so a
+ * producer on another thread than the consumer can still write into them (the probe's stamps) and
+ * then publish hw + k itself with a release store (link-port.ts's protocol).
+ */
+export function rxr_place(
+  r: usize,
+  n: u32,
+  tmpl: usize,
+  stride: u32,
+  count: u32,
+  len: u32,
+  seq: u32,
+  hashes: usize,
+): u32 {
   const size = ld32(r + RXR_NSLOT);
   let hw = ld32(r + RXR_HW);
-  const room = size - (hw - ld32(r + RXR_SW));
+  const room = size - (hw - ald32(r + RXR_SW)); // acquire: the consumer refilled the slots it took (a generator thread)
   const k = n < room ? n : room;
   let t = seq % count;
   for (let i: u32 = 0; i < k; i++) {
@@ -98,7 +118,6 @@ export function rxr_fill(
     hw++;
     t = t + 1 == count ? 0 : t + 1;
   }
-  st32(r + RXR_HW, hw);
   if (k < n) st32(r + RXR_MISSED, ld32(r + RXR_MISSED) + (n - k));
   return k;
 }

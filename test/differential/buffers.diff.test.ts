@@ -262,6 +262,29 @@ describe('packet buffers: WASM vs TS, and every cluster in one place', () => {
     ]);
     expect(w.k.txr_reclaim(wm1, cache(w, 1), w.b.pool, 1)).toBe(0);
   });
+  test('rxr_place leaves what rxr_fill leaves but RXR_HW, which it does not move; WASM as TS', () => {
+    // a ring with a few slots taken, then more placed than it has room for (the overflow counted as missed)
+    const run = (make: (m: WebAssembly.Memory) => Kernels, place: boolean) => {
+      const w = world(make);
+      const r = rings(w)[0]!;
+      w.k.rxr_fill(r, 5, w.tmpl, w.stride, LENS.length, 0, 0, w.hashes);
+      w.k.rxr_intr(r, w.b.pktq[0]!, cache(w, 0), w.b.pool, 3);
+      const hw0 = w.dv.getUint32(r + RXR_HW, true);
+      const n = w.dv.getUint32(r + RXR_NSLOT, true) + 7;
+      const k = place
+        ? w.k.rxr_place(r, n, w.tmpl, w.stride, LENS.length, 0, 5, w.hashes)
+        : w.k.rxr_fill(r, n, w.tmpl, w.stride, LENS.length, 0, 5, w.hashes);
+      expect(w.dv.getUint32(r + RXR_HW, true)).toBe(place ? hw0 : hw0 + k);
+      if (place) w.dv.setUint32(r + RXR_HW, hw0 + k, true); // published by the caller
+      return { k, mem: Buffer.from(w.dv.buffer, LAYOUT_BASE) }; // the tables and buffers, not the module's own data
+    };
+    const want = run(tsKernels, false);
+    expect(want.k).toBe(BATCH - 2); // a ring of one batch, 2 frames still in it
+    for (const got of [run(tsKernels, true), run(wasmKernels, true), run(wasmKernels, false)]) {
+      expect(got.k).toBe(want.k);
+      expect(got.mem.equals(want.mem)).toBe(true);
+    }
+  });
   test('the NIC copies exactly len bytes at every length around the vector moves (1-160), WASM as TS', () => {
     const dump = (make: (m: WebAssembly.Memory) => Kernels) => {
       const w = world(make);

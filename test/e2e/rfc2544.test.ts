@@ -78,7 +78,12 @@ describe('mpstack bench rfc2544', () => {
     expect(md).toMatch(/Back-to-back frames \(RFC 2544 26\.4\)/);
     expect(md).toMatch(/\| 1 \| [\d,]+ \| [\d.]+% \| [\d.]+% \| 455,727 \| 30\.6% \|/);
     expect(md).toMatch(/\| 5 \| not run \|/);
-    expect(md).toMatch(/generator shares\s+those CPUs|generator shares those CPUs/);
+    // where the generator ran: said on stderr (the default for this machine), in results.md and in results.json
+    const where = /generator (thread|inline) by default: 1 worker CPU\(s\) \+ 1 (<=|>) \d+ cores/.exec(r.stderr);
+    expect(where).not.toBeNull();
+    expect(md).toMatch(/Generator: per CPU count, a thread of its own when CPUs \+ 1 <= \d+ cores/);
+    expect(md).toMatch(new RegExp(`^\\| 1 \\| 64 \\| .* \\| ${where![1]} \\|$`, 'm'));
+    for (const x of rs) expect(x).toMatchObject({ generator: where![1], rxRing: 2048 });
     for (const f of ['throughput-vs-cpus.svg', 'throughput-vs-size.svg']) {
       expect(existsSync(join(out, f))).toBe(true);
       expect(readFileSync(join(out, f), 'utf8')).toMatch(/^<svg/);
@@ -185,6 +190,7 @@ describe('mpstack bench rfc2544', () => {
     [['--cpus', '0'], /--cpus: '0' is not an integer from 1 to 24/],
     [['--link', '2g'], /--link: '2g' is not one of 1g, 10g/],
     [['--engine', 'js'], /--engine: 'js' is not one of/],
+    [['--generator', 'gpu'], /--generator: 'gpu' is not thread or inline/],
   ])('refuses %j in one line, exit 1', (args, msg) => {
     const r = mpstack(['bench', 'rfc2544', ...args, '--out', join(tmpdir(), 'rfc2544-never')]);
     expect(r.status).toBe(1);

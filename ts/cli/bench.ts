@@ -7,7 +7,7 @@ import { KERNEL_IMPLS } from '../stack/kernels.js';
 import { linkBps, LINKS, RFC2544_SIZES, type Link } from '../rfc2544/line-rate.js';
 import { compareResults, compareTable, readResults } from '../rfc2544/compare.js';
 import { writeOutputs } from '../rfc2544/report.js';
-import { type BenchEvent, type BenchOptions, runBench } from '../rfc2544/runner.js';
+import { type BenchEvent, type BenchOptions, defaultGenerator, type Generator, runBench } from '../rfc2544/runner.js';
 import { checkScenario, type Family, MIN_SIZE } from '../rfc2544/scenarios.js';
 
 export interface Rfc2544Args {
@@ -26,6 +26,9 @@ export interface Rfc2544Args {
   resolution: number;
   flows: number;
   out: string;
+  /** thread | inline; default: defaultGenerator */
+  generator?: string;
+  rxRing?: number;
 }
 
 function list(name: string, v: string, min: number, max: number): number[] {
@@ -74,7 +77,19 @@ export function benchOptions(a: Rfc2544Args): BenchOptions {
     family,
     runs: a.runs,
     backToBack: a.backToBack,
+    generator: generatorOption(a.generator, cpus),
+    ...(a.rxRing !== undefined ? { rxRing: a.rxRing } : {}),
   };
+}
+
+/** --generator, or the default for this machine (said on stderr, and in results.md by its Generator line). */
+function generatorOption(g: string | undefined, cpus: number[]): Generator | 'auto' {
+  if (g === undefined) {
+    for (const c of cpus) process.stderr.write(`rfc2544: ${defaultGenerator(c).why}\n`);
+    return 'auto';
+  }
+  if (g !== 'thread' && g !== 'inline') throw new UserError(`--generator: '${g}' is not thread or inline`);
+  return g;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -268,6 +268,11 @@ export function program(): Command {
     )
     .option('--flows <n>', 'UDP flows (address and port ranges, spread by RSS)', intArg(1, 65536), 1024)
     .option('--out <dir>', 'output directory (created if missing)', 'rfc2544-results')
+    .option(
+      '--generator <where>',
+      'thread (a generator thread on a core of its own) | inline (inside the worker CPUs); default: thread when CPUs + 1 <= cores',
+    )
+    .option('--rx-ring <n>', 'RX descriptors per queue, a power of two (default 2048)', intArg(64, 65536))
     .action((o: Rfc2544Args) => rfc2544Command(o));
   bench
     .command('compare')

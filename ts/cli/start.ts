@@ -14,7 +14,7 @@
 import { availableParallelism, cpus as osCpus, loadavg } from 'node:os';
 import { NodeMachine } from '../host/host-node.js';
 import { resultsMarkdown, writeOutputs } from '../rfc2544/report.js';
-import { type BenchOptions, runBench } from '../rfc2544/runner.js';
+import { type BenchOptions, defaultGenerator, generatorHow, runBench } from '../rfc2544/runner.js';
 import { liveRouterYaml, liveScenarioConfig, liveTraffic } from '../scenario/live.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import { rfc2544Progress } from './bench.js';
@@ -136,6 +136,7 @@ async function rfc2544Stage(o: StartOptions, cpus: number): Promise<void> {
     family: 4,
     runs: 1,
     backToBack: false,
+    generator: 'auto', // the instrument's own default: a thread when a core is left for it
   };
   say();
   say(
@@ -144,6 +145,7 @@ async function rfc2544Stage(o: StartOptions, cpus: number): Promise<void> {
   say(
     `Each scenario builds its own two-port router (ts/rfc2544/scenarios.ts); the same run as \`mpstack bench rfc2544 --scenario fast,normal --cpus ${counts.join(',')} --sizes 64 --duration ${o.trialSeconds} --resolution ${RESOLUTION} --no-back-to-back\`.`,
   );
+  say(`${generatorHow('auto')} Here: ${counts.map((c) => defaultGenerator(c).why).join('; ')}.`);
   say(
     'Trials this short on a shared machine are noisy: one stall loses frames and fails a trial, so these are lower bounds; the instrument itself defaults to 2 s trials and every size.',
   );

@@ -6,33 +6,37 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { formatIntrctlList } from './control-protocol.js';
-import { type MpHost, MpMachine, type MpOptions } from '../machine/machine.js';
+import { type CpuThread, type CpuThreadEvents, type MpHost, MpMachine, type MpOptions } from '../machine/machine.js';
 import { openLink } from './links-node.js';
 import { pcapSource } from './pcap-source.js';
 
 export type { MpOptions, Vector } from '../machine/machine.js';
 
-function workerPath(): string {
-  for (const rel of ['./cpu-thread-node.js', '../../dist/ts/host/cpu-thread-node.js']) {
+function workerPath(name = 'cpu-thread-node'): string {
+  for (const rel of [`./${name}.js`, `../../dist/ts/host/${name}.js`]) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new Error('dist/ts/host/cpu-thread-node.js not found: run `npm run build`');
+  throw new Error(`dist/ts/host/${name}.js not found: run \`npm run build\``);
+}
+
+/** A worker thread reported to `events` as the engine expects (CpuThreadEvents). */
+function startWorker(path: string, data: unknown, events: CpuThreadEvents): CpuThread {
+  const w = new Worker(path, { workerData: data });
+  w.on('error', (err) => events.error(err));
+  w.on('message', () => events.done());
+  w.once('exit', () => events.exit());
+  return {
+    terminate: () => {
+      void w.terminate();
+    },
+  };
 }
 
 /** Node's host: worker threads for CPUs, the file system, real links (exported for tests that swap a part). */
 export const NODE_HOST: MpHost = {
-  spawn(data, events) {
-    const w = new Worker(workerPath(), { workerData: data });
-    w.on('error', (err) => events.error(err));
-    w.on('message', () => events.done());
-    w.once('exit', () => events.exit());
-    return {
-      terminate: () => {
-        void w.terminate();
-      },
-    };
-  },
+  spawn: (data, events) => startWorker(workerPath(), data, events),
+  spawnGen: (data, events) => startWorker(workerPath('gen-thread-node'), data, events),
   readPcap: pcapSource,
   openLink,
   createFile(path) {

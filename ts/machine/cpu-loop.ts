@@ -40,9 +40,6 @@ import {
   VT_MODE,
   VT_BUDGET,
   VTM_POLL,
-  QS_SINCE,
-  QS_MOD_FRAMES,
-  QS_MOD_USECS,
   QS_LIMIT,
   VT_CPU,
   VT_OWNER,
@@ -50,22 +47,16 @@ import {
   VT_COUNTS,
   VTF_DISABLED,
   QS_SIZE,
-  QS_TMPL,
   QS_COUNT,
-  QS_LEN,
-  QS_STRIDE,
-  QS_SEQ,
   QS_RATE,
   QS_TOKENS,
-  QS_LAST,
   QS_FRAMES,
-  QS_BYTES,
   QS_RXR,
   QS_TXR,
   QS_FLAGS,
   QSF_PACED,
   QSF_LINK,
-  QS_HASHES,
+  QSF_GENTHREAD,
   RXR_HW,
   RXR_SW,
   RXR_NSLOT,
@@ -87,6 +78,7 @@ import {
 import { type KernelImpl, makeKernels } from '../stack/kernels.js';
 import type { Layout } from '../stack/memory-plan.js';
 import { tapRecordRx, tapRecordTx } from './capture-ring.js';
+import { makeWire } from './gen-wire.js';
 
 export interface CpuWorkerData {
   memory: WebAssembly.Memory;
@@ -153,11 +145,6 @@ export function cpuRun(d: CpuWorkerData, done: () => void, txDirect?: (i: number
 
   const u32 = (p: number) => dv.getUint32(p, true);
   /** Adds x to the u64 counter at p (in two u32 halves: no BigInt on a path taken every batch). */
-  const add64 = (p: number, x: number) => {
-    const lo = u32(p) + x;
-    dv.setUint32(p, lo >>> 0, true);
-    if (lo > 0xffffffff) dv.setUint32(p + 4, u32(p + 4) + Math.floor(lo / 0x100000000), true);
-  };
   const txBell = (d.mp + MP_TXBELL) >> 2;
   const tapsWord = (d.mp + MP_TAPS) >> 2;
   const linkHeads = d.linkTx.map((r) => (r + TXR_HEAD) >> 2);
@@ -239,97 +226,19 @@ export function cpuRun(d: CpuWorkerData, done: () => void, txDirect?: (i: number
     lastEnd = t2;
     return t3;
   };
+  // the wire (gen-wire.ts): a generated queue's source, this CPU being its NIC (the inline generator)
+  // (the source's copy, a real NIC's DMA and free for the CPU, timed apart within the NIC time: st[6])
+  const wire = makeWire(k, dv, batch, d.qs, d.probe, false, (ns) => {
+    st[6]! += ns;
+  });
   /**
-   * The wire: up to `batch` frames from the queue's traffic source into its RX ring, as its line
-   * allows. Returns how many it made (service reads what the ring holds, whoever filled it).
+   * Up to `batch` frames from the queue's traffic source into its RX ring, as its line allows.
+   * Returns how many it made (service reads what the ring holds, whoever filled it).
    */
   const receive = (qs: number, rxr: number, poll: boolean, nowMs: number): number => {
-    // a real link: its driver is the NIC and places what arrives itself (link-port.ts's protocol)
-    if ((u32(qs + QS_FLAGS) & QSF_LINK) !== 0) return 0;
-    const count = u32(qs + QS_COUNT);
-    if (count === 0) return 0;
-    // the queue's line: how many frames arrived since the last pass (rate 0: a full batch every pass)
-    let n = batch;
-    if ((u32(qs + QS_FLAGS) & QSF_PACED) !== 0) {
-      // a trial (QS_FLAGS in assembly/layout/machine.ts): what fell due on the wire since the trial
-      // began, on this CPU's microsecond clock; more than the RX ring holds is missed there
-      const share = u32(qs + QS_TOKENS);
-      const sent = (u32(qs + QS_FRAMES) - u32(qs + QS_LIMIT)) >>> 0;
-      if (sent >= share) return 0;
-      const rate = u32(qs + QS_RATE);
-      if (rate === 0) n = Math.min(batch, share - sent);
-      else {
-        const us = Math.floor(nowMs * 1000) >>> 0 || 1;
-        let start = u32(qs + QS_LAST);
-        if (start === 0) {
-          start = us;
-          dv.setUint32(qs + QS_LAST, us, true);
-        }
-        const due = Math.min(share, Math.floor((((us - start) >>> 0) * rate) / 1e6));
-        n = due - sent;
-        if (n <= 0) return 0;
-        if (!poll) {
-          const since = u32(qs + QS_SINCE);
-          if (since === 0) dv.setUint32(qs + QS_SINCE, us, true);
-          if (due < share && n < u32(qs + QS_MOD_FRAMES) && (us - (since || us)) >>> 0 < u32(qs + QS_MOD_USECS))
-            return 0;
-          dv.setUint32(qs + QS_SINCE, 0, true);
-        }
-      }
-      return produce(qs, rxr, n);
-    }
-    const limit = u32(qs + QS_LIMIT);
-    if (limit !== 0) {
-      const left = limit - Number(dv.getBigUint64(qs + QS_FRAMES, true));
-      if (left <= 0) return 0;
-      n = Math.min(n, left);
-    }
-    const rate = u32(qs + QS_RATE);
-    const now = Math.floor(nowMs) >>> 0;
-    if (rate !== 0) {
-      const el = (now - u32(qs + QS_LAST)) >>> 0;
-      const tokens = Math.min(u32(qs + QS_TOKENS) + el * rate, batch * 1000);
-      dv.setUint32(qs + QS_LAST, now, true);
-      dv.setUint32(qs + QS_TOKENS, tokens, true);
-      n = Math.min(n, Math.floor(tokens / 1000));
-      if (n === 0) return 0;
-      if (!poll) {
-        // interrupt moderation: wait for `frames` frames, or until the oldest has waited `usecs`
-        const us = Math.floor(nowMs * 1000) >>> 0 || 1;
-        const since = u32(qs + QS_SINCE);
-        if (since === 0) dv.setUint32(qs + QS_SINCE, us, true);
-        if (n < u32(qs + QS_MOD_FRAMES) && (us - (since || us)) >>> 0 < u32(qs + QS_MOD_USECS)) return 0;
-      }
-      dv.setUint32(qs + QS_TOKENS, tokens - n * 1000, true);
-      dv.setUint32(qs + QS_SINCE, 0, true);
-    }
-    return produce(qs, rxr, n);
-  };
-  /** n frames onto the wire of queue state qs: into its RX ring (those without room missed), counted as made. */
-  const produce = (qs: number, rxr: number, n: number): number => {
-    const count = u32(qs + QS_COUNT);
-    const seq = u32(qs + QS_SEQ);
-    const tmpl = u32(qs + QS_TMPL);
-    const stride = u32(qs + QS_STRIDE);
-    const fixed = u32(qs + QS_LEN);
-    const hw0 = u32(rxr + RXR_HW);
-    // the traffic source's copy (a real NIC's DMA, free for the CPU) timed apart, within the NIC time
-    const ts = performance.now();
-    const filled = k.rxr_fill(rxr, n, tmpl, stride, count, fixed, seq, u32(qs + QS_HASHES));
-    st[6]! += (performance.now() - ts) * 1e6;
-    // an armed probe (the RFC 2544 bench's per-flow accounting): the trial's frames stamped with their queue, number and time
-    if (d.probe !== 0 && u32(d.probe + PRB_IF) !== 0 && (u32(qs + QS_FLAGS) & QSF_PACED) !== 0) {
-      const us = Math.floor((performance.timeOrigin + performance.now()) * 1000) >>> 0;
-      const j0 = (u32(qs + QS_FRAMES) - u32(qs + QS_LIMIT)) >>> 0;
-      k.probe_stamp(rxr, hw0, filled, (qs - d.qs) / QS_SIZE, j0, us);
-    }
-    let bytes = fixed !== 0 ? n * (fixed + 4) : 0; // + FCS: bytes on the wire
-    if (fixed === 0)
-      for (let i = 0, t = seq % count; i < n; i++, t = t + 1 === count ? 0 : t + 1) bytes += u32(tmpl + t * stride) + 4;
-    dv.setUint32(qs + QS_SEQ, (seq + n) % count, true);
-    add64(qs + QS_FRAMES, n);
-    add64(qs + QS_BYTES, bytes);
-    return n;
+    // a real link or the generator thread: its driver is the NIC and places what arrives itself (link-port.ts's protocol)
+    if ((u32(qs + QS_FLAGS) & (QSF_LINK | QSF_GENTHREAD)) !== 0) return 0;
+    return wire.receive(qs, rxr, poll, nowMs);
   };
   /**
    * One interrupt (or, in poll mode, one poll turn) of vector v: txeof, then what the wire brought.
@@ -376,7 +285,8 @@ export function cpuRun(d: CpuWorkerData, done: () => void, txDirect?: (i: number
    * ring takes to fill at the wire's rate. Infinity: no wire running (no generator, or all sent).
    */
   const wireNapMs = (qs: number): number => {
-    if (u32(qs + QS_COUNT) === 0) return Infinity;
+    // the generator thread's queue: it rings the doorbell when it placed frames
+    if (u32(qs + QS_COUNT) === 0 || (u32(qs + QS_FLAGS) & QSF_GENTHREAD) !== 0) return Infinity;
     if ((u32(qs + QS_FLAGS) & QSF_PACED) !== 0) {
       if ((u32(qs + QS_FRAMES) - u32(qs + QS_LIMIT)) >>> 0 >= u32(qs + QS_TOKENS)) return Infinity; // trial over
     } else {

@@ -37,6 +37,8 @@ import {
   QS_FLAGS,
   QSF_PACED,
   QSF_LINK,
+  QSF_GENTHREAD,
+  QS_GENBUSY,
   QS_HASHES,
   TXR_LINK,
   QS_TOKENS,
@@ -74,6 +76,7 @@ import type { KernelImpl } from '../stack/kernels.js';
 import { Stack, type StackOptions } from '../stack/stack.js';
 import { UserError } from '../errors.js';
 import type { CpuWorkerData } from './cpu-loop.js';
+import type { GenWorkerData } from './gen-loop.js';
 import { genFramesByQueue, parseGen } from './gen-source.js';
 import { FlowProbe, type ProbeSummary, probeBytes } from './flow-probe.js';
 import type { Dataplane } from '../control/control-plane.js';
@@ -128,6 +131,12 @@ export interface MpOptions {
   rxRing?: number;
   /** trial mode: room for the per-flow receive accounting (flow-probe.ts; probeArm, probeRead) */
   probe?: boolean;
+  /**
+   * trial mode: who makes the gen sources' frames: each queue's CPU as it services it ('inline',
+   * the default), or a generator thread of its own beside the CPUs ('thread', gen-loop.ts; needs a
+   * host with spawnGen)
+   */
+  generator?: 'inline' | 'thread';
 }
 
 /** Which way the frames a live capture takes go: received, transmitted, or both. */
@@ -190,6 +199,8 @@ export interface MpHost {
   openLink?(ifc: InterfaceConfig, memory: WebAssembly.Memory, port: LinkPortSpec, events: LinkEvents): Promise<Link>;
   /** Starts a thread that runs cpuRun(data) (cpu-loop.ts) with its own instance of the core over data.memory. */
   spawn(data: CpuWorkerData, events: CpuThreadEvents): CpuThread;
+  /** Starts the generator thread: genRun(data) (gen-loop.ts). Hosts without one cannot run MpOptions.generator 'thread'. */
+  spawnGen?(data: GenWorkerData, events: CpuThreadEvents): CpuThread;
   /** The `pcap` driver's capture for `ifc` (pcap-source.ts's pcapSource in Node). */
   readPcap(cfg: Config, ifc: InterfaceConfig): PcapSource;
   /**
@@ -466,7 +477,8 @@ export class MpMachine implements Dataplane {
         const rate = src!.rate === 0 ? 0 : Math.max(1, Math.round((src!.rate * frames.length) / src!.flows));
         this.dv.setUint32(qs + QS_RATE, rate, true);
         if (o.paced && i.driver === 'gen') {
-          this.dv.setUint32(qs + QS_FLAGS, QSF_PACED, true); // idle: a share of 0 frames
+          // idle: a share of 0 frames
+          this.dv.setUint32(qs + QS_FLAGS, QSF_PACED | (o.generator === 'thread' ? QSF_GENTHREAD : 0), true);
           this.paced.push({ v: id, qs, weight: frames.length, ifindex: i.index });
         }
       }
@@ -527,6 +539,7 @@ export class MpMachine implements Dataplane {
       }
       await new Promise((r) => setTimeout(r, 5));
     }
+    if (o.generator === 'thread' && e.paced.length > 0) e.spawnGenerator();
     e.startedAt = performance.now();
     if (e.stack.lltable) {
       e.stack.neighborHooks = {
@@ -697,6 +710,35 @@ export class MpMachine implements Dataplane {
     this.ring();
   }
 
+  /** The generator thread (MpOptions.generator 'thread') over the trial sources' queues. */
+  private spawnGenerator(): void {
+    if (!this.host.spawnGen) throw new Error("generator 'thread' needs a host that can start one (spawnGen)");
+    const data: GenWorkerData = {
+      memory: this.stack.k.memory,
+      engine: this.o.engine,
+      mp: this.mp,
+      vt: this.vt,
+      qs: this.qs,
+      vectors: this.paced.map((p) => p.v),
+      batch: this.stack.batch,
+      probe: this.probe?.at ?? 0,
+    };
+    let exited!: () => void;
+    this.exits.push(
+      new Promise<void>((res) => {
+        exited = res;
+      }),
+    );
+    const w: CpuThread = this.host.spawnGen(data, {
+      error: (err) => {
+        this.failure ??= new Error(`generator thread failed: ${err.stack ?? err.message}`);
+      },
+      done: () => w.terminate(),
+      exit: () => exited(),
+    });
+    this.workers.push(w);
+  }
+
   /**
    * A grace period: returns once every batch that was running when it was called has ended
    * (pserialize perform over the workers' read sections). Idle CPUs are not waited for.
@@ -742,10 +784,17 @@ export class MpMachine implements Dataplane {
     for (let k = 0, left = frames - shares.reduce((a, b) => a + b, 0); k < left; k++) shares[order[k]![1]]!++;
     const flags = this.paced.map((p) => this.dv.getUint32(this.vt + p.v * VT_SIZE + VT_FLAGS, true));
     for (const [j, p] of this.paced.entries())
-      this.dv.setUint32(this.vt + p.v * VT_SIZE + VT_FLAGS, flags[j]! | VTF_DISABLED, true);
+      Atomics.store(this.i32, (this.vt + p.v * VT_SIZE + VT_FLAGS) >> 2, flags[j]! | VTF_DISABLED);
     this.ring();
     const deadline = performance.now() + 5000;
-    while (this.paced.some((p) => Atomics.load(this.i32, (this.vt + p.v * VT_SIZE + VT_OWNER) >> 2) !== 0)) {
+    // the CPUs give the queues up; the generator thread leaves them (gen-loop.ts's handoff)
+    while (
+      this.paced.some(
+        (p) =>
+          Atomics.load(this.i32, (this.vt + p.v * VT_SIZE + VT_OWNER) >> 2) !== 0 ||
+          Atomics.load(this.i32, (p.qs + QS_GENBUSY) >> 2) !== 0,
+      )
+    ) {
       if (performance.now() > deadline) throw new Error('offer: a CPU did not give up its gen queue within 5 s');
       await new Promise((r) => setTimeout(r, 1));
     }

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus as osCpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { B2B_FIRST, type BenchOptions, type BenchResult, LATENCY_HOW } from './runner.js';
+import { B2B_FIRST, type BenchOptions, type BenchResult, generatorHow, LATENCY_HOW, RX_RING } from './runner.js';
 
 /** The talk's table: 64-byte frames/s for 1, 2, 4, 5 and 8 cores (ipgen's RFC 2544 throughput; 1,488,095 = 1 GbE). */
 export const TALK: Record<string, Record<number, number | null>> = {
@@ -19,9 +19,8 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (n: number) => `${n.toFixed(1)}%`;
 
 export const HOW =
-  'How measured: the traffic source is the `gen` driver running inside the same worker CPUs that forward ' +
-  '(cpu-loop.ts: it copies template frames into the RX rings, paced on the CPU clock), so the generator shares ' +
-  'those CPUs and its copying counts against them; offered = frames the sources made (including those that found ' +
+  'How measured: the traffic source is the `gen` driver, on a thread of its own or inside the worker CPUs ' +
+  '(the Generator line above); offered = frames the sources made (including those that found ' +
   'an RX ring full), received = frames the sink NIC transmitted, loss = offered - received. Nothing is extrapolated.';
 
 export function machineLine(): string {
@@ -141,6 +140,8 @@ export function resultsMarkdown(all: BenchResult[], o: BenchOptions, brief = fal
       `loss allowed ${o.lossPct}%; ${o.flows} UDP/IPv${o.family} flows spread by RSS` +
       `${o.runs > 1 ? `; every search ${o.runs} times (the median run below, the spread at the end)` : ''}. Machine: ${machineLine()}.`,
     '',
+    `${generatorHow(o.generator)} RX rings of ${o.rxRing ?? RX_RING} descriptors per queue.`,
+    '',
     HOW,
     '',
     ...(brief ? [] : [LATENCY_HOW, '']),
@@ -173,11 +174,11 @@ export function resultsMarkdown(all: BenchResult[], o: BenchOptions, brief = fal
       }
       if (brief) continue;
       lines.push('Every size:', '');
-      lines.push('| CPUs | size B | fps | % of 1 GbE | % of 10 GbE | line rate passed | trials | loss |');
-      lines.push('|---:|---:|---:|---:|---:|:---:|---:|---:|');
+      lines.push('| CPUs | size B | fps | % of 1 GbE | % of 10 GbE | line rate passed | trials | loss | generator |');
+      lines.push('|---:|---:|---:|---:|---:|:---:|---:|---:|---|');
       for (const r of [...mine].sort((a, b) => a.cpus - b.cpus || a.size - b.size))
         lines.push(
-          `| ${r.cpus} | ${r.size} | ${int(r.fps)} | ${pct(r.pctOf1g)} | ${pct(r.pctOf10g)} | ${r.lineRatePassed ? 'yes' : 'no'} | ${r.trials.length} | ${r.loss} |`,
+          `| ${r.cpus} | ${r.size} | ${int(r.fps)} | ${pct(r.pctOf1g)} | ${pct(r.pctOf10g)} | ${r.lineRatePassed ? 'yes' : 'no'} | ${r.trials.length} | ${r.loss} | ${r.generator} |`,
         );
       lines.push('');
       lines.push(...flowMarkdown(mine), ...backToBackMarkdown(mine));

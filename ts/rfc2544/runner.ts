@@ -2,11 +2,13 @@
 // frame size, a machine in trial mode (MpOptions.paced), a warm-up, then ipgen's search (search.ts)
 // over trials that each offer rate x duration frames and count what the sink NIC transmitted.
 //
-// Where the generator runs: on this machine the traffic source is the `gen` driver inside each worker
-// CPU's loop (cpu-loop.ts: rxr_fill copies template frames into the RX ring, paced on the CPU's
-// microsecond clock), so the CPUs that forward also generate and the generator's copying is part of
-// what limits them. Offered = frames the sources made (those that found the RX ring full included);
+// Where the generator runs (BenchOptions.generator): 'thread', a generator thread of its own on
+// another core (gen-loop.ts: the RX rings' producer, as a NIC fed by ipgen on another machine), or
+// 'inline', the `gen` driver inside each worker CPU's loop (cpu-loop.ts), so the CPUs that forward also
+// generate and the generator's copying is part of what limits them. Both copy with rxr_fill and pace
+// on a microsecond clock (gen-wire.ts). Offered = frames the sources made (those that found the RX ring full included);
 // received = frames the sink NIC's TX rings sent; loss = offered - received, wherever it happened.
+import { availableParallelism } from 'node:os';
 import { NodeMachine } from '../host/host-node.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import type { FlowStats, ProbeSummary } from '../machine/flow-probe.js';
@@ -32,6 +34,34 @@ export interface BenchOptions {
   runs: number;
   /** after each search, RFC 2544's back-to-back test (26.4): the longest burst at line rate with no loss */
   backToBack: boolean;
+  /** where the traffic source runs: its own thread, inside the worker CPUs, or 'auto': per CPU count, defaultGenerator */
+  generator: Generator | 'auto';
+  /** RX descriptors per queue (a power of two; RX_RING by default) */
+  rxRing?: number;
+}
+
+export type Generator = 'thread' | 'inline';
+
+/**
+ * The generator on a core of its own when there is one beside `cpus` worker CPUs, else inline;
+ * `why` says which and why, for the outputs.
+ */
+export function defaultGenerator(cpus: number, cores = availableParallelism()): { generator: Generator; why: string } {
+  return cpus + 1 <= cores
+    ? { generator: 'thread', why: `generator thread by default: ${cpus} worker CPU(s) + 1 <= ${cores} cores` }
+    : {
+        generator: 'inline',
+        why: `generator inline by default: ${cpus} worker CPU(s) + 1 > ${cores} cores, no core left for it`,
+      };
+}
+
+/** One sentence for the outputs: where the frames were made. */
+export function generatorHow(g: Generator | 'auto'): string {
+  if (g === 'auto')
+    return `Generator: per CPU count, a thread of its own when CPUs + 1 <= ${availableParallelism()} cores (gen-loop.ts, the RX rings' producer as a NIC, paced on its own clock), else inline inside the worker CPUs that forward (cpu-loop.ts); results.json's generator and the every-size table's column say which.`;
+  return g === 'thread'
+    ? "Generator: a thread of its own beside the worker CPUs (gen-loop.ts), the RX rings' producer as a NIC, paced on its own clock."
+    : 'Generator: inline, inside the worker CPUs that forward (cpu-loop.ts), paced on their clock; its copying counts against them.';
 }
 
 export interface BenchResult {
@@ -62,6 +92,9 @@ export interface BenchResult {
   flows: number;
   queues: number;
   describe: string;
+  /** where the traffic source ran, and the RX ring's descriptors per queue */
+  generator: Generator;
+  rxRing: number;
   /**
    * The trial at the throughput rate with every frame stamped and counted per flow as the sink
    * transmits it (flow-probe.ts): lost, reordered, duplicated, latency. Null if the search passed nothing.
@@ -140,7 +173,7 @@ export async function backToBack(
 export const LATENCY_HOW =
   'Per-flow accounting: each generated frame carries its queue, its number and a microsecond timestamp in its ' +
   "last 12 bytes (the UDP checksum kept right); the CPU that forwarded it reads them back as it hands the frame to the sink NIC's " +
-  'transmit (probe_tx, every frame, no sampling). Latency = that moment minus the stamp, on the same CPU clock: from the ' +
+  "transmit (probe_tx, every frame, no sampling). Latency = that moment minus the stamp, on the system clock (one CPU's, or the generator thread's and the CPU's): from the " +
   'generator writing the frame into the RX ring to its transmit, RX ring and pktq waits included; p99 is the top of its ' +
   'histogram bucket (12.5% wide). Lost = offered - received per flow; reordered = arrived after a later frame of its flow; ' +
   'duplicated = a number seen twice (a 32-frame window).';
@@ -257,6 +290,7 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
       (runs > 1 ? ` (run ${j.run} of ${runs})` : '');
     on({ kind: 'search', index, label });
     const queues = Math.max(4, j.cpus);
+    const gen = o.generator === 'auto' ? defaultGenerator(j.cpus).generator : o.generator;
     const sc = buildScenario(j.scenario, {
       size: j.size,
       flows: o.flows,
@@ -272,8 +306,9 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
       engine: j.engine,
       paced: true,
       routes: sc.routes,
-      rxRing: RX_RING,
+      rxRing: o.rxRing ?? RX_RING,
       probe: true,
+      generator: gen,
     });
     const bootMs = performance.now() - tb;
     try {
@@ -324,6 +359,8 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
         flows: o.flows,
         queues,
         describe: sc.describe,
+        generator: gen,
+        rxRing: o.rxRing ?? RX_RING,
         atThroughput,
         backToBack: b2b,
         bootMs: Math.round(bootMs),

@@ -93,6 +93,7 @@ export const KERNELS = {
   pool_balance: 'u32',
   // NIC rings and the per-CPU pktq (assembly/nic/rxring.ts, txring.ts, assembly/net/pktq.ts)
   rxr_fill: 'u32',
+  rxr_place: 'u32',
   rxr_intr: 'u32',
   rxr_poll: 'u32',
   rxr_intr_softint: 'u32',

@@ -282,6 +282,7 @@ const STRUCTS: Struct[] = [
       TXR: U32,
       FLAGS: U32,
       HASHES: U32,
+      GENBUSY: U32,
     },
   },
   {
@@ -384,7 +385,7 @@ const FLAGS: Record<string, string[]> = {
   OPT_: ['FASTFWD', 'ICMP', 'FIBWARM', 'SRCRT'],
   NEVF_: ['MAC', 'REQUEST', 'TARGET_OURS', 'ROUTER', 'SOLICITED', 'OVERRIDE'],
   VTF_: ['DISABLED', 'LINK'],
-  QSF_: ['PACED', 'LINK'],
+  QSF_: ['PACED', 'LINK', 'GENTHREAD'],
   CRD_: ['IN', 'OUT'],
   FDBF_: ['BUSY', 'VALID', 'STATIC'],
   ENCP_: ['IPV4', 'IPV6'],

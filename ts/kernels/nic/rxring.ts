@@ -69,9 +69,26 @@ export function rxr_fill(
   seq: number,
   hashes: number,
 ): number {
+  const k = rxr_place(m, r, n, tmpl, stride, count, len, seq, hashes);
+  ast32(m, r + RXR_HW, (ld32(m, r + RXR_HW) + k) >>> 0); // release, as the AS kernel
+  return k;
+}
+
+/** rxr_fill without publishing RXR_HW (see the AS kernel). */
+export function rxr_place(
+  m: Mem,
+  r: number,
+  n: number,
+  tmpl: number,
+  stride: number,
+  count: number,
+  len: number,
+  seq: number,
+  hashes: number,
+): number {
   const size = ld32(m, r + RXR_NSLOT);
   let hw = ld32(m, r + RXR_HW);
-  const room = (size - ((hw - ld32(m, r + RXR_SW)) >>> 0)) >>> 0;
+  const room = (size - ((hw - ald32(m, r + RXR_SW)) >>> 0)) >>> 0; // acquire, as the AS kernel
   const k = Math.min(n, room);
   let t = seq % count;
   for (let i = 0; i < k; i++) {
@@ -88,7 +105,6 @@ export function rxr_fill(
     hw = (hw + 1) >>> 0;
     t = t + 1 === count ? 0 : t + 1;
   }
-  st32(m, r + RXR_HW, hw);
   if (k < n) st32(m, r + RXR_MISSED, ld32(m, r + RXR_MISSED) + (n - k));
   return k;
 }
