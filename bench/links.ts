@@ -538,7 +538,14 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
         notes.push(
           `${id}: at the best zero-loss trial the sender sent ${num(u.best.sentPps / 1e3)} of ${num(u.best.targetPps / 1e3)} kpps asked: the sender was the limit`,
         );
-      if (u.ceilingPps < TARGETS.udpKpps * 1e3)
+      const first = u.trials[0];
+      // the raw sender bypasses A's qdisc: a full device queue refuses its frames (failed sendmmsg
+      // calls, A's tx-dropped) instead of taking and losing them, so its "ceiling" is what A's device took
+      if (senderKind === 'raw' && first && first.sendErrors > 0)
+        notes.push(
+          `${id}: in the first trial A's device refused frames (${first.sendErrors} failed sendmmsg calls): the ${num(u.ceilingPps / 1e3)} kpps "ceiling" is what the router took off A's device, not the sender's limit`,
+        );
+      else if (u.ceilingPps < TARGETS.udpKpps * 1e3)
         notes.push(
           `${id}: the sender's ceiling here is ${num(u.ceilingPps / 1e3)} kpps, under the ${TARGETS.udpKpps} kpps target: this sender cannot show the target`,
         );
