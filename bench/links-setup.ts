@@ -102,7 +102,9 @@ export class Ns {
     private readonly cleanup: Cleanup,
   ) {}
 
-  static create(name: string, cleanup: Cleanup): Ns {
+  static create(base: string, cleanup: Cleanup): Ns {
+    // MPSTACK_LINKS_NS_PREFIX: a prefix of the caller's, for machines whose users share out namespace names
+    const name = `${process.env['MPSTACK_LINKS_NS_PREFIX'] ?? ''}${base}`;
     spawnSync('ip', ['netns', 'del', name]); // left by a killed run of the same pid
     ipSync(['netns', 'add', name]);
     cleanup.add(`namespace ${name}`, () => {

@@ -8,7 +8,9 @@
 //                       per-packet times pooled: median and p99; "added latency" = median(M) -
 //                       median(K), in µs: what crossing mpstack costs more than crossing the kernel.
 //   3. 64-byte UDP      bench/udp-blast.ts: 18-byte datagrams (14 + 20 + 8 + 18 = 60 bytes, 64 with the
-//                       FCS) from A, up to 256 per sendmmsg(2), paced to a target rate, counted by a
+//                       FCS) from A, by default as raw Ethernet frames on an AF_PACKET socket with
+//                       PACKET_QDISC_BYPASS (--sender udp: through a UDP socket, whose route/neighbor/
+//                       qdisc path capped the sender near 376 kpps), up to 256 per sendmmsg(2), paced to a target rate, counted by a
 //                       sink in B taking up to 256 per recvmmsg(2) (iperf3, one datagram per system
 //                       call, topped out near 200 kpps here: it measured itself). RFC 2544-like: the
 //                       first trial unpaced finds the sender's ceiling (what it manages to send); then
@@ -23,13 +25,14 @@
 // counters and B's UDP receive-buffer errors (/proc/net/snmp) per UDP trial.
 //
 // Needs root, /dev/net/tun, iproute2, ping and iperf3; not part of run-all (see bench/README.md).
-// Usage: node dist/bench/links.js [--seconds N] [--cpus N] [--trial-seconds N] [--trials N]
+// Usage: node dist/bench/links.js [--seconds N] [--cpus N] [--trial-seconds N] [--trials N] [--sender raw|udp]
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import {
   Cleanup,
+  HOST_A,
   HOST_B,
   type MpstackRun,
   type Ns,
@@ -50,6 +53,19 @@ export interface LinksOptions {
   trialSeconds?: number;
   /** UDP trials per topology, the ceiling trial included (default 7) */
   trials?: number;
+  /** the 64-byte sender: raw frames on AF_PACKET (default) or a UDP socket */
+  sender?: 'raw' | 'udp';
+}
+
+/** How A sends: `udp` through its UDP socket; `raw` Ethernet frames on its device to the gateway's MAC. */
+type Sender = { kind: 'udp' } | { kind: 'raw'; gwMac: string };
+
+/** The MAC of A's gateway from A's neighbor table (resolved by the warm-up pings). */
+async function gatewayMac(t: Topology): Promise<string> {
+  const out = await t.a.run('ip', ['-j', 'neigh', 'show', HOST_A.gw4, 'dev', t.devA], 10_000);
+  const mac = (JSON.parse(out) as { lladdr?: string }[])[0]?.lladdr;
+  if (!mac) throw new Error(`${t.id}: A has no neighbor entry for its gateway ${HOST_A.gw4}`);
+  return mac;
 }
 
 /** The first UDP trial's target: above anything the sender manages here, so that it finds the ceiling. */
@@ -273,14 +289,16 @@ async function udpTrial(
   pps: number,
   seconds: number,
   router: MpstackRun | null,
+  sender: Sender,
 ): Promise<UdpTrial> {
   const before = await lossCounters(t, router);
   const got0 = await sink.settled();
-  const out = await t.a.run(
-    process.execPath,
-    [BLAST, 'send', addrOf(HOST_B.v4), String(port), String(Math.round(pps)), String(seconds), String(UDP_PAYLOAD)],
-    (seconds + 30) * 1000,
-  );
+  const rate = [String(port), String(Math.round(pps)), String(seconds), String(UDP_PAYLOAD)];
+  const args =
+    sender.kind === 'udp'
+      ? [BLAST, 'send', addrOf(HOST_B.v4), ...rate]
+      : [BLAST, 'raw', t.devA, sender.gwMac, addrOf(HOST_A.v4), addrOf(HOST_B.v4), ...rate];
+  const out = await t.a.run(process.execPath, args, (seconds + 30) * 1000);
   const j = JSON.parse(out) as { sent: number; seconds: number; errors: number };
   const received = (await sink.settled()) - got0;
   const where = lossDelta(before, await lossCounters(t, router));
@@ -312,7 +330,7 @@ interface UdpSearch {
  * achieved), then a binary search over [0, ceiling].
  */
 async function udpSearch(
-  tops: { t: Topology; sink: UdpSink; port: number; router: MpstackRun | null }[],
+  tops: { t: Topology; sink: UdpSink; port: number; router: MpstackRun | null; sender: Sender }[],
   trials: number,
   seconds: number,
   log: (s: string) => void,
@@ -320,7 +338,7 @@ async function udpSearch(
   const st = tops.map((x) => ({ ...x, lo: 0, hi: MAX_PPS, target: MAX_PPS, s: null as UdpSearch | null }));
   for (let i = 0; i < trials; i++) {
     for (const x of st) {
-      const r = await udpTrial(x.t, x.sink, x.port, x.target, seconds, x.router);
+      const r = await udpTrial(x.t, x.sink, x.port, x.target, seconds, x.router, x.sender);
       const ok = r.lost === 0;
       log(
         `  udp ${x.t.id} trial ${i + 1}/${trials}: target ${num(r.targetPps / 1e3)} kpps, sent ${num(r.sentPps / 1e3)}, ` +
@@ -364,7 +382,10 @@ function parseArgs(argv: string[]): LinksOptions {
     else if (a === '--cpus') o.cpus = Math.round(need());
     else if (a === '--trial-seconds') o.trialSeconds = need();
     else if (a === '--trials') o.trials = Math.round(need());
-    else throw new Error(`unknown argument ${a} (--seconds N, --cpus N, --trial-seconds N, --trials N)`);
+    else if (a === '--sender' && (argv[i + 1] === 'raw' || argv[i + 1] === 'udp'))
+      o.sender = argv[++i] as 'raw' | 'udp';
+    else
+      throw new Error(`unknown argument ${a} (--seconds N, --cpus N, --trial-seconds N, --trials N, --sender raw|udp)`);
   }
   return o;
 }
@@ -377,6 +398,7 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
   const cpus = opts.cpus ?? 1;
   const trialSeconds = opts.trialSeconds ?? 3;
   const trials = opts.trials ?? 7;
+  const senderKind = opts.sender ?? 'raw';
   const missing = linksUnavailable();
   if (missing) throw new Error(`links: cannot run: ${missing}`);
   const log = (s: string) => console.error(s);
@@ -403,6 +425,8 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
       if (p.received === 0) throw new Error(`${t.id}: B does not answer A's ping`);
     }
     const mp0 = await mpCounters(router);
+    const sender = async (t: Topology): Promise<Sender> =>
+      senderKind === 'udp' ? { kind: 'udp' } : { kind: 'raw', gwMac: await gatewayMac(t) };
 
     // 1. TCP
     const tcp = new Map<'M' | 'K', TcpResult>();
@@ -436,8 +460,8 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
     // 3. 64-byte UDP
     const udp = await udpSearch(
       [
-        { t: m, sink: sinks[0]!, port: port + 1, router },
-        { t: k, sink: sinks[1]!, port: port + 1, router: null },
+        { t: m, sink: sinks[0]!, port: port + 1, router, sender: await sender(m) },
+        { t: k, sink: sinks[1]!, port: port + 1, router: null, sender: await sender(k) },
       ],
       trials,
       trialSeconds,
@@ -514,7 +538,14 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
         notes.push(
           `${id}: at the best zero-loss trial the sender sent ${num(u.best.sentPps / 1e3)} of ${num(u.best.targetPps / 1e3)} kpps asked: the sender was the limit`,
         );
-      if (u.ceilingPps < TARGETS.udpKpps * 1e3)
+      const first = u.trials[0];
+      // the raw sender bypasses A's qdisc: a full device queue refuses its frames (failed sendmmsg
+      // calls, A's tx-dropped) instead of taking and losing them, so its "ceiling" is what A's device took
+      if (senderKind === 'raw' && first && first.sendErrors > 0)
+        notes.push(
+          `${id}: in the first trial A's device refused frames (${first.sendErrors} failed sendmmsg calls): the ${num(u.ceilingPps / 1e3)} kpps "ceiling" is what the router took off A's device, not the sender's limit`,
+        );
+      else if (u.ceilingPps < TARGETS.udpKpps * 1e3)
         notes.push(
           `${id}: the sender's ceiling here is ${num(u.ceilingPps / 1e3)} kpps, under the ${TARGETS.udpKpps} kpps target: this sender cannot show the target`,
         );
@@ -547,9 +578,10 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
         addressing: 'A 10.93.1.2/24 fd00:93:1::2/64 via .1; B 10.93.2.2/24 fd00:93:2::2/64 via .1',
         tcp: `iperf3 -c B -t ${seconds} -J from A; receiver bits/s and sender retransmits; M then K`,
         ping: `ping -c ${PINGS} -i 0.01 A -> B, ${PING_ROUNDS} rounds alternated M K M K, per-packet times pooled; p99 nearest rank`,
-        udp: `udp-blast send (sendmmsg, 256 a call) of ${UDP_PAYLOAD}-byte datagrams (64-byte frames on the wire) for ${trialSeconds} s, counted by udp-blast sink (recvmmsg) in B; first trial at ${MAX_PPS} pps gives the sender ceiling, then binary search on [0, ceiling], ${trials} trials per topology, M and K alternated; zero loss = sent - received == 0`,
+        udp: `udp-blast ${senderKind === 'raw' ? 'raw (Ethernet frames on AF_PACKET with PACKET_QDISC_BYPASS to the gateway MAC' : 'send (UDP socket'}, sendmmsg, 256 a call) of ${UDP_PAYLOAD}-byte datagrams (64-byte frames on the wire) for ${trialSeconds} s, counted by udp-blast sink (recvmmsg) in B; first trial at ${MAX_PPS} pps gives the sender ceiling, then binary search on [0, ceiling], ${trials} trials per topology, M and K alternated; zero loss = sent - received == 0`,
         cpus,
         seconds,
+        sender: senderKind,
         trialSeconds,
         trials,
       },
