@@ -24,12 +24,19 @@ import {
 import { ld32 } from '../util/mem';
 import { rt_lookup6 } from './radix';
 
-/** Slot index hash of a chunk (k0, k1: its top 64 bits, masked; len 17..64). Same in the TS twin. */
+/**
+ * Slot index hash of a chunk (k: its top 64 bits, masked, word 0 high; len 17..64): the high half of
+ * (k ^ len) * K mod 2^64, one multiply (its high bits depend on every key bit, and fib6_slot keeps
+ * only high bits); K's low word is the golden ratio, so /32 keys spread as Fibonacci hashing does.
+ * Same in the TS twin (three 32-bit products).
+ */
+@inline function fib6_hash64(k: u64, len: u32): u32 {
+  return <u32>(((k ^ <u64>len) * (((<u64>0x7f4a7c15) << 32) | 0x9e3779b9)) >>> 32);
+}
+
+/** fib6_hash64 of the key words k0 (high) and k1: the twins' shared form (the writer's, in TS). */
 @inline export function fib6_hash(k0: u32, k1: u32, len: u32): u32 {
-  let h = (k0 ^ (k1 * 0x9e3779b1) ^ (len * 0x85ebca77)) * 0xc2b2ae3d;
-  h ^= h >>> 15;
-  h *= 0x27d4eb2f;
-  return h ^ (h >>> 13);
+  return fib6_hash64(((<u64>k0) << 32) | k1, len);
 }
 
 /**
@@ -58,7 +65,7 @@ import { rt_lookup6 } from './radix';
 /** Slot index of the chunk of len bits (17..64) holding the 64 address bits a: fib6_hash of its key. */
 @inline function fib6_first(a: u64, len: u32, slots: u32): u32 {
   const k = a & fib6_mask(len);
-  return fib6_slot(fib6_hash(<u32>(k >>> 32), <u32>k, len), slots);
+  return fib6_slot(fib6_hash64(k, len), slots);
 }
 
 /**
