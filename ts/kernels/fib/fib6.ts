@@ -17,13 +17,15 @@ import {
 import { type Mem, ld32, ld32be, st32 } from '../util/mem.js';
 import { rt_lookup6 } from './radix.js';
 
-/** The high 32 bits of the 64-bit product of u32 a and b, exact in doubles (16-bit halves). */
+/** The high 32 bits of the 64-bit product of u32 a and b, from 16-bit halves (each partial sum < 2^32). */
 function mulhi32(a: number, b: number): number {
   const ah = a >>> 16;
   const al = a & 0xffff;
   const bh = b >>> 16;
   const bl = b & 0xffff;
-  return ah * bh + Math.floor((ah * bl + al * bh + ((al * bl) >>> 16)) / 65536);
+  const m1 = ah * bl + ((al * bl) >>> 16);
+  const m2 = al * bh + (m1 & 0xffff);
+  return ah * bh + (m1 >>> 16) + (m2 >>> 16);
 }
 
 /**
