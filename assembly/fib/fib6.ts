@@ -16,21 +16,27 @@ import {
   F6E_TAG,
   F6E_VAL,
   F6E_K0,
-  F6E_K1,
   F6_RADIX,
   F6_NH_MASK,
   F6_LEN_MASK,
   F6_ROUTE_SHIFT,
 } from '../layout/fib6';
-import { ld32, ld32be } from '../util/mem';
+import { ld32 } from '../util/mem';
 import { rt_lookup6 } from './radix';
 
-/** Slot index hash of a chunk (k0, k1: its top 64 bits, masked; len 17..64). Same in the TS twin. */
+/**
+ * Slot index hash of a chunk (k: its top 64 bits, masked, word 0 high; len 17..64): the high half of
+ * (k ^ len) * K mod 2^64, one multiply (its high bits depend on every key bit, and fib6_slot keeps
+ * only high bits); K's low word is the golden ratio, so /32 keys spread as Fibonacci hashing does.
+ * Same in the TS twin (three 32-bit products).
+ */
+@inline function fib6_hash64(k: u64, len: u32): u32 {
+  return <u32>(((k ^ <u64>len) * (((<u64>0x7f4a7c15) << 32) | 0x9e3779b9)) >>> 32);
+}
+
+/** fib6_hash64 of the key words k0 (high) and k1: the twins' shared form (the writer's, in TS). */
 @inline export function fib6_hash(k0: u32, k1: u32, len: u32): u32 {
-  let h = (k0 ^ (k1 * 0x9e3779b1) ^ (len * 0x85ebca77)) * 0xc2b2ae3d;
-  h ^= h >>> 15;
-  h *= 0x27d4eb2f;
-  return h ^ (h >>> 13);
+  return fib6_hash64(((<u64>k0) << 32) | k1, len);
 }
 
 /**
@@ -42,38 +48,47 @@ import { rt_lookup6 } from './radix';
   return <u32>((<u64>h * <u64>slots) >> 32);
 }
 
-/** The first len bits of address word a0 (len 17..64): chunk key word 0. Same in the TS twin. */
-@inline function fib6_k0(a0: u32, len: u32): u32 {
-  return len >= 32 ? a0 : a0 & ((<u32>0xffffffff) << (32 - len));
+/**
+ * The top 64 bits of the wire-order address at p as one host-order u64 (word 0 high): one 8-byte
+ * load and one byte shuffle instead of two 32-bit byte swaps, since every level masks and hashes them.
+ */
+@inline function fib6_addr(p: usize): u64 {
+  const x = v128.load64_zero(p);
+  return i64x2.extract_lane(i8x16.shuffle(x, x, 7, 6, 5, 4, 3, 2, 1, 0, 8, 9, 10, 11, 12, 13, 14, 15), 0);
 }
 
-/** Chunk key word 1 of address word a1 for a chunk of len bits (17..64). Same in the TS twin. */
-@inline function fib6_k1(a1: u32, len: u32): u32 {
-  return len <= 32 ? 0 : len >= 64 ? a1 : a1 & ((<u32>0xffffffff) << (64 - len));
+/** The mask of the first len bits of a 64-bit key (len 1..64): the TS twin's fib6_k0/fib6_k1 as one u64, without branches. */
+@inline function fib6_mask(len: u32): u64 {
+  return (<u64>-1) << (<u64>(64 - len));
+}
+
+/** Slot index of the chunk of len bits (17..64) holding the 64 address bits a: fib6_hash of its key. */
+@inline function fib6_first(a: u64, len: u32, slots: u32): u32 {
+  const k = a & fib6_mask(len);
+  return fib6_slot(fib6_hash64(k, len), slots);
 }
 
 /**
  * One level down: v is an entry with next in 17..64; returns the entry of the chunk of that length
- * holding address a0:a1, or v's nexthop id (next 0) when that chunk is absent. A route slot
- * (layout/fib6.ts) answers its route's nexthop id if the address is inside the route, else v's.
+ * holding address a (top 64 bits), or v's nexthop id (next 0) when that chunk is absent. A route
+ * slot (layout/fib6.ts) answers its route's nexthop id if the address is inside the route, else
+ * v's. Keys compare as one u64: the slot's words (k0 at the lower address) rotated to k0:k1.
  */
-@inline function fib6_step(tab: usize, slots: u32, a0: u32, a1: u32, v: u32): u32 {
+@inline function fib6_step(tab: usize, slots: u32, a: u64, v: u32): u32 {
   const next = v >>> 24;
-  const k0 = fib6_k0(a0, next);
-  const k1 = fib6_k1(a1, next);
-  let i = fib6_slot(fib6_hash(k0, k1, next), slots);
+  const mask = fib6_mask(next);
+  let i = fib6_first(a, next, slots);
   while (true) {
     const p = tab + ((<usize>i) << 4);
     const t = atomic.load<u32>(p + F6E_TAG);
     if (t == 0) return v & F6_NH_MASK;
     if ((t & F6_LEN_MASK) == next) {
-      const s0 = load<u32>(p + F6E_K0);
-      const s1 = load<u32>(p + F6E_K1);
-      if (fib6_k0(s0, next) == k0 && fib6_k1(s1, next) == k1) {
+      const d = rotr<u64>(load<u64>(p + F6E_K0), 32) ^ a; // F6E_K1 == F6E_K0 + 4
+      if ((d & mask) == 0) {
         const w = atomic.load<u32>(p + F6E_VAL);
         const r = t >>> F6_ROUTE_SHIFT;
         if (r == 0) return w;
-        return (fib6_k0(a0 ^ s0, r) | fib6_k1(a1 ^ s1, r)) == 0 ? w : v & F6_NH_MASK;
+        return (d & fib6_mask(r)) == 0 ? w : v & F6_NH_MASK;
       }
     }
     i = i + 1 == slots ? 0 : i + 1;
@@ -90,8 +105,8 @@ import { rt_lookup6 } from './radix';
 
 /** Longest-prefix match for the 16-byte wire-order address at addrPtr: the nexthop id, 0 = none. Lock-free. */
 export function fib6_lookup(f: usize, addrPtr: usize): u32 {
-  const a0 = ld32be(addrPtr);
-  const a1 = ld32be(addrPtr + 4);
+  const a = fib6_addr(addrPtr);
+  const a0 = <u32>(a >>> 32);
   let v = atomic.load<u32>(<usize>ld32(f + F6_TBL16) + ((<usize>(a0 >>> 16)) << 2));
   if (v >>> 24 == 0) return v;
   if (fib6_bit24(<usize>ld32(f + F6_F24), a0) == 0) return v & F6_NH_MASK;
@@ -99,7 +114,7 @@ export function fib6_lookup(f: usize, addrPtr: usize): u32 {
   const slots = ld32(f + F6_SLOTS);
   while (v >>> 24 != 0) {
     if (v >>> 24 == F6_RADIX) return rt_lookup6(<usize>ld32(f + F6_RT), addrPtr);
-    v = fib6_step(tab, slots, a0, a1, v);
+    v = fib6_step(tab, slots, a, v);
   }
   return v;
 }
@@ -127,7 +142,7 @@ export function fib6_lookup_batch(f: usize, addrs: usize, out: usize, n: u32): v
     const a = addrs + ((<usize>g) << 4);
     let level: u32 = 0; // lookups with a chunk to probe next (or the radix tree)
     for (let j: u32 = 0; j < cnt; j++) {
-      const a0 = ld32be(a + ((<usize>j) << 4));
+      const a0 = <u32>(fib6_addr(a + ((<usize>j) << 4)) >>> 32);
       let v = atomic.load<u32>(tbl + ((<usize>(a0 >>> 16)) << 2));
       v = select<u32>(v & F6_NH_MASK, v, fib6_bit24(bm, a0) == 0); // no route past /16 in its /24: settled
       store<u32>(o + ((<usize>j) << 2), v);
@@ -142,10 +157,7 @@ export function fib6_lookup_batch(f: usize, addrs: usize, out: usize, n: u32): v
         const j = ctz(m);
         const next = load<u32>(o + ((<usize>j) << 2)) >>> 24;
         if (next == F6_RADIX) continue;
-        const p = a + ((<usize>j) << 4);
-        const sp =
-          tab +
-          ((<usize>fib6_slot(fib6_hash(fib6_k0(ld32be(p), next), fib6_k1(ld32be(p + 4), next), next), slots)) << 4);
+        const sp = tab + ((<usize>fib6_first(fib6_addr(a + ((<usize>j) << 4)), next, slots)) << 4);
         empty |= (<u32>(atomic.load<u32>(sp + F6E_TAG) == 0)) << j;
       }
       let deeper: u32 = 0; // found a chunk with longer routes inside
@@ -161,8 +173,7 @@ export function fib6_lookup_batch(f: usize, addrs: usize, out: usize, n: u32): v
           store<u32>(q, v & F6_NH_MASK); // the chunk is absent
           continue;
         }
-        const p = a + ((<usize>j) << 4);
-        const w = fib6_step(tab, slots, ld32be(p), ld32be(p + 4), v);
+        const w = fib6_step(tab, slots, fib6_addr(a + ((<usize>j) << 4)), v);
         store<u32>(q, w);
         deeper |= (<u32>(w >>> 24 != 0)) << j;
       }

@@ -302,6 +302,24 @@ describe('fib6_slot', () => {
   });
 });
 
+describe('fib6_hash', () => {
+  test("is the high word of (k0:k1 ^ len) * 0x7f4a7c159e3779b9 mod 2^64, the WASM kernel's u64 multiply", () => {
+    const u32 = fc.integer({ min: 0, max: 0xffffffff });
+    fc.assert(
+      fc.property(u32, u32, fc.integer({ min: 17, max: 64 }), (k0, k1, len) => {
+        expect(fib6_hash(k0, k1, len)).toBe(
+          Number((((((BigInt(k0) << 32n) | BigInt(k1)) ^ BigInt(len)) * 0x7f4a7c159e3779b9n) >> 32n) & 0xffffffffn),
+        );
+      }),
+      { numRuns: 2000 },
+    );
+    expect(fib6_hash(0xffffffff, 0xffffffff, 64)).toBe(
+      Number(((0xffffffffffffffbfn * 0x7f4a7c159e3779b9n) >> 32n) & 0xffffffffn),
+    );
+    expect(fib6_hash(0, 0, 17)).toBe(Number(((17n * 0x7f4a7c159e3779b9n) >> 32n) & 0xffffffffn));
+  });
+});
+
 describe('fib6 differential (FIB vs radix vs linear scan, WASM and TS readers)', () => {
   test('random adds and deletes; every intermediate state answers old or new', () => {
     // hash tables of any size: a power of two, and prime counts small enough that probes wrap

@@ -17,12 +17,24 @@ import {
 import { type Mem, ld32, ld32be, st32 } from '../util/mem.js';
 import { rt_lookup6 } from './radix.js';
 
-/** Slot index hash of a chunk (k0, k1: its top 64 bits, masked; len 17..64), as u32. */
+/** The high 32 bits of the 64-bit product of u32 a and b, from 16-bit halves (each partial sum < 2^32). */
+function mulhi32(a: number, b: number): number {
+  const ah = a >>> 16;
+  const al = a & 0xffff;
+  const bh = b >>> 16;
+  const bl = b & 0xffff;
+  const m1 = ah * bl + ((al * bl) >>> 16);
+  const m2 = al * bh + (m1 & 0xffff);
+  return ah * bh + (m1 >>> 16) + (m2 >>> 16);
+}
+
+/**
+ * Slot index hash of a chunk (k0, k1: its top 64 bits, masked; len 17..64), as u32: the high word of
+ * (k0:k1 ^ len) * 0x7f4a7c159e3779b9 mod 2^64, as the WASM kernel's one u64 multiply.
+ */
 export function fib6_hash(k0: number, k1: number, len: number): number {
-  let h = Math.imul(k0 ^ Math.imul(k1, 0x9e3779b1) ^ Math.imul(len, 0x85ebca77), 0xc2b2ae3d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x27d4eb2f);
-  return (h ^ (h >>> 13)) >>> 0;
+  const x = (k1 ^ len) >>> 0;
+  return (mulhi32(x, 0x9e3779b9) + Math.imul(x, 0x7f4a7c15) + Math.imul(k0, 0x9e3779b9)) >>> 0;
 }
 
 /** The slot a probe for hash h starts at: the high half of h * slots, exact in doubles (two 16-bit halves of h). */
