@@ -12,7 +12,7 @@ const spinUs = d.busyPollUs > 0 ? d.busyPollUs : Number(process.env['MPSTACK_IDL
 cpuRun(
   d,
   () => parentPort?.postMessage({ done: d.cpu }),
-  tapDirectTx(d.memory, d.mp, d.linkTx, d.linkRx),
+  tapDirectTx(d.memory, d.mp, d.linkTx, d.linkRx, d.busyPollUs > 0),
   spinUs / 1000,
   d.busyPollUs > 0 ? tapBusyPoll(d.memory, d.mp, d.linkTx, d.linkRx) : undefined,
 );

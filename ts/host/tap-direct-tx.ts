@@ -52,16 +52,19 @@ function readDevice(
  * The CPU loop's `txDirect` for the link TX rings `rings` (CpuWorkerData.linkTx; `rx`: the RX ring
  * and queue state of each one's queue, ring 0 for none): given a ring's position there, writes its
  * posted frames, reads back what the device has, and returns true; or returns false to leave the
- * frames to the link's thread. Undefined when direct writes are off.
+ * frames to the link's thread. Undefined when direct writes are off. `busyPoll`: no burst limit.
  */
 export function tapDirectTx(
   memory: WebAssembly.Memory,
   mp: number,
   rings: number[],
   rx: { ring: number; qs: number }[],
+  busyPoll = false,
 ): ((i: number) => boolean) | undefined {
   const env = process.env['MPSTACK_TAP_DIRECT_TX'];
-  const max = env === undefined || env === '' ? DIRECT_TX_MAX : Number(env);
+  // busy polling: the CPU is the poll-mode driver, both ways (as DPDK's): it writes every burst
+  // itself, since the transmit thread it would wake competes with the spinning CPU for a core
+  const max = env !== undefined && env !== '' ? Number(env) : busyPoll ? Infinity : DIRECT_TX_MAX;
   if (!(max > 0) || rings.length === 0) return undefined;
   const ports = rings.map(
     (r, i) => new LinkPort(memory, { name: '', ifindex: 0, mp, rx: rx[i]?.ring ? [rx[i]!] : [], tx: [r] }),
