@@ -180,8 +180,11 @@ function configureHost(ns: Ns, dev: string, h: HostAddr): void {
 }
 
 /** One topology: two hosts and, between them, a router. */
+/** M: mpstack; K: the kernel; P: mpstack with busy polling (links.ts --busy-poll) */
+export type TopoId = 'M' | 'K' | 'P';
+
 export interface Topology {
-  id: 'M' | 'K';
+  id: TopoId;
   title: string;
   a: Ns;
   b: Ns;
@@ -210,9 +213,12 @@ export async function setupMpstack(
   tag: string,
   cpus: number,
   cleanup: Cleanup,
+  busyPollUs = 0,
 ): Promise<{ topo: Topology; router: MpstackRun }> {
-  const devA = `mlta${tag}`;
-  const devB = `mltb${tag}`;
+  // busy polling on: topology P, beside M, with devices and namespaces of its own
+  const id = busyPollUs > 0 ? 'P' : 'M';
+  const devA = `ml${id === 'P' ? 'p' : 't'}a${tag}`;
+  const devB = `ml${id === 'P' ? 'p' : 't'}b${tag}`;
   const yaml = `interfaces:
   - name: wm0
     driver: tap
@@ -223,18 +229,23 @@ export async function setupMpstack(
     tap: ${devB}
     addresses: [${HOST_B.gw4}/24, "${HOST_B.gw6}/64"]
 `;
-  const router = await RouterRun.start(yaml, ['--cpus', String(cpus)]);
+  const router = await RouterRun.start(yaml, [
+    '--cpus',
+    String(cpus),
+    ...(busyPollUs > 0 ? ['--busy-poll', String(busyPollUs)] : []),
+  ]);
   cleanup.add(`directory ${router.dir}`, () => rmSync(router.dir, { recursive: true, force: true }));
   cleanup.add('mpstack run', async () => {
     await router.stop();
   });
-  const a = Ns.create(`mlMa-${tag}`, cleanup);
-  const b = Ns.create(`mlMb-${tag}`, cleanup);
+  const a = Ns.create(`ml${id}a-${tag}`, cleanup);
+  const b = Ns.create(`ml${id}b-${tag}`, cleanup);
   ipSync(['link', 'set', devA, 'netns', a.name]);
   ipSync(['link', 'set', devB, 'netns', b.name]);
   configureHost(a, devA, HOST_A);
   configureHost(b, devB, HOST_B);
-  return { topo: { id: 'M', title: `mpstack (${cpus} CPU${cpus > 1 ? 's' : ''}, TAP)`, a, b, devA, devB }, router };
+  const title = `mpstack (${cpus} CPU${cpus > 1 ? 's' : ''}, TAP${busyPollUs > 0 ? `, busy poll ${busyPollUs} µs` : ''})`;
+  return { topo: { id, title, a, b, devA, devB }, router };
 }
 
 // ---- K: the Linux kernel as the router ----------------------------------------------------------

@@ -25,7 +25,9 @@
 // counters and B's UDP receive-buffer errors (/proc/net/snmp) per UDP trial.
 //
 // Needs root, /dev/net/tun, iproute2, ping and iperf3; not part of run-all (see bench/README.md).
-// Usage: node dist/bench/links.js [--seconds N] [--cpus N] [--trial-seconds N] [--trials N] [--sender raw|udp]
+// --busy-poll US adds topology P: a second mpstack run with busy polling (engine.busy_poll_us), in
+// every phase beside M and K, alternated with them, and a table of M (off) vs P (on).
+// Usage: node dist/bench/links.js [--seconds N] [--cpus N] [--trial-seconds N] [--trials N] [--sender raw|udp] [--busy-poll US]
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +38,7 @@ import {
   HOST_B,
   type MpstackRun,
   type Ns,
+  type TopoId,
   type Topology,
   addrOf,
   linksUnavailable,
@@ -55,6 +58,8 @@ export interface LinksOptions {
   trials?: number;
   /** the 64-byte sender: raw frames on AF_PACKET (default) or a UDP socket */
   sender?: 'raw' | 'udp';
+  /** also topology P: mpstack with busy polling for this many µs, alternated with M (0: none) */
+  busyPollUs?: number;
 }
 
 /** How A sends: `udp` through its UDP socket; `raw` Ethernet frames on its device to the gateway's MAC. */
@@ -235,7 +240,7 @@ async function pingRun(t: Topology, count: number): Promise<{ rttUs: number[]; s
 // ---- 3. 64-byte UDP ----------------------------------------------------------------------------
 
 interface UdpTrial {
-  topology: 'M' | 'K';
+  topology: TopoId;
   targetPps: number;
   /** what the sender sent, per second of its sending time */
   sentPps: number;
@@ -334,7 +339,7 @@ async function udpSearch(
   trials: number,
   seconds: number,
   log: (s: string) => void,
-): Promise<Map<'M' | 'K', UdpSearch>> {
+): Promise<Map<TopoId, UdpSearch>> {
   const st = tops.map((x) => ({ ...x, lo: 0, hi: MAX_PPS, target: MAX_PPS, s: null as UdpSearch | null }));
   for (let i = 0; i < trials; i++) {
     for (const x of st) {
@@ -357,7 +362,7 @@ async function udpSearch(
       await sleep(200);
     }
   }
-  const out = new Map<'M' | 'K', UdpSearch>();
+  const out = new Map<TopoId, UdpSearch>();
   for (const x of st) {
     const s = x.s!;
     s.senderLimited = s.best !== null && s.best.sentPps < 0.98 * s.best.targetPps;
@@ -382,10 +387,13 @@ function parseArgs(argv: string[]): LinksOptions {
     else if (a === '--cpus') o.cpus = Math.round(need());
     else if (a === '--trial-seconds') o.trialSeconds = need();
     else if (a === '--trials') o.trials = Math.round(need());
+    else if (a === '--busy-poll') o.busyPollUs = Math.round(need());
     else if (a === '--sender' && (argv[i + 1] === 'raw' || argv[i + 1] === 'udp'))
       o.sender = argv[++i] as 'raw' | 'udp';
     else
-      throw new Error(`unknown argument ${a} (--seconds N, --cpus N, --trial-seconds N, --trials N, --sender raw|udp)`);
+      throw new Error(
+        `unknown argument ${a} (--seconds N, --cpus N, --trial-seconds N, --trials N, --sender raw|udp, --busy-poll US)`,
+      );
   }
   return o;
 }
@@ -412,7 +420,10 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
     log(`links: topology M (mpstack run --cpus ${cpus}, two TAP links) and K (kernel, veth), tag ${tag}`);
     const { topo: m, router } = await setupMpstack(tag, cpus, cleanup);
     const k = setupKernel(tag, cleanup);
-    const tops = [m, k];
+    const busyPollUs = opts.busyPollUs ?? 0;
+    const pRun = busyPollUs > 0 ? await setupMpstack(tag, cpus, cleanup, busyPollUs) : null;
+    const tops = pRun ? [m, k, pRun.topo] : [m, k];
+    const routerOf = (t: Topology) => (t.id === 'M' ? router : t.id === 'P' ? pRun!.router : null);
     for (const t of tops) {
       const srv = t.b.spawn('iperf3', ['-s', '-p', String(port)]);
       srv.stderr!.setEncoding('utf8').on('data', (d: string) => log(`  iperf3 -s (${t.id}): ${d.trim()}`));
@@ -429,16 +440,16 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
       senderKind === 'udp' ? { kind: 'udp' } : { kind: 'raw', gwMac: await gatewayMac(t) };
 
     // 1. TCP
-    const tcp = new Map<'M' | 'K', TcpResult>();
+    const tcp = new Map<TopoId, TcpResult>();
     for (const t of tops) {
       log(`  tcp ${t.id}: iperf3 -t ${seconds}`);
-      tcp.set(t.id, await tcpRun(t, port, seconds, t.id === 'M' ? router : null));
+      tcp.set(t.id, await tcpRun(t, port, seconds, routerOf(t)));
       const r = tcp.get(t.id)!;
       log(`  tcp ${t.id}: ${num(r.receiverGbps)} Gbit/s, ${r.retransmits} retransmits`);
     }
 
     // 2. ping, rounds alternated
-    const pings = new Map<'M' | 'K', { rttUs: number[]; sent: number; received: number }>();
+    const pings = new Map<TopoId, { rttUs: number[]; sent: number; received: number }>();
     for (let round = 0; round < PING_ROUNDS; round++) {
       for (const t of tops) {
         const p = await pingRun(t, PINGS);
@@ -458,17 +469,17 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
     );
 
     // 3. 64-byte UDP
-    const udp = await udpSearch(
-      [
-        { t: m, sink: sinks[0]!, port: port + 1, router, sender: await sender(m) },
-        { t: k, sink: sinks[1]!, port: port + 1, router: null, sender: await sender(k) },
-      ],
-      trials,
-      trialSeconds,
-      log,
-    );
+    const udpTops = [];
+    for (const [i, t] of tops.entries())
+      udpTops.push({ t, sink: sinks[i]!, port: port + 1, router: routerOf(t), sender: await sender(t) });
+    const udp = await udpSearch(udpTops, trials, trialSeconds, log);
     const mp1 = await mpCounters(router);
     const netstatM = await router.cli('netstat', '-m');
+    // P: the frames its CPUs took by polling the devices (rx-polled) against all it received
+    const polledP = pRun ? await pRun.router.cli('ifconfig') : '';
+    const sumOf = (text: string, key: string) =>
+      [...text.matchAll(new RegExp(`\\b${key}=(\\d+)`, 'g'))].reduce((n, x) => n + Number(x[1]), 0);
+    const codeP = pRun ? await pRun.router.stop() : null;
 
     // stop the router before the namespaces go, and keep its summary (accounting, buffers)
     const code = await router.stop();
@@ -477,11 +488,11 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
     const elapsedS = (Date.now() - t0) / 1000;
 
     // ---- the table ----
-    const T = (id: 'M' | 'K') => tcp.get(id)!;
-    const R = (id: 'M' | 'K') => rtt.get(id)!;
-    const U = (id: 'M' | 'K') => udp.get(id)!;
+    const T = (id: TopoId) => tcp.get(id)!;
+    const R = (id: TopoId) => rtt.get(id)!;
+    const U = (id: TopoId) => udp.get(id)!;
     const addedUs = R('M').medianUs - R('K').medianUs;
-    const udpBest = (id: 'M' | 'K') => U(id).best;
+    const udpBest = (id: TopoId) => U(id).best;
     const kpps = (x: number | undefined) => (x === undefined ? NaN : x / 1e3);
     const rows: (string | number)[][] = [
       [
@@ -518,7 +529,7 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
       ['  sender ceiling (first trial sent), kpps', num(kpps(U('M').ceilingPps)), num(kpps(U('K').ceilingPps)), '', ''],
     ];
     const head = ['measure', m.title, k.title, 'M/K', 'issue 11 target (M)'];
-    const trialRows = [...U('M').trials, ...U('K').trials].map((r, i) => [
+    const trialRows = [...U('M').trials, ...U('K').trials, ...(pRun ? U('P').trials : [])].map((r, i) => [
       r.topology,
       (i % trials) + 1,
       num(r.targetPps / 1e3),
@@ -551,6 +562,24 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
         );
     }
     const mpAll = mpDelta(mp0, mp1);
+    // busy polling: M (off) vs P (on), each phase alternated in this one run
+    const addedP = pRun ? R('P').medianUs - R('K').medianUs : NaN;
+    const busy = pRun
+      ? {
+          busyPollUs,
+          rows: [
+            ['TCP throughput, Gbit/s (receiver)', num(T('M').receiverGbps), num(T('P').receiverGbps)],
+            ['TCP retransmits', T('M').retransmits, T('P').retransmits],
+            ['ping RTT median, µs', R('M').medianUs, R('P').medianUs],
+            ['ping RTT p99, µs', R('M').p99Us, R('P').p99Us],
+            ['added latency (median - K median), µs', addedUs, addedP],
+            ['64-byte UDP zero loss, kpps sent', num(kpps(udpBest('M')?.sentPps)), num(kpps(udpBest('P')?.sentPps))],
+          ] as (string | number)[][],
+          rxPolled: sumOf(polledP, 'rx-polled'),
+          rxFrames: sumOf(polledP, 'rx-frames'),
+          exitCode: codeP,
+        }
+      : null;
     const text = [
       `links: ${m.title} vs ${k.title}; A 10.93.1.2 -> B 10.93.2.2; ${elapsedS.toFixed(0)} s, load average ${loadavg()
         .map((x) => x.toFixed(2))
@@ -567,6 +596,13 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
       `mpstack over the whole run: ${JSON.stringify(mpAll)}`,
       `mpstack netstat -m at the end:\n${netstatM.trim()}`,
       `mpstack run exited ${code}; its summary's last lines:\n${summary.split('\n').slice(-2).join('\n')}`,
+      ...(busy
+        ? [
+            `busy polling (P: --busy-poll ${busy.busyPollUs}, every phase alternated with M; each spinning CPU burns its core):`,
+            table(['measure', 'M (off)', `P (${busy.busyPollUs} µs)`], busy.rows, ['left', 'right', 'right']),
+            `P: ${busy.rxPolled} of ${busy.rxFrames} frames received were taken by a CPU polling the TAP device (rx-polled); P's run exited ${busy.exitCode}`,
+          ]
+        : []),
     ].join('\n');
 
     const jsonPath = writeResults('links', {
@@ -624,6 +660,7 @@ export async function runLinks(opts: LinksOptions = {}): Promise<SuiteReport> {
         ]),
       ),
       addedLatencyUs: addedUs,
+      ...(busy ? { busyPoll: { ...busy, addedLatencyUs: addedP, tcp: T('P'), udp: U('P') } } : {}),
       udp: Object.fromEntries([...udp].map(([id, u]) => [id, u])),
       mpstack: { deltas: mpAll, netstatM, exitCode: code, summary },
       elapsedS: sig(elapsedS),

@@ -91,6 +91,24 @@ describe('commands', () => {
   });
 });
 
+describe('run --busy-poll', () => {
+  test('an integer of µs from 0 to 1000000, else refused naming the option', () => {
+    for (const bad of ['-3', '2000000', '1.5', 'lots'])
+      fails(
+        ['run', '--config', join(dir, 'router.yaml'), '--busy-poll', bad],
+        `error: option '--busy-poll <us>' argument '${bad}' is invalid. expected an integer from 0 to 1000000\n(run with --help for usage)`,
+      );
+  });
+
+  test("the config's engine.busy_poll_us: file:line:col and the field", () => {
+    writeFileSync(join(dir, 'poll.yaml'), `${CONFIG}engine: { busy_poll_us: -5 }\n`);
+    fails(
+      ['run', '--config', join(dir, 'poll.yaml'), '--cpus', '1', '--duration', '1'],
+      `mpstack: ${join(dir, 'poll.yaml')}:8:25: engine.busy_poll_us: must be at least 0, got -5`,
+    );
+  });
+});
+
 describe('the config', () => {
   test('errors in driver sub-objects have file:line:col and the field', () => {
     writeFileSync(

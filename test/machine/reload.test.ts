@@ -92,6 +92,7 @@ describe('planReload', () => {
     const two = BASE.replace('driver: sink\n', 'driver: sink\n  - name: wm2\n    driver: sink\n');
     expect(plan(two, BASE).refused).toEqual(['interfaces: wm2 removed (a physical interface)']);
     expect(plan(BASE, two).refused).toEqual(['interfaces: wm2 added (a physical interface)']);
+    expect(plan(BASE, `${BASE}engine: { busy_poll_us: 100 }\n`).refused).toEqual(['engine']);
   });
 });
 

@@ -6,7 +6,7 @@
 // `serve` (the live page: the router on a browser's Web Workers).
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { FIB_BACKENDS, type FibBackend } from '../config/schema.js';
+import { FIB_BACKENDS, type FibBackend, MAX_BUSY_POLL_US } from '../config/schema.js';
 import { KERNEL_IMPLS, type KernelImpl } from '../stack/kernels.js';
 import { ifconfigCommand } from './ctl/ifconfig.js';
 import { brconfigCommand } from './ctl/brconfig.js';
@@ -177,6 +177,11 @@ export function program(): Command {
       '--web <port>',
       "also serve the live page attached to this engine on 127.0.0.1:PORT (0: any free port); its URL, with the page's token, is printed",
       intArg(0, 65535),
+    )
+    .option(
+      '--busy-poll <us>',
+      "busy polling: after its last work each CPU polls its queues and reads its TAP devices for US µs before it sleeps (lower latency; it burns that CPU's core meanwhile, as DPDK's poll mode; 0: off; default: the config's engine.busy_poll_us)",
+      intArg(0, MAX_BUSY_POLL_US),
     )
     .action((o: RunOptions) => runCommand(o));
 

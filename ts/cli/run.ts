@@ -21,6 +21,8 @@ export interface RunOptions {
   socket?: string;
   /** also serve the live page attached to this engine on 127.0.0.1:web (0: any free port) */
   web?: number;
+  /** busy polling, µs (0: off); overrides the config's engine.busy_poll_us */
+  busyPoll?: number;
 }
 
 export function runSummary(e: NodeMachine): string {
@@ -93,7 +95,7 @@ export async function runCommand(o: RunOptions): Promise<void> {
   const cfg = loadConfigWarn(o.config);
   // the routes_file is loaded as forward and route lookup load it, into the machine's Stack
   const e = await withRoutesFile(cfg, (routes) =>
-    NodeMachine.start(cfg, { cpus: o.cpus, engine: o.engine, fib: o.fib, routes }),
+    NodeMachine.start(cfg, { cpus: o.cpus, engine: o.engine, fib: o.fib, routes, busyPollUs: o.busyPoll }),
   );
   // the control socket: intrctl, route, ifconfig, netstat from another shell
   const ctl = await startControlServer(e, o.socket).catch(async (err: unknown) => {

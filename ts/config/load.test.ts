@@ -189,6 +189,23 @@ describe('valid configs', () => {
     expect(() => cfg('interfaces:\n  - { name: wm0, rp_filter: 3 }\n')).toThrow(/rp_filter/);
   });
 
+  test('engine.busy_poll_us: off by default, an integer of µs up to one second', () => {
+    expect(cfg('interfaces:\n  - { name: wm0 }\n').engine).toEqual({ busyPollUs: 0 });
+    expect(cfg('interfaces:\n  - { name: wm0 }\nengine: { busy_poll_us: 20000 }\n').engine).toEqual({
+      busyPollUs: 20000,
+    });
+    expect(() => cfg('interfaces:\n  - { name: wm0 }\nengine: { busy_poll_us: -1 }\n')).toThrow(
+      /engine\.busy_poll_us: must be at least 0, got -1/,
+    );
+    expect(() => cfg('interfaces:\n  - { name: wm0 }\nengine: { busy_poll_us: 2000000 }\n')).toThrow(
+      /engine\.busy_poll_us/,
+    );
+    expect(() => cfg('interfaces:\n  - { name: wm0 }\nengine: { busy_poll_us: 1.5 }\n')).toThrow(
+      /engine\.busy_poll_us: expected an integer/,
+    );
+    expect(() => cfg('interfaces:\n  - { name: wm0 }\nengine: { busy_poll: 10 }\n')).toThrow(/busy_poll/);
+  });
+
   test('gif(4): the tunnel, its MTU (1280 by default) and TTL (30); what a gif may not have', () => {
     const base = 'interfaces:\n  - { name: wm0, addresses: [198.51.100.1/24, 2001:db8::1/64] }\n';
     const c = cfg(

@@ -213,6 +213,19 @@ export interface IpConfig {
   forwardSourceRoute: boolean;
 }
 
+/** How the engine's CPUs run (`engine:`). */
+export interface EngineConfig {
+  /**
+   * Busy polling, µs (0: off, the default): after its last work a CPU keeps polling its queues and
+   * reads its TAP links' devices itself for this long before it sleeps, so a frame arriving meanwhile
+   * pays no thread wake-up. It burns that CPU's core while it spins (as DPDK's poll mode).
+   */
+  busyPollUs: number;
+}
+
+/** The most busy_poll_us takes: one second (past that, a core that never sleeps is simpler said so). */
+export const MAX_BUSY_POLL_US = 1_000_000;
+
 export interface Config {
   /** The config file, as given (used in messages). */
   file: string;
@@ -231,6 +244,8 @@ export interface Config {
   ip: IpConfig;
   /** IPv4 lookup backend: per-packet radix lookups (as NetBSD) or the compiled DIR-24-8 FIB. */
   fib: FibBackend;
+  /** The engine's CPU settings (`engine:`); absent in configs built in code: the defaults. */
+  engine?: EngineConfig;
   /** Where the fields read after loading are (see Places). */
   places: Places;
   /** Things that are allowed but probably wrong (overlapping subnets, an off-subnet neighbor): one
@@ -459,6 +474,7 @@ export const configSchema = z.strictObject({
   fastforward: z.boolean().default(true),
   ip: z.strictObject({ forward_source_route: z.boolean().default(false) }).prefault({}),
   fib: z.enum(['radix', 'compiled']).default('compiled'),
+  engine: z.strictObject({ busy_poll_us: int(0, MAX_BUSY_POLL_US).default(0) }).prefault({}),
 });
 
 /** The YAML after zod: each value checked and parsed on its own, cross-references not yet. */

@@ -2,7 +2,8 @@
 // through the control plane's own operations without stopping forwarding. What can change under
 // traffic: inline routes, static neighbors, interface addresses, MTU and up/down, vlan, gif and
 // bridge interfaces added or removed, bridge members and limits. Anything else (a physical interface added or removed, a driver, MAC,
-// RSS or link setting, the flow cache, ICMP, ARP/ND or IP switches, the routes_file) needs a restart:
+// RSS or link setting, the flow cache, ICMP, ARP/ND or IP switches, the routes_file, the engine's
+// busy polling, read as the CPUs start) needs a restart:
 // such a reload is refused whole, nothing changed, and the message lists every such field.
 //
 // Order of application: what goes away first (routes, neighbors, addresses, vlans), then what
@@ -49,7 +50,7 @@ export function planReload(cur: Config, next: Config): ReloadPlan {
   /** tunnels last: their source may be an address this reload adds */
   const last: ReloadStep[] = [];
 
-  for (const f of ['ipflow', 'icmp', 'arp', 'nd', 'fastforward', 'ip', 'fib', 'routesFile'] as const)
+  for (const f of ['ipflow', 'icmp', 'arp', 'nd', 'fastforward', 'ip', 'fib', 'routesFile', 'engine'] as const)
     if (key(cur[f]) !== key(next[f])) refused.push(f === 'routesFile' ? 'routes_file' : f);
 
   const byName = (l: InterfaceConfig[]) => new Map(l.map((i) => [i.name, i]));

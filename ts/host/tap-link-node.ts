@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InterfaceConfig } from '../config/schema.js';
-import { RXR_DIRECT, TXR_DIRECT, TXR_DIRECT_ERRORS } from '../../assembly/layout.js';
+import { RXR_DIRECT, RXR_POLLED, TXR_DIRECT, TXR_DIRECT_ERRORS } from '../../assembly/layout.js';
 import { UserError } from '../errors.js';
 import type { Link, LinkEvents } from '../machine/machine.js';
 import type { LinkPortSpec } from '../machine/link-port.js';
@@ -62,8 +62,11 @@ export async function openTapLink(
         (out['tx-errors'] as number) + port.tx.reduce((n, r) => n + (u32[(r + TXR_DIRECT_ERRORS) >> 2]! >>> 0), 0);
       out['tx-direct'] = direct;
       const rxDirect = port.rx.reduce((n, q) => n + (u32[(q.ring + RXR_DIRECT) >> 2]! >>> 0), 0);
-      out['rx-frames'] = (out['rx-frames'] as number) + rxDirect;
+      // and what a busy-polling CPU read (engine.busy_poll_us)
+      const rxPolled = port.rx.reduce((n, q) => n + (u32[(q.ring + RXR_POLLED) >> 2]! >>> 0), 0);
+      out['rx-frames'] = (out['rx-frames'] as number) + rxDirect + rxPolled;
       out['rx-direct'] = rxDirect;
+      out['rx-polled'] = rxPolled;
       if (queues > 1) out['queues'] = queues;
       return out;
     },

@@ -114,6 +114,11 @@ export interface CpuWorkerData {
   linkTx: number[];
   /** the RX ring and queue state of each linkTx ring's queue (ring 0: none) */
   linkRx: { ring: number; qs: number }[];
+  /**
+   * busy polling (engine.busy_poll_us, 0: off): for this many µs after its last work the CPU keeps
+   * polling its queues and reads its real links' devices itself (cpuRun's `rxPoll`) instead of sleeping
+   */
+  busyPollUs: number;
 }
 
 /**
@@ -122,8 +127,18 @@ export interface CpuWorkerData {
  * got frames; true when it sent them itself, so the ring's driver thread need not be woken.
  * `idleSpinMs`: after work, how long the CPU keeps polling its queues before it sleeps on the
  * doorbell (a frame that arrives meanwhile, a reply to what it just sent, costs no wake-up).
+ * `rxPoll(i)`, from a host that can (tapBusyPoll): reads link d.linkRx[i]'s device now into its RX
+ * ring, returns the frames placed; called while spinning, for the links whose vector this CPU owns
+ * (one owner per vector: no two CPUs read one device), so a frame that arrives in the window costs
+ * neither the link thread's wake-up nor this CPU's, as Linux's busy_poll and DPDK's poll mode.
  */
-export function cpuRun(d: CpuWorkerData, done: () => void, txDirect?: (i: number) => boolean, idleSpinMs = 0): void {
+export function cpuRun(
+  d: CpuWorkerData,
+  done: () => void,
+  txDirect?: (i: number) => boolean,
+  idleSpinMs = 0,
+  rxPoll?: (i: number) => number,
+): void {
   const k = makeKernels(d.engine, d.memory);
   const buf = d.memory.buffer;
   const i32 = new Int32Array(buf);
@@ -296,6 +311,16 @@ export function cpuRun(d: CpuWorkerData, done: () => void, txDirect?: (i: number
     const rate = u32(qs + QS_RATE);
     return rate === 0 ? 0 : (500 * u32(u32(qs + QS_RXR) + RXR_NSLOT)) / rate;
   };
+  // the vector of each link's RX queue (queue states are indexed by vector), for the busy poll
+  const linkVec = d.linkRx.map((q) => (q.ring === 0 ? -1 : (q.qs - d.qs) / QS_SIZE));
+  /** Busy poll: reads the devices of the links whose vector this CPU owns, now. */
+  const pollLinks = () => {
+    for (let i = 0; i < linkVec.length; i++) {
+      const v = linkVec[i]!;
+      if (v < 0 || Atomics.load(i32, (d.vt + v * VT_SIZE + VT_OWNER) >> 2) !== me) continue;
+      rxPoll!(i);
+    }
+  };
   /** Naps shorter than this are not worth a sleep (the kernel's timer slack alone is 50 us): poll on. */
   const MIN_NAP_MS = 0.2;
   let lastWorked = 0;
@@ -343,7 +368,10 @@ export function cpuRun(d: CpuWorkerData, done: () => void, txDirect?: (i: number
     }
     // idle: nap until rung, or 1 ms, or until a generated wire of ours would raise its interrupt
     if (worked) lastWorked = idleSpinMs > 0 ? performance.now() : 0;
-    else if (lastWorked !== 0 && performance.now() - lastWorked < idleSpinMs) continue;
+    else if (lastWorked !== 0 && performance.now() - lastWorked < idleSpinMs) {
+      if (rxPoll !== undefined) pollLinks(); // what it placed is serviced on the next pass
+      continue;
+    }
     if (!worked && napMs >= MIN_NAP_MS) {
       st[3]! += 1;
       Atomics.wait(i32, (d.mp + MP_DOORBELL) >> 2, bell, napMs);

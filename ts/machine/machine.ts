@@ -70,7 +70,7 @@ import {
   NEVK_UNREACH6,
 } from '../../assembly/layout.js';
 import { Mem } from '../kernels/util/mem.js';
-import type { Config, InterfaceConfig } from '../config/schema.js';
+import { type Config, type InterfaceConfig, MAX_BUSY_POLL_US } from '../config/schema.js';
 import { Arena } from '../stack/arena.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import { Stack, type StackOptions } from '../stack/stack.js';
@@ -137,6 +137,11 @@ export interface MpOptions {
    * host with spawnGen)
    */
   generator?: 'inline' | 'thread';
+  /**
+   * busy polling, µs (0: off): overrides the config's engine.busy_poll_us (cpu-loop.ts's rxPoll);
+   * each spinning CPU burns its core for that long after its last work
+   */
+  busyPollUs?: number;
 }
 
 /** Which way the frames a live capture takes go: received, transmitted, or both. */
@@ -280,6 +285,11 @@ export class MpMachine implements Dataplane {
   ) {
     if (!Number.isInteger(o.cpus) || o.cpus < 1 || o.cpus > VT_MAXCPU)
       throw new UserError(`--cpus must be from 1 to ${VT_MAXCPU}`);
+    if (
+      o.busyPollUs !== undefined &&
+      (!Number.isInteger(o.busyPollUs) || o.busyPollUs < 0 || o.busyPollUs > MAX_BUSY_POLL_US)
+    )
+      throw new UserError(`busy poll must be an integer from 0 to ${MAX_BUSY_POLL_US} µs, not ${o.busyPollUs}`);
     const batch = o.batch ?? 256;
     // RX queues of every physical interface with a traffic source; one vector per queue pair
     // (a vlan rides on its parent's queues; a bridge sends and receives by its members'; a gif has no NIC)
@@ -513,6 +523,7 @@ export class MpMachine implements Dataplane {
         probe: e.probe?.at ?? 0,
         linkTx: [...e.linkPorts.values()].flatMap((p) => p.tx),
         linkRx: [...e.linkPorts.values()].flatMap((p) => p.tx.map((_, q) => p.rx[q] ?? { ring: 0, qs: 0 })),
+        busyPollUs: o.busyPollUs ?? e.cfg.engine?.busyPollUs ?? 0,
       };
       let exited!: () => void;
       e.exits.push(

@@ -152,6 +152,18 @@ describe.each(['wasm', 'ts'] as const)('createRouter with cpus: 2 (%s)', (engine
     await expect(createRouter(CONFIG, { engine, cpus: 2, clock: 'manual', host: NODE_HOST })).rejects.toThrow(
       /wall clock/,
     );
+    await expect(createRouter(CONFIG, { engine, cpus: 2, busyPollUs: -1, host: NODE_HOST })).rejects.toThrow(
+      'busy poll must be an integer from 0 to 1000000 µs, not -1',
+    );
+  }, 20_000);
+
+  test('busy polling (busyPollUs): frames still forwarded while the CPUs spin between them', async () => {
+    r = await createRouter(CONFIG, { engine, cpus: 2, busyPollUs: 5000, host: NODE_HOST });
+    for (let i = 0; i < 3; i++) {
+      const out = nextFrames(r, 'wm1', 1);
+      await r.receive('wm0', fromHost('203.0.113.9', 1000 + i, 64, i));
+      expect((await out)[0]!.length).toBe(fromHost('203.0.113.9').length);
+    }
   }, 20_000);
 });
 

@@ -51,6 +51,12 @@ export interface MpRouterOptions {
   host?: MpHost;
   /** name used in error messages (default `<config>`) */
   name?: string;
+  /**
+   * busy polling, µs (0: off; default: the config's engine.busy_poll_us): each CPU keeps polling its
+   * queues that long after its work before it sleeps, burning its core meanwhile (on Node, reading
+   * its TAP links' devices too)
+   */
+  busyPollUs?: number;
 }
 
 /** The machine with an embedding's host (MpMachine's constructor is its subclasses'). */
@@ -148,6 +154,7 @@ export class MpRouter extends RouterControl {
         batch: o.batch,
         routes: extraRoutes(cfg, o.routes, name),
         taps: 0,
+        busyPollUs: o.busyPollUs,
       },
       host,
     );

@@ -41,6 +41,8 @@ export interface CreateRouterOptions extends CreateStackOptions {
   cpus?: number;
   /** multi-CPU: where CPUs run (`mpstack` in Node passes worker_threads; default: Web Workers) */
   host?: MpHost;
+  /** multi-CPU: busy polling, µs (MpRouterOptions.busyPollUs; default: the config's engine.busy_poll_us) */
+  busyPollUs?: number;
 }
 
 /** One interface as a pair of streams, and the same as callbacks. */

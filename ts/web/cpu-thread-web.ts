@@ -21,7 +21,8 @@ scope.onmessage = (ev) => {
   const { data, module } = ev.data;
   try {
     if (module) useWasmModule(module);
-    cpuRun(data, () => scope.postMessage({ done: data.cpu }));
+    // busy polling spins on the queues here (a browser's links are ports its page feeds: no device to read)
+    cpuRun(data, () => scope.postMessage({ done: data.cpu }), undefined, (data.busyPollUs ?? 0) / 1000);
   } catch (e) {
     scope.postMessage({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }
