@@ -48,6 +48,18 @@ function readDevice(
   return n;
 }
 
+/** The CPU's view of each link: a LinkPort over link TX ring rings[i] and its queue's RX ring rx[i] (ring 0: none). */
+function linkPorts(
+  memory: WebAssembly.Memory,
+  mp: number,
+  rings: number[],
+  rx: { ring: number; qs: number }[],
+): LinkPort[] {
+  return rings.map(
+    (r, i) => new LinkPort(memory, { name: '', ifindex: 0, mp, rx: rx[i]?.ring ? [rx[i]!] : [], tx: [r] }),
+  );
+}
+
 /**
  * The CPU loop's `txDirect` for the link TX rings `rings` (CpuWorkerData.linkTx; `rx`: the RX ring
  * and queue state of each one's queue, ring 0 for none): given a ring's position there, writes its
@@ -66,9 +78,7 @@ export function tapDirectTx(
   // itself, since the transmit thread it would wake competes with the spinning CPU for a core
   const max = env !== undefined && env !== '' ? Number(env) : busyPoll ? Infinity : DIRECT_TX_MAX;
   if (!(max > 0) || rings.length === 0) return undefined;
-  const ports = rings.map(
-    (r, i) => new LinkPort(memory, { name: '', ifindex: 0, mp, rx: rx[i]?.ring ? [rx[i]!] : [], tx: [r] }),
-  );
+  const ports = linkPorts(memory, mp, rings, rx);
   const i32 = new Int32Array(memory.buffer);
   let libc: ReturnType<typeof tapLibc> | null = null;
   let ok = 0;
@@ -107,9 +117,7 @@ export function tapBusyPoll(
   rx: { ring: number; qs: number }[],
 ): ((i: number) => number) | undefined {
   if (!rx.some((q) => q.ring !== 0)) return undefined;
-  const ports = rings.map(
-    (r, i) => new LinkPort(memory, { name: '', ifindex: 0, mp, rx: rx[i]?.ring ? [rx[i]!] : [], tx: [r] }),
-  );
+  const ports = linkPorts(memory, mp, rings, rx);
   const i32 = new Int32Array(memory.buffer);
   let libc: ReturnType<typeof tapLibc> | null = null;
   return (i: number) => {

@@ -159,7 +159,6 @@ export function cpuRun(
   Atomics.add(i32, (d.mp + MP_RUNNING) >> 2, 1);
 
   const u32 = (p: number) => dv.getUint32(p, true);
-  /** Adds x to the u64 counter at p (in two u32 halves: no BigInt on a path taken every batch). */
   const txBell = (d.mp + MP_TXBELL) >> 2;
   const tapsWord = (d.mp + MP_TAPS) >> 2;
   const linkHeads = d.linkTx.map((r) => (r + TXR_HEAD) >> 2);

@@ -55,6 +55,7 @@ export function makeWire(
 ): Wire {
   const i32 = new Int32Array(dv.buffer);
   const u32 = (p: number) => dv.getUint32(p, true);
+  /** Adds x to the u64 counter at p (in two u32 halves: no BigInt on a path taken every batch). */
   const add64 = (p: number, x: number) => {
     const lo = u32(p) + x;
     dv.setUint32(p, lo >>> 0, true);

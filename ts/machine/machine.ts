@@ -525,22 +525,7 @@ export class MpMachine implements Dataplane {
         linkRx: [...e.linkPorts.values()].flatMap((p) => p.tx.map((_, q) => p.rx[q] ?? { ring: 0, qs: 0 })),
         busyPollUs: o.busyPollUs ?? e.cfg.engine?.busyPollUs ?? 0,
       };
-      let exited!: () => void;
-      e.exits.push(
-        new Promise<void>((res) => {
-          exited = res;
-        }),
-      );
-      const w: CpuThread = e.host.spawn(data, {
-        error: (err) => {
-          e.failure ??= new Error(`cpu${c} failed: ${err.stack ?? err.message}`);
-        },
-        done: () => {
-          w.terminate();
-        }, // done draining
-        exit: () => exited(),
-      });
-      e.workers.push(w);
+      e.startThread(`cpu${c}`, (events) => e.host.spawn(data, events));
     }
     const deadline = Date.now() + 10_000;
     while (Atomics.load(e.i32, (e.mp + MP_RUNNING) >> 2) < o.cpus) {
@@ -734,15 +719,24 @@ export class MpMachine implements Dataplane {
       batch: this.stack.batch,
       probe: this.probe?.at ?? 0,
     };
+    const spawnGen = this.host.spawnGen.bind(this.host);
+    this.startThread('generator thread', (events) => spawnGen(data, events));
+  }
+
+  /**
+   * Starts one of the machine's threads (a CPU, the generator): its failure kept for the caller
+   * (`name` in the message), terminated once it reports done (drained), its exit awaited by stop().
+   */
+  private startThread(name: string, spawn: (events: CpuThreadEvents) => CpuThread): void {
     let exited!: () => void;
     this.exits.push(
       new Promise<void>((res) => {
         exited = res;
       }),
     );
-    const w: CpuThread = this.host.spawnGen(data, {
+    const w = spawn({
       error: (err) => {
-        this.failure ??= new Error(`generator thread failed: ${err.stack ?? err.message}`);
+        this.failure ??= new Error(`${name} failed: ${err.stack ?? err.message}`);
       },
       done: () => w.terminate(),
       exit: () => exited(),
