@@ -47,7 +47,13 @@ function timed(f: () => number): { wall: number; cpu: number } {
 }
 
 /** One side's measurements, in this process, with the Stack of checkout `dir`. */
-async function measure(dir: string): Promise<Side> {
+/**
+ * The build in `dir` (its dist/) loaded with bench/fib.ts's 200k IPv6 routes (`specs`), compiled FIB,
+ * WASM; `loadMs`: the Stack's construction (RIB and FIB) alone.
+ */
+export async function loadStack6(
+  dir: string,
+): Promise<{ stack: Stack; specs: ReturnType<typeof routes>; loadMs: number }> {
   const url = (p: string) => pathToFileURL(resolve(dir, 'dist', p)).href;
   const { Stack: SideStack } = (await import(url('ts/stack/stack.js'))) as { Stack: typeof Stack };
   const { parseConfig } = (await import(url('ts/config/load.js'))) as typeof import('../ts/config/load.js');
@@ -63,7 +69,11 @@ async function measure(dir: string): Promise<Side> {
       for (const r of specs) add(r);
     },
   });
-  const loadMs = performance.now() - t0;
+  return { stack, specs, loadMs: performance.now() - t0 };
+}
+
+async function measure(dir: string): Promise<Side> {
+  const { stack, specs, loadMs } = await loadStack6(dir);
   const { k, L } = stack;
   const base = L.clusters;
   const out = base + N_ADDR * 16;

@@ -18,31 +18,16 @@ import {
   F6_TOMB,
 } from '../assembly/layout.js';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { parseConfig as ParseConfig } from '../ts/config/load.js';
 import { fib6_hash, fib6_slot } from '../ts/kernels/fib/fib6.js';
-import type { Stack as StackType } from '../ts/stack/stack.js';
 import { isMain, table } from './common.js';
-import { CONFIG, N_ADDR, addrs6, routes } from './fib.js';
+import { N_ADDR, addrs6 } from './fib.js';
+import { loadStack6 } from './fib6-ab.js';
 
 const mask = (x: number, len: number): number =>
   len <= 0 ? 0 : len >= 32 ? x >>> 0 : (x & (0xffffffff << (32 - len))) >>> 0;
 
 export async function fib6Depth(dir = resolve(import.meta.dirname, '../..')): Promise<void> {
-  const url = (p: string) => pathToFileURL(resolve(dir, 'dist', p)).href;
-  const { Stack } = (await import(url('ts/stack/stack.js'))) as { Stack: typeof StackType };
-  const { parseConfig } = (await import(url('ts/config/load.js'))) as { parseConfig: typeof ParseConfig };
-  const specs = routes(0, 200_000);
-  const stack = new Stack(parseConfig(CONFIG, 'bench', process.cwd()), {
-    engine: 'wasm',
-    fib: 'compiled',
-    extraRoutes: specs.length,
-    extraLongV4: 0,
-    extraV6: specs.length,
-    moreRoutes: (add) => {
-      for (const r of specs) add(r);
-    },
-  });
+  const { stack, specs } = await loadStack6(dir);
   const { k, L } = stack;
   const u32 = new Uint32Array(k.memory.buffer);
   const f = L.fib6.head >>> 2;
