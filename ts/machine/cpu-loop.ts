@@ -206,7 +206,8 @@ export function cpuRun(
   /**
    * The softint's work on descriptors [0, n): the pipeline, then the TX rings. `t0`: when the NIC
    * work began; `soft`: the frames came without the NIC's hash (a real link), hash them here.
-   * Returns when it ended (the next batch's NIC work begins there).
+   * Returns when it ended (the next batch's NIC work begins there). Called inside the read section
+   * its caller entered before taking the frames; it leaves it once they are on the TX rings.
    */
   const runBatch = (n: number, now: number, nowMs: number, t0: number, lineRate: boolean, soft: boolean) => {
     if (soft) k.rss_batch(ctx, n);
@@ -214,8 +215,9 @@ export function cpuRun(
     // the softint's batch is one pserialize read section: what it reaches (routes, nexthops, FIB
     // groups, neighbors) a writer may unpublish, but not free until this section has ended; so are
     // the taps (capture-ring.ts): one load when nobody listens, and a tap disarmed before this
-    // section began is not written
-    k.psz_read_enter(d.psz, d.cpu);
+    // section began is not written. The section runs from taking the frames off the RX ring or the
+    // pktq to posting them on the TX rings, so a grace period also waits for frames in a CPU's hands
+    // (a trial's drain counts on it: a frame taken but not yet posted is in no ring)
     const taps = Atomics.load(i32, tapsWord);
     if (taps !== 0) {
       tapRecordRx(i32, dv, u8, d.taps, taps, cpu.pd, n, nowMs); // as received, before fwd_batch rewrites them
@@ -227,8 +229,8 @@ export function cpuRun(
       k.probe_tx(d.probe, cpu.tx, ntx, d.cpu, Math.floor((performance.timeOrigin + t2) * 1000) >>> 0);
     if (d.verify) verifyBatch(n);
     if (taps !== 0) tapRecordTx(i32, dv, u8, d.taps, taps, cpu.tx, ntx, nowMs);
-    k.psz_read_exit(d.psz, d.cpu);
     rangTx(k.tx_post(ctx, n, d.txmap, d.cpu, d.pool));
+    k.psz_read_exit(d.psz, d.cpu);
     k.pool_balance(fs, d.pool, batch);
     const t3 = performance.now();
     st[0]! += (t2 - t1) * 1e6;
@@ -280,16 +282,22 @@ export function cpuRun(
     const lineRate = u32(qs + QS_RATE) === 0;
     const soft = (u32(qs + QS_FLAGS) & QSF_LINK) !== 0;
     if (poll) {
+      k.psz_read_enter(d.psz, d.cpu);
       const n = k.rxr_poll(ctx, rxr, d.pool, batch);
       if (n > 0) runBatch(n, now, nowMs, t0, lineRate, soft);
+      else k.psz_read_exit(d.psz, d.cpu);
       return true;
     }
     // hard interrupt: onto the pktq; the softint runs as it returns, a batch at a time until the pktq
     // is empty (the interrupt and its first dequeue in one call: straight into the batch when the
     // pktq was empty, see rxr_intr_softint)
     let tb = t0;
-    for (let n = k.rxr_intr_softint(ctx, rxr, d.pktq, d.pool, batch); n > 0; n = k.pktq_dequeue(ctx, d.pktq, batch))
-      tb = runBatch(n, now, nowMs, tb, lineRate, soft);
+    k.psz_read_enter(d.psz, d.cpu);
+    for (let n = k.rxr_intr_softint(ctx, rxr, d.pktq, d.pool, batch); n > 0; n = k.pktq_dequeue(ctx, d.pktq, batch)) {
+      tb = runBatch(n, now, nowMs, tb, lineRate, soft); // leaves the section
+      k.psz_read_enter(d.psz, d.cpu);
+    }
+    k.psz_read_exit(d.psz, d.cpu);
     return true;
   };
   /**
@@ -358,9 +366,9 @@ export function cpuRun(
       const one = k.nev_down_drain(ctx, d.nevDown, batch, Math.floor(nowMs) >>> 0);
       const taps = one !== 0 ? Atomics.load(i32, tapsWord) : 0;
       if (taps !== 0) tapRecordTx(i32, dv, u8, d.taps, taps, cpu.tx, u32(ctx + CTX_NTX), nowMs);
+      if (one !== 0) rangTx(k.tx_post(ctx, 1, d.txmap, d.cpu, d.pool));
       k.psz_read_exit(d.psz, d.cpu);
       if (one !== 0) {
-        rangTx(k.tx_post(ctx, 1, d.txmap, d.cpu, d.pool));
         k.pool_balance(fs, d.pool, batch);
         worked = true;
       }
