@@ -70,6 +70,11 @@ export const QSF_GENTHREAD = 4;
 // u32 1 while the generator thread works on this queue's source (atomic): MpMachine.offer rewrites the
 // source only after it disabled the vector and saw this 0 (the thread re-checks VTF_DISABLED after setting it).
 export const QS_GENBUSY = 80;
+// The generator thread's own pauses in a trial (gen-loop.ts): the thread was not running, so its
+// wire sent nothing; the trial's schedule (QS_LAST) moves on by the pause instead of charging a burst
+// to the router. u32 pauses seen and u32 their total in microseconds, since the machine started.
+export const QS_GENSTALLS = 84;
+export const QS_GENSTALL_US = 88;
 
 // Engine control block: MP_SIZE bytes.
 export const MP_SIZE = 64;

@@ -29,6 +29,7 @@ export interface Rfc2544Args {
   /** thread | inline; default: defaultGenerator */
   generator?: string;
   rxRing?: number;
+  chargeGeneratorPauses?: boolean;
 }
 
 function list(name: string, v: string, min: number, max: number): number[] {
@@ -79,6 +80,7 @@ export function benchOptions(a: Rfc2544Args): BenchOptions {
     backToBack: a.backToBack,
     generator: generatorOption(a.generator, cpus),
     ...(a.rxRing !== undefined ? { rxRing: a.rxRing } : {}),
+    ...(a.chargeGeneratorPauses === true ? { chargeGeneratorPauses: true } : {}),
   };
 }
 

@@ -278,6 +278,10 @@ export function program(): Command {
       'thread (a generator thread on a core of its own) | inline (inside the worker CPUs); default: thread when CPUs + 1 <= cores',
     )
     .option('--rx-ring <n>', 'RX descriptors per queue, a power of two (default 2048)', intArg(64, 65536))
+    .option(
+      '--charge-generator-pauses',
+      "the generator thread's own pauses arrive as a burst charged to the router (default: its trial's schedule moves on by them)",
+    )
     .action((o: Rfc2544Args) => rfc2544Command(o));
   bench
     .command('compare')

@@ -3,7 +3,15 @@
 // generated, stress-mode violations, and the buffer and ring statistics of netstat -m. The control
 // plane's netstat operations read them through MachineStats. Readers only: nothing here writes
 // but resetTimes, which clears the time statistics between measurements.
-import { C_COUNT, QS_BYTES, QS_COUNT, QS_FRAMES, QS_SIZE } from '../../assembly/layout.js';
+import {
+  C_COUNT,
+  QS_BYTES,
+  QS_COUNT,
+  QS_FRAMES,
+  QS_GENSTALL_US,
+  QS_GENSTALLS,
+  QS_SIZE,
+} from '../../assembly/layout.js';
 import { formatMac } from '../addr/addr.js';
 import type { Config } from '../config/schema.js';
 import type { MachineStats } from '../control/control-plane.js';
@@ -63,6 +71,21 @@ export class MachineCounters implements MachineStats {
       bytes += Number(this.dv.getBigUint64(qs + QS_BYTES, true));
     }
     return { frames, bytes };
+  }
+
+  /**
+   * The generator thread's own pauses in trials (gen-loop.ts): how many and their µs (by which the
+   * trials' schedules moved on, unless charged). Every queue under way sees each pause, so the most any queue saw.
+   */
+  generatorPauses(): { count: number; us: number } {
+    let count = 0;
+    let us = 0;
+    for (const v of this.intr.vectors) {
+      const qs = this.qs + v.id * QS_SIZE;
+      count = Math.max(count, this.dv.getUint32(qs + QS_GENSTALLS, true));
+      us = Math.max(us, this.dv.getUint32(qs + QS_GENSTALL_US, true));
+    }
+    return { count, us };
   }
 
   /** What vector v's traffic source delivered to its RX queue; null for a queue without a source. */

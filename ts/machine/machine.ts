@@ -138,6 +138,12 @@ export interface MpOptions {
    */
   generator?: 'inline' | 'thread';
   /**
+   * With generator 'thread': its own pauses (the OS ran something else on its core) move the trials'
+   * schedules on instead of arriving as one burst charged to the router (gen-loop.ts; counted in
+   * stats.generatorPauses()). Default true; false charges them, as the inline generator must.
+   */
+  genStallShift?: boolean;
+  /**
    * busy polling, µs (0: off): overrides the config's engine.busy_poll_us (cpu-loop.ts's rxPoll);
    * each spinning CPU burns its core for that long after its last work
    */
@@ -718,6 +724,7 @@ export class MpMachine implements Dataplane {
       vectors: this.paced.map((p) => p.v),
       batch: this.stack.batch,
       probe: this.probe?.at ?? 0,
+      stallShift: this.o.genStallShift !== false,
     };
     const spawnGen = this.host.spawnGen.bind(this.host);
     this.startThread('generator thread', (events) => spawnGen(data, events));

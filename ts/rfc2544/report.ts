@@ -128,6 +128,13 @@ export function backToBackMarkdown(rs: BenchResult[]): string[] {
   return lines;
 }
 
+/** The generator thread's pauses over a search, for the every-size table. */
+function pausesNote(r: BenchResult): string {
+  const p = r.generatorPauses;
+  if (!p) return '';
+  return ` (${int(p.count)} pauses, ${(p.us / 1000).toFixed(1)} ms ${p.charged ? 'charged' : 'moved on'})`;
+}
+
 /**
  * results.md. `brief`: the talk's table per scenario only (what `mpstack start` prints), without the
  * every-size, per-flow, back-to-back and repeatability tables.
@@ -140,7 +147,12 @@ export function resultsMarkdown(all: BenchResult[], o: BenchOptions, brief = fal
       `loss allowed ${o.lossPct}%; ${o.flows} UDP/IPv${o.family} flows spread by RSS` +
       `${o.runs > 1 ? `; every search ${o.runs} times (the median run below, the spread at the end)` : ''}. Machine: ${machineLine()}.`,
     '',
-    `${generatorHow(o.generator)} RX rings of ${o.rxRing ?? RX_RING} descriptors per queue.`,
+    `${generatorHow(o.generator)} RX rings of ${o.rxRing ?? RX_RING} descriptors per queue.` +
+      (o.generator === 'inline'
+        ? ''
+        : o.chargeGeneratorPauses
+          ? " The generator thread's own pauses (the OS running something else on its core) were charged to the router: the frames due meanwhile came as one burst."
+          : " The generator thread's own pauses (the OS running something else on its core, 20 µs or more) moved its trial's schedule on, as a generator on a machine of its own has none: the frames due meanwhile came after the pause at the trial's rate, counted in the every-size table."),
     '',
     HOW,
     '',
@@ -178,7 +190,7 @@ export function resultsMarkdown(all: BenchResult[], o: BenchOptions, brief = fal
       lines.push('|---:|---:|---:|---:|---:|:---:|---:|---:|---|');
       for (const r of [...mine].sort((a, b) => a.cpus - b.cpus || a.size - b.size))
         lines.push(
-          `| ${r.cpus} | ${r.size} | ${int(r.fps)} | ${pct(r.pctOf1g)} | ${pct(r.pctOf10g)} | ${r.lineRatePassed ? 'yes' : 'no'} | ${r.trials.length} | ${r.loss} | ${r.generator} |`,
+          `| ${r.cpus} | ${r.size} | ${int(r.fps)} | ${pct(r.pctOf1g)} | ${pct(r.pctOf10g)} | ${r.lineRatePassed ? 'yes' : 'no'} | ${r.trials.length} | ${r.loss} | ${r.generator}${pausesNote(r)} |`,
         );
       lines.push('');
       lines.push(...flowMarkdown(mine), ...backToBackMarkdown(mine));

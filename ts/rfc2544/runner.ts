@@ -38,6 +38,8 @@ export interface BenchOptions {
   generator: Generator | 'auto';
   /** RX descriptors per queue (a power of two; RX_RING by default) */
   rxRing?: number;
+  /** the generator thread's own pauses charged to the router as a burst (MpOptions.genStallShift false); default not */
+  chargeGeneratorPauses?: boolean;
 }
 
 export type Generator = 'thread' | 'inline';
@@ -95,6 +97,12 @@ export interface BenchResult {
   /** where the traffic source ran, and the RX ring's descriptors per queue */
   generator: Generator;
   rxRing: number;
+  /**
+   * The generator thread's own pauses over the search (the OS ran something else on its core): how
+   * many and their µs, and whether they were charged to the router (a burst after each) or moved the
+   * trial's schedule on (the default). Null for the inline generator, whose pauses are the router's.
+   */
+  generatorPauses: { count: number; us: number; charged: boolean } | null;
   /**
    * The trial at the throughput rate with every frame stamped and counted per flow as the sink
    * transmits it (flow-probe.ts): lost, reordered, duplicated, latency. Null if the search passed nothing.
@@ -309,6 +317,7 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
       rxRing: o.rxRing ?? RX_RING,
       probe: true,
       generator: gen,
+      genStallShift: o.chargeGeneratorPauses !== true,
     });
     const bootMs = performance.now() - tb;
     try {
@@ -322,6 +331,7 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
       }
       const warmupMs = performance.now() - tw;
       const lineRate = lineRateFps(j.size, LINKS[o.link]);
+      const p0 = e.stats.generatorPauses();
       const ts = performance.now();
       const s = await searchThroughput({
         lineRate,
@@ -361,6 +371,13 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
         describe: sc.describe,
         generator: gen,
         rxRing: o.rxRing ?? RX_RING,
+        generatorPauses:
+          gen === 'thread'
+            ? (() => {
+                const p1 = e.stats.generatorPauses();
+                return { count: p1.count - p0.count, us: p1.us - p0.us, charged: o.chargeGeneratorPauses === true };
+              })()
+            : null,
         atThroughput,
         backToBack: b2b,
         bootMs: Math.round(bootMs),

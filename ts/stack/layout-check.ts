@@ -294,6 +294,8 @@ const STRUCTS: Struct[] = [
       FLAGS: U32,
       HASHES: U32,
       GENBUSY: U32,
+      GENSTALLS: U32,
+      GENSTALL_US: U32,
     },
   },
   {
