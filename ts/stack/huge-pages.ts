@@ -14,8 +14,8 @@
 // too). Outside Node on Linux, or where THP is `never` or missing, there is nothing to advise:
 // `'auto'` is then a silent no-op, `true` a clear error (hugePagesSupport() says why).
 
-/** The setting: `'auto'` (the default: on where supported, else off), `true` (on, or an error), `false`. */
-export type HugePagesSetting = boolean | 'auto';
+import type { HugePagesSetting } from '../config/schema.js';
+export type { HugePagesSetting };
 
 const MADV_HUGEPAGE = 14;
 const HUGE = 2 * 1024 * 1024;

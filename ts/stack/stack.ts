@@ -131,6 +131,8 @@ export interface StackConfig {
   ip?: { forwardSourceRoute?: boolean };
   /** IPv4 lookup backend (default compiled) */
   fib?: 'radix' | 'compiled';
+  /** engine settings (config `engine:`); hugePages: transparent huge pages for the memory (default 'auto') */
+  engine?: { hugePages?: HugePagesSetting };
   /** neighbor cache parameters per family (config `arp:` and `nd:`); NUD_DEFAULTS for what is not given */
   arp?: Partial<NudParams>;
   nd?: Partial<NudParams>;
@@ -342,7 +344,7 @@ export class Stack implements LlHost {
       reserve: opts.reserve ?? 0,
     });
     this.batch = batch;
-    const memory = createMemory(this.L.bytes, opts.hugePages ?? 'auto');
+    const memory = createMemory(this.L.bytes, opts.hugePages ?? config.engine?.hugePages ?? 'auto');
     this.k = makeKernels(opts.engine, memory);
     this.dv = new DataView(memory.buffer);
     this.u8 = new Uint8Array(memory.buffer);
