@@ -118,7 +118,7 @@ import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
 import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route4_warm_word, route6 } from '../fib/route.js';
 import { fib4_lookup } from '../fib/dir24.js';
-import { nb_find, nb_find4_hinted } from '../nbr/nbr.js';
+import { nb_find, nb_find4_hinted, nb_hint4_ok } from '../nbr/nbr.js';
 import { nev_post_miss } from '../nbr/nev.js';
 import { arp_input } from '../nbr/arp.js';
 import { nd6_is_nd, nd6_input } from '../nbr/nd6.js';
@@ -355,7 +355,7 @@ function ip4_plain(m: Mem, ctx: number, pd: number, l3: number, dnh: number, now
 
 /**
  * ip4_normal's common case for a routed plain frame (see the WASM twin): forwards it and returns
- * NORMAL, or returns 0 having written nothing but maybe the neighbor hint, and ip4_normal decides.
+ * NORMAL, or returns 0 having written nothing, and ip4_normal decides.
  */
 function ip4_forward_plain(
   m: Mem,
@@ -382,12 +382,9 @@ function ip4_forward_plain(
   const rmtu = ld32(m, nhp + NH_MTU);
   if (rmtu !== 0 && rmtu < mtu) mtu = rmtu;
   if (iplen > mtu || tx_room(m, ctx) === 0) return 0;
-  const nbr = ld32(m, ctx + CTX_NBR);
-  const ne =
-    fl & NHF_GATEWAY
-      ? nb_find4_hinted(m, nbr, nhp + NH_NBR, ld32(m, nhp + NH_GW), txif)
-      : nb_find(m, nbr, dst, 0, 0, 0, txif, 0);
-  if (ne === 0) return 0;
+  // a gateway's entry by the nexthop's hint; a stale hint is ip4_normal's to refresh
+  const ne = fl & NHF_GATEWAY ? ld32(m, nhp + NH_NBR) : nb_find(m, ld32(m, ctx + CTX_NBR), dst, 0, 0, 0, txif, 0);
+  if (fl & NHF_GATEWAY ? !nb_hint4_ok(m, ne, ld32(m, nhp + NH_GW), txif) : ne === 0) return 0;
   nb_mark_used(m, ne);
   st32(m, pd + PD_NH, nh);
   ip4_rewrite_output(m, ctx, pd, l3, iplen, txif, ne + NB_MAC);
