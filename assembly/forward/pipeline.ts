@@ -256,9 +256,10 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   } else {
     pass1_rest--;
   }
-  // pass 2 in two copies (pass2 inlined with `routed` a constant): the routed one with ip4_forward_plain
-  // inlined, the other as before (with it inlined there too, the fast path ran 2% slower)
-  if (routed) pass2(ctx, pd0, n, twoPass, true, now, cnt);
+  // pass 2 in two copies (pass2 inlined with `routed` a constant): the routed one, with ip4_forward_plain
+  // inlined, in a function of its own; the other as before (with the quick path in the one loop the fast
+  // path ran 2% slower, with both copies in fwd_batch radix and gif about 1%)
+  if (routed) pass2_routed(ctx, pd0, n, now, cnt);
   else pass2(ctx, pd0, n, twoPass, false, now, cnt);
   cnt_add(cnt, C_RX_FRAMES, n);
   cnt_add(cnt, C_TX_FRAMES, batch_tx_frames);
@@ -311,6 +312,11 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   cnt_add(cnt, C_FAST, fast);
   cnt_add(cnt, C_NORMAL, normal);
   cnt_add(cnt, C_BRIDGE, bridged);
+}
+
+/** pass2 for a routed batch, a function of its own so fwd_batch's code stays as small as before. */
+function pass2_routed(ctx: usize, pd0: usize, n: u32, now: u32, cnt: usize): void {
+  pass2(ctx, pd0, n, true, true, now, cnt);
 }
 
 @inline function ifOk(ifp: usize): bool {
