@@ -41,7 +41,12 @@ let libc: Madvise | undefined;
 /** null where huge pages can be advised here, else the reason they cannot (for errors and docs). */
 export function hugePagesSupport(): string | null {
   if (support !== undefined) return support;
-  support = probe();
+  try {
+    support = probe();
+  } catch (e) {
+    // a runtime that imitates Node's process but not all of it (Deno without permissions, say)
+    support = `cannot probe transparent huge pages here: ${(e as Error).message}`;
+  }
   return support;
 }
 
