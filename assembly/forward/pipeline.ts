@@ -148,7 +148,7 @@ import { ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald32, cnt_ad
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum';
 import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route4_warm_word, route6 } from '../fib/route';
 import { fib4_lookup } from '../fib/dir24';
-import { nb_find, nb_find4_hinted } from '../nbr/nbr';
+import { nb_find, nb_find4_hinted, nb_hint4_ok } from '../nbr/nbr';
 import { nev_post_miss } from '../nbr/nev';
 import { arp_input } from '../nbr/arp';
 import { nd6_is_nd, nd6_input } from '../nbr/nd6';
@@ -228,10 +228,6 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   batch_flow_hit = 0;
   batch_flow_miss = 0;
   br_batch_begin();
-  let rxBytes: u64 = 0;
-  let fast: u32 = 0;
-  let normal: u32 = 0;
-  let bridged: u32 = 0;
   const cnt = <usize>ld32(ctx + CTX_CNT);
   if (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) {
     const ft = <usize>ld32(ctx + CTX_FLOW);
@@ -239,8 +235,6 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
     ipflow_expire(ft, now, cnt);
   }
   const pd0 = <usize>ld32(ctx + CTX_PD);
-  const ifc = <usize>ld32(ctx + CTX_IFCNT);
-  const nif = ld32(ctx + CTX_NIF);
   // without ipflow, with a compiled FIB: pass 1's frames looked up after it (ip4_route_pass)
   const routePass = (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) == 0 && ld32(ctx + CTX_FIB4) != 0;
   const warm = (ld32(ctx + CTX_OPTS) & OPT_FIBWARM) != 0;
@@ -262,6 +256,30 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   } else {
     pass1_rest--;
   }
+  // pass 2 in two copies (pass2 inlined with `routed` a constant): the routed one, with ip4_forward_plain
+  // inlined, in a function of its own; the other as before (with the quick path in the one loop the fast
+  // path ran 2% slower, with both copies in fwd_batch radix and gif about 1%)
+  if (routed) pass2_routed(ctx, pd0, n, now, cnt);
+  else pass2(ctx, pd0, n, twoPass, false, now, cnt);
+  cnt_add(cnt, C_RX_FRAMES, n);
+  cnt_add(cnt, C_TX_FRAMES, batch_tx_frames);
+  cnt_add(cnt, C_TX_BYTES, batch_tx_bytes);
+  cnt_add(cnt, C_FLOW_HIT, batch_flow_hit);
+  cnt_add(cnt, C_FLOW_MISS, batch_flow_miss);
+  return ld32(ctx + CTX_NTX);
+}
+
+/**
+ * Pass 2 over descriptors [0, n): every frame to ip4_plain (marked by pass 1) or ether_input, its
+ * receive counters, and the batch's received bytes and fast, normal and bridged frames counted.
+ */
+@inline function pass2(ctx: usize, pd0: usize, n: u32, twoPass: bool, routed: bool, now: u32, cnt: usize): void {
+  const ifc = <usize>ld32(ctx + CTX_IFCNT);
+  const nif = ld32(ctx + CTX_NIF);
+  let rxBytes: u64 = 0;
+  let fast: u32 = 0;
+  let normal: u32 = 0;
+  let bridged: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
     const plain = twoPass && ld16(pd + PD_PATH) == PLAIN4; // pass 1's mark, overwritten below
@@ -290,16 +308,15 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
       cnt_add(cnt, C_REASON_BASE + (v & 0xff), 1);
     }
   }
-  cnt_add(cnt, C_RX_FRAMES, n);
   cnt_add(cnt, C_RX_BYTES, rxBytes);
   cnt_add(cnt, C_FAST, fast);
   cnt_add(cnt, C_NORMAL, normal);
   cnt_add(cnt, C_BRIDGE, bridged);
-  cnt_add(cnt, C_TX_FRAMES, batch_tx_frames);
-  cnt_add(cnt, C_TX_BYTES, batch_tx_bytes);
-  cnt_add(cnt, C_FLOW_HIT, batch_flow_hit);
-  cnt_add(cnt, C_FLOW_MISS, batch_flow_miss);
-  return ld32(ctx + CTX_NTX);
+}
+
+/** pass2 for a routed batch, a function of its own so fwd_batch's code stays as small as before. */
+function pass2_routed(ctx: usize, pd0: usize, n: u32, now: u32, cnt: usize): void {
+  pass2(ctx, pd0, n, true, true, now, cnt);
 }
 
 @inline function ifOk(ifp: usize): bool {
@@ -411,6 +428,10 @@ let pass1_rest: u32 = 0;
   const dst = ld32be(l3 + 16);
   // routed: fb is the destination's nexthop (ip4_route_pass); else the flow's bucket, or nothing
   if (!routed) return ip4_normal(ctx, pd, l3, 20, iplen, off, ttl, src, dst, ld16(pd + PD_RXIF), false, flowable, now);
+  if (!flowable) {
+    const q = ip4_forward_plain(ctx, pd, l3, iplen, ttl, src, dst, ld16(pd + PD_RXIF), fb);
+    if (q != 0) return q;
+  }
   pass1_nh = fb;
   const v = ip4_normal(ctx, pd, l3, 20, iplen, off, ttl, src, dst, ld16(pd + PD_RXIF), false, flowable, now);
   pass1_nh = NH_UNKNOWN; // not taken when ip4_normal returned before its lookup
@@ -566,6 +587,49 @@ function ip4_route(
   st32(pd + PD_NH, ld32(e + FE_NH));
   ip4_rewrite_output(ctx, pd, l3, iplen, txif, e + FE_DMAC);
   return true;
+}
+
+/**
+ * ip4_normal's common case, inlined, for a frame pass 1 marked and ip4_route_pass routed (nexthop nh),
+ * that ipflow will not cache: a source that cannot be ours, no rp_filter on rxif, a gateway or
+ * connected nexthop on another interface that is up (not a gif), TTL left, a fit in the MTU, tx room
+ * and a usable neighbor (a gateway's by a valid hint). Forwards it and returns NORMAL; anything else
+ * returns 0 having written nothing, and ip4_normal decides. Measured: the call into ip4_normal and its
+ * general checks cost 11 ns a frame.
+ */
+@inline function ip4_forward_plain(
+  ctx: usize,
+  pd: usize,
+  l3: usize,
+  iplen: u32,
+  ttl: u32,
+  src: u32,
+  dst: u32,
+  rxif: u32,
+  nh: u32,
+): u32 {
+  const ifnet = <usize>ld32(ctx + CTX_IFNET);
+  if (nh == 0 || ttl <= 1 || laf_maybe(ctx, laf_hash(src))) return 0;
+  if (ld32(ifnet + <usize>rxif * IF_SIZE + IF_FLAGS) & (IFF_RPF_STRICT | IFF_RPF_LOOSE)) return 0;
+  const nhp = <usize>ld32(ctx + CTX_NH) + <usize>nh * NH_SIZE;
+  const fl = ld32(nhp + NH_FLAGS);
+  if (fl & (NHF_LOCAL | NHF_BROADCAST | NHF_REJECT | NHF_BLACKHOLE)) return 0;
+  const txif = ld32(nhp + NH_IFINDEX);
+  const tifp = ifnet + <usize>txif * IF_SIZE;
+  // txif == rxif: a redirect to judge
+  if (txif == rxif || !ifOk(tifp) || (ld32(tifp + IF_FLAGS) & IFF_GIF) != 0) return 0;
+  let mtu = ld32(tifp + IF_MTU);
+  const rmtu = ld32(nhp + NH_MTU);
+  if (rmtu != 0 && rmtu < mtu) mtu = rmtu;
+  if (iplen > mtu || tx_room(ctx) == 0) return 0;
+  // a gateway's entry by the nexthop's hint, inline (a call costs the loop its registers); a stale
+  // hint is ip4_normal's to refresh
+  const ne = fl & NHF_GATEWAY ? <usize>ld32(nhp + NH_NBR) : nb_find(<usize>ld32(ctx + CTX_NBR), dst, 0, 0, 0, txif, 0);
+  if (fl & NHF_GATEWAY ? !nb_hint4_ok(ne, ld32(nhp + NH_GW), txif) : ne == 0) return 0;
+  nb_mark_used(ne);
+  st32(pd + PD_NH, nh);
+  ip4_rewrite_output(ctx, pd, l3, iplen, txif, ne + NB_MAC);
+  return NORMAL;
 }
 
 // pass1_nh when pass 1 did not look the destination up

@@ -64,6 +64,11 @@ export function nb_find(t: usize, a0: u32, a1: u32, a2: u32, a3: u32, ifindex: u
   }
 }
 
+/** Whether entry c (a hint's word; 0 = none) is the live entry for IPv4 address a0 on ifindex. */
+@inline export function nb_hint4_ok(c: usize, a0: u32, ifindex: u32): bool {
+  return c != 0 && ald32(c + NB_STATE) == NBS_VALID && ld32(c + NB_IF) == ifindex && ld32(c + NB_KEY) == a0;
+}
+
 /**
  * nb_find for an IPv4 key, first trying the entry whose address the word at `hint` holds (a
  * nexthop's NH_NBR: NetBSD's rt_llinfo, Linux's dst neighbour), which is used only if it is still
@@ -73,7 +78,7 @@ export function nb_find(t: usize, a0: u32, a1: u32, a2: u32, a3: u32, ifindex: u
  */
 export function nb_find4_hinted(t: usize, hint: usize, a0: u32, ifindex: u32): usize {
   const c = <usize>ld32(hint);
-  if (c != 0 && ald32(c + NB_STATE) == NBS_VALID && ld32(c + NB_IF) == ifindex && ld32(c + NB_KEY) == a0) return c;
+  if (nb_hint4_ok(c, a0, ifindex)) return c;
   const e = nb_find(t, a0, 0, 0, 0, ifindex, 0);
   if (e != c) st32(hint, <u32>e);
   return e;

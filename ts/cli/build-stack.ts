@@ -3,7 +3,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { loadConfig, streamRoutesFile } from '../config/files.js';
 import type { RouteSpec } from '../config/routes-file.js';
-import type { Config, FibBackend } from '../config/schema.js';
+import type { Config, FibBackend, HugePagesSetting } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import { Stack, type StackOptions } from '../stack/stack.js';
 
@@ -93,6 +93,12 @@ export function withRoutesFile<T>(cfg: Config, build: (routes: RoutesFileLoad) =
 }
 
 /** A single-CPU Stack for cfg, its routes_file loaded. */
-export function buildStack(cfg: Config, engine: KernelImpl, batch = 256, fib?: FibBackend): Stack {
-  return withRoutesFile(cfg, (routes) => new Stack(cfg, { ...routes, engine, batch, fib }));
+export function buildStack(
+  cfg: Config,
+  engine: KernelImpl,
+  batch = 256,
+  fib?: FibBackend,
+  hugePages?: HugePagesSetting,
+): Stack {
+  return withRoutesFile(cfg, (routes) => new Stack(cfg, { ...routes, engine, batch, fib, hugePages }));
 }

@@ -4,7 +4,7 @@
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsErrorText } from '../config/files.js';
-import type { FibBackend } from '../config/schema.js';
+import type { FibBackend, HugePagesSetting } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import type { FrameResult, RxFrame, Stack } from '../stack/stack.js';
 import { readCaptureFile } from '../io/capture.js';
@@ -19,6 +19,8 @@ export interface ForwardOptions {
   out: string;
   engine: KernelImpl;
   fib?: FibBackend;
+  /** overrides the config's engine.huge_pages */
+  hugePages?: HugePagesSetting;
   batch: number;
   quiet?: boolean;
 }
@@ -106,7 +108,7 @@ function openOut(dir: string): number {
 
 export async function forwardCommand(o: ForwardOptions): Promise<void> {
   const cfg = loadConfigWarn(o.config);
-  const stack = buildStack(cfg, o.engine, o.batch, o.fib);
+  const stack = buildStack(cfg, o.engine, o.batch, o.fib, o.hugePages);
   const frames = await readInputs(stack, o.in);
   const writers = new Map<number, PcapWriter>();
   const fd = openOut(o.out);

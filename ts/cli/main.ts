@@ -6,7 +6,7 @@
 // `serve` (the live page: the router on a browser's Web Workers).
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { FIB_BACKENDS, type FibBackend, MAX_BUSY_POLL_US } from '../config/schema.js';
+import { FIB_BACKENDS, type FibBackend, type HugePagesSetting, MAX_BUSY_POLL_US } from '../config/schema.js';
 import { KERNEL_IMPLS, type KernelImpl } from '../stack/kernels.js';
 import { ifconfigCommand } from './ctl/ifconfig.js';
 import { brconfigCommand } from './ctl/brconfig.js';
@@ -65,6 +65,18 @@ const engineOption = () =>
   new Option('--engine <engine>', 'hot-path implementation')
     .choices(KERNEL_IMPLS as KernelImpl[])
     .default('wasm' as KernelImpl);
+// transparent huge pages for the stack's memory (ts/stack/huge-pages.ts); absent: the config's engine.huge_pages
+const hugePagesOption = () =>
+  new Option(
+    '--huge-pages <mode>',
+    "transparent huge pages for the stack's memory: auto (on in Node on Linux where THP is always or madvise), on (an error where they cannot be had), off; default: the config's engine.huge_pages, else auto",
+  )
+    .choices(['auto', 'on', 'off'])
+    .argParser((v: string): HugePagesSetting => {
+      if (v === 'auto') return 'auto';
+      if (v === 'on' || v === 'off') return v === 'on';
+      throw new InvalidArgumentError('auto, on or off');
+    });
 const collect = (v: string, prev: string[]) => [...prev, v];
 // the control commands' shared options
 const socketOption = () =>
@@ -139,6 +151,7 @@ export function program(): Command {
     .requiredOption('--out <dir>', 'output directory (created if missing)')
     .addOption(engineOption())
     .addOption(fibOption())
+    .addOption(hugePagesOption())
     .option('--batch <n>', 'frames per batch', intArg(1, 4096), 256)
     .option('-q, --quiet', 'no summary')
     .action(
@@ -148,6 +161,7 @@ export function program(): Command {
         out: string;
         engine: KernelImpl;
         fib?: FibBackend;
+        hugePages?: HugePagesSetting;
         batch: number;
         quiet?: boolean;
       }) => forwardCommand(o),
@@ -172,6 +186,7 @@ export function program(): Command {
     .option('--duration <s>', 'stop after S seconds (default: on SIGINT/SIGTERM)', intArg(1, 86400))
     .addOption(engineOption())
     .addOption(fibOption())
+    .addOption(hugePagesOption())
     .option('--socket <path>', 'control socket to listen on (default: $XDG_RUNTIME_DIR/mpstack-UID/mpstack-PID.sock)')
     .option(
       '--web <port>',

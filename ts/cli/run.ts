@@ -1,6 +1,6 @@
 // `mpstack run`: the multi-CPU engine on a config, until stopped (SIGINT/SIGTERM) or for --duration
 // seconds; then a summary: per-CPU work, the interrupt table, and whether every frame is accounted for.
-import type { FibBackend } from '../config/schema.js';
+import type { FibBackend, HugePagesSetting } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import { loadConfig } from '../config/files.js';
 import type { Config } from '../config/schema.js';
@@ -23,6 +23,8 @@ export interface RunOptions {
   web?: number;
   /** busy polling, µs (0: off); overrides the config's engine.busy_poll_us */
   busyPoll?: number;
+  /** overrides the config's engine.huge_pages */
+  hugePages?: HugePagesSetting;
 }
 
 export function runSummary(e: NodeMachine): string {
@@ -95,7 +97,14 @@ export async function runCommand(o: RunOptions): Promise<void> {
   const cfg = loadConfigWarn(o.config);
   // the routes_file is loaded as forward and route lookup load it, into the machine's Stack
   const e = await withRoutesFile(cfg, (routes) =>
-    NodeMachine.start(cfg, { cpus: o.cpus, engine: o.engine, fib: o.fib, routes, busyPollUs: o.busyPoll }),
+    NodeMachine.start(cfg, {
+      cpus: o.cpus,
+      engine: o.engine,
+      fib: o.fib,
+      routes,
+      busyPollUs: o.busyPoll,
+      hugePages: o.hugePages,
+    }),
   );
   // the control socket: intrctl, route, ifconfig, netstat from another shell
   const ctl = await startControlServer(e, o.socket).catch(async (err: unknown) => {

@@ -190,9 +190,10 @@ describe('valid configs', () => {
   });
 
   test('engine.busy_poll_us: off by default, an integer of µs up to one second', () => {
-    expect(cfg('interfaces:\n  - { name: wm0 }\n').engine).toEqual({ busyPollUs: 0 });
+    expect(cfg('interfaces:\n  - { name: wm0 }\n').engine).toEqual({ busyPollUs: 0, hugePages: 'auto' });
     expect(cfg('interfaces:\n  - { name: wm0 }\nengine: { busy_poll_us: 20000 }\n').engine).toEqual({
       busyPollUs: 20000,
+      hugePages: 'auto',
     });
     expect(() => cfg('interfaces:\n  - { name: wm0 }\nengine: { busy_poll_us: -1 }\n')).toThrow(
       /engine\.busy_poll_us: must be at least 0, got -1/,
@@ -204,6 +205,15 @@ describe('valid configs', () => {
       /engine\.busy_poll_us: expected an integer/,
     );
     expect(() => cfg('interfaces:\n  - { name: wm0 }\nengine: { busy_poll: 10 }\n')).toThrow(/busy_poll/);
+  });
+
+  test("engine.huge_pages: 'auto' by default, else true or false", () => {
+    const hp = (v: string) => cfg(`interfaces:\n  - { name: wm0 }\nengine: { huge_pages: ${v} }\n`).engine!.hugePages;
+    expect(hp('auto')).toBe('auto');
+    expect(hp('true')).toBe(true);
+    expect(hp('false')).toBe(false);
+    expect(() => hp('on')).toThrow(/engine\.huge_pages/);
+    expect(() => hp('2')).toThrow(/engine\.huge_pages/);
   });
 
   test('gif(4): the tunnel, its MTU (1280 by default) and TTL (30); what a gif may not have', () => {

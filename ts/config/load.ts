@@ -548,7 +548,7 @@ function build(raw: RawConfig, loc: Locator, file: string, baseDir: string): Con
     fastforward: raw.fastforward,
     ip: { forwardSourceRoute: raw.ip.forward_source_route },
     fib: raw.fib,
-    engine: { busyPollUs: raw.engine.busy_poll_us },
+    engine: { busyPollUs: raw.engine.busy_poll_us, hugePages: raw.engine.huge_pages },
     places,
     warnings,
   };

@@ -213,6 +213,9 @@ export interface IpConfig {
   forwardSourceRoute: boolean;
 }
 
+/** Transparent huge pages for the shared memory: 'auto' (on where supported, else off), true (on, or an error), false. */
+export type HugePagesSetting = boolean | 'auto';
+
 /** How the engine's CPUs run (`engine:`). */
 export interface EngineConfig {
   /**
@@ -221,6 +224,12 @@ export interface EngineConfig {
    * pays no thread wake-up. It burns that CPU's core while it spins (as DPDK's poll mode).
    */
   busyPollUs: number;
+  /**
+   * Transparent huge pages for the shared memory (ts/stack/huge-pages.ts): 'auto' (the default) advises
+   * them in Node on Linux where THP is `always` or `madvise` and is a no-op elsewhere; true is an error
+   * where they cannot be had (Deno, browsers, other systems, THP `never`); false leaves 4-KiB pages.
+   */
+  hugePages: HugePagesSetting;
 }
 
 /** The most busy_poll_us takes: one second (past that, a core that never sleeps is simpler said so). */
@@ -474,7 +483,12 @@ export const configSchema = z.strictObject({
   fastforward: z.boolean().default(true),
   ip: z.strictObject({ forward_source_route: z.boolean().default(false) }).prefault({}),
   fib: z.enum(['radix', 'compiled']).default('compiled'),
-  engine: z.strictObject({ busy_poll_us: int(0, MAX_BUSY_POLL_US).default(0) }).prefault({}),
+  engine: z
+    .strictObject({
+      busy_poll_us: int(0, MAX_BUSY_POLL_US).default(0),
+      huge_pages: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+    })
+    .prefault({}),
 });
 
 /** The YAML after zod: each value checked and parsed on its own, cross-references not yet. */

@@ -148,6 +148,8 @@ export interface MpOptions {
    * each spinning CPU burns its core for that long after its last work
    */
   busyPollUs?: number;
+  /** transparent huge pages for the shared memory (ts/stack/huge-pages.ts): overrides the config's engine.huge_pages */
+  hugePages?: boolean | 'auto';
 }
 
 /** Which way the frames a live capture takes go: received, transmitted, or both. */
@@ -379,6 +381,7 @@ export class MpMachine implements Dataplane {
       batch,
       reserve,
       spareInterfaces: SPARE_INTERFACES,
+      hugePages: o.hugePages,
       // next hops are resolved: the CPUs post misses and learn events on their rings, the neighbor
       // cache's step (nbrStep) drains them on this thread and hands what it sends down to a CPU
       resolve: true,

@@ -10,7 +10,7 @@
 // and Deno resolve them from node_modules; a page maps them with an import map (web/index.html).
 // Everything under ts/stack/ needs no package at all, so Web Workers (no import maps) can load it.
 import { parseConfig } from '../config/load.js';
-import type { Config, FibBackend } from '../config/schema.js';
+import type { Config, FibBackend, HugePagesSetting } from '../config/schema.js';
 import type { KernelImpl } from '../stack/kernels.js';
 import { Stack } from '../stack/stack.js';
 import { extraRoutes } from './extra-routes.js';
@@ -52,6 +52,11 @@ export interface CreateStackOptions {
   spareInterfaces?: number;
   /** name used in error messages (default `<config>`) */
   name?: string;
+  /**
+   * transparent huge pages for the shared memory: 'auto' (on in Node on Linux with THP, else a no-op),
+   * true (an error where unavailable), false; default: the config's engine.huge_pages ('auto')
+   */
+  hugePages?: HugePagesSetting;
 }
 
 /**
@@ -76,6 +81,7 @@ export function createStack(input: ConfigInput, options: CreateStackOptions = {}
     batch: options.batch,
     fib: options.fib,
     spareInterfaces: options.spareInterfaces,
+    hugePages: options.hugePages,
     ...extraRoutes(cfg, options.routes, name),
   });
 }

@@ -57,6 +57,8 @@ export interface MpRouterOptions {
    * its TAP links' devices too)
    */
   busyPollUs?: number;
+  /** transparent huge pages for the shared memory (CreateStackOptions.hugePages; default: the config's engine.huge_pages) */
+  hugePages?: boolean | 'auto';
 }
 
 /** The machine with an embedding's host (MpMachine's constructor is its subclasses'). */
@@ -155,6 +157,7 @@ export class MpRouter extends RouterControl {
         routes: extraRoutes(cfg, o.routes, name),
         taps: 0,
         busyPollUs: o.busyPollUs,
+        hugePages: o.hugePages,
       },
       host,
     );

@@ -89,6 +89,7 @@ import { br_lookup } from '../kernels/forward/bridge.js';
 import { COUNTER_NAMES, HTYPE_NAMES, PATH_NAMES, REASON_NAMES, type PathName } from './reasons.js';
 import { type IfState, type Nexthop, type RouteKind, TableError, Tables } from './tables.js';
 import { createMemory } from './wasm.js';
+import type { HugePagesSetting } from './huge-pages.js';
 import { UserError } from '../errors.js';
 
 /** What the stack needs of a configuration (ts/config's Config satisfies it). */
@@ -130,6 +131,8 @@ export interface StackConfig {
   ip?: { forwardSourceRoute?: boolean };
   /** IPv4 lookup backend (default compiled) */
   fib?: 'radix' | 'compiled';
+  /** engine settings (config `engine:`); hugePages: transparent huge pages for the memory (default 'auto') */
+  engine?: { hugePages?: HugePagesSetting };
   /** neighbor cache parameters per family (config `arp:` and `nd:`); NUD_DEFAULTS for what is not given */
   arp?: Partial<NudParams>;
   nd?: Partial<NudParams>;
@@ -167,6 +170,11 @@ export interface StackOptions {
    * for a single CPU. The multi-CPU engine has no event ring consumer yet: off there.
    */
   resolve?: boolean;
+  /**
+   * transparent huge pages for the shared memory (huge-pages.ts): 'auto' (default) where Node on
+   * Linux has THP, true (an error where not), false; overrides the config's engine.huge_pages
+   */
+  hugePages?: HugePagesSetting;
 }
 
 /** An interface address: wire-order bytes and prefix length. */
@@ -336,7 +344,7 @@ export class Stack implements LlHost {
       reserve: opts.reserve ?? 0,
     });
     this.batch = batch;
-    const memory = createMemory(this.L.bytes);
+    const memory = createMemory(this.L.bytes, opts.hugePages ?? config.engine?.hugePages ?? 'auto');
     this.k = makeKernels(opts.engine, memory);
     this.dv = new DataView(memory.buffer);
     this.u8 = new Uint8Array(memory.buffer);

@@ -17,6 +17,7 @@
 import { LAYOUT_BASE } from '../../assembly/layout.js';
 import type * as twins from '../kernels/index.js';
 import type { Mem } from '../kernels/util/mem.js';
+import { adviseHugePages, type HugePagesSetting } from './huge-pages.js';
 
 export const WASM_PAGE = 65536;
 export const MAX_PAGES = 32768; // must match asconfig.json maximumMemory
@@ -102,12 +103,17 @@ export function compileWasm(): WebAssembly.Module {
   return compiled;
 }
 
-/** A shared memory big enough for `bytes` (rounded up to whole pages). */
-export function createMemory(bytes: number): WebAssembly.Memory {
+/**
+ * A shared memory big enough for `bytes` (rounded up to whole pages), advised for transparent huge
+ * pages per `hugePages` (huge-pages.ts) before anything writes it.
+ */
+export function createMemory(bytes: number, hugePages: HugePagesSetting = 'auto'): WebAssembly.Memory {
   const pages = Math.max(2, Math.ceil(bytes / WASM_PAGE));
   if (pages > MAX_PAGES)
     throw new Error(`layout needs ${bytes} bytes, more than the ${MAX_PAGES * WASM_PAGE}-byte maximum`);
-  return new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+  adviseHugePages(memory, hugePages);
+  return memory;
 }
 
 type Twins = typeof twins;

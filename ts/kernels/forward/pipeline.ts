@@ -118,7 +118,7 @@ import { type Mem, ld8, ld16, ld16be, ld32, ld32be, st8, st16, st32, st16be, ald
 import { in_cksum, in_cksum_hdr20, in_cksum_update16 } from '../wire/cksum.js';
 import { laf_fold6, laf_hash, laf_maybe, route4, route4_warm, route4_warm_word, route6 } from '../fib/route.js';
 import { fib4_lookup } from '../fib/dir24.js';
-import { nb_find, nb_find4_hinted } from '../nbr/nbr.js';
+import { nb_find, nb_find4_hinted, nb_hint4_ok } from '../nbr/nbr.js';
 import { nev_post_miss } from '../nbr/nev.js';
 import { arp_input } from '../nbr/arp.js';
 import { nd6_is_nd, nd6_input } from '../nbr/nd6.js';
@@ -321,6 +321,22 @@ function ip4_route_pass(m: Mem, ctx: number, pd0: number, n: number, warm: boole
 const NH_UNKNOWN = 0xffffffff;
 
 function ip4_plain(m: Mem, ctx: number, pd: number, l3: number, dnh: number, now: number): number {
+  // routed (dnh from ip4_route_pass), and a datagram ipflow will not cache: ip4_normal's common case first
+  if (dnh !== NH_UNKNOWN && ((ld32(m, ctx + CTX_OPTS) & OPT_FASTFWD) === 0 || (ld16be(m, l3 + 6) & 0x3fff) !== 0)) {
+    const q = ip4_forward_plain(
+      m,
+      ctx,
+      pd,
+      l3,
+      ld16be(m, l3 + 2),
+      ld8(m, l3 + 8),
+      ld32be(m, l3 + 12),
+      ld32be(m, l3 + 16),
+      ld16(m, pd + PD_RXIF),
+      dnh,
+    );
+    if (q !== 0) return q;
+  }
   return ip4_route(
     m,
     ctx,
@@ -335,6 +351,44 @@ function ip4_plain(m: Mem, ctx: number, pd: number, l3: number, dnh: number, now
     now,
     dnh,
   );
+}
+
+/**
+ * ip4_normal's common case for a routed plain frame (see the WASM twin): forwards it and returns
+ * NORMAL, or returns 0 having written nothing, and ip4_normal decides.
+ */
+function ip4_forward_plain(
+  m: Mem,
+  ctx: number,
+  pd: number,
+  l3: number,
+  iplen: number,
+  ttl: number,
+  src: number,
+  dst: number,
+  rxif: number,
+  nh: number,
+): number {
+  const ifnet = ld32(m, ctx + CTX_IFNET);
+  if (nh === 0 || ttl <= 1 || laf_maybe(m, ctx, laf_hash(src))) return 0;
+  if (ld32(m, ifnet + rxif * IF_SIZE + IF_FLAGS) & (IFF_RPF_STRICT | IFF_RPF_LOOSE)) return 0;
+  const nhp = ld32(m, ctx + CTX_NH) + nh * NH_SIZE;
+  const fl = ld32(m, nhp + NH_FLAGS);
+  if (fl & (NHF_LOCAL | NHF_BROADCAST | NHF_REJECT | NHF_BLACKHOLE)) return 0;
+  const txif = ld32(m, nhp + NH_IFINDEX);
+  const tifp = ifnet + txif * IF_SIZE;
+  if (txif === rxif || !ifOk(m, tifp) || (ld32(m, tifp + IF_FLAGS) & IFF_GIF) !== 0) return 0;
+  let mtu = ld32(m, tifp + IF_MTU);
+  const rmtu = ld32(m, nhp + NH_MTU);
+  if (rmtu !== 0 && rmtu < mtu) mtu = rmtu;
+  if (iplen > mtu || tx_room(m, ctx) === 0) return 0;
+  // a gateway's entry by the nexthop's hint; a stale hint is ip4_normal's to refresh
+  const ne = fl & NHF_GATEWAY ? ld32(m, nhp + NH_NBR) : nb_find(m, ld32(m, ctx + CTX_NBR), dst, 0, 0, 0, txif, 0);
+  if (fl & NHF_GATEWAY ? !nb_hint4_ok(m, ne, ld32(m, nhp + NH_GW), txif) : ne === 0) return 0;
+  nb_mark_used(m, ne);
+  st32(m, pd + PD_NH, nh);
+  ip4_rewrite_output(m, ctx, pd, l3, iplen, txif, ne + NB_MAC);
+  return NORMAL;
 }
 
 function ether_input(m: Mem, ctx: number, pd: number, buf: number, len: number, now: number): number {

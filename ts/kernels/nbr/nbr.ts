@@ -61,6 +61,16 @@ export function nb_find(
   }
 }
 
+/** Whether entry c (a hint's word; 0 = none) is the live entry for IPv4 address a0 on ifindex. */
+export function nb_hint4_ok(m: Mem, c: number, a0: number, ifindex: number): boolean {
+  return (
+    c !== 0 &&
+    ald32(m, c + NB_STATE) === NBS_VALID &&
+    ld32(m, c + NB_IF) === ifindex &&
+    ld32(m, c + NB_KEY) === a0 >>> 0
+  );
+}
+
 /**
  * nb_find for an IPv4 key, first trying the entry whose address the word at `hint` holds (a
  * nexthop's NH_NBR: NetBSD's rt_llinfo, Linux's dst neighbour), which is used only if it is still
@@ -70,13 +80,7 @@ export function nb_find(
  */
 export function nb_find4_hinted(m: Mem, t: number, hint: number, a0: number, ifindex: number): number {
   const c = ld32(m, hint);
-  if (
-    c !== 0 &&
-    ald32(m, c + NB_STATE) === NBS_VALID &&
-    ld32(m, c + NB_IF) === ifindex &&
-    ld32(m, c + NB_KEY) === a0 >>> 0
-  )
-    return c;
+  if (nb_hint4_ok(m, c, a0, ifindex)) return c;
   const e = nb_find(m, t, a0, 0, 0, 0, ifindex, 0);
   if (e !== c) st32(m, hint, e);
   return e;
