@@ -1,7 +1,8 @@
 // Busy polling (engine.busy_poll_us, `run --busy-poll`): two Linux hosts in namespaces behind TAP
 // links, the router's one CPU spinning after its work and reading the TAP devices itself. Ping and a
 // TCP transfer of several megabytes (its hash checked) must work, and the links' counters must show
-// frames the CPU took by polling (rx-polled), not only those its RX threads or read-backs placed.
+// frames the CPU took by polling (rx-polled), not only those its RX threads or read-backs placed;
+// the RX threads pause while the CPU polls their devices and read again once its window has closed.
 // The API refuses a bad value as the CLI does.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -81,6 +82,22 @@ describeWithHosts('busy polling: Linux hosts through TAP links, the CPU reading 
     // 10 ms apart: each request arrives within the 20 ms window the CPU spins after the last reply
     expect(await h1.run('ping', ['-c', '50', '-i', '0.01', '-W', '2', h2.address])).toMatch(/50 received/);
     expect(await linkCounter(router, 'rx-polled')).toBeGreaterThan(before);
+  }, 30_000);
+
+  test('the RX threads stop watching while the CPU polls, and watch again when its window ends', async () => {
+    const paused = await linkCounter(router, 'rx-pauses');
+    // within the window: a device the CPU polls wakes its RX thread once, which then stops watching it
+    expect(await h1.run('ping', ['-c', '20', '-i', '0.01', '-W', '2', h2.address])).toMatch(/20 received/);
+    expect(await linkCounter(router, 'rx-pauses')).toBeGreaterThan(paused);
+    // 200 ms apart: each request comes after the 20 ms window closed, to a sleeping CPU; only the RX
+    // thread reads it, so it is lost if the thread was not re-armed when the window ended
+    const threadRead = async () =>
+      (await linkCounter(router, 'rx-frames')) -
+      (await linkCounter(router, 'rx-direct')) -
+      (await linkCounter(router, 'rx-polled'));
+    const read = await threadRead();
+    expect(await h1.run('ping', ['-c', '5', '-i', '0.2', '-W', '1', h2.address])).toMatch(/5 received/);
+    expect(await threadRead()).toBeGreaterThanOrEqual(read + 5);
   }, 30_000);
 
   test('a TCP transfer of 8 MiB arrives intact', async () => {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InterfaceConfig } from '../config/schema.js';
-import { RXR_DIRECT, RXR_POLLED, TXR_DIRECT, TXR_DIRECT_ERRORS } from '../../assembly/layout.js';
+import { RXR_DIRECT, RXR_PAUSES, RXR_POLLED, TXR_DIRECT, TXR_DIRECT_ERRORS } from '../../assembly/layout.js';
 import { UserError } from '../errors.js';
 import type { Link, LinkEvents } from '../machine/machine.js';
 import type { LinkPortSpec } from '../machine/link-port.js';
@@ -67,6 +67,8 @@ export async function openTapLink(
       out['rx-frames'] = (out['rx-frames'] as number) + rxDirect + rxPolled;
       out['rx-direct'] = rxDirect;
       out['rx-polled'] = rxPolled;
+      // times its RX threads stopped watching the device because such a CPU polled it
+      out['rx-pauses'] = port.rx.reduce((n, q) => n + (u32[(q.ring + RXR_PAUSES) >> 2]! >>> 0), 0);
       if (queues > 1) out['queues'] = queues;
       return out;
     },

@@ -8,6 +8,11 @@
 //       Atomics.waitAsync on the CPUs' TX doorbell; each wake sends every posted frame from its
 //       cluster with write(2). The descriptor is published in the TX ring (TXR_FD) for whoever sends:
 //       that thread, or a CPU that writes a short burst itself (tap-direct-tx.ts).
+// Busy polling (engine.busy_poll_us): while the queue's CPU polls the device itself it says so in the
+// RX ring (RXR_POLLER); the thread, woken by the device, then stops watching it and reads nothing
+// (the CPU does), so frames that arrive in the CPU's window wake no thread. It waits for the word to
+// clear (the CPU notifies it when its window ends) and watches again; the watch is level-triggered,
+// so a frame that came between the CPU's last read and the re-arm makes it readable at once.
 // When the device goes away (deleted: reads fail with EBADFD/EIO) the link is down; the thread
 // looks for a device of that name again every second and attaches when one appears.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -26,6 +31,8 @@ const post = (m: TapMessage) => parentPort!.postMessage(m);
 let fd = -1;
 let watch: ReturnType<typeof koffi.node.poll> | null = null;
 let stopped = false;
+/** a pause under way (the CPU polls the device): the watch is stopped until the poller word clears */
+let paused = false;
 let retry: ReturnType<typeof setTimeout> | undefined;
 
 /** Attaches to the device (creating it the first time); false while it is not there. */
@@ -36,6 +43,7 @@ function attach(first: boolean): boolean {
   // the host side sends nothing larger than the interface takes (a 9000-byte host MTU would otherwise
   // make frames the clusters cannot hold: those are counted and dropped below)
   if (d.mtu !== 0) setDeviceMtu(d.device, d.mtu);
+  paused = false; // a pause of the device before (its watch closed by detach) is over
   watch = koffi.node.poll(fd, { readable: true }, onReadable);
   port.txSetDescriptor(fd);
   post({ kind: 'carrier', up: true, why: `attached to ${d.device}` });
@@ -63,9 +71,34 @@ function detach(why: string): void {
 
 let resume: ReturnType<typeof setImmediate> | undefined;
 
+/** Stops watching while CPU `poller` polls the device; watches again once it has stopped polling. */
+function pause(poller: number): void {
+  watch!.stop();
+  paused = true;
+  port.rxPaused();
+  const w = watch;
+  const again = (): void => {
+    if (stopped || watch !== w) return; // stopped, or detached meanwhile (a new attach watches anew)
+    const now = port.rxPoller();
+    if (now === poller) {
+      // a slice ended (short, so that a stop is not kept waiting): the CPU still polls; wait on
+      void port.rxPollerWait(poller, 100).then(again);
+      return;
+    }
+    paused = false;
+    w!.start({ readable: true }, onReadable);
+  };
+  void port.rxPollerWait(poller, 100).then(again);
+}
+
 /** Reads what the device has, into the RX ring; a full ring leaves the rest in the device's queue for the next turn. */
 function onReadable(): void {
-  if (fd < 0) return;
+  if (fd < 0 || paused) return;
+  const poller = port.rxPoller();
+  if (poller !== 0) {
+    pause(poller);
+    return;
+  }
   port.rxLock(0, true); // a CPU may be reading the device too, right after writing to it (tap-direct-tx.ts)
   let full = false;
   for (let i = 0; i < 256; i++) {

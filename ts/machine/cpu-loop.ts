@@ -60,6 +60,7 @@ import {
   RXR_HW,
   RXR_SW,
   RXR_NSLOT,
+  RXR_POLLER,
   MP_STOP,
   MP_RUNNING,
   MP_DOORBELL,
@@ -320,13 +321,38 @@ export function cpuRun(
   };
   // the vector of each link's RX queue (queue states are indexed by vector), for the busy poll
   const linkVec = d.linkRx.map((q) => (q.ring === 0 ? -1 : (q.qs - d.qs) / QS_SIZE));
+  // each link's RX ring's poller word (RXR_POLLER), and whether this CPU set it: while set, the link's
+  // RX thread does not watch the device (tap-thread-node.ts), so this CPU must read it until it clears it
+  const pollerWord = d.linkRx.map((q) => (q.ring + RXR_POLLER) >> 2);
+  const polling = d.linkRx.map(() => false);
+  let pollingAny = false;
+  /** Hands link i's device back to its RX thread: clears the word (if still ours) and wakes the thread. */
+  const unpoll = (i: number) => {
+    polling[i] = false;
+    Atomics.compareExchange(i32, pollerWord[i]!, me, 0);
+    Atomics.notify(i32, pollerWord[i]!);
+  };
   /** Busy poll: reads the devices of the links whose vector this CPU owns, now. */
   const pollLinks = () => {
     for (let i = 0; i < linkVec.length; i++) {
       const v = linkVec[i]!;
-      if (v < 0 || Atomics.load(i32, (d.vt + v * VT_SIZE + VT_OWNER) >> 2) !== me) continue;
+      if (v < 0) continue;
+      if (Atomics.load(i32, (d.vt + v * VT_SIZE + VT_OWNER) >> 2) !== me) {
+        if (polling[i]) unpoll(i); // the vector moved on: its new owner polls, or the RX thread reads
+        continue;
+      }
+      if (!polling[i]) {
+        // before the read: a frame that comes after it is this CPU's to read on its next pass
+        Atomics.store(i32, pollerWord[i]!, me);
+        polling[i] = pollingAny = true;
+      }
       rxPoll!(i);
     }
+  };
+  /** The window ended: every device back to its RX thread (no frame waits for a CPU that sleeps). */
+  const unpollAll = () => {
+    for (let i = 0; i < polling.length; i++) if (polling[i]) unpoll(i);
+    pollingAny = false;
   };
   /** Naps shorter than this are not worth a sleep (the kernel's timer slack alone is 50 us): poll on. */
   const MIN_NAP_MS = 0.2;
@@ -374,17 +400,23 @@ export function cpuRun(
       }
     }
     // idle: nap until rung, or 1 ms, or until a generated wire of ours would raise its interrupt
-    if (worked) lastWorked = idleSpinMs > 0 ? performance.now() : 0;
-    else if (lastWorked !== 0 && performance.now() - lastWorked < idleSpinMs) {
-      if (rxPoll !== undefined) pollLinks(); // what it placed is serviced on the next pass
+    // busy polling: the devices are read on every pass of the window, busy or idle (while this CPU
+    // polls them their RX threads do not: a CPU that only polled when idle would leave them unread
+    // under load); what it placed is serviced on the next pass
+    if (worked) {
+      lastWorked = idleSpinMs > 0 ? performance.now() : 0;
+      if (rxPoll !== undefined) pollLinks();
+    } else if (lastWorked !== 0 && performance.now() - lastWorked < idleSpinMs) {
+      if (rxPoll !== undefined) pollLinks();
       continue;
-    }
+    } else if (pollingAny) unpollAll();
     if (!worked && napMs >= MIN_NAP_MS) {
       st[3]! += 1;
       Atomics.wait(i32, (d.mp + MP_DOORBELL) >> 2, bell, napMs);
     }
   }
-  // drain: give up every queue this CPU owns
+  // drain: give up every queue this CPU owns, and every device it polled
+  unpollAll();
   for (let v = 0; v < d.nvec; v++) Atomics.compareExchange(i32, (d.vt + v * VT_SIZE + VT_OWNER) >> 2, me, 0);
   Atomics.sub(i32, (d.mp + MP_RUNNING) >> 2, 1);
   done();

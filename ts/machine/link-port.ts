@@ -30,6 +30,8 @@ import {
   RXR_HW,
   RXR_MISSED,
   RXR_NSLOT,
+  RXR_PAUSES,
+  RXR_POLLER,
   RXR_PRODUCER,
   RXR_SIZE,
   RXR_SW,
@@ -215,16 +217,36 @@ export class LinkPort {
     return (this.spec.tx[r]! + TXR_HEAD) >> 2;
   }
 
+  /** The CPU busy-polling RX queue q's device now (cpu + 1, RXR_POLLER), 0 for none. */
+  rxPoller(q = 0): number {
+    return Atomics.load(this.i32v, (this.spec.rx[q]!.ring + RXR_POLLER) >> 2);
+  }
+
+  /** The driver stopped watching RX queue q's device for a poller: counted in RXR_PAUSES. */
+  rxPaused(q = 0): void {
+    Atomics.add(this.i32v, (this.spec.rx[q]!.ring + RXR_PAUSES) >> 2, 1);
+  }
+
+  /** Resolves once RX queue q's poller word no longer holds `seen` (at once if it does not now), or after `ms`. */
+  rxPollerWait(seen: number, ms: number, q = 0): Promise<unknown> {
+    return this.waitWord((this.spec.rx[q]!.ring + RXR_POLLER) >> 2, seen, ms);
+  }
+
   /**
    * Resolves once a CPU rings the TX doorbell after `seen` was read, or after `ms` (Atomics.waitAsync:
    * the driver's event loop goes on meanwhile).
    */
   waitTx(seen: number, ms: number): Promise<unknown> {
+    return this.waitWord((this.spec.mp + MP_TXBELL) >> 2, seen, ms);
+  }
+
+  /** Resolves once word `at` no longer holds `seen` (after a notify), or after `ms`. */
+  private waitWord(at: number, seen: number, ms: number): Promise<unknown> {
     const w = (
       Atomics as unknown as {
         waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string };
       }
-    ).waitAsync(this.i32v, (this.spec.mp + MP_TXBELL) >> 2, seen, ms);
+    ).waitAsync(this.i32v, at, seen, ms);
     if (!w.async) return Promise.resolve(w.value);
     // a timer of our own beside it: a thread whose event loop holds nothing else (no socket, no
     // descriptor watched) would otherwise end its loop and never see waitAsync's timeout (Node 20)
