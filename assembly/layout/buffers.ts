@@ -60,7 +60,8 @@ export const MB_BULK = 64; // clusters moved between a cache and the pool at onc
 //   0 free; a real link's RX producer holds it while it places frames: its I/O thread, or a CPU reading
 //   the link right after writing to it, ts/host/tap-direct-tx.ts) | 32 direct frames (u32: frames such a
 //   CPU read) | 36 polled frames (u32: frames the queue's owner CPU read from the device while it
-//   busy-polled, engine.busy_poll_us) | RXR_SIZE: slots of RXD_SIZE bytes
+//   busy-polled, engine.busy_poll_us) | 40 warm (u32, the producer's: an xor of the cluster words
+//   rxr_place read ahead, stored so the reads are kept, as CTX_WARM) | RXR_SIZE: slots of RXD_SIZE bytes
 //   slot: 0 cluster (u32) | 4 length (u16) | 6 done (u16) | 8 RSS hash (u32) | 12 hash type (u32, HT_*)
 // The hash and its type are the NIC's, written with the frame as a NIC writes them into its RX
 // descriptor (82599's RSS hash field): a generated queue's NIC takes them from its template's
@@ -76,6 +77,7 @@ export const RXR_QUEUE = 24;
 export const RXR_PRODUCER = 28;
 export const RXR_DIRECT = 32;
 export const RXR_POLLED = 36;
+export const RXR_WARM = 40;
 export const RXD_SIZE = 16;
 export const RXD_BUF = 0;
 export const RXD_LEN = 4;

@@ -228,6 +228,7 @@ const STRUCTS: Struct[] = [
       PRODUCER: U32,
       DIRECT: U32,
       POLLED: U32,
+      WARM: U32,
     },
   },
   { prefix: 'RXD_', fields: { BUF: U32, LEN: U16, DONE: U16, RSS: U32, HTYPE: U32 } },
