@@ -218,6 +218,30 @@ export function rxr_poll(ctx: usize, r: usize, pool: usize, max: u32): u32 {
   // rxd_take's pool_get with the cache's count in a local, stored once at the end (and before a refill)
   let have = ld32(fs);
   const rxif = (<u64>ifx) << (PD_RXIF * 8);
+  if (have >= k) {
+    // the usual case (pool_balance leaves a batch's worth in the cache): no refill can come, so a
+    // loop without that branch and the values it needs, which V8 kept spilling (the same stores as
+    // the loop below; 0.6 ns a frame in mp.ts)
+    for (let i: u32 = 0; i < k; i++, sw++) {
+      const s = slot_at(r, mask, sw);
+      const d = load<u64>(s);
+      have--;
+      const len = (d >> (RXD_LEN * 8)) & 0xffff;
+      store<u64>(s, ((<u64>ld32(fs + 8 + ((<usize>have) << 2))) << (RXD_BUF * 8)) | (len << (RXD_LEN * 8)));
+      const pd = pd0 + <usize>i * PD_SIZE;
+      store<u64>(
+        pd,
+        ((<u64>(<u32>(d >> (RXD_BUF * 8)) + BUF_HEADROOM)) << (PD_BUF * 8)) | (len << (PD_LEN * 8)) | rxif,
+      );
+      const h = load<u64>(s + RXD_RSS);
+      st32(pd + PD_RSS, <u32>h);
+      st16(pd + PD_QUEUE, queue);
+      st8(pd + PD_HTYPE, <u32>(h >> ((RXD_HTYPE - RXD_RSS) * 8)));
+    }
+    st32(fs, have);
+    ast32(r + RXR_SW, sw); // release, as rxr_intr
+    return k;
+  }
   for (let i: u32 = 0; i < k; i++, sw++) {
     const s = slot_at(r, mask, sw);
     const d = load<u64>(s); // RXD_BUF, RXD_LEN, RXD_DONE: the slot's first 8 bytes
