@@ -69,6 +69,15 @@ function txr_reclaim_locked(r: usize, fs: usize, pool: usize): u32 {
   // in one load (TXD_SIZE is 8 bytes)
   let cnt = ld32(fs);
   const cap = ld32(fs + 4);
+  if (cnt + k <= cap) {
+    // room in the cache for them all (nearly always): a loop without the drain and the values it
+    // needs, which V8 kept spilling (the same stores as the loop below; 0.9 ns a frame in mp.ts)
+    for (; tail != head; tail++, cnt++) {
+      const d = load<u64>(r + TXR_SIZE + <usize>(tail & mask) * TXD_SIZE);
+      bytes += ((d >> (TXD_LEN * 8)) & 0xffff) + 4;
+      store<u32>(fs + 8 + ((<usize>cnt) << 2), <u32>(d >> (TXD_BUF * 8)) - (<u32>(d >> (TXD_OFF * 8)) & 0xffff));
+    }
+  }
   for (; tail != head; tail++) {
     const d = load<u64>(r + TXR_SIZE + <usize>(tail & mask) * TXD_SIZE);
     bytes += ((d >> (TXD_LEN * 8)) & 0xffff) + 4; // + FCS: bytes on the wire
