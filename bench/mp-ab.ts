@@ -75,6 +75,8 @@ export function runMpAb(dirA: string, dirB: string, rounds: number, cpuList: num
       ['end to end / stack', (x: Run) => x.e2eMpps / x.stackMpps],
       ['source ns/frame', (x: Run) => x.sourceNsPerFrame ?? NaN],
       ['e2e less source / stack', (x: Run) => (x.e2eNoSourceMpps ?? NaN) / x.stackMpps],
+      ['process CPU ns/frame', (x: Run) => x.cpuNsPerFrame ?? NaN],
+      ['stack ns/frame', (x: Run) => x.stackNsPerFrame],
     ] as const) {
       const [va, vb] = [a.map(f), b.map(f)];
       const [ma, mb] = [median(va), median(vb)];

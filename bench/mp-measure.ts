@@ -40,6 +40,12 @@ export interface Run {
   sourceNsPerFrame: number;
   /** frames per second of each CPU's wall-clock time less its source copies, summed: the end to end of a NIC that copies for free */
   e2eNoSourceMpps: number;
+  /**
+   * The process's CPU time (process.cpuUsage: the workers, the main thread, V8's helpers) per frame
+   * forwarded: unlike the wall-clock rates, not moved by the OS running other processes instead of
+   * this one (on a loaded machine, what tells two builds apart); NaN from an older measurement
+   */
+  cpuNsPerFrame: number;
   maxBatchUs: number;
   maxGapUs: number;
   p50Us: number;
@@ -63,6 +69,7 @@ export async function measureMachine(
   e.stats.resetTimes();
   const before = e.stats.cpuCounters().map((c) => c['rx-frames']!);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   if (churn) {
     // route changes as fast as the control plane goes: the traffic's own route changes nexthop
     // in place, and 64 unrelated /24s come and go with their grace periods and reclaims, each
@@ -85,6 +92,7 @@ export async function measureMachine(
     await sleep(ms);
   }
   const el = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const frames = e.stats.cpuCounters().map((c, i) => c['rx-frames']! - before[i]!);
   const times = e.stats.cpuTimes();
   const [p50Us, p99Us, p999Us] = [0.5, 0.99, 0.999].map((q) => e.stats.batchTimeQuantileNs(q) / 1e3) as [
@@ -105,6 +113,7 @@ export async function measureMachine(
     nicNsPerFrame: times.reduce((s, t) => s + t.nicNs, 0) / Math.max(1, total),
     sourceNsPerFrame: times.reduce((s, t) => s + (t.sourceNs ?? NaN), 0) / Math.max(1, total),
     e2eNoSourceMpps: frames.reduce((s, f, i) => s + f / (el * 1e3 - (times[i]!.sourceNs ?? NaN) / 1e6), 0) / 1e3,
+    cpuNsPerFrame: ((cpu.user + cpu.system) * 1e3) / Math.max(1, total),
     maxBatchUs: Math.max(...times.map((t) => t.maxBatchNs)) / 1e3,
     maxGapUs: Math.max(...times.map((t) => t.maxGapNs)) / 1e3,
     p50Us,

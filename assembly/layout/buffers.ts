@@ -63,7 +63,8 @@ export const MB_BULK = 64; // clusters moved between a cache and the pool at onc
 //   busy-polled, engine.busy_poll_us) | 40 poller (u32: cpu + 1 of the CPU busy-polling the device now,
 //   0 none; while set the link's RX thread stops watching the device and waits for it to clear:
 //   ts/host/tap-thread-node.ts) | 44 pauses (u32: times the RX thread stopped watching for a poller)
-//   | RXR_SIZE: slots of RXD_SIZE bytes
+//   | 48 warm (u32, the producer's: an xor of the cluster words rxr_place read ahead, stored so
+//   the reads are kept, as CTX_WARM) | RXR_SIZE: slots of RXD_SIZE bytes
 //   slot: 0 cluster (u32) | 4 length (u16) | 6 done (u16) | 8 RSS hash (u32) | 12 hash type (u32, HT_*)
 // The hash and its type are the NIC's, written with the frame as a NIC writes them into its RX
 // descriptor (82599's RSS hash field): a generated queue's NIC takes them from its template's
@@ -81,6 +82,7 @@ export const RXR_DIRECT = 32;
 export const RXR_POLLED = 36;
 export const RXR_POLLER = 40;
 export const RXR_PAUSES = 44;
+export const RXR_WARM = 48;
 export const RXD_SIZE = 16;
 export const RXD_BUF = 0;
 export const RXD_LEN = 4;

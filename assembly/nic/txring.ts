@@ -69,6 +69,15 @@ function txr_reclaim_locked(r: usize, fs: usize, pool: usize): u32 {
   // in one load (TXD_SIZE is 8 bytes)
   let cnt = ld32(fs);
   const cap = ld32(fs + 4);
+  if (cnt + k <= cap) {
+    // room in the cache for them all (nearly always): a loop without the drain and the values it
+    // needs, which V8 kept spilling (the same stores as the loop below; 0.9 ns a frame in mp.ts)
+    for (; tail != head; tail++, cnt++) {
+      const d = load<u64>(r + TXR_SIZE + <usize>(tail & mask) * TXD_SIZE);
+      bytes += ((d >> (TXD_LEN * 8)) & 0xffff) + 4;
+      store<u32>(fs + 8 + ((<usize>cnt) << 2), <u32>(d >> (TXD_BUF * 8)) - (<u32>(d >> (TXD_OFF * 8)) & 0xffff));
+    }
+  }
   for (; tail != head; tail++) {
     const d = load<u64>(r + TXR_SIZE + <usize>(tail & mask) * TXD_SIZE);
     bytes += ((d >> (TXD_LEN * 8)) & 0xffff) + 4; // + FCS: bytes on the wire
@@ -97,6 +106,31 @@ export function txr_reclaim(r: usize, fs: usize, pool: usize, cpu: u32): u32 {
 }
 
 /**
+ * tx_post's common case: descriptors [i, end) forwarded in place (one entry, in their own cluster)
+ * out of interface `ifx`, posted to ring `ring` from slot `head` on (the caller holds its lock and
+ * checked it has room for them all). Returns the first descriptor it did not post (end when it
+ * posted them all). Written apart so that the loop has one bound and no counters but i and head
+ * (binaryen inlines it back; the loop's shape is what counts: 0.3-0.4 ns a frame in mp.ts).
+ */
+function tx_post_run(ring: usize, ifx: u32, mask: u32, head: u32, pd0: usize, tx0: usize, i: u32, end: u32): u32 {
+  for (; i < end; i++, head++) {
+    const pd = pd0 + <usize>i * PD_SIZE;
+    if (ld16(pd + PD_NTX) != 1) break;
+    const te = load<u64>(tx0 + <usize>ld32(pd + PD_TXFIRST) * TX_SIZE);
+    if ((<u32>(te >> (TX_IF * 8)) & 0xffff) != ifx) break;
+    const buf = <u32>(te >> (TX_BUF * 8));
+    const off = buf - (ld32(pd + PD_BUF) - BUF_HEADROOM);
+    if (off >= <u32>BUF_SIZE) break;
+    const len = (te >> (TX_LEN * 8)) & 0xffff;
+    store<u64>(
+      ring + TXR_SIZE + <usize>(head & mask) * TXD_SIZE,
+      ((<u64>buf) << (TXD_BUF * 8)) | (len << (TXD_LEN * 8)) | ((<u64>off) << (TXD_OFF * 8)),
+    );
+  }
+  return i;
+}
+
+/**
  * After fwd_batch over descriptors [0, n) on CPU `cpu`: posts every tx entry to ring (cpu mod
  * rings) of its interface, and frees every received cluster no tx entry went out in (drops, local
  * deliveries, frames that became ICMP errors or fragments). An interface without rings, or a ring
@@ -116,27 +150,13 @@ export function tx_post(ctx: usize, n: u32, txmap: usize, cpu: u32, pool: usize)
   let posted: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     if (held != 0) {
-      // the common case in a loop of its own: frames forwarded in place (one entry, in their own
-      // cluster) out of the held ring's interface, while it has room; the first other frame takes
-      // the general way below
-      const mask = size - 1;
-      let room = size - (head - tail);
-      for (; i < n && room != 0; i++, room--) {
-        const pd = pd0 + <usize>i * PD_SIZE;
-        if (ld16(pd + PD_NTX) != 1) break;
-        const te = load<u64>(tx0 + <usize>ld32(pd + PD_TXFIRST) * TX_SIZE);
-        if ((<u32>(te >> (TX_IF * 8)) & 0xffff) != heldIf) break;
-        const buf = <u32>(te >> (TX_BUF * 8));
-        const off = buf - (ld32(pd + PD_BUF) - BUF_HEADROOM);
-        if (off >= <u32>BUF_SIZE) break;
-        const len = (te >> (TX_LEN * 8)) & 0xffff;
-        store<u64>(
-          held + TXR_SIZE + <usize>(head & mask) * TXD_SIZE,
-          ((<u64>buf) << (TXD_BUF * 8)) | (len << (TXD_LEN * 8)) | ((<u64>off) << (TXD_OFF * 8)),
-        );
-        head++;
-        posted++;
-      }
+      // the common case in a function of its own (see tx_post_run), while the held ring has room;
+      // the first other frame takes the general way below
+      const room = size - (head - tail);
+      const j = tx_post_run(held, heldIf, size - 1, head, pd0, tx0, i, n - i < room ? n : i + room);
+      head += j - i;
+      posted += j - i;
+      i = j;
       if (i == n) break;
     }
     const pd = pd0 + <usize>i * PD_SIZE;

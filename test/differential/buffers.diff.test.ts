@@ -160,8 +160,10 @@ function apply(w: World, o: Op): number {
   switch (o.op) {
     case 'fill': {
       const r = rings(w)[o.q]!;
-      // wm2's NIC (queue 2) writes no hash
-      const got = k.rxr_fill(r, o.n, w.tmpl, w.stride, LENS.length, 0, w.seq[o.q]!, o.q === 2 ? 0 : w.hashes);
+      // wm2's NIC (queue 2) writes no hash; queue 1's sends one length (64 bytes from each template's
+      // start), rxr_place's own loop for the generator's usual case
+      const fixed = o.q === 1 ? 64 : 0;
+      const got = k.rxr_fill(r, o.n, w.tmpl, w.stride, LENS.length, fixed, w.seq[o.q]!, o.q === 2 ? 0 : w.hashes);
       w.seq[o.q] = (w.seq[o.q]! + o.n) % LENS.length;
       return got;
     }

@@ -75,6 +75,9 @@ import {
   CTX_NTX,
   PRB_IF,
   TXR_HEAD,
+  TXR_TAIL,
+  TXR_LINK,
+  TXR_SENT,
 } from '../../assembly/layout.js';
 import { type KernelImpl, makeKernels } from '../stack/kernels.js';
 import type { Layout } from '../stack/memory-plan.js';
@@ -207,8 +210,10 @@ export function cpuRun(
   /**
    * The softint's work on descriptors [0, n): the pipeline, then the TX rings. `t0`: when the NIC
    * work began; `soft`: the frames came without the NIC's hash (a real link), hash them here.
-   * Returns when it ended (the next batch's NIC work begins there). Called inside the read section
-   * its caller entered before taking the frames; it leaves it once they are on the TX rings.
+   * Returns when the pipeline ended: the NIC time from there on (tx_post, the cache) is counted by
+   * the next batch's, whose NIC work begins there (a clock read costs 40-150 ns here: one less a
+   * batch). Called inside the read section its caller entered before taking the frames; it leaves
+   * it once they are on the TX rings.
    */
   const runBatch = (n: number, now: number, nowMs: number, t0: number, lineRate: boolean, soft: boolean) => {
     if (soft) k.rss_batch(ctx, n);
@@ -233,15 +238,14 @@ export function cpuRun(
     rangTx(k.tx_post(ctx, n, d.txmap, d.cpu, d.pool));
     k.psz_read_exit(d.psz, d.cpu);
     k.pool_balance(fs, d.pool, batch);
-    const t3 = performance.now();
     st[0]! += (t2 - t1) * 1e6;
-    st[1]! += (t1 - t0 + t3 - t2) * 1e6;
+    st[1]! += (t1 - t0) * 1e6;
     st[2]! += 1;
     st[4] = Math.max(st[4]!, (t2 - t1) * 1e6);
     hist[31 - Math.clz32(Math.max(1, Math.round((t2 - t1) * 1e6)))]!++;
     if (lastEnd !== 0 && lineRate) st[5] = Math.max(st[5]!, (t1 - lastEnd) * 1e6); // a stall shows at line rate only
     lastEnd = t2;
-    return t3;
+    return t2;
   };
   // the wire (gen-wire.ts): a generated queue's source, this CPU being its NIC (the inline generator)
   // (the source's copy, a real NIC's DMA and free for the CPU, timed apart within the NIC time: st[6])
@@ -257,37 +261,49 @@ export function cpuRun(
     if ((u32(qs + QS_FLAGS) & (QSF_LINK | QSF_GENTHREAD)) !== 0) return 0;
     return wire.receive(qs, rxr, poll, nowMs);
   };
+  /** Whether TX ring r holds frames its NIC has sent (txr_reclaim's racy peek, without the call). */
+  const txSent = (r: number): boolean =>
+    (u32(r + TXR_LINK) !== 0 ? Atomics.load(i32, (r + TXR_SENT) >> 2) : Atomics.load(i32, (r + TXR_HEAD) >> 2)) !==
+    Atomics.load(i32, (r + TXR_TAIL) >> 2);
   /**
    * One interrupt (or, in poll mode, one poll turn) of vector v: txeof, then what the wire brought.
-   * Returns whether it found work.
+   * `tPrev`: the clock as the work before ended, when this CPU has been busy since (its NIC time
+   * goes on from there), else 0. Returns the clock when its work ended (a pipeline's end, see
+   * runBatch), or 0 when it found none. A queue with nothing to reclaim, no traffic source of this
+   * CPU's and nothing received reads no clock: most of a pass's queues are like that, and a clock
+   * read costs 40-150 ns on this machine.
    */
-  const service = (v: number, vt: number, poll: boolean, first: boolean): boolean => {
+  const service = (v: number, vt: number, poll: boolean, first: boolean, tPrev: number): number => {
     const qs = d.qs + v * QS_SIZE;
     const txr = u32(qs + QS_TXR);
     const rxr = u32(qs + QS_RXR);
-    const t0 = performance.now();
+    const reclaim = txr !== 0 && (!poll || first) && txSent(txr);
+    const wired = rxr !== 0 && u32(qs + QS_COUNT) !== 0 && (u32(qs + QS_FLAGS) & (QSF_LINK | QSF_GENTHREAD)) === 0;
+    if (!reclaim && !wired && (rxr === 0 || Atomics.load(i32, (rxr + RXR_HW) >> 2) === u32(rxr + RXR_SW))) return 0;
+    const t0 = tPrev !== 0 ? tPrev : performance.now();
     const nowMs = performance.timeOrigin + t0;
     const now = Math.floor(nowMs) >>> 0;
-    const sent = txr !== 0 && (!poll || first) ? k.txr_reclaim(txr, fs, d.pool, d.cpu) : 0;
+    const sent = reclaim ? k.txr_reclaim(txr, fs, d.pool, d.cpu) : 0;
     // what the wire brought now, and what an earlier pass left in the ring (a wire that brought more
     // than a batch, a trial stopped early): the driver takes done slots whenever there are some
-    if (rxr !== 0) receive(qs, rxr, poll, nowMs);
+    if (wired) receive(qs, rxr, poll, nowMs);
     const arrived = rxr !== 0 ? (Atomics.load(i32, (rxr + RXR_HW) >> 2) - u32(rxr + RXR_SW)) >>> 0 : 0;
-    if (sent === 0 && arrived === 0) return false;
+    if (sent === 0 && arrived === 0) return 0;
     if (first || !poll) dv.setUint32(vt + VT_COUNTS + d.cpu * 4, u32(vt + VT_COUNTS + d.cpu * 4) + 1, true); // the interrupt
     if (arrived === 0) {
       // txeof alone (the sink's queues: where the frames went out) is the driver's time too
-      if (sent !== 0) st[1]! += (performance.now() - t0) * 1e6;
-      return true;
+      const t1 = performance.now();
+      st[1]! += (t1 - t0) * 1e6;
+      return t1;
     }
     const lineRate = u32(qs + QS_RATE) === 0;
     const soft = (u32(qs + QS_FLAGS) & QSF_LINK) !== 0;
     if (poll) {
       k.psz_read_enter(d.psz, d.cpu);
       const n = k.rxr_poll(ctx, rxr, d.pool, batch);
-      if (n > 0) runBatch(n, now, nowMs, t0, lineRate, soft);
-      else k.psz_read_exit(d.psz, d.cpu);
-      return true;
+      if (n > 0) return runBatch(n, now, nowMs, t0, lineRate, soft);
+      k.psz_read_exit(d.psz, d.cpu);
+      return t0;
     }
     // hard interrupt: onto the pktq; the softint runs as it returns, a batch at a time until the pktq
     // is empty (the interrupt and its first dequeue in one call: straight into the batch when the
@@ -299,7 +315,7 @@ export function cpuRun(
       k.psz_read_enter(d.psz, d.cpu);
     }
     k.psz_read_exit(d.psz, d.cpu);
-    return true;
+    return tb;
   };
   /**
    * How long this CPU may nap while queue state `qs`'s generated wire runs: the NIC lives on this CPU,
@@ -357,6 +373,9 @@ export function cpuRun(
   /** Naps shorter than this are not worth a sleep (the kernel's timer slack alone is 50 us): poll on. */
   const MIN_NAP_MS = 0.2;
   let lastWorked = 0;
+  // the clock as this CPU's last work ended, while it has not napped since (0: read it afresh):
+  // the next queue's NIC time goes on from there
+  let clock = 0;
   while (Atomics.load(i32, (d.mp + MP_STOP) >> 2) === 0) {
     const bell = Atomics.load(i32, (d.mp + MP_DOORBELL) >> 2);
     let worked = false;
@@ -379,7 +398,9 @@ export function cpuRun(
       const poll = u32(vt + VT_MODE) === VTM_POLL;
       const turns = poll ? u32(vt + VT_BUDGET) : 1;
       for (let t = 0; t < turns; t++) {
-        if (!service(v, vt, poll, t === 0)) break;
+        const end = service(v, vt, poll, t === 0, clock);
+        if (end === 0) break;
+        clock = end;
         worked = true;
       }
       napMs = Math.min(napMs, wireNapMs(d.qs + v * QS_SIZE));
@@ -400,6 +421,7 @@ export function cpuRun(
       }
     }
     // idle: nap until rung, or 1 ms, or until a generated wire of ours would raise its interrupt
+    if (!worked) clock = 0; // what follows is idle time (a spin, a nap), no NIC time
     // busy polling: the devices are read on every pass of the window, busy or idle (while this CPU
     // polls them their RX threads do not: a CPU that only polled when idle would leave them unread
     // under load); what it placed is serviced on the next pass

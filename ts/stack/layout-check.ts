@@ -230,6 +230,7 @@ const STRUCTS: Struct[] = [
       POLLED: U32,
       POLLER: U32,
       PAUSES: U32,
+      WARM: U32,
     },
   },
   { prefix: 'RXD_', fields: { BUF: U32, LEN: U16, DONE: U16, RSS: U32, HTYPE: U32 } },

@@ -7,6 +7,7 @@ import {
   RXR_MISSED,
   RXR_NOBUFS,
   RXR_IF,
+  RXR_WARM,
   RXD_SIZE,
   RXD_BUF,
   RXD_LEN,
@@ -40,6 +41,9 @@ import {
 import { type Mem, ald32, ast32, copy_frame, ld16, ld32, st8, st16, st32 } from '../util/mem.js';
 import { pktq_dequeue } from '../net/pktq.js';
 import { pool_get } from './mbuf.js';
+
+/** The AS kernel's read-ahead distance (there a cache warm-up; here only the same word written). */
+const RXR_WARM_AHEAD = 8;
 
 function slot_at(r: number, mask: number, i: number): number {
   return r + RXR_SIZE + ((i & mask) >>> 0) * RXD_SIZE;
@@ -91,8 +95,11 @@ export function rxr_place(
   const room = (size - ((hw - ald32(m, r + RXR_SW)) >>> 0)) >>> 0; // acquire, as the AS kernel
   const k = Math.min(n, room);
   let t = seq % count;
+  let warm = 0;
   for (let i = 0; i < k; i++) {
     const s = slot_at(r, size - 1, hw);
+    if (i + RXR_WARM_AHEAD < k)
+      warm ^= ld32(m, ld32(m, slot_at(r, size - 1, (hw + RXR_WARM_AHEAD) >>> 0) + RXD_BUF) + BUF_HEADROOM);
     const src = tmpl + t * stride;
     const l = len !== 0 ? len : ld32(m, src);
     const from = len !== 0 ? src : src + 4;
@@ -106,6 +113,7 @@ export function rxr_place(
     t = t + 1 === count ? 0 : t + 1;
   }
   if (k < n) st32(m, r + RXR_MISSED, ld32(m, r + RXR_MISSED) + (n - k));
+  st32(m, r + RXR_WARM, warm >>> 0);
   return k;
 }
 
