@@ -252,15 +252,6 @@ export function cpuRun(
   const wire = makeWire(k, dv, batch, d.qs, d.probe, false, (ns) => {
     st[6]! += ns;
   });
-  /**
-   * Up to `batch` frames from the queue's traffic source into its RX ring, as its line allows.
-   * Returns how many it made (service reads what the ring holds, whoever filled it).
-   */
-  const receive = (qs: number, rxr: number, poll: boolean, nowMs: number): number => {
-    // a real link or the generator thread: its driver is the NIC and places what arrives itself (link-port.ts's protocol)
-    if ((u32(qs + QS_FLAGS) & (QSF_LINK | QSF_GENTHREAD)) !== 0) return 0;
-    return wire.receive(qs, rxr, poll, nowMs);
-  };
   /** Whether TX ring r holds frames its NIC has sent (txr_reclaim's racy peek, without the call). */
   const txSent = (r: number): boolean =>
     (u32(r + TXR_LINK) !== 0 ? Atomics.load(i32, (r + TXR_SENT) >> 2) : Atomics.load(i32, (r + TXR_HEAD) >> 2)) !==
@@ -278,6 +269,8 @@ export function cpuRun(
     const txr = u32(qs + QS_TXR);
     const rxr = u32(qs + QS_RXR);
     const reclaim = txr !== 0 && (!poll || first) && txSent(txr);
+    // a traffic source this CPU is the NIC of (not a real link's or the generator thread's: their
+    // driver places what arrives itself, link-port.ts's protocol)
     const wired = rxr !== 0 && u32(qs + QS_COUNT) !== 0 && (u32(qs + QS_FLAGS) & (QSF_LINK | QSF_GENTHREAD)) === 0;
     if (!reclaim && !wired && (rxr === 0 || Atomics.load(i32, (rxr + RXR_HW) >> 2) === u32(rxr + RXR_SW))) return 0;
     const t0 = tPrev !== 0 ? tPrev : performance.now();
@@ -286,7 +279,7 @@ export function cpuRun(
     const sent = reclaim ? k.txr_reclaim(txr, fs, d.pool, d.cpu) : 0;
     // what the wire brought now, and what an earlier pass left in the ring (a wire that brought more
     // than a batch, a trial stopped early): the driver takes done slots whenever there are some
-    if (wired) receive(qs, rxr, poll, nowMs);
+    if (wired) wire.receive(qs, rxr, poll, nowMs); // up to a batch, as its line allows
     const arrived = rxr !== 0 ? (Atomics.load(i32, (rxr + RXR_HW) >> 2) - u32(rxr + RXR_SW)) >>> 0 : 0;
     if (sent === 0 && arrived === 0) return 0;
     if (first || !poll) dv.setUint32(vt + VT_COUNTS + d.cpu * 4, u32(vt + VT_COUNTS + d.cpu * 4) + 1, true); // the interrupt
