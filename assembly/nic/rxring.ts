@@ -59,6 +59,11 @@ const RXR_WARM_AHEAD: u32 = 8;
   return r + RXR_SIZE + <usize>(i & mask) * RXD_SIZE;
 }
 
+/** rxr_place's read ahead: a word of the cluster in slot i, whose copy comes RXR_WARM_AHEAD frames later. */
+@inline function cluster_word(r: usize, mask: u32, i: u32): u32 {
+  return load<u32>(<usize>ld32(slot_at(r, mask, i) + RXD_BUF) + BUF_HEADROOM);
+}
+
 /**
  * The driver takes done slot s: clears its done bit and returns the frame's cluster, putting a
  * fresh one from the cache in the slot; with none to put there, returns 0, counts RXR_NOBUFS and
@@ -129,8 +134,7 @@ export function rxr_place(
     let h = hashes + ((<usize>t) << 3);
     for (let i: u32 = 0; i < k; i++, hw++) {
       const s = slot_at(r, mask, hw);
-      if (i + RXR_WARM_AHEAD < k)
-        warm ^= load<u32>(<usize>ld32(slot_at(r, mask, hw + RXR_WARM_AHEAD) + RXD_BUF) + BUF_HEADROOM);
+      if (i + RXR_WARM_AHEAD < k) warm ^= cluster_word(r, mask, hw + RXR_WARM_AHEAD);
       copy_frame(<usize>ld32(s + RXD_BUF) + BUF_HEADROOM, src, len);
       store<u64>(s + RXD_RSS, load<u64>(h)); // RXD_HTYPE too
       st32(s + RXD_LEN, lenDone); // and RXD_DONE set, in one store
@@ -146,8 +150,7 @@ export function rxr_place(
     for (let i: u32 = 0; i < k; i++) {
       const s = slot_at(r, size - 1, hw);
       // within this call's own slots only [hw, hw + k): a producer on another thread owns no others
-      if (i + RXR_WARM_AHEAD < k)
-        warm ^= load<u32>(<usize>ld32(slot_at(r, size - 1, hw + RXR_WARM_AHEAD) + RXD_BUF) + BUF_HEADROOM);
+      if (i + RXR_WARM_AHEAD < k) warm ^= cluster_word(r, size - 1, hw + RXR_WARM_AHEAD);
       const src = tmpl + <usize>t * stride;
       const l = len != 0 ? len : load<u32>(src);
       copy_frame(<usize>ld32(s + RXD_BUF) + BUF_HEADROOM, len != 0 ? src : src + 4, l);
