@@ -216,6 +216,12 @@ async function drain(e: NodeMachine, sink: number, maxMs = 2000): Promise<void> 
   }
 }
 
+/** The generator thread's pauses since `p0` (stats.generatorPauses() then). */
+function pausesSince(e: NodeMachine, p0: { count: number; us: number }, charged: boolean) {
+  const p = e.stats.generatorPauses();
+  return { count: p.count - p0.count, us: p.us - p0.us, charged };
+}
+
 /** One trial: `frames` at `rate` frames/s; stops early once its loss is certainly beyond `allowed`. */
 export async function runTrial(
   e: NodeMachine,
@@ -371,13 +377,7 @@ export async function runBench(o: BenchOptions, on: (ev: BenchEvent) => void = (
         describe: sc.describe,
         generator: gen,
         rxRing: o.rxRing ?? RX_RING,
-        generatorPauses:
-          gen === 'thread'
-            ? (() => {
-                const p1 = e.stats.generatorPauses();
-                return { count: p1.count - p0.count, us: p1.us - p0.us, charged: o.chargeGeneratorPauses === true };
-              })()
-            : null,
+        generatorPauses: gen === 'thread' ? pausesSince(e, p0, o.chargeGeneratorPauses === true) : null,
         atThroughput,
         backToBack: b2b,
         bootMs: Math.round(bootMs),
