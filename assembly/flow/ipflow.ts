@@ -166,27 +166,38 @@ function flowRemove(ft: usize, e: usize): void {
   now: u32,
   cnt: usize,
 ): usize {
-  let e = <usize>ld32(<usize>ld32(ft + FT_BUCKETS) + ((<usize>b) << 2));
-  while (e != 0) {
-    if (keyEq(e, src, dst, tos)) {
-      if (now - ld32(e + FE_LAST) > ld32(ft + FT_IDLE_MS)) {
-        flowRemove(ft, e);
-        cnt_add(cnt, C_FLOW_EXPIRE, 1);
-        return 0;
-      }
-      st32(e + FE_USES, ld32(e + FE_USES) + 1);
-      // The LRU list is ordered by FE_LAST (ms), so an entry already used this millisecond is
-      // already among the most recent: relink at most once per ms per flow, not on every packet.
-      if (ld32(e + FE_LAST) != now) {
-        st32(e + FE_LAST, now);
-        lruUnlink(ft, e);
-        lruPushHead(ft, e);
-      }
-      return e;
-    }
-    e = <usize>ld32(e + FE_HNEXT);
+  const e = ipflow_find_at(ft, b, src, dst, tos);
+  if (e == 0) return 0;
+  if (now - ld32(e + FE_LAST) > ld32(ft + FT_IDLE_MS)) {
+    flowRemove(ft, e);
+    cnt_add(cnt, C_FLOW_EXPIRE, 1);
+    return 0;
   }
-  return 0;
+  ipflow_touch(ft, e, now);
+  return e;
+}
+
+/**
+ * The entry for the key in bucket b (which must be ipflow_hash(ft, src, dst, tos)), or 0; changes
+ * nothing, and does not look at its age: a caller that may still decline the hit (pass 1's fused
+ * path) checks FE_LAST itself and leaves an idle entry to ipflow_lookup_at.
+ */
+@inline export function ipflow_find_at(ft: usize, b: u32, src: usize, dst: usize, tos: u32): usize {
+  let e = <usize>ld32(<usize>ld32(ft + FT_BUCKETS) + ((<usize>b) << 2));
+  while (e != 0 && !keyEq(e, src, dst, tos)) e = <usize>ld32(e + FE_HNEXT);
+  return e;
+}
+
+/** Marks entry e (found, not idle) used at `now`: FE_USES, and FE_LAST with the LRU order. */
+@inline export function ipflow_touch(ft: usize, e: usize, now: u32): void {
+  st32(e + FE_USES, ld32(e + FE_USES) + 1);
+  // The LRU list is ordered by FE_LAST (ms), so an entry already used this millisecond is
+  // already among the most recent: relink at most once per ms per flow, not on every packet.
+  if (ld32(e + FE_LAST) != now) {
+    st32(e + FE_LAST, now);
+    lruUnlink(ft, e);
+    lruPushHead(ft, e);
+  }
 }
 
 /**

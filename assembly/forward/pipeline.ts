@@ -40,6 +40,8 @@ import {
   IFC_IPKTS,
   IFC_IBYTES,
   IFC_IDROPS,
+  IFC_OPKTS,
+  IFC_OBYTES,
   CTX_OPTS,
   CTX_IFNET,
   CTX_NIF,
@@ -52,6 +54,14 @@ import {
   CTX_NBR,
   CTX_NEV,
   CTX_ENCAP,
+  CTX_TX,
+  CTX_TXCAP,
+  TX_SIZE,
+  TX_BUF,
+  TX_LEN,
+  TX_IF,
+  FT_IDLE_MS,
+  FE_LAST,
   C_GIF_DECAP,
   IFF_GIF,
   R_GIF_NEST,
@@ -79,6 +89,8 @@ import {
   IF_VLANMAP,
   IF_BRIDGE,
   IFF_BRPORT,
+  IFF_VLAN,
+  IFF_BRIDGE,
   IFF_UP,
   IFF_EXISTS,
   IFF_DIRBCAST,
@@ -155,6 +167,8 @@ import { nd6_is_nd, nd6_input } from '../nbr/nd6';
 import {
   ipflow_lookup,
   ipflow_lookup_at,
+  ipflow_find_at,
+  ipflow_touch,
   ipflow_hash,
   ipflow_insert,
   ipflow_check_gen,
@@ -246,8 +260,12 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   // not when it decides which frames ip4_route_pass warms (CTX_WARM, which the TS twin writes alike)
   const twoPass = pass1_rest == 0 || (routePass && warm);
   let routed = false; // PD_NH of marked frames holds the destination's nexthop (ip4_route_pass)
+  let done: u32 = 0; // frames [0, done) forwarded whole by pass 1 (ip4_fuse)
   if (twoPass) {
-    const marked = ip4_classify(ctx, pd0, n);
+    const nif = ld32(ctx + CTX_NIF);
+    const plainIfs = nif <= 64 ? plain_rx_ifs(ctx, nif) : 0;
+    if (nif <= 64 && (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) != 0) done = ip4_fuse(ctx, pd0, n, plainIfs, now);
+    const marked = done + ip4_classify(ctx, pd0, done, n, plainIfs);
     if (marked * 8 < n) pass1_rest = PASS1_REST;
     if (routePass && (marked != 0 || warm)) {
       ip4_route_pass(ctx, pd0, n, warm);
@@ -260,7 +278,7 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   // inlined, in a function of its own; the other as before (with the quick path in the one loop the fast
   // path ran 2% slower, with both copies in fwd_batch radix and gif about 1%)
   if (routed) pass2_routed(ctx, pd0, n, now, cnt);
-  else pass2(ctx, pd0, n, twoPass, false, now, cnt);
+  else pass2(ctx, pd0, done, n, twoPass, false, now, cnt);
   cnt_add(cnt, C_RX_FRAMES, n);
   cnt_add(cnt, C_TX_FRAMES, batch_tx_frames);
   cnt_add(cnt, C_TX_BYTES, batch_tx_bytes);
@@ -270,17 +288,27 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
 }
 
 /**
- * Pass 2 over descriptors [0, n): every frame to ip4_plain (marked by pass 1) or ether_input, its
- * receive counters, and the batch's received bytes and fast, normal and bridged frames counted.
+ * Pass 2 over descriptors [i0, n): every frame to ip4_plain (marked by pass 1) or ether_input, its
+ * receive counters, and the batch's received bytes and fast, normal and bridged frames counted, with
+ * those of the i0 frames ip4_fuse forwarded (all fast; their receive counters are its own).
  */
-@inline function pass2(ctx: usize, pd0: usize, n: u32, twoPass: bool, routed: bool, now: u32, cnt: usize): void {
+@inline function pass2(
+  ctx: usize,
+  pd0: usize,
+  i0: u32,
+  n: u32,
+  twoPass: bool,
+  routed: bool,
+  now: u32,
+  cnt: usize,
+): void {
   const ifc = <usize>ld32(ctx + CTX_IFCNT);
   const nif = ld32(ctx + CTX_NIF);
-  let rxBytes: u64 = 0;
-  let fast: u32 = 0;
+  let rxBytes: u64 = i0 != 0 ? fuse_rx_bytes : 0;
+  let fast: u32 = i0;
   let normal: u32 = 0;
   let bridged: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
+  for (let i: u32 = i0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
     const plain = twoPass && ld16(pd + PD_PATH) == PLAIN4; // pass 1's mark, overwritten below
     const fb = ld32(pd + PD_NH); // and, with ipflow on, the flow's bucket, else maybe the nexthop
@@ -316,7 +344,7 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
 
 /** pass2 for a routed batch, a function of its own so fwd_batch's code stays as small as before. */
 function pass2_routed(ctx: usize, pd0: usize, n: u32, now: u32, cnt: usize): void {
-  pass2(ctx, pd0, n, true, true, now, cnt);
+  pass2(ctx, pd0, 0, n, true, true, now, cnt);
 }
 
 @inline function ifOk(ifp: usize): bool {
@@ -335,60 +363,164 @@ function pass2_routed(ctx: usize, pd0: usize, n: u32, now: u32, cnt: usize): voi
 const PLAIN4: u32 = 0xffff;
 
 /**
- * Pass 1 over the batch (VPP's shape: the checks of every frame in one tight loop, then the per-frame
- * work): marks in PD_PATH each frame that ether_input and ip4_input would hand to ip4_route with no
- * verdict and no write on the way: a unicast frame to the receiving interface's MAC (up, not a bridge
- * member, no 802.1Q tag), IPv4 with a 20-byte header, a length that fits, a valid checksum and no
- * martian or group address. It reads frames and the interface table only, which the batch's own work
- * never changes, so the marks hold in pass 2; every other frame takes ether_input as before.
+ * Receiving interfaces whose frames can be plain (ifPlainRx), one bit each, for ctx's nif <= 64
+ * interfaces, worked out once per batch: a batch alternating between bridge members costs one test a
+ * frame. Bit 0 (no interface) is never set.
  */
-function ip4_classify(ctx: usize, pd0: usize, n: u32): u32 {
+function plain_rx_ifs(ctx: usize, nif: u32): u64 {
+  const ifnet = <usize>ld32(ctx + CTX_IFNET);
+  let m: u64 = 0;
+  for (let j: u32 = 1; j < nif; j++) if (ifPlainRx(ifnet + <usize>j * IF_SIZE)) m |= (<u64>1) << j;
+  return m;
+}
+
+/**
+ * Whether the frame at buf (len bytes, received on ifp, an interface that can take plain frames) is
+ * plain: a unicast frame to ifp's MAC, IPv4 with a 20-byte header, a length that fits, a valid checksum
+ * and no martian or group address on either side (ether_input's and ip4_input's checks, none failed).
+ */
+@inline function ip4_is_plain(ifp: usize, buf: usize, len: u32): bool {
+  // one compare per field, no branch until the checksum: our MAC (so unicast), EtherType IPv4
+  // and version 4 with a 20-byte header (bytes 12..14), 34 <= len <= MAX_FRAME, 20 <= iplen <= len - 14
+  const iplen = ld16be(buf + 16);
+  const ok =
+    (<u32>(load<u32>(buf) == load<u32>(ifp + IF_MAC)) &
+      <u32>(ld16(buf + 4) == ld16(ifp + IF_MAC + 4)) &
+      <u32>((load<u32>(buf + 12) & 0xffffff) == 0x450008) &
+      <u32>(len - 34 <= <u32>MAX_FRAME - 34) &
+      <u32>(iplen - 20 <= len - 34)) !=
+    0;
+  if (!ok || in_cksum_hdr20(buf + 14) != 0) return false;
+  // unicast, neither 0/8, 127/8 nor 224/3 on either side (martians and groups: ip4_input's verdicts)
+  const s8 = ld8(buf + 26);
+  const d8 = ld8(buf + 30);
+  return (<u32>(s8 - 1 < 223) & <u32>(s8 != 127) & <u32>(d8 - 1 < 223) & <u32>(d8 != 127)) != 0;
+}
+
+/**
+ * Pass 1 over descriptors [i0, n) (VPP's shape: the checks of every frame in one tight loop, then the
+ * per-frame work): marks in PD_PATH each frame that ether_input and ip4_input would hand to ip4_route
+ * with no verdict and no write on the way (ip4_is_plain, from an interface ifPlainRx takes: up, not a
+ * bridge member; bits of plainIfs when ctx has at most 64 interfaces, else asked per frame). It reads
+ * frames and the interface table only, which the batch's own work never changes, so the marks hold in
+ * pass 2; every other frame takes ether_input as before. With ipflow on, a marked frame's PD_NH gets
+ * its flow's bucket (scratch until pass 2).
+ */
+function ip4_classify(ctx: usize, pd0: usize, i0: u32, n: u32, plainIfs: u64): u32 {
   const ifnet = <usize>ld32(ctx + CTX_IFNET);
   const nif = ld32(ctx + CTX_NIF);
-  // receiving interfaces whose frames can be plain, one bit each, worked out once per batch (up to 64
-  // of them; past that, per frame): a batch alternating between bridge members costs one test a frame
   const masked = nif <= 64;
-  let plainIfs: u64 = 0;
-  if (masked) {
-    for (let j: u32 = 1; j < nif; j++) if (ifPlainRx(ifnet + <usize>j * IF_SIZE)) plainIfs |= (<u64>1) << j;
-  }
   const ft: usize = ld32(ctx + CTX_OPTS) & OPT_FASTFWD ? <usize>ld32(ctx + CTX_FLOW) : 0;
   let plain: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
+  for (let i: u32 = i0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
     const rxif = ld16(pd + PD_RXIF);
     const ifp = ifnet + <usize>rxif * IF_SIZE;
     const ifUsable = rxif != 0 && rxif < nif && (masked ? ((plainIfs >> <u64>rxif) & 1) != 0 : ifPlainRx(ifp));
     let mark: u32 = 0;
     if (ifUsable) {
-      const len = ld16(pd + PD_LEN);
       const buf = <usize>ld32(pd + PD_BUF);
-      // one compare per field, no branch until the checksum: our MAC (so unicast), EtherType IPv4
-      // and version 4 with a 20-byte header (bytes 12..14), 34 <= len <= MAX_FRAME, 20 <= iplen <= len - 14
-      const iplen = ld16be(buf + 16);
-      const ok =
-        (<u32>(load<u32>(buf) == load<u32>(ifp + IF_MAC)) &
-          <u32>(ld16(buf + 4) == ld16(ifp + IF_MAC + 4)) &
-          <u32>((load<u32>(buf + 12) & 0xffffff) == 0x450008) &
-          <u32>(len - 34 <= <u32>MAX_FRAME - 34) &
-          <u32>(iplen - 20 <= len - 34)) !=
-        0;
-      if (ok && in_cksum_hdr20(buf + 14) == 0) {
-        // unicast, neither 0/8, 127/8 nor 224/3 on either side (martians and groups: ip4_input's verdicts)
-        const s8 = ld8(buf + 26);
-        const d8 = ld8(buf + 30);
-        if ((<u32>(s8 - 1 < 223) & <u32>(s8 != 127) & <u32>(d8 - 1 < 223) & <u32>(d8 != 127)) != 0) {
-          mark = PLAIN4;
-          // the flow's bucket, for pass 2 (PD_NH is scratch until then). Loading the bucket and its
-          // first entry here as well, so the misses overlap, measured no faster with tables in cache.
-          if (ft != 0) st32(pd + PD_NH, ipflow_hash(ft, buf + 26, buf + 30, ld8(buf + 15)));
-        }
+      if (ip4_is_plain(ifp, buf, ld16(pd + PD_LEN))) {
+        mark = PLAIN4;
+        // the flow's bucket, for pass 2 (PD_NH is scratch until then). Loading the bucket and its
+        // first entry here as well, so the misses overlap, measured no faster with tables in cache.
+        if (ft != 0) st32(pd + PD_NH, ipflow_hash(ft, buf + 26, buf + 30, ld8(buf + 15)));
       }
     }
     st16(pd + PD_PATH, mark);
     plain += mark & 1;
   }
   return plain;
+}
+
+// The received bytes of the frames ip4_fuse forwarded in this batch, for pass 2's total (per instance,
+// so per CPU, as the batch tallies of output.ts).
+let fuse_rx_bytes: u64 = 0;
+
+/**
+ * Pass 1's fused hit path (ipflow on, ctx with at most 64 interfaces): from frame 0 on, forwards each
+ * frame that is plain (as ip4_classify would mark it), flowable (no fragment bits, TTL above 1) and an
+ * ipflow hit that can leave as cached (not idle, fits the flow's MTU, its tx interface up and neither a
+ * vlan nor a bridge, tx room) right there, with all of pass 2's work for it: TTL and checksum, Ethernet
+ * header, tx entry, PD_PATH/REASON (fast), PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, the flow marked used,
+ * and the rx/tx interface counters and batch tallies (C_FAST and C_RX_BYTES through pass 2). It stops
+ * at the first frame it cannot forward so, having written nothing for it, and returns how many it did:
+ * frames [0, done) are complete, and pass 1 and 2 start at `done`, so frames leave in their order and
+ * every lookup sees the flow table as it did before (the byte-identical results the TS twin checks).
+ */
+function ip4_fuse(ctx: usize, pd0: usize, n: u32, plainIfs: u64, now: u32): u32 {
+  const ifnet = <usize>ld32(ctx + CTX_IFNET);
+  const nif = ld32(ctx + CTX_NIF);
+  const ft = <usize>ld32(ctx + CTX_FLOW);
+  // tx interfaces a hit can leave by as a plain Ethernet frame: up, neither vlan nor bridge
+  let txIfs: u64 = 0;
+  for (let j: u32 = 1; j < nif; j++) {
+    const f = ld32(ifnet + <usize>j * IF_SIZE + IF_FLAGS) & (IFF_UP | IFF_EXISTS | IFF_VLAN | IFF_BRIDGE);
+    if (f == (IFF_UP | IFF_EXISTS)) txIfs |= (<u64>1) << j;
+  }
+  const idle = ld32(ft + FT_IDLE_MS);
+  const cap = ld32(ctx + CTX_TXCAP);
+  const tx0 = <usize>ld32(ctx + CTX_TX);
+  const ifc = <usize>ld32(ctx + CTX_IFCNT);
+  let ntx = ld32(ctx + CTX_NTX);
+  let rxBytes: u32 = 0;
+  let txBytes: u32 = 0;
+  let i: u32 = 0;
+  for (; i < n; i++) {
+    const pd = pd0 + <usize>i * PD_SIZE;
+    const rxif = ld16(pd + PD_RXIF);
+    if (rxif >= 64 || ((plainIfs >> <u64>rxif) & 1) == 0) break;
+    const len = ld16(pd + PD_LEN);
+    const buf = <usize>ld32(pd + PD_BUF);
+    if (!ip4_is_plain(ifnet + <usize>rxif * IF_SIZE, buf, len)) break;
+    const l3 = buf + 14;
+    const ttl = ld8(l3 + 8);
+    if ((ld16be(l3 + 6) & 0x3fff) != 0 || ttl <= 1) break;
+    const tos = ld8(l3 + 1);
+    const e = ipflow_find_at(ft, ipflow_hash(ft, l3 + 12, l3 + 16, tos), l3 + 12, l3 + 16, tos);
+    if (e == 0 || now - ld32(e + FE_LAST) > idle) break;
+    const txif = ld32(e + FE_TXIF);
+    const iplen = ld16be(l3 + 2);
+    if (iplen > ld32(e + FE_MTU) || txif >= 64 || ((txIfs >> <u64>txif) & 1) == 0 || ntx >= cap) break;
+    ipflow_touch(ft, e, now);
+    // TTL - 1, RFC 1624 checksum update (ip4_rewrite_output), then ether_output's plain case
+    const old = ld16be(l3 + 8);
+    st16be(l3 + 8, old - 0x100);
+    st16be(l3 + 10, in_cksum_update16(ld16be(l3 + 10), old, old - 0x100));
+    const tifp = ifnet + <usize>txif * IF_SIZE;
+    store<u32>(buf, load<u32>(e + FE_DMAC));
+    st16(buf + 4, ld16(e + FE_DMAC + 4));
+    store<u32>(buf + 6, load<u32>(tifp + IF_MAC));
+    st16(buf + 10, ld16(tifp + IF_MAC + 4)); // the EtherType is IPv4 already (ip4_is_plain)
+    let flen = iplen + 14;
+    if (flen < 60) {
+      memory.fill(l3 + iplen, 0, 60 - flen);
+      flen = 60;
+    }
+    const t = tx0 + <usize>ntx * TX_SIZE;
+    st32(t + TX_BUF, <u32>buf);
+    st16(t + TX_LEN, flen);
+    st16(t + TX_IF, txif);
+    st16(pd + PD_PATH, PATH_FAST);
+    st32(pd + PD_TXIF, txif | (1 << 16)); // TXIF and NTX
+    st32(pd + PD_TXFIRST, ntx);
+    st32(pd + PD_NH, ld32(e + FE_NH));
+    ntx++;
+    rxBytes += len;
+    txBytes += flen;
+    const ic = ifc + <usize>rxif * IFC_SIZE;
+    cnt_add(ic, IFC_IPKTS >> 3, 1);
+    cnt_add(ic, IFC_IBYTES >> 3, len);
+    const oc = ifc + <usize>txif * IFC_SIZE;
+    cnt_add(oc, IFC_OPKTS >> 3, 1);
+    cnt_add(oc, IFC_OBYTES >> 3, flen);
+  }
+  st32(ctx + CTX_NTX, ntx);
+  batch_tx_frames += i;
+  batch_tx_bytes += txBytes;
+  batch_flow_hit += i;
+  fuse_rx_bytes = rxBytes;
+  return i;
 }
 
 /**
