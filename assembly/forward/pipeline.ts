@@ -262,10 +262,8 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   let routed = false; // PD_NH of marked frames holds the destination's nexthop (ip4_route_pass)
   let done: u32 = 0; // frames [0, done) forwarded whole by pass 1 (ip4_fuse)
   if (twoPass) {
-    const nif = ld32(ctx + CTX_NIF);
-    const plainIfs = nif <= 64 ? plain_rx_ifs(ctx, nif) : 0;
-    if (nif <= 64 && (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) != 0) done = ip4_fuse(ctx, pd0, n, plainIfs, now);
-    const marked = done + ip4_classify(ctx, pd0, done, n, plainIfs);
+    if (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) done = ip4_fuse(ctx, pd0, n, now);
+    const marked = done + ip4_classify(ctx, pd0, done, n);
     if (marked * 8 < n) pass1_rest = PASS1_REST;
     if (routePass && (marked != 0 || warm)) {
       ip4_route_pass(ctx, pd0, n, warm);
@@ -288,9 +286,9 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
 }
 
 /**
- * Pass 2 over descriptors [i0, n): every frame to ip4_plain (marked by pass 1) or ether_input, its
- * receive counters, and the batch's received bytes and fast, normal and bridged frames counted, with
- * those of the i0 frames ip4_fuse forwarded (all fast; their receive counters are its own).
+ * Pass 2 over descriptors [i0, n) (ip4_fuse did the frames before i0, counted and all): every frame to
+ * ip4_plain (marked by pass 1) or ether_input, its receive counters, and the batch's received bytes
+ * and fast, normal and bridged frames counted.
  */
 @inline function pass2(
   ctx: usize,
@@ -304,8 +302,8 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
 ): void {
   const ifc = <usize>ld32(ctx + CTX_IFCNT);
   const nif = ld32(ctx + CTX_NIF);
-  let rxBytes: u64 = i0 != 0 ? fuse_rx_bytes : 0;
-  let fast: u32 = i0;
+  let rxBytes: u64 = 0;
+  let fast: u32 = 0;
   let normal: u32 = 0;
   let bridged: u32 = 0;
   for (let i: u32 = i0; i < n; i++) {
@@ -363,18 +361,6 @@ function pass2_routed(ctx: usize, pd0: usize, n: u32, now: u32, cnt: usize): voi
 const PLAIN4: u32 = 0xffff;
 
 /**
- * Receiving interfaces whose frames can be plain (ifPlainRx), one bit each, for ctx's nif <= 64
- * interfaces, worked out once per batch: a batch alternating between bridge members costs one test a
- * frame. Bit 0 (no interface) is never set.
- */
-function plain_rx_ifs(ctx: usize, nif: u32): u64 {
-  const ifnet = <usize>ld32(ctx + CTX_IFNET);
-  let m: u64 = 0;
-  for (let j: u32 = 1; j < nif; j++) if (ifPlainRx(ifnet + <usize>j * IF_SIZE)) m |= (<u64>1) << j;
-  return m;
-}
-
-/**
  * Whether the frame at buf (len bytes, received on ifp, an interface that can take plain frames) is
  * plain: a unicast frame to ifp's MAC, IPv4 with a 20-byte header, a length that fits, a valid checksum
  * and no martian or group address on either side (ether_input's and ip4_input's checks, none failed).
@@ -401,15 +387,21 @@ function plain_rx_ifs(ctx: usize, nif: u32): u64 {
  * Pass 1 over descriptors [i0, n) (VPP's shape: the checks of every frame in one tight loop, then the
  * per-frame work): marks in PD_PATH each frame that ether_input and ip4_input would hand to ip4_route
  * with no verdict and no write on the way (ip4_is_plain, from an interface ifPlainRx takes: up, not a
- * bridge member; bits of plainIfs when ctx has at most 64 interfaces, else asked per frame). It reads
+ * bridge member, a unicast MAC of its own). It reads
  * frames and the interface table only, which the batch's own work never changes, so the marks hold in
  * pass 2; every other frame takes ether_input as before. With ipflow on, a marked frame's PD_NH gets
  * its flow's bucket (scratch until pass 2).
  */
-function ip4_classify(ctx: usize, pd0: usize, i0: u32, n: u32, plainIfs: u64): u32 {
+function ip4_classify(ctx: usize, pd0: usize, i0: u32, n: u32): u32 {
   const ifnet = <usize>ld32(ctx + CTX_IFNET);
   const nif = ld32(ctx + CTX_NIF);
+  // receiving interfaces whose frames can be plain, one bit each, worked out once per batch (up to 64
+  // of them; past that, per frame): a batch alternating between bridge members costs one test a frame
   const masked = nif <= 64;
+  let plainIfs: u64 = 0;
+  if (masked) {
+    for (let j: u32 = 1; j < nif; j++) if (ifPlainRx(ifnet + <usize>j * IF_SIZE)) plainIfs |= (<u64>1) << j;
+  }
   const ft: usize = ld32(ctx + CTX_OPTS) & OPT_FASTFWD ? <usize>ld32(ctx + CTX_FLOW) : 0;
   let plain: u32 = 0;
   for (let i: u32 = i0; i < n; i++) {
@@ -433,30 +425,32 @@ function ip4_classify(ctx: usize, pd0: usize, i0: u32, n: u32, plainIfs: u64): u
   return plain;
 }
 
-// The received bytes of the frames ip4_fuse forwarded in this batch, for pass 2's total (per instance,
-// so per CPU, as the batch tallies of output.ts).
-let fuse_rx_bytes: u64 = 0;
-
 /**
- * Pass 1's fused hit path (ipflow on, ctx with at most 64 interfaces): from frame 0 on, forwards each
+ * Pass 1's fused hit path (ipflow on; nothing when ctx has over 64 interfaces): from frame 0 on, forwards each
  * frame that is plain (as ip4_classify would mark it), flowable (no fragment bits, TTL above 1) and an
  * ipflow hit that can leave as cached (not idle, fits the flow's MTU, its tx interface up and neither a
  * vlan nor a bridge, tx room) right there, with all of pass 2's work for it: TTL and checksum, Ethernet
  * header, tx entry, PD_PATH/REASON (fast), PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, the flow marked used,
- * and the rx/tx interface counters and batch tallies (C_FAST and C_RX_BYTES through pass 2). It stops
+ * and the rx/tx interface counters, C_FAST, C_RX_BYTES and the batch tallies. It stops
  * at the first frame it cannot forward so, having written nothing for it, and returns how many it did:
  * frames [0, done) are complete, and pass 1 and 2 start at `done`, so frames leave in their order and
  * every lookup sees the flow table as it did before (the byte-identical results the TS twin checks).
  */
-function ip4_fuse(ctx: usize, pd0: usize, n: u32, plainIfs: u64, now: u32): u32 {
+function ip4_fuse(ctx: usize, pd0: usize, n: u32, now: u32): u32 {
   const ifnet = <usize>ld32(ctx + CTX_IFNET);
   const nif = ld32(ctx + CTX_NIF);
+  if (nif > 64) return 0;
   const ft = <usize>ld32(ctx + CTX_FLOW);
-  // tx interfaces a hit can leave by as a plain Ethernet frame: up, neither vlan nor bridge
+  // receiving interfaces whose frames can be plain (as ip4_classify's), and tx interfaces a hit can
+  // leave by as a plain Ethernet frame (up, neither vlan nor bridge), one bit each
+  let plainIfs: u64 = 0;
   let txIfs: u64 = 0;
   for (let j: u32 = 1; j < nif; j++) {
-    const f = ld32(ifnet + <usize>j * IF_SIZE + IF_FLAGS) & (IFF_UP | IFF_EXISTS | IFF_VLAN | IFF_BRIDGE);
-    if (f == (IFF_UP | IFF_EXISTS)) txIfs |= (<u64>1) << j;
+    const ifp = ifnet + <usize>j * IF_SIZE;
+    if (ifPlainRx(ifp)) plainIfs |= (<u64>1) << j;
+    if ((ld32(ifp + IF_FLAGS) & (IFF_UP | IFF_EXISTS | IFF_VLAN | IFF_BRIDGE)) == (IFF_UP | IFF_EXISTS)) {
+      txIfs |= (<u64>1) << j;
+    }
   }
   const idle = ld32(ft + FT_IDLE_MS);
   const cap = ld32(ctx + CTX_TXCAP);
@@ -519,7 +513,11 @@ function ip4_fuse(ctx: usize, pd0: usize, n: u32, plainIfs: u64, now: u32): u32 
   batch_tx_frames += i;
   batch_tx_bytes += txBytes;
   batch_flow_hit += i;
-  fuse_rx_bytes = rxBytes;
+  if (i != 0) {
+    const cnt = <usize>ld32(ctx + CTX_CNT);
+    cnt_add(cnt, C_FAST, i);
+    cnt_add(cnt, C_RX_BYTES, rxBytes);
+  }
   return i;
 }
 
