@@ -453,14 +453,16 @@ function ip4_fuse(ctx: usize, pd0: usize, n: u32, now: u32): u32 {
     }
   }
   const idle = ld32(ft + FT_IDLE_MS);
-  const cap = ld32(ctx + CTX_TXCAP);
   const tx0 = <usize>ld32(ctx + CTX_TX);
   const ifc = <usize>ld32(ctx + CTX_IFCNT);
-  let ntx = ld32(ctx + CTX_NTX);
+  const ntx0 = ld32(ctx + CTX_NTX); // frame i's tx entry: ntx0 + i
+  // each frame forwarded takes one tx entry: the frames there is room for, checked once
+  const room = ld32(ctx + CTX_TXCAP) - ntx0;
+  const last = n < room ? n : room;
   let rxBytes: u32 = 0;
   let txBytes: u32 = 0;
   let i: u32 = 0;
-  for (; i < n; i++) {
+  for (; i < last; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
     const rxif = ld16(pd + PD_RXIF);
     if (rxif >= 64 || ((plainIfs >> <u64>rxif) & 1) == 0) break;
@@ -475,7 +477,7 @@ function ip4_fuse(ctx: usize, pd0: usize, n: u32, now: u32): u32 {
     if (e == 0 || now - ld32(e + FE_LAST) > idle) break;
     const txif = ld32(e + FE_TXIF);
     const iplen = ld16be(l3 + 2);
-    if (iplen > ld32(e + FE_MTU) || txif >= 64 || ((txIfs >> <u64>txif) & 1) == 0 || ntx >= cap) break;
+    if (iplen > ld32(e + FE_MTU) || txif >= 64 || ((txIfs >> <u64>txif) & 1) == 0) break;
     ipflow_touch(ft, e, now);
     // TTL - 1, RFC 1624 checksum update (ip4_rewrite_output), then ether_output's plain case
     const old = ld16be(l3 + 8);
@@ -491,15 +493,14 @@ function ip4_fuse(ctx: usize, pd0: usize, n: u32, now: u32): u32 {
       memory.fill(l3 + iplen, 0, 60 - flen);
       flen = 60;
     }
-    const t = tx0 + <usize>ntx * TX_SIZE;
+    const t = tx0 + <usize>(ntx0 + i) * TX_SIZE;
     st32(t + TX_BUF, <u32>buf);
     st16(t + TX_LEN, flen);
     st16(t + TX_IF, txif);
     st16(pd + PD_PATH, PATH_FAST);
     st32(pd + PD_TXIF, txif | (1 << 16)); // TXIF and NTX
-    st32(pd + PD_TXFIRST, ntx);
+    st32(pd + PD_TXFIRST, ntx0 + i);
     st32(pd + PD_NH, ld32(e + FE_NH));
-    ntx++;
     rxBytes += len;
     txBytes += flen;
     const ic = ifc + <usize>rxif * IFC_SIZE;
@@ -509,7 +510,7 @@ function ip4_fuse(ctx: usize, pd0: usize, n: u32, now: u32): u32 {
     cnt_add(oc, IFC_OPKTS >> 3, 1);
     cnt_add(oc, IFC_OBYTES >> 3, flen);
   }
-  st32(ctx + CTX_NTX, ntx);
+  st32(ctx + CTX_NTX, ntx0 + i);
   batch_tx_frames += i;
   batch_tx_bytes += txBytes;
   batch_flow_hit += i;
