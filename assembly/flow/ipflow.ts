@@ -38,6 +38,7 @@ import {
   FE_LPREV,
   FE_LNEXT,
   FE_BUCKET,
+  FE_ETH,
   FE_V6,
   C_FLOW_REAP,
   C_FLOW_EXPIRE,
@@ -201,7 +202,9 @@ function flowRemove(ft: usize, e: usize): void {
 }
 
 /**
- * Inserts a flow (the caller has just missed on it). When the table is full the least recently
+ * Inserts a flow (the caller has just missed on it): dmac is the next hop's MAC, smac the output
+ * interface's own (IF_MAC: set only when the interface is attached, which bumps the routing
+ * generation, so a cached copy never outlives it). When the table is full the least recently
  * used flow is reaped first. Returns the new entry.
  */
 export function ipflow_insert(
@@ -213,6 +216,7 @@ export function ipflow_insert(
   txif: u32,
   mtu: u32,
   dmac: usize,
+  smac: usize,
   now: u32,
   cnt: usize,
 ): usize {
@@ -239,6 +243,11 @@ export function ipflow_insert(
   store<u32>(e + FE_DMAC, load<u32>(dmac));
   st16(e + FE_DMAC + 4, ld16(dmac + 4));
   st16(e + FE_DMAC + 6, 0);
+  // the first 12 bytes of the Ethernet header a hit leaves with (ip4_fuse writes them in two stores)
+  store<u32>(e + FE_ETH, load<u32>(dmac));
+  st16(e + FE_ETH + 4, ld16(dmac + 4));
+  st16(e + FE_ETH + 6, ld16(smac));
+  store<u32>(e + FE_ETH + 8, load<u32>(smac + 2));
   st32(e + FE_LAST, now);
   st32(e + FE_USES, 0);
   const b = ipflow_hash(ft, src, dst, tos);

@@ -114,6 +114,7 @@ import {
   FE_MTU,
   FE_TXIF,
   FE_DMAC,
+  FE_ETH,
   FE_NH,
   FE_V6,
   C_RX_FRAMES,
@@ -483,11 +484,9 @@ function ip4_fuse(ctx: usize, pd0: usize, n: u32, now: u32): u32 {
     const old = ld16be(l3 + 8);
     st16be(l3 + 8, old - 0x100);
     st16be(l3 + 10, in_cksum_update16(ld16be(l3 + 10), old, old - 0x100));
-    const tifp = ifnet + <usize>txif * IF_SIZE;
-    store<u32>(buf, load<u32>(e + FE_DMAC));
-    st16(buf + 4, ld16(e + FE_DMAC + 4));
-    store<u32>(buf + 6, load<u32>(tifp + IF_MAC));
-    st16(buf + 10, ld16(tifp + IF_MAC + 4)); // the EtherType is IPv4 already (ip4_is_plain)
+    // the MACs cached in the entry at insert; the EtherType is IPv4 already (ip4_is_plain)
+    store<u64>(buf, load<u64>(e + FE_ETH));
+    store<u32>(buf + 8, load<u32>(e + FE_ETH + 8));
     let flen = iplen + 14;
     if (flen < 60) {
       memory.fill(l3 + iplen, 0, 60 - flen);
@@ -909,7 +908,7 @@ function ip4_normal(
   const redirected = ip4_redirect(ctx, pd, l3, iplen, rxif, txif, snh, gw, hlen > 20 && ip4opts_srcrt);
   if (hlen > 20) ip4_opts_forward(ctx, l3, hlen, txif, now);
   if (flowable && !redirected) {
-    ipflow_insert(ft, l3 + 12, l3 + 16, ld8(l3 + 1), nh, txif, mtu, ne + NB_MAC, now, cnt);
+    ipflow_insert(ft, l3 + 12, l3 + 16, ld8(l3 + 1), nh, txif, mtu, ne + NB_MAC, tifp + IF_MAC, now, cnt);
   }
   ip4_rewrite_output(ctx, pd, l3, iplen, txif, ne + NB_MAC);
   return NORMAL;
@@ -1149,7 +1148,9 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   if (tx_room(ctx) == 0) return V(PATH_DROP, R_NOBUFS);
   // back out the way it came, to a neighbor of the sender: redirect it (RFC 4861 8.2, redirect.ts)
   const redirected = txif == rxif && ip6_redirect(ctx, pd, l3, total, rxif, nhp, ne);
-  if (flowable && !redirected) ipflow_insert(ft, l3 + 8, l3 + 24, tos, nh, txif, mtu, ne + NB_MAC, now, cnt);
+  if (flowable && !redirected) {
+    ipflow_insert(ft, l3 + 8, l3 + 24, tos, nh, txif, mtu, ne + NB_MAC, tifp + IF_MAC, now, cnt);
+  }
   st8(l3 + 7, hlim - 1);
   st16(pd + PD_TXIF, txif);
   ether_output(ctx, pd, l3, total, ETHERTYPE_IPV6, txif, ne + NB_MAC);

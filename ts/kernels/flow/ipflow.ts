@@ -24,6 +24,7 @@ import {
   FE_LPREV,
   FE_LNEXT,
   FE_BUCKET,
+  FE_ETH,
   FE_V6,
   C_FLOW_REAP,
   C_FLOW_EXPIRE,
@@ -191,6 +192,7 @@ export function ipflow_insert(
   txif: number,
   mtu: number,
   dmac: number,
+  smac: number,
   now: number,
   cnt: number,
 ): number {
@@ -217,6 +219,10 @@ export function ipflow_insert(
   st32(m, e + FE_DMAC, ld32(m, dmac));
   st16(m, e + FE_DMAC + 4, ld16(m, dmac + 4));
   st16(m, e + FE_DMAC + 6, 0);
+  st32(m, e + FE_ETH, ld32(m, dmac));
+  st16(m, e + FE_ETH + 4, ld16(m, dmac + 4));
+  st16(m, e + FE_ETH + 6, ld16(m, smac));
+  st32(m, e + FE_ETH + 8, ld32(m, smac + 2));
   st32(m, e + FE_LAST, now);
   st32(m, e + FE_USES, 0);
   const b = ipflow_hash(m, ft, src, dst, tos);
