@@ -2,8 +2,9 @@
 // made per-CPU as in the talk). TS twin: ts/kernels/flow/ipflow.ts.
 //
 // Key: IPv4 (src, dst, tos) or IPv6 (src, dst, flow label), as NetBSD keys its flows. Value: the
-// nexthop id, output interface, effective MTU and next-hop MAC resolved by the normal path, so a
-// hit forwards without touching the routing or neighbor tables.
+// nexthop id, output interface, effective MTU and next-hop MAC resolved by the normal path, and the
+// Ethernet header's two MACs (FE_ETH), so a hit forwards without touching the routing or neighbor
+// tables or the interface's own MAC.
 //
 // Concurrency: a table belongs to exactly one CPU; only that CPU reads or writes it, so there are
 // no atomics here. Invalidation is by generation: the control plane bumps a global word on every

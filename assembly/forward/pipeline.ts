@@ -25,6 +25,9 @@
 // Two passes, as VPP shapes a node: pass 1 (ip4_classify) parses and verifies every frame of the batch
 // (Ethernet, the IPv4 header and its checksum) and marks the plain IPv4 unicast ones in PD_PATH; pass 2
 // sends those straight to ip4_route (ipflow, else the normal path) and every other frame to ether_input.
+// With ipflow on, pass 1 starts with ip4_fuse: the batch's leading run of ipflow hits that can leave as
+// cached is forwarded there and then, frame data still hot, and pass 1 and 2 go on from the first frame
+// it declines (frames still leave in order, every lookup sees the table as before).
 // With OPT_FIBWARM (tables past FIBWARM_ROUTES IPv4 routes) the batch first loads every IPv4
 // destination's tbl24 word in one pass (route4_warm), so the misses overlap; it writes CTX_WARM only.
 // Without ipflow, with a compiled FIB, a loop after pass 1 looks up the marked frames' destinations

@@ -193,6 +193,8 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
   const nif = ld32(m, ctx + CTX_NIF);
   // routed: PD_NH of marked frames holds the destination's nexthop (ip4_route_pass)
   let routed = false;
+  // The WASM twin forwards a batch's leading run of ipflow hits inside pass 1 (ip4_fuse): the same
+  // writes in the same order as this loop's for those frames, so this twin has no copy of it.
   const marked = ip4_classify(m, ctx, pd0, n);
   if (routePass && (marked !== 0 || warm)) {
     ip4_route_pass(m, ctx, pd0, n, warm);
