@@ -487,6 +487,7 @@ import {
   FE_LPREV,
   FE_LNEXT,
   FE_BUCKET,
+  FE_ETH,
   FE_V6,
 } from './layout/ipflow.ts';
 import {
@@ -1062,6 +1063,7 @@ export {
   FE_LPREV,
   FE_LNEXT,
   FE_BUCKET,
+  FE_ETH,
   FE_V6,
 };
 export {

@@ -191,7 +191,8 @@ export async function runKernels(opts: SuiteOptions = {}): Promise<SuiteReport> 
     u8.set([192, 0, 2, 10], p);
     u8.set([dst >>> 24, (dst >>> 16) & 255, (dst >>> 8) & 255, dst & 255], p + 4);
     const mac = alloc(64);
-    if (raw('ipflow_insert')(ft, p, p + 4, 0, 1, 2, 1500, mac, 1, cnt) === 0) throw new Error('ipflow_insert failed');
+    if (raw('ipflow_insert')(ft, p, p + 4, 0, 1, 2, 1500, mac, mac, 1, cnt) === 0)
+      throw new Error('ipflow_insert failed');
     flowKey.push(p);
   }
   const FL_POOL = 4096;

@@ -2,8 +2,9 @@
 // made per-CPU as in the talk). TS twin: ts/kernels/flow/ipflow.ts.
 //
 // Key: IPv4 (src, dst, tos) or IPv6 (src, dst, flow label), as NetBSD keys its flows. Value: the
-// nexthop id, output interface, effective MTU and next-hop MAC resolved by the normal path, so a
-// hit forwards without touching the routing or neighbor tables.
+// nexthop id, output interface, effective MTU and next-hop MAC resolved by the normal path, and the
+// Ethernet header's two MACs (FE_ETH), so a hit forwards without touching the routing or neighbor
+// tables or the interface's own MAC.
 //
 // Concurrency: a table belongs to exactly one CPU; only that CPU reads or writes it, so there are
 // no atomics here. Invalidation is by generation: the control plane bumps a global word on every
@@ -38,6 +39,7 @@ import {
   FE_LPREV,
   FE_LNEXT,
   FE_BUCKET,
+  FE_ETH,
   FE_V6,
   C_FLOW_REAP,
   C_FLOW_EXPIRE,
@@ -166,31 +168,44 @@ function flowRemove(ft: usize, e: usize): void {
   now: u32,
   cnt: usize,
 ): usize {
-  let e = <usize>ld32(<usize>ld32(ft + FT_BUCKETS) + ((<usize>b) << 2));
-  while (e != 0) {
-    if (keyEq(e, src, dst, tos)) {
-      if (now - ld32(e + FE_LAST) > ld32(ft + FT_IDLE_MS)) {
-        flowRemove(ft, e);
-        cnt_add(cnt, C_FLOW_EXPIRE, 1);
-        return 0;
-      }
-      st32(e + FE_USES, ld32(e + FE_USES) + 1);
-      // The LRU list is ordered by FE_LAST (ms), so an entry already used this millisecond is
-      // already among the most recent: relink at most once per ms per flow, not on every packet.
-      if (ld32(e + FE_LAST) != now) {
-        st32(e + FE_LAST, now);
-        lruUnlink(ft, e);
-        lruPushHead(ft, e);
-      }
-      return e;
-    }
-    e = <usize>ld32(e + FE_HNEXT);
+  const e = ipflow_find_at(ft, b, src, dst, tos);
+  if (e == 0) return 0;
+  if (now - ld32(e + FE_LAST) > ld32(ft + FT_IDLE_MS)) {
+    flowRemove(ft, e);
+    cnt_add(cnt, C_FLOW_EXPIRE, 1);
+    return 0;
   }
-  return 0;
+  ipflow_touch(ft, e, now);
+  return e;
 }
 
 /**
- * Inserts a flow (the caller has just missed on it). When the table is full the least recently
+ * The entry for the key in bucket b (which must be ipflow_hash(ft, src, dst, tos)), or 0; changes
+ * nothing, and does not look at its age: a caller that may still decline the hit (pass 1's fused
+ * path) checks FE_LAST itself and leaves an idle entry to ipflow_lookup_at.
+ */
+@inline export function ipflow_find_at(ft: usize, b: u32, src: usize, dst: usize, tos: u32): usize {
+  let e = <usize>ld32(<usize>ld32(ft + FT_BUCKETS) + ((<usize>b) << 2));
+  while (e != 0 && !keyEq(e, src, dst, tos)) e = <usize>ld32(e + FE_HNEXT);
+  return e;
+}
+
+/** Marks entry e (found, not idle) used at `now`: FE_USES, and FE_LAST with the LRU order. */
+@inline export function ipflow_touch(ft: usize, e: usize, now: u32): void {
+  st32(e + FE_USES, ld32(e + FE_USES) + 1);
+  // The LRU list is ordered by FE_LAST (ms), so an entry already used this millisecond is
+  // already among the most recent: relink at most once per ms per flow, not on every packet.
+  if (ld32(e + FE_LAST) != now) {
+    st32(e + FE_LAST, now);
+    lruUnlink(ft, e);
+    lruPushHead(ft, e);
+  }
+}
+
+/**
+ * Inserts a flow (the caller has just missed on it): dmac is the next hop's MAC, smac the output
+ * interface's own (IF_MAC: set only when the interface is attached, which bumps the routing
+ * generation, so a cached copy never outlives it). When the table is full the least recently
  * used flow is reaped first. Returns the new entry.
  */
 export function ipflow_insert(
@@ -202,6 +217,7 @@ export function ipflow_insert(
   txif: u32,
   mtu: u32,
   dmac: usize,
+  smac: usize,
   now: u32,
   cnt: usize,
 ): usize {
@@ -228,6 +244,11 @@ export function ipflow_insert(
   store<u32>(e + FE_DMAC, load<u32>(dmac));
   st16(e + FE_DMAC + 4, ld16(dmac + 4));
   st16(e + FE_DMAC + 6, 0);
+  // the first 12 bytes of the Ethernet header a hit leaves with (ip4_fuse writes them in two stores)
+  store<u32>(e + FE_ETH, load<u32>(dmac));
+  st16(e + FE_ETH + 4, ld16(dmac + 4));
+  st16(e + FE_ETH + 6, ld16(smac));
+  store<u32>(e + FE_ETH + 8, load<u32>(smac + 2));
   st32(e + FE_LAST, now);
   st32(e + FE_USES, 0);
   const b = ipflow_hash(ft, src, dst, tos);

@@ -25,6 +25,9 @@
 // Two passes, as VPP shapes a node: pass 1 (ip4_classify) parses and verifies every frame of the batch
 // (Ethernet, the IPv4 header and its checksum) and marks the plain IPv4 unicast ones in PD_PATH; pass 2
 // sends those straight to ip4_route (ipflow, else the normal path) and every other frame to ether_input.
+// With ipflow on, pass 1 starts with ip4_fuse: the batch's leading run of ipflow hits that can leave as
+// cached is forwarded there and then, frame data still hot, and pass 1 and 2 go on from the first frame
+// it declines (frames still leave in order, every lookup sees the table as before).
 // With OPT_FIBWARM (tables past FIBWARM_ROUTES IPv4 routes) the batch first loads every IPv4
 // destination's tbl24 word in one pass (route4_warm), so the misses overlap; it writes CTX_WARM only.
 // Without ipflow, with a compiled FIB, a loop after pass 1 looks up the marked frames' destinations
@@ -40,6 +43,8 @@ import {
   IFC_IPKTS,
   IFC_IBYTES,
   IFC_IDROPS,
+  IFC_OPKTS,
+  IFC_OBYTES,
   CTX_OPTS,
   CTX_IFNET,
   CTX_NIF,
@@ -52,6 +57,14 @@ import {
   CTX_NBR,
   CTX_NEV,
   CTX_ENCAP,
+  CTX_TX,
+  CTX_TXCAP,
+  TX_SIZE,
+  TX_BUF,
+  TX_LEN,
+  TX_IF,
+  FT_IDLE_MS,
+  FE_LAST,
   C_GIF_DECAP,
   IFF_GIF,
   R_GIF_NEST,
@@ -79,6 +92,8 @@ import {
   IF_VLANMAP,
   IF_BRIDGE,
   IFF_BRPORT,
+  IFF_VLAN,
+  IFF_BRIDGE,
   IFF_UP,
   IFF_EXISTS,
   IFF_DIRBCAST,
@@ -102,6 +117,7 @@ import {
   FE_MTU,
   FE_TXIF,
   FE_DMAC,
+  FE_ETH,
   FE_NH,
   FE_V6,
   C_RX_FRAMES,
@@ -155,6 +171,8 @@ import { nd6_is_nd, nd6_input } from '../nbr/nd6';
 import {
   ipflow_lookup,
   ipflow_lookup_at,
+  ipflow_find_at,
+  ipflow_touch,
   ipflow_hash,
   ipflow_insert,
   ipflow_check_gen,
@@ -246,8 +264,10 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   // not when it decides which frames ip4_route_pass warms (CTX_WARM, which the TS twin writes alike)
   const twoPass = pass1_rest == 0 || (routePass && warm);
   let routed = false; // PD_NH of marked frames holds the destination's nexthop (ip4_route_pass)
+  let done: u32 = 0; // frames [0, done) forwarded whole by pass 1 (ip4_fuse)
   if (twoPass) {
-    const marked = ip4_classify(ctx, pd0, n);
+    if (ld32(ctx + CTX_OPTS) & OPT_FASTFWD) done = ip4_fuse(ctx, pd0, n, now);
+    const marked = done + ip4_classify(ctx, pd0, done, n);
     if (marked * 8 < n) pass1_rest = PASS1_REST;
     if (routePass && (marked != 0 || warm)) {
       ip4_route_pass(ctx, pd0, n, warm);
@@ -260,7 +280,7 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
   // inlined, in a function of its own; the other as before (with the quick path in the one loop the fast
   // path ran 2% slower, with both copies in fwd_batch radix and gif about 1%)
   if (routed) pass2_routed(ctx, pd0, n, now, cnt);
-  else pass2(ctx, pd0, n, twoPass, false, now, cnt);
+  else pass2(ctx, pd0, done, n, twoPass, false, now, cnt);
   cnt_add(cnt, C_RX_FRAMES, n);
   cnt_add(cnt, C_TX_FRAMES, batch_tx_frames);
   cnt_add(cnt, C_TX_BYTES, batch_tx_bytes);
@@ -270,17 +290,27 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
 }
 
 /**
- * Pass 2 over descriptors [0, n): every frame to ip4_plain (marked by pass 1) or ether_input, its
- * receive counters, and the batch's received bytes and fast, normal and bridged frames counted.
+ * Pass 2 over descriptors [i0, n) (ip4_fuse did the frames before i0, counted and all): every frame to
+ * ip4_plain (marked by pass 1) or ether_input, its receive counters, and the batch's received bytes
+ * and fast, normal and bridged frames counted.
  */
-@inline function pass2(ctx: usize, pd0: usize, n: u32, twoPass: bool, routed: bool, now: u32, cnt: usize): void {
+@inline function pass2(
+  ctx: usize,
+  pd0: usize,
+  i0: u32,
+  n: u32,
+  twoPass: bool,
+  routed: bool,
+  now: u32,
+  cnt: usize,
+): void {
   const ifc = <usize>ld32(ctx + CTX_IFCNT);
   const nif = ld32(ctx + CTX_NIF);
   let rxBytes: u64 = 0;
   let fast: u32 = 0;
   let normal: u32 = 0;
   let bridged: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
+  for (let i: u32 = i0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
     const plain = twoPass && ld16(pd + PD_PATH) == PLAIN4; // pass 1's mark, overwritten below
     const fb = ld32(pd + PD_NH); // and, with ipflow on, the flow's bucket, else maybe the nexthop
@@ -316,7 +346,7 @@ export function fwd_batch(ctx: usize, n: u32, now: u32): u32 {
 
 /** pass2 for a routed batch, a function of its own so fwd_batch's code stays as small as before. */
 function pass2_routed(ctx: usize, pd0: usize, n: u32, now: u32, cnt: usize): void {
-  pass2(ctx, pd0, n, true, true, now, cnt);
+  pass2(ctx, pd0, 0, n, true, true, now, cnt);
 }
 
 @inline function ifOk(ifp: usize): bool {
@@ -335,14 +365,46 @@ function pass2_routed(ctx: usize, pd0: usize, n: u32, now: u32, cnt: usize): voi
 const PLAIN4: u32 = 0xffff;
 
 /**
- * Pass 1 over the batch (VPP's shape: the checks of every frame in one tight loop, then the per-frame
- * work): marks in PD_PATH each frame that ether_input and ip4_input would hand to ip4_route with no
- * verdict and no write on the way: a unicast frame to the receiving interface's MAC (up, not a bridge
- * member, no 802.1Q tag), IPv4 with a 20-byte header, a length that fits, a valid checksum and no
- * martian or group address. It reads frames and the interface table only, which the batch's own work
- * never changes, so the marks hold in pass 2; every other frame takes ether_input as before.
+ * Whether the frame at buf (len bytes, received on ifp, an interface that can take plain frames) is a
+ * unicast frame to ifp's MAC, IPv4 with a 20-byte header, a length that fits and a valid checksum
+ * (ether_input's and ip4_input's checks, none failed). With ip4_addrs_plain: a plain frame.
  */
-function ip4_classify(ctx: usize, pd0: usize, n: u32): u32 {
+@inline function ip4_hdr_plain(ifp: usize, buf: usize, len: u32): bool {
+  // one compare per field, no branch until the checksum: our MAC (so unicast), EtherType IPv4
+  // and version 4 with a 20-byte header (bytes 12..14), 34 <= len <= MAX_FRAME, 20 <= iplen <= len - 14
+  const iplen = ld16be(buf + 16);
+  const ok =
+    (<u32>(load<u32>(buf) == load<u32>(ifp + IF_MAC)) &
+      <u32>(ld16(buf + 4) == ld16(ifp + IF_MAC + 4)) &
+      <u32>((load<u32>(buf + 12) & 0xffffff) == 0x450008) &
+      <u32>(len - 34 <= <u32>MAX_FRAME - 34) &
+      <u32>(iplen - 20 <= len - 34)) !=
+    0;
+  return ok && in_cksum_hdr20(buf + 14) == 0;
+}
+
+/**
+ * Whether the IPv4 frame at buf has unicast addresses, neither 0/8, 127/8 nor 224/3 on either side
+ * (martians and groups: ip4_input's verdicts). A function of its own, tested apart from
+ * ip4_hdr_plain: with the two in one expression ip4_classify's code changed shape and the mixed
+ * bench ran 1% slower.
+ */
+@inline function ip4_addrs_plain(buf: usize): bool {
+  const s8 = ld8(buf + 26);
+  const d8 = ld8(buf + 30);
+  return (<u32>(s8 - 1 < 223) & <u32>(s8 != 127) & <u32>(d8 - 1 < 223) & <u32>(d8 != 127)) != 0;
+}
+
+/**
+ * Pass 1 over descriptors [i0, n) (VPP's shape: the checks of every frame in one tight loop, then the
+ * per-frame work): marks in PD_PATH each frame that ether_input and ip4_input would hand to ip4_route
+ * with no verdict and no write on the way (ip4_hdr_plain and ip4_addrs_plain, from an interface ifPlainRx takes: up, not a
+ * bridge member, a unicast MAC of its own). It reads
+ * frames and the interface table only, which the batch's own work never changes, so the marks hold in
+ * pass 2; every other frame takes ether_input as before. With ipflow on, a marked frame's PD_NH gets
+ * its flow's bucket (scratch until pass 2).
+ */
+function ip4_classify(ctx: usize, pd0: usize, i0: u32, n: u32): u32 {
   const ifnet = <usize>ld32(ctx + CTX_IFNET);
   const nif = ld32(ctx + CTX_NIF);
   // receiving interfaces whose frames can be plain, one bit each, worked out once per batch (up to 64
@@ -354,7 +416,7 @@ function ip4_classify(ctx: usize, pd0: usize, n: u32): u32 {
   }
   const ft: usize = ld32(ctx + CTX_OPTS) & OPT_FASTFWD ? <usize>ld32(ctx + CTX_FLOW) : 0;
   let plain: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
+  for (let i: u32 = i0; i < n; i++) {
     const pd = pd0 + <usize>i * PD_SIZE;
     const rxif = ld16(pd + PD_RXIF);
     const ifp = ifnet + <usize>rxif * IF_SIZE;
@@ -363,21 +425,8 @@ function ip4_classify(ctx: usize, pd0: usize, n: u32): u32 {
     if (ifUsable) {
       const len = ld16(pd + PD_LEN);
       const buf = <usize>ld32(pd + PD_BUF);
-      // one compare per field, no branch until the checksum: our MAC (so unicast), EtherType IPv4
-      // and version 4 with a 20-byte header (bytes 12..14), 34 <= len <= MAX_FRAME, 20 <= iplen <= len - 14
-      const iplen = ld16be(buf + 16);
-      const ok =
-        (<u32>(load<u32>(buf) == load<u32>(ifp + IF_MAC)) &
-          <u32>(ld16(buf + 4) == ld16(ifp + IF_MAC + 4)) &
-          <u32>((load<u32>(buf + 12) & 0xffffff) == 0x450008) &
-          <u32>(len - 34 <= <u32>MAX_FRAME - 34) &
-          <u32>(iplen - 20 <= len - 34)) !=
-        0;
-      if (ok && in_cksum_hdr20(buf + 14) == 0) {
-        // unicast, neither 0/8, 127/8 nor 224/3 on either side (martians and groups: ip4_input's verdicts)
-        const s8 = ld8(buf + 26);
-        const d8 = ld8(buf + 30);
-        if ((<u32>(s8 - 1 < 223) & <u32>(s8 != 127) & <u32>(d8 - 1 < 223) & <u32>(d8 != 127)) != 0) {
+      if (ip4_hdr_plain(ifp, buf, len)) {
+        if (ip4_addrs_plain(buf)) {
           mark = PLAIN4;
           // the flow's bucket, for pass 2 (PD_NH is scratch until then). Loading the bucket and its
           // first entry here as well, so the misses overlap, measured no faster with tables in cache.
@@ -389,6 +438,101 @@ function ip4_classify(ctx: usize, pd0: usize, n: u32): u32 {
     plain += mark & 1;
   }
   return plain;
+}
+
+/**
+ * Pass 1's fused hit path (ipflow on; nothing when ctx has over 64 interfaces): from frame 0 on, forwards each
+ * frame that is plain (as ip4_classify would mark it), flowable (no fragment bits, TTL above 1) and an
+ * ipflow hit that can leave as cached (not idle, fits the flow's MTU, its tx interface up and neither a
+ * vlan nor a bridge, tx room) right there, with all of pass 2's work for it: TTL and checksum, Ethernet
+ * header, tx entry, PD_PATH/REASON (fast), PD_TXIF, PD_NTX, PD_TXFIRST, PD_NH, the flow marked used,
+ * and the rx/tx interface counters, C_FAST, C_RX_BYTES and the batch tallies. It stops
+ * at the first frame it cannot forward so, having written nothing for it, and returns how many it did:
+ * frames [0, done) are complete, and pass 1 and 2 start at `done`, so frames leave in their order and
+ * every lookup sees the flow table as it did before (the byte-identical results the TS twin checks).
+ */
+function ip4_fuse(ctx: usize, pd0: usize, n: u32, now: u32): u32 {
+  const ifnet = <usize>ld32(ctx + CTX_IFNET);
+  const nif = ld32(ctx + CTX_NIF);
+  if (nif > 64) return 0;
+  const ft = <usize>ld32(ctx + CTX_FLOW);
+  // receiving interfaces whose frames can be plain (as ip4_classify's), and tx interfaces a hit can
+  // leave by as a plain Ethernet frame (up, neither vlan nor bridge), one bit each
+  let plainIfs: u64 = 0;
+  let txIfs: u64 = 0;
+  for (let j: u32 = 1; j < nif; j++) {
+    const ifp = ifnet + <usize>j * IF_SIZE;
+    if (ifPlainRx(ifp)) plainIfs |= (<u64>1) << j;
+    if ((ld32(ifp + IF_FLAGS) & (IFF_UP | IFF_EXISTS | IFF_VLAN | IFF_BRIDGE)) == (IFF_UP | IFF_EXISTS)) {
+      txIfs |= (<u64>1) << j;
+    }
+  }
+  const idle = ld32(ft + FT_IDLE_MS);
+  const tx0 = <usize>ld32(ctx + CTX_TX);
+  const ifc = <usize>ld32(ctx + CTX_IFCNT);
+  const ntx0 = ld32(ctx + CTX_NTX); // frame i's tx entry: ntx0 + i
+  // each frame forwarded takes one tx entry: the frames there is room for, checked once
+  const room = ld32(ctx + CTX_TXCAP) - ntx0;
+  const last = n < room ? n : room;
+  let rxBytes: u32 = 0;
+  let txBytes: u32 = 0;
+  let i: u32 = 0;
+  for (; i < last; i++) {
+    const pd = pd0 + <usize>i * PD_SIZE;
+    const rxif = ld16(pd + PD_RXIF);
+    if (rxif >= 64 || ((plainIfs >> <u64>rxif) & 1) == 0) break;
+    const len = ld16(pd + PD_LEN);
+    const buf = <usize>ld32(pd + PD_BUF);
+    if (!ip4_hdr_plain(ifnet + <usize>rxif * IF_SIZE, buf, len) || !ip4_addrs_plain(buf)) break;
+    const l3 = buf + 14;
+    const ttl = ld8(l3 + 8);
+    if ((ld16be(l3 + 6) & 0x3fff) != 0 || ttl <= 1) break;
+    const tos = ld8(l3 + 1);
+    const e = ipflow_find_at(ft, ipflow_hash(ft, l3 + 12, l3 + 16, tos), l3 + 12, l3 + 16, tos);
+    if (e == 0 || now - ld32(e + FE_LAST) > idle) break;
+    const txif = ld32(e + FE_TXIF);
+    const iplen = ld16be(l3 + 2);
+    if (iplen > ld32(e + FE_MTU) || txif >= 64 || ((txIfs >> <u64>txif) & 1) == 0) break;
+    ipflow_touch(ft, e, now);
+    // TTL - 1, RFC 1624 checksum update (ip4_rewrite_output), then ether_output's plain case
+    const old = ld16be(l3 + 8);
+    st16be(l3 + 8, old - 0x100);
+    st16be(l3 + 10, in_cksum_update16(ld16be(l3 + 10), old, old - 0x100));
+    // the MACs cached in the entry at insert; the EtherType is IPv4 already (ip4_hdr_plain)
+    store<u64>(buf, load<u64>(e + FE_ETH));
+    store<u32>(buf + 8, load<u32>(e + FE_ETH + 8));
+    let flen = iplen + 14;
+    if (flen < 60) {
+      memory.fill(l3 + iplen, 0, 60 - flen);
+      flen = 60;
+    }
+    const t = tx0 + <usize>(ntx0 + i) * TX_SIZE;
+    st32(t + TX_BUF, <u32>buf);
+    st16(t + TX_LEN, flen);
+    st16(t + TX_IF, txif);
+    st16(pd + PD_PATH, PATH_FAST);
+    st32(pd + PD_TXIF, txif | (1 << 16)); // TXIF and NTX
+    st32(pd + PD_TXFIRST, ntx0 + i);
+    st32(pd + PD_NH, ld32(e + FE_NH));
+    rxBytes += len;
+    txBytes += flen;
+    const ic = ifc + <usize>rxif * IFC_SIZE;
+    cnt_add(ic, IFC_IPKTS >> 3, 1);
+    cnt_add(ic, IFC_IBYTES >> 3, len);
+    const oc = ifc + <usize>txif * IFC_SIZE;
+    cnt_add(oc, IFC_OPKTS >> 3, 1);
+    cnt_add(oc, IFC_OBYTES >> 3, flen);
+  }
+  st32(ctx + CTX_NTX, ntx0 + i);
+  batch_tx_frames += i;
+  batch_tx_bytes += txBytes;
+  batch_flow_hit += i;
+  if (i != 0) {
+    const cnt = <usize>ld32(ctx + CTX_CNT);
+    cnt_add(cnt, C_FAST, i);
+    cnt_add(cnt, C_RX_BYTES, rxBytes);
+  }
+  return i;
 }
 
 /**
@@ -778,7 +922,7 @@ function ip4_normal(
   const redirected = ip4_redirect(ctx, pd, l3, iplen, rxif, txif, snh, gw, hlen > 20 && ip4opts_srcrt);
   if (hlen > 20) ip4_opts_forward(ctx, l3, hlen, txif, now);
   if (flowable && !redirected) {
-    ipflow_insert(ft, l3 + 12, l3 + 16, ld8(l3 + 1), nh, txif, mtu, ne + NB_MAC, now, cnt);
+    ipflow_insert(ft, l3 + 12, l3 + 16, ld8(l3 + 1), nh, txif, mtu, ne + NB_MAC, tifp + IF_MAC, now, cnt);
   }
   ip4_rewrite_output(ctx, pd, l3, iplen, txif, ne + NB_MAC);
   return NORMAL;
@@ -1018,7 +1162,9 @@ function ip6_input(ctx: usize, pd: usize, l3: usize, l3len: u32, rxif: u32, l2mc
   if (tx_room(ctx) == 0) return V(PATH_DROP, R_NOBUFS);
   // back out the way it came, to a neighbor of the sender: redirect it (RFC 4861 8.2, redirect.ts)
   const redirected = txif == rxif && ip6_redirect(ctx, pd, l3, total, rxif, nhp, ne);
-  if (flowable && !redirected) ipflow_insert(ft, l3 + 8, l3 + 24, tos, nh, txif, mtu, ne + NB_MAC, now, cnt);
+  if (flowable && !redirected) {
+    ipflow_insert(ft, l3 + 8, l3 + 24, tos, nh, txif, mtu, ne + NB_MAC, tifp + IF_MAC, now, cnt);
+  }
   st8(l3 + 7, hlim - 1);
   st16(pd + PD_TXIF, txif);
   ether_output(ctx, pd, l3, total, ETHERTYPE_IPV6, txif, ne + NB_MAC);

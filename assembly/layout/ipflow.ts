@@ -30,4 +30,5 @@ export const FE_HNEXT = 64; // u32 ptr next in bucket
 export const FE_LPREV = 68; // u32 ptr
 export const FE_LNEXT = 72; // u32 ptr
 export const FE_BUCKET = 76; // u32 bucket index
+export const FE_ETH = 80; // 12 bytes: next-hop MAC, then the output interface's own: a hit's Ethernet header
 export const FE_V6 = 0x80000000;

@@ -192,6 +192,56 @@ const fwd4Arb = fc
   });
 
 /**
+ * IPv4 flows for pass 1's fused hit path (ip4_fuse): well formed and plain, out through the gateway on
+ * wm1, to wm0's host from wm1, or out vlan100 (a vlan: never fused). A batch repeats a few of them,
+ * the first most often, so batches start with runs of ipflow hits; now and then a frame of a flow is
+ * what must end such a run: a fragment, TTL 1, too big for wm1's MTU (576; DF or not), a flipped byte.
+ */
+const flowArb = fc.record({
+  dir: fc.constantFrom(0, 0, 0, 1, 2), // 0: wm0 -> 203.0.113.x (via wm1); 1: wm1 -> wm0's host; 2: wm0 -> vlan100
+  host: fc.integer({ min: 1, max: 3 }),
+  tos: fc.constantFrom(0, 0, 0, 0x10),
+  ttl: fc.constantFrom(64, 64, 64, 2, 1),
+  payload: fc.constantFrom(0, 18, 200, 200, 700),
+  df: fc.boolean(),
+});
+type Flow = typeof flowArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** A frame of flow r; variant 0: a first fragment, 1: TTL 1, 2: 700 bytes of payload, 3: a flipped byte. */
+function flowFrame(r: Flow, variant: number, flip: number): { data: Uint8Array; ifindex: number } {
+  const [rxif, dstMac, src, dst] =
+    r.dir === 1
+      ? [2, MAC.wm1, `203.0.113.${r.host}`, '192.0.2.10']
+      : [1, MAC.wm0, `192.0.2.${10 + r.host}`, r.dir === 2 ? '10.100.0.5' : `203.0.113.${r.host}`];
+  const f = buildFrame({
+    dstMac,
+    srcMac: MAC.host0,
+    src: ip(src),
+    dst: ip(dst),
+    proto: 'udp',
+    ttl: variant === 1 ? 1 : r.ttl,
+    tos: r.tos,
+    sport: 1000 + r.host,
+    dport: 53,
+    payload: variant === 2 ? 700 : r.payload,
+    df: r.df,
+    mf: variant === 0,
+    minFrame: 60,
+  });
+  if (variant === 3) f[flip % f.length] = (flip >>> 8) & 255;
+  return { data: f, ifindex: rxif };
+}
+/** Batches of a few flows, the first most often, one frame in eight or so a variant (flowFrame). */
+const fusedBatchArb = fc
+  .tuple(
+    fc.array(flowArb, { minLength: 1, maxLength: 5 }),
+    fc.array(fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), { minLength: 2, maxLength: 6 }),
+  )
+  .map(([flows, picks]) =>
+    picks.map((b) => b.map((k) => flowFrame(flows[k % 3 === 0 ? k % flows.length : 0]!, (k >>> 4) % 32, k >>> 9))),
+  );
+
+/**
  * Frames for the router itself, mostly well formed (so echo, UDP and TCP are answered), on the
  * interface whose MAC they carry or in a link-layer broadcast, sometimes truncated or corrupted.
  */
@@ -508,6 +558,8 @@ let normalFrames = 0; // forwarded by the normal path, over all runs so far
 let fastFrames = 0;
 let redirects = 0;
 let pmtuLearned = 0;
+let headFast = 0; // fwd_batch calls (the stacks' batch: 16) whose first frame went the fast path
+let headFastThenOther = 0; // ... and with a frame after that did not
 const route4via = (dst: string, via: string): RouteSpec => {
   const p = parsePrefix(dst)!;
   return {
@@ -621,6 +673,11 @@ function run(
     );
     expect(rs).toEqual(rw);
     for (const r of rw) if (r.reason) seen.add(r.reason);
+    for (let i = 0; i < rw.length; i += 16) {
+      if (rw[i]!.path !== 'fast') continue;
+      headFast++;
+      if (rw.slice(i, i + 16).some((r) => r.path !== 'fast')) headFastThenOther++;
+    }
   }
   expect(s.counters()).toEqual(w.counters());
   redirects += w.counters()['icmp-redirects-out'] ?? 0;
@@ -744,6 +801,25 @@ describe('pipeline differential (WASM vs TS)', () => {
     for (const r of ['gif-nesting', 'echo-reply', 'too-short', 'need-fragmentation', 'gif-ingress', 'gif-icmp-relayed'])
       expect(seen).toContain(r);
     expect(pmtuLearned).toBeGreaterThan(0); // some run taught a tunnel its path MTU
+  });
+
+  test('ipflow hits at the head of batches (pass 1 forwards them: ip4_fuse), then what ends the run', () => {
+    const [head0, other0] = [headFast, headFastThenOther];
+    const steps = [1, 0, 1, 2, 1, 1500]; // ms between batches; 1500 idles the flows out (idle: 1 s)
+    fc.assert(
+      fc.property(fusedBatchArb, fc.nat(), (b, k) => {
+        let now = 1_000;
+        let j = k;
+        run(b, () => (now += steps[j++ % steps.length]!));
+      }),
+      { numRuns: 150 },
+    );
+    fc.assert(
+      fc.property(fusedBatchArb, (b) => run(b, undefined, 'compiled')),
+      { numRuns: 30 },
+    );
+    expect(headFast).toBeGreaterThan(head0 + 100);
+    expect(headFastThenOther).toBeGreaterThan(other0 + 20);
   });
 
   test('with the compiled FIB (DIR-24-8) as the IPv4 lookup', () => {

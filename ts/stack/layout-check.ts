@@ -198,6 +198,7 @@ const STRUCTS: Struct[] = [
       TXIF: U32,
       MTU: U32,
       DMAC: MAC,
+      ETH: [12, 4],
       LAST: U32,
       USES: U32,
       HNEXT: U32,

@@ -30,7 +30,7 @@ function setup(flows: number, ipflow?: { hashsize: number; maxflows: number }) {
     const p = top;
     top += 16;
     m.u8.set([192, 0, 2, 10, 10, (i >> 8) & 255, i & 255, 1], p);
-    expect(x.ipflow_insert!(ft, p, p + 4, 0, 1, 2, 1500, mac, 1, cpu.counters)).not.toBe(0);
+    expect(x.ipflow_insert!(ft, p, p + 4, 0, 1, 2, 1500, mac, mac, 1, cpu.counters)).not.toBe(0);
     keys.push(p);
   }
   return { x, m, ft, keys, cnt: cpu.counters };

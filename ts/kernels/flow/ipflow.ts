@@ -24,6 +24,7 @@ import {
   FE_LPREV,
   FE_LNEXT,
   FE_BUCKET,
+  FE_ETH,
   FE_V6,
   C_FLOW_REAP,
   C_FLOW_EXPIRE,
@@ -153,25 +154,32 @@ export function ipflow_lookup_at(
   now: number,
   cnt: number,
 ): number {
-  let e = ld32(m, ld32(m, ft + FT_BUCKETS) + b * 4);
-  while (e !== 0) {
-    if (keyEq(m, e, src, dst, tos)) {
-      if ((now - ld32(m, e + FE_LAST)) >>> 0 > ld32(m, ft + FT_IDLE_MS)) {
-        flowRemove(m, ft, e);
-        cnt_add(m, cnt, C_FLOW_EXPIRE, 1);
-        return 0;
-      }
-      st32(m, e + FE_USES, ld32(m, e + FE_USES) + 1);
-      if (ld32(m, e + FE_LAST) !== now) {
-        st32(m, e + FE_LAST, now);
-        lruUnlink(m, ft, e);
-        lruPushHead(m, ft, e);
-      }
-      return e;
-    }
-    e = ld32(m, e + FE_HNEXT);
+  const e = ipflow_find_at(m, ft, b, src, dst, tos);
+  if (e === 0) return 0;
+  if ((now - ld32(m, e + FE_LAST)) >>> 0 > ld32(m, ft + FT_IDLE_MS)) {
+    flowRemove(m, ft, e);
+    cnt_add(m, cnt, C_FLOW_EXPIRE, 1);
+    return 0;
   }
-  return 0;
+  ipflow_touch(m, ft, e, now);
+  return e;
+}
+
+/** The entry for the key in bucket b, or 0; changes nothing and ignores its age (see the WASM twin). */
+export function ipflow_find_at(m: Mem, ft: number, b: number, src: number, dst: number, tos: number): number {
+  let e = ld32(m, ld32(m, ft + FT_BUCKETS) + b * 4);
+  while (e !== 0 && !keyEq(m, e, src, dst, tos)) e = ld32(m, e + FE_HNEXT);
+  return e;
+}
+
+/** Marks entry e (found, not idle) used at `now`: FE_USES, and FE_LAST with the LRU order. */
+export function ipflow_touch(m: Mem, ft: number, e: number, now: number): void {
+  st32(m, e + FE_USES, ld32(m, e + FE_USES) + 1);
+  if (ld32(m, e + FE_LAST) !== now) {
+    st32(m, e + FE_LAST, now);
+    lruUnlink(m, ft, e);
+    lruPushHead(m, ft, e);
+  }
 }
 
 export function ipflow_insert(
@@ -184,6 +192,7 @@ export function ipflow_insert(
   txif: number,
   mtu: number,
   dmac: number,
+  smac: number,
   now: number,
   cnt: number,
 ): number {
@@ -210,6 +219,10 @@ export function ipflow_insert(
   st32(m, e + FE_DMAC, ld32(m, dmac));
   st16(m, e + FE_DMAC + 4, ld16(m, dmac + 4));
   st16(m, e + FE_DMAC + 6, 0);
+  st32(m, e + FE_ETH, ld32(m, dmac));
+  st16(m, e + FE_ETH + 4, ld16(m, dmac + 4));
+  st16(m, e + FE_ETH + 6, ld16(m, smac));
+  st32(m, e + FE_ETH + 8, ld32(m, smac + 2));
   st32(m, e + FE_LAST, now);
   st32(m, e + FE_USES, 0);
   const b = ipflow_hash(m, ft, src, dst, tos);

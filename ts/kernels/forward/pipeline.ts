@@ -193,6 +193,8 @@ export function fwd_batch(m: Mem, ctx: number, n: number, now: number): number {
   const nif = ld32(m, ctx + CTX_NIF);
   // routed: PD_NH of marked frames holds the destination's nexthop (ip4_route_pass)
   let routed = false;
+  // The WASM twin forwards a batch's leading run of ipflow hits inside pass 1 (ip4_fuse): the same
+  // writes in the same order as this loop's for those frames, so this twin has no copy of it.
   const marked = ip4_classify(m, ctx, pd0, n);
   if (routePass && (marked !== 0 || warm)) {
     ip4_route_pass(m, ctx, pd0, n, warm);
@@ -669,7 +671,7 @@ function ip4_normal(
   const redirected = ip4_redirect(m, ctx, pd, l3, iplen, rxif, txif, snh, gw, hlen > 20 && ip4opts.srcrt);
   if (hlen > 20) ip4_opts_forward(m, ctx, l3, hlen, txif, now);
   if (flowable && !redirected) {
-    ipflow_insert(m, ft, l3 + 12, l3 + 16, ld8(m, l3 + 1), nh, txif, mtu, ne + NB_MAC, now, cnt);
+    ipflow_insert(m, ft, l3 + 12, l3 + 16, ld8(m, l3 + 1), nh, txif, mtu, ne + NB_MAC, tifp + IF_MAC, now, cnt);
   }
   ip4_rewrite_output(m, ctx, pd, l3, iplen, txif, ne + NB_MAC);
   return NORMAL;
@@ -900,7 +902,9 @@ function ip6_input(
   if (tx_room(m, ctx) === 0) return V(PATH_DROP, R_NOBUFS);
   // back out the way it came, to a neighbor of the sender: redirect it (RFC 4861 8.2, redirect.ts)
   const redirected = txif === rxif && ip6_redirect(m, ctx, pd, l3, total, rxif, nhp, ne);
-  if (flowable && !redirected) ipflow_insert(m, ft, l3 + 8, l3 + 24, tos, nh, txif, mtu, ne + NB_MAC, now, cnt);
+  if (flowable && !redirected) {
+    ipflow_insert(m, ft, l3 + 8, l3 + 24, tos, nh, txif, mtu, ne + NB_MAC, tifp + IF_MAC, now, cnt);
+  }
   st8(m, l3 + 7, hlim - 1);
   st16(m, pd + PD_TXIF, txif);
   ether_output(m, ctx, pd, l3, total, ETHERTYPE_IPV6, txif, ne + NB_MAC);
