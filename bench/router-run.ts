@@ -2,7 +2,7 @@
 // waited for until its control socket is up, driven with the CLI (its own XDG_RUNTIME_DIR, so it is
 // found without --socket), stopped with SIGINT and its exit status and summary collected.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,13 +67,20 @@ export class RouterRun {
     }
   }
 
-  /** SIGINT, then the exit status (SIGKILL after `ms`). */
+  /**
+   * SIGINT, then the exit status (SIGKILL after `ms`); its directory (config, control socket, files a
+   * caller put there) goes with it, so test runs leave nothing in the temporary directory.
+   */
   async stop(ms = 10_000): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      rmSync(this.dir, { recursive: true, force: true });
+      return this.child.exitCode;
+    }
     this.child.kill('SIGINT');
     const t = setTimeout(() => this.child.kill('SIGKILL'), ms);
     const code = await this.exited;
     clearTimeout(t);
+    rmSync(this.dir, { recursive: true, force: true });
     return code;
   }
 }
