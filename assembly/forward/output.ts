@@ -86,6 +86,16 @@ export function buf_free(ctx: usize, c: usize): void {
   st32(fs, n + 1);
 }
 
+/**
+ * The frame of flen bytes ending with the L3 packet at l3 (l3len bytes), padded with zeros to the
+ * Ethernet minimum: returns its length on the wire.
+ */
+@inline export function ether_pad(l3: usize, l3len: u32, flen: u32): u32 {
+  if (flen >= ETHER_MIN_LEN) return flen;
+  memory.fill(l3 + l3len, 0, ETHER_MIN_LEN - flen);
+  return ETHER_MIN_LEN;
+}
+
 @inline export function tx_room(ctx: usize): u32 {
   return ld32(ctx + CTX_TXCAP) - ld32(ctx + CTX_NTX);
 }
@@ -121,11 +131,7 @@ export function buf_free(ctx: usize, c: usize): void {
   } else {
     st16be(start + 12, etype);
   }
-  let flen = <u32>(l3 + l3len - start);
-  if (flen < ETHER_MIN_LEN) {
-    memory.fill(l3 + l3len, 0, ETHER_MIN_LEN - flen);
-    flen = ETHER_MIN_LEN;
-  }
+  const flen = ether_pad(l3, l3len, <u32>(l3 + l3len - start));
   // a bridge sends by its members: the one its FDB names, or all of them (copies queued first)
   if (ld32(ifp + IF_FLAGS) & IFF_BRIDGE) wire = bridge_output(ctx, pd, start, flen, txif);
   const ntx = ld32(ctx + CTX_NTX);

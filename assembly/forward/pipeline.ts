@@ -180,6 +180,7 @@ import {
 } from '../flow/ipflow';
 import {
   ether_output,
+  ether_pad,
   tx_room,
   ETHERTYPE_IP,
   ETHERTYPE_IPV6,
@@ -494,18 +495,12 @@ function ip4_fuse(ctx: usize, pd0: usize, n: u32, now: u32): u32 {
     const iplen = ld16be(l3 + 2);
     if (iplen > ld32(e + FE_MTU) || txif >= 64 || ((txIfs >> <u64>txif) & 1) == 0) break;
     ipflow_touch(ft, e, now);
-    // TTL - 1, RFC 1624 checksum update (ip4_rewrite_output), then ether_output's plain case
-    const old = ld16be(l3 + 8);
-    st16be(l3 + 8, old - 0x100);
-    st16be(l3 + 10, in_cksum_update16(ld16be(l3 + 10), old, old - 0x100));
+    // ip4_rewrite_output's TTL and checksum, then ether_output's plain case
+    ip4_ttl_dec(l3);
     // the MACs cached in the entry at insert; the EtherType is IPv4 already (ip4_hdr_plain)
     store<u64>(buf, load<u64>(e + FE_ETH));
     store<u32>(buf + 8, load<u32>(e + FE_ETH + 8));
-    let flen = iplen + 14;
-    if (flen < 60) {
-      memory.fill(l3 + iplen, 0, 60 - flen);
-      flen = 60;
-    }
+    const flen = ether_pad(l3, iplen, iplen + 14);
     const t = tx0 + <usize>(ntx0 + i) * TX_SIZE;
     st32(t + TX_BUF, <u32>buf);
     st16(t + TX_LEN, flen);
@@ -654,12 +649,17 @@ function ip_unresolved(
   if (ld8(ne + NB_USED) == 0) st8(ne + NB_USED, 1);
 }
 
-/** TTL - 1 with an RFC 1624 incremental checksum update, then Ethernet output. */
-@inline function ip4_rewrite_output(ctx: usize, pd: usize, l3: usize, iplen: u32, txif: u32, dmac: usize): void {
+/** TTL - 1 with an RFC 1624 incremental checksum update (the caller checked TTL > 1). */
+@inline function ip4_ttl_dec(l3: usize): void {
   const old = ld16be(l3 + 8);
   const nw = old - 0x100;
   st16be(l3 + 8, nw);
   st16be(l3 + 10, in_cksum_update16(ld16be(l3 + 10), old, nw));
+}
+
+/** TTL - 1 with an RFC 1624 incremental checksum update, then Ethernet output. */
+@inline function ip4_rewrite_output(ctx: usize, pd: usize, l3: usize, iplen: u32, txif: u32, dmac: usize): void {
+  ip4_ttl_dec(l3);
   st16(pd + PD_TXIF, txif);
   ether_output(ctx, pd, l3, iplen, ETHERTYPE_IP, txif, dmac);
 }

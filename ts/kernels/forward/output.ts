@@ -66,6 +66,13 @@ export function buf_free(m: Mem, ctx: number, c: number): void {
   st32(m, fs, n + 1);
 }
 
+/** The frame of flen bytes ending with the L3 packet at l3 (l3len bytes), padded with zeros to the Ethernet minimum: its length. */
+export function ether_pad(m: Mem, l3: number, l3len: number, flen: number): number {
+  if (flen >= ETHER_MIN_LEN) return flen;
+  m.u8.fill(0, l3 + l3len, l3 + l3len + ETHER_MIN_LEN - flen);
+  return ETHER_MIN_LEN;
+}
+
 export function tx_room(m: Mem, ctx: number): number {
   return ld32(m, ctx + CTX_TXCAP) - ld32(m, ctx + CTX_NTX);
 }
@@ -96,11 +103,7 @@ export function ether_output(
   } else {
     st16be(m, start + 12, etype);
   }
-  let flen = l3 + l3len - start;
-  if (flen < ETHER_MIN_LEN) {
-    m.u8.fill(0, l3 + l3len, l3 + l3len + ETHER_MIN_LEN - flen);
-    flen = ETHER_MIN_LEN;
-  }
+  const flen = ether_pad(m, l3, l3len, l3 + l3len - start);
   if (ld32(m, ifp + IF_FLAGS) & IFF_BRIDGE) wire = bridge_output(m, ctx, pd, start, flen, txif);
   const ntx = ld32(m, ctx + CTX_NTX);
   const t = ld32(m, ctx + CTX_TX) + ntx * TX_SIZE;
