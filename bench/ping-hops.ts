@@ -15,8 +15,9 @@
 // Needs root, /dev/net/tun, ping and dumpcap/tshark (Debian: tshark); perf for --syscalls. Not part of run-all.
 // Usage: node dist/bench/ping-hops.js [--busy-poll US] [--count N] [--intervals 0.01,0.001] [--topologies M,K,P] [--syscalls]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { type SuiteReport, isMain, median, num, table, writeResults } from './common.js';
 import {
@@ -59,8 +60,6 @@ export interface SyscallSplit {
   readToWriteUs: number;
   writeToRxUs: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Echo requests (type 8) and replies (type 0) in a capture: `type/seq` -> time, µs since the epoch. */
 function icmpTimes(file: string): Map<string, number> {
@@ -227,9 +226,8 @@ export async function runPingHops(o: PingHopsOptions = {}): Promise<SuiteReport>
   const want = o.topologies ?? ['M', 'K', 'P'];
   const cleanup = new Cleanup();
   cleanup.onSignals();
-  const dir = join(tmpdir(), `mpstack-ping-hops-${process.pid}`);
+  const dir = mkdtempSync(join(tmpdir(), 'mpstack-ping-hops-'));
   cleanup.add(`directory ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
-  execFileSync('mkdir', ['-p', dir]);
   const tag = `h${process.pid % 100_000}`;
   try {
     const tops: Topology[] = [];
